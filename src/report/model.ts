@@ -1,0 +1,148 @@
+/**
+ * The Report model: the one shape every renderer (text, json, ndjson, csv, zeek, html) reads.
+ * Field names are the contract of ../shared/DESIGN.md: extend, never rename or drop.
+ */
+
+/** Where in the connection's life a reset came (DESIGN.md "stage"). */
+export type Stage = 'handshake' | 'established' | 'data' | 'teardown' | 'midstream';
+
+/** The most likely reason for a reset (DESIGN.md "cause"). */
+export type Cause =
+  | 'port_closed'
+  | 'accept_queue_overflow'
+  | 'port_reuse'
+  | 'malformed_syn'
+  | 'firewall_reject'
+  | 'scan_probe'
+  | 'handshake_abort'
+  | 'retransmission_timeout'
+  | 'idle_timeout'
+  | 'application_abort'
+  | 'data_after_close'
+  | 'fast_close'
+  | 'middlebox_injected'
+  | 'stale_connection'
+  | 'unexplained';
+
+/** Whether a reset is consistent with the endpoint it claims to come from. */
+export type Verdict = 'genuine' | 'forged' | 'suspect';
+
+/** Who really sent a reset. */
+export type Origin = 'orig' | 'resp' | 'middlebox' | 'unknown';
+
+/** Direction relative to the side that sent the first SYN. */
+export type Direction = 'orig' | 'resp';
+
+/** A named, documented piece of evidence (snake_case code) with a human detail naming the numbers. */
+export interface Evidence {
+  code: string;
+  detail: string;
+}
+
+/** A decoding or reading problem with the byte offset where it was found. */
+export interface InputError {
+  offset: number;
+  message: string;
+}
+
+/** One capture file read. */
+export interface InputSummary {
+  path: string;
+  format: 'pcap' | 'pcapng';
+  /** Link types seen (LINKTYPE_* numbers), in order of first appearance. */
+  linktypes: number[];
+  packets: number;
+  bytes: number;
+  first_ts: number | null;
+  last_ts: number | null;
+  /** The file was gzip-compressed. */
+  compressed?: boolean;
+  errors: InputError[];
+  /** Decoder anomalies counted by code (truncated frames, bad headers, unknown link types, …). */
+  decode_issues?: Record<string, number>;
+}
+
+/** MP_TCPRST option contents (RFC 8684 §3.6). */
+export interface MptcpReason {
+  code: number;
+  name: string;
+  flags: number;
+}
+
+/** One TCP packet with the RST flag set, and what whyreset concluded about it. */
+export interface Reset {
+  id: string;
+  ts: number;
+  capture: number;
+  frame: number;
+  conn: string | null;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  from: Direction | null;
+  flags: string[];
+  ttl: number;
+  ip_id: number | null;
+  seq: number;
+  ack: number;
+  win: number;
+  payload_len: number;
+  stage: Stage | null;
+  cause: Cause | null;
+  verdict: Verdict | null;
+  origin: Origin | null;
+  confidence: number | null;
+  evidence: Evidence[];
+  signature: string | null;
+  hint: string | null;
+  reason_text: string | null;
+  mptcp_reason: MptcpReason | null;
+}
+
+/** One TCP connection, Zeek-style (conn_state and history exactly as Zeek defines them). */
+export interface Connection {
+  id: string;
+  ts: number;
+  orig_h: string;
+  orig_p: number;
+  resp_h: string;
+  resp_p: number;
+  duration: number;
+  orig_bytes: number;
+  resp_bytes: number;
+  orig_pkts: number;
+  resp_pkts: number;
+  conn_state: string;
+  history: string;
+  resets: string[];
+  capture: number;
+  [extra: string]: unknown;
+}
+
+/** A cross-connection finding: scans, reset storms. */
+export interface Pattern {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** Counts for the summary block. */
+export interface Summary {
+  packets: number;
+  tcp_packets: number;
+  connections: number;
+  resets: number;
+  by_stage: Record<string, number>;
+  by_cause: Record<string, number>;
+  by_verdict: Record<string, number>;
+}
+
+/** Everything one `analyze` run found. */
+export interface Report {
+  tool: { name: 'whyreset'; version: string };
+  inputs: InputSummary[];
+  summary: Summary;
+  resets: Reset[];
+  connections: Connection[];
+  patterns: Pattern[];
+}
