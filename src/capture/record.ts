@@ -19,5 +19,7 @@ export class CaptureRecord {
   fileOffset = 0;
   /** The buffer holding the frame; the frame is `data[start, start + caplen)`. */
   data: Uint8Array = new Uint8Array(0);
+  /** A DataView over the same buffer as `data` (readers keep both in step). */
+  view: DataView = new DataView(new ArrayBuffer(0));
   start = 0;
 }

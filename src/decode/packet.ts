@@ -40,6 +40,8 @@ export class DecodedPacket {
   layer = LAYER_NONE;
   /** The frame was cut by the snaplen before a layer ended (not the same as malformed). */
   truncated = false;
+  /** Where the frame would end had the snaplen not cut it (start + original length). */
+  wireEnd = 0;
   /** First decode problem seen in this frame, or 0 (see decode/issues.ts). */
   issue = 0;
   /** Byte offset inside the frame where `issue` was found. */

@@ -1,0 +1,61 @@
+/**
+ * What every capture reader shares: the callback that receives records, the error list with
+ * byte offsets, and the facts about the file that end up in the report's `inputs` block.
+ */
+import type { InputError } from '../report/model.js';
+import type { CaptureRecord } from './record.js';
+
+/** Receives each record; the record and its bytes are valid only during the call. */
+export type RecordHandler = (record: CaptureRecord) => void;
+
+/** Errors kept per input; beyond this they are only counted, so garbage cannot grow memory. */
+export const MAX_KEPT_ERRORS = 100;
+
+/** libpcap's MAXIMUM_SNAPLEN: the largest record a normal capture holds (pcap-int.h). */
+export const STANDARD_MAX_CAPLEN = 262144;
+/** Hard cap for one record or block, whatever the file claims: hostile lengths never allocate more. */
+export const HARD_MAX_RECORD = 16 << 20;
+
+/** Facts about one input, filled while reading. */
+export class ReadState {
+  format: 'pcap' | 'pcapng' = 'pcap';
+  packets = 0;
+  /** Bytes consumed from the (decompressed) stream. */
+  bytes = 0;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+  readonly linktypes: number[] = [];
+  readonly errors: InputError[] = [];
+  errorCount = 0;
+  /** Non-fatal oddities of the container (caplen above origlen, …) by code. */
+  readonly anomalies: Record<string, number> = {};
+
+  /** Records an error at a byte offset; keeps the first MAX_KEPT_ERRORS. */
+  error(offset: number, message: string): void {
+    this.errorCount++;
+    if (this.errors.length < MAX_KEPT_ERRORS) this.errors.push({ offset, message });
+    else if (this.errors.length === MAX_KEPT_ERRORS) {
+      this.errors.push({ offset, message: 'further errors are counted but not listed' });
+    }
+  }
+
+  /** Counts a non-fatal container anomaly. */
+  anomaly(code: string): void {
+    this.anomalies[code] = (this.anomalies[code] ?? 0) + 1;
+  }
+
+  /** Notes a link type in order of first appearance. */
+  noteLinkType(linkType: number): void {
+    if (!this.linktypes.includes(linkType)) this.linktypes.push(linkType);
+  }
+
+  /** Updates packet count and time span for a record about to be handed on. */
+  notePacket(ts: number): void {
+    this.packets++;
+    if (this.firstTs === null) this.firstTs = ts;
+    this.lastTs = ts;
+  }
+}
+
+/** Thrown when the bytes are not a capture at all (exit code 2), as opposed to a damaged one. */
+export class NotACaptureError extends Error {}

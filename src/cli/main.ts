@@ -1,0 +1,164 @@
+/**
+ * The command line: arguments, exit codes, messages on stderr. No analysis happens here.
+ * Exit codes (DESIGN.md): 0 analysed, 1 analysed with input errors, 2 usage error or
+ * unreadable input.
+ */
+import { parseArgs } from 'node:util';
+import { type AnalysisSink, runAnalysis } from '../pipeline/run.js';
+import { Findings } from '../report/findings.js';
+import { writeJson, writeNdjson } from '../report/json.js';
+import type { InputSummary } from '../report/model.js';
+import { Output } from '../report/output.js';
+import { colourWanted, makeStyle } from '../report/style.js';
+import { writeText } from '../report/text.js';
+import { VERSION } from '../version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT_ERRORS = 1;
+export const EXIT_USAGE = 2;
+
+const FORMATS = ['text', 'json', 'ndjson'] as const;
+type Format = (typeof FORMATS)[number];
+
+const MAIN_HELP = `whyreset ${VERSION} — explains every TCP reset in a packet capture
+
+Usage:
+  whyreset analyze <capture...> [options]   list and explain the resets in one or more captures
+  whyreset lab [--list] [--scenario NAME] [--out DIR]
+                                            reproduce reset scenarios on real Linux TCP stacks
+  whyreset --version | --help
+
+Run "whyreset <command> --help" for a command's options.
+`;
+
+const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
+
+Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
+"tcpdump -w - | whyreset analyze -") and lists every TCP packet with the RST flag.
+
+Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4, IPv6,
+Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback.
+
+Options:
+  -f, --format FMT   text (default), json (DESIGN.md's Report), ndjson (one object per line,
+                     "type": input | reset | connection | pattern | summary)
+  -o, --out FILE     write the report to FILE instead of standard output
+  -h, --help         this help
+
+A damaged capture is reported on stderr with the byte offset of each problem; everything
+readable before and after the damage is still analysed.
+Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
+Colour only on a terminal, never when NO_COLOR is set.
+`;
+
+/** Writes a line to stderr. */
+function warn(message: string): void {
+  process.stderr.write(`whyreset: ${message}\n`);
+}
+
+/** Errors shown per input on stderr; all of them are in the JSON report. */
+const ERRORS_SHOWN_PER_INPUT = 20;
+
+function reportInputErrors(input: InputSummary): void {
+  const shown = input.errors.slice(0, ERRORS_SHOWN_PER_INPUT);
+  for (const e of shown) warn(`${input.path}: offset ${e.offset}: ${e.message}`);
+  if (input.errors.length > shown.length) warn(`${input.path}: ${input.errors.length - shown.length} more error(s) in the report`);
+}
+
+/** `whyreset analyze`. */
+async function analyzeCommand(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseAnalyze>;
+  try {
+    parsed = parseAnalyze(argv);
+  } catch (err) {
+    warn(`${(err as Error).message}\n${ANALYZE_HELP}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(ANALYZE_HELP);
+    return EXIT_OK;
+  }
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) {
+    warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
+    return EXIT_USAGE;
+  }
+  if (positionals.length === 0) {
+    warn(`analyze needs at least one capture (or "-" for standard input)\n${ANALYZE_HELP}`);
+    return EXIT_USAGE;
+  }
+  if (positionals.filter((p) => p === '-').length > 1) {
+    warn('standard input ("-") can be read only once');
+    return EXIT_USAGE;
+  }
+
+  const findings = new Findings();
+  const sink: AnalysisSink = {
+    reset: (r) => findings.resets.push(JSON.stringify(r)),
+    connection: (c) => findings.connections.push(JSON.stringify(c)),
+    pattern: (p) => findings.patterns.push(p),
+  };
+  try {
+    const result = await runAnalysis(positionals, { onInputDone: reportInputErrors }, sink);
+    for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
+    findings.inputs = result.inputs;
+    findings.summary = result.summary;
+    if (result.inputs.length === 0) return EXIT_USAGE;
+
+    const out = new Output(values.out ?? null);
+    if (format === 'json') await writeJson(out, findings);
+    else if (format === 'ndjson') await writeNdjson(out, findings);
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)));
+    await out.end();
+
+    if (result.unreadable.length > 0) return EXIT_USAGE;
+    return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
+  } finally {
+    findings.dispose();
+  }
+}
+
+function parseAnalyze(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** `whyreset lab`: delegated to the lab module, loaded only when asked for. */
+async function labCommand(argv: string[]): Promise<number> {
+  const labModule = '../lab/main.js';
+  const lab = (await import(labModule)) as { labMain(argv: string[]): Promise<number> };
+  return lab.labMain(argv);
+}
+
+/** Entry point: returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'analyze':
+      return analyzeCommand(rest);
+    case 'lab':
+      return labCommand(rest);
+    case '--version':
+    case '-V':
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT_OK;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(MAIN_HELP);
+      return command === undefined ? EXIT_USAGE : EXIT_OK;
+    default:
+      warn(`unknown command "${command}"\n${MAIN_HELP}`);
+      return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,52 @@
+/** Address formatting, done only when a report needs a string (addresses stay numbers until then). */
+
+/** Dotted-quad form of an IPv4 address held as an unsigned 32-bit number. */
+export function formatIpv4(addr: number): string {
+  return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
+}
+
+/**
+ * RFC 5952 text form of an IPv6 address held as four 32-bit words: lower case, leading zeros
+ * dropped, the longest run of two or more zero groups (the first on a tie) shortened to `::`,
+ * and IPv4-mapped addresses written with a dotted tail (§5), as tshark prints them.
+ */
+export function formatIpv6(words: ArrayLike<number>): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const w = (words[i] ?? 0) >>> 0;
+    groups.push(w >>> 16, w & 0xffff);
+  }
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    return `::ffff:${formatIpv4((words[3] ?? 0) >>> 0)}`;
+  }
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (g: number | undefined) => (g ?? 0).toString(16);
+  if (bestLength < 2) return groups.map(hex).join(':');
+  const head = groups.slice(0, bestStart).map(hex).join(':');
+  const tail = groups.slice(bestStart + bestLength).map(hex).join(':');
+  return `${head}::${tail}`;
+}
+
+/** The source address of a decoded packet as text. */
+export function formatSource(pkt: { ipVersion: number; src4: number; src6: Uint32Array }): string {
+  return pkt.ipVersion === 4 ? formatIpv4(pkt.src4) : formatIpv6(pkt.src6);
+}
+
+/** The destination address of a decoded packet as text. */
+export function formatDestination(pkt: { ipVersion: number; dst4: number; dst6: Uint32Array }): string {
+  return pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : formatIpv6(pkt.dst6);
+}

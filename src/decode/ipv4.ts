@@ -1,0 +1,68 @@
+/**
+ * IPv4 (RFC 791). The payload is trimmed to the total length, so Ethernet padding never counts
+ * as TCP data (a 0-byte RST in a 60-byte frame must stay 0 bytes). A total length of 0 comes
+ * from segmentation offload on the capturing host (the NIC fills it in later): the frame's own
+ * length is used then, as Wireshark does. Only the first fragment carries the TCP header; later
+ * fragments are counted, not decoded.
+ */
+import { issue } from './ethernet.js';
+import { ipShort } from './ip.js';
+import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE } from './issues.js';
+import type { DecodedPacket } from './packet.js';
+import { LAYER_IP } from './packet.js';
+import { PROTO_TCP, decodeTcp } from './tcp.js';
+
+export const IPV4_MIN_HEADER = 20;
+const FLAG_DF = 0x4000;
+const FLAG_MF = 0x2000;
+const FRAGMENT_OFFSET_MASK = 0x1fff;
+
+/** Decodes an IPv4 header at `offset` (version already checked) and, for TCP, the segment. */
+export function decodeIpv4(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
+  if (end - offset < IPV4_MIN_HEADER) return ipShort(out, offset, cut);
+  const headerLength = (view.getUint8(offset) & 0x0f) * 4;
+  if (headerLength < IPV4_MIN_HEADER) return issue(out, ISSUE_BAD_IPV4_HEADER_LENGTH, offset);
+  out.ipVersion = 4;
+  out.ipOffset = offset;
+  out.tos = view.getUint8(offset + 1);
+  const totalLength = view.getUint16(offset + 2);
+  out.ipTotalLength = totalLength;
+  out.ipId = view.getUint16(offset + 4);
+  const frag = view.getUint16(offset + 6);
+  out.df = (frag & FLAG_DF) !== 0;
+  out.ttl = view.getUint8(offset + 8);
+  out.protocol = view.getUint8(offset + 9);
+  out.src4 = view.getUint32(offset + 12);
+  out.dst4 = view.getUint32(offset + 16);
+  out.ipOptions = headerLength > IPV4_MIN_HEADER;
+  out.layer = LAYER_IP;
+  if (end - offset < headerLength) return ipShort(out, offset, cut);
+
+  let claimedEnd: number;
+  let result = ISSUE_NONE;
+  if (totalLength === 0) {
+    claimedEnd = out.wireEnd; // TSO: the stack left the length for the NIC to fill in
+  } else if (totalLength < headerLength) {
+    return issue(out, ISSUE_BAD_IPV4_TOTAL_LENGTH, offset + 2);
+  } else {
+    claimedEnd = offset + totalLength;
+    if (claimedEnd > out.wireEnd) {
+      // The datagram claims more than the wire carried: Wireshark flags it and uses what there is.
+      result = issue(out, ISSUE_IP_LENGTH_EXCEEDS_FRAME, offset + 2);
+      claimedEnd = out.wireEnd;
+    }
+  }
+  out.l4Offset = offset + headerLength;
+  out.l4End = claimedEnd < end ? claimedEnd : end;
+  out.l4ClaimedLength = claimedEnd - out.l4Offset;
+
+  const fragmentOffset = frag & FRAGMENT_OFFSET_MASK;
+  if (fragmentOffset !== 0) {
+    out.laterFragment = true;
+    return issue(out, ISSUE_IP_FRAGMENT, offset + 6);
+  }
+  out.firstFragment = (frag & FLAG_MF) !== 0;
+  if (out.protocol !== PROTO_TCP) return result;
+  const tcpIssue = decodeTcp(view, out.l4Offset, out.l4End, cut, out);
+  return result !== ISSUE_NONE ? result : tcpIssue;
+}

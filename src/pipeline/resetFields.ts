@@ -1,0 +1,102 @@
+/**
+ * The Reset fields that need no connection state: taken straight from the RST packet itself.
+ * Later stages (track, explain) fill `conn`, `from`, `stage`, `cause` and the rest.
+ */
+import type { CaptureRecord } from '../capture/record.js';
+import { formatDestination, formatSource } from '../decode/address.js';
+import type { DecodedPacket } from '../decode/packet.js';
+import type { MptcpReason, Reset } from '../report/model.js';
+
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'] as const;
+
+/** TCP flag names in bit order, e.g. ["RST","ACK"]. */
+export function flagNames(flags: number): string[] {
+  const names: string[] = [];
+  for (let bit = 0; bit < FLAG_NAMES.length; bit++) {
+    if (flags & (1 << bit)) names.push(FLAG_NAMES[bit] as string);
+  }
+  return names;
+}
+
+/** MP_TCPRST reason codes (RFC 8684 §3.6, IANA "MPTCP MP_TCPRST Reason Codes"). */
+const MPTCP_REASONS: Record<number, string> = {
+  0: 'unspecified_error',
+  1: 'mptcp_specific_error',
+  2: 'lack_of_resources',
+  3: 'administratively_prohibited',
+  4: 'too_much_outstanding_data',
+  5: 'unacceptable_performance',
+  6: 'middlebox_interference',
+};
+
+/** The most payload bytes examined for a reason string. */
+const REASON_TEXT_MAX = 512;
+
+/**
+ * Printable text carried in a RST's payload (RFC 9293 §3.5.3 / RFC 1122 §4.2.2.12 allow
+ * diagnostic data; F5 BIG-IP writes its reset cause there), or null when the payload is not text.
+ * Text means at least four characters, at least 80% of the bytes printable ASCII or whitespace.
+ */
+export function reasonText(data: Uint8Array, start: number, length: number): string | null {
+  const n = Math.min(length, REASON_TEXT_MAX);
+  if (n < 4) return null;
+  let printable = 0;
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const b = data[start + i] ?? 0;
+    if (b >= 0x20 && b < 0x7f) {
+      printable++;
+      text += String.fromCharCode(b);
+    } else if (b === 0x09 || b === 0x0a || b === 0x0d) {
+      printable++;
+      text += ' ';
+    } else if (b === 0 && i === n - 1) {
+      printable++; // a C string's terminator
+    }
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  if (printable < n * 0.8 || text.length < 4) return null;
+  return text;
+}
+
+/** Builds a Reset from an RST packet, with every analysis field left for later stages. */
+export function resetFromPacket(id: string, captureIndex: number, rec: CaptureRecord, pkt: DecodedPacket): Reset {
+  let mptcp: MptcpReason | null = null;
+  if (pkt.optMptcpRstReason >= 0) {
+    mptcp = { code: pkt.optMptcpRstReason, name: MPTCP_REASONS[pkt.optMptcpRstReason] ?? 'unknown', flags: pkt.optMptcpRstFlags };
+  }
+  return {
+    id,
+    ts: roundMicros(rec.ts),
+    capture: captureIndex,
+    frame: rec.frame,
+    conn: null,
+    src: formatSource(pkt),
+    sport: pkt.sport,
+    dst: formatDestination(pkt),
+    dport: pkt.dport,
+    from: null,
+    flags: flagNames(pkt.flags),
+    ttl: pkt.ttl,
+    ip_id: pkt.ipVersion === 4 ? pkt.ipId : null,
+    seq: pkt.seq,
+    ack: pkt.ack,
+    win: pkt.win,
+    payload_len: pkt.payloadLength,
+    stage: null,
+    cause: null,
+    verdict: null,
+    origin: null,
+    confidence: null,
+    evidence: [],
+    signature: null,
+    hint: null,
+    reason_text: pkt.payloadCaptured > 0 ? reasonText(rec.data, pkt.payloadOffset, pkt.payloadCaptured) : null,
+    mptcp_reason: mptcp,
+  };
+}
+
+/** Rounds epoch seconds to the microsecond so that JSON shows them cleanly. */
+export function roundMicros(ts: number): number {
+  return Math.round(ts * 1e6) / 1e6;
+}
