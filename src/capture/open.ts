@@ -60,6 +60,7 @@ export async function readCapture(path: string, onRecord: RecordHandler, options
       } else throw err;
     }
   } finally {
+    await win.settle();
     source.close();
   }
   return { state, compressed };

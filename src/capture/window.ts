@@ -1,32 +1,46 @@
 /**
  * A sliding window over a ByteSource: the readers parse records in place from `buf[pos, end)`
- * and ask for more only when a record straddles the end. Memory stays at one chunk plus the
- * largest record allowed, whatever the size of the file.
+ * and ask for more only when a record straddles the end. Two buffers alternate: while the
+ * reader parses one, the next chunk is read into the other (a file read runs in libuv's thread
+ * pool, so the read and the parse overlap on two cores). The unparsed tail of the old buffer is
+ * copied into headroom in front of the new chunk. Memory stays at two chunks plus the largest
+ * record allowed, whatever the size of the file.
  */
 import type { ByteSource } from './source.js';
 
-/** Default chunk: large enough that refills are rare, small enough to stay in the page cache's stride. */
+/** Default chunk: large enough that refills are rare. */
 export const DEFAULT_CHUNK_SIZE = 8 << 20;
+/** Room in front of each chunk for the tail of the previous one (a record cut by the chunk end). */
+const HEADROOM = 1 << 20;
 
 /** Bytes buffered from a source, with their position in the (decompressed) stream. */
 export class ByteWindow {
   buf: Uint8Array;
   view: DataView;
   /** First unconsumed byte. */
-  pos = 0;
+  pos: number;
   /** One past the last valid byte. */
-  end = 0;
+  end: number;
   /** Stream offset of buf[0]. */
-  base = 0;
+  base: number;
   /** The source has no more bytes. */
   eof = false;
+  private spare: Uint8Array;
+  private pending: Promise<number> | null = null;
+  private readonly headroom: number;
 
   constructor(
     private readonly source: ByteSource,
     chunkSize = DEFAULT_CHUNK_SIZE,
   ) {
-    this.buf = new Uint8Array(chunkSize);
+    // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
+    this.headroom = Math.min(HEADROOM, chunkSize);
+    this.buf = new Uint8Array(chunkSize + this.headroom);
+    this.spare = new Uint8Array(chunkSize + this.headroom);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = this.headroom;
+    this.end = this.headroom;
+    this.base = -this.headroom;
   }
 
   /** Stream offset of `pos`. */
@@ -39,39 +53,58 @@ export class ByteWindow {
     return this.end - this.pos;
   }
 
+  /** Starts reading the next chunk into the spare buffer, behind its headroom. */
+  private prefetch(): void {
+    if (this.pending === null && !this.eof) {
+      this.pending = this.source.readInto(this.spare, this.headroom, this.spare.length - this.headroom);
+    }
+  }
+
   /**
-   * Makes at least `n` bytes available from `pos` (compacting, and growing the buffer when one
-   * record is larger than it); false when the source ends first. Callers bound `n` beforehand.
+   * Makes at least `n` bytes available from `pos`; false when the source ends first. Callers
+   * bound `n` beforehand (the readers never ask for more than their hard record cap).
    */
   async ensure(n: number): Promise<boolean> {
-    if (this.end - this.pos >= n) return true;
-    if (this.eof) return false;
-    if (this.buf.length - this.pos < n || this.pos > this.buf.length >>> 1) this.compact(n);
     while (this.end - this.pos < n) {
-      const got = await this.source.readInto(this.buf, this.end, this.buf.length - this.end);
+      if (this.eof) return false;
+      this.prefetch();
+      const got = await (this.pending as Promise<number>);
+      this.pending = null;
       if (got === 0) {
         this.eof = true;
         return false;
       }
-      this.end += got;
+      this.adopt(got);
+      this.prefetch();
     }
     return true;
   }
 
-  /** Moves the unconsumed tail to the front, growing the buffer if `need` bytes would not fit. */
-  private compact(need: number): void {
+  /** Makes the freshly read spare buffer current, carrying the unparsed tail over. */
+  private adopt(got: number): void {
     const tail = this.end - this.pos;
-    if (need > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(need, this.buf.length * 2));
-      bigger.set(this.buf.subarray(this.pos, this.end), 0);
-      this.buf = bigger;
-      this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+    const fresh = this.spare;
+    const start = this.headroom;
+    if (tail <= start) {
+      fresh.set(this.buf.subarray(this.pos, this.end), start - tail);
+      this.spare = this.buf;
+      this.buf = fresh;
+      this.base = this.base + this.end - start;
+      this.pos = start - tail;
+      this.end = start + got;
     } else {
-      this.buf.copyWithin(0, this.pos, this.end);
+      // A record longer than the headroom straddles the chunks (rare: jumbo or hostile):
+      // merge into a buffer that holds both, and keep the headroom ahead of the next chunk.
+      const merged = new Uint8Array(Math.max(this.buf.length, tail + got + start));
+      merged.set(this.buf.subarray(this.pos, this.end), 0);
+      merged.set(fresh.subarray(start, start + got), tail);
+      this.base = this.base + this.pos;
+      this.buf = merged;
+      this.pos = 0;
+      this.end = tail + got;
+      if (this.spare.length < merged.length) this.spare = new Uint8Array(merged.length);
     }
-    this.base += this.pos;
-    this.pos = 0;
-    this.end = tail;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Skips `n` bytes that may not be buffered yet (reads and discards them); false if the source ends. */
@@ -83,5 +116,17 @@ export class ByteWindow {
       n -= step;
     }
     return true;
+  }
+
+  /** Waits for a read still under way, so the source can be closed safely. */
+  async settle(): Promise<void> {
+    if (this.pending !== null) {
+      try {
+        await this.pending;
+      } catch {
+        // the error was or will be reported by the reader that asked for the bytes
+      }
+      this.pending = null;
+    }
   }
 }
