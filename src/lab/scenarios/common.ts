@@ -1,0 +1,57 @@
+/**
+ * Small builders shared by the scenarios: the lab's addresses by role and a constructor for
+ * the common case of a reset sent by a host's own stack with that host's TTL.
+ */
+import type { Component, ResetExpectation, ResetTruth, Sender } from '../expect.js';
+import type { ScenarioContext } from '../scenario.js';
+import { ADDRESSES } from '../topology.js';
+
+/** IPv4 addresses by role. */
+export const V4 = {
+  client: ADDRESSES.client4,
+  server: ADDRESSES.server4,
+  router: ADDRESSES.routerClientSide4,
+} as const;
+
+/** IPv6 addresses by role. */
+export const V6 = {
+  client: ADDRESSES.client6,
+  server: ADDRESSES.server6,
+  router: ADDRESSES.routerClientSide6,
+} as const;
+
+/** Fields of a reset expectation that a scenario must spell out. */
+export interface ResetSpec extends ResetTruth {
+  id: string;
+  sentBy: Exclude<Sender, 'injector'>;
+  component?: Component;
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  flags: number;
+  seq?: readonly number[];
+  reach?: 'destination' | 'router';
+  count?: readonly [number, number];
+  why: string;
+}
+
+/** A reset sent by a host (kernel by default) with the host's own TTL; exactly one unless `count` says otherwise. */
+export function hostReset(ctx: ScenarioContext, spec: ResetSpec): ResetExpectation {
+  return { component: 'kernel_tcp', count: [1, 1], ...spec, ttl: ctx.ttl[spec.sentBy] };
+}
+
+/** The ephemeral source port a client agent reported for its connection (`C<port> CONNECTED`), or throws. */
+export async function connectedPort(p: { waitForLine(re: RegExp, ms: number): Promise<string> }): Promise<number> {
+  const line = await p.waitForLine(/^C\d+ (CONNECTED|ERR)/, 8000);
+  const port = Number(/^C(\d+)/.exec(line)?.[1]);
+  return port;
+}
+
+/** The ports of every `C<port> CONNECTED` line so far. */
+export function connectedPorts(lines: readonly string[]): number[] {
+  return lines.flatMap((l) => {
+    const m = /^C(\d+) CONNECTED$/.exec(l);
+    return m ? [Number(m[1])] : [];
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Every scenario of the lab, in the order `whyreset lab` runs them (quick, core ones first).
+ */
+import type { Scenario } from '../scenario.js';
+import { acceptOverflow } from './acceptOverflow.js';
+import { appAbortLinger, appAbortUnread } from './appAbort.js';
+import { closedPort } from './closedPort.js';
+import { firewallRejectIptables, firewallRejectNftables, firewallRejectServer } from './firewall.js';
+import { middleboxInjection, middleboxInjectionSpoofedTtl } from './injection.js';
+import { closedPortV6, firewallRejectV6 } from './ipv6.js';
+import { malformedSyn } from './malformedSyn.js';
+import { nmapConnectScan, nmapSynScan } from './scans.js';
+import { dataAfterClose, fastClose } from './teardown.js';
+import { timeWaitReuse } from './timeWait.js';
+import { idleTimeoutConntrack, idleTimeoutReaper, retransmissionTimeout } from './timeouts.js';
+
+/** All scenarios, in run order. */
+export const SCENARIOS: readonly Scenario[] = [
+  closedPort,
+  firewallRejectIptables,
+  firewallRejectNftables,
+  firewallRejectServer,
+  appAbortLinger,
+  appAbortUnread,
+  fastClose,
+  dataAfterClose,
+  malformedSyn,
+  nmapSynScan,
+  nmapConnectScan,
+  middleboxInjection,
+  middleboxInjectionSpoofedTtl,
+  closedPortV6,
+  firewallRejectV6,
+  timeWaitReuse,
+  acceptOverflow,
+  idleTimeoutReaper,
+  idleTimeoutConntrack,
+  retransmissionTimeout,
+];
+
+/** The scenario called `name`, or undefined. */
+export function scenarioNamed(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
