@@ -170,6 +170,12 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
         interfaces.push(iface);
         state.noteLinkType(iface.linkType);
       }
+    } else if (blockType === BLOCK_CB_COPY || blockType === BLOCK_CB_NOCOPY || blockType === BLOCK_SJE) {
+      // Wireshark turns custom blocks and systemd journal entries into records of their own
+      // (wiretap/pcapng.c: REC_TYPE_CUSTOM_BLOCK, REC_TYPE_SYSTEMD_JOURNAL_EXPORT), so they take
+      // a frame number: count them, or every later frame number would differ from Wireshark's.
+      frame++;
+      state.nonPacketFrames++;
     } else if (blockType === BLOCK_SHB) {
       const major = view.getUint16(at + 12, le);
       if (major !== 1) state.error(win.offset, `section header says pcapng version ${major}.x; reading it as 1.0`);

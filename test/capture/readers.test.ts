@@ -97,11 +97,11 @@ const variants: [string, () => Uint8Array][] = [
       w.iface({ linkType: 1, tsresol: { base: 10, exp: 9 } });
       w.nrb([{ ip: Uint8Array.of(10, 0, 0, 1), names: ['client'] }]);
       for (const [i, f] of frames().entries()) {
-        if (i === 4) w.custom(true, 32473, Uint8Array.of(1, 2, 3));
         if (i === 6) w.rawBlock(0x0fff0001, new Uint8Array(12));
         w.epb({ ts: f.ts, data: f.data });
       }
       w.isb({ interfaceId: 0, ts: 1700000010 });
+      w.dsb(0x544c534b, new TextEncoder().encode('CLIENT_RANDOM 00 11\n'));
       return w.toBytes();
     },
   ],
@@ -155,6 +155,22 @@ describe('the shared reader suite', () => {
     assert.equal(seen[1]?.caplen, 40);
     assert.equal(seen[1]?.origLen, all[1]?.data.length);
     assert.equal(seen[1]?.ts, 1700000000, 'an SPB keeps the last known time');
+  });
+
+  it('numbers frames as Wireshark does: custom blocks take a frame number, other blocks do not', async () => {
+    const w = new PcapngWriter().section();
+    w.iface({ linkType: 1 });
+    const all = frames();
+    w.epb({ ts: 1700000000, data: all[0]?.data ?? new Uint8Array() });
+    w.custom(true, 32473, Uint8Array.of(1, 2, 3));
+    w.nrb([{ ip: Uint8Array.of(10, 0, 0, 1), names: ['client'] }]);
+    w.custom(false, 32473, Uint8Array.of(4));
+    w.epb({ ts: 1700000001, data: all[1]?.data ?? new Uint8Array() });
+    const { seen } = await readAll(tempFile(w.toBytes()));
+    assert.deepEqual(
+      seen.map((s) => s.frame),
+      [1, 4],
+    );
   });
 
   it('reports link types per interface', async () => {
