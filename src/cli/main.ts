@@ -134,8 +134,7 @@ function parseAnalyze(argv: string[]) {
 
 /** `whyreset lab`: delegated to the lab module, loaded only when asked for. */
 async function labCommand(argv: string[]): Promise<number> {
-  const labModule = '../lab/main.js';
-  const lab = (await import(labModule)) as { labMain(argv: string[]): Promise<number> };
+  const lab = await import('../lab/main.js');
   return lab.labMain(argv);
 }
 

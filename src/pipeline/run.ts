@@ -10,8 +10,13 @@ import type { CaptureRecord } from '../capture/record.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_RST } from '../decode/packet.js';
+import { ExplainContext } from '../explain/context.js';
+import { explainConnection } from '../explain/explainConnection.js';
+import { findPatterns } from '../explain/patterns.js';
 import type { Connection, InputSummary, Pattern, Reset, Summary } from '../report/model.js';
-import { resetFromPacket, roundMicros } from './resetFields.js';
+import type { FinishedConnection } from '../track/finished.js';
+import { Tracker } from '../track/tracker.js';
+import { roundMicros } from './resetFields.js';
 
 /** Receives findings as they become final. */
 export interface AnalysisSink {
@@ -28,6 +33,18 @@ export interface RunOptions {
   chunkSize?: number;
   /** Called after each input with its summary (for progress and error messages). */
   onInputDone?: (input: InputSummary, index: number) => void;
+  /** Zeek's tcp_inactivity_timeout in seconds of capture time (default 300). */
+  inactivityTimeout?: number;
+}
+
+/** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
+export const MAX_RESETS_PER_CONNECTION = 4096;
+
+/** Counts one explained reset into the summary's breakdowns. */
+function countReset(summary: Summary, r: Reset): void {
+  if (r.stage) summary.by_stage[r.stage] = (summary.by_stage[r.stage] ?? 0) + 1;
+  if (r.cause) summary.by_cause[r.cause] = (summary.by_cause[r.cause] ?? 0) + 1;
+  if (r.verdict) summary.by_verdict[r.verdict] = (summary.by_verdict[r.verdict] ?? 0) + 1;
 }
 
 /** An input that could not be read at all (missing file, not a capture). */
@@ -60,6 +77,8 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   const unreadable: UnreadableInput[] = [];
   const pkt = new DecodedPacket();
   const issueCounts = new Float64Array(ISSUE_NAMES.length);
+  let resetIds = 0;
+  const nextId = () => `R${++resetIds}`;
 
   for (let index = 0; index < paths.length; index++) {
     const path = paths[index] as string;
@@ -67,6 +86,25 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     let tcpPackets = 0;
     let firstUnknownLinkOffset = -1;
     let unknownLinkType = -1;
+    let resetPackets = 0;
+    const captureIndex = inputs.length;
+    const ctx = new ExplainContext();
+    const tracker = new Tracker(
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      {
+        onConnectionDone(conn: FinishedConnection): void {
+          const explained = explainConnection(conn, ctx, nextId);
+          ctx.learnFrom(conn);
+          for (const r of explained.resets) {
+            countReset(summary, r);
+            sink.reset(r);
+          }
+          if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
+          summary.connections++;
+          sink.connection(explained.connection);
+        },
+      },
+    );
 
     const onRecord = (rec: CaptureRecord): void => {
       const issue = decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
@@ -79,10 +117,8 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       }
       if (!pkt.isTcp) return;
       tcpPackets++;
-      if ((pkt.flags & TCP_RST) !== 0) {
-        summary.resets++;
-        sink.reset(resetFromPacket(`R${summary.resets}`, inputs.length, rec, pkt));
-      }
+      if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
+      tracker.trackPacket(rec, pkt);
     };
 
     let facts: Awaited<ReturnType<typeof readCapture>>;
@@ -92,6 +128,9 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       unreadable.push({ path, message: describeOpenError(err) });
       continue;
     }
+    tracker.finish();
+    for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
+    summary.resets += resetPackets;
     const state = facts.state;
     if (firstUnknownLinkOffset >= 0) {
       state.error(

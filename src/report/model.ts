@@ -135,6 +135,8 @@ export interface Summary {
   by_stage: Record<string, number>;
   by_cause: Record<string, number>;
   by_verdict: Record<string, number>;
+  /** RST packets counted in `resets` but not listed one by one (a storm beyond the per-connection limit). */
+  resets_not_listed?: number;
 }
 
 /** Everything one `analyze` run found. */

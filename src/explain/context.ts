@@ -1,0 +1,128 @@
+/**
+ * What the explain stage remembers across connections, in bounded memory: the TTL each host's
+ * packets carry (a baseline when a connection has no packet of its own from the RST's claimed
+ * sender), which server ports accepted connections, when each 4-tuple last closed (port reuse),
+ * and which sources probe many ports (scans). Pure data; explain functions read it, and
+ * `learnFrom` is the only writer.
+ */
+import { TCP_RST } from '../decode/packet.js';
+import type { FinishedConnection } from '../track/finished.js';
+
+/** Bound on each map: oldest entries are dropped first (Map keeps insertion order). */
+export const CONTEXT_LIMIT = 200_000;
+/** Ports remembered per scanning source. */
+const PORTS_PER_SOURCE = 4096;
+
+/** Most common TTL of a host's non-RST packets seen so far, with how many connections said so. */
+export interface HostTtl {
+  ttl: number;
+  connections: number;
+}
+
+/** One source's probing so far. */
+export interface SourceProbes {
+  ports: Set<number>;
+  targets: Set<string>;
+  first: number;
+  last: number;
+  probes: number;
+  /** Probes by kind: `syn` (half-open), `connect` (full handshake, no data), `odd_flags`. */
+  kinds: Record<string, number>;
+  /** Probes answered by a RST from the target (closed ports). */
+  refused: number;
+}
+
+/** Resets counted per second of capture time, for storm detection. */
+export const STORM_BUCKETS_LIMIT = 1_000_000;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (map.has(key)) map.delete(key);
+  else if (map.size >= CONTEXT_LIMIT) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+}
+
+/** Cross-connection memory of one capture. */
+export class ExplainContext {
+  readonly hostTtl = new Map<string, HostTtl>();
+  /** "addr|port" of responders that answered a SYN with a SYN-ACK. */
+  readonly openPorts = new Map<string, number>();
+  /** 4-tuple → time the last connection on it ended (FIN or RST). */
+  readonly lastClose = new Map<string, number>();
+  readonly sources = new Map<string, SourceProbes>();
+  /** Resets per whole second of capture time, and the most frequent sender per second. */
+  readonly resetsPerSecond = new Map<number, { count: number; senders: Map<string, number> }>();
+
+  /** TTL baseline for a host from other connections, or null. */
+  ttlOf(addr: string): HostTtl | null {
+    return this.hostTtl.get(addr) ?? null;
+  }
+
+  /** Time the server port was last seen accepting (SYN-ACK), or null. */
+  openSince(addr: string, port: number): number | null {
+    return this.openPorts.get(`${addr}|${port}`) ?? null;
+  }
+
+  /** Distinct ports this source had probed on its targets so far. */
+  probesOf(addr: string): SourceProbes | null {
+    return this.sources.get(addr) ?? null;
+  }
+
+  /** Records what a finished connection teaches about its hosts, ports and tuple. */
+  learnFrom(conn: FinishedConnection): void {
+    for (const [addr, side] of [
+      [conn.origAddr, conn.orig],
+      [conn.respAddr, conn.resp],
+    ] as const) {
+      if (side.ttl !== null) {
+        const known = this.hostTtl.get(addr);
+        if (known && known.ttl === side.ttl.mostCommon) known.connections++;
+        else if (!known || known.connections <= 1) remember(this.hostTtl, addr, { ttl: side.ttl.mostCommon, connections: 1 });
+      }
+    }
+    if (conn.handshake.synAckTs !== null) remember(this.openPorts, `${conn.respAddr}|${conn.respPort}`, conn.handshake.synAckTs);
+    const closed = conn.resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
+    if (closed) remember(this.lastClose, tupleKey(conn), conn.lastPacketTs);
+    for (const r of conn.resets) {
+      const second = Math.floor(r.ts);
+      let bucket = this.resetsPerSecond.get(second);
+      if (!bucket) {
+        if (this.resetsPerSecond.size >= STORM_BUCKETS_LIMIT) continue;
+        bucket = { count: 0, senders: new Map() };
+        this.resetsPerSecond.set(second, bucket);
+      }
+      bucket.count++;
+      const senderAddr = r.direction === 'orig' ? conn.origAddr : conn.respAddr;
+      if (bucket.senders.size < 64 || bucket.senders.has(senderAddr)) bucket.senders.set(senderAddr, (bucket.senders.get(senderAddr) ?? 0) + 1);
+    }
+    // A connection in which no data flowed either way counts as a probe by its originator.
+    if (conn.orig.size === 0 && conn.resp.size === 0 && (conn.handshake.synTs !== null || conn.resets.some((r) => r.direction === 'resp'))) {
+      let s = this.sources.get(conn.origAddr);
+      if (!s) {
+        s = { ports: new Set(), targets: new Set(), first: conn.startTs, last: conn.startTs, probes: 0, kinds: {}, refused: 0 };
+        remember(this.sources, conn.origAddr, s);
+      }
+      const firstFlags = conn.packets[0]?.flags ?? 0;
+      const kind = (firstFlags & 0x02) === 0 || (firstFlags & 0x05) !== 0 ? 'odd_flags' : conn.handshake.ackTs !== null ? 'connect' : 'syn';
+      s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
+      if (conn.resets.some((r) => r.direction === 'resp')) s.refused++;
+      if (s.ports.size < PORTS_PER_SOURCE) s.ports.add(conn.respPort);
+      if (s.targets.size < 64) s.targets.add(conn.respAddr);
+      s.probes++;
+      s.first = Math.min(s.first, conn.startTs);
+      s.last = Math.max(s.last, conn.startTs);
+    }
+  }
+}
+
+/** The connection's 4-tuple as a key. */
+export function tupleKey(conn: { origAddr: string; origPort: number; respAddr: string; respPort: number }): string {
+  return `${conn.origAddr}|${conn.origPort}|${conn.respAddr}|${conn.respPort}`;
+}
+
+/** True when a packet record is a RST. */
+export function isRst(p: { flags: number }): boolean {
+  return (p.flags & TCP_RST) !== 0;
+}

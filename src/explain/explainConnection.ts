@@ -1,0 +1,109 @@
+/**
+ * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
+ * evidence, signature and hint, plus the Reset fields read straight from the packet. Pure: it
+ * reads the tracker's FinishedConnection and the cross-connection context, and changes neither
+ * (the caller teaches the context afterwards with `ctx.learnFrom`).
+ */
+import { flagNames, reasonText } from '../pipeline/resetFields.js';
+import type { Connection, Evidence, MptcpReason, Reset } from '../report/model.js';
+import type { FinishedConnection, RstRecord } from '../track/finished.js';
+import { causeOf } from './cause.js';
+import type { ExplainContext } from './context.js';
+import { EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
+import { assessForgery } from './forgery.js';
+import { hintFor } from './hints.js';
+import { radarCategoryOf, signatureOf } from './signature.js';
+import { stageOf } from './stage.js';
+import { timelineOf } from './timeline.js';
+import { hopsOf } from './ttl.js';
+
+/** MP_TCPRST reason names (RFC 8684 §3.6). */
+const MPTCP_REASONS = ['unspecified_error', 'mptcp_specific_error', 'lack_of_resources', 'administratively_prohibited', 'too_much_outstanding_data', 'unacceptable_performance', 'middlebox_interference'];
+
+/** The explained resets and the connection entry that lists them. */
+export interface ExplainedConnection {
+  resets: Reset[];
+  connection: Connection;
+}
+
+/** Rounds to the microsecond for output. */
+function micros(ts: number): number {
+  return Math.round(ts * 1e6) / 1e6;
+}
+
+/** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty. */
+function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], score: number, ttlCompared: boolean): number {
+  let c = causeConfidence;
+  if (verdict === 'suspect') c *= 0.7;
+  else if (verdict === 'genuine' && !ttlCompared) c *= 0.9; // no baseline to confirm the sender
+  else if (verdict === 'forged') c = Math.max(c, Math.min(0.97, 0.55 + 0.1 * score));
+  return Math.max(0.05, Math.min(0.99, Math.round(c * 100) / 100));
+}
+
+/** Explains one RST. */
+export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext, id: string): Reset {
+  const timeline = timelineOf(conn, rst);
+  const stage = stageOf(conn, rst);
+  const forgery = assessForgery(conn, rst, timeline, ctx);
+  const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx });
+  const fromOrig = rst.direction === 'orig';
+  const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
+  const mptcp: MptcpReason | null = rst.mptcpReason >= 0 ? { code: rst.mptcpReason, name: MPTCP_REASONS[rst.mptcpReason] ?? 'unknown', flags: rst.mptcpFlags } : null;
+  const ev: Evidence[] = [...finding.evidence, ...forgery.evidence];
+  if (text !== null) ev.push(evidence(EV_REASON_TEXT, `the RST carries the text "${text}"`));
+  if (mptcp !== null) ev.push(evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`));
+  const baseline = (fromOrig ? conn.orig : conn.resp).ttl;
+  const hopsCloser = forgery.verdict === 'forged' && baseline !== null ? Math.max(0, baseline.hops - hopsOf(rst.ttl)) : null;
+  const hint = hintFor({
+    cause: finding.cause,
+    verdict: forgery.verdict,
+    origin: forgery.origin,
+    client: conn.origAddr,
+    server: conn.respAddr,
+    serverPort: conn.respPort,
+    claimedSender: fromOrig ? conn.origAddr : conn.respAddr,
+    hopsCloser,
+    reasonText: text,
+  });
+  return {
+    id,
+    ts: micros(rst.ts),
+    capture: conn.capture,
+    frame: rst.frame,
+    conn: conn.id,
+    src: fromOrig ? conn.origAddr : conn.respAddr,
+    sport: fromOrig ? conn.origPort : conn.respPort,
+    dst: fromOrig ? conn.respAddr : conn.origAddr,
+    dport: fromOrig ? conn.respPort : conn.origPort,
+    from: rst.direction,
+    flags: flagNames(rst.flags),
+    ttl: rst.ttl,
+    ip_id: conn.ipVersion === 4 ? rst.ipId : null,
+    seq: rst.seq,
+    ack: rst.ack,
+    win: rst.win,
+    payload_len: rst.payloadLen,
+    stage,
+    cause: finding.cause,
+    verdict: forgery.verdict,
+    origin: forgery.origin,
+    confidence: combinedConfidence(finding.confidence, forgery.verdict, forgery.score, forgery.ttlCompared),
+    evidence: ev,
+    signature: signatureOf(conn, rst),
+    hint,
+    reason_text: text,
+    mptcp_reason: mptcp,
+  };
+}
+
+/**
+ * Explains every recorded RST of `conn`; `nextId` hands out reset ids in order. The
+ * connection entry gains the reset ids and its Cloudflare Radar category.
+ */
+export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
+  const resets = conn.resets.map((rst) => explainReset(conn, rst, ctx, nextId()));
+  const connection: Connection = { ...conn.connection, duration: micros(conn.connection.duration), resets: resets.map((r) => r.id) };
+  const category = radarCategoryOf(conn);
+  if (category !== null) connection.radar_category = category;
+  return { resets, connection };
+}

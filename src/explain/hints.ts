@@ -1,0 +1,65 @@
+/**
+ * One actionable sentence per cause: what to check next, naming the host and port.
+ */
+import type { Cause, Origin, Verdict } from '../report/model.js';
+
+/** What a hint may name. */
+export interface HintFacts {
+  cause: Cause;
+  verdict: Verdict;
+  origin: Origin;
+  client: string;
+  server: string;
+  serverPort: number;
+  /** Host the RST claims to come from. */
+  claimedSender: string;
+  /** Hops between the capture point and the RST's real sender, when the TTL says so. */
+  hopsCloser: number | null;
+  reasonText: string | null;
+}
+
+function ep(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** The hint for one reset. */
+export function hintFor(f: HintFacts): string {
+  const server = ep(f.server, f.serverPort);
+  const reason = f.reasonText ? ` The RST itself says "${f.reasonText}".` : '';
+  switch (f.cause) {
+    case 'port_closed':
+      return `Nothing listens on ${server}: check the service and \`ss -ltn\` on ${f.server}.${reason}`;
+    case 'accept_queue_overflow':
+      return `The accept queue of ${server} overflowed: compare \`ss -ltn\` Recv-Q with the backlog on ${f.server}, raise net.core.somaxconn or the listen() backlog, and check net.ipv4.tcp_abort_on_overflow.${reason}`;
+    case 'port_reuse':
+      return `${f.client} reused a source port that ${f.server} still held (TIME_WAIT): widen net.ipv4.ip_local_port_range, enable TCP timestamps on both ends, or reuse connections instead of opening new ones.`;
+    case 'malformed_syn':
+      return `${f.client} sent a probe with impossible TCP flags to ${server}: a scanner or a broken stack; check who runs it.${reason}`;
+    case 'firewall_reject':
+      return f.verdict === 'forged'
+        ? `A device in the path refused the connection to ${server} in the server's name${f.hopsCloser !== null ? ` (${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} from the server)` : ''}: look for a firewall or ACL with a reject rule for this port between ${f.client} and ${f.server}.${reason}`
+        : `${server} has a listener but refused this connection: check the host firewall (\`iptables -S\`, \`nft list ruleset\`) and the service's own access rules on ${f.server}.${reason}`;
+    case 'scan_probe':
+      return `${f.client} probed ${server} without using the connection (a port scan): check whether that scan is expected.`;
+    case 'handshake_abort':
+      return `${f.client} gave up on the handshake with ${server}: check the client's connect timeout and the path's delay and loss.`;
+    case 'retransmission_timeout':
+      return `${f.claimedSender} gave up after retransmitting the same data: look for packet loss or a black hole between ${f.client} and ${f.server} (MTU, a firewall dropping mid-flow).`;
+    case 'idle_timeout':
+      return f.origin === 'middlebox'
+        ? `A stateful device in the path forgot the idle connection to ${server} and rejected its next packet: raise its idle timeout or enable TCP keepalives shorter than it.${reason}`
+        : `${f.claimedSender} closed the connection to ${server} after it sat idle: compare the application's idle timeout with the client's, or enable keepalives.${reason}`;
+    case 'application_abort':
+      return `The application on ${f.claimedSender} aborted the connection (SO_LINGER 0, close with unread data, or a crash): check its logs at this time.${reason}`;
+    case 'data_after_close':
+      return `${f.claimedSender} had already closed when more data arrived: the two applications disagree on when the conversation ends; check the protocol's close handling.`;
+    case 'fast_close':
+      return `${f.claimedSender} ended the connection with a RST after the FINs instead of a normal close: usual for load balancers and proxies; harmless unless the last data went missing.${reason}`;
+    case 'middlebox_injected':
+      return `This reset was forged by a device in the path${f.hopsCloser !== null ? `, about ${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} nearer than ${f.claimedSender}` : ''}: look for an IPS, DPI or policy device between ${f.client} and ${f.server}.${reason}`;
+    case 'stale_connection':
+      return `${f.claimedSender} no longer knew this connection (it gave up, restarted, or a NAT or load balancer lost the mapping): check for restarts and state timeouts on that side.`;
+    default:
+      return `No known pattern fits: read the evidence and the packets around the RST to ${server}.${reason}`;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Where a RST sits among the packets the tracker kept: what came just before it from each side
+ * (the trigger it may answer), and what came after (the race evidence of Weaver et al.).
+ */
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import type { Direction } from '../report/model.js';
+import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
+
+/** The other side. */
+export function peerOf(direction: Direction): Direction {
+  return direction === 'orig' ? 'resp' : 'orig';
+}
+
+/** Packets around one RST. */
+export interface RstTimeline {
+  /** The last packet from the other side before the RST (what it may be answering), or null. */
+  trigger: PacketRecord | null;
+  /** The last non-RST packet the RST's sender sent before it, or null. */
+  prevFromSender: PacketRecord | null;
+  /** Kept packets after the RST, in capture order. */
+  after: PacketRecord[];
+  /** Kept packets before the RST, in capture order. */
+  before: PacketRecord[];
+}
+
+/** Splits the connection's kept packets around `rst`. */
+export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimeline {
+  const before: PacketRecord[] = [];
+  const after: PacketRecord[] = [];
+  for (const p of conn.packets) {
+    if (p.frame < rst.frame) before.push(p);
+    else if (p.frame > rst.frame) after.push(p);
+  }
+  const peer = peerOf(rst.direction);
+  let trigger: PacketRecord | null = null;
+  let prevFromSender: PacketRecord | null = null;
+  for (let i = before.length - 1; i >= 0 && (trigger === null || prevFromSender === null); i--) {
+    const p = before[i] as PacketRecord;
+    if (trigger === null && p.direction === peer) trigger = p;
+    if (prevFromSender === null && p.direction === rst.direction && (p.flags & TCP_RST) === 0) prevFromSender = p;
+  }
+  return { trigger, prevFromSender, before, after };
+}
+
+/** Sequence space a packet occupies: payload plus one for SYN and one for FIN (RFC 9293 §3.4). */
+export function seqLength(p: { flags: number; payloadLen: number }): number {
+  return p.payloadLen + ((p.flags & TCP_SYN) !== 0 ? 1 : 0) + ((p.flags & TCP_FIN) !== 0 ? 1 : 0);
+}
+
+/** True for a packet with the ACK flag. */
+export function hasAck(p: { flags: number }): boolean {
+  return (p.flags & TCP_ACK) !== 0;
+}
+
+/** Human text for a packet's flags, e.g. "RST,ACK". */
+export function flagText(flags: number): string {
+  const names = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'];
+  const out: string[] = [];
+  for (let bit = 0; bit < names.length; bit++) if (flags & (1 << bit)) out.push(names[bit] as string);
+  return out.length > 0 ? out.join(',') : 'none';
+}
+
+/** Formats seconds for evidence details: "3.2 ms", "41 µs", "12.5 s". */
+export function formatSeconds(s: number): string {
+  const a = Math.abs(s);
+  if (a >= 1) return `${s.toFixed(a >= 100 ? 0 : 1)} s`;
+  if (a >= 1e-3) return `${(s * 1e3).toFixed(a >= 0.1 ? 0 : 1)} ms`;
+  return `${Math.round(s * 1e6)} µs`;
+}
