@@ -147,7 +147,7 @@ export interface TrackerOptions {
   rstPayloadBytes?: number;
   /** Total packet records in the shared ring pool, default 4M; when exhausted packets are counted, not kept. */
   maxRingRecords?: number;
-  /** Live connections allowed before the soonest-to-expire ones are finished early, default 4M. */
+  /** Live connections allowed before the soonest-to-expire ones are finished early (default 1M, about 700 MB). */
   maxLiveConnections?: number;
 }
 
@@ -255,6 +255,16 @@ function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> 
   const b = new Uint8Array(n);
   b.set(a);
   return b;
+}
+
+const HANDSHAKE_STAGES: readonly HandshakeStage[] = ['none', 'syn', 'syn_ack', 'complete', 'midstream'];
+
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function nullIfNeg(x: number): number | null {
+  return x < 0 ? null : x;
 }
 
 function isPow10(c: number): boolean {
@@ -379,14 +389,13 @@ export class Tracker {
   private eReassem = new Float64Array(0);
   private eTrim = new Float64Array(0);
   private eTtlVals = new Uint32Array(0); // 4 packed TTL values (value+1 per byte, 0 = empty)
-  private eTtlCnt = new Uint32Array(0); // 4 per endpoint
+  private eTtlCnt = new Uint16Array(0); // 4 per endpoint (saturating)
   private eTtlOther = new Uint32Array(0);
   private eIpIdLast = new Int32Array(0);
   private eIpIdStats = new Uint16Array(0); // 4 per endpoint: samples, zero, small increments, same
   private eRxmtConsec = new Uint16Array(0);
   private eRxmtSeq = new Uint32Array(0);
   private eWin = new Int32Array(0); // last raw window (non-RST), -1 none
-  private eNonRst = new Uint32Array(0);
 
   // rare side state
   private histSpill = new Map<number, string>();
@@ -479,7 +488,7 @@ export class Tracker {
     this.maxResets = options.maxResetsPerConnection ?? 32;
     this.rstPayloadBytes = options.rstPayloadBytes ?? 128;
     this.maxRingRecords = options.maxRingRecords ?? 4 * 1024 * 1024;
-    this.maxLive = Math.max(16, options.maxLiveConnections ?? 4 * 1024 * 1024);
+    this.maxLive = Math.max(16, options.maxLiveConnections ?? 1_000_000);
     this.resize(1024);
     this.table = new Int32Array(2048);
     this.tableMask = 2047;
@@ -605,7 +614,7 @@ export class Tracker {
       this.eMisc, this.eFin, this.eRst, this.eFinSeq, this.eHistSyn, this.eHistFin, this.eHistRst, this.eRxmt,
       this.eWin0, this.eGap, this.eChk, this.ePkts, this.eIpBytes, this.eLastTime, this.eReassem, this.eTrim,
       this.eTtlVals, this.eTtlCnt, this.eTtlOther, this.eIpIdLast, this.eIpIdStats, this.eRxmtConsec,
-      this.eRxmtSeq, this.eWin, this.eNonRst, this.freeSlots,
+      this.eRxmtSeq, this.eWin, this.freeSlots,
     ];
     let n = 0;
     for (const c of cols) n += c.byteLength;
@@ -677,14 +686,13 @@ export class Tracker {
     this.eReassem = growF64(this.eReassem, e);
     this.eTrim = growF64(this.eTrim, e);
     this.eTtlVals = growU32(this.eTtlVals, e);
-    this.eTtlCnt = growU32(this.eTtlCnt, e * 4);
+    this.eTtlCnt = growU16(this.eTtlCnt, e * 4);
     this.eTtlOther = growU32(this.eTtlOther, e);
     this.eIpIdLast = growI32(this.eIpIdLast, e, -1);
     this.eIpIdStats = growU16(this.eIpIdStats, e * 4);
     this.eRxmtConsec = growU16(this.eRxmtConsec, e);
     this.eRxmtSeq = growU32(this.eRxmtSeq, e);
     this.eWin = growI32(this.eWin, e, -1);
-    this.eNonRst = growU32(this.eNonRst, e);
 
     const fs = new Int32Array(n);
     fs.set(this.freeSlots.subarray(0, this.freeTop));
@@ -888,15 +896,21 @@ export class Tracker {
     this.eReassem[e] = 1;
     this.eTrim[e] = 1;
     this.eTtlVals[e] = 0;
-    this.eTtlCnt.fill(0, e * 4, e * 4 + 4);
+    const q = e * 4;
+    this.eTtlCnt[q] = 0;
+    this.eTtlCnt[q + 1] = 0;
+    this.eTtlCnt[q + 2] = 0;
+    this.eTtlCnt[q + 3] = 0;
     this.eTtlOther[e] = 0;
     this.eIpIdLast[e] = -1;
-    this.eIpIdStats.fill(0, e * 4, e * 4 + 4);
+    this.eIpIdStats[q] = 0;
+    this.eIpIdStats[q + 1] = 0;
+    this.eIpIdStats[q + 2] = 0;
+    this.eIpIdStats[q + 3] = 0;
     this.eRxmtConsec[e] = 0;
     this.eRxmtSeq[e] = 0;
     this.eWin[e] = -1;
-    this.eNonRst[e] = 0;
-    this.blocks.delete(e);
+    if (this.blocks.size > 0) this.blocks.delete(e);
   }
 
   // ------------------------------------------------------------------ Zeek endpoint helpers
@@ -1547,7 +1561,6 @@ export class Tracker {
     swap16(this.eRxmtConsec);
     swap32(this.eRxmtSeq);
     swap32(this.eWin);
-    swap32(this.eNonRst);
     const bo = this.blocks.get(o);
     const br = this.blocks.get(r);
     this.blocks.delete(o);
@@ -2018,7 +2031,6 @@ export class Tracker {
     }
     this.lastPktTs[slot] = t;
     if ((flags & TCP_RST) === 0) {
-      this.eNonRst[e] = (this.eNonRst[e] ?? 0) + 1;
       this.eWin[e] = pkt.win;
       this.observeTtl(e, pkt.ttl & 255);
       if (pkt.ipVersion === 4) this.observeIpId(e, pkt.ipId & 0xffff);
@@ -2057,7 +2069,7 @@ export class Tracker {
         return;
       }
       if (((packed >>> (i * 8)) & 255) === ttl) {
-        this.eTtlCnt[e * 4 + i] = c + 1;
+        if (c < 0xffff) this.eTtlCnt[e * 4 + i] = c + 1;
         return;
       }
     }
@@ -2384,18 +2396,28 @@ export class Tracker {
   }
 
   private rstOf(i: number): RstRecord {
-    const base = this.packetOf(i, 'r');
     const states = this.rStates[i] ?? 0;
     const bits = this.rBits[i] ?? 0;
-    const stages: HandshakeStage[] = ['none', 'syn', 'syn_ack', 'complete', 'midstream'];
-    const nan = (x: number) => (Number.isNaN(x) ? null : x);
-    const neg = (x: number) => (x < 0 ? null : x);
+    const fl = this.rFlags[i] ?? 0;
+    const opt = this.rOpt[i] ?? 0;
+    const ts = this.rTs[i] ?? 0;
     const mp = this.rMptcp[i] ?? -1;
-    const lastOther = nan(this.rLastOther[i] ?? Number.NaN);
-    const lastAny = nan(this.rLastAny[i] ?? Number.NaN);
+    const lastOther = nullIfNaN(this.rLastOther[i] ?? Number.NaN);
+    const lastAny = nullIfNaN(this.rLastAny[i] ?? Number.NaN);
     const consec = this.rConsec[i] ?? 0;
     return {
-      ...base,
+      frame: this.rFrame[i] ?? 0,
+      ts,
+      direction: (fl & 0x8000) !== 0 ? 'resp' : 'orig',
+      flags: fl & 0x1ff,
+      seq: this.rSeq[i] ?? 0,
+      ack: this.rAck[i] ?? 0,
+      win: this.rWin[i] ?? 0,
+      ttl: this.rTtl[i] ?? 0,
+      ipId: this.rIpId[i] ?? -1,
+      df: (opt & 0x80) !== 0,
+      payloadLen: this.rLen[i] ?? 0,
+      options: opt & 0x7f,
       index: this.rIndex[i] ?? 0,
       payload: this.rPayload.get(i) ?? null,
       mptcpReason: mp < 0 ? -1 : mp & 255,
@@ -2403,17 +2425,17 @@ export class Tracker {
       context: {
         pktsBefore: { orig: this.rPktsO[i] ?? 0, resp: this.rPktsR[i] ?? 0 },
         states: { orig: endpointStateName(states & 15), resp: endpointStateName(states >>> 4) },
-        handshake: stages[bits & 7] ?? 'none',
+        handshake: HANDSHAKE_STAGES[bits & 7] ?? 'none',
         payload: { orig: (bits & 8) !== 0, resp: (bits & 16) !== 0 },
         fin: { orig: (bits & 32) !== 0, resp: (bits & 64) !== 0 },
-        lastFromSenderTs: nan(this.rLastSelf[i] ?? Number.NaN),
+        lastFromSenderTs: nullIfNaN(this.rLastSelf[i] ?? Number.NaN),
         lastFromOtherTs: lastOther,
-        sinceOther: lastOther === null ? null : base.ts - lastOther,
-        sincePrevious: lastAny === null ? null : base.ts - lastAny,
+        sinceOther: lastOther === null ? null : ts - lastOther,
+        sincePrevious: lastAny === null ? null : ts - lastAny,
         largestIdleGap: this.rIdleMax[i] ?? 0,
-        nextSeq: { orig: neg(this.rNextO[i] ?? -1), resp: neg(this.rNextR[i] ?? -1) },
-        acked: { orig: neg(this.rAckedO[i] ?? -1), resp: neg(this.rAckedR[i] ?? -1) },
-        window: { orig: neg(this.rWinO[i] ?? -1), resp: neg(this.rWinR[i] ?? -1) },
+        nextSeq: { orig: nullIfNeg(this.rNextO[i] ?? -1), resp: nullIfNeg(this.rNextR[i] ?? -1) },
+        acked: { orig: nullIfNeg(this.rAckedO[i] ?? -1), resp: nullIfNeg(this.rAckedR[i] ?? -1) },
+        window: { orig: nullIfNeg(this.rWinO[i] ?? -1), resp: nullIfNeg(this.rWinR[i] ?? -1) },
         consecutiveRetransmissions: { orig: consec & 0xffff, resp: consec >>> 16 },
         senderPrevIpId: this.rPrevIpId[i] ?? -1,
       },
@@ -2448,7 +2470,7 @@ export class Tracker {
     for (let i = this.rstHead[slot] ?? -1; i >= 0; ) {
       resets.push(this.rstOf(i));
       const nx = this.rNext[i] ?? -1;
-      this.rPayload.delete(i);
+      if (this.rPayload.size > 0) this.rPayload.delete(i);
       this.rNext[i] = this.rNextFree;
       this.rNextFree = i;
       this.rLive--;
@@ -2529,9 +2551,11 @@ export class Tracker {
     if ((f & F_V6) !== 0) {
       this.v6Free.push(this.kA[slot] ?? 0, this.kB[slot] ?? 0);
     }
-    this.histSpill.delete(slot);
-    this.blocks.delete(o);
-    this.blocks.delete(r);
+    if (this.histSpill.size > 0) this.histSpill.delete(slot);
+    if (this.blocks.size > 0) {
+      this.blocks.delete(o);
+      this.blocks.delete(r);
+    }
     this.cFlags[slot] = 0;
     this.cGen[slot] = ((this.cGen[slot] ?? 0) + 1) >>> 0;
     this.sched[slot] = Number.POSITIVE_INFINITY;

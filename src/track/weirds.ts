@@ -86,6 +86,7 @@ export const W_PENDING_DATA_WHEN_CLOSED = bit('pending_data_when_closed');
 /** Names of the bits set in a pair of 32-bit weird words, in WEIRD_NAMES order. */
 export function weirdNames(lo: number, hi: number): WeirdName[] {
   const out: WeirdName[] = [];
+  if (lo === 0 && hi === 0) return out;
   for (let i = 0; i < WEIRD_NAMES.length; i++) {
     const set = i < 32 ? (lo >>> i) & 1 : (hi >>> (i - 32)) & 1;
     if (set) out.push(WEIRD_NAMES[i] as WeirdName);
