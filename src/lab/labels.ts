@@ -23,6 +23,8 @@ export interface ResetLabel {
   ack: number;
   flags: string[];
   ttl: number;
+  /** Whether the frame was leaving (`out`) or arriving at (`in`) the capture point's host; the router sees a forwarded RST both ways. */
+  direction: 'in' | 'out';
   /** The scenario's name for this kind of reset. */
   expectation: string;
   sent_by: Sender;

@@ -1,11 +1,11 @@
 /**
  * Reading the RST packets out of a capture for verification. One small function with two
- * implementations: whyreset's own `analyze` when the library is built (the lab then checks our
- * decoder against real kernels too), and tshark as the peer reader while it is not.
+ * implementations: whyreset's own `analyze` (the default: the lab then also checks whyreset's
+ * readers and decoders against captures of real kernels) and tshark as the independent peer
+ * (`--reader tshark`), so a decoder bug can be told from a scenario bug.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../decode/packet.js';
+import { analyze } from '../index.js';
 import { runCommand } from './exec.js';
 
 /** One packet with RST set, as read from a capture file. */
@@ -51,10 +51,9 @@ export function flagBits(names: readonly string[]): number {
 /** Which reader verification uses. */
 export type ResetReader = 'whyreset' | 'tshark';
 
-/** Picks whyreset's analyzer when its compiled library exists beside this module, else tshark. */
+/** The reader verification uses unless told otherwise. */
 export function defaultReader(): ResetReader {
-  const index = fileURLToPath(new URL('../index.js', import.meta.url));
-  return existsSync(index) ? 'whyreset' : 'tshark';
+  return 'whyreset';
 }
 
 /** Reads every RST packet of a capture file with the chosen reader. */
@@ -62,24 +61,11 @@ export async function readResets(path: string, reader: ResetReader = defaultRead
   return reader === 'whyreset' ? readResetsWithWhyreset(path) : readResetsWithTshark(path);
 }
 
-interface AnalyzedReset {
-  frame: number;
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  flags: string[];
-  ttl: number;
-  seq: number;
-  ack: number;
-}
-
 /** whyreset's own analysis (`analyze([path]).resets`). */
 async function readResetsWithWhyreset(path: string): Promise<CapturedReset[]> {
-  // A computed specifier: the library is written in parallel and may not exist at compile time.
-  const specifier = '../index.js';
-  const lib = (await import(specifier)) as { analyze: (inputs: string[]) => Promise<{ resets: AnalyzedReset[] }> };
-  const report = await lib.analyze([path]);
+  const report = await analyze([path]);
+  const errors = report.inputs.flatMap((i) => i.errors);
+  if (errors.length > 0) throw new Error(`${path}: ${errors.map((e) => `${e.message} at ${e.offset}`).join('; ')}`);
   return report.resets.map((r) => ({
     frame: r.frame,
     src: r.src,

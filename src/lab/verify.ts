@@ -6,7 +6,7 @@
  * (no label without its packet).
  */
 import type { CapturePoint } from './capture.js';
-import { type Appearances, type ResetExpectation, appearancesOf } from './expect.js';
+import { type Appearances, type ResetExpectation, appearancesOf, senderHost } from './expect.js';
 import type { PointCount, ResetLabel } from './labels.js';
 import { type CapturedReset, flagNames } from './resets.js';
 import { HOSTS, hostOfAddress } from './topology.js';
@@ -53,7 +53,7 @@ export function verifyResets(
       }
       const key = `${point}/${r.ttl}`;
       match.hits.set(key, (match.hits.get(key) ?? 0) + 1);
-      labels.push(labelOf(match.e, point, r));
+      labels.push(labelOf(match.e, point, r, directionAt(match.e, match.where, point, r.ttl)));
       labelled++;
     }
     counts[point] = { labelled, found: resets.length };
@@ -86,7 +86,17 @@ export function countProblems(e: ResetExpectation, where: Appearances, hits: Rea
   return problems;
 }
 
-function labelOf(e: ResetExpectation, point: CapturePoint, r: CapturedReset): ResetLabel {
+/**
+ * Whether a matched frame was leaving or arriving at `point`: out at the sender's own host, and
+ * at the router for the second (one TTL lower) copy of a forwarded packet; in everywhere else.
+ */
+export function directionAt(e: ResetExpectation, where: Appearances, point: CapturePoint, ttl: number): 'in' | 'out' {
+  if (senderHost(e.sentBy) === point) return 'out';
+  const ttls = where[point] ?? [];
+  return ttls.length === 2 && ttl === ttls[1] ? 'out' : 'in';
+}
+
+function labelOf(e: ResetExpectation, point: CapturePoint, r: CapturedReset, direction: 'in' | 'out'): ResetLabel {
   return {
     capture: point,
     frame: r.frame,
@@ -98,6 +108,7 @@ function labelOf(e: ResetExpectation, point: CapturePoint, r: CapturedReset): Re
     ack: r.ack,
     flags: flagNames(r.flags),
     ttl: r.ttl,
+    direction,
     expectation: e.id,
     sent_by: e.sentBy,
     component: e.component,

@@ -1,7 +1,7 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { ResetExpectation } from '../expect.js';
 import { type Scenario, type ScenarioContext, TOOLS } from '../scenario.js';
-import { V4, hostReset } from './common.js';
+import { V4, connectedPort, hostReset } from './common.js';
 
 const PORT = 8080;
 
@@ -93,6 +93,44 @@ export const firewallRejectServer: Scenario = {
         verdict: 'genuine',
         origin: 'resp',
         why: 'server INPUT rule rejects with tcp reset before TCP sees the SYN: nf_send_reset with the server\'s own TTL',
+      }),
+    ];
+  },
+};
+
+/**
+ * A router rule that matches a string in the payload of an established connection
+ * (`-m string ... -j REJECT --reject-with tcp-reset`). Why: nf_send_reset answers only the sender
+ * of the offending segment, in the peer's name, with the router's TTL; the segment carried ACK so
+ * the RST has no ACK flag and seq = its ack (exact, so the client's tcp_validate_incoming accepts
+ * it). Unlike an injector, the segment itself is dropped: the server never sees the request nor
+ * any RST, and keeps its half of the connection.
+ */
+export const firewallRejectMidstream: Scenario = {
+  name: 'firewall-reject-midstream',
+  summary: 'router iptables string match rejects a request mid-connection: RST to the client only, the server never knows',
+  needs: [TOOLS.iptables],
+  async run(ctx) {
+    await ctx.sh('router', 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-d', V4.server, '--dport', String(PORT), '-m', 'string', '--string', 'blocked', '--algo', 'bm', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    await ctx.serve('server', { addr: V4.server, port: PORT, accepts: 1, steps: ['recv', 'send:ok', 'until-closed:4'] });
+    const client = ctx.connect('client', { addr: V4.server, port: PORT, steps: ['send:hello', 'recv', 'send:GET /blocked HTTP/1.0', 'until-closed:3'] });
+    const sport = await connectedPort(client);
+    await client.waitForLine(/^FINISHED$/, 8000);
+    return [
+      hostReset(ctx, {
+        id: 'router-firewall-rejects-request',
+        sentBy: 'router',
+        component: 'netfilter',
+        src: V4.server,
+        sport: PORT,
+        dst: V4.client,
+        dport: sport,
+        flags: TCP_RST,
+        stage: 'data',
+        cause: 'firewall_reject',
+        verdict: 'forged',
+        origin: 'middlebox',
+        why: 'router FORWARD rule matches "blocked" in the payload: nf_send_reset answers the client in the server\'s name with the router\'s TTL',
       }),
     ];
   },

@@ -5,7 +5,7 @@ import type { Scenario } from '../scenario.js';
 import { acceptOverflow } from './acceptOverflow.js';
 import { appAbortLinger, appAbortUnread } from './appAbort.js';
 import { closedPort } from './closedPort.js';
-import { firewallRejectIptables, firewallRejectNftables, firewallRejectServer } from './firewall.js';
+import { firewallRejectIptables, firewallRejectMidstream, firewallRejectNftables, firewallRejectServer } from './firewall.js';
 import { middleboxInjection, middleboxInjectionSpoofedTtl } from './injection.js';
 import { closedPortV6, firewallRejectV6 } from './ipv6.js';
 import { malformedSyn } from './malformedSyn.js';
@@ -20,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   firewallRejectIptables,
   firewallRejectNftables,
   firewallRejectServer,
+  firewallRejectMidstream,
   appAbortLinger,
   appAbortUnread,
   fastClose,
