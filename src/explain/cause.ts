@@ -4,27 +4,32 @@
  * cites the RFC or kernel behaviour it rests on. When no row fits, the answer is `unexplained`
  * with the evidence that was seen, never a forced guess.
  */
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../decode/packet.js';
+import { TCP_ACK, TCP_SYN } from '../decode/packet.js';
 import type { Cause, Evidence, Stage } from '../report/model.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { type ExplainContext, tupleKey } from './context.js';
 import {
   EV_ACK_TO_SYN,
   EV_AFTER_HANDSHAKE,
+  EV_BOTH_DIRECTIONS,
   EV_DATA_AFTER_FIN,
+  EV_DATA_AFTER_RST,
   EV_EMPTY_HANDSHAKE,
   EV_FIN_BEFORE,
   EV_IDLE_GAP,
   EV_MANY_PORTS,
   EV_MIDSTREAM,
+  EV_POLICY_REJECT,
   EV_PORT_OPEN_ELSEWHERE,
   EV_RECENT_CLOSE,
   EV_REPLY_TO_SYN,
   EV_RETRANSMISSIONS,
+  EV_RST_BURST,
   EV_SYN_FLAGS,
   evidence,
 } from './evidence.js';
 import type { ForgeryAssessment } from './forgery.js';
+import { oddProbeFlags } from './probes.js';
 import { type RstTimeline, flagText, formatSeconds, hasAck, peerOf } from './timeline.js';
 
 /** A silence counts as idle when it lasts at least this long (seconds)… */
@@ -55,26 +60,6 @@ export interface CauseInput {
   timeline: RstTimeline;
   forgery: ForgeryAssessment;
   ctx: ExplainContext;
-}
-
-const PROBE_FLAGS = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
-
-/**
- * Names a probe's flags when they make no sense for opening a connection (RFC 9293 §3.10.7.1:
- * a closed port answers anything but a RST with a RST): SYN+FIN, SYN+RST, NULL, Xmas (FIN+PSH+URG),
- * a lone FIN. SYN+URG is not among them: Linux treats it as a plain SYN.
- */
-export function oddProbeFlags(flags: number): string | null {
-  const f = flags & PROBE_FLAGS;
-  if ((f & TCP_SYN) !== 0) {
-    if ((f & TCP_FIN) !== 0) return 'SYN+FIN';
-    if ((f & TCP_RST) !== 0) return 'SYN+RST';
-    return null;
-  }
-  if (f === 0) return 'NULL (no flags)';
-  if ((f & (TCP_FIN | TCP_PSH | TCP_URG)) === (TCP_FIN | TCP_PSH | TCP_URG)) return 'Xmas (FIN+PSH+URG)';
-  if (f === TCP_FIN) return 'a lone FIN';
-  return null;
 }
 
 /** The silence that ended with this RST or with the packet it answers, if it counts as idle. */
@@ -139,6 +124,15 @@ export function causeOf(input: CauseInput): CauseFinding {
       idleEvidence();
       return found('idle_timeout', 0.8);
     }
+    // A firewall's policy reject mid-connection (netfilter REJECT after a string or protocol
+    // match) is one RST in nf_send_reset's shape, and the offending packet never reached the
+    // real peer, so no race follows; an injector lets the packet through and races the reply.
+    const raced = forgery.evidence.some((e) => e.code === EV_DATA_AFTER_RST || e.code === EV_RST_BURST || e.code === EV_BOTH_DIRECTIONS);
+    const sameSide = conn.resets.filter((r) => r.direction === sender).length;
+    if (forgery.shape === 'no_socket' && !raced && sameSide === 1) {
+      ev.push(evidence(EV_POLICY_REJECT, `one RST in the shape netfilter's REJECT makes, and ${who(conn, sender)} never answered after it: a filter dropped the packet and refused the connection`));
+      return found('firewall_reject', 0.75);
+    }
     return found('middlebox_injected', Math.min(0.95, 0.6 + 0.1 * forgery.score));
   }
 
@@ -162,7 +156,7 @@ export function causeOf(input: CauseInput): CauseFinding {
         // RFC 9293 §3.10.7.1: a SYN to a port in state CLOSED draws RST|ACK (tcp_v4_send_reset).
         return found('port_closed', forgery.verdict === 'genuine' ? 0.9 : 0.6);
       }
-      if (trigger !== null && c.handshake === 'none' && oddProbeFlags(trigger.flags) !== null) {
+      if (trigger !== null && c.handshake !== 'complete' && oddProbeFlags(trigger.flags) !== null) {
         ev.push(evidence(EV_SYN_FLAGS, `it answers a probe with ${oddProbeFlags(trigger.flags)} (frame ${trigger.frame})`));
         return found('malformed_syn', 0.8);
       }
@@ -211,9 +205,9 @@ export function causeOf(input: CauseInput): CauseFinding {
       ev.push(evidence(EV_DATA_AFTER_FIN, `${who(conn, peer)} sent ${trigger.payloadLen} bytes (frame ${trigger.frame}) after ${who(conn, sender)} had closed`));
       return found('data_after_close', 0.85);
     }
-    if (c.fin.orig && c.fin.resp) return found('fast_close', 0.85);
-    if (c.fin[peer] && !c.fin[sender]) return found('fast_close', 0.6);
-    return found('application_abort', 0.5);
+    // Nothing new arrived to reset: the side ended the connection with a RST after the FIN
+    // instead of waiting the close out (load balancers and proxies skip TIME_WAIT this way).
+    return found('fast_close', c.fin.orig && c.fin.resp ? 0.85 : 0.7);
   }
 
   // ---- Handshake done: established, data, or a connection whose start was missed ----
@@ -231,8 +225,7 @@ export function causeOf(input: CauseInput): CauseFinding {
     trigger.direction === 'orig' &&
     forgery.shape === 'no_socket' &&
     conn.handshake.ackTs !== null &&
-    rst.ts - conn.handshake.ackTs <= EMPTY_HANDSHAKE_SECONDS &&
-    c.pktsBefore.resp <= 2
+    rst.ts - conn.handshake.ackTs <= EMPTY_HANDSHAKE_SECONDS
   ) {
     ev.push(evidence(EV_AFTER_HANDSHAKE, `${who(conn, 'resp')} reset ${formatSeconds(rst.ts - conn.handshake.ackTs)} after the handshake's final ACK, before sending anything`));
     return found('accept_queue_overflow', 0.85);

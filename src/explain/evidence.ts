@@ -46,6 +46,8 @@ export const EV_MPTCP_REASON = 'mptcp_reason';
 export const EV_PEER_RETRANSMISSIONS = 'peer_retransmissions';
 /** The RST answers data that arrived after its sender had closed (sent a FIN). */
 export const EV_DATA_AFTER_FIN = 'data_after_fin';
+/** A forged RST with a firewall reject's shape and no race: a policy device refused the traffic. */
+export const EV_POLICY_REJECT = 'policy_reject';
 /** The connection's start is not in the capture. */
 export const EV_MIDSTREAM = 'midstream';
 

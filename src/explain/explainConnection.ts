@@ -43,7 +43,7 @@ function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], 
 /** Explains one RST. */
 export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext, id: string): Reset {
   const timeline = timelineOf(conn, rst);
-  const stage = stageOf(conn, rst);
+  const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
   const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx });
   const fromOrig = rst.direction === 'orig';

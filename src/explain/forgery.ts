@@ -88,6 +88,46 @@ export function rstShapeOf(rst: RstRecord, trigger: PacketRecord | null): RstSha
   return 'other';
 }
 
+/**
+ * The shortest round trip from the capture point to `side` and back, over every exchange the
+ * connection shows (the handshake, and each packet of the other side answered by an ACK of
+ * `side`), or null with fewer than two exchanges: one sample can be inflated (a delayed SYN-ACK,
+ * a server slow to accept) and would make every answer look "too fast".
+ */
+export function roundTripTo(conn: FinishedConnection, side: 'orig' | 'resp'): number | null {
+  const samples: number[] = [];
+  const hs = side === 'resp' ? conn.handshake.synToSynAck : conn.handshake.synAckToAck;
+  if (hs !== null) samples.push(hs);
+  const packets = conn.packets;
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i] as PacketRecord;
+    if (p.direction === side || p.payloadLen === 0 || (p.flags & TCP_RST) !== 0) continue;
+    const end = seqAdd(p.seq, seqLength(p));
+    for (let j = i + 1; j < packets.length; j++) {
+      const q = packets[j] as PacketRecord;
+      if (q.direction !== side || (q.flags & TCP_RST) !== 0) continue;
+      if (hasAck(q) && seqDelta(q.ack, end) >= 0) {
+        samples.push(q.ts - p.ts);
+        break;
+      }
+    }
+  }
+  return samples.length >= 2 ? Math.min(...samples) : null;
+}
+
+/**
+ * Distinct non-RST packets a side sent, as kept by the tracker. A Linux `any` capture on a
+ * router shows each forwarded packet twice (in and out, one TTL apart): those count once.
+ */
+export function distinctPacketsFrom(conn: FinishedConnection, side: 'orig' | 'resp'): number {
+  const seen = new Set<string>();
+  for (const p of conn.packets) {
+    if (p.direction !== side || (p.flags & TCP_RST) !== 0) continue;
+    seen.add(`${p.seq}|${p.ack}|${p.flags}|${p.ipId}|${p.payloadLen}`);
+  }
+  return seen.size + (conn.packetsNotKept > 0 ? 2 : 0);
+}
+
 /** The TTL baseline of the RST's claimed sender: its own packets here, else the host elsewhere. */
 function senderTtl(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): { baseline: TtlBaseline | null; hostTtl: number | null; addr: string } {
   const side = rst.direction === 'orig' ? conn.orig : conn.resp;
@@ -119,7 +159,12 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
   if (baseline !== null) {
     ttlCompared = true;
     const seen = baseline.values.some((v) => v.ttl === rst.ttl);
-    if (!seen) {
+    const samples = distinctPacketsFrom(conn, sender);
+    if (!seen && samples < 2) {
+      // One packet is a thin baseline: scanners craft their SYNs with arbitrary TTLs (nmap
+      // picks one at random), and the kernel's RST then carries the real default.
+      add(1, EV_TTL_MISMATCH, `${ttlText(rst.ttl)}, but the only other packet of ${senderName} here had ${ttlText(baseline.mostCommon)}`);
+    } else if (!seen) {
       const hopGap = Math.abs(hopsOf(rst.ttl) - baseline.hops);
       const initialDiffers = initialTtlOf(rst.ttl) !== baseline.initial;
       if (initialDiffers || hopGap >= 2) {
@@ -187,7 +232,7 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
 
   // Timing: a RST that answers the trigger (it acknowledges it) cannot reach the capture point
   // sooner than a round trip to its claimed sender.
-  const rtt = sender === 'resp' ? conn.handshake.synToSynAck : conn.handshake.synAckToAck;
+  const rtt = roundTripTo(conn, sender);
   if (trigger !== null && rtt !== null && rtt >= MIN_RTT_FOR_TIMING) {
     const delay = rst.ts - trigger.ts;
     const knowsTrigger = (hasAck(rst) && seqLength(trigger) > 0 && seqDelta(rst.ack, seqAdd(trigger.seq, seqLength(trigger))) >= 0) || (!hasAck(rst) && hasAck(trigger) && rst.seq === trigger.ack);

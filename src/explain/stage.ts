@@ -4,12 +4,25 @@
  * `handshake`; payload seen, `data`; a completed handshake without payload, `established`; a
  * connection whose start is not in the capture and which showed nothing else, `midstream`.
  */
+import { TCP_ACK, TCP_SYN } from '../decode/packet.js';
 import type { Stage } from '../report/model.js';
-import type { FinishedConnection, RstRecord } from '../track/finished.js';
+import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
+import { oddProbeFlags } from './probes.js';
 
-/** The stage of one RST. */
-export function stageOf(conn: FinishedConnection, rst: RstRecord): Stage {
+/**
+ * The stage of one RST. A RST that carries SYN, or that answers a SYN or a first probe with
+ * impossible flags (a FIN inside SYN+FIN or Xmas is no teardown), belongs to the handshake.
+ */
+export function stageOf(conn: FinishedConnection, rst: RstRecord, trigger: PacketRecord | null): Stage {
   const c = rst.context;
+  if ((rst.flags & TCP_SYN) !== 0) return 'handshake';
+  if (trigger !== null && c.handshake !== 'complete') {
+    const answersSyn = c.handshake !== 'midstream' && (trigger.flags & TCP_SYN) !== 0 && (trigger.flags & TCP_ACK) === 0;
+    // A connection that opens with a NULL, Xmas or lone-FIN probe has no handshake at all: the
+    // tracker sees it start "midstream", but the probe was an attempt to open one.
+    const answersProbe = opensTheConnection(conn, trigger) && !c.payload.orig && !c.payload.resp && oddProbeFlags(trigger.flags) !== null;
+    if (answersSyn || answersProbe) return 'handshake';
+  }
   if (c.fin.orig || c.fin.resp) return 'teardown';
   if (c.handshake === 'none' || c.handshake === 'syn' || c.handshake === 'syn_ack') {
     // "none" with packets before it means the start was missed rather than never sent.
@@ -22,4 +35,13 @@ export function stageOf(conn: FinishedConnection, rst: RstRecord): Stage {
   if (c.payload.orig || c.payload.resp) return 'data';
   if (c.handshake === 'complete') return 'established';
   return 'midstream';
+}
+
+/** True when `p` (or an identical copy of it, as a router's `any` capture shows) is the connection's first packet. */
+function opensTheConnection(conn: FinishedConnection, p: PacketRecord): boolean {
+  for (const q of conn.packets) {
+    if (q.frame > p.frame) break;
+    if (q.direction !== p.direction || q.flags !== p.flags || q.seq !== p.seq) return false;
+  }
+  return true;
 }
