@@ -5,15 +5,21 @@
  * liveNamespaces; a namespace's pids are the lab's since it made the namespace).
  */
 import { execFileSync } from 'node:child_process';
-import { liveProcesses } from './exec.js';
+import { rmSync } from 'node:fs';
+import { labEnv, liveProcesses } from './exec.js';
 import { liveNamespaces } from './topology.js';
 
-/** Synchronously kills the lab's processes and deletes its namespaces. */
+/** Temporary files of a run (the agent program), removed on signals too. */
+export const liveFiles = new Set<string>();
+
+/** Synchronously kills the lab's processes, deletes its namespaces and its temporary files. */
 export function cleanupNow(): void {
+  for (const f of liveFiles) rmSync(f, { force: true });
+  liveFiles.clear();
   for (const p of liveProcesses) p.killNow();
   for (const ns of liveNamespaces) {
     try {
-      const pids = execFileSync('ip', ['netns', 'pids', ns], { timeout: 3000, encoding: 'utf8' });
+      const pids = execFileSync('ip', ['netns', 'pids', ns], { timeout: 3000, encoding: 'utf8', env: labEnv() });
       for (const pid of pids.split(/\s+/).filter((x) => /^\d+$/.test(x))) {
         try {
           process.kill(Number(pid), 'SIGKILL');
@@ -25,7 +31,7 @@ export function cleanupNow(): void {
       // the namespace may already be gone
     }
     try {
-      execFileSync('ip', ['netns', 'del', ns], { timeout: 5000, stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'del', ns], { timeout: 5000, stdio: 'ignore', env: labEnv() });
     } catch {
       // already gone
     }

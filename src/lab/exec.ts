@@ -5,6 +5,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
+/**
+ * The environment of every program the lab starts: PATH also searches the sbin directories,
+ * where Debian keeps ip, sysctl, iptables and tcpdump (a user's PATH often lacks them).
+ */
+export function labEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const path = (env.PATH ?? '').split(':').filter((d) => d !== '');
+  for (const dir of ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (!path.includes(dir)) path.push(dir);
+  return { ...env, PATH: path.join(':') };
+}
+
 /** What a finished command printed and how it ended. */
 export interface CommandResult {
   code: number | null;
@@ -31,7 +41,7 @@ export function runCommand(
     let timedOut = false;
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: labEnv() });
     } catch (err) {
       resolve({ code: -1, stdout, stderr: String(err), timedOut });
       return;
@@ -86,7 +96,7 @@ export class LabProcess {
     cmd: string,
     args: readonly string[],
   ) {
-    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: labEnv() });
     liveProcesses.add(this);
     this.child.stdout?.on('data', (d: Buffer) => this.onStdout(d.toString()));
     this.child.stderr?.on('data', (d: Buffer) => {

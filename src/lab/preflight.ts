@@ -4,12 +4,12 @@
  */
 import { constants, accessSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { runCommand } from './exec.js';
+import { labEnv, runCommand } from './exec.js';
 import type { Tool } from './scenario.js';
 
 /** Whether `command` can be executed (absolute path, or found on PATH). */
-export function commandExists(command: string, path = process.env.PATH ?? ''): boolean {
-  const candidates = command.includes('/') ? [command] : [...path.split(delimiter), '/usr/sbin', '/sbin'].map((d) => join(d, command));
+export function commandExists(command: string, path = labEnv().PATH ?? ''): boolean {
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).map((d) => join(d, command));
   return candidates.some((c) => {
     try {
       accessSync(c, constants.X_OK);

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_PY } from './agentSource.js';
 import { type RunningCapture, captureFile, droppedByKernel, startCaptures, stopCaptures } from './capture.js';
-import { installCleanupHandlers } from './cleanup.js';
+import { installCleanupHandlers, liveFiles } from './cleanup.js';
 import { type LabProcess, LabProcess as Process, inNamespace, mustRun, runCommand } from './exec.js';
 import type { ResetExpectation } from './expect.js';
 import { type PointCount, type ScenarioLabels, writeLabels } from './labels.js';
@@ -51,7 +51,7 @@ export interface LabRun {
 
 /** Tools every scenario needs (namespaces, captures, the agent) plus the chosen reader. */
 export function baseTools(reader: ResetReader): Scenario['needs'] {
-  const base = [TOOLS.ip, TOOLS.tcpdump, TOOLS.ethtool, TOOLS.python3];
+  const base = [TOOLS.ip, TOOLS.sysctl, TOOLS.tcpdump, TOOLS.ethtool, TOOLS.python3];
   return reader === 'tshark' ? [...base, TOOLS.tshark] : base;
 }
 
@@ -64,8 +64,9 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
   const reader = options.reader ?? defaultReader();
   await mkdir(options.outDir, { recursive: true });
   const agentPath = join(options.outDir, '.whyreset-lab-agent.py');
-  await writeFile(agentPath, AGENT_PY);
   const uninstall = installCleanupHandlers();
+  liveFiles.add(agentPath);
+  await writeFile(agentPath, AGENT_PY);
   const results: ScenarioResult[] = [];
   try {
     let seq = 0;
@@ -80,6 +81,7 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
     }
   } finally {
     await rm(agentPath, { force: true });
+    liveFiles.delete(agentPath);
     uninstall();
   }
   return { results, durationMs: Date.now() - started, reader };

@@ -18,7 +18,7 @@ export interface Tool {
 /** Tools by short name. */
 export const TOOLS = {
   ip: { command: 'ip', debianPackage: 'iproute2' },
-  tc: { command: 'tc', debianPackage: 'iproute2' },
+  sysctl: { command: 'sysctl', debianPackage: 'procps' },
   tcpdump: { command: 'tcpdump', debianPackage: 'tcpdump' },
   ethtool: { command: 'ethtool', debianPackage: 'ethtool' },
   python3: { command: '/usr/bin/python3', debianPackage: 'python3' },
