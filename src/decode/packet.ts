@@ -3,6 +3,8 @@
  * packet (no allocation per packet, as gopacket's DecodingLayerParser does). Nothing here owns
  * the frame bytes: `data` is the capture reader's buffer, valid only until the next record.
  * A consumer that keeps anything past the current packet copies the numbers it needs.
+ * Every offset here (ipOffset, l4Offset, l4End, payloadOffset, issueOffset, wireEnd) indexes the
+ * record's buffer (`CaptureRecord.data` / `.view`) directly: it already includes `record.start`.
  */
 
 /** TCP flag bits as they sit in byte 13 of the TCP header (RFC 9293 §3.1; CWR/ECE RFC 3168). */

@@ -181,8 +181,12 @@ export function causeOf(input: CauseInput): CauseFinding {
       if (probes && probes.ports.size >= SCAN_PORTS) {
         ev.push(evidence(EV_MANY_PORTS, `${conn.origAddr} had already probed ${probes.ports.size} ports on ${probes.targets.size} host(s)`));
       }
-      const synRetransmitted = conn.orig.retransmissions > 0 && conn.handshake.synTs !== null && trigger.ts - conn.handshake.synTs > 1;
-      if (synRetransmitted && forgery.shape !== 'no_socket') {
+      const synsSent = conn.packets.filter((p) => p.direction === 'orig' && (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && p.frame < trigger.frame);
+      const synRetransmitted = new Set(synsSent.map((p) => p.ts)).size > 1 && conn.handshake.synTs !== null && trigger.ts - conn.handshake.synTs > 1;
+      // A SYN-ACK that comes long after the first SYN, which was retransmitted: the client gave
+      // up waiting (connect() timed out) and its kernel resets the late answer. Scanners that
+      // probe many ports are still scanners.
+      if (synRetransmitted && !(probes && probes.ports.size >= SCAN_PORTS)) {
         ev.push(evidence(EV_RETRANSMISSIONS, `the SYN-ACK came ${formatSeconds(trigger.ts - (conn.handshake.synTs ?? trigger.ts))} after the first SYN, which was retransmitted`));
         return found('handshake_abort', 0.6);
       }

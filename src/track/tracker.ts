@@ -2275,7 +2275,7 @@ export class Tracker {
     this.rNext[r] = -1;
     if (pkt.payloadCaptured > 0 && this.rstPayloadBytes > 0) {
       const n = Math.min(pkt.payloadCaptured, this.rstPayloadBytes);
-      const from = rec.start + pkt.payloadOffset;
+      const from = pkt.payloadOffset; // decoded offsets index rec.data directly
       this.rPayload.set(r, rec.data.slice(from, from + n));
     }
     const tail = this.rstTail[slot] ?? -1;
@@ -2292,7 +2292,7 @@ export class Tracker {
     // Zeek checks only when the whole segment was captured (caplen >= len).
     if (captured < segLen || pkt.ipTotalLength === 0) return true;
     const d = rec.data;
-    const base = rec.start + pkt.l4Offset;
+    const base = pkt.l4Offset; // decoded offsets index rec.data directly
     let sum = 0;
     if (pkt.ipVersion === 4) {
       sum += (pkt.src4 >>> 16) + (pkt.src4 & 0xffff) + (pkt.dst4 >>> 16) + (pkt.dst4 & 0xffff);
