@@ -35,5 +35,5 @@ export function foldV6(w: Uint32Array, off: number): number {
 
 /** Hash of an IPv6 TCP tuple from the folded addresses, the same for both directions. */
 export function hashV6(fa: number, pa: number, fb: number, pb: number): number {
-  return hashV4(fa, pa, fb, pb) ^ 0x5bd1e995;
+  return (hashV4(fa, pa, fb, pb) ^ 0x5bd1e995) >>> 0;
 }

@@ -2005,7 +2005,7 @@ export class Tracker {
   private ipTotalLength(rec: CaptureRecord, pkt: DecodedPacket): number {
     // ConnSize counts IP total_length; a zero (TSO) falls back to what the frame holds.
     if (pkt.ipTotalLength > 0) return pkt.ipTotalLength;
-    return Math.max(0, rec.caplen - pkt.ipOffset);
+    return Math.max(0, rec.start + rec.caplen - pkt.ipOffset); // offsets include rec.start
   }
 
   private optBits(pkt: DecodedPacket): number {

@@ -44,6 +44,16 @@ function ip4(s: string): number {
   return (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;
 }
 
+function ip6(s: string): number[] {
+  const [head, tail] = s.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t].map((g) => Number.parseInt(g, 16));
+  const w: number[] = [];
+  for (let i = 0; i < 8; i += 2) w.push((((groups[i] ?? 0) << 16) | (groups[i + 1] ?? 0)) >>> 0);
+  return w;
+}
+
 function flagBits(f: string): number {
   let b = 0;
   for (const ch of f) {
@@ -73,12 +83,19 @@ export function fill(rec: CaptureRecord, pkt: DecodedPacket, p: TestPacket): voi
   rec.caplen = bytes.length;
   rec.origLen = bytes.length;
   pkt.layer = LAYER_TCP;
-  pkt.ipVersion = 4;
+  const src = p.src ?? C.addr;
+  const dst = p.dst ?? S.addr;
+  pkt.ipVersion = src.includes(':') ? 6 : 4;
   pkt.ipOffset = 14;
-  pkt.src4 = ip4(p.src ?? C.addr);
-  pkt.dst4 = ip4(p.dst ?? S.addr);
+  if (pkt.ipVersion === 6) {
+    pkt.src6.set(ip6(src));
+    pkt.dst6.set(ip6(dst));
+  } else {
+    pkt.src4 = ip4(src);
+    pkt.dst4 = ip4(dst);
+  }
   pkt.ttl = p.ttl ?? 64;
-  pkt.ipId = p.ipId ?? 0;
+  pkt.ipId = pkt.ipVersion === 6 ? -1 : (p.ipId ?? 0);
   pkt.df = true;
   pkt.ipTotalLength = 40 + len;
   pkt.protocol = 6;

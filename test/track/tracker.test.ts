@@ -310,6 +310,24 @@ describe('expiry by capture time', () => {
   });
 });
 
+describe('IPv6', () => {
+  it('every packet of many IPv6 connections finds its connection (hash is direction-free and unsigned)', () => {
+    const pk: TestPacket[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = `fd77::${(i + 1).toString(16)}`;
+      const b = 'fd77::ffff';
+      pk.push({ ts: i, src: a, sport: 50000 + i, dst: b, dport: 8080, flags: 'S', seq: 10 });
+      pk.push({ ts: i + 0.001, src: b, sport: 8080, dst: a, dport: 50000 + i, flags: 'SA', seq: 90, ack: 11 });
+      pk.push({ ts: i + 0.002, src: a, sport: 50000 + i, dst: b, dport: 8080, flags: 'R', seq: 11 });
+    }
+    const r = run(pk);
+    assert.equal(r.length, 200);
+    assert.ok(r.every((c) => c.connState === 'RSTO' && c.history === 'ShR'), summary(r).join(' | '));
+    assert.equal(r[0]?.origAddr, 'fd77::1');
+    assert.equal(r[0]?.respAddr, 'fd77::ffff');
+  });
+});
+
 describe('evidence for explain', () => {
   it('records each RST with its context and payload', () => {
     const c = one([
