@@ -5,19 +5,21 @@
  */
 import { parseArgs } from 'node:util';
 import { type AnalysisSink, runAnalysis } from '../pipeline/run.js';
+import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
-import type { InputSummary } from '../report/model.js';
+import type { Connection, InputSummary } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { writeText } from '../report/text.js';
+import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { VERSION } from '../version.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERRORS = 1;
 export const EXIT_USAGE = 2;
 
-const FORMATS = ['text', 'json', 'ndjson'] as const;
+const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
 type Format = (typeof FORMATS)[number];
 
 const MAIN_HELP = `whyreset ${VERSION} — explains every TCP reset in a packet capture
@@ -34,14 +36,21 @@ Run "whyreset <command> --help" for a command's options.
 const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
 
 Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
-"tcpdump -w - | whyreset analyze -") and lists every TCP packet with the RST flag.
+"tcpdump -w - | whyreset analyze -") and explains every TCP reset: where in the connection's
+life it came (stage), why (cause), who really sent it (verdict, origin), the evidence, and a
+hint saying what to check next. Connections are tracked as Zeek tracks them.
 
 Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4, IPv6,
 Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback.
 
 Options:
-  -f, --format FMT   text (default), json (DESIGN.md's Report), ndjson (one object per line,
-                     "type": input | reset | connection | pattern | summary)
+  -f, --format FMT   text (default): the resets with stage, cause and verdict, and the counts
+                     json: the Report of DESIGN.md (inputs, summary, resets, connections, patterns)
+                     ndjson: one object per line, "type": input | reset | connection | pattern | summary
+                     csv: one row per reset (RFC 4180)
+                     zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
+      --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
+                     tcp_inactivity_timeout, default 300)
   -o, --out FILE     write the report to FILE instead of standard output
   -h, --help         this help
 
@@ -84,6 +93,11 @@ async function analyzeCommand(argv: string[]): Promise<number> {
     warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
     return EXIT_USAGE;
   }
+  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
+  if (inactivity !== undefined && !(inactivity > 0)) {
+    warn(`--inactivity-timeout needs a number of seconds above 0, not "${values['inactivity-timeout']}"`);
+    return EXIT_USAGE;
+  }
   if (positionals.length === 0) {
     warn(`analyze needs at least one capture (or "-" for standard input)\n${ANALYZE_HELP}`);
     return EXIT_USAGE;
@@ -100,7 +114,7 @@ async function analyzeCommand(argv: string[]): Promise<number> {
     pattern: (p) => findings.patterns.push(p),
   };
   try {
-    const result = await runAnalysis(positionals, { onInputDone: reportInputErrors }, sink);
+    const result = await runAnalysis(positionals, { onInputDone: reportInputErrors, inactivityTimeout: inactivity }, sink);
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     findings.inputs = result.inputs;
     findings.summary = result.summary;
@@ -109,6 +123,8 @@ async function analyzeCommand(argv: string[]): Promise<number> {
     const out = new Output(values.out ?? null);
     if (format === 'json') await writeJson(out, findings);
     else if (format === 'ndjson') await writeNdjson(out, findings);
+    else if (format === 'csv') await writeCsv(out, findings);
+    else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
     else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)));
     await out.end();
 
@@ -119,6 +135,16 @@ async function analyzeCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */
+async function writeZeek(out: Output, findings: Findings, json: boolean): Promise<void> {
+  if (!json) await out.write(zeekConnHeader());
+  for (const line of findings.connections.lines()) {
+    const c = JSON.parse(line) as Connection;
+    await out.write(json ? zeekJsonLine(c) : zeekConnLine(c));
+  }
+  if (!json) await out.write(zeekConnFooter());
+}
+
 function parseAnalyze(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -127,6 +153,7 @@ function parseAnalyze(argv: string[]) {
     options: {
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
+      'inactivity-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

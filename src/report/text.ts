@@ -33,6 +33,9 @@ function resetRow(r: Reset, multi: boolean): string[] {
     isoTime(r.ts).slice(11),
     endpoint(r.src, r.sport),
     endpoint(r.dst, r.dport),
+    r.stage ?? '-',
+    r.cause ?? '-',
+    r.verdict ?? '-',
     r.flags.join(','),
     String(r.ttl),
     r.ip_id === null ? '-' : String(r.ip_id),
@@ -43,7 +46,7 @@ function resetRow(r: Reset, multi: boolean): string[] {
   ];
 }
 
-const HEADER = ['frame', 'time (UTC)', 'source', 'destination', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win', 'len'];
+const HEADER = ['frame', 'time (UTC)', 'source', 'destination', 'stage', 'cause', 'verdict', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win', 'len'];
 /** Rows measured for column widths before the first is printed; later rows are padded to these or overflow. */
 const WIDTH_SAMPLE = 2000;
 
@@ -53,8 +56,15 @@ export async function writeText(out: Output, findings: Findings, style: Style): 
     await out.write(describeInput(findings.inputs[i] as InputSummary, i, style));
   }
   const s = findings.summary;
-  await out.write(`${style.bold(`${s.resets} TCP reset(s)`)} in ${s.tcp_packets} TCP packets of ${s.packets} packets\n`);
+  await out.write(`${style.bold(`${s.resets} TCP reset(s)`)} in ${s.connections} connections, ${s.tcp_packets} TCP packets of ${s.packets} packets\n`);
   if (s.resets === 0) return;
+  const byCause = Object.entries(s.by_cause).sort((a, b) => b[1] - a[1]);
+  if (byCause.length > 0) {
+    await out.write(`by cause:   ${byCause.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    const verdicts = Object.entries(s.by_verdict).map(([k, n]) => (k === 'forged' ? style.red(`${k} ${n}`) : k === 'suspect' ? style.yellow(`${k} ${n}`) : `${k} ${n}`));
+    await out.write(`by verdict: ${verdicts.join(', ')}\n`);
+  }
+  for (const p of findings.patterns) await out.write(`${style.cyan(String(p.type))}: ${String(p.text ?? '')}\n`);
   const multi = findings.inputs.length > 1;
   const widths = HEADER.map((h) => h.length);
   const sample: string[][] = [];
