@@ -16,8 +16,8 @@ const HELP = `usage: whyreset lab [--list] [--scenario NAME]... [--out DIR] [opt
 Reproduces TCP resets with real Linux TCP stacks in network namespaces
 (client - router - server), captures them at the client, the router and the server,
 and writes DIR/<scenario>/{client,router,server}.pcap and labels.json.
-Needs Linux and root (sudo); Debian packages: iproute2 tcpdump ethtool iptables
-nftables nmap python3-scapy (and tshark while the library reader is unavailable).
+Needs Linux and root (sudo); Debian packages: iproute2 procps tcpdump ethtool
+iptables nftables nmap python3-scapy (tshark for --reader tshark). See docs/lab.md.
 
 options:
   --list                 list the scenarios and exit
@@ -28,7 +28,7 @@ options:
   --ttl-server N         ... of the server (default 128)
   --idle SECONDS         idle time before the reaper / conntrack expiry (default 2)
   --retries2 N           the server's net.ipv4.tcp_retries2 in retransmission-timeout (default 3)
-  --reader whyreset|tshark   how captures are read back for verification
+  --reader whyreset|tshark   how captures are read back for verification (default whyreset)
   --help                 this text
 `;
 

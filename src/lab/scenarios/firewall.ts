@@ -68,12 +68,15 @@ export const firewallRejectNftables: Scenario = {
 
 /**
  * The server's own firewall refuses the SYN although a program listens. Why: the INPUT REJECT
- * runs before TCP sees the SYN; nf_send_reset replies with the server's own TTL, so on the wire
- * it looks exactly like a closed port (RST|ACK, seq 0): only the setup says it was a firewall.
+ * runs before TCP sees the SYN; nf_send_reset replies with the server's own TTL, and its RST is
+ * byte for byte what tcp_v4_send_reset sends for a closed port (RST|ACK, seq 0, window 0, IP ID
+ * 0, DF). DESIGN.md's `firewall_reject` means "a device in the path, not the endpoint", so the
+ * label is `port_closed` from the responder, with `component: netfilter` and the why saying it
+ * was the host firewall: no capture can tell the two apart, and the labels must stay reachable.
  */
 export const firewallRejectServer: Scenario = {
   name: 'firewall-reject-server',
-  summary: 'server\'s own iptables INPUT REJECT --reject-with tcp-reset while a program listens: RST,ACK from the server itself',
+  summary: 'server\'s own iptables INPUT REJECT --reject-with tcp-reset while a program listens: looks exactly like a closed port',
   needs: [TOOLS.iptables],
   async run(ctx) {
     await ctx.sh('server', 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
@@ -89,10 +92,10 @@ export const firewallRejectServer: Scenario = {
         flags: TCP_RST | TCP_ACK,
         seq: [0],
         stage: 'handshake',
-        cause: 'firewall_reject',
+        cause: 'port_closed',
         verdict: 'genuine',
         origin: 'resp',
-        why: 'server INPUT rule rejects with tcp reset before TCP sees the SYN: nf_send_reset with the server\'s own TTL',
+        why: 'the server\'s own INPUT rule rejects with tcp reset before TCP sees the SYN (nf_send_reset, the server\'s TTL): on the wire the same as a closed port',
       }),
     ];
   },
