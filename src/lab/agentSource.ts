@@ -234,9 +234,14 @@ def inject(iface, keyword, ttl_c, ttl_s, shifts, timeout):
 def stale_syn(iface, src, dst, port, sport, ttl):
     scapy_l3()
     from scapy.all import IP, TCP, AsyncSniffer, send
-    sniffer = AsyncSniffer(iface=iface, filter="tcp and src port %s and dst port %s" % (sport, port), store=True)
+    ready = threading.Event()
+    sniffer = AsyncSniffer(iface=iface, filter="tcp and src port %s and dst port %s" % (sport, port), store=True,
+                           started_callback=ready.set)
     sniffer.start()
-    time.sleep(0.5)
+    if not ready.wait(10):
+        out("ERR SNIFFER")
+        return
+    time.sleep(0.1)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((src, int(sport)))
