@@ -45,22 +45,20 @@ def recv_once(sock, tag, timeout):
     out(tag + " RECV " + str(len(data)))
     return "data"
 
-def until(sock, tag, seconds, stop_on_eof):
+def until(sock, tag, seconds):
+    """Reads until EOF, an error (raised) or the deadline: the peer decides how this ends."""
     deadline = time.time() + seconds
     for _ in range(10000):
         left = deadline - time.time()
         if left <= 0:
-            out(tag + " TIMEOUT")
-            return
+            break
         r = recv_once_quiet(sock, left)
         if r == "eof":
             out(tag + " EOF")
-            if stop_on_eof:
-                return
-            time.sleep(min(0.05, max(left, 0)))
-        elif r == "timeout":
-            out(tag + " TIMEOUT")
             return
+        if r == "timeout":
+            break
+    out(tag + " TIMEOUT")
 
 def recv_once_quiet(sock, timeout):
     sock.settimeout(timeout)
@@ -90,12 +88,10 @@ def run_steps(sock, steps, tag):
                 sock.sendall(b"x" * int(arg))
             elif name == "recv":
                 recv_once(sock, tag, float(arg or 3))
-            elif name == "until-eof":
-                until(sock, tag, float(arg or 3), True)
-            elif name == "until-closed":
-                until(sock, tag, float(arg or 3), True)
+            elif name in ("until-eof", "until-closed"):
+                until(sock, tag, float(arg or 3))
             elif name == "hold":
-                until(sock, tag, float(arg or 10), True)
+                until(sock, tag, float(arg or 10))
             elif name == "sleep":
                 time.sleep(float(arg))
             elif name == "shutwr":

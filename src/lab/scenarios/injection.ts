@@ -17,6 +17,24 @@ interface InjectorTtls {
   toServer: number;
 }
 
+/** One injection as the injector reports it: `INJECTED <client port> <seq to client> <seq to server> R|RA`. */
+export interface Injection {
+  sport: number;
+  seqToClient: number;
+  seqToServer: number;
+  flags: number;
+}
+
+/** Parses the injector's INJECTED lines. */
+export function parseInjected(lines: readonly string[]): Injection[] {
+  return lines.flatMap((l) => {
+    const m = /^INJECTED (\d+) (\d+) (\d+) (R|RA)$/.exec(l);
+    if (!m) return [];
+    const flags = m[4] === 'RA' ? TCP_RST | TCP_ACK : TCP_RST;
+    return [{ sport: Number(m[1]), seqToClient: Number(m[2]), seqToServer: Number(m[3]), flags }];
+  });
+}
+
 /**
  * A request containing a keyword passes the router; a scapy process on the router sees it on the
  * forwarding path and injects RSTs toward both ends, in the other end's name, at seq = the next
@@ -42,6 +60,8 @@ async function injectOnKeyword(ctx: ScenarioContext, ttls: InjectorTtls): Promis
   const sport = await connectedPort(client);
   await client.waitForLine(/^FINISHED$/, 10_000);
   await injector.waitForLine(/^FINISHED$/, 5000);
+  const sent = parseInjected(injector.lines);
+  if (sent.length !== SHIFTS.length) throw new Error(`the injector reported ${sent.length} injections, not ${SHIFTS.length}`);
   const truth = { stage: 'data', cause: 'middlebox_injected', verdict: 'forged', origin: 'middlebox' } as const;
   const injected = (toward: 'client' | 'server', flags: number, count: number): ResetExpectation => ({
     id: `injected-${flags & TCP_ACK ? 'rst-ack' : 'rst'}-to-${toward}`,
@@ -52,6 +72,7 @@ async function injectOnKeyword(ctx: ScenarioContext, ttls: InjectorTtls): Promis
     dst: toward === 'client' ? V4.client : V4.server,
     dport: toward === 'client' ? sport : PORT,
     flags,
+    seq: sent.filter((i) => i.flags === flags).map((i) => (toward === 'client' ? i.seqToClient : i.seqToServer)),
     ttl: toward === 'client' ? ttls.toClient : ttls.toServer,
     count: [count, count],
     ...truth,
