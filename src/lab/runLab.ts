@@ -14,6 +14,7 @@ import type { ResetExpectation } from './expect.js';
 import { type PointCount, type ScenarioLabels, writeLabels } from './labels.js';
 import { type ResetReader, defaultReader, readResets } from './resets.js';
 import { DEFAULT_SETTINGS, type Scenario, type ScenarioContext, type ScenarioSettings, TOOLS } from './scenario.js';
+import { SCENARIOS, scenarioNamed } from './scenarios/index.js';
 import { ADDRESSES, DEFAULT_TTLS, HOSTS, type Host, type Topology, type TtlPlan, createTopology, destroyTopology, namespaceNames } from './topology.js';
 import { verifyResets } from './verify.js';
 
@@ -22,8 +23,8 @@ export const SCENARIO_TIME_LIMIT_MS = 25_000;
 
 /** Options of a lab run. */
 export interface LabOptions {
-  /** The scenarios to run, in order. */
-  scenarios: readonly Scenario[];
+  /** The scenarios to run, in order, as objects or names (default: all of SCENARIOS). */
+  scenarios?: readonly (Scenario | string)[];
   outDir: string;
   ttl?: Partial<TtlPlan>;
   settings?: Partial<ScenarioSettings>;
@@ -62,6 +63,7 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
   const ttl: TtlPlan = { ...DEFAULT_TTLS, ...options.ttl };
   const settings: ScenarioSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const reader = options.reader ?? defaultReader();
+  const scenarios = resolveScenarios(options.scenarios ?? SCENARIOS);
   await mkdir(options.outDir, { recursive: true });
   const agentPath = join(options.outDir, '.whyreset-lab-agent.py');
   const uninstall = installCleanupHandlers();
@@ -70,7 +72,7 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
   const results: ScenarioResult[] = [];
   try {
     let seq = 0;
-    for (const scenario of options.scenarios) {
+    for (const scenario of scenarios) {
       seq++;
       log(`lab: ${scenario.name} ...`);
       const result = await runScenario(scenario, { seq, outDir: options.outDir, agentPath, ttl, settings, reader, log });
@@ -85,6 +87,16 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
     uninstall();
   }
   return { results, durationMs: Date.now() - started, reader };
+}
+
+/** Scenario objects for names (throws on an unknown name, before anything is built). */
+export function resolveScenarios(list: readonly (Scenario | string)[]): Scenario[] {
+  return list.map((s) => {
+    if (typeof s !== 'string') return s;
+    const found = scenarioNamed(s);
+    if (!found) throw new Error(`unknown lab scenario ${JSON.stringify(s)}`);
+    return found;
+  });
 }
 
 interface RunSetup {
