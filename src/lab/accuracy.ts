@@ -1,7 +1,8 @@
 /**
  * How well whyreset's analysis agrees with the lab's labels: for every labelled RST frame, the
  * reset `analyze` reports for the same frame of the same capture, field by field (stage, cause,
- * verdict, origin). Informational here; the explain and correlate work sets the bar.
+ * verdict, origin). The lab test asserts the bar: no false alarms, every RST reported, and the
+ * fields agreeing on (nearly) every labelled RST.
  */
 import { analyze } from '../index.js';
 import type { Reset } from '../report/model.js';
@@ -26,6 +27,8 @@ export interface AccuracyRow {
   agree: Record<ScoredField, number>;
   /** `frame: field label≠whyreset` for each disagreement (for reading, not parsing). */
   misses: string[];
+  /** Genuine resets whyreset called forged or suspect: false alarms (Weaver et al.: worse than misses). */
+  falseAlarms: number;
 }
 
 /** Compares one label with whyreset's reset for the same frame. */
@@ -48,11 +51,13 @@ export async function scoreScenario(scenarioDir: string): Promise<AccuracyRow[]>
       reported: 0,
       agree: { stage: 0, cause: 0, verdict: 0, origin: 0 },
       misses: [],
+      falseAlarms: 0,
     };
     for (const label of labels.resets.filter((l) => l.capture === point)) {
       const reset = byFrame.get(label.frame);
       row.labelled++;
       if (reset) row.reported++;
+      if (label.verdict === 'genuine' && reset && reset.verdict !== 'genuine') row.falseAlarms++;
       const ok = agreement(label, reset);
       for (const f of SCORED_FIELDS) {
         if (ok[f]) row.agree[f]++;

@@ -55,3 +55,15 @@ export function connectedPorts(lines: readonly string[]): number[] {
     return m ? [Number(m[1])] : [];
   });
 }
+
+/**
+ * One ordinary conversation (request, reply, FIN both ways, no RST) from the client to the server
+ * on `port`. Real captures hold such traffic beside a reset; it gives the analysis the server's
+ * own TTL to compare a forged reset with, as it would have in the field.
+ */
+export async function cleanExchange(ctx: ScenarioContext, family: 4 | 6, port: number): Promise<void> {
+  const addr = family === 6 ? V6.server : V4.server;
+  await ctx.serve('server', { family, addr, port, accepts: 1, steps: ['recv', 'send:ok', 'until-eof:3', 'close'] });
+  const client = ctx.connect('client', { family, addr, port, steps: ['send:hello', 'recv', 'close'] });
+  await client.waitForLine(/^FINISHED$/, 8000);
+}

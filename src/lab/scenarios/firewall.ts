@@ -1,15 +1,19 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { ResetExpectation } from '../expect.js';
 import { type Scenario, type ScenarioContext, TOOLS } from '../scenario.js';
-import { V4, connectedPort, hostReset } from './common.js';
+import { V4, cleanExchange, connectedPort, hostReset } from './common.js';
 
 const PORT = 8080;
+/** A port the firewall lets through: the conversation there shows the server's real TTL. */
+const ALLOWED_PORT = 8081;
 
 /**
  * A listening server, a client that connects, and a firewall that refuses it: the shared story
  * of the firewall scenarios. Returns once the client has given up.
  */
 async function connectThroughFirewall(ctx: ScenarioContext): Promise<void> {
+  // First an allowed conversation with the same server on another port, as a real capture has.
+  await cleanExchange(ctx, 4, ALLOWED_PORT);
   await ctx.serve('server', { addr: V4.server, port: PORT, accepts: 1, steps: ['until-closed:2'] });
   const client = ctx.connect('client', { addr: V4.server, port: PORT, steps: ['send:hello', 'recv'] });
   await client.waitForLine(/^FINISHED$/, 8000);

@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import { type Scenario, TOOLS } from '../scenario.js';
-import { V6, hostReset } from './common.js';
+import { V6, cleanExchange, hostReset } from './common.js';
 
 const CLOSED = 9;
 const REJECTED = 8080;
@@ -46,6 +46,7 @@ export const firewallRejectV6: Scenario = {
   needs: [TOOLS.ip6tables],
   async run(ctx) {
     await ctx.sh('router', 'ip6tables', ['-A', 'FORWARD', '-p', 'tcp', '-d', V6.server, '--dport', String(REJECTED), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    await cleanExchange(ctx, 6, REJECTED + 1);
     await ctx.serve('server', { family: 6, addr: V6.server, port: REJECTED, steps: ['until-closed:2'] });
     const client = ctx.connect('client', { family: 6, addr: V6.server, port: REJECTED, steps: ['send:hello', 'recv'] });
     await client.waitForLine(/^FINISHED$/, 8000);

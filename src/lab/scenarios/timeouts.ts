@@ -40,7 +40,9 @@ export const retransmissionTimeout: Scenario = {
         dport: sport,
         flags: TCP_RST,
         stage: 'data',
-        cause: 'retransmission_timeout',
+        // Linux sends no RST when it gives up (tcp_write_timeout → tcp_write_err): the reset
+        // comes later, from the side that forgot, when the peer's next segment finds no socket.
+        cause: 'stale_connection',
         verdict: 'genuine',
         origin: 'resp',
         why: 'the server gave up after tcp_retries2 retransmissions (tcp_write_err, no RST sent) and resets the client\'s next segment',
