@@ -55,9 +55,32 @@ export class ExplainContext {
   /** Resets per whole second of capture time, and the most frequent sender per second. */
   readonly resetsPerSecond = new Map<number, { count: number; senders: Map<string, number> }>();
 
-  /** TTL baseline for a host from other connections, or null. */
+  /** TTL of the latest SYN-ACK each IPv4 host sent (key: the address as a number), learned live. */
+  readonly synAckTtl4 = new Map<number, number>();
+  /** The same for IPv6 hosts (key: the address as text). */
+  readonly synAckTtl6 = new Map<string, number>();
+
+  /**
+   * Notes the TTL of a SYN-ACK as it passes: a host's kernel answers SYNs itself, so its SYN-ACK
+   * carries the host's real TTL over this path (crafted SYNs from scanners carry anything and
+   * are not used). Learned per packet, not per finished connection, so a long-lived connection
+   * vouches for its server while it is still open.
+   */
+  noteSynAck4(addr: number, ttl: number): void {
+    if (this.synAckTtl4.get(addr) !== ttl) remember(this.synAckTtl4, addr, ttl);
+  }
+
+  /** IPv6 form of noteSynAck4. */
+  noteSynAck6(addr: string, ttl: number): void {
+    if (this.synAckTtl6.get(addr) !== ttl) remember(this.synAckTtl6, addr, ttl);
+  }
+
+  /** TTL baseline for a host from other connections (finished ones, or SYN-ACKs seen so far), or null. */
   ttlOf(addr: string): HostTtl | null {
-    return this.hostTtl.get(addr) ?? null;
+    const known = this.hostTtl.get(addr);
+    if (known) return known;
+    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr));
+    return live === undefined ? null : { ttl: live, connections: 1 };
   }
 
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
@@ -125,4 +148,12 @@ export function tupleKey(conn: { origAddr: string; origPort: number; respAddr: s
 /** True when a packet record is a RST. */
 export function isRst(p: { flags: number }): boolean {
   return (p.flags & TCP_RST) !== 0;
+}
+
+/** A dotted-quad IPv4 address as an unsigned 32-bit number (NaN-free: bad text gives 0). */
+export function ipv4Number(addr: string): number {
+  const parts = addr.split('.');
+  let n = 0;
+  for (const p of parts) n = (n * 256 + (Number(p) & 0xff)) >>> 0;
+  return n >>> 0;
 }

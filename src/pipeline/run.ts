@@ -7,9 +7,10 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
+import { formatIpv6 } from '../decode/address.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
-import { DecodedPacket, TCP_RST } from '../decode/packet.js';
+import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
 import { explainConnection } from '../explain/explainConnection.js';
 import { findPatterns } from '../explain/patterns.js';
@@ -118,6 +119,10 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       if (!pkt.isTcp) return;
       tcpPackets++;
       if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
+      else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+        if (pkt.ipVersion === 4) ctx.noteSynAck4(pkt.src4 >>> 0, pkt.ttl);
+        else ctx.noteSynAck6(formatIpv6(pkt.src6), pkt.ttl);
+      }
       tracker.trackPacket(rec, pkt);
     };
 

@@ -109,6 +109,15 @@ describe('firewalls', () => {
     assert.ok(r.evidence.some((e) => e.code === 'ttl_mismatch'));
   });
 
+  it('firewall_reject (forged): a connection still open to the same server vouches for its TTL', async () => {
+    const open = new Conversation();
+    open.handshake();
+    for (let i = 0; i < 30; i++) open.exchange().wait(2);
+    const blocked = new Conversation({ client: { port: 40001 }, server: { port: 8443 }, start: 1700000003 });
+    blocked.send('c', S).send('s', R | A, { seq: 0, ack: blocked.client.seq, win: 0, id: 0, ttl: 255, dt: 0.0003 });
+    expectOne(await resetsOf(open, blocked), { cause: 'firewall_reject', verdict: 'forged', origin: 'middlebox' });
+  });
+
   it('firewall_reject (host firewall): a port that accepted a connection refuses the next SYN', async () => {
     const ok = new Conversation();
     ok.handshake().exchange().send('c', F | A).send('s', F | A).send('c', A);
