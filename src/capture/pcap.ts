@@ -101,7 +101,9 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
       if (!(await resync(win, state, header, lastSec, recordHeaderLength, capLimit, fracLimit))) break;
       continue;
     }
-    if (!(await win.ensure(recordHeaderLength + caplen))) {
+    // Awaiting only when the record straddles the chunk end: an await per record costs a promise
+    // and a microtask turn per packet.
+    if (win.end - win.pos < recordHeaderLength + caplen && !(await win.ensure(recordHeaderLength + caplen))) {
       state.error(
         win.offset,
         `truncated record: header says ${caplen} captured bytes, only ${win.available - recordHeaderLength} remain in the file`,

@@ -91,7 +91,8 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
       if (!(await resync(win, state, le))) break;
       continue;
     }
-    if (!(await win.ensure(length))) {
+    // Awaiting only when the block straddles the chunk end (an await per block costs a promise and a microtask turn).
+    if (win.end - win.pos < length && !(await win.ensure(length))) {
       state.error(win.offset, `truncated block of type 0x${blockType.toString(16)}: ${length} bytes claimed, ${win.available} remain in the file`);
       win.pos = win.end;
       break;

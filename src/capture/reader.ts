@@ -24,8 +24,9 @@ export class ReadState {
   nonPacketFrames = 0;
   /** Bytes consumed from the (decompressed) stream. */
   bytes = 0;
-  firstTs: number | null = null;
-  lastTs: number | null = null;
+  /** Time of the first and last packet, NaN until one was seen (see firstTs/lastTs). */
+  private first = Number.NaN;
+  private last = Number.NaN;
   readonly linktypes: number[] = [];
   readonly errors: InputError[] = [];
   errorCount = 0;
@@ -51,11 +52,23 @@ export class ReadState {
     if (!this.linktypes.includes(linkType)) this.linktypes.push(linkType);
   }
 
+  /** Time of the first packet, or null. */
+  get firstTs(): number | null {
+    return Number.isNaN(this.first) ? null : this.first;
+  }
+
+  /** Time of the last packet, or null. */
+  get lastTs(): number | null {
+    return Number.isNaN(this.last) ? null : this.last;
+  }
+
   /** Updates packet count and time span for a record about to be handed on. */
   notePacket(ts: number): void {
+    // Numeric fields that never hold null keep V8's unboxed double representation: a field that
+    // once held null would box every timestamp into a fresh HeapNumber (an allocation per packet).
     this.packets++;
-    if (this.firstTs === null) this.firstTs = ts;
-    this.lastTs = ts;
+    if (Number.isNaN(this.first)) this.first = ts;
+    this.last = ts;
   }
 }
 

@@ -2,18 +2,55 @@ import { VERSION } from '../version.js';
 /** `--format json`: the Report of DESIGN.md as one JSON document, one reset or connection per line. */
 import type { Findings } from './findings.js';
 import type { Output } from './output.js';
+import type { Spool } from './spool.js';
 
 /** Writes the whole Report; resets and connections stream from their spools. */
 export async function writeJson(out: Output, findings: Findings): Promise<void> {
   await out.write(`{"tool":${JSON.stringify({ name: 'whyreset', version: VERSION })},\n`);
   await out.write(`"inputs":${JSON.stringify(findings.inputs)},\n`);
   await out.write(`"summary":${JSON.stringify(findings.summary)},\n`);
-  await writeArray(out, 'resets', findings.resets.lines());
+  await writeSpooled(out, 'resets', findings.resets);
   await out.write(',\n');
-  await writeArray(out, 'connections', findings.connections.lines());
+  await writeSpooled(out, 'connections', findings.connections);
   await out.write(',\n');
   await writeArray(out, 'patterns', findings.patterns.map((p) => JSON.stringify(p)));
   await out.write('}\n');
+}
+
+/**
+ * A spooled array, copied as bytes: every "\n" that ends a line becomes ",\n" except the last
+ * (a raw newline never occurs inside a JSON line: JSON.stringify escapes it).
+ */
+async function writeSpooled(out: Output, name: string, spool: Spool): Promise<void> {
+  await out.write(`"${name}":[`);
+  if (spool.count === 0) {
+    await out.write(']');
+    return;
+  }
+  await out.write('\n');
+  let pendingNewline = false;
+  for (const chunk of spool.chunks()) {
+    if (chunk.length === 0) continue;
+    if (pendingNewline) await out.write(',\n');
+    // Lines end with "\n": a comma goes before each newline but the chunk's last (memchr via indexOf).
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const body = buf[buf.length - 1] === 0x0a ? buf.length - 1 : buf.length;
+    pendingNewline = body < buf.length;
+    let newlines = 0;
+    for (let i = buf.indexOf(0x0a); i >= 0 && i < body; i = buf.indexOf(0x0a, i + 1)) newlines++;
+    const joined = Buffer.allocUnsafe(body + newlines);
+    let o = 0;
+    let from = 0;
+    for (let i = buf.indexOf(0x0a); i >= 0 && i < body; i = buf.indexOf(0x0a, i + 1)) {
+      o += buf.copy(joined, o, from, i);
+      joined[o++] = 0x2c; // ","
+      joined[o++] = 0x0a;
+      from = i + 1;
+    }
+    buf.copy(joined, o, from, body);
+    await out.writeBytes(joined);
+  }
+  await out.write('\n]');
 }
 
 async function writeArray(out: Output, name: string, lines: Iterable<string>): Promise<void> {

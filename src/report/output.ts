@@ -10,7 +10,7 @@ const FLUSH_AT = 1 << 20;
 
 /** Buffered, backpressure-aware text output. */
 export class Output {
-  private parts: string[] = [];
+  private parts: (string | Uint8Array)[] = [];
   private size = 0;
   private closed = false;
   readonly stream: Writable;
@@ -34,13 +34,26 @@ export class Output {
     if (this.size >= FLUSH_AT) await this.flush();
   }
 
+  /** Queues bytes, which the caller hands over (it must not change them); resolves once it is safe to write more. */
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    if (this.closed || bytes.length === 0) return;
+    this.parts.push(bytes);
+    this.size += bytes.length;
+    if (this.size >= FLUSH_AT) await this.flush();
+  }
+
   /** Hands everything queued to the stream, waiting for it to drain when it asks to. */
   async flush(): Promise<void> {
     if (this.parts.length === 0 || this.closed) return;
-    const text = this.parts.join('');
+    const parts = this.parts;
     this.parts = [];
     this.size = 0;
-    if (!this.stream.write(text)) {
+    // One write per flush: strings are joined, and bytes (from the spools) are concatenated with
+    // the strings' UTF-8 rather than decoded into a string and encoded again.
+    const data = parts.every((p) => typeof p === 'string')
+      ? parts.join('')
+      : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    if (!this.stream.write(data)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           this.stream.off('drain', done);

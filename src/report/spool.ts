@@ -2,31 +2,59 @@
  * An append-only list of serialized findings that stays in memory while small and spills to a
  * temporary file when large, so a capture with millions of resets or connections is reported in
  * bounded memory. Lines are read back in the order they were written.
+ *
+ * Lines are kept as UTF-8 bytes in fixed-size chunks, not as strings: a JS string with one
+ * non-Latin-1 character (the `→` of every signature) takes two bytes per character, and the
+ * renderers of the JSON report can copy the bytes to the output without decoding them again.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** In-memory budget per spool before it moves to disk. */
-export const SPOOL_MEMORY_LIMIT = 32 << 20;
+/** In-memory budget per spool (bytes) before it moves to disk. */
+export const SPOOL_MEMORY_LIMIT = 4 << 20;
+/** Size of one chunk of lines; a longer line gets a chunk of its own. */
+const CHUNK_SIZE = 256 << 10;
 
-/** Lines of text kept in order; memory stays under `memoryLimit` characters. */
+/** Lines of text kept in order; memory stays under `memoryLimit` bytes plus one chunk. */
 export class Spool {
-  private buffered: string[] = [];
-  private bufferedChars = 0;
+  /** Full chunks still in memory (each holds whole lines, every line ending with "\n"). */
+  private full: Buffer[] = [];
+  private fullBytes = 0;
+  private current: Buffer;
+  private used = 0;
   private dir: string | null = null;
   private fd: number | null = null;
   private path = '';
+  private diskBytes = 0;
   count = 0;
 
-  constructor(private readonly memoryLimit = SPOOL_MEMORY_LIMIT) {}
+  constructor(private readonly memoryLimit = SPOOL_MEMORY_LIMIT) {
+    this.current = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(1024, memoryLimit)));
+  }
 
   /** Appends one line (without its newline). */
   push(line: string): void {
-    this.buffered.push(line);
-    this.bufferedChars += line.length + 1;
     this.count++;
-    if (this.bufferedChars > this.memoryLimit) this.spill();
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: check the worst case before writing.
+    const worst = line.length * 3 + 1;
+    if (this.used + worst > this.current.length) {
+      this.seal();
+      if (worst > this.current.length) this.current = Buffer.allocUnsafe(worst);
+    }
+    this.used += this.current.write(line, this.used, 'utf8');
+    this.current[this.used++] = 0x0a;
+  }
+
+  /** Moves the current chunk to the full list (spilling to disk past the memory budget). */
+  private seal(): void {
+    if (this.used === 0) return;
+    const chunk = this.current.subarray(0, this.used);
+    this.full.push(chunk);
+    this.fullBytes += chunk.length;
+    this.current = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.used = 0;
+    if (this.fullBytes > this.memoryLimit) this.spill();
   }
 
   private spill(): void {
@@ -35,29 +63,62 @@ export class Spool {
       this.path = join(this.dir, 'spool');
       this.fd = openSync(this.path, 'w+');
     }
-    writeSync(this.fd, `${this.buffered.join('\n')}\n`);
-    this.buffered = [];
-    this.bufferedChars = 0;
+    for (const chunk of this.full) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off, chunk.length - off, this.diskBytes + off);
+      this.diskBytes += chunk.length;
+    }
+    this.full = [];
+    this.fullBytes = 0;
   }
 
-  /** Every line, in order (disk part first, then what is still in memory). */
-  *lines(): Generator<string> {
+  /**
+   * Every line in order as raw bytes: each yielded buffer holds whole lines, each ending with
+   * "\n". A buffer is valid only until the next one is requested.
+   */
+  *chunks(): Generator<Uint8Array> {
     if (this.fd !== null) {
-      const chunk = Buffer.alloc(4 << 20);
+      let chunk = Buffer.allocUnsafe(1 << 20);
+      let carry = 0;
       let position = 0;
-      let carry = '';
-      for (;;) {
-        const n = readSync(this.fd, chunk, 0, chunk.length, position);
+      while (position < this.diskBytes) {
+        if (carry === chunk.length) {
+          // A line longer than the read buffer (rare): grow until it fits.
+          const bigger = Buffer.allocUnsafe(chunk.length * 2);
+          chunk.copy(bigger, 0, 0, carry);
+          chunk = bigger;
+        }
+        const n = readSync(this.fd, chunk, carry, chunk.length - carry, position);
         if (n === 0) break;
         position += n;
-        const text = carry + chunk.toString('utf8', 0, n);
-        const parts = text.split('\n');
-        carry = parts.pop() ?? '';
-        for (const part of parts) yield part;
+        const end = carry + n;
+        const cut = chunk.lastIndexOf(0x0a, end - 1) + 1;
+        if (cut === 0) {
+          carry = end;
+          continue;
+        }
+        yield chunk.subarray(0, cut);
+        chunk.copy(chunk, 0, cut, end);
+        carry = end - cut;
       }
-      if (carry.length > 0) yield carry;
+      if (carry > 0) yield chunk.subarray(0, carry);
     }
-    for (const line of this.buffered) yield line;
+    for (const c of this.full) yield c;
+    if (this.used > 0) yield this.current.subarray(0, this.used);
+  }
+
+  /** Every line, in order, as a string without its newline. */
+  *lines(): Generator<string> {
+    for (const chunk of this.chunks()) {
+      const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', from);
+        if (nl < 0) break;
+        yield text.slice(from, nl);
+        from = nl + 1;
+      }
+      if (from < text.length) yield text.slice(from);
+    }
   }
 
   /** Removes the temporary file, if any. */
@@ -66,6 +127,7 @@ export class Spool {
     if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     this.fd = null;
     this.dir = null;
-    this.buffered = [];
+    this.full = [];
+    this.used = 0;
   }
 }
