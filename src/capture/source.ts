@@ -15,23 +15,40 @@ export interface ByteSource {
 
 /**
  * Reads a file sequentially. Reads run in libuv's thread pool, so the window's read-ahead of
- * the next chunk overlaps with parsing the current one.
+ * the next chunk overlaps with parsing the current one. Closing waits for a read still in
+ * flight: closing under it would make it fail (EBADF), or worse, read from whatever file the
+ * next open() is given the same descriptor number.
  */
 export class FileSource implements ByteSource {
   private fd: number | null;
+  private inflight: Promise<number> | null = null;
+  private closing = false;
   constructor(path: string) {
     this.fd = openSync(path, 'r');
   }
   readInto(buf: Uint8Array, offset: number, length: number): Promise<number> {
     const fd = this.fd;
-    if (fd === null) return Promise.resolve(0);
-    return new Promise((resolve, reject) => {
+    if (fd === null || this.closing) return Promise.resolve(0);
+    const p = new Promise<number>((resolve, reject) => {
       read(fd, buf, offset, length, null, (err, n) => (err ? reject(err) : resolve(n)));
     });
+    this.inflight = p;
+    const clear = () => {
+      if (this.inflight === p) this.inflight = null;
+    };
+    p.then(clear, clear);
+    return p;
   }
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    if (this.fd === null || this.closing) return;
+    this.closing = true;
+    const fd = this.fd;
+    const done = () => {
+      this.fd = null;
+      closeSync(fd);
+    };
+    if (this.inflight) this.inflight.then(done, done);
+    else done();
   }
 }
 
@@ -111,16 +128,6 @@ async function readAtMost(source: ByteSource, want: number): Promise<Uint8Array>
   return out.subarray(0, got);
 }
 
-/** Adapts a ByteSource to a Node Readable so it can be piped through zlib. */
-async function* sourceChunks(source: ByteSource): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const buf = new Uint8Array(1 << 20);
-    const n = await source.readInto(buf, 0, buf.length);
-    if (n === 0) return;
-    yield buf.subarray(0, n);
-  }
-}
-
 /** The opened input: where its bytes come from and whether they were gzip-compressed. */
 export interface OpenedSource {
   source: ByteSource;
@@ -135,36 +142,128 @@ export async function openSource(path: string, stdin: Readable = process.stdin):
   const raw: ByteSource = path === '-' ? new StreamSource(stdin) : new FileSource(path);
   const head = await readAtMost(raw, 2);
   const replay = new PrefixedSource(head, raw);
-  if (head.length === 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const { Readable: ReadableCtor } = await import('node:stream');
-    const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    const compressed = ReadableCtor.from(sourceChunks(replay)).pipe(gunzip);
-    return { source: new GzipSource(new StreamSource(compressed), replay), compressed: true };
-  }
+  if (head.length === 2 && head[0] === 0x1f && head[1] === 0x8b) return { source: new GzipSource(replay), compressed: true };
   return { source: replay, compressed: false };
 }
 
-/** A gunzip stream whose errors (a damaged or cut gzip file) surface as `GzipError` with the output offset. */
+/** A damaged or cut gzip stream; the message says how many bytes came out before the damage. */
 export class GzipError extends Error {}
 
-class GzipSource implements ByteSource {
+/**
+ * Compressed bytes fed to zlib per write: zlib drops the output of a call that fails, so small
+ * calls lose little. Small at the start, where a small capture lives entirely, larger later so
+ * that a big file costs few calls.
+ */
+const GZIP_SLICE_FIRST = 1 << 10;
+const GZIP_SLICE = 16 << 10;
+/** Compressed bytes read with the small slice. */
+const GZIP_SMALL_SLICES_UP_TO = 256 << 10;
+/** The gzip trailer (CRC32, ISIZE; RFC 1952 §2.3.1): checked last, so held back until the input ends. */
+const GZIP_TRAILER = 8;
+
+/**
+ * Decompresses a gzip ByteSource (several members back to back decompress as one stream).
+ * Everything decoded before damage is delivered before the error: input goes to zlib in small
+ * slices, the last 8 bytes (the trailer, whose CRC check would fail the call that also carries
+ * the last data) wait until everything before them has been flushed out, and queued output is
+ * handed on before the error is raised.
+ */
+export class GzipSource implements ByteSource {
+  private readonly gunzip = createGunzip({ chunkSize: 64 << 10 });
+  private readonly output: Uint8Array[] = [];
+  private outputOffset = 0;
+  private error: Error | null = null;
+  private finished = false;
+  private inputDone = false;
+  private held = new Uint8Array(0);
   private produced = 0;
-  constructor(
-    private readonly inner: StreamSource,
-    private readonly raw: ByteSource,
-  ) {}
+  private fed = 0;
+  private readonly inputBuf = new Uint8Array(256 << 10);
+
+  constructor(private readonly raw: ByteSource) {
+    this.gunzip.on('data', (chunk: Buffer) => this.output.push(chunk));
+    this.gunzip.on('error', (err: Error) => {
+      this.error ??= err;
+    });
+    this.gunzip.on('end', () => {
+      this.finished = true;
+    });
+  }
+
   async readInto(buf: Uint8Array, offset: number, length: number): Promise<number> {
-    try {
-      const n = await this.inner.readInto(buf, offset, length);
-      this.produced += n;
-      return n;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new GzipError(`gzip data is damaged after ${this.produced} decompressed bytes: ${message}`);
+    while (this.output.length === 0 && this.error === null && !this.finished) await this.pump();
+    if (this.output.length > 0) {
+      let written = 0;
+      while (written < length && this.output.length > 0) {
+        const head = this.output[0] as Uint8Array;
+        const n = Math.min(length - written, head.length - this.outputOffset);
+        buf.set(head.subarray(this.outputOffset, this.outputOffset + n), offset + written);
+        written += n;
+        this.outputOffset += n;
+        if (this.outputOffset >= head.length) {
+          this.output.shift();
+          this.outputOffset = 0;
+        }
+      }
+      this.produced += written;
+      return written;
+    }
+    if (this.error !== null) throw new GzipError(`gzip data is damaged after ${this.produced} decompressed bytes: ${this.error.message}`);
+    return 0;
+  }
+
+  /** Feeds zlib the next slice of input (or, at the end, the flush and the trailer). */
+  private async pump(): Promise<void> {
+    if (this.inputDone) {
+      // zlib has everything; wait for it to finish or fail.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return;
+    }
+    const n = await this.raw.readInto(this.inputBuf, 0, this.inputBuf.length);
+    if (n === 0) {
+      this.inputDone = true;
+      // Flush all data out before the trailer is checked, then hand over the trailer and end.
+      await this.settled((done) => this.gunzip.flush(() => done()));
+      if (this.error === null) this.gunzip.end(this.held);
+      return;
+    }
+    const data = concat(this.held, this.inputBuf.subarray(0, n));
+    const keep = Math.min(GZIP_TRAILER, data.length);
+    const feed = data.subarray(0, data.length - keep);
+    this.held = data.slice(data.length - keep);
+    for (let at = 0; at < feed.length && this.error === null; ) {
+      const step = this.fed < GZIP_SMALL_SLICES_UP_TO ? GZIP_SLICE_FIRST : GZIP_SLICE;
+      const slice = feed.subarray(at, Math.min(feed.length, at + step));
+      await this.settled((done) => this.gunzip.write(slice, () => done()));
+      at += slice.length;
+      this.fed += slice.length;
     }
   }
+
+  /** Resolves when zlib calls back, or when it fails or closes instead (a callback it may never call). */
+  private settled(start: (done: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.gunzip.off('error', done);
+        this.gunzip.off('close', done);
+        resolve();
+      };
+      this.gunzip.once('error', done);
+      this.gunzip.once('close', done);
+      start(done);
+    });
+  }
+
   close(): void {
-    this.inner.close();
+    this.gunzip.destroy();
     this.raw.close();
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return Buffer.from(b);
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }

@@ -12,6 +12,8 @@ import { LAYER_TCP, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
 
 export const PROTO_TCP = 6;
 export const TCP_MIN_HEADER = 20;
+/** Source port through window: the part of the header a cut frame must keep to be listed. */
+const TCP_FIELDS_THROUGH_WINDOW = 16;
 const OPT_EOL = 0;
 const OPT_NOP = 1;
 const OPT_MSS = 2;
@@ -29,6 +31,9 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   if (end - offset < TCP_MIN_HEADER) {
     if (claimed >= TCP_MIN_HEADER && cut) {
       out.truncated = true;
+      // A snaplen that keeps the header through the window field (16 bytes) still shows a
+      // RST's ports, seq, ack, flags and window: Wireshark decodes it, and so do we.
+      if (end - offset >= TCP_FIELDS_THROUGH_WINDOW) decodeCutHeader(view, offset, end, out);
       return issue(out, ISSUE_TRUNCATED_TCP, offset);
     }
     return issue(out, ISSUE_BAD_TCP_HEADER_LENGTH, offset);
@@ -66,6 +71,27 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
     if (result === ISSUE_NONE) result = optionIssue;
   }
   return result;
+}
+
+/** Decodes the fixed fields a snaplen cut left (at least through the window); options and payload are gone. */
+function decodeCutHeader(view: DataView, offset: number, end: number, out: DecodedPacket): void {
+  out.sport = view.getUint16(offset);
+  out.dport = view.getUint16(offset + 2);
+  out.seq = view.getUint32(offset + 4);
+  out.ack = view.getUint32(offset + 8);
+  const b12 = view.getUint8(offset + 12);
+  out.flags = view.getUint8(offset + 13) | ((b12 & 0x01) << 8);
+  out.win = view.getUint16(offset + 14);
+  out.checksum = end - offset >= 18 ? view.getUint16(offset + 16) : 0;
+  out.urgentPtr = 0;
+  const headerLength = (b12 >> 4) * 4;
+  if (headerLength < TCP_MIN_HEADER || headerLength > out.l4ClaimedLength) return;
+  out.tcpHeaderLength = headerLength;
+  out.isTcp = true;
+  out.layer = LAYER_TCP;
+  out.payloadOffset = offset + headerLength;
+  out.payloadLength = out.l4ClaimedLength - headerLength;
+  out.payloadCaptured = 0;
 }
 
 /** Walks the option list; a length that cannot be right stops the walk with an issue. */
