@@ -177,6 +177,8 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
       // a frame number: count them, or every later frame number would differ from Wireshark's.
       frame++;
       state.nonPacketFrames++;
+      // Counted in `packets` too, so the count matches the frames Wireshark shows.
+      state.packets++;
     } else if (blockType === BLOCK_SHB) {
       const major = view.getUint16(at + 12, le);
       if (major !== 1) state.error(win.offset, `section header says pcapng version ${major}.x; reading it as 1.0`);

@@ -20,7 +20,7 @@ export const HARD_MAX_RECORD = 16 << 20;
 export class ReadState {
   format: 'pcap' | 'pcapng' = 'pcap';
   packets = 0;
-  /** Records Wireshark numbers as frames although they carry no packet (pcapng custom blocks). */
+  /** Records Wireshark numbers as frames although they carry no packet (pcapng custom blocks); included in `packets`. */
   nonPacketFrames = 0;
   /** Bytes consumed from the (decompressed) stream. */
   bytes = 0;
