@@ -3,7 +3,7 @@
  * ratios, plus the connection-flood memory test and the target bars with PASS/FAIL.
  *
  * Options: --size MiB (mixed capture, default 512)   --flood N (connections, default 5,000,000)
- *          --tshark-prefix MiB (default 64)          --seed N (default 1)
+ *          --tshark-prefix MiB (default: the whole file) --seed N (default 1)
  *          --skip-tshark   --skip-flood   --only whyreset|tshark|tcpdump (comma-separated)
  *
  * Timing: wall clock with process.hrtime around each child process. Peak RSS: GNU time's %M
@@ -62,7 +62,8 @@ async function measure(label: string, cmd: string, args: readonly string[], fact
   const argv = hasGnuTime ? ['-f', '%e %M', '-o', timeFile, cmd, ...args] : [...args];
   const exe = hasGnuTime ? '/usr/bin/time' : cmd;
   const t0 = process.hrtime.bigint();
-  const child = spawn(exe, argv, { stdio: ['ignore', outFd, 'pipe'] });
+  // WHYRESET_TRACKER_STATS: whyreset prints its connection table's figures on stderr (see trackerLine).
+  const child = spawn(exe, argv, { stdio: ['ignore', outFd, 'pipe'], env: { ...process.env, WHYRESET_TRACKER_STATS: '1' } });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-4000);
@@ -178,6 +179,17 @@ function row(m: Measure): string {
   return `  ${m.label.padEnd(34)} ${fmt(m.wallS, 2).padStart(8)} s ${fmt(mbs).padStart(9)} MB/s ${fmt(pps / 1e3).padStart(9)} kpkt/s   peak RSS ${mib(m.rss).padStart(11)}`;
 }
 
+/** The tracker figures whyreset printed on stderr (peak live connections, bytes per slot, pools), as one line. */
+function trackerLine(m: Measure): string | null {
+  const line = m.stderrTail.split('\n').find((l) => l.startsWith('whyreset-tracker-stats '));
+  if (!line) return null;
+  const s = JSON.parse(line.slice('whyreset-tracker-stats '.length)) as {
+    finished: number; peakLive: number; capacity: number; bytesPerConnection: number; totalBytes: number; evicted: number; packets: number;
+    atEnd: { ringRecords: number; rstRecords: number; totalBytes: number };
+  };
+  return `  tracker: ${s.packets} packets, ${s.finished} connections, peak ${s.peakLive} live (table of ${s.capacity} slots, ${fmt(s.bytesPerConnection, 0)} B per slot, ${mib(s.atEnd.totalBytes)} of typed arrays at the end), ${s.evicted} evicted early`;
+}
+
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 }
@@ -191,7 +203,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sizeMiB = Number(argValue(argv, '--size') ?? 512);
   const floodN = Number(argValue(argv, '--flood') ?? 5_000_000);
-  const prefixMiB = Math.min(Number(argValue(argv, '--tshark-prefix') ?? 64), sizeMiB);
+  // tshark reads the whole file by default: the same file as whyreset, so its peak RSS is comparable.
+  const prefixArg = argValue(argv, '--tshark-prefix');
+  const prefixMiB = prefixArg === undefined ? sizeMiB : Math.min(Number(prefixArg), sizeMiB);
+  const wholeFile = prefixMiB >= sizeMiB;
   const seed = Number(argValue(argv, '--seed') ?? 1);
   const only = new Set((argValue(argv, '--only') ?? 'whyreset,tshark,tcpdump').split(','));
   const skipTshark = argv.includes('--skip-tshark') || !only.has('tshark');
@@ -220,8 +235,8 @@ async function main(): Promise<void> {
     writeFileSync(`${mix}.json`, JSON.stringify(s, null, 2));
     log(`  ${s.packets} packets, ${s.connections} connections, ${s.resets} RSTs, ${fmt(s.lastTs - s.firstTs)} s of capture, up to ${s.maxConcurrent} concurrent (${fmt(Number(process.hrtime.bigint() - t0) / 1e9)} s)`);
   }
-  const prefix = join(DATA, `mix-${sizeMiB}MiB-s${seed}.prefix${prefixMiB}MiB.pcap`);
-  let prefixFacts = existsSync(prefix) ? factsOf(prefix) : undefined;
+  const prefix = wholeFile ? mix : join(DATA, `mix-${sizeMiB}MiB-s${seed}.prefix${prefixMiB}MiB.pcap`);
+  let prefixFacts = wholeFile ? mixFacts : existsSync(prefix) ? factsOf(prefix) : undefined;
   if (!skipTshark && haveTshark && !prefixFacts) {
     prefixFacts = writePrefix(mix, prefix, prefixMiB * MiB);
     writeFileSync(`${prefix}.json`, JSON.stringify(prefixFacts));
@@ -239,6 +254,8 @@ async function main(): Promise<void> {
       const m = await measure('whyreset analyze --format json', process.execPath, ['bin/whyreset.js', 'analyze', mix, '--format', 'json', '--out', '/dev/null'], mixFacts);
       results.set('whyreset', m);
       log(row(m));
+      const t = trackerLine(m);
+      if (t) log(t);
     }
   }
   if (!skipTcpdump) {
@@ -262,7 +279,7 @@ async function main(): Promise<void> {
       warm(prefix);
       // tshark runs at ~20 MB/s: it reads only the first part of the same file; its MB/s is from that part.
       const m = await measure(
-        `tshark (first ${fmt(prefixFacts.bytes / MiB, 0)} MiB)`,
+        wholeFile ? 'tshark (whole file)' : `tshark (first ${fmt(prefixFacts.bytes / MiB, 0)} MiB)`,
         'tshark',
         ['-r', prefix, '-Y', 'tcp.flags.reset==1', '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'tcp.srcport'],
         prefixFacts,
@@ -312,6 +329,8 @@ async function main(): Promise<void> {
       const m = await measure(`whyreset (${floodN} connections)`, process.execPath, ['bin/whyreset.js', 'analyze', flood, '--format', 'json', '--out', '/dev/null'], ff);
       log(row(base));
       log(row(m));
+      const t = trackerLine(m);
+      if (t) log(t);
       if (m.ok && m.rss !== null) {
         floodRss = m.rss;
         perConn = m.rss / floodN;

@@ -133,7 +133,10 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       unreadable.push({ path, message: describeOpenError(err) });
       continue;
     }
+    // Peak table figures, measured before finish() empties the table (for `npm run bench`).
+    const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
     tracker.finish();
+    if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
     for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
     summary.resets += resetPackets;
     const state = facts.state;

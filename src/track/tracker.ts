@@ -174,6 +174,8 @@ export interface PacketVerdict {
 /** Table statistics (for the benchmark and progress output). */
 export interface TrackerStats {
   live: number;
+  /** Most connections live at once. */
+  peakLive: number;
   finished: number;
   capacity: number;
   /** Bytes of typed-array state per connection slot (table columns + hash share). */
@@ -319,6 +321,7 @@ export class Tracker {
   private networkTime = Number.NEGATIVE_INFINITY;
   private nextNumber = 1;
   private liveCount = 0;
+  private peakLive = 0;
   private finishedCount = 0;
   private evictedCount = 0;
   private packetCount = 0;
@@ -591,6 +594,7 @@ export class Tracker {
     const tableBytes = this.slotBytes() * this.cap + this.table.byteLength;
     return {
       live: this.liveCount,
+      peakLive: this.peakLive,
       finished: this.finishedCount,
       capacity: this.cap,
       bytesPerConnection: this.cap > 0 ? tableBytes / this.cap : 0,
@@ -769,6 +773,7 @@ export class Tracker {
       s = this.highWater++;
     }
     this.liveCount++;
+    if (this.liveCount > this.peakLive) this.peakLive = this.liveCount;
     if (this.liveCount * 4 > this.table.length * 3) this.rehash(this.table.length * 2);
     return s;
   }
