@@ -35,10 +35,22 @@ export interface SourceProbes {
 /** Resets counted per second of capture time, for storm detection. */
 export const STORM_BUCKETS_LIMIT = 1_000_000;
 
+/** One kept iterator per bounded map: it rests just past the last evicted (oldest) key. */
+const oldestKeys = new WeakMap<Map<unknown, unknown>, Iterator<unknown>>();
+
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.has(key)) map.delete(key);
   else if (map.size >= CONTEXT_LIMIT) {
-    const oldest = map.keys().next();
+    // Resuming a kept iterator finds the oldest key at once; a fresh map.keys() steps over every
+    // entry deleted since V8 last compacted the table, which made floods quadratic. Everything
+    // before the iterator was evicted or deleted, so its next key is still the oldest one.
+    let keys = oldestKeys.get(map) as Iterator<K> | undefined;
+    let oldest = keys?.next();
+    if (keys === undefined || oldest === undefined || oldest.done) {
+      keys = map.keys();
+      oldestKeys.set(map, keys);
+      oldest = keys.next();
+    }
     if (!oldest.done) map.delete(oldest.value);
   }
   map.set(key, value);
