@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { type AnalysisSink, runAnalysis } from '../pipeline/run.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
-import { connectionJson, resetJson, writeJson, writeNdjson } from '../report/json.js';
+import { writeJson, writeNdjson } from '../report/json.js';
 import type { Connection, InputSummary } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
@@ -109,8 +109,8 @@ async function analyzeCommand(argv: string[]): Promise<number> {
 
   const findings = new Findings();
   const sink: AnalysisSink = {
-    reset: (r) => findings.resets.push(resetJson(r)),
-    connection: (c) => findings.connections.push(connectionJson(c)),
+    reset: (r) => findings.resets.push(JSON.stringify(r)),
+    connection: (c) => findings.connections.push(JSON.stringify(c)),
     pattern: (p) => findings.patterns.push(p),
   };
   try {

@@ -1,7 +1,6 @@
 import { VERSION } from '../version.js';
 /** `--format json`: the Report of DESIGN.md as one JSON document, one reset or connection per line. */
 import type { Findings } from './findings.js';
-import type { Connection, Evidence, Reset } from './model.js';
 import type { Output } from './output.js';
 import type { Spool } from './spool.js';
 
@@ -75,80 +74,4 @@ export async function writeNdjson(out: Output, findings: Findings): Promise<void
   for (const line of findings.connections.lines()) await out.write(typed('connection', line));
   for (const p of findings.patterns) await out.write(typed('pattern', JSON.stringify(p)));
   await out.write(typed('summary', JSON.stringify({ tool: { name: 'whyreset', version: VERSION }, ...findings.summary })));
-}
-
-/** Characters JSON.stringify would escape in a string (quote, backslash, controls, lone surrogate halves). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A string as JSON.stringify writes it; plain text (the usual case) skips the escaper. */
-function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
-
-/** A number as JSON.stringify writes it. */
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
-
-function jsonStringOrNull(s: string | null): string {
-  return s === null ? 'null' : jsonString(s);
-}
-
-function jsonNumberOrNull(n: number | null): string {
-  return n === null ? 'null' : jsonNumber(n);
-}
-
-function jsonStrings(a: readonly string[]): string {
-  let out = '[';
-  for (let i = 0; i < a.length; i++) out += i === 0 ? jsonString(a[i] as string) : `,${jsonString(a[i] as string)}`;
-  return `${out}]`;
-}
-
-function jsonEvidence(a: readonly Evidence[]): string {
-  let out = '[';
-  for (let i = 0; i < a.length; i++) {
-    const e = a[i] as Evidence;
-    out += `${i === 0 ? '' : ','}{"code":${jsonString(e.code)},"detail":${jsonString(e.detail)}}`;
-  }
-  return `${out}]`;
-}
-
-/** Own keys of a Reset as explainReset builds it, in order. */
-const RESET_KEYS = 27;
-
-/**
- * `JSON.stringify(reset)`, byte for byte, written for the fixed Reset shape: twice as fast,
- * and a flood writes one per connection. Any other shape (a field added) goes to JSON.stringify.
- */
-export function resetJson(r: Reset): string {
-  if (Object.keys(r).length !== RESET_KEYS) return JSON.stringify(r);
-  return (
-    `{"id":${jsonString(r.id)},"ts":${jsonNumber(r.ts)},"capture":${jsonNumber(r.capture)},"frame":${jsonNumber(r.frame)}` +
-    `,"conn":${jsonStringOrNull(r.conn)},"src":${jsonString(r.src)},"sport":${jsonNumber(r.sport)},"dst":${jsonString(r.dst)}` +
-    `,"dport":${jsonNumber(r.dport)},"from":${jsonStringOrNull(r.from)},"flags":${jsonStrings(r.flags)},"ttl":${jsonNumber(r.ttl)}` +
-    `,"ip_id":${jsonNumberOrNull(r.ip_id)},"seq":${jsonNumber(r.seq)},"ack":${jsonNumber(r.ack)},"win":${jsonNumber(r.win)}` +
-    `,"payload_len":${jsonNumber(r.payload_len)},"stage":${jsonStringOrNull(r.stage)},"cause":${jsonStringOrNull(r.cause)}` +
-    `,"verdict":${jsonStringOrNull(r.verdict)},"origin":${jsonStringOrNull(r.origin)},"confidence":${jsonNumberOrNull(r.confidence)}` +
-    `,"evidence":${jsonEvidence(r.evidence)},"signature":${jsonStringOrNull(r.signature)},"hint":${jsonStringOrNull(r.hint)}` +
-    `,"reason_text":${jsonStringOrNull(r.reason_text)},"mptcp_reason":${r.mptcp_reason === null ? 'null' : JSON.stringify(r.mptcp_reason)}}`
-  );
-}
-
-/** Own keys of a Connection as the tracker and explainConnection build it, without radar_category. */
-const CONNECTION_KEYS = 19;
-
-/** `JSON.stringify(connection)`, byte for byte, for the fixed Connection shape (see resetJson). */
-export function connectionJson(c: Connection): string {
-  const n = Object.keys(c).length;
-  const radar = c.radar_category;
-  if (!(n === CONNECTION_KEYS && radar === undefined) && !(n === CONNECTION_KEYS + 1 && typeof radar === 'string')) return JSON.stringify(c);
-  return (
-    `{"id":${jsonString(c.id)},"ts":${jsonNumber(c.ts)},"orig_h":${jsonString(c.orig_h)},"orig_p":${jsonNumber(c.orig_p)}` +
-    `,"resp_h":${jsonString(c.resp_h)},"resp_p":${jsonNumber(c.resp_p)},"duration":${jsonNumber(c.duration)}` +
-    `,"orig_bytes":${jsonNumber(c.orig_bytes)},"resp_bytes":${jsonNumber(c.resp_bytes)},"orig_pkts":${jsonNumber(c.orig_pkts)}` +
-    `,"resp_pkts":${jsonNumber(c.resp_pkts)},"conn_state":${jsonString(c.conn_state)},"history":${jsonString(c.history)}` +
-    `,"resets":${jsonStrings(c.resets)},"capture":${jsonNumber(c.capture)},"proto":${jsonString(c.proto as string)}` +
-    `,"missed_bytes":${jsonNumber(c.missed_bytes as number)},"orig_ip_bytes":${jsonNumber(c.orig_ip_bytes as number)}` +
-    `,"resp_ip_bytes":${jsonNumber(c.resp_ip_bytes as number)}${radar === undefined ? '' : `,"radar_category":${jsonString(radar as string)}`}}`
-  );
 }
