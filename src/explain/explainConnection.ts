@@ -1,34 +1,26 @@
-/**
- * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
- * evidence, signature and hint, plus the Reset fields read straight from the packet. Pure: it
- * reads the tracker's FinishedConnection and the cross-connection context, and changes neither
- * (the caller teaches the context afterwards with `ctx.learnFrom`).
- */
-import { flagNames, reasonText } from '../pipeline/resetFields.js';
-import type { Connection, Evidence, MptcpReason, Reset } from '../report/model.js';
+import type { Connection, Evidence, Reset } from '../report/model.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
 import type { ExplainContext } from './context.js';
 import { EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
 import { hintFor } from './hints.js';
+/**
+ * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
+ * evidence, signature and hint, plus the Reset fields read straight from the packet. Pure: it
+ * reads the tracker's FinishedConnection and the cross-connection context, and changes neither
+ * (the caller teaches the context afterwards with `ctx.learnFrom`).
+ */
+import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields.js';
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
 import { timelineOf } from './timeline.js';
 import { hopsOf } from './ttl.js';
 
-/** MP_TCPRST reason names (RFC 8684 §3.6). */
-const MPTCP_REASONS = ['unspecified_error', 'mptcp_specific_error', 'lack_of_resources', 'administratively_prohibited', 'too_much_outstanding_data', 'unacceptable_performance', 'middlebox_interference'];
-
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {
   resets: Reset[];
   connection: Connection;
-}
-
-/** Rounds to the microsecond for output. */
-function micros(ts: number): number {
-  return Math.round(ts * 1e6) / 1e6;
 }
 
 /** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty. */
@@ -48,7 +40,7 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
   const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx });
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
-  const mptcp: MptcpReason | null = rst.mptcpReason >= 0 ? { code: rst.mptcpReason, name: MPTCP_REASONS[rst.mptcpReason] ?? 'unknown', flags: rst.mptcpFlags } : null;
+  const mptcp = mptcpReasonOf(rst.mptcpReason, rst.mptcpFlags);
   const ev: Evidence[] = [...finding.evidence, ...forgery.evidence];
   if (text !== null) ev.push(evidence(EV_REASON_TEXT, `the RST carries the text "${text}"`));
   if (mptcp !== null) ev.push(evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`));
@@ -67,7 +59,7 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
   });
   return {
     id,
-    ts: micros(rst.ts),
+    ts: roundMicros(rst.ts),
     capture: conn.capture,
     frame: rst.frame,
     conn: conn.id,
@@ -102,7 +94,7 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
   const resets = conn.resets.map((rst) => explainReset(conn, rst, ctx, nextId()));
-  const connection: Connection = { ...conn.connection, duration: micros(conn.connection.duration), resets: resets.map((r) => r.id) };
+  const connection: Connection = { ...conn.connection, duration: roundMicros(conn.connection.duration), resets: resets.map((r) => r.id) };
   const category = radarCategoryOf(conn);
   if (category !== null) connection.radar_category = category;
   return { resets, connection };

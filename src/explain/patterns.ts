@@ -1,19 +1,16 @@
+import type { Pattern } from '../report/model.js';
+import { SCAN_PORTS } from './cause.js';
+import type { ExplainContext } from './context.js';
 /**
  * Findings no single reset shows: port scans (one source probing many ports) and reset storms
  * (many resets within a short time). Computed from the explain context at the end of a capture.
  */
-import type { Pattern } from '../report/model.js';
-import { SCAN_PORTS } from './cause.js';
-import type { ExplainContext } from './context.js';
+import { roundMicros } from './resetFields.js';
 
 /** Resets within one second that make a storm. */
 export const STORM_RESETS_PER_SECOND = 100;
 /** Ports listed in a port_scan pattern (the count is always exact up to the tracking bound). */
 const PORTS_LISTED = 64;
-
-function micros(ts: number): number {
-  return Math.round(ts * 1e6) / 1e6;
-}
 
 /** Port scans of one capture: sources whose connections without data reached many ports. */
 export function findScans(ctx: ExplainContext, captureIndex: number): Pattern[] {
@@ -34,8 +31,8 @@ export function findScans(ctx: ExplainContext, captureIndex: number): Pattern[] 
       refused: s.refused,
       kind,
       kinds: s.kinds,
-      first_ts: micros(s.first),
-      last_ts: micros(s.last),
+      first_ts: roundMicros(s.first),
+      last_ts: roundMicros(s.last),
       text: `${source} probed ${ports.length} ports on ${s.targets.size} host(s) in ${Math.max(0, s.last - s.first).toFixed(1)} s (${kind} scan); ${s.refused} probe(s) were refused with a RST`,
     });
   }

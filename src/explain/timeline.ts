@@ -5,6 +5,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import type { Direction } from '../report/model.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
+import { flagNames } from './resetFields.js';
 
 /** The other side. */
 export function peerOf(direction: Direction): Direction {
@@ -54,10 +55,8 @@ export function hasAck(p: { flags: number }): boolean {
 
 /** Human text for a packet's flags, e.g. "RST,ACK". */
 export function flagText(flags: number): string {
-  const names = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'];
-  const out: string[] = [];
-  for (let bit = 0; bit < names.length; bit++) if (flags & (1 << bit)) out.push(names[bit] as string);
-  return out.length > 0 ? out.join(',') : 'none';
+  const names = flagNames(flags);
+  return names.length > 0 ? names.join(',') : 'none';
 }
 
 /** Formats seconds for evidence details: "3.2 ms", "41 µs", "12.5 s". */

@@ -14,10 +14,10 @@ import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
 import { explainConnection } from '../explain/explainConnection.js';
 import { findPatterns } from '../explain/patterns.js';
+import { roundMicros } from '../explain/resetFields.js';
 import type { Connection, InputSummary, Pattern, Reset, Summary } from '../report/model.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
-import { roundMicros } from './resetFields.js';
 
 /** Receives findings as they become final. */
 export interface AnalysisSink {

@@ -2577,18 +2577,3 @@ export class Tracker {
   }
 }
 
-/** Flag names for a TCP flags value, in tcpdump order (for reports). */
-export function tcpFlagNames(flags: number): string[] {
-  const out: string[] = [];
-  if (flags & TCP_SYN) out.push('SYN');
-  if (flags & TCP_FIN) out.push('FIN');
-  if (flags & TCP_RST) out.push('RST');
-  if (flags & TCP_PSH) out.push('PSH');
-  if (flags & TCP_ACK) out.push('ACK');
-  if (flags & TCP_URG) out.push('URG');
-  if (flags & 0x40) out.push('ECE');
-  if (flags & 0x80) out.push('CWR');
-  if (flags & 0x100) out.push('NS');
-  return out;
-}
-

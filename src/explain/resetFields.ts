@@ -1,11 +1,8 @@
 /**
- * The Reset fields that need no connection state: taken straight from the RST packet itself.
- * Later stages (track, explain) fill `conn`, `from`, `stage`, `cause` and the rest.
+ * Reset fields read straight from the packet: flag names, the reason text a device put in the
+ * payload, the MP_TCPRST reason, and time rounded for output.
  */
-import type { CaptureRecord } from '../capture/record.js';
-import { formatDestination, formatSource } from '../decode/address.js';
-import type { DecodedPacket } from '../decode/packet.js';
-import type { MptcpReason, Reset } from '../report/model.js';
+import type { MptcpReason } from '../report/model.js';
 
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'] as const;
 
@@ -59,41 +56,9 @@ export function reasonText(data: Uint8Array, start: number, length: number): str
   return text;
 }
 
-/** Builds a Reset from an RST packet, with every analysis field left for later stages. */
-export function resetFromPacket(id: string, captureIndex: number, rec: CaptureRecord, pkt: DecodedPacket): Reset {
-  let mptcp: MptcpReason | null = null;
-  if (pkt.optMptcpRstReason >= 0) {
-    mptcp = { code: pkt.optMptcpRstReason, name: MPTCP_REASONS[pkt.optMptcpRstReason] ?? 'unknown', flags: pkt.optMptcpRstFlags };
-  }
-  return {
-    id,
-    ts: roundMicros(rec.ts),
-    capture: captureIndex,
-    frame: rec.frame,
-    conn: null,
-    src: formatSource(pkt),
-    sport: pkt.sport,
-    dst: formatDestination(pkt),
-    dport: pkt.dport,
-    from: null,
-    flags: flagNames(pkt.flags),
-    ttl: pkt.ttl,
-    ip_id: pkt.ipVersion === 4 ? pkt.ipId : null,
-    seq: pkt.seq,
-    ack: pkt.ack,
-    win: pkt.win,
-    payload_len: pkt.payloadLength,
-    stage: null,
-    cause: null,
-    verdict: null,
-    origin: null,
-    confidence: null,
-    evidence: [],
-    signature: null,
-    hint: null,
-    reason_text: pkt.payloadCaptured > 0 ? reasonText(rec.data, pkt.payloadOffset, pkt.payloadCaptured) : null,
-    mptcp_reason: mptcp,
-  };
+/** The MP_TCPRST reason of a RST (RFC 8684 §3.6), or null when the option was absent (code < 0). */
+export function mptcpReasonOf(code: number, flags: number): MptcpReason | null {
+  return code < 0 ? null : { code, name: MPTCP_REASONS[code] ?? 'unknown', flags };
 }
 
 /** Rounds epoch seconds to the microsecond so that JSON shows them cleanly. */
