@@ -15,7 +15,8 @@ import { ExplainContext } from '../explain/context.js';
 import { explainConnection } from '../explain/explainConnection.js';
 import { findPatterns } from '../explain/patterns.js';
 import { roundMicros } from '../explain/resetFields.js';
-import type { Connection, InputSummary, Pattern, Reset, Summary } from '../report/model.js';
+import { ladderOf } from '../explain/ladder.js';
+import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../report/model.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
 
@@ -24,6 +25,8 @@ export interface AnalysisSink {
   reset(reset: Reset): void;
   connection(connection: Connection): void;
   pattern(pattern: Pattern): void;
+  /** The ladder of each connection that reset (only when `RunOptions.ladders` is set). */
+  ladder?(ladder: Ladder): void;
 }
 
 /** Options of one analysis run. */
@@ -36,6 +39,23 @@ export interface RunOptions {
   onInputDone?: (input: InputSummary, index: number) => void;
   /** Zeek's tcp_inactivity_timeout in seconds of capture time (default 300). */
   inactivityTimeout?: number;
+  /** Draw a ladder for every connection that reset and hand it to `sink.ladder`. */
+  ladders?: boolean;
+  /** Called now and then while reading (bytes read so far of the current input, its size if known). */
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+/** How far reading has got, for a progress line. */
+export interface ReadProgress {
+  /** Index of the input being read. */
+  input: number;
+  inputs: number;
+  path: string;
+  /** Bytes of the file consumed so far (compressed bytes for gzip), and its size when known. */
+  bytesRead: number;
+  totalBytes: number | null;
+  /** Bytes consumed by earlier inputs. */
+  bytesBefore: number;
 }
 
 /** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
@@ -100,6 +120,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
             countReset(summary, r);
             sink.reset(r);
           }
+          if (options.ladders && explained.resets.length > 0) sink.ladder?.(ladderOf(conn, explained.resets));
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;
           sink.connection(explained.connection);

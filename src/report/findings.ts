@@ -9,6 +9,8 @@ import { Spool } from './spool.js';
 export class Findings {
   readonly resets = new Spool();
   readonly connections = new Spool();
+  /** Ladders of the connections that reset, one JSON line each (only when a renderer asked for them). */
+  readonly ladders = new Spool();
   readonly patterns: Pattern[] = [];
   inputs: InputSummary[] = [];
   summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
@@ -17,5 +19,6 @@ export class Findings {
   dispose(): void {
     this.resets.dispose();
     this.connections.dispose();
+    this.ladders.dispose();
   }
 }

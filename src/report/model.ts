@@ -148,3 +148,52 @@ export interface Report {
   connections: Connection[];
   patterns: Pattern[];
 }
+
+/**
+ * One packet of a ladder (sequence) diagram. `seq` and `ack` are relative to each side's first
+ * sequence number (as Wireshark shows them), null when unknown (`ack` without the ACK flag).
+ */
+export interface LadderPacket {
+  frame: number;
+  capture: number;
+  ts: number;
+  from: Direction;
+  flags: string[];
+  seq: number | null;
+  ack: number | null;
+  len: number;
+  ttl: number;
+  win: number;
+  /** The reset's id when this packet is a listed RST, else null. */
+  reset: string | null;
+  /** That reset's verdict (forged ones are drawn apart), else null. */
+  verdict: Verdict | null;
+  /** Where the same packet was seen at other capture points (set by correlation only). */
+  seen_at?: Sighting[];
+}
+
+/** One capture point's sighting of a packet (correlation). `capture` indexes `inputs`. */
+export interface Sighting {
+  capture: number;
+  frame: number;
+  ts: number;
+  ttl: number;
+}
+
+/**
+ * A connection drawn as a ladder: the packets kept for it in capture order. When packets were
+ * not kept (a long connection), `gap` says after which entry of `packets` they belong and how many.
+ */
+export interface Ladder {
+  conn: string;
+  capture: number;
+  /** "addr:port" of the originator and the responder ("[v6]:port" for IPv6). */
+  orig: string;
+  resp: string;
+  /** Each side's first sequence number (the base of the relative numbers), null if never seen. */
+  isn: { orig: number | null; resp: number | null };
+  packets: LadderPacket[];
+  gap: { after: number; packets: number } | null;
+  /** Capture points (indices into `inputs`) in path order from the originator to the responder (set by correlation only). */
+  points?: number[];
+}
