@@ -1,0 +1,130 @@
+/**
+ * `whyreset analyze`: arguments, then the pipeline into Findings, then the chosen renderer.
+ */
+import { parseArgs } from 'node:util';
+import { type AnalysisSink, runAnalysis } from '../pipeline/run.js';
+import { writeCsv } from '../report/csv.js';
+import { Findings } from '../report/findings.js';
+import { writeJson, writeNdjson } from '../report/json.js';
+import type { Connection } from '../report/model.js';
+import { Output } from '../report/output.js';
+import { colourWanted, makeStyle } from '../report/style.js';
+import { writeText } from '../report/text.js';
+import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
+
+const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
+type Format = (typeof FORMATS)[number];
+
+const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
+
+Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
+"tcpdump -w - | whyreset analyze -") and explains every TCP reset: where in the connection's
+life it came (stage), why (cause), who really sent it (verdict, origin), the evidence, and a
+hint saying what to check next. Connections are tracked as Zeek tracks them.
+
+Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4, IPv6,
+Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback.
+
+Options:
+  -f, --format FMT   text (default): the resets with stage, cause and verdict, and the counts
+                     json: the Report of DESIGN.md (inputs, summary, resets, connections, patterns)
+                     ndjson: one object per line, "type": input | reset | connection | pattern | summary
+                     csv: one row per reset (RFC 4180)
+                     zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
+      --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
+                     tcp_inactivity_timeout, default 300)
+  -o, --out FILE     write the report to FILE instead of standard output
+  -h, --help         this help
+
+A damaged capture is reported on stderr with the byte offset of each problem; everything
+readable before and after the damage is still analysed.
+Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
+Colour only on a terminal, never when NO_COLOR is set.
+`;
+
+/** `whyreset analyze`. */
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseAnalyze>;
+  try {
+    parsed = parseAnalyze(argv);
+  } catch (err) {
+    warn(`${(err as Error).message}\n${ANALYZE_HELP}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(ANALYZE_HELP);
+    return EXIT_OK;
+  }
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) {
+    warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
+    return EXIT_USAGE;
+  }
+  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
+  if (inactivity !== undefined && !(inactivity > 0)) {
+    warn(`--inactivity-timeout needs a number of seconds above 0, not "${values['inactivity-timeout']}"`);
+    return EXIT_USAGE;
+  }
+  if (positionals.length === 0) {
+    warn(`analyze needs at least one capture (or "-" for standard input)\n${ANALYZE_HELP}`);
+    return EXIT_USAGE;
+  }
+  if (positionals.filter((p) => p === '-').length > 1) {
+    warn('standard input ("-") can be read only once');
+    return EXIT_USAGE;
+  }
+
+  const findings = new Findings();
+  const sink: AnalysisSink = {
+    reset: (r) => findings.resets.push(JSON.stringify(r)),
+    connection: (c) => findings.connections.push(JSON.stringify(c)),
+    pattern: (p) => findings.patterns.push(p),
+  };
+  try {
+    const result = await runAnalysis(positionals, { onInputDone: reportInputErrors, inactivityTimeout: inactivity }, sink);
+    for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
+    findings.inputs = result.inputs;
+    findings.summary = result.summary;
+    if (result.inputs.length === 0) return EXIT_USAGE;
+
+    const out = new Output(values.out ?? null);
+    if (format === 'json') await writeJson(out, findings);
+    else if (format === 'ndjson') await writeNdjson(out, findings);
+    else if (format === 'csv') await writeCsv(out, findings);
+    else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)));
+    await out.end();
+
+    if (result.unreadable.length > 0) return EXIT_USAGE;
+    return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
+  } finally {
+    findings.dispose();
+  }
+}
+
+/** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */
+async function writeZeek(out: Output, findings: Findings, json: boolean): Promise<void> {
+  if (!json) await out.write(zeekConnHeader());
+  for (const line of findings.connections.lines()) {
+    const c = JSON.parse(line) as Connection;
+    await out.write(json ? zeekJsonLine(c) : zeekConnLine(c));
+  }
+  if (!json) await out.write(zeekConnFooter());
+}
+
+function parseAnalyze(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      'inactivity-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+

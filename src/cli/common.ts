@@ -1,0 +1,24 @@
+/**
+ * What every command shares: exit codes (DESIGN.md: 0 analysed, 1 analysed with input errors,
+ * 2 usage error or unreadable input) and one-line messages on stderr.
+ */
+import type { InputSummary } from '../report/model.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT_ERRORS = 1;
+export const EXIT_USAGE = 2;
+
+/** Writes a line to stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`whyreset: ${message}\n`);
+}
+
+/** Errors shown per input on stderr; all of them are in the JSON report. */
+const ERRORS_SHOWN_PER_INPUT = 20;
+
+/** Prints an input's reading errors (with byte offsets) on stderr. */
+export function reportInputErrors(input: InputSummary): void {
+  const shown = input.errors.slice(0, ERRORS_SHOWN_PER_INPUT);
+  for (const e of shown) warn(`${input.path}: offset ${e.offset}: ${e.message}`);
+  if (input.errors.length > shown.length) warn(`${input.path}: ${input.errors.length - shown.length} more error(s) in the report`);
+}
