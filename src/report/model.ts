@@ -98,6 +98,30 @@ export interface Reset {
   hint: string | null;
   reason_text: string | null;
   mptcp_reason: MptcpReason | null;
+  /** Every capture point where this same RST was seen, in path order from its sender (set by correlation only). */
+  seen_at?: Sighting[];
+  /** Where on the path the RST was born (set by correlation only). */
+  born?: Born;
+}
+
+/**
+ * Where on the path a reset was born, from the capture points that saw it and those that should
+ * have and did not (set by correlation only). Capture numbers index `inputs`.
+ */
+export interface Born {
+  /** The capture point nearest the RST's claimed sender that saw it. */
+  first_seen: number;
+  /** Capture points the RST should have passed (they carried that traffic then) but never saw. */
+  absent_from: number[];
+  /** One sentence, e.g. "born between the server-side capture and the router: the server never sent it". */
+  text: string;
+  /**
+   * The segment it was born on: the nearest point toward the claimed sender that should have seen
+   * it and did not (null when there is none) and `first_seen`.
+   */
+  between?: [number | null, number];
+  /** Whether the capture points settle who sent it (then `verdict` and `origin` follow them). */
+  conclusive?: boolean;
 }
 
 /** One TCP connection, Zeek-style (conn_state and history exactly as Zeek defines them). */
@@ -137,6 +161,8 @@ export interface Summary {
   by_verdict: Record<string, number>;
   /** RST packets counted in `resets` but not listed one by one (a storm beyond the per-connection limit). */
   resets_not_listed?: number;
+  /** Correlation only: RST packets at all capture points before the same RST seen at several points counts once in `resets`. */
+  rst_sightings?: number;
 }
 
 /** Everything one `analyze` run found. */
@@ -147,6 +173,50 @@ export interface Report {
   resets: Reset[];
   connections: Connection[];
   patterns: Pattern[];
+  /** Correlation only: the order of the capture points along the path and their clock offsets. */
+  path?: PathReport;
+}
+
+/**
+ * The clocks of two capture points compared on packets seen at both, assuming the same delay
+ * both ways (as NTP does, RFC 5905 §8): a packet from `a` to `b` arrives at `b`'s clock at
+ * ts_a + offset + delay, one from `b` to `a` at ts_b - offset + delay.
+ */
+export interface ClockOffset {
+  a: number;
+  b: number;
+  /** Seconds to add to a time of `a`'s clock to get `b`'s; null when no packet was seen at both. */
+  offset: number | null;
+  /** One-way delay between the two points in seconds; null when packets matched in one direction only. */
+  delay: number | null;
+  /** Packets seen at both points used for the estimate, and how many passed `a` first and `b` first. */
+  matched: number;
+  a_to_b: number;
+  b_to_a: number;
+  /** `both_directions`, `one_direction` (the offset then includes the delay), `none`. */
+  method: 'both_directions' | 'one_direction' | 'none';
+}
+
+/** One capture point on the path. */
+export interface PathPoint {
+  capture: number;
+  /** The capture's file name without directory and extension, e.g. "router". */
+  name: string;
+  /** Seconds to add to a time of the first point in `order` to get this point's clock; null if unknown. */
+  offset: number | null;
+}
+
+/** The capture points along the path and their clocks (correlation). Capture numbers index `inputs`. */
+export interface PathReport {
+  /** Capture points from the originators' side (who sent the SYNs) to the responders' side. */
+  order: number[];
+  /** `inferred` (from TTL decrements and timing) or `given` (`--order`). */
+  order_source: 'inferred' | 'given';
+  points: PathPoint[];
+  /** Every pair of points: clock offset, one-way delay, packets matched. */
+  offsets: ClockOffset[];
+  /** What the inference could not settle, in words. */
+  notes: string[];
 }
 
 /**
@@ -176,8 +246,13 @@ export interface LadderPacket {
 export interface Sighting {
   capture: number;
   frame: number;
+  /** As that capture's clock recorded it (`path.points[].offset` relates the clocks). */
   ts: number;
   ttl: number;
+  /** Linux cooked captures only: the copy the point's host received (`in`) or sent (`out`). */
+  pkttype?: 'in' | 'out';
+  /** The same packet leaving the point again, one hop lower (a forwarded packet's second copy in a `tcpdump -i any` capture). */
+  forwarded?: { frame: number; ts: number; ttl: number };
 }
 
 /**
