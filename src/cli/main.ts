@@ -4,6 +4,7 @@
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
+import { correlateCommand } from './correlate.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
 
@@ -11,6 +12,8 @@ const MAIN_HELP = `whyreset ${VERSION} — explains every TCP reset in a packet 
 
 Usage:
   whyreset analyze <capture...> [options]   list and explain the resets in one or more captures
+  whyreset correlate <capture> <capture> [...] [options]
+                                            the same traffic captured at several points: where each reset was born
   whyreset lab [--list] [--scenario NAME] [--out DIR]
                                             reproduce reset scenarios on real Linux TCP stacks
   whyreset --version | --help
@@ -30,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze':
       return analyzeCommand(rest);
+    case 'correlate':
+      return correlateCommand(rest);
     case 'lab':
       return labCommand(rest);
     case '--version':

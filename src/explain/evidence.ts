@@ -50,6 +50,12 @@ export const EV_DATA_AFTER_FIN = 'data_after_fin';
 export const EV_POLICY_REJECT = 'policy_reject';
 /** The connection's start is not in the capture. */
 export const EV_MIDSTREAM = 'midstream';
+/** Correlation (several capture points): a point nearer the claimed sender carried its traffic then but never saw this RST. */
+export const EV_CORRELATED_ABSENT = 'correlated_absent';
+/** Correlation: a router's `-i any` capture shows the RST only leaving, never arriving: that host made it. */
+export const EV_MADE_AT_POINT = 'made_at_point';
+/** Correlation: first seen at a capture point on the claimed sender itself (its own packets leave there with their initial TTL). */
+export const EV_SEEN_FIRST_AT = 'seen_first_at';
 
 /** Makes one evidence entry. */
 export function evidence(code: string, detail: string): Evidence {

@@ -2,7 +2,7 @@
  * Findings of a run held for rendering: resets and connections as serialized JSON lines in
  * spools (bounded memory), patterns and the summary in memory. Renderers read only this.
  */
-import type { InputSummary, Pattern, Summary } from './model.js';
+import type { InputSummary, PathReport, Pattern, Summary } from './model.js';
 import { Spool } from './spool.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */
@@ -14,6 +14,8 @@ export class Findings {
   readonly patterns: Pattern[] = [];
   inputs: InputSummary[] = [];
   summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
+  /** The capture points' order and clocks (correlation only). */
+  path: PathReport | null = null;
 
   /** Frees the spools' temporary files. */
   dispose(): void {

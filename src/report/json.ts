@@ -9,6 +9,7 @@ export async function writeJson(out: Output, findings: Findings): Promise<void> 
   await out.write(`{"tool":${JSON.stringify({ name: 'whyreset', version: VERSION })},\n`);
   await out.write(`"inputs":${JSON.stringify(findings.inputs)},\n`);
   await out.write(`"summary":${JSON.stringify(findings.summary)},\n`);
+  if (findings.path !== null) await out.write(`"path":${JSON.stringify(findings.path)},\n`);
   await writeSpooled(out, 'resets', findings.resets);
   await out.write(',\n');
   await writeSpooled(out, 'connections', findings.connections);
@@ -64,12 +65,13 @@ async function writeArray(out: Output, name: string, lines: Iterable<string>): P
 }
 
 /**
- * `--format ndjson`: one object per line with a "type": every `input`, then every `reset`,
+ * `--format ndjson`: one object per line with a "type": every `input`, the `path` (correlation), then every `reset`,
  * `connection` and `pattern`, and the `summary` last (it is complete only at the end).
  */
 export async function writeNdjson(out: Output, findings: Findings): Promise<void> {
   const typed = (type: string, json: string) => (json === '{}' ? `{"type":"${type}"}\n` : `{"type":"${type}",${json.slice(1)}\n`);
   for (const input of findings.inputs) await out.write(typed('input', JSON.stringify(input)));
+  if (findings.path !== null) await out.write(typed('path', JSON.stringify(findings.path)));
   for (const line of findings.resets.lines()) await out.write(typed('reset', line));
   for (const line of findings.connections.lines()) await out.write(typed('connection', line));
   for (const p of findings.patterns) await out.write(typed('pattern', JSON.stringify(p)));

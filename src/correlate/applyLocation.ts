@@ -1,0 +1,68 @@
+/**
+ * Folds a reset's location on the path into its single-point explanation. Capture points beat
+ * single-point inference (the article's advice, and issue 7): a reset "from the server" that the
+ * server-side capture never saw was forged in between whatever its TTL or IP ID looked like, and
+ * a reset seen leaving its sender is genuine whatever a baseline suggested. When the points do
+ * not settle it, the single-point verdict stands and only `seen_at` and `born` are added.
+ */
+import { hintFor } from '../explain/hints.js';
+import type { Cause, Reset } from '../report/model.js';
+import type { Location } from './locate.js';
+
+/** Causes that name an endpoint as the actor: wrong once the capture points show a device made the RST. */
+const ENDPOINT_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
+  'port_closed',
+  'accept_queue_overflow',
+  'port_reuse',
+  'malformed_syn',
+  'scan_probe',
+  'handshake_abort',
+  'retransmission_timeout',
+  'application_abort',
+  'data_after_close',
+  'fast_close',
+  'stale_connection',
+  'unexplained',
+]);
+/** Causes that name a device as the actor: wrong once the capture points show the endpoint sent it. */
+const DEVICE_CAUSES: ReadonlySet<Cause> = new Set<Cause>(['firewall_reject', 'middlebox_injected']);
+
+/** The cause once the capture points showed who sent it. */
+function correlatedCause(reset: Reset, settles: 'forged' | 'genuine'): Cause | null {
+  const cause = reset.cause;
+  if (cause === null) return null;
+  if (settles === 'forged' && ENDPOINT_CAUSES.has(cause)) return reset.stage === 'handshake' ? 'firewall_reject' : 'middlebox_injected';
+  if (settles === 'genuine' && DEVICE_CAUSES.has(cause)) return 'unexplained';
+  return cause;
+}
+
+/** The reset with `seen_at`, `born` and, when the capture points settle it, verdict, origin, cause, confidence and hint updated. */
+export function applyLocation(reset: Reset, location: Location): Reset {
+  const out: Reset = { ...reset, seen_at: location.seenAt, born: location.born };
+  if (location.settles === null || location.evidence === null) return out;
+  out.evidence = [...reset.evidence, location.evidence];
+  const verdict = location.settles;
+  const origin = verdict === 'forged' ? 'middlebox' : (reset.from ?? 'unknown');
+  const cause = correlatedCause(reset, verdict);
+  // Several capture points agreeing is stronger than any single-point inference.
+  out.confidence = Math.max(reset.confidence ?? 0, 0.95);
+  if (verdict === reset.verdict && origin === reset.origin && cause === reset.cause) return out;
+  out.verdict = verdict;
+  out.origin = origin;
+  out.cause = cause;
+  if (cause !== null && reset.from !== null) {
+    const fromOrig = reset.from === 'orig';
+    out.hint = hintFor({
+      cause,
+      verdict,
+      origin,
+      client: fromOrig ? reset.src : reset.dst,
+      server: fromOrig ? reset.dst : reset.src,
+      serverPort: fromOrig ? reset.dport : reset.sport,
+      claimedSender: reset.src,
+      hopsCloser: null,
+      reasonText: reset.reason_text,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,165 @@
+/**
+ * Drives correlation: every capture is analysed on its own (runAnalysis), then read once more
+ * to collect what correlation needs of each point (correlate/pointCollector.ts: bounded); the
+ * points are ordered and their clocks compared, each RST seen at several points becomes one
+ * reset located on the path, and the findings go to the sink as runAnalysis's do.
+ *
+ * One reset per physical RST: the one explained from the sighting nearest its claimed sender
+ * (the first point that saw it, in the order it travelled). That point's view of the connection
+ * is the sender's: the trigger as it reached the sender, the TTL not yet decremented, timings
+ * without the downstream delay, which is what the single-point rules (forgery.ts, cause.ts)
+ * were written for. `capture` and `frame` point at that sighting; `seen_at` lists them all.
+ */
+import { readCapture } from '../capture/open.js';
+import type { CaptureRecord } from '../capture/record.js';
+import { applyLocation } from '../correlate/applyLocation.js';
+import { type Location, locateReset } from '../correlate/locate.js';
+import { matchResets } from '../correlate/match.js';
+import { pointName } from '../correlate/order.js';
+import { buildPath } from '../correlate/path.js';
+import { PointCollector, type RstSighting } from '../correlate/pointCollector.js';
+import { decodeFrame } from '../decode/frame.js';
+import { DecodedPacket } from '../decode/packet.js';
+import type { Connection, Direction, PathReport, Reset, Summary } from '../report/model.js';
+import { Spool } from '../report/spool.js';
+import { type AnalysisSink, type RunOptions, type RunResult, runAnalysis } from './run.js';
+
+/** Options of a correlation run. */
+export interface CorrelationOptions extends RunOptions {
+  /** The points' order from the openers' side (`--order`), every input index once; inferred when absent. */
+  order?: readonly number[];
+}
+
+/** What a correlation run found besides the streamed findings. */
+export interface CorrelationResult extends RunResult {
+  path: PathReport | null;
+}
+
+/** Reads one capture again and feeds its TCP packets to a collector. */
+async function collectPoint(path: string, capture: number, options: RunOptions): Promise<PointCollector> {
+  const point = new PointCollector(capture);
+  const pkt = new DecodedPacket();
+  await readCapture(
+    path,
+    (rec: CaptureRecord) => {
+      decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
+      if (pkt.isTcp) point.add(rec, pkt);
+    },
+    { chunkSize: options.chunkSize },
+  );
+  return point;
+}
+
+const keyOf = (capture: number, frame: number) => `${capture}:${frame}`;
+
+/** The resets and connections of a run, held in spools until correlation is done. */
+class Held {
+  readonly resets = new Spool();
+  readonly connections = new Spool();
+  dispose(): void {
+    this.resets.dispose();
+    this.connections.dispose();
+  }
+}
+
+/** Every (capture, frame) of a physical RST's sightings, forwarded copies included. */
+function framesOf(s: RstSighting): string[] {
+  const keys = [keyOf(s.capture, s.frame)];
+  if (s.forwarded !== null) keys.push(keyOf(s.capture, s.forwarded.frame));
+  return keys;
+}
+
+/** Counts one reset into the summary's breakdowns. */
+function countReset(summary: Summary, r: Reset): void {
+  if (r.stage) summary.by_stage[r.stage] = (summary.by_stage[r.stage] ?? 0) + 1;
+  if (r.cause) summary.by_cause[r.cause] = (summary.by_cause[r.cause] ?? 0) + 1;
+  if (r.verdict) summary.by_verdict[r.verdict] = (summary.by_verdict[r.verdict] ?? 0) + 1;
+}
+
+/**
+ * Analyses `paths` (files: standard input cannot be read twice) as captures of the same traffic
+ * at different points, streaming one reset per physical RST, every connection and every pattern
+ * to `sink`.
+ */
+export async function runCorrelation(paths: readonly string[], options: CorrelationOptions, sink: AnalysisSink): Promise<CorrelationResult> {
+  if (paths.includes('-')) throw new Error('correlation reads each capture twice: standard input ("-") cannot be one of them');
+  const held = new Held();
+  try {
+    const result = await runAnalysis(paths, { ...options, ladders: false }, {
+      reset: (r) => held.resets.push(JSON.stringify(r)),
+      connection: (c) => held.connections.push(JSON.stringify(c)),
+      pattern: (p) => sink.pattern(p),
+    });
+    if (result.inputs.length === 0) return { ...result, path: null };
+    const points: PointCollector[] = [];
+    for (let i = 0; i < result.inputs.length; i++) points.push(await collectPoint((result.inputs[i] as { path: string }).path, i, options));
+    const names = uniqueNames(result.inputs.map((i) => pointName(i.path)));
+    const spans = result.inputs.map((i) => ({ first: i.first_ts, last: i.last_ts }));
+    const given = options.order && options.order.length === points.length ? options.order : null;
+    const path = buildPath(points, names, spans, given);
+    const physical = matchResets(points, path.ctx.clocks, path.maxDelay);
+
+    // What each listed reset says of its own direction, and which physical RST each frame is.
+    const resetAt = new Map<string, { id: string; from: Direction | null }>();
+    for (const line of held.resets.lines()) {
+      const r = JSON.parse(line) as Reset;
+      resetAt.set(keyOf(r.capture, r.frame), { id: r.id, from: r.from });
+    }
+    const groupOf = new Map<string, number>();
+    const locations: Location[] = physical.map((g, gi) => {
+      for (const s of g.sightings) for (const k of framesOf(s)) groupOf.set(k, gi);
+      return locateReset(path.ctx, g, (s) => resetAt.get(keyOf(s.capture, s.frame))?.from ?? null);
+    });
+    // The representative of each physical RST: the first sighting along its way that was listed.
+    const representative = locations.map((loc) => {
+      for (const s of loc.seenAt) {
+        const listed = resetAt.get(keyOf(s.capture, s.frame)) ?? (s.forwarded ? resetAt.get(keyOf(s.capture, s.forwarded.frame)) : undefined);
+        if (listed !== undefined) return listed.id;
+      }
+      return null;
+    });
+    const alias = new Map<string, string>();
+    const listed: Reset[] = [];
+    for (const line of held.resets.lines()) {
+      const r = JSON.parse(line) as Reset;
+      const g = groupOf.get(keyOf(r.capture, r.frame));
+      if (g === undefined) listed.push(r);
+      else if (representative[g] === r.id) listed.push(applyLocation(r, locations[g] as Location));
+      else alias.set(r.id, representative[g] as string);
+    }
+    const clocks = path.ctx.clocks;
+    const referenceTime = (r: Reset) => r.ts - (clocks[r.capture] ?? 0);
+    listed.sort((x, y) => referenceTime(x) - referenceTime(y));
+
+    const summary: Summary = {
+      ...result.summary,
+      resets: listed.length + (result.summary.resets_not_listed ?? 0),
+      by_stage: {},
+      by_cause: {},
+      by_verdict: {},
+      rst_sightings: result.summary.resets,
+    };
+    for (const r of listed) {
+      countReset(summary, r);
+      sink.reset(r);
+    }
+    for (const line of held.connections.lines()) {
+      const c = JSON.parse(line) as Connection;
+      if (c.resets.length > 0) c.resets = [...new Set(c.resets.map((id) => alias.get(id) ?? id))];
+      sink.connection(c);
+    }
+    return { ...result, summary, path: path.report };
+  } finally {
+    held.dispose();
+  }
+}
+
+/** Short names made unique ("router", "router#2") so a report never names two points alike. */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return k === 1 ? n : `${n}#${k}`;
+  });
+}
