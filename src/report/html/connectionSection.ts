@@ -1,0 +1,65 @@
+/**
+ * One connection that reset: its ladder diagram beside the reasoning for each of its resets
+ * (stage, cause, verdict, origin, confidence, signature, reason text, evidence, hint).
+ */
+import type { InputSummary, Ladder, Reset } from '../model.js';
+import { escapeHtml } from './escape.js';
+import { ladderGeometry } from './ladderGeometry.js';
+import { ladderSvg } from './ladderSvg.js';
+import { utcText } from './timeText.js';
+
+/** Resets of one connection explained beside its ladder; the rest are in the table. */
+export const RESETS_EXPLAINED_PER_CONNECTION = 6;
+
+/** The id of a connection's section (the table's rows link to it). */
+export function connectionAnchor(conn: string): string {
+  return `conn-${conn}`;
+}
+
+/** The reasoning for one reset. */
+export function resetReasonHtml(r: Reset, t0: number): string {
+  const e = escapeHtml;
+  const facts: [string, string][] = [
+    ['stage', r.stage ?? '-'],
+    ['cause', r.cause ?? '-'],
+    ['verdict', r.verdict ?? '-'],
+    ['origin', r.origin ?? '-'],
+    ['confidence', r.confidence === null ? '-' : r.confidence.toFixed(2)],
+    ['signature', r.signature ?? '-'],
+    ['sent', `${r.from ?? '?'} side, flags ${r.flags.join(',')}, TTL ${r.ttl}${r.ip_id === null ? '' : `, IP ID ${r.ip_id}`}, win ${r.win}, ${r.payload_len} byte(s) of payload`],
+  ];
+  const dl = facts.map(([k, v]) => `<dt>${k}</dt><dd${k === 'verdict' ? ` class="v-${e(v)}"` : ''}>${k === 'signature' ? `<code>${e(v)}</code>` : e(v)}</dd>`).join('');
+  const parts = [
+    `<section><h4>${e(r.id)} · frame ${r.frame} · +${(r.ts - t0).toFixed(6)} s <span class="muted">(${e(utcText(r.ts))} UTC)</span></h4>`,
+    `<dl class="facts">${dl}</dl>`,
+  ];
+  if (r.reason_text !== null && r.reason_text !== '') parts.push(`<p class="reason"><strong>Reason text in the RST:</strong> <q class="mono">${e(r.reason_text)}</q></p>`);
+  if (r.mptcp_reason !== null) parts.push(`<p class="reason"><strong>MP_TCPRST:</strong> ${e(r.mptcp_reason.name)} (code ${r.mptcp_reason.code}, flags ${r.mptcp_reason.flags})</p>`);
+  if (r.evidence.length > 0) parts.push(`<ul class="ev">${r.evidence.map((ev) => `<li><code>${e(ev.code)}</code> ${e(ev.detail)}</li>`).join('')}</ul>`);
+  if (r.hint !== null) parts.push(`<p class="hint"><strong>Check next:</strong> ${e(r.hint)}</p>`);
+  parts.push('</section>');
+  return parts.join('');
+}
+
+/** The section of one connection: heading, ladder, reasoning. */
+export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], inputs: readonly InputSummary[]): string {
+  const e = escapeHtml;
+  const t0 = ladder.packets[0]?.ts ?? resets[0]?.ts ?? 0;
+  const causes = [...new Set(resets.map((r) => r.cause ?? 'unexplained'))];
+  const verdicts = [...new Set(resets.map((r) => r.verdict ?? '-'))];
+  const badges = causes.map((c) => `<span class="badge">${e(c)}</span>`).join(', ');
+  const verdictText = verdicts.map((v) => `<span class="v-${e(v)}">${e(v)}</span>`).join(', ');
+  const input = inputs[ladder.capture];
+  const shown = resets.slice(0, RESETS_EXPLAINED_PER_CONNECTION);
+  const more = resets.length - shown.length;
+  const reasons = shown.map((r) => resetReasonHtml(r, t0)).join('');
+  const missing = resets.length === 0 ? '<p class="muted">The resets of this connection were not found in the findings.</p>' : '';
+  const moreText = more > 0 ? `<p class="muted">${more} more reset(s) of this connection are in the table.</p>` : '';
+  return [
+    `<article class="conn" id="${e(connectionAnchor(ladder.conn))}" tabindex="-1">`,
+    `<h3><a href="#${e(connectionAnchor(ladder.conn))}">${e(ladder.conn)}</a> <span class="mono">${e(ladder.orig)} → ${e(ladder.resp)}</span> — ${badges} — ${verdictText}</h3>`,
+    `<p class="muted">capture [${ladder.capture}]${input ? ` ${e(input.path)}` : ''} · ${ladder.packets.length} packet(s) drawn · first at ${e(utcText(t0))} UTC</p>`,
+    `<div class="pair"><div class="fig">${ladderSvg(ladder, ladderGeometry(ladder, inputs))}</div><div class="why">${reasons}${moreText}${missing}</div></div>`,
+    '</article>',
+  ].join('\n');
+}

@@ -1,0 +1,25 @@
+/** Time formatting for the HTML report (UTC, as the other reports). */
+
+/** Epoch seconds as "YYYY-MM-DD HH:MM:SS.ffffff" UTC. */
+export function utcText(ts: number): string {
+  const whole = Math.floor(ts);
+  let micros = Math.round((ts - whole) * 1e6);
+  let secs = whole;
+  if (micros >= 1e6) {
+    secs += 1;
+    micros -= 1e6;
+  }
+  const base = new Date(secs * 1000).toISOString();
+  return `${base.slice(0, 10)} ${base.slice(11, 19)}.${String(micros).padStart(6, '0')}`;
+}
+
+/** A duration in seconds as short text: "45 µs", "1.203 ms", "12.5 s", "3 min 20 s", "2 h 5 min". */
+export function durationText(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
+  if (s < 1) return `${(s * 1e3).toFixed(s < 0.01 ? 3 : 1)} ms`;
+  if (s < 60) return `${s.toFixed(s < 10 ? 3 : 1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 86400 * 2) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
