@@ -34,6 +34,8 @@ Options:
                      zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
                      tcp_inactivity_timeout, default 300)
+      --correlate    the captures hold the same traffic seen at several points: where each
+                     reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
   -h, --help         this help
 

@@ -32,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'analyze':
-      return analyzeCommand(rest);
+      // `analyze --correlate`: the same report as `correlate` (src/cli/correlate.ts).
+      return rest.includes('--correlate') ? correlateCommand(rest.filter((a) => a !== '--correlate')) : analyzeCommand(rest);
     case 'correlate':
       return correlateCommand(rest);
     case 'lab':
