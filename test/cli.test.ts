@@ -15,6 +15,11 @@ import { type Report, type Reset, analyze } from '../src/index.js';
 import { REPO_ROOT, runCli, tempDir } from './helpers/run.js';
 import { captureLayout, corpusCaptures, corpusGroups } from './helpers/tshark.js';
 
+/** "addr:port", brackets around IPv6. */
+function endpointOf(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
 /** DESIGN.md's Reset fields. */
 const RESET_FIELDS = [
   'id',
@@ -189,15 +194,28 @@ describe('whyreset analyze on the command line', { concurrency: 2 }, () => {
     for (const reset of resets) for (const f of RESET_FIELDS) assert.ok(f in reset, `ndjson reset lacks ${f}`);
   });
 
-  test('--format text: exit 0, every reset listed, no ANSI escapes when stdout is not a terminal', async () => {
+  test('--format text: grouped by cause and server with counts; --verbose lists every reset with its evidence; no ANSI escapes in a pipe', async () => {
     const r = await runCli(['analyze', path('ethernet-le-us.pcap')]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour in a pipe');
     const lib = library.get('ethernet-le-us.pcap');
     assert.ok(lib);
+    // Every (cause, server) pair has a group line with its count, and every cause a table row.
+    const groups = new Map<string, number>();
     for (const reset of lib.resets) {
-      const src = reset.src.includes(':') ? `[${reset.src}]:${reset.sport}` : `${reset.src}:${reset.sport}`;
-      assert.ok(r.stdout.includes(src), `reset in frame ${reset.frame} (${src}) listed`);
+      const server = reset.from === 'resp' ? endpointOf(reset.src, reset.sport) : endpointOf(reset.dst, reset.dport);
+      const key = `${reset.cause} → ${server}`;
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of groups) assert.ok(r.stdout.includes(`${n}× ${key}`), `group "${n}× ${key}" in:\n${r.stdout}`);
+    for (const [cause, n] of Object.entries(lib.summary.by_cause)) assert.match(r.stdout, new RegExp(`\\n  ${cause} +${n} `), `${cause} row`);
+    const verbose = await runCli(['analyze', path('ethernet-le-us.pcap'), '--verbose']);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    for (const reset of lib.resets) {
+      const src = endpointOf(reset.src, reset.sport);
+      assert.ok(verbose.stdout.includes(`${reset.id}  frame ${reset.frame} `), `reset ${reset.id} in frame ${reset.frame} listed`);
+      assert.ok(verbose.stdout.includes(`${src} → `), `${src} listed`);
+      for (const e of reset.evidence) assert.ok(verbose.stdout.includes(`- ${e.code}: ${e.detail}`), `${reset.id} evidence ${e.code}`);
     }
     // Not even when asked for with FORCE_COLOR: colour follows the terminal (and NO_COLOR).
     const forced = await runCli(['analyze', path('ethernet-le-us.pcap')], { env: { FORCE_COLOR: '1' } });

@@ -1,17 +1,23 @@
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 /**
  * `whyreset analyze`: arguments, then the pipeline into Findings, then the chosen renderer.
  */
 import { parseArgs } from 'node:util';
-import { type AnalysisSink, runAnalysis } from '../pipeline/run.js';
+import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
+import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
-import type { Connection } from '../report/model.js';
+import type { Connection, InputSummary } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
+import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -27,13 +33,18 @@ Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4,
 Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback.
 
 Options:
-  -f, --format FMT   text (default): the resets with stage, cause and verdict, and the counts
+  -f, --format FMT   text (default): capture facts, resets by cause and verdict, the resets
+                     grouped by cause and server with what to check next, and patterns
                      json: the Report of DESIGN.md (inputs, summary, resets, connections, patterns)
                      ndjson: one object per line, "type": input | reset | connection | pattern | summary
                      csv: one row per reset (RFC 4180)
                      zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
                      tcp_inactivity_timeout, default 300)
+  -v, --verbose      text: also list every reset with its evidence
+      --write-pcap FILE  write every packet of every connection that reset to FILE (pcap, or
+                     pcapng when the inputs mix link types), original timestamps, to open in
+                     Wireshark; inputs are read a second time for it
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
@@ -42,7 +53,8 @@ Options:
 A damaged capture is reported on stderr with the byte offset of each problem; everything
 readable before and after the damage is still analysed.
 Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
-Colour only on a terminal, never when NO_COLOR is set.
+Colour only on a terminal, never when NO_COLOR is set. When standard error is a terminal, a
+progress line (bytes read, MB/s, ETA) is drawn there for inputs that take more than a second.
 `;
 
 /** `whyreset analyze`. */
@@ -78,32 +90,72 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const writePcap = values['write-pcap'] ?? null;
   const findings = new Findings();
+  // Connections are serialized only for the renderers that list them.
+  const keepConnections = format === 'json' || format === 'ndjson' || format === 'zeek' || format === 'zeek-json';
+  const spans: ConnectionSpan[] = [];
   const sink: AnalysisSink = {
     reset: (r) => findings.resets.push(JSON.stringify(r)),
-    connection: (c) => findings.connections.push(JSON.stringify(c)),
+    connection: keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
     pattern: (p) => findings.patterns.push(p),
+    resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
   };
+  const progress = new Progress();
+  // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
+  const stdinCopy = writePcap !== null && positionals.includes('-') ? await copyToTemp(process.stdin) : null;
   try {
-    const result = await runAnalysis(positionals, { onInputDone: reportInputErrors, inactivityTimeout: inactivity }, sink);
+    const result = await runAnalysis(
+      positionals,
+      {
+        onInputDone: (input) => {
+          progress.done();
+          reportInputErrors(input);
+        },
+        inactivityTimeout: inactivity,
+        onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
+        stdin: stdinCopy === null ? undefined : createReadStream(stdinCopy.path),
+      },
+      sink,
+    );
+    progress.done();
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     findings.inputs = result.inputs;
     findings.summary = result.summary;
     if (result.inputs.length === 0) return EXIT_USAGE;
+    if (writePcap !== null) {
+      try {
+        const copy = stdinCopy?.path;
+        const written = await writeResetPackets(writePcap, result.inputs, spans, copy === undefined ? undefined : () => createReadStream(copy));
+        if (process.stderr.isTTY) warn(`${writePcap}: ${written.packets} packets of ${written.connections} connections that reset (${written.format})`);
+      } catch (err) {
+        warn(`--write-pcap ${writePcap}: ${(err as Error).message}`);
+        return EXIT_USAGE;
+      }
+    }
 
     const out = new Output(values.out ?? null);
     if (format === 'json') await writeJson(out, findings);
     else if (format === 'ndjson') await writeNdjson(out, findings);
     else if (format === 'csv') await writeCsv(out, findings);
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
-    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)));
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose });
     await out.end();
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
     findings.dispose();
+    stdinCopy?.remove();
   }
+}
+
+/** Copies a stream to a temporary file (standard input, to be read twice). */
+async function copyToTemp(stream: NodeJS.ReadableStream): Promise<{ path: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'whyreset-stdin-'));
+  const path = join(dir, 'stdin');
+  await pipeline(stream, createWriteStream(path));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */
@@ -125,6 +177,8 @@ function parseAnalyze(argv: string[]) {
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
       'inactivity-timeout': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      'write-pcap': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -37,7 +37,7 @@ export function hintFor(f: HintFacts): string {
       return `${f.client} sent a probe with impossible TCP flags to ${server}: a scanner or a broken stack; check who runs it.${reason}`;
     case 'firewall_reject':
       return f.verdict === 'forged'
-        ? `A device in the path refused the connection to ${server} in the server's name${f.hopsCloser !== null ? ` (${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} from the server)` : ''}: look for a firewall or ACL with a reject rule for this port between ${f.client} and ${f.server}.${reason}`
+        ? `A device in the path refused the connection to ${server} in the server's name${f.hopsCloser !== null && f.hopsCloser > 0 ? ` (${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} from the server)` : ''}: look for a firewall or ACL with a reject rule for this port between ${f.client} and ${f.server}.${reason}`
         : `${server} has a listener but refused this connection: check the host firewall (\`iptables -S\`, \`nft list ruleset\`) and the service's own access rules on ${f.server}.${reason}`;
     case 'scan_probe':
       return `${f.client} probed ${server} without using the connection (a port scan): check whether that scan is expected.`;
@@ -56,7 +56,7 @@ export function hintFor(f: HintFacts): string {
     case 'fast_close':
       return `${f.claimedSender} ended the connection with a RST after the FINs instead of a normal close: usual for load balancers and proxies; harmless unless the last data went missing.${reason}`;
     case 'middlebox_injected':
-      return `This reset was forged by a device in the path${f.hopsCloser !== null ? `, about ${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} nearer than ${f.claimedSender}` : ''}: look for an IPS, DPI or policy device between ${f.client} and ${f.server}.${reason}`;
+      return `This reset was forged by a device in the path${f.hopsCloser !== null && f.hopsCloser > 0 ? `, about ${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} nearer than ${f.claimedSender}` : ''}: look for an IPS, DPI or policy device between ${f.client} and ${f.server}.${reason}`;
     case 'stale_connection':
       return `${f.claimedSender} no longer knew this connection (it gave up, restarted, or a NAT or load balancer lost the mapping): check for restarts and state timeouts on that side.`;
     default:

@@ -3,6 +3,7 @@
  * finding to a sink as soon as it is final, so that the CLI can stream a 10 GB capture and the
  * library can collect a Report. Nothing here formats output.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
@@ -27,6 +28,42 @@ export interface AnalysisSink {
   pattern(pattern: Pattern): void;
   /** The ladder of each connection that reset (only when `RunOptions.ladders` is set). */
   ladder?(ladder: Ladder): void;
+  /** Where each connection that reset lies in its capture (for `--write-pcap`). */
+  resetConnection?(span: ConnectionSpan): void;
+}
+
+/** A connection's 4-tuple and the capture time its packets span, to find them again in the file. */
+export interface ConnectionSpan {
+  capture: number;
+  conn: string;
+  origAddr: string;
+  origPort: number;
+  respAddr: string;
+  respPort: number;
+  /**
+   * First and last frame numbers of the connection in its capture (file order, which stays
+   * monotonic where timestamps may not: pcapng interfaces with their own offsets, clock steps).
+   */
+  firstFrame: number;
+  lastFrame: number;
+}
+
+/** The frames a finished connection spans, from the packets the tracker kept (first ones always are). */
+export function frameSpanOf(conn: FinishedConnection): { firstFrame: number; lastFrame: number } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const p of conn.packets) {
+    if (p.frame < first) first = p.frame;
+    if (p.frame > last) last = p.frame;
+  }
+  for (const r of conn.resets) {
+    if (r.frame < first) first = r.frame;
+    if (r.frame > last) last = r.frame;
+  }
+  // When the tracker's shared ring was exhausted, packets were counted but not kept: take
+  // every frame of the tuple from the start of the file rather than miss some.
+  if (conn.packets.length === 0) first = 1;
+  return { firstFrame: first, lastFrame: last };
 }
 
 /** Options of one analysis run. */
@@ -60,6 +97,29 @@ export interface ReadProgress {
 
 /** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
 export const MAX_RESETS_PER_CONNECTION = 4096;
+
+/** Records between two looks at the clock for progress. */
+const PROGRESS_EVERY_RECORDS = 4096;
+/** Least time between two progress callbacks. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Size of a plain (not gzip) capture file, for an ETA; null for stdin, gzip or an unreadable path. */
+function plainFileSize(path: string): number | null {
+  if (path === '-') return null;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(2);
+      // gzip (RFC 1952 §2.3.1: 1f 8b): record offsets count decompressed bytes, so no ETA.
+      if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
 
 /** Counts one explained reset into the summary's breakdowns. */
 function countReset(summary: Summary, r: Reset): void {
@@ -99,6 +159,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   const pkt = new DecodedPacket();
   const issueCounts = new Float64Array(ISSUE_NAMES.length);
   let resetIds = 0;
+  let bytesBefore = 0;
   const nextId = () => `R${++resetIds}`;
 
   for (let index = 0; index < paths.length; index++) {
@@ -120,7 +181,18 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
             countReset(summary, r);
             sink.reset(r);
           }
-          if (options.ladders && explained.resets.length > 0) sink.ladder?.(ladderOf(conn, explained.resets));
+          if (explained.resets.length > 0) {
+            if (options.ladders) sink.ladder?.(ladderOf(conn, explained.resets));
+            sink.resetConnection?.({
+              capture: conn.capture,
+              conn: conn.id,
+              origAddr: conn.origAddr,
+              origPort: conn.origPort,
+              respAddr: conn.respAddr,
+              respPort: conn.respPort,
+              ...frameSpanOf(conn),
+            });
+          }
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;
           sink.connection(explained.connection);
@@ -128,7 +200,20 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       },
     );
 
+    const progress = options.onProgress;
+    const totalBytes = progress === undefined ? null : plainFileSize(path);
+    let untilProgress = PROGRESS_EVERY_RECORDS;
+    let lastProgressMs = 0;
     const onRecord = (rec: CaptureRecord): void => {
+      if (progress !== undefined && --untilProgress === 0) {
+        // A clock read per few thousand records, a callback at most every PROGRESS_INTERVAL_MS.
+        untilProgress = PROGRESS_EVERY_RECORDS;
+        const now = performance.now();
+        if (now - lastProgressMs >= PROGRESS_INTERVAL_MS) {
+          lastProgressMs = now;
+          progress({ input: index, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
+        }
+      }
       const issue = decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
       if (issue !== 0) {
         issueCounts[issue] = (issueCounts[issue] ?? 0) + 1;
@@ -184,6 +269,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       errors: state.errors,
       decode_issues: decodeIssues,
     };
+    bytesBefore += state.bytes;
     summary.packets += state.packets;
     summary.tcp_packets += tcpPackets;
     inputs.push(input);

@@ -1,11 +1,25 @@
 /**
- * The terminal report: what was read, then one compact row per reset (frame, time, endpoints,
- * flags, TTL, IP ID, seq/ack, window, payload), then the counts. Renders Findings only.
+ * The terminal report, meant to answer "why did my connections reset?" in one screen: the
+ * capture facts, a table of resets by cause and verdict with shares, the resets grouped (same
+ * cause, same server endpoint → one line with a count) with what the cause means, the evidence
+ * most seen and the hint, then the patterns. `verbose` adds every reset with its evidence.
+ * Renders Findings only.
  */
+import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL } from '../decode/linktypes.js';
 import type { Findings } from './findings.js';
-import type { InputSummary, Reset } from './model.js';
+import { type ResetGroup, ResetGroups, endpointText } from './groups.js';
+import type { InputSummary, Pattern, Reset, Summary, Verdict } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
+import { VERDICTS, causeText } from './vocabulary.js';
+
+/** Options of the text report. */
+export interface TextOptions {
+  /** List every reset with its evidence after the summary. */
+  verbose?: boolean;
+  /** Groups shown before "… and N more" (default 12). */
+  groups?: number;
+}
 
 /** Formats epoch seconds as an ISO-8601 UTC time with microseconds. */
 export function isoTime(ts: number): string {
@@ -15,73 +29,210 @@ export function isoTime(ts: number): string {
   return `${base}.${String(micros).padStart(6, '0')}Z`;
 }
 
-function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+/** Time of day with microseconds, "21:30:30.470723". */
+export function clockTime(ts: number): string {
+  return isoTime(ts).slice(11, 26);
+}
+
+/** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min". */
+export function durationText(s: number): string {
+  if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
+  if (s < 1) return `${(s * 1e3).toFixed(s < 0.1 ? 1 : 0)} ms`;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** A count with thousands separators, "1,234,567". */
+export function countText(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Bytes for people: "586 B", "3.2 MB", "1.07 GB" (powers of 1000, as file managers show). */
+export function bytesText(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[u]}`;
+}
+
+const LINK_NAMES: Record<number, string> = {
+  [LINKTYPE_NULL]: 'BSD loopback',
+  [LINKTYPE_ETHERNET]: 'Ethernet',
+  12: 'raw IP',
+  14: 'raw IP',
+  101: 'raw IP',
+  [LINKTYPE_LOOP]: 'OpenBSD loopback',
+  [LINKTYPE_LINUX_SLL]: 'Linux cooked',
+  [LINKTYPE_IPV4]: 'IPv4',
+  [LINKTYPE_IPV6]: 'IPv6',
+  [LINKTYPE_LINUX_SLL2]: 'Linux cooked v2',
+};
+
+/** A link type's name, or its number. */
+export function linkTypeName(linktype: number): string {
+  return LINK_NAMES[linktype] ?? `link type ${linktype}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${countText(n)} ${n === 1 ? one : many}`;
 }
 
 function describeInput(input: InputSummary, index: number, style: Style): string {
-  const span = input.first_ts !== null && input.last_ts !== null ? `${isoTime(input.first_ts)} → ${isoTime(input.last_ts)}` : 'no packets';
-  const gz = input.compressed ? ', gzip' : '';
-  const errors = input.errors.length > 0 ? style.red(`, ${input.errors.length} error(s)`) : '';
-  return `[${index}] ${input.path}  ${input.format}${gz}, link ${input.linktypes.join('/') || '-'}, ${input.packets} packets, ${input.bytes} bytes, ${span}${errors}\n`;
+  const span =
+    input.first_ts !== null && input.last_ts !== null
+      ? `${isoTime(input.first_ts)} → ${clockTime(input.last_ts)} (${durationText(input.last_ts - input.first_ts)})`
+      : 'no packets';
+  const gz = input.compressed ? ' (gzip)' : '';
+  const links = input.linktypes.map(linkTypeName).join(', ') || 'no link type';
+  const errors = input.errors.length > 0 ? style.red(`, ${plural(input.errors.length, 'error')} (see stderr)`) : '';
+  return `  [${index}] ${input.path}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
 }
 
-/** One table row for a reset. */
-function resetRow(r: Reset, multi: boolean): string[] {
-  return [
-    multi ? `${r.capture}:${r.frame}` : String(r.frame),
-    isoTime(r.ts).slice(11),
-    endpoint(r.src, r.sport),
-    endpoint(r.dst, r.dport),
-    r.stage ?? '-',
-    r.cause ?? '-',
-    r.verdict ?? '-',
-    r.flags.join(','),
-    String(r.ttl),
-    r.ip_id === null ? '-' : String(r.ip_id),
-    String(r.seq),
-    String(r.ack),
-    String(r.win),
-    String(r.payload_len),
-  ];
+/** The capture facts: one line overall, one per input. */
+function factsBlock(inputs: readonly InputSummary[], s: Summary, style: Style): string {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const i of inputs) {
+    if (i.first_ts !== null) first = Math.min(first, i.first_ts);
+    if (i.last_ts !== null) last = Math.max(last, i.last_ts);
+  }
+  const span = Number.isFinite(first) ? `, ${durationText(last - first)} of traffic` : '';
+  let text = `${style.bold('whyreset')}: ${plural(inputs.length, 'capture')}, ${plural(s.packets, 'packet')} (${countText(s.tcp_packets)} TCP), ${plural(s.connections, 'TCP connection')}${span}\n`;
+  inputs.forEach((input, index) => {
+    text += describeInput(input, index, style);
+  });
+  return text;
 }
 
-const HEADER = ['frame', 'time (UTC)', 'source', 'destination', 'stage', 'cause', 'verdict', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win', 'len'];
-/** Rows measured for column widths before the first is printed; later rows are padded to these or overflow. */
-const WIDTH_SAMPLE = 2000;
+function share(n: number, total: number): string {
+  return total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-';
+}
+
+/** Pads cells into aligned columns; numbers right-aligned. */
+function table(rows: string[][], numeric: (col: number) => boolean): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
+  return rows.map((row) => row.map((c, i) => (numeric(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+/** Resets by cause (rows) and verdict (columns), with counts and shares; stages underneath. */
+function summaryBlock(s: Summary, causeVerdicts: Map<string, Record<Verdict, number>>, listed: number, style: Style): string {
+  const rows: string[][] = [['cause', 'resets', 'share', ...VERDICTS]];
+  const causes = [...causeVerdicts.entries()].map(([cause, v]) => ({ cause, v, n: v.genuine + v.suspect + v.forged }));
+  causes.sort((a, b) => b.n - a.n || a.cause.localeCompare(b.cause));
+  const totals: Record<Verdict, number> = { genuine: 0, suspect: 0, forged: 0 };
+  for (const { cause, v, n } of causes) {
+    rows.push([cause, countText(n), share(n, listed), ...VERDICTS.map((k) => (v[k] > 0 ? countText(v[k]) : '·'))]);
+    for (const k of VERDICTS) totals[k] += v[k];
+  }
+  rows.push(['total', countText(listed), share(listed, listed), ...VERDICTS.map((k) => countText(totals[k]))]);
+  const lines = table(rows, (col) => col > 0);
+  let text = `  ${style.bold(lines[0] ?? '')}\n`;
+  for (let i = 1; i < lines.length; i++) {
+    let line = lines[i] ?? '';
+    if (i === lines.length - 1) line = style.dim(line);
+    text += `  ${line}\n`;
+  }
+  const stages = Object.entries(s.by_stage).sort((a, b) => b[1] - a[1]);
+  if (stages.length > 0) text += `  stage: ${stages.map(([k, n]) => `${k} ${countText(n)}`).join(' · ')}\n`;
+  if (s.resets_not_listed) text += style.yellow(`  ${plural(s.resets_not_listed, 'more RST')} in storms beyond the per-connection limit are counted but not listed\n`);
+  return text;
+}
+
+function verdictText(g: ResetGroup, style: Style): string {
+  const parts: string[] = [];
+  if (g.verdicts.forged > 0) parts.push(style.red(`forged ${countText(g.verdicts.forged)}`));
+  if (g.verdicts.suspect > 0) parts.push(style.yellow(`suspect ${countText(g.verdicts.suspect)}`));
+  if (g.verdicts.genuine > 0) parts.push(`genuine ${countText(g.verdicts.genuine)}`);
+  return parts.join(', ') || 'no verdict';
+}
+
+/** One group: count, cause, server, verdicts, when; what the cause means; evidence; the hint. */
+function groupLines(g: ResetGroup, style: Style): string {
+  const when = g.firstTs === g.lastTs ? clockTime(g.firstTs) : `${clockTime(g.firstTs)} – ${clockTime(g.lastTs)}`;
+  const clients = g.clients.size > 1 ? `, ${g.clientsCapped ? 'over 1,000' : countText(g.clients.size)} clients` : '';
+  const more = g.count > g.frames.length ? ', …' : '';
+  let text = `  ${style.bold(`${countText(g.count)}×`)} ${style.cyan(g.cause)} → ${g.server}  (${verdictText(g, style)}${clients})  ${when}\n`;
+  text += `     ${causeText(g.cause)}\n`;
+  const evidence = [...g.evidence.entries()].sort((a, b) => b[1] - a[1]).map(([code]) => code);
+  const ref = `frame${g.frames.length > 1 ? 's' : ''} ${g.frames.join(', ')}${more}; ${g.conns.join(', ')}`;
+  text += style.dim(`     evidence: ${evidence.slice(0, 5).join(', ') || 'none'} · ${g.signature ?? ''} · ${ref}\n`);
+  if (g.hint) text += `     ${style.green('▸')} ${g.hint}\n`;
+  return text;
+}
+
+function patternLine(p: Pattern, style: Style): string {
+  return `  ${style.cyan(String(p.type))}: ${String(p.text ?? '')}\n`;
+}
+
+/** Every reset with its evidence (`--verbose`). */
+function verboseReset(r: Reset, multi: boolean, style: Style): string {
+  const frame = multi ? `${r.capture}:${r.frame}` : String(r.frame);
+  const verdict = r.verdict === 'forged' ? style.red(r.verdict) : r.verdict === 'suspect' ? style.yellow(r.verdict) : (r.verdict ?? '-');
+  let text = `${style.bold(r.id)}  frame ${frame}  ${isoTime(r.ts)}  ${endpointText(r.src, r.sport)} → ${endpointText(r.dst, r.dport)}  ${r.flags.join(',')}`;
+  text += `  ttl ${r.ttl}${r.ip_id === null ? '' : `  ip_id ${r.ip_id}`}  seq ${r.seq}  ack ${r.ack}  win ${r.win}  len ${r.payload_len}\n`;
+  const confidence = r.confidence === null ? '' : `, confidence ${r.confidence}`;
+  text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}\n`;
+  if (r.reason_text !== null) text += `    reason text: "${r.reason_text}"\n`;
+  for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
+  if (r.hint) text += `    ${style.green('▸')} ${r.hint}\n`;
+  return text;
+}
 
 /** Writes the text report. */
-export async function writeText(out: Output, findings: Findings, style: Style): Promise<void> {
-  for (let i = 0; i < findings.inputs.length; i++) {
-    await out.write(describeInput(findings.inputs[i] as InputSummary, i, style));
-  }
+export async function writeText(out: Output, findings: Findings, style: Style, options: TextOptions = {}): Promise<void> {
   const s = findings.summary;
-  await out.write(`${style.bold(`${s.resets} TCP reset(s)`)} in ${s.connections} connections, ${s.tcp_packets} TCP packets of ${s.packets} packets\n`);
-  if (s.resets === 0) return;
-  const byCause = Object.entries(s.by_cause).sort((a, b) => b[1] - a[1]);
-  if (byCause.length > 0) {
-    await out.write(`by cause:   ${byCause.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
-    const verdicts = Object.entries(s.by_verdict).map(([k, n]) => (k === 'forged' ? style.red(`${k} ${n}`) : k === 'suspect' ? style.yellow(`${k} ${n}`) : `${k} ${n}`));
-    await out.write(`by verdict: ${verdicts.join(', ')}\n`);
-  }
-  for (const p of findings.patterns) await out.write(`${style.cyan(String(p.type))}: ${String(p.text ?? '')}\n`);
   const multi = findings.inputs.length > 1;
-  const widths = HEADER.map((h) => h.length);
-  const sample: string[][] = [];
+  await out.write(factsBlock(findings.inputs, s, style));
+  const listed = findings.resets.count;
+  const connectionsWithResets = new Set<string>();
+  const groups = new ResetGroups(multi);
+  const causeVerdicts = new Map<string, Record<Verdict, number>>();
   for (const line of findings.resets.lines()) {
-    const row = resetRow(JSON.parse(line) as Reset, multi);
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length);
-    });
-    sample.push(row);
-    if (sample.length >= WIDTH_SAMPLE) break;
+    const r = JSON.parse(line) as Reset;
+    groups.add(r);
+    if (r.conn !== null && connectionsWithResets.size < 1_000_000) connectionsWithResets.add(r.conn);
+    const cause = r.cause ?? 'unexplained';
+    const v = causeVerdicts.get(cause) ?? { genuine: 0, suspect: 0, forged: 0 };
+    causeVerdicts.set(cause, v);
+    if (r.verdict !== null) v[r.verdict]++;
   }
-  const format = (row: string[]) => `${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`;
-  await out.write(`\n${style.bold(format(HEADER).trimEnd())}\n`);
-  let n = 0;
-  for (const line of findings.resets.lines()) {
-    const row = n < sample.length ? (sample[n] as string[]) : resetRow(JSON.parse(line) as Reset, multi);
-    n++;
-    await out.write(format(row));
+  await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets.size, 'connection')}\n`);
+  if (listed === 0) return;
+  await out.write(summaryBlock(s, causeVerdicts, listed, style));
+
+  const shown = options.groups ?? 12;
+  const sorted = groups.sorted();
+  await out.write(`\n${style.bold('What happened')} (resets grouped by cause and server)\n`);
+  for (const g of sorted.slice(0, shown)) await out.write(groupLines(g, style));
+  const hidden = sorted.slice(shown);
+  const hiddenResets = hidden.reduce((n, g) => n + g.count, 0) + [...groups.overflow.values()].reduce((a, b) => a + b, 0);
+  if (hiddenResets > 0) {
+    const groupCount = hidden.length + (groups.overflow.size > 0 ? groups.overflow.size : 0);
+    await out.write(style.dim(`  … and ${plural(hiddenResets, 'more reset')} in ${plural(groupCount, 'more group')} (--verbose lists every reset)\n`));
+  }
+
+  if (findings.patterns.length > 0) {
+    await out.write(`\n${style.bold('Patterns')}\n`);
+    for (const p of findings.patterns) await out.write(patternLine(p, style));
+  }
+
+  if (options.verbose) {
+    await out.write(`\n${style.bold('Every reset')}\n`);
+    for (const line of findings.resets.lines()) await out.write(verboseReset(JSON.parse(line) as Reset, multi, style));
+  } else {
+    const example = sorted[0]?.conns[0];
+    const tip = example ? `; "whyreset explain <capture> --conn ${example}" draws a connection as a ladder` : '';
+    await out.write(style.dim(`\n--verbose lists each reset with its evidence${tip}; --format json|csv|zeek for tools\n`));
   }
 }
