@@ -16,8 +16,8 @@ export function connectionAnchor(conn: string): string {
   return `conn-${conn}`;
 }
 
-/** The reasoning for one reset. */
-export function resetReasonHtml(r: Reset, t0: number): string {
+/** The reasoning for one reset; `sameHint` (an earlier reset of the connection with the same hint) shortens the hint. */
+export function resetReasonHtml(r: Reset, t0: number, sameHint: Reset | null = null): string {
   const e = escapeHtml;
   const facts: [string, string][] = [
     ['stage', r.stage ?? '-'],
@@ -36,7 +36,7 @@ export function resetReasonHtml(r: Reset, t0: number): string {
   if (r.reason_text !== null && r.reason_text !== '') parts.push(`<p class="reason"><strong>Reason text in the RST:</strong> <q class="mono">${e(r.reason_text)}</q></p>`);
   if (r.mptcp_reason !== null) parts.push(`<p class="reason"><strong>MP_TCPRST:</strong> ${e(r.mptcp_reason.name)} (code ${r.mptcp_reason.code}, flags ${r.mptcp_reason.flags})</p>`);
   if (r.evidence.length > 0) parts.push(`<ul class="ev">${r.evidence.map((ev) => `<li><code>${e(ev.code)}</code> ${e(ev.detail)}</li>`).join('')}</ul>`);
-  if (r.hint !== null) parts.push(`<p class="hint"><strong>Check next:</strong> ${e(r.hint)}</p>`);
+  if (r.hint !== null) parts.push(`<p class="hint"><strong>Check next:</strong> ${sameHint !== null ? `as for ${e(sameHint.id)}.` : e(r.hint)}</p>`);
   parts.push('</section>');
   return parts.join('');
 }
@@ -52,7 +52,7 @@ export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], 
   const input = inputs[ladder.capture];
   const shown = resets.slice(0, RESETS_EXPLAINED_PER_CONNECTION);
   const more = resets.length - shown.length;
-  const reasons = shown.map((r) => resetReasonHtml(r, t0)).join('');
+  const reasons = shown.map((r, i) => resetReasonHtml(r, t0, shown.slice(0, i).find((x) => x.hint === r.hint) ?? null)).join('');
   const missing = resets.length === 0 ? '<p class="muted">The resets of this connection were not found in the findings.</p>' : '';
   const moreText = more > 0 ? `<p class="muted">${more} more reset(s) of this connection are in the table.</p>` : '';
   return [

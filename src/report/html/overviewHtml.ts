@@ -59,7 +59,7 @@ export function inputsHtml(inputs: readonly InputSummary[]): string {
       .slice(0, ERRORS_LISTED)
       .map((err) => `<li>offset ${err.offset}: ${e(err.message)}</li>`)
       .join('')}${input.errors.length > ERRORS_LISTED ? `<li>${input.errors.length - ERRORS_LISTED} more in the JSON report</li>` : ''}</ul></details>`;
-    return `<tr><td class="n">${i}</td><td class="mono">${e(input.path)}</td><td>${input.format}${input.compressed ? ', gzip' : ''}</td><td>${e(linktypesText(input.linktypes))}</td><td class="n">${input.packets}</td><td class="n">${input.bytes}</td><td>${span}</td><td>${errors}${issues.length > 0 ? `<div class="muted">${issues.join(', ')}</div>` : ''}</td></tr>`;
+    return `<tr><td class="n">${i}</td><td class="mono">${e(input.path)}</td><td>${input.format}${input.compressed ? ', gzip' : ''}</td><td class="nowrap">${e(linktypesText(input.linktypes))}</td><td class="n">${input.packets}</td><td class="n">${input.bytes}</td><td class="nowrap">${span}</td><td>${errors}${issues.length > 0 ? `<div class="muted">${issues.join(', ')}</div>` : ''}</td></tr>`;
   });
   return `<div class="wrap"><table><caption class="muted">Captures read</caption><thead><tr><th class="n" scope="col">#</th><th scope="col">path</th><th scope="col">format</th><th scope="col">link types</th><th class="n" scope="col">packets</th><th class="n" scope="col">bytes</th><th scope="col">time span (UTC)</th><th scope="col">errors</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
@@ -103,7 +103,9 @@ export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, 
       ? 'No TCP resets in these captures.'
       : `${summary.resets} TCP reset(s) in ${summary.connections} connection(s)` +
         (topCause ? `; most often ${escapeHtml(topCause[0])} (${shareText(topCause[1], listed)})` : '') +
-        (forged + suspect > 0 ? `; <span class="v-forged">${forged} forged</span> and <span class="v-suspect">${suspect} suspect</span>` : '; none looks forged') +
+        (forged + suspect > 0
+          ? `; ${[forged > 0 ? `<span class="v-forged">${forged} forged</span>` : '', suspect > 0 ? `<span class="v-suspect">${suspect} suspect</span>` : ''].filter(Boolean).join(' and ')}`
+          : '; none looks forged') +
         '.';
   const notListed = summary.resets_not_listed ? `<p class="muted">${summary.resets_not_listed} RST packet(s) of reset storms are counted but not listed one by one.</p>` : '';
   return [

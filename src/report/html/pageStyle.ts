@@ -23,7 +23,7 @@ th{background:var(--panel);font-weight:600}td.n,th.n{text-align:right}
 .bar{display:inline-block;height:.7em;background:#6b7f99;vertical-align:middle;min-width:1px}
 .sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:4px;vertical-align:-1px;border:1px solid #0003}
 .visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.badge{font-weight:600}
+.badge{font-weight:600}.nowrap{white-space:nowrap}
 .v-forged,.v-forged a{color:var(--forged);font-weight:600}.v-suspect{color:var(--suspect);font-weight:600}.v-genuine{color:var(--ok)}
 .pattern{background:var(--panel);border-left:4px solid #6b7f99;padding:6px 10px;margin:6px 0}
 .errors{color:var(--rst)}

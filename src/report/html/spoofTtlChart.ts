@@ -112,7 +112,7 @@ export class SpoofTtlChart {
     const x0 = LABEL_W;
     const x1 = W - NOTE_W;
     const x = (t: number) => Math.round((x0 + ((t - lo) / Math.max(1, hi - lo)) * (x1 - x0)) * 10) / 10;
-    const H = 30 + rows.length * ROW_H + 28;
+    const H = 30 + rows.length * ROW_H + 44;
     const label = `TTL of forged and suspect resets against the TTL of the same sender's other packets, for ${rows.length} of ${all.length} claimed sender(s)`;
     const out = [`<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>`];
     out.push(`<text x="8" y="16" font-weight="600">claimed sender</text><text x="${x1 + 12}" y="16" font-weight="600">most common TTL (hops away)</text>`);

@@ -3,16 +3,17 @@
  * Content-Security-Policy forbids the page any request) with the overview, the charts, the
  * resets table and a ladder diagram per connection that reset. Streams from the Findings'
  * spools in a few passes, so memory stays bounded however many resets there are:
- *   1. resets → time chart, TTL chart (forged/suspect resets), connections per cause;
- *   2. ladders (joined with resets) → which ladders to draw, ordinary TTLs for the TTL chart;
- *   3. resets → the table's embedded columns and its first page as HTML;
- *   4. ladders (joined with resets) → the ladder sections.
+ *   1. resets (each parsed once) → the charts, connections per cause, the table's data (spooled);
+ *   2. ladders, joined with the resets' unparsed lines → which ladders to draw (the first N per
+ *      cause), ordinary TTLs for the TTL chart;
+ *   3. ladders again → the ladder sections (only the drawn connections' resets are parsed).
  */
 import { createHash } from 'node:crypto';
 import { VERSION } from '../../version.js';
 import type { Findings } from '../findings.js';
 import type { Ladder, Reset } from '../model.js';
 import type { Output } from '../output.js';
+import { Spool } from '../spool.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { overviewHtml } from './overviewHtml.js';
@@ -21,7 +22,7 @@ import { PAGE_CSS } from './pageStyle.js';
 import { ResetTableEncoder, TABLE_CHUNK_ROWS } from './resetTableEncoder.js';
 import { STATIC_ROWS, resetRowHtml, resetTableEnd, resetTableStart } from './resetTableHtml.js';
 import { ResetTimeChart } from './resetTimeChart.js';
-import { ResetsByConnection, connOfLadderLine, resetGroups } from './resetsByConnection.js';
+import { ResetsByConnection, peekField, resetGroups } from './resetsByConnection.js';
 import { SpoofTtlChart } from './spoofTtlChart.js';
 
 /** Ladders drawn per cause by default. */
@@ -45,12 +46,24 @@ export interface HtmlStats {
 }
 
 /** The cause a connection is filed under: that of its first reset. */
-function causeOfConnection(resets: readonly Reset[]): string {
-  return resets[0]?.cause ?? 'unexplained';
+function causeOfGroup(lines: readonly string[]): string {
+  return lines.length === 0 ? 'unexplained' : (peekField(lines[0] as string, 'cause') ?? 'unexplained');
 }
 
-/** Pass 1: the charts and the number of connections per cause. */
-function scanResets(findings: Findings): { time: ResetTimeChart; ttl: SpoofTtlChart; connsPerCause: Map<string, number> } {
+/** What the one full pass over the resets gathers. */
+interface ResetScan {
+  time: ResetTimeChart;
+  ttl: SpoofTtlChart;
+  connsPerCause: Map<string, number>;
+  /** The table's data chunks (JSON), spooled until the table is written. */
+  tableChunks: Spool;
+  /** The first resets, rendered as the table's static first page. */
+  firstRows: Reset[];
+  rows: number;
+}
+
+/** The span of the capture times, from the inputs (or from the resets for hand-made findings). */
+function timeSpan(findings: Findings): [number, number] {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const input of findings.inputs) {
@@ -58,27 +71,49 @@ function scanResets(findings: Findings): { time: ResetTimeChart; ttl: SpoofTtlCh
     if (input.last_ts !== null) last = Math.max(last, input.last_ts);
   }
   if (!Number.isFinite(first)) {
-    // Findings without capture times (built by hand): one more pass finds the span.
     for (const line of findings.resets.lines()) {
       const r = JSON.parse(line) as Reset;
       first = Math.min(first, r.ts);
       last = Math.max(last, r.ts);
     }
   }
-  const time = new ResetTimeChart(Number.isFinite(first) ? first : 0, Number.isFinite(last) ? last : 0);
-  const ttl = new SpoofTtlChart();
-  const connsPerCause = new Map<string, number>();
-  for (const group of resetGroups(findings.resets.lines())) {
-    for (const r of group.resets) {
-      time.add(r.ts, r.cause);
-      ttl.addReset(r);
+  return Number.isFinite(first) ? [first, last] : [0, 0];
+}
+
+/** Pass 1, the only one that parses every reset: charts, connections per cause, the table's data. */
+function scanResets(findings: Findings): ResetScan {
+  const [first, last] = timeSpan(findings);
+  const scan: ResetScan = {
+    time: new ResetTimeChart(first, last),
+    ttl: new SpoofTtlChart(),
+    connsPerCause: new Map(),
+    tableChunks: new Spool(),
+    firstRows: [],
+    rows: 0,
+  };
+  const encoder = new ResetTableEncoder();
+  const spoolChunk = () => {
+    const chunk = encoder.takeChunk();
+    if (chunk !== null) scan.tableChunks.push(jsonForScript(chunk));
+  };
+  let prevConn: string | null = null;
+  for (const line of findings.resets.lines()) {
+    const r = JSON.parse(line) as Reset;
+    scan.time.add(r.ts, r.cause);
+    scan.ttl.addReset(r);
+    // A connection's resets are consecutive: its first one files it under a cause.
+    if (r.conn !== null && r.conn !== prevConn) {
+      const cause = r.cause ?? 'unexplained';
+      scan.connsPerCause.set(cause, (scan.connsPerCause.get(cause) ?? 0) + 1);
     }
-    if (group.conn !== null) {
-      const cause = causeOfConnection(group.resets);
-      connsPerCause.set(cause, (connsPerCause.get(cause) ?? 0) + 1);
-    }
+    prevConn = r.conn;
+    if (scan.firstRows.length < STATIC_ROWS) scan.firstRows.push(r);
+    encoder.add(r);
+    scan.rows++;
+    if (encoder.pending >= TABLE_CHUNK_ROWS) spoolChunk();
   }
-  return { time, ttl, connsPerCause };
+  spoolChunk();
+  return scan;
 }
 
 /** Pass 2: the connections whose ladders are drawn (first N per cause), and the TTL chart's ordinary TTLs. */
@@ -87,8 +122,8 @@ function chooseLadders(findings: Findings, perCause: number, ttl: SpoofTtlChart)
   const recorded = new Map<string, number>();
   const join = new ResetsByConnection(resetGroups(findings.resets.lines()));
   for (const line of findings.ladders.lines()) {
-    const conn = connOfLadderLine(line);
-    const cause = causeOfConnection(join.take(conn));
+    const conn = peekField(line, 'conn') ?? '';
+    const cause = causeOfGroup(join.take(conn));
     const n = recorded.get(cause) ?? 0;
     recorded.set(cause, n + 1);
     if (n < perCause) chosen.set(conn, cause);
@@ -129,7 +164,17 @@ const LADDER_KEY = `<details class="noprint" open><summary>How to read a ladder<
 export async function writeHtml(out: Output, findings: Findings, options: HtmlOptions = {}): Promise<HtmlStats> {
   const perCause = Math.max(0, Math.floor(options.laddersPerCause ?? DEFAULT_LADDERS_PER_CAUSE));
   const title = options.title ?? 'whyreset report';
-  const { time, ttl, connsPerCause } = scanResets(findings);
+  const scan = scanResets(findings);
+  try {
+    return await writePage(out, findings, scan, perCause, title);
+  } finally {
+    scan.tableChunks.dispose();
+  }
+}
+
+/** Writes the page from pass 1's results and passes 2 and 3 over the ladders. */
+async function writePage(out: Output, findings: Findings, scan: ResetScan, perCause: number, title: string): Promise<HtmlStats> {
+  const { time, ttl, connsPerCause } = scan;
   const { chosen, recorded } = chooseLadders(findings, perCause, ttl);
   const scriptHash = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
   const csp = `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
@@ -147,7 +192,7 @@ export async function writeHtml(out: Output, findings: Findings, options: HtmlOp
       `<style>${PAGE_CSS}</style>`,
       '</head><body>',
       '<a class="skip" href="#table-section">Skip to the resets table</a>',
-      `<header><h1>${e(title)}</h1><p class="muted">whyreset ${e(VERSION)} · ${findings.inputs.map((i) => e(i.path)).join(', ')}</p>`,
+      `<header><h1>${e(title)}</h1><p class="muted">whyreset ${e(VERSION)} · ${findings.inputs.length === 1 ? e(findings.inputs[0]?.path ?? '') : `${findings.inputs.length} captures`}</p>`,
       '<nav class="toc" aria-label="Sections"><a href="#overview">Overview</a><a href="#charts">Charts</a><a href="#table-section">Resets</a><a href="#ladders">Ladders</a></nav></header>',
       '<main>',
       overviewHtml(findings.inputs, findings.summary, findings.patterns),
@@ -160,28 +205,14 @@ export async function writeHtml(out: Output, findings: Findings, options: HtmlOp
     ].join('\n'),
   );
 
-  // Pass 3: the table.
-  await out.write(resetTableStart(findings.summary, findings.resets.count, perCause));
-  const encoder = new ResetTableEncoder();
-  const writeChunk = async () => {
-    const chunk = encoder.takeChunk();
-    if (chunk !== null) await out.write(`<script type="application/json" class="wr-rows">${jsonForScript(chunk)}</script>\n`);
-  };
-  // The first page is HTML in the table; the data chunks follow the table, written as they fill.
-  let n = 0;
-  for (const line of findings.resets.lines()) {
-    const r = JSON.parse(line) as Reset;
-    if (n < STATIC_ROWS) await out.write(resetRowHtml(r, r.conn !== null && chosen.has(r.conn)));
-    encoder.add(r);
-    n++;
-    if (n === STATIC_ROWS) await out.write(resetTableEnd());
-    if (n >= STATIC_ROWS && encoder.pending >= TABLE_CHUNK_ROWS) await writeChunk();
-  }
-  if (n < STATIC_ROWS) await out.write(resetTableEnd());
-  await writeChunk();
+  // The table: its first page as HTML, then the data spooled in pass 1.
+  await out.write(resetTableStart(findings.summary, scan.rows, perCause));
+  for (const r of scan.firstRows) await out.write(resetRowHtml(r, r.conn !== null && chosen.has(r.conn)));
+  await out.write(resetTableEnd());
+  for (const chunk of scan.tableChunks.lines()) await out.write(`<script type="application/json" class="wr-rows">${chunk}</script>\n`);
   await out.write('</section>\n');
 
-  // Pass 4: the ladders.
+  // Pass 3: the ladders.
   const leftOut = [...recorded.values()].reduce((a, b) => a + b, 0) - chosen.size;
   await out.write(
     `<section id="ladders" aria-labelledby="h-ladders"><h2 id="h-ladders">Connections that reset, as ladder diagrams</h2>\n${ladderIndexHtml(chosen, recorded, connsPerCause, perCause, findings.ladders.count)}\n${chosen.size > 0 ? LADDER_KEY : ''}\n`,
@@ -190,14 +221,15 @@ export async function writeHtml(out: Output, findings: Findings, options: HtmlOp
   if (chosen.size > 0) {
     const join = new ResetsByConnection(resetGroups(findings.resets.lines()));
     for (const line of findings.ladders.lines()) {
-      const conn = connOfLadderLine(line);
-      const resets = join.take(conn);
+      const conn = peekField(line, 'conn') ?? '';
+      const lines = join.take(conn);
       if (!chosen.has(conn)) continue;
+      const resets = lines.map((l) => JSON.parse(l) as Reset);
       await out.write(connectionSectionHtml(JSON.parse(line) as Ladder, resets, findings.inputs));
       await out.write('\n');
       drawn++;
     }
   }
   await out.write(`</section>\n</main>\n<script>${PAGE_SCRIPT}</script>\n</body></html>\n`);
-  return { rows: n, ladders: drawn, laddersLeftOut: leftOut };
+  return { rows: scan.rows, ladders: drawn, laddersLeftOut: leftOut };
 }
