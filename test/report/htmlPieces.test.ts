@@ -221,6 +221,30 @@ describe('ladder geometry', () => {
     assert.ok((dropped?.lost?.[0] as number) > (xs[2] as number) && (dropped?.lost?.[0] as number) < (xs[3] as number), 'it vanished between the router and the server side');
   });
 
+  it('puts the capture points on one clock before placing their sightings', () => {
+    const points = [2, 0, 1];
+    const at = (skew: number) =>
+      ladderOf(
+        [
+          packet({ frame: 1, capture: 0, ts: 1000, seen_at: [{ capture: 2, frame: 1, ts: 999.9999, ttl: 64 }, { capture: 1, frame: 1, ts: 1000.0001 + skew, ttl: 62 }] }),
+          packet({ frame: 2, capture: 0, ts: 1000.01, from: 'resp', flags: ['SYN', 'ACK'], seen_at: [{ capture: 1, frame: 2, ts: 1000.0099 + skew, ttl: 64 }, { capture: 2, frame: 2, ts: 1000.0101, ttl: 62 }] }),
+        ],
+        { points },
+      );
+    const straight = ladderGeometry(at(0));
+    // Capture 1's clock runs 3.5 s ahead; the path's offsets say so.
+    const skewed = ladderGeometry(at(3.5), [], new Map([[1, 3.5]]));
+    assert.deepEqual(
+      skewed.arrows.map((a) => a.line),
+      straight.arrows.map((a) => a.line),
+    );
+    assert.notDeepEqual(
+      ladderGeometry(at(3.5)).arrows.map((a) => a.line),
+      straight.arrows.map((a) => a.line),
+      'without the offset the skew shows',
+    );
+  });
+
   it('puts data-conn on the SVG root and escapes every text from the capture', () => {
     const svg = ladderSvg(ladderOf(handshake, { conn: 'C"1', orig: '<b>:1' }), ladderGeometry(ladderOf(handshake, { orig: '<b>:1' })));
     assert.match(svg, /^<svg class="ladder" data-conn="C&quot;1"/);

@@ -4,7 +4,7 @@
  */
 import type { InputSummary, Ladder, Reset } from '../model.js';
 import { escapeHtml } from './escape.js';
-import { ladderGeometry } from './ladderGeometry.js';
+import { type ClockOffsets, ladderGeometry } from './ladderGeometry.js';
 import { ladderSvg } from './ladderSvg.js';
 import { utcText } from './timeText.js';
 
@@ -35,14 +35,19 @@ export function resetReasonHtml(r: Reset, t0: number, sameHint: Reset | null = n
   ];
   if (r.reason_text !== null && r.reason_text !== '') parts.push(`<p class="reason"><strong>Reason text in the RST:</strong> <q class="mono">${e(r.reason_text)}</q></p>`);
   if (r.mptcp_reason !== null) parts.push(`<p class="reason"><strong>MP_TCPRST:</strong> ${e(r.mptcp_reason.name)} (code ${r.mptcp_reason.code}, flags ${r.mptcp_reason.flags})</p>`);
+  if (r.born) parts.push(`<p class="reason"><strong>Born:</strong> ${e(r.born.text)}</p>`);
+  if (r.seen_at && r.seen_at.length > 0) {
+    const seen = r.seen_at.map((s) => `capture [${s.capture}] frame ${s.frame} (TTL ${s.ttl})`).join(', ');
+    parts.push(`<p class="muted">Seen at ${seen}.</p>`);
+  }
   if (r.evidence.length > 0) parts.push(`<ul class="ev">${r.evidence.map((ev) => `<li><code>${e(ev.code)}</code> ${e(ev.detail)}</li>`).join('')}</ul>`);
   if (r.hint !== null) parts.push(`<p class="hint"><strong>Check next:</strong> ${sameHint !== null ? `as for ${e(sameHint.id)}.` : e(r.hint)}</p>`);
   parts.push('</section>');
   return parts.join('');
 }
 
-/** The section of one connection: heading, ladder, reasoning. */
-export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], inputs: readonly InputSummary[]): string {
+/** The section of one connection: heading, ladder, reasoning. `clock` relates capture points' clocks (correlation). */
+export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], inputs: readonly InputSummary[], clock: ClockOffsets = new Map()): string {
   const e = escapeHtml;
   const t0 = ladder.packets[0]?.ts ?? resets[0]?.ts ?? 0;
   const causes = [...new Set(resets.map((r) => r.cause ?? 'unexplained'))];
@@ -59,7 +64,7 @@ export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], 
     `<article class="conn" id="${e(connectionAnchor(ladder.conn))}" tabindex="-1">`,
     `<h3><a href="#${e(connectionAnchor(ladder.conn))}">${e(ladder.conn)}</a> <span class="mono">${e(ladder.orig)} → ${e(ladder.resp)}</span> — ${badges} — ${verdictText}</h3>`,
     `<p class="muted">capture [${ladder.capture}]${input ? ` ${e(input.path)}` : ''} · ${ladder.packets.length} packet(s) drawn · first at ${e(utcText(t0))} UTC</p>`,
-    `<div class="pair"><div class="fig">${ladderSvg(ladder, ladderGeometry(ladder, inputs))}</div><div class="why">${reasons}${moreText}${missing}</div></div>`,
+    `<div class="pair"><div class="fig">${ladderSvg(ladder, ladderGeometry(ladder, inputs, clock))}</div><div class="why">${reasons}${moreText}${missing}</div></div>`,
     '</article>',
   ].join('\n');
 }

@@ -143,8 +143,14 @@ export function arrowKindOf(p: LadderPacket): ArrowKind {
   return p.len > 0 ? 'data' : 'ctl';
 }
 
-/** Every sighting of every packet in time order (ties: capture order, then path order). */
-function eventsOf(ladder: Ladder, points: readonly number[]): LadderEvent[] {
+/**
+ * Clock offsets of capture points (capture → seconds its clock is ahead of the path's first
+ * point, `PathReport.points[].offset`): sightings are compared on the first point's clock.
+ */
+export type ClockOffsets = ReadonlyMap<number, number>;
+
+/** Every sighting of every packet in time order on one clock (ties: capture order, then path order). */
+function eventsOf(ladder: Ladder, points: readonly number[], clock: ClockOffsets): LadderEvent[] {
   const events: LadderEvent[] = [];
   ladder.packets.forEach((p, i) => {
     if (points.length === 0) {
@@ -156,7 +162,7 @@ function eventsOf(ladder: Ladder, points: readonly number[]): LadderEvent[] {
       const at = points.indexOf(s.capture);
       if (at < 0 || seen.has(at)) continue;
       seen.add(at);
-      events.push({ packet: i, column: at + 1, ts: s.ts, anchor: s.capture === p.capture, y: 0 });
+      events.push({ packet: i, column: at + 1, ts: s.ts - (clock.get(s.capture) ?? 0), anchor: s.capture === p.capture, y: 0 });
     }
   });
   return events.sort((a, b) => a.ts - b.ts || a.packet - b.packet || a.column - b.column);
@@ -291,12 +297,12 @@ function routeOf(p: LadderPacket, sightings: LadderEvent[], columns: readonly La
 /** Packets drawn per ladder at most; the middle of a longer one is a band. */
 export const MAX_LADDER_PACKETS = 160;
 
-/** Lays out a ladder. `inputs` names the capture points. */
-export function ladderGeometry(full: Ladder, inputs: readonly InputSummary[] = [], maxPackets = MAX_LADDER_PACKETS): LadderGeometry {
+/** Lays out a ladder. `inputs` names the capture points; `clock` puts their times on one clock. */
+export function ladderGeometry(full: Ladder, inputs: readonly InputSummary[] = [], clock: ClockOffsets = new Map(), maxPackets = MAX_LADDER_PACKETS): LadderGeometry {
   const { ladder, gaps } = trimLadder(full, maxPackets);
   const points = pointsOf(ladder);
   const columns = columnsOf(ladder, inputs);
-  const events = eventsOf(ladder, points);
+  const events = eventsOf(ladder, points, clock);
   const bands = placeEvents(events, gaps);
   const byPacket = new Map<number, LadderEvent[]>();
   for (const e of events) {

@@ -15,7 +15,7 @@ import {
   LINKTYPE_NULL,
   LINKTYPE_RAW,
 } from '../../decode/linktypes.js';
-import type { InputSummary, Pattern, Summary } from '../model.js';
+import type { InputSummary, PathReport, Pattern, Summary } from '../model.js';
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText, utcText } from './timeText.js';
@@ -92,8 +92,20 @@ export function patternsHtml(patterns: readonly Pattern[]): string {
     .join('');
 }
 
-/** The overview section. */
-export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, patterns: readonly Pattern[]): string {
+/** The capture points in path order with their clock offsets (correlation). */
+export function pathHtml(path: PathReport): string {
+  const e = escapeHtml;
+  const points = path.order.map((capture) => {
+    const p = path.points.find((x) => x.capture === capture);
+    const offset = p?.offset === null || p?.offset === undefined ? 'clock unknown' : `clock ${p.offset >= 0 ? '+' : '−'}${durationText(Math.abs(p.offset))}`;
+    return `<li>[${capture}] <strong>${e(p?.name ?? String(capture))}</strong> <span class="muted">(${offset})</span></li>`;
+  });
+  const notes = path.notes.map((n) => `<li>${e(n)}</li>`).join('');
+  return `<h3>Capture points along the path (${e(path.order_source)})</h3><ol class="path">${points.join('')}</ol>${notes ? `<ul class="muted">${notes}</ul>` : ''}`;
+}
+
+/** The overview section; `path` is set when several capture points were correlated. */
+export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, patterns: readonly Pattern[], path: PathReport | null = null): string {
   const listed = Object.values(summary.by_verdict).reduce((a, b) => a + b, 0);
   const forged = summary.by_verdict.forged ?? 0;
   const suspect = summary.by_verdict.suspect ?? 0;
@@ -107,13 +119,16 @@ export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, 
           ? `; ${[forged > 0 ? `<span class="v-forged">${forged} forged</span>` : '', suspect > 0 ? `<span class="v-suspect">${suspect} suspect</span>` : ''].filter(Boolean).join(' and ')}`
           : '; none looks forged') +
         '.';
+  const sightings = summary.rst_sightings ? `<p class="muted">${summary.rst_sightings} RST sighting(s) at all capture points; a RST seen at several points counts once.</p>` : '';
   const notListed = summary.resets_not_listed ? `<p class="muted">${summary.resets_not_listed} RST packet(s) of reset storms are counted but not listed one by one.</p>` : '';
   return [
     '<section id="overview" aria-labelledby="h-overview"><h2 id="h-overview">Overview</h2>',
     `<p class="lead">${answer}</p>`,
     `<p class="muted">${summary.packets} packets read, ${summary.tcp_packets} of them TCP, ${summary.connections} TCP connection(s).</p>`,
     notListed,
+    sightings,
     inputsHtml(inputs),
+    path === null ? '' : pathHtml(path),
     '<div class="grid">',
     breakdownHtml('stage', summary.by_stage, STAGE_ORDER, listed, false),
     breakdownHtml('cause', summary.by_cause, null, listed, true),

@@ -195,7 +195,7 @@ async function writePage(out: Output, findings: Findings, scan: ResetScan, perCa
       `<header><h1>${e(title)}</h1><p class="muted">whyreset ${e(VERSION)} · ${findings.inputs.length === 1 ? e(findings.inputs[0]?.path ?? '') : `${findings.inputs.length} captures`}</p>`,
       '<nav class="toc" aria-label="Sections"><a href="#overview">Overview</a><a href="#charts">Charts</a><a href="#table-section">Resets</a><a href="#ladders">Ladders</a></nav></header>',
       '<main>',
-      overviewHtml(findings.inputs, findings.summary, findings.patterns),
+      overviewHtml(findings.inputs, findings.summary, findings.patterns, findings.path),
       '<section id="charts" aria-labelledby="h-charts"><h2 id="h-charts">Charts</h2>',
       '<h3>Resets over time, by cause</h3>',
       time.html(),
@@ -218,6 +218,8 @@ async function writePage(out: Output, findings: Findings, scan: ResetScan, perCa
     `<section id="ladders" aria-labelledby="h-ladders"><h2 id="h-ladders">Connections that reset, as ladder diagrams</h2>\n${ladderIndexHtml(chosen, recorded, connsPerCause, perCause, findings.ladders.count)}\n${chosen.size > 0 ? LADDER_KEY : ''}\n`,
   );
   let drawn = 0;
+  const clock = new Map<number, number>();
+  for (const point of findings.path?.points ?? []) if (point.offset !== null) clock.set(point.capture, point.offset);
   if (chosen.size > 0) {
     const join = new ResetsByConnection(resetGroups(findings.resets.lines()));
     for (const line of findings.ladders.lines()) {
@@ -225,7 +227,7 @@ async function writePage(out: Output, findings: Findings, scan: ResetScan, perCa
       const lines = join.take(conn);
       if (!chosen.has(conn)) continue;
       const resets = lines.map((l) => JSON.parse(l) as Reset);
-      await out.write(connectionSectionHtml(JSON.parse(line) as Ladder, resets, findings.inputs));
+      await out.write(connectionSectionHtml(JSON.parse(line) as Ladder, resets, findings.inputs, clock));
       await out.write('\n');
       drawn++;
     }
