@@ -16,7 +16,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -148,14 +148,6 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     findings.dispose();
     stdinCopy?.remove();
   }
-}
-
-/** Copies a stream to a temporary file (standard input, to be read twice). */
-async function copyToTemp(stream: NodeJS.ReadableStream): Promise<{ path: string; remove(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'whyreset-stdin-'));
-  const path = join(dir, 'stdin');
-  await pipeline(stream, createWriteStream(path));
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */

@@ -2,6 +2,10 @@
  * What every command shares: exit codes (DESIGN.md: 0 analysed, 1 analysed with input errors,
  * 2 usage error or unreadable input) and one-line messages on stderr.
  */
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { InputSummary } from '../report/model.js';
 
 export const EXIT_OK = 0;
@@ -21,4 +25,12 @@ export function reportInputErrors(input: InputSummary): void {
   const shown = input.errors.slice(0, ERRORS_SHOWN_PER_INPUT);
   for (const e of shown) warn(`${input.path}: offset ${e.offset}: ${e.message}`);
   if (input.errors.length > shown.length) warn(`${input.path}: ${input.errors.length - shown.length} more error(s) in the report`);
+}
+
+/** Copies a stream to a temporary file (standard input, to be read twice). */
+export async function copyToTemp(stream: NodeJS.ReadableStream): Promise<{ path: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'whyreset-stdin-'));
+  const path = join(dir, 'stdin');
+  await pipeline(stream, createWriteStream(path));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
 import { correlateCommand } from './correlate.js';
+import { explainCommand } from './explain.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
 
@@ -12,6 +13,8 @@ const MAIN_HELP = `whyreset ${VERSION} — explains every TCP reset in a packet 
 
 Usage:
   whyreset analyze <capture...> [options]   list and explain the resets in one or more captures
+  whyreset explain <capture...> --conn <id | addr:port-addr:port>
+                                            one connection as a ladder diagram, with the reasoning
   whyreset correlate <capture> <capture> [...] [options]
                                             the same traffic captured at several points: where each reset was born
   whyreset lab [--list] [--scenario NAME] [--out DIR]
@@ -34,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'analyze':
       // `analyze --correlate`: the same report as `correlate` (src/cli/correlate.ts).
       return rest.includes('--correlate') ? correlateCommand(rest.filter((a) => a !== '--correlate')) : analyzeCommand(rest);
+    case 'explain':
+      return explainCommand(rest);
     case 'correlate':
       return correlateCommand(rest);
     case 'lab':

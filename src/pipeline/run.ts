@@ -13,7 +13,7 @@ import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
-import { explainConnection } from '../explain/explainConnection.js';
+import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
 import { roundMicros } from '../explain/resetFields.js';
@@ -76,6 +76,11 @@ export interface RunOptions {
   onInputDone?: (input: InputSummary, index: number) => void;
   /** Zeek's tcp_inactivity_timeout in seconds of capture time (default 300). */
   inactivityTimeout?: number;
+  /**
+   * Called with every finished connection and its explanation, before the sink sees them (for
+   * `explain`, which picks one connection and needs what the tracker knew of it).
+   */
+  onFinished?: (conn: FinishedConnection, explained: ExplainedConnection) => void;
   /** Draw a ladder for every connection that reset and hand it to `sink.ladder`. */
   ladders?: boolean;
   /** Called now and then while reading (bytes read so far of the current input, its size if known). */
@@ -177,6 +182,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
         onConnectionDone(conn: FinishedConnection): void {
           const explained = explainConnection(conn, ctx, nextId);
           ctx.learnFrom(conn);
+          options.onFinished?.(conn, explained);
           for (const r of explained.resets) {
             countReset(summary, r);
             sink.reset(r);
