@@ -17,6 +17,8 @@ import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import { type DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { Fingerprint, fingerprintPacket } from './fingerprint.js';
 
+/** Packets of followed flows (the ladders' connections) kept per capture. */
+export const MAX_FOLLOWED_PACKETS = 1_000_000;
 /** RST sightings kept per capture; beyond, RSTs are still analysed but not correlated. */
 export const MAX_RST_SIGHTINGS = 200_000;
 /** Sampled packets kept per capture for the clock estimate. */
@@ -84,6 +86,13 @@ export interface HostPairStats {
   forwarded: number;
 }
 
+/** One packet of a followed flow at one point. */
+export interface FollowedPacket {
+  frame: number;
+  ts: number;
+  ttl: number;
+}
+
 /** Traffic of one directed flow at one point (non-RST packets only in `packets`). */
 export interface FlowStats {
   first: number;
@@ -108,6 +117,12 @@ export class PointCollector {
   /** Forwarded packets merged (second copies). */
   forwardedCopies = 0;
   tcpPackets = 0;
+  /** Followed flows (see `follow`): every packet by fingerprint, each frame's fingerprint, and the frames that were forwarded second copies. */
+  readonly followed = new Map<number, FollowedPacket[]>();
+  readonly followedKeyOf = new Map<number, number>();
+  readonly secondCopies = new Set<number>();
+  private followedCount = 0;
+  private interest: ReadonlySet<number> | null = null;
 
   private readonly fp = new Fingerprint();
   private readonly recentIndex = new Map<number, number>();
@@ -123,13 +138,37 @@ export class PointCollector {
 
   constructor(readonly capture: number) {}
 
+  /** Keeps every packet of these directed flows (hashes as fingerprint.ts computes them), up to MAX_FOLLOWED_PACKETS. */
+  follow(flows: ReadonlySet<number>): void {
+    this.interest = flows;
+  }
+
+  private noteFollowed(key: number, rec: CaptureRecord, ttl: number, secondCopy: boolean): void {
+    if (this.followedCount >= MAX_FOLLOWED_PACKETS) return;
+    this.followedCount++;
+    this.followedKeyOf.set(rec.frame, key);
+    if (secondCopy) {
+      this.secondCopies.add(rec.frame);
+      return;
+    }
+    const entry = { frame: rec.frame, ts: rec.ts, ttl };
+    const list = this.followed.get(key);
+    if (list === undefined) this.followed.set(key, [entry]);
+    else list.push(entry);
+  }
+
   /** Takes one decoded TCP packet (`pkt.isTcp`) of record `rec`. */
   add(rec: CaptureRecord, pkt: DecodedPacket): void {
     this.tcpPackets++;
     const fp = this.fp;
     fingerprintPacket(pkt, rec.data, fp);
     const out = pkt.sllPacketType === PACKET_OUTGOING;
-    if (this.mergeForwardedCopy(fp.key, rec, pkt, out)) return;
+    const followed = this.interest?.has(fp.flow) === true;
+    if (this.mergeForwardedCopy(fp.key, rec, pkt, out)) {
+      if (followed) this.noteFollowed(fp.key, rec, pkt.ttl, true);
+      return;
+    }
+    if (followed) this.noteFollowed(fp.key, rec, pkt.ttl, false);
 
     const ts = rec.ts;
     const ttl = pkt.ttl;

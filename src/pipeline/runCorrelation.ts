@@ -13,6 +13,8 @@
 import { readCapture } from '../capture/open.js';
 import type { CaptureRecord } from '../capture/record.js';
 import { applyLocation } from '../correlate/applyLocation.js';
+import { flowInterest } from '../correlate/flowInterest.js';
+import { ladderAcrossPoints, ladderPacketKey } from '../correlate/ladderAcrossPoints.js';
 import { type Location, locateReset } from '../correlate/locate.js';
 import { matchResets } from '../correlate/match.js';
 import { pointName } from '../correlate/order.js';
@@ -20,7 +22,7 @@ import { buildPath } from '../correlate/path.js';
 import { PointCollector, type RstSighting } from '../correlate/pointCollector.js';
 import { decodeFrame } from '../decode/frame.js';
 import { DecodedPacket } from '../decode/packet.js';
-import type { Connection, Direction, PathReport, Reset, Summary } from '../report/model.js';
+import type { Connection, Direction, Ladder, PathReport, Reset, Summary, Verdict } from '../report/model.js';
 import { Spool } from '../report/spool.js';
 import { type AnalysisSink, type RunOptions, type RunResult, runAnalysis } from './run.js';
 
@@ -35,9 +37,10 @@ export interface CorrelationResult extends RunResult {
   path: PathReport | null;
 }
 
-/** Reads one capture again and feeds its TCP packets to a collector. */
-async function collectPoint(path: string, capture: number, options: RunOptions): Promise<PointCollector> {
+/** Reads one capture again and feeds its TCP packets to a collector (following `follow`'s flows packet by packet). */
+async function collectPoint(path: string, capture: number, options: RunOptions, follow: ReadonlySet<number> | null): Promise<PointCollector> {
   const point = new PointCollector(capture);
+  if (follow !== null) point.follow(follow);
   const pkt = new DecodedPacket();
   await readCapture(
     path,
@@ -56,9 +59,11 @@ const keyOf = (capture: number, frame: number) => `${capture}:${frame}`;
 class Held {
   readonly resets = new Spool();
   readonly connections = new Spool();
+  readonly ladders = new Spool();
   dispose(): void {
     this.resets.dispose();
     this.connections.dispose();
+    this.ladders.dispose();
   }
 }
 
@@ -85,26 +90,32 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
   if (paths.includes('-')) throw new Error('correlation reads each capture twice: standard input ("-") cannot be one of them');
   const held = new Held();
   try {
-    const result = await runAnalysis(paths, { ...options, ladders: false }, {
+    const ladders = options.ladders === true && sink.ladder !== undefined;
+    const result = await runAnalysis(paths, { ...options, ladders }, {
       reset: (r) => held.resets.push(JSON.stringify(r)),
       connection: (c) => held.connections.push(JSON.stringify(c)),
       pattern: (p) => sink.pattern(p),
+      ladder: (l) => held.ladders.push(JSON.stringify(l)),
     });
     if (result.inputs.length === 0) return { ...result, path: null };
+
+    // What each listed reset says of its own direction (and, for ladders, the flows to follow).
+    const resetAt = new Map<string, { id: string; from: Direction | null }>();
+    const tuples: { src: string; sport: number; dst: string; dport: number }[] = [];
+    for (const line of held.resets.lines()) {
+      const r = JSON.parse(line) as Reset;
+      resetAt.set(keyOf(r.capture, r.frame), { id: r.id, from: r.from });
+      if (ladders) tuples.push({ src: r.src, sport: r.sport, dst: r.dst, dport: r.dport });
+    }
+    const follow = ladders ? flowInterest(tuples) : null;
     const points: PointCollector[] = [];
-    for (let i = 0; i < result.inputs.length; i++) points.push(await collectPoint((result.inputs[i] as { path: string }).path, i, options));
+    for (let i = 0; i < result.inputs.length; i++) points.push(await collectPoint((result.inputs[i] as { path: string }).path, i, options, follow));
     const names = uniqueNames(result.inputs.map((i) => pointName(i.path)));
     const spans = result.inputs.map((i) => ({ first: i.first_ts, last: i.last_ts }));
     const given = options.order && options.order.length === points.length ? options.order : null;
     const path = buildPath(points, names, spans, given);
     const physical = matchResets(points, path.ctx.clocks, path.maxDelay);
 
-    // What each listed reset says of its own direction, and which physical RST each frame is.
-    const resetAt = new Map<string, { id: string; from: Direction | null }>();
-    for (const line of held.resets.lines()) {
-      const r = JSON.parse(line) as Reset;
-      resetAt.set(keyOf(r.capture, r.frame), { id: r.id, from: r.from });
-    }
     const groupOf = new Map<string, number>();
     const locations: Location[] = physical.map((g, gi) => {
       for (const s of g.sightings) for (const k of framesOf(s)) groupOf.set(k, gi);
@@ -148,10 +159,35 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
       if (c.resets.length > 0) c.resets = [...new Set(c.resets.map((id) => alias.get(id) ?? id))];
       sink.connection(c);
     }
+    if (ladders) {
+      const verdictOf = new Map<string, Verdict | null>(listed.map((r) => [r.id, r.verdict]));
+      for (const line of chosenLadders(held.ladders, path.ctx, verdictOf)) {
+        sink.ladder?.(ladderAcrossPoints(JSON.parse(line) as Ladder, path.ctx, { verdictOf, alias }, path.maxDelay));
+      }
+    }
     return { ...result, summary, path: path.report };
   } finally {
     held.dispose();
   }
+}
+
+/**
+ * One ladder per connection seen at several points: the capture holding most of its listed
+ * resets (they are explained from there). A connection is known by its endpoints and the
+ * fingerprint of its first kept packet, the same at every point.
+ */
+function chosenLadders(spool: Spool, ctx: Parameters<typeof ladderPacketKey>[0], listed: ReadonlyMap<string, unknown>): string[] {
+  const best = new Map<string, { line: string; score: number }>();
+  for (const line of spool.lines()) {
+    const l = JSON.parse(line) as Ladder;
+    const first = l.packets[0];
+    const id = first === undefined ? undefined : ladderPacketKey(ctx, first);
+    const group = `${l.orig}|${l.resp}|${id ?? `${l.capture}:${l.conn}`}`;
+    const score = l.packets.filter((p) => p.reset !== null && listed.has(p.reset)).length;
+    const seen = best.get(group);
+    if (seen === undefined || score > seen.score) best.set(group, { line, score });
+  }
+  return [...best.values()].filter((b) => b.score > 0).map((b) => b.line);
 }
 
 /** Short names made unique ("router", "router#2") so a report never names two points alike. */

@@ -14,7 +14,7 @@ import { MAX_SAMPLE, PointCollector } from '../../src/correlate/pointCollector.j
 import { DecodedPacket, TCP_ACK } from '../../src/decode/packet.js';
 import { analyze } from '../../src/index.js';
 import { runCorrelation } from '../../src/pipeline/runCorrelation.js';
-import type { Connection, PathReport, Report, Reset } from '../../src/report/model.js';
+import type { Connection, Ladder, PathReport, Report, Reset } from '../../src/report/model.js';
 import { type PathCaptures, type PathOptions, type PathPacket, type PathPoint, conversation, pathCaptures } from '../helpers/pathCapture.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -223,6 +223,47 @@ describe('where a reset was born', () => {
       r.seen_at?.map((s) => s.capture),
       [0, 1, 2],
     );
+  });
+});
+
+describe('ladders across points', () => {
+  test('one ladder per connection, points in path order, every packet with where else it was seen', async () => {
+    const caps = pathCaptures(withReset('server', 'client'), { offsets: { server: 3.5 } });
+    const ladders: Ladder[] = [];
+    const resets: Reset[] = [];
+    await runCorrelation(files(caps), { ladders: true }, { reset: (r) => resets.push(r), connection: () => {}, pattern: () => {}, ladder: (l) => ladders.push(l) });
+    assert.equal(ladders.length, 1, 'the server, router and client ladders of one connection become one');
+    const l = ladders[0] as Ladder;
+    assert.equal(l.capture, 2, 'drawn from the point its reset is explained from');
+    assert.deepEqual(l.points, [0, 1, 2], 'originator (client) side first');
+    assert.equal(l.packets.length, 10, 'the router capture’s second copies are not extra rows');
+    for (const p of l.packets) {
+      assert.deepEqual(
+        p.seen_at?.map((s) => s.capture),
+        [0, 1],
+        `frame ${p.frame}`,
+      );
+      const atRouter = p.seen_at?.[1];
+      assert.equal(atRouter?.ttl, p.from === 'orig' ? 64 : 128, 'the router’s first (incoming) copy');
+    }
+    const rst = l.packets[l.packets.length - 1];
+    assert.equal(rst?.reset, resets[0]?.id);
+  });
+
+  test('a ladder drawn from a tcpdump -i any capture keeps one row per forwarded packet', async () => {
+    const caps = pathCaptures(withReset('router', 'client', { ttl: 127 }));
+    const ladders: Ladder[] = [];
+    await runCorrelation(files(caps), { ladders: true }, { reset: () => {}, connection: () => {}, pattern: () => {}, ladder: (l) => ladders.push(l) });
+    assert.equal(ladders.length, 1);
+    const l = ladders[0] as Ladder;
+    assert.equal(l.capture, 1, 'the router, where the forged RST was born');
+    assert.equal(l.packets.length, 10, '9 forwarded packets (18 frames) and the RST');
+    assert.deepEqual(
+      l.packets[l.packets.length - 1]?.seen_at?.map((s) => s.capture),
+      [0],
+      'the RST reached the client only',
+    );
+    assert.equal(l.packets[l.packets.length - 1]?.verdict, 'forged');
   });
 });
 
