@@ -9,6 +9,9 @@ import { VERSION } from './version.js';
 
 export type { AnalysisSink, RunOptions, RunResult, UnreadableInput } from './pipeline/run.js';
 export { runAnalysis } from './pipeline/run.js';
+export type { CorrelationOptions, CorrelationResult } from './pipeline/runCorrelation.js';
+/** Several captures of the same traffic: one reset per physical RST with `seen_at` and `born`, and the path (see README, Correlating captures). */
+export { runCorrelation } from './pipeline/runCorrelation.js';
 export type * from './report/model.js';
 export { VERSION } from './version.js';
 

@@ -48,7 +48,7 @@ export function buildPath(
   const notes = [...inferred.notes];
   for (const p of pairs) {
     if (p.method === 'none') notes.push(`${names[p.a]} and ${names[p.b]} saw no packet in common: their clocks cannot be compared`);
-    else if (p.method === 'one_direction') notes.push(`${names[p.a]} and ${names[p.b]} saw packets in common in one direction only: their offset includes the one-way delay`);
+    else if (p.method === 'one_direction') notes.push(`${names[p.a]} and ${names[p.b]}: which way their common packets went could not be told both ways, so their offset includes the one-way delay`);
   }
   for (const p of points) {
     if (p.rstsNotKept > 0) notes.push(`${names[p.capture]}: ${p.rstsNotKept} RSTs beyond the correlation limit are listed without correlation`);
