@@ -6,7 +6,7 @@
 /** The CSS of the page. */
 export const PAGE_CSS = `
 :root{--fg:#1d2125;--muted:#5a6270;--line:#d5d9de;--bg:#fff;--panel:#f5f7f9;--rst:#c41d1d;--suspect:#b35900;--forged:#8e1f8e;--data:#1f5fa8;--ok:#2b6e35}
-*{box-sizing:border-box}
+*{box-sizing:border-box}[hidden]{display:none!important}
 html{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg);background:var(--bg)}
 body{margin:0 auto;max-width:1280px;padding:0 20px 60px}
 h1{font-size:1.6rem;margin:18px 0 4px}h2{font-size:1.25rem;margin:34px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}

@@ -41,6 +41,12 @@ export function modeOf(hist: Uint32Array): number {
   return best;
 }
 
+/** "1 hop", "5 hops": the distance an observed TTL implies. */
+function hopsText(ttl: number): string {
+  const h = hopsOf(ttl);
+  return h === 1 ? '1 hop' : `${h} hops`;
+}
+
 const W = 920;
 const ROW_H = 30;
 const LABEL_W = 220;
@@ -122,7 +128,7 @@ export class SpoofTtlChart {
       out.push(`<line class="grid" x1="${x0}" x2="${x1}" y1="${cy}" y2="${cy}"/><text x="8" y="${cy + 4}"><title>${escapeHtml(source)}</title>${escapeHtml(shown)}</text>`);
       for (let t = 0; t < 256; t++) {
         const n = ttls.normal[t] ?? 0;
-        if (n > 0) out.push(`<circle class="ttl-normal" cx="${x(t)}" cy="${cy}" r="${Math.min(9, 3 + Math.log2(n))}"><title>${n} ordinary packet(s) with TTL ${t} (${hopsOf(t)} hops)</title></circle>`);
+        if (n > 0) out.push(`<circle class="ttl-normal" cx="${x(t)}" cy="${cy}" r="${Math.min(9, 3 + Math.log2(n))}"><title>${n} ordinary packet(s) with TTL ${t} (${hopsText(t)})</title></circle>`);
       }
       for (const [verdict, hist] of [
         ['suspect', ttls.suspect],
@@ -133,7 +139,7 @@ export class SpoofTtlChart {
           if (n === 0) continue;
           const d = 6;
           const mark = verdict === 'forged' ? `M${x(t) - d},${cy - d}l${2 * d},${2 * d}m0,${-2 * d}l${-2 * d},${2 * d}` : `M${x(t) - d},${cy}h${2 * d}m${-d},${-d}v${2 * d}`;
-          out.push(`<path class="ttl-${verdict}" d="${mark}"><title>${n} ${verdict} RST(s) with TTL ${t} (${hopsOf(t)} hops)</title></path>`);
+          out.push(`<path class="ttl-${verdict}" d="${mark}"><title>${n} ${verdict} RST(s) with TTL ${t} (${hopsText(t)})</title></path>`);
         }
       }
       const normal = modeOf(ttls.normal);
