@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
+import { DEFAULT_LADDERS_PER_CAUSE, writeHtml } from '../report/html/writeHtml.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import type { Connection, InputSummary } from '../report/model.js';
 import { Output } from '../report/output.js';
@@ -45,6 +46,9 @@ Options:
       --write-pcap FILE  write every packet of every connection that reset to FILE (pcap, or
                      pcapng when the inputs mix link types), original timestamps, to open in
                      Wireshark; inputs are read a second time for it
+      --html FILE    also write a one-file HTML report to FILE (offline: overview, charts, a
+                     sortable table of resets, a ladder diagram per connection that reset)
+      --html-ladders N  ladders drawn per cause in the HTML report (default ${DEFAULT_LADDERS_PER_CAUSE})
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
@@ -90,6 +94,26 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const html = values.html ?? null;
+  if (html === '-' || html === '') {
+    warn('--html needs a file name (the report on standard output stays as --format says)');
+    return EXIT_USAGE;
+  }
+  if (html !== null) {
+    // Found out now, not after a long analysis: a file that cannot be written.
+    try {
+      closeSync(openSync(html, 'w'));
+    } catch (err) {
+      warn(`--html ${html}: ${(err as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
+  const htmlLadders = values['html-ladders'] === undefined ? DEFAULT_LADDERS_PER_CAUSE : Number(values['html-ladders']);
+  if (!Number.isInteger(htmlLadders) || htmlLadders < 0) {
+    warn(`--html-ladders needs a whole number of 0 or more, not "${values['html-ladders']}"`);
+    return EXIT_USAGE;
+  }
+
   const writePcap = values['write-pcap'] ?? null;
   const findings = new Findings();
   // Connections are serialized only for the renderers that list them.
@@ -100,6 +124,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     connection: keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
     pattern: (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
+    ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
   };
   const progress = new Progress();
   // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
@@ -113,6 +138,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           reportInputErrors(input);
         },
         inactivityTimeout: inactivity,
+        ladders: html !== null,
         onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
         stdin: stdinCopy === null ? undefined : createReadStream(stdinCopy.path),
       },
@@ -141,6 +167,12 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
     else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose });
     await out.end();
+    if (html !== null) {
+      const page = new Output(html);
+      const drawn = await writeHtml(page, findings, { laddersPerCause: htmlLadders });
+      await page.end();
+      if (process.stderr.isTTY) warn(`${html}: HTML report, ${drawn.rows} resets, ${drawn.ladders} ladders${drawn.laddersLeftOut > 0 ? ` (${drawn.laddersLeftOut} left out)` : ''}`);
+    }
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
@@ -171,6 +203,8 @@ function parseAnalyze(argv: string[]) {
       'inactivity-timeout': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       'write-pcap': { type: 'string' },
+      html: { type: 'string' },
+      'html-ladders': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
