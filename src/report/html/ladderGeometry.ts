@@ -7,7 +7,7 @@
  * Vertical layout: every packet's own sighting (its "anchor", at the ladder's capture) gets a
  * row tall enough for its label; on top of that, time adds space in proportion to the gap since
  * the previous event, so bursts look tight and pauses look long. A pause longer than
- * SILENCE_AFTER_PX of scaled time is compressed to a labelled band instead, so a 120 s idle
+ * SILENCE_AFTER_PX of scaled time (and MIN_SILENCE_S) is compressed to a labelled band, so a 120 s idle
  * timeout does not push the reset off the screen (the article's Figure 6 draws it the same way).
  */
 import type { InputSummary, Ladder, LadderPacket } from '../model.js';
@@ -31,6 +31,8 @@ export const SLANT = 8;
 export const BASE_PX = 6;
 /** Scaled time above this many pixels is a silence, compressed to a band. */
 export const SILENCE_AFTER_PX = 48;
+/** A pause shorter than this is never drawn as a compressed silence (only capped at SILENCE_AFTER_PX). */
+export const MIN_SILENCE_S = 0.05;
 /** Height of a compressed silence or of the row of packets not kept. */
 export const BAND_HEIGHT = 30;
 /** Space below the last arrow. */
@@ -199,10 +201,10 @@ function placeEvents(events: LadderEvent[], gaps: ReadonlyMap<number, string>): 
     let step = 0;
     if (prev !== null) {
       const scaled = Math.max(0, e.ts - prev.ts) * perSecond;
-      if (scaled > SILENCE_AFTER_PX) {
+      if (scaled > SILENCE_AFTER_PX && e.ts - prev.ts >= MIN_SILENCE_S) {
         bands.push({ kind: 'silence', y: y + SLANT, height: BAND_HEIGHT, text: `${durationText(e.ts - prev.ts)} later (compressed)` });
         step = BAND_HEIGHT;
-      } else step = scaled;
+      } else step = Math.min(scaled, SILENCE_AFTER_PX);
     }
     y = e.anchor ? Math.max(y, lastAnchor + ROW) + step : y + step;
     e.y = Math.round(y);

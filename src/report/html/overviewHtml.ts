@@ -104,8 +104,11 @@ export function pathHtml(path: PathReport): string {
   return `<h3>Capture points along the path (${e(path.order_source)})</h3><ol class="path">${points.join('')}</ol>${notes ? `<ul class="muted">${notes}</ul>` : ''}`;
 }
 
-/** The overview section; `path` is set when several capture points were correlated. */
-export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, patterns: readonly Pattern[], path: PathReport | null = null): string {
+/**
+ * The overview section. `resetConnections` counts the connections that reset; `path` is set
+ * when several capture points were correlated.
+ */
+export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, patterns: readonly Pattern[], resetConnections: number, path: PathReport | null = null): string {
   const listed = Object.values(summary.by_verdict).reduce((a, b) => a + b, 0);
   const forged = summary.by_verdict.forged ?? 0;
   const suspect = summary.by_verdict.suspect ?? 0;
@@ -113,7 +116,7 @@ export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, 
   const answer =
     summary.resets === 0
       ? 'No TCP resets in these captures.'
-      : `${summary.resets} TCP reset(s) in ${summary.connections} connection(s)` +
+      : `${summary.resets} TCP reset(s); ${resetConnections} of ${summary.connections} connection(s) reset` +
         (topCause ? `; most often ${escapeHtml(topCause[0])} (${shareText(topCause[1], listed)})` : '') +
         (forged + suspect > 0
           ? `; ${[forged > 0 ? `<span class="v-forged">${forged} forged</span>` : '', suspect > 0 ? `<span class="v-suspect">${suspect} suspect</span>` : ''].filter(Boolean).join(' and ')}`

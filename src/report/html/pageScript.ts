@@ -19,9 +19,8 @@ export const TABLE_COLUMNS: readonly (readonly [string, string])[] = [
   ['stage', 'stage'],
   ['cause', 'cause'],
   ['verdict', 'verdict'],
-  ['conf', 'confidence'],
+  ['conf', 'conf.'],
   ['sig', 'signature'],
-  ['ev', 'evidence'],
   ['reason', 'reason text'],
 ];
 
@@ -143,6 +142,7 @@ function render() {
   for (var r = from; r < to; r++) {
     var i = rows[r], tr = document.createElement('tr');
     tr.setAttribute('data-row', String(i));
+    tr.title = 'evidence: ' + (text.ev(i) || 'none');
     for (var k = 0; k < keys.length; k++) cell(tr, keys[k], i);
     frag.appendChild(tr);
   }

@@ -8,7 +8,7 @@ export const PAGE_CSS = `
 :root{--fg:#1d2125;--muted:#5a6270;--line:#d5d9de;--bg:#fff;--panel:#f5f7f9;--rst:#c41d1d;--suspect:#b35900;--forged:#8e1f8e;--data:#1f5fa8;--ok:#2b6e35}
 *{box-sizing:border-box}[hidden]{display:none!important}
 html{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg);background:var(--bg)}
-body{margin:0 auto;max-width:1280px;padding:0 20px 60px}
+body{margin:0 auto;max-width:1500px;padding:0 20px 60px}
 h1{font-size:1.6rem;margin:18px 0 4px}h2{font-size:1.25rem;margin:34px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}
 h3{font-size:1.05rem;margin:0 0 6px}h4{font-size:.95rem;margin:10px 0 4px}
 a{color:#0b57a3}code,.mono,td{font-variant-numeric:tabular-nums}
@@ -38,7 +38,7 @@ svg.chart .ttl-normal{fill:#6b7f99;fill-opacity:.7}svg.chart .ttl-forged{stroke:
 #resets th button{all:unset;cursor:pointer}#resets th button:focus-visible{outline:2px solid #0b57a3}
 #resets th[aria-sort=ascending] button::after{content:" ▲"}#resets th[aria-sort=descending] button::after{content:" ▼"}
 #resets.live tbody tr{cursor:pointer}#resets tbody tr:hover{background:#eef3f9}
-#resets td{white-space:nowrap}#resets td:last-child{white-space:normal;min-width:12em}
+#resets td{white-space:nowrap}#resets td:last-child{white-space:normal;overflow-wrap:anywhere;min-width:8em;max-width:30em}
 .c-middlebox_injected,.v-forged{font-weight:600}
 #t-status{min-height:1.4em;font-size:.9rem}
 article.conn{border:1px solid var(--line);border-radius:6px;padding:12px 14px;margin:14px 0;break-inside:avoid-page}

@@ -63,10 +63,9 @@ export function resetRowHtml(r: Reset, hasLadder: boolean): string {
     e(r.verdict ?? '-'),
     r.confidence === null ? '-' : r.confidence.toFixed(2),
     e(r.signature ?? '-'),
-    e(r.evidence.map((x) => x.code).join(' ')),
     e(r.reason_text === null ? '' : r.reason_text.length > REASON_TABLE_CHARS ? `${r.reason_text.slice(0, REASON_TABLE_CHARS)}…` : r.reason_text),
   ];
-  return `<tr>${cells.map((c, i) => (i === 1 ? `<td title="${iso.slice(0, 10)} UTC">${c}</td>` : i === 9 || i === 10 ? `<td class="${i === 9 ? 'c' : 'v'}-${e(i === 9 ? (r.cause ?? '-') : (r.verdict ?? '-'))}">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`;
+  return `<tr title="evidence: ${e(r.evidence.map((x) => x.code).join(' ') || 'none')}">${cells.map((c, i) => (i === 1 ? `<td title="${iso.slice(0, 10)} UTC">${c}</td>` : i === 9 || i === 10 ? `<td class="${i === 9 ? 'c' : 'v'}-${e(i === 9 ? (r.cause ?? '-') : (r.verdict ?? '-'))}">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`;
 }
 
 /** Closes the table; the data chunks follow it. */

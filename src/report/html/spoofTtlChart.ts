@@ -150,7 +150,11 @@ export class SpoofTtlChart {
     const axisY = 30 + rows.length * ROW_H + 4;
     out.push(`<line class="axis" x1="${x0}" x2="${x1}" y1="${axisY}" y2="${axisY}"/>`);
     const step = hi - lo > 120 ? 32 : hi - lo > 40 ? 10 : hi - lo > 16 ? 4 : 1;
-    for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) {
+    const ticks: number[] = [];
+    for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) ticks.push(t);
+    // 255 is where network devices start: worth a tick of its own.
+    if (hi === 255 && (ticks[ticks.length - 1] ?? 0) < 255 - step / 2) ticks.push(255);
+    for (const t of ticks) {
       out.push(`<line class="axis" x1="${x(t)}" x2="${x(t)}" y1="${axisY}" y2="${axisY + 4}"/><text x="${x(t)}" y="${axisY + 16}" text-anchor="middle">${t}</text>`);
     }
     out.push(`<text x="${(x0 + x1) / 2}" y="${H - 2}" text-anchor="middle">IP TTL / IPv6 hop limit as captured</text></svg>`);
