@@ -216,6 +216,10 @@ describe('ladder geometry', () => {
       'the forged RST starts at the router',
     );
     assert.deepEqual(forged?.born, forged?.line[0]);
+    for (const arrow of g.arrows) {
+      const ys = arrow.line.map((p) => p[1]);
+      assert.ok(arrow.labelAt[1] >= Math.min(...ys) - 8 && arrow.labelAt[1] <= Math.max(...ys), `the label of packet ${arrow.index} sits on its line`);
+    }
     assert.equal(dropped?.head, null);
     assert.ok(dropped?.lost);
     assert.ok((dropped?.lost?.[0] as number) > (xs[2] as number) && (dropped?.lost?.[0] as number) < (xs[3] as number), 'it vanished between the router and the server side');

@@ -197,7 +197,14 @@ function placeEvents(events: LadderEvent[], gaps: ReadonlyMap<number, string>): 
   };
   const top = gaps.get(-1);
   if (top !== undefined) gapBand(HEADER_HEIGHT - SLANT + 2, top);
+  // A band goes in once every sighting of the packet it follows is placed: before the first event of a later packet.
+  const pending = [...gaps.keys()].filter((k) => k >= 0).sort((a, b) => a - b);
   for (const e of events) {
+    while (pending.length > 0 && (pending[0] as number) < e.packet) {
+      const after = pending.shift() as number;
+      gapBand(Math.max(y, lastAnchor), gaps.get(after) as string);
+      prev = null;
+    }
     let step = 0;
     if (prev !== null) {
       const scaled = Math.max(0, e.ts - prev.ts) * perSecond;
@@ -208,11 +215,7 @@ function placeEvents(events: LadderEvent[], gaps: ReadonlyMap<number, string>): 
     }
     y = e.anchor ? Math.max(y, lastAnchor + ROW) + step : y + step;
     e.y = Math.round(y);
-    if (e.anchor) {
-      lastAnchor = y;
-      const text = gaps.get(e.packet);
-      if (text !== undefined) gapBand(y, text);
-    }
+    if (e.anchor) lastAnchor = y;
     prev = e;
   }
   return bands;
@@ -296,6 +299,16 @@ function routeOf(p: LadderPacket, sightings: LadderEvent[], columns: readonly La
   return { line, head: null, born, lost };
 }
 
+/** The y of a polyline at `x` (its first point's y when `x` is outside it): labels sit on their line. */
+export function lineYAt(line: readonly Point[], x: number): number {
+  for (let i = 1; i < line.length; i++) {
+    const [x0, y0] = line[i - 1] as Point;
+    const [x1, y1] = line[i] as Point;
+    if ((x >= x0 && x <= x1) || (x >= x1 && x <= x0)) return x1 === x0 ? Math.min(y0, y1) : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+  }
+  return line[0]?.[1] ?? 0;
+}
+
 /** Packets drawn per ladder at most; the middle of a longer one is a band. */
 export const MAX_LADDER_PACKETS = 160;
 
@@ -322,12 +335,13 @@ export function ladderGeometry(full: Ladder, inputs: readonly InputSummary[] = [
     const route = routeOf(p, sightings, columns, y);
     const xs = route.line.map((pt) => pt[0]);
     const labelX = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const labelY = Math.round(lineYAt(route.line, labelX)) - 6;
     arrows.push({
       index,
       kind: arrowKindOf(p),
       ...route,
       label: arrowLabel(p),
-      labelAt: [labelX, y - 8],
+      labelAt: [labelX, labelY],
       tooltip: tooltipOf(p, t0),
       y,
       timeText: (p.ts - t0).toFixed(6),
