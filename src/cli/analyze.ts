@@ -1,23 +1,21 @@
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 /**
  * `whyreset analyze`: arguments, then the pipeline into Findings, then the chosen renderer.
  */
+import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
-import { DEFAULT_LADDERS_PER_CAUSE, writeHtml } from '../report/html/writeHtml.js';
+import { DEFAULT_LADDERS_PER_CAUSE } from '../report/html/writeHtml.js';
 import { writeJson, writeNdjson } from '../report/json.js';
-import type { Connection, InputSummary } from '../report/model.js';
+import type { Connection } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
+import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -94,23 +92,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const html = values.html ?? null;
-  if (html === '-' || html === '') {
-    warn('--html needs a file name (the report on standard output stays as --format says)');
-    return EXIT_USAGE;
-  }
-  if (html !== null) {
-    // Found out now, not after a long analysis: a file that cannot be written.
-    try {
-      closeSync(openSync(html, 'w'));
-    } catch (err) {
-      warn(`--html ${html}: ${(err as Error).message}`);
-      return EXIT_USAGE;
-    }
-  }
-  const htmlLadders = values['html-ladders'] === undefined ? DEFAULT_LADDERS_PER_CAUSE : Number(values['html-ladders']);
-  if (!Number.isInteger(htmlLadders) || htmlLadders < 0) {
-    warn(`--html-ladders needs a whole number of 0 or more, not "${values['html-ladders']}"`);
+  const html = htmlTarget(values);
+  if (typeof html === 'string') {
+    warn(html);
     return EXIT_USAGE;
   }
 
@@ -167,12 +151,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
     else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose });
     await out.end();
-    if (html !== null) {
-      const page = new Output(html);
-      const drawn = await writeHtml(page, findings, { laddersPerCause: htmlLadders });
-      await page.end();
-      if (process.stderr.isTTY) warn(`${html}: HTML report, ${drawn.rows} resets, ${drawn.ladders} ladders${drawn.laddersLeftOut > 0 ? ` (${drawn.laddersLeftOut} left out)` : ''}`);
-    }
+    if (html !== null) await writeHtmlReport(html, findings);
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;

@@ -11,6 +11,7 @@ import { writeJson, writeNdjson } from '../report/json.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
+import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -41,6 +42,9 @@ Options:
       --order LIST   the points' order from the side that opens connections, e.g. "2,1,0" or
                      "client,router,server" (capture numbers or file names), instead of inferring it
       --inactivity-timeout S   as for analyze (default 300)
+      --html FILE    also write the one-file HTML report, its ladders with one column per
+                     capture point (see "whyreset analyze --help")
+      --html-ladders N  ladders drawn per cause in the HTML report
   -o, --out FILE     write the report to FILE instead of standard output
   -h, --help         this help
 
@@ -87,15 +91,22 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const html = htmlTarget(values);
+  if (typeof html === 'string') {
+    warn(html);
+    return EXIT_USAGE;
+  }
+
   const findings = new Findings();
   try {
     const result = await runCorrelation(
       positionals,
-      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order },
+      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null },
       {
         reset: (r) => findings.resets.push(JSON.stringify(r)),
         connection: (c) => findings.connections.push(JSON.stringify(c)),
         pattern: (p) => findings.patterns.push(p),
+        ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
       },
     );
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
@@ -110,6 +121,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     else if (format === 'ndjson') await writeNdjson(out, findings);
     else await writeCorrelateText(out, findings, makeStyle(colourWanted(out.isTerminal)));
     await out.end();
+    if (html !== null) await writeHtmlReport(html, findings);
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
@@ -128,6 +140,8 @@ function parseCorrelate(argv: string[]) {
       out: { type: 'string', short: 'o' },
       order: { type: 'string' },
       'inactivity-timeout': { type: 'string' },
+      html: { type: 'string' },
+      'html-ladders': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

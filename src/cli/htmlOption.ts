@@ -1,0 +1,35 @@
+/**
+ * `--html FILE` and `--html-ladders N`, shared by `analyze` and `correlate`: checked before any
+ * analysis (a file that cannot be written is found out at once), then the page written from the
+ * run's Findings.
+ */
+import { closeSync, openSync } from 'node:fs';
+import type { Findings } from '../report/findings.js';
+import { DEFAULT_LADDERS_PER_CAUSE, writeHtml } from '../report/html/writeHtml.js';
+import { Output } from '../report/output.js';
+import { warn } from './common.js';
+
+/** Where the HTML report goes and how many ladders per cause; null without --html; an error message when the options are wrong. */
+export function htmlTarget(values: { html?: string; 'html-ladders'?: string }): { path: string; ladders: number } | null | string {
+  const path = values.html ?? null;
+  const ladders = values['html-ladders'] === undefined ? DEFAULT_LADDERS_PER_CAUSE : Number(values['html-ladders']);
+  if (!Number.isInteger(ladders) || ladders < 0) return `--html-ladders needs a whole number of 0 or more, not "${values['html-ladders']}"`;
+  if (path === null) return null;
+  if (path === '-' || path === '') return '--html needs a file name (the report on standard output stays as --format says)';
+  try {
+    closeSync(openSync(path, 'w'));
+  } catch (err) {
+    return `--html ${path}: ${(err as Error).message}`;
+  }
+  return { path, ladders };
+}
+
+/** Writes the HTML report (one line on a terminal's stderr says what it holds). */
+export async function writeHtmlReport(target: { path: string; ladders: number }, findings: Findings): Promise<void> {
+  const page = new Output(target.path);
+  const drawn = await writeHtml(page, findings, { laddersPerCause: target.ladders });
+  await page.end();
+  if (process.stderr.isTTY) {
+    warn(`${target.path}: HTML report, ${drawn.rows} resets, ${drawn.ladders} ladders${drawn.laddersLeftOut > 0 ? ` (${drawn.laddersLeftOut} left out)` : ''}`);
+  }
+}
