@@ -361,8 +361,15 @@ export class Tracker {
   private synAckTs = new Float64Array(0);
   private hsAckTs = new Float64Array(0);
   private idleMax = new Float32Array(0);
+  /** The pinned head packets (first `headPackets` kept), in capture order. */
   private ringHead = new Int32Array(0);
   private ringTail = new Int32Array(0);
+  /**
+   * The unpinned packets each endpoint sent (2 per slot, like the endpoint columns), in capture
+   * order: evicting a direction's oldest is then O(1) instead of a walk of the whole ring.
+   */
+  private dirHead = new Int32Array(0);
+  private dirTail = new Int32Array(0);
   /** Kept records: total in bits 0-9, unpinned ones sent by the orig slot in 10-19, by the resp slot in 20-29. */
   private ringCnt = new Uint32Array(0);
   private rstHead = new Int32Array(0);
@@ -615,7 +622,7 @@ export class Tracker {
       this.kHash, this.kA, this.kB, this.kPorts, this.cFlags, this.cNumber, this.cGen, this.histSeen,
       this.hist, this.startTs, this.lastTs, this.lastPktTs, this.expireAt, this.expire2At, this.deleteAt,
       this.attemptAt, this.resetAt, this.sched, this.missed, this.weird, this.synTs, this.synAckTs,
-      this.hsAckTs, this.idleMax, this.ringHead, this.ringTail, this.ringCnt, this.rstHead, this.rstTail,
+      this.hsAckTs, this.idleMax, this.ringHead, this.ringTail, this.dirHead, this.dirTail, this.ringCnt, this.rstHead, this.rstTail,
       this.rstCount, this.eState, this.eStart, this.eLast, this.eAck, this.eSeqWraps, this.eAckWraps,
       this.eMisc, this.eFin, this.eRst, this.eFinSeq, this.eHistSyn, this.eHistFin, this.eHistRst, this.eRxmt,
       this.eWin0, this.eGap, this.eChk, this.ePkts, this.eIpBytes, this.eLastTime, this.eReassem, this.eTrim,
@@ -664,6 +671,8 @@ export class Tracker {
     this.idleMax = im;
     this.ringHead = growI32(this.ringHead, n, -1);
     this.ringTail = growI32(this.ringTail, n, -1);
+    this.dirHead = growI32(this.dirHead, n * 2, -1);
+    this.dirTail = growI32(this.dirTail, n * 2, -1);
     this.ringCnt = growU32(this.ringCnt, n);
     this.rstHead = growI32(this.rstHead, n, -1);
     this.rstTail = growI32(this.rstTail, n, -1);
@@ -867,6 +876,10 @@ export class Tracker {
     this.idleMax[s] = 0;
     this.ringHead[s] = -1;
     this.ringTail[s] = -1;
+    this.dirHead[s * 2] = -1;
+    this.dirHead[s * 2 + 1] = -1;
+    this.dirTail[s * 2] = -1;
+    this.dirTail[s * 2 + 1] = -1;
     this.ringCnt[s] = 0;
     this.rstHead[s] = -1;
     this.rstTail[s] = -1;
@@ -1568,6 +1581,8 @@ export class Tracker {
     swap16(this.eRxmtConsec);
     swap32(this.eRxmtSeq);
     swap32(this.eWin);
+    swap32(this.dirHead);
+    swap32(this.dirTail);
     const bo = this.blocks.get(o);
     const br = this.blocks.get(r);
     this.blocks.delete(o);
@@ -1587,6 +1602,8 @@ export class Tracker {
     // Recorded packets keep their true sender.
     for (let i = this.ringHead[slot] ?? -1; i >= 0; i = this.pNext[i] ?? -1)
       this.pFlags[i] = (this.pFlags[i] ?? 0) ^ 0x8000;
+    for (let i = this.dirHead[o] ?? -1; i >= 0; i = this.pNext[i] ?? -1) this.pFlags[i] = (this.pFlags[i] ?? 0) ^ 0x8000;
+    for (let i = this.dirHead[r] ?? -1; i >= 0; i = this.pNext[i] ?? -1) this.pFlags[i] = (this.pFlags[i] ?? 0) ^ 0x8000;
     const cnt = this.ringCnt[slot] ?? 0;
     this.ringCnt[slot] = (cnt & 1023) | (((cnt >>> 10) & 1023) << 20) | (((cnt >>> 20) & 1023) << 10);
     for (let i = this.rstHead[slot] ?? -1; i >= 0; i = this.rNext[i] ?? -1) {
@@ -2132,28 +2149,28 @@ export class Tracker {
     this.pLive--;
   }
 
-  /** Appends a packet to the connection's ring, evicting that direction's oldest unpinned one. */
+  /**
+   * Appends a packet to the connection's ring, evicting that direction's oldest unpinned one.
+   * Pinned packets all come before unpinned ones in capture order (once `headPackets` are kept the
+   * total never drops below it), so the ring is the pinned chain followed by the two direction
+   * chains merged by frame number (see finishSlot).
+   */
   private ringAdd(slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket, t: number): void {
     const dirBit = (e & 1) === 1 ? 0x8000 : 0;
-    // Counts kept beside the list: walking it on every packet cost ~20 loads per packet.
+    // Counts kept beside the chains: walking them on every packet cost ~20 loads per packet.
     const shift = dirBit === 0 ? 10 : 20;
     let cnt = this.ringCnt[slot] ?? 0;
     let total = cnt & 1023;
     if (((cnt >>> shift) & 1023) >= this.ringPerDir) {
-      // Unlink the oldest unpinned record of this direction.
-      let prev = -1;
-      for (let i = this.ringHead[slot] ?? -1; i >= 0; prev = i, i = this.pNext[i] ?? -1) {
-        const pf = this.pFlags[i] ?? 0;
-        if ((pf & 0x8000) === dirBit && (pf & 0x4000) === 0) {
-          const nx = this.pNext[i] ?? -1;
-          if (prev < 0) this.ringHead[slot] = nx;
-          else this.pNext[prev] = nx;
-          if (this.ringTail[slot] === i) this.ringTail[slot] = prev;
-          this.ringFree(i);
-          total--;
-          cnt -= 1 + (1 << shift);
-          break;
-        }
+      // The direction chain's head is its oldest unpinned record: unlink it in O(1).
+      const i = this.dirHead[e] ?? -1;
+      if (i >= 0) {
+        const nx = this.pNext[i] ?? -1;
+        this.dirHead[e] = nx;
+        if (nx < 0) this.dirTail[e] = -1;
+        this.ringFree(i);
+        total--;
+        cnt -= 1 + (1 << shift);
       }
     }
     const r = this.ringAlloc();
@@ -2175,10 +2192,17 @@ export class Tracker {
     this.pLen[r] = pkt.payloadLength;
     this.pOpt[r] = this.optBits(pkt);
     this.pNext[r] = -1;
-    const tail = this.ringTail[slot] ?? -1;
-    if (tail < 0) this.ringHead[slot] = r;
-    else this.pNext[tail] = r;
-    this.ringTail[slot] = r;
+    if (pinned) {
+      const tail = this.ringTail[slot] ?? -1;
+      if (tail < 0) this.ringHead[slot] = r;
+      else this.pNext[tail] = r;
+      this.ringTail[slot] = r;
+    } else {
+      const tail = this.dirTail[e] ?? -1;
+      if (tail < 0) this.dirHead[e] = r;
+      else this.pNext[tail] = r;
+      this.dirTail[e] = r;
+    }
   }
 
   private rstAlloc(): number {
@@ -2473,6 +2497,19 @@ export class Tracker {
       this.ringFree(i);
       i = nx;
     }
+    // The two direction chains, merged back into capture order (frame numbers only grow).
+    for (let a = this.dirHead[o] ?? -1, b = this.dirHead[r] ?? -1; a >= 0 || b >= 0; ) {
+      let i: number;
+      if (b < 0 || (a >= 0 && (this.pFrame[a] ?? 0) < (this.pFrame[b] ?? 0))) {
+        i = a;
+        a = this.pNext[a] ?? -1;
+      } else {
+        i = b;
+        b = this.pNext[b] ?? -1;
+      }
+      packets.push(this.packetOf(i, 'p'));
+      this.ringFree(i);
+    }
     const resets: RstRecord[] = [];
     for (let i = this.rstHead[slot] ?? -1; i >= 0; ) {
       resets.push(this.rstOf(i));
@@ -2568,6 +2605,10 @@ export class Tracker {
     this.sched[slot] = Number.POSITIVE_INFINITY;
     this.ringHead[slot] = -1;
     this.ringTail[slot] = -1;
+    this.dirHead[o] = -1;
+    this.dirHead[r] = -1;
+    this.dirTail[o] = -1;
+    this.dirTail[r] = -1;
     this.rstHead[slot] = -1;
     this.rstTail[slot] = -1;
     this.freeSlots[this.freeTop++] = slot;
