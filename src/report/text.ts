@@ -17,7 +17,7 @@ import { VERDICTS, causeText } from './vocabulary.js';
 export interface TextOptions {
   /** List every reset with its evidence after the summary. */
   verbose?: boolean;
-  /** Groups shown before "… and N more" (default 12). */
+  /** Groups shown before "… and N more" (default 8). */
   groups?: number;
 }
 
@@ -94,8 +94,11 @@ function describeInput(input: InputSummary, index: number, style: Style): string
   return `  [${index}] ${input.path}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
 }
 
-/** The capture facts: one line overall, one per input. */
-function factsBlock(inputs: readonly InputSummary[], s: Summary, style: Style): string {
+/** Inputs listed one per line before "… and N more" (all of them with --verbose, and those with errors always). */
+const INPUTS_LISTED = 6;
+
+/** The capture facts: one line overall, one per input (the first few, and every one with errors). */
+function factsBlock(inputs: readonly InputSummary[], s: Summary, style: Style, all: boolean): string {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const i of inputs) {
@@ -104,9 +107,13 @@ function factsBlock(inputs: readonly InputSummary[], s: Summary, style: Style): 
   }
   const span = Number.isFinite(first) ? `, ${durationText(last - first)} of traffic` : '';
   let text = `${style.bold('whyreset')}: ${plural(inputs.length, 'capture')}, ${plural(s.packets, 'packet')} (${countText(s.tcp_packets)} TCP), ${plural(s.connections, 'TCP connection')}${span}\n`;
+  let hidden = 0;
   inputs.forEach((input, index) => {
-    text += describeInput(input, index, style);
+    if (all || index < INPUTS_LISTED || input.errors.length > 0) text += describeInput(input, index, style);
+    else hidden++;
   });
+  if (hidden > 0) text += style.dim(`  … and ${plural(hidden, 'more capture')} (--verbose lists every one)
+`);
   return text;
 }
 
@@ -193,7 +200,7 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
 export async function writeText(out: Output, findings: Findings, style: Style, options: TextOptions = {}): Promise<void> {
   const s = findings.summary;
   const multi = findings.inputs.length > 1;
-  await out.write(factsBlock(findings.inputs, s, style));
+  await out.write(factsBlock(findings.inputs, s, style, options.verbose === true));
   const listed = findings.resets.count;
   const connectionsWithResets = new Set<string>();
   const groups = new ResetGroups(multi);
@@ -211,7 +218,7 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   if (listed === 0) return;
   await out.write(summaryBlock(s, causeVerdicts, listed, style));
 
-  const shown = options.groups ?? 12;
+  const shown = options.groups ?? 8;
   const sorted = groups.sorted();
   await out.write(`\n${style.bold('What happened')} (resets grouped by cause and server)\n`);
   for (const g of sorted.slice(0, shown)) await out.write(groupLines(g, style));
