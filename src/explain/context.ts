@@ -39,8 +39,8 @@ export const STORM_BUCKETS_LIMIT = 1_000_000;
 const oldestKeys = new WeakMap<Map<unknown, unknown>, Iterator<unknown>>();
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (map.has(key)) map.delete(key);
-  else if (map.size >= CONTEXT_LIMIT) {
+  // delete() says whether the key was there: one lookup instead of has() and then delete().
+  if (!map.delete(key) && map.size >= CONTEXT_LIMIT) {
     // Resuming a kept iterator finds the oldest key at once; a fresh map.keys() steps over every
     // entry deleted since V8 last compacted the table, which made floods quadratic. Everything
     // before the iterator was evicted or deleted, so its next key is still the oldest one.

@@ -4,17 +4,18 @@
  * computed from the numbers the decoder left in DecodedPacket.
  */
 
-/** murmur3-style finaliser: spreads every input bit over the 32-bit result. */
+/** murmur3-style finaliser: spreads every input bit over the 32-bit result (as an int32). */
 export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
   h = Math.imul(h, 0x846ca68b);
   h ^= h >>> 16;
-  return h >>> 0;
+  // int32, not uint32: a Smi crosses calls unboxed (a uint32 >= 2^31 becomes a HeapNumber).
+  return h | 0;
 }
 
-/** Hash of an IPv4 TCP tuple, the same for both directions. */
+/** Hash of an IPv4 TCP tuple (int32), the same for both directions; addresses may come as int32 or uint32. */
 export function hashV4(a: number, pa: number, b: number, pb: number): number {
   // Order the endpoints (address, then port) so that (a,pa,b,pb) and (b,pb,a,pa) agree.
   if (a >>> 0 > b >>> 0 || (a === b && pa > pb)) {
@@ -35,5 +36,5 @@ export function foldV6(w: Uint32Array, off: number): number {
 
 /** Hash of an IPv6 TCP tuple from the folded addresses, the same for both directions. */
 export function hashV6(fa: number, pa: number, fb: number, pb: number): number {
-  return (hashV4(fa, pa, fb, pb) ^ 0x5bd1e995) >>> 0;
+  return hashV4(fa, pa, fb, pb) ^ 0x5bd1e995;
 }

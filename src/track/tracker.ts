@@ -337,7 +337,7 @@ export class Tracker {
   private tableMask = 0;
 
   // conn columns
-  private kHash = new Uint32Array(0);
+  private kHash = new Int32Array(0); // int32 like the hashes (key.ts), so compares need no conversion
   private kA = new Uint32Array(0); // orig address (v4) or v6 pool index
   private kB = new Uint32Array(0); // resp address (v4) or v6 pool index
   private kPorts = new Uint32Array(0); // origPort << 16 | respPort
@@ -535,7 +535,8 @@ export class Tracker {
       fd = foldV6(pkt.dst6, 0);
       hash = hashV6(fs, pkt.sport, fd, pkt.dport);
     } else {
-      hash = hashV4(pkt.src4 >>> 0, pkt.sport, pkt.dst4 >>> 0, pkt.dport);
+      // int32 arguments and result: Smis cross the call, where uint32 values >= 2^31 were boxed.
+      hash = hashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
     }
     let slot = this.lookup(hash, pkt);
     const flags = pkt.flags;
@@ -643,7 +644,7 @@ export class Tracker {
 
   private resize(n: number): void {
     const e = n * 2;
-    this.kHash = growU32(this.kHash, n);
+    this.kHash = growI32(this.kHash, n);
     this.kA = growU32(this.kA, n);
     this.kB = growU32(this.kB, n);
     this.kPorts = growU32(this.kPorts, n);
@@ -1003,24 +1004,29 @@ export class Tracker {
     if (isPow10(c)) this.addHistory(slot, (e & 1) === 1 ? upper + 32 : upper);
   }
 
-  /** TCPSessionAdapter::get_relative_seq (uint64 result; a negative delta maps above 2^63 as in C). */
+  /**
+   * TCPSessionAdapter::get_relative_seq (uint64 result; a negative delta maps above 2^63 as in C).
+   * `cur` and `last` arrive as int32 (Smis, no HeapNumber per call) and are compared unsigned here.
+   */
   private relativeSeq(e: number, cur: number, last: number, wraps: number): number {
-    const delta = seqDelta(cur, last);
+    const ucur = cur >>> 0;
+    const ulast = last >>> 0;
+    const delta = seqDelta(ucur, ulast);
     if (delta < 0) {
-      if (wraps > 0 && cur > last) wraps--;
+      if (wraps > 0 && ucur > ulast) wraps--;
     } else if (delta > 0) {
-      if (cur < last) wraps++;
+      if (ucur < ulast) wraps++;
     }
     const start = this.eStart[e] ?? 0;
     if (wraps === 0) {
-      const d = seqDelta(cur, start);
+      const d = seqDelta(ucur, start);
       if (d < 0) {
         this.underflow = true;
         return d + U64_SPACE;
       }
       return d;
     }
-    return wraps * SEQ_SPACE + cur - start;
+    return wraps * SEQ_SPACE + ucur - start;
   }
 
   /** TCP_Endpoint::Size. */
@@ -1049,13 +1055,17 @@ export class Tracker {
     return ack === start || ack === start + 1;
   }
 
+  /** `seq` arrives as int32 (a Smi across the call) and is compared unsigned. */
   private updateLastSeqRaw(e: number, seq: number): void {
+    seq >>>= 0;
     // TCP_Endpoint::UpdateLastSeq: a numerically smaller value means the space wrapped.
     if (seq < (this.eLast[e] ?? 0)) this.eSeqWraps[e] = ((this.eSeqWraps[e] ?? 0) + 1) & 0xffff;
     this.eLast[e] = seq;
   }
 
+  /** `seq` arrives as int32 (a Smi across the call) and is compared unsigned. */
   private updateAckSeqRaw(e: number, seq: number): void {
+    seq >>>= 0;
     if (seq < (this.eAck[e] ?? 0)) this.eAckWraps[e] = ((this.eAckWraps[e] ?? 0) + 1) & 0xffff;
     this.eAck[e] = seq;
   }
@@ -1083,14 +1093,14 @@ export class Tracker {
     // get_segment_len: SYN and FIN take a sequence number; a RST's payload is not stream data.
     const segLen = len + (SYN ? 1 : 0) + (FIN ? 1 : 0) - (RST ? len : 0);
     const seqOnePast = (baseSeq + segLen) >>> 0;
-    this.initEndpoint(slot, ep, SYN, baseSeq, seqOnePast);
+    this.initEndpoint(slot, ep, SYN, baseSeq | 0, seqOnePast | 0);
 
     this.underflow = false;
-    const relSeq = this.relativeSeq(ep, baseSeq, this.eLast[ep] ?? 0, this.eSeqWraps[ep] ?? 0);
+    const relSeq = this.relativeSeq(ep, baseSeq | 0, (this.eLast[ep] ?? 0) | 0, this.eSeqWraps[ep] ?? 0);
     const seqUnderflow = this.underflow;
     if (seqUnderflow && !RST) this.setWeird(slot, W_SEQ_UNDERFLOW);
 
-    this.updateHistory(slot, ep, SYN, FIN, RST, ACK, (baseSeq - (this.eStart[ep] ?? 0)) >>> 0, len);
+    this.updateHistory(slot, ep, SYN, FIN, RST, ACK, (baseSeq - (this.eStart[ep] ?? 0)) | 0, len);
 
     // update_window: a zero window is interesting unless it comes with/after a RST or after the peer's FIN.
     if (pkt.win === 0 && !RST && this.st(peer) !== TCP_CLOSED && this.st(ep) !== TCP_RESET)
@@ -1128,7 +1138,7 @@ export class Tracker {
         this.initPeer(slot, peer, ep, SYN, FIN, RST, ackSeq);
       } else {
         this.underflow = false;
-        relAck = this.relativeSeq(peer, ackSeq, this.eAck[peer] ?? 0, this.eAckWraps[peer] ?? 0);
+        relAck = this.relativeSeq(peer, ackSeq | 0, (this.eAck[peer] ?? 0) | 0, this.eAckWraps[peer] ?? 0);
         if (this.underflow) {
           relAck = 0;
           this.setWeird(slot, W_ACK_UNDERFLOW);
@@ -1137,7 +1147,7 @@ export class Tracker {
           const d = seqDelta(ackSeq, this.eAck[peer] ?? 0);
           if (ackSeq === 0 && d > TOO_LARGE_SEQ_DELTA) {
             // More likely a broken ack than a large connection landing on 0.
-          } else if (d > 0) this.updateAckSeqRaw(peer, ackSeq);
+          } else if (d > 0) this.updateAckSeqRaw(peer, ackSeq | 0);
         }
       }
     }
@@ -1197,8 +1207,10 @@ export class Tracker {
     }
   }
 
-  /** init_endpoint (TCPSessionAdapter.cc). */
+  /** init_endpoint (TCPSessionAdapter.cc). `first` and `last` arrive as int32 (Smis across the call). */
   private initEndpoint(slot: number, e: number, SYN: boolean, first: number, last: number): void {
+    first >>>= 0;
+    last >>>= 0;
     switch (this.st(e)) {
       case TCP_INACTIVE:
         if (SYN) {
@@ -1247,7 +1259,7 @@ export class Tracker {
     }
   }
 
-  /** update_history (TCPSessionAdapter.cc). `key` is the low 32 bits of rel_seq. */
+  /** update_history (TCPSessionAdapter.cc). `key` is the low 32 bits of rel_seq (as int32: a Smi across the call). */
   private updateHistory(
     slot: number,
     e: number,
@@ -1258,6 +1270,7 @@ export class Tracker {
     key: number,
     len: number,
   ): void {
+    key >>>= 0;
     const bits = (SYN ? 1 : 0) + (FIN ? 1 : 0) + (RST ? 1 : 0);
     if (bits > 1) {
       if (FIN && RST) this.checkHistory(slot, e, HIST_FIN_RST_PKT, 73 /* I */);
@@ -1339,11 +1352,11 @@ export class Tracker {
       // "perhaps trust RST seq #'s if initial and not too outlandish" — Zeek does not.
     } else if (FIN && (this.eLast[e] ?? 0) === ((this.eStart[e] ?? 0) + 1) >>> 0) {
       // Accommodate > 2 GB connections where only the SYN and the FIN were seen.
-      this.updateLastSeqRaw(e, lastSeq);
+      this.updateLastSeqRaw(e, lastSeq | 0);
     } else if (this.st(e) === TCP_RESET) {
       // "don't trust any subsequent sequence numbers"
     } else if (delta > 0) {
-      this.updateLastSeqRaw(e, lastSeq);
+      this.updateLastSeqRaw(e, lastSeq | 0);
       if (len > 0) this.eRxmtConsec[e] = 0;
     } else if (delta <= 0 && len > 0) {
       this.scaled(slot, e, this.eRxmt, 84 /* T */);
