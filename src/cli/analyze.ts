@@ -12,7 +12,7 @@ import { writeJson, writeNdjson } from '../report/json.js';
 import type { Connection } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
-import { writeText } from '../report/text.js';
+import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
@@ -103,8 +103,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   // Connections are serialized only for the renderers that list them.
   const keepConnections = format === 'json' || format === 'ndjson' || format === 'zeek' || format === 'zeek-json';
   const spans: ConnectionSpan[] = [];
+  // The plain text report needs only counts and groups: resets go straight into its digest
+  // rather than being serialised and parsed again (--verbose and --html need every reset).
+  const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(positionals.length > 1) : undefined;
   const sink: AnalysisSink = {
-    reset: (r) => findings.resets.push(JSON.stringify(r)),
+    reset: digest !== undefined ? (r) => digest.add(r) : (r) => findings.resets.push(JSON.stringify(r)),
     connection: keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
     pattern: (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
@@ -149,7 +152,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (format === 'ndjson') await writeNdjson(out, findings);
     else if (format === 'csv') await writeCsv(out, findings);
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
-    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose });
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose, digest });
     await out.end();
     if (html !== null) await writeHtmlReport(html, findings);
 

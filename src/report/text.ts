@@ -19,6 +19,37 @@ export interface TextOptions {
   verbose?: boolean;
   /** Groups shown before "… and N more" (default 8). */
   groups?: number;
+  /** The resets already digested as they were found (then `findings.resets` is not read, unless verbose). */
+  digest?: TextDigest;
+}
+
+/**
+ * What the text report needs of the resets, gathered one reset at a time: the groups, the
+ * cause × verdict counts and the number of connections that reset. Fed straight from the
+ * analysis, it spares serialising every reset only to parse it again.
+ */
+export class TextDigest {
+  readonly groups: ResetGroups;
+  readonly causeVerdicts = new Map<string, Record<Verdict, number>>();
+  listed = 0;
+  connectionsWithResets = 0;
+  private lastConn: string | null = null;
+
+  constructor(multiCapture: boolean) {
+    this.groups = new ResetGroups(multiCapture);
+  }
+
+  /** Adds one reset (a connection's resets arrive together, as runAnalysis emits them). */
+  add(r: Reset): void {
+    this.listed++;
+    this.groups.add(r);
+    if (r.conn !== null && r.conn !== this.lastConn) this.connectionsWithResets++;
+    this.lastConn = r.conn;
+    const cause = r.cause ?? 'unexplained';
+    const v = this.causeVerdicts.get(cause) ?? { genuine: 0, suspect: 0, forged: 0 };
+    this.causeVerdicts.set(cause, v);
+    if (r.verdict !== null) v[r.verdict]++;
+  }
 }
 
 /** Formats epoch seconds as an ISO-8601 UTC time with microseconds. */
@@ -201,20 +232,13 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   const s = findings.summary;
   const multi = findings.inputs.length > 1;
   await out.write(factsBlock(findings.inputs, s, style, options.verbose === true));
-  const listed = findings.resets.count;
-  const connectionsWithResets = new Set<string>();
-  const groups = new ResetGroups(multi);
-  const causeVerdicts = new Map<string, Record<Verdict, number>>();
-  for (const line of findings.resets.lines()) {
-    const r = JSON.parse(line) as Reset;
-    groups.add(r);
-    if (r.conn !== null && connectionsWithResets.size < 1_000_000) connectionsWithResets.add(r.conn);
-    const cause = r.cause ?? 'unexplained';
-    const v = causeVerdicts.get(cause) ?? { genuine: 0, suspect: 0, forged: 0 };
-    causeVerdicts.set(cause, v);
-    if (r.verdict !== null) v[r.verdict]++;
+  let digest = options.digest;
+  if (digest === undefined) {
+    digest = new TextDigest(multi);
+    for (const line of findings.resets.lines()) digest.add(JSON.parse(line) as Reset);
   }
-  await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets.size, 'connection')}\n`);
+  const { groups, causeVerdicts, listed, connectionsWithResets } = digest;
+  await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets, 'connection')}\n`);
   if (listed === 0) return;
   await out.write(summaryBlock(s, causeVerdicts, listed, style));
 
