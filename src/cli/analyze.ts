@@ -7,7 +7,7 @@ import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
-import { DEFAULT_LADDERS_PER_CAUSE } from '../report/html/writeHtml.js';
+import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/writeHtml.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import type { Connection } from '../report/model.js';
 import { Output } from '../report/output.js';
@@ -47,6 +47,8 @@ Options:
       --html FILE    also write a one-file HTML report to FILE (offline: overview, charts, a
                      sortable table of resets, a ladder diagram per connection that reset)
       --html-ladders N  ladders drawn per cause in the HTML report (default ${DEFAULT_LADDERS_PER_CAUSE})
+      --html-rows N  resets embedded in the HTML report's table (default ${DEFAULT_TABLE_ROWS}; the
+                     charts and counts include every reset)
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
@@ -187,6 +189,7 @@ function parseAnalyze(argv: string[]) {
       'write-pcap': { type: 'string' },
       html: { type: 'string' },
       'html-ladders': { type: 'string' },
+      'html-rows': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -45,6 +45,7 @@ Options:
       --html FILE    also write the one-file HTML report, its ladders with one column per
                      capture point (see "whyreset analyze --help")
       --html-ladders N  ladders drawn per cause in the HTML report
+      --html-rows N  resets embedded in the HTML report's table
   -o, --out FILE     write the report to FILE instead of standard output
   -h, --help         this help
 
@@ -142,6 +143,7 @@ function parseCorrelate(argv: string[]) {
       'inactivity-timeout': { type: 'string' },
       html: { type: 'string' },
       'html-ladders': { type: 'string' },
+      'html-rows': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,15 +5,26 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import type { Findings } from '../report/findings.js';
-import { DEFAULT_LADDERS_PER_CAUSE, writeHtml } from '../report/html/writeHtml.js';
+import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS, writeHtml } from '../report/html/writeHtml.js';
 import { Output } from '../report/output.js';
 import { warn } from './common.js';
 
+/** The HTML report's file and limits. */
+export interface HtmlTarget {
+  path: string;
+  /** Ladders drawn per cause. */
+  ladders: number;
+  /** Resets embedded in the table. */
+  rows: number;
+}
+
 /** Where the HTML report goes and how many ladders per cause; null without --html; an error message when the options are wrong. */
-export function htmlTarget(values: { html?: string; 'html-ladders'?: string }): { path: string; ladders: number } | null | string {
+export function htmlTarget(values: { html?: string; 'html-ladders'?: string; 'html-rows'?: string }): HtmlTarget | null | string {
   const path = values.html ?? null;
   const ladders = values['html-ladders'] === undefined ? DEFAULT_LADDERS_PER_CAUSE : Number(values['html-ladders']);
   if (!Number.isInteger(ladders) || ladders < 0) return `--html-ladders needs a whole number of 0 or more, not "${values['html-ladders']}"`;
+  const rows = values['html-rows'] === undefined ? DEFAULT_TABLE_ROWS : Number(values['html-rows']);
+  if (!Number.isInteger(rows) || rows < 0) return `--html-rows needs a whole number of 0 or more, not "${values['html-rows']}"`;
   if (path === null) return null;
   if (path === '-' || path === '') return '--html needs a file name (the report on standard output stays as --format says)';
   try {
@@ -21,13 +32,13 @@ export function htmlTarget(values: { html?: string; 'html-ladders'?: string }): 
   } catch (err) {
     return `--html ${path}: ${(err as Error).message}`;
   }
-  return { path, ladders };
+  return { path, ladders, rows };
 }
 
 /** Writes the HTML report (one line on a terminal's stderr says what it holds). */
-export async function writeHtmlReport(target: { path: string; ladders: number }, findings: Findings): Promise<void> {
+export async function writeHtmlReport(target: HtmlTarget, findings: Findings): Promise<void> {
   const page = new Output(target.path);
-  const drawn = await writeHtml(page, findings, { laddersPerCause: target.ladders });
+  const drawn = await writeHtml(page, findings, { laddersPerCause: target.ladders, tableRows: target.rows });
   await page.end();
   if (process.stderr.isTTY) {
     warn(`${target.path}: HTML report, ${drawn.rows} resets, ${drawn.ladders} ladders${drawn.laddersLeftOut > 0 ? ` (${drawn.laddersLeftOut} left out)` : ''}`);

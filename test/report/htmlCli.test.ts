@@ -35,12 +35,25 @@ describe('analyze --html', () => {
     assert.match(page, /3 connection\(s\) that reset are not drawn/);
   });
 
+  it('--html-rows N embeds the first N resets in the table and says how many are left out; the counts keep them all', async () => {
+    const html = join(tmp.dir, 'rows.html');
+    const res = await runCli(['analyze', '--html', html, '--html-rows', '2', pcap]);
+    assert.equal(res.code, 0, res.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<p class="muted">2 reset\(s\)/);
+    assert.match(page, /3 more reset\(s\) are not in this table/);
+    assert.equal((page.match(/<svg class="ladder" data-conn="/g) ?? []).length, 5, 'ladders do not depend on the table');
+    const all = readFileSync(join(tmp.dir, 'report.html'), 'utf8');
+    assert.doesNotMatch(all, /not in this table/);
+  });
+
   it('refuses a bad --html or --html-ladders with exit code 2 before reading anything', async () => {
     for (const args of [
       ['--html', '-'],
       ['--html', join(tmp.dir, 'no', 'such', 'dir.html')],
       ['--html', join(tmp.dir, 'x.html'), '--html-ladders', 'many'],
       ['--html', join(tmp.dir, 'x.html'), '--html-ladders=-1'],
+      ['--html', join(tmp.dir, 'x.html'), '--html-rows', '1.5'],
     ]) {
       const res = await runCli(['analyze', ...args, pcap]);
       assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);

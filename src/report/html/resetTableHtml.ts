@@ -19,12 +19,15 @@ function options(label: string, id: string, values: readonly string[]): string {
 }
 
 /** Everything of the table section before its rows. */
-export function resetTableStart(summary: Summary, rows: number, laddersPerCause: number): string {
+export function resetTableStart(summary: Summary, rows: number, laddersPerCause: number, notInTable = 0): string {
   const th = TABLE_COLUMNS.map(([key, title]) => `<th scope="col" data-key="${key}"><button type="button">${escapeHtml(title)}</button></th>`).join('');
   const missing = summary.resets_not_listed ? ` (${summary.resets_not_listed} RST packet(s) of storms are counted but not listed)` : '';
   return [
     '<section id="table-section" aria-labelledby="h-table"><h2 id="h-table">Resets</h2>',
     `<p class="muted">${rows} reset(s)${missing}. Click a row to see its connection's ladder.</p>`,
+    notInTable > 0
+      ? `<p><strong>${notInTable} more reset(s) are not in this table</strong> (the limit keeps the page small; \`--html-rows N\` changes it); the charts and counts include them, and \`--format csv\` or \`json\` lists every one.</p>`
+      : '',
     '<div id="t-controls" hidden>',
     '<label for="t-q">search<input id="t-q" type="search" placeholder="address, port, id, signature, text…" size="34"></label>',
     options('cause', 't-cause', Object.keys(summary.by_cause).sort()),

@@ -27,11 +27,15 @@ import { SpoofTtlChart } from './spoofTtlChart.js';
 
 /** Ladders drawn per cause by default. */
 export const DEFAULT_LADDERS_PER_CAUSE = 20;
+/** Resets embedded in the table by default: about 65 bytes each, so the page stays near 16 MB at most. */
+export const DEFAULT_TABLE_ROWS = 250_000;
 
 /** Options of the HTML report. */
 export interface HtmlOptions {
   /** Connections drawn as ladders per cause (the cause of a connection's first reset); default 20. */
   laddersPerCause?: number;
+  /** Most resets embedded in the table (the charts count every one); default DEFAULT_TABLE_ROWS. */
+  tableRows?: number;
   /** The page title; default "whyreset report". */
   title?: string;
 }
@@ -60,6 +64,8 @@ interface ResetScan {
   /** The first resets, rendered as the table's static first page. */
   firstRows: Reset[];
   rows: number;
+  /** Resets beyond the table's limit: in the charts and counts, not in the table. */
+  notInTable: number;
 }
 
 /** The span of the capture times, from the inputs (or from the resets for hand-made findings). */
@@ -81,7 +87,7 @@ function timeSpan(findings: Findings): [number, number] {
 }
 
 /** Pass 1, the only one that parses every reset: charts, connections per cause, the table's data. */
-function scanResets(findings: Findings): ResetScan {
+function scanResets(findings: Findings, tableRows: number): ResetScan {
   const [first, last] = timeSpan(findings);
   const scan: ResetScan = {
     time: new ResetTimeChart(first, last),
@@ -90,6 +96,7 @@ function scanResets(findings: Findings): ResetScan {
     tableChunks: new Spool(),
     firstRows: [],
     rows: 0,
+    notInTable: 0,
   };
   const encoder = new ResetTableEncoder();
   const spoolChunk = () => {
@@ -107,6 +114,10 @@ function scanResets(findings: Findings): ResetScan {
       scan.connsPerCause.set(cause, (scan.connsPerCause.get(cause) ?? 0) + 1);
     }
     prevConn = r.conn;
+    if (scan.rows >= tableRows) {
+      scan.notInTable++;
+      continue;
+    }
     if (scan.firstRows.length < STATIC_ROWS) scan.firstRows.push(r);
     encoder.add(r);
     scan.rows++;
@@ -164,7 +175,7 @@ const LADDER_KEY = `<details class="noprint" open><summary>How to read a ladder<
 export async function writeHtml(out: Output, findings: Findings, options: HtmlOptions = {}): Promise<HtmlStats> {
   const perCause = Math.max(0, Math.floor(options.laddersPerCause ?? DEFAULT_LADDERS_PER_CAUSE));
   const title = options.title ?? 'whyreset report';
-  const scan = scanResets(findings);
+  const scan = scanResets(findings, Math.max(0, Math.floor(options.tableRows ?? DEFAULT_TABLE_ROWS)));
   try {
     return await writePage(out, findings, scan, perCause, title);
   } finally {
@@ -212,7 +223,7 @@ async function writePage(out: Output, findings: Findings, scan: ResetScan, perCa
   );
 
   // The table: its first page as HTML, then the data spooled in pass 1.
-  await out.write(resetTableStart(findings.summary, scan.rows, perCause));
+  await out.write(resetTableStart(findings.summary, scan.rows, perCause, scan.notInTable));
   for (const r of scan.firstRows) await out.write(resetRowHtml(r, r.conn !== null && chosen.has(r.conn)));
   await out.write(resetTableEnd());
   for (const chunk of scan.tableChunks.lines()) await out.write(`<script type="application/json" class="wr-rows">${chunk}</script>\n`);
