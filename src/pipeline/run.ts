@@ -8,7 +8,6 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
-import { formatIpv6 } from '../decode/address.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
@@ -18,6 +17,7 @@ import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
 import { roundMicros } from '../explain/resetFields.js';
 import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../report/model.js';
+import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
 
@@ -232,8 +232,9 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       tcpPackets++;
       if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
       else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+        // IPv6: the tracker's cached text, so a recurring server is one string, not one per SYN-ACK.
         if (pkt.ipVersion === 4) ctx.noteSynAck4(pkt.src4 >>> 0, pkt.ttl);
-        else ctx.noteSynAck6(formatIpv6(pkt.src6), pkt.ttl);
+        else ctx.noteSynAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
       }
       tracker.trackPacket(rec, pkt);
     };
