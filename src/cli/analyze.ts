@@ -14,7 +14,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { Progress } from './progress.js';
 
@@ -63,26 +63,17 @@ progress line (bytes read, MB/s, ETA) is drawn there for inputs that take more t
 
 /** `whyreset analyze`. */
 export async function analyzeCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseAnalyze>;
-  try {
-    parsed = parseAnalyze(argv);
-  } catch (err) {
-    warn(`${(err as Error).message}\n${ANALYZE_HELP}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandLine(() => parseAnalyze(argv), ANALYZE_HELP);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(ANALYZE_HELP);
-    return EXIT_OK;
-  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
     return EXIT_USAGE;
   }
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && !(inactivity > 0)) {
-    warn(`--inactivity-timeout needs a number of seconds above 0, not "${values['inactivity-timeout']}"`);
+  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
+  if (typeof inactivity === 'string') {
+    warn(inactivity);
     return EXIT_USAGE;
   }
   if (positionals.length === 0) {

@@ -34,3 +34,29 @@ export async function copyToTemp(stream: NodeJS.ReadableStream): Promise<{ path:
   await pipeline(stream, createWriteStream(path));
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Parses a command's arguments: the parsed values, or an exit code when it is already done
+ * (a usage error, reported with the help; or --help, printed).
+ */
+export function parseCommandLine<T extends { values: { help?: boolean } }>(parse: () => T, help: string): T | number {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (err) {
+    warn(`${(err as Error).message}\n${help}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(help);
+    return EXIT_OK;
+  }
+  return parsed;
+}
+
+/** `--inactivity-timeout S`: seconds above 0, undefined when not given, or an error message. */
+export function inactivityTimeoutOf(value: string | undefined): number | undefined | string {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  return seconds > 0 ? seconds : `--inactivity-timeout needs a number of seconds above 0, not "${value}"`;
+}

@@ -10,7 +10,7 @@ import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
@@ -54,26 +54,17 @@ Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadabl
 
 /** `whyreset correlate`: returns the exit code. */
 export async function correlateCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseCorrelate>;
-  try {
-    parsed = parseCorrelate(argv);
-  } catch (err) {
-    warn(`${(err as Error).message}\n${CORRELATE_HELP}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandLine(() => parseCorrelate(argv), CORRELATE_HELP);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(CORRELATE_HELP);
-    return EXIT_OK;
-  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}" for correlate: use one of ${FORMATS.join(', ')}`);
     return EXIT_USAGE;
   }
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && !(inactivity > 0)) {
-    warn(`--inactivity-timeout needs a number of seconds above 0, not "${values['inactivity-timeout']}"`);
+  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
+  if (typeof inactivity === 'string') {
+    warn(inactivity);
     return EXIT_USAGE;
   }
   if (positionals.length < 2) {

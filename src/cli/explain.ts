@@ -17,7 +17,7 @@ import { type Style, colourWanted, makeStyle } from '../report/style.js';
 import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
 
@@ -97,18 +97,9 @@ function reasoning(r: Reset, style: Style): string {
 
 /** `whyreset explain`. */
 export async function explainCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseExplain>;
-  try {
-    parsed = parseExplain(argv);
-  } catch (err) {
-    warn(`${(err as Error).message}\n${EXPLAIN_HELP}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandLine(() => parseExplain(argv), EXPLAIN_HELP);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(EXPLAIN_HELP);
-    return EXIT_OK;
-  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') {
     warn(`unknown format "${format}": use text or json`);
@@ -128,9 +119,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
     warn(`--packets needs a whole number of at least 2, not "${values.packets}"`);
     return EXIT_USAGE;
   }
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && !(inactivity > 0)) {
-    warn(`--inactivity-timeout needs a number of seconds above 0, not "${values['inactivity-timeout']}"`);
+  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
+  if (typeof inactivity === 'string') {
+    warn(inactivity);
     return EXIT_USAGE;
   }
   if (positionals.filter((p) => p === '-').length > 1) {

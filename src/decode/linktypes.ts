@@ -30,3 +30,22 @@ export function isSupportedLinkType(linkType: number): boolean {
       return false;
   }
 }
+
+/** Names people know the link types by (Wireshark's wording), for reports. */
+const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
+  [LINKTYPE_NULL]: 'BSD loopback',
+  [LINKTYPE_ETHERNET]: 'Ethernet',
+  [LINKTYPE_DLT_RAW_12]: 'raw IP',
+  [LINKTYPE_DLT_RAW_14]: 'raw IP',
+  [LINKTYPE_RAW]: 'raw IP',
+  [LINKTYPE_LOOP]: 'OpenBSD loopback',
+  [LINKTYPE_LINUX_SLL]: 'Linux cooked',
+  [LINKTYPE_IPV4]: 'IPv4',
+  [LINKTYPE_IPV6]: 'IPv6',
+  [LINKTYPE_LINUX_SLL2]: 'Linux cooked v2',
+};
+
+/** A link type's name ("Ethernet", "Linux cooked v2"), or null for one whyreset does not decode. */
+export function linkTypeName(linktype: number): string | null {
+  return LINKTYPE_NAMES[linktype] ?? null;
+}

@@ -11,7 +11,7 @@ import { endpointText, ladderPacketOf } from '../explain/ladder.js';
 import type { Direction, Ladder, LadderPacket, Reset } from '../report/model.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { extractConnections } from './extract.js';
-import { type ConnectionSpan, frameSpanOf } from './run.js';
+import { type ConnectionSpan, spanOf } from './run.js';
 
 /** RSTs from the middle of a long connection kept besides the first and last packets. */
 const MAX_MIDDLE_RESETS = 1000;
@@ -96,15 +96,7 @@ export async function fullLadders(
   const selections = new Map<string, PacketSelection>();
   const byId = new Map<string, { conn: FinishedConnection; resets: Map<number, Reset> }>();
   for (const { conn, explained } of chosen) {
-    spans.push({
-      capture: conn.capture,
-      conn: conn.id,
-      origAddr: conn.origAddr,
-      origPort: conn.origPort,
-      respAddr: conn.respAddr,
-      respPort: conn.respPort,
-      ...frameSpanOf(conn),
-    });
+    spans.push(spanOf(conn));
     selections.set(conn.id, new PacketSelection(Math.ceil(limit / 2), Math.floor(limit / 2)));
     byId.set(conn.id, { conn, resets: new Map(explained.resets.map((r) => [r.frame, r])) });
   }

@@ -48,6 +48,19 @@ export interface ConnectionSpan {
   lastFrame: number;
 }
 
+/** Where a finished connection lies in its capture: its tuple and frames. */
+export function spanOf(conn: FinishedConnection): ConnectionSpan {
+  return {
+    capture: conn.capture,
+    conn: conn.id,
+    origAddr: conn.origAddr,
+    origPort: conn.origPort,
+    respAddr: conn.respAddr,
+    respPort: conn.respPort,
+    ...frameSpanOf(conn),
+  };
+}
+
 /** The frames a finished connection spans, from the packets the tracker kept (first ones always are). */
 export function frameSpanOf(conn: FinishedConnection): { firstFrame: number; lastFrame: number } {
   let first = Number.POSITIVE_INFINITY;
@@ -189,15 +202,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
           }
           if (explained.resets.length > 0) {
             if (options.ladders) sink.ladder?.(ladderOf(conn, explained.resets));
-            sink.resetConnection?.({
-              capture: conn.capture,
-              conn: conn.id,
-              origAddr: conn.origAddr,
-              origPort: conn.origPort,
-              respAddr: conn.respAddr,
-              respPort: conn.respPort,
-              ...frameSpanOf(conn),
-            });
+            sink.resetConnection?.(spanOf(conn));
           }
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;

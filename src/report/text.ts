@@ -5,7 +5,7 @@
  * most seen and the hint, then the patterns. `verbose` adds every reset with its evidence.
  * Renders Findings only.
  */
-import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL } from '../decode/linktypes.js';
+import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { Findings } from './findings.js';
 import { type ResetGroup, ResetGroups, endpointText } from './groups.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from './model.js';
@@ -92,22 +92,10 @@ export function bytesText(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[u]}`;
 }
 
-const LINK_NAMES: Record<number, string> = {
-  [LINKTYPE_NULL]: 'BSD loopback',
-  [LINKTYPE_ETHERNET]: 'Ethernet',
-  12: 'raw IP',
-  14: 'raw IP',
-  101: 'raw IP',
-  [LINKTYPE_LOOP]: 'OpenBSD loopback',
-  [LINKTYPE_LINUX_SLL]: 'Linux cooked',
-  [LINKTYPE_IPV4]: 'IPv4',
-  [LINKTYPE_IPV6]: 'IPv6',
-  [LINKTYPE_LINUX_SLL2]: 'Linux cooked v2',
-};
 
 /** A link type's name, or its number. */
 export function linkTypeName(linktype: number): string {
-  return LINK_NAMES[linktype] ?? `link type ${linktype}`;
+  return knownLinkTypeName(linktype) ?? `link type ${linktype}`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

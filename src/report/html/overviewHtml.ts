@@ -3,35 +3,12 @@
  * types, packets, bytes, time span, errors), counts by stage, cause and verdict with shares, and
  * the patterns no single reset shows (scans, storms). Static HTML: readable without JavaScript.
  */
-import {
-  LINKTYPE_DLT_RAW_12,
-  LINKTYPE_DLT_RAW_14,
-  LINKTYPE_ETHERNET,
-  LINKTYPE_IPV4,
-  LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP,
-  LINKTYPE_NULL,
-  LINKTYPE_RAW,
-} from '../../decode/linktypes.js';
+import { linkTypeName } from '../../decode/linktypes.js';
 import type { InputSummary, PathReport, Pattern, Summary } from '../model.js';
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText, utcText } from './timeText.js';
 
-const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
-  [LINKTYPE_NULL]: 'BSD loopback',
-  [LINKTYPE_ETHERNET]: 'Ethernet',
-  [LINKTYPE_DLT_RAW_12]: 'raw IP',
-  [LINKTYPE_DLT_RAW_14]: 'raw IP',
-  [LINKTYPE_RAW]: 'raw IP',
-  [LINKTYPE_LOOP]: 'OpenBSD loopback',
-  [LINKTYPE_LINUX_SLL]: 'Linux SLL',
-  [LINKTYPE_IPV4]: 'IPv4',
-  [LINKTYPE_IPV6]: 'IPv6',
-  [LINKTYPE_LINUX_SLL2]: 'Linux SLL2',
-};
 
 /** Stages in the order of a connection's life (DESIGN.md). */
 const STAGE_ORDER = ['handshake', 'established', 'data', 'teardown', 'midstream'];
@@ -39,9 +16,9 @@ const VERDICT_ORDER = ['genuine', 'suspect', 'forged'];
 /** Errors listed per input (all are in the JSON report). */
 const ERRORS_LISTED = 20;
 
-/** "1 (Ethernet), 113 (Linux SLL)". */
+/** "1 (Ethernet), 113 (Linux cooked)". */
 export function linktypesText(linktypes: readonly number[]): string {
-  return linktypes.map((l) => (LINKTYPE_NAMES[l] ? `${l} (${LINKTYPE_NAMES[l]})` : String(l))).join(', ') || '-';
+  return linktypes.map((l) => (linkTypeName(l) ? `${l} (${linkTypeName(l)})` : String(l))).join(', ') || '-';
 }
 
 /** A share in percent with one decimal, "0.0%" for an empty total. */
