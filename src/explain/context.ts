@@ -107,19 +107,30 @@ export class ExplainContext {
 
   /** Records what a finished connection teaches about its hosts, ports and tuple. */
   learnFrom(conn: FinishedConnection): void {
-    for (const [addr, side] of [
-      [conn.origAddr, conn.orig],
-      [conn.respAddr, conn.resp],
-    ] as const) {
-      if (side.ttl !== null) {
-        const known = this.hostTtl.get(addr);
-        if (known && known.ttl === side.ttl.mostCommon) known.connections++;
-        else if (!known || known.connections <= 1) remember(this.hostTtl, addr, { ttl: side.ttl.mostCommon, connections: 1 });
-      }
-    }
+    // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
+    if (conn.orig.ttl !== null) this.learnTtl(conn.origAddr, conn.orig.ttl.mostCommon);
+    if (conn.resp.ttl !== null) this.learnTtl(conn.respAddr, conn.resp.ttl.mostCommon);
     if (conn.handshake.synAckTs !== null) remember(this.openPorts, `${conn.respAddr}|${conn.respPort}`, conn.handshake.synAckTs);
-    const closed = conn.resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
+    const resets = conn.resets;
+    const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
     if (closed) remember(this.lastClose, tupleKey(conn), conn.lastPacketTs);
+    if (resets.length > 0) this.learnResets(conn);
+    // A connection in which no data flowed either way counts as a probe by its originator.
+    if (conn.orig.size === 0 && conn.resp.size === 0) {
+      const refused = resets.some((r) => r.direction === 'resp');
+      if (conn.handshake.synTs !== null || refused) this.learnProbe(conn, refused);
+    }
+  }
+
+  /** Counts a connection's TTL towards its host's baseline (the first value stays until outvoted). */
+  private learnTtl(addr: string, ttl: number): void {
+    const known = this.hostTtl.get(addr);
+    if (known && known.ttl === ttl) known.connections++;
+    else if (!known || known.connections <= 1) remember(this.hostTtl, addr, { ttl, connections: 1 });
+  }
+
+  /** Counts the connection's RSTs per second of capture time and per sender. */
+  private learnResets(conn: FinishedConnection): void {
     for (const r of conn.resets) {
       const second = Math.floor(r.ts);
       let bucket = this.resetsPerSecond.get(second);
@@ -132,23 +143,24 @@ export class ExplainContext {
       const senderAddr = r.direction === 'orig' ? conn.origAddr : conn.respAddr;
       if (bucket.senders.size < 64 || bucket.senders.has(senderAddr)) bucket.senders.set(senderAddr, (bucket.senders.get(senderAddr) ?? 0) + 1);
     }
-    // A connection in which no data flowed either way counts as a probe by its originator.
-    if (conn.orig.size === 0 && conn.resp.size === 0 && (conn.handshake.synTs !== null || conn.resets.some((r) => r.direction === 'resp'))) {
-      let s = this.sources.get(conn.origAddr);
-      if (!s) {
-        s = { ports: new Set(), targets: new Set(), first: conn.startTs, last: conn.startTs, probes: 0, kinds: {}, refused: 0 };
-        remember(this.sources, conn.origAddr, s);
-      }
-      const firstFlags = conn.packets[0]?.flags ?? 0;
-      const kind = (firstFlags & 0x02) === 0 || (firstFlags & 0x05) !== 0 ? 'odd_flags' : conn.handshake.ackTs !== null ? 'connect' : 'syn';
-      s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
-      if (conn.resets.some((r) => r.direction === 'resp')) s.refused++;
-      if (s.ports.size < PORTS_PER_SOURCE) s.ports.add(conn.respPort);
-      if (s.targets.size < 64) s.targets.add(conn.respAddr);
-      s.probes++;
-      s.first = Math.min(s.first, conn.startTs);
-      s.last = Math.max(s.last, conn.startTs);
+  }
+
+  /** Counts a connection without data as a probe by its originator (`refused`: the target answered with a RST). */
+  private learnProbe(conn: FinishedConnection, refused: boolean): void {
+    let s = this.sources.get(conn.origAddr);
+    if (!s) {
+      s = { ports: new Set(), targets: new Set(), first: conn.startTs, last: conn.startTs, probes: 0, kinds: {}, refused: 0 };
+      remember(this.sources, conn.origAddr, s);
     }
+    const firstFlags = conn.packets[0]?.flags ?? 0;
+    const kind = (firstFlags & 0x02) === 0 || (firstFlags & 0x05) !== 0 ? 'odd_flags' : conn.handshake.ackTs !== null ? 'connect' : 'syn';
+    s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
+    if (refused) s.refused++;
+    if (s.ports.size < PORTS_PER_SOURCE) s.ports.add(conn.respPort);
+    if (s.targets.size < 64) s.targets.add(conn.respAddr);
+    s.probes++;
+    s.first = Math.min(s.first, conn.startTs);
+    s.last = Math.max(s.last, conn.startTs);
   }
 }
 
