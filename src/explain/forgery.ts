@@ -115,17 +115,45 @@ export function roundTripTo(conn: FinishedConnection, side: 'orig' | 'resp'): nu
   return samples.length >= 2 ? Math.min(...samples) : null;
 }
 
+/** Above this many kept packets distinctPacketsFrom counts through a Set (quadratic otherwise). */
+const PAIRWISE_LIMIT = 64;
+
 /**
  * Distinct non-RST packets a side sent, as kept by the tracker. A Linux `any` capture on a
  * router shows each forwarded packet twice (in and out, one TTL apart): those count once.
  */
 export function distinctPacketsFrom(conn: FinishedConnection, side: 'orig' | 'resp'): number {
+  const packets = conn.packets;
+  // Few packets are kept (at most 20 by default): comparing fields pairwise is cheaper than a Set of
+  // text keys (five number-to-text conversions per packet); long rings keep the Set.
+  if (packets.length > PAIRWISE_LIMIT) return distinctByKey(packets, side) + (conn.packetsNotKept > 0 ? 2 : 0);
+  let distinct = 0;
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i] as PacketRecord;
+    if (p.direction !== side || (p.flags & TCP_RST) !== 0) continue;
+    let repeat = false;
+    for (let j = 0; j < i && !repeat; j++) {
+      const q = packets[j] as PacketRecord;
+      repeat = q.direction === side && (q.flags & TCP_RST) === 0 && sameSegment(p, q);
+    }
+    if (!repeat) distinct++;
+  }
+  return distinct + (conn.packetsNotKept > 0 ? 2 : 0);
+}
+
+/** True when two packets are the same segment seen twice (the fields a forwarding hop keeps). */
+function sameSegment(p: PacketRecord, q: PacketRecord): boolean {
+  return p.seq === q.seq && p.ack === q.ack && p.flags === q.flags && p.ipId === q.ipId && p.payloadLen === q.payloadLen;
+}
+
+/** distinctPacketsFrom's count for long rings, through a Set of text keys. */
+function distinctByKey(packets: readonly PacketRecord[], side: 'orig' | 'resp'): number {
   const seen = new Set<string>();
-  for (const p of conn.packets) {
+  for (const p of packets) {
     if (p.direction !== side || (p.flags & TCP_RST) !== 0) continue;
     seen.add(`${p.seq}|${p.ack}|${p.flags}|${p.ipId}|${p.payloadLen}`);
   }
-  return seen.size + (conn.packetsNotKept > 0 ? 2 : 0);
+  return seen.size;
 }
 
 /** The TTL baseline of the RST's claimed sender: its own packets here, else the host elsewhere. */
