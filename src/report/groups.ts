@@ -5,7 +5,9 @@
 import type { Reset, Verdict } from './model.js';
 
 /** Distinct groups kept; resets of further groups are counted per cause in `ResetGroups.overflow`. */
-export const MAX_GROUPS = 100_000;
+export const MAX_GROUPS = 20_000;
+/** Distinct clients counted per group (so groups × clients stays bounded: 20,000 × 64 addresses at most). */
+export const CLIENTS_COUNTED = 64;
 /** Example frames and connection ids kept per group. */
 const EXAMPLES = 5;
 
@@ -26,7 +28,7 @@ export interface ResetGroup {
   /** The first reset's hint and signature. */
   hint: string | null;
   signature: string | null;
-  /** Distinct clients (capped at 1000; `clientsCapped` then). */
+  /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
   clients: Set<string>;
   clientsCapped: boolean;
 }
@@ -91,7 +93,7 @@ export class ResetGroups {
     if (g.frames.length < EXAMPLES) g.frames.push(this.multiCapture ? `${r.capture}:${r.frame}` : String(r.frame));
     if (r.conn !== null && g.conns.length < EXAMPLES && !g.conns.includes(r.conn)) g.conns.push(r.conn);
     for (const e of r.evidence) g.evidence.set(e.code, (g.evidence.get(e.code) ?? 0) + 1);
-    if (g.clients.size < 1000) g.clients.add(clientOf(r));
+    if (g.clients.size < CLIENTS_COUNTED) g.clients.add(clientOf(r));
     else if (!g.clients.has(clientOf(r))) g.clientsCapped = true;
   }
 

@@ -7,7 +7,7 @@
  */
 import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { Findings } from './findings.js';
-import { type ResetGroup, ResetGroups, endpointText } from './groups.js';
+import { CLIENTS_COUNTED, type ResetGroup, ResetGroups, endpointText } from './groups.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
@@ -186,7 +186,7 @@ function verdictText(g: ResetGroup, style: Style): string {
 /** One group: count, cause, server, verdicts, when; what the cause means; evidence; the hint. */
 function groupLines(g: ResetGroup, style: Style): string {
   const when = g.firstTs === g.lastTs ? clockTime(g.firstTs) : `${clockTime(g.firstTs)} – ${clockTime(g.lastTs)}`;
-  const clients = g.clients.size > 1 ? `, ${g.clientsCapped ? 'over 1,000' : countText(g.clients.size)} clients` : '';
+  const clients = g.clients.size > 1 ? `, ${g.clientsCapped ? `over ${CLIENTS_COUNTED}` : countText(g.clients.size)} clients` : '';
   const more = g.count > g.frames.length ? ', …' : '';
   let text = `  ${style.bold(`${countText(g.count)}×`)} ${style.cyan(g.cause)} → ${g.server}  (${verdictText(g, style)}${clients})  ${when}\n`;
   text += `     ${causeText(g.cause)}\n`;

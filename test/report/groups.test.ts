@@ -1,0 +1,50 @@
+/**
+ * The text report's groups: the same cause against the same server endpoint is one group
+ * whatever the client, memory stays bounded (groups and clients per group are capped, with the
+ * rest counted), and the largest group comes first.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CLIENTS_COUNTED, MAX_GROUPS, ResetGroups, serverOf } from '../../src/report/groups.js';
+import type { Reset } from '../../src/report/model.js';
+
+/** A reset from the server `10.0.0.1:port` to `client`, with cause and verdict. */
+function reset(port: number, client: string, cause: Reset['cause'], verdict: Reset['verdict'] = 'genuine'): Reset {
+  return {
+    id: 'R1', ts: 1700000000, capture: 0, frame: 1, conn: `C${port}-${client}`, src: '10.0.0.1', sport: port, dst: client, dport: 40000, from: 'resp',
+    flags: ['RST', 'ACK'], ttl: 64, ip_id: 0, seq: 0, ack: 1, win: 0, payload_len: 0, stage: 'handshake', cause, verdict, origin: 'resp',
+    confidence: 0.9, evidence: [{ code: 'reply_to_syn', detail: 'x' }], signature: 'SYN→RST+ACK', hint: 'h', reason_text: null, mptcp_reason: null,
+  };
+}
+
+test('serverOf: the responder of the connection, whichever side sent the RST', () => {
+  assert.equal(serverOf(reset(443, '10.0.0.9', 'port_closed')), '10.0.0.1:443');
+  assert.equal(serverOf({ ...reset(443, '10.0.0.9', 'port_closed'), from: 'orig', src: '10.0.0.9', sport: 40000, dst: '10.0.0.1', dport: 443 }), '10.0.0.1:443');
+  assert.equal(serverOf({ ...reset(443, '2001:db8::9', 'port_closed'), src: '2001:db8::1' }), '[2001:db8::1]:443');
+});
+
+test('one group per cause and server; counts, verdicts and clients; largest first', () => {
+  const g = new ResetGroups(false);
+  for (let i = 0; i < 5; i++) g.add(reset(9, `10.1.0.${i}`, 'port_closed'));
+  g.add(reset(9, '10.1.0.0', 'middlebox_injected', 'forged'));
+  g.add(reset(80, '10.1.0.0', 'port_closed'));
+  const sorted = g.sorted();
+  assert.deepEqual(sorted.map((x) => [x.cause, x.server, x.count]), [['port_closed', '10.0.0.1:9', 5], ['middlebox_injected', '10.0.0.1:9', 1], ['port_closed', '10.0.0.1:80', 1]]);
+  assert.equal(sorted[0]?.clients.size, 5);
+  assert.deepEqual(sorted[1]?.verdicts, { genuine: 0, suspect: 0, forged: 1 });
+  assert.equal(g.total, 7);
+});
+
+test('bounded: clients per group and the number of groups are capped, the rest counted', () => {
+  const g = new ResetGroups(false);
+  for (let i = 0; i < CLIENTS_COUNTED + 10; i++) g.add(reset(9, `10.2.${i >> 8}.${i & 255}`, 'port_closed'));
+  const only = g.sorted()[0];
+  assert.equal(only?.clients.size, CLIENTS_COUNTED);
+  assert.equal(only?.clientsCapped, true);
+  assert.equal(only?.count, CLIENTS_COUNTED + 10);
+  const many = new ResetGroups(false);
+  for (let port = 0; port < MAX_GROUPS + 25; port++) many.add(reset(port, '10.3.0.1', 'scan_probe'));
+  assert.equal(many.size, MAX_GROUPS);
+  assert.equal(many.overflow.get('scan_probe'), 25);
+  assert.equal(many.total, MAX_GROUPS + 25);
+});
