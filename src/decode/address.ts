@@ -50,3 +50,8 @@ export function formatSource(pkt: { ipVersion: number; src4: number; src6: Uint3
 export function formatDestination(pkt: { ipVersion: number; dst4: number; dst6: Uint32Array }): string {
   return pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : formatIpv6(pkt.dst6);
 }
+
+/** "10.0.0.1:80", and "[2001:db8::1]:80" with brackets around an IPv6 address (RFC 5952 §6). */
+export function endpointText(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}

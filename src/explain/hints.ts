@@ -1,6 +1,7 @@
 /**
  * One actionable sentence per cause: what to check next, naming the host and port.
  */
+import { endpointText } from '../decode/address.js';
 import type { Cause, Origin, Verdict } from '../report/model.js';
 
 /** What a hint may name. */
@@ -18,13 +19,9 @@ export interface HintFacts {
   reasonText: string | null;
 }
 
-function ep(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
 /** The hint for one reset. */
 export function hintFor(f: HintFacts): string {
-  const server = ep(f.server, f.serverPort);
+  const server = endpointText(f.server, f.serverPort);
   const reason = f.reasonText ? ` The RST itself says "${f.reasonText}".` : '';
   switch (f.cause) {
     case 'port_closed':

@@ -4,6 +4,7 @@
  * to each side's first sequence number (Wireshark's "relative sequence numbers"), and each listed
  * RST tied to its Reset. Pure: reads the FinishedConnection and the explained resets.
  */
+import { endpointText } from '../decode/address.js';
 import { TCP_ACK } from '../decode/packet.js';
 import type { Direction, Ladder, LadderPacket, Reset } from '../report/model.js';
 import type { FinishedConnection, PacketRecord } from '../track/finished.js';
@@ -11,11 +12,6 @@ import { flagNames, roundMicros } from './resetFields.js';
 
 /** Packets at the start of a connection the tracker never evicts (its `headPackets`). */
 export const LADDER_HEAD_PACKETS = 4;
-
-/** "addr:port", with brackets around an IPv6 address (RFC 5952 §6). */
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
 
 /** `value - base` as an unsigned 32-bit distance, or null without a base. */
 export function relativeSeq(value: number, base: number | null): number | null {

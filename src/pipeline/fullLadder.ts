@@ -5,9 +5,9 @@
  * left out are counted where they were, so the diagram says so.
  */
 import type { Readable } from 'node:stream';
-import { formatIpv4, formatIpv6 } from '../decode/address.js';
+import { endpointText, formatIpv4, formatIpv6 } from '../decode/address.js';
 import type { ExplainedConnection } from '../explain/explainConnection.js';
-import { endpointText, ladderPacketOf } from '../explain/ladder.js';
+import { ladderPacketOf } from '../explain/ladder.js';
 import type { Direction, Ladder, LadderPacket, Reset } from '../report/model.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { extractConnections } from './extract.js';

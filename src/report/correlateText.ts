@@ -3,16 +3,12 @@
  * clock offsets, then every reset with where it was seen and where it was born. Renders
  * Findings only (correlation computed everything).
  */
+import { endpointText } from '../decode/address.js';
 import type { Findings } from './findings.js';
 import type { ClockOffset, PathReport, Reset, Sighting } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { isoTime } from './text.js';
-
-/** "10.0.0.1:80", "[2001:db8::1]:80". */
-function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
 
 /** A count with thousands separators. */
 function countText(n: number): string {

@@ -2,6 +2,7 @@
  * Resets grouped for people: the same cause against the same server endpoint is one line with a
  * count, whatever the number of clients. Counting only: the analysis is the resets' own.
  */
+import { endpointText } from '../decode/address.js';
 import type { Reset, Verdict } from './model.js';
 
 /** Distinct groups kept; resets of further groups are counted per cause in `ResetGroups.overflow`. */
@@ -31,11 +32,6 @@ export interface ResetGroup {
   /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
   clients: Set<string>;
   clientsCapped: boolean;
-}
-
-/** "addr:port", brackets around IPv6. */
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 /** The server endpoint a reset concerns: the responder of its connection (the destination when unknown). */

@@ -1,3 +1,4 @@
+import { endpointText } from '../decode/address.js';
 /**
  * The terminal report, meant to answer "why did my connections reset?" in one screen: the
  * capture facts, a table of resets by cause and verdict with shares, the resets grouped (same
@@ -7,7 +8,7 @@
  */
 import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { Findings } from './findings.js';
-import { CLIENTS_COUNTED, type ResetGroup, ResetGroups, endpointText } from './groups.js';
+import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
@@ -54,10 +55,11 @@ export class TextDigest {
 
 /** Formats epoch seconds as an ISO-8601 UTC time with microseconds. */
 export function isoTime(ts: number): string {
-  const whole = Math.floor(ts);
-  const micros = Math.round((ts - whole) * 1e6);
+  // Rounded as a whole number of microseconds, so .9999996 carries into the next second.
+  const total = Math.round(ts * 1e6);
+  const whole = Math.floor(total / 1e6);
   const base = new Date(whole * 1000).toISOString().slice(0, 19);
-  return `${base}.${String(micros).padStart(6, '0')}Z`;
+  return `${base}.${String(total - whole * 1e6).padStart(6, '0')}Z`;
 }
 
 /** Time of day with microseconds, "21:30:30.470723". */

@@ -2,6 +2,7 @@
  * The resets table's static HTML: controls (shown by the script), the header with sort buttons,
  * and the first page of rows rendered on the server, so the page shows resets without JavaScript.
  */
+import { endpointText } from '../../decode/address.js';
 import type { Reset, Summary } from '../model.js';
 import { connectionAnchor } from './connectionSection.js';
 import { escapeHtml } from './escape.js';
@@ -41,10 +42,6 @@ export function resetTableStart(summary: Summary, rows: number, laddersPerCause:
   ].join('\n');
 }
 
-function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
 /** One static row, with the same cells the script renders. */
 export function resetRowHtml(r: Reset, hasLadder: boolean): string {
   const e = escapeHtml;
@@ -57,8 +54,8 @@ export function resetRowHtml(r: Reset, hasLadder: boolean): string {
     `${iso.slice(11, 19)}.${micros}`,
     `${r.capture}:${r.frame}`,
     conn,
-    e(endpoint(r.src, r.sport)),
-    e(endpoint(r.dst, r.dport)),
+    e(endpointText(r.src, r.sport)),
+    e(endpointText(r.dst, r.dport)),
     e(r.flags.join(',')),
     String(r.ttl),
     e(r.stage ?? '-'),

@@ -1,16 +1,10 @@
 /** Time formatting for the HTML report (UTC, as the other reports). */
+import { isoTime } from '../text.js';
 
 /** Epoch seconds as "YYYY-MM-DD HH:MM:SS.ffffff" UTC. */
 export function utcText(ts: number): string {
-  const whole = Math.floor(ts);
-  let micros = Math.round((ts - whole) * 1e6);
-  let secs = whole;
-  if (micros >= 1e6) {
-    secs += 1;
-    micros -= 1e6;
-  }
-  const base = new Date(secs * 1000).toISOString();
-  return `${base.slice(0, 10)} ${base.slice(11, 19)}.${String(micros).padStart(6, '0')}`;
+  const iso = isoTime(ts);
+  return `${iso.slice(0, 10)} ${iso.slice(11, -1)}`;
 }
 
 /** A duration in seconds as short text: "45 µs", "1.203 ms", "12.5 s", "3 min 20 s", "2 h 5 min". */
