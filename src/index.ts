@@ -1,10 +1,10 @@
+import type { Connection, Pattern, Report, Reset } from './model/report.js';
 /**
  * whyreset's library API: `analyze(inputs, options)` reads captures and returns the Report of
  * DESIGN.md. For captures too large to hold every finding in memory, use `runAnalysis` with a
  * sink that streams (as the CLI does).
  */
 import { type RunOptions, runAnalysis } from './pipeline/run.js';
-import type { Connection, Pattern, Report, Reset } from './report/model.js';
 import { VERSION } from './version.js';
 
 export type { AnalysisSink, RunOptions, RunResult, UnreadableInput } from './pipeline/run.js';
@@ -12,7 +12,7 @@ export { runAnalysis } from './pipeline/run.js';
 export type { CorrelationOptions, CorrelationResult } from './pipeline/runCorrelation.js';
 /** Several captures of the same traffic: one reset per physical RST with `seen_at` and `born`, and the path (see README, Correlating captures). */
 export { runCorrelation } from './pipeline/runCorrelation.js';
-export type * from './report/model.js';
+export type * from './model/report.js';
 export { VERSION } from './version.js';
 
 /** Options of `analyze`. */

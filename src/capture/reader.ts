@@ -2,7 +2,7 @@
  * What every capture reader shares: the callback that receives records, the error list with
  * byte offsets, and the facts about the file that end up in the report's `inputs` block.
  */
-import type { InputError } from '../report/model.js';
+import type { InputError } from '../model/report.js';
 import type { CaptureRecord } from './record.js';
 
 /** Receives each record; the record and its bytes are valid only during the call. */

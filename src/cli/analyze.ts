@@ -3,13 +3,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Connection } from '../model/report.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/writeHtml.js';
 import { writeJson, writeNdjson } from '../report/json.js';
-import type { Connection } from '../report/model.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';

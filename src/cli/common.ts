@@ -6,7 +6,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { InputSummary } from '../report/model.js';
+import type { InputSummary } from '../model/report.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERRORS = 1;

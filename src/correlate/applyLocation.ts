@@ -6,7 +6,7 @@
  * not settle it, the single-point verdict stands and only `seen_at` and `born` are added.
  */
 import { hintFor } from '../explain/hints.js';
-import type { Cause, Reset } from '../report/model.js';
+import type { Cause, Reset } from '../model/report.js';
 import type { Location } from './locate.js';
 
 /** Causes that name an endpoint as the actor: wrong once the capture points show a device made the RST. */

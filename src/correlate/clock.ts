@@ -10,7 +10,7 @@
  * router decrements it, RFC 1812 §5.3.1, so the point that sees the higher TTL is nearer the
  * sender), and otherwise from timing: the direction whose Δ run higher passed a first.
  */
-import type { ClockOffset } from '../report/model.js';
+import type { ClockOffset } from '../model/report.js';
 import type { PointCollector } from './pointCollector.js';
 
 /** Which of the two points a directed host pair's packets pass first. */

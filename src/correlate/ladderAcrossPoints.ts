@@ -4,7 +4,7 @@
  * second copies of forwarded packets in a `tcpdump -i any` capture left out (their first copy
  * stands for both), and reset ids and verdicts those of the correlated resets.
  */
-import type { Ladder, LadderPacket, Sighting, Verdict } from '../report/model.js';
+import type { Ladder, LadderPacket, Sighting, Verdict } from '../model/report.js';
 import type { PathContext } from './locate.js';
 import { MATCH_TOLERANCE_S } from './match.js';
 import type { FollowedPacket, PointCollector } from './pointCollector.js';

@@ -19,7 +19,7 @@
  */
 import { EV_CORRELATED_ABSENT, EV_MADE_AT_POINT, EV_SEEN_FIRST_AT } from '../explain/evidence.js';
 import { roundMicros } from '../explain/resetFields.js';
-import type { Born, Direction, Sighting } from '../report/model.js';
+import type { Born, Direction, Sighting } from '../model/report.js';
 import { initialTtlOf } from '../track/tracker.js';
 import type { PairClock } from './clock.js';
 import type { PhysicalRst } from './match.js';

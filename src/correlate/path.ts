@@ -2,7 +2,7 @@
  * The path the capture points lie on: every pair's clocks compared (clock.ts), the order of the
  * points inferred or given (order.ts), every point's clock relative to the first one.
  */
-import type { PathReport } from '../report/model.js';
+import type { PathReport } from '../model/report.js';
 import { type PairClock, clocksFrom, estimateClock } from './clock.js';
 import type { PathContext } from './locate.js';
 import { inferOrder } from './order.js';

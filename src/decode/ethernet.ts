@@ -4,7 +4,7 @@
  * same `decodeEtherType`, so a VLAN tag inside an SLL frame decodes the same way.
  */
 import { decodeIp } from './ip.js';
-import { ISSUE_BAD_LINK_HEADER, ISSUE_NONE, ISSUE_TOO_MANY_TAGS, ISSUE_TRUNCATED_LINK } from './issues.js';
+import { ISSUE_NONE, ISSUE_TOO_MANY_TAGS, issue, linkShort } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_LINK } from './packet.js';
 import { ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, ETHERTYPE_VLAN_AD, VLAN_TAG_LENGTH, noteVlanTag } from './vlan.js';
@@ -72,19 +72,4 @@ export function decodeEtherType(view: DataView, offset: number, end: number, eth
     }
   }
   return issue(out, ISSUE_TOO_MANY_TAGS, offset);
-}
-
-/** A link header that ends early: cut by the snaplen, or malformed. */
-export function linkShort(out: DecodedPacket, offset: number, cut: boolean): number {
-  if (cut) out.truncated = true;
-  return issue(out, cut ? ISSUE_TRUNCATED_LINK : ISSUE_BAD_LINK_HEADER, offset);
-}
-
-/** Records the first issue of a frame and returns it. */
-export function issue(out: DecodedPacket, code: number, offset: number): number {
-  if (out.issue === ISSUE_NONE) {
-    out.issue = code;
-    out.issueOffset = offset;
-  }
-  return code;
 }

@@ -6,9 +6,9 @@
  * cut it (caplen < original length) and *malformed* otherwise, and either way every layer
  * decoded before the problem stays valid. Problems are returned as issue codes, never thrown.
  */
-import { decodeEthernet, issue } from './ethernet.js';
+import { decodeEthernet } from './ethernet.js';
 import { decodeIp } from './ip.js';
-import { ISSUE_UNKNOWN_LINKTYPE } from './issues.js';
+import { ISSUE_UNKNOWN_LINKTYPE, issue } from './issues.js';
 import {
   LINKTYPE_DLT_RAW_12,
   LINKTYPE_DLT_RAW_14,

@@ -1,8 +1,7 @@
 /** Dispatches on the IP version nibble: link layers that carry "IP" without saying which end here. */
-import { issue } from './ethernet.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
-import { ISSUE_BAD_IP_VERSION, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_TRUNCATED_IP } from './issues.js';
+import { ISSUE_BAD_IP_VERSION, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_TRUNCATED_IP, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 
 /** Decodes an IPv4 or IPv6 packet at `offset` by its version nibble. */
@@ -15,10 +14,4 @@ export function decodeIp(view: DataView, offset: number, end: number, cut: boole
   if (version === 4) return decodeIpv4(view, offset, end, cut, out);
   if (version === 6) return decodeIpv6(view, offset, end, cut, out);
   return issue(out, ISSUE_BAD_IP_VERSION, offset);
-}
-
-/** An IP header that ends before its stated length: cut by the snaplen, or a frame too short. */
-export function ipShort(out: DecodedPacket, offset: number, cut: boolean): number {
-  if (cut) out.truncated = true;
-  return issue(out, cut ? ISSUE_TRUNCATED_IP : ISSUE_IP_LENGTH_EXCEEDS_FRAME, offset);
 }

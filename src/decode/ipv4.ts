@@ -5,9 +5,7 @@
  * length is used then, as Wireshark does. Only the first fragment carries the TCP header; later
  * fragments are counted, not decoded.
  */
-import { issue } from './ethernet.js';
-import { ipShort } from './ip.js';
-import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE } from './issues.js';
+import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ipShort, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_IP } from './packet.js';
 import { PROTO_TCP, decodeTcp } from './tcp.js';

@@ -4,9 +4,7 @@
  * HIP (139), shim6 (140). ESP (50) and "no next header" (59) end the walk. A payload length of 0
  * means a jumbogram or segmentation offload: the frame's own length is used.
  */
-import { issue } from './ethernet.js';
-import { ipShort } from './ip.js';
-import { ISSUE_BAD_IPV6_EXTENSION, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ISSUE_TRUNCATED_IP } from './issues.js';
+import { ISSUE_BAD_IPV6_EXTENSION, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ISSUE_TRUNCATED_IP, ipShort, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_IP } from './packet.js';
 import { PROTO_TCP, decodeTcp } from './tcp.js';

@@ -4,6 +4,7 @@
  * which is kept apart from *malformed* headers that no correct stack would send.
  * Codes are stable snake_case names; numbers are internal.
  */
+import type { DecodedPacket } from './packet.js';
 
 export const ISSUE_NONE = 0;
 /** The snaplen cut the link-layer header. */
@@ -57,4 +58,25 @@ export const ISSUE_NAMES: readonly string[] = [
 /** Issues that mean "cut by the snaplen" rather than "malformed". */
 export function isTruncation(issue: number): boolean {
   return issue === ISSUE_TRUNCATED_LINK || issue === ISSUE_TRUNCATED_IP || issue === ISSUE_TRUNCATED_TCP;
+}
+
+/** Records the first issue of a frame and returns it. */
+export function issue(out: DecodedPacket, code: number, offset: number): number {
+  if (out.issue === ISSUE_NONE) {
+    out.issue = code;
+    out.issueOffset = offset;
+  }
+  return code;
+}
+
+/** A link header that ends early: cut by the snaplen, or malformed. */
+export function linkShort(out: DecodedPacket, offset: number, cut: boolean): number {
+  if (cut) out.truncated = true;
+  return issue(out, cut ? ISSUE_TRUNCATED_LINK : ISSUE_BAD_LINK_HEADER, offset);
+}
+
+/** An IP header that ends before its stated length: cut by the snaplen, or a frame too short. */
+export function ipShort(out: DecodedPacket, offset: number, cut: boolean): number {
+  if (cut) out.truncated = true;
+  return issue(out, cut ? ISSUE_TRUNCATED_IP : ISSUE_IP_LENGTH_EXCEEDS_FRAME, offset);
 }

@@ -3,9 +3,8 @@
  * host's byte order for LINKTYPE_NULL and in network order for LINKTYPE_LOOP (OpenBSD).
  * AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
  */
-import { linkShort } from './ethernet.js';
 import { decodeIp } from './ip.js';
-import { ISSUE_NONE } from './issues.js';
+import { ISSUE_NONE, linkShort } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_LINK } from './packet.js';
 

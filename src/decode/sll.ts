@@ -3,8 +3,8 @@
  * (LINKTYPE_LINUX_SLL2, 20 bytes, with the interface index). The packet type tells a forwarded
  * packet's two appearances apart: 0 to us, 3 otherhost, 4 outgoing (linux/if_packet.h).
  */
-import { decodeEtherType, linkShort } from './ethernet.js';
-import { ISSUE_NONE } from './issues.js';
+import { decodeEtherType } from './ethernet.js';
+import { ISSUE_NONE, linkShort } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_LINK } from './packet.js';
 

@@ -5,8 +5,7 @@
  * (RFC 7323, RFC 2018), timestamps (8, RFC 7323), MPTCP (30, RFC 8684) with MP_TCPRST's reason;
  * any other kind is kept by number.
  */
-import { issue } from './ethernet.js';
-import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE, ISSUE_TRUNCATED_TCP } from './issues.js';
+import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE, ISSUE_TRUNCATED_TCP, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_TCP, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
 

@@ -5,7 +5,7 @@
  * with the evidence that was seen, never a forced guess.
  */
 import { TCP_ACK, TCP_SYN } from '../decode/packet.js';
-import type { Cause, Evidence, Stage } from '../report/model.js';
+import type { Cause, Evidence, Stage } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { type ExplainContext, tupleKey } from './context.js';
 import {

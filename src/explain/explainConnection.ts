@@ -1,4 +1,4 @@
-import type { Connection, Evidence, Reset } from '../report/model.js';
+import type { Connection, Evidence, Reset } from '../model/report.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
 import type { ExplainContext } from './context.js';

@@ -2,7 +2,7 @@
  * One actionable sentence per cause: what to check next, naming the host and port.
  */
 import { endpointText } from '../decode/address.js';
-import type { Cause, Origin, Verdict } from '../report/model.js';
+import type { Cause, Origin, Verdict } from '../model/report.js';
 
 /** What a hint may name. */
 export interface HintFacts {

@@ -6,7 +6,7 @@
  */
 import { endpointText } from '../decode/address.js';
 import { TCP_ACK } from '../decode/packet.js';
-import type { Direction, Ladder, LadderPacket, Reset } from '../report/model.js';
+import type { Direction, Ladder, LadderPacket, Reset } from '../model/report.js';
 import type { FinishedConnection, PacketRecord } from '../track/finished.js';
 import { flagNames, roundMicros } from './resetFields.js';
 

@@ -1,4 +1,4 @@
-import type { Pattern } from '../report/model.js';
+import type { Pattern } from '../model/report.js';
 import { SCAN_PORTS } from './cause.js';
 import type { ExplainContext } from './context.js';
 /**

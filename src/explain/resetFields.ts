@@ -2,7 +2,7 @@
  * Reset fields read straight from the packet: flag names, the reason text a device put in the
  * payload, the MP_TCPRST reason, and time rounded for output.
  */
-import type { MptcpReason } from '../report/model.js';
+import type { MptcpReason } from '../model/report.js';
 
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'] as const;
 

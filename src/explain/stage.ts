@@ -5,7 +5,7 @@
  * connection whose start is not in the capture and which showed nothing else, `midstream`.
  */
 import { TCP_ACK, TCP_SYN } from '../decode/packet.js';
-import type { Stage } from '../report/model.js';
+import type { Stage } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { oddProbeFlags } from './probes.js';
 

@@ -3,7 +3,7 @@
  * (the trigger it may answer), and what came after (the race evidence of Weaver et al.).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
-import type { Direction } from '../report/model.js';
+import type { Direction } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { flagNames } from './resetFields.js';
 

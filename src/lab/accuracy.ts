@@ -5,7 +5,7 @@
  * fields agreeing on (nearly) every labelled RST.
  */
 import { analyze } from '../index.js';
-import type { Reset } from '../report/model.js';
+import type { Reset } from '../model/report.js';
 import { captureFile } from './capture.js';
 import { type ResetLabel, loadLabels } from './labels.js';
 import { HOSTS } from './topology.js';

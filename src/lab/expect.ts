@@ -5,7 +5,7 @@
  * which TTL: a host's own packets leave with its initial TTL, the router's forwarding lowers it
  * by one, and a router capture on `any` sees a forwarded packet twice (in, then out).
  */
-import type { Cause, Origin, Stage, Verdict } from '../report/model.js';
+import type { Cause, Origin, Stage, Verdict } from '../model/report.js';
 import type { CapturePoint } from './capture.js';
 import { type Host, type TtlPlan, hostOfAddress } from './topology.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Cause, Origin, Stage, Verdict } from '../report/model.js';
+import type { Cause, Origin, Stage, Verdict } from '../model/report.js';
 import type { CapturePoint } from './capture.js';
 import type { Component, Sender } from './expect.js';
 import type { Host, TtlPlan } from './topology.js';

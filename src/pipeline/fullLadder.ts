@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { endpointText, formatIpv4, formatIpv6 } from '../decode/address.js';
 import type { ExplainedConnection } from '../explain/explainConnection.js';
 import { ladderPacketOf } from '../explain/ladder.js';
-import type { Direction, Ladder, LadderPacket, Reset } from '../report/model.js';
+import type { Direction, Ladder, LadderPacket, Reset } from '../model/report.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { extractConnections } from './extract.js';
 import { type ConnectionSpan, spanOf } from './run.js';

@@ -16,7 +16,7 @@ import { type ExplainedConnection, explainConnection } from '../explain/explainC
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
 import { roundMicros } from '../explain/resetFields.js';
-import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../report/model.js';
+import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../model/report.js';
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';

@@ -6,8 +6,8 @@
  * the input, so Wireshark can tell the capture points apart.
  */
 import type { Readable } from 'node:stream';
+import type { InputSummary } from '../model/report.js';
 import { FrameSpool, type SpooledFrame } from '../report/frameSpool.js';
-import type { InputSummary } from '../report/model.js';
 import { type OutputInterface, PcapWriter } from '../report/pcapWriter.js';
 import { extractConnections } from './extract.js';
 import type { ConnectionSpan } from './run.js';

@@ -4,8 +4,8 @@
  * Findings only (correlation computed everything).
  */
 import { endpointText } from '../decode/address.js';
+import type { ClockOffset, PathReport, Reset, Sighting } from '../model/report.js';
 import type { Findings } from './findings.js';
-import type { ClockOffset, PathReport, Reset, Sighting } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { isoTime } from './text.js';

@@ -1,9 +1,9 @@
+import type { Reset } from '../model/report.js';
 /**
  * `--format csv`: one row per reset with a header, quoted per RFC 4180 (fields containing a
  * comma, a quote or a line break are enclosed in quotes, quotes doubled; lines end in CRLF).
  */
 import type { Findings } from './findings.js';
-import type { Reset } from './model.js';
 import type { Output } from './output.js';
 
 /** The CSV columns, in order. */

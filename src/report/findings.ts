@@ -2,7 +2,7 @@
  * Findings of a run held for rendering: resets and connections as serialized JSON lines in
  * spools (bounded memory), patterns and the summary in memory. Renderers read only this.
  */
-import type { InputSummary, PathReport, Pattern, Summary } from './model.js';
+import type { InputSummary, PathReport, Pattern, Summary } from '../model/report.js';
 import { Spool } from './spool.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */

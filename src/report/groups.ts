@@ -3,7 +3,7 @@
  * count, whatever the number of clients. Counting only: the analysis is the resets' own.
  */
 import { endpointText } from '../decode/address.js';
-import type { Reset, Verdict } from './model.js';
+import type { Reset, Verdict } from '../model/report.js';
 
 /** Distinct groups kept; resets of further groups are counted per cause in `ResetGroups.overflow`. */
 export const MAX_GROUPS = 20_000;

@@ -4,7 +4,7 @@
  * relative seq/ack, length and TTL, the resets highlighted (forged ones marked), long silences
  * and packets not shown as separator rows. Renders a Ladder only.
  */
-import type { Ladder, LadderPacket, Reset } from './model.js';
+import type { Ladder, LadderPacket, Reset } from '../model/report.js';
 import type { Style } from './style.js';
 import { durationText } from './text.js';
 

@@ -7,9 +7,9 @@ import { endpointText } from '../decode/address.js';
  * Renders Findings only.
  */
 import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
+import type { InputSummary, Pattern, Reset, Summary, Verdict } from '../model/report.js';
 import type { Findings } from './findings.js';
 import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
-import type { InputSummary, Pattern, Reset, Summary, Verdict } from './model.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { VERDICTS, causeText } from './vocabulary.js';

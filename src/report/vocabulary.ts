@@ -2,7 +2,7 @@
  * Plain-language lines for the contract's vocabulary (DESIGN.md "stage", "cause", "verdict"),
  * shared by the text and HTML reports. Rendering only: the analysis never reads these.
  */
-import type { Cause, Stage, Verdict } from './model.js';
+import type { Cause, Stage, Verdict } from '../model/report.js';
 
 /** One line per cause: what it means, as DESIGN.md's table says. */
 export const CAUSE_TEXT: Record<Cause, string> = {

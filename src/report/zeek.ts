@@ -6,7 +6,7 @@
  * duration, orig_bytes and resp_bytes are set only when duration > 0; history only when
  * non-empty; missed_bytes defaults to 0; local_orig/local_resp only with Site::local_nets.
  */
-import type { Connection } from './model.js';
+import type { Connection } from '../model/report.js';
 
 /** Options shared by both forms. */
 export interface ZeekLogOptions {

@@ -3,7 +3,7 @@
  * allocated only then. Everything the explain stage reads is here; nothing refers back to the
  * tracker's reused buffers.
  */
-import type { Connection, Direction } from '../report/model.js';
+import type { Connection, Direction } from '../model/report.js';
 import type { WeirdName } from './weirds.js';
 import type { ConnState, EndpointStateName } from './zeekState.js';
 

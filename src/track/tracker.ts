@@ -31,7 +31,7 @@ import {
   TCP_SYN,
   TCP_URG,
 } from '../decode/packet.js';
-import type { Direction } from '../report/model.js';
+import type { Direction } from '../model/report.js';
 import { ipv4ToString, ipv6ToString } from './address.js';
 import {
   type EndReason,

@@ -13,8 +13,8 @@ import { parseOrder, pointName } from '../../src/correlate/order.js';
 import { MAX_SAMPLE, PointCollector } from '../../src/correlate/pointCollector.js';
 import { DecodedPacket, TCP_ACK } from '../../src/decode/packet.js';
 import { analyze } from '../../src/index.js';
+import type { Connection, Ladder, PathReport, Report, Reset } from '../../src/model/report.js';
 import { runCorrelation } from '../../src/pipeline/runCorrelation.js';
-import type { Connection, Ladder, PathReport, Report, Reset } from '../../src/report/model.js';
 import { type PathCaptures, type PathOptions, type PathPacket, type PathPoint, conversation, pathCaptures } from '../helpers/pathCapture.js';
 import { runCli, tempDir } from '../helpers/run.js';
 

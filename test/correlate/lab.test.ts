@@ -17,8 +17,8 @@ import { promisify } from 'node:util';
 import { type ScenarioLabels, loadLabels } from '../../src/lab/labels.js';
 import { preflight } from '../../src/lab/preflight.js';
 import { baseTools, resolveScenarios, runLab } from '../../src/lab/runLab.js';
+import type { PathReport, Reset } from '../../src/model/report.js';
 import { runCorrelation } from '../../src/pipeline/runCorrelation.js';
-import type { PathReport, Reset } from '../../src/report/model.js';
 import { hasTshark } from '../helpers/tshark.js';
 
 const run = promisify(execFile);

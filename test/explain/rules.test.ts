@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/index.js';
-import type { Reset } from '../../src/report/model.js';
+import type { Reset } from '../../src/model/report.js';
 import { A, Conversation, F, P, R, S } from '../helpers/conversation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whyreset-rules-'));

@@ -1,10 +1,10 @@
+import type { Cause, Ladder, LadderPacket, Reset, Stage, Verdict } from '../../src/model/report.js';
 /**
  * Findings built by hand for renderer tests: any number of connections that reset, with their
  * resets and ladders in the spools in the order runAnalysis writes them (a connection's resets,
  * then its ladder), every cause of DESIGN.md in turn, forged resets with a TTL apart.
  */
 import { Findings } from '../../src/report/findings.js';
-import type { Cause, Ladder, LadderPacket, Reset, Stage, Verdict } from '../../src/report/model.js';
 
 /** Every cause of DESIGN.md. */
 export const ALL_CAUSES: readonly Cause[] = [

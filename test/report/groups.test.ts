@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Reset } from '../../src/model/report.js';
 import { CLIENTS_COUNTED, MAX_GROUPS, ResetGroups, serverOf } from '../../src/report/groups.js';
-import type { Reset } from '../../src/report/model.js';
 
 /** A reset from the server `10.0.0.1:port` to `client`, with cause and verdict. */
 function reset(port: number, client: string, cause: Reset['cause'], verdict: Reset['verdict'] = 'genuine'): Reset {

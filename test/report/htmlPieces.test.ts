@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Ladder, LadderPacket, Reset } from '../../src/model/report.js';
 import type { Findings } from '../../src/report/findings.js';
 import { escapeHtml, jsonForScript } from '../../src/report/html/escape.js';
 import {
@@ -25,7 +26,6 @@ import { ResetTimeChart, barWidthFor } from '../../src/report/html/resetTimeChar
 import { ResetsByConnection, peekField, resetGroups } from '../../src/report/html/resetsByConnection.js';
 import { SpoofTtlChart, hostOfEndpoint } from '../../src/report/html/spoofTtlChart.js';
 import { writeHtml } from '../../src/report/html/writeHtml.js';
-import type { Ladder, LadderPacket, Reset } from '../../src/report/model.js';
 import { Output } from '../../src/report/output.js';
 import { resetOf, syntheticFindings } from '../helpers/syntheticFindings.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connection } from '../../src/report/model.js';
+import type { Connection } from '../../src/model/report.js';
 import {
   ZEEK_CONN_FIELDS,
   zeekConnFooter,

@@ -2,7 +2,7 @@
  * One connection that reset: its ladder diagram beside the reasoning for each of its resets
  * (stage, cause, verdict, origin, confidence, signature, reason text, evidence, hint).
  */
-import type { InputSummary, Ladder, Reset } from '../model.js';
+import type { InputSummary, Ladder, Reset } from '../../model/report.js';
 import { escapeHtml } from './escape.js';
 import { type ClockOffsets, ladderGeometry } from './ladderGeometry.js';
 import { ladderSvg } from './ladderSvg.js';

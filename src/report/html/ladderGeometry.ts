@@ -10,7 +10,7 @@
  * SILENCE_AFTER_PX of scaled time (and MIN_SILENCE_S) is compressed to a labelled band, so a 120 s idle
  * timeout does not push the reset off the screen (the article's Figure 6 draws it the same way).
  */
-import type { InputSummary, Ladder, LadderPacket } from '../model.js';
+import type { InputSummary, Ladder, LadderPacket } from '../../model/report.js';
 import { durationText } from './timeText.js';
 
 /** Height of the column headers. */

@@ -3,7 +3,7 @@
  * ladder costs few bytes and prints in black and white with dashes telling forged from genuine).
  * Every text is escaped: endpoint and file names come from the captures.
  */
-import type { Ladder } from '../model.js';
+import type { Ladder } from '../../model/report.js';
 import { escapeHtml } from './escape.js';
 import type { LadderGeometry, Point } from './ladderGeometry.js';
 import { HEADER_HEIGHT } from './ladderGeometry.js';

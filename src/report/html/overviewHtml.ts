@@ -4,7 +4,7 @@
  * the patterns no single reset shows (scans, storms). Static HTML: readable without JavaScript.
  */
 import { linkTypeName } from '../../decode/linktypes.js';
-import type { InputSummary, PathReport, Pattern, Summary } from '../model.js';
+import type { InputSummary, PathReport, Pattern, Summary } from '../../model/report.js';
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText, utcText } from './timeText.js';

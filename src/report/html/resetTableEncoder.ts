@@ -12,7 +12,7 @@
  * Dictionaries are bounded in bytes (a flood of unique reason texts cannot blow the page up): past
  * the budget a new value is coded as index 0, which the page shows as "(not embedded)".
  */
-import type { Reset } from '../model.js';
+import type { Reset } from '../../model/report.js';
 
 /** Rows per JSON chunk (one `<script type="application/json">` each). */
 export const TABLE_CHUNK_ROWS = 4096;

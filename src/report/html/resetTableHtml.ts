@@ -3,7 +3,7 @@
  * and the first page of rows rendered on the server, so the page shows resets without JavaScript.
  */
 import { endpointText } from '../../decode/address.js';
-import type { Reset, Summary } from '../model.js';
+import type { Reset, Summary } from '../../model/report.js';
 import { connectionAnchor } from './connectionSection.js';
 import { escapeHtml } from './escape.js';
 import { TABLE_COLUMNS } from './pageScript.js';

@@ -6,7 +6,7 @@
  * Figure 8), so the marks fall apart on the TTL axis. Memory: at most MAX_SOURCES × 2 histograms.
  */
 import { hopsOf } from '../../explain/ttl.js';
-import type { Ladder, Reset } from '../model.js';
+import type { Ladder, Reset } from '../../model/report.js';
 import { escapeHtml } from './escape.js';
 
 /** Claimed senders tracked (the chart shows the top CHART_ROWS of them). */

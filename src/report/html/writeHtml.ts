@@ -9,9 +9,9 @@
  *   3. ladders again → the ladder sections (only the drawn connections' resets are parsed).
  */
 import { createHash } from 'node:crypto';
+import type { Ladder, Reset } from '../../model/report.js';
 import { VERSION } from '../../version.js';
 import type { Findings } from '../findings.js';
-import type { Ladder, Reset } from '../model.js';
 import type { Output } from '../output.js';
 import { Spool } from '../spool.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';

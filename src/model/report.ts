@@ -1,37 +1,12 @@
 /**
  * The Report model: the one shape every renderer (text, json, ndjson, csv, zeek, html) reads.
  * Field names are the contract of ../shared/DESIGN.md: extend, never rename or drop.
+ * A leaf of the pipeline: capture, decode, track, explain, correlate and report import it.
  */
 
-/** Where in the connection's life a reset came (DESIGN.md "stage"). */
-export type Stage = 'handshake' | 'established' | 'data' | 'teardown' | 'midstream';
+import type { Cause, Direction, Origin, Stage, Verdict } from './vocabulary.js';
 
-/** The most likely reason for a reset (DESIGN.md "cause"). */
-export type Cause =
-  | 'port_closed'
-  | 'accept_queue_overflow'
-  | 'port_reuse'
-  | 'malformed_syn'
-  | 'firewall_reject'
-  | 'scan_probe'
-  | 'handshake_abort'
-  | 'retransmission_timeout'
-  | 'idle_timeout'
-  | 'application_abort'
-  | 'data_after_close'
-  | 'fast_close'
-  | 'middlebox_injected'
-  | 'stale_connection'
-  | 'unexplained';
-
-/** Whether a reset is consistent with the endpoint it claims to come from. */
-export type Verdict = 'genuine' | 'forged' | 'suspect';
-
-/** Who really sent a reset. */
-export type Origin = 'orig' | 'resp' | 'middlebox' | 'unknown';
-
-/** Direction relative to the side that sent the first SYN. */
-export type Direction = 'orig' | 'resp';
+export type { Cause, Direction, Origin, Stage, Verdict } from './vocabulary.js';
 
 /** A named, documented piece of evidence (snake_case code) with a human detail naming the numbers. */
 export interface Evidence {
