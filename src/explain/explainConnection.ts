@@ -15,7 +15,7 @@ import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
 import { timelineOf } from './timeline.js';
-import { hopsOf } from './ttl.js';
+import { hopsOf } from '../net/ttl.js';
 
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {

@@ -33,7 +33,7 @@ import {
   evidence,
 } from './evidence.js';
 import { type RstTimeline, flagText, formatSeconds, hasAck, peerOf, seqLength } from './timeline.js';
-import { hopsOf, initialTtlOf } from './ttl.js';
+import { hopsOf, initialTtlOf } from '../net/ttl.js';
 
 export const FORGED_AT = 3;
 export const SUSPECT_AT = 2;

@@ -50,8 +50,9 @@ import {
   type RstRecord,
   type TtlBaseline,
 } from './finished.js';
-import { foldV6, hashV4, hashV6 } from './key.js';
-import { SEQ_SPACE, U64_SPACE, seqDelta } from './seq.js';
+import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
+import { initialTtlOf } from '../net/ttl.js';
+import { SEQ_SPACE, U64_SPACE, seqBetween, seqDelta } from './seq.js';
 import {
   W_ABOVE_HOLE,
   W_ACK_UNDERFLOW,
@@ -274,19 +275,7 @@ function isPow10(c: number): boolean {
   return c === 1;
 }
 
-/** Zeek's seq_between (TCP_Flags.h / util): is seq within [low, high] on the circle. */
-function seqBetween(seq: number, low: number, high: number): boolean {
-  if (low <= high) return seq >= low && seq <= high;
-  return seq >= low || seq <= high;
-}
-
-/** Nearest usual initial TTL at or above a value (Linux/macOS 64, Windows 128, network gear 255, old stacks 32). */
-export function initialTtlOf(ttl: number): number {
-  if (ttl <= 32) return 32;
-  if (ttl <= 64) return 64;
-  if (ttl <= 128) return 128;
-  return 255;
-}
+export { initialTtlOf };
 
 /** Connection tracker; see the file comment. */
 export class Tracker {
@@ -533,10 +522,10 @@ export class Tracker {
     if (v6) {
       fs = foldV6(pkt.src6, 0);
       fd = foldV6(pkt.dst6, 0);
-      hash = hashV6(fs, pkt.sport, fd, pkt.dport);
+      hash = tupleHashV6(fs, pkt.sport, fd, pkt.dport);
     } else {
       // int32 arguments and result: Smis cross the call, where uint32 values >= 2^31 were boxed.
-      hash = hashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
+      hash = tupleHashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
     }
     let slot = this.lookup(hash, pkt);
     const flags = pkt.flags;
