@@ -4,9 +4,11 @@
  * capture point, and the largest idle gap. Not Zeek's: Zeek has no forgery analysis; the TTL and
  * IP ID tests follow the injected-RST literature cited in explain/forgery.ts.
  */
+import type { CaptureRecord } from '../capture/record.js';
 import { type DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { initialTtlOf } from '../net/ttl.js';
 import type { IpIdBehaviour, TtlBaseline } from './finished.js';
+import { ringAdd } from './packetRing.js';
 import {
   F_SAW_HSACK,
   F_SAW_SYN,
@@ -16,8 +18,8 @@ import {
   type TrackState,
 } from './state.js';
 
-/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps. */
-export function observe(s: TrackState, slot: number, e: number, pkt: DecodedPacket, t: number): void {
+/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring. */
+export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket, t: number): void {
   const flags = pkt.flags;
   const prevAny = s.lastPktTs[slot] ?? Number.NaN;
   if (!Number.isNaN(prevAny)) {
@@ -50,6 +52,7 @@ export function observe(s: TrackState, slot: number, e: number, pkt: DecodedPack
     }
   }
   s.cFlags[slot] = f;
+  ringAdd(s, slot, e, rec, pkt, t);
 }
 
 /** Up to four distinct TTL values per side with their counts (a slot is used when its count > 0). */

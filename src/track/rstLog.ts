@@ -8,7 +8,7 @@ import type { CaptureRecord } from '../capture/record.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { st } from './endpoint.js';
 import type { HandshakeStage, RstRecord } from './finished.js';
-import { REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, writeRecord } from './recordPool.js';
+import { REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, packetOf, writeRecord } from './recordPool.js';
 import {
   E_DATA,
   F_SAW_HSACK,
@@ -96,30 +96,17 @@ export function flipResets(s: TrackState, slot: number): void {
 
 /** RST record `i` as an RstRecord. */
 function rstOf(s: TrackState, i: number): RstRecord {
-  const p = s.rst;
   const x = s.rstCtx;
-  const fl = p.flags[i] ?? 0;
-  const opt = p.opt[i] ?? 0;
-  const ts = p.ts[i] ?? 0;
+  const packet = packetOf(s.rst, i);
+  const ts = packet.ts;
   const states = x.states[i] ?? 0;
   const bits = x.bits[i] ?? 0;
   const mp = x.mptcp[i] ?? -1;
   const lastOther = nullIfNaN(x.lastOther[i] ?? Number.NaN);
   const lastAny = nullIfNaN(x.lastAny[i] ?? Number.NaN);
   const consec = x.consec[i] ?? 0;
-  return {
-    frame: p.frame[i] ?? 0,
-    ts,
-    direction: (fl & REC_RESP) !== 0 ? 'resp' : 'orig',
-    flags: fl & 0x1ff,
-    seq: p.seq[i] ?? 0,
-    ack: p.ack[i] ?? 0,
-    win: p.win[i] ?? 0,
-    ttl: p.ttl[i] ?? 0,
-    ipId: p.ipId[i] ?? -1,
-    df: (opt & 0x80) !== 0,
-    payloadLen: p.len[i] ?? 0,
-    options: opt & 0x7f,
+  // The packet's fields first, then the RST's own (the JSON keeps this order).
+  return Object.assign(packet, {
     index: x.index[i] ?? 0,
     payload: s.rstPayload.get(i) ?? null,
     mptcpReason: mp < 0 ? -1 : mp & 255,
@@ -141,7 +128,7 @@ function rstOf(s: TrackState, i: number): RstRecord {
       consecutiveRetransmissions: { orig: consec & 0xffff, resp: consec >>> 16 },
       senderPrevIpId: x.prevIpId[i] ?? -1,
     },
-  };
+  });
 }
 
 /** The connection's recorded RSTs in order; their records go back to the pool. */

@@ -40,26 +40,20 @@ function nextDeadline(s: TrackState, slot: number): number {
   );
 }
 
-/**
- * Pops heap entries due by `limit` until one is current (its slot still holds the connection and
- * that connection still wants this time); returns its slot, or -1 when none is due.
- */
-function popCurrent(s: TrackState, limit: number): number {
-  const h = s.heap;
-  while (h.size > 0 && (h.time[0] ?? 0) <= limit) {
-    const t = h.time[0] ?? 0;
-    const slot = h.slot[0] ?? 0;
-    const gen = h.gen[0] ?? 0;
-    heapPop(h);
-    if (((s.cFlags[slot] ?? 0) & F_USED) === 0 || s.cGen[slot] !== gen || s.sched[slot] !== t) continue;
-    return slot;
-  }
-  return -1;
+/** A heap entry is current while its slot still holds that connection and the connection still wants that time. */
+function isCurrent(s: TrackState, slot: number, gen: number, t: number): boolean {
+  return ((s.cFlags[slot] ?? 0) & F_USED) !== 0 && s.cGen[slot] === gen && s.sched[slot] === t;
 }
 
 /** Fires every timer due at network time `now` (PQ_TimerMgr::DoAdvance: time <= now). */
 export function advance(s: TrackState, now: number): void {
-  for (let slot = popCurrent(s, now); slot >= 0; slot = popCurrent(s, now)) {
+  const h = s.heap;
+  while (h.size > 0 && (h.time[0] ?? 0) <= now) {
+    const t = h.time[0] ?? 0;
+    const slot = h.slot[0] ?? 0;
+    const gen = h.gen[0] ?? 0;
+    heapPop(h);
+    if (!isCurrent(s, slot, gen, t)) continue;
     s.sched[slot] = Number.POSITIVE_INFINITY;
     runTimers(s, slot, now);
     reschedule(s, slot);
@@ -149,8 +143,15 @@ function expireTimer(s: TrackState, slot: number, now: number): boolean {
 
 /** Finishes the connection whose timer is soonest, to stay under maxLiveConnections. */
 export function evictOne(s: TrackState): void {
-  const slot = popCurrent(s, Number.POSITIVE_INFINITY);
-  if (slot < 0) return;
-  s.evictedCount++;
-  finishSlot(s, slot, 'evicted');
+  const h = s.heap;
+  while (h.size > 0) {
+    const t = h.time[0] ?? 0;
+    const slot = h.slot[0] ?? 0;
+    const gen = h.gen[0] ?? 0;
+    heapPop(h);
+    if (!isCurrent(s, slot, gen, t)) continue;
+    s.evictedCount++;
+    finishSlot(s, slot, 'evicted');
+    return;
+  }
 }

@@ -29,7 +29,6 @@ import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
 import { H_BAD_CHECKSUM, scaled } from './history.js';
-import { ringAdd } from './packetRing.js';
 import { recordRst } from './rstLog.js';
 import { isReuse, process } from './sessionAdapter.js';
 import { F_REUSED, ORIG, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
@@ -156,8 +155,7 @@ export class Tracker {
     s.ePkts[role] = (s.ePkts[role] ?? 0) + 1;
     s.eIpBytes[role] = (s.eIpBytes[role] ?? 0) + ipTotalLength(rec, pkt);
 
-    observe(s, slot, senderEp, pkt, t);
-    ringAdd(s, slot, senderEp, rec, pkt, t);
+    observe(s, slot, senderEp, rec, pkt, t);
 
     v.tracked = true;
     v.connNumber = s.cNumber[slot] ?? 0;
