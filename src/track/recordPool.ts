@@ -70,14 +70,18 @@ export function allocRecord(p: RecordPool): number {
     p.live++;
     return i;
   }
-  if (p.high >= p.cap) {
-    if (p.cap >= p.limit) return -1;
-    const n = Math.min(p.limit, Math.max(p.minCap, p.cap * 2));
-    growColumns(p, n);
-    p.cap = n;
-  }
+  if (p.high >= p.cap && !growPool(p)) return -1;
   p.live++;
   return p.high++;
+}
+
+/** Doubles the pool (at least to minCap, at most to limit); false when it is at its limit. */
+function growPool(p: RecordPool): boolean {
+  if (p.cap >= p.limit) return false;
+  const n = Math.min(p.limit, Math.max(p.minCap, p.cap * 2));
+  growColumns(p, n);
+  p.cap = n;
+  return true;
 }
 
 /** Returns record `i` to the pool's free list. */
@@ -85,20 +89,6 @@ export function freeRecord(p: RecordPool, i: number): void {
   p.next[i] = p.nextFree;
   p.nextFree = i;
   p.live--;
-}
-
-/** OPT_* bits of the packet's TCP options, DF in bit 7. */
-function optBits(pkt: DecodedPacket): number {
-  let b = 0;
-  if (pkt.optMss >= 0) b |= OPT_MSS;
-  if (pkt.optWscale >= 0) b |= OPT_WSCALE;
-  if (pkt.optSackPermitted) b |= OPT_SACK_PERMITTED;
-  if (pkt.optTimestamp) b |= OPT_TIMESTAMP;
-  if (pkt.optSackCount > 0) b |= OPT_SACK;
-  if (pkt.optMptcpSubtype >= 0) b |= OPT_MPTCP;
-  if (pkt.unknownOptionCount > 0) b |= OPT_UNKNOWN;
-  if (pkt.df) b |= OPT_DF;
-  return b;
 }
 
 /** Fills record `r` with the packet's fields; `bits` are REC_RESP / REC_PINNED. The record ends its chain. */
@@ -119,7 +109,17 @@ export function writeRecord(
   p.ttl[r] = pkt.ttl;
   p.ipId[r] = pkt.ipVersion === 4 ? pkt.ipId & 0xffff : -1;
   p.len[r] = pkt.payloadLength;
-  p.opt[r] = optBits(pkt);
+  // OPT_* bits of the TCP options, DF in bit 7 (written out: one call less on the per-packet path).
+  let opt = 0;
+  if (pkt.optMss >= 0) opt |= OPT_MSS;
+  if (pkt.optWscale >= 0) opt |= OPT_WSCALE;
+  if (pkt.optSackPermitted) opt |= OPT_SACK_PERMITTED;
+  if (pkt.optTimestamp) opt |= OPT_TIMESTAMP;
+  if (pkt.optSackCount > 0) opt |= OPT_SACK;
+  if (pkt.optMptcpSubtype >= 0) opt |= OPT_MPTCP;
+  if (pkt.unknownOptionCount > 0) opt |= OPT_UNKNOWN;
+  if (pkt.df) opt |= OPT_DF;
+  p.opt[r] = opt;
   p.next[r] = -1;
 }
 
