@@ -13,6 +13,7 @@
  * without allocating a string per packet; a collision needs ~2^26 packets in one table.
  */
 import type { DecodedPacket } from '../decode/packet.js';
+import { fmix32, fold53, murmurStep } from '../net/flowHash.js';
 
 /** Payload bytes hashed: enough to tell two segments of the same length apart, few enough to survive a short snaplen. */
 export const PAYLOAD_HASH_BYTES = 16;
@@ -37,46 +38,21 @@ export class Fingerprint {
   reverseHosts = 0;
 }
 
-/** murmur3's per-word step (Appleby, MurmurHash3 x86_32). */
-function mix(h: number, k: number): number {
-  let x = Math.imul(k, 0xcc9e2d51);
-  x = (x << 15) | (x >>> 17);
-  x = Math.imul(x, 0x1b873593);
-  let y = h ^ x;
-  y = (y << 13) | (y >>> 19);
-  return (Math.imul(y, 5) + 0xe6546b64) | 0;
-}
-
-/** murmur3's finaliser: every input bit reaches every output bit. */
-function fmix(h: number): number {
-  let x = h ^ (h >>> 16);
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
-/** Folds two 32-bit hashes into one 53-bit number (exact in a double). */
-function fold53(h1: number, h2: number): number {
-  return (h1 >>> 0) * 0x200000 + (h2 >>> 11);
-}
-
 const SEED_A = 0x9747b28c;
 const SEED_B = 0x5bd1e995;
 
 /** Hashes the source (or destination) address words of `pkt` into `h`. */
 function mixAddress(h: number, pkt: DecodedPacket, source: boolean): number {
-  if (pkt.ipVersion === 4) return mix(h, source ? pkt.src4 : pkt.dst4);
+  if (pkt.ipVersion === 4) return murmurStep(h, source ? pkt.src4 : pkt.dst4);
   const w = source ? pkt.src6 : pkt.dst6;
   let x = h;
-  for (let i = 0; i < 4; i++) x = mix(x, w[i] as number);
+  for (let i = 0; i < 4; i++) x = murmurStep(x, w[i] as number);
   return x;
 }
 
 /** Directed host-pair hash with one seed. */
 function hostsHash(pkt: DecodedPacket, seed: number, forward: boolean): number {
-  let h = mix(seed, pkt.ipVersion);
+  let h = murmurStep(seed, pkt.ipVersion);
   h = mixAddress(h, pkt, forward);
   h = mixAddress(h, pkt, !forward);
   return h;
@@ -89,21 +65,21 @@ function hostsHash(pkt: DecodedPacket, seed: number, forward: boolean): number {
 export function fingerprintPacket(pkt: DecodedPacket, data: Uint8Array, out: Fingerprint): void {
   const ha = hostsHash(pkt, SEED_A, true);
   const hb = hostsHash(pkt, SEED_B, true);
-  out.hosts = fold53(fmix(ha), fmix(hb));
-  out.reverseHosts = fold53(fmix(hostsHash(pkt, SEED_A, false)), fmix(hostsHash(pkt, SEED_B, false)));
+  out.hosts = fold53(fmix32(ha), fmix32(hb));
+  out.reverseHosts = fold53(fmix32(hostsHash(pkt, SEED_A, false)), fmix32(hostsHash(pkt, SEED_B, false)));
   const ports = ((pkt.sport << 16) | pkt.dport) | 0;
-  const fa = mix(ha, ports);
-  const fb = mix(hb, ports);
-  out.flow = fold53(fmix(fa), fmix(fb));
+  const fa = murmurStep(ha, ports);
+  const fb = murmurStep(hb, ports);
+  out.flow = fold53(fmix32(fa), fmix32(fb));
   // IPv6 has no ID in its fixed header; -1 keeps it apart from an IPv4 ID of 0xffff.
   const id = pkt.ipVersion === 4 ? pkt.ipId & 0xffff : 0x10000;
   const flagsId = (pkt.flags & FLAG_MASK) | (id << 8);
-  const ka = mix(mix(mix(mix(fa, pkt.seq | 0), pkt.ack | 0), flagsId), pkt.payloadLength | 0);
-  const kb = mix(mix(mix(mix(fb, pkt.seq | 0), pkt.ack | 0), flagsId), pkt.payloadLength | 0);
-  const a = fmix(ka);
-  const b = fmix(kb);
+  const ka = murmurStep(murmurStep(murmurStep(murmurStep(fa, pkt.seq | 0), pkt.ack | 0), flagsId), pkt.payloadLength | 0);
+  const kb = murmurStep(murmurStep(murmurStep(murmurStep(fb, pkt.seq | 0), pkt.ack | 0), flagsId), pkt.payloadLength | 0);
+  const a = fmix32(ka);
+  const b = fmix32(kb);
   out.key = fold53(a, b);
-  out.sample = fmix(kb ^ SEED_A);
+  out.sample = fmix32(kb ^ SEED_A) >>> 0;
   const want = Math.min(pkt.payloadLength, PAYLOAD_HASH_BYTES);
   out.payloadKnown = pkt.payloadCaptured >= want;
   let p = 0x811c9dc5; // FNV-1a over the first payload bytes

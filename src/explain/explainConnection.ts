@@ -1,3 +1,4 @@
+import { hopsOf } from '../net/ttl.js';
 import type { Connection, Evidence, Reset } from '../model/report.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
@@ -15,7 +16,6 @@ import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
 import { timelineOf } from './timeline.js';
-import { hopsOf } from './ttl.js';
 
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {

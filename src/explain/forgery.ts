@@ -10,6 +10,7 @@
  * nothing here fires on the resets Linux itself sends (tcp_v4_send_reset, tcp_send_active_reset).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import { hopsOf, initialTtlOf } from '../net/ttl.js';
 import type { Evidence, Origin, Verdict } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import { seqAdd, seqDelta } from '../track/seq.js';
@@ -33,7 +34,6 @@ import {
   evidence,
 } from './evidence.js';
 import { type RstTimeline, flagText, formatSeconds, hasAck, peerOf, seqLength } from './timeline.js';
-import { hopsOf, initialTtlOf } from './ttl.js';
 
 export const FORGED_AT = 3;
 export const SUSPECT_AT = 2;

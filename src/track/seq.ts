@@ -18,6 +18,15 @@ export function u32Less(a: number, b: number): boolean {
   return a >>> 0 < b >>> 0;
 }
 
+/**
+ * Zeek's seq_between (used by TCPSessionAdapter::UpdateInactiveState for bad_SYN_ack): is `seq`
+ * within [low, high] walking forward around the circle from `low`. Offsets from `low` modulo
+ * 2^32, as Linux's `between()` (include/net/tcp.h), so a range that wraps needs no second case.
+ */
+export function seqBetween(seq: number, low: number, high: number): boolean {
+  return (seq - low) >>> 0 <= (high - low) >>> 0;
+}
+
 /** 2^32, the size of the sequence space. */
 export const SEQ_SPACE = 4294967296;
 /** 2^64, used to mimic Zeek's uint64 conversion of a negative relative sequence number. */

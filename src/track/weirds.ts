@@ -4,6 +4,8 @@
  * from the Zeek function that raises it (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc
  * unless noted). These are stable codes: add at the end, never renumber or rename.
  */
+import type { TrackState } from './state.js';
+
 export const WEIRD_NAMES = [
   'spontaneous_FIN', // UpdateInactiveState: FIN from a side whose peer is not partial, without SYN
   'spontaneous_RST', // UpdateInactiveState: RST on a connection whose peer is inactive
@@ -92,4 +94,15 @@ export function weirdNames(lo: number, hi: number): WeirdName[] {
     if (set) out.push(WEIRD_NAMES[i] as WeirdName);
   }
   return out;
+}
+
+/** Marks weird `bit` (a W_* number) on the slot's connection. */
+export function setWeird(s: TrackState, slot: number, bit: number): void {
+  const i = slot * 2 + (bit >= 32 ? 1 : 0);
+  s.weird[i] = ((s.weird[i] ?? 0) | (1 << (bit & 31))) >>> 0;
+}
+
+/** The slot's connection raised some weird already (Zeek's `did_weird`-style guards). */
+export function didWeird(s: TrackState, slot: number): boolean {
+  return (s.weird[slot * 2] ?? 0) !== 0 || (s.weird[slot * 2 + 1] ?? 0) !== 0;
 }

@@ -5,7 +5,7 @@
  * forging a reset rarely sits as many hops away as the endpoint it impersonates (the article's
  * Figure 8), so the marks fall apart on the TTL axis. Memory: at most MAX_SOURCES × 2 histograms.
  */
-import { hopsOf } from '../../explain/ttl.js';
+import { hopsOf } from '../../net/ttl.js';
 import type { Ladder, Reset } from '../../model/report.js';
 import { escapeHtml } from './escape.js';
 

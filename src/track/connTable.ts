@@ -1,0 +1,209 @@
+/**
+ * The connection table, as Zeek's session manager (src/session/Manager.cc) and
+ * IPBasedAnalyzer::NewConn (src/packet_analysis/protocol/ip/IPBasedAnalyzer.cc) keep it: slots
+ * with a free list, an open-addressing hash table (linear probing, backward-shift deletion)
+ * mapping the 5-tuple hash to the slot, and a pool of IPv6 addresses (four words each) so a slot
+ * holds an IPv6 address as one index. No object per connection, no string per packet.
+ */
+import { type DecodedPacket, TCP_ACK, TCP_SYN } from '../decode/packet.js';
+import { ipv4ToString, ipv6ToString } from './address.js';
+import { H_FLIPPED, addHistory, forgetHistory } from './history.js';
+import { forgetAboveHole } from './reassembly.js';
+import {
+  F_ACTIVE,
+  F_FLIPPED,
+  F_USED,
+  F_V6,
+  ORIG,
+  RESP,
+  type Side,
+  type TrackState,
+  resizeTable,
+} from './state.js';
+
+/** The slot of the connection `pkt` belongs to (either direction), -1 if none. */
+export function lookup(s: TrackState, hash: number, pkt: DecodedPacket): number {
+  const mask = s.tableMask;
+  let i = hash & mask;
+  const v6 = pkt.ipVersion === 6;
+  for (;;) {
+    const e = s.table[i] ?? 0;
+    if (e === 0) return -1;
+    const slot = e - 1;
+    if ((s.kHash[slot] ?? 0) === hash && sameTuple(s, slot, pkt, v6)) return slot;
+    i = (i + 1) & mask;
+  }
+}
+
+function sameTuple(s: TrackState, slot: number, pkt: DecodedPacket, v6: boolean): boolean {
+  const f = s.cFlags[slot] ?? 0;
+  if (((f & F_V6) !== 0) !== v6) return false;
+  const ports = s.kPorts[slot] ?? 0;
+  const po = ports >>> 16;
+  const pr = ports & 0xffff;
+  if (!v6) {
+    const a = s.kA[slot] ?? 0;
+    const b = s.kB[slot] ?? 0;
+    const src = pkt.src4 >>> 0;
+    const dst = pkt.dst4 >>> 0;
+    if (a === src && po === pkt.sport && b === dst && pr === pkt.dport) return true;
+    return b === src && pr === pkt.sport && a === dst && po === pkt.dport;
+  }
+  const a = (s.kA[slot] ?? 0) * 4;
+  const b = (s.kB[slot] ?? 0) * 4;
+  if (po === pkt.sport && pr === pkt.dport && v6Eq(s, a, pkt.src6) && v6Eq(s, b, pkt.dst6)) return true;
+  return pr === pkt.sport && po === pkt.dport && v6Eq(s, b, pkt.src6) && v6Eq(s, a, pkt.dst6);
+}
+
+function v6Eq(s: TrackState, off: number, w: Uint32Array): boolean {
+  const p = s.v6Pool;
+  return p[off] === w[0] && p[off + 1] === w[1] && p[off + 2] === w[2] && p[off + 3] === w[3];
+}
+
+function v6Store(s: TrackState, w: Uint32Array): number {
+  let idx = s.v6Free.pop();
+  if (idx === undefined) {
+    idx = s.v6Next++;
+    if (idx * 4 + 4 > s.v6Pool.length) {
+      const grown = new Uint32Array(Math.max(64, s.v6Pool.length * 2));
+      grown.set(s.v6Pool);
+      s.v6Pool = grown;
+    }
+  }
+  s.v6Pool.set(w, idx * 4);
+  return idx;
+}
+
+/** The side that sent `pkt` (IPBasedAnalyzer::AnalyzePacket: is_orig = src addr and port are the originator's). */
+export function senderSide(s: TrackState, slot: number, pkt: DecodedPacket): Side {
+  const ports = s.kPorts[slot] ?? 0;
+  if (pkt.sport !== ports >>> 16) return RESP;
+  if (pkt.ipVersion === 4) return (s.kA[slot] ?? 0) === pkt.src4 >>> 0 ? ORIG : RESP;
+  return v6Eq(s, (s.kA[slot] ?? 0) * 4, pkt.src6) ? ORIG : RESP;
+}
+
+/** Takes a free slot (the caller keeps the table under maxLive first). */
+function allocSlot(s: TrackState): number {
+  let slot: number;
+  if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
+  else {
+    if (s.highWater >= s.cap) resizeTable(s, s.cap * 2);
+    slot = s.highWater++;
+  }
+  s.liveCount++;
+  if (s.liveCount > s.peakLive) s.peakLive = s.liveCount;
+  if (s.liveCount * 4 > s.table.length * 3) rehash(s, s.table.length * 2);
+  return slot;
+}
+
+function rehash(s: TrackState, n: number): void {
+  s.table = new Int32Array(n);
+  s.tableMask = n - 1;
+  for (let slot = 0; slot < s.highWater; slot++) {
+    if (((s.cFlags[slot] ?? 0) & F_USED) === 0) continue;
+    tableInsert(s, slot);
+  }
+}
+
+function tableInsert(s: TrackState, slot: number): void {
+  const mask = s.tableMask;
+  let i = (s.kHash[slot] ?? 0) & mask;
+  while ((s.table[i] ?? 0) !== 0) i = (i + 1) & mask;
+  s.table[i] = slot + 1;
+}
+
+function tableRemove(s: TrackState, slot: number): void {
+  const mask = s.tableMask;
+  let i = (s.kHash[slot] ?? 0) & mask;
+  while ((s.table[i] ?? 0) !== slot + 1) {
+    if ((s.table[i] ?? 0) === 0) return;
+    i = (i + 1) & mask;
+  }
+  // Backward-shift deletion keeps linear probing tombstone-free.
+  let j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    const e = s.table[j] ?? 0;
+    if (e === 0) break;
+    const k = (s.kHash[e - 1] ?? 0) & mask;
+    const between = i <= j ? i < k && k <= j : i < k || k <= j;
+    if (between) continue;
+    s.table[i] = e;
+    i = j;
+  }
+  s.table[i] = 0;
+}
+
+/** IPBasedAnalyzer::NewConn + TCPAnalyzer::WantConnection + TCPSessionAdapter constructor. */
+export function newConn(s: TrackState, hash: number, pkt: DecodedPacket, t: number): number {
+  const slot = allocSlot(s);
+  const v6 = pkt.ipVersion === 6;
+  const flags = pkt.flags;
+  // WantConnection: a connection that starts without a SYN, or with a SYN-ACK, is partial;
+  // guess the responder from the ports (partial_connection_ok and tcp_SYN_ack_ok are T).
+  let flip = false;
+  if ((flags & TCP_SYN) === 0 || (flags & TCP_ACK) !== 0) {
+    if (s.serverPorts[pkt.sport] === 1) {
+      if (s.serverPorts[pkt.dport] === 1) flip = (flags & TCP_SYN) === 0 && pkt.sport < pkt.dport;
+      else flip = true;
+    }
+  }
+  // NewConn: `if ( flip && ! id->dst_addr.IsBroadcast() )`.
+  if (flip && !v6 && pkt.dst4 >>> 0 === 0xffffffff) flip = false;
+  // Every column of the slot back to its declared fresh value (state.ts), then the new connection's own.
+  s.clearer.clear(slot);
+  if (v6) {
+    const a = v6Store(s, pkt.src6);
+    const b = v6Store(s, pkt.dst6);
+    s.kA[slot] = flip ? b : a;
+    s.kB[slot] = flip ? a : b;
+  } else {
+    s.kA[slot] = flip ? pkt.dst4 >>> 0 : pkt.src4 >>> 0;
+    s.kB[slot] = flip ? pkt.src4 >>> 0 : pkt.dst4 >>> 0;
+  }
+  s.kPorts[slot] = (flip ? (pkt.dport << 16) | pkt.sport : (pkt.sport << 16) | pkt.dport) >>> 0;
+  s.kHash[slot] = hash;
+  s.cFlags[slot] = F_USED | F_ACTIVE | (v6 ? F_V6 : 0) | (flip ? F_FLIPPED : 0);
+  s.cNumber[slot] = s.nextNumber++;
+  s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
+  s.startTs[slot] = t;
+  s.lastTs[slot] = t;
+  // TCPSessionAdapter(): ExpireTimer at network_time + tcp_SYN_timeout.
+  s.expireAt[slot] = s.networkTime + s.synTimeout;
+  forgetAboveHole(s, slot);
+  tableInsert(s, slot);
+  // Connection::FlipRoles adds '^' to the history.
+  if (flip) addHistory(s, slot, H_FLIPPED);
+  return slot;
+}
+
+/** Frees the slot of a finished connection (its records must already be released). */
+export function freeSlot(s: TrackState, slot: number): void {
+  tableRemove(s, slot);
+  if (((s.cFlags[slot] ?? 0) & F_V6) !== 0) s.v6Free.push(s.kA[slot] ?? 0, s.kB[slot] ?? 0);
+  forgetHistory(s, slot);
+  forgetAboveHole(s, slot);
+  s.cFlags[slot] = 0;
+  s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
+  s.sched[slot] = Number.POSITIVE_INFINITY;
+  s.ringHead[slot] = -1;
+  s.ringTail[slot] = -1;
+  s.dirHead[slot * 2] = -1;
+  s.dirHead[slot * 2 + 1] = -1;
+  s.dirTail[slot * 2] = -1;
+  s.dirTail[slot * 2 + 1] = -1;
+  s.rstHead[slot] = -1;
+  s.rstTail[slot] = -1;
+  s.freeSlots[s.freeTop++] = slot;
+  s.liveCount--;
+  s.finishedCount++;
+}
+
+/** The address of `side` of the slot's connection as text. */
+export function addressOf(s: TrackState, slot: number, side: Side): string {
+  const v = side === ORIG ? (s.kA[slot] ?? 0) : (s.kB[slot] ?? 0);
+  if (((s.cFlags[slot] ?? 0) & F_V6) === 0) return ipv4ToString(v);
+  const p = s.v6Pool;
+  const o = v * 4;
+  return ipv6ToString(p[o] ?? 0, p[o + 1] ?? 0, p[o + 2] ?? 0, p[o + 3] ?? 0);
+}

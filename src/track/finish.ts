@@ -1,0 +1,148 @@
+import { ipIdBehaviour, ttlBaseline } from './baselines.js';
+/**
+ * A connection's end: everything the tracker knows about it becomes one FinishedConnection
+ * (conn_state and history derived by the pure functions of zeekState.ts and history.ts, as Zeek's
+ * conn/main.zeek does at the end), its records go back to the pools, and its slot is freed.
+ */
+import { addressOf, freeSlot } from './connTable.js';
+import { prev, size, st } from './endpoint.js';
+import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage } from './finished.js';
+import { historyOf } from './history.js';
+import { drainRing } from './packetRing.js';
+import { drainResets } from './rstLog.js';
+import { E_DATA, F_FLIPPED, F_REUSED, F_USED, F_V6, ORIG, RESP, type TrackState } from './state.js';
+import { weirdNames } from './weirds.js';
+import { TCP_INACTIVE, connStateOf, endpointStateName } from './zeekState.js';
+
+/** The id of connection number `n` of this capture: `C<n>`, or `C<capture>-<n>` when captureIndex > 0. */
+export function connIdOf(s: TrackState, n: number): string {
+  return s.captureIndex > 0 ? `C${s.captureIndex}-${n}` : `C${n}`;
+}
+
+/** One side as the FinishedConnection reports it. */
+function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummary {
+  const seen = st(s, e) !== TCP_INACTIVE || (s.ePkts[e] ?? 0) > 0;
+  const w = s.eWin[e] ?? -1;
+  return {
+    state: endpointStateName(st(s, e)),
+    prevState: endpointStateName(prev(s, e)),
+    size: size(s, e),
+    pkts: s.ePkts[e] ?? 0,
+    ipBytes: s.eIpBytes[e] ?? 0,
+    ttl: ttlBaseline(s, e),
+    ipId: ipIdBehaviour(s, slot, e),
+    retransmissions: s.eRxmt[e] ?? 0,
+    zeroWindows: s.eWin0[e] ?? 0,
+    gaps: s.eGap[e] ?? 0,
+    badChecksums: s.eChk[e] ?? 0,
+    finCount: s.eFin[e] ?? 0,
+    rstCount: s.eRst[e] ?? 0,
+    payloadSeen: ((s.eMisc[e] ?? 0) & E_DATA) !== 0,
+    lastWindow: w < 0 ? null : w,
+    windowScale: (s.eMisc[e] ?? 0) & 15,
+    startSeq: seen ? (s.eStart[e] ?? 0) : null,
+  };
+}
+
+/** Builds the FinishedConnection, hands it to the sink, and frees the slot. */
+export function finishSlot(s: TrackState, slot: number, reason: EndReason): void {
+  const f = s.cFlags[slot] ?? 0;
+  if ((f & F_USED) === 0) return;
+  const o = slot * 2;
+  const r = o + 1;
+  const history = historyOf(s, slot);
+  const origSize = size(s, o);
+  const respSize = size(s, r);
+  const connState = connStateOf(st(s, o), st(s, r), origSize, respSize, history);
+  const number = s.cNumber[slot] ?? 0;
+  const id = connIdOf(s, number);
+  const ports = s.kPorts[slot] ?? 0;
+  const origAddr = addressOf(s, slot, ORIG);
+  const respAddr = addressOf(s, slot, RESP);
+  const startTs = s.startTs[slot] ?? 0;
+  const lastTs = s.lastTs[slot] ?? 0;
+  const packets = drainRing(s, slot);
+  const resets = drainResets(s, slot);
+  const nan = (x: number) => (Number.isNaN(x) ? null : x);
+  const synTs = nan(s.synTs[slot] ?? Number.NaN);
+  const synAckTs = nan(s.synAckTs[slot] ?? Number.NaN);
+  const ackTs = nan(s.hsAckTs[slot] ?? Number.NaN);
+  let stage: HandshakeStage = 'none';
+  if (ackTs !== null) stage = 'complete';
+  else if (synAckTs !== null) stage = 'syn_ack';
+  else if (synTs !== null) stage = 'syn';
+  else stage = 'midstream';
+  const orig = endpointSummary(s, slot, o);
+  const resp = endpointSummary(s, slot, r);
+  const totalPkts = orig.pkts + resp.pkts;
+  const rstTotal = s.rstCount[slot] ?? 0;
+  const missed = s.missed[slot] ?? 0;
+  const fc: FinishedConnection = {
+    id,
+    number,
+    capture: s.captureIndex,
+    ipVersion: (f & F_V6) !== 0 ? 6 : 4,
+    origAddr,
+    origPort: ports >>> 16,
+    respAddr,
+    respPort: ports & 0xffff,
+    startTs,
+    lastTs,
+    lastPacketTs: s.lastPktTs[slot] ?? lastTs,
+    connState,
+    history,
+    connection: {
+      id,
+      ts: startTs,
+      orig_h: origAddr,
+      orig_p: ports >>> 16,
+      resp_h: respAddr,
+      resp_p: ports & 0xffff,
+      duration: lastTs - startTs,
+      orig_bytes: origSize,
+      resp_bytes: respSize,
+      orig_pkts: orig.pkts,
+      resp_pkts: resp.pkts,
+      conn_state: connState,
+      history,
+      resets: [],
+      capture: s.captureIndex,
+      proto: 'tcp',
+      missed_bytes: missed,
+      orig_ip_bytes: orig.ipBytes,
+      resp_ip_bytes: resp.ipBytes,
+    },
+    orig,
+    resp,
+    flipped: (f & F_FLIPPED) !== 0,
+    reusedTuple: (f & F_REUSED) !== 0,
+    handshake: {
+      stage,
+      synTs,
+      synAckTs,
+      ackTs,
+      synToSynAck: synTs !== null && synAckTs !== null ? synAckTs - synTs : null,
+      synAckToAck: synAckTs !== null && ackTs !== null ? ackTs - synAckTs : null,
+    },
+    largestIdleGap: s.idleMax[slot] ?? 0,
+    missedBytes: missed,
+    weirds: weirdNames(s.weird[slot * 2] ?? 0, s.weird[slot * 2 + 1] ?? 0),
+    resets,
+    resetsNotRecorded: Math.max(0, rstTotal - resets.length),
+    packets,
+    packetsNotKept: Math.max(0, totalPkts - packets.length),
+    endReason: reason,
+  };
+  // Free the slot before calling out, so a sink that throws leaves the table consistent.
+  freeSlot(s, slot);
+  s.sink.onConnectionDone(fc);
+}
+
+/** End of capture: every live connection is finished, in order of first packet. */
+export function finishAll(s: TrackState): void {
+  const live: number[] = [];
+  for (let slot = 0; slot < s.highWater; slot++) if (((s.cFlags[slot] ?? 0) & F_USED) !== 0) live.push(slot);
+  live.sort((a, b) => (s.cNumber[a] ?? 0) - (s.cNumber[b] ?? 0));
+  for (const slot of live) finishSlot(s, slot, 'end_of_capture');
+  s.heap.size = 0;
+}

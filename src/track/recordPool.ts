@@ -1,0 +1,184 @@
+/**
+ * One pool of packet records, used twice: by every connection's packet ring (packetRing.ts) and
+ * by the RST log (rstLog.ts). Records are rows of typed-array columns with a free list threaded
+ * through `next`; a connection links its records into chains by the same field, so recording a
+ * packet allocates nothing once the pool has grown.
+ */
+import type { CaptureRecord } from '../capture/record.js';
+import type { DecodedPacket } from '../decode/packet.js';
+import { column, growColumns } from './columns.js';
+import {
+  OPT_MPTCP,
+  OPT_MSS,
+  OPT_SACK,
+  OPT_SACK_PERMITTED,
+  OPT_TIMESTAMP,
+  OPT_UNKNOWN,
+  OPT_WSCALE,
+  type PacketRecord,
+} from './finished.js';
+
+/** `flags` bit: the record was sent by the endpoint now in the responder's slot. */
+export const REC_RESP = 0x8000;
+/** `flags` bit: a pinned head packet of a ring (never evicted). */
+export const REC_PINNED = 0x4000;
+/** `opt` bit: the IPv4 DF flag. */
+const OPT_DF = 0x80;
+
+/** A pool of packet records; see the file comment. */
+export class RecordPool {
+  /** Records the pool may grow to; allocation fails beyond. */
+  readonly limit: number;
+  /** Records the pool first grows to. */
+  readonly minCap: number;
+  cap = 0;
+  /** Head of the free list, -1 if empty. */
+  nextFree = -1;
+  /** Records ever handed out (the rest of `cap` was never used). */
+  high = 0;
+  /** Records in use. */
+  live = 0;
+  /** Packets not recorded because the pool was at its limit. */
+  dropped = 0;
+
+  ts = column(Float64Array);
+  frame = column(Uint32Array);
+  seq = column(Uint32Array);
+  ack = column(Uint32Array);
+  win = column(Uint16Array);
+  /** TCP flags (9 bits) | REC_RESP | REC_PINNED. */
+  flags = column(Uint16Array);
+  ttl = column(Uint8Array);
+  ipId = column(Int32Array);
+  len = column(Uint32Array);
+  /** OPT_* | DF << 7. */
+  opt = column(Uint8Array);
+  /** Next record of the chain (or of the free list), -1 at the end. */
+  next = column(Int32Array);
+
+  constructor(limit: number, minCap: number) {
+    this.limit = limit;
+    this.minCap = minCap;
+  }
+}
+
+/** Takes a record from the pool, growing it; -1 when the pool is at its limit. */
+export function allocRecord(p: RecordPool): number {
+  if (p.nextFree >= 0) {
+    const i = p.nextFree;
+    p.nextFree = p.next[i] ?? -1;
+    p.live++;
+    return i;
+  }
+  if (p.high >= p.cap && !growPool(p)) return -1;
+  p.live++;
+  return p.high++;
+}
+
+/** Doubles the pool (at least to minCap, at most to limit); false when it is at its limit. */
+function growPool(p: RecordPool): boolean {
+  if (p.cap >= p.limit) return false;
+  const n = Math.min(p.limit, Math.max(p.minCap, p.cap * 2));
+  growColumns(p, n);
+  p.cap = n;
+  return true;
+}
+
+/** Returns record `i` to the pool's free list. */
+export function freeRecord(p: RecordPool, i: number): void {
+  p.next[i] = p.nextFree;
+  p.nextFree = i;
+  p.live--;
+}
+
+/** Fills record `r` with the packet's fields; `bits` are REC_RESP / REC_PINNED. The record ends its chain. */
+export function writeRecord(
+  p: RecordPool,
+  r: number,
+  rec: CaptureRecord,
+  pkt: DecodedPacket,
+  t: number,
+  bits: number,
+): void {
+  p.ts[r] = t;
+  p.frame[r] = rec.frame;
+  p.seq[r] = pkt.seq >>> 0;
+  p.ack[r] = pkt.ack >>> 0;
+  p.win[r] = pkt.win;
+  p.flags[r] = (pkt.flags & 0x1ff) | bits;
+  p.ttl[r] = pkt.ttl;
+  p.ipId[r] = pkt.ipVersion === 4 ? pkt.ipId & 0xffff : -1;
+  p.len[r] = pkt.payloadLength;
+  // OPT_* bits of the TCP options, DF in bit 7 (written out: one call less on the per-packet path).
+  let opt = 0;
+  if (pkt.optMss >= 0) opt |= OPT_MSS;
+  if (pkt.optWscale >= 0) opt |= OPT_WSCALE;
+  if (pkt.optSackPermitted) opt |= OPT_SACK_PERMITTED;
+  if (pkt.optTimestamp) opt |= OPT_TIMESTAMP;
+  if (pkt.optSackCount > 0) opt |= OPT_SACK;
+  if (pkt.optMptcpSubtype >= 0) opt |= OPT_MPTCP;
+  if (pkt.unknownOptionCount > 0) opt |= OPT_UNKNOWN;
+  if (pkt.df) opt |= OPT_DF;
+  p.opt[r] = opt;
+  p.next[r] = -1;
+}
+
+/** Record `i` as a PacketRecord. */
+export function packetOf(p: RecordPool, i: number): PacketRecord {
+  const fl = p.flags[i] ?? 0;
+  const opt = p.opt[i] ?? 0;
+  return {
+    frame: p.frame[i] ?? 0,
+    ts: p.ts[i] ?? 0,
+    direction: (fl & REC_RESP) !== 0 ? 'resp' : 'orig',
+    flags: fl & 0x1ff,
+    seq: p.seq[i] ?? 0,
+    ack: p.ack[i] ?? 0,
+    win: p.win[i] ?? 0,
+    ttl: p.ttl[i] ?? 0,
+    ipId: p.ipId[i] ?? -1,
+    df: (opt & OPT_DF) !== 0,
+    payloadLen: p.len[i] ?? 0,
+    options: opt & 0x7f,
+  };
+}
+
+/** Flips the sender of every record of the chain starting at `head` (a role flip: records keep their true sender). */
+export function flipChain(p: RecordPool, head: number): void {
+  for (let i = head; i >= 0; i = p.next[i] ?? -1) p.flags[i] = (p.flags[i] ?? 0) ^ REC_RESP;
+}
+
+/** What the RST log keeps beside each RST record (same index as its record in the RST pool): the connection just before the RST. */
+export class RstSnapshots {
+  cap = 0;
+  /** 0-based index of the RST within its connection. */
+  index = column(Uint32Array);
+  /** MPTCP MP_TCPRST reason | flags << 8, -1 none. */
+  mptcp = column(Int32Array);
+  /** Two entries per record, [orig, resp] as below: packets sent before the RST. */
+  pkts = column(Uint32Array, 2);
+  /** Endpoint states: orig | resp << 4. */
+  states = column(Uint8Array);
+  /** Handshake stage (3 bits) | payload seen orig 8, resp 16 | FIN sent orig 32, resp 64. */
+  bits = column(Uint8Array);
+  lastSelf = column(Float64Array);
+  lastOther = column(Float64Array);
+  lastAny = column(Float64Array);
+  idleMax = column(Float32Array);
+  /** Next sequence number expected from each side, -1 if unknown. */
+  nextSeq = column(Float64Array, 2);
+  /** Highest ack from each side, -1 if unknown. */
+  acked = column(Float64Array, 2);
+  /** Last scaled window of each side, -1 if unknown. */
+  window = column(Float64Array, 2);
+  /** Consecutive retransmissions: orig | resp << 16. */
+  consec = column(Uint32Array);
+  prevIpId = column(Int32Array);
+}
+
+/** Grows the snapshots to cover every record of `pool`. */
+export function fitSnapshots(x: RstSnapshots, pool: RecordPool): void {
+  if (x.cap >= pool.cap) return;
+  growColumns(x, pool.cap);
+  x.cap = pool.cap;
+}

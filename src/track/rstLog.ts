@@ -1,0 +1,145 @@
+import type { CaptureRecord } from '../capture/record.js';
+/**
+ * The RST log: every RST (up to maxResetsPerConnection per connection) with a snapshot of its
+ * connection just before the RST was processed, so explain can judge the RST against what the
+ * endpoints had said so far. The packet fields live in the shared RecordPool (`state.rst`), the
+ * snapshot beside them in `state.rstCtx`.
+ */
+import type { DecodedPacket } from '../decode/packet.js';
+import { st } from './endpoint.js';
+import type { HandshakeStage, RstRecord } from './finished.js';
+import { REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, packetOf, writeRecord } from './recordPool.js';
+import {
+  E_DATA,
+  F_SAW_HSACK,
+  F_SAW_SYN,
+  F_SAW_SYNACK,
+  ORIG,
+  RESP,
+  type Side,
+  type TrackState,
+} from './state.js';
+import { TCP_INACTIVE, endpointStateName } from './zeekState.js';
+
+const HANDSHAKE_STAGES: readonly HandshakeStage[] = ['none', 'syn', 'syn_ack', 'complete', 'midstream'];
+
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function nullIfNeg(x: number): number | null {
+  return x < 0 ? null : x;
+}
+
+/** Records a RST sent by `side` with a snapshot of the connection; returns the RST's index within the connection. */
+export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureRecord, pkt: DecodedPacket, t: number): number {
+  const idx = s.rstCount[slot] ?? 0;
+  s.rstCount[slot] = idx + 1;
+  if (idx >= s.maxResets) return idx;
+  const p = s.rst;
+  const x = s.rstCtx;
+  const r = allocRecord(p);
+  fitSnapshots(x, p);
+  const o = slot * 2 + ORIG;
+  const rr = slot * 2 + RESP;
+  const e = slot * 2 + side;
+  writeRecord(p, r, rec, pkt, t, side === ORIG ? 0 : REC_RESP);
+  x.index[r] = idx;
+  x.mptcp[r] = pkt.optMptcpRstReason >= 0 ? (pkt.optMptcpRstReason & 255) | ((pkt.optMptcpRstFlags & 255) << 8) : -1;
+  x.pkts[r * 2] = s.ePkts[o] ?? 0;
+  x.pkts[r * 2 + 1] = s.ePkts[rr] ?? 0;
+  x.states[r] = st(s, o) | (st(s, rr) << 4);
+  const f = s.cFlags[slot] ?? 0;
+  let stage = 0; // none
+  if ((f & F_SAW_HSACK) !== 0) stage = 3;
+  else if ((f & F_SAW_SYNACK) !== 0) stage = 2;
+  else if ((f & F_SAW_SYN) !== 0) stage = 1;
+  else if ((s.ePkts[o] ?? 0) + (s.ePkts[rr] ?? 0) > 0) stage = 4; // midstream
+  x.bits[r] =
+    stage |
+    (((s.eMisc[o] ?? 0) & E_DATA) !== 0 ? 8 : 0) |
+    (((s.eMisc[rr] ?? 0) & E_DATA) !== 0 ? 16 : 0) |
+    ((s.eFin[o] ?? 0) > 0 ? 32 : 0) |
+    ((s.eFin[rr] ?? 0) > 0 ? 64 : 0);
+  x.lastSelf[r] = (s.ePkts[e] ?? 0) > 0 ? (s.eLastTime[e] ?? Number.NaN) : Number.NaN;
+  x.lastOther[r] = (s.ePkts[e ^ 1] ?? 0) > 0 ? (s.eLastTime[e ^ 1] ?? Number.NaN) : Number.NaN;
+  x.lastAny[r] = s.lastPktTs[slot] ?? Number.NaN;
+  x.idleMax[r] = s.idleMax[slot] ?? 0;
+  const seenO = st(s, o) !== TCP_INACTIVE;
+  const seenR = st(s, rr) !== TCP_INACTIVE;
+  x.nextSeq[r * 2] = seenO ? (s.eLast[o] ?? 0) : -1;
+  x.nextSeq[r * 2 + 1] = seenR ? (s.eLast[rr] ?? 0) : -1;
+  x.acked[r * 2] = seenO ? (s.eAck[o] ?? 0) : -1;
+  x.acked[r * 2 + 1] = seenR ? (s.eAck[rr] ?? 0) : -1;
+  const wo = s.eWin[o] ?? -1;
+  const wr = s.eWin[rr] ?? -1;
+  x.window[r * 2] = wo < 0 ? -1 : wo * 2 ** ((s.eMisc[o] ?? 0) & 15);
+  x.window[r * 2 + 1] = wr < 0 ? -1 : wr * 2 ** ((s.eMisc[rr] ?? 0) & 15);
+  x.consec[r] = ((s.eRxmtConsec[o] ?? 0) | ((s.eRxmtConsec[rr] ?? 0) << 16)) >>> 0;
+  x.prevIpId[r] = s.eIpIdLast[e] ?? -1;
+  if (pkt.payloadCaptured > 0 && s.rstPayloadBytes > 0) {
+    const n = Math.min(pkt.payloadCaptured, s.rstPayloadBytes);
+    const from = pkt.payloadOffset; // decoded offsets index rec.data directly
+    s.rstPayload.set(r, rec.data.slice(from, from + n));
+  }
+  const tail = s.rstTail[slot] ?? -1;
+  if (tail < 0) s.rstHead[slot] = r;
+  else p.next[tail] = r;
+  s.rstTail[slot] = r;
+  return idx;
+}
+
+/** Role flip: the recorded RSTs keep their true sender. */
+export function flipResets(s: TrackState, slot: number): void {
+  flipChain(s.rst, s.rstHead[slot] ?? -1);
+}
+
+/** RST record `i` as an RstRecord. */
+function rstOf(s: TrackState, i: number): RstRecord {
+  const x = s.rstCtx;
+  const packet = packetOf(s.rst, i);
+  const ts = packet.ts;
+  const states = x.states[i] ?? 0;
+  const bits = x.bits[i] ?? 0;
+  const mp = x.mptcp[i] ?? -1;
+  const lastOther = nullIfNaN(x.lastOther[i] ?? Number.NaN);
+  const lastAny = nullIfNaN(x.lastAny[i] ?? Number.NaN);
+  const consec = x.consec[i] ?? 0;
+  // The packet's fields first, then the RST's own (the JSON keeps this order).
+  return Object.assign(packet, {
+    index: x.index[i] ?? 0,
+    payload: s.rstPayload.get(i) ?? null,
+    mptcpReason: mp < 0 ? -1 : mp & 255,
+    mptcpFlags: mp < 0 ? -1 : (mp >>> 8) & 255,
+    context: {
+      pktsBefore: { orig: x.pkts[i * 2] ?? 0, resp: x.pkts[i * 2 + 1] ?? 0 },
+      states: { orig: endpointStateName(states & 15), resp: endpointStateName(states >>> 4) },
+      handshake: HANDSHAKE_STAGES[bits & 7] ?? 'none',
+      payload: { orig: (bits & 8) !== 0, resp: (bits & 16) !== 0 },
+      fin: { orig: (bits & 32) !== 0, resp: (bits & 64) !== 0 },
+      lastFromSenderTs: nullIfNaN(x.lastSelf[i] ?? Number.NaN),
+      lastFromOtherTs: lastOther,
+      sinceOther: lastOther === null ? null : ts - lastOther,
+      sincePrevious: lastAny === null ? null : ts - lastAny,
+      largestIdleGap: x.idleMax[i] ?? 0,
+      nextSeq: { orig: nullIfNeg(x.nextSeq[i * 2] ?? -1), resp: nullIfNeg(x.nextSeq[i * 2 + 1] ?? -1) },
+      acked: { orig: nullIfNeg(x.acked[i * 2] ?? -1), resp: nullIfNeg(x.acked[i * 2 + 1] ?? -1) },
+      window: { orig: nullIfNeg(x.window[i * 2] ?? -1), resp: nullIfNeg(x.window[i * 2 + 1] ?? -1) },
+      consecutiveRetransmissions: { orig: consec & 0xffff, resp: consec >>> 16 },
+      senderPrevIpId: x.prevIpId[i] ?? -1,
+    },
+  });
+}
+
+/** The connection's recorded RSTs in order; their records go back to the pool. */
+export function drainResets(s: TrackState, slot: number): RstRecord[] {
+  const resets: RstRecord[] = [];
+  for (let i = s.rstHead[slot] ?? -1; i >= 0; ) {
+    resets.push(rstOf(s, i));
+    const nx = s.rst.next[i] ?? -1;
+    if (s.rstPayload.size > 0) s.rstPayload.delete(i);
+    freeRecord(s.rst, i);
+    i = nx;
+  }
+  return resets;
+}

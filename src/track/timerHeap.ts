@@ -1,0 +1,64 @@
+/**
+ * One binary min-heap of (time, slot, generation) for every connection's earliest timer. It is
+ * lazily invalidated: an entry is current only while its slot's generation and scheduled time
+ * still match (timers.ts checks), so rescheduling pushes a new entry instead of searching the
+ * heap, and a finished connection's entries simply go stale.
+ */
+import { column, growColumns } from './columns.js';
+
+/** The heap's storage; see the file comment. */
+export class TimerHeap {
+  size = 0;
+  cap = 0;
+  time = column(Float64Array);
+  slot = column(Int32Array);
+  gen = column(Uint32Array);
+
+  constructor() {
+    growColumns(this, 1024);
+    this.cap = 1024;
+  }
+}
+
+/** Writes entry (t, slot, gen) at heap position `i`. */
+function put(h: TimerHeap, i: number, t: number, slot: number, gen: number): void {
+  h.time[i] = t;
+  h.slot[i] = slot;
+  h.gen[i] = gen;
+}
+
+/** Adds an entry. */
+export function heapPush(h: TimerHeap, t: number, slot: number, gen: number): void {
+  if (h.size >= h.cap) {
+    growColumns(h, h.cap * 2);
+    h.cap *= 2;
+  }
+  let i = h.size++;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pt = h.time[p] ?? 0;
+    if (pt <= t) break;
+    put(h, i, pt, h.slot[p] ?? 0, h.gen[p] ?? 0);
+    i = p;
+  }
+  put(h, i, t, slot, gen);
+}
+
+/** Removes the earliest entry (read it first from `time[0]`, `slot[0]`, `gen[0]`). */
+export function heapPop(h: TimerHeap): void {
+  const n = --h.size;
+  if (n <= 0) return;
+  const t = h.time[n] ?? 0;
+  const s = h.slot[n] ?? 0;
+  const g = h.gen[n] ?? 0;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && (h.time[c + 1] ?? 0) < (h.time[c] ?? 0)) c++;
+    if ((h.time[c] ?? 0) >= t) break;
+    put(h, i, h.time[c] ?? 0, h.slot[c] ?? 0, h.gen[c] ?? 0);
+    i = c;
+  }
+  put(h, i, t, s, g);
+}
