@@ -10,10 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Ladder, Reset } from '../../model/report.js';
+import { Spool } from '../../pipeline/spool.js';
 import { VERSION } from '../../version.js';
 import type { Findings } from '../findings.js';
 import type { Output } from '../output.js';
-import { Spool } from '../spool.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { overviewHtml } from './overviewHtml.js';
