@@ -71,11 +71,10 @@ const MAX_SHOWN = 20;
 
 /** The header block of one connection. */
 function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath: string, style: Style): string {
-  const c = conn.connection;
-  const arrows = `${countText(c.orig_pkts)} → / ${countText(c.resp_pkts)} ←`;
+  const arrows = `${countText(conn.orig.pkts)} → / ${countText(conn.resp.pkts)} ←`;
   let text = `${style.bold(conn.id)}  ${full.ladder.orig} → ${full.ladder.resp}   ${inputPath}\n`;
   text += `  ${isoTime(conn.startTs)}, ${durationText(Math.max(0, conn.lastPacketTs - conn.startTs))}, ${countText(full.total)} packets (${arrows}), `;
-  text += `${countText(c.orig_bytes)} / ${countText(c.resp_bytes)} payload bytes, conn_state ${c.conn_state}, history ${c.history}\n`;
+  text += `${countText(conn.orig.size)} / ${countText(conn.resp.size)} payload bytes, conn_state ${conn.connState}, history ${conn.history}\n`;
   if (full.total > full.ladder.packets.length) text += style.dim(`  showing ${full.ladder.packets.length} of ${full.total} packets (--packets N for more)\n`);
   return text;
 }
