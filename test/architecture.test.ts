@@ -34,6 +34,16 @@ test('src/ imports follow the pipeline order and form no cycle', () => {
   assert.deepEqual(problems, [], problems.join('\n'));
 });
 
+test('bench/ and testkit/ import nothing from test/ (the shared kit is testkit/)', () => {
+  const files = [...sourceFilesUnder(join(REPO_ROOT, 'bench')).map((f) => `bench/${f}`), ...sourceFilesUnder(join(REPO_ROOT, 'testkit')).map((f) => `testkit/${f}`)];
+  assert.ok(files.includes('bench/gen.ts') && files.includes('testkit/frames.ts'), files.join(' '));
+  const intoTest = importEdgesOf(REPO_ROOT, files).filter((e) => e.to.startsWith('test/'));
+  assert.deepEqual(
+    intoTest.map((e) => `${e.from}:${e.line}: ${e.specifier}`),
+    [],
+  );
+});
+
 test('the checker reads every file of src/ and sees their imports', () => {
   const src = join(REPO_ROOT, 'src');
   const files = sourceFilesUnder(src);
