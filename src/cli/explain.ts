@@ -18,6 +18,7 @@ import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { optionsOf } from './options.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
 
@@ -201,13 +202,6 @@ function parseExplain(argv: string[]) {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      conn: { type: 'string', short: 'c' },
-      packets: { type: 'string', short: 'n' },
-      format: { type: 'string', short: 'f' },
-      out: { type: 'string', short: 'o' },
-      'inactivity-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: optionsOf('explain'),
   });
 }
