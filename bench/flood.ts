@@ -3,15 +3,15 @@
  * SYN answered by a RST/ACK (a SYN flood or a wide scan against closed ports), spread over
  * realistic capture time (default 8,000 new connections per second). Every 4-tuple is distinct:
  * the client address and port vary. Memory here is one write chunk; frames are patched from two
- * templates made by the builders of test/helpers/frames.ts, checksums recomputed per packet.
+ * templates made by the builders of testkit/frames.ts, checksums recomputed per packet.
  *
  * Usage: node dist/bench/flood.js [--conns N] [--rate conns/s] [--out FILE]
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PcapStreamWriter } from '../test/helpers/captureWriter.js';
-import { ACK, RST, SYN, internetChecksum, tcp4Frame, tcpChecksum } from '../test/helpers/frames.js';
+import { PcapStreamWriter } from '../testkit/captureWriter.js';
+import { ACK, RST, SYN, internetChecksum, tcp4Frame, tcpChecksum } from '../testkit/frames.js';
 import { Rng, argValue } from './gen.js';
 
 /** What `generateFlood` wrote. */

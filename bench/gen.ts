@@ -13,7 +13,7 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PcapStreamWriter } from '../test/helpers/captureWriter.js';
+import { PcapStreamWriter } from '../testkit/captureWriter.js';
 import {
   ACK,
   ETHERTYPE_IPV4,
@@ -28,7 +28,7 @@ import {
   ipv4,
   ipv6,
   tcpSegment,
-} from '../test/helpers/frames.js';
+} from '../testkit/frames.js';
 
 /** What `generate` wrote. */
 export interface GenStats {

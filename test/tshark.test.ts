@@ -26,8 +26,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createGzip } from 'node:zlib';
 import { type Report, analyze } from '../src/index.js';
-import { PcapngWriter, writePcap } from './helpers/captureWriter.js';
-import { ACK, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, RST, tcp4Frame, tcp6Frame } from './helpers/frames.js';
+import { PcapngWriter, writePcap } from '../testkit/captureWriter.js';
+import { ACK, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, RST, tcp4Frame, tcp6Frame } from '../testkit/frames.js';
 import { finish, runCli, spawnCli, tempDir } from './helpers/run.js';
 import {
   type CorpusCapture,

@@ -16,6 +16,7 @@ import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { optionsOf } from './options.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -172,17 +173,7 @@ function parseAnalyze(argv: string[]) {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      format: { type: 'string', short: 'f' },
-      out: { type: 'string', short: 'o' },
-      'inactivity-timeout': { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-      'write-pcap': { type: 'string' },
-      html: { type: 'string' },
-      'html-ladders': { type: 'string' },
-      'html-rows': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: optionsOf('analyze'),
   });
 }
 

@@ -12,6 +12,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { optionsOf } from './options.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -127,15 +128,6 @@ function parseCorrelate(argv: string[]) {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      format: { type: 'string', short: 'f' },
-      out: { type: 'string', short: 'o' },
-      order: { type: 'string' },
-      'inactivity-timeout': { type: 'string' },
-      html: { type: 'string' },
-      'html-ladders': { type: 'string' },
-      'html-rows': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: optionsOf('correlate'),
   });
 }

@@ -18,6 +18,7 @@ import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { optionsOf } from './options.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
 
@@ -71,11 +72,10 @@ const MAX_SHOWN = 20;
 
 /** The header block of one connection. */
 function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath: string, style: Style): string {
-  const c = conn.connection;
-  const arrows = `${countText(c.orig_pkts)} → / ${countText(c.resp_pkts)} ←`;
+  const arrows = `${countText(conn.orig.pkts)} → / ${countText(conn.resp.pkts)} ←`;
   let text = `${style.bold(conn.id)}  ${full.ladder.orig} → ${full.ladder.resp}   ${inputPath}\n`;
   text += `  ${isoTime(conn.startTs)}, ${durationText(Math.max(0, conn.lastPacketTs - conn.startTs))}, ${countText(full.total)} packets (${arrows}), `;
-  text += `${countText(c.orig_bytes)} / ${countText(c.resp_bytes)} payload bytes, conn_state ${c.conn_state}, history ${c.history}\n`;
+  text += `${countText(conn.orig.size)} / ${countText(conn.resp.size)} payload bytes, conn_state ${conn.connState}, history ${conn.history}\n`;
   if (full.total > full.ladder.packets.length) text += style.dim(`  showing ${full.ladder.packets.length} of ${full.total} packets (--packets N for more)\n`);
   return text;
 }
@@ -202,13 +202,6 @@ function parseExplain(argv: string[]) {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      conn: { type: 'string', short: 'c' },
-      packets: { type: 'string', short: 'n' },
-      format: { type: 'string', short: 'f' },
-      out: { type: 'string', short: 'o' },
-      'inactivity-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: optionsOf('explain'),
   });
 }

@@ -2,6 +2,7 @@ import { hopsOf } from '../net/ttl.js';
 import type { Connection, Evidence, Reset } from '../model/report.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
+import { connectionRecordOf } from './connectionRecord.js';
 import type { ExplainContext } from './context.js';
 import { EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
@@ -94,7 +95,7 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
   const resets = conn.resets.map((rst) => explainReset(conn, rst, ctx, nextId()));
-  const connection: Connection = { ...conn.connection, duration: roundMicros(conn.connection.duration), resets: resets.map((r) => r.id) };
+  const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id));
   const category = radarCategoryOf(conn);
   if (category !== null) connection.radar_category = category;
   return { resets, connection };

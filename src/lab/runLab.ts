@@ -6,7 +6,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT_PY } from './agentSource.js';
+import { agentSource } from './agentSource.js';
 import { type RunningCapture, captureFile, droppedByKernel, startCaptures, stopCaptures } from './capture.js';
 import { installCleanupHandlers, liveFiles } from './cleanup.js';
 import { type LabProcess, LabProcess as Process, inNamespace, mustRun, runCommand } from './exec.js';
@@ -68,7 +68,7 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
   const agentPath = join(options.outDir, '.whyreset-lab-agent.py');
   const uninstall = installCleanupHandlers();
   liveFiles.add(agentPath);
-  await writeFile(agentPath, AGENT_PY);
+  await writeFile(agentPath, agentSource());
   const results: ScenarioResult[] = [];
   try {
     let seq = 0;

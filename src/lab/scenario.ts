@@ -41,7 +41,7 @@ export interface ScenarioSettings {
 /** Defaults for ScenarioSettings: short, so the whole set stays well under five minutes. */
 export const DEFAULT_SETTINGS: ScenarioSettings = { idleSeconds: 2, retries2: 3 };
 
-/** Options of one agent connection script (see agentSource.ts for the step language). */
+/** Options of one agent connection script (see agent.py for the step language). */
 export interface AgentEndpoint {
   family?: 4 | 6;
   addr: string;

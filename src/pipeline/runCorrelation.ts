@@ -23,8 +23,8 @@ import { PointCollector, type RstSighting } from '../correlate/pointCollector.js
 import { decodeFrame } from '../decode/frame.js';
 import { DecodedPacket } from '../decode/packet.js';
 import type { Connection, Direction, Ladder, PathReport, Reset, Summary, Verdict } from '../model/report.js';
-import { Spool } from '../report/spool.js';
 import { type AnalysisSink, type RunOptions, type RunResult, runAnalysis } from './run.js';
+import { Spool } from './spool.js';
 
 /** Options of a correlation run. */
 export interface CorrelationOptions extends RunOptions {

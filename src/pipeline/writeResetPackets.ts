@@ -7,9 +7,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { InputSummary } from '../model/report.js';
-import { FrameSpool, type SpooledFrame } from '../report/frameSpool.js';
-import { type OutputInterface, PcapWriter } from '../report/pcapWriter.js';
 import { extractConnections } from './extract.js';
+import { FrameSpool, type SpooledFrame } from './frameSpool.js';
+import { type OutputInterface, PcapWriter } from './pcapWriter.js';
 import type { ConnectionSpan } from './run.js';
 
 /** What was written. */

@@ -3,7 +3,7 @@
  * spools (bounded memory), patterns and the summary in memory. Renderers read only this.
  */
 import type { InputSummary, PathReport, Pattern, Summary } from '../model/report.js';
-import { Spool } from './spool.js';
+import { Spool } from '../pipeline/spool.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */
 export class Findings {

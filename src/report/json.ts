@@ -1,8 +1,8 @@
+import type { Spool } from '../pipeline/spool.js';
 import { VERSION } from '../version.js';
 /** `--format json`: the Report of DESIGN.md as one JSON document, one reset or connection per line. */
 import type { Findings } from './findings.js';
 import type { Output } from './output.js';
-import type { Spool } from './spool.js';
 
 /** Writes the whole Report; resets and connections stream from their spools. */
 export async function writeJson(out: Output, findings: Findings): Promise<void> {

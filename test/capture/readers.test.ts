@@ -14,8 +14,8 @@ import { gzipSync } from 'node:zlib';
 import { readCapture } from '../../src/capture/open.js';
 import { NotACaptureError } from '../../src/capture/reader.js';
 import { analyze } from '../../src/index.js';
-import { PcapngWriter, writePcap } from '../helpers/captureWriter.js';
-import { ACK, RST, SYN, ethernet, tcp4Frame } from '../helpers/frames.js';
+import { PcapngWriter, writePcap } from '../../testkit/captureWriter.js';
+import { ACK, RST, SYN, ethernet, tcp4Frame } from '../../testkit/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whyreset-readers-'));
 let fileCounter = 0;

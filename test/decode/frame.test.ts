@@ -1,7 +1,7 @@
 /**
  * Per-layer decoder tests: known frames decode to known fields, and every truncated prefix of
  * every frame returns an issue (truncated when the snaplen explains it, malformed otherwise)
- * without throwing. Frames come from test/helpers/frames.ts, whose output tshark checks.
+ * without throwing. Frames come from testkit/frames.ts, whose output tshark checks.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,7 +40,7 @@ import {
   tcp4Frame,
   tcp6Frame,
   tcpSegment,
-} from '../helpers/frames.js';
+} from '../../testkit/frames.js';
 
 function decode(frame: Uint8Array, linkType = LINKTYPE_ETHERNET, origLen = frame.length, pkt = new DecodedPacket()): { pkt: DecodedPacket; issue: number } {
   // Place the frame at an offset inside a larger buffer, as the readers do.

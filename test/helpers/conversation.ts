@@ -1,10 +1,10 @@
-import { type PcapRecord, writePcap } from './captureWriter.js';
+import { type PcapRecord, writePcap } from '../../testkit/captureWriter.js';
 /**
  * A tiny script language for TCP conversations in tests: each step is one packet from the
  * client or the server, with sequence numbers tracked for you unless a step overrides them.
  * `toPcap()` writes the conversation as a classic pcap of Ethernet frames, checksums correct.
  */
-import { type TcpOption, tcp4Frame, tcp6Frame } from './frames.js';
+import { type TcpOption, tcp4Frame, tcp6Frame } from '../../testkit/frames.js';
 
 export const F = 0x01;
 export const S = 0x02;

@@ -6,8 +6,8 @@
  * TTL lower) or Ethernet on its client-side interface only. A packet can be born at the router
  * (forged in an endpoint's name), and any sighting can be dropped (loss, other routes).
  */
-import { writePcap } from './captureWriter.js';
-import { ETHERTYPE_IPV4, LINKTYPE_LINUX_SLL, SLL_HOST, SLL_OUTGOING, ipv4, sll, tcp4Frame, tcpSegment } from './frames.js';
+import { writePcap } from '../../testkit/captureWriter.js';
+import { ETHERTYPE_IPV4, LINKTYPE_LINUX_SLL, SLL_HOST, SLL_OUTGOING, ipv4, sll, tcp4Frame, tcpSegment } from '../../testkit/frames.js';
 
 /** A capture point, also a host position on the path. */
 export type PathPoint = 'client' | 'router' | 'server';

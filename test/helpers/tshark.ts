@@ -17,7 +17,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import type { Report, Reset } from '../../src/index.js';
-import { type ByteOrder, DSB_TLS_KEYLOG, PcapngWriter, numberOption, writePcap } from './captureWriter.js';
+import { type ByteOrder, DSB_TLS_KEYLOG, PcapngWriter, numberOption, writePcap } from '../../testkit/captureWriter.js';
 import {
   ACK,
   AF_INET,
@@ -61,7 +61,7 @@ import {
   tcp4Frame,
   tcp6Frame,
   tcpSegment,
-} from './frames.js';
+} from '../../testkit/frames.js';
 
 // ---------------------------------------------------------------------------------------------
 // tshark

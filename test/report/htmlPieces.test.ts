@@ -20,7 +20,7 @@ import {
   trimLadder,
 } from '../../src/report/html/ladderGeometry.js';
 import { ladderSvg } from '../../src/report/html/ladderSvg.js';
-import { DECODE_ROWS_SOURCE } from '../../src/report/html/resetTableDecoder.js';
+import { browserScriptSource } from '../../src/report/html/pageScript.js';
 import { DICTIONARY_BUDGET, NOT_EMBEDDED, ResetTableEncoder, type TableChunk, splitId } from '../../src/report/html/resetTableEncoder.js';
 import { ResetTimeChart, barWidthFor } from '../../src/report/html/resetTimeChart.js';
 import { ResetsByConnection, peekField, resetGroups } from '../../src/report/html/resetsByConnection.js';
@@ -71,7 +71,7 @@ type Decoded = {
   kinds: unknown[][];
   reasons: string[];
 };
-const decodeRows = new Function(`${DECODE_ROWS_SOURCE}; return decodeRows;`)() as (chunks: TableChunk[]) => Decoded;
+const decodeRows = new Function(`${browserScriptSource('resetTableDecoder')}; return decodeRows;`)() as (chunks: TableChunk[]) => Decoded;
 
 describe('escaping', () => {
   it('escapes the five HTML metacharacters and nothing else', () => {

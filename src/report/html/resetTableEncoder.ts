@@ -1,7 +1,7 @@
 /**
  * The resets embedded in the HTML page for its table, compactly: columns of small numbers in
  * JSON chunks, written as the resets spool is read (bounded memory), decoded by the page's
- * script (resetTableDecoder.ts). What makes it small:
+ * script (browser/resetTableDecoder.ts). What makes it small:
  * - ids ("R17") and connection ids ("C1-42") are split into a prefix (from a dictionary) and a
  *   number coded as the difference from the previous row's, so a run of resets costs a byte or two;
  * - times are whole microseconds, coded as differences; frames too;

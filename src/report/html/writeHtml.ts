@@ -10,14 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Ladder, Reset } from '../../model/report.js';
+import { Spool } from '../../pipeline/spool.js';
 import { VERSION } from '../../version.js';
 import type { Findings } from '../findings.js';
 import type { Output } from '../output.js';
-import { Spool } from '../spool.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { overviewHtml } from './overviewHtml.js';
-import { PAGE_SCRIPT } from './pageScript.js';
+import { pageScript } from './pageScript.js';
 import { PAGE_CSS } from './pageStyle.js';
 import { ResetTableEncoder, TABLE_CHUNK_ROWS } from './resetTableEncoder.js';
 import { STATIC_ROWS, resetRowHtml, resetTableEnd, resetTableStart } from './resetTableHtml.js';
@@ -187,7 +187,7 @@ export async function writeHtml(out: Output, findings: Findings, options: HtmlOp
 async function writePage(out: Output, findings: Findings, scan: ResetScan, perCause: number, title: string): Promise<HtmlStats> {
   const { time, ttl, connsPerCause } = scan;
   const { chosen, recorded } = chooseLadders(findings, perCause, ttl);
-  const scriptHash = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
+  const scriptHash = createHash('sha256').update(pageScript()).digest('base64');
   const csp = `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const e = escapeHtml;
 
@@ -249,6 +249,6 @@ async function writePage(out: Output, findings: Findings, scan: ResetScan, perCa
       drawn++;
     }
   }
-  await out.write(`</section>\n</main>\n<script>${PAGE_SCRIPT}</script>\n</body></html>\n`);
+  await out.write(`</section>\n</main>\n<script>${pageScript()}</script>\n</body></html>\n`);
   return { rows: scan.rows, ladders: drawn, laddersLeftOut: leftOut };
 }

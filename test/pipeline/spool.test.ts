@@ -1,7 +1,7 @@
 /** The spool hands back exactly the lines it was given, in memory and after spilling to disk. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Spool } from '../../src/report/spool.js';
+import { Spool } from '../../src/pipeline/spool.js';
 
 describe('Spool', () => {
   for (const limit of [1 << 20, 1000]) {

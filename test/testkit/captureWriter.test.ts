@@ -17,7 +17,7 @@ import {
   PcapngWriter,
   numberOption,
   writePcap,
-} from './captureWriter.js';
+} from '../../testkit/captureWriter.js';
 import {
   ETHERTYPE_IPV4,
   LINKTYPE_ETHERNET,
@@ -32,7 +32,7 @@ import {
   sll,
   sll2,
   tcpSegment,
-} from './frames.js';
+} from '../../testkit/frames.js';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).error === undefined;
 

@@ -43,7 +43,7 @@ import {
   tcp6Frame,
   tcpSegment,
   withTcpChecksum,
-} from './frames.js';
+} from '../../testkit/frames.js';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).error === undefined;
 

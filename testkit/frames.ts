@@ -3,7 +3,7 @@
  * Uint8Array, with correct IPv4 header checksums and TCP checksums over the v4/v6 pseudo-header
  * (RFC 9293 §3.1, RFC 8200 §8.1). Every field that a malformed-input test may want to lie about
  * has an override; by default everything is consistent, so `tshark -o tcp.check_checksum:TRUE`
- * calls every frame good (test/helpers/frames.test.ts checks that).
+ * calls every frame good (test/testkit/frames.test.ts checks that).
  *
  * Addresses are strings ("192.0.2.1", "2001:db8::1", "02:00:00:00:00:01") or raw bytes
  * (4, 16 or 6 bytes) — raw bytes skip parsing, which the benchmark generator relies on.

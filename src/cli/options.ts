@@ -1,0 +1,51 @@
+/**
+ * The command-line options of `analyze`, `explain` and `correlate` in one table: each option
+ * once, with the commands that take it, so a shared option (--format, --out,
+ * --inactivity-timeout, the --html family) cannot drift between commands. Each command's help
+ * text describes its own use of them.
+ */
+
+/** The commands whose options are in the table. */
+export type OptionCommand = 'analyze' | 'explain' | 'correlate';
+
+/** One row of the table: a node:util parseArgs option, and the commands that take it. */
+interface OptionRow {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly commands: readonly OptionCommand[];
+}
+
+const ALL = ['analyze', 'explain', 'correlate'] as const;
+
+/** Every option, by long name. */
+export const OPTION_TABLE = {
+  format: { type: 'string', short: 'f', commands: ALL },
+  out: { type: 'string', short: 'o', commands: ALL },
+  'inactivity-timeout': { type: 'string', commands: ALL },
+  verbose: { type: 'boolean', short: 'v', commands: ['analyze'] },
+  'write-pcap': { type: 'string', commands: ['analyze'] },
+  html: { type: 'string', commands: ['analyze', 'correlate'] },
+  'html-ladders': { type: 'string', commands: ['analyze', 'correlate'] },
+  'html-rows': { type: 'string', commands: ['analyze', 'correlate'] },
+  order: { type: 'string', commands: ['correlate'] },
+  conn: { type: 'string', short: 'c', commands: ['explain'] },
+  packets: { type: 'string', short: 'n', commands: ['explain'] },
+  help: { type: 'boolean', short: 'h', commands: ALL },
+} as const satisfies Record<string, OptionRow>;
+
+type Table = typeof OPTION_TABLE;
+
+/** The parseArgs options of command C: the table's rows that name C, without the membership. */
+export type OptionsOf<C extends OptionCommand> = {
+  [K in keyof Table as C extends Table[K]['commands'][number] ? K : never]: Omit<Table[K], 'commands'>;
+};
+
+/** The parseArgs `options` of one command. */
+export function optionsOf<C extends OptionCommand>(command: C): OptionsOf<C> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, row] of Object.entries(OPTION_TABLE) as [string, OptionRow][]) {
+    if (!row.commands.includes(command)) continue;
+    options[name] = row.short === undefined ? { type: row.type } : { type: row.type, short: row.short };
+  }
+  return options as OptionsOf<C>;
+}
