@@ -19,8 +19,8 @@
  */
 import { EV_CORRELATED_ABSENT, EV_MADE_AT_POINT, EV_SEEN_FIRST_AT } from '../explain/evidence.js';
 import { roundMicros } from '../explain/resetFields.js';
-import { initialTtlOf } from '../net/ttl.js';
 import type { Born, Direction, Sighting } from '../model/report.js';
+import { initialTtlOf } from '../net/ttl.js';
 import type { PairClock } from './clock.js';
 import type { PhysicalRst } from './match.js';
 import { openerDirection } from './order.js';

@@ -1,5 +1,5 @@
-import { hopsOf } from '../net/ttl.js';
 import type { Connection, Evidence, Reset } from '../model/report.js';
+import { hopsOf } from '../net/ttl.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
 import { connectionRecordOf } from './connectionRecord.js';

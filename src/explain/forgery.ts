@@ -10,8 +10,8 @@
  * nothing here fires on the resets Linux itself sends (tcp_v4_send_reset, tcp_send_active_reset).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
-import { hopsOf, initialTtlOf } from '../net/ttl.js';
 import type { Evidence, Origin, Verdict } from '../model/report.js';
+import { hopsOf, initialTtlOf } from '../net/ttl.js';
 import type { FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import { seqAdd, seqDelta } from '../track/seq.js';
 import type { ExplainContext } from './context.js';

@@ -21,8 +21,8 @@
  */
 import type { CaptureRecord } from '../capture/record.js';
 import { type DecodedPacket, TCP_RST } from '../decode/packet.js';
-import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import type { Direction } from '../model/report.js';
+import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
 import { checksumOk } from './checksum.js';
 import { columnBytes } from './columns.js';

@@ -1,3 +1,4 @@
+import type { Ladder, Reset } from '../../model/report.js';
 /**
  * "TTL per source" for resets that look forged or suspect: for each claimed sender, the TTLs of
  * its forged/suspect RSTs against the TTLs the same sender used in its ordinary packets of those
@@ -6,7 +7,6 @@
  * Figure 8), so the marks fall apart on the TTL axis. Memory: at most MAX_SOURCES × 2 histograms.
  */
 import { hopsOf } from '../../net/ttl.js';
-import type { Ladder, Reset } from '../../model/report.js';
 import { escapeHtml } from './escape.js';
 
 /** Claimed senders tracked (the chart shows the top CHART_ROWS of them). */
