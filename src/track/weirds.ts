@@ -4,7 +4,6 @@
  * from the Zeek function that raises it (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc
  * unless noted). These are stable codes: add at the end, never renumber or rename.
  */
-import type { TrackState } from './state.js';
 
 export const WEIRD_NAMES = [
   'spontaneous_FIN', // UpdateInactiveState: FIN from a side whose peer is not partial, without SYN
@@ -96,13 +95,18 @@ export function weirdNames(lo: number, hi: number): WeirdName[] {
   return out;
 }
 
+/** The weird-set column of the tracker's state (track/state.ts); typed structurally so names stay a leaf. */
+interface WeirdColumn {
+  readonly weird: Uint32Array;
+}
+
 /** Marks weird `bit` (a W_* number) on the slot's connection. */
-export function setWeird(s: TrackState, slot: number, bit: number): void {
+export function setWeird(s: WeirdColumn, slot: number, bit: number): void {
   const i = slot * 2 + (bit >= 32 ? 1 : 0);
   s.weird[i] = ((s.weird[i] ?? 0) | (1 << (bit & 31))) >>> 0;
 }
 
 /** The slot's connection raised some weird already (Zeek's `did_weird`-style guards). */
-export function didWeird(s: TrackState, slot: number): boolean {
+export function didWeird(s: WeirdColumn, slot: number): boolean {
   return (s.weird[slot * 2] ?? 0) !== 0 || (s.weird[slot * 2 + 1] ?? 0) !== 0;
 }
