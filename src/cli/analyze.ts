@@ -16,6 +16,7 @@ import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -49,6 +50,7 @@ Options:
       --html-ladders N  ladders drawn per cause in the HTML report (default ${DEFAULT_LADDERS_PER_CAUSE})
       --html-rows N  resets embedded in the HTML report's table (default ${DEFAULT_TABLE_ROWS}; the
                      charts and counts include every reset)
+${KERNEL_TRACE_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
@@ -85,6 +87,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const kernel = kernelMatcherOf(values['kernel-trace']);
+  if (typeof kernel === 'string') {
+    warn(kernel);
+    return EXIT_USAGE;
+  }
   const html = htmlTarget(values);
   if (typeof html === 'string') {
     warn(html);
@@ -118,6 +125,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           reportInputErrors(input);
         },
         inactivityTimeout: inactivity,
+        kernel,
         ladders: html !== null,
         onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
         stdin: stdinCopy === null ? undefined : createReadStream(stdinCopy.path),
@@ -181,6 +189,7 @@ function parseAnalyze(argv: string[]) {
       html: { type: 'string' },
       'html-ladders': { type: 'string' },
       'html-rows': { type: 'string' },
+      'kernel-trace': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
