@@ -6,6 +6,7 @@
  * (`ip netns`), read through `ip netns exec`.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { normalAddress } from './traceLine.js';
 import type { TracedHost } from './traceRecord.js';
@@ -93,11 +94,110 @@ async function rejectRulesOf(host: HostSpec): Promise<{ rules: string[]; read: b
   return { rules: [...new Set(outputs.flatMap((o) => (o === null ? [] : rejectRulesIn(o))))], read };
 }
 
+/**
+ * Programs whose packet sockets only capture: tcpdump and Wireshark's dumpcap never transmit
+ * through them (an assumption the README states), so their sockets do not stop a proof.
+ */
+export const CAPTURE_ONLY = new Set(['tcpdump', 'dumpcap', 'tshark']);
+
+/** The inode column of a /proc/net/{raw,raw6,packet} table (the last numeric field of each row). */
+export function socketInodes(table: string, kind: 'raw' | 'packet'): number[] {
+  const rows = table.split('\n').slice(1).filter((l) => l.trim() !== '');
+  // raw: "sl local rem st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops" (inode is 10th);
+  // packet: "sk RefCnt Type Proto Iface R Rmem User Inode" (inode is last).
+  return rows.map((l) => {
+    const f = l.trim().split(/\s+/);
+    return Number(kind === 'raw' ? f[9] : f[f.length - 1]);
+  });
+}
+
+/** The network namespace inode of a host (`net:[N]`), null when it cannot be read. */
+export function netnsInode(host: HostSpec): number | null {
+  try {
+    if (host.netns === null) return nsInodeOf('self');
+    return statSync(`/run/netns/${host.netns}`).ino;
+  } catch {
+    return null;
+  }
+}
+
+/** The network namespace inode of a process, null when it is gone. */
+export function nsInodeOf(pid: number | 'self'): number | null {
+  try {
+    const m = /net:\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/net`));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's name, null when it is gone. */
+export function commOf(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The programs holding the given socket inodes, among the processes of a namespace. */
+function socketOwners(nsInode: number | null, inodes: ReadonlySet<number>): Map<number, string> {
+  const owners = new Map<number, string>();
+  if (inodes.size === 0) return owners;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return owners;
+  }
+  for (const p of pids) {
+    const pid = Number(p);
+    if (nsInode !== null && nsInodeOf(pid) !== nsInode) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(Number(m[1]))) owners.set(Number(m[1]), `${commOf(pid) ?? '?'}[${pid}]`);
+    }
+  }
+  return owners;
+}
+
+/** Sockets of a host that can put any packet on the wire, and who holds them. */
+export interface SendingSockets {
+  /** Raw IP sockets and packet sockets not held by a capture-only program. */
+  raw: number;
+  /** Every packet socket, capture-only ones included. */
+  packet: number;
+  /** `comm[pid] kind` of each counted socket. */
+  holders: string[];
+}
+
 /** Raw and packet sockets open in a host's namespace now. */
-export async function socketsOf(host: HostSpec): Promise<{ raw: number; packet: number }> {
+export async function socketsOf(host: HostSpec): Promise<SendingSockets> {
   const read = (file: string) => commandOutput(...inHost(host, 'cat', [file]));
   const [raw, raw6, packet] = await Promise.all([read('/proc/net/raw'), read('/proc/net/raw6'), read('/proc/net/packet')]);
-  return { raw: socketLines(raw ?? '') + socketLines(raw6 ?? ''), packet: socketLines(packet ?? '') };
+  const rawInodes = [...socketInodes(raw ?? '', 'raw'), ...socketInodes(raw6 ?? '', 'raw')];
+  const packetInodes = socketInodes(packet ?? '', 'packet');
+  const owners = socketOwners(netnsInode(host), new Set([...rawInodes, ...packetInodes]));
+  const holders: string[] = [];
+  for (const ino of rawInodes) holders.push(`${owners.get(ino) ?? 'unknown'} raw socket`);
+  for (const ino of packetInodes) {
+    const owner = owners.get(ino);
+    const comm = owner?.replace(/\[\d+\]$/, '');
+    if (comm === undefined || !CAPTURE_ONLY.has(comm)) holders.push(`${owner ?? 'unknown'} packet socket`);
+  }
+  return { raw: holders.length, packet: packetInodes.length, holders };
 }
 
 /** Everything known of a host now. */
@@ -111,6 +211,7 @@ export async function hostFacts(host: HostSpec): Promise<TracedHost> {
     rules_read: rules.read,
     raw_sockets: sockets.raw,
     packet_sockets: sockets.packet,
+    socket_holders: sockets.holders,
   };
 }
 
@@ -126,6 +227,7 @@ export function mergeFacts(a: TracedHost, b: TracedHost): TracedHost {
     rules_read: a.rules_read && b.rules_read,
     raw_sockets: Math.max(a.raw_sockets, b.raw_sockets),
     packet_sockets: Math.max(a.packet_sockets, b.packet_sockets),
+    socket_holders: [...new Set([...a.socket_holders, ...b.socket_holders])],
   };
 }
 

@@ -160,7 +160,9 @@ export function bypassReason(host: TracedHost, trace: LoadedTrace): string | nul
       return `${host.name} has ${host.reject_rules.length} REJECT rule(s) with a TCP reset and this kernel cannot trace netfilter's resets`;
     }
   }
-  if (host.raw_sockets > 0) return `${host.name} had ${host.raw_sockets} raw socket(s) open, which can send any RST`;
+  if (host.raw_sockets > 0) {
+    return `${host.name} had ${host.raw_sockets} raw or packet socket(s) that can send any RST (${host.socket_holders.slice(0, 3).join(', ')})`;
+  }
   return null;
 }
 

@@ -29,7 +29,7 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
     meaning: 'the host sent it, the kernel named no reason',
   },
   NO_SOCKET: {
-    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close'],
+    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn'],
     raisedBy: 'net/ipv4/tcp_ipv4.c: tcp_v4_rcv, label no_tcp_socket (net/ipv6/tcp_ipv6.c: tcp_v6_rcv)',
     meaning: 'no socket matched the segment: nothing listens on the port, or the connection is already gone on this host',
   },

@@ -29,8 +29,24 @@ export interface ParsedMarkerLine {
   text: string;
 }
 
+/**
+ * A raw or packet socket being created (syscalls:sys_enter_socket, filtered in the kernel to
+ * AF_PACKET and SOCK_RAW): something that can send a RST without the TCP stack.
+ */
+export interface ParsedSocketLine {
+  kind: 'socket';
+  traceTs: number;
+  comm: string;
+  pid: number;
+  family: number;
+  type: number;
+}
+
 /** What a trace_pipe line was. */
-export type ParsedTraceLine = ParsedEventLine | ParsedMarkerLine;
+export type ParsedTraceLine = ParsedEventLine | ParsedMarkerLine | ParsedSocketLine;
+
+/** `sys_socket(family: 0x11, type: 0x80003, protocol: 0)`: syscall events print their arguments in hex or decimal. */
+const SOCKET_CALL = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+\.\d+):\s+sys_socket\(family: (0x[0-9a-f]+|\d+), type: (0x[0-9a-f]+|\d+)/;
 
 const LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(\S+\s+)?(\d+\.\d+):\s+([\w.]+):\s?(.*)$/;
 
@@ -39,6 +55,10 @@ const NF_EVENTS = new Set(['nf_send_reset', 'nf_send_reset6']);
 
 /** Parses one trace_pipe line; null for lines of other events or that do not parse. */
 export function parseTraceLine(line: string): ParsedTraceLine | null {
+  const call = SOCKET_CALL.exec(line);
+  if (call !== null) {
+    return { kind: 'socket', traceTs: Number(call[4]), comm: call[1] ?? '', pid: Number(call[2]), family: Number(call[5]), type: Number(call[6]) };
+  }
   const m = LINE.exec(line);
   if (m === null) return null;
   const comm = m[1] ?? '';

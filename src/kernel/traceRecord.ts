@@ -67,10 +67,16 @@ export interface TracedHost {
   reject_rules: string[];
   /** Whether the rules could be read at all (false: `nft`/`iptables-save` missing or failed). */
   rules_read: boolean;
-  /** Raw IP sockets open (/proc/net/raw and raw6) at any look during the trace: they can send any RST. */
+  /**
+   * Sockets that can send any RST, seen at any look during the trace or created during it: raw
+   * IP sockets (/proc/net/raw, raw6) and packet sockets not held by a capture-only program
+   * (tcpdump, dumpcap). Any of them makes a missing kernel event prove nothing.
+   */
   raw_sockets: number;
-  /** Packet sockets (/proc/net/packet: tcpdump's own among them): counted, see the README. */
+  /** Every packet socket at the most crowded look (/proc/net/packet, tcpdump's own included). */
   packet_sockets: number;
+  /** Who held or created the counted sockets, `comm[pid] raw socket` / `comm[pid] packet socket`. */
+  socket_holders: string[];
 }
 
 /** What the trace could see: whether each event could be enabled, and why not. */
@@ -80,6 +86,8 @@ export interface TraceCapabilities {
   /** `sk_rst_reason` names read from the event's `print fmt`, by value. */
   reason_names: Record<string, string>;
   events: KernelEventKind[];
+  /** Raw and packet sockets created during the trace are seen (syscalls:sys_enter_socket), not only those open at a look. */
+  socket_watch: boolean;
   /** Netfilter's own resets (nf_send_reset, nf_send_reset6) are traced through kprobes. */
   netfilter_traceable: boolean;
   /** Why netfilter's resets cannot be traced, when they cannot. */

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { VERSION } from '../version.js';
 import { clockMapping, wallTime } from './clock.js';
 import { hasField, symbolicNames } from './eventFormat.js';
-import { type HostSpec, hostFacts, mergeFacts, ownerOf, socketsOf } from './hostFacts.js';
+import { CAPTURE_ONLY, type HostSpec, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketsOf } from './hostFacts.js';
 import { parseTraceLine } from './traceLine.js';
 import type {
   ClockMapping,
@@ -26,6 +26,10 @@ import { TCP_TRACEPOINTS, TraceInstance, TraceUnavailable, eventFormat, tracefsR
 
 /** The trace clock whyreset selects: CLOCK_MONOTONIC, never stepped (see clock.ts). */
 export const TRACE_CLOCK = 'mono';
+/** AF_PACKET (include/linux/socket.h). */
+const AF_PACKET = 17;
+/** AF_INET, AF_INET6 and AF_PACKET: the families whose raw sockets can put a TCP RST on the wire. */
+const SENDING_FAMILIES = new Set([2, 10, AF_PACKET]);
 /** How often raw sockets are counted during a trace. */
 const SOCKET_POLL_MS = 1000;
 /** Longest wait for a clock marker to come through the pipe. */
@@ -61,6 +65,7 @@ export class TraceSession {
   private readonly spoolPath: string | null;
   private pollTimer: NodeJS.Timeout | null = null;
   private hosts: TracedHost[] = [];
+  private nsInodes: (number | null)[] = [];
   private startSample: ClockSample | null = null;
   private started = 0;
   private readonly exitHandler = () => {
@@ -115,7 +120,10 @@ export class TraceSession {
     caps.netfilter_traceable = nf === null;
     caps.netfilter_note = nf === null ? null : `${nf}; a host's own REJECT resets raise no tcp_send_reset, so a RST from a host with such rules is never proven forged`;
     if (nf === null) caps.events.push('nf_send_reset');
+    caps.socket_watch = this.instance.watchSockets();
+    if (!caps.socket_watch) caps.notes.push('syscalls:sys_enter_socket is not available: raw sockets are seen only when open at a look (every second)');
     void root;
+    this.nsInodes = this.options.hosts.map(netnsInode);
     this.hosts = await Promise.all(this.options.hosts.map(hostFacts));
     this.startReader();
     this.startSample = await this.sample();
@@ -141,6 +149,10 @@ export class TraceSession {
       this.markers.get(parsed.text)?.(parsed.traceTs);
       return;
     }
+    if (parsed.kind === 'socket') {
+      this.onSocket(parsed.pid, parsed.comm, parsed.family);
+      return;
+    }
     if (this.startSample === null) return;
     const hostAddr = parsed.event === 'receive_reset' ? parsed.dst : parsed.src;
     const record: KernelEventRecord = {
@@ -160,6 +172,21 @@ export class TraceSession {
     this.events++;
     if (this.spool !== null) this.spool.write(`${JSON.stringify(record)}\n`);
     else this.writeLine(record);
+  }
+
+  /**
+   * A raw or packet socket was created: the host whose namespace the process is in can now send
+   * any RST. A process already gone cannot be placed: every host counts it (never a false proof).
+   */
+  private onSocket(pid: number, comm: string, family: number): void {
+    if (pid === process.pid || CAPTURE_ONLY.has(comm) || !SENDING_FAMILIES.has(family)) return;
+    const ns = nsInodeOf(pid);
+    const kind = family === AF_PACKET ? 'packet' : 'raw';
+    this.hosts.forEach((host, i) => {
+      if (ns !== null && this.nsInodes[i] !== ns) return;
+      host.raw_sockets++;
+      host.socket_holders.push(`${comm}[${pid}] ${kind} socket${ns === null ? ' (namespace unknown)' : ''}`);
+    });
   }
 
   /** Writes a marker between two wall-clock reads and waits for it to come through the pipe. */
@@ -191,6 +218,7 @@ export class TraceSession {
       const s = await socketsOf(spec);
       host.raw_sockets = Math.max(host.raw_sockets, s.raw);
       host.packet_sockets = Math.max(host.packet_sockets, s.packet);
+      host.socket_holders = [...new Set([...host.socket_holders, ...s.holders])];
     }
   }
 
@@ -286,5 +314,5 @@ export function capabilitiesOf(sendFormat: string): TraceCapabilities {
   if (!reasonField) {
     notes.push('this kernel\'s tcp_send_reset has no "reason" field (Linux 6.10 added it): resets are matched and forgeries proven, but no reason is recorded');
   }
-  return { reason_field: reasonField, reason_names: names, events: [], netfilter_traceable: false, netfilter_note: null, notes };
+  return { reason_field: reasonField, reason_names: names, events: [], socket_watch: false, netfilter_traceable: false, netfilter_note: null, notes };
 }

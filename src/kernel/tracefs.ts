@@ -100,6 +100,24 @@ export class TraceInstance {
   }
 
   /**
+   * Watches for raw and packet sockets being created (syscalls:sys_enter_socket, filtered in the
+   * kernel to AF_PACKET, and to AF_INET/AF_INET6 SOCK_RAW with or without SOCK_CLOEXEC/SOCK_NONBLOCK;
+   * netlink's SOCK_RAW sockets, which every `ip` and `nft` opens, cannot send TCP): a socket that
+   * opens and closes between two looks at /proc/net is still seen. false without syscall events.
+   */
+  watchSockets(): boolean {
+    const dir = join('events', 'syscalls', 'sys_enter_socket');
+    const raw = [3, 3 | 0x80000, 3 | 0x800, 3 | 0x80800].map((t) => `type == ${t}`).join(' || ');
+    try {
+      this.write(join(dir, 'filter'), `family == 17 || ((family == 2 || family == 10) && (${raw}))`);
+      this.write(join(dir, 'enable'), '1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Defines and enables kprobe events on nf_send_reset and nf_send_reset6, through
    * `kprobe_events` or `dynamic_events`. Returns null on success, else why it failed (no
    * kprobes in this kernel, the symbol missing because nf_reject is not loaded, lockdown…).
