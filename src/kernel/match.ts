@@ -70,7 +70,10 @@ export class KernelMatcher {
       for (const e of trace.events) {
         this.traceOfEvent.set(e, trace);
         if (e.event === 'send_reset' && e.src !== null) {
-          const key = tupleKey(e.src, e.sport, e.dst, e.dport);
+          // A reset sent through a listening socket (tcp_check_req's embryonic_reset for a full
+          // accept queue) is printed from the listener: the peer is 0.0.0.0:0 or [::]:0, so it
+          // can stand for any peer of that local port.
+          const key = isWildcard(e) ? listenerKey(e.src, e.sport) : tupleKey(e.src, e.sport, e.dst, e.dport);
           const list = this.sendEvents.get(key) ?? [];
           list.push(e);
           this.sendEvents.set(key, list);
@@ -102,7 +105,10 @@ export class KernelMatcher {
 
   /** The first unused send_reset event of the reset's 4-tuple in the allowed time window. */
   private takeSendEvent(r: ResetToMatch): KernelEventRecord | null {
-    const list = this.sendEvents.get(tupleKey(r.src, r.sport, r.dst, r.dport));
+    return this.takeFrom(this.sendEvents.get(tupleKey(r.src, r.sport, r.dst, r.dport)), r) ?? this.takeFrom(this.sendEvents.get(listenerKey(r.src, r.sport)), r);
+  }
+
+  private takeFrom(list: readonly KernelEventRecord[] | undefined, r: ResetToMatch): KernelEventRecord | null {
     if (list === undefined) return null;
     let used = this.used.get(r.capture);
     if (used === undefined) {
@@ -168,4 +174,13 @@ export function bypassReason(host: TracedHost, trace: LoadedTrace): string | nul
 
 function tupleKey(src: string, sport: number | null, dst: string | null, dport: number | null): string {
   return `${src} ${sport} ${dst} ${dport}`;
+}
+
+function listenerKey(src: string, sport: number | null): string {
+  return `${src} ${sport} *`;
+}
+
+/** An event printed from a listening socket: no peer. */
+function isWildcard(e: KernelEventRecord): boolean {
+  return e.dport === 0 && (e.dst === '0.0.0.0' || e.dst === '::');
 }

@@ -29,7 +29,9 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
     meaning: 'the host sent it, the kernel named no reason',
   },
   NO_SOCKET: {
-    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn'],
+    // Also the answer to a malformed probe sent to a closed port, and to the ACK a peer's
+    // TIME_WAIT sent for a reused 4-tuple when this host had no socket left (lab: time-wait-reuse).
+    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn', 'port_reuse'],
     raisedBy: 'net/ipv4/tcp_ipv4.c: tcp_v4_rcv, label no_tcp_socket (net/ipv6/tcp_ipv6.c: tcp_v6_rcv)',
     meaning: 'no socket matched the segment: nothing listens on the port, or the connection is already gone on this host',
   },
@@ -54,7 +56,9 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
     meaning: 'the ACK is for data this socket has not sent yet',
   },
   TCP_FLAGS: {
-    causes: ['malformed_syn', 'stale_connection'],
+    // Also sent by the listener for the request socket a full accept queue left behind, when the
+    // client's next segment reaches it (Linux 6.18, lab: accept-overflow, after INVALID_SYN).
+    causes: ['malformed_syn', 'stale_connection', 'accept_queue_overflow'],
     raisedBy: 'net/ipv4/tcp_input.c: tcp_rcv_state_process; net/ipv4/tcp_minisocks.c: tcp_check_req (flags that make no sense in the state)',
     meaning: 'the segment had flags the socket could not accept in its state',
   },
@@ -112,8 +116,8 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
   MPTCP_RST_EMPTCP: { causes: ['unexplained'], raisedBy: 'net/mptcp/subflow.c: subflow_check_data_avail', meaning: 'MPTCP options were invalid on this subflow' },
   MPTCP_RST_ERESOURCE: { causes: ['application_abort'], raisedBy: 'net/mptcp/subflow.c: subflow_finish_connect / subflow_syn_recv_sock', meaning: 'MPTCP lacked resources for the subflow' },
   MPTCP_RST_EPROHIBIT: { causes: ['firewall_reject'], raisedBy: 'net/mptcp/pm_netlink.c (path manager policy)', meaning: 'MPTCP policy prohibited the subflow' },
-  MPTCP_RST_EWQ2BIG: { causes: ['application_abort'], raisedBy: 'net/mptcp (RFC 8684 §3.6)', meaning: 'too much outstanding data on the subflow' },
-  MPTCP_RST_EBADPERF: { causes: ['application_abort'], raisedBy: 'net/mptcp (RFC 8684 §3.6)', meaning: 'the subflow performed too poorly' },
+  MPTCP_RST_EWQ2BIG: { causes: ['application_abort'], raisedBy: 'include/uapi/linux/mptcp.h (an RFC 8684 §3.6 code a peer may send; Linux itself does not raise it)', meaning: 'too much outstanding data on the subflow' },
+  MPTCP_RST_EBADPERF: { causes: ['application_abort'], raisedBy: 'include/uapi/linux/mptcp.h (an RFC 8684 §3.6 code a peer may send; Linux itself does not raise it)', meaning: 'the subflow performed too poorly' },
   MPTCP_RST_EMIDDLEBOX: { causes: ['middlebox_injected'], raisedBy: 'net/mptcp/subflow.c: subflow_check_data_avail (checksum failure)', meaning: 'MPTCP detected middlebox interference' },
   ERROR: { causes: [], raisedBy: 'include/net/rstreason.h (unexpected error)', meaning: 'an unexpected error in the stack' },
 };

@@ -130,8 +130,11 @@ export class TraceSession {
     this.started = this.startSample.wall_before;
     if ('path' in this.options.out) this.spool = createWriteStream(this.spoolPath as string);
     else this.writeLine(this.header(clockMapping(TRACE_CLOCK, this.startSample, null), null, null));
-    this.pollTimer = setInterval(() => void this.pollSockets(), SOCKET_POLL_MS);
-    this.pollTimer.unref();
+    // With sys_enter_socket watched every new raw socket is seen; else look now and then.
+    if (!caps.socket_watch) {
+      this.pollTimer = setInterval(() => void this.pollSockets(), SOCKET_POLL_MS);
+      this.pollTimer.unref();
+    }
   }
 
   /** Reads trace_pipe through `cat` (a blocked read in a child is killed cleanly; one in Node's thread pool is not). */
