@@ -77,23 +77,6 @@ export function socketLines(table: string): number {
   return Math.max(0, lines.length - 1);
 }
 
-/** Addresses of a host. */
-async function addressesOf(host: HostSpec): Promise<string[]> {
-  const [cmd, args] = host.netns === null ? ['ip', ['-j', 'addr', 'show']] : ['ip', ['-n', host.netns, '-j', 'addr', 'show']];
-  return addressesFromIpJson((await commandOutput(cmd, args as string[])) ?? '[]');
-}
-
-/** REJECT rules with a TCP reset, and whether any rule set could be read. */
-async function rejectRulesOf(host: HostSpec): Promise<{ rules: string[]; read: boolean }> {
-  const outputs = await Promise.all([
-    commandOutput(...inHost(host, 'nft', ['list', 'ruleset'])),
-    commandOutput(...inHost(host, 'iptables-save', [])),
-    commandOutput(...inHost(host, 'ip6tables-save', [])),
-  ]);
-  const read = outputs.some((o) => o !== null);
-  return { rules: [...new Set(outputs.flatMap((o) => (o === null ? [] : rejectRulesIn(o))))], read };
-}
-
 /**
  * Programs whose packet sockets only capture: tcpdump and Wireshark's dumpcap never transmit
  * through them (an assumption the README states), so their sockets do not stop a proof.
@@ -187,8 +170,13 @@ export interface SendingSockets {
 export async function socketsOf(host: HostSpec): Promise<SendingSockets> {
   const read = (file: string) => commandOutput(...inHost(host, 'cat', [file]));
   const [raw, raw6, packet] = await Promise.all([read('/proc/net/raw'), read('/proc/net/raw6'), read('/proc/net/packet')]);
-  const rawInodes = [...socketInodes(raw ?? '', 'raw'), ...socketInodes(raw6 ?? '', 'raw')];
-  const packetInodes = socketInodes(packet ?? '', 'packet');
+  return sendingSockets(host, raw ?? '', raw6 ?? '', packet ?? '');
+}
+
+/** The sending sockets among a namespace's /proc/net/{raw,raw6,packet} tables. */
+function sendingSockets(host: HostSpec, raw: string, raw6: string, packet: string): SendingSockets {
+  const rawInodes = [...socketInodes(raw, 'raw'), ...socketInodes(raw6, 'raw')];
+  const packetInodes = socketInodes(packet, 'packet');
   const owners = socketOwners(netnsInode(host), new Set([...rawInodes, ...packetInodes]));
   const holders: string[] = [];
   for (const ino of rawInodes) holders.push(`${owners.get(ino) ?? 'unknown'} raw socket`);
@@ -200,15 +188,52 @@ export async function socketsOf(host: HostSpec): Promise<SendingSockets> {
   return { raw: holders.length, packet: packetInodes.length, holders };
 }
 
+/** What one look at a host runs, each command's output after a `@@whyreset <n> <status>` line. */
+const SNAPSHOT_COMMANDS = [
+  'ip -j addr show',
+  'nft list ruleset',
+  'iptables-save',
+  'ip6tables-save',
+  'cat /proc/net/raw',
+  'cat /proc/net/raw6',
+  'cat /proc/net/packet',
+] as const;
+
+/** The script of one look: one shell in the namespace instead of a process per question (nsenter is lighter than `ip netns exec`). */
+function snapshotScript(): string {
+  return SNAPSHOT_COMMANDS.map((c, i) => `out=$(${c} 2>/dev/null); s=$?; echo "@@whyreset ${i} $s"; printf '%s\n' "$out"`).join('\n');
+}
+
+/** Splits a snapshot's output into each command's output, null for a command that failed. */
+export function snapshotSections(text: string): (string | null)[] {
+  const out: (string | null)[] = SNAPSHOT_COMMANDS.map(() => null);
+  const parts = text.split(/^@@whyreset (\d+) (\d+)$/m);
+  for (let i = 1; i + 2 < parts.length + 1; i += 3) {
+    const index = Number(parts[i]);
+    if (parts[i + 1] === '0') out[index] = (parts[i + 2] ?? '').replace(/^\n/, '');
+  }
+  return out;
+}
+
 /** Everything known of a host now. */
 export async function hostFacts(host: HostSpec): Promise<TracedHost> {
-  const [addresses, rules, sockets] = await Promise.all([addressesOf(host), rejectRulesOf(host), socketsOf(host)]);
+  const script = snapshotScript();
+  const text =
+    host.netns === null
+      ? await commandOutput('sh', ['-c', script], 10_000)
+      : ((await commandOutput('nsenter', [`--net=/run/netns/${host.netns}`, 'sh', '-c', script], 10_000)) ??
+        (await commandOutput('ip', ['netns', 'exec', host.netns, 'sh', '-c', script], 10_000)));
+  const [addr, nft, ipt, ip6t, raw, raw6, packet] = snapshotSections(text ?? '');
+  const rulesRead = nft !== null || ipt !== null || ip6t !== null;
+  const rules = [...new Set([nft, ipt, ip6t].flatMap((o) => (o === null || o === undefined ? [] : rejectRulesIn(o))))];
+  const addresses = addressesFromIpJson(addr ?? '[]');
+  const sockets = sendingSockets(host, raw ?? '', raw6 ?? '', packet ?? '');
   return {
     name: host.name,
     netns: host.netns,
     addresses,
-    reject_rules: rules.rules,
-    rules_read: rules.read,
+    reject_rules: rules,
+    rules_read: rulesRead,
     raw_sockets: sockets.raw,
     packet_sockets: sockets.packet,
     socket_holders: sockets.holders,
