@@ -256,7 +256,15 @@ export class TraceSession {
       this.capabilities.notes.push('the end clock sample was not taken: the offset rests on the start sample alone');
     }
     const endFacts = await Promise.all(this.options.hosts.map(hostFacts));
-    this.hosts = this.hosts.map((h, i) => (endFacts[i] ? mergeFacts(h, endFacts[i]) : h));
+    // With sys_enter_socket watched, a socket open at the end was either open at the start or
+    // created (and seen, with its program) since: the end look adds nothing but races with
+    // programs exiting (a capture's socket still listed after its tcpdump is gone).
+    const watched = this.capabilities.socket_watch;
+    this.hosts = this.hosts.map((h, i) => {
+      const end = endFacts[i];
+      if (end === undefined) return h;
+      return mergeFacts(h, watched ? { ...end, raw_sockets: 0, packet_sockets: 0, socket_holders: [] } : end);
+    });
     await this.closeReader();
     this.instance.remove();
     process.removeListener('exit', this.exitHandler);
