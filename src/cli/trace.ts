@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { type HostSpec, allNamespaces, currentHost } from '../kernel/hostFacts.js';
 import { TraceSession } from '../kernel/traceSession.js';
 import { TraceUnavailable } from '../kernel/tracefs.js';
+import { VERSION } from '../version.js';
 import { EXIT_OK, EXIT_USAGE, parseCommandLine, warn } from './common.js';
 
 /** Exit status when the trace could not run here (not root, not Linux, no tracefs). */
@@ -83,6 +84,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
       hosts,
       out: values.out === undefined ? { stream: process.stdout } : { path: values.out },
       command,
+      toolVersion: VERSION,
     });
   } catch (err) {
     if (err instanceof TraceUnavailable) {

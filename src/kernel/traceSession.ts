@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type WriteStream, createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { createInterface } from 'node:readline';
-import { VERSION } from '../version.js';
 import { clockMapping, wallTime } from './clock.js';
 import { hasField, symbolicNames } from './eventFormat.js';
 import { CAPTURE_ONLY, type HostSpec, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketsOf } from './hostFacts.js';
@@ -44,6 +43,8 @@ export interface TraceOptions {
   badChecksums?: boolean;
   /** The command run under the trace, for the header. */
   command?: string[] | null;
+  /** whyreset's version, for the header (kernel/ imports nothing above model/). */
+  toolVersion: string;
 }
 
 /** What a finished trace recorded. */
@@ -96,7 +97,7 @@ export class TraceSession {
     const session = new TraceSession(instance, capabilitiesOf(sendFormat), options);
     process.once('exit', session.exitHandler);
     try {
-      await session.begin(root);
+      await session.begin();
     } catch (err) {
       await session.abort();
       throw err;
@@ -104,7 +105,7 @@ export class TraceSession {
     return session;
   }
 
-  private async begin(root: string): Promise<void> {
+  private async begin(): Promise<void> {
     const caps = this.capabilities;
     if (!this.instance.setClock(TRACE_CLOCK)) caps.notes.push(`trace clock "${TRACE_CLOCK}" unavailable: the instance's default clock is used`);
     const wanted: [KernelEventKind, string][] = [
@@ -122,7 +123,6 @@ export class TraceSession {
     if (nf === null) caps.events.push('nf_send_reset');
     caps.socket_watch = this.instance.watchSockets();
     if (!caps.socket_watch) caps.notes.push('syscalls:sys_enter_socket is not available: raw sockets are seen only when open at a look (every second)');
-    void root;
     this.nsInodes = this.options.hosts.map(netnsInode);
     this.hosts = await Promise.all(this.options.hosts.map(hostFacts));
     this.startReader();
@@ -228,7 +228,7 @@ export class TraceSession {
   private header(clock: ClockMapping, ended: number | null, status: number | null): TraceHeader {
     return {
       type: 'header',
-      tool: { name: 'whyreset', version: VERSION },
+      tool: { name: 'whyreset', version: this.options.toolVersion },
       kernel: release(),
       started: this.started,
       ended,

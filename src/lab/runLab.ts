@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TraceSession } from '../kernel/traceSession.js';
 import { TraceUnavailable } from '../kernel/tracefs.js';
+import { VERSION } from '../version.js';
 import { AGENT_PY } from './agentSource.js';
 import { type RunningCapture, captureFile, droppedByKernel, startCaptures, stopCaptures } from './capture.js';
 import { installCleanupHandlers, liveFiles } from './cleanup.js';
@@ -120,7 +121,7 @@ interface RunSetup {
 async function startKernelTrace(topo: Topology, dir: string, setup: RunSetup): Promise<TraceSession | null> {
   if (!setup.kernelTrace) return null;
   try {
-    return await TraceSession.start({ hosts: labHosts(topo), out: { path: kernelTracePath(dir) }, badChecksums: false });
+    return await TraceSession.start({ hosts: labHosts(topo), out: { path: kernelTracePath(dir) }, badChecksums: false, toolVersion: VERSION });
   } catch (err) {
     if (!(err instanceof TraceUnavailable)) throw err;
     setup.log(`lab: no kernel trace: ${err.message}`);
