@@ -5,7 +5,7 @@
  * command's usage errors and help.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { clockMapping } from '../../src/kernel/clock.js';
@@ -84,6 +84,15 @@ describe('analyze --kernel-trace', () => {
     const explain = await runCli(['explain', CAPTURE, '--conn', '10.77.1.2:32924-10.77.2.2:80', '--kernel-trace', trace]);
     assert.equal(explain.code, 0, explain.stderr);
     assert.match(explain.stdout, /kernel {3}server's kernel sent it: TCP_ABORT_ON_CLOSE/);
+    const html = join(tmp.dir, 'k.html');
+    assert.equal((await runCli(['analyze', CAPTURE, '--kernel-trace', trace, '--html', html])).code, 0);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /Kernel:<\/strong> server&#39;s kernel sent it: TCP_ABORT_ON_CLOSE|Kernel:<\/strong> server's kernel sent it: TCP_ABORT_ON_CLOSE/);
+    assert.match(page, /kernel traces: 3 resets claimed by traced hosts/);
+    const router = join(REPO_ROOT, 'test', 'fixtures', 'lab', 'middlebox-injection.router.pcap');
+    const correlate = await runCli(['correlate', CAPTURE, router, '--kernel-trace', trace]);
+    assert.equal(correlate.code, 0, correlate.stderr);
+    assert.match(correlate.stdout, /kernel traces: \d+ resets? claimed by traced hosts — \d+ confirmed, 1 corrected, \d+ proven forged/);
   });
 
   it('never proves a forgery from a host whose own REJECT rules could have sent it', async () => {
