@@ -77,6 +77,13 @@ export async function traceCommand(argv: string[]): Promise<number> {
     warn('nothing after "--": give the command to run under the trace');
     return EXIT_USAGE;
   }
+  // A signal while the instance is being set up is held until it exists, then stops it.
+  let early: NodeJS.Signals | null = null;
+  const holdSignal = (signal: NodeJS.Signals) => {
+    early = signal;
+  };
+  process.on('SIGINT', holdSignal);
+  process.on('SIGTERM', holdSignal);
   const hosts: HostSpec[] = values['all-netns'] ? await allNamespaces() : [currentHost()];
   let session: TraceSession;
   try {
@@ -92,6 +99,13 @@ export async function traceCommand(argv: string[]): Promise<number> {
       return EXIT_TRACE_UNAVAILABLE;
     }
     throw err;
+  } finally {
+    process.off('SIGINT', holdSignal);
+    process.off('SIGTERM', holdSignal);
+  }
+  if (early !== null) {
+    await session.stop(null);
+    return early === 'SIGINT' ? 130 : 143;
   }
   return runUntilDone(session, command, duration);
 }
