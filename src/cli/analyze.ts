@@ -16,6 +16,7 @@ import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { Progress } from './progress.js';
 
@@ -50,6 +51,7 @@ Options:
       --html-ladders N  ladders drawn per cause in the HTML report (default ${DEFAULT_LADDERS_PER_CAUSE})
       --html-rows N  resets embedded in the HTML report's table (default ${DEFAULT_TABLE_ROWS}; the
                      charts and counts include every reset)
+${KERNEL_TRACE_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output
@@ -86,6 +88,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const kernel = kernelMatcherOf(values['kernel-trace']);
+  if (typeof kernel === 'string') {
+    warn(kernel);
+    return EXIT_USAGE;
+  }
   const html = htmlTarget(values);
   if (typeof html === 'string') {
     warn(html);
@@ -119,6 +126,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           reportInputErrors(input);
         },
         inactivityTimeout: inactivity,
+        kernel,
         ladders: html !== null,
         onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
         stdin: stdinCopy === null ? undefined : createReadStream(stdinCopy.path),

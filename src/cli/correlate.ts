@@ -12,6 +12,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
@@ -47,6 +48,7 @@ Options:
                      capture point (see "whyreset analyze --help")
       --html-ladders N  ladders drawn per cause in the HTML report
       --html-rows N  resets embedded in the HTML report's table
+${KERNEL_TRACE_HELP}
   -o, --out FILE     write the report to FILE instead of standard output
   -h, --help         this help
 
@@ -84,6 +86,11 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const kernel = kernelMatcherOf(values['kernel-trace']);
+  if (typeof kernel === 'string') {
+    warn(kernel);
+    return EXIT_USAGE;
+  }
   const html = htmlTarget(values);
   if (typeof html === 'string') {
     warn(html);
@@ -94,7 +101,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   try {
     const result = await runCorrelation(
       positionals,
-      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null },
+      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null, kernel },
       {
         reset: (r) => findings.resets.push(JSON.stringify(r)),
         connection: (c) => findings.connections.push(JSON.stringify(c)),

@@ -11,6 +11,7 @@ import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
+import { kernelFindingText } from '../report/kernelText.js';
 import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
@@ -18,6 +19,7 @@ import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
@@ -34,6 +36,7 @@ every piece of evidence with its numbers, and what to check next.
                      and every RST in between
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
       --inactivity-timeout S   as for analyze (connection ids depend on it)
+${KERNEL_TRACE_HELP}
   -o, --out FILE     write to FILE instead of standard output
   -h, --help         this help
 
@@ -89,6 +92,7 @@ function reasoning(r: Reset, style: Style): string {
   if (r.verdict) text += `  verdict  ${verdict}: ${VERDICT_TEXT[r.verdict]}; sent by ${r.origin ?? 'unknown'}, confidence ${r.confidence ?? '-'}\n`;
   if (r.signature) text += `  pattern  ${r.signature}\n`;
   if (r.reason_text !== null) text += `  text     "${r.reason_text}" (carried in the RST)\n`;
+  if (r.kernel !== undefined) text += `  kernel   ${kernelFindingText(r.kernel)}\n`;
   if (r.evidence.length > 0) text += '  evidence\n';
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
   if (r.hint) text += `  ${style.green('▸ next:')} ${r.hint}\n`;
@@ -124,6 +128,11 @@ export async function explainCommand(argv: string[]): Promise<number> {
     warn(inactivity);
     return EXIT_USAGE;
   }
+  const kernel = kernelMatcherOf(values['kernel-trace']);
+  if (typeof kernel === 'string') {
+    warn(kernel);
+    return EXIT_USAGE;
+  }
   if (positionals.filter((p) => p === '-').length > 1) {
     warn('standard input ("-") can be read only once');
     return EXIT_USAGE;
@@ -139,6 +148,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
       {
         onInputDone: reportInputErrors,
         inactivityTimeout: inactivity,
+        kernel,
         stdin: copy === null ? undefined : createReadStream(copy.path),
         onFinished: (conn, explained) => {
           connections++;

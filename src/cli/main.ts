@@ -6,6 +6,7 @@ import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
 import { correlateCommand } from './correlate.js';
 import { explainCommand } from './explain.js';
+import { traceCommand } from './trace.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
 
@@ -19,6 +20,8 @@ Usage:
                                             the same traffic captured at several points: where each reset was born
   whyreset lab [--list] [--scenario NAME] [--out DIR]
                                             reproduce reset scenarios on real Linux TCP stacks
+  whyreset trace [--out FILE] [--duration S] [--all-netns] [-- COMMAND...]
+                                            record why this Linux host's kernel sent each reset (root)
   whyreset --version | --help
 
 Run "whyreset <command> --help" for a command's options.
@@ -43,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       return correlateCommand(rest);
     case 'lab':
       return labCommand(rest);
+    case 'trace':
+      return traceCommand(rest);
     case '--version':
     case '-V':
       process.stdout.write(`${VERSION}\n`);

@@ -12,6 +12,8 @@ export type OptionCommand = 'analyze' | 'explain' | 'correlate';
 interface OptionRow {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
+  /** The option may be given several times (parseArgs `multiple`). */
+  readonly multiple?: boolean;
   readonly commands: readonly OptionCommand[];
 }
 
@@ -30,6 +32,7 @@ export const OPTION_TABLE = {
   order: { type: 'string', commands: ['correlate'] },
   conn: { type: 'string', short: 'c', commands: ['explain'] },
   packets: { type: 'string', short: 'n', commands: ['explain'] },
+  'kernel-trace': { type: 'string', multiple: true, commands: ALL },
   help: { type: 'boolean', short: 'h', commands: ALL },
 } as const satisfies Record<string, OptionRow>;
 
@@ -42,10 +45,11 @@ export type OptionsOf<C extends OptionCommand> = {
 
 /** The parseArgs `options` of one command. */
 export function optionsOf<C extends OptionCommand>(command: C): OptionsOf<C> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, row] of Object.entries(OPTION_TABLE) as [string, OptionRow][]) {
     if (!row.commands.includes(command)) continue;
-    options[name] = row.short === undefined ? { type: row.type } : { type: row.type, short: row.short };
+    const { commands: _, ...parseOptions } = row;
+    options[name] = parseOptions;
   }
   return options as OptionsOf<C>;
 }

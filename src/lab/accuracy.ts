@@ -5,6 +5,7 @@
  * fields agreeing on (nearly) every labelled RST.
  */
 import { analyze } from '../index.js';
+import { causeAgrees } from '../kernel/reasonCauses.js';
 import type { Reset } from '../model/report.js';
 import { captureFile } from './capture.js';
 import { type ResetLabel, loadLabels } from './labels.js';
@@ -29,6 +30,11 @@ export interface AccuracyRow {
   misses: string[];
   /** Genuine resets whyreset called forged or suspect: false alarms (Weaver et al.: worse than misses). */
   falseAlarms: number;
+  /**
+   * Per kernel reason (labels.json `kernel.reason`): labelled RSTs the kernel sent for that
+   * reason, and how many of them whyreset's wire-only cause agrees with (kernel/reasonCauses.ts).
+   */
+  kernelReasons: Record<string, { resets: number; agree: number }>;
 }
 
 /** Compares one label with whyreset's reset for the same frame. */
@@ -52,12 +58,20 @@ export async function scoreScenario(scenarioDir: string): Promise<AccuracyRow[]>
       agree: { stage: 0, cause: 0, verdict: 0, origin: 0 },
       misses: [],
       falseAlarms: 0,
+      kernelReasons: {},
     };
     for (const label of labels.resets.filter((l) => l.capture === point)) {
       const reset = byFrame.get(label.frame);
       row.labelled++;
       if (reset) row.reported++;
       if (label.verdict === 'genuine' && reset && reset.verdict !== 'genuine') row.falseAlarms++;
+      const reason = label.kernel?.reason;
+      if (typeof reason === 'string') {
+        const k = row.kernelReasons[reason] ?? { resets: 0, agree: 0 };
+        row.kernelReasons[reason] = k;
+        k.resets++;
+        if (reset !== undefined && causeAgrees(reason, reset.cause)) k.agree++;
+      }
       const ok = agreement(label, reset);
       for (const f of SCORED_FIELDS) {
         if (ok[f]) row.agree[f]++;
@@ -82,4 +96,26 @@ export function accuracyTable(rows: readonly AccuracyRow[]): string {
   }
   const head = `${'scenario'.padEnd(34)} ${'capture'.padEnd(7)} RSTs found  stage  cause  verdict origin\n`;
   return head + rows.map((r) => line(r.scenario, r.capture, r)).join('') + line('all', '', total);
+}
+
+/** Kernel reasons over all rows: RSTs the kernel sent for each, and how often the wire-only cause agrees. */
+export function kernelAgreement(rows: readonly AccuracyRow[]): Map<string, { resets: number; agree: number }> {
+  const out = new Map<string, { resets: number; agree: number }>();
+  for (const r of rows) {
+    for (const [reason, k] of Object.entries(r.kernelReasons)) {
+      const t = out.get(reason) ?? { resets: 0, agree: 0 };
+      t.resets += k.resets;
+      t.agree += k.agree;
+      out.set(reason, t);
+    }
+  }
+  return new Map([...out.entries()].sort((a, b) => b[1].resets - a[1].resets || a[0].localeCompare(b[0])));
+}
+
+/** The per-reason table: how often the wire-only cause agrees with the kernel's reason. */
+export function kernelAgreementTable(rows: readonly AccuracyRow[]): string {
+  const lines = [...kernelAgreement(rows)].map(
+    ([reason, k]) => `${reason.padEnd(26)} ${String(k.resets).padStart(5)}  ${`${Math.round((100 * k.agree) / k.resets)}%`.padStart(4)}\n`,
+  );
+  return `${'kernel reason'.padEnd(26)}  RSTs  wire cause agrees\n${lines.join('')}`;
 }

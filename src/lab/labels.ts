@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Cause, Origin, Stage, Verdict } from '../model/report.js';
+import type { Cause, KernelFinding, Origin, Stage, Verdict } from '../model/report.js';
 import type { CapturePoint } from './capture.js';
 import type { Component, Sender } from './expect.js';
 import type { Host, TtlPlan } from './topology.js';
@@ -36,6 +36,11 @@ export interface ResetLabel {
   verdict: Verdict;
   origin: Origin;
   why: string;
+  /**
+   * What the kernel trace of the scenario recorded for this frame (`whyreset analyze
+   * --kernel-trace`): null when the claimed sender is not a lab host; absent when no trace ran.
+   */
+  kernel?: KernelFinding | null;
 }
 
 /** Counts of one capture point: RST frames labelled vs RST frames found in the file. */

@@ -15,7 +15,10 @@ const HELP = `usage: whyreset lab [--list] [--scenario NAME]... [--out DIR] [opt
 
 Reproduces TCP resets with real Linux TCP stacks in network namespaces
 (client - router - server), captures them at the client, the router and the server,
-and writes DIR/<scenario>/{client,router,server}.pcap and labels.json.
+and writes DIR/<scenario>/{client,router,server}.pcap and labels.json. Where the kernel can be
+traced (tracefs, Linux 6.10+ for reasons), each scenario runs under "whyreset trace" of its three
+namespaces (kernel.ndjson), labels.json gives each RST the kernel's reason, and a scenario whose
+kernel contradicts its labels fails.
 Needs Linux and root (sudo); Debian packages: iproute2 procps tcpdump ethtool
 iptables nftables nmap python3-scapy (tshark for --reader tshark). See docs/lab.md.
 

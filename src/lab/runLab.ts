@@ -6,11 +6,15 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TraceSession } from '../kernel/traceSession.js';
+import { TraceUnavailable } from '../kernel/tracefs.js';
+import { VERSION } from '../version.js';
 import { agentSource } from './agentSource.js';
 import { type RunningCapture, captureFile, droppedByKernel, startCaptures, stopCaptures } from './capture.js';
 import { installCleanupHandlers, liveFiles } from './cleanup.js';
 import { type LabProcess, LabProcess as Process, inNamespace, mustRun, runCommand } from './exec.js';
 import type { ResetExpectation } from './expect.js';
+import { attachKernel, kernelFindings, kernelProblems, kernelTracePath, labHosts } from './kernelLabels.js';
 import { type PointCount, type ScenarioLabels, writeLabels } from './labels.js';
 import { type ResetReader, defaultReader, readResets } from './resets.js';
 import { DEFAULT_SETTINGS, type Scenario, type ScenarioContext, type ScenarioSettings, TOOLS } from './scenario.js';
@@ -31,6 +35,8 @@ export interface LabOptions {
   reader?: ResetReader;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Trace the hosts' kernels and label each RST with the kernel's reason (default true; see kernelLabels.ts). */
+  kernelTrace?: boolean;
 }
 
 /** How one scenario went. */
@@ -75,7 +81,8 @@ export async function runLab(options: LabOptions): Promise<LabRun> {
     for (const scenario of scenarios) {
       seq++;
       log(`lab: ${scenario.name} ...`);
-      const result = await runScenario(scenario, { seq, outDir: options.outDir, agentPath, ttl, settings, reader, log });
+      const kernelTrace = options.kernelTrace !== false;
+      const result = await runScenario(scenario, { seq, outDir: options.outDir, agentPath, ttl, settings, reader, log, kernelTrace });
       const status = result.verified ? 'verified' : 'FAILED';
       log(`lab: ${scenario.name} ${status} in ${(result.durationMs / 1000).toFixed(1)} s`);
       for (const p of result.problems) log(`lab:   ${p}`);
@@ -107,6 +114,19 @@ interface RunSetup {
   settings: ScenarioSettings;
   reader: ResetReader;
   log: (line: string) => void;
+  kernelTrace: boolean;
+}
+
+/** Starts the kernel trace of a scenario's hosts; null (with a log line) where tracing cannot run. */
+async function startKernelTrace(topo: Topology, dir: string, setup: RunSetup): Promise<TraceSession | null> {
+  if (!setup.kernelTrace) return null;
+  try {
+    return await TraceSession.start({ hosts: labHosts(topo), out: { path: kernelTracePath(dir) }, badChecksums: false, toolVersion: VERSION });
+  } catch (err) {
+    if (!(err instanceof TraceUnavailable)) throw err;
+    setup.log(`lab: no kernel trace: ${err.message}`);
+    return null;
+  }
 }
 
 /** One scenario, start to finish; never throws (a failure is a result with problems). */
@@ -121,8 +141,11 @@ async function runScenario(scenario: Scenario, setup: RunSetup): Promise<Scenari
   let captures: RunningCapture[] = [];
   let expectations: ResetExpectation[] = [];
   let ran = false;
+  let trace: TraceSession | null = null;
+  let traced = false;
   try {
     topo = await createTopology(namespaceNames(process.pid, setup.seq), setup.ttl);
+    trace = await startKernelTrace(topo, dir, setup);
     captures = await startCaptures(topo, dir);
     const ctx = contextFor(topo, setup, processes);
     expectations = await withTimeLimit(scenario.run(ctx), SCENARIO_TIME_LIMIT_MS, scenario.name);
@@ -136,6 +159,14 @@ async function runScenario(scenario: Scenario, setup: RunSetup): Promise<Scenari
       if (dropped > 0) problems.push(`the ${c.point} capture lost ${dropped} packets (tcpdump: dropped by kernel)`);
     }
     await Promise.all(processes.map((p) => p.stop('SIGTERM', 1000)));
+    if (trace !== null) {
+      try {
+        await trace.stop();
+        traced = true;
+      } catch (err) {
+        problems.push(`kernel trace did not complete: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (topo) await destroyTopology(topo);
     await writeFile(join(dir, 'programs.log'), programsLog([...captures.map((c) => c.process), ...processes]));
   }
@@ -147,6 +178,10 @@ async function runScenario(scenario: Scenario, setup: RunSetup): Promise<Scenari
       const v = verifyResets(expectations, found);
       problems.push(...v.problems);
       labels = v.labels;
+      if (traced) {
+        attachKernel(labels, await kernelFindings(dir));
+        problems.push(...kernelProblems(labels));
+      }
       Object.assign(counts, v.counts);
     } catch (err) {
       problems.push(`captures could not be read: ${err instanceof Error ? err.message : String(err)}`);

@@ -54,6 +54,10 @@ export const EV_CORRELATED_ABSENT = 'correlated_absent';
 export const EV_MADE_AT_POINT = 'made_at_point';
 /** Correlation: first seen at a capture point on the claimed sender itself (its own packets leave there with their initial TTL). */
 export const EV_SEEN_FIRST_AT = 'seen_first_at';
+/** `--kernel-trace`: the sender's kernel recorded this reset and why (tcp:tcp_send_reset's sk_rst_reason): the strongest evidence of cause and origin. */
+export const EV_KERNEL_REASON = 'kernel_reason';
+/** `--kernel-trace`: the claimed sender was traced then, its kernel sent no such reset and nothing else on it could have: forged, proven. */
+export const EV_KERNEL_ABSENT = 'kernel_absent';
 
 /** Every evidence code whyreset emits. */
 export type EvidenceCode =
@@ -91,4 +95,6 @@ export type EvidenceCode =
   | typeof EV_MIDSTREAM
   | typeof EV_CORRELATED_ABSENT
   | typeof EV_MADE_AT_POINT
-  | typeof EV_SEEN_FIRST_AT;
+  | typeof EV_SEEN_FIRST_AT
+  | typeof EV_KERNEL_REASON
+  | typeof EV_KERNEL_ABSENT;

@@ -77,6 +77,51 @@ export interface Reset {
   seen_at?: Sighting[];
   /** Where on the path the RST was born (set by correlation only). */
   born?: Born;
+  /** What the sender's kernel said about this reset (set only with `--kernel-trace`, when its sender was traced). */
+  kernel?: KernelFinding;
+}
+
+/**
+ * A traced host's kernel's word on a reset (`--kernel-trace`, files of `whyreset trace`).
+ * `event` is `send_reset` (its TCP stack sent it), `nf_send_reset` (its netfilter did), or `none`
+ * (the host was traced and neither did: see the evidence, `kernel_absent` when proven forged).
+ */
+export interface KernelFinding {
+  /** Linux's `sk_rst_reason` name (`NO_SOCKET`, `TCP_ABORT_ON_CLOSE`, …); null when the event has none. */
+  reason: string | null;
+  /** The socket's state when it sent the reset (`TCP_ESTABLISHED`, …); null without a socket. */
+  state: string | null;
+  /** The traced host (its name in the trace's header). */
+  host: string;
+  event: 'send_reset' | 'nf_send_reset' | 'none';
+  /**
+   * What the kernel did to whyreset's wire-only reading: `confirmed` (agreed), `corrected` (the
+   * cause or verdict changed), `netfilter` (the host's firewall sent it: genuine firewall_reject),
+   * `proven_forged` (kernel_absent), `unprovable` (no event, but something on the host that
+   * bypasses the tracepoint could have sent it; `note` says what).
+   */
+  outcome: KernelOutcome;
+  /** Why a missing event proves nothing (REJECT rules, raw sockets); absent otherwise. */
+  note?: string;
+}
+
+/** See `KernelFinding.outcome`. */
+export type KernelOutcome = 'confirmed' | 'corrected' | 'netfilter' | 'proven_forged' | 'unprovable';
+
+/** How the kernel traces bore on the resets (`--kernel-trace`). */
+export interface KernelSummary {
+  /** Resets whose claimed sender was traced at the time. */
+  traced: number;
+  /** Matched to a kernel event and the wire's cause agreed with its reason. */
+  confirmed: number;
+  /** Matched, and the kernel's reason changed the cause or the verdict. */
+  corrected: number;
+  /** Matched to the host's own netfilter (a firewall reject, genuine). */
+  netfilter: number;
+  /** No event, and nothing else on the host could have sent it: forged, proven. */
+  proven_forged: number;
+  /** No event, but a REJECT rule (untraceable here) or a raw socket on the host could have sent it. */
+  unprovable: number;
 }
 
 /**
@@ -138,6 +183,8 @@ export interface Summary {
   resets_not_listed?: number;
   /** Correlation only: RST packets at all capture points before the same RST seen at several points counts once in `resets`. */
   rst_sightings?: number;
+  /** `--kernel-trace` only: how many resets the kernel confirmed, corrected or proved forged. */
+  kernel?: KernelSummary;
 }
 
 /** Everything one `analyze` run found. */

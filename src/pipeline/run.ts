@@ -13,9 +13,11 @@ import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
 import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
+import { applyKernelTrace, countKernel, emptyKernelSummary } from '../explain/kernelEvidence.js';
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
 import { roundMicros } from '../explain/resetFields.js';
+import type { KernelMatcher } from '../kernel/match.js';
 import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../model/report.js';
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
@@ -98,6 +100,8 @@ export interface RunOptions {
   ladders?: boolean;
   /** Called now and then while reading (bytes read so far of the current input, its size if known). */
   onProgress?: (progress: ReadProgress) => void;
+  /** Kernel traces of the hosts (`--kernel-trace`): each reset a traced host sent gets the kernel's word. */
+  kernel?: KernelMatcher;
 }
 
 /** How far reading has got, for a progress line. */
@@ -144,6 +148,7 @@ function countReset(summary: Summary, r: Reset): void {
   if (r.stage) summary.by_stage[r.stage] = (summary.by_stage[r.stage] ?? 0) + 1;
   if (r.cause) summary.by_cause[r.cause] = (summary.by_cause[r.cause] ?? 0) + 1;
   if (r.verdict) summary.by_verdict[r.verdict] = (summary.by_verdict[r.verdict] ?? 0) + 1;
+  if (summary.kernel !== undefined) countKernel(summary.kernel, r);
 }
 
 /** An input that could not be read at all (missing file, not a capture). */
@@ -172,6 +177,8 @@ function describeOpenError(err: unknown): string {
 /** Analyses every input in order, streaming resets, connections and patterns to `sink`. */
 export async function runAnalysis(paths: readonly string[], options: RunOptions, sink: AnalysisSink): Promise<RunResult> {
   const summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
+  const kernel = options.kernel;
+  if (kernel !== undefined) summary.kernel = emptyKernelSummary();
   const inputs: InputSummary[] = [];
   const unreadable: UnreadableInput[] = [];
   const pkt = new DecodedPacket();
@@ -194,6 +201,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       {
         onConnectionDone(conn: FinishedConnection): void {
           const explained = explainConnection(conn, ctx, nextId);
+          if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
           ctx.learnFrom(conn);
           options.onFinished?.(conn, explained);
           for (const r of explained.resets) {

@@ -22,6 +22,7 @@ import { buildPath } from '../correlate/path.js';
 import { PointCollector, type RstSighting } from '../correlate/pointCollector.js';
 import { decodeFrame } from '../decode/frame.js';
 import { DecodedPacket } from '../decode/packet.js';
+import { countKernel, emptyKernelSummary, reassertKernel } from '../explain/kernelEvidence.js';
 import type { Connection, Direction, Ladder, PathReport, Reset, Summary, Verdict } from '../model/report.js';
 import { type AnalysisSink, type RunOptions, type RunResult, runAnalysis } from './run.js';
 import { Spool } from './spool.js';
@@ -79,6 +80,7 @@ function countReset(summary: Summary, r: Reset): void {
   if (r.stage) summary.by_stage[r.stage] = (summary.by_stage[r.stage] ?? 0) + 1;
   if (r.cause) summary.by_cause[r.cause] = (summary.by_cause[r.cause] ?? 0) + 1;
   if (r.verdict) summary.by_verdict[r.verdict] = (summary.by_verdict[r.verdict] ?? 0) + 1;
+  if (summary.kernel !== undefined) countKernel(summary.kernel, r);
 }
 
 /**
@@ -135,7 +137,7 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
       const r = JSON.parse(line) as Reset;
       const g = groupOf.get(keyOf(r.capture, r.frame));
       if (g === undefined) listed.push(r);
-      else if (representative[g] === r.id) listed.push(applyLocation(r, locations[g] as Location));
+      else if (representative[g] === r.id) listed.push(reassertKernel(applyLocation(r, locations[g] as Location)));
       else alias.set(r.id, representative[g] as string);
     }
     const clocks = path.ctx.clocks;
@@ -150,6 +152,7 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
       by_verdict: {},
       rst_sightings: result.summary.resets,
     };
+    if (summary.kernel !== undefined) summary.kernel = emptyKernelSummary();
     for (const r of listed) {
       countReset(summary, r);
       sink.reset(r);

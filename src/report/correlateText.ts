@@ -6,6 +6,7 @@
 import { endpointText } from '../decode/address.js';
 import type { ClockOffset, PathReport, Reset, Sighting } from '../model/report.js';
 import type { Findings } from './findings.js';
+import { kernelSummaryText } from './kernelText.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { isoTime } from './text.js';
@@ -95,6 +96,7 @@ export async function writeCorrelateText(out: Output, findings: Findings, style:
   if (findings.path !== null) await out.write(`\n${pathBlock(findings.path, style)}`);
   const sightings = s.rst_sightings ?? s.resets;
   await out.write(`\n${style.bold(`${countText(s.resets)} TCP reset${s.resets === 1 ? '' : 's'}`)} (${countText(sightings)} RST packets at the capture points)\n`);
+  if (s.kernel !== undefined) await out.write(`  ${kernelSummaryText(s.kernel)}\n`);
   const path = findings.path;
   if (path === null) return;
   for (const line of findings.resets.lines()) await out.write(resetLines(path, JSON.parse(line) as Reset, style));

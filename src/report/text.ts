@@ -10,6 +10,7 @@ import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from '../model/report.js';
 import type { Findings } from './findings.js';
 import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
+import { kernelFindingText, kernelSummaryText } from './kernelText.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { VERDICTS, causeText } from './vocabulary.js';
@@ -212,6 +213,7 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
   const confidence = r.confidence === null ? '' : `, confidence ${r.confidence}`;
   text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}\n`;
   if (r.reason_text !== null) text += `    reason text: "${r.reason_text}"\n`;
+  if (r.kernel !== undefined) text += `    kernel: ${kernelFindingText(r.kernel)}\n`;
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
   if (r.hint) text += `    ${style.green('▸')} ${r.hint}\n`;
   return text;
@@ -231,6 +233,7 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets, 'connection')}\n`);
   if (listed === 0) return;
   await out.write(summaryBlock(s, causeVerdicts, listed, style));
+  if (s.kernel !== undefined) await out.write(`  ${kernelSummaryText(s.kernel)}\n`);
 
   const shown = options.groups ?? 8;
   const sorted = groups.sorted();

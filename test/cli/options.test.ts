@@ -10,9 +10,9 @@ import { runCli } from '../helpers/run.js';
 
 /** The options each command takes, as its help text documents them. */
 const EXPECTED: Record<OptionCommand, string[]> = {
-  analyze: ['format', 'out', 'inactivity-timeout', 'verbose', 'write-pcap', 'html', 'html-ladders', 'html-rows', 'help'],
-  explain: ['format', 'out', 'inactivity-timeout', 'conn', 'packets', 'help'],
-  correlate: ['format', 'out', 'inactivity-timeout', 'html', 'html-ladders', 'html-rows', 'order', 'help'],
+  analyze: ['format', 'out', 'inactivity-timeout', 'verbose', 'write-pcap', 'html', 'html-ladders', 'html-rows', 'kernel-trace', 'help'],
+  explain: ['format', 'out', 'inactivity-timeout', 'conn', 'packets', 'kernel-trace', 'help'],
+  correlate: ['format', 'out', 'inactivity-timeout', 'html', 'html-ladders', 'html-rows', 'order', 'kernel-trace', 'help'],
 };
 
 describe('option table', () => {

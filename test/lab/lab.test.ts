@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type AccuracyRow, SCORED_FIELDS, accuracyTable, scoreScenario } from '../../src/lab/accuracy.js';
+import { type AccuracyRow, SCORED_FIELDS, accuracyTable, kernelAgreementTable, scoreScenario } from '../../src/lab/accuracy.js';
 import { loadLabels } from '../../src/lab/labels.js';
 import { resultTable } from '../../src/lab/main.js';
 import { preflight } from '../../src/lab/preflight.js';
@@ -49,6 +49,8 @@ test('lab: every scenario reproduces its resets, and every RST at every point is
     t.diagnostic('whyreset analysis vs labels (share of labelled RSTs where the field agrees):');
     for (const line of accuracyTable(accuracy).trimEnd().split('\n')) t.diagnostic(line);
     for (const row of accuracy) for (const miss of row.misses) t.diagnostic(`miss: ${row.scenario} ${row.capture} frame ${miss}`);
+    t.diagnostic("whyreset's wire-only cause vs the kernel's reason (labels.json kernel):");
+    for (const line of kernelAgreementTable(accuracy).trimEnd().split('\n')) t.diagnostic(line);
 
     // The bar of the explain issue: every labelled RST reported; a genuine kernel reset is never
     // called forged or suspect; stage, cause, verdict and origin right on every labelled RST,

@@ -3,6 +3,7 @@
  * (stage, cause, verdict, origin, confidence, signature, reason text, evidence, hint).
  */
 import type { InputSummary, Ladder, Reset } from '../../model/report.js';
+import { kernelFindingText } from '../kernelText.js';
 import { escapeHtml } from './escape.js';
 import { type ClockOffsets, ladderGeometry } from './ladderGeometry.js';
 import { ladderSvg } from './ladderSvg.js';
@@ -35,6 +36,7 @@ export function resetReasonHtml(r: Reset, t0: number, sameHint: Reset | null = n
   ];
   if (r.reason_text !== null && r.reason_text !== '') parts.push(`<p class="reason"><strong>Reason text in the RST:</strong> <q class="mono">${e(r.reason_text)}</q></p>`);
   if (r.mptcp_reason !== null) parts.push(`<p class="reason"><strong>MP_TCPRST:</strong> ${e(r.mptcp_reason.name)} (code ${r.mptcp_reason.code}, flags ${r.mptcp_reason.flags})</p>`);
+  if (r.kernel !== undefined) parts.push(`<p class="reason"><strong>Kernel:</strong> ${e(kernelFindingText(r.kernel))}</p>`);
   if (r.born) parts.push(`<p class="reason"><strong>Born:</strong> ${e(r.born.text)}</p>`);
   if (r.seen_at && r.seen_at.length > 0) {
     const seen = r.seen_at.map((s) => `capture [${s.capture}] frame ${s.frame} (TTL ${s.ttl})`).join(', ');

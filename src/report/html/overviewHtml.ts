@@ -5,6 +5,7 @@
  */
 import { linkTypeName } from '../../decode/linktypes.js';
 import type { InputSummary, PathReport, Pattern, Summary } from '../../model/report.js';
+import { kernelSummaryText } from '../kernelText.js';
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText, utcText } from './timeText.js';
@@ -101,9 +102,11 @@ export function overviewHtml(inputs: readonly InputSummary[], summary: Summary, 
         '.';
   const sightings = summary.rst_sightings ? `<p class="muted">${summary.rst_sightings} RST sighting(s) at all capture points; a RST seen at several points counts once.</p>` : '';
   const notListed = summary.resets_not_listed ? `<p class="muted">${summary.resets_not_listed} RST packet(s) of reset storms are counted but not listed one by one.</p>` : '';
+  const kernel = summary.kernel ? `<p>${escapeHtml(kernelSummaryText(summary.kernel))}.</p>` : '';
   return [
     '<section id="overview" aria-labelledby="h-overview"><h2 id="h-overview">Overview</h2>',
     `<p class="lead">${answer}</p>`,
+    kernel,
     `<p class="muted">${summary.packets} packets read, ${summary.tcp_packets} of them TCP, ${summary.connections} TCP connection(s).</p>`,
     notListed,
     sightings,
