@@ -11,7 +11,10 @@ import { basename, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
+import { analyzeForStore } from '../../src/store/analyzeFile.js';
 import { PgStore } from '../../src/store/pg.js';
+import { claimJob, renewLease, submitJobs } from '../../src/store/queue.js';
+import { RowSpool } from '../../src/store/spool.js';
 import { PG_REQUIRED, type PgCluster, pgUnavailable, startPgCluster } from '../helpers/postgres.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
@@ -109,6 +112,54 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
     await assertStoredAsAnalyzed(big);
     const [dups] = await rows('SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');
     assert.equal(dups?.d, 0);
+  });
+
+  test("queue: a sensor's files one at a time in time order, sensors in parallel; a lost claim stores nothing", async () => {
+    const url = cluster.createDatabase('queue');
+    const a = await PgStore.connect(url);
+    const b = await PgStore.connect(url);
+    try {
+      await a.ensureSchema();
+      // Paths sort the other way round from the first packet times: time order wins.
+      await submitJobs(a.client, [
+        { sensor: 's1', path: '/c/1.pcap', size: 1, firstTs: 300 },
+        { sensor: 's1', path: '/c/2.pcap', size: 1, firstTs: 100 },
+        { sensor: 's1', path: '/c/3.pcap', size: 1, firstTs: 200 },
+        { sensor: 's2', path: '/c/4.pcap', size: 1, firstTs: 500 },
+      ]);
+      const first = await claimJob(a.client, 'w1', 60);
+      assert.equal(first?.path, '/c/2.pcap');
+      // s1's next file waits for /c/2.pcap: the other worker gets s2's.
+      const second = await claimJob(b.client, 'w2', 60);
+      assert.equal(second?.path, '/c/4.pcap');
+      assert.equal(await claimJob(b.client, 'w2', 60), null);
+      // /c/2.pcap's lease runs out: the same file is claimed again, with a new claim number.
+      await a.client.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE path = '/c/2.pcap'");
+      const again = await claimJob(b.client, 'w2', 60);
+      assert.equal(again?.path, '/c/2.pcap');
+      assert.equal(again?.attempts, 2);
+      assert.ok(first && again && again.claim !== first.claim);
+      // The first worker comes back: its heartbeat and its results are refused.
+      assert.equal(await renewLease(a.client, first as NonNullable<typeof first>, 60), false);
+      const spool = new RowSpool();
+      try {
+        const file = captures[0] as string;
+        const analysis = await analyzeForStore(file, {}, spool);
+        spool.finish();
+        await a.ensurePartitions(spool);
+        assert.equal(await a.storeFile(analysis, spool, file, 's1', first as NonNullable<typeof first>), false);
+        assert.deepEqual((await a.query('SELECT count(*) AS n FROM resets')).rows, [{ n: 0 }]);
+        assert.equal(await b.storeFile(analysis, spool, file, 's1', again as NonNullable<typeof again>), true);
+        assert.ok(Number((await a.query('SELECT count(*) AS n FROM resets')).rows[0]?.n) > 0);
+      } finally {
+        spool.remove();
+      }
+      // Done: s1's next file in time order is claimable.
+      assert.equal((await claimJob(a.client, 'w1', 60))?.path, '/c/3.pcap');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   test('query --pg answers the named reports as on DuckDB', async () => {
