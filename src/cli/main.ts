@@ -22,6 +22,15 @@ Usage:
                                             reproduce reset scenarios on real Linux TCP stacks
   whyreset trace [--out FILE] [--duration S] [--all-netns] [-- COMMAND...]
                                             record why this Linux host's kernel sent each reset (root)
+  whyreset ingest <capture|dir|glob...> [--db FILE] [--sensor NAME] [--force]
+                                            analyse into the embedded store (DuckDB, no server)
+  whyreset query ["SQL"] [--db FILE | --pg URL] [--top servers|clients|causes] [--by-day]
+                                            ask the store: SQL or a named report
+  whyreset export --parquet DIR [--db FILE] every table of the store as DIR/<table>.parquet
+  whyreset submit --pg URL <capture|dir|glob...> [--sensor NAME]
+                                            queue captures as jobs in PostgreSQL (scale out)
+  whyreset worker --pg URL [--once] [--idle-exit S]
+                                            analyse queued captures into PostgreSQL (run on N machines)
   whyreset --version | --help
 
 Run "whyreset <command> --help" for a command's options.
@@ -31,6 +40,18 @@ Run "whyreset <command> --help" for a command's options.
 async function labCommand(argv: string[]): Promise<number> {
   const lab = await import('../lab/main.js');
   return lab.labMain(argv);
+}
+
+/**
+ * The store commands (src/cli/ingest.ts, query.ts, export.ts, submit.ts, worker.ts), each loaded
+ * only when asked for: `analyze` alone never loads DuckDB or pg.
+ */
+async function storeCommand(command: string, argv: string[]): Promise<number> {
+  if (command === 'ingest') return (await import('./ingest.js')).ingestCommand(argv);
+  if (command === 'query') return (await import('./query.js')).queryCommand(argv);
+  if (command === 'export') return (await import('./export.js')).exportCommand(argv);
+  if (command === 'submit') return (await import('./submit.js')).submitCommand(argv);
+  return (await import('./worker.js')).workerCommand(argv);
 }
 
 /** Entry point: returns the exit code. */
@@ -48,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
       return labCommand(rest);
     case 'trace':
       return traceCommand(rest);
+    case 'ingest':
+    case 'query':
+    case 'export':
+    case 'submit':
+    case 'worker':
+      return storeCommand(command, rest);
     case '--version':
     case '-V':
       process.stdout.write(`${VERSION}\n`);

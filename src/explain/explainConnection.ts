@@ -1,4 +1,5 @@
 import type { Connection, Evidence, Reset } from '../model/report.js';
+import { tcpCommunityId } from '../net/communityId.js';
 import { hopsOf } from '../net/ttl.js';
 import type { FinishedConnection, RstRecord } from '../track/finished.js';
 import { causeOf } from './cause.js';
@@ -9,7 +10,8 @@ import { assessForgery } from './forgery.js';
 import { hintFor } from './hints.js';
 /**
  * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
- * evidence, signature and hint, plus the Reset fields read straight from the packet. Pure: it
+ * evidence, signature and hint, plus the Reset fields read straight from the packet and the
+ * connection's Community ID (src/net/communityId.ts). Pure: it
  * reads the tracker's FinishedConnection and the cross-connection context, and changes neither
  * (the caller teaches the context afterwards with `ctx.learnFrom`).
  */
@@ -94,9 +96,17 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
  * connection entry gains the reset ids and its Cloudflare Radar category.
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
-  const resets = conn.resets.map((rst) => explainReset(conn, rst, ctx, nextId()));
+  // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
+  // connection, none per reset.
+  const cid = tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
+  const resets = conn.resets.map((rst) => {
+    const r = explainReset(conn, rst, ctx, nextId());
+    r.community_id = cid;
+    return r;
+  });
   const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id));
   const category = radarCategoryOf(conn);
   if (category !== null) connection.radar_category = category;
+  connection.community_id = cid;
   return { resets, connection };
 }

@@ -73,6 +73,8 @@ export interface Reset {
   hint: string | null;
   reason_text: string | null;
   mptcp_reason: MptcpReason | null;
+  /** The connection's Community ID v1 (Corelight's spec; joins with Zeek, Suricata, Arkime), null when the addresses do not parse. */
+  community_id?: string | null;
   /** Every capture point where this same RST was seen, in path order from its sender (set by correlation only). */
   seen_at?: Sighting[];
   /** Where on the path the RST was born (set by correlation only). */
@@ -161,6 +163,8 @@ export interface Connection {
   history: string;
   resets: string[];
   capture: number;
+  /** Community ID v1 of the 4-tuple (Corelight's spec): the same string Zeek, Suricata and Arkime log for this flow. */
+  community_id?: string | null;
   [extra: string]: unknown;
 }
 

@@ -11,6 +11,7 @@ export const CSV_COLUMNS = [
   'id', 'ts', 'capture', 'frame', 'conn', 'src', 'sport', 'dst', 'dport', 'from', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win',
   'payload_len', 'stage', 'cause', 'verdict', 'origin', 'confidence', 'signature', 'evidence', 'hint', 'reason_text', 'mptcp_reason',
   'kernel_reason', 'kernel_outcome',
+  'community_id',
 ] as const;
 
 /** Quotes one field per RFC 4180 §2. */
@@ -25,7 +26,7 @@ export function csvRow(r: Reset): string {
   const cells: unknown[] = [
     r.id, r.ts.toFixed(6), r.capture, r.frame, r.conn, r.src, r.sport, r.dst, r.dport, r.from, r.flags.join('|'), r.ttl, r.ip_id, r.seq, r.ack, r.win,
     r.payload_len, r.stage, r.cause, r.verdict, r.origin, r.confidence, r.signature, r.evidence.map((e) => e.code).join('|'), r.hint, r.reason_text,
-    r.mptcp_reason ? r.mptcp_reason.name : null, r.kernel?.reason ?? null, r.kernel?.outcome ?? null,
+    r.mptcp_reason ? r.mptcp_reason.name : null, r.kernel?.reason ?? null, r.kernel?.outcome ?? null, r.community_id,
   ];
   return `${cells.map(csvField).join(',')}\r\n`;
 }

@@ -1,0 +1,110 @@
+/**
+ * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { DuckStore } from '../store/duckdb.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { Progress } from './progress.js';
+
+const INGEST_HELP = `Usage: whyreset ingest <capture|dir|glob...> [options]
+
+Analyses captures as "whyreset analyze" does and keeps the results in an embedded DuckDB
+database (no server): tables captures, connections, resets (evidence as a list of structs) and
+patterns; every row carries capture_sha256, the key of its capture. Query it with
+"whyreset query". A directory means every file under it; a quoted glob ("/data/*.pcap") is
+expanded here ("**" spans directories).
+
+A capture is keyed by the sha256 of its bytes, computed while it is read. Ingesting the same
+bytes again does nothing unless the analyzer version changed or --force is given; then its old
+rows are replaced in one transaction. A killed ingest leaves the store as it was before the
+file or with the file complete, never half written.
+
+Options:
+      --db FILE      the store (default: $WHYRESET_DB, else ./whyreset.duckdb; created if missing)
+      --sensor NAME  the capture point these files come from (default: this host's name)
+      --force        store again even when the same bytes are already stored
+      --inactivity-timeout S   as for analyze (default 300)
+  -v, --verbose      say what happens to each file, step by step
+  -h, --help         this help
+
+Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
+Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
+`;
+
+/** `whyreset ingest`. */
+export async function ingestCommand(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          db: { type: 'string' },
+          sensor: { type: 'string' },
+          force: { type: 'boolean' },
+          'inactivity-timeout': { type: 'string' },
+          verbose: { type: 'boolean', short: 'v' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    INGEST_HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
+  if (typeof inactivity === 'string') {
+    warn(inactivity);
+    return EXIT_USAGE;
+  }
+  if (positionals.length === 0) {
+    warn(`ingest needs at least one capture, directory or glob\n${INGEST_HELP}`);
+    return EXIT_USAGE;
+  }
+  const { expandInputs } = await import('../store/inputFiles.js');
+  const { files, missing } = expandInputs(positionals);
+  for (const m of missing) warn(`${m}: no such file, or nothing matches`);
+  if (files.length === 0) return EXIT_USAGE;
+
+  const duck = await import('../store/duckdb.js');
+  const dbPath = duck.dbPathOf(values.db);
+  let store: DuckStore;
+  try {
+    store = await duck.DuckStore.open(dbPath, { create: true });
+  } catch (err) {
+    warn(`${dbPath}: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const progress = new Progress();
+  let unreadable = missing.length > 0;
+  let inputErrors = false;
+  try {
+    for (const file of files) {
+      const r = await store.ingest(file, {
+        sensor: values.sensor ?? hostname(),
+        force: values.force,
+        inactivityTimeout: inactivity,
+        onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
+        onPhase: values.verbose ? (phase, path) => warn(`${path}: ${phase}`) : undefined,
+      });
+      progress.done();
+      const a = r.analysis;
+      if (r.outcome === 'unreadable') {
+        unreadable = true;
+        warn(`${file}: ${a?.unreadable ?? 'unreadable'}`);
+      } else if (a?.input) reportInputErrors(a.input);
+      if (a?.input && a.input.errors.length > 0) inputErrors = true;
+      const counts = a && r.outcome !== 'unreadable' ? ` ${a.rows.connections} connections, ${a.rows.resets} resets, ${a.rows.patterns} patterns` : '';
+      process.stdout.write(`${r.outcome.padEnd(10)} ${file}${r.sha256 ? ` ${r.sha256.slice(0, 16)}` : ''}${counts}\n`);
+    }
+  } catch (err) {
+    progress.done();
+    warn(`${dbPath}: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  } finally {
+    store.close();
+  }
+  if (unreadable) return EXIT_USAGE;
+  return inputErrors ? EXIT_INPUT_ERRORS : EXIT_OK;
+}

@@ -1,0 +1,135 @@
+/**
+ * Community ID v1 (Corelight's spec, https://github.com/corelight/community-id-spec, README
+ * "Technical details"): a flow hash that Zeek, Suricata, Arkime and Wireshark compute alike, so
+ * whyreset's rows join with theirs. Pure helpers; no state.
+ *
+ * The hash is SHA-1 over seed (2 bytes, network order) · source address · destination address ·
+ * protocol (1 byte) · one zero byte · source port (2 bytes) · destination port (2 bytes), with
+ * the endpoints ordered so that the smaller (address, then port) comes first; the ID is
+ * "1:" + the digest in base64. Only port protocols (TCP, UDP, SCTP) and port-less IP are
+ * implemented: ICMP's type/code mapping is not needed by a TCP tool.
+ */
+import { hash } from 'node:crypto';
+
+/** IP protocol numbers that carry ports (IANA). */
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_SCTP = 132;
+
+/** The longest hashed tuple: seed, two IPv6 addresses, protocol, padding, two ports. */
+const SCRATCH = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+
+/** The bytes of a textual IPv4 or IPv6 address (4 or 16), or null when it is neither. */
+export function addressBytes(text: string): Uint8Array | null {
+  return text.includes(':') ? ipv6Bytes(text) : ipv4Bytes(text);
+}
+
+/** Dotted-quad IPv4 to 4 bytes, or null (a character loop: this runs once per connection). */
+function ipv4Bytes(text: string): Uint8Array | null {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return null;
+    } else if (c === 0x2e && digits > 0 && part < 4) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return null;
+  }
+  return part === 4 ? out : null;
+}
+
+/** RFC 4291 §2.2 text (with "::" and an optional dotted-quad tail) to 16 bytes, or null. */
+function ipv6Bytes(text: string): Uint8Array | null {
+  const zone = text.indexOf('%');
+  const body = zone >= 0 ? text.slice(0, zone) : text;
+  const halves = body.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (g.includes('.')) {
+        const v4 = ipv4Bytes(g);
+        if (v4 === null) return null;
+        out.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(Number.parseInt(g, 16));
+      else return null;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0] as string);
+  const tail = halves.length === 2 ? groupsOf(halves[1] as string) : [];
+  if (head === null || tail === null) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = (groups[i] as number) >> 8;
+    out[2 * i + 1] = (groups[i] as number) & 0xff;
+  }
+  return out;
+}
+
+/** Compares (address, port) endpoints as the spec orders them: address bytes first, then port. */
+function endpointLess(a: Uint8Array, aPort: number, b: Uint8Array, bPort: number): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d < 0;
+  }
+  return aPort < bPort;
+}
+
+/** One flow's coordinates; ports are ignored (and may be null) for protocols without ports. */
+export interface FlowTuple {
+  proto: number;
+  src: string;
+  dst: string;
+  sport: number | null;
+  dport: number | null;
+}
+
+/** Whether the protocol's Community ID includes ports (the spec's port protocols). */
+function hasPorts(proto: number): boolean {
+  return proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP;
+}
+
+/**
+ * The Community ID v1 string ("1:" + base64 SHA-1) of a flow, the same for both directions;
+ * null when an address does not parse or the two are of different families.
+ */
+export function communityId(flow: FlowTuple, seed = 0): string | null {
+  const src = addressBytes(flow.src);
+  const dst = addressBytes(flow.dst);
+  if (src === null || dst === null || src.length !== dst.length) return null;
+  const ports = hasPorts(flow.proto);
+  const sport = ports ? (flow.sport ?? 0) : 0;
+  const dport = ports ? (flow.dport ?? 0) : 0;
+  const swap = !endpointLess(src, sport, dst, dport);
+  // One scratch buffer for every call: hash() reads it before returning.
+  const buf = SCRATCH.subarray(0, 2 + 2 * src.length + 2 + (ports ? 4 : 0));
+  let o = buf.writeUInt16BE(seed & 0xffff, 0);
+  buf.set(swap ? dst : src, o);
+  o += src.length;
+  buf.set(swap ? src : dst, o);
+  o += src.length;
+  o = buf.writeUInt8(flow.proto, o);
+  o = buf.writeUInt8(0, o);
+  if (ports) {
+    o = buf.writeUInt16BE(swap ? dport : sport, o);
+    buf.writeUInt16BE(swap ? sport : dport, o);
+  }
+  // crypto.hash (Node >= 20.12): one call, no Hash object per connection (0.5 µs against 1.3).
+  return `1:${hash('sha1', buf, 'base64')}`;
+}
+
+/** The Community ID of a TCP connection (seed 0, the default every tool uses). */
+export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
+  return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+}

@@ -1,0 +1,96 @@
+/**
+ * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts), fed from
+ * a stream that hashes the file's bytes as they go by, so the sha256 key costs no second read;
+ * each finding is handed on at once as a row document (never collected here).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { InputSummary } from '../model/report.js';
+import { type ReadProgress, runAnalysis } from '../pipeline/run.js';
+import { connectionDoc, patternDoc, resetDoc } from './rows.js';
+
+/** Where row documents go, one call per row, in the order the analysis finishes them. */
+export interface RowWriter {
+  /** `ts` is the row's time (null for a pattern without one), for partitioning. */
+  row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null): void;
+}
+
+/** Options of `analyzeForStore`. */
+export interface StoreAnalysisOptions {
+  inactivityTimeout?: number;
+  onProgress?: (p: ReadProgress) => void;
+  /** Awaited before each chunk of the file is passed on: lets a slow writer hold the reading back. */
+  gate?: () => Promise<void> | undefined;
+  /** Bytes per read of the file (tests shrink it). */
+  chunkSize?: number;
+}
+
+/** What one file gave. */
+export interface StoreAnalysis {
+  path: string;
+  /** Hex sha256 of the file's bytes as stored (compressed bytes for a gzip file). */
+  sha256: string;
+  size: number;
+  /** The file's summary, or null when it could not be read as a capture at all. */
+  input: InputSummary | null;
+  /** Why it could not be read, when `input` is null. */
+  unreadable: string | null;
+  rows: { connections: number; resets: number; patterns: number };
+}
+
+/** Bytes per chunk read from the file (as the capture reader's own default window). */
+const READ_CHUNK = 1 << 20;
+
+/** The file as a stream whose chunks update `hash` on their way to the reader. */
+function hashedStream(path: string, hash: ReturnType<typeof createHash>, gate: StoreAnalysisOptions['gate'], chunkSize: number): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(path, { highWaterMark: chunkSize })) {
+      hash.update(chunk as Buffer);
+      const wait = gate?.();
+      if (wait !== undefined) await wait;
+      yield chunk as Buffer;
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+/** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
+export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
+  const size = statSync(path).size;
+  const hash = createHash('sha256');
+  const rows = { connections: 0, resets: 0, patterns: 0 };
+  const result = await runAnalysis(
+    ['-'],
+    {
+      stdin: hashedStream(path, hash, options.gate, options.chunkSize ?? READ_CHUNK),
+      inactivityTimeout: options.inactivityTimeout,
+      // The reader sees "-": progress names the file and knows its size (for an ETA).
+      onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, path, totalBytes: p.totalBytes ?? size })),
+    },
+    {
+      reset(r) {
+        rows.resets++;
+        writer.row('resets', resetDoc(r), r.ts);
+      },
+      connection(c) {
+        rows.connections++;
+        writer.row('connections', connectionDoc(c), c.ts);
+      },
+      pattern(p) {
+        rows.patterns++;
+        writer.row('patterns', patternDoc(p), typeof p.first_ts === 'number' ? p.first_ts : null);
+      },
+    },
+  );
+  const input = result.inputs[0] ?? null;
+  if (input !== null) input.path = path;
+  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows };
+}
+
+/** The sha256 of a file read on its own (used only to confirm that a file already stored is unchanged, in place of analysing it). */
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,85 @@
+/**
+ * The DuckDB forms of the store's tables: DDL, and the INSERT … SELECT that turns staged row
+ * documents into typed rows with `from_json` (DuckDB's JSON extension, built into the npm
+ * package's binary). Pure string building; src/store/duckdb.ts runs them.
+ */
+import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
+
+/** DuckDB column types. */
+const DUCK_TYPES: Record<ColumnKind, string> = {
+  text: 'VARCHAR',
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  bool: 'BOOLEAN',
+  'text[]': 'VARCHAR[]',
+  'int[]': 'INTEGER[]',
+  json: 'JSON',
+  // DESIGN.md: evidence as a list of structs, so `unnest(evidence)` and `list_contains` work in SQL.
+  evidence: 'STRUCT(code VARCHAR, detail VARCHAR)[]',
+  errors: 'STRUCT("offset" BIGINT, message VARCHAR)[]',
+  date: 'DATE',
+  timestamp: 'TIMESTAMPTZ',
+};
+
+/** `from_json`'s structure description of each kind. */
+const JSON_SHAPES: Record<ColumnKind, unknown> = {
+  text: 'VARCHAR',
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  bool: 'BOOLEAN',
+  'text[]': ['VARCHAR'],
+  'int[]': ['INTEGER'],
+  json: 'JSON',
+  evidence: [{ code: 'VARCHAR', detail: 'VARCHAR' }],
+  errors: [{ offset: 'BIGINT', message: 'VARCHAR' }],
+  date: 'DATE',
+  timestamp: 'TIMESTAMPTZ',
+};
+
+/** A SQL string literal. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for a table of these columns. */
+function createTable(name: string, columns: readonly Column[], primaryKey?: string): string {
+  const cols = columns.map((c) => `${quoted(c.name)} ${DUCK_TYPES[c.kind]}${c.name === primaryKey ? ' PRIMARY KEY' : ''}`);
+  return `CREATE TABLE IF NOT EXISTS ${name} (${cols.join(', ')})`;
+}
+
+/** Every statement that creates the store's tables (idempotent). */
+export function duckSchemaSql(): string[] {
+  return [
+    createTable('captures', CAPTURE_COLUMNS, 'sha256'),
+    ...RESULT_TABLES.map((t) => createTable(t.name, [...KEY_COLUMNS, ...t.columns])),
+  ];
+}
+
+/** The staging table of a result table: one JSON document per row, in the connection's temporary catalog. */
+export function stageName(table: ResultTable['name']): string {
+  return `whyreset_stage_${table}`;
+}
+
+/** `from_json(doc, '…')` for these columns. */
+function fromJson(docExpr: string, columns: readonly Column[]): string {
+  const shape: Record<string, unknown> = {};
+  for (const c of columns) shape[c.name] = JSON_SHAPES[c.kind];
+  return `from_json(${docExpr}, ${sqlString(JSON.stringify(shape))})`;
+}
+
+/** Moves a staging table's documents into the result table as rows of capture `$1`. */
+export function duckInsertFromStage(table: ResultTable): string {
+  const names = [...KEY_COLUMNS, ...table.columns].map((c) => quoted(c.name)).join(', ');
+  const values = table.columns.map((c) => `s.${quoted(c.name)}`).join(', ');
+  return `INSERT INTO ${table.name} (${names}) SELECT $1, ${dayOf('s.ts')}, ${values} FROM (SELECT ${fromJson('doc', table.columns)} AS s FROM temp.main.${stageName(table.name)})`;
+}
+
+/** Inserts the `captures` row from one JSON document `$1` (ingested_at is now). */
+export function duckInsertCapture(): string {
+  const columns = CAPTURE_COLUMNS.filter((c) => c.name !== 'ingested_at');
+  const names = CAPTURE_COLUMNS.map((c) => quoted(c.name)).join(', ');
+  const values = columns.map((c) => `s.${quoted(c.name)}`).join(', ');
+  return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson('$1', columns)} AS s)`;
+}

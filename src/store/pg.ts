@@ -1,0 +1,144 @@
+/**
+ * The PostgreSQL store (15+): the same tables as the embedded store, for when one machine is not
+ * enough. `pg` is loaded with a dynamic import (only `query --pg`, `submit` and `worker` pay for it).
+ *
+ * A file's results are written in ONE transaction together with its job's completion: under an
+ * advisory lock on the file's sha256 (two jobs with the same bytes never interleave), the file's
+ * old rows are deleted, the spooled rows inserted in batches, the captures row written, and the
+ * job marked done only if this worker still holds its claim. If any step fails, or the worker
+ * dies (its connection closes), nothing of it remains.
+ */
+import type { Client, FieldDef } from 'pg';
+import type { StoreAnalysis } from './analyzeFile.js';
+import { captureDoc } from './captureDoc.js';
+import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgSchemaSql } from './pgSql.js';
+import { type QueryResult, normaliseRows } from './queryResult.js';
+import { RESULT_TABLES, STORE_TABLES } from './schema.js';
+import type { RowSpool } from './spool.js';
+
+/** Row documents per INSERT (one JSON parameter each; a few MB). */
+const INSERT_BATCH_ROWS = 5000;
+
+/** Advisory lock keys (any two constants; pg_advisory_xact_lock's bigint space). */
+const SCHEMA_LOCK = 0x77687972; // "whyr"
+const PARTITION_LOCK = 0x77687973;
+
+/** The claim a result is stored under: the job row and the claim number it was given. */
+export interface JobClaim {
+  id: number;
+  claim: number;
+}
+
+/** Type names of the OIDs whose text form normaliseRows turns into numbers. */
+const WIDE_OIDS: Record<number, string> = { 20: 'int8', 1700: 'numeric' };
+
+/** A connection to a PostgreSQL store. */
+export class PgStore {
+  private constructor(readonly client: Client) {}
+
+  /** Connects to `url` (postgresql://…; a Unix socket as ?host=/dir). Dates and timestamps come back as text. */
+  static async connect(url: string): Promise<PgStore> {
+    const { default: pg } = await import('pg');
+    const text = (v: string) => v;
+    const client = new pg.Client({
+      connectionString: url,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 1082 || oid === 1114 || oid === 1184 ? text : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    await client.connect();
+    // A dead peer (a killed worker's half-open socket) must not hold locks for long.
+    client.on('error', () => {});
+    return new PgStore(client);
+  }
+
+  /** Creates the tables, types and queue when missing; safe to run from several workers at once. */
+  async ensureSchema(): Promise<void> {
+    await this.inTransaction(async () => {
+      await this.client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      for (const sql of pgSchemaSql()) await this.client.query(sql);
+    });
+  }
+
+  /** Runs `fn` in a transaction, rolled back if it throws. */
+  async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.client.query('BEGIN');
+    try {
+      const out = await fn();
+      await this.client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Runs one SQL statement; rows as plain values (64-bit integers as numbers where exact). */
+  async query(sql: string): Promise<QueryResult> {
+    const r = await this.client.query({ text: sql, rowMode: 'array' });
+    const fields: FieldDef[] = r.fields ?? [];
+    const columns = fields.map((f) => f.name);
+    const rows = (r.rows as unknown[][]).map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i]])));
+    return { columns, rows: normaliseRows(rows, columns, fields.map((f) => WIDE_OIDS[f.dataTypeID] ?? '')) };
+  }
+
+  /**
+   * Creates the day partitions a spool's rows need, each in its own short transaction. Done
+   * before the results transaction: creating a partition locks the parent table, which must
+   * never wait on a transaction of this same worker.
+   */
+  async ensurePartitions(spool: RowSpool): Promise<void> {
+    for (const table of PARTITIONED) {
+      for (const day of [...(spool.days.get(table) ?? [])].sort((a, b) => a - b)) {
+        await this.inTransaction(async () => {
+          await this.client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
+          await this.client.query(partitionSql(table, day));
+        });
+      }
+    }
+  }
+
+  /**
+   * Stores one analysed file: its old rows out, the spooled rows and its captures row in, and
+   * (for a worker) its job marked done, all in one transaction. Returns false, storing nothing,
+   * when the job's claim was lost (its lease ran out and another worker took it).
+   */
+  async storeFile(analysis: StoreAnalysis, spool: RowSpool, path: string, sensor: string, job: JobClaim | null): Promise<boolean> {
+    const sha = analysis.sha256;
+    return this.inTransaction(async () => {
+      // One writer per sha256 at a time: the same bytes under two paths never give rows twice.
+      await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [sha]);
+      for (const table of [...STORE_TABLES].reverse()) {
+        await this.client.query(`DELETE FROM ${table} WHERE ${table === 'captures' ? 'sha256' : 'capture_sha256'} = $1`, [sha]);
+      }
+      for (const t of RESULT_TABLES) {
+        const sql = pgInsertDocs(t);
+        for await (const batch of spool.batches(t.name, INSERT_BATCH_ROWS)) await this.client.query(sql, [sha, `[${batch.join(',')}]`]);
+      }
+      await this.client.query(pgInsertCapture(), [JSON.stringify(captureDoc(analysis, path, sensor))]);
+      if (job === null) return true;
+      const done = await this.client.query(
+        "UPDATE jobs SET state = 'done', done_at = now(), lease_until = NULL, sha256 = $3, error = NULL WHERE id = $1 AND claim = $2 AND state = 'running'",
+        [job.id, job.claim, sha],
+      );
+      if (done.rowCount === 1) return true;
+      throw new LostClaimError(job.id);
+    }).catch((err) => {
+      if (err instanceof LostClaimError) return false;
+      throw err;
+    });
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}
+
+/** The job was claimed again by another worker after this one's lease ran out. */
+class LostClaimError extends Error {
+  constructor(id: number) {
+    super(`job ${id} was claimed by another worker`);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The embedded store end to end, through the CLI as users run it: ingest the lab captures and
+ * find exactly what `analyze` reports; ingest again (nothing changes), --force (replaced, never
+ * duplicated), kill -9 mid-ingest (the store is as before or complete), query in every format
+ * and the named reports, and a Parquet round trip.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { generate } from '../../bench/gen.js';
+import { analyze } from '../../src/index.js';
+import { DuckStore } from '../../src/store/duckdb.js';
+import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
+import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
+
+const LAB = join(REPO_ROOT, 'test', 'fixtures', 'lab');
+const captures = readdirSync(LAB)
+  .filter((f) => f.endsWith('.pcap'))
+  .sort()
+  .map((f) => join(LAB, f));
+const tmp = tempDir('whyreset-duck-');
+const db = join(tmp.dir, 'lab.duckdb');
+after(() => tmp.remove());
+
+/** Runs SQL on a store file in this process (the CLI has exited, so the file is free). */
+async function sql(file: string, text: string): Promise<Record<string, unknown>[]> {
+  const store = await DuckStore.open(file, { create: false });
+  try {
+    return (await store.query(text)).rows;
+  } finally {
+    store.close();
+  }
+}
+
+/** Row counts of the four tables. */
+async function counts(file: string): Promise<Record<string, unknown>> {
+  const rows = await sql(
+    file,
+    'SELECT (SELECT count(*) FROM captures) AS captures, (SELECT count(*) FROM connections) AS connections, (SELECT count(*) FROM resets) AS resets, (SELECT count(*) FROM patterns) AS patterns',
+  );
+  return rows[0] as Record<string, unknown>;
+}
+
+before(async () => {
+  const r = await runCli(['ingest', '--db', db, '--sensor', 'lab', LAB], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.match(/^stored /gm)?.length, captures.length, r.stdout);
+});
+
+test('ingest: every capture stored with exactly the resets and connections analyze reports', async () => {
+  for (const file of captures) {
+    const expected = expectedRows(await analyze([file]));
+    const [cap] = await sql(db, `SELECT * FROM captures WHERE path = '${resolve(file)}'`);
+    assert.ok(cap, `${file} has no captures row`);
+    assert.match(String(cap.sha256), /^[0-9a-f]{64}$/);
+    assert.equal(cap.sensor, 'lab');
+    assert.equal(cap.resets, expected.resets.length);
+    const resets = (await sql(db, `SELECT * FROM resets WHERE capture_sha256 = '${cap.sha256}'`)).map(rowAsReported).sort();
+    const connections = (await sql(db, `SELECT * FROM connections WHERE capture_sha256 = '${cap.sha256}'`)).map(rowAsReported).sort();
+    assert.deepEqual(resets, expected.resets, file);
+    assert.deepEqual(connections, expected.connections, file);
+  }
+  // Evidence is a list of structs: SQL can unnest it.
+  const [ev] = await sql(db, "SELECT count(*) AS n FROM (SELECT unnest(evidence) AS e FROM resets) WHERE e.code = 'ttl_mismatch'");
+  assert.ok(Number(ev?.n) > 0);
+});
+
+test('ingest: the sha256 is the file bytes', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const file = captures[0] as string;
+  const [cap] = await sql(db, `SELECT sha256 FROM captures WHERE path = '${resolve(file)}'`);
+  assert.equal(cap?.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'));
+});
+
+test('ingest again: nothing changes; --force replaces, never duplicates', async () => {
+  const before = await counts(db);
+  const again = await runCli(['ingest', '--db', db, LAB], { timeoutMs: 120_000 });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.match(/^unchanged /gm)?.length, captures.length, again.stdout);
+  assert.deepEqual(await counts(db), before);
+  // A copy of a stored file under another name: the same bytes, recognised after analysis.
+  const copy = join(tmp.dir, 'copy.pcap');
+  copyFileSync(captures[1] as string, copy);
+  const copied = await runCli(['ingest', '--db', db, copy]);
+  assert.match(copied.stdout, /^unchanged /m);
+  assert.deepEqual(await counts(db), before);
+  const forced = await runCli(['ingest', '--db', db, '--force', captures[0] as string]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /^replaced /m);
+  assert.deepEqual(await counts(db), before);
+});
+
+test('WHYRESET_DB names the store; --db overrides it', async () => {
+  const envDb = join(tmp.dir, 'env.duckdb');
+  const r = await runCli(['ingest', captures[0] as string], { env: { WHYRESET_DB: envDb } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(envDb));
+  assert.equal((await counts(envDb)).captures, 1);
+});
+
+test('query: table, csv and json (an array of objects keyed by column name)', async () => {
+  const q = 'SELECT cause, count(*) AS n FROM resets GROUP BY cause ORDER BY n DESC, cause';
+  const json = await runCli(['query', '--db', db, '--format', 'json', q]);
+  assert.equal(json.code, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as { cause: string; n: number }[];
+  const total = (await analyze(captures)).resets.length;
+  assert.equal(
+    rows.reduce((s, r) => s + r.n, 0),
+    total,
+  );
+  assert.equal(typeof rows[0]?.n, 'number');
+  const csv = await runCli(['query', '--db', db, '-f', 'csv', q]);
+  assert.equal(csv.stdout.split('\r\n')[0], 'cause,n');
+  assert.equal(csv.stdout.split('\r\n')[1], `${rows[0]?.cause},${rows[0]?.n}`);
+  const table = await runCli(['query', '--db', db, q]);
+  assert.match(table.stdout, /^cause\s+n\n/);
+  assert.match(table.stdout, new RegExp(`\\(${rows.length} rows\\)`));
+  const bad = await runCli(['query', '--db', db, 'SELECT nope FROM resets']);
+  assert.equal(bad.code, 2);
+  const missing = await runCli(['query', '--db', join(tmp.dir, 'none.duckdb'), 'SELECT 1']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no store/);
+});
+
+test('query: named reports --top servers|clients|causes and --by-day', async () => {
+  const report = await analyze(captures);
+  const servers = JSON.parse((await runCli(['query', '--db', db, '--top', 'servers', '--since', '2000-01-01', '-f', 'json'])).stdout) as Record<string, number | string>[];
+  // The server of a reset is its connection's responder.
+  const byServer = new Map<string, number>();
+  for (const r of report.resets) {
+    const server = r.from === 'resp' ? r.src : r.dst;
+    byServer.set(server, (byServer.get(server) ?? 0) + 1);
+  }
+  assert.deepEqual(
+    servers.map((s) => [s.server, s.resets]),
+    [...byServer.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+  );
+  assert.equal(
+    servers.reduce((n, s) => n + Number(s.forged), 0),
+    report.resets.filter((r) => r.verdict === 'forged').length,
+  );
+  const causes = JSON.parse((await runCli(['query', '--db', db, '--top', 'causes', '--since', '2000-01-01', '-f', 'json'])).stdout) as Record<string, number | string>[];
+  assert.equal(causes.length, Object.keys(report.summary.by_cause).length);
+  for (const c of causes) assert.equal(c.resets, report.summary.by_cause[c.cause as string]);
+  // The lab captures are older than a minute: a one-minute window is empty.
+  const recent = JSON.parse((await runCli(['query', '--db', db, '--top', 'clients', '--since', '1m', '-f', 'json'])).stdout);
+  assert.deepEqual(recent, []);
+  const days = JSON.parse((await runCli(['query', '--db', db, '--by-day', '-f', 'json'])).stdout) as { day: string; resets: number }[];
+  assert.equal(
+    days.reduce((n, d) => n + d.resets, 0),
+    report.resets.length,
+  );
+  for (const d of days) assert.match(d.day, /^\d{4}-\d{2}-\d{2}$/);
+  const usage = await runCli(['query', '--db', db, '--top', 'routers']);
+  assert.equal(usage.code, 2);
+});
+
+test('export --parquet: every table, read back the same', async () => {
+  const out = join(tmp.dir, 'parquet', 'nested');
+  const r = await runCli(['export', '--db', db, '--parquet', out]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const t of ['captures', 'connections', 'resets', 'patterns']) {
+    const file = join(out, `${t}.parquet`);
+    assert.ok(existsSync(file), file);
+    const [diff] = await sql(
+      db,
+      `SELECT (SELECT count(*) FROM (SELECT * FROM ${t} EXCEPT ALL SELECT * FROM read_parquet('${file}'))) + (SELECT count(*) FROM (SELECT * FROM read_parquet('${file}') EXCEPT ALL SELECT * FROM ${t})) AS d, (SELECT count(*) FROM read_parquet('${file}')) AS n`,
+    );
+    assert.equal(diff?.d, 0, t);
+    if (t !== 'patterns') assert.ok(Number(diff?.n) > 0, t);
+  }
+});
+
+test('ingest killed with SIGKILL: the store is as before, or complete', async () => {
+  const file = join(tmp.dir, 'big.pcap');
+  generate(file, { sizeMiB: 24, seed: 7 });
+  const killDb = join(tmp.dir, 'kill.duckdb');
+  assert.equal((await runCli(['ingest', '--db', killDb, captures[0] as string])).code, 0);
+  const baseline = await counts(killDb);
+  /** Starts an ingest of the big file and SIGKILLs it when it reports `phase` on stderr. */
+  const killAt = async (phase: string) => {
+    const child = spawnCli(['ingest', '--db', killDb, '--force', '-v', file]);
+    child.stderr?.on('data', (b: Buffer) => {
+      if (b.toString().includes(`: ${phase}`)) child.kill('SIGKILL');
+    });
+    const r = await finish(child, 180_000);
+    return r;
+  };
+  const during = await killAt('analysing');
+  assert.equal(during.signal, 'SIGKILL', during.stderr);
+  assert.deepEqual(await counts(killDb), baseline, 'killed while analysing: as before');
+  const inTx = await killAt('transaction');
+  const afterKill = await counts(killDb);
+  const full = await runCli(['ingest', '--db', killDb, file], { timeoutMs: 180_000 });
+  assert.equal(full.code, 0, full.stderr);
+  const complete = await counts(killDb);
+  assert.ok(Number(complete.resets) > Number(baseline.resets) + 100);
+  if (inTx.signal === 'SIGKILL') assert.ok(JSON.stringify(afterKill) === JSON.stringify(baseline) || JSON.stringify(afterKill) === JSON.stringify(complete), JSON.stringify(afterKill));
+  else assert.deepEqual(afterKill, complete, 'the ingest finished before the kill landed: complete');
+  // And the stored rows of the big file are each there once.
+  const [dups] = await sql(killDb, 'SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');
+  assert.equal(dups?.d, 0);
+});
