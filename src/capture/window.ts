@@ -6,7 +6,11 @@
  * copied into headroom in front of the new chunk. Memory stays at two chunks plus the largest
  * record allowed, whatever the size of the file.
  */
+import { readingStopped, whenReadingStops } from './interrupt.js';
 import type { ByteSource } from './source.js';
+
+/** What a refill interrupted by stopReading() resolves to. */
+const STOPPED = -1;
 
 /** Default chunk: large enough that refills are rare. */
 export const DEFAULT_CHUNK_SIZE = 8 << 20;
@@ -67,8 +71,17 @@ export class ByteWindow {
   async ensure(n: number): Promise<boolean> {
     while (this.end - this.pos < n) {
       if (this.eof) return false;
+      // After SIGINT/SIGTERM the capture ends here (interrupt.ts), also while a pipe is silent.
+      if (readingStopped()) {
+        this.eof = true;
+        return false;
+      }
       this.prefetch();
-      const got = await (this.pending as Promise<number>);
+      const got = await Promise.race([this.pending as Promise<number>, whenReadingStops().then(() => STOPPED)]);
+      if (got === STOPPED) {
+        this.eof = true;
+        return false;
+      }
       this.pending = null;
       if (got === 0) {
         this.eof = true;
@@ -122,7 +135,8 @@ export class ByteWindow {
   async settle(): Promise<void> {
     if (this.pending !== null) {
       try {
-        await this.pending;
+        // A pipe that stays silent after an interrupt would never settle: closing the source ends it.
+        await (readingStopped() ? Promise.race([this.pending, Promise.resolve(0)]) : this.pending);
       } catch {
         // the error was or will be reported by the reader that asked for the bytes
       }

@@ -16,6 +16,8 @@ import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
+import { outputsProblem } from './outputCheck.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -41,7 +43,8 @@ Options:
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
                      tcp_inactivity_timeout, default 300)
   -v, --verbose      text: also list every reset with its evidence
-      --write-pcap FILE  write every packet of every connection that reset to FILE (pcap, or
+      --write-pcap FILE  write every packet of every connection that reset to FILE ("-":
+                     standard output, then give --out for the report) (pcap, or
                      pcapng when the inputs mix link types), original timestamps, to open in
                      Wireshark; inputs are read a second time for it
       --html FILE    also write a one-file HTML report to FILE (offline: overview, charts, a
@@ -51,9 +54,11 @@ Options:
                      charts and counts include every reset)
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
-  -o, --out FILE     write the report to FILE instead of standard output
+  -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
   -h, --help         this help
 
+Outputs are checked before the analysis: never an input (same file, also through links), and
+written to a temporary file beside the target, renamed into place only when complete.
 A damaged capture is reported on stderr with the byte offset of each problem; everything
 readable before and after the damage is still analysed.
 Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
@@ -92,6 +97,16 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
 
   const writePcap = values['write-pcap'] ?? null;
+  const outputs = [
+    { option: '--out', path: values.out ?? '-', report: true },
+    ...(html === null ? [] : [{ option: '--html', path: html.path, report: true }]),
+    ...(writePcap === null ? [] : [{ option: '--write-pcap', path: writePcap, report: false }]),
+  ];
+  const outputProblem = outputsProblem(positionals, outputs);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
   const findings = new Findings();
   // Connections are serialized only for the renderers that list them.
   const keepConnections = format === 'json' || format === 'ndjson' || format === 'zeek' || format === 'zeek-json';
@@ -107,9 +122,14 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
   };
   const progress = new Progress();
-  // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
-  const stdinCopy = writePcap !== null && positionals.includes('-') ? await copyToTemp(process.stdin) : null;
+  const interrupts = watchInterrupts();
+  let stdinCopy: Awaited<ReturnType<typeof copyToTemp>> | null = null;
   try {
+    // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
+    if (writePcap !== null && positionals.includes('-')) {
+      stdinCopy = await copyToTemp(process.stdin);
+      analyseWhatWasCopied();
+    }
     const result = await runAnalysis(
       positionals,
       {
@@ -127,7 +147,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     progress.done();
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     findings.inputs = result.inputs;
-    findings.summary = result.summary;
+    findings.summary = interrupts.interrupted ? { ...result.summary, interrupted: true } : result.summary;
     if (result.inputs.length === 0) return EXIT_USAGE;
     if (writePcap !== null) {
       try {
@@ -152,6 +172,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     findings.dispose();
     stdinCopy?.remove();
   }

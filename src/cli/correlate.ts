@@ -12,6 +12,8 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { watchInterrupts } from './interrupt.js';
+import { outputsProblem } from './outputCheck.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -89,7 +91,17 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const outputProblem = outputsProblem(positionals, [
+    { option: '--out', path: values.out ?? '-', report: true },
+    ...(html === null ? [] : [{ option: '--html', path: html.path, report: true }]),
+  ]);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
+
   const findings = new Findings();
+  const interrupts = watchInterrupts();
   try {
     const result = await runCorrelation(
       positionals,
@@ -104,7 +116,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     if (result.inputs.length === 0) return EXIT_USAGE;
     findings.inputs = result.inputs;
-    findings.summary = result.summary;
+    findings.summary = interrupts.interrupted ? { ...result.summary, interrupted: true } : result.summary;
     findings.path = result.path;
     if (order !== undefined && result.inputs.length !== positionals.length) warn('--order ignored: not every capture could be read');
 
@@ -118,6 +130,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     findings.dispose();
   }
 }

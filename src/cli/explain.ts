@@ -18,6 +18,8 @@ import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
+import { outputsProblem } from './outputCheck.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
 
@@ -129,7 +131,15 @@ export async function explainCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const outputProblem = outputsProblem(positionals, [{ option: '--out', path: values.out ?? '-', report: true }]);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
+
+  const interrupts = watchInterrupts();
   const copy = positionals.includes('-') ? await copyToTemp(process.stdin) : null;
+  analyseWhatWasCopied();
   try {
     const chosen: { conn: FinishedConnection; explained: ExplainedConnection }[] = [];
     let matches = 0;
@@ -193,6 +203,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     await out.end();
     return result.unreadable.length > 0 ? EXIT_USAGE : result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     copy?.remove();
   }
 }

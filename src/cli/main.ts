@@ -1,6 +1,8 @@
 /**
  * The command line: which command runs. Each command lives in its own file; no analysis here.
  */
+import { OutputError } from '../report/output.js';
+import { TempDirError } from '../report/tempFiles.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
@@ -30,8 +32,23 @@ async function labCommand(argv: string[]): Promise<number> {
   return lab.labMain(argv);
 }
 
-/** Entry point: returns the exit code. */
+/**
+ * Entry point: returns the exit code. An output that cannot be written (a full disk, /dev/full)
+ * or a failing temporary directory ends with one line naming it and exit 2, never a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof OutputError || err instanceof TempDirError) {
+      warn(err.message);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'analyze':

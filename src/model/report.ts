@@ -138,6 +138,8 @@ export interface Summary {
   resets_not_listed?: number;
   /** Correlation only: RST packets at all capture points before the same RST seen at several points counts once in `resets`. */
   rst_sightings?: number;
+  /** Present (true) only when SIGINT or SIGTERM stopped the reading: the report covers what was read before it. */
+  interrupted?: boolean;
 }
 
 /** Everything one `analyze` run found. */

@@ -222,6 +222,7 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   const s = findings.summary;
   const multi = findings.inputs.length > 1;
   await out.write(factsBlock(findings.inputs, s, style, options.verbose === true));
+  if (s.interrupted === true) await out.write(style.yellow('Interrupted: this report covers what was read before the signal.\n'));
   let digest = options.digest;
   if (digest === undefined) {
     digest = new TextDigest(multi);
