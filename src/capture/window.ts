@@ -35,7 +35,7 @@ export class ByteWindow {
 
   constructor(
     private readonly source: ByteSource,
-    chunkSize = DEFAULT_CHUNK_SIZE,
+    private readonly chunkSize = DEFAULT_CHUNK_SIZE,
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
@@ -60,7 +60,9 @@ export class ByteWindow {
   /** Starts reading the next chunk into the spare buffer, behind its headroom. */
   private prefetch(): void {
     if (this.pending === null && !this.eof) {
-      this.pending = this.source.readInto(this.spare, this.headroom, this.spare.length - this.headroom);
+      // At most one chunk per read, whatever the spare buffer grew to after a long record: reading
+      // "the rest of the spare" would make every straddling record grow the buffers again.
+      this.pending = this.source.readInto(this.spare, this.headroom, this.chunkSize);
     }
   }
 
@@ -108,8 +110,13 @@ export class ByteWindow {
     } else {
       // A record longer than the headroom straddles the chunks (rare: jumbo or hostile):
       // merge into a buffer that holds both, and keep the headroom ahead of the next chunk.
-      const merged = new Uint8Array(Math.max(this.buf.length, tail + got + start));
-      merged.set(this.buf.subarray(this.pos, this.end), 0);
+      // The old buffer is reused when it is large enough (it is after the first such record), so
+      // a run of long records costs no allocation each: memory stays under two chunks, the
+      // headroom and HARD_MAX_RECORD, whatever the number of records.
+      const reuse = this.buf.length >= tail + got;
+      const merged = reuse ? this.buf : new Uint8Array(tail + got + start);
+      if (reuse) merged.copyWithin(0, this.pos, this.end);
+      else merged.set(this.buf.subarray(this.pos, this.end), 0);
       merged.set(fresh.subarray(start, start + got), tail);
       this.base = this.base + this.pos;
       this.buf = merged;
