@@ -37,6 +37,10 @@ const MAX_BLOCK = HARD_MAX_RECORD + 65536;
  */
 export const MAX_INTERFACES_PER_SECTION = 4096;
 
+/** Packet times the reports can print as dates (years 0000 to 9999, report/isoDate.ts); others are counted and print as ????. */
+const FIRST_DATE_SECONDS = -62167219200;
+const END_DATE_SECONDS = 253402300800;
+
 const KNOWN_BLOCKS = new Set([BLOCK_SHB, BLOCK_IDB, BLOCK_PB, BLOCK_SPB, BLOCK_NRB, BLOCK_ISB, BLOCK_EPB, BLOCK_SJE, BLOCK_DSB, BLOCK_CB_COPY, BLOCK_CB_NOCOPY]);
 
 /** One interface of the current section. */
@@ -134,6 +138,8 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
           if (origLen < caplen) state.anomaly('caplen_exceeds_origlen');
           frame++;
           const ts = timestamp(iface, high, low);
+          // A time no date can show (if_tsoffset or a damaged EPB time): counted; reports print it as ????.
+          if (!(ts >= FIRST_DATE_SECONDS && ts < END_DATE_SECONDS)) state.anomaly('timestamp_out_of_range');
           fill(rec, frame, ts, caplen, origLen, iface.linkType, ifId, win.base + at, win, at + 28);
           lastGoodTs = ts;
           state.notePacket(ts);

@@ -13,6 +13,7 @@ import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
 import { VERDICTS, causeText } from './vocabulary.js';
+import { isoDate } from './isoDate.js';
 
 /** Options of the text report. */
 export interface TextOptions {
@@ -58,7 +59,7 @@ export function isoTime(ts: number): string {
   // Rounded as a whole number of microseconds, so .9999996 carries into the next second.
   const total = Math.round(ts * 1e6);
   const whole = Math.floor(total / 1e6);
-  const base = new Date(whole * 1000).toISOString().slice(0, 19);
+  const base = isoDate(whole * 1000).slice(0, 19);
   return `${base}.${String(total - whole * 1e6).padStart(6, '0')}Z`;
 }
 

@@ -44,7 +44,7 @@ function pad(n, w) { n = String(n); while (n.length < w) n = '0' + n; return n; 
 function timeOf(ts) {
   var whole = Math.floor(ts), micros = Math.round((ts - whole) * 1e6);
   if (micros >= 1e6) { whole += 1; micros -= 1e6; }
-  var iso = new Date(whole * 1000).toISOString();
+  var ms = whole * 1000, iso = ms >= -62167219200000 && ms < 253402300800000 ? new Date(ms).toISOString() : '????-??-??T??:??:??.???Z';
   return [iso.slice(11, 19) + '.' + pad(micros, 6), iso.slice(0, 10)];
 }
 var text = {

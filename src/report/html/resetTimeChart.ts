@@ -6,6 +6,7 @@
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText } from './timeText.js';
+import { isoDate } from '../isoDate.js';
 
 /** Most bars in the chart. */
 export const MAX_BARS = 60;
@@ -63,7 +64,7 @@ export class ResetTimeChart {
 
   /** The time label of a bar's start: more digits for narrow bars. */
   private tickText(t: number): string {
-    const iso = new Date(Math.round(t * 1000)).toISOString();
+    const iso = isoDate(Math.round(t * 1000));
     if (this.barWidth >= 86400) return iso.slice(0, 10);
     if (this.barWidth >= 60) return iso.slice(11, 16);
     if (this.barWidth >= 1) return iso.slice(11, 19);
@@ -83,7 +84,7 @@ export class ResetTimeChart {
     const plotH = H - PAD.top - PAD.bottom;
     const barW = plotW / this.bars;
     const y = (v: number) => PAD.top + plotH - (v / yMax) * plotH;
-    const first = new Date(this.start * 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const first = isoDate(this.start * 1000).replace('T', ' ').slice(0, 19);
     const label = `Resets over time by cause: ${this.total} resets from ${first} UTC, bars of ${durationText(this.barWidth)}, at most ${peak} in one bar`;
     const out = [`<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>`];
     for (let k = 0; k <= 4; k++) {
