@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { whenReadingStops } from '../capture/interrupt.js';
 import type { InputSummary } from '../model/report.js';
 import { TempDirError, inTempDir, registerTemp, removeTemp } from '../report/tempFiles.js';
+import { escapeControl } from '../report/terminalText.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERRORS = 1;
@@ -15,7 +16,8 @@ export const EXIT_USAGE = 2;
 
 /** Writes a line to stderr. */
 export function warn(message: string): void {
-  process.stderr.write(`whyreset: ${message}\n`);
+  // File names and texts from captures can hold terminal escape sequences: never sent raw.
+  process.stderr.write(`whyreset: ${escapeControl(message)}\n`);
 }
 
 /** Errors shown per input on stderr; all of them are in the JSON report. */

@@ -14,6 +14,7 @@ import { runAnalysis } from '../pipeline/run.js';
 import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
+import { escapeControl } from '../report/terminalText.js';
 import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
@@ -90,7 +91,7 @@ function reasoning(r: Reset, style: Style): string {
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
   if (r.verdict) text += `  verdict  ${verdict}: ${VERDICT_TEXT[r.verdict]}; sent by ${r.origin ?? 'unknown'}, confidence ${r.confidence ?? '-'}\n`;
   if (r.signature) text += `  pattern  ${r.signature}\n`;
-  if (r.reason_text !== null) text += `  text     "${r.reason_text}" (carried in the RST)\n`;
+  if (r.reason_text !== null) text += `  text     "${escapeControl(r.reason_text)}" (carried in the RST)\n`;
   if (r.evidence.length > 0) text += '  evidence\n';
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
   if (r.hint) text += `  ${style.green('▸ next:')} ${r.hint}\n`;
@@ -189,7 +190,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
         const { conn, explained } = chosen[i] as (typeof chosen)[number];
         const f = full[i] as FullLadder;
         if (i > 0) await out.write('\n');
-        await out.write(connectionHeader(conn, f, result.inputs[conn.capture]?.path ?? '', style));
+        await out.write(connectionHeader(conn, f, escapeControl(result.inputs[conn.capture]?.path ?? ''), style));
         const resets = new Map(explained.resets.map((r) => [r.id, r]));
         for (const line of ladderText(f.ladder, resets, style, { gaps: f.gaps })) await out.write(`${line}\n`);
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));

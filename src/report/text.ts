@@ -10,10 +10,11 @@ import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from '../model/report.js';
 import type { Findings } from './findings.js';
 import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
+import { isoDate } from './isoDate.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
+import { escapeControl } from './terminalText.js';
 import { VERDICTS, causeText } from './vocabulary.js';
-import { isoDate } from './isoDate.js';
 
 /** Options of the text report. */
 export interface TextOptions {
@@ -113,7 +114,7 @@ function describeInput(input: InputSummary, index: number, style: Style): string
   const gz = input.compressed ? ' (gzip)' : '';
   const links = input.linktypes.map(linkTypeName).join(', ') || 'no link type';
   const errors = input.errors.length > 0 ? style.red(`, ${plural(input.errors.length, 'error')} (see stderr)`) : '';
-  return `  [${index}] ${input.path}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
+  return `  [${index}] ${escapeControl(input.path)}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
 }
 
 /** Inputs listed one per line before "… and N more" (all of them with --verbose, and those with errors always). */
@@ -212,7 +213,7 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
   text += `  ttl ${r.ttl}${r.ip_id === null ? '' : `  ip_id ${r.ip_id}`}  seq ${r.seq}  ack ${r.ack}  win ${r.win}  len ${r.payload_len}\n`;
   const confidence = r.confidence === null ? '' : `, confidence ${r.confidence}`;
   text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}\n`;
-  if (r.reason_text !== null) text += `    reason text: "${r.reason_text}"\n`;
+  if (r.reason_text !== null) text += `    reason text: "${escapeControl(r.reason_text)}"\n`;
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
   if (r.hint) text += `    ${style.green('▸')} ${r.hint}\n`;
   return text;

@@ -4,11 +4,11 @@
  */
 import { endpointText } from '../../decode/address.js';
 import type { Reset, Summary } from '../../model/report.js';
+import { isoDate } from '../isoDate.js';
 import { connectionAnchor } from './connectionSection.js';
 import { escapeHtml } from './escape.js';
 import { TABLE_COLUMNS } from './pageScript.js';
 import { REASON_TABLE_CHARS } from './resetTableEncoder.js';
-import { isoDate } from '../isoDate.js';
 
 /** Rows rendered as HTML (the script renders the rest from the embedded data). */
 export const STATIC_ROWS = 50;

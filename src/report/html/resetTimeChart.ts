@@ -1,3 +1,4 @@
+import { isoDate } from '../isoDate.js';
 /**
  * "Resets over time, stacked by cause": resets counted into a fixed number of time bars while
  * the resets spool streams by (memory: bars × causes), then drawn as an SVG bar chart with a
@@ -6,7 +7,6 @@
 import { causeColour } from './causeColours.js';
 import { escapeHtml } from './escape.js';
 import { durationText } from './timeText.js';
-import { isoDate } from '../isoDate.js';
 
 /** Most bars in the chart. */
 export const MAX_BARS = 60;
