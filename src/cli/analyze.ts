@@ -82,7 +82,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (positionals.length === 0) {
-    warn(`analyze needs at least one capture (or "-" for standard input)\n${ANALYZE_HELP}`);
+    warn(
+      'analyze needs a capture. Try the example: whyreset analyze examples/closed-port.pcap — or capture your own: sudo tcpdump -i eth0 -w mine.pcap tcp (Ctrl-C to stop), then whyreset analyze mine.pcap (or live: tcpdump -w - | whyreset analyze -)',
+    );
     return EXIT_USAGE;
   }
   if (positionals.filter((p) => p === '-').length > 1) {

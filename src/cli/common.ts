@@ -9,6 +9,8 @@ import { whenReadingStops } from '../capture/interrupt.js';
 import type { InputSummary } from '../model/report.js';
 import { TempDirError, inTempDir, registerTemp, removeTemp } from '../report/tempFiles.js';
 import { escapeControl } from '../report/terminalText.js';
+import { closest, optionsOf } from './didYouMean.js';
+import { wrapHelp } from './wrapHelp.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERRORS = 1;
@@ -66,6 +68,26 @@ export async function copyToTemp(stream: NodeJS.ReadableStream): Promise<{ path:
   return { path, remove: () => removeTemp(dir) };
 }
 
+/** One line for a parser error: whyreset's words, a "did you mean" when an option looks mistyped, and where the help is. */
+export function usageLine(message: string, help: string): string {
+  const command = /^Usage: whyreset (\w+)/.exec(help)?.[1] ?? '';
+  const pointer = `(see "whyreset ${command} --help")`;
+  const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+  if (unknown !== undefined) {
+    const guess = closest(unknown.split('=')[0] ?? unknown, optionsOf(help));
+    return `unknown option ${unknown}${guess === null ? '' : `; did you mean ${guess}?`} ${pointer}`;
+  }
+  // "--inactivity-timeout -5": Node calls the value ambiguous (it starts with "-").
+  const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message)?.[1];
+  if (ambiguous !== undefined) {
+    const option = ambiguous.split(' ').find((p) => p.startsWith('--')) ?? ambiguous;
+    return `${option} needs a value; a value starting with "-" is written ${option}=VALUE ${pointer}`;
+  }
+  const missing = /Option '([^']+)' argument missing/.exec(message)?.[1];
+  if (missing !== undefined) return `${missing.split(' ').find((p) => p.startsWith('--')) ?? missing} needs a value ${pointer}`;
+  return `${message.split('\n')[0]} ${pointer}`;
+}
+
 /**
  * Parses a command's arguments: the parsed values, or an exit code when it is already done
  * (a usage error, reported with the help; or --help, printed).
@@ -75,11 +97,11 @@ export function parseCommandLine<T extends { values: { help?: boolean } }>(parse
   try {
     parsed = parse();
   } catch (err) {
-    warn(`${(err as Error).message}\n${help}`);
+    warn(usageLine((err as Error).message, help));
     return EXIT_USAGE;
   }
   if (parsed.values.help) {
-    process.stdout.write(help);
+    process.stdout.write(wrapHelp(help));
     return EXIT_OK;
   }
   return parsed;

@@ -1,13 +1,16 @@
 /**
  * The command line: which command runs. Each command lives in its own file; no analysis here.
  */
+import { existsSync } from 'node:fs';
 import { OutputError } from '../report/output.js';
 import { TempDirError } from '../report/tempFiles.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
 import { correlateCommand } from './correlate.js';
+import { closest } from './didYouMean.js';
 import { explainCommand } from './explain.js';
+import { wrapHelp } from './wrapHelp.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
 
@@ -25,6 +28,17 @@ Usage:
 
 Run "whyreset <command> --help" for a command's options.
 `;
+
+const COMMANDS = ['analyze', 'explain', 'correlate', 'lab', 'help'];
+
+/** One line for an unknown command: a capture given without a command, a typo (analyse), or neither. */
+function unknownCommandLine(command: string): string {
+  if (/\.(pcap|pcapng|cap|gz)$/i.test(command) || existsSync(command)) {
+    return `"${command}" is not a command; to analyse it: whyreset analyze ${command} (see "whyreset --help")`;
+  }
+  const guess = closest(command, COMMANDS);
+  return `unknown command "${command}"${guess === null ? '' : `; did you mean "${guess}"?`} (see "whyreset --help")`;
+}
 
 /** `whyreset lab`: delegated to the lab module, loaded only when asked for. */
 async function labCommand(argv: string[]): Promise<number> {
@@ -68,10 +82,10 @@ async function dispatch(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(MAIN_HELP);
+      process.stdout.write(wrapHelp(MAIN_HELP));
       return command === undefined ? EXIT_USAGE : EXIT_OK;
     default:
-      warn(`unknown command "${command}"\n${MAIN_HELP}`);
+      warn(unknownCommandLine(command));
       return EXIT_USAGE;
   }
 }

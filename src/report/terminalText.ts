@@ -6,7 +6,6 @@
  */
 
 // C0 controls but newline, DEL, and the C1 controls (U+0080–U+009F, which some terminals act on).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
 /** The text with every control character but newline written as \xNN. */
