@@ -14,6 +14,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
+import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
@@ -55,6 +56,8 @@ Options:
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
   -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
+      --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+                     always (e.g. for less -R) or never
   -h, --help         this help
 
 Outputs are checked before the analysis: never an input (same file, also through links), and
@@ -71,6 +74,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parseAnalyze(argv), ANALYZE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const colour = colourModeOf(values.color);
+  if (typeof colour !== 'string') {
+    warn(colour.error);
+    return EXIT_USAGE;
+  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
@@ -167,7 +175,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (format === 'ndjson') await writeNdjson(out, findings);
     else if (format === 'csv') await writeCsv(out, findings);
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
-    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose, digest });
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal, process.env, colour)), { verbose: values.verbose, digest });
     await out.end();
     if (html !== null) await writeHtmlReport(html, findings);
 
@@ -198,6 +206,7 @@ function parseAnalyze(argv: string[]) {
     options: {
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
+      color: { type: 'string' },
       'inactivity-timeout': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       'write-pcap': { type: 'string' },

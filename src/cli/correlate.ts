@@ -10,6 +10,7 @@ import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
+import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { watchInterrupts } from './interrupt.js';
@@ -49,6 +50,8 @@ Options:
       --html-ladders N  ladders drawn per cause in the HTML report
       --html-rows N  resets embedded in the HTML report's table
   -o, --out FILE     write the report to FILE instead of standard output
+      --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+                     always (e.g. for less -R) or never
   -h, --help         this help
 
 Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
@@ -59,6 +62,11 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parseCorrelate(argv), CORRELATE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const colour = colourModeOf(values.color);
+  if (typeof colour !== 'string') {
+    warn(colour.error);
+    return EXIT_USAGE;
+  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}" for correlate: use one of ${FORMATS.join(', ')}`);
@@ -123,7 +131,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     const out = new Output(values.out ?? null);
     if (format === 'json') await writeJson(out, findings);
     else if (format === 'ndjson') await writeNdjson(out, findings);
-    else await writeCorrelateText(out, findings, makeStyle(colourWanted(out.isTerminal)));
+    else await writeCorrelateText(out, findings, makeStyle(colourWanted(out.isTerminal, process.env, colour)));
     await out.end();
     if (html !== null) await writeHtmlReport(html, findings);
 
@@ -143,6 +151,7 @@ function parseCorrelate(argv: string[]) {
     options: {
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
+      color: { type: 'string' },
       order: { type: 'string' },
       'inactivity-timeout': { type: 'string' },
       html: { type: 'string' },

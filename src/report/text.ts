@@ -69,13 +69,24 @@ export function clockTime(ts: number): string {
   return isoTime(ts).slice(11, 26);
 }
 
-/** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min". */
+/** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min", "27 days 05 h", "3 years 27 days"; negative ones (a clock stepped back) with a minus sign. */
 export function durationText(s: number): string {
+  if (!Number.isFinite(s)) return '? s';
+  if (s < 0) return `-${durationText(-s)}`;
+  if (s >= 86400) return longDurationText(s);
   if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
   if (s < 1) return `${(s * 1e3).toFixed(s < 0.1 ? 1 : 0)} ms`;
   if (s < 60) return `${s.toFixed(1)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** Days and years, never "26936 h" (a year counted as 365 days). */
+function longDurationText(s: number): string {
+  const days = Math.floor(s / 86400);
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (days < 365) return `${unit(days, 'day')} ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')} h`;
+  return `${unit(Math.floor(days / 365), 'year')} ${unit(days % 365, 'day')}`;
 }
 
 /** A count with thousands separators, "1,234,567" (not toLocaleString: its first call loads ICU data, ~15 ms). */
@@ -106,10 +117,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${countText(n)} ${n === 1 ? one : many}`;
 }
 
+/** The end of a time span: the time of day when it ends on the day it started, else the full date. */
+export function spanEndText(first: number, last: number): string {
+  const end = isoTime(last);
+  return end.slice(0, 10) === isoTime(first).slice(0, 10) ? clockTime(last) : end;
+}
+
 function describeInput(input: InputSummary, index: number, style: Style): string {
   const span =
     input.first_ts !== null && input.last_ts !== null
-      ? `${isoTime(input.first_ts)} → ${clockTime(input.last_ts)} (${durationText(input.last_ts - input.first_ts)})`
+      ? `${isoTime(input.first_ts)} → ${spanEndText(input.first_ts, input.last_ts)} (${durationText(input.last_ts - input.first_ts)}${input.last_ts < input.first_ts ? ', the clock stepped back' : ''})`
       : 'no packets';
   const gz = input.compressed ? ' (gzip)' : '';
   const links = input.linktypes.map(linkTypeName).join(', ') || 'no link type';

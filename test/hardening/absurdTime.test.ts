@@ -53,3 +53,15 @@ test('an absurd packet time: every report renders, and the time is a counted iss
   assert.equal(explain.code, 0, explain.stderr);
   assert.doesNotMatch(explain.stderr, /internal error/);
 });
+
+test('durations and spans read as people read them: days and years, both dates across days, negative shown as such', async () => {
+  const { durationText, spanEndText } = await import('../../src/report/text.js');
+  assert.equal(durationText(3 * 365 * 86400 + 27 * 86400 + 3600), '3 years 27 days');
+  assert.equal(durationText(27 * 86400 + 5 * 3600), '27 days 05 h');
+  assert.equal(durationText(-4.2), '-4.2 s');
+  assert.equal(durationText(Number.NaN), '? s');
+  const first = Date.UTC(2011, 11, 16, 21, 35, 33) / 1000;
+  const last = Date.UTC(2015, 0, 12, 5, 45, 28) / 1000;
+  assert.equal(spanEndText(first, last), '2015-01-12T05:45:28.000000Z');
+  assert.equal(spanEndText(first, first + 60), '21:36:33.000000');
+});
