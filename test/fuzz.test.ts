@@ -499,6 +499,79 @@ if (!isMainThread) {
     }
   });
 
+  test('after the damage: mutations confined to one region keep at least 99% of the resets outside it (pcap)', async () => {
+    // Issue 16: the contract above looks only before the damage. Damage confined to one region
+    // (a run of zeros, 0xff or random bytes, 64 zero bytes inserted, a record length in range
+    // that is wrong) must not cost the resets whose records lie wholly after it: the reader
+    // resynchronises on the next run of records that chain.
+    const all = corpusCaptures();
+    const dir = mkdtempSync(join(tmpdir(), 'whyreset-fuzz-after-'));
+    try {
+      let outside = 0;
+      let kept = 0;
+      const worst: string[] = [];
+      for (const name of ['ethernet-le-us.pcap', 'ethernet-be-ns.pcap', 'sll2-le-ns.pcap', 'null-be-us.pcap']) {
+        const c = all.find((x) => x.name === name);
+        assert.ok(c);
+        writeFileSync(join(dir, name), c.bytes);
+        const base = await analyze([join(dir, name)]);
+        const { recordEnd, pieces } = captureLayout(c.bytes);
+        const records = pieces.filter((p) => p.type === 0);
+        for (let i = 0; i < 150; i++) {
+          const rand = prng(0xaf7e0000 + i);
+          const piece = records[1 + int(rand, records.length - 2)];
+          assert.ok(piece);
+          const b = c.bytes.slice();
+          const kind = int(rand, 4);
+          let from = piece.start;
+          let to = piece.start + 16;
+          let bytes: Uint8Array = b;
+          if (kind === 0) {
+            to = from + 64;
+            b.fill(0, from, Math.min(b.length, to));
+          } else if (kind === 1) {
+            from = piece.start + int(rand, 24);
+            to = from + 1 + int(rand, 32);
+            for (let q = from; q < Math.min(b.length, to); q++) b[q] = int(rand, 2) === 0 ? 0xff : int(rand, 256);
+          } else if (kind === 2) {
+            // A caplen in range (up to 200000) that is wrong: it swallows or overruns the next records.
+            const dv = new DataView(b.buffer);
+            const caplen = [200000, 3000, 1000, 100][int(rand, 4)] ?? 3000;
+            dv.setUint32(piece.start + 8, caplen, piece.le);
+            dv.setUint32(piece.start + 12, caplen, piece.le);
+          } else {
+            to = from;
+            bytes = new Uint8Array(b.length + 64);
+            bytes.set(b.subarray(0, from));
+            bytes.set(b.subarray(from), from + 64);
+          }
+          const path = join(dir, `${name}-${i}`);
+          writeFileSync(path, bytes);
+          const report = await analyze([path]);
+          const got = new Set(report.resets.map((r) => JSON.stringify([r.ts, r.src, r.sport, r.dst, r.dport, r.flags, r.seq, r.ack, r.ttl, r.ip_id])));
+          let lost = 0;
+          for (const r of base.resets) {
+            const end = recordEnd[r.frame] ?? 0;
+            // pcap records are contiguous: a record starts where the previous one ends.
+            const start = recordEnd[r.frame - 1] ?? 24;
+            // Outside the damaged region: wholly before it, or wholly after it (for a wrong length,
+            // the region is the damaged record itself).
+            const after = kind === 2 ? start > piece.start : start >= to;
+            if (!(end <= from || after)) continue;
+            outside++;
+            if (got.has(JSON.stringify([r.ts, r.src, r.sport, r.dst, r.dport, r.flags, r.seq, r.ack, r.ttl, r.ip_id]))) kept++;
+            else lost++;
+          }
+          if (lost > 0 && worst.length < 10) worst.push(`${name} #${i} kind ${kind} at ${from}: ${lost} lost (${JSON.stringify(report.inputs[0]?.errors.slice(0, 3))})`);
+        }
+      }
+      assert.ok(outside > 1000, `${outside} resets outside the damage`);
+      assert.ok(kept >= outside * 0.99, `kept ${kept} of the ${outside} resets outside the damage:\n${worst.join('\n')}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('hostile lengths: a 0xffffffff caplen or block length allocates nothing like it and loses nothing before it', async () => {
     const all = corpusCaptures();
     const dir = mkdtempSync(join(tmpdir(), 'whyreset-fuzz-hostile-'));

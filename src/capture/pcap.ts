@@ -2,8 +2,10 @@
  * Classic libpcap files (draft-ietf-opsawg-pcap): both byte orders, microsecond (a1b2c3d4) and
  * nanosecond (a1b23c4d) magic, and Kuznetsov's "modified" format (a1b2cd34, 24-byte record
  * headers) that Wireshark also reads. Records are validated before anything trusts their length;
- * after a damaged record the reader resynchronises on the next two plausible record headers, as
- * a network engineer would with a hex editor, so the rest of the file is still analysed.
+ * after a damaged record the reader resynchronises on the next run of plausible records that chain
+ * (each header where the previous record ends, times consistent with their neighbours), as a
+ * network engineer would with a hex editor, so the rest of the file is still analysed. Zero-filled
+ * records are damage, never packets; every skip says how many bytes, from where to where.
  */
 import type { ReadState, RecordHandler } from './reader.js';
 import { HARD_MAX_RECORD, STANDARD_MAX_CAPLEN } from './reader.js';
@@ -18,7 +20,7 @@ const RECORD_HEADER_LENGTH = 16;
 const MODIFIED_RECORD_HEADER_LENGTH = 24;
 /** The link-type field's upper bits carry FCS information (draft-ietf-opsawg-pcap §4; Wireshark's LT_LINKTYPE). */
 const LINKTYPE_MASK = 0x03ffffff;
-/** A resync candidate's time must lie this close to the last good record (seconds). */
+/** Records that chain after damage lie this close in time to their neighbours (seconds). */
 const RESYNC_TIME_SLACK = 7 * 86400;
 
 /** Byte order and precision read from the global header. */
@@ -81,6 +83,15 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
   rec.linkType = header.linkType;
   let frame = 0;
   let lastSec = -1;
+  const chain: ChainRules = { le, recordHeaderLength, capLimit, fracLimit, lastSec: -1 };
+  // The last record handed on: when the header after it is damage, its own length may be the
+  // damage (a length in range that swallowed the records after it): look inside it first.
+  let previous = -1;
+  let previousLength = 0;
+  const recover = async (reason: string): Promise<boolean> => {
+    state.error(win.offset, reason);
+    return (await resyncInside(win, state, chain, previous, previousLength)) || resync(win, state, chain);
+  };
 
   for (;;) {
     if (win.end - win.pos < recordHeaderLength && !(await win.ensure(recordHeaderLength))) {
@@ -97,17 +108,31 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
     const caplen = view.getUint32(at + 8, le);
     const origLen = view.getUint32(at + 12, le);
     if (caplen > capLimit) {
-      state.error(win.offset, `record claims ${caplen} captured bytes, more than the file's limit of ${capLimit}: skipping to the next plausible record`);
-      if (!(await resync(win, state, header, lastSec, recordHeaderLength, capLimit, fracLimit))) break;
+      if (!(await recover(`record claims ${caplen} captured bytes, more than the file's limit of ${capLimit}: skipping to the next plausible record`))) break;
+      continue;
+    }
+    // Zero-filled bytes (a sparse file, a disk block lost) read as a header of zeros: no packet
+    // has 0 bytes on the wire, so a record with origlen 0 is damage, never a packet.
+    if (origLen === 0) {
+      if (!(await recover('record header with an original length of 0 (zero-filled or damaged bytes): skipping to the next plausible record'))) break;
+      continue;
+    }
+    // A time far from the previous record's is damage unless the records after it agree with it
+    // (a capture may jump: merged files, a clock step); checked only on such a jump.
+    if (lastSec >= 0 && Math.abs(sec - lastSec) > RESYNC_TIME_SLACK && (await chainFrom(win, chain)) === 0) {
+      if (!(await recover(`record time ${sec} is far from its neighbours' and the records after it do not chain: skipping to the next plausible record`))) break;
       continue;
     }
     // Awaiting only when the record straddles the chunk end: an await per record costs a promise
     // and a microtask turn per packet.
     if (win.end - win.pos < recordHeaderLength + caplen && !(await win.ensure(recordHeaderLength + caplen))) {
-      state.error(
-        win.offset,
-        `truncated record: header says ${caplen} captured bytes, only ${win.available - recordHeaderLength} remain in the file`,
-      );
+      // A length in range that runs past the end of the file: a cut last record, or a damaged
+      // length with real records after it. Look for those before calling it a cut.
+      const remain = win.available - recordHeaderLength;
+      if (await resync(win, state, chain, `record claims ${caplen} captured bytes but the file ends ${remain} bytes later, and records follow: a damaged length`)) {
+        continue;
+      }
+      state.error(win.offset, `truncated record: header says ${caplen} captured bytes, only ${remain} remain in the file`);
       win.pos = win.end;
       break;
     }
@@ -125,56 +150,123 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
     rec.start = win.pos + recordHeaderLength;
     state.notePacket(ts);
     lastSec = sec;
+    chain.lastSec = sec;
+    previous = rec.fileOffset;
+    previousLength = caplen;
     win.pos += recordHeaderLength + caplen;
     onRecord(rec);
   }
   state.bytes = win.base + win.end;
 }
 
-/** A record header that could be real: sane lengths, a sub-second fraction, a time near the last record's. */
-function plausibleRecord(view: DataView, at: number, le: boolean, lastSec: number, capLimit: number, fracLimit: number): boolean {
-  const sec = view.getUint32(at, le);
-  const frac = view.getUint32(at + 4, le);
-  const caplen = view.getUint32(at + 8, le);
-  const origLen = view.getUint32(at + 12, le);
-  if (caplen > capLimit || origLen < caplen || origLen > HARD_MAX_RECORD || frac >= fracLimit) return false;
-  if (lastSec >= 0 && Math.abs(sec - lastSec) > RESYNC_TIME_SLACK) return false;
-  return true;
+/** What a plausible record header looks like in this file. */
+interface ChainRules {
+  le: boolean;
+  recordHeaderLength: number;
+  capLimit: number;
+  fracLimit: number;
+  /** Seconds of the last record handed on (-1 before the first): a chain cut short by the end of the file must agree with it. */
+  lastSec: number;
 }
 
 /**
- * Scans forward byte by byte for a record header that is plausible and followed by another
- * plausible header (or the end of the file). Returns false when the file ends first.
+ * Consecutive plausible records that chain (each header where the previous record ends, each
+ * time near its neighbour's) needed to resynchronise: one plausible header in random or zeroed
+ * bytes is common, three that chain with consistent times are not.
  */
-async function resync(
-  win: ByteWindow,
-  state: ReadState,
-  header: PcapHeader,
-  lastSec: number,
-  recordHeaderLength: number,
-  capLimit: number,
-  fracLimit: number,
-): Promise<boolean> {
-  const le = header.littleEndian;
+const RESYNC_CHAIN = 3;
+
+/** A record header that could be real: sane lengths, a packet on the wire, a sub-second fraction. */
+function plausibleHeader(view: DataView, at: number, rules: ChainRules): boolean {
+  const caplen = view.getUint32(at + 8, rules.le);
+  const origLen = view.getUint32(at + 12, rules.le);
+  const frac = view.getUint32(at + 4, rules.le);
+  return caplen <= rules.capLimit && origLen !== 0 && origLen >= caplen && origLen <= HARD_MAX_RECORD && frac < rules.fracLimit;
+}
+
+/**
+ * How many plausible records chain from the window's position (up to RESYNC_CHAIN), with times
+ * within RESYNC_TIME_SLACK of their neighbours; 0 when the chain breaks before RESYNC_CHAIN
+ * records, unless it ends exactly at the end of the file or with a last plausible header cut by
+ * it (the main loop reports the cut). Awaits only when the chain runs past the buffered bytes.
+ */
+async function chainFrom(win: ByteWindow, rules: ChainRules): Promise<number> {
+  // Offsets relative to win.pos: a refill moves the buffer, never the position's stream offset.
+  let rel = 0;
+  let prevSec = -1;
+  let firstSec = -1;
+  // Fewer records than RESYNC_CHAIN (the end of the file came first) are weaker evidence: their
+  // first time must also agree with the last record read before the damage.
+  const short = (n: number): number => (n > 0 && (rules.lastSec < 0 || Math.abs(firstSec - rules.lastSec) <= RESYNC_TIME_SLACK) ? n : 0);
+  for (let n = 0; n < RESYNC_CHAIN; n++) {
+    if (win.end - win.pos - rel < rules.recordHeaderLength && (win.eof || !(await win.ensure(rel + rules.recordHeaderLength)))) {
+      return win.pos + rel === win.end ? short(n) : 0;
+    }
+    const view = win.view;
+    const p = win.pos + rel;
+    if (!plausibleHeader(view, p, rules)) return 0;
+    const sec = view.getUint32(p, rules.le);
+    if (prevSec >= 0 && Math.abs(sec - prevSec) > RESYNC_TIME_SLACK) return 0;
+    prevSec = sec;
+    if (n === 0) firstSec = sec;
+    const length = rules.recordHeaderLength + view.getUint32(p + 8, rules.le);
+    if (win.end - p < length && (win.eof || !(await win.ensure(rel + length)))) return short(n);
+    rel += length;
+  }
+  return RESYNC_CHAIN;
+}
+
+/**
+ * After damage at the window's position: were the records after the previous record swallowed
+ * by a damaged (too long, but in range) length of that record? Scans its data for a run of
+ * records that chain and resumes there. False (position unchanged) when there is none, or when
+ * the previous record's bytes are no longer buffered.
+ */
+async function resyncInside(win: ByteWindow, state: ReadState, rules: ChainRules, previous: number, previousLength: number): Promise<boolean> {
+  const damaged = win.offset;
+  const first = previous + rules.recordHeaderLength;
+  if (previous < 0 || first - win.base < 0 || first >= damaged) return false;
+  win.pos = first - win.base;
+  while (win.offset < damaged) {
+    if (plausibleHeader(win.view, win.pos, rules) && (await chainFrom(win, rules)) > 0) {
+      state.error(
+        previous,
+        `the record at offset ${previous} claimed ${previousLength} captured bytes, but records resume inside it at offset ${win.offset}: its length was damaged; ${damaged - win.offset} bytes read again as records`,
+      );
+      return true;
+    }
+    win.pos++;
+  }
+  win.pos = damaged - win.base;
+  return false;
+}
+
+/**
+ * Scans forward from the byte after the damaged record's header for the next run of records
+ * that chain (chainFrom), synchronously within the buffered bytes (an await only to refill, never
+ * once per byte). Reports exactly how many bytes were skipped, from where to where. Returns false
+ * when the file ends first. `quiet`: report nothing when nothing is found (the caller has a
+ * better message for that case).
+ */
+async function resync(win: ByteWindow, state: ReadState, rules: ChainRules, cutRecord: string | null = null): Promise<boolean> {
   const startOffset = win.offset;
   win.pos++;
   for (;;) {
-    if (!(await win.ensure(recordHeaderLength))) {
-      state.error(startOffset, `no plausible record after offset ${startOffset}: the rest of the file (${win.available} bytes) was skipped`);
+    if (win.end - win.pos < rules.recordHeaderLength && (win.eof || !(await win.ensure(rules.recordHeaderLength)))) {
+      if (cutRecord !== null) {
+        // Back to the cut record's header (the file's end is buffered: nothing was dropped).
+        win.pos = startOffset - win.base;
+        return false;
+      }
+      state.error(startOffset, `no plausible record after offset ${startOffset}: the rest of the file (${win.base + win.end - startOffset} bytes) was skipped`);
       win.pos = win.end;
       return false;
     }
-    if (plausibleRecord(win.view, win.pos, le, lastSec, capLimit, fracLimit)) {
-      const caplen = win.view.getUint32(win.pos + 8, le);
-      const next = recordHeaderLength + caplen;
-      const haveNext = await win.ensure(next + recordHeaderLength);
-      const nextOk = haveNext
-        ? plausibleRecord(win.view, win.pos + next, le, lastSec, capLimit, fracLimit)
-        : win.available === next; // the candidate ends exactly at the end of the file
-      if (nextOk) {
-        state.error(startOffset, `resynchronised at offset ${win.offset} after skipping ${win.offset - startOffset} damaged bytes`);
-        return true;
-      }
+    // Cheap test first (synchronous, no allocation); the chain only for candidates that pass it.
+    if (plausibleHeader(win.view, win.pos, rules) && (await chainFrom(win, rules)) > 0) {
+      if (cutRecord !== null) state.error(startOffset, cutRecord);
+      state.error(startOffset, `resynchronised at offset ${win.offset} after skipping ${win.offset - startOffset} damaged bytes (offsets ${startOffset} to ${win.offset - 1})`);
+      return true;
     }
     win.pos++;
   }

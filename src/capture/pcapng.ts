@@ -30,6 +30,17 @@ const MIN_BLOCK = 12;
 /** Largest block accepted: a packet at the hard record cap plus generous room for options. */
 const MAX_BLOCK = HARD_MAX_RECORD + 65536;
 
+/**
+ * Interface descriptions kept per section: a hostile file of ten million IDBs would otherwise
+ * keep every one (1.1 GB). Real captures have a few (one per interface of `tcpdump -i any`
+ * machines is still far below this).
+ */
+export const MAX_INTERFACES_PER_SECTION = 4096;
+
+/** Packet times the reports can print as dates (years 0000 to 9999, report/isoDate.ts); others are counted and print as ????. */
+const FIRST_DATE_SECONDS = -62167219200;
+const END_DATE_SECONDS = 253402300800;
+
 const KNOWN_BLOCKS = new Set([BLOCK_SHB, BLOCK_IDB, BLOCK_PB, BLOCK_SPB, BLOCK_NRB, BLOCK_ISB, BLOCK_EPB, BLOCK_SJE, BLOCK_DSB, BLOCK_CB_COPY, BLOCK_CB_NOCOPY]);
 
 /** One interface of the current section. */
@@ -52,6 +63,7 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
   const rec = new CaptureRecord();
   let le = true;
   let interfaces: Interface[] = [];
+  let interfacesDropped = 0;
   let frame = 0;
   let lastGoodTs = -1;
 
@@ -82,6 +94,7 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
         continue;
       }
       interfaces = [];
+      interfacesDropped = 0;
     }
     view = win.view;
     const blockType = view.getUint32(win.pos, le);
@@ -125,6 +138,8 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
           if (origLen < caplen) state.anomaly('caplen_exceeds_origlen');
           frame++;
           const ts = timestamp(iface, high, low);
+          // A time no date can show (if_tsoffset or a damaged EPB time): counted; reports print it as ????.
+          if (!(ts >= FIRST_DATE_SECONDS && ts < END_DATE_SECONDS)) state.anomaly('timestamp_out_of_range');
           fill(rec, frame, ts, caplen, origLen, iface.linkType, ifId, win.base + at, win, at + 28);
           lastGoodTs = ts;
           state.notePacket(ts);
@@ -168,8 +183,12 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
           cachedRem: 0,
         };
         readInterfaceOptions(view, at + 16, bodyEnd, le, iface, state, win.base);
-        interfaces.push(iface);
-        state.noteLinkType(iface.linkType);
+        if (interfaces.length < MAX_INTERFACES_PER_SECTION) {
+          interfaces.push(iface);
+          state.noteLinkType(iface.linkType);
+        } else if (interfacesDropped++ === 0) {
+          state.error(win.offset, `more than ${MAX_INTERFACES_PER_SECTION} interface descriptions in one section: further ones are ignored (their packets are skipped)`);
+        }
       }
     } else if (blockType === BLOCK_CB_COPY || blockType === BLOCK_CB_NOCOPY || blockType === BLOCK_SJE) {
       // Wireshark turns custom blocks and systemd journal entries into records of their own
@@ -248,17 +267,20 @@ function readInterfaceOptions(view: DataView, at: number, end: number, le: boole
   }
 }
 
-/** A block start whose type is known, whose length is sane and whose trailing length agrees. */
+/** A block start in one byte order: its length when plausible, minus its length when more bytes are needed to decide, else 0. */
+function plausibleBlockIn(view: DataView, at: number, available: number, order: boolean): number {
+  const type = view.getUint32(at, order);
+  if (!KNOWN_BLOCKS.has(type)) return 0;
+  const length = view.getUint32(at + 4, order);
+  if (length < MIN_BLOCK || length % 4 !== 0 || length > MAX_BLOCK) return 0;
+  if (length > available) return -length; // needs more bytes to decide
+  return view.getUint32(at + length - 4, order) === length ? length : 0;
+}
+
+/** A block start whose type is known, whose length is sane and whose trailing length agrees (either byte order). */
 function plausibleBlock(view: DataView, at: number, available: number, le: boolean): number {
-  for (const order of [le, !le]) {
-    const type = view.getUint32(at, order);
-    if (!KNOWN_BLOCKS.has(type)) continue;
-    const length = view.getUint32(at + 4, order);
-    if (length < MIN_BLOCK || length % 4 !== 0 || length > MAX_BLOCK) continue;
-    if (length > available) return -length; // needs more bytes to decide
-    if (view.getUint32(at + length - 4, order) === length) return length;
-  }
-  return 0;
+  const same = plausibleBlockIn(view, at, available, le);
+  return same !== 0 ? same : plausibleBlockIn(view, at, available, !le);
 }
 
 /** Scans forward for the next plausible block; false when the stream ends first. */
@@ -266,8 +288,9 @@ async function resync(win: ByteWindow, state: ReadState, le: boolean): Promise<b
   const startOffset = win.offset;
   win.pos++;
   for (;;) {
-    if (!(await win.ensure(8))) {
-      state.error(startOffset, `no plausible block after offset ${startOffset}: the rest of the file (${win.available} bytes) was skipped`);
+    // Synchronous while 8 bytes are buffered: an await per byte made 1 MB of zeros take minutes.
+    if (win.end - win.pos < 8 && (win.eof || !(await win.ensure(8)))) {
+      state.error(startOffset, `no plausible block after offset ${startOffset}: the rest of the file (${win.base + win.end - startOffset} bytes) was skipped`);
       win.pos = win.end;
       return false;
     }
@@ -278,7 +301,7 @@ async function resync(win: ByteWindow, state: ReadState, le: boolean): Promise<b
       else found = 0;
     }
     if (found > 0) {
-      state.error(startOffset, `resynchronised at offset ${win.offset} after skipping ${win.offset - startOffset} damaged bytes`);
+      state.error(startOffset, `resynchronised at offset ${win.offset} after skipping ${win.offset - startOffset} damaged bytes (offsets ${startOffset} to ${win.offset - 1})`);
       return true;
     }
     win.pos++;

@@ -28,6 +28,7 @@ export class ReadState {
   private first = Number.NaN;
   private last = Number.NaN;
   readonly linktypes: number[] = [];
+  private readonly seenLinkTypes = new Set<number>();
   readonly errors: InputError[] = [];
   errorCount = 0;
   /** Non-fatal oddities of the container (caplen above origlen, …) by code. */
@@ -49,7 +50,10 @@ export class ReadState {
 
   /** Notes a link type in order of first appearance. */
   noteLinkType(linkType: number): void {
-    if (!this.linktypes.includes(linkType)) this.linktypes.push(linkType);
+    // A Set, not linktypes.includes(): quadratic in the interfaces of a hostile pcapng otherwise.
+    if (this.seenLinkTypes.has(linkType)) return;
+    this.seenLinkTypes.add(linkType);
+    this.linktypes.push(linkType);
   }
 
   /** Time of the first packet, or null. */

@@ -160,6 +160,12 @@ const GZIP_SLICE = 16 << 10;
 const GZIP_SMALL_SLICES_UP_TO = 256 << 10;
 /** The gzip trailer (CRC32, ISIZE; RFC 1952 §2.3.1): checked last, so held back until the input ends. */
 const GZIP_TRAILER = 8;
+/**
+ * Decompressed bytes queued before zlib is fed more: a gzip bomb (deflate reaches ~1000:1) would
+ * otherwise queue the output of a whole 256 KiB input read (330-420 MB seen). The queue stays
+ * under this plus one slice's output (16 KiB × 1032 at worst).
+ */
+export const GZIP_OUTPUT_QUEUE = 4 << 20;
 
 /**
  * Decompresses a gzip ByteSource (several members back to back decompress as one stream).
@@ -178,10 +184,18 @@ export class GzipSource implements ByteSource {
   private held = new Uint8Array(0);
   private produced = 0;
   private fed = 0;
+  /** Decompressed bytes waiting in `output`. */
+  private queued = 0;
+  /** Compressed bytes read but not yet given to zlib (held back while the output queue is full). */
+  private feed: Uint8Array = new Uint8Array(0);
+  private feedAt = 0;
   private readonly inputBuf = new Uint8Array(256 << 10);
 
   constructor(private readonly raw: ByteSource) {
-    this.gunzip.on('data', (chunk: Buffer) => this.output.push(chunk));
+    this.gunzip.on('data', (chunk: Buffer) => {
+      this.output.push(chunk);
+      this.queued += chunk.length;
+    });
     this.gunzip.on('error', (err: Error) => {
       this.error ??= err;
     });
@@ -206,6 +220,7 @@ export class GzipSource implements ByteSource {
         }
       }
       this.produced += written;
+      this.queued -= written;
       return written;
     }
     if (this.error !== null) throw new GzipError(`gzip data is damaged after ${this.produced} decompressed bytes: ${this.error.message}`);
@@ -214,6 +229,10 @@ export class GzipSource implements ByteSource {
 
   /** Feeds zlib the next slice of input (or, at the end, the flush and the trailer). */
   private async pump(): Promise<void> {
+    if (this.feedAt < this.feed.length) {
+      await this.feedSlices();
+      return;
+    }
     if (this.inputDone) {
       // zlib has everything; wait for it to finish or fail.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -229,13 +248,21 @@ export class GzipSource implements ByteSource {
     }
     const data = concat(this.held, this.inputBuf.subarray(0, n));
     const keep = Math.min(GZIP_TRAILER, data.length);
-    const feed = data.subarray(0, data.length - keep);
+    // A copy: inputBuf is read into again while part of this may still wait for the queue.
+    this.feed = data.slice(0, data.length - keep);
+    this.feedAt = 0;
     this.held = data.slice(data.length - keep);
-    for (let at = 0; at < feed.length && this.error === null; ) {
+    await this.feedSlices();
+  }
+
+  /** Gives zlib the read input slice by slice, stopping while GZIP_OUTPUT_QUEUE bytes wait to be read. */
+  private async feedSlices(): Promise<void> {
+    const feed = this.feed;
+    while (this.feedAt < feed.length && this.error === null && this.queued < GZIP_OUTPUT_QUEUE) {
       const step = this.fed < GZIP_SMALL_SLICES_UP_TO ? GZIP_SLICE_FIRST : GZIP_SLICE;
-      const slice = feed.subarray(at, Math.min(feed.length, at + step));
+      const slice = feed.subarray(this.feedAt, Math.min(feed.length, this.feedAt + step));
       await this.settled((done) => this.gunzip.write(slice, () => done()));
-      at += slice.length;
+      this.feedAt += slice.length;
       this.fed += slice.length;
     }
   }

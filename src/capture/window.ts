@@ -6,7 +6,11 @@
  * copied into headroom in front of the new chunk. Memory stays at two chunks plus the largest
  * record allowed, whatever the size of the file.
  */
+import { readingStopped, whenReadingStops } from './interrupt.js';
 import type { ByteSource } from './source.js';
+
+/** What a refill interrupted by stopReading() resolves to. */
+const STOPPED = -1;
 
 /** Default chunk: large enough that refills are rare. */
 export const DEFAULT_CHUNK_SIZE = 8 << 20;
@@ -31,7 +35,7 @@ export class ByteWindow {
 
   constructor(
     private readonly source: ByteSource,
-    chunkSize = DEFAULT_CHUNK_SIZE,
+    private readonly chunkSize = DEFAULT_CHUNK_SIZE,
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
@@ -56,7 +60,9 @@ export class ByteWindow {
   /** Starts reading the next chunk into the spare buffer, behind its headroom. */
   private prefetch(): void {
     if (this.pending === null && !this.eof) {
-      this.pending = this.source.readInto(this.spare, this.headroom, this.spare.length - this.headroom);
+      // At most one chunk per read, whatever the spare buffer grew to after a long record: reading
+      // "the rest of the spare" would make every straddling record grow the buffers again.
+      this.pending = this.source.readInto(this.spare, this.headroom, this.chunkSize);
     }
   }
 
@@ -67,8 +73,17 @@ export class ByteWindow {
   async ensure(n: number): Promise<boolean> {
     while (this.end - this.pos < n) {
       if (this.eof) return false;
+      // After SIGINT/SIGTERM the capture ends here (interrupt.ts), also while a pipe is silent.
+      if (readingStopped()) {
+        this.eof = true;
+        return false;
+      }
       this.prefetch();
-      const got = await (this.pending as Promise<number>);
+      const got = await Promise.race([this.pending as Promise<number>, whenReadingStops().then(() => STOPPED)]);
+      if (got === STOPPED) {
+        this.eof = true;
+        return false;
+      }
       this.pending = null;
       if (got === 0) {
         this.eof = true;
@@ -95,8 +110,13 @@ export class ByteWindow {
     } else {
       // A record longer than the headroom straddles the chunks (rare: jumbo or hostile):
       // merge into a buffer that holds both, and keep the headroom ahead of the next chunk.
-      const merged = new Uint8Array(Math.max(this.buf.length, tail + got + start));
-      merged.set(this.buf.subarray(this.pos, this.end), 0);
+      // The old buffer is reused when it is large enough (it is after the first such record), so
+      // a run of long records costs no allocation each: memory stays under two chunks, the
+      // headroom and HARD_MAX_RECORD, whatever the number of records.
+      const reuse = this.buf.length >= tail + got;
+      const merged = reuse ? this.buf : new Uint8Array(tail + got + start);
+      if (reuse) merged.copyWithin(0, this.pos, this.end);
+      else merged.set(this.buf.subarray(this.pos, this.end), 0);
       merged.set(fresh.subarray(start, start + got), tail);
       this.base = this.base + this.pos;
       this.buf = merged;
@@ -122,7 +142,8 @@ export class ByteWindow {
   async settle(): Promise<void> {
     if (this.pending !== null) {
       try {
-        await this.pending;
+        // A pipe that stays silent after an interrupt would never settle: closing the source ends it.
+        await (readingStopped() ? Promise.race([this.pending, Promise.resolve(0)]) : this.pending);
       } catch {
         // the error was or will be reported by the reader that asked for the bytes
       }

@@ -14,10 +14,13 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
+import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
+import { outputsProblem } from './outputCheck.js';
 import { Progress } from './progress.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
@@ -43,7 +46,8 @@ Options:
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
                      tcp_inactivity_timeout, default 300)
   -v, --verbose      text: also list every reset with its evidence
-      --write-pcap FILE  write every packet of every connection that reset to FILE (pcap, or
+      --write-pcap FILE  write every packet of every connection that reset to FILE ("-":
+                     standard output, then give --out for the report) (pcap, or
                      pcapng when the inputs mix link types), original timestamps, to open in
                      Wireshark; inputs are read a second time for it
       --html FILE    also write a one-file HTML report to FILE (offline: overview, charts, a
@@ -54,9 +58,13 @@ Options:
 ${KERNEL_TRACE_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
-  -o, --out FILE     write the report to FILE instead of standard output
+  -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
+      --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+                     always (e.g. for less -R) or never
   -h, --help         this help
 
+Outputs are checked before the analysis: never an input (same file, also through links), and
+written to a temporary file beside the target, renamed into place only when complete.
 A damaged capture is reported on stderr with the byte offset of each problem; everything
 readable before and after the damage is still analysed.
 Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
@@ -69,6 +77,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parseAnalyze(argv), ANALYZE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const colour = colourModeOf(values.color);
+  if (typeof colour !== 'string') {
+    warn(colour.error);
+    return EXIT_USAGE;
+  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
@@ -80,7 +93,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (positionals.length === 0) {
-    warn(`analyze needs at least one capture (or "-" for standard input)\n${ANALYZE_HELP}`);
+    warn(
+      'analyze needs a capture. Try the example: whyreset analyze examples/closed-port.pcap — or capture your own: sudo tcpdump -i eth0 -w mine.pcap tcp (Ctrl-C to stop), then whyreset analyze mine.pcap (or live: tcpdump -w - | whyreset analyze -)',
+    );
     return EXIT_USAGE;
   }
   if (positionals.filter((p) => p === '-').length > 1) {
@@ -100,6 +115,16 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
 
   const writePcap = values['write-pcap'] ?? null;
+  const outputs = [
+    { option: '--out', path: values.out ?? '-', report: true },
+    ...(html === null ? [] : [{ option: '--html', path: html.path, report: true }]),
+    ...(writePcap === null ? [] : [{ option: '--write-pcap', path: writePcap, report: false }]),
+  ];
+  const outputProblem = outputsProblem(positionals, outputs);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
   const findings = new Findings();
   // Connections are serialized only for the renderers that list them.
   const keepConnections = format === 'json' || format === 'ndjson' || format === 'zeek' || format === 'zeek-json';
@@ -115,9 +140,14 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
   };
   const progress = new Progress();
-  // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
-  const stdinCopy = writePcap !== null && positionals.includes('-') ? await copyToTemp(process.stdin) : null;
+  const interrupts = watchInterrupts();
+  let stdinCopy: Awaited<ReturnType<typeof copyToTemp>> | null = null;
   try {
+    // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
+    if (writePcap !== null && positionals.includes('-')) {
+      stdinCopy = await copyToTemp(process.stdin);
+      analyseWhatWasCopied();
+    }
     const result = await runAnalysis(
       positionals,
       {
@@ -136,7 +166,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     progress.done();
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     findings.inputs = result.inputs;
-    findings.summary = result.summary;
+    findings.summary = interrupts.interrupted ? { ...result.summary, interrupted: true } : result.summary;
     if (result.inputs.length === 0) return EXIT_USAGE;
     if (writePcap !== null) {
       try {
@@ -154,13 +184,14 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (format === 'ndjson') await writeNdjson(out, findings);
     else if (format === 'csv') await writeCsv(out, findings);
     else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
-    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal)), { verbose: values.verbose, digest });
+    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal, process.env, colour)), { verbose: values.verbose, digest });
     await out.end();
     if (html !== null) await writeHtmlReport(html, findings);
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     findings.dispose();
     stdinCopy?.remove();
   }

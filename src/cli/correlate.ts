@@ -10,10 +10,13 @@ import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
+import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
+import { watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
+import { outputsProblem } from './outputCheck.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -50,6 +53,8 @@ Options:
       --html-rows N  resets embedded in the HTML report's table
 ${KERNEL_TRACE_HELP}
   -o, --out FILE     write the report to FILE instead of standard output
+      --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+                     always (e.g. for less -R) or never
   -h, --help         this help
 
 Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadable input.
@@ -60,6 +65,11 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parseCorrelate(argv), CORRELATE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const colour = colourModeOf(values.color);
+  if (typeof colour !== 'string') {
+    warn(colour.error);
+    return EXIT_USAGE;
+  }
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}" for correlate: use one of ${FORMATS.join(', ')}`);
@@ -97,7 +107,17 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const outputProblem = outputsProblem(positionals, [
+    { option: '--out', path: values.out ?? '-', report: true },
+    ...(html === null ? [] : [{ option: '--html', path: html.path, report: true }]),
+  ]);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
+
   const findings = new Findings();
+  const interrupts = watchInterrupts();
   try {
     const result = await runCorrelation(
       positionals,
@@ -112,20 +132,21 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     if (result.inputs.length === 0) return EXIT_USAGE;
     findings.inputs = result.inputs;
-    findings.summary = result.summary;
+    findings.summary = interrupts.interrupted ? { ...result.summary, interrupted: true } : result.summary;
     findings.path = result.path;
     if (order !== undefined && result.inputs.length !== positionals.length) warn('--order ignored: not every capture could be read');
 
     const out = new Output(values.out ?? null);
     if (format === 'json') await writeJson(out, findings);
     else if (format === 'ndjson') await writeNdjson(out, findings);
-    else await writeCorrelateText(out, findings, makeStyle(colourWanted(out.isTerminal)));
+    else await writeCorrelateText(out, findings, makeStyle(colourWanted(out.isTerminal, process.env, colour)));
     await out.end();
     if (html !== null) await writeHtmlReport(html, findings);
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     findings.dispose();
   }
 }

@@ -15,14 +15,18 @@ import { kernelFindingText } from '../report/kernelText.js';
 import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
+import { escapeControl } from '../report/terminalText.js';
 import { clockTime, countText, durationText, isoTime } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
+import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
+import { outputsProblem } from './outputCheck.js';
 
-const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> [options]
+const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> | --reset R | --frame [CAP:]N [options]
 
 Draws one connection as a ladder (sequence) diagram in the terminal — the two endpoints as
 columns, time going down, one arrow per packet with its flags, relative seq/ack, length and
@@ -32,12 +36,17 @@ every piece of evidence with its numbers, and what to check next.
   --conn ID          a connection id as "analyze" prints it (C12, or C1-12 for the second capture)
   --conn A:P-B:P     a 4-tuple in either direction, e.g. 10.0.0.1:51234-10.0.0.2:443 or
                      [2001:db8::1]:51234-[2001:db8::2]:443; every connection on it is shown
+  --reset R4         the connection of a reset, by the id analyze prints
+  --frame [CAP:]N    the connection of the reset in frame N (Wireshark's number) of the
+                     first capture, or of capture CAP (0, 1, …) when several
   -n, --packets N    at most N packets per ladder (default 200): the first and last halves,
                      and every RST in between
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
       --inactivity-timeout S   as for analyze (connection ids depend on it)
 ${KERNEL_TRACE_HELP}
   -o, --out FILE     write to FILE instead of standard output
+      --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
+                     always (e.g. for less -R) or never
   -h, --help         this help
 
 The captures are read twice (standard input is kept in a temporary file for that).
@@ -46,7 +55,24 @@ no such connection.
 `;
 
 /** What `--conn` asks for. */
-export type ConnSelector = { kind: 'id'; id: string } | { kind: 'tuple'; a: string; aPort: number; b: string; bPort: number };
+export type ConnSelector =
+  | { kind: 'id'; id: string }
+  | { kind: 'tuple'; a: string; aPort: number; b: string; bPort: number }
+  | { kind: 'reset'; id: string }
+  | { kind: 'frame'; capture: number; frame: number };
+
+/** `--reset R4` (a reset id as analyze prints it); null if it is not one. */
+export function parseResetSelector(text: string): ConnSelector | null {
+  const t = text.trim();
+  return /^R\d+$/i.test(t) ? { kind: 'reset', id: `R${t.slice(1)}` } : null;
+}
+
+/** `--frame [CAPTURE:]N`: the frame of a reset (Wireshark's number), in the first capture unless given; null if malformed. */
+export function parseFrameSelector(text: string): ConnSelector | null {
+  const m = /^(?:(\d+):)?(\d+)$/.exec(text.trim());
+  if (m === null || Number(m[2]) < 1) return null;
+  return { kind: 'frame', capture: m[1] === undefined ? 0 : Number(m[1]), frame: Number(m[2]) };
+}
 
 /** Parses `--conn`: an id (C12, C1-12) or "addr:port-addr:port" (IPv6 in brackets). Null if neither. */
 export function parseConnSelector(text: string): ConnSelector | null {
@@ -62,8 +88,10 @@ export function parseConnSelector(text: string): ConnSelector | null {
 }
 
 /** Whether a finished connection is the one asked for. */
-export function selects(sel: ConnSelector, conn: FinishedConnection): boolean {
+export function selects(sel: ConnSelector, conn: FinishedConnection, resets: readonly Reset[] = []): boolean {
   if (sel.kind === 'id') return conn.id === sel.id;
+  if (sel.kind === 'reset') return resets.some((r) => r.id === sel.id);
+  if (sel.kind === 'frame') return resets.some((r) => r.capture === sel.capture && r.frame === sel.frame);
   const o = { addr: conn.origAddr, port: conn.origPort };
   const r = { addr: conn.respAddr, port: conn.respPort };
   const is = (x: { addr: string; port: number }, addr: string, port: number) => x.port === port && x.addr === addr;
@@ -91,7 +119,7 @@ function reasoning(r: Reset, style: Style): string {
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
   if (r.verdict) text += `  verdict  ${verdict}: ${VERDICT_TEXT[r.verdict]}; sent by ${r.origin ?? 'unknown'}, confidence ${r.confidence ?? '-'}\n`;
   if (r.signature) text += `  pattern  ${r.signature}\n`;
-  if (r.reason_text !== null) text += `  text     "${r.reason_text}" (carried in the RST)\n`;
+  if (r.reason_text !== null) text += `  text     "${escapeControl(r.reason_text)}" (carried in the RST)\n`;
   if (r.kernel !== undefined) text += `  kernel   ${kernelFindingText(r.kernel)}\n`;
   if (r.evidence.length > 0) text += '  evidence\n';
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
@@ -104,20 +132,30 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parseExplain(argv), EXPLAIN_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const colour = colourModeOf(values.color);
+  if (typeof colour !== 'string') {
+    warn(colour.error);
+    return EXIT_USAGE;
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') {
     warn(`unknown format "${format}": use text or json`);
     return EXIT_USAGE;
   }
-  if (positionals.length === 0 || values.conn === undefined) {
-    warn(`explain needs a capture and --conn\n${EXPLAIN_HELP}`);
+  const asked = [values.conn, values.reset, values.frame].filter((v) => v !== undefined).length;
+  if (positionals.length === 0 || asked !== 1) {
+    warn('explain needs a capture and one of --conn, --reset or --frame (see "whyreset explain --help")');
     return EXIT_USAGE;
   }
-  const sel = parseConnSelector(values.conn);
+  const sel =
+    values.conn !== undefined ? parseConnSelector(values.conn) : values.reset !== undefined ? parseResetSelector(values.reset) : parseFrameSelector(values.frame ?? '');
   if (sel === null) {
-    warn(`--conn "${values.conn}" is neither a connection id (C12) nor addr:port-addr:port`);
+    if (values.conn !== undefined) warn(`--conn "${values.conn}" is neither a connection id (C12) nor addr:port-addr:port`);
+    else if (values.reset !== undefined) warn(`--reset "${values.reset}" is not a reset id (R4) as analyze prints it`);
+    else warn(`--frame "${values.frame}" is not a frame number (1234, or 1:1234 for the second capture)`);
     return EXIT_USAGE;
   }
+  const wanted = values.conn ?? values.reset ?? `frame ${values.frame}`;
   const limit = values.packets === undefined ? 200 : Number(values.packets);
   if (!Number.isInteger(limit) || limit < 2) {
     warn(`--packets needs a whole number of at least 2, not "${values.packets}"`);
@@ -138,7 +176,15 @@ export async function explainCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
+  const outputProblem = outputsProblem(positionals, [{ option: '--out', path: values.out ?? '-', report: true }]);
+  if (outputProblem !== null) {
+    warn(outputProblem);
+    return EXIT_USAGE;
+  }
+
+  const interrupts = watchInterrupts();
   const copy = positionals.includes('-') ? await copyToTemp(process.stdin) : null;
+  analyseWhatWasCopied();
   try {
     const chosen: { conn: FinishedConnection; explained: ExplainedConnection }[] = [];
     let matches = 0;
@@ -152,7 +198,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
         stdin: copy === null ? undefined : createReadStream(copy.path),
         onFinished: (conn, explained) => {
           connections++;
-          if (!selects(sel, conn)) return;
+          if (!selects(sel, conn, explained.resets)) return;
           matches++;
           if (chosen.length < MAX_SHOWN) chosen.push({ conn, explained });
         },
@@ -162,7 +208,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     if (result.inputs.length === 0) return EXIT_USAGE;
     if (chosen.length === 0) {
-      warn(`no connection ${values.conn} among the ${connections} TCP connections of ${result.inputs.map((i) => i.path).join(', ')} ("whyreset analyze" lists them)`);
+      warn(`no connection ${wanted} among the ${connections} TCP connections of ${result.inputs.map((i) => i.path).join(', ')} ("whyreset analyze" lists them)`);
       return EXIT_USAGE;
     }
     chosen.sort((a, b) => a.conn.capture - b.conn.capture || a.conn.number - b.conn.number);
@@ -184,12 +230,12 @@ export async function explainCommand(argv: string[]): Promise<number> {
       }));
       await out.write(`${JSON.stringify({ inputs: result.inputs, connections, matches })}\n`);
     } else {
-      const style = makeStyle(colourWanted(out.isTerminal));
+      const style = makeStyle(colourWanted(out.isTerminal, process.env, colour));
       for (let i = 0; i < chosen.length; i++) {
         const { conn, explained } = chosen[i] as (typeof chosen)[number];
         const f = full[i] as FullLadder;
         if (i > 0) await out.write('\n');
-        await out.write(connectionHeader(conn, f, result.inputs[conn.capture]?.path ?? '', style));
+        await out.write(connectionHeader(conn, f, escapeControl(result.inputs[conn.capture]?.path ?? ''), style));
         const resets = new Map(explained.resets.map((r) => [r.id, r]));
         for (const line of ladderText(f.ladder, resets, style, { gaps: f.gaps })) await out.write(`${line}\n`);
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));
@@ -203,6 +249,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     await out.end();
     return result.unreadable.length > 0 ? EXIT_USAGE : result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    interrupts.dispose();
     copy?.remove();
   }
 }

@@ -1,9 +1,8 @@
 /**
  * `--html FILE` and `--html-ladders N`, shared by `analyze` and `correlate`: checked before any
- * analysis (a file that cannot be written is found out at once), then the page written from the
+ * analysis (with the other outputs, by outputCheck.ts: nothing is opened for writing yet), then the page written from the
  * run's Findings.
  */
-import { closeSync, openSync } from 'node:fs';
 import type { Findings } from '../report/findings.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS, writeHtml } from '../report/html/writeHtml.js';
 import { Output } from '../report/output.js';
@@ -26,12 +25,8 @@ export function htmlTarget(values: { html?: string; 'html-ladders'?: string; 'ht
   const rows = values['html-rows'] === undefined ? DEFAULT_TABLE_ROWS : Number(values['html-rows']);
   if (!Number.isInteger(rows) || rows < 0) return `--html-rows needs a whole number of 0 or more, not "${values['html-rows']}"`;
   if (path === null) return null;
+  // Whether the file can be written (and is no input) is checked with the other outputs (outputCheck.ts).
   if (path === '-' || path === '') return '--html needs a file name (the report on standard output stays as --format says)';
-  try {
-    closeSync(openSync(path, 'w'));
-  } catch (err) {
-    return `--html ${path}: ${(err as Error).message}`;
-  }
   return { path, ladders, rows };
 }
 

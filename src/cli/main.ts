@@ -1,12 +1,17 @@
 /**
  * The command line: which command runs. Each command lives in its own file; no analysis here.
  */
+import { existsSync } from 'node:fs';
+import { TempDirError } from '../pipeline/tempFiles.js';
+import { OutputError } from '../report/output.js';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './analyze.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
 import { correlateCommand } from './correlate.js';
+import { closest } from './didYouMean.js';
 import { explainCommand } from './explain.js';
 import { traceCommand } from './trace.js';
+import { wrapHelp } from './wrapHelp.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
 
@@ -36,6 +41,17 @@ Usage:
 Run "whyreset <command> --help" for a command's options.
 `;
 
+const COMMANDS = ['analyze', 'explain', 'correlate', 'lab', 'help'];
+
+/** One line for an unknown command: a capture given without a command, a typo (analyse), or neither. */
+function unknownCommandLine(command: string): string {
+  if (/\.(pcap|pcapng|cap|gz)$/i.test(command) || existsSync(command)) {
+    return `"${command}" is not a command; to analyse it: whyreset analyze ${command} (see "whyreset --help")`;
+  }
+  const guess = closest(command, COMMANDS);
+  return `unknown command "${command}"${guess === null ? '' : `; did you mean "${guess}"?`} (see "whyreset --help")`;
+}
+
 /** `whyreset lab`: delegated to the lab module, loaded only when asked for. */
 async function labCommand(argv: string[]): Promise<number> {
   const lab = await import('../lab/main.js');
@@ -54,8 +70,23 @@ async function storeCommand(command: string, argv: string[]): Promise<number> {
   return (await import('./worker.js')).workerCommand(argv);
 }
 
-/** Entry point: returns the exit code. */
+/**
+ * Entry point: returns the exit code. An output that cannot be written (a full disk, /dev/full)
+ * or a failing temporary directory ends with one line naming it and exit 2, never a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof OutputError || err instanceof TempDirError) {
+      warn(err.message);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'analyze':
@@ -83,10 +114,10 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(MAIN_HELP);
+      process.stdout.write(wrapHelp(MAIN_HELP));
       return command === undefined ? EXIT_USAGE : EXIT_OK;
     default:
-      warn(`unknown command "${command}"\n${MAIN_HELP}`);
+      warn(unknownCommandLine(command));
       return EXIT_USAGE;
   }
 }

@@ -23,6 +23,7 @@ const ALL = ['analyze', 'explain', 'correlate'] as const;
 export const OPTION_TABLE = {
   format: { type: 'string', short: 'f', commands: ALL },
   out: { type: 'string', short: 'o', commands: ALL },
+  color: { type: 'string', commands: ALL },
   'inactivity-timeout': { type: 'string', commands: ALL },
   verbose: { type: 'boolean', short: 'v', commands: ['analyze'] },
   'write-pcap': { type: 'string', commands: ['analyze'] },
@@ -31,6 +32,8 @@ export const OPTION_TABLE = {
   'html-rows': { type: 'string', commands: ['analyze', 'correlate'] },
   order: { type: 'string', commands: ['correlate'] },
   conn: { type: 'string', short: 'c', commands: ['explain'] },
+  reset: { type: 'string', commands: ['explain'] },
+  frame: { type: 'string', commands: ['explain'] },
   packets: { type: 'string', short: 'n', commands: ['explain'] },
   'kernel-trace': { type: 'string', multiple: true, commands: ALL },
   help: { type: 'boolean', short: 'h', commands: ALL },

@@ -246,7 +246,7 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     const first = sameSide[0] as RstRecord;
     const jumped = sameSide.filter((r) => seqDelta(r.seq, first.seq) > BURST_SEQ_JUMP && (sentUpTo === null || seqDelta(r.seq, seqAdd(sentUpTo, BURST_SEQ_JUMP)) > 0));
     if (jumped.length > 0) {
-      add(3, EV_RST_BURST, `${sameSide.length} RSTs from ${senderName} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${sameSide.map((r) => r.seq).join(', ')}: they jump past anything it had sent`);
+      add(3, EV_RST_BURST, `${sameSide.length} RSTs from ${senderName} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${burstSeqText(sameSide)}: they jump past anything it had sent`);
     }
     const acks = new Set(sameSide.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
     if (acks.size >= 2 && conn.resets.every((r) => r.direction === sender || Math.abs(r.ts - rst.ts) > BURST_WINDOW)) {
@@ -301,4 +301,14 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
   return { verdict, origin, score, evidence: found, shape, ttlCompared, ttlMismatch };
+}
+
+/** Sequence numbers listed in rst_burst evidence: beyond this, first, last and a few examples (issue 16: every reset of a 1M-RST burst listed them all). */
+const BURST_SEQS_LISTED = 5;
+
+/** The burst's sequence numbers, all of them when few, else a bounded summary (the detail stays O(1) per reset). */
+export function burstSeqText(burst: readonly { seq: number }[]): string {
+  if (burst.length <= BURST_SEQS_LISTED) return burst.map((r) => r.seq).join(', ');
+  const examples = burst.slice(1, BURST_SEQS_LISTED - 1).map((r) => r.seq);
+  return `first ${burst[0]?.seq}, last ${burst[burst.length - 1]?.seq}, e.g. ${examples.join(', ')}`;
 }

@@ -189,6 +189,8 @@ export interface Summary {
   rst_sightings?: number;
   /** `--kernel-trace` only: how many resets the kernel confirmed, corrected or proved forged. */
   kernel?: KernelSummary;
+  /** Present (true) only when SIGINT or SIGTERM stopped the reading: the report covers what was read before it. */
+  interrupted?: boolean;
 }
 
 /** Everything one `analyze` run found. */

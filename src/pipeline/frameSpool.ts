@@ -4,9 +4,17 @@
  * input, then a k-way merge of their heads.
  * Record layout: ts (float64 LE), interface (u32), caplen (u32), origLen (u32), then the bytes.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inTempDir, registerTemp, removeTemp } from './tempFiles.js';
+
+/** A new temporary directory, removed at exit if the spool is not disposed before. */
+function registeredTempDir(prefix: string): string {
+  const dir = inTempDir('spooling packets for --write-pcap', () => mkdtempSync(join(tmpdir(), prefix)));
+  registerTemp(dir);
+  return dir;
+}
 
 const HEADER = 20;
 const BUFFER_SIZE = 1 << 20;
@@ -23,7 +31,7 @@ export interface SpooledFrame {
 
 /** Frames written to a temporary file, then read back once. */
 export class FrameSpool {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'whyreset-frames-'));
+  private readonly dir = registeredTempDir('whyreset-frames-');
   private readonly path = join(this.dir, 'frames');
   private fd: number = openSync(this.path, 'w+');
   private buf = Buffer.allocUnsafe(BUFFER_SIZE);
@@ -48,7 +56,9 @@ export class FrameSpool {
 
   private flush(): void {
     let off = 0;
-    while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off, this.written + off);
+    inTempDir('spooling packets for --write-pcap', () => {
+      while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off, this.written + off);
+    });
     this.written += this.used;
     this.used = 0;
   }
@@ -101,6 +111,6 @@ export class FrameSpool {
     } catch {
       // already closed
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTemp(this.dir);
   }
 }

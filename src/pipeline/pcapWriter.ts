@@ -7,6 +7,7 @@
  * Records are copied into a buffer that is written out in large blocks (memory stays bounded).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { type AtomicOutput, atomicOutput } from './tempFiles.js';
 
 /** Bytes gathered before a write. */
 const BUFFER_SIZE = 1 << 20;
@@ -29,19 +30,25 @@ export interface OutputInterface {
 /** A capture file being written. */
 export class PcapWriter {
   private readonly fd: number;
+  /** The temporary file renamed into place by close(); null on standard output. */
+  private readonly target: AtomicOutput | null;
   private buf = Buffer.allocUnsafe(BUFFER_SIZE);
   private used = 0;
   readonly format: 'pcap' | 'pcapng';
   packets = 0;
   bytes = 0;
 
-  /** Creates `path` for frames of the given interfaces (all of them, known beforehand); `write` takes their index. */
+  /**
+   * Creates `path` ("-": standard output) for frames of the given interfaces (all of them, known
+   * beforehand); `write` takes their index. The file appears under its name only at close().
+   */
   constructor(
     path: string,
     private readonly interfaces: readonly OutputInterface[],
   ) {
     this.format = interfaces.length <= 1 ? 'pcap' : 'pcapng';
-    this.fd = openSync(path, 'w');
+    this.target = path === '-' ? null : atomicOutput(path);
+    this.fd = this.target === null ? STDOUT_FD : openSync(this.target.writePath, 'w');
     if (this.format === 'pcap') this.pcapHeader(interfaces[0]?.linkType ?? 1);
     else this.pcapngHeader();
   }
@@ -54,7 +61,7 @@ export class PcapWriter {
 
   private flush(): void {
     let off = 0;
-    while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
+    while (off < this.used) off += writeAll(this.fd, this.buf, off, this.used - off);
     this.bytes += this.used;
     this.used = 0;
   }
@@ -141,9 +148,40 @@ export class PcapWriter {
     this.packets++;
   }
 
-  /** Writes what is buffered and closes the file. */
+  /** Writes what is buffered, closes the file and renames it into place; on a write error removes it and throws. */
   close(): void {
-    this.flush();
+    try {
+      this.flush();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    if (this.target === null) return;
     closeSync(this.fd);
+    this.target.commit();
+  }
+
+  /** Closes and removes the unfinished file (the target stays as it was). */
+  abort(): void {
+    if (this.target === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.target.abort();
+  }
+}
+
+const STDOUT_FD = 1;
+
+/** writeSync that waits out EAGAIN (standard output may be a non-blocking pipe). */
+function writeAll(fd: number, buf: Buffer, off: number, length: number): number {
+  for (;;) {
+    try {
+      return writeSync(fd, buf, off, length);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
   }
 }

@@ -7,9 +7,10 @@
  * non-Latin-1 character (the `→` of every signature) takes two bytes per character, and the
  * renderers of the JSON report can copy the bytes to the output without decoding them again.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inTempDir, registerTemp, removeTemp } from './tempFiles.js';
 
 /** In-memory budget per spool (bytes) before it moves to disk. */
 export const SPOOL_MEMORY_LIMIT = 4 << 20;
@@ -58,8 +59,13 @@ export class Spool {
   }
 
   private spill(): void {
+    inTempDir('spooling findings', () => this.spillToDisk());
+  }
+
+  private spillToDisk(): void {
     if (this.fd === null) {
       this.dir = mkdtempSync(join(tmpdir(), 'whyreset-'));
+      registerTemp(this.dir);
       this.path = join(this.dir, 'spool');
       this.fd = openSync(this.path, 'w+');
     }
@@ -124,7 +130,7 @@ export class Spool {
   /** Removes the temporary file, if any. */
   dispose(): void {
     if (this.fd !== null) closeSync(this.fd);
-    if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== null) removeTemp(this.dir);
     this.fd = null;
     this.dir = null;
     this.full = [];

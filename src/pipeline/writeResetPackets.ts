@@ -56,9 +56,11 @@ export async function writeResetPackets(
     } else {
       await mergeByTime(writer, paths, spans, index, options);
     }
-  } finally {
-    writer.close();
+  } catch (err) {
+    writer.abort();
+    throw err;
   }
+  writer.close();
   return { format: writer.format, packets: writer.packets, connections: spans.length };
 }
 

@@ -9,6 +9,7 @@ import type { Findings } from './findings.js';
 import { kernelSummaryText } from './kernelText.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
+import { escapeControl } from './terminalText.js';
 import { isoTime } from './text.js';
 
 /** A count with thousands separators. */
@@ -90,7 +91,7 @@ export async function writeCorrelateText(out: Output, findings: Findings, style:
   let head = `${style.bold('whyreset correlate')}: ${findings.inputs.length} captures, ${countText(s.packets)} packets (${countText(s.tcp_packets)} TCP)\n`;
   findings.inputs.forEach((input, i) => {
     const errors = input.errors.length > 0 ? style.red(`, ${input.errors.length} error(s) (see stderr)`) : '';
-    head += `  [${i}] ${input.path}  ${countText(input.packets)} packets${errors}\n`;
+    head += `  [${i}] ${escapeControl(input.path)}  ${countText(input.packets)} packets${errors}\n`;
   });
   await out.write(head);
   if (findings.path !== null) await out.write(`\n${pathBlock(findings.path, style)}`);

@@ -5,6 +5,7 @@ import type { Reset } from '../model/report.js';
  */
 import type { Findings } from './findings.js';
 import type { Output } from './output.js';
+import { neutraliseFormula } from './terminalText.js';
 
 /** The CSV columns, in order. */
 export const CSV_COLUMNS = [
@@ -17,7 +18,8 @@ export const CSV_COLUMNS = [
 /** Quotes one field per RFC 4180 §2. */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : String(value);
+  // Strings (reason texts are written by whatever device sent the RST) never start a formula.
+  const text = typeof value === 'string' ? neutraliseFormula(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -1,28 +1,40 @@
 /**
  * Where a report goes: a file (`--out`) or standard output. Text is gathered into large writes
  * and handed on with backpressure, so piping a big report into `head` or `jq` neither floods
- * memory nor dies on EPIPE.
+ * memory nor dies on EPIPE. A file is written beside its target and renamed into place by end();
+ * a write error (a full disk) is kept and thrown by end() as an OutputError, never from an event.
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { type AtomicOutput, atomicOutput } from '../pipeline/tempFiles.js';
 
 const FLUSH_AT = 1 << 20;
+
+/** A report that could not be written (the message names the file and the system's reason). */
+export class OutputError extends Error {}
 
 /** Buffered, backpressure-aware text output. */
 export class Output {
   private parts: (string | Uint8Array)[] = [];
   private size = 0;
   private closed = false;
+  private failure: NodeJS.ErrnoException | null = null;
+  private readonly target: AtomicOutput | null;
   readonly stream: Writable;
   readonly isTerminal: boolean;
 
-  constructor(path: string | null, stdout: Writable = process.stdout) {
-    this.stream = path === null || path === '-' ? stdout : createWriteStream(path);
+  constructor(
+    private readonly path: string | null,
+    stdout: Writable = process.stdout,
+  ) {
+    this.target = path === null || path === '-' ? null : atomicOutput(path);
+    this.stream = this.target === null ? stdout : createWriteStream(this.target.writePath);
     this.isTerminal = this.stream === stdout && Boolean((stdout as { isTTY?: boolean }).isTTY);
     this.stream.on('error', (err: NodeJS.ErrnoException) => {
       // A reader that went away (EPIPE from `| head`) is not an error of ours: stop writing.
-      if (err.code === 'EPIPE') this.closed = true;
-      else throw err;
+      // Anything else (ENOSPC, EIO) is kept for end() to report.
+      this.closed = true;
+      if (err.code !== 'EPIPE') this.failure ??= err;
     });
   }
 
@@ -62,17 +74,40 @@ export class Output {
         };
         this.stream.on('drain', done);
         this.stream.on('close', done);
+        if (this.closed) done();
       });
     }
   }
 
-  /** Flushes and, for a file, closes it. */
+  /** Flushes and, for a file, closes it and renames it into place; throws OutputError when writing failed. */
   async end(): Promise<void> {
     await this.flush();
-    if (this.stream !== process.stdout && !this.closed) {
-      await new Promise<void>((resolve, reject) => {
-        this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    if (this.target !== null && this.failure === null) {
+      await new Promise<void>((resolve) => {
+        this.stream.end((err?: Error | null) => {
+          if (err) this.failure ??= err as NodeJS.ErrnoException;
+          resolve();
+        });
+        this.stream.once('error', () => resolve());
       });
+    } else if (this.failure === null && !this.closed && this.stream === process.stdout) {
+      // Wait until standard output took everything (a write error shows up here).
+      await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+    }
+    if (this.failure !== null) {
+      this.target?.abort();
+      const where = this.path === null || this.path === '-' ? 'standard output' : this.path;
+      throw new OutputError(`${where}: ${this.failure.message}`);
+    }
+    this.target?.commit();
+  }
+
+  /** Gives up: removes the unfinished file (the target stays as it was). */
+  abort(): void {
+    this.closed = true;
+    if (this.target !== null) {
+      this.stream.destroy();
+      this.target.abort();
     }
   }
 }

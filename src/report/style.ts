@@ -1,6 +1,7 @@
 /**
- * Terminal styling: ANSI colour only when writing to a terminal and NO_COLOR is unset
- * (https://no-color.org); otherwise every helper returns its text unchanged.
+ * Terminal styling: ANSI colour when writing to a terminal and NO_COLOR is unset
+ * (https://no-color.org), or when asked for (--color always, FORCE_COLOR); otherwise every helper
+ * returns its text unchanged.
  */
 
 /** Colour functions, or identity when colour is off. */
@@ -16,8 +17,18 @@ export interface Style {
 const plain = (s: string) => s;
 const ansi = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 
-/** Whether colour is wanted for a stream that is (or is not) a terminal. */
-export function colourWanted(isTerminal: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+/** `--color`: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never. */
+export type ColourMode = 'auto' | 'always' | 'never';
+
+/**
+ * Whether colour is wanted for a stream that is (or is not) a terminal. `--color always|never`
+ * decides; in auto, FORCE_COLOR (set, and not "0" or "false", as Node and chalk read it) turns
+ * colour on for `whyreset … | less -R`, NO_COLOR (https://no-color.org) or TERM=dumb off.
+ */
+export function colourWanted(isTerminal: boolean, env: NodeJS.ProcessEnv = process.env, mode: ColourMode = 'auto'): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
   return isTerminal && (env.NO_COLOR === undefined || env.NO_COLOR === '') && env.TERM !== 'dumb';
 }
 

@@ -10,9 +10,11 @@ import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from '../model/report.js';
 import type { Findings } from './findings.js';
 import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
+import { isoDate } from './isoDate.js';
 import { kernelFindingText, kernelSummaryText } from './kernelText.js';
 import type { Output } from './output.js';
 import type { Style } from './style.js';
+import { escapeControl } from './terminalText.js';
 import { VERDICTS, causeText } from './vocabulary.js';
 
 /** Options of the text report. */
@@ -59,7 +61,7 @@ export function isoTime(ts: number): string {
   // Rounded as a whole number of microseconds, so .9999996 carries into the next second.
   const total = Math.round(ts * 1e6);
   const whole = Math.floor(total / 1e6);
-  const base = new Date(whole * 1000).toISOString().slice(0, 19);
+  const base = isoDate(whole * 1000).slice(0, 19);
   return `${base}.${String(total - whole * 1e6).padStart(6, '0')}Z`;
 }
 
@@ -68,13 +70,24 @@ export function clockTime(ts: number): string {
   return isoTime(ts).slice(11, 26);
 }
 
-/** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min". */
+/** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min", "27 days 05 h", "3 years 27 days"; negative ones (a clock stepped back) with a minus sign. */
 export function durationText(s: number): string {
+  if (!Number.isFinite(s)) return '? s';
+  if (s < 0) return `-${durationText(-s)}`;
+  if (s >= 86400) return longDurationText(s);
   if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
   if (s < 1) return `${(s * 1e3).toFixed(s < 0.1 ? 1 : 0)} ms`;
   if (s < 60) return `${s.toFixed(1)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** Days and years, never "26936 h" (a year counted as 365 days). */
+function longDurationText(s: number): string {
+  const days = Math.floor(s / 86400);
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (days < 365) return `${unit(days, 'day')} ${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')} h`;
+  return `${unit(Math.floor(days / 365), 'year')} ${unit(days % 365, 'day')}`;
 }
 
 /** A count with thousands separators, "1,234,567" (not toLocaleString: its first call loads ICU data, ~15 ms). */
@@ -105,15 +118,21 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${countText(n)} ${n === 1 ? one : many}`;
 }
 
+/** The end of a time span: the time of day when it ends on the day it started, else the full date. */
+export function spanEndText(first: number, last: number): string {
+  const end = isoTime(last);
+  return end.slice(0, 10) === isoTime(first).slice(0, 10) ? clockTime(last) : end;
+}
+
 function describeInput(input: InputSummary, index: number, style: Style): string {
   const span =
     input.first_ts !== null && input.last_ts !== null
-      ? `${isoTime(input.first_ts)} → ${clockTime(input.last_ts)} (${durationText(input.last_ts - input.first_ts)})`
+      ? `${isoTime(input.first_ts)} → ${spanEndText(input.first_ts, input.last_ts)} (${durationText(input.last_ts - input.first_ts)}${input.last_ts < input.first_ts ? ', the clock stepped back' : ''})`
       : 'no packets';
   const gz = input.compressed ? ' (gzip)' : '';
   const links = input.linktypes.map(linkTypeName).join(', ') || 'no link type';
   const errors = input.errors.length > 0 ? style.red(`, ${plural(input.errors.length, 'error')} (see stderr)`) : '';
-  return `  [${index}] ${input.path}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
+  return `  [${index}] ${escapeControl(input.path)}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
 }
 
 /** Inputs listed one per line before "… and N more" (all of them with --verbose, and those with errors always). */
@@ -212,7 +231,7 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
   text += `  ttl ${r.ttl}${r.ip_id === null ? '' : `  ip_id ${r.ip_id}`}  seq ${r.seq}  ack ${r.ack}  win ${r.win}  len ${r.payload_len}\n`;
   const confidence = r.confidence === null ? '' : `, confidence ${r.confidence}`;
   text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}\n`;
-  if (r.reason_text !== null) text += `    reason text: "${r.reason_text}"\n`;
+  if (r.reason_text !== null) text += `    reason text: "${escapeControl(r.reason_text)}"\n`;
   if (r.kernel !== undefined) text += `    kernel: ${kernelFindingText(r.kernel)}\n`;
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;
   if (r.hint) text += `    ${style.green('▸')} ${r.hint}\n`;
@@ -224,6 +243,7 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   const s = findings.summary;
   const multi = findings.inputs.length > 1;
   await out.write(factsBlock(findings.inputs, s, style, options.verbose === true));
+  if (s.interrupted === true) await out.write(style.yellow('Interrupted: this report covers what was read before the signal.\n'));
   let digest = options.digest;
   if (digest === undefined) {
     digest = new TextDigest(multi);

@@ -4,6 +4,7 @@
  */
 import { endpointText } from '../../decode/address.js';
 import type { Reset, Summary } from '../../model/report.js';
+import { isoDate } from '../isoDate.js';
 import { connectionAnchor } from './connectionSection.js';
 import { escapeHtml } from './escape.js';
 import { TABLE_COLUMNS } from './pageScript.js';
@@ -46,7 +47,7 @@ export function resetTableStart(summary: Summary, rows: number, laddersPerCause:
 export function resetRowHtml(r: Reset, hasLadder: boolean): string {
   const e = escapeHtml;
   const whole = Math.floor(r.ts);
-  const iso = new Date(whole * 1000).toISOString();
+  const iso = isoDate(whole * 1000);
   const micros = String(Math.min(999999, Math.round((r.ts - whole) * 1e6))).padStart(6, '0');
   const conn = r.conn === null ? '-' : hasLadder ? `<a href="#${e(connectionAnchor(r.conn))}">${e(r.conn)}</a>` : e(r.conn);
   const cells = [

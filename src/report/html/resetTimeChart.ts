@@ -1,3 +1,4 @@
+import { isoDate } from '../isoDate.js';
 /**
  * "Resets over time, stacked by cause": resets counted into a fixed number of time bars while
  * the resets spool streams by (memory: bars × causes), then drawn as an SVG bar chart with a
@@ -63,7 +64,7 @@ export class ResetTimeChart {
 
   /** The time label of a bar's start: more digits for narrow bars. */
   private tickText(t: number): string {
-    const iso = new Date(Math.round(t * 1000)).toISOString();
+    const iso = isoDate(Math.round(t * 1000));
     if (this.barWidth >= 86400) return iso.slice(0, 10);
     if (this.barWidth >= 60) return iso.slice(11, 16);
     if (this.barWidth >= 1) return iso.slice(11, 19);
@@ -83,7 +84,7 @@ export class ResetTimeChart {
     const plotH = H - PAD.top - PAD.bottom;
     const barW = plotW / this.bars;
     const y = (v: number) => PAD.top + plotH - (v / yMax) * plotH;
-    const first = new Date(this.start * 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const first = isoDate(this.start * 1000).replace('T', ' ').slice(0, 19);
     const label = `Resets over time by cause: ${this.total} resets from ${first} UTC, bars of ${durationText(this.barWidth)}, at most ${peak} in one bar`;
     const out = [`<svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>`];
     for (let k = 0; k <= 4; k++) {

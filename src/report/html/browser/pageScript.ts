@@ -40,7 +40,9 @@ function startResetTable(): void {
       whole += 1;
       micros -= 1e6;
     }
-    const iso = new Date(whole * 1000).toISOString();
+    // A time beyond the Date range (an absurd pcapng timestamp) prints as ???? instead of throwing.
+    const ms = whole * 1000;
+    const iso = ms >= -62167219200000 && ms < 253402300800000 ? new Date(ms).toISOString() : '????-??-??T??:??:??.???Z';
     return [`${iso.slice(11, 19)}.${pad(micros, 6)}`, iso.slice(0, 10)];
   };
   const text: Record<string, (i: number) => string> = {
