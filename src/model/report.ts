@@ -116,7 +116,22 @@ export interface Connection {
   history: string;
   resets: string[];
   capture: number;
+  /** Tunnels the connection's packets came through, outermost first (absent when none). */
+  tunnel?: TunnelLayer[];
   [extra: string]: unknown;
+}
+
+/**
+ * One tunnel layer around a connection (DESIGN.md "Extensions"): its type (`ip`, `gre`,
+ * `erspan`, `vxlan`, `geneve`, `teredo`, `ayiya`, `gtpv1`), the outer IP addresses, the GRE key
+ * or GTP TEID, and the VXLAN/Geneve VNI. The connection itself is the inner TCP one, as Zeek counts it.
+ */
+export interface TunnelLayer {
+  type: string;
+  src: string;
+  dst: string;
+  key?: number;
+  vni?: number;
 }
 
 /** A cross-connection finding: scans, reset storms. */
@@ -138,6 +153,12 @@ export interface Summary {
   resets_not_listed?: number;
   /** Correlation only: RST packets at all capture points before the same RST seen at several points counts once in `resets`. */
   rst_sightings?: number;
+  /** Packets of link types whyreset does not decode, by link type number (absent when none). */
+  undecoded?: Record<string, number>;
+  /** Hosts whose every outgoing packet carried a bad checksum: the capture was taken on them and their NIC fills checksums in (absent when none). */
+  checksum_offload?: string[];
+  /** Packets with a bad IPv4 header or TCP checksum, not tracked (Zeek's bad_IP_checksum / bad_TCP_checksum weirds; absent when none). */
+  bad_checksums?: number;
 }
 
 /** Everything one `analyze` run found. */
