@@ -92,3 +92,9 @@ export type EvidenceCode =
   | typeof EV_CORRELATED_ABSENT
   | typeof EV_MADE_AT_POINT
   | typeof EV_SEEN_FIRST_AT;
+/**
+ * The RST's IPv4 header or TCP checksum is wrong and the capture point is not its sender (not an
+ * outgoing packet of the capturing host, not a host whose NIC fills checksums in): its receiver
+ * drops it (RFC 1122 §4.2.2.7), so it reset nothing — corruption on the path or a careless forger.
+ */
+export const EV_BAD_CHECKSUM = 'bad_checksum';
