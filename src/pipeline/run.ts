@@ -21,6 +21,7 @@ import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
 import { ChecksumGate } from './checksumGate.js';
+import { type HeldConnection, ResetOrder } from './resetOrder.js';
 import { StreamPieces, continuesStream } from './stream.js';
 import { TunnelBook } from './tunnels.js';
 
@@ -121,21 +122,15 @@ export interface RunOptions {
 /** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
 const DEFAULT_INACTIVITY_TIMEOUT = 300;
 
-/** Rewrites stream frame numbers of a finished connection's findings to (capture, frame in that file). */
-function mapToFiles(pieces: StreamPieces, conn: FinishedConnection, explained: ExplainedConnection): void {
-  for (const r of explained.resets) {
-    const frame = r.frame;
-    r.capture = pieces.captureOf(frame);
-    r.frame = pieces.fileFrameOf(frame);
-    // `parent` (DESIGN.md: a reset that follows an earlier one) once explain sets it.
-    const parent = (r as { parent?: { capture: number; frame: number } | null }).parent;
-    if (parent && typeof parent.frame === 'number') {
-      const pf = parent.frame;
-      parent.capture = pieces.captureOf(pf);
-      parent.frame = pieces.fileFrameOf(pf);
-    }
+/** A reset as the report shows it: (capture, frame in that file) instead of the stream frame. */
+function resetInFiles(pieces: StreamPieces, r: Reset): Reset {
+  const out: Reset = { ...r, capture: pieces.captureOf(r.frame), frame: pieces.fileFrameOf(r.frame) };
+  // `parent` (DESIGN.md: a reset that follows an earlier one) once explain sets it.
+  const parent = (r as { parent?: { id: string; capture: number; frame: number } | null }).parent;
+  if (parent && typeof parent.frame === 'number') {
+    (out as { parent?: unknown }).parent = { ...parent, capture: pieces.captureOf(parent.frame), frame: pieces.fileFrameOf(parent.frame) };
   }
-  explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
+  return out;
 }
 
 /** Rewrites a ladder's stream frame numbers to (capture, frame in that file). */
@@ -227,9 +222,27 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   const gate = options.ignoreChecksums ? null : new ChecksumGate();
   const tunnels = new TunnelBook();
   const maxGap = options.inactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT;
-  let resetIds = 0;
+  let provisionalIds = 0;
   let bytesBefore = 0;
-  const nextId = () => `R${++resetIds}`;
+  const provisionalId = () => `P${++provisionalIds}`;
+  /** The pieces of the stream whose findings are being released (for frame numbers per file). */
+  let releasing = new StreamPieces();
+  const order = new ResetOrder({
+    reset(r: Reset): void {
+      countReset(summary, r);
+      sink.reset(releasing.spansFiles ? resetInFiles(releasing, r) : r);
+    },
+    connection(held: HeldConnection): void {
+      const { conn, explained } = held;
+      options.onFinished?.(conn, explained);
+      if (explained.resets.length > 0 && options.ladders && sink.ladder) {
+        const ladder = ladderOf(conn, explained.resets);
+        if (releasing.spansFiles) mapLadderToFiles(releasing, ladder);
+        sink.ladder(ladder);
+      }
+      sink.connection(explained.connection);
+    },
+  });
 
   /** The stream being tracked: one tracker over one or more consecutive inputs. */
   interface Stream {
@@ -247,27 +260,16 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
       {
         onConnectionDone(conn: FinishedConnection): void {
-          const explained = explainConnection(conn, ctx, nextId);
+          // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
+          const explained = explainConnection(conn, ctx, provisionalId);
           ctx.learnFrom(conn);
-          options.onFinished?.(conn, explained);
           const tunnel = tunnels.take(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
           if (tunnel !== undefined) explained.connection.tunnel = tunnel;
-          if (pieces.spansFiles) mapToFiles(pieces, conn, explained);
-          for (const r of explained.resets) {
-            countReset(summary, r);
-            sink.reset(r);
-          }
-          if (explained.resets.length > 0) {
-            if (options.ladders && sink.ladder) {
-              const ladder = ladderOf(conn, explained.resets);
-              if (pieces.spansFiles) mapLadderToFiles(pieces, ladder);
-              sink.ladder(ladder);
-            }
-            if (sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
-          }
+          if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
+          if (explained.resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;
-          sink.connection(explained.connection);
+          order.finish(conn, explained);
         },
       },
     );
@@ -280,6 +282,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     // Peak table figures, measured before finish() empties the table (for `npm run bench`).
     const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
     tracker.finish();
+    order.flush();
     if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
     for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
     tunnels.clear();
@@ -302,7 +305,10 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     /** The first record of this input decides whether it continues the current stream. */
     const startPiece = (rec: CaptureRecord): Stream => {
       if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
-      if (current === null) current = openStream(captureIndex);
+      if (current === null) {
+        current = openStream(captureIndex);
+        releasing = current.pieces;
+      }
       frameOffset = current.pieces.add(captureIndex);
       current.pieces.lastPath = path;
       return current;
@@ -353,7 +359,9 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
         else stream.ctx.noteSynAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
       }
       if (pkt.tunnelCount !== 0) tunnels.note(pkt);
-      stream.tracker.trackPacket(rec, pkt);
+      const verdict = stream.tracker.trackPacket(rec, pkt);
+      // Every RST the tracker takes holds a place in the order of the report (resetOrder.ts).
+      if (verdict.tracked && (pkt.flags & TCP_RST) !== 0) order.noteRst(rec.frame, verdict.connNumber);
     };
 
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
