@@ -33,6 +33,7 @@ every piece of evidence with its numbers, and what to check next.
                      and every RST in between
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
       --inactivity-timeout S   as for analyze (connection ids depend on it)
+  -C, --ignore-checksums  as for analyze: track packets with a bad checksum too
   -o, --out FILE     write to FILE instead of standard output
   -h, --help         this help
 
@@ -139,6 +140,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
       {
         onInputDone: reportInputErrors,
         inactivityTimeout: inactivity,
+        ignoreChecksums: values['ignore-checksums'],
+        // The second read finds packets by their frame in each file: one tracker per input.
+        stream: false,
         stdin: copy === null ? undefined : createReadStream(copy.path),
         onFinished: (conn, explained) => {
           connections++;
@@ -208,6 +212,7 @@ function parseExplain(argv: string[]) {
       format: { type: 'string', short: 'f' },
       out: { type: 'string', short: 'o' },
       'inactivity-timeout': { type: 'string' },
+      'ignore-checksums': { type: 'boolean', short: 'C' },
       help: { type: 'boolean', short: 'h' },
     },
   });

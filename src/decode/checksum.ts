@@ -39,14 +39,47 @@ function fold(sum: number): number {
   return (sum % 0x10000) + Math.floor(sum / 0x10000);
 }
 
+const IPV6_HEADER_LENGTH = 40;
+const NH_HOP_BY_HOP = 0;
+const NH_ROUTING = 43;
+const NH_DEST_OPTIONS = 60;
+/** Routing types whose addresses are a plain list, the last the final destination: 0 (RFC 2460, deprecated) and 2 (Mobile IPv6, RFC 6275 §6.4). */
+const ROUTING_TYPE_0 = 0;
+const ROUTING_TYPE_2 = 2;
+
+/**
+ * Where the final destination of an IPv6 packet sits when a routing header with segments left
+ * names it (RFC 8200 §8.1: the pseudo-header uses the final destination), else -1. Walked only
+ * for packets with extension headers, and only through those that can precede a routing header.
+ */
+function finalDestinationOffset(view: DataView, out: DecodedPacket): number {
+  let at = out.ipOffset + IPV6_HEADER_LENGTH;
+  let next = view.getUint8(out.ipOffset + 6);
+  while (at + 8 <= out.l4Offset) {
+    const length = (view.getUint8(at + 1) + 1) * 8;
+    if (next === NH_ROUTING) {
+      const type = view.getUint8(at + 2);
+      const addresses = view.getUint8(at + 1) >> 1;
+      if (view.getUint8(at + 3) === 0 || addresses === 0 || (type !== ROUTING_TYPE_0 && type !== ROUTING_TYPE_2)) return -1;
+      const last = at + 8 + 16 * (addresses - 1);
+      return last + 16 <= out.l4Offset ? last : -1;
+    }
+    if (next !== NH_HOP_BY_HOP && next !== NH_DEST_OPTIONS) return -1;
+    next = view.getUint8(at);
+    at += length;
+  }
+  return -1;
+}
+
 /** The pseudo-header sum of a decoded TCP packet (addresses, protocol, TCP length), folded. */
-function pseudoHeaderSum(out: DecodedPacket, tcpLength: number): number {
+function pseudoHeaderSum(view: DataView, out: DecodedPacket, tcpLength: number): number {
   let sum = PROTO_TCP + tcpLength;
   if (out.ipVersion === 4) {
     sum += (out.src4 >>> 16) + (out.src4 & 0xffff) + (out.dst4 >>> 16) + (out.dst4 & 0xffff);
-  } else {
-    for (let i = 0; i < 4; i++) sum += (out.src6[i] ?? 0) + (out.dst6[i] ?? 0);
+    return fold(sum);
   }
+  const final = out.l4Offset - out.ipOffset > IPV6_HEADER_LENGTH ? finalDestinationOffset(view, out) : -1;
+  for (let i = 0; i < 4; i++) sum += (out.src6[i] ?? 0) + (final < 0 ? (out.dst6[i] ?? 0) : view.getUint32(final + 4 * i));
   return fold(sum);
 }
 
@@ -68,7 +101,7 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return CHECKSUM_OK;
   const tcpLength = out.l4ClaimedLength;
   if (out.l4End - out.l4Offset < tcpLength) return CHECKSUM_OK;
-  if (fold(sumBytes(view, out.l4Offset, out.l4Offset + tcpLength, pseudoHeaderSum(out, tcpLength))) !== 0xffff) {
+  if (fold(sumBytes(view, out.l4Offset, out.l4Offset + tcpLength, pseudoHeaderSum(view, out, tcpLength))) !== 0xffff) {
     out.badChecksum = BAD_CHECKSUM_TCP;
     return BAD_CHECKSUM_TCP;
   }
@@ -83,7 +116,7 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
 export function offloadSignature(view: DataView, out: DecodedPacket): boolean {
   if (out.badChecksum === BAD_CHECKSUM_IP) return view.getUint16(out.ipOffset + 10) === 0;
   if (!out.isTcp) return false;
-  const partial = pseudoHeaderSum(out, out.l4ClaimedLength);
+  const partial = pseudoHeaderSum(view, out, out.l4ClaimedLength);
   const field = out.checksum;
   return field === 0 || field === partial || field === (~partial & 0xffff);
 }

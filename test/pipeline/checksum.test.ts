@@ -109,6 +109,12 @@ describe('decode/checksum.ts', () => {
     }
   });
 
+  it('an IPv6 routing header with segments left: the pseudo-header uses the final destination (RFC 8200 §8.1)', () => {
+    const frame = tcp6Frame({ ...base, src: '2001:db8::1', dst: '2001:db8::2', extHeaders: [{ type: 'routing', routingType: 2, segmentsLeft: 1, addresses: ['2001:db8:ffff::1'] }] });
+    const { pkt, view } = decode(frame);
+    assert.equal(verifyChecksums(view, pkt), CHECKSUM_OK);
+  });
+
   it('a wrong IPv4 header checksum is BAD_CHECKSUM_IP', () => {
     const bad = tcp4Frame(base).slice();
     bad[14 + 8] = 63; // TTL changed, header checksum not updated
