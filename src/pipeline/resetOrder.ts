@@ -15,6 +15,8 @@ import type { FinishedConnection } from '../track/finished.js';
 
 /** Explained resets held back waiting for earlier RSTs at most; past it order yields to memory. */
 export const MAX_HELD_RESETS = 100_000;
+/** Consumed queue entries kept before the queue is compacted. */
+const COMPACT_AFTER = 4096;
 
 /** A finished connection whose resets are not all out yet. */
 export interface HeldConnection {
@@ -98,6 +100,7 @@ export class ResetOrder {
         this.waiting.delete(frame);
         this.release(w.reset, w.held);
       } else if (!this.finished.has(conn)) {
+        this.compact();
         return;
       }
       this.pass(conn);
@@ -105,6 +108,14 @@ export class ResetOrder {
     // Everything queued is resolved: start the queue afresh rather than let it grow.
     this.frames = [];
     this.conns = [];
+    this.head = 0;
+  }
+
+  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
+  private compact(): void {
+    if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
+    this.frames = this.frames.slice(this.head);
+    this.conns = this.conns.slice(this.head);
     this.head = 0;
   }
 

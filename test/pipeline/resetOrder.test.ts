@@ -81,3 +81,29 @@ describe('ResetOrder', () => {
     assert.deepEqual(out, ['R1@5']);
   });
 });
+
+describe('ResetOrder under a steady stream', () => {
+  it('releases every reset in order while later RSTs are always pending (the queue is compacted, not grown)', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: number[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(r.frame), connection: () => {} });
+    const n = 20_000;
+    for (let i = 1; i <= n; i++) {
+      order.noteRst(i, i);
+      // Connection i - 3 finishes while three later RSTs are still open.
+      const done = i - 3;
+      if (done >= 1) {
+        const resets = [{ id: `P${done}`, frame: done, conn: `C${done}` }] as unknown as import('../../src/index.js').Reset[];
+        order.finish({ number: done } as unknown as import('../../src/track/finished.js').FinishedConnection, {
+          resets,
+          connection: { id: `C${done}`, resets: [`P${done}`] } as unknown as import('../../src/index.js').Connection,
+        });
+      }
+    }
+    assert.equal(out.length, n - 3);
+    assert.deepEqual(out.slice(0, 3), [1, 2, 3]);
+    assert.ok(out.every((f, i) => f === i + 1));
+    const queue = (order as unknown as { frames: number[] }).frames;
+    assert.ok(queue.length < 10_000, `queue kept ${queue.length} entries`);
+  });
+});
