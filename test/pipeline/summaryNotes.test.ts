@@ -40,7 +40,7 @@ describe('the summary names what was not analysed', () => {
     assert.equal(JSON.parse(strict.stdout).resets.length, 0);
     assert.equal(JSON.parse(lax.stdout).resets.length, 1);
     const text = await runCli(['analyze', path]);
-    assert.match(text.stdout, /1 TCP packet with a bad checksum were not tracked/);
+    assert.match(text.stdout, /1 TCP packet with a bad checksum was not tracked/);
   });
 
   it('a directory is read as its captures in time order; --stream makes them one stream', async () => {
