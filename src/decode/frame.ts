@@ -48,10 +48,20 @@ export function decodeFrame(view: DataView, start: number, caplen: number, origL
   const end = start + caplen;
   const cut = caplen < origLen;
   out.wireEnd = start + (origLen > caplen ? origLen : caplen);
-  let result = decodeLink(view, start, end, cut, linkType, out);
-  // Tunnels (decode/tunnel.ts): peel one layer per turn while the innermost packet is IP whose
-  // payload may be one. A loop here rather than recursion keeps decode/ free of import cycles;
-  // decapsulate() itself stops at MAX_TUNNEL_DEPTH with Zeek's weird, the bound is a safety net.
+  // Ethernet first, outside the switch: it is nearly every frame, and a small function stays inlined.
+  const result = linkType === LINKTYPE_ETHERNET ? decodeEthernet(view, start, end, cut, out) : decodeLink(view, start, end, cut, linkType, out);
+  // Plain TCP (and anything without an IP payload) is done: tunnels are the rare case.
+  if (out.isTcp || out.l4End <= out.l4Offset) return result;
+  return decapsulateAll(view, cut, out, result);
+}
+
+/**
+ * Tunnels (decode/tunnel.ts): peels one layer per turn while the innermost packet is IP whose
+ * payload may be one. A loop here rather than recursion keeps decode/ free of import cycles;
+ * decapsulate() itself stops at MAX_TUNNEL_DEPTH with Zeek's weird, the bound is a safety net.
+ */
+function decapsulateAll(view: DataView, cut: boolean, out: DecodedPacket, first: number): number {
+  let result = first;
   for (let depth = 0; depth <= MAX_TUNNEL_DEPTH && !out.isTcp && out.l4End > out.l4Offset && !out.laterFragment && mayCarryTunnel(out.protocol); depth++) {
     const step = decapsulate(view, cut, out);
     if (step === NOT_A_TUNNEL) break;
