@@ -524,7 +524,8 @@ export function ipv6(s: Ipv6Spec): Uint8Array {
   exts.forEach((h, i) => {
     const next = i + 1 < exts.length ? extCode(exts[i + 1]!) : upper;
     parts.push(extBytes(h, next));
-    if (h.type === 'fragment') fragmented = true;
+    // An atomic fragment (offset 0, no more fragments: RFC 6946) carries a whole segment, checksum and all.
+    if (h.type === 'fragment' && ((h.offset ?? 0) !== 0 || h.more === true)) fragmented = true;
     // The pseudo-header uses the final destination: the last routing address if segments remain (RFC 8200 §8.1).
     if (h.type === 'routing' && (h.segmentsLeft ?? 0) > 0 && h.addresses && h.addresses.length > 0) {
       finalDst = ipv6Bytes(h.addresses[h.addresses.length - 1]!);

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Connection } from '../model/report.js';
+import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
@@ -29,12 +30,17 @@ type Format = (typeof FORMATS)[number];
 const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
 
 Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
-"tcpdump -w - | whyreset analyze -") and explains every TCP reset: where in the connection's
+"tcpdump -w - | whyreset analyze -"; a directory or a quoted glob stands for its capture
+files in time order) and explains every TCP reset: where in the connection's
 life it came (stage), why (cause), who really sent it (verdict, origin), the evidence, and a
 hint saying what to check next. Connections are tracked as Zeek tracks them.
 
 Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4, IPv6,
-Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback.
+Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback, PPP, PPP in HDLC framing, Cisco
+HDLC, FDDI, IEEE 802.11 (unencrypted data, with or without radiotap), Linux NFLOG, Solaris IPNET.
+Tunnels are decapsulated to the inner TCP connection, as Zeek does: IP-in-IP, 6in4, 4in6, GRE
+(keys, sequence numbers, PPTP), ERSPAN I/II/III, VXLAN (UDP 4789), Geneve (6081), Teredo (3544),
+AYIYA (5072), GTPv1 (2152, 2123), at most 4 deep; the outer layers are the connection's "tunnel".
 
 Options:
   -f, --format FMT   text (default): capture facts, resets by cause and verdict, the resets
@@ -58,6 +64,13 @@ Options:
 ${KERNEL_TRACE_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
+      --stream       the inputs are pieces of one capture (tcpdump -C/-G/-W, dumpcap ring
+                     buffers, editcap -c): tracked as one stream, frames still numbered per
+                     file. Without it, a file whose name differs from the one before only in
+                     digits, with the same link type, starting where it ended, continues it
+  -C, --ignore-checksums  track packets with a bad IPv4 or TCP checksum too (Zeek's -C); by
+                     default they are not tracked, except from a host whose NIC fills
+                     checksums in (summary: checksum offload)
   -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -108,6 +121,13 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     warn(kernel);
     return EXIT_USAGE;
   }
+  // Directories and quoted globs stand for their capture files, in time order (pipeline/inputs.ts).
+  const inputs = await expandInputs(positionals);
+  if (inputs.length === 0) {
+    warn(`no capture files in ${positionals.join(' ')}`);
+    return EXIT_USAGE;
+  }
+
   const html = htmlTarget(values);
   if (typeof html === 'string') {
     warn(html);
@@ -131,7 +151,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const spans: ConnectionSpan[] = [];
   // The plain text report needs only counts and groups: resets go straight into its digest
   // rather than being serialised and parsed again (--verbose and --html need every reset).
-  const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(positionals.length > 1) : undefined;
+  const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(inputs.length > 1) : undefined;
   const sink: AnalysisSink = {
     reset: digest !== undefined ? (r) => digest.add(r) : (r) => findings.resets.push(JSON.stringify(r)),
     connection: keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
@@ -149,8 +169,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       analyseWhatWasCopied();
     }
     const result = await runAnalysis(
-      positionals,
+      inputs,
       {
+        ignoreChecksums: values['ignore-checksums'],
+        stream: values.stream === true ? true : undefined,
         onInputDone: (input) => {
           progress.done();
           reportInputErrors(input);

@@ -44,6 +44,7 @@ every piece of evidence with its numbers, and what to check next.
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
       --inactivity-timeout S   as for analyze (connection ids depend on it)
 ${KERNEL_TRACE_HELP}
+  -C, --ignore-checksums  as for analyze: track packets with a bad checksum too
   -o, --out FILE     write to FILE instead of standard output
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -195,6 +196,9 @@ export async function explainCommand(argv: string[]): Promise<number> {
         onInputDone: reportInputErrors,
         inactivityTimeout: inactivity,
         kernel,
+        ignoreChecksums: values['ignore-checksums'],
+        // The second read finds packets by their frame in each file: one tracker per input.
+        stream: false,
         stdin: copy === null ? undefined : createReadStream(copy.path),
         onFinished: (conn, explained) => {
           connections++;

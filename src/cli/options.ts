@@ -36,6 +36,8 @@ export const OPTION_TABLE = {
   frame: { type: 'string', commands: ['explain'] },
   packets: { type: 'string', short: 'n', commands: ['explain'] },
   'kernel-trace': { type: 'string', multiple: true, commands: ALL },
+  'ignore-checksums': { type: 'boolean', short: 'C', commands: ['analyze', 'explain'] },
+  stream: { type: 'boolean', commands: ['analyze'] },
   help: { type: 'boolean', short: 'h', commands: ALL },
 } as const satisfies Record<string, OptionRow>;
 

@@ -36,6 +36,13 @@ export const ISSUE_BAD_LINK_HEADER = 13;
 /** Too many stacked VLAN or MPLS headers. */
 export const ISSUE_TOO_MANY_TAGS = 14;
 
+/** More tunnels nested than Zeek's Tunnel::max_depth (packet.ts MAX_TUNNEL_DEPTH): the inner packet is not decoded. */
+export const ISSUE_TUNNEL_TOO_DEEP = 15;
+/** The snaplen cut a tunnel header (GRE, ERSPAN, UDP, VXLAN, Geneve, Teredo, AYIYA, GTP). */
+export const ISSUE_TRUNCATED_TUNNEL = 16;
+/** A tunnel header Zeek rejects with a weird (GRE routing or reserved flags, unknown GRE version, empty VXLAN/Geneve, Geneve version). */
+export const ISSUE_BAD_TUNNEL_HEADER = 17;
+
 /** Stable names of the issue codes, indexed by number. */
 export const ISSUE_NAMES: readonly string[] = [
   'none',
@@ -53,11 +60,14 @@ export const ISSUE_NAMES: readonly string[] = [
   'ip_fragment',
   'bad_link_header',
   'too_many_tags',
+  'exceeded_tunnel_max_depth',
+  'truncated_tunnel',
+  'bad_tunnel_header',
 ];
 
 /** Issues that mean "cut by the snaplen" rather than "malformed". */
 export function isTruncation(issue: number): boolean {
-  return issue === ISSUE_TRUNCATED_LINK || issue === ISSUE_TRUNCATED_IP || issue === ISSUE_TRUNCATED_TCP;
+  return issue === ISSUE_TRUNCATED_LINK || issue === ISSUE_TRUNCATED_IP || issue === ISSUE_TRUNCATED_TCP || issue === ISSUE_TRUNCATED_TUNNEL;
 }
 
 /** Records the first issue of a frame and returns it. */
@@ -79,4 +89,10 @@ export function linkShort(out: DecodedPacket, offset: number, cut: boolean): num
 export function ipShort(out: DecodedPacket, offset: number, cut: boolean): number {
   if (cut) out.truncated = true;
   return issue(out, cut ? ISSUE_TRUNCATED_IP : ISSUE_IP_LENGTH_EXCEEDS_FRAME, offset);
+}
+
+/** A tunnel header that ends early: cut by the snaplen, or malformed. */
+export function tunnelShort(out: DecodedPacket, offset: number, cut: boolean): number {
+  if (cut) out.truncated = true;
+  return issue(out, cut ? ISSUE_TRUNCATED_TUNNEL : ISSUE_BAD_TUNNEL_HEADER, offset);
 }

@@ -1,6 +1,14 @@
 /** LINKTYPE_* numbers whyreset decodes (https://www.tcpdump.org/linktypes.html). */
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_FDDI = 10;
+export const LINKTYPE_PPP_HDLC = 50;
+export const LINKTYPE_C_HDLC = 104;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+export const LINKTYPE_IPNET = 226;
+export const LINKTYPE_NFLOG = 239;
 /** DLT_RAW as most BSDs and Linux number it in files written without the LINKTYPE mapping. */
 export const LINKTYPE_DLT_RAW_12 = 12;
 /** DLT_RAW as OpenBSD numbers it. */
@@ -25,6 +33,14 @@ export function isSupportedLinkType(linkType: number): boolean {
     case LINKTYPE_IPV4:
     case LINKTYPE_IPV6:
     case LINKTYPE_LINUX_SLL2:
+    case LINKTYPE_PPP:
+    case LINKTYPE_FDDI:
+    case LINKTYPE_PPP_HDLC:
+    case LINKTYPE_C_HDLC:
+    case LINKTYPE_IEEE802_11:
+    case LINKTYPE_IEEE802_11_RADIOTAP:
+    case LINKTYPE_IPNET:
+    case LINKTYPE_NFLOG:
       return true;
     default:
       return false;
@@ -43,6 +59,14 @@ const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   [LINKTYPE_IPV4]: 'IPv4',
   [LINKTYPE_IPV6]: 'IPv6',
   [LINKTYPE_LINUX_SLL2]: 'Linux cooked v2',
+  [LINKTYPE_PPP]: 'PPP',
+  [LINKTYPE_FDDI]: 'FDDI',
+  [LINKTYPE_PPP_HDLC]: 'PPP in HDLC-like framing',
+  [LINKTYPE_C_HDLC]: 'Cisco HDLC',
+  [LINKTYPE_IEEE802_11]: 'IEEE 802.11',
+  [LINKTYPE_IEEE802_11_RADIOTAP]: 'IEEE 802.11 radiotap',
+  [LINKTYPE_IPNET]: 'Solaris IPNET',
+  [LINKTYPE_NFLOG]: 'Linux NFLOG',
 };
 
 /** A link type's name ("Ethernet", "Linux cooked v2"), or null for one whyreset does not decode. */

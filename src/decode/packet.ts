@@ -25,6 +25,12 @@ export const LAYER_LINK = 1;
 export const LAYER_IP = 2;
 export const LAYER_TCP = 3;
 
+/**
+ * Tunnel layers kept per packet (outermost first). Zeek's `Tunnel::max_depth` is 4
+ * (scripts/base/init-bare.zeek): a packet nested deeper gets the `exceeded_tunnel_max_depth` weird.
+ */
+export const MAX_TUNNEL_DEPTH = 4;
+
 /** The most SACK blocks a TCP header can hold (40 option bytes / 8 per block, minus the kind/len). */
 export const MAX_SACK_BLOCKS = 4;
 /** Unknown TCP option kinds kept per packet; more are counted in `unknownOptionCount` only. */
@@ -57,6 +63,23 @@ export class DecodedPacket {
   sllPacketType = -1;
   /** For SLL2: interface index, -1 otherwise. */
   sllIfIndex = -1;
+
+  /**
+   * Tunnels decapsulated on the way to the inner packet, outermost first (decode/tunnel.ts):
+   * `tunnelType[i]` is a TUNNEL_* code, the outer addresses sit in `tunnelSrc4/Dst4` (IPv4) or
+   * four words from `4 * i` in `tunnelSrc6/Dst6` (IPv6), `tunnelKey[i]` holds the GRE key or
+   * GTP TEID (-1 when absent) and `tunnelVni[i]` the VXLAN/Geneve VNI (-1 when absent).
+   * The IP fields below always describe the innermost packet.
+   */
+  tunnelCount = 0;
+  readonly tunnelType = new Uint8Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelIpVersion = new Uint8Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelSrc4 = new Uint32Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelDst4 = new Uint32Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelSrc6 = new Uint32Array(4 * MAX_TUNNEL_DEPTH);
+  readonly tunnelDst6 = new Uint32Array(4 * MAX_TUNNEL_DEPTH);
+  readonly tunnelKey = new Float64Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelVni = new Int32Array(MAX_TUNNEL_DEPTH);
 
   /** 4 or 6 once the IP layer was reached, else 0. */
   ipVersion = 0;
@@ -131,6 +154,12 @@ export class DecodedPacket {
   /** Any TCP option (besides EOL/NOP padding) present. */
   optionCount = 0;
 
+  /**
+   * The IPv4 header or TCP checksum is wrong (set by decode/checksum.ts, only when the caller
+   * asks for verification): Zeek drops such a packet with a `bad_IP_checksum` / `bad_TCP_checksum` weird.
+   */
+  badChecksum = 0;
+
   /** Clears the per-packet state before a new frame is decoded. */
   reset(linkType: number): void {
     this.linkType = linkType;
@@ -143,6 +172,8 @@ export class DecodedPacket {
     this.vlanInner = -1;
     this.sllPacketType = -1;
     this.sllIfIndex = -1;
+    this.tunnelCount = 0;
+    this.badChecksum = 0;
     this.ipVersion = 0;
     this.ipId = -1;
     this.df = false;
@@ -150,6 +181,8 @@ export class DecodedPacket {
     this.laterFragment = false;
     this.firstFragment = false;
     this.protocol = -1;
+    this.l4Offset = 0;
+    this.l4End = 0;
     this.isTcp = false;
     this.flags = 0;
     this.payloadLength = 0;

@@ -59,6 +59,13 @@ export const EV_KERNEL_REASON = 'kernel_reason';
 /** `--kernel-trace`: the claimed sender was traced then, its kernel sent no such reset and nothing else on it could have: forged, proven. */
 export const EV_KERNEL_ABSENT = 'kernel_absent';
 
+/**
+ * The RST's IPv4 header or TCP checksum is wrong and the capture point is not its sender (not an
+ * outgoing packet of the capturing host, not a host whose NIC fills checksums in): its receiver
+ * drops it (RFC 1122 §4.2.2.7), so it reset nothing — corruption on the path or a careless forger.
+ */
+export const EV_BAD_CHECKSUM = 'bad_checksum';
+
 /** Every evidence code whyreset emits. */
 export type EvidenceCode =
   | typeof EV_TTL_MISMATCH
@@ -97,4 +104,5 @@ export type EvidenceCode =
   | typeof EV_MADE_AT_POINT
   | typeof EV_SEEN_FIRST_AT
   | typeof EV_KERNEL_REASON
-  | typeof EV_KERNEL_ABSENT;
+  | typeof EV_KERNEL_ABSENT
+  | typeof EV_BAD_CHECKSUM;

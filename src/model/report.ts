@@ -165,7 +165,22 @@ export interface Connection {
   capture: number;
   /** Community ID v1 of the 4-tuple (Corelight's spec): the same string Zeek, Suricata and Arkime log for this flow. */
   community_id?: string | null;
+  /** Tunnels the connection's packets came through, outermost first (absent when none). */
+  tunnel?: TunnelLayer[];
   [extra: string]: unknown;
+}
+
+/**
+ * One tunnel layer around a connection (DESIGN.md "Extensions"): its type (`ip`, `gre`,
+ * `erspan`, `vxlan`, `geneve`, `teredo`, `ayiya`, `gtpv1`), the outer IP addresses, the GRE key
+ * or GTP TEID, and the VXLAN/Geneve VNI. The connection itself is the inner TCP one, as Zeek counts it.
+ */
+export interface TunnelLayer {
+  type: string;
+  src: string;
+  dst: string;
+  key?: number;
+  vni?: number;
 }
 
 /** A cross-connection finding: scans, reset storms. */
@@ -191,6 +206,12 @@ export interface Summary {
   kernel?: KernelSummary;
   /** Present (true) only when SIGINT or SIGTERM stopped the reading: the report covers what was read before it. */
   interrupted?: boolean;
+  /** Packets of link types whyreset does not decode, by link type number (absent when none). */
+  undecoded?: Record<string, number>;
+  /** Hosts whose every outgoing packet carried a bad checksum: the capture was taken on them and their NIC fills checksums in (absent when none). */
+  checksum_offload?: string[];
+  /** Packets with a bad IPv4 header or TCP checksum, not tracked (Zeek's bad_IP_checksum / bad_TCP_checksum weirds; absent when none). */
+  bad_checksums?: number;
 }
 
 /** Everything one `analyze` run found. */

@@ -22,6 +22,10 @@ import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
+import { ChecksumGate } from './checksumGate.js';
+import { type HeldConnection, ResetOrder } from './resetOrder.js';
+import { StreamPieces, continuesStream } from './stream.js';
+import { TunnelBook } from './tunnels.js';
 
 /** Receives findings as they become final. */
 export interface AnalysisSink {
@@ -48,6 +52,13 @@ export interface ConnectionSpan {
    */
   firstFrame: number;
   lastFrame: number;
+}
+
+/** Where a finished connection lies in its captures: one span per file of its stream that holds its frames. */
+function spansOf(conn: FinishedConnection, pieces: StreamPieces): ConnectionSpan[] {
+  const span = spanOf(conn);
+  if (!pieces.spansFiles) return [span];
+  return pieces.split(span.firstFrame, span.lastFrame).map((range) => ({ ...span, ...range }));
 }
 
 /** Where a finished connection lies in its capture: its tuple and frames. */
@@ -102,6 +113,37 @@ export interface RunOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** Kernel traces of the hosts (`--kernel-trace`): each reset a traced host sent gets the kernel's word. */
   kernel?: KernelMatcher;
+  /** Track packets whatever their checksums say (Zeek's `-C`); by default bad ones are not tracked. */
+  ignoreChecksums?: boolean;
+  /**
+   * Inputs as pieces of one capture: true tracks them all as one stream (`--stream`), false
+   * gives each its own tracker, undefined (default) joins an input to the one before when it
+   * continues it (stream.ts continuesStream).
+   */
+  stream?: boolean;
+}
+
+/** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
+const DEFAULT_INACTIVITY_TIMEOUT = 300;
+
+/** A reset as the report shows it: (capture, frame in that file) instead of the stream frame. */
+function resetInFiles(pieces: StreamPieces, r: Reset): Reset {
+  const out: Reset = { ...r, capture: pieces.captureOf(r.frame), frame: pieces.fileFrameOf(r.frame) };
+  // `parent` (DESIGN.md: a reset that follows an earlier one) once explain sets it.
+  const parent = (r as { parent?: { id: string; capture: number; frame: number } | null }).parent;
+  if (parent && typeof parent.frame === 'number') {
+    (out as { parent?: unknown }).parent = { ...parent, capture: pieces.captureOf(parent.frame), frame: pieces.fileFrameOf(parent.frame) };
+  }
+  return out;
+}
+
+/** Rewrites a ladder's stream frame numbers to (capture, frame in that file). */
+function mapLadderToFiles(pieces: StreamPieces, ladder: Ladder): void {
+  for (const p of ladder.packets) {
+    const frame = p.frame;
+    p.capture = pieces.captureOf(frame);
+    p.frame = pieces.fileFrameOf(frame);
+  }
 }
 
 /** How far reading has got, for a progress line. */
@@ -183,9 +225,77 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   const unreadable: UnreadableInput[] = [];
   const pkt = new DecodedPacket();
   const issueCounts = new Float64Array(ISSUE_NAMES.length);
-  let resetIds = 0;
+  const undecoded = new Map<number, number>();
+  const gate = options.ignoreChecksums ? null : new ChecksumGate();
+  const tunnels = new TunnelBook();
+  const maxGap = options.inactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT;
+  let provisionalIds = 0;
   let bytesBefore = 0;
-  const nextId = () => `R${++resetIds}`;
+  const provisionalId = () => `P${++provisionalIds}`;
+  /** The pieces of the stream whose findings are being released (for frame numbers per file). */
+  let releasing = new StreamPieces();
+  const order = new ResetOrder({
+    reset(r: Reset): void {
+      countReset(summary, r);
+      sink.reset(releasing.spansFiles ? resetInFiles(releasing, r) : r);
+    },
+    connection(held: HeldConnection): void {
+      const { conn, explained } = held;
+      options.onFinished?.(conn, explained);
+      if (explained.resets.length > 0 && options.ladders && sink.ladder) {
+        const ladder = ladderOf(conn, explained.resets);
+        if (releasing.spansFiles) mapLadderToFiles(releasing, ladder);
+        sink.ladder(ladder);
+      }
+      sink.connection(explained.connection);
+    },
+  });
+
+  /** The stream being tracked: one tracker over one or more consecutive inputs. */
+  interface Stream {
+    captureIndex: number;
+    ctx: ExplainContext;
+    tracker: Tracker;
+    pieces: StreamPieces;
+  }
+  let current: Stream | null = null;
+
+  const openStream = (captureIndex: number): Stream => {
+    const ctx = new ExplainContext();
+    const pieces = new StreamPieces();
+    const tracker = new Tracker(
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      {
+        onConnectionDone(conn: FinishedConnection): void {
+          // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
+          const explained = explainConnection(conn, ctx, provisionalId);
+          if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
+          ctx.learnFrom(conn);
+          const tunnel = tunnels.take(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
+          if (tunnel !== undefined) explained.connection.tunnel = tunnel;
+          if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
+          if (explained.resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
+          if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
+          summary.connections++;
+          order.finish(conn, explained);
+        },
+      },
+    );
+    return { captureIndex, ctx, tracker, pieces };
+  };
+
+  const closeStream = (): void => {
+    if (current === null) return;
+    const { tracker, ctx, captureIndex } = current;
+    // Peak table figures, measured before finish() empties the table (for `npm run bench`).
+    const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
+    tracker.finish();
+    order.flush();
+    if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
+    for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
+    tunnels.clear();
+    current = null;
+  };
 
   for (let index = 0; index < paths.length; index++) {
     const path = paths[index] as string;
@@ -194,30 +304,23 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     let firstUnknownLinkOffset = -1;
     let unknownLinkType = -1;
     let resetPackets = 0;
+    let badChecksums = 0;
     const captureIndex = inputs.length;
-    const ctx = new ExplainContext();
-    const tracker = new Tracker(
-      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
-      {
-        onConnectionDone(conn: FinishedConnection): void {
-          const explained = explainConnection(conn, ctx, nextId);
-          if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
-          ctx.learnFrom(conn);
-          options.onFinished?.(conn, explained);
-          for (const r of explained.resets) {
-            countReset(summary, r);
-            sink.reset(r);
-          }
-          if (explained.resets.length > 0) {
-            if (options.ladders) sink.ladder?.(ladderOf(conn, explained.resets));
-            sink.resetConnection?.(spanOf(conn));
-          }
-          if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
-          summary.connections++;
-          sink.connection(explained.connection);
-        },
-      },
-    );
+    let stream: Stream | null = null;
+    let frameOffset = 0;
+    let lastFrame = 0;
+
+    /** The first record of this input decides whether it continues the current stream. */
+    const startPiece = (rec: CaptureRecord): Stream => {
+      if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
+      if (current === null) {
+        current = openStream(captureIndex);
+        releasing = current.pieces;
+      }
+      frameOffset = current.pieces.add(captureIndex);
+      current.pieces.lastPath = path;
+      return current;
+    };
 
     const progress = options.onProgress;
     const totalBytes = progress === undefined ? null : plainFileSize(path);
@@ -233,38 +336,55 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
           progress({ input: index, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
         }
       }
+      if (stream === null) stream = startPiece(rec);
+      lastFrame = rec.frame;
+      // Frames count across the pieces of a stream while the tracker runs (mapped back in mapToFiles).
+      if (frameOffset !== 0) rec.frame += frameOffset;
+      stream.pieces.lastTs = rec.ts;
+      stream.pieces.lastLinkType = rec.linkType;
       const issue = decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
       if (issue !== 0) {
         issueCounts[issue] = (issueCounts[issue] ?? 0) + 1;
-        if (issue === ISSUE_UNKNOWN_LINKTYPE && firstUnknownLinkOffset < 0) {
-          firstUnknownLinkOffset = rec.fileOffset;
-          unknownLinkType = rec.linkType;
+        if (issue === ISSUE_UNKNOWN_LINKTYPE) {
+          undecoded.set(rec.linkType, (undecoded.get(rec.linkType) ?? 0) + 1);
+          if (firstUnknownLinkOffset < 0) {
+            firstUnknownLinkOffset = rec.fileOffset;
+            unknownLinkType = rec.linkType;
+          }
         }
       }
       if (!pkt.isTcp) return;
       tcpPackets++;
+      // Zeek drops a packet whose IPv4 header or TCP checksum is wrong (checksumGate.ts).
+      if (gate !== null && !gate.admit(rec.view, pkt)) {
+        badChecksums++;
+        return;
+      }
       if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
       else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
         // IPv6: the tracker's cached text, so a recurring server is one string, not one per SYN-ACK.
-        if (pkt.ipVersion === 4) ctx.noteSynAck4(pkt.src4 >>> 0, pkt.ttl);
-        else ctx.noteSynAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
+        if (pkt.ipVersion === 4) stream.ctx.noteSynAck4(pkt.src4 >>> 0, pkt.ttl);
+        else stream.ctx.noteSynAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
       }
-      tracker.trackPacket(rec, pkt);
+      if (pkt.tunnelCount !== 0) tunnels.note(pkt);
+      const verdict = stream.tracker.trackPacket(rec, pkt);
+      // Every RST the tracker takes holds a place in the order of the report (resetOrder.ts).
+      if (verdict.tracked && (pkt.flags & TCP_RST) !== 0) order.noteRst(rec.frame, verdict.connNumber);
     };
 
-    let facts: Awaited<ReturnType<typeof readCapture>>;
+    let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
       facts = await readCapture(path, onRecord, { stdin: options.stdin, chunkSize: options.chunkSize });
     } catch (err) {
       unreadable.push({ path, message: describeOpenError(err) });
-      continue;
     }
-    // Peak table figures, measured before finish() empties the table (for `npm run bench`).
-    const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
-    tracker.finish();
-    if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
-    for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
+    // The next piece of the stream numbers its frames after this one's.
+    const mine = stream as Stream | null;
+    if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += lastFrame;
+    if (facts === null) continue;
+    if (options.stream === false) closeStream();
     summary.resets += resetPackets;
+    if (badChecksums > 0) summary.bad_checksums = (summary.bad_checksums ?? 0) + badChecksums;
     const state = facts.state;
     if (firstUnknownLinkOffset >= 0) {
       state.error(
@@ -295,5 +415,12 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     inputs.push(input);
     options.onInputDone?.(input, inputs.length - 1);
   }
+  closeStream();
+  if (undecoded.size > 0) {
+    summary.undecoded = {};
+    for (const [linkType, n] of undecoded) summary.undecoded[String(linkType)] = n;
+  }
+  const offload = gate?.offloadHosts() ?? [];
+  if (offload.length > 0) summary.checksum_offload = offload;
   return { inputs, summary, unreadable };
 }

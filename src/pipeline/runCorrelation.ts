@@ -93,7 +93,8 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
   const held = new Held();
   try {
     const ladders = options.ladders === true && sink.ladder !== undefined;
-    const result = await runAnalysis(paths, { ...options, ladders }, {
+    // Correlated captures are separate points, never pieces of one stream.
+    const result = await runAnalysis(paths, { ...options, ladders, stream: false }, {
       reset: (r) => held.resets.push(JSON.stringify(r)),
       connection: (c) => held.connections.push(JSON.stringify(c)),
       pattern: (p) => sink.pattern(p),

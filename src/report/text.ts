@@ -155,6 +155,17 @@ function factsBlock(inputs: readonly InputSummary[], s: Summary, style: Style, a
   });
   if (hidden > 0) text += style.dim(`  … and ${plural(hidden, 'more capture')} (--verbose lists every one)
 `);
+  return text + decodeNotes(s, style);
+}
+
+/** What the summary says was not analysed: undecoded link types, bad checksums, checksum offload. */
+function decodeNotes(s: Summary, style: Style): string {
+  let text = '';
+  for (const [linktype, n] of Object.entries(s.undecoded ?? {})) {
+    text += style.red(`  ${plural(n, 'packet')} of link type ${linktype} ${n === 1 ? 'was' : 'were'} not decoded (not a link type whyreset reads)\n`);
+  }
+  if (s.bad_checksums) text += `  ${plural(s.bad_checksums, 'TCP packet')} with a bad checksum ${s.bad_checksums === 1 ? 'was' : 'were'} not tracked, as Zeek does (-C tracks them)\n`;
+  if (s.checksum_offload) text += `  checksum offload on ${s.checksum_offload.join(', ')}: captured on the sender before its NIC filled checksums in; kept\n`;
   return text;
 }
 

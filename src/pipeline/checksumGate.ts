@@ -1,0 +1,54 @@
+/**
+ * Zeek's checksum rule in the pipeline: a packet whose IPv4 header or TCP checksum is wrong is
+ * not tracked (ip/IP.cc `bad_IP_checksum`, tcp/TCP.cc `bad_TCP_checksum`), unless `-C` /
+ * `--ignore-checksums` turns verification off, as Zeek's `-C` does.
+ *
+ * Offload: a capture taken on a sender whose NIC computes checksums shows that host's own
+ * packets with the field the stack left for the NIC (decode/checksum.ts offloadSignature).
+ * Zeek has no detection and drops them (users pass -C); whyreset recognises such a host — every
+ * bad checksum it sent carries the offload value — tracks its packets and names it once in
+ * `summary.checksum_offload`. One bad packet without that value (real corruption) ends the
+ * presumption for that host; packets already admitted stay tracked.
+ */
+import { formatIpv4, formatIpv6 } from '../decode/address.js';
+import { CHECKSUM_OK, offloadSignature, verifyChecksums } from '../decode/checksum.js';
+import type { DecodedPacket } from '../decode/packet.js';
+
+/** Hosts remembered for the offload decision; past this, a new host's bad packets are simply bad. */
+export const MAX_CHECKSUM_HOSTS = 65_536;
+
+/** Decides, packet by packet, which TCP packets a checksum-verifying observer tracks. */
+export class ChecksumGate {
+  /** Per sending host: true while every bad checksum it sent had the offload value, false once one did not. */
+  private readonly hosts = new Map<number | string, boolean>();
+  /** Packets not tracked because of a bad checksum. */
+  bad = 0;
+
+  /** Verifies `pkt`'s checksums; true when it is to be tracked (good, or offloaded by its sender). */
+  admit(view: DataView, pkt: DecodedPacket): boolean {
+    if (verifyChecksums(view, pkt) === CHECKSUM_OK) return true;
+    // Only packets with a bad checksum get here: a key (a string for IPv6) per such packet.
+    const host: number | string = pkt.ipVersion === 4 ? pkt.src4 >>> 0 : formatIpv6(pkt.src6);
+    const known = this.hosts.get(host);
+    if (offloadSignature(view, pkt)) {
+      if (known !== false && (known === true || this.hosts.size < MAX_CHECKSUM_HOSTS)) {
+        if (known === undefined) this.hosts.set(host, true);
+        pkt.badChecksum = 0;
+        return true;
+      }
+    } else if (known !== false && (known === true || this.hosts.size < MAX_CHECKSUM_HOSTS)) {
+      this.hosts.set(host, false);
+    }
+    this.bad++;
+    return false;
+  }
+
+  /** Hosts recognised as offloading checksums, as text, in the order first seen. */
+  offloadHosts(): string[] {
+    const out: string[] = [];
+    for (const [host, offloading] of this.hosts) {
+      if (offloading) out.push(typeof host === 'number' ? formatIpv4(host) : host);
+    }
+    return out;
+  }
+}

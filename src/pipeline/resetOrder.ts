@@ -1,0 +1,155 @@
+/**
+ * Resets in time order (issue 12, item 6): the tracker finishes connections in its own order,
+ * but report ids (R1, R2, …) and the listing follow the RST packets' (capture, frame) order.
+ *
+ * Every RST packet the tracker takes is queued by its stream frame as it passes; a finished
+ * connection's explained resets wait until every earlier queued RST is resolved — explained, or
+ * known never to be listed (its connection finished without listing it). Then they get their
+ * final ids and go out in frame order, and a connection goes out once its last reset has.
+ * Memory holds only the resets that wait behind a connection still open; past MAX_HELD_RESETS
+ * the oldest blocker is given up on, and its resets go out when they come (out of order).
+ */
+import type { ExplainedConnection } from '../explain/explainConnection.js';
+import type { Reset } from '../model/report.js';
+import type { FinishedConnection } from '../track/finished.js';
+
+/** Explained resets held back waiting for earlier RSTs at most; past it order yields to memory. */
+export const MAX_HELD_RESETS = 100_000;
+/** Consumed queue entries kept before the queue is compacted. */
+const COMPACT_AFTER = 4096;
+
+/** A finished connection whose resets are not all out yet. */
+export interface HeldConnection {
+  conn: FinishedConnection;
+  explained: ExplainedConnection;
+  /** Its resets not yet released. */
+  pending: number;
+  /** Provisional id → final id of its released resets. */
+  readonly ids: Map<string, string>;
+}
+
+/** Where released findings go, in order. */
+export interface OrderedSink {
+  /** One reset with its final id (its connection's earlier resets are already out). */
+  reset(reset: Reset, held: HeldConnection): void;
+  /** A connection all of whose resets are out (its `resets` ids rewritten to the final ones). */
+  connection(held: HeldConnection): void;
+}
+
+/** Reorders explained resets into RST frame order and numbers them. */
+export class ResetOrder {
+  /** Queued RST packets: stream frame and connection number, consumed from `head`. */
+  private frames: number[] = [];
+  private conns: number[] = [];
+  private head = 0;
+  /** Queued RSTs per connection number not yet passed, and connections already finished. */
+  private readonly queued = new Map<number, number>();
+  private readonly finished = new Set<number>();
+  /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
+  private readonly unordered = new Set<number>();
+  /** Explained resets waiting, by stream frame. */
+  private readonly waiting = new Map<number, { reset: Reset; held: HeldConnection }>();
+  private nextId = 0;
+
+  constructor(private readonly out: OrderedSink) {}
+
+  /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
+  noteRst(frame: number, connNumber: number): void {
+    this.frames.push(frame);
+    this.conns.push(connNumber);
+    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
+  }
+
+  /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can. */
+  finish(conn: FinishedConnection, explained: ExplainedConnection): void {
+    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: new Map() };
+    if (held.pending === 0) {
+      this.out.connection(held);
+    } else if (this.unordered.has(conn.number)) {
+      this.unordered.delete(conn.number);
+      for (const r of explained.resets) this.release(r, held);
+    } else {
+      for (const r of explained.resets) this.waiting.set(r.frame, { reset: r, held });
+    }
+    if ((this.queued.get(conn.number) ?? 0) > 0) this.finished.add(conn.number);
+    this.drain();
+    while (this.waiting.size > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+  }
+
+  /** Releases everything still waiting, in frame order (the end of a stream: every connection has finished). */
+  flush(): void {
+    this.drain();
+    const rest = [...this.waiting.entries()].sort((a, b) => a[0] - b[0]);
+    this.waiting.clear();
+    for (const [, w] of rest) this.release(w.reset, w.held);
+    this.frames = [];
+    this.conns = [];
+    this.head = 0;
+    this.queued.clear();
+    this.finished.clear();
+    this.unordered.clear();
+  }
+
+  /** Releases queued RSTs from the head while each is explained or known never to be listed. */
+  private drain(): void {
+    while (this.head < this.frames.length) {
+      const frame = this.frames[this.head] as number;
+      const conn = this.conns[this.head] as number;
+      const w = this.waiting.get(frame);
+      if (w !== undefined) {
+        this.waiting.delete(frame);
+        this.release(w.reset, w.held);
+      } else if (!this.finished.has(conn)) {
+        this.compact();
+        return;
+      }
+      this.pass(conn);
+    }
+    // Everything queued is resolved: start the queue afresh rather than let it grow.
+    this.frames = [];
+    this.conns = [];
+    this.head = 0;
+  }
+
+  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
+  private compact(): void {
+    if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
+    this.frames = this.frames.slice(this.head);
+    this.conns = this.conns.slice(this.head);
+    this.head = 0;
+  }
+
+  /** Moves the head past one queued RST of connection `conn`. */
+  private pass(conn: number): void {
+    this.head++;
+    const left = (this.queued.get(conn) ?? 1) - 1;
+    if (left > 0) this.queued.set(conn, left);
+    else {
+      this.queued.delete(conn);
+      this.finished.delete(conn);
+    }
+  }
+
+  /** Too much is waiting behind a connection still open: its RSTs lose their place in the order. */
+  private giveUpOnHead(): void {
+    const conn = this.conns[this.head] as number;
+    this.unordered.add(conn);
+    while (this.head < this.frames.length && this.conns[this.head] === conn) this.pass(conn);
+    this.drain();
+  }
+
+  /** Gives a reset its final id and sends it out; sends its connection when it was the last. */
+  private release(reset: Reset, held: HeldConnection): void {
+    const provisional = reset.id;
+    reset.id = `R${++this.nextId}`;
+    held.ids.set(provisional, reset.id);
+    const parent = (reset as { parent?: { id?: string } | null }).parent;
+    if (parent && typeof parent.id === 'string') parent.id = held.ids.get(parent.id) ?? parent.id;
+    this.out.reset(reset, held);
+    if (--held.pending === 0) {
+      const c = held.explained.connection;
+      c.resets = c.resets.map((id) => held.ids.get(id) ?? id);
+      this.out.connection(held);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Issue 12, item 3: checksums as Zeek treats them. A packet whose IPv4 header or TCP checksum is
+ * wrong is not tracked (ip/IP.cc bad_IP_checksum, tcp/TCP.cc bad_TCP_checksum) unless
+ * `ignoreChecksums` (`-C`); a capture taken on a host whose NIC fills checksums in shows that
+ * host's packets with the pseudo-header sum in the field (Linux CHECKSUM_PARTIAL): recognised,
+ * tracked, and named once in `summary.checksum_offload`.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { BAD_CHECKSUM_IP, BAD_CHECKSUM_TCP, CHECKSUM_OK, offloadSignature, verifyChecksums } from '../../src/decode/checksum.js';
+import { decodeFrame } from '../../src/decode/frame.js';
+import { DecodedPacket } from '../../src/decode/packet.js';
+import { analyze } from '../../src/index.js';
+import { writePcap } from '../../testkit/captureWriter.js';
+import { ACK, ETHERTYPE_IPV6, LINKTYPE_ETHERNET, PSH, RST, SYN, ethernet, foldChecksum, ipv6, onesSum, tcp4Frame, tcp6Frame, tcpSegment } from '../../testkit/frames.js';
+import { tempDir } from '../helpers/run.js';
+
+const CLIENT = '10.2.2.2';
+const SERVER = '10.1.1.1';
+
+/** The pseudo-header sum a Linux sender leaves for its NIC (__tcp_v4_send_check: ~tcp_v4_check(len, s, d, 0)). */
+function partialChecksum(src: string, dst: string, tcpLength: number): number {
+  const a = src.split('.').map(Number);
+  const b = dst.split('.').map(Number);
+  // foldChecksum complements; the kernel stores the folded sum itself.
+  return ~foldChecksum(onesSum(Uint8Array.of(...a, ...b, 0, 6, tcpLength >> 8, tcpLength & 0xff))) & 0xffff;
+}
+
+interface Spec {
+  from: 'client' | 'server';
+  flags: number;
+  seq: number;
+  ack: number;
+  payload?: Uint8Array;
+  checksum?: number | 'partial';
+}
+
+/** A SYN / SYN-ACK / ACK / data / RST conversation; `checksum` overrides one packet's TCP checksum. */
+function conversation(overrides: Record<number, number | 'partial'> = {}, ipChecksum: Record<number, number> = {}): Uint8Array {
+  const specs: Spec[] = [
+    { from: 'client', flags: SYN, seq: 1000, ack: 0 },
+    { from: 'server', flags: SYN | ACK, seq: 5000, ack: 1001 },
+    { from: 'client', flags: ACK, seq: 1001, ack: 5001 },
+    { from: 'client', flags: PSH | ACK, seq: 1001, ack: 5001, payload: new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n') },
+    { from: 'server', flags: RST | ACK, seq: 5001, ack: 1019 },
+  ];
+  const records = specs.map((s, i) => {
+    const client = s.from === 'client';
+    const src = client ? CLIENT : SERVER;
+    const dst = client ? SERVER : CLIENT;
+    const over = overrides[i];
+    const tcpLength = 20 + (s.payload?.length ?? 0);
+    const checksum = over === 'partial' ? partialChecksum(src, dst, tcpLength) : over;
+    let data = tcp4Frame({
+      src,
+      dst,
+      sport: client ? 51000 : 443,
+      dport: client ? 443 : 51000,
+      seq: s.seq,
+      ack: s.ack,
+      flags: s.flags,
+      win: 64240,
+      payload: s.payload,
+      ttl: client ? 64 : 58,
+      tcpChecksum: checksum,
+    });
+    const ipSum = ipChecksum[i];
+    if (ipSum !== undefined) {
+      data = data.slice();
+      data[14 + 10] = ipSum >> 8;
+      data[14 + 11] = ipSum & 0xff;
+    }
+    return { ts: 1_700_000_000 + i * 0.01, data };
+  });
+  return writePcap(records, { linkType: LINKTYPE_ETHERNET });
+}
+
+function decode(frame: Uint8Array): { pkt: DecodedPacket; view: DataView } {
+  const pkt = new DecodedPacket();
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  decodeFrame(view, 0, frame.length, frame.length, LINKTYPE_ETHERNET, pkt);
+  return { pkt, view };
+}
+
+describe('decode/checksum.ts', () => {
+  const base = { src: CLIENT, dst: SERVER, sport: 51000, dport: 443, seq: 1, ack: 2, flags: ACK | PSH, win: 100, payload: Uint8Array.of(1, 2, 3) };
+
+  it('a correct IPv4 + TCP packet verifies (odd payload length included)', () => {
+    const { pkt, view } = decode(tcp4Frame(base));
+    assert.equal(verifyChecksums(view, pkt), CHECKSUM_OK);
+    assert.equal(pkt.badChecksum, 0);
+  });
+
+  it('a correct IPv6 + TCP packet verifies', () => {
+    const { pkt, view } = decode(tcp6Frame({ ...base, src: '2001:db8::1', dst: '2001:db8::2' }));
+    assert.equal(verifyChecksums(view, pkt), CHECKSUM_OK);
+  });
+
+  it('one flipped payload bit makes the TCP checksum bad, IPv4 and IPv6', () => {
+    for (const frame of [tcp4Frame(base), tcp6Frame({ ...base, src: '2001:db8::1', dst: '2001:db8::2' })]) {
+      const bad = frame.slice();
+      bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0x01;
+      const { pkt, view } = decode(bad);
+      assert.equal(verifyChecksums(view, pkt), BAD_CHECKSUM_TCP);
+      assert.equal(pkt.badChecksum, BAD_CHECKSUM_TCP);
+      assert.equal(offloadSignature(view, pkt), false, 'corruption is not offload');
+    }
+  });
+
+  it('an IPv6 routing header with segments left: the pseudo-header uses the final destination (RFC 8200 §8.1)', () => {
+    const frame = tcp6Frame({ ...base, src: '2001:db8::1', dst: '2001:db8::2', extHeaders: [{ type: 'routing', routingType: 2, segmentsLeft: 1, addresses: ['2001:db8:ffff::1'] }] });
+    const { pkt, view } = decode(frame);
+    assert.equal(verifyChecksums(view, pkt), CHECKSUM_OK);
+  });
+
+  it('a wrong IPv4 header checksum is BAD_CHECKSUM_IP', () => {
+    const bad = tcp4Frame(base).slice();
+    bad[14 + 8] = 63; // TTL changed, header checksum not updated
+    const { pkt, view } = decode(bad);
+    assert.equal(verifyChecksums(view, pkt), BAD_CHECKSUM_IP);
+  });
+
+  it('a segment cut by the snaplen is not checked (Zeek: caplen >= len)', () => {
+    const bad = tcp4Frame(base).slice();
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0x01;
+    const pkt = new DecodedPacket();
+    const view = new DataView(bad.buffer);
+    decodeFrame(view, 0, bad.length - 2, bad.length, LINKTYPE_ETHERNET, pkt);
+    assert.equal(verifyChecksums(view, pkt), CHECKSUM_OK);
+  });
+
+  it("the pseudo-header sum a Linux sender leaves for its NIC is recognised as offload", () => {
+    const { pkt, view } = decode(tcp4Frame({ ...base, tcpChecksum: partialChecksum(CLIENT, SERVER, 23) }));
+    assert.equal(verifyChecksums(view, pkt), BAD_CHECKSUM_TCP);
+    assert.equal(offloadSignature(view, pkt), true);
+  });
+});
+
+describe('pipeline: bad and offloaded checksums', () => {
+  const tmp = tempDir('whyreset-checksum-');
+  after(() => tmp.remove());
+  const file = (name: string, bytes: Uint8Array) => {
+    const path = join(tmp.dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it('a RST with a bad TCP checksum is not tracked; -C tracks it', async () => {
+    const path = file('bad-rst.pcap', conversation({ 4: 0x1234 }));
+    const strict = await analyze([path]);
+    assert.equal(strict.resets.length, 0, 'the bad RST is dropped, as Zeek drops it');
+    assert.equal(strict.summary.bad_checksums, 1);
+    assert.equal(strict.summary.resets, 0);
+    assert.equal(strict.summary.checksum_offload, undefined);
+    const lax = await analyze([path], { ignoreChecksums: true });
+    assert.equal(lax.resets.length, 1);
+    assert.equal(lax.summary.bad_checksums, undefined);
+  });
+
+  it('a packet with a bad IPv4 header checksum is not tracked', async () => {
+    const path = file('bad-ip.pcap', conversation({}, { 4: 0xbeef }));
+    const strict = await analyze([path]);
+    assert.equal(strict.resets.length, 0);
+    assert.equal(strict.summary.bad_checksums, 1);
+  });
+
+  it('a capture taken on an offloading sender: its packets are tracked and the host is named once', async () => {
+    const path = file('offload.pcap', conversation({ 0: 'partial', 2: 'partial', 3: 'partial' }));
+    const report = await analyze([path]);
+    const reference = await analyze([path], { ignoreChecksums: true });
+    assert.deepEqual(report.summary.checksum_offload, [CLIENT]);
+    assert.equal(report.summary.bad_checksums, undefined);
+    assert.equal(report.resets.length, 1);
+    assert.deepEqual(
+      report.connections.map((c) => [c.conn_state, c.history]),
+      reference.connections.map((c) => [c.conn_state, c.history]),
+    );
+  });
+
+  it('one corrupted packet from the same host ends the offload presumption', async () => {
+    const path = file('offload-then-bad.pcap', conversation({ 0: 'partial', 2: 'partial', 3: 0x4321 }));
+    const report = await analyze([path]);
+    assert.equal(report.summary.checksum_offload, undefined);
+    assert.equal(report.summary.bad_checksums, 1);
+  });
+
+  it('an IPv6 frame with a bad checksum is not tracked either', async () => {
+    const seg = tcpSegment({ sport: 443, dport: 51000, seq: 1, ack: 2, flags: RST | ACK, win: 0 });
+    const data = ethernet({ ethertype: ETHERTYPE_IPV6, payload: ipv6({ src: '2001:db8::1', dst: '2001:db8::2', hopLimit: 60, tcpChecksum: 0x0bad, payload: seg }) });
+    const path = file('bad6.pcap', writePcap([{ ts: 1_700_000_000, data }]));
+    const report = await analyze([path]);
+    assert.equal(report.resets.length, 0);
+    assert.equal(report.summary.bad_checksums, 1);
+  });
+});

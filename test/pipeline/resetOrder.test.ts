@@ -1,0 +1,109 @@
+/**
+ * Issue 12, item 6: report ids and the listing of resets follow the RST packets' frame order,
+ * not the order the tracker finishes connections in. Connection A's RST comes first but A goes
+ * on (its peer keeps sending) and finishes last; B resets later and finishes first.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { analyze } from '../../src/index.js';
+import { A, Conversation, P, R } from '../helpers/conversation.js';
+import { tempDir } from '../helpers/run.js';
+
+describe('resets in time order', () => {
+  const tmp = tempDir('whyreset-order-');
+  after(() => tmp.remove());
+
+  it('ids and listing follow the frames, connections follow their last reset', async () => {
+    const t0 = 1_700_000_000;
+    const a = new Conversation({ start: t0, client: { port: 42000 } }).handshake().send('s', R | A, { dt: 0.01 });
+    for (let i = 0; i < 20; i++) a.send('c', P | A, { len: 10, dt: 1 });
+    const b = new Conversation({ start: t0 + 0.5, client: { port: 42001 }, server: { addr: '10.0.1.30' } }).handshake().send('s', R | A, { dt: 0.1 });
+    const c = new Conversation({ start: t0 + 0.7, client: { port: 42002 }, server: { addr: '10.0.1.31' } }).handshake().send('c', R | A, { dt: 0.1 });
+    const path = join(tmp.dir, 'order.pcap');
+    writeFileSync(path, a.toPcap(b, c));
+    const report = await analyze([path]);
+    assert.equal(report.resets.length, 3);
+    const frames = report.resets.map((r) => r.frame);
+    assert.deepEqual(frames, [...frames].sort((x, y) => x - y), 'listed in frame order');
+    assert.deepEqual(
+      report.resets.map((r) => r.id),
+      ['R1', 'R2', 'R3'],
+    );
+    const first = report.resets[0];
+    assert.equal(first?.sport, 80, "A's reset (the first RST packet) is R1 although A finishes last");
+    // Each connection lists its own resets by their final ids.
+    for (const conn of report.connections) {
+      for (const id of conn.resets) assert.equal(report.resets.find((r) => r.id === id)?.conn, conn.id);
+    }
+  });
+});
+
+describe('ResetOrder', () => {
+  type Held = import('../../src/pipeline/resetOrder.js').HeldConnection;
+  const connection = (number: number, frames: number[]) => {
+    const resets = frames.map((frame, i) => ({ id: `P${number}.${i}`, frame, conn: `C${number}` }) as unknown as import('../../src/index.js').Reset);
+    return {
+      conn: { number } as unknown as import('../../src/track/finished.js').FinishedConnection,
+      explained: { resets, connection: { id: `C${number}`, resets: resets.map((r) => r.id) } as unknown as import('../../src/index.js').Connection },
+    };
+  };
+
+  it('holds a later reset until the earlier RST is explained, then numbers them in frame order', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({
+      reset: (r) => out.push(`${r.id}@${r.frame}`),
+      connection: (h: Held) => out.push(`${h.explained.connection.id}[${h.explained.connection.resets.join(',')}]`),
+    });
+    order.noteRst(4, 1); // connection 1's RST comes first…
+    order.noteRst(9, 2);
+    order.noteRst(12, 1);
+    const two = connection(2, [9]);
+    order.finish(two.conn, two.explained); // …but connection 2 finishes first: held
+    assert.deepEqual(out, []);
+    const one = connection(1, [4, 12]);
+    order.finish(one.conn, one.explained);
+    assert.deepEqual(out, ['R1@4', 'R2@9', 'C2[R2]', 'R3@12', 'C1[R1,R3]']);
+  });
+
+  it('a RST never listed (its connection finished without it) does not block the ones after it', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
+    order.noteRst(3, 1);
+    order.noteRst(5, 2);
+    const two = connection(2, [5]);
+    order.finish(two.conn, two.explained);
+    const one = connection(1, []); // a storm beyond the per-connection limit: RST 3 not listed
+    order.finish(one.conn, one.explained);
+    assert.deepEqual(out, ['R1@5']);
+  });
+});
+
+describe('ResetOrder under a steady stream', () => {
+  it('releases every reset in order while later RSTs are always pending (the queue is compacted, not grown)', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: number[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(r.frame), connection: () => {} });
+    const n = 20_000;
+    for (let i = 1; i <= n; i++) {
+      order.noteRst(i, i);
+      // Connection i - 3 finishes while three later RSTs are still open.
+      const done = i - 3;
+      if (done >= 1) {
+        const resets = [{ id: `P${done}`, frame: done, conn: `C${done}` }] as unknown as import('../../src/index.js').Reset[];
+        order.finish({ number: done } as unknown as import('../../src/track/finished.js').FinishedConnection, {
+          resets,
+          connection: { id: `C${done}`, resets: [`P${done}`] } as unknown as import('../../src/index.js').Connection,
+        });
+      }
+    }
+    assert.equal(out.length, n - 3);
+    assert.deepEqual(out.slice(0, 3), [1, 2, 3]);
+    assert.ok(out.every((f, i) => f === i + 1));
+    const queue = (order as unknown as { frames: number[] }).frames;
+    assert.ok(queue.length < 10_000, `queue kept ${queue.length} entries`);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Issue 12, item 1, on public captures: Zeek's tunnel traces (test/fixtures/zeek/, provenance in
+ * test/fixtures/README.md) give the inner TCP connections Zeek's conn.log baselines list, with
+ * Zeek's conn_state and history, and the outer layers in `tunnel`.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { analyze } from '../../src/index.js';
+import { REPO_ROOT } from '../helpers/run.js';
+
+const DIR = join(REPO_ROOT, 'test', 'fixtures', 'zeek');
+
+/** Zeek's TCP rows of each baseline: orig_h, orig_p, resp_h, resp_p, conn_state, history; and the tunnel type. */
+const EXPECTED: { file: string; rows: [string, number, string, number, string, string][]; tunnel: string }[] = [
+  { file: 'gre-sample.pcap', rows: [['66.59.111.190', 40264, '172.28.2.3', 22, 'SF', 'ShAdDaFf']], tunnel: 'gre' },
+  { file: 'gre-over-udp-4754.pcap', rows: [['172.17.0.2', 36518, '192.0.78.150', 80, 'SF', 'ShADadFf']], tunnel: 'gre' },
+  { file: 'gtp6_gtp_0x32.pcap', rows: [['10.222.10.10', 44960, '173.194.69.188', 5228, 'S1', 'ShADad']], tunnel: 'gtpv1' },
+  { file: 'ayiya3.pcap', rows: [['2001:4978:f:4c::2', 53382, '2001:4860:b002::68', 80, 'S1', 'ShADad']], tunnel: 'ayiya' },
+];
+
+describe("Zeek's tunnel traces: the inner connections of Zeek's conn.log", () => {
+  for (const e of EXPECTED) {
+    it(e.file, async () => {
+      const report = await analyze([join(DIR, e.file)]);
+      assert.deepEqual(
+        report.connections.map((c) => [c.orig_h, c.orig_p, c.resp_h, c.resp_p, c.conn_state, c.history]),
+        e.rows,
+      );
+      for (const c of report.connections) assert.equal(c.tunnel?.[0]?.type, e.tunnel);
+    });
+  }
+
+  for (const file of ['vxlan-inner-tcp-bad-checksum.pcap', 'geneve-inner-tcp-bad-checksum.pcap']) {
+    it(`${file}: the inner packet's bad TCP checksum keeps it out of tracking (-C lets it in)`, async () => {
+      const path = join(DIR, file);
+      const report = await analyze([path]);
+      assert.equal(report.summary.bad_checksums, 1);
+      assert.equal(report.connections.length, 0);
+      const lax = await analyze([path], { ignoreChecksums: true });
+      assert.equal(lax.connections.length, 1);
+      assert.equal(lax.connections[0]?.tunnel?.length, 1);
+    });
+  }
+});
