@@ -54,6 +54,16 @@ export const EV_CORRELATED_ABSENT = 'correlated_absent';
 export const EV_MADE_AT_POINT = 'made_at_point';
 /** Correlation: first seen at a capture point on the claimed sender itself (its own packets leave there with their initial TTL). */
 export const EV_SEEN_FIRST_AT = 'seen_first_at';
+/** The ACK number is one no real stack would send: not ISN+1 in answer to a SYN, or beyond anything the peer sent (RFC 9293 §3.10.7.3). */
+export const EV_ACK_UNACCEPTABLE = 'ack_unacceptable';
+/** The RST's IPv4 ID equals the ID of the packet it answers: an injector copied the header. */
+export const EV_IPID_COPIED = 'ipid_copied';
+/** The RST arrived before the real SYN-ACK of the same handshake: it raced the server. */
+export const EV_RACES_SYNACK = 'races_synack';
+/** The same RST packet appeared more than once within microseconds (a port mirror, `-i any`): reported once. */
+export const EV_CAPTURE_DUPLICATE = 'capture_duplicate';
+/** The RST answers a segment that arrived after an earlier reset of the connection. */
+export const EV_AFTER_RESET = 'after_reset';
 
 /** Every evidence code whyreset emits. */
 export type EvidenceCode =
@@ -91,4 +101,9 @@ export type EvidenceCode =
   | typeof EV_MIDSTREAM
   | typeof EV_CORRELATED_ABSENT
   | typeof EV_MADE_AT_POINT
-  | typeof EV_SEEN_FIRST_AT;
+  | typeof EV_SEEN_FIRST_AT
+  | typeof EV_ACK_UNACCEPTABLE
+  | typeof EV_IPID_COPIED
+  | typeof EV_RACES_SYNACK
+  | typeof EV_CAPTURE_DUPLICATE
+  | typeof EV_AFTER_RESET;

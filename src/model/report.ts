@@ -73,10 +73,23 @@ export interface Reset {
   hint: string | null;
   reason_text: string | null;
   mptcp_reason: MptcpReason | null;
+  /** The id of the cause rule that decided `cause` (explain/cause.ts CAUSE_RULES). */
+  rule?: string;
+  /** For `after_reset`: the reset this one follows (its id, capture and frame). */
+  parent?: ResetRef;
+  /** Capture duplicates of this RST folded into it (the same packet seen again within microseconds). */
+  duplicates?: number;
   /** Every capture point where this same RST was seen, in path order from its sender (set by correlation only). */
   seen_at?: Sighting[];
   /** Where on the path the RST was born (set by correlation only). */
   born?: Born;
+}
+
+/** A reference to another reset of the report. */
+export interface ResetRef {
+  id: string;
+  capture: number;
+  frame: number;
 }
 
 /**

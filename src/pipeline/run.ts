@@ -194,7 +194,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       {
         onConnectionDone(conn: FinishedConnection): void {
           const explained = explainConnection(conn, ctx, nextId);
-          ctx.learnFrom(conn);
+          ctx.learnFrom(conn, explained.resets);
           options.onFinished?.(conn, explained);
           for (const r of explained.resets) {
             countReset(summary, r);

@@ -78,7 +78,8 @@ async function injectOnKeyword(ctx: ScenarioContext, ttls: InjectorTtls): Promis
     ...truth,
     why: `scapy on the router saw "${KEYWORD}" and forged RSTs in the ${toward === 'client' ? 'server' : 'client'}'s name at seq shifts ${SHIFTS.join('/')}`,
   });
-  const stale = { stage: 'data', cause: 'stale_connection', verdict: 'genuine', count: [0, 3] } as const;
+  // The socket died on the exact RST (tcp_reset); what still arrives finds none and is answered by the kernel: a consequence.
+  const stale = { stage: 'data', cause: 'after_reset', verdict: 'genuine', count: [0, 3] } as const;
   return [
     injected('client', TCP_RST, 1),
     injected('client', TCP_RST | TCP_ACK, SHIFTS.length - 1),
