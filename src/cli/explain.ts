@@ -80,12 +80,19 @@ function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath:
   return text;
 }
 
+/** Resets in order, each `after_reset` consequence moved just after its parent (folded under it). */
+export function underParents(resets: readonly Reset[]): Reset[] {
+  const roots = resets.filter((r) => r.parent === undefined || !resets.some((p) => p.id === r.parent?.id));
+  return roots.flatMap((root) => [root, ...resets.filter((r) => r !== root && r.parent?.id === root.id)]);
+}
+
 /** The reasoning for one reset. */
 function reasoning(r: Reset, style: Style): string {
   const verdict = r.verdict === 'forged' ? style.red(r.verdict) : r.verdict === 'suspect' ? style.yellow(r.verdict) : (r.verdict ?? '-');
   let text = `${style.bold(r.id)} frame ${r.frame} at ${clockTime(r.ts)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
   if (r.stage) text += `  stage    ${r.stage}: ${STAGE_TEXT[r.stage]}\n`;
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
+  if (r.parent) text += `  follows  ${r.parent.id} (frame ${r.parent.frame}): a consequence, folded under that reset\n`;
   if (r.verdict) text += `  verdict  ${verdict}: ${VERDICT_TEXT[r.verdict]}; sent by ${r.origin ?? 'unknown'}, confidence ${r.confidence ?? '-'}\n`;
   if (r.signature) text += `  pattern  ${r.signature}\n`;
   if (r.reason_text !== null) text += `  text     "${r.reason_text}" (carried in the RST)\n`;
@@ -185,7 +192,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));
         else {
           await out.write(`\n${style.bold('Why')}\n`);
-          for (const r of explained.resets) await out.write(reasoning(r, style));
+          for (const r of underParents(explained.resets)) await out.write(r.parent ? reasoning(r, style).replace(/^/gm, '    ') : reasoning(r, style));
         }
       }
       if (matches > chosen.length) await out.write(style.dim(`\n${matches - chosen.length} more connections on this tuple not shown\n`));

@@ -350,6 +350,13 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     },
   },
   {
+    id: 'teardown_no_socket',
+    cause: 'stale_connection',
+    confidence: 0.6,
+    why: "a socketless reset from a side that never closed, answering the peer's FIN or data: the sender no longer had the connection (tcp_v4_send_reset)",
+    when: (f) => (teardown(f) && !f.rst.context.fin[f.sender] && f.forgery.shape === 'no_socket' ? [finBefore(f)] : null),
+  },
+  {
     id: 'rst_instead_of_close_wait',
     cause: 'fast_close',
     confidence: (f) => (f.rst.context.fin.orig && f.rst.context.fin.resp ? 0.85 : 0.7),
@@ -364,13 +371,6 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       const fresh = acked === null || !hasAck(f.rst) ? 0 : seqDelta(f.rst.ack, acked);
       return c.fin[f.sender] || (c.fin[f.peer] && fresh <= 1) ? [finBefore(f)] : null;
     },
-  },
-  {
-    id: 'teardown_no_socket',
-    cause: 'stale_connection',
-    confidence: 0.6,
-    why: "a socketless reset answering the peer's FIN or data: the sender no longer had the connection (tcp_v4_send_reset)",
-    when: (f) => (teardown(f) && f.forgery.shape === 'no_socket' ? [finBefore(f)] : null),
   },
   {
     id: 'teardown_abort_unread',

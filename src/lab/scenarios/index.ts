@@ -6,7 +6,7 @@ import { acceptOverflow } from './acceptOverflow.js';
 import { appAbortLinger, appAbortUnread } from './appAbort.js';
 import { closedPort } from './closedPort.js';
 import { firewallRejectIptables, firewallRejectMidstream, firewallRejectNftables, firewallRejectServer } from './firewall.js';
-import { middleboxInjection, middleboxInjectionSpoofedTtl } from './injection.js';
+import { middleboxInjection, middleboxInjectionCopiedTtl, middleboxInjectionSpoofedTtl } from './injection.js';
 import { closedPortV6, firewallRejectV6 } from './ipv6.js';
 import { malformedSyn } from './malformedSyn.js';
 import { nmapConnectScan, nmapSynScan } from './scans.js';
@@ -30,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   nmapConnectScan,
   middleboxInjection,
   middleboxInjectionSpoofedTtl,
+  middleboxInjectionCopiedTtl,
   closedPortV6,
   firewallRejectV6,
   timeWaitReuse,

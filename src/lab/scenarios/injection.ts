@@ -132,3 +132,16 @@ export const middleboxInjectionSpoofedTtl: Scenario = {
   needs: [TOOLS.scapy],
   run: (ctx) => injectOnKeyword(ctx, { toClient: ctx.ttl.server - 2, toServer: ctx.ttl.client - 2 }),
 };
+
+/**
+ * The injector copies exactly the TTL each end sees from its real peer (the server's packets
+ * reach the client with server TTL - 1 through the router; the injector on the router sends
+ * with that value): TTL says nothing, so the other evidence (the burst's sequence jumps, IP IDs,
+ * the real endpoint still talking) must catch it.
+ */
+export const middleboxInjectionCopiedTtl: Scenario = {
+  name: 'middlebox-injection-copied-ttl',
+  summary: 'the same injection with the TTL each end sees from its real peer copied exactly',
+  needs: [TOOLS.scapy],
+  run: (ctx) => injectOnKeyword(ctx, { toClient: ctx.ttl.server - 1, toServer: ctx.ttl.client - 1 }),
+};
