@@ -48,3 +48,19 @@ test('bounded: clients per group and the number of groups are capped, the rest c
   assert.equal(many.overflow.get('scan_probe'), 25);
   assert.equal(many.total, MAX_GROUPS + 25);
 });
+
+test('after_reset consequences fold under their parent group instead of forming their own', () => {
+  const g = new ResetGroups(false);
+  g.add({ ...reset(80, '10.1.0.1', 'application_abort'), id: 'R7' });
+  for (let i = 0; i < 3; i++) g.add({ ...reset(80, '10.1.0.1', 'after_reset'), id: `R${8 + i}`, parent: { id: 'R7', capture: 0, frame: 1 } });
+  // A consequence whose parent is not known here still gets a group of its own.
+  g.add({ ...reset(80, '10.1.0.1', 'after_reset'), id: 'R20', parent: { id: 'R99', capture: 0, frame: 1 } });
+  const groups = g.sorted();
+  assert.deepEqual(
+    groups.map((x) => [x.cause, x.count, x.consequences]),
+    [
+      ['application_abort', 1, 3],
+      ['after_reset', 1, 0],
+    ],
+  );
+});
