@@ -11,6 +11,7 @@ import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
+import { underParents } from '../report/consequences.js';
 import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
@@ -78,12 +79,6 @@ function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath:
   text += `${countText(c.orig_bytes)} / ${countText(c.resp_bytes)} payload bytes, conn_state ${c.conn_state}, history ${c.history}\n`;
   if (full.total > full.ladder.packets.length) text += style.dim(`  showing ${full.ladder.packets.length} of ${full.total} packets (--packets N for more)\n`);
   return text;
-}
-
-/** Resets in order, each `after_reset` consequence moved just after its parent (folded under it). */
-export function underParents(resets: readonly Reset[]): Reset[] {
-  const roots = resets.filter((r) => r.parent === undefined || !resets.some((p) => p.id === r.parent?.id));
-  return roots.flatMap((root) => [root, ...resets.filter((r) => r !== root && r.parent?.id === root.id)]);
 }
 
 /** The reasoning for one reset. */

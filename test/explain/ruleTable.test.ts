@@ -13,6 +13,7 @@ import { CAUSE_RULES } from '../../src/explain/cause.js';
 import { FORGERY_SIGNALS } from '../../src/explain/forgery.js';
 import { analyze } from '../../src/index.js';
 import type { Reset } from '../../src/model/report.js';
+import { writePcap } from '../helpers/captureWriter.js';
 import { A, Conversation, F, P, R, S, type StepOptions } from '../helpers/conversation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whyreset-table-'));
@@ -392,6 +393,25 @@ describe('the tables are covered', () => {
     const [r] = await resetsOf(c.send('s', R, { seq: c.server.seq, win: 0, id: 51234, dt: 0.002 }));
     assert.equal(r?.verdict, 'genuine');
     assert.ok(!r?.evidence.some((e) => e.code === 'ipid_mismatch'));
+  });
+
+  it('after_reset across a split: the peer FIN of a connection Zeek split off the reset tuple answers to the earlier reset', async () => {
+    const c = new Conversation().handshake().exchange().send('c', R | A, { options: ts, dt: 0.01 });
+    c.wait(30).send('s', F | A, { dt: 0.001 });
+    const [root, follow] = await resetsOf(noSocket(c, 'c'));
+    assert.notEqual(root?.conn, follow?.conn, 'the tracker split the tuple into two connections');
+    assert.equal(follow?.stage, 'teardown');
+    assert.equal(follow?.cause, 'after_reset');
+    assert.deepEqual(follow?.parent, { id: root?.id, capture: 0, frame: root?.frame });
+    assert.ok(follow?.hint?.includes(root?.hint ?? '-'), 'the hint inherits the root hint');
+  });
+
+  it('stage data when the snaplen cut every payload off: the sequence space advanced', async () => {
+    const c = new Conversation().handshake().exchange(300, 1400).send('c', R | A, { win: 500, dt: 0.01 });
+    const path = join(dir, `snap${n++}.pcap`);
+    writeFileSync(path, writePcap(c.records.map((r) => ({ ...r, caplen: Math.min(r.data.length, 54) })), { snaplen: 54 }));
+    const [r] = (await analyze([path])).resets;
+    assert.equal(r?.stage, 'data');
   });
 
   it('a capture duplicate is one reset, with the count and a note', async () => {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reset } from '../../src/model/report.js';
+import { underParents } from '../../src/report/consequences.js';
 import { CLIENTS_COUNTED, MAX_GROUPS, ResetGroups, serverOf } from '../../src/report/groups.js';
+import { resetReasonHtml } from '../../src/report/html/connectionSection.js';
 
 /** A reset from the server `10.0.0.1:port` to `client`, with cause and verdict. */
 function reset(port: number, client: string, cause: Reset['cause'], verdict: Reset['verdict'] = 'genuine'): Reset {
@@ -63,4 +65,16 @@ test('after_reset consequences fold under their parent group instead of forming 
       ['after_reset', 1, 0],
     ],
   );
+});
+
+test('underParents lists each consequence right after its parent; the HTML marks it as one', () => {
+  const root = { ...reset(80, '10.1.0.1', 'application_abort'), id: 'R1' };
+  const other = { ...reset(81, '10.1.0.1', 'port_closed'), id: 'R2' };
+  const follow = { ...reset(80, '10.1.0.1', 'after_reset'), id: 'R3', parent: { id: 'R1', capture: 0, frame: 1 } };
+  assert.deepEqual(
+    underParents([root, other, follow]).map((r) => r.id),
+    ['R1', 'R3', 'R2'],
+  );
+  assert.match(resetReasonHtml(follow, 1700000000), /class="consequence".*Follows R1/s);
+  assert.doesNotMatch(resetReasonHtml(root, 1700000000), /consequence/);
 });
