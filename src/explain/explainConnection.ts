@@ -1,7 +1,8 @@
+import { TCP_RST } from '../decode/packet.js';
 import type { Connection, Evidence, Reset, ResetRef } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { type ParentReset, causeOf } from './cause.js';
-import { type ExplainContext, unorientedTupleKey } from './context.js';
+import { type ExplainContext, isForwardedTwin, unorientedTupleKey } from './context.js';
 import { EV_CAPTURE_DUPLICATE, EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
 import { hintFor } from './hints.js';
@@ -14,7 +15,7 @@ import { hintFor } from './hints.js';
 import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields.js';
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
-import { timelineOf } from './timeline.js';
+import { seqLength, timelineOf } from './timeline.js';
 import { hopsOf } from './ttl.js';
 
 /** The explained resets and the connection entry that lists them. */
@@ -40,6 +41,8 @@ export const DUPLICATE_WINDOW = 0.001;
 /** An earlier reset of the connection (or of its tuple) with the reset it roots in. */
 export interface EarlierReset {
   rst: RstRecord | null;
+  /** The packet that reset answered (its timeline's trigger), or null. */
+  trigger: PacketRecord | null;
   ref: ResetRef;
   /** The root reset (itself, or its parent for an `after_reset`), and the root's hint. */
   root: ResetRef;
@@ -51,21 +54,64 @@ export interface EarlierReset {
  * before the packet the RST answers (that packet arrived after it), else the last reset of an
  * earlier connection on the same tuple that this one was split off (no SYN of its own).
  */
-export function parentOf(conn: FinishedConnection, trigger: PacketRecord | null, earlier: readonly EarlierReset[], ctx: ExplainContext): ParentReset | null {
+export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: PacketRecord | null, earlier: readonly EarlierReset[], ctx: ExplainContext): ParentReset | null {
   if (trigger === null) return null;
   const triggerTs = trigger.ts;
   for (const e of earlier) {
-    if (e.rst === null || e.rst.frame >= trigger.frame) continue;
-    // A copy of a segment that came before the reset (a retransmitted ACK the listener answers
-    // again) is the same question asked twice, not something still in flight after it.
+    if (e.rst === null) continue;
     const parentFrame = e.rst.frame;
-    const repeated = conn.packets.some((p) => p.frame < parentFrame && p.direction === trigger.direction && p.seq === trigger.seq && p.ack === trigger.ack && p.flags === trigger.flags && p.payloadLen === trigger.payloadLen);
-    if (!repeated) return { ref: e.root, hint: e.rootHint };
+    // What arrived after the reset (in capture order) finds no socket. A copy of a segment that
+    // came before the reset (a retransmitted ACK a listener answers again) is the same question
+    // asked twice, not something still in flight after it.
+    const arrivedAfter = parentFrame < trigger.frame && !conn.packets.some((p) => p.frame < parentFrame && sameSegment(p, trigger));
+    // The sender itself reset earlier and answers more distinct segments than it had reset
+    // before: segments already in flight crossed its first RST on the wire, whatever order a
+    // capture point nearer the peer saw them in.
+    const sentByItself = e.rst.direction !== trigger.direction && answersAnotherSegment(conn, rst);
+    if (arrivedAfter || sentByItself) return { ref: e.root, hint: e.rootHint };
   }
   if (conn.handshake.synTs !== null || earlier.length > 0) return null;
   const last = ctx.lastReset.get(unorientedTupleKey(conn));
   if (last === undefined || last.capture !== conn.capture || last.ts > triggerTs || conn.startTs - last.ts > SPLIT_WINDOW) return null;
   return { ref: { id: last.id, capture: last.capture, frame: last.frame }, hint: last.hint };
+}
+
+/**
+ * True when, since the RST sender's last ordinary packet, its peer sent more distinct segments
+ * that call for a RST than the sender had answered with RSTs before this one: this RST answers
+ * one the earlier RSTs did not (a socketless kernel answers each arriving segment once,
+ * tcp_v4_send_reset). Before the sender's first RST its socket was alive and answered only
+ * segments that carry sequence space; after it, a bare ACK finds no socket too.
+ */
+function answersAnotherSegment(conn: FinishedConnection, rst: RstRecord): boolean {
+  const segments: PacketRecord[] = [];
+  let resets = 0;
+  let prevRst: PacketRecord | null = null;
+  for (const p of conn.packets) {
+    if (p.frame >= rst.frame) break;
+    if (p.direction === rst.direction) {
+      if ((p.flags & TCP_RST) === 0) {
+        segments.length = 0;
+        resets = 0;
+        prevRst = null;
+        continue;
+      }
+      // A router's `any` capture shows a forwarded RST twice, the copies adjacent: count it once.
+      if (prevRst === null || !isForwardedTwin(prevRst, p)) resets++;
+      prevRst = p;
+      continue;
+    }
+    if ((p.flags & TCP_RST) !== 0 || (resets === 0 && seqLength(p) === 0)) continue;
+    if (!segments.some((q) => sameSegment(p, q))) segments.push(p);
+  }
+  // This RST's own arriving copy is not an earlier answer.
+  if (prevRst !== null && isForwardedTwin(prevRst, rst)) resets--;
+  return resets > 0 && segments.length > resets;
+}
+
+/** True when two packets are the same segment (a retransmitted or duplicated copy). */
+function sameSegment(p: PacketRecord, q: PacketRecord): boolean {
+  return p.direction === q.direction && p.seq === q.seq && p.ack === q.ack && p.flags === q.flags && p.payloadLen === q.payloadLen;
 }
 
 /**
@@ -94,7 +140,7 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
   const timeline = timelineOf(conn, rst);
   const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
-  const parent = parentOf(conn, timeline.trigger, earlier, ctx);
+  const parent = parentOf(conn, rst, timeline.trigger, earlier, ctx);
   const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx, parent });
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
@@ -167,11 +213,15 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
       if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
       continue;
     }
-    const reset = explainReset(conn, rst, ctx, nextId(), earlier);
+    // On a router's `any` capture the RST's own arriving copy comes just before it: judge the
+    // forwarded copy as that one was judged, not as its consequence.
+    const prev = earlier[earlier.length - 1];
+    const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
+    const reset = explainReset(conn, rst, ctx, nextId(), visible);
     resets.push(reset);
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
-    earlier.push({ rst, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(unorientedTupleKey(conn))?.hint ?? null) });
+    earlier.push({ rst, trigger: timelineOf(conn, rst).trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(unorientedTupleKey(conn))?.hint ?? null) });
   }
   const connection: Connection = { ...conn.connection, duration: roundMicros(conn.connection.duration), resets: resets.map((r) => r.id) };
   const category = radarCategoryOf(conn);

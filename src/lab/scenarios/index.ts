@@ -10,7 +10,7 @@ import { middleboxInjection, middleboxInjectionCopiedTtl, middleboxInjectionSpoo
 import { closedPortV6, firewallRejectV6 } from './ipv6.js';
 import { malformedSyn } from './malformedSyn.js';
 import { nmapConnectScan, nmapSynScan } from './scans.js';
-import { dataAfterClose, fastClose } from './teardown.js';
+import { afterReset, dataAfterClose, fastClose } from './teardown.js';
 import { timeWaitReuse } from './timeWait.js';
 import { idleTimeoutConntrack, idleTimeoutReaper, retransmissionTimeout } from './timeouts.js';
 
@@ -25,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   appAbortUnread,
   fastClose,
   dataAfterClose,
+  afterReset,
   malformedSyn,
   nmapSynScan,
   nmapConnectScan,
