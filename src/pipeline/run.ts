@@ -12,6 +12,7 @@ import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
+import { HostHopsWait } from '../explain/deferral.js';
 import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
@@ -189,10 +190,9 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     let resetPackets = 0;
     const captureIndex = inputs.length;
     const ctx = new ExplainContext();
-    const tracker = new Tracker(
-      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
-      {
-        onConnectionDone(conn: FinishedConnection): void {
+    // A SYN refused in the name of a server the capture has not shown yet waits (bounded) for a
+    // later connection to teach that server's hop distance (explain/deferral.ts).
+    const waitForHops = new HostHopsWait(ctx, (conn: FinishedConnection): void => {
           const explained = explainConnection(conn, ctx, nextId);
           ctx.learnFrom(conn, explained.resets);
           options.onFinished?.(conn, explained);
@@ -207,6 +207,12 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;
           sink.connection(explained.connection);
+    });
+    const tracker = new Tracker(
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      {
+        onConnectionDone(conn: FinishedConnection): void {
+          waitForHops.offer(conn);
         },
       },
     );
@@ -254,6 +260,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     // Peak table figures, measured before finish() empties the table (for `npm run bench`).
     const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
     tracker.finish();
+    waitForHops.flush();
     if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
     for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
     summary.resets += resetPackets;

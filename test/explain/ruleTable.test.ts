@@ -414,6 +414,17 @@ describe('the tables are covered', () => {
     assert.equal(r?.stage, 'data');
   });
 
+  it('hop distance learned after the reset: a SYN refused one hop nearer than the server, before any accepted connection to it', async () => {
+    // All-Linux path: the firewall and the server share initial TTL 64; the server is one hop farther.
+    const blocked = new Conversation({ client: { port: 40001 }, server: { port: 8443, ttl: 63 } });
+    refuse(blocked.send('c', S), { ttl: 64 });
+    const later = new Conversation({ server: { ttl: 63 }, start: 1700000005 }).handshake().exchange().exchange().send('c', F | A).send('s', F | A).send('c', A);
+    const r = (await resetsOf(blocked, later)).find((x) => x.dport === 40001);
+    assert.equal(r?.verdict, 'forged', JSON.stringify(r?.evidence));
+    assert.equal(r?.cause, 'firewall_reject');
+    assert.match(r?.evidence.find((e) => e.code === 'ttl_mismatch')?.detail ?? '', /hop distance 0 .* 1 hop/);
+  });
+
   it('a capture duplicate is one reset, with the count and a note', async () => {
     const c = busy();
     const seq = c.server.seq;
