@@ -51,7 +51,8 @@ Options:
                      zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
                      tcp_inactivity_timeout, default 300)
-  -v, --verbose      text: also list every reset with its evidence
+  -v, --verbose      text: also list every reset with its evidence, the cause rule that fired,
+                     and after_reset consequences with the reset they follow
       --write-pcap FILE  write every packet of every connection that reset to FILE ("-":
                      standard output, then give --out for the report) (pcap, or
                      pcapng when the inputs mix link types), original timestamps, to open in

@@ -11,6 +11,7 @@ import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
+import { underParents } from '../report/consequences.js';
 import { kernelFindingText } from '../report/kernelText.js';
 import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
@@ -118,6 +119,7 @@ function reasoning(r: Reset, style: Style): string {
   let text = `${style.bold(r.id)} frame ${r.frame} at ${clockTime(r.ts)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
   if (r.stage) text += `  stage    ${r.stage}: ${STAGE_TEXT[r.stage]}\n`;
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
+  if (r.parent) text += `  follows  ${r.parent.id} (frame ${r.parent.frame}): a consequence, folded under that reset\n`;
   if (r.verdict) text += `  verdict  ${verdict}: ${VERDICT_TEXT[r.verdict]}; sent by ${r.origin ?? 'unknown'}, confidence ${r.confidence ?? '-'}\n`;
   if (r.signature) text += `  pattern  ${r.signature}\n`;
   if (r.reason_text !== null) text += `  text     "${escapeControl(r.reason_text)}" (carried in the RST)\n`;
@@ -245,7 +247,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));
         else {
           await out.write(`\n${style.bold('Why')}\n`);
-          for (const r of explained.resets) await out.write(reasoning(r, style));
+          for (const r of underParents(explained.resets)) await out.write(r.parent ? reasoning(r, style).replace(/^/gm, '    ') : reasoning(r, style));
         }
       }
       if (matches > chosen.length) await out.write(style.dim(`\n${matches - chosen.length} more connections on this tuple not shown\n`));

@@ -6,7 +6,9 @@
  * `learnFrom` is the only writer.
  */
 import { TCP_RST } from '../decode/packet.js';
-import type { FinishedConnection } from '../track/finished.js';
+import type { Reset } from '../model/report.js';
+import type { FinishedConnection, PacketRecord, TtlBaseline } from '../track/finished.js';
+import { initialTtlOf } from '../track/tracker.js';
 
 /** Bound on each map: oldest entries are dropped first (Map keeps insertion order). */
 export const CONTEXT_LIMIT = 200_000;
@@ -17,6 +19,31 @@ const PORTS_PER_SOURCE = 4096;
 export interface HostTtl {
   ttl: number;
   connections: number;
+}
+
+/**
+ * The hop distances (initial TTL − observed TTL) a host's own packets arrived with, over every
+ * connection so far: the range, not one value, so that a host reached over several paths (ECMP)
+ * or a load-balanced address answered by several machines teaches its spread and a reset inside
+ * that spread is never a mismatch.
+ */
+export interface HopRange {
+  /** Smallest and largest hop distance seen. */
+  min: number;
+  max: number;
+  /** Initial TTLs seen (32, 64, 128, 255). */
+  initials: number[];
+  /** Non-RST packets that taught the range. */
+  packets: number;
+}
+
+/** A reset remembered per 4-tuple, for a later connection that Zeek's rules split off the same tuple. */
+export interface RememberedReset {
+  id: string;
+  capture: number;
+  frame: number;
+  ts: number;
+  hint: string | null;
 }
 
 /** One source's probing so far. */
@@ -59,6 +86,12 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 /** Cross-connection memory of one capture. */
 export class ExplainContext {
   readonly hostTtl = new Map<string, HostTtl>();
+  /** Hop-distance range per host (see HopRange). */
+  readonly hostHops = new Map<string, HopRange>();
+  /** Hosts whose packets this capture point saw twice each (arriving, then forwarded one TTL lower). */
+  readonly forwardedHere = new Map<string, boolean>();
+  /** 4-tuple (either orientation, sorted) → the last root reset on it. */
+  readonly lastReset = new Map<string, RememberedReset>();
   /** "addr|port" of responders that answered a SYN with a SYN-ACK. */
   readonly openPorts = new Map<string, number>();
   /** 4-tuple → time the last connection on it ended (FIN or RST). */
@@ -95,6 +128,16 @@ export class ExplainContext {
     return live === undefined ? null : { ttl: live, connections: 1 };
   }
 
+  /** The hop-distance range of a host from other connections (and SYN-ACKs seen so far), or null. */
+  hopsOf(addr: string): HopRange | null {
+    const known = this.hostHops.get(addr);
+    if (known) return known;
+    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr));
+    if (live === undefined) return null;
+    const hops = initialTtlOf(live) - live;
+    return { min: hops, max: hops, initials: [initialTtlOf(live)], packets: 1 };
+  }
+
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
   openSince(addr: string, port: number): number | null {
     return this.openPorts.get(`${addr}|${port}`) ?? null;
@@ -105,11 +148,21 @@ export class ExplainContext {
     return this.sources.get(addr) ?? null;
   }
 
-  /** Records what a finished connection teaches about its hosts, ports and tuple. */
-  learnFrom(conn: FinishedConnection): void {
+  /** Records what a finished connection teaches about its hosts, ports and tuple (`explained`: its resets, for split-off connections). */
+  learnFrom(conn: FinishedConnection, explained: readonly Reset[] = []): void {
+    for (let i = explained.length - 1; i >= 0; i--) {
+      const r = explained[i] as Reset;
+      if (r.parent !== undefined) continue;
+      remember(this.lastReset, unorientedTupleKey(conn), { id: r.id, capture: r.capture, frame: r.frame, ts: r.ts, hint: r.hint });
+      break;
+    }
     // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
     if (conn.orig.ttl !== null) this.learnTtl(conn.origAddr, conn.orig.ttl.mostCommon);
     if (conn.resp.ttl !== null) this.learnTtl(conn.respAddr, conn.resp.ttl.mostCommon);
+    if (conn.orig.ttl !== null) this.learnHops(conn.origAddr, conn.orig.ttl);
+    if (conn.resp.ttl !== null) this.learnHops(conn.respAddr, conn.resp.ttl);
+    this.learnForwarding(conn, 'orig');
+    this.learnForwarding(conn, 'resp');
     if (conn.handshake.synAckTs !== null) remember(this.openPorts, `${conn.respAddr}|${conn.respPort}`, conn.handshake.synAckTs);
     const resets = conn.resets;
     const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
@@ -127,6 +180,30 @@ export class ExplainContext {
     const known = this.hostTtl.get(addr);
     if (known && known.ttl === ttl) known.connections++;
     else if (!known || known.connections <= 1) remember(this.hostTtl, addr, { ttl, connections: 1 });
+  }
+
+  /** Widens a host's hop-distance range by one connection's baseline (every distinct TTL its packets carried). */
+  private learnHops(addr: string, baseline: TtlBaseline): void {
+    let range = this.hostHops.get(addr);
+    for (const v of baseline.values) {
+      const initial = initialTtlOf(v.ttl);
+      const hops = initial - v.ttl;
+      if (range === undefined) {
+        range = { min: hops, max: hops, initials: [initial], packets: 0 };
+        remember(this.hostHops, addr, range);
+      }
+      if (hops < range.min) range.min = hops;
+      if (hops > range.max) range.max = hops;
+      if (!range.initials.includes(initial)) range.initials.push(initial);
+      range.packets += v.count;
+    }
+  }
+
+  /** Notes whether every packet of one side was seen twice here (a router's `any` capture). */
+  private learnForwarding(conn: FinishedConnection, side: 'orig' | 'resp'): void {
+    const twinned = twinnedSegments(conn, side);
+    if (twinned === null) return;
+    remember(this.forwardedHere, side === 'orig' ? conn.origAddr : conn.respAddr, twinned);
   }
 
   /** Counts the connection's RSTs per second of capture time and per sender. */
@@ -180,4 +257,58 @@ export function ipv4Number(addr: string): number {
   let n = 0;
   for (const p of parts) n = (n * 256 + (Number(p) & 0xff)) >>> 0;
   return n >>> 0;
+}
+
+/** Packets of one side that a forwarding capture point shows twice are this many, at least, before the side counts as forwarded here. */
+export const TWINS_NEEDED = 2;
+
+/** True when `q` is `p` seen again after one forwarding hop: same segment and IP ID, TTL one lower, within a second. */
+export function isForwardedTwin(p: PacketRecord, q: PacketRecord): boolean {
+  return (
+    p.direction === q.direction &&
+    p.seq === q.seq &&
+    p.ack === q.ack &&
+    p.flags === q.flags &&
+    p.ipId === q.ipId &&
+    p.payloadLen === q.payloadLen &&
+    q.ttl === p.ttl - 1 &&
+    Math.abs(q.ts - p.ts) < 1
+  );
+}
+
+/**
+ * Whether the kept non-RST packets of `side` all came in forwarded pairs (true), or none did
+ * (false); null when too few packets or a mix say nothing. A Linux `tcpdump -i any` on a router
+ * records a forwarded packet on the way in and again on the way out, one TTL lower
+ * (ip_forward → ip_decrease_ttl); the router's own packets appear once, leaving.
+ */
+export function twinnedSegments(conn: FinishedConnection, side: 'orig' | 'resp'): boolean | null {
+  const { pairs, singles } = forwardingCounts(conn, side);
+  if (pairs >= TWINS_NEEDED && singles === 0) return true;
+  if (singles >= TWINS_NEEDED && pairs === 0) return false;
+  return null;
+}
+
+/** Kept non-RST packets of `side` seen as forwarded pairs, and seen once. */
+export function forwardingCounts(conn: FinishedConnection, side: 'orig' | 'resp'): { pairs: number; singles: number } {
+  const packets = conn.packets;
+  let singles = 0;
+  let pairs = 0;
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i] as PacketRecord;
+    if (p.direction !== side || (p.flags & TCP_RST) !== 0) continue;
+    const next = packets[i + 1];
+    const prev = packets[i - 1];
+    if (next !== undefined && isForwardedTwin(p, next)) pairs++;
+    else if (prev !== undefined && isForwardedTwin(prev, p)) continue;
+    else singles++;
+  }
+  return { pairs, singles };
+}
+
+/** The tuple of a connection without orientation (a split-off connection may have its roles flipped). */
+export function unorientedTupleKey(conn: { origAddr: string; origPort: number; respAddr: string; respPort: number }): string {
+  const a = `${conn.origAddr}|${conn.origPort}`;
+  const b = `${conn.respAddr}|${conn.respPort}`;
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }

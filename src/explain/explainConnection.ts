@@ -1,11 +1,12 @@
-import type { Connection, Evidence, Reset } from '../model/report.js';
+import { TCP_RST } from '../decode/packet.js';
+import type { Connection, Evidence, Reset, ResetRef } from '../model/report.js';
 import { tcpCommunityId } from '../net/communityId.js';
 import { hopsOf } from '../net/ttl.js';
-import type { FinishedConnection, RstRecord } from '../track/finished.js';
-import { causeOf } from './cause.js';
+import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
+import { type ParentReset, causeOf } from './cause.js';
 import { connectionRecordOf } from './connectionRecord.js';
-import type { ExplainContext } from './context.js';
-import { EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
+import { type ExplainContext, isForwardedTwin, unorientedTupleKey } from './context.js';
+import { EV_CAPTURE_DUPLICATE, EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
 import { hintFor } from './hints.js';
 /**
@@ -18,7 +19,7 @@ import { hintFor } from './hints.js';
 import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields.js';
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
-import { timelineOf } from './timeline.js';
+import { seqLength, timelineOf } from './timeline.js';
 
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {
@@ -35,12 +36,115 @@ function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], 
   return Math.max(0.05, Math.min(0.99, Math.round(c * 100) / 100));
 }
 
+/** A later connection on the same tuple without a SYN counts as split off an earlier one reset this long before (seconds). */
+export const SPLIT_WINDOW = 120;
+/** Two RSTs this close together with identical headers are one packet captured twice (seconds). */
+export const DUPLICATE_WINDOW = 0.001;
+
+/** An earlier reset of the connection (or of its tuple) with the reset it roots in. */
+export interface EarlierReset {
+  rst: RstRecord | null;
+  /** The packet that reset answered (its timeline's trigger), or null. */
+  trigger: PacketRecord | null;
+  ref: ResetRef;
+  /** The root reset (itself, or its parent for an `after_reset`), and the root's hint. */
+  root: ResetRef;
+  rootHint: string | null;
+}
+
+/**
+ * The root reset a RST may be a consequence of: the earliest earlier reset of the connection
+ * before the packet the RST answers (that packet arrived after it), else the last reset of an
+ * earlier connection on the same tuple that this one was split off (no SYN of its own).
+ */
+export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: PacketRecord | null, earlier: readonly EarlierReset[], ctx: ExplainContext): ParentReset | null {
+  if (trigger === null) return null;
+  const triggerTs = trigger.ts;
+  for (const e of earlier) {
+    if (e.rst === null) continue;
+    const parentFrame = e.rst.frame;
+    // What arrived after the reset (in capture order) finds no socket. A copy of a segment that
+    // came before the reset (a retransmitted ACK a listener answers again) is the same question
+    // asked twice, not something still in flight after it.
+    const arrivedAfter = parentFrame < trigger.frame && !conn.packets.some((p) => p.frame < parentFrame && sameSegment(p, trigger));
+    // The sender itself reset earlier and answers more distinct segments than it had reset
+    // before: segments already in flight crossed its first RST on the wire, whatever order a
+    // capture point nearer the peer saw them in.
+    const sentByItself = e.rst.direction !== trigger.direction && answersAnotherSegment(conn, rst);
+    if (arrivedAfter || sentByItself) return { ref: e.root, hint: e.rootHint };
+  }
+  if (conn.handshake.synTs !== null || earlier.length > 0) return null;
+  const last = ctx.lastReset.get(unorientedTupleKey(conn));
+  if (last === undefined || last.capture !== conn.capture || last.ts > triggerTs || conn.startTs - last.ts > SPLIT_WINDOW) return null;
+  return { ref: { id: last.id, capture: last.capture, frame: last.frame }, hint: last.hint };
+}
+
+/**
+ * True when, since the RST sender's last ordinary packet, its peer sent more distinct segments
+ * that call for a RST than the sender had answered with RSTs before this one: this RST answers
+ * one the earlier RSTs did not (a socketless kernel answers each arriving segment once,
+ * tcp_v4_send_reset). Before the sender's first RST its socket was alive and answered only
+ * segments that carry sequence space; after it, a bare ACK finds no socket too.
+ */
+function answersAnotherSegment(conn: FinishedConnection, rst: RstRecord): boolean {
+  const segments: PacketRecord[] = [];
+  let resets = 0;
+  let prevRst: PacketRecord | null = null;
+  for (const p of conn.packets) {
+    if (p.frame >= rst.frame) break;
+    if (p.direction === rst.direction) {
+      if ((p.flags & TCP_RST) === 0) {
+        segments.length = 0;
+        resets = 0;
+        prevRst = null;
+        continue;
+      }
+      // A router's `any` capture shows a forwarded RST twice, the copies adjacent: count it once.
+      if (prevRst === null || !isForwardedTwin(prevRst, p)) resets++;
+      prevRst = p;
+      continue;
+    }
+    if ((p.flags & TCP_RST) !== 0 || (resets === 0 && seqLength(p) === 0)) continue;
+    if (!segments.some((q) => sameSegment(p, q))) segments.push(p);
+  }
+  // This RST's own arriving copy is not an earlier answer.
+  if (prevRst !== null && isForwardedTwin(prevRst, rst)) resets--;
+  return resets > 0 && segments.length > resets;
+}
+
+/** True when two packets are the same segment (a retransmitted or duplicated copy). */
+function sameSegment(p: PacketRecord, q: PacketRecord): boolean {
+  return p.direction === q.direction && p.seq === q.seq && p.ack === q.ack && p.flags === q.flags && p.payloadLen === q.payloadLen;
+}
+
+/**
+ * True when `b` is `a` captured again (a port mirror, `-i any` on the receiving host): every
+ * header field the same, microseconds apart. Only with a nonzero IPv4 ID: a socketless kernel
+ * reset carries ID 0 and answers each copy of a retransmitted trigger with an identical RST
+ * (tcp_v4_send_reset), so two ID-0 RSTs may be two real packets; IPv6 has no ID to tell.
+ */
+export function isCaptureDuplicate(a: RstRecord, b: RstRecord): boolean {
+  return (
+    a.ipId > 0 &&
+    a.direction === b.direction &&
+    a.seq === b.seq &&
+    a.ack === b.ack &&
+    a.flags === b.flags &&
+    a.ipId === b.ipId &&
+    a.ttl === b.ttl &&
+    a.win === b.win &&
+    a.payloadLen === b.payloadLen &&
+    Math.abs(b.ts - a.ts) <= DUPLICATE_WINDOW
+  );
+}
+
 /** Explains one RST. */
-export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext, id: string): Reset {
+export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext, id: string, earlier: readonly EarlierReset[] = []): Reset {
   const timeline = timelineOf(conn, rst);
   const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
-  const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx });
+  const parent = parentOf(conn, rst, timeline.trigger, earlier, ctx);
+  const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx, parent });
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
   const mptcp = mptcpReasonOf(rst.mptcpReason, rst.mptcpFlags);
@@ -49,7 +153,10 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
   if (mptcp !== null) ev.push(evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`));
   const baseline = (fromOrig ? conn.orig : conn.resp).ttl;
   const hopsCloser = forgery.verdict === 'forged' && baseline !== null ? Math.max(0, baseline.hops - hopsOf(rst.ttl)) : null;
+  const followed = finding.cause === 'after_reset' && parent !== null ? parent.ref : null;
   const hint = hintFor({
+    parent: followed,
+    parentHint: followed !== null && parent !== null ? parent.hint : null,
     cause: finding.cause,
     verdict: forgery.verdict,
     origin: forgery.origin,
@@ -88,6 +195,8 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
     hint,
     reason_text: text,
     mptcp_reason: mptcp,
+    rule: finding.rule,
+    ...(followed !== null ? { parent: followed } : {}),
   };
 }
 
@@ -96,14 +205,31 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
  * connection entry gains the reset ids and its Cloudflare Radar category.
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
+  const resets: Reset[] = [];
+  const earlier: EarlierReset[] = [];
+  for (const rst of conn.resets) {
+    // A capture duplicate is one reset seen twice: counted on the first, not listed again.
+    const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
+    const firstReset = first === undefined ? undefined : resets.find((r) => r.id === first.ref.id);
+    if (firstReset !== undefined) {
+      firstReset.duplicates = (firstReset.duplicates ?? 0) + 1;
+      if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
+      continue;
+    }
+    // On a router's `any` capture the RST's own arriving copy comes just before it: judge the
+    // forwarded copy as that one was judged, not as its consequence.
+    const prev = earlier[earlier.length - 1];
+    const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
+    const reset = explainReset(conn, rst, ctx, nextId(), visible);
+    resets.push(reset);
+    const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
+    const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
+    earlier.push({ rst, trigger: timelineOf(conn, rst).trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(unorientedTupleKey(conn))?.hint ?? null) });
+  }
   // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
   // connection, none per reset.
   const cid = tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
-  const resets = conn.resets.map((rst) => {
-    const r = explainReset(conn, rst, ctx, nextId());
-    r.community_id = cid;
-    return r;
-  });
+  for (const r of resets) r.community_id = cid;
   const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id));
   const category = radarCategoryOf(conn);
   if (category !== null) connection.radar_category = category;

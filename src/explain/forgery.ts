@@ -1,29 +1,36 @@
 /**
  * Who really sent a RST: the endpoint it claims to come from, or a device in the path.
  *
- * Each test below adds a weight when it finds a sign of a third party; the verdict is
- * `forged` at 3 or more, `suspect` at 2, `genuine` below. Strong signs (3) are ones no endpoint
- * stack produces: a TTL from another distance than the sender's own packets, the claimed sender
- * still talking after its RST, a burst of RSTs with jumped sequence numbers, an answer faster
- * than the path allows. Weaker signs (1–2) only add up. Following Weaver, Sommer and Paxson
- * ("Detecting Forged TCP Reset Packets", NDSS 2009), a miss is preferred to a false alarm:
- * nothing here fires on the resets Linux itself sends (tcp_v4_send_reset, tcp_send_active_reset).
+ * FORGERY_SIGNALS is a table of signals `{code, weight, test}`, read like a state table: each
+ * test looks at one RST and either finds nothing or a sign of a third party, with a detail that
+ * names the numbers. The verdict adds the weights: `forged` at 3 or more, `suspect` at 2,
+ * `genuine` below. Strong signs (3) are ones no endpoint stack produces: a hop distance its own
+ * packets never had, the claimed sender still talking after its RST, a burst of RSTs with jumped
+ * sequence numbers, an answer faster than the path allows, a RST that beat the real SYN-ACK.
+ * Weaker signs (1–2) only add up. Following Weaver, Sommer and Paxson ("Detecting Forged TCP
+ * Reset Packets", NDSS 2009), a miss is preferred to a false alarm: nothing here fires on the
+ * resets Linux itself sends (tcp_v4_send_reset, tcp_send_active_reset). Signals of weight 0 only
+ * say what was seen (the shape of the stack that made the RST).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import type { Evidence, Origin, Verdict } from '../model/report.js';
 import { hopsOf, initialTtlOf } from '../net/ttl.js';
-import type { FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { seqAdd, seqDelta } from '../track/seq.js';
-import type { ExplainContext } from './context.js';
+import { type ExplainContext, type HopRange, TWINS_NEEDED, forwardingCounts, isForwardedTwin } from './context.js';
 import {
   EV_ACK_MISMATCH,
+  EV_ACK_UNACCEPTABLE,
   EV_BOTH_DIRECTIONS,
   EV_CHALLENGE_ACK,
   EV_DATA_AFTER_RST,
+  EV_IPID_COPIED,
   EV_IPID_MISMATCH,
+  EV_MADE_AT_POINT,
   EV_NO_ACK_FLAG,
   EV_NO_SOCKET_RESET,
   EV_OPTIONS_PRESENT,
+  EV_RACES_SYNACK,
   EV_RST_BURST,
   EV_SEQ_EXACT,
   EV_SEQ_OUT_OF_WINDOW,
@@ -49,6 +56,14 @@ const MIN_RTT_FOR_TIMING = 0.002;
 const BOTH_DIRECTIONS_WINDOW = 0.05;
 /** IP ID distance beyond which a RST does not continue its sender's per-socket counter. */
 const IPID_JUMP = 2048;
+/** IDs of the sender needed before its IDs count as a counter… */
+export const IPID_COUNTER_SAMPLES = 4;
+/** …each step between them at most this (a per-socket inet_id, or a host-wide counter under light load). */
+export const IPID_COUNTER_STEP = 64;
+/** Packets of the sender, at one hop distance, before a one-hop difference counts as strong evidence. */
+export const HOP_SAMPLES = 3;
+/** A real SYN-ACK this soon after a RST in the server's name shows the RST raced it (seconds). */
+const RACE_WINDOW = 2;
 
 /** The shape of a RST as the Linux stack would have made it. */
 export type RstShape = 'no_socket' | 'socket' | 'other';
@@ -63,6 +78,38 @@ export interface ForgeryAssessment {
   /** The TTL test compared against a baseline (and what it found). */
   ttlCompared: boolean;
   ttlMismatch: boolean;
+  /** Hops between the capture point and the claimed sender (its own packets), when known. */
+  senderHops: number | null;
+}
+
+/** What every signal may read about one RST. */
+export interface SignalFacts {
+  conn: FinishedConnection;
+  rst: RstRecord;
+  timeline: RstTimeline;
+  ctx: ExplainContext;
+  sender: 'orig' | 'resp';
+  peer: 'orig' | 'resp';
+  senderName: string;
+  shape: RstShape;
+  /** Where the claimed sender's own packets came from, as hop distances. */
+  hops: HopRange | null;
+  /** `hops` comes from this connection (else from the host's other connections). */
+  hopsHere: boolean;
+}
+
+/** A signal that found something: the detail, and a weight when it differs from the table's. */
+export interface SignalHit {
+  detail: string;
+  weight?: number;
+}
+
+/** One row of the forgery table. */
+export interface ForgerySignal {
+  code: string;
+  /** Added to the score when the test finds the sign (0: only said, never counted against). */
+  weight: number;
+  test(f: SignalFacts): SignalHit | null;
 }
 
 /** Describes a TTL with its inferred initial value and hop distance. */
@@ -70,24 +117,30 @@ function ttlText(ttl: number): string {
   return `TTL ${ttl} (initial ${initialTtlOf(ttl)}, ${hopsOf(ttl)} hop${hopsOf(ttl) === 1 ? '' : 's'} away)`;
 }
 
+/** "2 hops" or "1-2 hops" for a range. */
+function rangeText(r: HopRange): string {
+  return `${r.min === r.max ? r.min : `${r.min}-${r.max}`} hop${r.max === 1 && r.min === 1 ? '' : 's'}`;
+}
+
 /**
  * Classifies a RST against the two ways Linux sends one. Without a socket (tcp_v4_send_reset,
- * also netfilter's nf_send_reset): window 0, no options, IPv4 ID 0; if the trigger carried ACK
- * a bare RST with seq = the trigger's ack, else RST|ACK with seq 0 and ack = trigger seq + its
- * length (SYN and FIN count one). From a live socket (tcp_send_active_reset, SO_LINGER 0 or
- * close with unread data): RST|ACK with the socket's window, options and running IP ID.
+ * also netfilter's nf_send_reset): window 0, no options; if the trigger carried ACK a bare RST
+ * with seq = the trigger's ack, else RST|ACK with seq 0 and ack = trigger seq + its length (SYN
+ * and FIN count one). Its IPv4 ID is 0 on kernels since 4.17 and a hashed per-destination value
+ * before (ip_send_unicast_reply → __ip_select_ident), so the ID is not part of the shape. From a
+ * live socket (tcp_send_active_reset, SO_LINGER 0 or close with unread data): RST|ACK with the
+ * socket's window, options and running IP ID.
  */
 export function rstShapeOf(rst: RstRecord, trigger: PacketRecord | null): RstShape {
   const bare = (rst.flags & TCP_ACK) === 0;
-  if (rst.win === 0 && rst.options === 0 && rst.ipId <= 0) {
-    if (trigger === null) return 'no_socket';
+  if (rst.win === 0 && rst.options === 0) {
+    if (trigger === null) return rst.ipId <= 0 ? 'no_socket' : 'other';
     if (hasAck(trigger) && bare && rst.seq === trigger.ack) return 'no_socket';
     if (!hasAck(trigger) && !bare && rst.seq === 0 && rst.ack === seqAdd(trigger.seq, seqLength(trigger))) return 'no_socket';
   }
   if (!bare && (rst.win !== 0 || rst.options !== 0)) return 'socket';
   return 'other';
 }
-
 /**
  * The shortest round trip from the capture point to `side` and back, over every exchange the
  * connection shows (the handshake, and each packet of the other side answered by an ACK of
@@ -156,151 +209,338 @@ function distinctByKey(packets: readonly PacketRecord[], side: 'orig' | 'resp'):
   return seen.size;
 }
 
-/** The TTL baseline of the RST's claimed sender: its own packets here, else the host elsewhere. */
-function senderTtl(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): { baseline: TtlBaseline | null; hostTtl: number | null; addr: string } {
+
+/** The claimed sender's hop distances: from its own packets in this connection, else from the host's other connections. */
+function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): { hops: HopRange | null; here: boolean } {
   const side = rst.direction === 'orig' ? conn.orig : conn.resp;
-  const addr = rst.direction === 'orig' ? conn.origAddr : conn.respAddr;
-  if (side.ttl !== null) return { baseline: side.ttl, hostTtl: null, addr };
-  const host = ctx.ttlOf(addr);
-  return { baseline: null, hostTtl: host ? host.ttl : null, addr };
+  if (side.ttl !== null) {
+    const range: HopRange = { min: 255, max: 0, initials: [], packets: 0 };
+    for (const v of side.ttl.values) {
+      const initial = initialTtlOf(v.ttl);
+      const h = initial - v.ttl;
+      if (h < range.min) range.min = h;
+      if (h > range.max) range.max = h;
+      if (!range.initials.includes(initial)) range.initials.push(initial);
+      range.packets += v.count;
+    }
+    // Distinct segments, not packets: a router's `any` capture shows each one twice.
+    range.packets = Math.min(range.packets, distinctPacketsFrom(conn, rst.direction));
+    if (side.ttl.otherCount > 0) range.min = 0; // more than four TTLs: the spread is wide, trust only the initial TTL
+    return { hops: range, here: true };
+  }
+  return { hops: ctx.hopsOf(rst.direction === 'orig' ? conn.origAddr : conn.respAddr), here: false };
 }
 
-/** Weighs every sign of a third party for one RST of `conn`. */
+/**
+ * The sender's IPv4 IDs are a counter: enough distinct packets, each a small step after the
+ * last. Linux numbers a connected socket's packets from inet_id (ip_select_ident_segs); a
+ * random or per-destination hashed ID (newer stacks, older kernels' socketless replies) never
+ * passes, and neither do packets that carry ID 0 by kernel rule (DF without a connected socket:
+ * SYN-ACKs from request sockets, tcp_v4_send_reset since 4.17) — they are left out.
+ */
+export function ipIdCounterBefore(conn: FinishedConnection, rst: RstRecord): number | null {
+  let last = -1;
+  let samples = 0;
+  for (const p of conn.packets) {
+    if (p.frame >= rst.frame) break;
+    if (p.direction !== rst.direction || (p.flags & TCP_RST) !== 0 || p.ipId <= 0) continue;
+    if (last >= 0) {
+      const step = (p.ipId - last) & 0xffff;
+      if (step === 0) continue; // the same packet again (a forwarding capture's twin, a retransmitted copy)
+      if (step > IPID_COUNTER_STEP) return null;
+    }
+    last = p.ipId;
+    samples++;
+  }
+  return samples >= IPID_COUNTER_SAMPLES ? last : null;
+}
+
+/** RSTs of the same sender within the burst window, this one included. */
+function burstOf(f: SignalFacts): RstRecord[] {
+  return f.conn.resets.filter((r) => r.direction === f.sender && Math.abs(r.ts - f.rst.ts) <= BURST_WINDOW);
+}
+
+/** The TTL signal: the RST's hop distance against the range the sender's own packets taught. */
+function hopDistanceSignal(f: SignalFacts): SignalHit | null {
+  const { rst, hops, hopsHere, senderName } = f;
+  if (hops === null) return null;
+  const initial = initialTtlOf(rst.ttl);
+  const h = initial - rst.ttl;
+  const where = hopsHere ? `${senderName}'s other packets here` : `${senderName}'s packets in other connections`;
+  const learned = `${rangeText(hops)} (initial ${hops.initials.join('/')}, ${hops.packets} packet${hops.packets === 1 ? '' : 's'})`;
+  if (!hops.initials.includes(initial)) {
+    // Another initial TTL: another stack. One packet is a thin baseline: scanners craft their
+    // SYNs with arbitrary TTLs (nmap picks one at random), and the kernel's RST carries the default.
+    return { weight: hops.packets < 2 && hopsHere ? 1 : 3, detail: `${ttlText(rst.ttl)}, but ${where} came from initial TTL ${hops.initials.join('/')} at ${learned}` };
+  }
+  if (h >= hops.min && h <= hops.max) return null;
+  const gap = h < hops.min ? hops.min - h : h - hops.max;
+  // A consistent hop distance, learned with its spread (ECMP, several paths, a load-balanced
+  // address answered by several machines all widen it), and a RST outside it: a device nearer
+  // or farther than the sender made it. One hop is enough when the range rests on several packets.
+  // A range learned from fewer packets here is thin: scanners craft their probes' TTLs.
+  const strong = hops.packets >= HOP_SAMPLES || (gap >= 2 && !hopsHere);
+  return {
+    weight: strong ? 3 : 1,
+    detail: `hop distance ${h} (${ttlText(rst.ttl)}), but ${where} were ${learned} away: ${gap} hop${gap === 1 ? '' : 's'} ${h < hops.min ? 'nearer' : 'farther'}`,
+  };
+}
+
+/** The table: every sign of a third party, and the signs of the real stack (weight 0). */
+export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
+  // TTL: a stack uses one initial TTL; every router on the path takes one off. A RST from the
+  // same host over the same path comes from the same hop distance as its other packets.
+  { code: EV_TTL_MISMATCH, weight: 3, test: hopDistanceSignal },
+  {
+    // A router's `tcpdump -i any` shows every forwarded packet twice (in, then out one TTL lower);
+    // a RST seen once, in the name of a host whose packets are all seen twice, left from here:
+    // the capturing box made it (ip_forward → ip_decrease_ttl; nf_send_reset → ip_local_out).
+    code: EV_MADE_AT_POINT,
+    weight: 3,
+    test: (f) => {
+      const { conn, rst, sender } = f;
+      const { pairs, singles } = forwardingCounts(conn, sender);
+      const addr = sender === 'orig' ? conn.origAddr : conn.respAddr;
+      // This connection decides when it shows enough; with none of the sender's packets (a SYN
+      // refused in its name) the host's other connections do.
+      const forwarded = singles > 0 ? false : pairs >= TWINS_NEEDED ? true : (f.ctx.forwardedHere.get(addr) ?? false);
+      if (!forwarded) return null;
+      const twin = conn.resets.some((r) => r !== rst && (isForwardedTwin(r, rst) || isForwardedTwin(rst, r)));
+      if (twin) return null;
+      return { detail: `every packet of ${f.senderName} was seen here twice (arriving, then forwarded one TTL lower); this RST only once, leaving: the capturing box made it` };
+    },
+  },
+  {
+    // IPv4 ID: a live socket numbers its packets from a per-socket counter (inet_id). A RST from
+    // that socket continues it; only a counter proven by the sender's own packets is compared, and
+    // never a socketless reset (ID 0 since Linux 4.17, hashed per destination before).
+    code: EV_IPID_MISMATCH,
+    weight: 2,
+    test: (f) => {
+      const { rst, conn, shape } = f;
+      if (rst.ipId <= 0 || shape === 'no_socket') return null;
+      const prev = ipIdCounterBefore(conn, rst);
+      if (prev === null) return null;
+      const delta = (rst.ipId - prev) & 0xffff;
+      if (delta !== 0 && delta <= IPID_JUMP) return null;
+      return { detail: `IP ID ${rst.ipId} does not continue ${f.senderName}'s counter (its packets counted up in steps of at most ${IPID_COUNTER_STEP}, the last one ${prev})` };
+    },
+  },
+  {
+    // An injector that builds its RST from the packet it answers may copy the IP header's ID;
+    // a stack numbers its own packets (inet_id, or 0 without a socket).
+    code: EV_IPID_COPIED,
+    weight: 2,
+    test: (f) => {
+      const t = f.timeline.trigger;
+      if (t === null || f.rst.ipId <= 0 || t.ipId !== f.rst.ipId) return null;
+      return { detail: `IP ID ${f.rst.ipId} is the ID of the packet it answers (frame ${t.frame}), copied from it` };
+    },
+  },
+  {
+    // The claimed sender goes on talking after its own RST: the real endpoint never saw it
+    // (Weaver et al. §4: the race an out-of-path injector cannot win).
+    code: EV_DATA_AFTER_RST,
+    weight: 2,
+    test: (f) => {
+      const { rst, sender } = f;
+      const late = f.timeline.after.find((p) => p.direction === sender && (p.flags & (TCP_RST | TCP_SYN)) === 0 && p.ts - rst.ts <= AFTER_RST_WINDOW);
+      if (!late) return null;
+      const heavy = late.payloadLen > 0 || (late.flags & TCP_FIN) !== 0;
+      return {
+        weight: heavy ? 3 : 2,
+        detail: `${f.senderName} sent ${late.payloadLen > 0 ? `${late.payloadLen} bytes of data` : flagText(late.flags)} (frame ${late.frame}) ${formatSeconds(late.ts - rst.ts)} after this RST: the real endpoint did not know of it`,
+      };
+    },
+  },
+  {
+    // A RST in the server's name answering the SYN, and then the server's real SYN-ACK for that
+    // same SYN: the server never refused it; something nearer raced it.
+    code: EV_RACES_SYNACK,
+    weight: 3,
+    test: (f) => {
+      const { rst, timeline } = f;
+      const t = timeline.trigger;
+      if (f.sender !== 'resp' || t === null || (t.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return null;
+      const synAck = timeline.after.find(
+        (p) => p.direction === 'resp' && (p.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && p.ack === seqAdd(t.seq, 1) && p.ts - rst.ts <= RACE_WINDOW,
+      );
+      if (!synAck) return null;
+      return { detail: `the server's real SYN-ACK for the same SYN arrived ${formatSeconds(synAck.ts - rst.ts)} after this RST (frame ${synAck.frame})` };
+    },
+  },
+  {
+    // A burst of RSTs whose sequence numbers jump beyond anything the sender had sent: an
+    // injector spraying the window (Weaver et al.: seq jump > 2 within 2 s).
+    code: EV_RST_BURST,
+    weight: 3,
+    test: (f) => {
+      const burst = burstOf(f);
+      if (burst.length < 2) return null;
+      const sentUpTo = f.rst.context.nextSeq[f.sender];
+      const first = burst[0] as RstRecord;
+      const jumped = burst.some((r) => seqDelta(r.seq, first.seq) > BURST_SEQ_JUMP && (sentUpTo === null || seqDelta(r.seq, seqAdd(sentUpTo, BURST_SEQ_JUMP)) > 0));
+      if (!jumped) return null;
+      return { detail: `${burst.length} RSTs from ${f.senderName} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${burstSeqText(burst)}: they jump past anything it had sent` };
+    },
+  },
+  {
+    // RSTs of one burst that acknowledge different numbers: a stack's RST|ACK carries rcv_nxt.
+    code: EV_ACK_MISMATCH,
+    weight: 2,
+    test: (f) => {
+      const burst = burstOf(f);
+      if (burst.length < 2) return null;
+      const acks = new Set(burst.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
+      const alone = f.conn.resets.every((r) => r.direction === f.sender || Math.abs(r.ts - f.rst.ts) > BURST_WINDOW);
+      if (acks.size < 2 || !alone) return null;
+      return { detail: `RSTs of one burst acknowledge different numbers (${[...acks].join(', ')})` };
+    },
+  },
+  {
+    // An ACK number a real stack never sends: answering a SYN, RST|ACK acknowledges ISN+1
+    // (tcp_v4_send_reset: ack = seq + syn + fin + len; RFC 9293 §3.10.7.1); later, it never
+    // acknowledges bytes the peer has not sent (RFC 9293 §3.10.7.3: such an ACK is unacceptable).
+    code: EV_ACK_UNACCEPTABLE,
+    weight: 2,
+    test: (f) => {
+      const { rst, timeline, peer } = f;
+      if (!hasAck(rst)) return null;
+      const t = timeline.trigger;
+      if (t !== null && (t.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && f.sender === 'resp' && rst.context.handshake === 'syn') {
+        const want = seqAdd(t.seq, seqLength(t));
+        if (rst.ack === want) return null;
+        return { weight: 3, detail: `it acknowledges ${rst.ack} in answer to the SYN (frame ${t.frame}, seq ${t.seq}): a stack acknowledges ${want} (ISN+1)` };
+      }
+      const sent = rst.context.nextSeq[peer];
+      if (sent === null || (rst.context.handshake !== 'complete' && rst.context.handshake !== 'midstream')) return null;
+      const beyond = seqDelta(rst.ack, sent);
+      if (beyond <= 0) return null;
+      return { detail: `it acknowledges ${rst.ack}, ${beyond} bytes beyond anything its peer had sent (${sent})` };
+    },
+  },
+  {
+    // RSTs toward both ends at once: one device resetting the connection both ways.
+    code: EV_BOTH_DIRECTIONS,
+    weight: 2,
+    test: (f) => {
+      const other = f.conn.resets.find((r) => r.direction === f.peer && Math.abs(r.ts - f.rst.ts) <= BOTH_DIRECTIONS_WINDOW);
+      return other ? { detail: `another RST went the other way (frame ${other.frame}) ${formatSeconds(Math.abs(other.ts - f.rst.ts))} apart` } : null;
+    },
+  },
+  {
+    // Timing: a RST that answers the trigger (it acknowledges it) cannot reach the capture point
+    // sooner than a round trip to its claimed sender.
+    code: EV_TOO_FAST,
+    weight: 3,
+    test: (f) => {
+      const { rst, conn } = f;
+      const t = f.timeline.trigger;
+      const rtt = roundTripTo(conn, f.sender);
+      if (t === null || rtt === null || rtt < MIN_RTT_FOR_TIMING) return null;
+      const delay = rst.ts - t.ts;
+      const knowsTrigger = (hasAck(rst) && seqLength(t) > 0 && seqDelta(rst.ack, seqAdd(t.seq, seqLength(t))) >= 0) || (!hasAck(rst) && hasAck(t) && rst.seq === t.ack);
+      if (!knowsTrigger || delay >= rtt / 2) return null;
+      return { detail: `it answers frame ${t.frame} after ${formatSeconds(delay)}, but a round trip to ${f.senderName} takes ${formatSeconds(rtt)} from here` };
+    },
+  },
+  {
+    // Sequence number against what the receiver expects (RFC 5961 §3.2): out-of-window RSTs are
+    // ignored by a real receiver, so a stack never sends one on purpose.
+    code: EV_SEQ_OUT_OF_WINDOW,
+    weight: 1,
+    test: (f) => {
+      const expected = synchronisedNext(f);
+      if (expected === null || f.rst.seq === expected) return null;
+      const window = f.rst.context.window[f.peer] ?? 65535;
+      const ahead = seqDelta(f.rst.seq, expected);
+      if (ahead >= 0 && ahead < Math.max(window, 1)) return null;
+      return { detail: `sequence number ${f.rst.seq} is ${ahead} from the expected ${expected}, outside the receiver's window of ${window}` };
+    },
+  },
+  {
+    // RFC 5961 §3.2 / tcp_validate_incoming → tcp_send_challenge_ack: an in-window RST that is
+    // not exact draws an ACK instead of closing; the receiver did not accept it.
+    code: EV_CHALLENGE_ACK,
+    weight: 1,
+    test: (f) => {
+      const expected = synchronisedNext(f);
+      if (expected === null || seqDelta(f.rst.seq, expected) <= 0) return null;
+      const challenge = f.timeline.after.find((p) => p.direction === f.peer && p.payloadLen === 0 && (p.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && hasAck(p) && p.ts - f.rst.ts <= 1);
+      return challenge ? { detail: `the receiver answered with an ACK (frame ${challenge.frame}) instead of closing: it did not accept this RST (RFC 5961 §3.2)` } : null;
+    },
+  },
+  {
+    // A bare RST the stack would not have made: not an answer to an ACK-bearing trigger.
+    code: EV_NO_ACK_FLAG,
+    weight: 1,
+    test: (f) => {
+      const t = f.timeline.trigger;
+      if (hasAck(f.rst) || f.shape === 'no_socket' || t === null || !hasAck(t) || f.rst.seq === t.ack) return null;
+      return { detail: `a RST without ACK whose sequence number ${f.rst.seq} is not the acknowledgement ${t.ack} it would answer` };
+    },
+  },
+  // Signs of the real stack: said, never counted.
+  {
+    code: EV_SEQ_EXACT,
+    weight: 0,
+    test: (f) => (synchronisedNext(f) === f.rst.seq ? { detail: `sequence number ${f.rst.seq} is exactly the next one ${f.senderName} would send` } : null),
+  },
+  {
+    code: EV_NO_SOCKET_RESET,
+    weight: 0,
+    test: (f) =>
+      f.shape === 'no_socket'
+        ? { detail: "the shape of a reset sent with no socket (Linux tcp_v4_send_reset or netfilter's REJECT): window 0, no options, sequence numbers taken from the packet it answers" }
+        : null,
+  },
+  {
+    code: EV_SOCKET_RESET,
+    weight: 0,
+    test: (f) => (f.shape === 'socket' ? { detail: "the shape of a reset from a live socket (tcp_send_active_reset): a real window and the connection's options" } : null),
+  },
+  { code: EV_WINDOW_NONZERO, weight: 0, test: (f) => (f.rst.win !== 0 ? { detail: `window ${f.rst.win}: a live socket's window` } : null) },
+  { code: EV_OPTIONS_PRESENT, weight: 0, test: (f) => (f.rst.options !== 0 ? { detail: 'the RST carries TCP options, as a live socket does' } : null) },
+];
+
+/** The sequence number the receiver expects from the sender once both are synchronised, or null. */
+function synchronisedNext(f: SignalFacts): number | null {
+  const stage = f.conn.handshake.stage;
+  if (stage !== 'complete' && stage !== 'midstream') return null;
+  return f.rst.context.nextSeq[f.sender];
+}
+
+/** Weighs every sign of a third party for one RST of `conn` (FORGERY_SIGNALS, in order). */
 export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline: RstTimeline, ctx: ExplainContext): ForgeryAssessment {
+  const sender = rst.direction;
+  const { hops, here } = senderHops(conn, rst, ctx);
+  const facts: SignalFacts = {
+    conn,
+    rst,
+    timeline,
+    ctx,
+    sender,
+    peer: peerOf(sender),
+    senderName: sender === 'orig' ? `the client ${conn.origAddr}` : `the server ${conn.respAddr}`,
+    shape: rstShapeOf(rst, timeline.trigger),
+    hops,
+    hopsHere: here,
+  };
   const found: Evidence[] = [];
   let score = 0;
-  const add = (weight: number, code: string, detail: string) => {
-    score += weight;
-    found.push(evidence(code, detail));
-  };
-  const sender = rst.direction;
-  const peer = peerOf(sender);
-  const senderName = sender === 'orig' ? `the client ${conn.origAddr}` : `the server ${conn.respAddr}`;
-  const { trigger, after } = timeline;
-  const shape = rstShapeOf(rst, trigger);
-
-  // TTL: a stack uses one initial TTL; every router on the path takes one off. A RST from the
-  // same host over the same path carries a TTL its other packets carried.
-  let ttlCompared = false;
   let ttlMismatch = false;
-  const { baseline, hostTtl, addr } = senderTtl(conn, rst, ctx);
-  if (baseline !== null) {
-    ttlCompared = true;
-    const seen = baseline.values.some((v) => v.ttl === rst.ttl);
-    const samples = distinctPacketsFrom(conn, sender);
-    if (!seen && samples < 2) {
-      // One packet is a thin baseline: scanners craft their SYNs with arbitrary TTLs (nmap
-      // picks one at random), and the kernel's RST then carries the real default.
-      add(1, EV_TTL_MISMATCH, `${ttlText(rst.ttl)}, but the only other packet of ${senderName} here had ${ttlText(baseline.mostCommon)}`);
-    } else if (!seen) {
-      const hopGap = Math.abs(hopsOf(rst.ttl) - baseline.hops);
-      const initialDiffers = initialTtlOf(rst.ttl) !== baseline.initial;
-      if (initialDiffers || hopGap >= 2) {
-        ttlMismatch = true;
-        add(3, EV_TTL_MISMATCH, `${ttlText(rst.ttl)}, but ${senderName}'s other packets here had ${ttlText(baseline.mostCommon)}`);
-      } else if (hopGap === 1 || Math.abs(rst.ttl - baseline.mostCommon) >= 1) {
-        ttlMismatch = true;
-        add(2, EV_TTL_MISMATCH, `${ttlText(rst.ttl)}, one hop off ${senderName}'s other packets here (${ttlText(baseline.mostCommon)})`);
-      }
-    }
-  } else if (hostTtl !== null && hostTtl !== rst.ttl) {
-    ttlCompared = true;
-    const initialDiffers = initialTtlOf(rst.ttl) !== initialTtlOf(hostTtl);
-    const hopGap = Math.abs(hopsOf(rst.ttl) - hopsOf(hostTtl));
-    if (initialDiffers || hopGap >= 2) {
-      ttlMismatch = true;
-      add(3, EV_TTL_MISMATCH, `${ttlText(rst.ttl)}, but ${addr}'s packets in other connections had ${ttlText(hostTtl)}`);
-    }
+  for (const signal of FORGERY_SIGNALS) {
+    const hit = signal.test(facts);
+    if (hit === null) continue;
+    const weight = hit.weight ?? signal.weight;
+    score += weight;
+    found.push(evidence(signal.code, hit.detail));
+    if (signal.code === EV_TTL_MISMATCH && weight >= SUSPECT_AT) ttlMismatch = true;
   }
-
-  // IPv4 ID: a live socket numbers its packets from a per-socket counter (inet_id); Linux's
-  // socketless resets carry 0. A RST whose ID fits neither did not come from that stack.
-  const side = sender === 'orig' ? conn.orig : conn.resp;
-  if (rst.ipId > 0) {
-    const prev = rst.context.senderPrevIpId;
-    if (side.ipId === 'incrementing' && prev >= 0) {
-      const delta = (rst.ipId - prev) & 0xffff;
-      if (delta === 0 || delta > IPID_JUMP) add(2, EV_IPID_MISMATCH, `IP ID ${rst.ipId} does not continue ${senderName}'s counter (its previous packet had ${prev})`);
-    } else if (side.ipId === 'zero') {
-      add(2, EV_IPID_MISMATCH, `IP ID ${rst.ipId}, but every other packet of ${senderName} here had IP ID 0`);
-    }
-  }
-
-  // The claimed sender goes on talking after its own RST: the real endpoint never saw it
-  // (Weaver et al. §4: the race an out-of-path injector cannot win).
-  const lateTalk = after.find((p) => p.direction === sender && (p.flags & (TCP_RST | TCP_SYN)) === 0 && p.ts - rst.ts <= AFTER_RST_WINDOW);
-  if (lateTalk) {
-    const heavy = lateTalk.payloadLen > 0 || (lateTalk.flags & TCP_FIN) !== 0;
-    add(
-      heavy ? 3 : 2,
-      EV_DATA_AFTER_RST,
-      `${senderName} sent ${lateTalk.payloadLen > 0 ? `${lateTalk.payloadLen} bytes of data` : flagText(lateTalk.flags)} (frame ${lateTalk.frame}) ${formatSeconds(lateTalk.ts - rst.ts)} after this RST: the real endpoint did not know of it`,
-    );
-  }
-
-  // A burst of RSTs whose sequence numbers jump beyond anything the sender had sent: an
-  // injector spraying the window (Weaver et al.: seq jump > 2 within 2 s).
-  const sameSide = conn.resets.filter((r) => r.direction === sender && Math.abs(r.ts - rst.ts) <= BURST_WINDOW);
-  if (sameSide.length >= 2) {
-    const sentUpTo = rst.context.nextSeq[sender];
-    const first = sameSide[0] as RstRecord;
-    const jumped = sameSide.filter((r) => seqDelta(r.seq, first.seq) > BURST_SEQ_JUMP && (sentUpTo === null || seqDelta(r.seq, seqAdd(sentUpTo, BURST_SEQ_JUMP)) > 0));
-    if (jumped.length > 0) {
-      add(3, EV_RST_BURST, `${sameSide.length} RSTs from ${senderName} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${burstSeqText(sameSide)}: they jump past anything it had sent`);
-    }
-    const acks = new Set(sameSide.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
-    if (acks.size >= 2 && conn.resets.every((r) => r.direction === sender || Math.abs(r.ts - rst.ts) > BURST_WINDOW)) {
-      add(2, EV_ACK_MISMATCH, `RSTs of one burst acknowledge different numbers (${[...acks].join(', ')})`);
-    }
-  }
-
-  // RSTs toward both ends at once: one device resetting the connection both ways.
-  const otherWay = conn.resets.find((r) => r.direction === peer && Math.abs(r.ts - rst.ts) <= BOTH_DIRECTIONS_WINDOW);
-  if (otherWay) add(2, EV_BOTH_DIRECTIONS, `another RST went the other way (frame ${otherWay.frame}) ${formatSeconds(Math.abs(otherWay.ts - rst.ts))} apart`);
-
-  // Timing: a RST that answers the trigger (it acknowledges it) cannot reach the capture point
-  // sooner than a round trip to its claimed sender.
-  const rtt = roundTripTo(conn, sender);
-  if (trigger !== null && rtt !== null && rtt >= MIN_RTT_FOR_TIMING) {
-    const delay = rst.ts - trigger.ts;
-    const knowsTrigger = (hasAck(rst) && seqLength(trigger) > 0 && seqDelta(rst.ack, seqAdd(trigger.seq, seqLength(trigger))) >= 0) || (!hasAck(rst) && hasAck(trigger) && rst.seq === trigger.ack);
-    if (knowsTrigger && delay < rtt / 2) {
-      add(3, EV_TOO_FAST, `it answers frame ${trigger.frame} after ${formatSeconds(delay)}, but a round trip to ${senderName} takes ${formatSeconds(rtt)} from here`);
-    }
-  }
-
-  // Sequence number against what the receiver expects (RFC 5961 §3.2): exact resets are
-  // accepted at once; out-of-window ones are ignored; in-window ones draw a challenge ACK.
-  const receiverSynced = conn.handshake.stage === 'complete' || conn.handshake.stage === 'midstream';
-  const expected = rst.context.nextSeq[sender];
-  if (receiverSynced && expected !== null) {
-    if (rst.seq === expected) {
-      found.push(evidence(EV_SEQ_EXACT, `sequence number ${rst.seq} is exactly the next one ${senderName} would send`));
-    } else {
-      const window = rst.context.window[peer] ?? 65535;
-      const ahead = seqDelta(rst.seq, expected);
-      if (ahead < 0 || ahead >= Math.max(window, 1)) {
-        add(1, EV_SEQ_OUT_OF_WINDOW, `sequence number ${rst.seq} is ${ahead} from the expected ${expected}, outside the receiver's window of ${window}`);
-      }
-      const challenge = after.find((p) => p.direction === peer && p.payloadLen === 0 && (p.flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0 && hasAck(p) && p.ts - rst.ts <= 1);
-      if (challenge && ahead > 0) add(1, EV_CHALLENGE_ACK, `the receiver answered with an ACK (frame ${challenge.frame}) instead of closing: it did not accept this RST (RFC 5961 §3.2)`);
-    }
-  }
-
-  // A bare RST the stack would not have made: not an answer to an ACK-bearing trigger.
-  if (!hasAck(rst) && shape !== 'no_socket' && trigger !== null && hasAck(trigger) && rst.seq !== trigger.ack) {
-    add(1, EV_NO_ACK_FLAG, `a RST without ACK whose sequence number ${rst.seq} is not the acknowledgement ${trigger.ack} it would answer`);
-  }
-
-  // Signs of the real stack (no weight against, only said).
-  if (shape === 'no_socket') found.push(evidence(EV_NO_SOCKET_RESET, "the shape of a reset sent with no socket (Linux tcp_v4_send_reset or netfilter's REJECT): window 0, no options, sequence numbers taken from the packet it answers"));
-  else if (shape === 'socket') found.push(evidence(EV_SOCKET_RESET, 'the shape of a reset from a live socket (tcp_send_active_reset): a real window and the connection\'s options'));
-  if (rst.win !== 0) found.push(evidence(EV_WINDOW_NONZERO, `window ${rst.win}: a live socket's window`));
-  if (rst.options !== 0) found.push(evidence(EV_OPTIONS_PRESENT, 'the RST carries TCP options, as a live socket does'));
-
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
-  return { verdict, origin, score, evidence: found, shape, ttlCompared, ttlMismatch };
+  const senderHopCount = hops === null ? null : hops.min;
+  return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch, senderHops: senderHopCount };
 }
 
 /** Sequence numbers listed in rst_burst evidence: beyond this, first, last and a few examples (issue 16: every reset of a 1M-RST burst listed them all). */

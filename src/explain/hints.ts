@@ -2,7 +2,7 @@
  * One actionable sentence per cause: what to check next, naming the host and port.
  */
 import { endpointText } from '../decode/address.js';
-import type { Cause, Origin, Verdict } from '../model/report.js';
+import type { Cause, Origin, ResetRef, Verdict } from '../model/report.js';
 
 /** What a hint may name. */
 export interface HintFacts {
@@ -17,6 +17,9 @@ export interface HintFacts {
   /** Hops between the capture point and the RST's real sender, when the TTL says so. */
   hopsCloser: number | null;
   reasonText: string | null;
+  /** For `after_reset`: the reset it follows, and that reset's hint. */
+  parent?: ResetRef | null;
+  parentHint?: string | null;
 }
 
 /** The hint for one reset. */
@@ -54,6 +57,12 @@ export function hintFor(f: HintFacts): string {
       return `${f.claimedSender} ended the connection with a RST after the FINs instead of a normal close: usual for load balancers and proxies; harmless unless the last data went missing.${reason}`;
     case 'middlebox_injected':
       return `This reset was forged by a device in the path${f.hopsCloser !== null && f.hopsCloser > 0 ? `, about ${f.hopsCloser} hop${f.hopsCloser === 1 ? '' : 's'} nearer than ${f.claimedSender}` : ''}: look for an IPS, DPI or policy device between ${f.client} and ${f.server}.${reason}`;
+    case 'after_reset': {
+      const p = f.parent;
+      const root = p ? `${p.id} (frame ${p.frame})` : 'an earlier reset';
+      const inherited = f.parentHint ? ` Look at ${p ? p.id : 'that reset'} instead: ${f.parentHint}` : ` Look at ${root} instead.`;
+      return `A consequence of ${root}: the socket of ${f.claimedSender} was already gone, so its kernel answered what was still in flight.${inherited}`;
+    }
     case 'stale_connection':
       return `${f.claimedSender} no longer knew this connection (it gave up, restarted, or a NAT or load balancer lost the mapping): check for restarts and state timeouts on that side.`;
     default:

@@ -7,6 +7,7 @@
 import { TCP_ACK, TCP_SYN } from '../decode/packet.js';
 import type { Stage } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
+import { seqDelta } from '../track/seq.js';
 import { oddProbeFlags } from './probes.js';
 
 /**
@@ -32,9 +33,24 @@ export function stageOf(conn: FinishedConnection, rst: RstRecord, trigger: Packe
     if (c.handshake === 'none') return 'midstream';
     return 'handshake';
   }
-  if (c.payload.orig || c.payload.resp) return 'data';
+  if (c.payload.orig || c.payload.resp || sequenceAdvanced(conn, rst, 'orig') || sequenceAdvanced(conn, rst, 'resp')) return 'data';
   if (c.handshake === 'complete') return 'established';
   return 'midstream';
+}
+
+/**
+ * True when a side's sequence space advanced past its SYN before the RST: data flowed even
+ * where the capture's snaplen cut the payload off (the tracker only counts payload it saw; the
+ * IP header's length and the next sequence number still tell, as Wireshark's "TCP segment of a
+ * reassembled PDU [Packet size limited during capture]" does).
+ */
+export function sequenceAdvanced(conn: FinishedConnection, rst: RstRecord, side: 'orig' | 'resp'): boolean {
+  const c = rst.context;
+  const start = (side === 'orig' ? conn.orig : conn.resp).startSeq;
+  const next = c.nextSeq[side];
+  if (start === null || next === null || c.handshake !== 'complete') return false;
+  // From the ISN: the SYN takes one sequence number and a FIN one more.
+  return seqDelta(next, start) > 1 + (c.fin[side] ? 1 : 0);
 }
 
 /** True when `p` (or an identical copy of it, as a router's `any` capture shows) is the connection's first packet. */

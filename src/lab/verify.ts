@@ -46,7 +46,11 @@ export function verifyResets(
     const resets = found[point];
     let labelled = 0;
     for (const r of resets) {
-      const match = seen.find(({ e, where }) => (where[point] ?? []).includes(r.ttl) && shapeMatches(e, r));
+      // Identical RSTs (a socketless kernel answering several segments: the same seq each time)
+      // are told apart by order: an expectation that reached its maximum here yields the next
+      // one to the following expectation of the same shape (a root, then its consequences).
+      const fits = ({ e, where }: (typeof seen)[number]): boolean => (where[point] ?? []).includes(r.ttl) && shapeMatches(e, r);
+      const match = seen.find((x) => fits(x) && (x.hits.get(`${point}/${r.ttl}`) ?? 0) < x.e.count[1]) ?? seen.find(fits);
       if (!match) {
         problems.push(`unlabelled RST at ${describeReset(point, r)}`);
         continue;

@@ -65,6 +65,16 @@ export const EV_KERNEL_ABSENT = 'kernel_absent';
  * drops it (RFC 1122 §4.2.2.7), so it reset nothing — corruption on the path or a careless forger.
  */
 export const EV_BAD_CHECKSUM = 'bad_checksum';
+/** The ACK number is one no real stack would send: not ISN+1 in answer to a SYN, or beyond anything the peer sent (RFC 9293 §3.10.7.3). */
+export const EV_ACK_UNACCEPTABLE = 'ack_unacceptable';
+/** The RST's IPv4 ID equals the ID of the packet it answers: an injector copied the header. */
+export const EV_IPID_COPIED = 'ipid_copied';
+/** The RST arrived before the real SYN-ACK of the same handshake: it raced the server. */
+export const EV_RACES_SYNACK = 'races_synack';
+/** The same RST packet appeared more than once within microseconds (a port mirror, `-i any`): reported once. */
+export const EV_CAPTURE_DUPLICATE = 'capture_duplicate';
+/** The RST answers a segment that arrived after an earlier reset of the connection. */
+export const EV_AFTER_RESET = 'after_reset';
 
 /** Every evidence code whyreset emits. */
 export type EvidenceCode =
@@ -105,4 +115,9 @@ export type EvidenceCode =
   | typeof EV_SEEN_FIRST_AT
   | typeof EV_KERNEL_REASON
   | typeof EV_KERNEL_ABSENT
-  | typeof EV_BAD_CHECKSUM;
+  | typeof EV_BAD_CHECKSUM
+  | typeof EV_ACK_UNACCEPTABLE
+  | typeof EV_IPID_COPIED
+  | typeof EV_RACES_SYNACK
+  | typeof EV_CAPTURE_DUPLICATE
+  | typeof EV_AFTER_RESET;

@@ -75,6 +75,12 @@ export interface Reset {
   mptcp_reason: MptcpReason | null;
   /** The connection's Community ID v1 (Corelight's spec; joins with Zeek, Suricata, Arkime), null when the addresses do not parse. */
   community_id?: string | null;
+  /** The id of the cause rule that decided `cause` (explain/cause.ts CAUSE_RULES). */
+  rule?: string;
+  /** For `after_reset`: the reset this one follows (its id, capture and frame). */
+  parent?: ResetRef;
+  /** Capture duplicates of this RST folded into it (the same packet seen again within microseconds). */
+  duplicates?: number;
   /** Every capture point where this same RST was seen, in path order from its sender (set by correlation only). */
   seen_at?: Sighting[];
   /** Where on the path the RST was born (set by correlation only). */
@@ -124,6 +130,13 @@ export interface KernelSummary {
   proven_forged: number;
   /** No event, but a REJECT rule (untraceable here) or a raw socket on the host could have sent it. */
   unprovable: number;
+}
+
+/** A reference to another reset of the report. */
+export interface ResetRef {
+  id: string;
+  capture: number;
+  frame: number;
 }
 
 /**

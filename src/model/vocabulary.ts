@@ -23,7 +23,9 @@ export type Cause =
   | 'fast_close'
   | 'middlebox_injected'
   | 'stale_connection'
-  | 'unexplained';
+  | 'unexplained'
+  /** A consequence: the reset answers a segment that arrived after an earlier reset of the same connection (the socket was already gone). */
+  | 'after_reset';
 
 /** Whether a reset is consistent with the endpoint it claims to come from. */
 export type Verdict = 'genuine' | 'forged' | 'suspect';

@@ -50,6 +50,12 @@ export class ResetOrder {
   /** Explained resets waiting, by stream frame. */
   private readonly waiting = new Map<number, { reset: Reset; held: HeldConnection }>();
   private nextId = 0;
+  /**
+   * Provisional → final id of the last released resets, for `parent` references and hints that
+   * name a reset of another connection (an after_reset across a connection Zeek split off the
+   * same tuple). Bounded: the oldest entries go first (a parent precedes its consequences).
+   */
+  private readonly finalIds = new Map<string, string>();
 
   constructor(private readonly out: OrderedSink) {}
 
@@ -143,8 +149,17 @@ export class ResetOrder {
     const provisional = reset.id;
     reset.id = `R${++this.nextId}`;
     held.ids.set(provisional, reset.id);
-    const parent = (reset as { parent?: { id?: string } | null }).parent;
-    if (parent && typeof parent.id === 'string') parent.id = held.ids.get(parent.id) ?? parent.id;
+    this.finalIds.set(provisional, reset.id);
+    if (this.finalIds.size > MAX_HELD_RESETS) this.finalIds.delete(this.finalIds.keys().next().value as string);
+    const parent = reset.parent;
+    if (parent) {
+      const final = held.ids.get(parent.id) ?? this.finalIds.get(parent.id);
+      if (final !== undefined) {
+        // The hint names the parent too ("A consequence of P3 …").
+        if (reset.hint !== null) reset.hint = reset.hint.replace(new RegExp(`\\b${parent.id}\\b`, 'g'), final);
+        parent.id = final;
+      }
+    }
     this.out.reset(reset, held);
     if (--held.pending === 0) {
       const c = held.explained.connection;

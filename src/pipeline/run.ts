@@ -12,6 +12,7 @@ import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
+import { HostHopsWait } from '../explain/deferral.js';
 import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
 import { applyKernelTrace, countKernel, emptyKernelSummary } from '../explain/kernelEvidence.js';
 import { ladderOf } from '../explain/ladder.js';
@@ -257,20 +258,21 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     ctx: ExplainContext;
     tracker: Tracker;
     pieces: StreamPieces;
+    /** Connections whose server's hop distance a later connection may still teach (explain/deferral.ts). */
+    waitForHops: HostHopsWait;
   }
   let current: Stream | null = null;
 
   const openStream = (captureIndex: number): Stream => {
     const ctx = new ExplainContext();
     const pieces = new StreamPieces();
-    const tracker = new Tracker(
-      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
-      {
-        onConnectionDone(conn: FinishedConnection): void {
+    // A SYN refused in the name of a server the capture has not shown yet waits (bounded) for a
+    // later connection to teach that server's hop distance (explain/deferral.ts).
+    const waitForHops = new HostHopsWait(ctx, (conn: FinishedConnection): void => {
           // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
           const explained = explainConnection(conn, ctx, provisionalId);
           if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
-          ctx.learnFrom(conn);
+          ctx.learnFrom(conn, explained.resets);
           const tunnel = tunnels.take(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
           if (tunnel !== undefined) explained.connection.tunnel = tunnel;
           if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
@@ -278,18 +280,25 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
           if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
           summary.connections++;
           order.finish(conn, explained);
+    });
+    const tracker = new Tracker(
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      {
+        onConnectionDone(conn: FinishedConnection): void {
+          waitForHops.offer(conn);
         },
       },
     );
-    return { captureIndex, ctx, tracker, pieces };
+    return { captureIndex, ctx, tracker, pieces, waitForHops };
   };
 
   const closeStream = (): void => {
     if (current === null) return;
-    const { tracker, ctx, captureIndex } = current;
+    const { tracker, ctx, captureIndex, waitForHops } = current;
     // Peak table figures, measured before finish() empties the table (for `npm run bench`).
     const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
     tracker.finish();
+    waitForHops.flush();
     order.flush();
     if (statsBeforeFinish !== null) process.stderr.write(`whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
     for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);

@@ -32,7 +32,12 @@ export interface ResetGroup {
   /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
   clients: Set<string>;
   clientsCapped: boolean;
+  /** `after_reset` consequences folded under this group's resets (their parents are here). */
+  consequences: number;
 }
+
+/** Recent reset ids remembered with their group key, so a consequence finds its parent's group. */
+const PARENTS_REMEMBERED = 65_536;
 
 /** The server endpoint a reset concerns: the responder of its connection (the destination when unknown). */
 export function serverOf(r: Reset): string {
@@ -47,6 +52,8 @@ function clientOf(r: Reset): string {
 /** Accumulates resets into groups, in bounded memory. */
 export class ResetGroups {
   private readonly groups = new Map<string, ResetGroup>();
+  /** Reset id → its group key, for the most recent PARENTS_REMEMBERED resets. */
+  private readonly groupOfReset = new Map<string, string>();
   /** Resets that fell beyond MAX_GROUPS, by cause. */
   readonly overflow = new Map<string, number>();
   total = 0;
@@ -56,9 +63,20 @@ export class ResetGroups {
   /** Adds one reset. */
   add(r: Reset): void {
     this.total++;
+    // A consequence is folded under its parent's group: it points at the same root cause.
+    const parentGroup = r.parent === undefined ? undefined : this.groups.get(this.groupOfReset.get(r.parent.id) ?? '');
+    if (parentGroup !== undefined) {
+      parentGroup.consequences++;
+      return;
+    }
     const cause = r.cause ?? 'unexplained';
     const server = serverOf(r);
     const key = `${cause} ${server}`;
+    if (this.groupOfReset.size >= PARENTS_REMEMBERED) {
+      const oldest = this.groupOfReset.keys().next();
+      if (!oldest.done) this.groupOfReset.delete(oldest.value);
+    }
+    this.groupOfReset.set(r.id, key);
     let g = this.groups.get(key);
     if (g === undefined) {
       if (this.groups.size >= MAX_GROUPS) {
@@ -79,6 +97,7 @@ export class ResetGroups {
         signature: r.signature,
         clients: new Set(),
         clientsCapped: false,
+        consequences: 0,
       };
       this.groups.set(key, g);
     }

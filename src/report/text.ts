@@ -227,6 +227,7 @@ function groupLines(g: ResetGroup, style: Style): string {
   const ref = `frame${g.frames.length > 1 ? 's' : ''} ${g.frames.join(', ')}${more}; ${g.conns.join(', ')}`;
   text += style.dim(`     evidence: ${evidence.slice(0, 5).join(', ') || 'none'} · ${g.signature ?? ''} · ${ref}\n`);
   if (g.hint) text += `     ${style.green('▸')} ${g.hint}\n`;
+  if (g.consequences > 0) text += style.dim(`     + ${plural(g.consequences, 'follow-up reset')} (after_reset): the kernel answering what was still in flight after these\n`);
   return text;
 }
 
@@ -241,7 +242,10 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
   let text = `${style.bold(r.id)}  frame ${frame}  ${isoTime(r.ts)}  ${endpointText(r.src, r.sport)} → ${endpointText(r.dst, r.dport)}  ${r.flags.join(',')}`;
   text += `  ttl ${r.ttl}${r.ip_id === null ? '' : `  ip_id ${r.ip_id}`}  seq ${r.seq}  ack ${r.ack}  win ${r.win}  len ${r.payload_len}\n`;
   const confidence = r.confidence === null ? '' : `, confidence ${r.confidence}`;
-  text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}\n`;
+  const rule = r.rule === undefined ? '' : ` · rule ${r.rule}`;
+  text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}${rule}\n`;
+  if (r.parent !== undefined) text += `    ↳ follows ${r.parent.id} (frame ${multi ? `${r.parent.capture}:` : ''}${r.parent.frame})\n`;
+  if (r.duplicates) text += `    seen ${r.duplicates + 1} times in the capture (duplicates folded)\n`;
   if (r.reason_text !== null) text += `    reason text: "${escapeControl(r.reason_text)}"\n`;
   if (r.kernel !== undefined) text += `    kernel: ${kernelFindingText(r.kernel)}\n`;
   for (const e of r.evidence) text += `    - ${e.code}: ${e.detail}\n`;

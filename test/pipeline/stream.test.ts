@@ -44,9 +44,10 @@ function connectionView(c: Connection): unknown {
   return rest;
 }
 
-/** A reset without its (capture, frame). */
-function resetView(r: Reset): unknown {
+/** A reset without its (capture, frame); its parent's (capture, frame) as the frame in the whole file. */
+function resetView(r: Reset, pieceSize: number): unknown {
   const { capture: _capture, frame: _frame, ...rest } = r;
+  if (r.parent) rest.parent = { id: r.parent.id, capture: 0, frame: r.parent.capture * pieceSize + r.parent.frame };
   return rest;
 }
 
@@ -55,7 +56,11 @@ function assertSameStory(whole: Report, pieces: Report, pieceSize: number, label
   assert.equal(pieces.summary.connections, whole.summary.connections, `${label}: connections`);
   assert.equal(pieces.summary.resets, whole.summary.resets, `${label}: resets`);
   assert.deepEqual(pieces.connections.map(connectionView), whole.connections.map(connectionView), `${label}: connections differ`);
-  assert.deepEqual(pieces.resets.map(resetView), whole.resets.map(resetView), `${label}: resets differ`);
+  assert.deepEqual(
+    pieces.resets.map((r) => resetView(r, pieceSize)),
+    whole.resets.map((r) => resetView(r, pieceSize)),
+    `${label}: resets differ`,
+  );
   assert.deepEqual(
     pieces.resets.map((r) => r.capture * pieceSize + r.frame),
     whole.resets.map((r) => r.frame),

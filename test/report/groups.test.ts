@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reset } from '../../src/model/report.js';
+import { underParents } from '../../src/report/consequences.js';
 import { CLIENTS_COUNTED, MAX_GROUPS, ResetGroups, serverOf } from '../../src/report/groups.js';
+import { resetReasonHtml } from '../../src/report/html/connectionSection.js';
 
 /** A reset from the server `10.0.0.1:port` to `client`, with cause and verdict. */
 function reset(port: number, client: string, cause: Reset['cause'], verdict: Reset['verdict'] = 'genuine'): Reset {
@@ -47,4 +49,32 @@ test('bounded: clients per group and the number of groups are capped, the rest c
   assert.equal(many.size, MAX_GROUPS);
   assert.equal(many.overflow.get('scan_probe'), 25);
   assert.equal(many.total, MAX_GROUPS + 25);
+});
+
+test('after_reset consequences fold under their parent group instead of forming their own', () => {
+  const g = new ResetGroups(false);
+  g.add({ ...reset(80, '10.1.0.1', 'application_abort'), id: 'R7' });
+  for (let i = 0; i < 3; i++) g.add({ ...reset(80, '10.1.0.1', 'after_reset'), id: `R${8 + i}`, parent: { id: 'R7', capture: 0, frame: 1 } });
+  // A consequence whose parent is not known here still gets a group of its own.
+  g.add({ ...reset(80, '10.1.0.1', 'after_reset'), id: 'R20', parent: { id: 'R99', capture: 0, frame: 1 } });
+  const groups = g.sorted();
+  assert.deepEqual(
+    groups.map((x) => [x.cause, x.count, x.consequences]),
+    [
+      ['application_abort', 1, 3],
+      ['after_reset', 1, 0],
+    ],
+  );
+});
+
+test('underParents lists each consequence right after its parent; the HTML marks it as one', () => {
+  const root = { ...reset(80, '10.1.0.1', 'application_abort'), id: 'R1' };
+  const other = { ...reset(81, '10.1.0.1', 'port_closed'), id: 'R2' };
+  const follow = { ...reset(80, '10.1.0.1', 'after_reset'), id: 'R3', parent: { id: 'R1', capture: 0, frame: 1 } };
+  assert.deepEqual(
+    underParents([root, other, follow]).map((r) => r.id),
+    ['R1', 'R3', 'R2'],
+  );
+  assert.match(resetReasonHtml(follow, 1700000000), /class="consequence".*Follows R1/s);
+  assert.doesNotMatch(resetReasonHtml(root, 1700000000), /consequence/);
 });

@@ -6,11 +6,11 @@ import { acceptOverflow } from './acceptOverflow.js';
 import { appAbortLinger, appAbortUnread } from './appAbort.js';
 import { closedPort } from './closedPort.js';
 import { firewallRejectIptables, firewallRejectMidstream, firewallRejectNftables, firewallRejectServer } from './firewall.js';
-import { middleboxInjection, middleboxInjectionSpoofedTtl } from './injection.js';
+import { middleboxInjection, middleboxInjectionCopiedTtl, middleboxInjectionSpoofedTtl } from './injection.js';
 import { closedPortV6, firewallRejectV6 } from './ipv6.js';
 import { malformedSyn } from './malformedSyn.js';
 import { nmapConnectScan, nmapSynScan } from './scans.js';
-import { dataAfterClose, fastClose } from './teardown.js';
+import { afterReset, dataAfterClose, fastClose } from './teardown.js';
 import { timeWaitReuse } from './timeWait.js';
 import { idleTimeoutConntrack, idleTimeoutReaper, retransmissionTimeout } from './timeouts.js';
 
@@ -25,11 +25,13 @@ export const SCENARIOS: readonly Scenario[] = [
   appAbortUnread,
   fastClose,
   dataAfterClose,
+  afterReset,
   malformedSyn,
   nmapSynScan,
   nmapConnectScan,
   middleboxInjection,
   middleboxInjectionSpoofedTtl,
+  middleboxInjectionCopiedTtl,
   closedPortV6,
   firewallRejectV6,
   timeWaitReuse,

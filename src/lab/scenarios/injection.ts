@@ -78,7 +78,8 @@ async function injectOnKeyword(ctx: ScenarioContext, ttls: InjectorTtls): Promis
     ...truth,
     why: `scapy on the router saw "${KEYWORD}" and forged RSTs in the ${toward === 'client' ? 'server' : 'client'}'s name at seq shifts ${SHIFTS.join('/')}`,
   });
-  const stale = { stage: 'data', cause: 'stale_connection', verdict: 'genuine', count: [0, 3] } as const;
+  // The socket died on the exact RST (tcp_reset); what still arrives finds none and is answered by the kernel: a consequence.
+  const stale = { stage: 'data', cause: 'after_reset', verdict: 'genuine', count: [0, 3] } as const;
   return [
     injected('client', TCP_RST, 1),
     injected('client', TCP_RST | TCP_ACK, SHIFTS.length - 1),
@@ -130,4 +131,17 @@ export const middleboxInjectionSpoofedTtl: Scenario = {
   summary: 'the same injection with TTLs spoofed to one below what each end sees from its real peer',
   needs: [TOOLS.scapy],
   run: (ctx) => injectOnKeyword(ctx, { toClient: ctx.ttl.server - 2, toServer: ctx.ttl.client - 2 }),
+};
+
+/**
+ * The injector copies exactly the TTL each end sees from its real peer (the server's packets
+ * reach the client with server TTL - 1 through the router; the injector on the router sends
+ * with that value): TTL says nothing, so the other evidence (the burst's sequence jumps, IP IDs,
+ * the real endpoint still talking) must catch it.
+ */
+export const middleboxInjectionCopiedTtl: Scenario = {
+  name: 'middlebox-injection-copied-ttl',
+  summary: 'the same injection with the TTL each end sees from its real peer copied exactly',
+  needs: [TOOLS.scapy],
+  run: (ctx) => injectOnKeyword(ctx, { toClient: ctx.ttl.server - 1, toServer: ctx.ttl.client - 1 }),
 };

@@ -91,3 +91,39 @@ export const dataAfterClose: Scenario = {
     ];
   },
 };
+
+/**
+ * Consequences: the server closes after its reply; the client then sends 3000 bytes in one
+ * write, which its kernel puts on the wire as three back-to-back segments (MSS 1460, offloads
+ * off). The first finds the server's FIN_WAIT2 socket with its receive side shut: tcp_reset
+ * kills it and tcp_v4_send_reset answers (data_after_close). The other two arrive when no
+ * socket is left (tcp_v4_rcv → no_tcp_socket → tcp_v4_send_reset): each answered by the same
+ * bare RST, a consequence of the first (after_reset), seen at every capture point.
+ */
+export const afterReset: Scenario = {
+  name: 'after-reset',
+  summary: 'data after the server closed, in three segments: one data_after_close RST, then the socketless kernel answers the rest (after_reset)',
+  needs: [],
+  async run(ctx) {
+    await ctx.serve('server', { addr: V4.server, port: PASSIVE, steps: ['recv', 'send:ok', 'close'] });
+    const client = ctx.connect('client', { addr: V4.server, port: PASSIVE, steps: ['send:hello', 'recv', 'sleep:0.3', 'sendn:3000', 'until-closed:3'] });
+    const sport = await connectedPort(client);
+    await client.waitForLine(/^FINISHED$/, 8000);
+    const rst = { sentBy: 'server', src: V4.server, sport: PASSIVE, dst: V4.client, dport: sport, flags: TCP_RST, stage: 'teardown', verdict: 'genuine', origin: 'resp' } as const;
+    return [
+      hostReset(ctx, {
+        id: 'server-resets-first-segment-after-close',
+        ...rst,
+        cause: 'data_after_close',
+        why: 'the first segment reached a socket whose receive side was closed: tcp_reset, then tcp_v4_send_reset',
+      }),
+      hostReset(ctx, {
+        id: 'server-kernel-answers-the-rest',
+        ...rst,
+        cause: 'after_reset',
+        count: [1, 2],
+        why: 'the later segments found no socket (killed by the first RST): tcp_v4_send_reset, the same bare RST each time',
+      }),
+    ];
+  },
+};

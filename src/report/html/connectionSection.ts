@@ -3,6 +3,7 @@
  * (stage, cause, verdict, origin, confidence, signature, reason text, evidence, hint).
  */
 import type { InputSummary, Ladder, Reset } from '../../model/report.js';
+import { underParents } from '../consequences.js';
 import { kernelFindingText } from '../kernelText.js';
 import { escapeHtml } from './escape.js';
 import { type ClockOffsets, ladderGeometry } from './ladderGeometry.js';
@@ -31,12 +32,13 @@ export function resetReasonHtml(r: Reset, t0: number, sameHint: Reset | null = n
   ];
   const dl = facts.map(([k, v]) => `<dt>${k}</dt><dd${k === 'verdict' ? ` class="v-${e(v)}"` : ''}>${k === 'signature' ? `<code>${e(v)}</code>` : e(v)}</dd>`).join('');
   const parts = [
-    `<section><h4>${e(r.id)} · frame ${r.frame} · +${(r.ts - t0).toFixed(6)} s <span class="muted">(${e(utcText(r.ts))} UTC)</span></h4>`,
+    `<section${r.parent ? ' class="consequence"' : ''}><h4>${e(r.id)} · frame ${r.frame} · +${(r.ts - t0).toFixed(6)} s <span class="muted">(${e(utcText(r.ts))} UTC)</span></h4>`,
     `<dl class="facts">${dl}</dl>`,
   ];
   if (r.reason_text !== null && r.reason_text !== '') parts.push(`<p class="reason"><strong>Reason text in the RST:</strong> <q class="mono">${e(r.reason_text)}</q></p>`);
   if (r.mptcp_reason !== null) parts.push(`<p class="reason"><strong>MP_TCPRST:</strong> ${e(r.mptcp_reason.name)} (code ${r.mptcp_reason.code}, flags ${r.mptcp_reason.flags})</p>`);
   if (r.kernel !== undefined) parts.push(`<p class="reason"><strong>Kernel:</strong> ${e(kernelFindingText(r.kernel))}</p>`);
+  if (r.parent) parts.push(`<p class="reason"><strong>Follows ${e(r.parent.id)}</strong> (frame ${r.parent.frame}): a consequence of that reset, shown under it.</p>`);
   if (r.born) parts.push(`<p class="reason"><strong>Born:</strong> ${e(r.born.text)}</p>`);
   if (r.seen_at && r.seen_at.length > 0) {
     const seen = r.seen_at.map((s) => `capture [${s.capture}] frame ${s.frame} (TTL ${s.ttl})`).join(', ');
@@ -57,7 +59,7 @@ export function connectionSectionHtml(ladder: Ladder, resets: readonly Reset[], 
   const badges = causes.map((c) => `<span class="badge">${e(c)}</span>`).join(', ');
   const verdictText = verdicts.map((v) => `<span class="v-${e(v)}">${e(v)}</span>`).join(', ');
   const input = inputs[ladder.capture];
-  const shown = resets.slice(0, RESETS_EXPLAINED_PER_CONNECTION);
+  const shown = underParents(resets).slice(0, RESETS_EXPLAINED_PER_CONNECTION);
   const more = resets.length - shown.length;
   const reasons = shown.map((r, i) => resetReasonHtml(r, t0, shown.slice(0, i).find((x) => x.hint === r.hint) ?? null)).join('');
   const missing = resets.length === 0 ? '<p class="muted">The resets of this connection were not found in the findings.</p>' : '';

@@ -49,6 +49,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:0 10px;margin:4p
 ul.ev{margin:4px 0;padding-left:18px;font-size:.88rem}ul.ev li{margin:2px 0}
 .hint{background:#fff8e1;border-left:4px solid #e0a800;padding:4px 8px;font-size:.9rem}
 .reason{background:#fdecea;border-left:4px solid var(--rst);padding:4px 8px;font-size:.9rem;overflow-wrap:anywhere}
+.consequence{margin-left:2em;border-left:2px dashed var(--rst);padding-left:8px}
 svg.ladder{max-width:100%;height:auto;font-size:11px;font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono",monospace}
 svg.ladder text{fill:var(--fg)}svg.ladder .ct{font-weight:700;text-anchor:middle;font-size:12px}svg.ladder .cs{text-anchor:middle;fill:var(--muted)}
 svg.ladder .th{fill:var(--muted)}svg.ladder .fr{text-anchor:end;fill:var(--muted)}svg.ladder .tm{fill:var(--muted)}
