@@ -94,8 +94,13 @@ export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: Expl
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
   const resets = conn.resets.map((rst) => explainReset(conn, rst, ctx, nextId()));
-  const connection: Connection = { ...conn.connection, duration: roundMicros(conn.connection.duration), resets: resets.map((r) => r.id) };
+  const duration = roundMicros(conn.connection.duration);
+  const ids = resets.map((r) => r.id);
   const category = radarCategoryOf(conn);
-  if (category !== null) connection.radar_category = category;
+  // One literal each way, not a property added to the spread's copy afterwards: that addition
+  // took a fresh map transition per connection (7% of a 200k-connection flood's profile).
+  // The keys come out in the same order: the spread's, then radar_category last.
+  const connection: Connection =
+    category === null ? { ...conn.connection, duration, resets: ids } : { ...conn.connection, duration, resets: ids, radar_category: category };
   return { resets, connection };
 }
