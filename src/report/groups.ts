@@ -44,9 +44,22 @@ function clientOf(r: Reset): string {
   return r.from === 'resp' ? r.dst : r.src;
 }
 
+/** The group of `cause` among one server endpoint's groups (a handful: one per cause). */
+function groupOfCause(groups: readonly ResetGroup[] | undefined, cause: string): ResetGroup | undefined {
+  if (groups === undefined) return undefined;
+  for (const g of groups) if (g.cause === cause) return g;
+  return undefined;
+}
+
 /** Accumulates resets into groups, in bounded memory. */
 export class ResetGroups {
   private readonly groups = new Map<string, ResetGroup>();
+  /**
+   * The same groups by server address, then port, then cause: the addresses are strings the
+   * tracker reuses per host (their hash is cached), so finding a reset's group builds no text,
+   * where the "cause server" key took two strings built, flattened and hashed per reset.
+   */
+  private readonly byServer = new Map<string, Map<number, ResetGroup[]>>();
   /** Resets that fell beyond MAX_GROUPS, by cause. */
   readonly overflow = new Map<string, number>();
   total = 0;
@@ -57,14 +70,17 @@ export class ResetGroups {
   add(r: Reset): void {
     this.total++;
     const cause = r.cause ?? 'unexplained';
-    const server = serverOf(r);
-    const key = `${cause} ${server}`;
-    let g = this.groups.get(key);
+    const fromResp = r.from === 'resp';
+    const addr = fromResp ? r.src : r.dst;
+    const port = fromResp ? r.sport : r.dport;
+    let ports = this.byServer.get(addr);
+    let g = groupOfCause(ports?.get(port), cause);
     if (g === undefined) {
       if (this.groups.size >= MAX_GROUPS) {
         this.overflow.set(cause, (this.overflow.get(cause) ?? 0) + 1);
         return;
       }
+      const server = serverOf(r);
       g = {
         cause,
         server,
@@ -80,7 +96,14 @@ export class ResetGroups {
         clients: new Set(),
         clientsCapped: false,
       };
-      this.groups.set(key, g);
+      this.groups.set(`${cause} ${server}`, g);
+      if (ports === undefined) {
+        ports = new Map();
+        this.byServer.set(addr, ports);
+      }
+      const causes = ports.get(port);
+      if (causes === undefined) ports.set(port, [g]);
+      else causes.push(g);
     }
     g.count++;
     if (r.verdict !== null) g.verdicts[r.verdict]++;
