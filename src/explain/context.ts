@@ -9,6 +9,7 @@ import { TCP_RST } from '../decode/packet.js';
 import type { Reset } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, TtlBaseline } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
+import { CloseTimes, ipv4Strict } from './closeTimes.js';
 
 /** Bound on each map: oldest entries are dropped first (Map keeps insertion order). */
 export const CONTEXT_LIMIT = 200_000;
@@ -94,8 +95,8 @@ export class ExplainContext {
   readonly lastReset = new Map<string, RememberedReset>();
   /** "addr|port" of responders that answered a SYN with a SYN-ACK. */
   readonly openPorts = new Map<string, number>();
-  /** 4-tuple → time the last connection on it ended (FIN or RST). */
-  readonly lastClose = new Map<string, number>();
+  /** 4-tuple (its `tupleKey` text) → time the last connection on it ended (FIN or RST); bounded as the maps are. */
+  readonly lastClose = new CloseTimes(CONTEXT_LIMIT);
   readonly sources = new Map<string, SourceProbes>();
   /** Resets per whole second of capture time, and the most frequent sender per second. */
   readonly resetsPerSecond = new Map<number, { count: number; senders: Map<string, number> }>();
@@ -166,7 +167,7 @@ export class ExplainContext {
     if (conn.handshake.synAckTs !== null) remember(this.openPorts, `${conn.respAddr}|${conn.respPort}`, conn.handshake.synAckTs);
     const resets = conn.resets;
     const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
-    if (closed) remember(this.lastClose, tupleKey(conn), conn.lastPacketTs);
+    if (closed) this.lastClose.set(conn, conn.lastPacketTs);
     if (resets.length > 0) this.learnResets(conn);
     // A connection in which no data flowed either way counts as a probe by its originator.
     if (conn.orig.size === 0 && conn.resp.size === 0) {
@@ -253,6 +254,13 @@ export function isRst(p: { flags: number }): boolean {
 
 /** A dotted-quad IPv4 address as an unsigned 32-bit number (NaN-free: bad text gives 0). */
 export function ipv4Number(addr: string): number {
+  // A plain dotted quad is read in place: split() made an array and four strings per reset looked up.
+  const n = ipv4Strict(addr);
+  return n >= 0 ? n : ipv4NumberOfOddText(addr);
+}
+
+/** ipv4Number's rule for anything but a plain dotted quad: each dot-separated part as a Number, low byte. */
+function ipv4NumberOfOddText(addr: string): number {
   const parts = addr.split('.');
   let n = 0;
   for (const p of parts) n = (n * 256 + (Number(p) & 0xff)) >>> 0;

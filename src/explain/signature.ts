@@ -14,34 +14,80 @@ const MAX_LEFT = 4;
 /** RSTs shown on the right-hand side. */
 const MAX_RIGHT = 4;
 
-function originatorKind(p: PacketRecord): string | null {
-  if ((p.flags & TCP_RST) !== 0) return null;
-  if ((p.flags & TCP_SYN) !== 0) return 'SYN';
-  if (p.payloadLen > 0) return 'PSH';
-  if ((p.flags & TCP_ACK) !== 0) return 'ACK';
-  return null;
+/** Originator packet kinds as codes (2 bits each): none, SYN, ACK, PSH. */
+const KIND_TEXT = ['', 'SYN', 'ACK', 'PSH'] as const;
+/** RST kinds as codes (2 bits each): RST (bare), RST+ACK, RST0. */
+const RST_TEXT = ['', 'RST', 'RST+ACK', 'RST0'] as const;
+
+function originatorKind(p: PacketRecord): number {
+  if ((p.flags & TCP_RST) !== 0) return 0;
+  if ((p.flags & TCP_SYN) !== 0) return 1;
+  if (p.payloadLen > 0) return 3;
+  if ((p.flags & TCP_ACK) !== 0) return 2;
+  return 0;
 }
 
-function rstKind(r: { flags: number; ack: number }): string {
-  if ((r.flags & TCP_ACK) !== 0) return r.ack === 0 ? 'RST0' : 'RST+ACK';
-  return r.ack === 0 ? 'RST0' : 'RST';
+function rstKind(r: { flags: number; ack: number }): number {
+  if ((r.flags & TCP_ACK) !== 0) return r.ack === 0 ? 3 : 2;
+  return r.ack === 0 ? 3 : 1;
 }
+
+/**
+ * Each signature's text, by its code: a flood of millions of resets has a handful of distinct
+ * signatures, so the text is built once each instead of from arrays and joins per reset.
+ */
+const signatureTexts = new Map<number, string>();
 
 /** The signature of the connection up to (and including the burst of) the given RST. */
 export function signatureOf(conn: FinishedConnection, rst: RstRecord): string {
   const first = conn.resets[0] ?? rst;
-  const left: string[] = [];
+  // The originator's kinds: the last MAX_LEFT (2 bits each, newest lowest) and how many in all.
+  let left = 0;
+  let leftCount = 0;
+  let lastKind = 0;
   for (const p of conn.packets) {
     if (p.frame >= first.frame) break;
     if (p.direction !== 'orig') continue;
     const kind = originatorKind(p);
     // Repeated kinds collapse (a run of data packets is one PSH; SYN retransmissions one SYN).
-    if (kind !== null && left[left.length - 1] !== kind) left.push(kind);
+    if (kind !== 0 && kind !== lastKind) {
+      left = ((left << 2) | kind) & ((1 << (2 * MAX_LEFT)) - 1);
+      leftCount++;
+      lastKind = kind;
+    }
   }
-  const shownLeft = left.length > MAX_LEFT ? ['…', ...left.slice(-MAX_LEFT)] : left;
-  const burst = conn.resets.filter((r) => r.ts - first.ts <= 2 && r.frame <= Math.max(rst.frame, first.frame)).slice(0, MAX_RIGHT);
-  const right = (burst.length > 0 ? burst : [rst]).map(rstKind);
-  return `${shownLeft.length > 0 ? shownLeft.join(';') : '∅'}→${right.join(';')}`;
+  // The burst: the first MAX_RIGHT RSTs within 2 s of the first, up to this one (or this one alone).
+  let right = 0;
+  let rightCount = 0;
+  const lastFrame = Math.max(rst.frame, first.frame);
+  for (const r of conn.resets) {
+    if (rightCount === MAX_RIGHT) break;
+    if (r.ts - first.ts <= 2 && r.frame <= lastFrame) {
+      right = (right << 2) | rstKind(r);
+      rightCount++;
+    }
+  }
+  if (rightCount === 0) {
+    right = rstKind(rst);
+    rightCount = 1;
+  }
+  const shown = Math.min(leftCount, MAX_LEFT);
+  const code = ((((((leftCount > MAX_LEFT ? 1 : 0) << 3) | shown) << 8) | left) << 3 | rightCount) * 256 + right;
+  let text = signatureTexts.get(code);
+  if (text === undefined) {
+    text = signatureText(leftCount > MAX_LEFT, shown, left, rightCount, right);
+    signatureTexts.set(code, text);
+  }
+  return text;
+}
+
+/** The text of a signature code: the left kinds (oldest first, "…" before when some were cut), "→", the RSTs. */
+function signatureText(cut: boolean, leftCount: number, left: number, rightCount: number, right: number): string {
+  const lhs: string[] = cut ? ['…'] : [];
+  for (let i = leftCount - 1; i >= 0; i--) lhs.push(KIND_TEXT[(left >> (2 * i)) & 3] as string);
+  const rhs: string[] = [];
+  for (let i = rightCount - 1; i >= 0; i--) rhs.push(RST_TEXT[(right >> (2 * i)) & 3] as string);
+  return `${lhs.length > 0 ? lhs.join(';') : '∅'}→${rhs.join(';')}`;
 }
 
 /**

@@ -1,0 +1,79 @@
+/**
+ * The port-reuse memory: CloseTimes answers exactly as the bounded Map keyed by tuple text that it
+ * replaces (insertion order, setting again makes an entry the newest, the oldest goes first past
+ * the limit), for IPv4 tuples in its typed arrays and IPv6 ones by text, in one shared order.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CloseTimes, type Tuple, ipv4Strict } from '../../src/explain/closeTimes.js';
+import { ipv4Number, tupleKey } from '../../src/explain/context.js';
+
+/** The reference: a Map in insertion order, bounded as context.ts's remember() bounds its maps. */
+function rememberInMap(map: Map<string, number>, limit: number, key: string, value: number): void {
+  if (!map.delete(key) && map.size >= limit) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+}
+
+/** A deterministic pseudo-random sequence (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+test('CloseTimes answers as a bounded Map over mixed IPv4 and IPv6 tuples, with evictions, reuse and re-setting', () => {
+  const limit = 97;
+  const times = new CloseTimes(limit);
+  const map = new Map<string, number>();
+  const random = rng(13);
+  // Few hosts and ports, so tuples recur (re-set: newest again) and the limit evicts often.
+  const hosts = ['10.0.0.1', '10.0.0.2', '192.168.255.254', '0.0.0.0', '255.255.255.255', '2001:db8::1', '2001:db8::2', 'fe80::1'];
+  const tuples: Tuple[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const pick = () => hosts[Math.floor(random() * hosts.length)] as string;
+    const v6 = random() < 0.2;
+    const origAddr = v6 ? (hosts[5 + Math.floor(random() * 3)] as string) : pick().includes(':') ? '10.9.9.9' : pick().replace(/:.*/, '');
+    const respAddr = v6 ? (hosts[5 + Math.floor(random() * 3)] as string) : (hosts[Math.floor(random() * 5)] as string);
+    const t = { origAddr, origPort: Math.floor(random() * 40) * 1637, respAddr, respPort: [80, 443, 65535, 0][Math.floor(random() * 4)] as number };
+    tuples.push(t);
+    const ts = 1_700_000_000 + i / 7;
+    times.set(t, ts);
+    rememberInMap(map, limit, tupleKey(t), ts);
+    if (i % 50 === 0) {
+      assert.equal(times.size, map.size);
+      for (const u of tuples) assert.equal(times.get(tupleKey(u)), map.get(tupleKey(u)), `${tupleKey(u)} after ${i + 1} closes`);
+    }
+  }
+  assert.equal(times.size, limit);
+  assert.equal(times.get('10.0.0.1|1|10.0.0.3|80'), undefined);
+});
+
+test('CloseTimes grows past its first allocation and keeps every entry up to the limit', () => {
+  const times = new CloseTimes(5000);
+  for (let i = 0; i < 6000; i++) times.set({ origAddr: `10.0.${i >> 8}.${i & 255}`, origPort: i, respAddr: '10.1.0.1', respPort: 443 }, i);
+  assert.equal(times.size, 5000);
+  assert.equal(times.get('10.0.3.231|999|10.1.0.1|443'), undefined, 'evicted: among the 1000 oldest');
+  assert.equal(times.get('10.0.3.232|1000|10.1.0.1|443'), 1000);
+  assert.equal(times.get('10.0.23.111|5999|10.1.0.1|443'), 5999);
+});
+
+test('ipv4Strict reads plain dotted quads only; ipv4Number keeps its rule for odd text', () => {
+  assert.equal(ipv4Strict('10.0.0.1'), 0x0a000001);
+  assert.equal(ipv4Strict('255.255.255.255'), 0xffffffff);
+  assert.equal(ipv4Strict('010.000.000.001'), 0x0a000001);
+  for (const odd of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.', '.1.2.3', '1.2.3.4a', '2001:db8::1', '1234.1.1.1']) {
+    assert.equal(ipv4Strict(odd), -1, odd);
+  }
+  assert.equal(ipv4Number('192.168.1.20'), 0xc0a80114);
+  // Odd text: each dot-separated part as a Number, low byte, as before (NaN-free).
+  assert.equal(ipv4Number('256.1.1.1'), 0x00010101);
+  assert.equal(ipv4Number('x.1'), 1);
+  assert.equal(ipv4Number('2001:db8::1'), 0);
+});
