@@ -11,7 +11,7 @@
 import type { Client, FieldDef } from 'pg';
 import type { StoreAnalysis } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
-import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgSchemaSql } from './pgSql.js';
+import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgSchemaSql, schemaObjectNames } from './pgSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, STORE_TABLES } from './schema.js';
 import type { RowSpool } from './spool.js';
@@ -53,12 +53,28 @@ export class PgStore {
     return new PgStore(client);
   }
 
-  /** Creates the tables, types and queue when missing; safe to run from several workers at once. */
+  /**
+   * Creates the tables, types and queue when missing; safe to run from several workers at once.
+   * When they exist nothing is run: `CREATE INDEX IF NOT EXISTS` takes a share lock on its table
+   * before it finds the index, and held until the end of this transaction it deadlocks with a
+   * running worker's results transaction (seen in the suite: a worker starting while another
+   * stored a file).
+   */
   async ensureSchema(): Promise<void> {
+    if (await this.schemaComplete()) return;
     await this.inTransaction(async () => {
       await this.client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      if (await this.schemaComplete()) return;
       for (const sql of pgSchemaSql()) await this.client.query(sql);
     });
+  }
+
+  /** Whether every relation and type of the store exists (a catalog lookup, no table locks). */
+  private async schemaComplete(): Promise<boolean> {
+    const names = schemaObjectNames();
+    const r = await this.client.query('SELECT bool_and(to_regclass(n) IS NOT NULL) AS rels FROM unnest($1::text[]) n', [names.relations]);
+    const t = await this.client.query('SELECT bool_and(to_regtype(n) IS NOT NULL) AS types FROM unnest($1::text[]) n', [names.types]);
+    return r.rows[0]?.rels === true && t.rows[0]?.types === true;
   }
 
   /** Runs `fn` in a transaction, rolled back if it throws. */

@@ -49,6 +49,17 @@ export function pgSchemaSql(): string[] {
   return out;
 }
 
+/** The relations and types pgSchemaSql creates, to check that they all exist without locking anything. */
+export function schemaObjectNames(): { relations: string[]; types: string[] } {
+  const relations = ['captures', 'jobs', 'jobs_open', 'whyreset_claims'];
+  const types = [docType('captures')];
+  for (const t of RESULT_TABLES) {
+    relations.push(t.name, `${t.name}_capture`);
+    types.push(docType(t.name));
+  }
+  return { relations, types };
+}
+
 /** The job queue: one row per submitted file; see src/store/queue.ts for its semantics. */
 function queueSchemaSql(): string[] {
   return [

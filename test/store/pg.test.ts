@@ -154,6 +154,13 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
       } finally {
         spool.remove();
       }
+      // A worker starting (ensureSchema) while another's results transaction is open must not
+      // wait on it: DDL on existing tables took share locks and deadlocked with such a transaction.
+      await a.client.query('BEGIN');
+      await a.client.query("DELETE FROM resets WHERE capture_sha256 = 'none'");
+      const outcome = await Promise.race([b.ensureSchema().then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 5000))]);
+      await a.client.query('COMMIT');
+      assert.equal(outcome, 'done', 'ensureSchema waited on an open results transaction');
       // Done: s1's next file in time order is claimable.
       assert.equal((await claimJob(a.client, 'w1', 60))?.path, '/c/3.pcap');
     } finally {
