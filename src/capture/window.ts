@@ -6,7 +6,7 @@
  * copied into headroom in front of the new chunk. Memory stays at two chunks plus the largest
  * record allowed, whatever the size of the file.
  */
-import { readingStopped, whenReadingStops } from './interrupt.js';
+import { raceReadingStop, readingStopped } from './interrupt.js';
 import type { ByteSource } from './source.js';
 
 /** What a refill interrupted by stopReading() resolves to. */
@@ -79,7 +79,7 @@ export class ByteWindow {
         return false;
       }
       this.prefetch();
-      const got = await Promise.race([this.pending as Promise<number>, whenReadingStops().then(() => STOPPED)]);
+      const got = await raceReadingStop(this.pending as Promise<number>, STOPPED);
       if (got === STOPPED) {
         this.eof = true;
         return false;

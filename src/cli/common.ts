@@ -5,7 +5,7 @@
 import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { whenReadingStops } from '../capture/interrupt.js';
+import { raceReadingStop } from '../capture/interrupt.js';
 import type { InputSummary } from '../model/report.js';
 import { TempDirError, inTempDir, registerTemp, removeTemp } from '../pipeline/tempFiles.js';
 import { escapeControl } from '../report/terminalText.js';
@@ -38,7 +38,7 @@ async function copyUntilStopped(stream: NodeJS.ReadableStream, path: string): Pr
   const chunks = (stream as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([chunks.next(), whenReadingStops().then(() => null)]);
+      const next = await raceReadingStop(chunks.next(), null);
       if (next === null || next.done) break;
       const bytes = typeof next.value === 'string' ? Buffer.from(next.value, 'latin1') : next.value;
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
