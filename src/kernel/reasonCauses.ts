@@ -31,7 +31,9 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
   NO_SOCKET: {
     // Also the answer to a malformed probe sent to a closed port, and to the ACK a peer's
     // TIME_WAIT sent for a reused 4-tuple when this host had no socket left (lab: time-wait-reuse).
-    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn', 'port_reuse'],
+    // after_reset: once a reset tore the socket down, the kernel answers what was still in flight
+    // from no socket at all (tcp_v4_rcv → no_tcp_socket).
+    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn', 'port_reuse', 'after_reset'],
     raisedBy: 'net/ipv4/tcp_ipv4.c: tcp_v4_rcv, label no_tcp_socket (net/ipv6/tcp_ipv6.c: tcp_v6_rcv)',
     meaning: 'no socket matched the segment: nothing listens on the port, or the connection is already gone on this host',
   },
@@ -73,7 +75,9 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
     meaning: 'data arrived after the application had closed the socket: nobody will read it',
   },
   TCP_TIMEWAIT_SOCKET: {
-    causes: ['port_reuse', 'stale_connection', 'data_after_close'],
+    // after_reset: a side that had closed (FIN_WAIT2 or TIME_WAIT mini-socket) answers the peer's
+    // segments still in flight after a reset (lab: after-reset, Linux 6.18).
+    causes: ['port_reuse', 'stale_connection', 'data_after_close', 'after_reset'],
     raisedBy: 'net/ipv4/tcp_ipv4.c: tcp_v4_rcv, case TCP_TW_RST (tcp_timewait_state_process in tcp_minisocks.c)',
     meaning: 'a TIME_WAIT (or FIN_WAIT2 timewait) socket refused the segment',
   },
