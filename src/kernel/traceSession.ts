@@ -4,7 +4,7 @@
  * is removed by `stop()`, and by an exit handler should the process end without it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type WriteStream, createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { type WriteStream, createReadStream, createWriteStream, readdirSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { clockMapping, wallTime } from './clock.js';
@@ -31,6 +31,10 @@ const AF_PACKET = 17;
 const SENDING_FAMILIES = new Set([2, 10, AF_PACKET]);
 /** How often raw sockets are counted during a trace. */
 const SOCKET_POLL_MS = 1000;
+/** How often /proc is scanned for the namespaces of new processes (several traced namespaces only). */
+const NS_SCAN_MS = 100;
+/** Processes remembered by that scan before it starts afresh (pids of exited processes stay until then). */
+const NS_PIDS_KEPT = 65_536;
 /** Longest wait for a clock marker to come through the pipe. */
 const MARKER_TIMEOUT_MS = 3000;
 
@@ -65,6 +69,13 @@ export class TraceSession {
   private spool: WriteStream | null = null;
   private readonly spoolPath: string | null;
   private pollTimer: NodeJS.Timeout | null = null;
+  /**
+   * Network namespace of every process seen by a scan of /proc (every NS_SCAN_MS while hosts in
+   * several namespaces are traced): a short-lived injector that opens a packet socket and exits
+   * before its sys_enter_socket line is read would otherwise count against every host.
+   */
+  private readonly nsOfPid = new Map<number, number>();
+  private nsTimer: NodeJS.Timeout | null = null;
   private hosts: TracedHost[] = [];
   private nsInodes: (number | null)[] = [];
   private startSample: ClockSample | null = null;
@@ -130,6 +141,11 @@ export class TraceSession {
     this.started = this.startSample.wall_before;
     if ('path' in this.options.out) this.spool = createWriteStream(this.spoolPath as string);
     else this.writeLine(this.header(clockMapping(TRACE_CLOCK, this.startSample, null), null, null));
+    if (new Set(this.nsInodes).size > 1) {
+      this.scanNamespaces();
+      this.nsTimer = setInterval(() => this.scanNamespaces(), NS_SCAN_MS);
+      this.nsTimer.unref();
+    }
     // With sys_enter_socket watched every new raw socket is seen; else look now and then.
     if (!caps.socket_watch) {
       this.pollTimer = setInterval(() => void this.pollSockets(), SOCKET_POLL_MS);
@@ -183,13 +199,30 @@ export class TraceSession {
    */
   private onSocket(pid: number, comm: string, family: number): void {
     if (pid === process.pid || CAPTURE_ONLY.has(comm) || !SENDING_FAMILIES.has(family)) return;
-    const ns = nsInodeOf(pid);
+    const ns = nsInodeOf(pid) ?? this.nsOfPid.get(pid) ?? null;
     const kind = family === AF_PACKET ? 'packet' : 'raw';
     this.hosts.forEach((host, i) => {
       if (ns !== null && this.nsInodes[i] !== ns) return;
       host.raw_sockets++;
       host.socket_holders.push(`${comm}[${pid}] ${kind} socket${ns === null ? ' (namespace unknown)' : ''}`);
     });
+  }
+
+  /** Notes the namespace of every process not seen before (bounded: past NS_PIDS_KEPT the map starts afresh). */
+  private scanNamespaces(): void {
+    if (this.nsOfPid.size > NS_PIDS_KEPT) this.nsOfPid.clear();
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || this.nsOfPid.has(pid)) continue;
+      const ns = nsInodeOf(pid);
+      if (ns !== null) this.nsOfPid.set(pid, ns);
+    }
   }
 
   /** Writes a marker between two wall-clock reads and waits for it to come through the pipe. */
@@ -249,6 +282,7 @@ export class TraceSession {
     if (this.stopped) throw new Error('trace already stopped');
     this.stopped = true;
     if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    if (this.nsTimer !== null) clearInterval(this.nsTimer);
     let endSample: ClockSample | null = null;
     try {
       endSample = await this.sample();
@@ -282,6 +316,7 @@ export class TraceSession {
   /** Removes everything after a failed start (nothing is written). */
   private async abort(): Promise<void> {
     if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    if (this.nsTimer !== null) clearInterval(this.nsTimer);
     await this.closeReader();
     this.spool?.destroy();
     if (this.spoolPath !== null) rmSync(this.spoolPath, { force: true });
