@@ -9,7 +9,7 @@ import { release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { clockMapping, wallTime } from './clock.js';
 import { hasField, symbolicNames } from './eventFormat.js';
-import { CAPTURE_ONLY, type HostSpec, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketsOf } from './hostFacts.js';
+import { CAPTURE_ONLY, type HostSpec, commOf, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketsOf } from './hostFacts.js';
 import { parseTraceLine } from './traceLine.js';
 import type {
   ClockMapping,
@@ -197,7 +197,10 @@ export class TraceSession {
    * A raw or packet socket was created: the host whose namespace the process is in can now send
    * any RST. A process already gone cannot be placed: every host counts it (never a false proof).
    */
-  private onSocket(pid: number, comm: string, family: number): void {
+  private onSocket(pid: number, tracedComm: string, family: number): void {
+    // The trace prints `<...>` when its comm cache missed the task: ask /proc for the real name,
+    // or a capture-only tcpdump in a lab namespace would count as a packet socket that can send.
+    const comm = tracedComm === '<...>' ? (commOf(pid) ?? tracedComm) : tracedComm;
     if (pid === process.pid || CAPTURE_ONLY.has(comm) || !SENDING_FAMILIES.has(family)) return;
     const ns = nsInodeOf(pid) ?? this.nsOfPid.get(pid) ?? null;
     const kind = family === AF_PACKET ? 'packet' : 'raw';

@@ -198,7 +198,7 @@ test('lab under trace, then analyze --kernel-trace: kernel resets matched, injec
           }
           if (label.component === 'injector') {
             injected++;
-            assert.ok(reset.evidence.some((e) => e.code === 'kernel_absent'), `${where}: injected, proven forged`);
+            assert.ok(reset.evidence.some((e) => e.code === 'kernel_absent'), `${where}: injected, proven forged: ${JSON.stringify(reset.kernel)}`);
             assert.equal(reset.verdict, 'forged');
           }
           if (label.component === 'netfilter' && label.sent_by === label.claimed_by) {
