@@ -90,12 +90,13 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
 
   test('a worker killed mid-file: another takes the file within the lease, same rows, none twice', async () => {
     const big = join(tmp.dir, 'big.pcap');
-    generate(big, { sizeMiB: 24, seed: 11 });
+    // Big enough that the analysis outlasts the kill on a quiet machine (24 MiB took under 300 ms).
+    generate(big, { sizeMiB: 96, seed: 11 });
     assert.equal((await runCli(['submit', '--pg', cluster.url, '--sensor', 'big', big])).code, 0);
     const victim = spawnCli(['worker', '--pg', cluster.url, '--lease', '2', '--once', '-v']);
     victim.stderr?.on('data', (b: Buffer) => {
       // Killed while it analyses (it claimed the file and holds the lease).
-      if (b.toString().includes(`claimed ${big}`)) setTimeout(() => victim.kill('SIGKILL'), 300);
+      if (b.toString().includes(`claimed ${big}`)) setTimeout(() => victim.kill('SIGKILL'), 50);
     });
     const killed = await finish(victim, 120_000);
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
