@@ -23,6 +23,7 @@ import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
 import { Progress } from './progress.js';
+import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
 
 const FORMATS = ['text', 'json', 'ndjson', 'csv', 'zeek', 'zeek-json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -72,6 +73,7 @@ ${KERNEL_TRACE_HELP}
   -C, --ignore-checksums  track packets with a bad IPv4 or TCP checksum too (Zeek's -C); by
                      default they are not tracked, except from a host whose NIC fills
                      checksums in (summary: checksum offload)
+${THREADS_HELP}
   -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -120,6 +122,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const kernel = kernelMatcherOf(values['kernel-trace']);
   if (typeof kernel === 'string') {
     warn(kernel);
+    return EXIT_USAGE;
+  }
+  const threads = threadOptionsOf(values.threads);
+  if (typeof threads === 'string') {
+    warn(threads);
     return EXIT_USAGE;
   }
   // Directories and quoted globs stand for their capture files, in time order (pipeline/inputs.ts).
@@ -174,6 +181,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       {
         ignoreChecksums: values['ignore-checksums'],
         stream: values.stream === true ? true : undefined,
+        ...threads,
         onInputDone: (input) => {
           progress.done();
           reportInputErrors(input);

@@ -17,6 +17,7 @@ import { watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
+import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -52,6 +53,7 @@ Options:
       --html-ladders N  ladders drawn per cause in the HTML report
       --html-rows N  resets embedded in the HTML report's table
 ${KERNEL_TRACE_HELP}
+${THREADS_HELP}
   -o, --out FILE     write the report to FILE instead of standard output
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -78,6 +80,11 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
   if (typeof inactivity === 'string') {
     warn(inactivity);
+    return EXIT_USAGE;
+  }
+  const threads = threadOptionsOf(values.threads);
+  if (typeof threads === 'string') {
+    warn(threads);
     return EXIT_USAGE;
   }
   if (positionals.length < 2) {
@@ -121,7 +128,7 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   try {
     const result = await runCorrelation(
       positionals,
-      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null, kernel },
+      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null, kernel, ...threads },
       {
         reset: (r) => findings.resets.push(JSON.stringify(r)),
         connection: (c) => findings.connections.push(JSON.stringify(c)),

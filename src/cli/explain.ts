@@ -26,6 +26,7 @@ import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
+import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> | --reset R | --frame [CAP:]N [options]
 
@@ -46,6 +47,7 @@ every piece of evidence with its numbers, and what to check next.
       --inactivity-timeout S   as for analyze (connection ids depend on it)
 ${KERNEL_TRACE_HELP}
   -C, --ignore-checksums  as for analyze: track packets with a bad checksum too
+${THREADS_HELP}
   -o, --out FILE     write to FILE instead of standard output
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -169,6 +171,11 @@ export async function explainCommand(argv: string[]): Promise<number> {
     warn(inactivity);
     return EXIT_USAGE;
   }
+  const threads = threadOptionsOf(values.threads);
+  if (typeof threads === 'string') {
+    warn(threads);
+    return EXIT_USAGE;
+  }
   const kernel = kernelMatcherOf(values['kernel-trace']);
   if (typeof kernel === 'string') {
     warn(kernel);
@@ -199,6 +206,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
         inactivityTimeout: inactivity,
         kernel,
         ignoreChecksums: values['ignore-checksums'],
+        ...threads,
         // The second read finds packets by their frame in each file: one tracker per input.
         stream: false,
         stdin: copy === null ? undefined : createReadStream(copy.path),

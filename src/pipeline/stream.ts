@@ -29,6 +29,12 @@ export class StreamPieces {
     return this.frames;
   }
 
+  /** Starts a piece for capture `capture` whose frames follow `offset` frames (a copy of another StreamPieces' add). */
+  addAt(capture: number, offset: number): void {
+    this.pieces.push({ capture, offset });
+    this.frames = offset;
+  }
+
   /** True when the stream spans more than one file (frame numbers then need mapping back). */
   get spansFiles(): boolean {
     return this.pieces.length > 1;

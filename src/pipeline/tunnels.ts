@@ -37,6 +37,11 @@ function tupleKey(a: string, b: string): string {
   return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
 
+/** The key of a tunnelled packet's 4-tuple, the same for both directions. */
+export function tunnelTupleKey(pkt: DecodedPacket): string {
+  return tupleKey(endpointText(formatSource(pkt), pkt.sport), endpointText(formatDestination(pkt), pkt.dport));
+}
+
 /** Tunnel layers by connection 4-tuple, from packets seen until the tracker finishes the connection. */
 export class TunnelBook {
   private readonly byTuple = new Map<string, TunnelLayer[]>();
@@ -46,13 +51,17 @@ export class TunnelBook {
   /** Notes a tunnelled TCP packet's outer layers under its 4-tuple (the first packet's layers stay). */
   note(pkt: DecodedPacket): void {
     if (pkt.tunnelCount === 0) return;
-    const key = tupleKey(endpointText(formatSource(pkt), pkt.sport), endpointText(formatDestination(pkt), pkt.dport));
+    this.noteLayers(tunnelTupleKey(pkt), pkt);
+  }
+
+  /** note() with the tuple's key already made and the layers as `tunnelLayersOf(pkt)` or made already (a worker thread's). */
+  noteLayers(key: string, layers: DecodedPacket | TunnelLayer[]): void {
     if (this.byTuple.has(key)) return;
     if (this.byTuple.size >= MAX_TUNNELLED_TUPLES) {
       this.dropped++;
       return;
     }
-    this.byTuple.set(key, tunnelLayersOf(pkt));
+    this.byTuple.set(key, Array.isArray(layers) ? layers : tunnelLayersOf(layers));
   }
 
   /** The layers noted for a finished connection's tuple, forgotten as they are handed out. */

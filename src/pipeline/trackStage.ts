@@ -1,0 +1,286 @@
+/**
+ * The first half of the pipeline: every input read, decoded, checksum-gated and tracked, the
+ * packets grouped into streams (stream.ts). What the second half (explainStage.ts) needs comes
+ * out as events, in exactly the order the single loop of run.ts used to call it: a SYN-ACK's TTL
+ * before the packet is tracked, a RST's place in the report order, a finished connection, the
+ * end of a stream, the summary of an input. The events go to the explain stage directly (one
+ * thread) or are batched to it from a worker thread (threads.ts, trackWorker.ts); nothing is
+ * sent per packet except for the rare ones that carry such an event.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { readCapture } from '../capture/open.js';
+import { NotACaptureError } from '../capture/reader.js';
+import type { CaptureRecord } from '../capture/record.js';
+import { decodeFrame } from '../decode/frame.js';
+import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
+import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import { roundMicros } from '../explain/resetFields.js';
+import type { InputSummary } from '../model/report.js';
+import { ipv6ToString } from '../track/address.js';
+import type { FinishedConnection } from '../track/finished.js';
+import { Tracker } from '../track/tracker.js';
+import { ChecksumGate } from './checksumGate.js';
+import { StreamPieces, continuesStream } from './stream.js';
+
+/** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
+export const MAX_RESETS_PER_CONNECTION = 4096;
+
+/** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
+export const DEFAULT_INACTIVITY_TIMEOUT = 300;
+
+/** Records between two looks at the clock for progress. */
+const PROGRESS_EVERY_RECORDS = 4096;
+/** Least time between two progress callbacks. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** How far reading has got, for a progress line. */
+export interface ReadProgress {
+  /** Index of the input being read. */
+  input: number;
+  inputs: number;
+  path: string;
+  /** Bytes of the file consumed so far (compressed bytes for gzip), and its size when known. */
+  bytesRead: number;
+  totalBytes: number | null;
+  /** Bytes consumed by earlier inputs. */
+  bytesBefore: number;
+}
+
+/** What the track stage reads and how (the part of RunOptions it needs; plain data, so a worker can take it). */
+export interface TrackOptions {
+  /** Bytes per read (tests shrink it). */
+  chunkSize?: number;
+  /** Zeek's tcp_inactivity_timeout in seconds of capture time (default 300). */
+  inactivityTimeout?: number;
+  /** Track packets whatever their checksums say (Zeek's `-C`). */
+  ignoreChecksums?: boolean;
+  /** Inputs as pieces of one capture: see RunOptions.stream. */
+  stream?: boolean;
+  /** Report reading progress (TrackEvents.progress). */
+  progress?: boolean;
+}
+
+/** One input's outcome, as the explain stage folds it into the run's result. */
+export interface InputOutcome {
+  input: InputSummary;
+  tcpPackets: number;
+  resetPackets: number;
+  badChecksums: number;
+}
+
+/** What the track stage tells the explain stage, in the order it happens. */
+export interface TrackEvents {
+  /** A new stream (one tracker) starts with input `captureIndex`. */
+  openStream(captureIndex: number): void;
+  /** Input `captureIndex` is the stream's next piece; its frames are numbered after `offset` while tracked. */
+  piece(captureIndex: number, offset: number): void;
+  /** A SYN-ACK from an IPv4 host (address as a number) with this TTL, before it is tracked. */
+  synAck4(addr: number, ttl: number): void;
+  /** A SYN-ACK from an IPv6 host (the tracker's text of its address). */
+  synAck6(addr: string, ttl: number): void;
+  /** A tunnelled TCP packet (its outer layers are read from `pkt` at once; tunnels.ts). */
+  tunnelled(pkt: DecodedPacket): void;
+  /** The tracker took a RST: its place in the report's order (resetOrder.ts). */
+  rst(frame: number, connNumber: number): void;
+  /** The tracker finished a connection. */
+  connectionDone(conn: FinishedConnection): void;
+  /** The stream ended (its tracker finished); `stats` is the WHYRESET_TRACKER_STATS line or null. */
+  closeStream(stats: string | null): void;
+  /** An input could not be read at all. */
+  unreadable(path: string, message: string): void;
+  /** An input was read to its end (or its damage). */
+  inputDone(outcome: InputOutcome): void;
+  /** Reading progress (only with TrackOptions.progress). */
+  progress(progress: ReadProgress): void;
+  /** Every input read: link types not decoded, and the hosts whose checksums were left to the NIC. */
+  end(undecoded: [number, number][], checksumOffload: string[]): void;
+}
+
+/** Size of a plain (not gzip) capture file, for an ETA; null for stdin, gzip or an unreadable path. */
+function plainFileSize(path: string): number | null {
+  if (path === '-') return null;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(2);
+      // gzip (RFC 1952 §2.3.1: 1f 8b): record offsets count decompressed bytes, so no ETA.
+      if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Turns a filesystem error into a one-line message. */
+export function describeOpenError(err: unknown): string {
+  if (err instanceof NotACaptureError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'no such file';
+  if (e?.code === 'EISDIR') return 'is a directory, not a capture';
+  if (e?.code === 'EACCES') return 'permission denied';
+  return e?.message ? e.message : String(err);
+}
+
+/** Reads, decodes and tracks every input in order, telling `events` what the explain stage needs. */
+export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, stdin?: Readable): Promise<void> {
+  let bytesBefore = 0;
+  const pkt = new DecodedPacket();
+  const issueCounts = new Float64Array(ISSUE_NAMES.length);
+  const undecoded = new Map<number, number>();
+  const gate = options.ignoreChecksums ? null : new ChecksumGate();
+  const maxGap = options.inactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT;
+  /** Inputs before the current one that could not be read (they take no capture index). */
+  let unreadableSoFar = 0;
+
+  /** The stream being tracked: one tracker over one or more consecutive inputs. */
+  interface Stream {
+    tracker: Tracker;
+    pieces: StreamPieces;
+  }
+  let current: Stream | null = null;
+
+  const openStream = (captureIndex: number): Stream => {
+    events.openStream(captureIndex);
+    const tracker = new Tracker(
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      {
+        onConnectionDone(conn: FinishedConnection): void {
+          events.connectionDone(conn);
+        },
+      },
+    );
+    return { tracker, pieces: new StreamPieces() };
+  };
+
+  const closeStream = (): void => {
+    if (current === null) return;
+    const { tracker } = current;
+    // Peak table figures, measured before finish() empties the table (for `npm run bench`).
+    const statsBeforeFinish = process.env.WHYRESET_TRACKER_STATS ? tracker.stats() : null;
+    tracker.finish();
+    events.closeStream(statsBeforeFinish === null ? null : `whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
+    current = null;
+  };
+
+  for (let index = 0; index < paths.length; index++) {
+    const path = paths[index] as string;
+    issueCounts.fill(0);
+    let tcpPackets = 0;
+    let firstUnknownLinkOffset = -1;
+    let unknownLinkType = -1;
+    let resetPackets = 0;
+    let badChecksums = 0;
+    // Inputs that could not be read take no index (run.ts numbers the inputs it reports).
+    const captureIndex = index - unreadableSoFar;
+    let stream: Stream | null = null;
+    let frameOffset = 0;
+    let lastFrame = 0;
+
+    /** The first record of this input decides whether it continues the current stream. */
+    const startPiece = (rec: CaptureRecord): Stream => {
+      if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
+      if (current === null) current = openStream(captureIndex);
+      frameOffset = current.pieces.add(captureIndex);
+      events.piece(captureIndex, frameOffset);
+      current.pieces.lastPath = path;
+      return current;
+    };
+
+    const progress = options.progress === true;
+    const totalBytes = progress ? plainFileSize(path) : null;
+    let untilProgress = PROGRESS_EVERY_RECORDS;
+    let lastProgressMs = 0;
+    const onRecord = (rec: CaptureRecord): void => {
+      if (progress && --untilProgress === 0) {
+        // A clock read per few thousand records, a callback at most every PROGRESS_INTERVAL_MS.
+        untilProgress = PROGRESS_EVERY_RECORDS;
+        const now = performance.now();
+        if (now - lastProgressMs >= PROGRESS_INTERVAL_MS) {
+          lastProgressMs = now;
+          events.progress({ input: index, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
+        }
+      }
+      if (stream === null) stream = startPiece(rec);
+      lastFrame = rec.frame;
+      // Frames count across the pieces of a stream while the tracker runs (mapped back in mapToFiles).
+      if (frameOffset !== 0) rec.frame += frameOffset;
+      stream.pieces.lastTs = rec.ts;
+      stream.pieces.lastLinkType = rec.linkType;
+      const issue = decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
+      if (issue !== 0) {
+        issueCounts[issue] = (issueCounts[issue] ?? 0) + 1;
+        if (issue === ISSUE_UNKNOWN_LINKTYPE) {
+          undecoded.set(rec.linkType, (undecoded.get(rec.linkType) ?? 0) + 1);
+          if (firstUnknownLinkOffset < 0) {
+            firstUnknownLinkOffset = rec.fileOffset;
+            unknownLinkType = rec.linkType;
+          }
+        }
+      }
+      if (!pkt.isTcp) return;
+      tcpPackets++;
+      // Zeek drops a packet whose IPv4 header or TCP checksum is wrong (checksumGate.ts).
+      if (gate !== null && !gate.admit(rec.view, pkt)) {
+        badChecksums++;
+        return;
+      }
+      if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
+      else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+        // IPv6: the tracker's cached text, so a recurring server is one string, not one per SYN-ACK.
+        if (pkt.ipVersion === 4) events.synAck4(pkt.src4 >>> 0, pkt.ttl);
+        else events.synAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
+      }
+      if (pkt.tunnelCount !== 0) events.tunnelled(pkt);
+      const verdict = stream.tracker.trackPacket(rec, pkt);
+      // Every RST the tracker takes holds a place in the order of the report (resetOrder.ts).
+      if (verdict.tracked && (pkt.flags & TCP_RST) !== 0) events.rst(rec.frame, verdict.connNumber);
+    };
+
+    let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
+    try {
+      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize });
+    } catch (err) {
+      events.unreadable(path, describeOpenError(err));
+    }
+    // The next piece of the stream numbers its frames after this one's.
+    const mine = stream as Stream | null;
+    if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += lastFrame;
+    if (facts === null) {
+      unreadableSoFar++;
+      continue;
+    }
+    if (options.stream === false) closeStream();
+    const state = facts.state;
+    if (firstUnknownLinkOffset >= 0) {
+      state.error(
+        firstUnknownLinkOffset,
+        `link type ${unknownLinkType} is not one whyreset decodes: ${issueCounts[ISSUE_UNKNOWN_LINKTYPE]} frames were counted but not analysed`,
+      );
+    }
+    const decodeIssues: Record<string, number> = { ...state.anomalies };
+    for (let code = 1; code < ISSUE_NAMES.length; code++) {
+      const n = issueCounts[code] ?? 0;
+      if (n > 0) decodeIssues[ISSUE_NAMES[code] as string] = n;
+    }
+    const input: InputSummary = {
+      path,
+      format: state.format,
+      linktypes: state.linktypes,
+      packets: state.packets,
+      bytes: state.bytes,
+      first_ts: state.firstTs === null ? null : roundMicros(state.firstTs),
+      last_ts: state.lastTs === null ? null : roundMicros(state.lastTs),
+      compressed: facts.compressed,
+      errors: state.errors,
+      decode_issues: decodeIssues,
+    };
+    bytesBefore += state.bytes;
+    events.inputDone({ input, tcpPackets, resetPackets, badChecksums });
+  }
+  closeStream();
+  events.end([...undecoded], gate?.offloadHosts() ?? []);
+}

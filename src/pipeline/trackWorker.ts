@@ -1,0 +1,119 @@
+/**
+ * The worker thread of a threaded run (threads.ts): runs the track stage (trackStage.ts) over the
+ * inputs and posts its events to the main thread in batches — never one message per packet. A
+ * batch holds the events as a flat array of an event code and its arguments; finished
+ * connections travel as structured clones (plain objects, trackStage.ts). The main thread says
+ * how many batches it has not handled yet in a shared counter: past MAX_BATCHES_IN_FLIGHT the
+ * worker waits, so a fast reader cannot pile the whole capture up in memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { stopReading } from '../capture/interrupt.js';
+import type { DecodedPacket } from '../decode/packet.js';
+import type { FinishedConnection } from '../track/finished.js';
+import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
+import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
+import { tunnelLayersOf, tunnelTupleKey } from './tunnels.js';
+
+/** Finished connections per batch: big enough that messages are few, small enough that the main thread starts early. */
+const CONNECTIONS_PER_BATCH = 256;
+/** Entries of a batch's array at most (SYN-ACK, RST and tunnel events carry no connection). */
+const ENTRIES_PER_BATCH = 16_384;
+/** Longest single wait for the main thread to catch up (ms) before looking again. */
+const WAIT_SLICE_MS = 50;
+
+/** The track stage's events, collected into batches and posted to the main thread. */
+class BatchingEvents implements TrackEvents {
+  private batch: unknown[] = [];
+  private connections = 0;
+
+  constructor(
+    private readonly port: NonNullable<typeof parentPort>,
+    private readonly inFlight: Int32Array,
+  ) {}
+
+  /** Posts the batch so far (if any), then waits while the main thread is too far behind. */
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const message: WorkerMessage = { type: 'events', events: this.batch };
+    this.batch = [];
+    this.connections = 0;
+    Atomics.add(this.inFlight, 0, 1);
+    this.port.postMessage(message);
+    for (;;) {
+      const pending = Atomics.load(this.inFlight, 0);
+      if (pending < MAX_BATCHES_IN_FLIGHT) return;
+      Atomics.wait(this.inFlight, 0, pending, WAIT_SLICE_MS);
+    }
+  }
+
+  private push2(code: number, a: unknown, b: unknown): void {
+    this.batch.push(code, a, b);
+    if (this.batch.length >= ENTRIES_PER_BATCH) this.flush();
+  }
+
+  openStream(captureIndex: number): void {
+    this.push2(EV.open, captureIndex, null);
+  }
+  piece(captureIndex: number, offset: number): void {
+    this.push2(EV.piece, captureIndex, offset);
+  }
+  synAck4(addr: number, ttl: number): void {
+    this.push2(EV.synAck4, addr, ttl);
+  }
+  synAck6(addr: string, ttl: number): void {
+    this.push2(EV.synAck6, addr, ttl);
+  }
+  tunnelled(pkt: DecodedPacket): void {
+    this.push2(EV.tunnel, tunnelTupleKey(pkt), tunnelLayersOf(pkt));
+  }
+  rst(frame: number, connNumber: number): void {
+    this.push2(EV.rst, frame, connNumber);
+  }
+  connectionDone(conn: FinishedConnection): void {
+    this.batch.push(EV.done, conn, null);
+    if (++this.connections >= CONNECTIONS_PER_BATCH || this.batch.length >= ENTRIES_PER_BATCH) this.flush();
+  }
+  closeStream(stats: string | null): void {
+    this.push2(EV.close, stats, null);
+  }
+  unreadable(path: string, message: string): void {
+    this.push2(EV.unreadable, path, message);
+    this.flush();
+  }
+  inputDone(outcome: InputOutcome): void {
+    this.push2(EV.input, outcome, null);
+    this.flush();
+  }
+  progress(progress: ReadProgress): void {
+    this.flush();
+    const message: WorkerMessage = { type: 'progress', progress };
+    this.port.postMessage(message);
+  }
+  end(undecoded: [number, number][], checksumOffload: string[]): void {
+    this.push2(EV.end, undecoded, checksumOffload);
+    this.flush();
+  }
+}
+
+/** Runs the track stage for the main thread and says when it is done, or what it threw. */
+async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData): Promise<void> {
+  if (data.stopped) stopReading();
+  port.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') stopReading();
+  });
+  const events = new BatchingEvents(port, new Int32Array(data.inFlight));
+  try {
+    await runTrackStage(data.paths, data.options as TrackOptions, events);
+    events.flush();
+    const done: WorkerMessage = { type: 'done' };
+    port.postMessage(done);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const failed: WorkerMessage = { type: 'error', name: e.name, message: e.message, stack: e.stack ?? '' };
+    port.postMessage(failed);
+  } finally {
+    port.close();
+  }
+}
+
+if (parentPort !== null) await main(parentPort, workerData as TrackWorkerData);

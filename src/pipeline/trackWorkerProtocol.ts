@@ -1,0 +1,39 @@
+/**
+ * What the main thread and the track worker (trackWorker.ts, threads.ts) say to each other.
+ */
+import type { ReadProgress, TrackOptions } from './trackStage.js';
+
+/** Event codes of a batch: each code is followed by two arguments (null where unused). */
+export const EV = {
+  open: 1,
+  piece: 2,
+  synAck4: 3,
+  synAck6: 4,
+  tunnel: 5,
+  rst: 6,
+  done: 7,
+  close: 8,
+  unreadable: 9,
+  input: 10,
+  end: 11,
+} as const;
+
+/** Batches posted and not yet handled by the main thread, at most (the worker waits beyond). */
+export const MAX_BATCHES_IN_FLIGHT = 8;
+
+/** The worker's start data. */
+export interface TrackWorkerData {
+  paths: string[];
+  options: TrackOptions;
+  /** SharedArrayBuffer of one Int32: batches in flight. */
+  inFlight: SharedArrayBuffer;
+  /** Reading was stopped (SIGINT) before the worker started. */
+  stopped: boolean;
+}
+
+/** A message from the worker. */
+export type WorkerMessage =
+  | { type: 'events'; events: unknown[] }
+  | { type: 'progress'; progress: ReadProgress }
+  | { type: 'done' }
+  | { type: 'error'; name: string; message: string; stack: string };
