@@ -51,7 +51,7 @@ test('the checker reads every file of src/ and sees their imports', () => {
   const edges = importEdgesOf(src, files);
   // cli/main.ts loads the lab with a dynamic import(): it must be seen.
   assert.ok(edges.some((e) => e.from === 'cli/main.ts' && e.to === 'lab/main.ts'));
-  assert.ok(edges.some((e) => e.from === 'pipeline/run.ts' && e.to.startsWith('track/')));
+  assert.ok(edges.some((e) => e.from === 'pipeline/trackStage.ts' && e.to.startsWith('track/')));
 });
 
 test('an import against the pipeline order is named with its file and line', () => {

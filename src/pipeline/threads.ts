@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
 import type { FinishedConnection } from '../track/finished.js';
+import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
 import { EV, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
@@ -39,7 +40,7 @@ export function inputBytes(paths: readonly string[]): number | null {
 }
 
 /** Hands one batch's events to the explain stage, in order. */
-function replay(events: unknown[], stage: ExplainStage): void {
+function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): void {
   for (let i = 0; i < events.length; i += 3) {
     const a = events[i + 1];
     const b = events[i + 2];
@@ -62,9 +63,12 @@ function replay(events: unknown[], stage: ExplainStage): void {
       case EV.rst:
         stage.rst(a as number, b as number);
         break;
-      case EV.done:
-        stage.connectionDone(a as FinishedConnection);
+      case EV.done: {
+        const conn = a as FinishedConnection;
+        packed.unpack(conn);
+        stage.connectionDone(conn);
         break;
+      }
       case EV.close:
         stage.closeStream(a as string | null);
         break;
@@ -108,7 +112,7 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
       if (settled) return;
       try {
         if (m.type === 'events') {
-          replay(m.events, stage);
+          replay(m.events, new ConnUnpacker(m.numbers, m.strings, m.objects), stage);
           Atomics.sub(flow, 0, 1);
           Atomics.notify(flow, 0);
         } else if (m.type === 'progress') stage.progress(m.progress);

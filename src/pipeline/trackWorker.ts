@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { stopReading } from '../capture/interrupt.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import type { FinishedConnection } from '../track/finished.js';
+import { ConnPacker } from './connPack.js';
 import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
 import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
 import { tunnelLayersOf, tunnelTupleKey } from './tunnels.js';
@@ -25,6 +26,8 @@ const WAIT_SLICE_MS = 50;
 class BatchingEvents implements TrackEvents {
   private batch: unknown[] = [];
   private connections = 0;
+  /** The number-heavy parts of the batch's connections (connPack.ts). */
+  private readonly packer = new ConnPacker();
 
   constructor(
     private readonly port: NonNullable<typeof parentPort>,
@@ -34,11 +37,12 @@ class BatchingEvents implements TrackEvents {
   /** Posts the batch so far (if any), then waits while the main thread is too far behind. */
   flush(): void {
     if (this.batch.length === 0) return;
-    const message: WorkerMessage = { type: 'events', events: this.batch };
+    const { numbers, strings, objects } = this.packer.take();
+    const message: WorkerMessage = { type: 'events', events: this.batch, numbers, strings, objects };
     this.batch = [];
     this.connections = 0;
     Atomics.add(this.inFlight, 0, 1);
-    this.port.postMessage(message);
+    this.port.postMessage(message, [numbers.buffer as ArrayBuffer]);
     for (;;) {
       const pending = Atomics.load(this.inFlight, 0);
       if (pending < MAX_BATCHES_IN_FLIGHT) return;
@@ -70,6 +74,7 @@ class BatchingEvents implements TrackEvents {
     this.push2(EV.rst, frame, connNumber);
   }
   connectionDone(conn: FinishedConnection): void {
+    this.packer.pack(conn);
     this.batch.push(EV.done, conn, null);
     if (++this.connections >= CONNECTIONS_PER_BATCH || this.batch.length >= ENTRIES_PER_BATCH) this.flush();
   }

@@ -33,7 +33,7 @@ export interface TrackWorkerData {
 
 /** A message from the worker. */
 export type WorkerMessage =
-  | { type: 'events'; events: unknown[] }
+  | { type: 'events'; events: unknown[]; numbers: Float64Array; strings: string[]; objects: unknown[] }
   | { type: 'progress'; progress: ReadProgress }
   | { type: 'done' }
   | { type: 'error'; name: string; message: string; stack: string };
