@@ -25,13 +25,19 @@ export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
 /** The worker's module, beside this one in dist/src/pipeline/ (and so in the npm package). */
 export const TRACK_WORKER_URL = new URL('./trackWorker.js', import.meta.url);
 
-/** Bytes of the inputs on disk (gzip counted compressed); null when one is standard input. */
+/**
+ * Bytes of the inputs on disk (gzip counted compressed); null when one is standard input or not
+ * a regular file (a FIFO, a device): a live input is read as it comes, not at the speed of a
+ * second core, and a worker blocked in a read of it could not be ended until the read returns.
+ */
 export function inputBytes(paths: readonly string[]): number | null {
   let total = 0;
   for (const path of paths) {
     if (path === '-') return null;
     try {
-      total += statSync(path).size;
+      const st = statSync(path);
+      if (!st.isFile() && !st.isDirectory()) return null;
+      total += st.size;
     } catch {
       // A missing file is reported by the reader; it adds nothing to read.
     }

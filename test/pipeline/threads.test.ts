@@ -14,8 +14,10 @@ import { after, describe, it } from 'node:test';
 import { readingStopped, resumeReading, stopReading } from '../../src/capture/interrupt.js';
 import { threadOptionsOf } from '../../src/cli/threadsOption.js';
 import { type Report, UnreadableInputError, analyze } from '../../src/index.js';
-import { usesWorker } from '../../src/pipeline/run.js';
+import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
+import { runAnalysis, usesWorker } from '../../src/pipeline/run.js';
 import { DEFAULT_THREADS_MIN_BYTES } from '../../src/pipeline/threads.js';
+import type { FinishedConnection } from '../../src/track/finished.js';
 import { A, Conversation, F, R, S } from '../helpers/conversation.js';
 import { type CliResult, REPO_ROOT, runCli, tempDir } from '../helpers/run.js';
 
@@ -186,5 +188,67 @@ describe('when a run takes a second thread', () => {
     const two = await analyze([capture], { threads: 2, threadsMinBytes: 0 });
     assert.ok(one.summary.packets > 0);
     assert.deepEqual(two, one);
+  });
+});
+
+describe('the worker ends on every way out', () => {
+  it('a stop (SIGINT) while the worker reads: it stops at its next read, the run ends with what was read', async () => {
+    const tmp = tempDir('whyreset-threads-');
+    try {
+      // One fixture's records 10,000 times over: 20,000 connections (each copy reuses the tuples).
+      const fixture = readFileSync(join(LAB, 'closed-port.client.pcap'));
+      const path = join(tmp.dir, 'long.pcap');
+      writeFileSync(path, Buffer.concat([fixture, ...Array.from({ length: 9999 }, () => fixture.subarray(24))]));
+      const whole = await analyze([path], { threads: 2, threadsMinBytes: 0, chunkSize: 4096 });
+      let stops = 0;
+      const noop = (): void => {};
+      // The first connection explained on the main thread stops the reading, as the SIGINT handler does (cli/interrupt.ts).
+      const stop = (): void => {
+        if (stops++ === 0) stopReading();
+      };
+      try {
+        const r = await runAnalysis([path], { threads: 2, threadsMinBytes: 0, chunkSize: 4096 }, { reset: noop, connection: stop, pattern: noop });
+        const packets = r.inputs[0]?.packets ?? 0;
+        assert.ok(packets > 0 && packets < whole.summary.packets / 2, `${packets} of ${whole.summary.packets} packets read before the stop`);
+        assert.equal(r.summary.packets, packets);
+      } finally {
+        resumeReading();
+      }
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('a FIFO (a live input) is read on one thread', () => {
+    const tmp = tempDir('whyreset-threads-');
+    try {
+      const fifo = join(tmp.dir, 'live.pcap');
+      execFileSync('mkfifo', [fifo]);
+      assert.equal(usesWorker([fifo], { threads: 2, threadsMinBytes: 0 }), false);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('the packed parts of a finished connection come back as the tracker made them, field order included', async () => {
+    const conns: FinishedConnection[] = [];
+    const noop = (): void => {};
+    const inputs = labCaptures.map((c) => join(LAB, c));
+    await runAnalysis(inputs, { onFinished: (c) => conns.push(c) }, { reset: noop, connection: noop, pattern: noop });
+    assert.ok(conns.some((c) => c.resets.length > 0 && c.packets.length > 0 && c.orig.ttl !== null));
+    const packer = new ConnPacker();
+    const expected = conns.map((c) => JSON.stringify(c));
+    const stripped = conns.map((c) => {
+      const copy = structuredClone(c);
+      packer.pack(copy);
+      return structuredClone(copy);
+    });
+    const { numbers, strings, objects } = packer.take();
+    const unpacker = new ConnUnpacker(numbers, strings, objects);
+    for (const c of stripped) unpacker.unpack(c);
+    assert.deepEqual(
+      stripped.map((c) => JSON.stringify(c)),
+      expected,
+    );
   });
 });
