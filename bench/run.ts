@@ -19,6 +19,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_THREADS_MIN_BYTES } from '../src/pipeline/threads.js';
 import { generateFlood } from './flood.js';
 import { argValue, generate } from './gen.js';
 
@@ -325,7 +326,7 @@ async function main(): Promise<void> {
   log(`peak RSS from ${hasGnuTime ? "GNU time (/usr/bin/time -f '%e %M')" : '/proc/<pid>/status VmHWM sampled every 20 ms (install GNU time for exact numbers: apt-get install -y time)'}`);
   log(
     threadsKnown
-      ? `threads: whyreset runs with --threads 1${threadsN > 1 ? ` and --threads ${threadsN}` : ''}`
+      ? `threads: whyreset runs with --threads 1${threadsN > 1 ? ` and --threads ${threadsN} (a capture under ${DEFAULT_THREADS_MIN_BYTES / 1024 / 1024} MiB is read on one thread whatever --threads says: src/pipeline/threads.ts)` : ''}`
       : 'threads: this whyreset has no --threads option — every run uses its default (single-threaded)',
   );
   log('figures are only meaningful on a quiet machine: run nothing else meanwhile');

@@ -9,9 +9,9 @@ import { availableParallelism } from 'node:os';
 export const THREADS_HELP = `      --threads N    threads to use (default: the cores available): with 2 or more,
                      one thread reads, decodes and tracks while another explains and
                      reports (more than 2 gain nothing more); the output is the same for any N.
-                     Standard input, and inputs under 16 MiB in all, are read on one thread`;
+                     Standard input, and inputs under 64 MiB in all, are read on one thread`;
 
-/** Environment variable that lowers (or raises) the 16 MiB below which a run stays on one thread (tests use 0). */
+/** Environment variable that lowers (or raises) the 64 MiB below which a run stays on one thread (tests use 0). */
 export const THREADS_MIN_BYTES_ENV = 'WHYRESET_THREADS_MIN_BYTES';
 
 /** What `--threads` (and the environment) ask of a run. */

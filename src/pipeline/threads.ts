@@ -15,12 +15,13 @@ import type { InputOutcome, TrackOptions } from './trackStage.js';
 import { EV, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
 
 /**
- * Below this many bytes of input a run stays on one thread. Starting a worker and loading the
- * track modules into it costs about 40 ms of one core (measured: `node --cpu-prof` of a threaded
- * run on a 100 KB capture), and at the single-thread speed of about 230 MB/s 16 MiB takes about
- * 70 ms, of which a second thread can save at most half.
+ * Below this many bytes of input a run stays on one thread. Measured on the bench's mix (CPU
+ * time per thread, from /proc, on a loaded 2-core machine): starting the worker and loading the
+ * track modules into its isolate costs about 100 ms; on 256 MiB one thread spent 1,030–1,100 ms
+ * where the worker (the longer of the two threads) spent 790–830 ms, start included. The two
+ * meet at about 70 MiB; below it the second thread costs more than it saves.
  */
-export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /** The worker's module, beside this one in dist/src/pipeline/ (and so in the npm package). */
 export const TRACK_WORKER_URL = new URL('./trackWorker.js', import.meta.url);
