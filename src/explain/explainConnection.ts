@@ -5,7 +5,7 @@ import { hopsOf } from '../net/ttl.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { type ParentReset, causeOf } from './cause.js';
 import { connectionRecordOf } from './connectionRecord.js';
-import { type ExplainContext, isForwardedTwin, unorientedTupleKey } from './context.js';
+import { type ExplainContext, isForwardedTwin } from './context.js';
 import { EV_CAPTURE_DUPLICATE, EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
 import { hintFor } from './hints.js';
@@ -74,7 +74,7 @@ export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: Pack
     if (arrivedAfter || sentByItself) return { ref: e.root, hint: e.rootHint };
   }
   if (conn.handshake.synTs !== null || earlier.length > 0) return null;
-  const last = ctx.lastReset.get(unorientedTupleKey(conn));
+  const last = ctx.lastReset.get(conn);
   if (last === undefined || last.capture !== conn.capture || last.ts > triggerTs || conn.startTs - last.ts > SPLIT_WINDOW) return null;
   return { ref: { id: last.id, capture: last.capture, frame: last.frame }, hint: last.hint };
 }
@@ -224,7 +224,7 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     resets.push(reset);
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
-    earlier.push({ rst, trigger: timelineOf(conn, rst).trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(unorientedTupleKey(conn))?.hint ?? null) });
+    earlier.push({ rst, trigger: timelineOf(conn, rst).trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null) });
   }
   // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
   // connection, none per reset.

@@ -53,9 +53,9 @@ export class ResetOrder {
   /**
    * Provisional → final id of the last released resets, for `parent` references and hints that
    * name a reset of another connection (an after_reset across a connection Zeek split off the
-   * same tuple). Bounded: the oldest entries go first (a parent precedes its consequences).
+   * same tuple). Bounded (a parent precedes its consequences, never by that many resets).
    */
-  private readonly finalIds = new Map<string, string>();
+  private readonly finalIds = new FinalIds();
 
   constructor(private readonly out: OrderedSink) {}
 
@@ -149,8 +149,7 @@ export class ResetOrder {
     const provisional = reset.id;
     reset.id = `R${++this.nextId}`;
     held.ids.set(provisional, reset.id);
-    this.finalIds.set(provisional, reset.id);
-    if (this.finalIds.size > MAX_HELD_RESETS) this.finalIds.delete(this.finalIds.keys().next().value as string);
+    this.finalIds.set(provisional, this.nextId);
     const parent = reset.parent;
     if (parent) {
       const final = held.ids.get(parent.id) ?? this.finalIds.get(parent.id);
@@ -167,4 +166,62 @@ export class ResetOrder {
       this.out.connection(held);
     }
   }
+}
+
+/** Final ids remembered per provisional id: a power of two at least MAX_HELD_RESETS. */
+export const FINAL_IDS_KEPT = 1 << 17;
+
+/**
+ * Provisional id → final id of the most recently released resets, in fixed memory. Provisional
+ * ids are "P<n>" (run.ts) and final ones "R<m>", so a ring indexed by n keeps both numbers: two
+ * typed arrays instead of a Map holding two strings per reset (7 MB at the bound), whose eviction
+ * by `keys().next()` stepped over every entry deleted since V8 last compacted the table. Any
+ * other provisional id (none today) goes to a small Map bounded the same way.
+ */
+export class FinalIds {
+  private provisional: Float64Array | null = null;
+  private final: Float64Array | null = null;
+  private readonly other = new Map<string, number>();
+
+  /** Remembers that provisional id `id` became "R<final>". */
+  set(id: string, final: number): void {
+    const n = provisionalNumber(id);
+    if (n < 0) {
+      this.other.delete(id);
+      if (this.other.size >= FINAL_IDS_KEPT) this.other.delete(this.other.keys().next().value as string);
+      this.other.set(id, final);
+      return;
+    }
+    if (this.provisional === null || this.final === null) {
+      this.provisional = new Float64Array(FINAL_IDS_KEPT).fill(-1);
+      this.final = new Float64Array(FINAL_IDS_KEPT);
+    }
+    const slot = n & (FINAL_IDS_KEPT - 1);
+    this.provisional[slot] = n;
+    this.final[slot] = final;
+  }
+
+  /** The final id of provisional id `id`, or undefined when it was not released (or long ago). */
+  get(id: string): string | undefined {
+    const n = provisionalNumber(id);
+    if (n < 0) {
+      const final = this.other.get(id);
+      return final === undefined ? undefined : `R${final}`;
+    }
+    const slot = n & (FINAL_IDS_KEPT - 1);
+    if (this.provisional === null || this.final === null || this.provisional[slot] !== n) return undefined;
+    return `R${this.final[slot]}`;
+  }
+}
+
+/** n of a provisional id "P<n>" (n a plain decimal below 2^31), or -1. */
+export function provisionalNumber(id: string): number {
+  if (id.length < 2 || id.length > 10 || id.charCodeAt(0) !== 0x50 || id.charCodeAt(1) === 0x30) return -1;
+  let n = 0;
+  for (let i = 1; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
