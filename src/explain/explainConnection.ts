@@ -19,7 +19,7 @@ import { hintFor } from './hints.js';
 import { flagNames, mptcpReasonOf, reasonText, roundMicros } from './resetFields.js';
 import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
-import { seqLength, timelineOf } from './timeline.js';
+import { type RstTimeline, seqLength, timelineOf } from './timeline.js';
 
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {
@@ -139,8 +139,14 @@ export function isCaptureDuplicate(a: RstRecord, b: RstRecord): boolean {
 }
 
 /** Explains one RST. */
-export function explainReset(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext, id: string, earlier: readonly EarlierReset[] = []): Reset {
-  const timeline = timelineOf(conn, rst);
+export function explainReset(
+  conn: FinishedConnection,
+  rst: RstRecord,
+  ctx: ExplainContext,
+  id: string,
+  earlier: readonly EarlierReset[] = [],
+  timeline: RstTimeline = timelineOf(conn, rst),
+): Reset {
   const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
   const parent = parentOf(conn, rst, timeline.trigger, earlier, ctx);
@@ -220,19 +226,18 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     // forwarded copy as that one was judged, not as its consequence.
     const prev = earlier[earlier.length - 1];
     const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
-    const reset = explainReset(conn, rst, ctx, nextId(), visible);
+    // One timeline per reset, shared with its `earlier` entry (it was split twice).
+    const timeline = timelineOf(conn, rst);
+    const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline);
     resets.push(reset);
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
-    earlier.push({ rst, trigger: timelineOf(conn, rst).trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null) });
+    earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null) });
   }
   // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
   // connection, none per reset.
   const cid = tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
   for (const r of resets) r.community_id = cid;
-  const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id));
-  const category = radarCategoryOf(conn);
-  if (category !== null) connection.radar_category = category;
-  connection.community_id = cid;
+  const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
   return { resets, connection };
 }

@@ -24,8 +24,8 @@ export interface HeldConnection {
   explained: ExplainedConnection;
   /** Its resets not yet released. */
   pending: number;
-  /** Provisional id → final id of its released resets. */
-  readonly ids: Map<string, string>;
+  /** Provisional id → final id of its released resets; null for a connection with one reset (most: no Map each). */
+  readonly ids: Map<string, string> | null;
 }
 
 /** Where released findings go, in order. */
@@ -68,7 +68,7 @@ export class ResetOrder {
 
   /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can. */
   finish(conn: FinishedConnection, explained: ExplainedConnection): void {
-    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: new Map() };
+    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: explained.resets.length > 1 ? new Map() : null };
     if (held.pending === 0) {
       this.out.connection(held);
     } else if (this.unordered.has(conn.number)) {
@@ -148,11 +148,11 @@ export class ResetOrder {
   private release(reset: Reset, held: HeldConnection): void {
     const provisional = reset.id;
     reset.id = `R${++this.nextId}`;
-    held.ids.set(provisional, reset.id);
+    held.ids?.set(provisional, reset.id);
     this.finalIds.set(provisional, this.nextId);
     const parent = reset.parent;
     if (parent) {
-      const final = held.ids.get(parent.id) ?? this.finalIds.get(parent.id);
+      const final = held.ids?.get(parent.id) ?? this.finalIds.get(parent.id);
       if (final !== undefined) {
         // The hint names the parent too ("A consequence of P3 …").
         if (reset.hint !== null) reset.hint = reset.hint.replace(new RegExp(`\\b${parent.id}\\b`, 'g'), final);
@@ -162,7 +162,8 @@ export class ResetOrder {
     this.out.reset(reset, held);
     if (--held.pending === 0) {
       const c = held.explained.connection;
-      c.resets = c.resets.map((id) => held.ids.get(id) ?? id);
+      const ids = held.ids;
+      c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
       this.out.connection(held);
     }
   }
