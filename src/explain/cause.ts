@@ -78,18 +78,21 @@ export interface CauseInput {
 /** The silence that ended with this RST or with the packet it answers, if it counts as idle. */
 export function idleGapBefore(input: CauseInput): { gap: number; endedBy: PacketRecord | RstRecord } | null {
   const { conn, rst, timeline } = input;
-  const seq = [...timeline.before, rst];
+  // The packets before the RST, then the RST itself (read in place: no array per reset).
+  const before = timeline.before;
+  const length = before.length + 1;
+  const at = (i: number): PacketRecord | RstRecord => (i < before.length ? (before[i] as PacketRecord) : rst);
   let gap = 0;
   let endedBy: PacketRecord | RstRecord = rst;
   let earlierMax = 0;
   // Look at the last two gaps: the one before the RST and the one before its trigger.
-  for (let i = 1; i < seq.length; i++) {
-    const d = (seq[i] as PacketRecord).ts - (seq[i - 1] as PacketRecord).ts;
-    if (i >= seq.length - 2) {
+  for (let i = 1; i < length; i++) {
+    const d = at(i).ts - at(i - 1).ts;
+    if (i >= length - 2) {
       if (d > gap) {
         if (gap > earlierMax) earlierMax = gap;
         gap = d;
-        endedBy = seq[i] as PacketRecord;
+        endedBy = at(i);
       } else if (d > earlierMax) earlierMax = d;
     } else if (d > earlierMax) earlierMax = d;
   }
@@ -490,8 +493,15 @@ export const CAUSE_RULES: readonly CauseRule[] = [
 
 /** Decides the cause of one RST: the first row of CAUSE_RULES that matches. */
 export function causeOf(input: CauseInput): CauseFinding {
+  // Written field by field (one shape for every reset), not spread from `input`.
   const facts: CauseFacts = {
-    ...input,
+    conn: input.conn,
+    rst: input.rst,
+    stage: input.stage,
+    timeline: input.timeline,
+    forgery: input.forgery,
+    ctx: input.ctx,
+    parent: input.parent,
     sender: input.rst.direction,
     peer: peerOf(input.rst.direction),
     trigger: input.timeline.trigger,

@@ -58,8 +58,24 @@ export class CloseTimes {
     return slot === NONE ? undefined : this.time[slot];
   }
 
-  /** Records that the tuple closed at `ts` (it becomes the newest entry; the oldest goes past the limit). */
-  set(t: Tuple, ts: number): void {
+  /** The slot of a tuple (as given: orig, then resp), or -1; its time is `timeAt(slot)`. */
+  slotOf(t: Tuple): number {
+    const o = ipv4Strict(t.origAddr);
+    const r = o === NONE ? NONE : ipv4Strict(t.respAddr);
+    return r === NONE ? (this.byText.get(textKey(t)) ?? NONE) : this.find4(o, r, portsWord(t.origPort, t.respPort));
+  }
+
+  /** The time stored in a slot `slotOf` or `set` returned. */
+  timeAt(slot: number): number {
+    return this.time[slot] as number;
+  }
+
+  /**
+   * Records that the tuple closed at `ts` (it becomes the newest entry; the oldest goes past the
+   * limit). Returns the tuple's slot, where a caller may keep more about it in arrays of its own
+   * (a slot is reused only once its entry was evicted).
+   */
+  set(t: Tuple, ts: number): number {
     // Plain dotted quads on both ends take the typed arrays; anything else (IPv6) a text key.
     const o = ipv4Strict(t.origAddr);
     const r = o === NONE ? NONE : ipv4Strict(t.respAddr);
@@ -83,6 +99,7 @@ export class CloseTimes {
     }
     this.time[slot] = ts;
     this.append(slot);
+    return slot;
   }
 
   /** The slot of an IPv4 tuple, or NONE. */

@@ -10,6 +10,7 @@ import type { Reset } from '../model/report.js';
 import type { FinishedConnection, PacketRecord, TtlBaseline } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
 import { CloseTimes, ipv4Strict } from './closeTimes.js';
+import { LastResets } from './lastResets.js';
 
 /** Bound on each map: oldest entries are dropped first (Map keeps insertion order). */
 export const CONTEXT_LIMIT = 200_000;
@@ -38,14 +39,6 @@ export interface HopRange {
   packets: number;
 }
 
-/** A reset remembered per 4-tuple, for a later connection that Zeek's rules split off the same tuple. */
-export interface RememberedReset {
-  id: string;
-  capture: number;
-  frame: number;
-  ts: number;
-  hint: string | null;
-}
 
 /** One source's probing so far. */
 export interface SourceProbes {
@@ -91,8 +84,8 @@ export class ExplainContext {
   readonly hostHops = new Map<string, HopRange>();
   /** Hosts whose packets this capture point saw twice each (arriving, then forwarded one TTL lower). */
   readonly forwardedHere = new Map<string, boolean>();
-  /** 4-tuple (either orientation, sorted) → the last root reset on it. */
-  readonly lastReset = new Map<string, RememberedReset>();
+  /** 4-tuple (either orientation) → the last root reset on it; bounded as the maps are. */
+  readonly lastReset = new LastResets(CONTEXT_LIMIT);
   /** "addr|port" of responders that answered a SYN with a SYN-ACK. */
   readonly openPorts = new Map<string, number>();
   /** 4-tuple (its `tupleKey` text) → time the last connection on it ended (FIN or RST); bounded as the maps are. */
@@ -154,7 +147,7 @@ export class ExplainContext {
     for (let i = explained.length - 1; i >= 0; i--) {
       const r = explained[i] as Reset;
       if (r.parent !== undefined) continue;
-      remember(this.lastReset, unorientedTupleKey(conn), { id: r.id, capture: r.capture, frame: r.frame, ts: r.ts, hint: r.hint });
+      this.lastReset.set(conn, { id: r.id, capture: r.capture, frame: r.frame, ts: r.ts, hint: r.hint });
       break;
     }
     // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
@@ -312,11 +305,4 @@ export function forwardingCounts(conn: FinishedConnection, side: 'orig' | 'resp'
     else singles++;
   }
   return { pairs, singles };
-}
-
-/** The tuple of a connection without orientation (a split-off connection may have its roles flipped). */
-export function unorientedTupleKey(conn: { origAddr: string; origPort: number; respAddr: string; respPort: number }): string {
-  const a = `${conn.origAddr}|${conn.origPort}`;
-  const b = `${conn.respAddr}|${conn.respPort}`;
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }

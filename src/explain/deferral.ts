@@ -66,16 +66,24 @@ export class HostHopsWait {
       this.size++;
       if (this.size > DEFER_LIMIT) this.releaseOldest();
     } else {
-      const known = this.byHost.size > 0 ? [conn.origAddr, conn.respAddr].filter((a) => this.byHost.has(a) && !hopsSettled(a, this.ctx)) : [];
+      // Two plain checks, not a filtered array of both addresses per connection.
+      const origWaits = this.byHost.size > 0 && this.waitsUnsettled(conn.origAddr);
+      const respWaits = this.byHost.size > 0 && this.waitsUnsettled(conn.respAddr);
       this.explain(conn);
       // A host this connection just taught releases the connections that waited for it.
-      for (const addr of known) if (hopsSettled(addr, this.ctx)) this.releaseHost(addr);
+      if (origWaits && hopsSettled(conn.origAddr, this.ctx)) this.releaseHost(conn.origAddr);
+      if (respWaits && hopsSettled(conn.respAddr, this.ctx)) this.releaseHost(conn.respAddr);
     }
     while (this.head < this.queue.length) {
       const w = this.queue[this.head] as Waiting;
       if (!w.done && conn.lastPacketTs - w.conn.lastPacketTs <= DEFER_SECONDS) break;
       this.releaseOldest();
     }
+  }
+
+  /** True when connections wait for `addr` and its hop distance is not settled yet. */
+  private waitsUnsettled(addr: string): boolean {
+    return this.byHost.has(addr) && !hopsSettled(addr, this.ctx);
   }
 
   /** Explains every connection still held (the end of the capture). */

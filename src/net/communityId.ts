@@ -129,7 +129,48 @@ export function communityId(flow: FlowTuple, seed = 0): string | null {
   return `1:${hash('sha1', buf, 'base64')}`;
 }
 
-/** The Community ID of a TCP connection (seed 0, the default every tool uses). */
+/** The hashed tuple of a TCP flow between two IPv4 addresses (seed 0): 2 + 4 + 4 + 2 + 4 bytes. */
+const TCP4_TUPLE = Buffer.alloc(16);
+
+/**
+ * The Community ID of a TCP connection (seed 0, the default every tool uses). Plain dotted
+ * quads, the common case, are read as numbers and written straight into one buffer: no byte
+ * arrays, tuple object or view per connection (this runs once per finished connection).
+ */
 export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
-  return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+  const a = ipv4Number(src);
+  const b = a < 0 ? -1 : ipv4Number(dst);
+  if (b < 0) return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+  // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
+  const swap = !(a < b || (a === b && sport < dport));
+  const buf = TCP4_TUPLE;
+  // Bytes 0–1: seed 0 (never written).
+  buf.writeUInt32BE(swap ? b : a, 2);
+  buf.writeUInt32BE(swap ? a : b, 6);
+  buf[10] = PROTO_TCP;
+  buf[11] = 0;
+  buf.writeUInt16BE((swap ? dport : sport) & 0xffff, 12);
+  buf.writeUInt16BE((swap ? sport : dport) & 0xffff, 14);
+  return `1:${hash('sha1', buf, 'base64')}`;
+}
+
+/** A dotted quad (as ipv4Bytes reads it) as an unsigned number, or -1. */
+function ipv4Number(text: string): number {
+  let n = 0;
+  let value = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return -1;
+    } else if (c === 0x2e && digits > 0 && parts < 4) {
+      n = n * 256 + value;
+      parts++;
+      value = 0;
+      digits = 0;
+    } else return -1;
+  }
+  return parts === 4 ? n : -1;
 }

@@ -24,8 +24,8 @@ export interface HeldConnection {
   explained: ExplainedConnection;
   /** Its resets not yet released. */
   pending: number;
-  /** Provisional id → final id of its released resets. */
-  readonly ids: Map<string, string>;
+  /** Provisional id → final id of its released resets; null for a connection with one reset (most: no Map each). */
+  readonly ids: Map<string, string> | null;
 }
 
 /** Where released findings go, in order. */
@@ -53,9 +53,9 @@ export class ResetOrder {
   /**
    * Provisional → final id of the last released resets, for `parent` references and hints that
    * name a reset of another connection (an after_reset across a connection Zeek split off the
-   * same tuple). Bounded: the oldest entries go first (a parent precedes its consequences).
+   * same tuple). Bounded (a parent precedes its consequences, never by that many resets).
    */
-  private readonly finalIds = new Map<string, string>();
+  private readonly finalIds = new FinalIds();
 
   constructor(private readonly out: OrderedSink) {}
 
@@ -68,7 +68,7 @@ export class ResetOrder {
 
   /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can. */
   finish(conn: FinishedConnection, explained: ExplainedConnection): void {
-    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: new Map() };
+    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: explained.resets.length > 1 ? new Map() : null };
     if (held.pending === 0) {
       this.out.connection(held);
     } else if (this.unordered.has(conn.number)) {
@@ -148,12 +148,11 @@ export class ResetOrder {
   private release(reset: Reset, held: HeldConnection): void {
     const provisional = reset.id;
     reset.id = `R${++this.nextId}`;
-    held.ids.set(provisional, reset.id);
-    this.finalIds.set(provisional, reset.id);
-    if (this.finalIds.size > MAX_HELD_RESETS) this.finalIds.delete(this.finalIds.keys().next().value as string);
+    held.ids?.set(provisional, reset.id);
+    this.finalIds.set(provisional, this.nextId);
     const parent = reset.parent;
     if (parent) {
-      const final = held.ids.get(parent.id) ?? this.finalIds.get(parent.id);
+      const final = held.ids?.get(parent.id) ?? this.finalIds.get(parent.id);
       if (final !== undefined) {
         // The hint names the parent too ("A consequence of P3 …").
         if (reset.hint !== null) reset.hint = reset.hint.replace(new RegExp(`\\b${parent.id}\\b`, 'g'), final);
@@ -163,8 +162,67 @@ export class ResetOrder {
     this.out.reset(reset, held);
     if (--held.pending === 0) {
       const c = held.explained.connection;
-      c.resets = c.resets.map((id) => held.ids.get(id) ?? id);
+      const ids = held.ids;
+      c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
       this.out.connection(held);
     }
   }
+}
+
+/** Final ids remembered per provisional id: a power of two at least MAX_HELD_RESETS. */
+export const FINAL_IDS_KEPT = 1 << 17;
+
+/**
+ * Provisional id → final id of the most recently released resets, in fixed memory. Provisional
+ * ids are "P<n>" (run.ts) and final ones "R<m>", so a ring indexed by n keeps both numbers: two
+ * typed arrays instead of a Map holding two strings per reset (7 MB at the bound), whose eviction
+ * by `keys().next()` stepped over every entry deleted since V8 last compacted the table. Any
+ * other provisional id (none today) goes to a small Map bounded the same way.
+ */
+export class FinalIds {
+  private provisional: Float64Array | null = null;
+  private final: Float64Array | null = null;
+  private readonly other = new Map<string, number>();
+
+  /** Remembers that provisional id `id` became "R<final>". */
+  set(id: string, final: number): void {
+    const n = provisionalNumber(id);
+    if (n < 0) {
+      this.other.delete(id);
+      if (this.other.size >= FINAL_IDS_KEPT) this.other.delete(this.other.keys().next().value as string);
+      this.other.set(id, final);
+      return;
+    }
+    if (this.provisional === null || this.final === null) {
+      this.provisional = new Float64Array(FINAL_IDS_KEPT).fill(-1);
+      this.final = new Float64Array(FINAL_IDS_KEPT);
+    }
+    const slot = n & (FINAL_IDS_KEPT - 1);
+    this.provisional[slot] = n;
+    this.final[slot] = final;
+  }
+
+  /** The final id of provisional id `id`, or undefined when it was not released (or long ago). */
+  get(id: string): string | undefined {
+    const n = provisionalNumber(id);
+    if (n < 0) {
+      const final = this.other.get(id);
+      return final === undefined ? undefined : `R${final}`;
+    }
+    const slot = n & (FINAL_IDS_KEPT - 1);
+    if (this.provisional === null || this.final === null || this.provisional[slot] !== n) return undefined;
+    return `R${this.final[slot]}`;
+  }
+}
+
+/** n of a provisional id "P<n>" (n a plain decimal below 2^31), or -1. */
+export function provisionalNumber(id: string): number {
+  if (id.length < 2 || id.length > 10 || id.charCodeAt(0) !== 0x50 || id.charCodeAt(1) === 0x30) return -1;
+  let n = 0;
+  for (let i = 1; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }

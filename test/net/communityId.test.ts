@@ -77,3 +77,19 @@ test('community ID: every reset of the lab captures carries the ID Wireshark com
   }
   assert.ok(compared > 10, `only ${compared} resets compared`);
 });
+
+test('the IPv4 fast path of tcpCommunityId gives what the general one does, both orders, equal addresses and odd text', () => {
+  const addrs = ['0.0.0.0', '10.0.0.1', '10.0.0.2', '128.232.110.120', '255.255.255.255', '1.2.3', '01.2.3.4', '::1', '256.1.1.1'];
+  for (const a of addrs) {
+    for (const b of addrs) {
+      for (const [sp, dp] of [
+        [0, 65535],
+        [80, 34855],
+        [443, 443],
+        [34855, 80],
+      ] as [number, number][]) {
+        assert.equal(tcpCommunityId(a, sp, b, dp), communityId({ proto: 6, src: a, dst: b, sport: sp, dport: dp }), `${a}:${sp} ${b}:${dp}`);
+      }
+    }
+  }
+});

@@ -1,0 +1,80 @@
+/**
+ * The last root reset per 4-tuple (either orientation), for the most recent `limit` tuples: what
+ * a later connection that Zeek's rules split off the same tuple finds its parent in.
+ *
+ * Every connection that reset writes one entry, so this is per-connection memory on a flood of
+ * millions. It was a Map from a text key ("addr|port|addr|port", three concatenated strings per
+ * connection) to an object holding the reset's id and hint: about 330 bytes per entry kept alive
+ * until evicted, 66 MB of old space at the bound (a heap snapshot of a 1M-connection flood).
+ * Here the tuples live in CloseTimes' typed arrays and the other fields in arrays by slot; equal
+ * hints (a flood's resets share a handful of texts) are kept as one string.
+ */
+import { CloseTimes, type Tuple, ipv4Strict } from './closeTimes.js';
+
+/** A reset remembered per 4-tuple, for a later connection that Zeek's rules split off the same tuple. */
+export interface RememberedReset {
+  id: string;
+  capture: number;
+  frame: number;
+  ts: number;
+  hint: string | null;
+}
+
+/** Distinct hints kept for sharing; past it the table starts afresh (sharing is only a saving). */
+const HINTS_SHARED = 4096;
+
+/** The last root reset per unoriented 4-tuple, bounded (the oldest tuple goes first). */
+export class LastResets {
+  private readonly slots: CloseTimes;
+  private readonly ids: string[] = [];
+  private readonly captures: number[] = [];
+  private readonly frames: number[] = [];
+  private readonly hints: (string | null)[] = [];
+  private readonly sharedHints = new Map<string, string>();
+
+  constructor(limit: number) {
+    this.slots = new CloseTimes(limit);
+  }
+
+  /** Tuples remembered. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** The last root reset on the tuple of `t`, in either orientation, or undefined. */
+  get(t: Tuple): RememberedReset | undefined {
+    const slot = this.slots.slotOf(unoriented(t));
+    if (slot < 0) return undefined;
+    return { id: this.ids[slot] as string, capture: this.captures[slot] as number, frame: this.frames[slot] as number, ts: this.slots.timeAt(slot), hint: this.hints[slot] as string | null };
+  }
+
+  /** Remembers `r` as the last root reset on the tuple of `t` (it becomes the newest entry). */
+  set(t: Tuple, r: RememberedReset): void {
+    const slot = this.slots.set(unoriented(t), r.ts);
+    // Slots are handed out from 0 upwards, so these arrays stay dense.
+    this.ids[slot] = r.id;
+    this.captures[slot] = r.capture;
+    this.frames[slot] = r.frame;
+    this.hints[slot] = r.hint === null ? null : this.share(r.hint);
+  }
+
+  /** One string per distinct hint text. */
+  private share(hint: string): string {
+    const known = this.sharedHints.get(hint);
+    if (known !== undefined) return known;
+    if (this.sharedHints.size >= HINTS_SHARED) this.sharedHints.clear();
+    this.sharedHints.set(hint, hint);
+    return hint;
+  }
+}
+
+/**
+ * The tuple in one canonical orientation, whichever side originated: the lower endpoint first
+ * (IPv4 by number, anything else by text), so both orientations find one entry.
+ */
+export function unoriented(t: Tuple): Tuple {
+  const o = ipv4Strict(t.origAddr);
+  const r = o < 0 ? -1 : ipv4Strict(t.respAddr);
+  const respFirst = o >= 0 && r >= 0 ? r < o || (r === o && t.respPort < t.origPort) : t.respAddr < t.origAddr || (t.respAddr === t.origAddr && t.respPort < t.origPort);
+  return respFirst ? { origAddr: t.respAddr, origPort: t.respPort, respAddr: t.origAddr, respPort: t.origPort } : t;
+}
