@@ -23,6 +23,7 @@ import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
+import { type CarriedStream, restoreStream, saveStream } from './carry.js';
 import { ChecksumGate } from './checksumGate.js';
 import { type HeldConnection, ResetOrder } from './resetOrder.js';
 import { StreamPieces, continuesStream } from './stream.js';
@@ -122,6 +123,17 @@ export interface RunOptions {
    * continues it (stream.ts continuesStream).
    */
   stream?: boolean;
+  /**
+   * A stream an earlier run carried (`RunResult.carried`): restored before the first input, which
+   * continues it when `stream` is true or continuesStream says so (else it is finished first);
+   * with no input it is simply finished (a sensor's last file). Carrying runs single-threaded.
+   */
+  resume?: CarriedStream;
+  /**
+   * End without finishing the last stream: its open connections and held findings are returned
+   * in `RunResult.carried` for a later run to `resume` (a sensor's next file). Single-threaded.
+   */
+  carry?: boolean;
 }
 
 /** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
@@ -205,6 +217,8 @@ export interface RunResult {
   inputs: InputSummary[];
   summary: Summary;
   unreadable: UnreadableInput[];
+  /** The last stream, unfinished, when `RunOptions.carry` was set and an input was read. */
+  carried?: CarriedStream;
 }
 
 /** Turns a filesystem error into a one-line message. */
@@ -262,6 +276,8 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     waitForHops: HostHopsWait;
   }
   let current: Stream | null = null;
+  /** Files of the current stream analysed by earlier runs (a resumed stream). */
+  let filesBefore = 0;
 
   const openStream = (captureIndex: number): Stream => {
     const ctx = new ExplainContext();
@@ -304,7 +320,17 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     for (const p of findPatterns(ctx, captureIndex)) sink.pattern(p);
     tunnels.clear();
     current = null;
+    filesBefore = 0;
   };
+
+  if (options.resume !== undefined) {
+    const resumed = openStream(0);
+    const restored = restoreStream(options.resume, { ...resumed, order, tunnels, gate });
+    provisionalIds = restored.provisionalIds;
+    filesBefore = restored.files;
+    current = resumed;
+    releasing = resumed.pieces;
+  }
 
   for (let index = 0; index < paths.length; index++) {
     const path = paths[index] as string;
@@ -424,12 +450,17 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     inputs.push(input);
     options.onInputDone?.(input, inputs.length - 1);
   }
-  closeStream();
+  let carried: CarriedStream | undefined;
+  if (options.carry && current !== null && paths.length > 0) {
+    const c = current as Stream;
+    carried = saveStream({ ...c, order, tunnels, gate, provisionalIds }, filesBefore);
+    current = null;
+  } else closeStream();
   if (undecoded.size > 0) {
     summary.undecoded = {};
     for (const [linkType, n] of undecoded) summary.undecoded[String(linkType)] = n;
   }
   const offload = gate?.offloadHosts() ?? [];
   if (offload.length > 0) summary.checksum_offload = offload;
-  return { inputs, summary, unreadable };
+  return carried === undefined ? { inputs, summary, unreadable } : { inputs, summary, unreadable, carried };
 }
