@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { InputSummary } from '../model/report.js';
-import { type ReadProgress, runAnalysis } from '../pipeline/run.js';
+import type { CarriedStream } from '../pipeline/carry.js';
+import { type AnalysisSink, type ReadProgress, runAnalysis } from '../pipeline/run.js';
 import { connectionDoc, patternDoc, resetDoc } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -24,6 +25,10 @@ export interface StoreAnalysisOptions {
   gate?: () => Promise<void> | undefined;
   /** Bytes per read of the file (tests shrink it). */
   chunkSize?: number;
+  /** The sensor's stream carried from its previous file, which this file continues. */
+  resume?: CarriedStream;
+  /** Keep the stream open at the end of the file (its open connections are returned in `carried`, not stored). */
+  carry?: boolean;
 }
 
 /** What one file gave. */
@@ -37,6 +42,8 @@ export interface StoreAnalysis {
   /** Why it could not be read, when `input` is null. */
   unreadable: string | null;
   rows: { connections: number; resets: number; patterns: number };
+  /** The stream left open at the end of the file (with `carry`), for the sensor's next file. */
+  carried: CarriedStream | null;
 }
 
 /** Bytes per chunk read from the file (as the capture reader's own default window). */
@@ -67,25 +74,45 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       inactivityTimeout: options.inactivityTimeout,
       // The reader sees "-": progress names the file and knows its size (for an ETA).
       onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, path, totalBytes: p.totalBytes ?? size })),
+      // The store has checked that the file continues the carried stream (continuesStream).
+      resume: options.resume,
+      stream: options.resume === undefined ? undefined : true,
+      carry: options.carry,
     },
-    {
-      reset(r) {
-        rows.resets++;
-        writer.row('resets', resetDoc(r), r.ts);
-      },
-      connection(c) {
-        rows.connections++;
-        writer.row('connections', connectionDoc(c), c.ts);
-      },
-      pattern(p) {
-        rows.patterns++;
-        writer.row('patterns', patternDoc(p), typeof p.first_ts === 'number' ? p.first_ts : null);
-      },
-    },
+    rowSink(writer, rows),
   );
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
-  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows };
+  const carried = result.carried ?? null;
+  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
+}
+
+/** A sink writing each finding to `writer` as a row document, counted in `rows`. */
+function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
+  return {
+    reset(r) {
+      rows.resets++;
+      writer.row('resets', resetDoc(r), r.ts);
+    },
+    connection(c) {
+      rows.connections++;
+      writer.row('connections', connectionDoc(c), c.ts);
+    },
+    pattern(p) {
+      rows.patterns++;
+      writer.row('patterns', patternDoc(p), typeof p.first_ts === 'number' ? p.first_ts : null);
+    },
+  };
+}
+
+/**
+ * Finishes a carried stream with no more file (a sensor's last file): its open connections end
+ * as at the end of a capture, and every finding still held is written to `writer`.
+ */
+export async function finishCarried(carried: CarriedStream, options: { inactivityTimeout?: number }, writer: RowWriter): Promise<StoreAnalysis['rows']> {
+  const rows = { connections: 0, resets: 0, patterns: 0 };
+  await runAnalysis([], { resume: carried, inactivityTimeout: options.inactivityTimeout }, rowSink(writer, rows));
+  return rows;
 }
 
 /** The sha256 of a file read on its own (used only to confirm that a file already stored is unchanged, in place of analysing it). */
