@@ -6,7 +6,8 @@
  * Skipped when PostgreSQL is not installed, unless WHYRESET_REQUIRE_PG=1 (CI).
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
@@ -25,6 +26,7 @@ const captures = readdirSync(LAB)
   .sort()
   .map((f) => join(LAB, f));
 const missing = pgUnavailable();
+const hasEditcap = spawnSync('editcap', ['-V'], { stdio: 'ignore' }).error === undefined;
 
 test('PostgreSQL is available when WHYRESET_REQUIRE_PG=1', () => {
   if (PG_REQUIRED) assert.equal(missing, null, 'WHYRESET_REQUIRE_PG=1 but PostgreSQL is missing');
@@ -167,6 +169,40 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('rotated pieces of one sensor, taken by two workers in turn, store the whole file\'s rows once', { skip: !hasEditcap && 'editcap is not installed' }, async () => {
+    const url = cluster.createDatabase('rotated');
+    const whole = join(tmp.dir, 'rotated.pcap');
+    generate(whole, { sizeMiB: 3, seed: 7 });
+    const dir = join(tmp.dir, 'rotated');
+    mkdirSync(dir);
+    execFileSync('editcap', ['-c', '400', whole, join(dir, 'cap.pcap')]);
+    assert.equal((await runCli(['submit', '--pg', url, '--sensor', 'whole', whole])).code, 0);
+    assert.equal((await runCli(['submit', '--pg', url, '--sensor', 'pieces', dir])).code, 0);
+    // The whole file and the first pieces, one job per process: each piece's stream comes from another process.
+    for (let i = 0; i < 4; i++) {
+      const once = await runCli(['worker', '--pg', url, '--once', '-v'], { timeoutMs: 120_000 });
+      assert.equal(once.code, 0, once.stderr);
+      assert.match(once.stderr, /stored/);
+    }
+    // The rest by two workers running together; the last one to leave finishes the stream.
+    const workers = [0, 1].map(() => finish(spawnCli(['worker', '--pg', url, '--idle-exit', '1', '--poll-ms', '100', '-v']), 120_000));
+    for (const w of await Promise.all(workers)) assert.equal(w.code, 0, w.stderr);
+    const db = await PgStore.connect(url);
+    try {
+      const rowsOf = async (sensor: string, table: string, exclude: string[]) =>
+        (await db.query(`SELECT t.* FROM ${table} t JOIN captures c ON c.sha256 = t.capture_sha256 WHERE c.sensor = '${sensor}' ORDER BY t.id`)).rows.map((r) =>
+          JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !exclude.includes(k)))),
+        );
+      const wholeConns = await rowsOf('whole', 'connections', ['capture_sha256']);
+      assert.ok(wholeConns.length > 100);
+      assert.deepEqual(await rowsOf('pieces', 'connections', ['capture_sha256']), wholeConns, 'connections');
+      assert.deepEqual(await rowsOf('pieces', 'resets', ['capture_sha256', 'frame', 'extra']), await rowsOf('whole', 'resets', ['capture_sha256', 'frame', 'extra']), 'resets');
+      assert.deepEqual((await db.query('SELECT count(*) AS n FROM sensor_streams')).rows, [{ n: 0 }], 'every stream finished at --idle-exit');
+    } finally {
+      await db.close();
     }
   });
 
