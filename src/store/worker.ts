@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import { type StoreAnalysis, analyzeForStore, finishCarried } from './analyzeFile.js';
 import { PgStore } from './pg.js';
-import { type Job, claimJob, failJob, renewLease } from './queue.js';
+import { type Job, claimJob, failJob, releaseJob, renewLease } from './queue.js';
 import { type SensorStream, decideStream } from './sensorStream.js';
 import { RowSpool } from './spool.js';
 import { VERSION } from '../version.js';
@@ -32,6 +32,8 @@ export interface WorkerOptions {
   once: boolean;
   /** Return after this many seconds without work; null: never. */
   idleExitS: number | null;
+  /** Claims a file gets before it is marked failed (queue.ts giveUpJobs). */
+  maxAttempts?: number;
   inactivityTimeout?: number;
   /** Called with what happens (claimed, stored, …), for --verbose and the tests. */
   onEvent?: (event: string, job: Job) => void;
@@ -58,7 +60,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerTotals> {
     await control.ensureSchema();
     let idleSince = performance.now();
     for (;;) {
-      const job = await claimJob(control.client, options.name, options.leaseS);
+      const job = await claimJob(control.client, options.name, options.leaseS, options.maxAttempts);
       if (job === null) {
         if (options.once) return totals;
         if (options.idleExitS !== null && performance.now() - idleSince >= options.idleExitS * 1000) {
@@ -73,7 +75,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerTotals> {
         continue;
       }
       options.onEvent?.('claimed', job);
-      const outcome = await processJob(job, control, results, options);
+      let outcome: keyof WorkerTotals;
+      try {
+        outcome = await processJob(job, control, results, options);
+      } catch (err) {
+        // Storing failed (the database refused, or went away): the file goes back to the queue
+        // with the error, and counts an attempt; this worker stops, as before.
+        await releaseJob(control.client, job, (err as Error).message).catch(() => {});
+        throw err;
+      }
       totals[outcome]++;
       options.onEvent?.(outcome, job);
       if (options.once) return totals;

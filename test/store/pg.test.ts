@@ -14,7 +14,7 @@ import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { analyzeForStore } from '../../src/store/analyzeFile.js';
 import { PgStore } from '../../src/store/pg.js';
-import { claimJob, renewLease, submitJobs } from '../../src/store/queue.js';
+import { claimJob, releaseJob, renewLease, submitJobs } from '../../src/store/queue.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { PG_REQUIRED, type PgCluster, pgUnavailable, startPgCluster } from '../helpers/postgres.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
@@ -204,6 +204,42 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
     } finally {
       await db.close();
     }
+  });
+
+  test('a file that kills its workers is given up after --max-attempts claims, with the last error', async () => {
+    const url = cluster.createDatabase('attempts');
+    const a = await PgStore.connect(url);
+    try {
+      await a.ensureSchema();
+      await submitJobs(a.client, [
+        { sensor: 's', path: '/nowhere/crash.pcap', size: 1, firstTs: 1 },
+        { sensor: 's', path: '/nowhere/next.pcap', size: 1, firstTs: 2 },
+      ]);
+      // Three workers die holding it: each claim's lease runs out.
+      for (let i = 1; i <= 3; i++) {
+        const job = await claimJob(a.client, `w${i}`, 0.05, 3);
+        assert.equal(job?.path, '/nowhere/crash.pcap');
+        assert.equal(job?.attempts, i);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+      // The next claim gives it up and goes on with the sensor's next file.
+      const next = await claimJob(a.client, 'w4', 60, 3);
+      assert.equal(next?.path, '/nowhere/next.pcap');
+      const [crashed] = (await a.query("SELECT state, attempts, error FROM jobs WHERE path = '/nowhere/crash.pcap'")).rows;
+      assert.equal(crashed?.state, 'failed');
+      assert.equal(crashed?.attempts, 3);
+      assert.match(String(crashed?.error), /^gave up after 3 attempts: the worker died or hung/);
+      // A worker that could not store a file hands it back with its error, which the give-up keeps.
+      await releaseJob(a.client, next as NonNullable<typeof next>, 'could not extend relation: No space left on device');
+      assert.equal(await claimJob(a.client, 'w5', 60, 1), null);
+      const [full] = (await a.query("SELECT state, error FROM jobs WHERE path = '/nowhere/next.pcap'")).rows;
+      assert.deepEqual(full, { state: 'failed', error: 'gave up after 1 attempts: could not extend relation: No space left on device' });
+    } finally {
+      await a.close();
+    }
+    // The CLI takes the limit and refuses a bad one.
+    assert.equal((await runCli(['worker', '--pg', url, '--max-attempts', '0'])).code, 2);
+    assert.equal((await runCli(['worker', '--pg', url, '--max-attempts', '2', '--once'])).code, 0);
   });
 
   test('query --pg answers the named reports as on DuckDB', async () => {
