@@ -134,6 +134,8 @@ export interface RunOptions {
    * in `RunResult.carried` for a later run to `resume` (a sensor's next file). Single-threaded.
    */
   carry?: boolean;
+  /** Sees every byte of each input as it is read (compressed bytes for gzip), once, in order: the store's sha256. */
+  onRawBytes?: (bytes: Uint8Array, index: number) => void;
 }
 
 /** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
@@ -409,7 +411,12 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
 
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin: options.stdin, chunkSize: options.chunkSize });
+      const onRawBytes = options.onRawBytes;
+      facts = await readCapture(path, onRecord, {
+        stdin: options.stdin,
+        chunkSize: options.chunkSize,
+        onRawBytes: onRawBytes && ((bytes) => onRawBytes(bytes, index)),
+      });
     } catch (err) {
       unreadable.push({ path, message: describeOpenError(err) });
     }
