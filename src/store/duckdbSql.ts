@@ -1,10 +1,10 @@
+import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 /**
  * The DuckDB forms of the store's tables: DDL, and the INSERT … SELECT that turns staged row
  * documents into typed rows with `from_json` (DuckDB's JSON extension, built into the npm
  * package's binary). Pure string building; src/store/duckdb.ts runs them.
  */
 import { SENSOR_STREAM_COLUMNS } from './sensorStream.js';
-import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 
 /** DuckDB column types. */
 const DUCK_TYPES: Record<ColumnKind, string> = {

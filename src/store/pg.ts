@@ -9,8 +9,8 @@
  * dies (its connection closes), nothing of it remains.
  */
 import type { Client, FieldDef } from 'pg';
-import type { StoreAnalysis } from './analyzeFile.js';
 import type { CarriedStream } from '../pipeline/carry.js';
+import type { StoreAnalysis } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
 import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgInsertStream, pgSchemaSql, schemaObjectNames } from './pgSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';

@@ -1,3 +1,4 @@
+import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 /**
  * The PostgreSQL forms of the store's tables (the same columns as DuckDB's, src/store/schema.ts):
  * `resets` and `connections` partitioned by `day` (one partition per UTC day, so retention is
@@ -5,7 +6,6 @@
  * over a composite type per table, and the job queue of `submit`/`worker` (src/store/queue.ts).
  */
 import { SENSOR_STREAM_COLUMNS } from './sensorStream.js';
-import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 
 /** PostgreSQL column types. Evidence and the other nested values are jsonb (a list of objects). */
 const PG_TYPES: Record<ColumnKind, string> = {

@@ -43,7 +43,8 @@ export type StreamDecision = { resume: CarriedStream } | { finishFirst: true } |
 /** Whether `path` continues the sensor's stored stream (resume it), does not (finish it first), or there is none. */
 export async function decideStream(stored: SensorStream | null, path: string, inactivityTimeout: number | undefined): Promise<StreamDecision> {
   if (stored === null) return { fresh: true };
-  // A state saved by another analyzer version is not restored (its layout may differ): finished as it can be is not possible either, so it is dropped with the file.
+  // A state saved by another analyzer version is not restored (its layout may differ), nor can
+  // it be finished: it is dropped, and the file starts afresh (its transaction removes the row).
   if (stored.analyzer_version !== VERSION) return { fresh: true };
   const first = await firstRecordOf(path);
   if (first === null) return { finishFirst: true };

@@ -12,12 +12,12 @@
  * once, complete.
  */
 import { statSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { type StoreAnalysis, analyzeForStore, finishCarried } from './analyzeFile.js';
 import { PgStore } from './pg.js';
 import { type Job, claimJob, failJob, releaseJob, renewLease } from './queue.js';
 import { type SensorStream, decideStream } from './sensorStream.js';
 import { RowSpool } from './spool.js';
-import { VERSION } from '../version.js';
 
 /** Options of one worker. */
 export interface WorkerOptions {

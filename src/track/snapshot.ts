@@ -10,8 +10,7 @@
  * histories, reassembly blocks and RST payloads, and the counters. Only configuration (the
  * tracker's options and its sink) comes from the fresh tracker instead of the snapshot.
  */
-import { isColumn, restoreColumn } from './columns.js';
-import { RowClearer } from './columns.js';
+import { RowClearer, isColumn, restoreColumn } from './columns.js';
 import type { TrackState } from './state.js';
 import type { Tracker } from './tracker.js';
 
