@@ -16,6 +16,8 @@ export interface ReadCaptureOptions {
   stdin?: Readable;
   /** Bytes read per refill; tests shrink it to exercise records that straddle chunks. */
   chunkSize?: number;
+  /** Sees every byte of the input as read (compressed bytes for gzip), once, in order. */
+  onRawBytes?: (bytes: Uint8Array) => void;
 }
 
 /** What the reader learned about an input, for the report's `inputs` block. */
@@ -36,7 +38,7 @@ function describeNonCapture(head: Uint8Array): string {
  * errors; rejects with NotACaptureError (or a filesystem error) when nothing could be read.
  */
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
-  const { source, compressed } = await openSource(path, options.stdin);
+  const { source, compressed } = await openSource(path, options.stdin, options.onRawBytes);
   const state = new ReadState();
   const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   try {

@@ -138,12 +138,32 @@ export interface OpenedSource {
  * Opens a path (or `-` for standard input) and unwraps gzip when the first two bytes are 1f 8b.
  * Several gzip members back to back (as `cat a.gz b.gz` makes) decompress as one stream.
  */
-export async function openSource(path: string, stdin: Readable = process.stdin): Promise<OpenedSource> {
-  const raw: ByteSource = path === '-' ? new StreamSource(stdin) : new FileSource(path);
+export async function openSource(path: string, stdin: Readable = process.stdin, onRawBytes?: (bytes: Uint8Array) => void): Promise<OpenedSource> {
+  const opened: ByteSource = path === '-' ? new StreamSource(stdin) : new FileSource(path);
+  const raw = onRawBytes === undefined ? opened : new TappedSource(opened, onRawBytes);
   const head = await readAtMost(raw, 2);
   const replay = new PrefixedSource(head, raw);
   if (head.length === 2 && head[0] === 0x1f && head[1] === 0x8b) return { source: new GzipSource(replay), compressed: true };
   return { source: replay, compressed: false };
+}
+
+/**
+ * Shows every byte read from a source, once, in order, before anything else sees it (the store
+ * hashes a file's bytes, compressed or not, from the read that analyses it).
+ */
+class TappedSource implements ByteSource {
+  constructor(
+    private readonly inner: ByteSource,
+    private readonly tap: (bytes: Uint8Array) => void,
+  ) {}
+  async readInto(buf: Uint8Array, offset: number, length: number): Promise<number> {
+    const n = await this.inner.readInto(buf, offset, length);
+    if (n > 0) this.tap(buf.subarray(offset, offset + n));
+    return n;
+  }
+  close(): void {
+    this.inner.close();
+  }
 }
 
 /** A damaged or cut gzip stream; the message says how many bytes came out before the damage. */

@@ -8,6 +8,7 @@ import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseComma
 import { Progress } from './progress.js';
 
 const INGEST_HELP = `Usage: whyreset ingest <capture|dir|glob...> [options]
+       whyreset ingest --finish [--sensor NAME]
 
 Analyses captures as "whyreset analyze" does and keeps the results in an embedded DuckDB
 database (no server): tables captures, connections, resets (evidence as a list of structs) and
@@ -20,10 +21,20 @@ bytes again does nothing unless the analyzer version changed or --force is given
 rows are replaced in one transaction. A killed ingest leaves the store as it was before the
 file or with the file complete, never half written.
 
+Rotated captures (tcpdump -C/-G, dumpcap ring buffers) ingested one file at a time, in time
+order, form one stream per sensor with --carry: connections still open at the end of a file
+are not stored yet; they are saved with the file (same transaction) and carried into the
+sensor's next file when it continues the stream (a name differing only in digits, the same link
+type, a start within the inactivity timeout), so a connection crossing files is stored once,
+complete. A file that does not continue the stream finishes it first; --finish finishes it
+after the sensor's last file.
+
 Options:
       --db FILE      the store (default: $WHYRESET_DB, else ./whyreset.duckdb; created if missing)
       --sensor NAME  the capture point these files come from (default: this host's name)
       --force        store again even when the same bytes are already stored
+      --carry        keep the sensor's connections open at the end of each file for its next file
+      --finish       after the files (if any), finish the sensor's carried connections and store them
       --inactivity-timeout S   as for analyze (default 300)
   -v, --verbose      say what happens to each file, step by step
   -h, --help         this help
@@ -44,6 +55,8 @@ export async function ingestCommand(argv: string[]): Promise<number> {
           db: { type: 'string' },
           sensor: { type: 'string' },
           force: { type: 'boolean' },
+          carry: { type: 'boolean' },
+          finish: { type: 'boolean' },
           'inactivity-timeout': { type: 'string' },
           verbose: { type: 'boolean', short: 'v' },
           help: { type: 'boolean', short: 'h' },
@@ -58,14 +71,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     warn(inactivity);
     return EXIT_USAGE;
   }
-  if (positionals.length === 0) {
+  if (positionals.length === 0 && !values.finish) {
     warn(`ingest needs at least one capture, directory or glob\n${INGEST_HELP}`);
     return EXIT_USAGE;
   }
   const { expandInputs } = await import('../store/inputFiles.js');
   const { files, missing } = expandInputs(positionals);
   for (const m of missing) warn(`${m}: no such file, or nothing matches`);
-  if (files.length === 0) return EXIT_USAGE;
+  if (files.length === 0 && !values.finish) return EXIT_USAGE;
+  const sensor = values.sensor ?? hostname();
 
   const duck = await import('../store/duckdb.js');
   const dbPath = duck.dbPathOf(values.db);
@@ -82,8 +96,9 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   try {
     for (const file of files) {
       const r = await store.ingest(file, {
-        sensor: values.sensor ?? hostname(),
+        sensor,
         force: values.force,
+        carry: values.carry,
         inactivityTimeout: inactivity,
         onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
         onPhase: values.verbose ? (phase, path) => warn(`${path}: ${phase}`) : undefined,
@@ -96,7 +111,13 @@ export async function ingestCommand(argv: string[]): Promise<number> {
       } else if (a?.input) reportInputErrors(a.input);
       if (a?.input && a.input.errors.length > 0) inputErrors = true;
       const counts = a && r.outcome !== 'unreadable' ? ` ${a.rows.connections} connections, ${a.rows.resets} resets, ${a.rows.patterns} patterns` : '';
-      process.stdout.write(`${r.outcome.padEnd(10)} ${file}${r.sha256 ? ` ${r.sha256.slice(0, 16)}` : ''}${counts}\n`);
+      const open = a?.carried && r.outcome !== 'unchanged' ? `, ${a.carried.open} open connections carried` : '';
+      process.stdout.write(`${r.outcome.padEnd(10)} ${file}${r.sha256 ? ` ${r.sha256.slice(0, 16)}` : ''}${counts}${open}\n`);
+    }
+    if (values.finish) {
+      const rows = await store.finishStream(sensor, { inactivityTimeout: inactivity });
+      const counts = rows === null ? ' nothing carried' : ` ${rows.connections} connections, ${rows.resets} resets, ${rows.patterns} patterns`;
+      process.stdout.write(`${'finished'.padEnd(10)} sensor ${sensor}${counts}\n`);
     }
   } catch (err) {
     progress.done();

@@ -16,6 +16,7 @@ import { findPatterns } from '../explain/patterns.js';
 import type { KernelMatcher } from '../kernel/match.js';
 import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary, TunnelLayer } from '../model/report.js';
 import type { FinishedConnection } from '../track/finished.js';
+import type { CarriedStream } from './carry.js';
 import { type HeldConnection, ResetOrder } from './resetOrder.js';
 import { StreamPieces } from './stream.js';
 import type { InputOutcome, ReadProgress, TrackEvents } from './trackStage.js';
@@ -76,6 +77,8 @@ export interface RunResult {
   inputs: InputSummary[];
   summary: Summary;
   unreadable: UnreadableInput[];
+  /** The last stream, unfinished, when `RunOptions.carry` was set and an input was read (carry.ts). */
+  carried?: CarriedStream;
 }
 
 /** Where a finished connection lies in its captures: one span per file of its stream that holds its frames. */
@@ -164,6 +167,8 @@ export class ExplainStage implements TrackEvents {
   /** The pieces of the stream whose findings are being released (for frame numbers per file). */
   private releasing = new StreamPieces();
   private provisionalIds = 0;
+  /** Files of the current stream that earlier runs analysed (a stream resumed from carry.ts). */
+  filesBefore = 0;
   private readonly provisionalId = (): string => `P${++this.provisionalIds}`;
 
   constructor(
@@ -192,6 +197,22 @@ export class ExplainStage implements TrackEvents {
   /** What the run found besides the streamed findings. */
   result(): RunResult {
     return { inputs: this.inputs, summary: this.summary, unreadable: this.unreadableInputs };
+  }
+
+  /**
+   * The explain side of the open stream and of the run, for carry.ts to save or restore (null when
+   * no stream is open): the context, the hop waits, the pieces, the report order, the tunnels.
+   */
+  carryParts(): { ctx: ExplainContext; waitForHops: HostHopsWait; pieces: StreamPieces; order: ResetOrder; tunnels: TunnelBook; provisionalIds: number } | null {
+    const stream = this.current;
+    if (stream === null) return null;
+    return { ctx: stream.ctx, waitForHops: stream.waitForHops, pieces: stream.pieces, order: this.order, tunnels: this.tunnels, provisionalIds: this.provisionalIds };
+  }
+
+  /** A resumed stream's provisional id counter and earlier files (carry.ts restoreStream). */
+  resumed(provisionalIds: number, filesBefore: number): void {
+    this.provisionalIds = provisionalIds;
+    this.filesBefore = filesBefore;
   }
 
   openStream(captureIndex: number): void {
@@ -260,6 +281,7 @@ export class ExplainStage implements TrackEvents {
     for (const p of findPatterns(stream.ctx, stream.captureIndex)) this.sink.pattern(p);
     this.tunnels.clear();
     this.current = null;
+    this.filesBefore = 0;
   }
 
   unreadable(path: string, message: string): void {

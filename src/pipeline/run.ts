@@ -6,9 +6,13 @@
  * formats output.
  */
 import type { Readable } from 'node:stream';
+import type { Tracker } from '../track/tracker.js';
+import { type CarriedStream, restoreStream, saveStream } from './carry.js';
+import type { ChecksumGate } from './checksumGate.js';
 import { type AnalysisSink, type ExplainOptions, ExplainStage, type RunResult } from './explainStage.js';
+import type { StreamPieces } from './stream.js';
 import { DEFAULT_THREADS_MIN_BYTES, inputBytes, runOnTwoThreads } from './threads.js';
-import { type TrackOptions, runTrackStage } from './trackStage.js';
+import { type LocalTrackHooks, type TrackOptions, runTrackStage } from './trackStage.js';
 
 export { frameSpanOf, spanOf } from './explainStage.js';
 export type { AnalysisSink, ConnectionSpan, RunResult, UnreadableInput } from './explainStage.js';
@@ -40,11 +44,26 @@ export interface RunOptions extends ExplainOptions {
   threads?: number;
   /** Inputs smaller than this (bytes on disk) stay on one thread whatever `threads` says (default DEFAULT_THREADS_MIN_BYTES). */
   threadsMinBytes?: number;
+  /**
+   * A stream an earlier run carried (`RunResult.carried`): restored before the first input, which
+   * continues it when `stream` is true or continuesStream says so (else it is finished first);
+   * with no input it is simply finished (a sensor's last file). Carrying runs single-threaded.
+   */
+  resume?: CarriedStream;
+  /**
+   * End without finishing the last stream: its open connections and held findings are returned
+   * in `RunResult.carried` for a later run to `resume` (a sensor's next file). Single-threaded.
+   */
+  carry?: boolean;
+  /** Sees every byte of each input as it is read (compressed bytes for gzip), once, in order: the store's sha256. Single-threaded. */
+  onRawBytes?: (bytes: Uint8Array, index: number) => void;
 }
 
 /** True when the run should put its track stage on a worker thread (see RunOptions.threads). */
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
+  // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
@@ -60,7 +79,33 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     stream: options.stream,
     progress: options.onProgress !== undefined,
   };
-  if (usesWorker(paths, options)) await runOnTwoThreads(paths, trackOptions, stage);
-  else await runTrackStage(paths, trackOptions, stage, options.stdin);
-  return stage.result();
+  if (usesWorker(paths, options)) {
+    await runOnTwoThreads(paths, trackOptions, stage);
+    return stage.result();
+  }
+  let carried: CarriedStream | undefined;
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes };
+  const { resume } = options;
+  if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
+  if (options.carry === true) local.keep = (tracker, pieces, gate) => (carried = keepStream(stage, tracker, pieces, gate));
+  await runTrackStage(paths, trackOptions, stage, local);
+  const result = stage.result();
+  return carried === undefined ? result : { ...result, carried };
+}
+
+/** Restores a carried stream into the fresh stream the track stage opened (tracker, pieces, gate) and the explain stage's parts. */
+function resumeStream(stage: ExplainStage, carried: CarriedStream, tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null): void {
+  const parts = stage.carryParts();
+  if (parts === null) throw new Error('carry: the explain stage opened no stream to resume into');
+  const restored = restoreStream(carried, { tracker, gate, ...parts, pieces });
+  // Both stages number frames by the same pieces: the explain stage's copy maps them back to files.
+  parts.pieces.pieces.splice(0, parts.pieces.pieces.length, ...pieces.pieces.map((p) => ({ ...p })));
+  stage.resumed(restored.provisionalIds, restored.files);
+}
+
+/** Saves the unfinished last stream (carry.ts) instead of finishing it. */
+function keepStream(stage: ExplainStage, tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null): CarriedStream {
+  const parts = stage.carryParts();
+  if (parts === null) throw new Error('carry: the explain stage has no open stream to save');
+  return saveStream({ tracker, gate, ...parts, pieces }, stage.filesBefore);
 }

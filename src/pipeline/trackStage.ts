@@ -125,8 +125,24 @@ export function describeOpenError(err: unknown): string {
   return e?.message ? e.message : String(err);
 }
 
+/**
+ * What only a run on the calling thread can give the track stage (functions and streams cannot
+ * cross to a worker): standard input, a tap on the raw bytes (the store's sha256), and the hooks
+ * that carry a stream from one run to the next (carry.ts).
+ */
+export interface LocalTrackHooks {
+  stdin?: Readable;
+  /** Sees every byte of input `index` as read (compressed bytes for gzip), once, in order. */
+  onRawBytes?: (bytes: Uint8Array, index: number) => void;
+  /** Called once before the first input with a fresh stream (capture 0) to restore a carried one into. */
+  resume?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
+  /** When set, the last stream is handed here unfinished (its open connections carried) instead of finished. */
+  keep?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
+}
+
 /** Reads, decodes and tracks every input in order, telling `events` what the explain stage needs. */
-export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, stdin?: Readable): Promise<void> {
+export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, local: LocalTrackHooks = {}): Promise<void> {
+  const { stdin, onRawBytes } = local;
   let bytesBefore = 0;
   const pkt = new DecodedPacket();
   const issueCounts = new Float64Array(ISSUE_NAMES.length);
@@ -165,6 +181,11 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
     events.closeStream(statsBeforeFinish === null ? null : `whyreset-tracker-stats ${JSON.stringify({ ...tracker.stats(), atEnd: statsBeforeFinish })}\n`);
     current = null;
   };
+
+  if (local.resume !== undefined) {
+    current = openStream(0);
+    local.resume(current.tracker, current.pieces, gate);
+  }
 
   for (let index = 0; index < paths.length; index++) {
     const path = paths[index] as string;
@@ -242,7 +263,11 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
 
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize });
+      facts = await readCapture(path, onRecord, {
+        stdin,
+        chunkSize: options.chunkSize,
+        onRawBytes: onRawBytes && ((bytes) => onRawBytes(bytes, index)),
+      });
     } catch (err) {
       events.unreadable(path, describeOpenError(err));
     }
@@ -281,6 +306,10 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
     bytesBefore += state.bytes;
     events.inputDone({ input, tcpPackets, resetPackets, badChecksums });
   }
-  closeStream();
+  if (local.keep !== undefined && current !== null && paths.length > 0) {
+    const kept = current as Stream;
+    local.keep(kept.tracker, kept.pieces, gate);
+    current = null;
+  } else closeStream();
   events.end([...undecoded], gate?.offloadHosts() ?? []);
 }

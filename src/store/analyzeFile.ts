@@ -1,13 +1,14 @@
 /**
- * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts), fed from
- * a stream that hashes the file's bytes as they go by, so the sha256 key costs no second read;
- * each finding is handed on at once as a row document (never collected here).
+ * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts) reading
+ * the file as analyze does, with every byte read also fed to sha256 (RunOptions.onRawBytes), so
+ * the key costs no second read and no stream in between; each finding is handed on at once as a
+ * row document (never collected here).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import type { InputSummary } from '../model/report.js';
-import { type ReadProgress, runAnalysis } from '../pipeline/run.js';
+import type { CarriedStream } from '../pipeline/carry.js';
+import { type AnalysisSink, type ReadProgress, runAnalysis } from '../pipeline/run.js';
 import { connectionDoc, patternDoc, resetDoc } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -20,10 +21,12 @@ export interface RowWriter {
 export interface StoreAnalysisOptions {
   inactivityTimeout?: number;
   onProgress?: (p: ReadProgress) => void;
-  /** Awaited before each chunk of the file is passed on: lets a slow writer hold the reading back. */
-  gate?: () => Promise<void> | undefined;
   /** Bytes per read of the file (tests shrink it). */
   chunkSize?: number;
+  /** The sensor's stream carried from its previous file, which this file continues. */
+  resume?: CarriedStream;
+  /** Keep the stream open at the end of the file (its open connections are returned in `carried`, not stored). */
+  carry?: boolean;
 }
 
 /** What one file gave. */
@@ -37,55 +40,70 @@ export interface StoreAnalysis {
   /** Why it could not be read, when `input` is null. */
   unreadable: string | null;
   rows: { connections: number; resets: number; patterns: number };
+  /** The stream left open at the end of the file (with `carry`), for the sensor's next file. */
+  carried: CarriedStream | null;
 }
 
-/** Bytes per chunk read from the file (as the capture reader's own default window). */
+/** Bytes per chunk when a file is hashed on its own. */
 const READ_CHUNK = 1 << 20;
-
-/** The file as a stream whose chunks update `hash` on their way to the reader. */
-function hashedStream(path: string, hash: ReturnType<typeof createHash>, gate: StoreAnalysisOptions['gate'], chunkSize: number): Readable {
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for await (const chunk of createReadStream(path, { highWaterMark: chunkSize })) {
-      hash.update(chunk as Buffer);
-      const wait = gate?.();
-      if (wait !== undefined) await wait;
-      yield chunk as Buffer;
-    }
-  }
-  return Readable.from(chunks(), { objectMode: false });
-}
 
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
   const hash = createHash('sha256');
   const rows = { connections: 0, resets: 0, patterns: 0 };
+  let hashed = 0;
   const result = await runAnalysis(
-    ['-'],
+    [path],
     {
-      stdin: hashedStream(path, hash, options.gate, options.chunkSize ?? READ_CHUNK),
+      chunkSize: options.chunkSize,
+      onRawBytes(bytes) {
+        hash.update(bytes);
+        hashed += bytes.length;
+      },
       inactivityTimeout: options.inactivityTimeout,
-      // The reader sees "-": progress names the file and knows its size (for an ETA).
-      onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, path, totalBytes: p.totalBytes ?? size })),
+      onProgress: options.onProgress,
+      // The store has checked that the file continues the carried stream (continuesStream).
+      resume: options.resume,
+      stream: options.resume === undefined ? undefined : true,
+      carry: options.carry,
     },
-    {
-      reset(r) {
-        rows.resets++;
-        writer.row('resets', resetDoc(r), r.ts);
-      },
-      connection(c) {
-        rows.connections++;
-        writer.row('connections', connectionDoc(c), c.ts);
-      },
-      pattern(p) {
-        rows.patterns++;
-        writer.row('patterns', patternDoc(p), typeof p.first_ts === 'number' ? p.first_ts : null);
-      },
-    },
+    rowSink(writer, rows),
   );
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
-  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows };
+  const carried = result.carried ?? null;
+  // A reader that stopped before the end (damage it could not read past) left bytes unhashed.
+  for await (const chunk of createReadStream(path, { start: hashed, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
+}
+
+/** A sink writing each finding to `writer` as a row document, counted in `rows`. */
+function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
+  return {
+    reset(r) {
+      rows.resets++;
+      writer.row('resets', resetDoc(r), r.ts);
+    },
+    connection(c) {
+      rows.connections++;
+      writer.row('connections', connectionDoc(c), c.ts);
+    },
+    pattern(p) {
+      rows.patterns++;
+      writer.row('patterns', patternDoc(p), typeof p.first_ts === 'number' ? p.first_ts : null);
+    },
+  };
+}
+
+/**
+ * Finishes a carried stream with no more file (a sensor's last file): its open connections end
+ * as at the end of a capture, and every finding still held is written to `writer`.
+ */
+export async function finishCarried(carried: CarriedStream, options: { inactivityTimeout?: number }, writer: RowWriter): Promise<StoreAnalysis['rows']> {
+  const rows = { connections: 0, resets: 0, patterns: 0 };
+  await runAnalysis([], { resume: carried, inactivityTimeout: options.inactivityTimeout }, rowSink(writer, rows));
+  return rows;
 }
 
 /** The sha256 of a file read on its own (used only to confirm that a file already stored is unchanged, in place of analysing it). */

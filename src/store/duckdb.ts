@@ -13,11 +13,12 @@
 import { resolve } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { VERSION } from '../version.js';
-import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, sha256OfFile } from './analyzeFile.js';
+import { type RowWriter, type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
-import { duckInsertCapture, duckInsertFromStage, duckSchemaSql, sqlString, stageName } from './duckdbSql.js';
+import { duckInsertCapture, duckInsertFromStage, duckInsertStream, duckSchemaSql, sqlString, stageName } from './duckdbSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, type ResultTable, STORE_TABLES } from './schema.js';
+import { type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 
 /** Default store file, in the current directory; `WHYRESET_DB` overrides it, `--db` both. */
 export const DEFAULT_DB = 'whyreset.duckdb';
@@ -38,6 +39,8 @@ export interface IngestOptions extends StoreAnalysisOptions {
   sensor: string;
   /** Store again even when the same bytes were stored by the same analyzer version. */
   force?: boolean;
+  /** Keep the sensor's connections still open at the end of the file for its next file (`--carry`). */
+  carry?: boolean;
   /** Called at each step (`checking`, `analysing`, `transaction`, `committed`), for --verbose. */
   onPhase?: (phase: string, path: string) => void;
 }
@@ -98,23 +101,12 @@ export class DuckStore {
     const absolute = resolve(path);
     options.onPhase?.('checking', path);
     if (!options.force && (await this.unchangedAtPath(absolute))) return { outcome: 'unchanged', path, sha256: null, analysis: null };
+    // The sensor's stream left open by its previous file: resumed when this file continues it, else finished first.
+    const decision = await decideStream(await this.loadStream(options.sensor), absolute, options.inactivityTimeout);
+    if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
+    const resume = 'resume' in decision ? decision.resume : undefined;
     options.onPhase?.('analysing', path);
-    const appenders = await this.openStage();
-    let analysis: StoreAnalysis;
-    try {
-      let staged = 0;
-      analysis = await analyzeForStore(path, options, {
-        row(table, doc) {
-          const app = appenders.get(table) as DuckDBAppender;
-          app.appendVarchar(doc);
-          app.endRow();
-          // A flush per STAGE_FLUSH_ROWS rows keeps the appenders' buffers small.
-          if (++staged % STAGE_FLUSH_ROWS === 0) for (const a of appenders.values()) a.flushSync();
-        },
-      });
-    } finally {
-      for (const a of appenders.values()) a.closeSync();
-    }
+    const analysis = await this.staged((writer) => analyzeForStore(path, { ...options, resume }, writer));
     if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
     const known = await this.query(`SELECT analyzer_version FROM captures WHERE sha256 = ${sqlString(analysis.sha256)}`);
     const stored = known.rows[0]?.analyzer_version;
@@ -140,6 +132,71 @@ export class DuckStore {
     return typeof sha === 'string' && (await sha256OfFile(absolute)) === sha;
   }
 
+  /** Runs `analyse` with a writer into fresh staging tables (appenders, flushed every STAGE_FLUSH_ROWS rows). */
+  private async staged<T>(analyse: (writer: RowWriter) => Promise<T>): Promise<T> {
+    const appenders = await this.openStage();
+    try {
+      let staged = 0;
+      return await analyse({
+        row(table, doc) {
+          const app = appenders.get(table) as DuckDBAppender;
+          app.appendVarchar(doc);
+          app.endRow();
+          // A flush per STAGE_FLUSH_ROWS rows keeps the appenders' buffers small.
+          if (++staged % STAGE_FLUSH_ROWS === 0) for (const a of appenders.values()) a.flushSync();
+        },
+      });
+    } finally {
+      for (const a of appenders.values()) a.closeSync();
+    }
+  }
+
+  /** The sensor's stream left open by its previous file, or null. */
+  async loadStream(sensor: string): Promise<SensorStream | null> {
+    const reader = await this.conn.runAndReadAll('SELECT * FROM sensor_streams WHERE sensor = $1', [sensor]);
+    const row = reader.getRowObjects()[0];
+    if (row === undefined) return null;
+    const { DuckDBBlobValue } = await import('@duckdb/node-api');
+    const state = row.state instanceof DuckDBBlobValue ? row.state.bytes : new Uint8Array(0);
+    return sensorStreamOf(row as Record<string, unknown>, state);
+  }
+
+  /**
+   * Finishes the sensor's open stream (its last file was ingested): its connections end as at the
+   * end of a capture and are stored, with every finding still held, under the last file that
+   * held them, in one transaction that also removes the stream. Returns the rows stored, or null
+   * when the sensor had no open stream.
+   */
+  async finishStream(sensor: string, options: { inactivityTimeout?: number; onPhase?: (phase: string, path: string) => void }): Promise<StoreAnalysis['rows'] | null> {
+    const stored = await this.loadStream(sensor);
+    if (stored === null) return null;
+    const { VERSION: version } = await import('../version.js');
+    const rows =
+      stored.analyzer_version === version
+        ? await this.staged((writer) => finishCarried(stored.carried, options, writer))
+        : { connections: 0, resets: 0, patterns: 0 };
+    const sha = stored.last_sha256;
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      if (stored.analyzer_version === version) {
+        for (const t of RESULT_TABLES) await this.conn.run(duckInsertFromStage(t), [sha]);
+        await this.conn.run('UPDATE captures SET connections = connections + $2, resets = resets + $3, patterns = patterns + $4 WHERE sha256 = $1', [
+          sha,
+          rows.connections,
+          rows.resets,
+          rows.patterns,
+        ]);
+      }
+      await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [sensor]);
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK');
+      throw err;
+    }
+    options.onPhase?.('finished stream', stored.last_path);
+    return rows;
+  }
+
   /** Fresh staging tables and an appender on each. */
   private async openStage(): Promise<Map<ResultTable['name'], DuckDBAppender>> {
     const appenders = new Map<ResultTable['name'], DuckDBAppender>();
@@ -161,6 +218,12 @@ export class DuckStore {
       options.onPhase?.('transaction', analysis.path);
       for (const t of RESULT_TABLES) await this.conn.run(duckInsertFromStage(t), [sha]);
       await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
+      // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
+      await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
+      if (analysis.carried !== null) {
+        const { blobValue } = await import('@duckdb/node-api');
+        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), blobValue(analysis.carried.state)]);
+      }
       await this.conn.run('COMMIT');
     } catch (err) {
       await this.conn.run('ROLLBACK');

@@ -1,9 +1,10 @@
+import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 /**
  * The DuckDB forms of the store's tables: DDL, and the INSERT … SELECT that turns staged row
  * documents into typed rows with `from_json` (DuckDB's JSON extension, built into the npm
  * package's binary). Pure string building; src/store/duckdb.ts runs them.
  */
-import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
+import { SENSOR_STREAM_COLUMNS } from './sensorStream.js';
 
 /** DuckDB column types. */
 const DUCK_TYPES: Record<ColumnKind, string> = {
@@ -54,6 +55,7 @@ export function duckSchemaSql(): string[] {
   return [
     createTable('captures', CAPTURE_COLUMNS, 'sha256'),
     ...RESULT_TABLES.map((t) => createTable(t.name, [...KEY_COLUMNS, ...t.columns])),
+    `CREATE TABLE IF NOT EXISTS sensor_streams (${SENSOR_STREAM_COLUMNS.map(([n, k]) => `${quoted(n)} ${DUCK_TYPES[k]}${n === 'sensor' ? ' PRIMARY KEY' : ''}`).join(', ')}, state BLOB, saved_at TIMESTAMPTZ)`,
   ];
 }
 
@@ -82,4 +84,11 @@ export function duckInsertCapture(): string {
   const names = CAPTURE_COLUMNS.map((c) => quoted(c.name)).join(', ');
   const values = columns.map((c) => `s.${quoted(c.name)}`).join(', ');
   return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson('$1', columns)} AS s)`;
+}
+
+/** Inserts a sensor's open stream: SENSOR_STREAM_COLUMNS as $1…, then the state bytes. */
+export function duckInsertStream(): string {
+  const names = SENSOR_STREAM_COLUMNS.map(([n]) => quoted(n));
+  const params = names.map((_, i) => `$${i + 1}`);
+  return `INSERT INTO sensor_streams (${names.join(', ')}, state, saved_at) VALUES (${params.join(', ')}, $${names.length + 1}, now())`;
 }

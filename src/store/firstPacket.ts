@@ -17,3 +17,17 @@ export async function firstPacketTs(path: string): Promise<number | null> {
   }
   return ts;
 }
+
+/** Time and link type of a capture's first record, or null when it has none or is not a capture (whether it continues a sensor's stream). */
+export async function firstRecordOf(path: string): Promise<{ ts: number; linkType: number } | null> {
+  let first: { ts: number; linkType: number } | null = null;
+  try {
+    await readCapture(path, (rec) => {
+      first = { ts: rec.ts, linkType: rec.linkType };
+      throw new FirstRecordRead();
+    });
+  } catch (err) {
+    if (!(err instanceof FirstRecordRead)) return null;
+  }
+  return first;
+}

@@ -9,11 +9,13 @@
  * dies (its connection closes), nothing of it remains.
  */
 import type { Client, FieldDef } from 'pg';
+import type { CarriedStream } from '../pipeline/carry.js';
 import type { StoreAnalysis } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
-import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgSchemaSql, schemaObjectNames } from './pgSql.js';
+import { PARTITIONED, partitionSql, pgInsertCapture, pgInsertDocs, pgInsertStream, pgSchemaSql, schemaObjectNames } from './pgSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, STORE_TABLES } from './schema.js';
+import { type SensorStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 import type { RowSpool } from './spool.js';
 
 /** Row documents per INSERT (one JSON parameter each; a few MB). */
@@ -22,6 +24,17 @@ const INSERT_BATCH_ROWS = 5000;
 /** Advisory lock keys (any two constants; pg_advisory_xact_lock's bigint space). */
 const SCHEMA_LOCK = 0x77687972; // "whyr"
 const PARTITION_LOCK = 0x77687973;
+
+/**
+ * A sensor's stream as a file's results transaction leaves it: `expected` is the file the stored
+ * stream was saved at (null: none), checked so that a stream resumed or finished elsewhere
+ * meanwhile is never overwritten; `carried` is the stream this file leaves open (null: none).
+ */
+export interface StreamUpdate {
+  sensor: string;
+  expected: string | null;
+  carried: CarriedStream | null;
+}
 
 /** The claim a result is stored under: the job row and the claim number it was given. */
 export interface JobClaim {
@@ -120,7 +133,7 @@ export class PgStore {
    * (for a worker) its job marked done, all in one transaction. Returns false, storing nothing,
    * when the job's claim was lost (its lease ran out and another worker took it).
    */
-  async storeFile(analysis: StoreAnalysis, spool: RowSpool, path: string, sensor: string, job: JobClaim | null): Promise<boolean> {
+  async storeFile(analysis: StoreAnalysis, spool: RowSpool, path: string, sensor: string, job: JobClaim | null, stream?: StreamUpdate): Promise<boolean> {
     const sha = analysis.sha256;
     return this.inTransaction(async () => {
       // One writer per sha256 at a time: the same bytes under two paths never give rows twice.
@@ -133,6 +146,7 @@ export class PgStore {
         for await (const batch of spool.batches(t.name, INSERT_BATCH_ROWS)) await this.client.query(sql, [sha, `[${batch.join(',')}]`]);
       }
       await this.client.query(pgInsertCapture(), [JSON.stringify(captureDoc(analysis, path, sensor))]);
+      if (stream !== undefined) await this.replaceStream(stream, sha, path);
       if (job === null) return true;
       const done = await this.client.query(
         "UPDATE jobs SET state = 'done', done_at = now(), lease_until = NULL, sha256 = $3, error = NULL WHERE id = $1 AND claim = $2 AND state = 'running'",
@@ -144,6 +158,59 @@ export class PgStore {
       if (err instanceof LostClaimError) return false;
       throw err;
     });
+  }
+
+  /** The sensor's stream left open by its previous file, or null. */
+  async loadStream(sensor: string): Promise<SensorStream | null> {
+    const r = await this.client.query('SELECT * FROM sensor_streams WHERE sensor = $1', [sensor]);
+    const row = r.rows[0] as Record<string, unknown> | undefined;
+    return row === undefined ? null : sensorStreamOf(row, row.state as Buffer);
+  }
+
+  /** Inside a transaction: the sensor's stored stream, checked to be `expected`, replaced by `carried`. */
+  private async replaceStream(stream: StreamUpdate, sha: string, path: string): Promise<void> {
+    const gone = await this.client.query('DELETE FROM sensor_streams WHERE sensor = $1 RETURNING last_sha256', [stream.sensor]);
+    const was = (gone.rows[0] as { last_sha256: string } | undefined)?.last_sha256 ?? null;
+    // Another worker resumed or finished the stream meanwhile: this result must not land.
+    if (was !== stream.expected) throw new LostClaimError(-1);
+    if (stream.carried !== null) {
+      await this.client.query(pgInsertStream(), [...sensorStreamValues(stream.sensor, sha, path, stream.carried), Buffer.from(stream.carried.state)]);
+    }
+  }
+
+  /**
+   * Stores the rows of a finished stream (`spool`) under the last file that held it, and removes
+   * the stream, in one transaction; false (nothing stored) when the stream is no longer the one
+   * finished (another worker resumed or finished it).
+   */
+  async storeFinishedStream(stored: SensorStream, spool: RowSpool, rows: StoreAnalysis['rows']): Promise<boolean> {
+    const sha = stored.last_sha256;
+    return this.inTransaction(async () => {
+      const gone = await this.client.query('DELETE FROM sensor_streams WHERE sensor = $1 AND last_sha256 = $2', [stored.sensor, sha]);
+      if (gone.rowCount !== 1) throw new LostClaimError(-1);
+      for (const t of RESULT_TABLES) {
+        const sql = pgInsertDocs(t);
+        for await (const batch of spool.batches(t.name, INSERT_BATCH_ROWS)) await this.client.query(sql, [sha, `[${batch.join(',')}]`]);
+      }
+      await this.client.query('UPDATE captures SET connections = connections + $2, resets = resets + $3, patterns = patterns + $4 WHERE sha256 = $1', [
+        sha,
+        rows.connections,
+        rows.resets,
+        rows.patterns,
+      ]);
+      return true;
+    }).catch((err) => {
+      if (err instanceof LostClaimError) return false;
+      throw err;
+    });
+  }
+
+  /** Sensors with an open stream and no file queued or running: their last file is done. */
+  async idleStreams(): Promise<string[]> {
+    const r = await this.client.query(
+      "SELECT sensor FROM sensor_streams s WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.sensor = s.sensor AND j.state IN ('queued', 'running')) ORDER BY sensor",
+    );
+    return (r.rows as { sensor: string }[]).map((row) => row.sensor);
   }
 
   /** Closes the connection. */

@@ -1,10 +1,11 @@
+import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 /**
  * The PostgreSQL forms of the store's tables (the same columns as DuckDB's, src/store/schema.ts):
  * `resets` and `connections` partitioned by `day` (one partition per UTC day, so retention is
  * `DROP TABLE resets_pYYYYMMDD`), row documents turned into rows by `json_populate_recordset`
  * over a composite type per table, and the job queue of `submit`/`worker` (src/store/queue.ts).
  */
-import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
+import { SENSOR_STREAM_COLUMNS } from './sensorStream.js';
 
 /** PostgreSQL column types. Evidence and the other nested values are jsonb (a list of objects). */
 const PG_TYPES: Record<ColumnKind, string> = {
@@ -46,12 +47,15 @@ export function pgSchemaSql(): string[] {
   const captureDocColumns = CAPTURE_COLUMNS.filter((c) => c.name !== 'ingested_at');
   out.push(`DO $$ BEGIN IF to_regtype('${docType('captures')}') IS NULL THEN CREATE TYPE ${docType('captures')} AS (${columnList(captureDocColumns)}); END IF; END $$`);
   out.push(...queueSchemaSql());
+  out.push(
+    `CREATE TABLE IF NOT EXISTS sensor_streams (${SENSOR_STREAM_COLUMNS.map(([n, k]) => `${quoted(n)} ${PG_TYPES[k]}${n === 'sensor' ? ' PRIMARY KEY' : ''}`).join(', ')}, state bytea NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())`,
+  );
   return out;
 }
 
 /** The relations and types pgSchemaSql creates, to check that they all exist without locking anything. */
 export function schemaObjectNames(): { relations: string[]; types: string[] } {
-  const relations = ['captures', 'jobs', 'jobs_open', 'whyreset_claims'];
+  const relations = ['captures', 'jobs', 'jobs_open', 'whyreset_claims', 'sensor_streams'];
   const types = [docType('captures')];
   for (const t of RESULT_TABLES) {
     relations.push(t.name, `${t.name}_capture`);
@@ -104,4 +108,10 @@ export function pgInsertCapture(): string {
   const names = CAPTURE_COLUMNS.map((c) => quoted(c.name)).join(', ');
   const values = columns.map((c) => `d.${quoted(c.name)}`).join(', ');
   return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM json_populate_record(NULL::${docType('captures')}, $1::json) d`;
+}
+
+/** Inserts a sensor's open stream: SENSOR_STREAM_COLUMNS as $1…, then the state bytes. */
+export function pgInsertStream(): string {
+  const names = SENSOR_STREAM_COLUMNS.map(([n]) => quoted(n));
+  return `INSERT INTO sensor_streams (${names.join(', ')}, state) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}, $${names.length + 1})`;
 }

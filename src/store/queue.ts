@@ -11,6 +11,9 @@
  *   the job a new claim number and a lease (`lease_until`), which the worker's heartbeat renews
  *   every third of the lease. A job whose lease ran out (its worker died, or hangs) is claimable
  *   again: a `kill -9`'d worker's file is taken by another within one lease.
+ * - Attempts are counted at each claim. A file that kills or hangs its workers (its lease runs
+ *   out) or fails to store is taken again, up to `maxAttempts` claims; then the job is marked
+ *   failed with the last error instead of being retried forever, and the sensor's later files go on.
  * - Completion happens inside the transaction that stores the file's rows, and only if the job
  *   still carries the worker's claim number (src/store/pg.ts): a worker that lost its lease and
  *   comes back stores nothing, so no row is ever written twice.
@@ -49,11 +52,30 @@ export async function submitJobs(client: Client, jobs: readonly JobSpec[]): Prom
   return added;
 }
 
+/** Claims a job gets before it is given up (`worker --max-attempts`). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * Marks failed every job that would be claimable again but has had `maxAttempts` claims: its
+ * workers died, hung or could not store it that often. Returns how many.
+ */
+export async function giveUpJobs(client: Client, maxAttempts: number): Promise<number> {
+  const r = await client.query(
+    `UPDATE jobs SET state = 'failed', done_at = now(), lease_until = NULL,
+       error = 'gave up after ' || attempts || ' attempts: ' || coalesce(error, 'the worker died or hung (its lease ran out)')
+     WHERE attempts >= $1 AND (state = 'queued' OR (state = 'running' AND lease_until < now()))`,
+    [maxAttempts],
+  );
+  return r.rowCount ?? 0;
+}
+
 /**
  * Claims the next file: the oldest claimable job of any sensor (see the semantics above), with a
- * lease of `leaseS` seconds. Null when there is none.
+ * lease of `leaseS` seconds, after giving up on the jobs that had `maxAttempts` claims. Null
+ * when there is none.
  */
-export async function claimJob(client: Client, worker: string, leaseS: number): Promise<Job | null> {
+export async function claimJob(client: Client, worker: string, leaseS: number, maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<Job | null> {
+  await giveUpJobs(client, maxAttempts);
   const r = await client.query(
     `WITH next AS (
        SELECT j.id FROM jobs j
@@ -82,6 +104,18 @@ export async function renewLease(client: Client, job: JobClaim, leaseS: number):
     [job.id, job.claim, leaseS],
   );
   return r.rowCount === 1;
+}
+
+/**
+ * Hands a job back to the queue with the error that stopped this worker (storing failed): it is
+ * claimable again at once and counts its attempt; past the limit giveUpJobs fails it with this error.
+ */
+export async function releaseJob(client: Client, job: JobClaim, error: string): Promise<void> {
+  await client.query("UPDATE jobs SET state = 'queued', error = $3, lease_until = NULL WHERE id = $1 AND claim = $2 AND state = 'running'", [
+    job.id,
+    job.claim,
+    error,
+  ]);
 }
 
 /** Marks a job failed (the file is not a capture, or is gone), if the claim is still this worker's. */

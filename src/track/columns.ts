@@ -150,3 +150,24 @@ export function swapSides(table: object, row: number): void {
     }
   }
 }
+
+/** True when `value` is a declared column (for snapshot.ts, which saves and restores tables field by field). */
+export function isColumn(value: unknown): value is ColumnArray {
+  return ArrayBuffer.isView(value) && shapes.has(value as ColumnArray);
+}
+
+/**
+ * Replaces column `name` of `table` by a copy of `saved` (a column's contents saved earlier,
+ * any length), keeping the declared shape, so later grows, clears and swaps treat it as before.
+ */
+export function restoreColumn(table: object, name: string, saved: ArrayLike<number>): void {
+  const fields = table as Record<string, unknown>;
+  const current = fields[name] as ColumnArray;
+  const shape = shapes.get(current) as ColumnShape;
+  const Type = ctors.get(current) as ArrayCtor<ColumnArray>;
+  const copy = new Type(saved.length);
+  copy.set(saved);
+  shapes.set(copy, shape);
+  ctors.set(copy, Type);
+  fields[name] = copy;
+}

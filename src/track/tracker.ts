@@ -93,6 +93,11 @@ export class Tracker {
     this.s = new TrackState(options, sink);
   }
 
+  /** The whole state, for snapshot.ts (a sensor's open connections carried to its next file). */
+  get state(): TrackState {
+    return this.s;
+  }
+
   /** The id of connection number `n` of this capture: `C<n>`, or `C<capture>-<n>` when captureIndex > 0. */
   connId(n: number): string {
     return connIdOf(this.s, n);

@@ -74,6 +74,24 @@ test('ingest: the sha256 is the file bytes', async () => {
   assert.equal(cap?.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'));
 });
 
+test('ingest: the sha256 is the stored bytes of a gzip file, and of a file with junk the reader stops at', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const file = captures[0] as string;
+  const gz = join(tmp.dir, 'one.pcap.gz');
+  writeFileSync(gz, gzipSync(readFileSync(file)));
+  const junk = join(tmp.dir, 'junk.pcap');
+  writeFileSync(junk, Buffer.concat([readFileSync(file), Buffer.alloc(3000, 0xee)]));
+  const other = join(tmp.dir, 'sha.duckdb');
+  const r = await runCli(['ingest', '--db', other, gz, junk], { timeoutMs: 60_000 });
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  for (const f of [gz, junk]) {
+    const [cap] = await sql(other, `SELECT sha256 FROM captures WHERE path = '${resolve(f)}'`);
+    assert.equal(cap?.sha256, createHash('sha256').update(readFileSync(f)).digest('hex'), f);
+  }
+});
+
 test('ingest again: nothing changes; --force replaces, never duplicates', async () => {
   const before = await counts(db);
   const again = await runCli(['ingest', '--db', db, LAB], { timeoutMs: 120_000 });

@@ -6,14 +6,15 @@
  * Skipped when PostgreSQL is not installed, unless WHYRESET_REQUIRE_PG=1 (CI).
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { analyzeForStore } from '../../src/store/analyzeFile.js';
 import { PgStore } from '../../src/store/pg.js';
-import { claimJob, renewLease, submitJobs } from '../../src/store/queue.js';
+import { claimJob, releaseJob, renewLease, submitJobs } from '../../src/store/queue.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { PG_REQUIRED, type PgCluster, pgUnavailable, startPgCluster } from '../helpers/postgres.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
@@ -25,6 +26,7 @@ const captures = readdirSync(LAB)
   .sort()
   .map((f) => join(LAB, f));
 const missing = pgUnavailable();
+const hasEditcap = spawnSync('editcap', ['-V'], { stdio: 'ignore' }).error === undefined;
 
 test('PostgreSQL is available when WHYRESET_REQUIRE_PG=1', () => {
   if (PG_REQUIRED) assert.equal(missing, null, 'WHYRESET_REQUIRE_PG=1 but PostgreSQL is missing');
@@ -168,6 +170,76 @@ describe('PostgreSQL store', { skip: missing !== null && !PG_REQUIRED ? (missing
       await a.close();
       await b.close();
     }
+  });
+
+  test('rotated pieces of one sensor, taken by two workers in turn, store the whole file\'s rows once', { skip: !hasEditcap && 'editcap is not installed' }, async () => {
+    const url = cluster.createDatabase('rotated');
+    const whole = join(tmp.dir, 'rotated.pcap');
+    generate(whole, { sizeMiB: 3, seed: 7 });
+    const dir = join(tmp.dir, 'rotated');
+    mkdirSync(dir);
+    execFileSync('editcap', ['-c', '400', whole, join(dir, 'cap.pcap')]);
+    assert.equal((await runCli(['submit', '--pg', url, '--sensor', 'whole', whole])).code, 0);
+    assert.equal((await runCli(['submit', '--pg', url, '--sensor', 'pieces', dir])).code, 0);
+    // The whole file and the first pieces, one job per process: each piece's stream comes from another process.
+    for (let i = 0; i < 4; i++) {
+      const once = await runCli(['worker', '--pg', url, '--once', '-v'], { timeoutMs: 120_000 });
+      assert.equal(once.code, 0, once.stderr);
+      assert.match(once.stderr, /stored/);
+    }
+    // The rest by two workers running together; the last one to leave finishes the stream.
+    const workers = [0, 1].map(() => finish(spawnCli(['worker', '--pg', url, '--idle-exit', '1', '--poll-ms', '100', '-v']), 120_000));
+    for (const w of await Promise.all(workers)) assert.equal(w.code, 0, w.stderr);
+    const db = await PgStore.connect(url);
+    try {
+      const rowsOf = async (sensor: string, table: string, exclude: string[]) =>
+        (await db.query(`SELECT t.* FROM ${table} t JOIN captures c ON c.sha256 = t.capture_sha256 WHERE c.sensor = '${sensor}' ORDER BY t.id`)).rows.map((r) =>
+          JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !exclude.includes(k)))),
+        );
+      const wholeConns = await rowsOf('whole', 'connections', ['capture_sha256']);
+      assert.ok(wholeConns.length > 100);
+      assert.deepEqual(await rowsOf('pieces', 'connections', ['capture_sha256']), wholeConns, 'connections');
+      assert.deepEqual(await rowsOf('pieces', 'resets', ['capture_sha256', 'frame', 'extra']), await rowsOf('whole', 'resets', ['capture_sha256', 'frame', 'extra']), 'resets');
+      assert.deepEqual((await db.query('SELECT count(*) AS n FROM sensor_streams')).rows, [{ n: 0 }], 'every stream finished at --idle-exit');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a file that kills its workers is given up after --max-attempts claims, with the last error', async () => {
+    const url = cluster.createDatabase('attempts');
+    const a = await PgStore.connect(url);
+    try {
+      await a.ensureSchema();
+      await submitJobs(a.client, [
+        { sensor: 's', path: '/nowhere/crash.pcap', size: 1, firstTs: 1 },
+        { sensor: 's', path: '/nowhere/next.pcap', size: 1, firstTs: 2 },
+      ]);
+      // Three workers die holding it: each claim's lease runs out.
+      for (let i = 1; i <= 3; i++) {
+        const job = await claimJob(a.client, `w${i}`, 0.05, 3);
+        assert.equal(job?.path, '/nowhere/crash.pcap');
+        assert.equal(job?.attempts, i);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+      // The next claim gives it up and goes on with the sensor's next file.
+      const next = await claimJob(a.client, 'w4', 60, 3);
+      assert.equal(next?.path, '/nowhere/next.pcap');
+      const [crashed] = (await a.query("SELECT state, attempts, error FROM jobs WHERE path = '/nowhere/crash.pcap'")).rows;
+      assert.equal(crashed?.state, 'failed');
+      assert.equal(crashed?.attempts, 3);
+      assert.match(String(crashed?.error), /^gave up after 3 attempts: the worker died or hung/);
+      // A worker that could not store a file hands it back with its error, which the give-up keeps.
+      await releaseJob(a.client, next as NonNullable<typeof next>, 'could not extend relation: No space left on device');
+      assert.equal(await claimJob(a.client, 'w5', 60, 1), null);
+      const [full] = (await a.query("SELECT state, error FROM jobs WHERE path = '/nowhere/next.pcap'")).rows;
+      assert.deepEqual(full, { state: 'failed', error: 'gave up after 1 attempts: could not extend relation: No space left on device' });
+    } finally {
+      await a.close();
+    }
+    // The CLI takes the limit and refuses a bad one.
+    assert.equal((await runCli(['worker', '--pg', url, '--max-attempts', '0'])).code, 2);
+    assert.equal((await runCli(['worker', '--pg', url, '--max-attempts', '2', '--once'])).code, 0);
   });
 
   test('query --pg answers the named reports as on DuckDB', async () => {
