@@ -1,6 +1,13 @@
 /**
  * Resets grouped for people: the same cause against the same server endpoint is one line with a
  * count, whatever the number of clients. Counting only: the analysis is the resets' own.
+ *
+ * A port scan makes one reset per probed port, so one group per port: seventeen lines that say
+ * one thing. Which clients scanned is known only at the end (explain's `port_scan` patterns), so
+ * a probe's reset (a connection that reset before any data: stage handshake or established) is
+ * kept in a group of its own client until then; `view(scanSources)` folds the scanners' groups
+ * into one `ScanFold` each and merges every other client's back into its cause-and-server group,
+ * exactly as if it had never been apart.
  */
 import { endpointText } from '../decode/address.js';
 import type { Reset, Verdict } from '../model/report.js';
@@ -34,6 +41,35 @@ export interface ResetGroup {
   clientsCapped: boolean;
   /** `after_reset` consequences folded under this group's resets (their parents are here). */
   consequences: number;
+  /** The probing client when the group holds one client's probe resets (see the top of this file), else null. */
+  client: string | null;
+  /** Order of the group's first reset, and of each example frame and connection (to merge groups in report order). */
+  firstSeq: number;
+  frameSeqs: number[];
+  connSeqs: number[];
+}
+
+/** The resets one scanning client caused, folded into one line (the report shows these instead of one group per port). */
+export interface ScanFold {
+  /** The scanner's address. */
+  source: string;
+  /** Its probe resets merged: count, verdicts, times, examples, evidence. */
+  resets: ResetGroup;
+  /** Resets by cause (`port_closed`: a closed port answered; `scan_probe`: the scanner reset an open port's SYN-ACK …). */
+  byCause: Map<string, number>;
+  /** Server endpoints ("addr:port") each cause concerned, first few (EXAMPLES × 4) per cause. */
+  serversByCause: Map<string, string[]>;
+}
+
+/** What the text report shows: the groups left after folding, and the scans. */
+export interface GroupView {
+  groups: ResetGroup[];
+  scans: ScanFold[];
+}
+
+/** True when a reset ended a connection before any data: a probe's (a scanner's SYN answered or reset). */
+export function isProbeReset(r: Reset): boolean {
+  return r.parent === undefined && (r.stage === 'handshake' || r.stage === 'established');
 }
 
 /** Recent reset ids remembered with their group key, so a consequence finds its parent's group. */
@@ -45,7 +81,7 @@ export function serverOf(r: Reset): string {
 }
 
 /** The client endpoint's address. */
-function clientOf(r: Reset): string {
+export function clientOf(r: Reset): string {
   return r.from === 'resp' ? r.dst : r.src;
 }
 
@@ -56,13 +92,15 @@ export class ResetGroups {
   private readonly groupOfReset = new Map<string, string>();
   /** Resets that fell beyond MAX_GROUPS, by cause. */
   readonly overflow = new Map<string, number>();
+  /** "cause server" → clients whose probe resets have a group of their own there (at most CLIENTS_COUNTED; further ones join the shared group). */
+  private readonly probeClients = new Map<string, number>();
   total = 0;
 
   constructor(private readonly multiCapture: boolean) {}
 
   /** Adds one reset. */
   add(r: Reset): void {
-    this.total++;
+    const seq = this.total++;
     // A consequence is folded under its parent's group: it points at the same root cause.
     const parentGroup = r.parent === undefined ? undefined : this.groups.get(this.groupOfReset.get(r.parent.id) ?? '');
     if (parentGroup !== undefined) {
@@ -71,7 +109,9 @@ export class ResetGroups {
     }
     const cause = r.cause ?? 'unexplained';
     const server = serverOf(r);
-    const key = `${cause} ${server}`;
+    const shared = `${cause} ${server}`;
+    const client = isProbeReset(r) ? this.probeClientKept(shared, clientOf(r)) : null;
+    const key = client === null ? shared : `${shared} ${client}`;
     if (this.groupOfReset.size >= PARENTS_REMEMBERED) {
       const oldest = this.groupOfReset.keys().next();
       if (!oldest.done) this.groupOfReset.delete(oldest.value);
@@ -98,26 +138,145 @@ export class ResetGroups {
         clients: new Set(),
         clientsCapped: false,
         consequences: 0,
+        client,
+        firstSeq: seq,
+        frameSeqs: [],
+        connSeqs: [],
       };
       this.groups.set(key, g);
+      if (client !== null) this.probeClients.set(shared, (this.probeClients.get(shared) ?? 0) + 1);
     }
     g.count++;
     if (r.verdict !== null) g.verdicts[r.verdict]++;
     if (r.ts < g.firstTs) g.firstTs = r.ts;
     if (r.ts > g.lastTs) g.lastTs = r.ts;
-    if (g.frames.length < EXAMPLES) g.frames.push(this.multiCapture ? `${r.capture}:${r.frame}` : String(r.frame));
-    if (r.conn !== null && g.conns.length < EXAMPLES && !g.conns.includes(r.conn)) g.conns.push(r.conn);
+    if (g.frames.length < EXAMPLES) {
+      g.frames.push(this.multiCapture ? `${r.capture}:${r.frame}` : String(r.frame));
+      g.frameSeqs.push(seq);
+    }
+    if (r.conn !== null && g.conns.length < EXAMPLES && !g.conns.includes(r.conn)) {
+      g.conns.push(r.conn);
+      g.connSeqs.push(seq);
+    }
     for (const e of r.evidence) g.evidence.set(e.code, (g.evidence.get(e.code) ?? 0) + 1);
     if (g.clients.size < CLIENTS_COUNTED) g.clients.add(clientOf(r));
     else if (!g.clients.has(clientOf(r))) g.clientsCapped = true;
   }
 
-  /** Groups, largest first (forged before genuine at equal counts, then by first time). */
+  /**
+   * The client a probe reset is kept apart for, or null when its cause-and-server group already
+   * keeps CLIENTS_COUNTED clients apart (a flood from many sources is one group, not thousands).
+   */
+  private probeClientKept(shared: string, client: string): string | null {
+    if (this.groups.has(`${shared} ${client}`)) return client;
+    return (this.probeClients.get(shared) ?? 0) < CLIENTS_COUNTED ? client : null;
+  }
+
+  /** Groups, largest first (forged before genuine at equal counts, then by first time), with no scan folded. */
   sorted(): ResetGroup[] {
-    return [...this.groups.values()].sort((a, b) => b.count - a.count || b.verdicts.forged - a.verdicts.forged || a.firstTs - b.firstTs);
+    return this.view(new Set()).groups;
+  }
+
+  /** The groups with the probe resets of `scanSources` (addresses) folded into one ScanFold per source, both largest first. */
+  view(scanSources: ReadonlySet<string>): GroupView {
+    const shown = new Map<string, ResetGroup[]>();
+    const scanned = new Map<string, ResetGroup[]>();
+    for (const g of this.groups.values()) {
+      if (g.client !== null && scanSources.has(g.client)) pushTo(scanned, g.client, g);
+      else pushTo(shown, `${g.cause} ${g.server}`, g);
+    }
+    const groups = [...shown.values()].map((parts) => mergeGroups(parts, parts[0]?.cause ?? '', parts[0]?.server ?? ''));
+    groups.sort(largestFirst);
+    const scans = [...scanned.entries()].map(([source, parts]) => scanFoldOf(source, parts));
+    scans.sort((a, b) => largestFirst(a.resets, b.resets));
+    return { groups, scans };
   }
 
   get size(): number {
     return this.groups.size;
   }
+}
+
+/** Largest first, forged before genuine at equal counts, then the earliest; finally report order. */
+function largestFirst(a: ResetGroup, b: ResetGroup): number {
+  return b.count - a.count || b.verdicts.forged - a.verdicts.forged || a.firstTs - b.firstTs || a.firstSeq - b.firstSeq;
+}
+
+function pushTo(map: Map<string, ResetGroup[]>, key: string, g: ResetGroup): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [g]);
+  else list.push(g);
+}
+
+/** One scanner's probe groups as a ScanFold. */
+function scanFoldOf(source: string, parts: readonly ResetGroup[]): ScanFold {
+  const byCause = new Map<string, number>();
+  const serversByCause = new Map<string, string[]>();
+  for (const g of [...parts].sort((a, b) => a.firstSeq - b.firstSeq)) {
+    byCause.set(g.cause, (byCause.get(g.cause) ?? 0) + g.count);
+    const servers = serversByCause.get(g.cause) ?? [];
+    serversByCause.set(g.cause, servers);
+    if (servers.length < EXAMPLES * 4 && !servers.includes(g.server)) servers.push(g.server);
+  }
+  return { source, resets: mergeGroups(parts, 'port_scan', source), byCause, serversByCause };
+}
+
+/** Several groups as one: counts and evidence summed, clients joined (capped), examples and hint of the first resets in report order. */
+function mergeGroups(parts: readonly ResetGroup[], cause: string, server: string): ResetGroup {
+  const first = parts.length === 1 ? parts[0] : undefined;
+  if (first !== undefined && first.cause === cause && first.server === server) return first;
+  const ordered = [...parts].sort((a, b) => a.firstSeq - b.firstSeq);
+  const head = ordered[0];
+  const g: ResetGroup = {
+    cause,
+    server,
+    count: 0,
+    verdicts: { genuine: 0, suspect: 0, forged: 0 },
+    firstTs: Number.POSITIVE_INFINITY,
+    lastTs: Number.NEGATIVE_INFINITY,
+    frames: [],
+    conns: [],
+    evidence: new Map(),
+    hint: head?.hint ?? null,
+    signature: head?.signature ?? null,
+    clients: new Set(),
+    clientsCapped: false,
+    consequences: 0,
+    client: null,
+    firstSeq: head?.firstSeq ?? 0,
+    frameSeqs: [],
+    connSeqs: [],
+  };
+  const frames: Array<[number, string]> = [];
+  const conns: Array<[number, string]> = [];
+  for (const p of ordered) {
+    g.count += p.count;
+    g.consequences += p.consequences;
+    g.verdicts.genuine += p.verdicts.genuine;
+    g.verdicts.suspect += p.verdicts.suspect;
+    g.verdicts.forged += p.verdicts.forged;
+    g.firstTs = Math.min(g.firstTs, p.firstTs);
+    g.lastTs = Math.max(g.lastTs, p.lastTs);
+    p.frames.forEach((f, i) => frames.push([p.frameSeqs[i] ?? 0, f]));
+    p.conns.forEach((c, i) => conns.push([p.connSeqs[i] ?? 0, c]));
+    for (const [code, n] of p.evidence) g.evidence.set(code, (g.evidence.get(code) ?? 0) + n);
+    g.clientsCapped ||= p.clientsCapped;
+    for (const c of p.clients) {
+      if (g.clients.size < CLIENTS_COUNTED) g.clients.add(c);
+      else if (!g.clients.has(c)) g.clientsCapped = true;
+    }
+  }
+  frames.sort((a, b) => a[0] - b[0]);
+  for (const [seq, f] of frames.slice(0, EXAMPLES)) {
+    g.frames.push(f);
+    g.frameSeqs.push(seq);
+  }
+  conns.sort((a, b) => a[0] - b[0]);
+  for (const [seq, c] of conns) {
+    if (g.conns.length >= EXAMPLES) break;
+    if (g.conns.includes(c)) continue;
+    g.conns.push(c);
+    g.connSeqs.push(seq);
+  }
+  return g;
 }
