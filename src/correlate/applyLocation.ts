@@ -7,7 +7,7 @@
  */
 import { hintFor } from '../explain/hints.js';
 import type { Cause, Reset } from '../model/report.js';
-import type { Location } from './locate.js';
+import type { Location, Proof } from './locate.js';
 
 /** Causes that name an endpoint as the actor: wrong once the capture points show a device made the RST. */
 const ENDPOINT_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
@@ -36,6 +36,21 @@ function correlatedCause(reset: Reset, settles: 'forged' | 'genuine'): Cause | n
   return cause;
 }
 
+/**
+ * The hint once the capture points proved a device made the RST: it names where (the router
+ * between two points, or the stretch between two points) instead of "somewhere between the hosts".
+ */
+export function provenHint(proof: Proof, cause: Cause | null, claimedSender: string, serverPort: number, reasonText: string | null): string {
+  const look =
+    cause === 'firewall_reject'
+      ? `a reject rule for port ${serverPort} (\`iptables -S\`, \`nft list ruleset\`, an ACL)`
+      : 'a firewall rule, an IPS or another process that sends packets of its own (an injector)';
+  const said = reasonText ? ` The RST itself says "${reasonText}".` : '';
+  return proof.kind === 'made'
+    ? `Made by the router where ${proof.at} was captured, between ${proof.after} and ${proof.before}, in ${claimedSender}'s name (its capture shows the RST leaving without arriving): look there for ${look}.${said}`
+    : `Made between ${proof.after} and ${proof.at}, in ${claimedSender}'s name (${proof.after} carried this traffic but never saw it; ${proof.at} did): look on that stretch of the path for ${look}.${said}`;
+}
+
 /** The reset with `seen_at`, `born` and, when the capture points settle it, verdict, origin, cause, confidence and hint updated. */
 export function applyLocation(reset: Reset, location: Location): Reset {
   const out: Reset = { ...reset, seen_at: location.seenAt, born: location.born };
@@ -46,11 +61,14 @@ export function applyLocation(reset: Reset, location: Location): Reset {
   const cause = correlatedCause(reset, verdict);
   // Several capture points agreeing is stronger than any single-point inference.
   out.confidence = Math.max(reset.confidence ?? 0, 0.95);
+  if (location.proof !== null && reset.from !== null) {
+    out.hint = provenHint(location.proof, cause, reset.src, reset.from === 'orig' ? reset.dport : reset.sport, reset.reason_text);
+  }
   if (verdict === reset.verdict && origin === reset.origin && cause === reset.cause) return out;
   out.verdict = verdict;
   out.origin = origin;
   out.cause = cause;
-  if (cause !== null && reset.from !== null) {
+  if (cause !== null && reset.from !== null && location.proof === null) {
     const fromOrig = reset.from === 'orig';
     out.hint = hintFor({
       cause,

@@ -68,6 +68,21 @@ export interface Location {
   settles: 'forged' | 'genuine' | null;
   /** The evidence code and detail for the settling fact. */
   evidence: { code: string; detail: string } | null;
+  /** When the points prove a device made it: where (for the hint), else null. */
+  proof: Proof | null;
+}
+
+/**
+ * Where the capture points prove a RST was made: `made` on the host of capture point `at` (its
+ * `-i any` capture shows it leaving without arriving), which lies between `after` and `before`
+ * (neighbouring points' names, or the hosts' addresses at the ends of the path); or `between`
+ * the points `after` and `at` (the first carried the traffic but never saw it, the second did).
+ */
+export interface Proof {
+  kind: 'made' | 'between';
+  at: string;
+  after: string;
+  before: string;
 }
 
 /** The capture points in the order a packet from the RST's source to its destination passes them. */
@@ -175,6 +190,7 @@ export function locateReset(ctx: PathContext, rst: PhysicalRst, fromOf: (s: RstS
   let settles: Location['settles'] = null;
   let evidence: Location['evidence'] = null;
   let segmentFrom: number | null = null;
+  let proof: Proof | null = null;
   if (nearest !== undefined) {
     const yName = ctx.names[nearest.point] as string;
     segmentFrom = nearest.point;
@@ -184,6 +200,7 @@ export function locateReset(ctx: PathContext, rst: PhysicalRst, fromOf: (s: RstS
     } else {
       text = `born between ${yName} and ${fName}: ${yName} carried ${what} from ${src} to ${dst} then but never saw this RST, so ${src} did not send it${madeText}`;
       settles = 'forged';
+      proof = made ? madeProof(ctx, travel, firstPos, src, dst) : { kind: 'between', at: fName, after: yName, before: fName };
       evidence = {
         code: EV_CORRELATED_ABSENT,
         detail: `${yName} (capture ${nearest.point}) carried ${what} from ${src} to ${dst} but never saw this RST, first seen at ${fName} (capture ${firstPoint}, frame ${first.frame})`,
@@ -192,6 +209,7 @@ export function locateReset(ctx: PathContext, rst: PhysicalRst, fromOf: (s: RstS
   } else if (made) {
     text = `born at ${fName}: it left that host without having arrived there, and that host forwards the traffic between ${src} and ${dst}, so ${src} did not send it`;
     settles = 'forged';
+    proof = madeProof(ctx, travel, firstPos, src, dst);
     evidence = { code: EV_MADE_AT_POINT, detail: `${fName} (capture ${firstPoint}) shows the RST only going out (frame ${first.frame}), never coming in, on a host that forwards this traffic` };
   } else {
     const ttl = atSource(ctx, firstPoint, first);
@@ -214,7 +232,14 @@ export function locateReset(ctx: PathContext, rst: PhysicalRst, fromOf: (s: RstS
     born: { first_seen: firstPoint, absent_from: absent, text, between: [segmentFrom, firstPoint], conclusive: settles !== null },
     settles,
     evidence,
+    proof,
   };
+}
+
+/** The host of the point at `travel[pos]` made the RST: it lies between its neighbours on the way (or the end hosts). */
+function madeProof(ctx: PathContext, travel: readonly number[], pos: number, src: string, dst: string): Proof {
+  const name = (i: number) => (i >= 0 && i < travel.length ? (ctx.names[travel[i] as number] as string) : null);
+  return { kind: 'made', at: name(pos) as string, after: name(pos - 1) ?? src, before: name(pos + 1) ?? dst };
 }
 
 /** The report's view of a sighting. */

@@ -23,6 +23,7 @@ import { PointCollector, type RstSighting } from '../correlate/pointCollector.js
 import { decodeFrame } from '../decode/frame.js';
 import { DecodedPacket } from '../decode/packet.js';
 import { countKernel, emptyKernelSummary, reassertKernel } from '../explain/kernelEvidence.js';
+import { EV_AFTER_RESET } from '../model/evidenceCodes.js';
 import type { Connection, Direction, Ladder, PathReport, Reset, Summary, Verdict } from '../model/report.js';
 import { type AnalysisSink, type RunOptions, type RunResult, runAnalysis } from './run.js';
 import { Spool } from './spool.js';
@@ -144,6 +145,10 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
     const clocks = path.ctx.clocks;
     const referenceTime = (r: Reset) => r.ts - (clocks[r.capture] ?? 0);
     listed.sort((x, y) => referenceTime(x) - referenceTime(y));
+    const listedBefore = new Set(listed.map((r) => r.id));
+    // Every id of the per-capture analyses → the final id of the reset it stands for.
+    const finalOf = renumberInTimeOrder(listed, alias);
+    const idOf = (id: string) => finalOf.get(id) ?? id;
 
     const summary: Summary = {
       ...result.summary,
@@ -160,13 +165,13 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
     }
     for (const line of held.connections.lines()) {
       const c = JSON.parse(line) as Connection;
-      if (c.resets.length > 0) c.resets = [...new Set(c.resets.map((id) => alias.get(id) ?? id))];
+      if (c.resets.length > 0) c.resets = [...new Set(c.resets.map(idOf))];
       sink.connection(c);
     }
     if (ladders) {
       const verdictOf = new Map<string, Verdict | null>(listed.map((r) => [r.id, r.verdict]));
-      for (const line of chosenLadders(held.ladders, path.ctx, verdictOf)) {
-        sink.ladder?.(ladderAcrossPoints(JSON.parse(line) as Ladder, path.ctx, { verdictOf, alias }, path.maxDelay));
+      for (const line of chosenLadders(held.ladders, path.ctx, listedBefore)) {
+        sink.ladder?.(ladderAcrossPoints(JSON.parse(line) as Ladder, path.ctx, { verdictOf, alias: finalOf }, path.maxDelay));
       }
     }
     return { ...result, summary, path: path.report };
@@ -176,11 +181,39 @@ export async function runCorrelation(paths: readonly string[], options: Correlat
 }
 
 /**
+ * Gives the listed resets (already in time order on the first point's clock) the ids R1, R2, …
+ * in that order, as a single capture's are in frame order (pipeline/resetOrder.ts): each was
+ * numbered by its own capture, so the listing read R4, R9, R5 … Parents and the hints that name
+ * them follow. `alias`: ids of other sightings → the listed id standing for them. Returns every
+ * old id (listed or aliased) → its final id.
+ */
+export function renumberInTimeOrder(listed: Reset[], alias: ReadonlyMap<string, string>): Map<string, string> {
+  const finalId = new Map<string, string>();
+  listed.forEach((r, i) => finalId.set(r.id, `R${i + 1}`));
+  for (const [from, to] of alias) {
+    const final = finalId.get(to);
+    if (final !== undefined) finalId.set(from, final);
+  }
+  for (const r of listed) {
+    r.id = finalId.get(r.id) as string;
+    const parent = r.parent;
+    const renamed = parent === undefined ? undefined : finalId.get(parent.id);
+    if (parent !== undefined && renamed !== undefined) {
+      const named = new RegExp(`\\b${parent.id}\\b`, 'g');
+      if (r.hint !== null) r.hint = r.hint.replace(named, renamed);
+      r.evidence = r.evidence.map((e) => (e.code === EV_AFTER_RESET ? { ...e, detail: e.detail.replace(named, renamed) } : e));
+      parent.id = renamed;
+    }
+  }
+  return finalId;
+}
+
+/**
  * One ladder per connection seen at several points: the capture holding most of its listed
  * resets (they are explained from there). A connection is known by its endpoints and the
  * fingerprint of its first kept packet, the same at every point.
  */
-function chosenLadders(spool: Spool, ctx: Parameters<typeof ladderPacketKey>[0], listed: ReadonlyMap<string, unknown>): string[] {
+function chosenLadders(spool: Spool, ctx: Parameters<typeof ladderPacketKey>[0], listed: ReadonlySet<string>): string[] {
   const best = new Map<string, { line: string; score: number }>();
   for (const line of spool.lines()) {
     const l = JSON.parse(line) as Ladder;

@@ -3,13 +3,15 @@ import { endpointText } from '../decode/address.js';
  * The terminal report, meant to answer "why did my connections reset?" in one screen: the
  * capture facts, a table of resets by cause and verdict with shares, the resets grouped (same
  * cause, same server endpoint → one line with a count) with what the cause means, the evidence
- * most seen and the hint, then the patterns. `verbose` adds every reset with its evidence.
+ * most seen and the hint, then the patterns. The resets a detected port scan caused are one line
+ * (its probes, ports and answers by cause), not a group per port. `verbose` adds every reset
+ * with its evidence.
  * Renders Findings only.
  */
 import { linkTypeName as knownLinkTypeName } from '../decode/linktypes.js';
 import type { InputSummary, Pattern, Reset, Summary, Verdict } from '../model/report.js';
 import type { Findings } from './findings.js';
-import { CLIENTS_COUNTED, type ResetGroup, ResetGroups } from './groups.js';
+import { CLIENTS_COUNTED, type ResetGroup, ResetGroups, type ScanFold, clientOf, isProbeReset } from './groups.js';
 import { isoDate } from './isoDate.js';
 import { kernelFindingText, kernelSummaryText } from './kernelText.js';
 import type { Output } from './output.js';
@@ -231,12 +233,78 @@ function groupLines(g: ResetGroup, style: Style): string {
   return text;
 }
 
+/** Addresses that explain found scanning (its `port_scan` patterns). */
+export function scanSourcesOf(patterns: readonly Pattern[]): Set<string> {
+  const sources = new Set<string>();
+  for (const p of patterns) if (p.type === 'port_scan' && typeof p.source === 'string') sources.add(p.source);
+  return sources;
+}
+
+/** What a cause means inside a scan: how the scanned port answered. */
+const SCAN_ANSWERS: Record<string, string> = {
+  port_closed: 'closed ports answered RST',
+  scan_probe: 'open ports answered SYN-ACK, the scanner reset',
+  firewall_reject: 'a firewall refused',
+  malformed_syn: 'probes with impossible flags refused',
+};
+
+/** Ports of "addr:port" endpoints, in numeric order, as text: "22, 80, 443". */
+function portsText(servers: readonly string[], more: boolean): string {
+  const ports = [...new Set(servers.map((s) => Number(s.slice(s.lastIndexOf(':') + 1))))].sort((a, b) => a - b);
+  return ports.join(', ') + (more ? ', …' : '');
+}
+
+/** The scan's own figures from its patterns (one per capture it appears in): probes, ports, hosts, kind. */
+function scanFacts(source: string, patterns: readonly Pattern[]): string {
+  let probes = 0;
+  let ports = 0;
+  const targets = new Set<string>();
+  const kinds = new Set<string>();
+  for (const p of patterns) {
+    if (p.type !== 'port_scan' || p.source !== source) continue;
+    probes += typeof p.probes === 'number' ? p.probes : 0;
+    ports = Math.max(ports, typeof p.ports === 'number' ? p.ports : 0);
+    if (Array.isArray(p.targets)) for (const t of p.targets) targets.add(String(t));
+    if (typeof p.kind === 'string') kinds.add(p.kind);
+  }
+  const kind = kinds.size === 1 ? [...kinds][0] : 'mixed';
+  return `${plural(probes, 'probe')} to ${plural(ports, 'port')} on ${plural(targets.size, 'host')} (${kind} scan)`;
+}
+
+/** One scan folded: the resets it caused, its probes and ports, the answers by cause, examples and a hint. */
+function scanLines(scan: ScanFold, patterns: readonly Pattern[], style: Style): string {
+  const g = scan.resets;
+  const when = g.firstTs === g.lastTs ? clockTime(g.firstTs) : `${clockTime(g.firstTs)} – ${clockTime(g.lastTs)}`;
+  const targets = new Set([...scan.serversByCause.values()].flat().map((s) => s.slice(0, s.lastIndexOf(':'))));
+  const hosts = targets.size === 1 ? [...targets][0] : `${countText(targets.size)} hosts`;
+  let text = `  ${style.bold(`${countText(g.count)}×`)} ${style.cyan('port scan')} from ${scan.source} → ${hosts}  (${verdictText(g, style)})  ${when}
+`;
+  text += `     ${scanFacts(scan.source, patterns)}; its resets by cause:
+`;
+  const causes = [...scan.byCause.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for (const [cause, n] of causes) {
+    const servers = scan.serversByCause.get(cause) ?? [];
+    const answer = SCAN_ANSWERS[cause] ?? causeText(cause);
+    text += `       ${countText(n)} ${style.cyan(cause)} (${answer}): port${servers.length > 1 ? 's' : ''} ${portsText(servers, n > servers.length)}
+`;
+  }
+  const evidence = [...g.evidence.entries()].sort((a, b) => b[1] - a[1]).map(([code]) => code);
+  const more = g.count > g.frames.length ? ', …' : '';
+  text += style.dim(`     evidence: ${evidence.slice(0, 5).join(', ') || 'none'} · frames ${g.frames.join(', ')}${more}; ${g.conns.join(', ')}
+`);
+  text += `     ${style.green('▸')} ${scan.source} scanned ${hosts}: check whether that scan is expected; its resets are the answers, not faults${scan.byCause.has('scan_probe') ? ' (the ports it reset after a SYN-ACK are open)' : ''}.
+`;
+  if (g.consequences > 0) text += style.dim(`     + ${plural(g.consequences, 'follow-up reset')} (after_reset)
+`);
+  return text;
+}
+
 function patternLine(p: Pattern, style: Style): string {
   return `  ${style.cyan(String(p.type))}: ${String(p.text ?? '')}\n`;
 }
 
-/** Every reset with its evidence (`--verbose`). */
-function verboseReset(r: Reset, multi: boolean, style: Style): string {
+/** Every reset with its evidence (`--verbose`); a scan's resets say so. */
+function verboseReset(r: Reset, multi: boolean, style: Style, scanSources: ReadonlySet<string>): string {
   const frame = multi ? `${r.capture}:${r.frame}` : String(r.frame);
   const verdict = r.verdict === 'forged' ? style.red(r.verdict) : r.verdict === 'suspect' ? style.yellow(r.verdict) : (r.verdict ?? '-');
   let text = `${style.bold(r.id)}  frame ${frame}  ${isoTime(r.ts)}  ${endpointText(r.src, r.sport)} → ${endpointText(r.dst, r.dport)}  ${r.flags.join(',')}`;
@@ -245,6 +313,7 @@ function verboseReset(r: Reset, multi: boolean, style: Style): string {
   const rule = r.rule === undefined ? '' : ` · rule ${r.rule}`;
   text += `    ${r.stage ?? '-'} · ${style.cyan(r.cause ?? '-')} · ${verdict} (origin ${r.origin ?? '-'}${confidence}) · ${r.signature ?? ''} · ${r.conn ?? 'no connection'}${rule}\n`;
   if (r.parent !== undefined) text += `    ↳ follows ${r.parent.id} (frame ${multi ? `${r.parent.capture}:` : ''}${r.parent.frame})\n`;
+  if (isProbeReset(r) && scanSources.has(clientOf(r))) text += `    ↳ part of the port scan from ${clientOf(r)}\n`;
   if (r.duplicates) text += `    seen ${r.duplicates + 1} times in the capture (duplicates folded)\n`;
   if (r.reason_text !== null) text += `    reason text: "${escapeControl(r.reason_text)}"\n`;
   if (r.kernel !== undefined) text += `    kernel: ${kernelFindingText(r.kernel)}\n`;
@@ -271,10 +340,12 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   if (s.kernel !== undefined) await out.write(`  ${kernelSummaryText(s.kernel)}\n`);
 
   const shown = options.groups ?? 8;
-  const sorted = groups.sorted();
-  await out.write(`\n${style.bold('What happened')} (resets grouped by cause and server)\n`);
+  const scanSources = scanSourcesOf(findings.patterns);
+  const { groups: sorted, scans } = groups.view(scanSources);
+  await out.write(`\n${style.bold('What happened')} (resets grouped by cause and server${scans.length > 0 ? '; a port scan\'s on one line' : ''})\n`);
+  for (const scan of scans.slice(0, shown)) await out.write(scanLines(scan, findings.patterns, style));
   for (const g of sorted.slice(0, shown)) await out.write(groupLines(g, style));
-  const hidden = sorted.slice(shown);
+  const hidden = [...sorted.slice(shown), ...scans.slice(shown).map((s) => s.resets)];
   const hiddenResets = hidden.reduce((n, g) => n + g.count, 0) + [...groups.overflow.values()].reduce((a, b) => a + b, 0);
   if (hiddenResets > 0) {
     const groupCount = hidden.length + (groups.overflow.size > 0 ? groups.overflow.size : 0);
@@ -288,7 +359,7 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
 
   if (options.verbose) {
     await out.write(`\n${style.bold('Every reset')}\n`);
-    for (const line of findings.resets.lines()) await out.write(verboseReset(JSON.parse(line) as Reset, multi, style));
+    for (const line of findings.resets.lines()) await out.write(verboseReset(JSON.parse(line) as Reset, multi, style, scanSources));
   } else {
     const example = sorted[0]?.conns[0];
     const tip = example ? `; "whyreset explain <capture> --conn ${example}" draws a connection as a ladder` : '';

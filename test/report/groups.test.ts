@@ -78,3 +78,55 @@ test('underParents lists each consequence right after its parent; the HTML marks
   assert.match(resetReasonHtml(follow, 1700000000), /class="consequence".*Follows R1/s);
   assert.doesNotMatch(resetReasonHtml(root, 1700000000), /consequence/);
 });
+
+/** A probe's reset from `client` to `10.0.0.1:port` (stage handshake), as a closed port or the scanner sends it. */
+function probeReset(port: number, client: string, cause: Reset['cause'], frame: number): Reset {
+  const base = reset(port, client, cause);
+  return cause === 'scan_probe'
+    ? { ...base, id: `R${frame}`, frame, ts: 1700000000 + frame / 1000, from: 'orig', src: client, sport: 40000, dst: '10.0.0.1', dport: port, conn: `C${frame}` }
+    : { ...base, id: `R${frame}`, frame, ts: 1700000000 + frame / 1000, conn: `C${frame}` };
+}
+
+test('a port scan is one fold: its probe resets leave their per-port groups, by cause, and other clients keep theirs', () => {
+  const g = new ResetGroups(false);
+  let frame = 1;
+  g.add(probeReset(9, '10.9.0.7', 'port_closed', frame++));
+  for (let port = 20; port < 37; port++) g.add(probeReset(port, '10.9.0.1', 'port_closed', frame++));
+  g.add(probeReset(9, '10.9.0.1', 'port_closed', frame++));
+  for (const port of [22, 80, 443]) g.add(probeReset(port, '10.9.0.1', 'scan_probe', frame++));
+  g.add({ ...probeReset(80, '10.9.0.1', 'application_abort', frame++), stage: 'data' });
+  const view = g.view(new Set(['10.9.0.1']));
+  assert.equal(view.scans.length, 1);
+  const scan = view.scans[0];
+  assert.equal(scan?.source, '10.9.0.1');
+  assert.equal(scan?.resets.count, 21);
+  assert.deepEqual([...(scan?.byCause ?? [])], [['port_closed', 18], ['scan_probe', 3]]);
+  assert.deepEqual(scan?.serversByCause.get('scan_probe'), ['10.0.0.1:22', '10.0.0.1:80', '10.0.0.1:443']);
+  assert.deepEqual(scan?.resets.frames, ['2', '3', '4', '5', '6']);
+  // Left: the other client's reset on port 9, and the scanner's reset of a connection that carried data (not a probe).
+  assert.deepEqual(view.groups.map((x) => [x.cause, x.server, x.count]), [['port_closed', '10.0.0.1:9', 1], ['application_abort', '10.0.0.1:80', 1]]);
+  assert.equal(view.groups[0]?.clients.size, 1);
+  // Without the scan named, every reset is in its cause-and-server group as before.
+  const plain = g.sorted();
+  assert.equal(plain.reduce((n, x) => n + x.count, 0), 23);
+  assert.deepEqual(plain[0] && [plain[0].server, plain[0].count, plain[0].clients.size], ['10.0.0.1:9', 2, 2]);
+});
+
+test('probe resets kept apart per client merge back in report order: examples, hint and clients as one group had them', () => {
+  const g = new ResetGroups(false);
+  const order: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const client = `10.4.0.${i % 3}`;
+    const r = { ...probeReset(9, client, 'port_closed', 100 + i), hint: `hint ${i}` };
+    // Every fourth one is not a probe (stage data): it goes straight to the shared group.
+    g.add(i % 4 === 3 ? { ...r, stage: 'data' } : r);
+    order.push(String(100 + i));
+  }
+  const only = g.sorted();
+  assert.equal(only.length, 1);
+  assert.deepEqual(only[0]?.frames, order.slice(0, 5));
+  assert.deepEqual(only[0]?.conns, order.slice(0, 5).map((f) => `C${f}`));
+  assert.equal(only[0]?.hint, 'hint 0');
+  assert.equal(only[0]?.count, 12);
+  assert.equal(only[0]?.clients.size, 3);
+});

@@ -312,19 +312,121 @@ export function lineYAt(line: readonly Point[], x: number): number {
 /** Packets drawn per ladder at most; the middle of a longer one is a band. */
 export const MAX_LADDER_PACKETS = 160;
 
+/** Sampling step (px) of the space already taken, when arrows are placed across capture points. */
+const SAMPLE_PX = 2;
+/** Least vertical room (px) between an arrow or its label and what is drawn above it. */
+export const CLEARANCE = 5;
+/** Width of one label character (11 px monospace: 0.6 em) plus the white halo around the text. */
+export const LABEL_CHAR_PX = 6.7;
+const LABEL_HALO_PX = 2;
+/** A label's text box around its baseline (11 px font). */
+export const LABEL_ASCENT = 9;
+export const LABEL_DESCENT = 3;
+/** Least distance between two anchors across capture points (the time and frame texts on the left). */
+const ANCHOR_GAP = 15;
+/** Least drop of an arrow between two capture points (it arrives after it left). */
+const HOP_DROP = 2;
+
+/** The box a label's text covers: [left, top, right, bottom]. */
+export function labelBox(label: string, at: Point): [number, number, number, number] {
+  const half = (label.length * LABEL_CHAR_PX) / 2 + LABEL_HALO_PX;
+  return [at[0] - half, at[1] - LABEL_ASCENT, at[0] + half, at[1] + LABEL_DESCENT];
+}
+
+/** Where a label goes on its line: the middle of its span, a little above the line. */
+function labelPoint(line: readonly Point[]): Point {
+  const xs = line.map((pt) => pt[0]);
+  const x = (Math.min(...xs) + Math.max(...xs)) / 2;
+  return [x, Math.round(lineYAt(line, x)) - 6];
+}
+
+/**
+ * Places every packet of a ladder drawn across capture points, one packet after the other, each
+ * wholly below the lines and labels already drawn wherever it spans (a skyline sampled every
+ * SAMPLE_PX): no arrow crosses another and no label lies over a line. Sightings at different
+ * points differ by microseconds, and clock offsets are estimated to a few; ordering every point's
+ * sightings by those times drew arrows across one another (issue 16). Within a packet, time still
+ * goes down along its way (each hop drops by its scaled duration); the exact times are in each
+ * arrow's tooltip. Silences and gaps are bands, as in placeEvents.
+ */
+function placeAcrossPoints(ladder: Ladder, byPacket: Map<number, LadderEvent[]>, columns: readonly LadderColumn[], gaps: ReadonlyMap<number, string>, perSecond: number): LadderBand[] {
+  const bands: LadderBand[] = [];
+  const left = (columns[0] as LadderColumn).x;
+  const samples = Math.floor(((columns[columns.length - 1] as LadderColumn).x - left) / SAMPLE_PX) + 1;
+  const floor = new Float64Array(samples).fill(HEADER_HEIGHT);
+  const sampleRange = (x0: number, x1: number) => [Math.max(0, Math.floor((x0 - left) / SAMPLE_PX)), Math.min(samples - 1, Math.ceil((x1 - left) / SAMPLE_PX))] as const;
+  const lowest = () => floor.reduce((a, b) => Math.max(a, b), HEADER_HEIGHT);
+  const band = (kind: LadderBand['kind'], text: string, at: number) => {
+    bands.push({ kind, y: at, height: BAND_HEIGHT, text });
+    floor.fill(at + BAND_HEIGHT);
+  };
+  const top = gaps.get(-1);
+  if (top !== undefined) band('gap', top, HEADER_HEIGHT - SLANT + 2);
+  let lastTime: number | null = null;
+  let lastFirstY = Number.NEGATIVE_INFINITY;
+  let lastAnchor = Number.NEGATIVE_INFINITY;
+  ladder.packets.forEach((p, i) => {
+    const sightings = byPacket.get(i) ?? [];
+    const travel = [...sightings].sort((a, b) => (p.from === 'orig' ? a.column - b.column : b.column - a.column));
+    // The packet's own shape: 0 at its first sighting, each hop lower by its scaled duration.
+    let rel = 0;
+    travel.forEach((e, k) => {
+      if (k > 0) rel += Math.min(Math.max(HOP_DROP, (e.ts - (travel[k - 1] as LadderEvent).ts) * perSecond), SILENCE_AFTER_PX);
+      e.y = rel;
+    });
+    const first = Math.min(...travel.map((e) => e.ts));
+    let step = 0;
+    if (lastTime !== null) {
+      const dt = first - lastTime;
+      if (dt * perSecond > SILENCE_AFTER_PX && dt >= MIN_SILENCE_S) {
+        band('silence', `${durationText(dt)} later (compressed)`, Math.max(lowest(), lastFirstY) + SLANT);
+        lastFirstY = Number.NEGATIVE_INFINITY;
+      } else step = Math.min(Math.max(0, dt) * perSecond, SILENCE_AFTER_PX);
+    }
+    const anchor = travel.find((e) => e.anchor) ?? travel[0];
+    const route = routeOf(p, travel, columns, anchor?.y ?? 0);
+    const shape = route.line;
+    // A packet lost on its way is placed as if it reached the next column (its drawn half stays inside).
+    const last = shape[shape.length - 1] as Point;
+    const lostTo = route.lost !== null && shape.length > 1 ? 2 * last[0] - (shape[shape.length - 2] as Point)[0] : null;
+    const envelope = lostTo === null ? shape : [...shape.slice(0, -1), [lostTo, last[1] + SLANT / 2] as Point];
+    const reach = envelope.map((pt) => pt[0]);
+    const labelAt = labelPoint(shape);
+    const box = labelBox(arrowLabel(p), labelAt);
+    let base = Math.max(lastFirstY + step, lastAnchor + ANCHOR_GAP - (anchor?.y ?? 0), HEADER_HEIGHT + ROW - 10);
+    const [l0, l1] = sampleRange(Math.min(...reach), Math.max(...reach));
+    for (let k = l0; k <= l1; k++) base = Math.max(base, (floor[k] as number) + CLEARANCE - lineYAt(envelope, left + k * SAMPLE_PX));
+    const [b0, b1] = sampleRange(box[0], box[2]);
+    for (let k = b0; k <= b1; k++) base = Math.max(base, (floor[k] as number) + CLEARANCE - box[1]);
+    base = Math.ceil(base);
+    for (const e of travel) e.y = Math.round(base + e.y);
+    for (let k = l0; k <= l1; k++) floor[k] = Math.max(floor[k] as number, base + lineYAt(envelope, left + k * SAMPLE_PX));
+    for (let k = b0; k <= b1; k++) floor[k] = Math.max(floor[k] as number, base + box[3]);
+    lastFirstY = base;
+    lastAnchor = anchor?.y ?? lastAnchor;
+    lastTime = Math.max(lastTime ?? first, ...travel.map((e) => e.ts));
+    const after = gaps.get(i);
+    if (after !== undefined) {
+      band('gap', after, lowest() + SLANT);
+      lastFirstY = Number.NEGATIVE_INFINITY;
+    }
+  });
+  return bands;
+}
+
 /** Lays out a ladder. `inputs` names the capture points; `clock` puts their times on one clock. */
 export function ladderGeometry(full: Ladder, inputs: readonly InputSummary[] = [], clock: ClockOffsets = new Map(), maxPackets = MAX_LADDER_PACKETS): LadderGeometry {
   const { ladder, gaps } = trimLadder(full, maxPackets);
   const points = pointsOf(ladder);
   const columns = columnsOf(ladder, inputs);
   const events = eventsOf(ladder, points, clock);
-  const bands = placeEvents(events, gaps);
   const byPacket = new Map<number, LadderEvent[]>();
   for (const e of events) {
     const list = byPacket.get(e.packet);
     if (list) list.push(e);
     else byPacket.set(e.packet, [e]);
   }
+  const bands = points.length === 0 ? placeEvents(events, gaps) : placeAcrossPoints(ladder, byPacket, columns, gaps, pixelsPerSecond(events.map((e) => e.ts)));
   const t0 = ladder.packets[0]?.ts ?? 0;
   const arrows: LadderArrow[] = [];
   let bottom = HEADER_HEIGHT;
@@ -333,15 +435,12 @@ export function ladderGeometry(full: Ladder, inputs: readonly InputSummary[] = [
     const anchor = sightings.find((s) => s.anchor) ?? sightings[0];
     const y = anchor?.y ?? bottom + ROW;
     const route = routeOf(p, sightings, columns, y);
-    const xs = route.line.map((pt) => pt[0]);
-    const labelX = (Math.min(...xs) + Math.max(...xs)) / 2;
-    const labelY = Math.round(lineYAt(route.line, labelX)) - 6;
     arrows.push({
       index,
       kind: arrowKindOf(p),
       ...route,
       label: arrowLabel(p),
-      labelAt: [labelX, labelY],
+      labelAt: labelPoint(route.line),
       tooltip: tooltipOf(p, t0),
       y,
       timeText: (p.ts - t0).toFixed(6),
