@@ -126,6 +126,11 @@ export class DecodedPacket {
   win = 0;
   urgentPtr = 0;
   checksum = 0;
+  /**
+   * The low nibble of TCP header byte 12 (RFC 9293 §3.1 "Rsrvd", must be zero when sent): bit 0
+   * is also in `flags` as TCP_NS (RFC 3540, historic; AccECN's AE), bits 1-3 are assigned to nothing.
+   */
+  tcpReserved = 0;
   /** TCP header length in bytes (data offset * 4). */
   tcpHeaderLength = 0;
   /** Payload offset and claimed payload length (from IP length); `payloadCaptured` is what the snaplen kept. */
@@ -185,6 +190,7 @@ export class DecodedPacket {
     this.l4End = 0;
     this.isTcp = false;
     this.flags = 0;
+    this.tcpReserved = 0;
     this.payloadLength = 0;
     this.payloadCaptured = 0;
     this.optMss = -1;
