@@ -129,6 +129,7 @@ export class DecodedPacket {
   /**
    * The low nibble of TCP header byte 12 (RFC 9293 §3.1 "Rsrvd", must be zero when sent): bit 0
    * is also in `flags` as TCP_NS (RFC 3540, historic; AccECN's AE), bits 1-3 are assigned to nothing.
+   * Written by decodeTcp on every path that sets `flags`, so reset() leaves it.
    */
   tcpReserved = 0;
   /** TCP header length in bytes (data offset * 4). */
@@ -190,7 +191,6 @@ export class DecodedPacket {
     this.l4End = 0;
     this.isTcp = false;
     this.flags = 0;
-    this.tcpReserved = 0;
     this.payloadLength = 0;
     this.payloadCaptured = 0;
     this.optMss = -1;

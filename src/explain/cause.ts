@@ -23,6 +23,7 @@ import {
   EV_MANY_PORTS,
   EV_MIDSTREAM,
   EV_POLICY_REJECT,
+  EV_RACES_SYNACK,
   EV_PORT_OPEN_ELSEWHERE,
   EV_RECENT_CLOSE,
   EV_REPLY_TO_SYN,
@@ -193,9 +194,9 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     id: 'forged_answers_syn',
     cause: 'firewall_reject',
     confidence: 0.9,
-    why: "a firewall's REJECT (netfilter nf_send_reset) answers the SYN in the server's name",
+    why: "a firewall's REJECT (netfilter nf_send_reset) answers the SYN in the server's name and drops it; when the server's real SYN-ACK follows (races_synack) the SYN got through and the RST was injected beside it",
     when: (f) =>
-      forged(f) && f.sender === 'resp' && handshake(f) && triggerIsSyn(f) && f.trigger !== null
+      forged(f) && f.sender === 'resp' && handshake(f) && triggerIsSyn(f) && f.trigger !== null && !f.forgery.evidence.some((e) => e.code === EV_RACES_SYNACK)
         ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) in the name of ${who(f.conn, 'resp')}`)]
         : null,
   },

@@ -336,7 +336,9 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     weight: 2,
     test: (f) => {
       const t = f.timeline.trigger;
-      if (t === null || f.rst.ipId <= 0 || t.ipId !== f.rst.ipId) return null;
+      // Not when the sender's own last packet carried that ID too (a constant ID, crafted traffic):
+      // then it is the sender's number, not a copy.
+      if (t === null || f.rst.ipId <= 0 || t.ipId !== f.rst.ipId || f.rst.context.senderPrevIpId === f.rst.ipId) return null;
       return { detail: `IP ID ${f.rst.ipId} is the ID of the packet it answers (frame ${t.frame}), copied from it` };
     },
   },
