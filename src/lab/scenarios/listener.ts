@@ -70,7 +70,9 @@ export const listenerUnknownAck: Scenario = {
   needs: [TOOLS.iptables],
   async run(ctx) {
     const dropOwnRst = ['OUTPUT', '-p', 'tcp', '--sport', String(PORT), '--tcp-flags', 'RST', 'RST', '-j', 'DROP'];
-    const server = await ctx.serve('server', { addr: V4.server, port: PORT, steps: ['recv', 'send:ok', 'waitline', 'linger0', 'close'] });
+    // accepts: 2, and only one client: the agent waits in a second accept() and so keeps the
+    // listener open until the runner stops it (with one, it would exit and close the listener).
+    const server = await ctx.serve('server', { addr: V4.server, port: PORT, accepts: 2, steps: ['recv', 'send:ok', 'waitline', 'linger0', 'close'] });
     const client = ctx.connect('client', { addr: V4.server, port: PORT, steps: ['send:hello', 'recv', 'waitline', 'send:again', 'until-closed:3'] });
     const sport = await connectedPort(client);
     await client.waitForLine(/ RECV \d+$/, 5000);
