@@ -75,6 +75,16 @@ describe('handshake', () => {
     expectOne(await resetsOf(probe), { cause: 'scan_probe' });
   });
 
+  it('ipid_copied: not when the sender numbers its own packets with that same ID (a constant ID)', async () => {
+    const c = new Conversation({ client: { ipId: 1, ipIdZero: false }, server: { ipId: 1 } });
+    // Every packet of both sides carries ID 1, as crafted test traffic does (Zeek's syn-then-ack-then-rst.pcap).
+    c.send('c', S, { id: 1 }).send('s', S | A, { id: 1 }).send('c', A, { id: 1 }).send('c', P | A, { len: 20, id: 1 });
+    c.send('s', A, { id: 1 }).send('c', P | A, { len: 20, id: 1 });
+    c.send('s', R | A, { id: 1, win: 512 });
+    const [r] = await resetsOf(c);
+    assert.ok(r && !r.evidence.some((e) => e.code === 'ipid_copied'), JSON.stringify(r?.evidence));
+  });
+
   it('reserved_bits: only the unassigned bits count, not NS/AE (RFC 3540, AccECN)', async () => {
     const build = (o: { reserved?: number; flags?: number }) => {
       const c = new Conversation().handshake().exchange();
