@@ -23,6 +23,7 @@ const ENDPOINT_CAUSES: ReadonlySet<Cause> = new Set<Cause>([
   'fast_close',
   'stale_connection',
   'unexplained',
+  'backscatter',
 ]);
 /** Causes that name a device as the actor: wrong once the capture points show the endpoint sent it. */
 const DEVICE_CAUSES: ReadonlySet<Cause> = new Set<Cause>(['firewall_reject', 'middlebox_injected']);

@@ -126,6 +126,12 @@ export class DecodedPacket {
   win = 0;
   urgentPtr = 0;
   checksum = 0;
+  /**
+   * The low nibble of TCP header byte 12 (RFC 9293 §3.1 "Rsrvd", must be zero when sent): bit 0
+   * is also in `flags` as TCP_NS (RFC 3540, historic; AccECN's AE), bits 1-3 are assigned to nothing.
+   * Written by decodeTcp on every path that sets `flags`, so reset() leaves it.
+   */
+  tcpReserved = 0;
   /** TCP header length in bytes (data offset * 4). */
   tcpHeaderLength = 0;
   /** Payload offset and claimed payload length (from IP length); `payloadCaptured` is what the snaplen kept. */

@@ -43,6 +43,7 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   out.ack = view.getUint32(offset + 8);
   const b12 = view.getUint8(offset + 12);
   out.flags = view.getUint8(offset + 13) | ((b12 & 0x01) << 8);
+  out.tcpReserved = b12 & 0x0f;
   out.win = view.getUint16(offset + 14);
   out.checksum = view.getUint16(offset + 16);
   out.urgentPtr = view.getUint16(offset + 18);
@@ -80,6 +81,7 @@ function decodeCutHeader(view: DataView, offset: number, end: number, out: Decod
   out.ack = view.getUint32(offset + 8);
   const b12 = view.getUint8(offset + 12);
   out.flags = view.getUint8(offset + 13) | ((b12 & 0x01) << 8);
+  out.tcpReserved = b12 & 0x0f;
   out.win = view.getUint16(offset + 14);
   out.checksum = end - offset >= 18 ? view.getUint16(offset + 16) : 0;
   out.urgentPtr = 0;

@@ -24,11 +24,13 @@ import {
   EV_MIDSTREAM,
   EV_POLICY_REJECT,
   EV_PORT_OPEN_ELSEWHERE,
+  EV_RACES_SYNACK,
   EV_RECENT_CLOSE,
   EV_REPLY_TO_SYN,
   EV_RETRANSMISSIONS,
   EV_RST_BURST,
   EV_SYN_FLAGS,
+  EV_UNSOLICITED_SYNACK,
   evidence,
 } from './evidence.js';
 import type { ForgeryAssessment } from './forgery.js';
@@ -195,9 +197,9 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     id: 'forged_answers_syn',
     cause: 'firewall_reject',
     confidence: 0.9,
-    why: "a firewall's REJECT (netfilter nf_send_reset) answers the SYN in the server's name",
+    why: "a firewall's REJECT (netfilter nf_send_reset) answers the SYN in the server's name and drops it; when the server's real SYN-ACK follows (races_synack) the SYN got through and the RST was injected beside it",
     when: (f) =>
-      forged(f) && f.sender === 'resp' && handshake(f) && triggerIsSyn(f) && f.trigger !== null
+      forged(f) && f.sender === 'resp' && handshake(f) && triggerIsSyn(f) && f.trigger !== null && !f.forgery.evidence.some((e) => e.code === EV_RACES_SYNACK)
         ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) in the name of ${who(f.conn, 'resp')}`)]
         : null,
   },
@@ -302,6 +304,21 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       if (closedAt !== undefined && f.rst.ts - closedAt <= TIME_WAIT_SECONDS * 4) ev.push(evidence(EV_RECENT_CLOSE, `a connection on the same four-tuple ended ${formatSeconds(f.rst.ts - closedAt)} before`));
       else if (f.conn.reusedTuple) ev.push(evidence(EV_RECENT_CLOSE, 'the SYN reused the four-tuple of an earlier connection in this capture'));
       return ev;
+    },
+  },
+  {
+    id: 'unsolicited_synack',
+    cause: 'backscatter',
+    confidence: 0.8,
+    why: "RFC 9293 §3.10.7.1/§3.10.7.2: a SYN-ACK for no connection, or one reaching a listener, draws <SEQ=SEG.ACK><CTL=RST> (tcp_v4_rcv no_tcp_socket / tcp_rcv_state_process TCP_LISTEN → tcp_v4_send_reset); with no SYN from this host in the capture it asked for nothing: backscatter of a SYN flood that spoofed its address (Moore, Voelker and Savage, USENIX Security 2001), or a SYN-ACK probe",
+    when: (f) => {
+      const t = f.trigger;
+      if (!handshake(f) || f.sender !== 'orig' || t === null || t.direction !== 'resp' || (t.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return null;
+      // Only a bare RST whose seq is the SYN-ACK's ack is the kernel's answer to it; and only a
+      // connection whose every packet was kept can show that no SYN was sent.
+      if (hasAck(f.rst) || f.rst.seq !== t.ack || f.conn.packetsNotKept > 0 || f.conn.handshake.synTs !== null) return null;
+      if (f.conn.packets.some((p) => p.direction === 'orig' && (p.flags & TCP_SYN) !== 0)) return null;
+      return [evidence(EV_UNSOLICITED_SYNACK, `it answers the SYN-ACK (frame ${t.frame}, ack ${t.ack}) from ${who(f.conn, 'resp')}, and the capture holds no SYN from ${f.conn.origAddr} on this four-tuple`)];
     },
   },
   {

@@ -50,6 +50,8 @@ export interface EarlierReset {
   /** The root reset (itself, or its parent for an `after_reset`), and the root's hint. */
   root: ResetRef;
   rootHint: string | null;
+  /** The reset was judged forged: it came from a third party, not from the side it names. */
+  forged?: boolean;
 }
 
 /**
@@ -62,6 +64,10 @@ export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: Pack
   const triggerTs = trigger.ts;
   for (const e of earlier) {
     if (e.rst === null) continue;
+    // A forged RST in this sender's own name went to the peer: this sender never sent nor
+    // received it, so its socket is as alive as before (zeek's rst-inject-rae.pcap: the server
+    // aborts on its own later, after an injected RST the client ignored).
+    if (e.forged === true && e.rst.direction === rst.direction) continue;
     const parentFrame = e.rst.frame;
     // What arrived after the reset (in capture order) finds no socket. A copy of a segment that
     // came before the reset (a retransmitted ACK a listener answers again) is the same question
@@ -282,7 +288,7 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     resets.push(reset);
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
-    earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null) });
+    earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null), forged: reset.verdict === 'forged' });
   }
   const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
   return { resets, connection };

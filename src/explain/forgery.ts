@@ -31,6 +31,7 @@ import {
   EV_NO_SOCKET_RESET,
   EV_OPTIONS_PRESENT,
   EV_RACES_SYNACK,
+  EV_RESERVED_BITS,
   EV_RST_BURST,
   EV_SEQ_EXACT,
   EV_SEQ_OUT_OF_WINDOW,
@@ -62,6 +63,8 @@ export const IPID_COUNTER_SAMPLES = 4;
 export const IPID_COUNTER_STEP = 64;
 /** Packets of the sender, at one hop distance, before a one-hop difference counts as strong evidence. */
 export const HOP_SAMPLES = 3;
+/** The reserved bits of TCP header byte 12 no extension has taken (the fourth, 0x01, is NS/AE). */
+export const RESERVED_UNASSIGNED = 0x0e;
 /** A real SYN-ACK this soon after a RST in the server's name shows the RST raced it (seconds). */
 const RACE_WINDOW = 2;
 
@@ -333,8 +336,26 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     weight: 2,
     test: (f) => {
       const t = f.timeline.trigger;
-      if (t === null || f.rst.ipId <= 0 || t.ipId !== f.rst.ipId) return null;
+      // Not when the sender's own last packet carried that ID too (a constant ID, crafted traffic):
+      // then it is the sender's number, not a copy.
+      if (t === null || f.rst.ipId <= 0 || t.ipId !== f.rst.ipId || f.rst.context.senderPrevIpId === f.rst.ipId) return null;
       return { detail: `IP ID ${f.rst.ipId} is the ID of the packet it answers (frame ${t.frame}), copied from it` };
+    },
+  },
+  {
+    // RFC 9293 §3.1: the reserved header bits must be zero in generated segments. Stacks build
+    // a RST's header from zero (Linux: tcp_v4_send_reset memsets it; tcp_transmit_skb writes
+    // only the data offset and the flags), so set bits come from a tool that crafts headers (an
+    // injector, a scanner, a fuzzer) or a box that rewrote the segment. Bit 0 of the nibble is
+    // left out: it was NS (RFC 3540) and is AccECN's AE flag (draft-ietf-tcpm-accurate-ecn).
+    // Weight 2: alone it makes the RST suspect, not forged (a corrupting link whose checksum the
+    // capture did not check sets bits too); with any other sign it is forged.
+    code: EV_RESERVED_BITS,
+    weight: 2,
+    test: (f) => {
+      const bits = f.rst.reserved & RESERVED_UNASSIGNED;
+      if (bits === 0) return null;
+      return { detail: `reserved TCP header bits 0x${bits.toString(16).padStart(2, '0')} are set (header byte 12 low nibble 0x${f.rst.reserved.toString(16)}): RFC 9293 §3.1 says a sender sets them to zero, and no stack's RST carries them` };
     },
   },
   {

@@ -63,6 +63,8 @@ export function hintFor(f: HintFacts): string {
       const inherited = f.parentHint ? ` Look at ${p ? p.id : 'that reset'} instead: ${f.parentHint}` : ` Look at ${root} instead.`;
       return `A consequence of ${root}: the socket of ${f.claimedSender} was already gone, so its kernel answered what was still in flight.${inherited}`;
     }
+    case 'backscatter':
+      return `${f.client} got a SYN-ACK from ${server} for a SYN it never sent, and its kernel refused it: backscatter of a SYN flood against ${f.server} that spoofed ${f.client}'s address, or a SYN-ACK probe. Nothing is wrong on ${f.client}; look at who is flooding ${f.server}.`;
     case 'stale_connection':
       return `${f.claimedSender} no longer knew this connection (it gave up, restarted, or a NAT or load balancer lost the mapping): check for restarts and state timeouts on that side.`;
     default:

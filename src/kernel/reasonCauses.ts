@@ -33,7 +33,8 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
     // TIME_WAIT sent for a reused 4-tuple when this host had no socket left (lab: time-wait-reuse).
     // after_reset: once a reset tore the socket down, the kernel answers what was still in flight
     // from no socket at all (tcp_v4_rcv → no_tcp_socket).
-    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn', 'port_reuse', 'after_reset'],
+    // backscatter: a SYN-ACK for a SYN this host never sent finds no socket (lab: backscatter-synack).
+    causes: ['port_closed', 'stale_connection', 'scan_probe', 'data_after_close', 'malformed_syn', 'port_reuse', 'after_reset', 'backscatter'],
     raisedBy: 'net/ipv4/tcp_ipv4.c: tcp_v4_rcv, label no_tcp_socket (net/ipv6/tcp_ipv6.c: tcp_v6_rcv)',
     meaning: 'no socket matched the segment: nothing listens on the port, or the connection is already gone on this host',
   },
@@ -60,7 +61,10 @@ export const REASON_CAUSES: Readonly<Record<string, ReasonMeaning>> = {
   TCP_FLAGS: {
     // Also sent by the listener for the request socket a full accept queue left behind, when the
     // client's next segment reaches it (Linux 6.18, lab: accept-overflow, after INVALID_SYN).
-    causes: ['malformed_syn', 'stale_connection', 'accept_queue_overflow'],
+    // And by a listener to any segment with ACK (tcp_rcv_state_process, TCP_LISTEN: `if (th->ack)`):
+    // the ACK of a connection the host lost (lab: listener-unknown-ack), a SYN-ACK it never asked
+    // for (lab: backscatter-synack).
+    causes: ['malformed_syn', 'stale_connection', 'accept_queue_overflow', 'backscatter'],
     raisedBy: 'net/ipv4/tcp_input.c: tcp_rcv_state_process; net/ipv4/tcp_minisocks.c: tcp_check_req (flags that make no sense in the state)',
     meaning: 'the segment had flags the socket could not accept in its state',
   },

@@ -11,6 +11,8 @@
 #   craft  SRC DST OPEN_PORT CLOSED_PORT TTL          malformed SYN probes (scapy)
 #   inject IFACE KEYWORD TTL_TO_CLIENT TTL_TO_SERVER SHIFTS TIMEOUT   on-path RST injector (scapy)
 #   stale-syn IFACE SRC DST PORT SPORT TTL            a connection, then a SYN reusing its 4-tuple with the old ISN
+#   listen-close FAMILY ADDR PORT BACKLOG             listens, never accepts, closes the listener on a stdin line
+#   synack SRC DST SPORT DPORTS TTL                    unsolicited SYN-ACKs (scapy) to each of DPORTS (comma-separated)
 #
 # STEPS is a comma-separated script run on each connection, so a scenario reads as its story:
 #   send:TEXT  sendn:N  recv  until-eof:S  until-closed:S  sleep:S  shutwr  linger0  close
@@ -259,6 +261,36 @@ def stale_syn(iface, src, dst, port, sport, ttl):
     time.sleep(0.5)
     out("FINISHED")
 
+def listen_close(fam, addr, port, backlog):
+    # The connections the kernel completes wait in the accept queue; closing the listener then
+    # runs inet_csk_listen_stop, which disconnects every queued child (net/ipv4/inet_connection_sock.c).
+    ls = socket.socket(family_of(fam), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(int(backlog))
+    out("READY")
+    if not wait_line(25):
+        out("NOLINE")
+    ls.close()
+    out("LISTENER_CLOSED")
+    time.sleep(0.5)
+    out("FINISHED")
+
+def synack(src, dst, sport, dports, ttl):
+    # SYN-ACKs for SYNs DST never sent: what a host sees when someone spoofed its address in a
+    # SYN flood (backscatter), or a raw-socket SYN-ACK probe.
+    scapy_l3()
+    from scapy.all import IP, TCP, send
+    for i, dport in enumerate(int(x) for x in dports.split(",")):
+        seq = (2000003 * (i + 7)) & 0xFFFFFFFF
+        ack = (3000017 * (i + 11)) & 0xFFFFFFFF
+        send(IP(src=src, dst=dst, ttl=int(ttl)) / TCP(sport=int(sport), dport=dport, flags="SA", seq=seq, ack=ack,
+                                                    window=64240, options=[("MSS", 1460)]))
+        out("SYNACK %s %d %d %d" % (sport, dport, seq, ack))
+        time.sleep(0.2)
+    time.sleep(0.5)
+    out("FINISHED")
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "serve":
@@ -271,6 +303,10 @@ def main():
         inject(*args)
     elif mode == "stale-syn":
         stale_syn(*args)
+    elif mode == "listen-close":
+        listen_close(*args)
+    elif mode == "synack":
+        synack(*args)
     else:
         out("BADMODE " + mode)
         sys.exit(2)

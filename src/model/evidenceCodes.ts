@@ -75,6 +75,10 @@ export const EV_RACES_SYNACK = 'races_synack';
 export const EV_CAPTURE_DUPLICATE = 'capture_duplicate';
 /** The RST answers a segment that arrived after an earlier reset of the connection. */
 export const EV_AFTER_RESET = 'after_reset';
+/** The RST answers a SYN-ACK although the capture holds no SYN from its sender on that tuple: a SYN-ACK nobody here asked for. */
+export const EV_UNSOLICITED_SYNACK = 'unsolicited_synack';
+/** The RST has TCP header bits set that RFC 9293 §3.1 reserves (must be zero when sent): a crafted header. */
+export const EV_RESERVED_BITS = 'reserved_bits';
 
 /** Every evidence code whyreset emits. */
 export type EvidenceCode =
@@ -120,4 +124,6 @@ export type EvidenceCode =
   | typeof EV_IPID_COPIED
   | typeof EV_RACES_SYNACK
   | typeof EV_CAPTURE_DUPLICATE
-  | typeof EV_AFTER_RESET;
+  | typeof EV_AFTER_RESET
+  | typeof EV_UNSOLICITED_SYNACK
+  | typeof EV_RESERVED_BITS;

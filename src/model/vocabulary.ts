@@ -25,7 +25,9 @@ export type Cause =
   | 'stale_connection'
   | 'unexplained'
   /** A consequence: the reset answers a segment that arrived after an earlier reset of the same connection (the socket was already gone). */
-  | 'after_reset';
+  | 'after_reset'
+  /** The reset answers a SYN-ACK for a SYN its sender never sent (backscatter of a spoofed SYN flood, or a SYN-ACK probe). */
+  | 'backscatter';
 
 /** Whether a reset is consistent with the endpoint it claims to come from. */
 export type Verdict = 'genuine' | 'forged' | 'suspect';

@@ -126,6 +126,7 @@ export class ConnPacker {
       }
       this.num(r.mptcpReason);
       this.num(r.mptcpFlags);
+      this.num(r.reserved);
       const c = r.context;
       this.pair(c.pktsBefore);
       this.str(c.states.orig);
@@ -272,6 +273,7 @@ export class ConnUnpacker {
       const payloadAt = this.num();
       const mptcpReason = this.num();
       const mptcpFlags = this.num();
+      const reserved = this.num();
       const pktsBefore = this.pair();
       const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
       const handshake = this.str<HandshakeStage>();
@@ -282,6 +284,7 @@ export class ConnUnpacker {
         payload: payloadAt < 0 ? null : (this.objects[payloadAt] as Uint8Array),
         mptcpReason,
         mptcpFlags,
+        reserved,
         context: {
           pktsBefore,
           states,

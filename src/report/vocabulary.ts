@@ -21,6 +21,7 @@ export const CAUSE_TEXT: Record<Cause, string> = {
   middlebox_injected: 'a device in the path forged the reset (policy, censorship, IPS, a bypass device)',
   stale_connection: 'a reset for a connection one side no longer knows (its state was lost)',
   unexplained: 'none of the known causes fits; the evidence says what was seen',
+  backscatter: 'a SYN-ACK arrived for a SYN this host never sent (backscatter of a spoofed SYN flood, or a probe); its kernel refused it',
   after_reset: 'a consequence: it answers a segment that arrived after an earlier reset of the connection (the socket was already gone)',
 };
 

@@ -86,6 +86,8 @@ export interface RstRecord extends PacketRecord {
   /** MP_TCPRST reason and flags (RFC 8684 §3.6), -1 when absent. */
   mptcpReason: number;
   mptcpFlags: number;
+  /** The RST's TCP reserved bits (header byte 12, low nibble; RFC 9293 §3.1: zero when sent). */
+  reserved: number;
   context: RstContext;
 }
 

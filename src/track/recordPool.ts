@@ -174,6 +174,8 @@ export class RstSnapshots {
   /** Consecutive retransmissions: orig | resp << 16. */
   consec = column(Uint32Array);
   prevIpId = column(Int32Array);
+  /** The RST's TCP reserved bits (DecodedPacket.tcpReserved). */
+  reserved = column(Uint8Array);
 }
 
 /** Grows the snapshots to cover every record of `pool`. */

@@ -77,6 +77,7 @@ export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureR
   x.window[r * 2 + 1] = wr < 0 ? -1 : wr * 2 ** ((s.eMisc[rr] ?? 0) & 15);
   x.consec[r] = ((s.eRxmtConsec[o] ?? 0) | ((s.eRxmtConsec[rr] ?? 0) << 16)) >>> 0;
   x.prevIpId[r] = s.eIpIdLast[e] ?? -1;
+  x.reserved[r] = pkt.tcpReserved;
   if (pkt.payloadCaptured > 0 && s.rstPayloadBytes > 0) {
     const n = Math.min(pkt.payloadCaptured, s.rstPayloadBytes);
     const from = pkt.payloadOffset; // decoded offsets index rec.data directly
@@ -111,6 +112,7 @@ function rstOf(s: TrackState, i: number): RstRecord {
     payload: s.rstPayload.get(i) ?? null,
     mptcpReason: mp < 0 ? -1 : mp & 255,
     mptcpFlags: mp < 0 ? -1 : (mp >>> 8) & 255,
+    reserved: x.reserved[i] ?? 0,
     context: {
       pktsBefore: { orig: x.pkts[i * 2] ?? 0, resp: x.pkts[i * 2 + 1] ?? 0 },
       states: { orig: endpointStateName(states & 15), resp: endpointStateName(states >>> 4) },

@@ -77,6 +77,16 @@ const RULE_CASES: Case[] = [
     want: { rule: 'after_reset', cause: 'after_reset', verdict: 'genuine', origin: 'orig', parentOf: true },
   },
   {
+    covers: 'unsolicited_synack',
+    // A SYN-ACK from port 80 for a SYN the client never sent (backscatter); the client's kernel
+    // answers with tcp_v4_send_reset: a bare RST whose seq is the SYN-ACK's ack.
+    build: () => {
+      const c = new Conversation().send('s', S | A, { ack: 123456, options: [{ kind: 'mss', value: 1460 }] });
+      return [c.send('c', R, { seq: 123456, win: 0, id: 0, dt: 0.0002 })];
+    },
+    want: { rule: 'unsolicited_synack', cause: 'backscatter', stage: 'handshake', verdict: 'genuine', origin: 'orig', evidence: 'unsolicited_synack' },
+  },
+  {
     covers: 'forged_answers_syn',
     build: () => [goodConnection(), refuse(new Conversation({ client: { port: 40001 }, server: { port: 8443 }, start: 1700000001 }).send('c', S), { ttl: 255 })],
     want: { rule: 'forged_answers_syn', cause: 'firewall_reject', verdict: 'forged' },
@@ -252,6 +262,16 @@ const SIGNAL_CASES: Case[] = [
     covers: 'ipid_mismatch',
     build: () => [busy().send('s', R | A, { options: ts, id: 40000, dt: 0.01 })],
     want: { evidence: 'ipid_mismatch' },
+  },
+  {
+    covers: 'reserved_bits',
+    // A socketless-looking RST in every other respect, but with header bits RFC 9293 §3.1
+    // reserves: suspect on that alone (weight 2).
+    build: () => {
+      const c = busy().send('c', P | A, { len: 30 });
+      return [noSocket(c, 's', { reserved: 0b101 })];
+    },
+    want: { evidence: 'reserved_bits', verdict: 'suspect' },
   },
   {
     covers: 'ipid_copied',

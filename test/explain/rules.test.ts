@@ -64,6 +64,40 @@ describe('handshake', () => {
     expectOne(await resetsOf(c), { stage: 'handshake', cause: 'scan_probe', verdict: 'genuine', origin: 'orig' });
   });
 
+  it('backscatter: a SYN-ACK nobody here asked for, reset by the kernel (bare RST, seq = its ack); with the SYN in the capture it is a probe', async () => {
+    const c = new Conversation();
+    c.send('s', S | A, { ack: 777777 }).send('c', R, { seq: 777777, win: 0, id: 0, dt: 0.0002 });
+    const r = expectOne(await resetsOf(c), { stage: 'handshake', cause: 'backscatter', verdict: 'genuine', origin: 'orig' });
+    assert.match(r.hint ?? '', /never sent/);
+    const probe = new Conversation();
+    probe.send('c', S, { win: 1024 }).send('s', S | A, { dt: 0.002 });
+    probe.send('c', R, { seq: probe.client.seq, win: 0, id: 0, dt: 0.0001 });
+    expectOne(await resetsOf(probe), { cause: 'scan_probe' });
+  });
+
+  it('ipid_copied: not when the sender numbers its own packets with that same ID (a constant ID)', async () => {
+    const c = new Conversation({ client: { ipId: 1, ipIdZero: false }, server: { ipId: 1 } });
+    // Every packet of both sides carries ID 1, as crafted test traffic does (Zeek's syn-then-ack-then-rst.pcap).
+    c.send('c', S, { id: 1 }).send('s', S | A, { id: 1 }).send('c', A, { id: 1 }).send('c', P | A, { len: 20, id: 1 });
+    c.send('s', A, { id: 1 }).send('c', P | A, { len: 20, id: 1 });
+    c.send('s', R | A, { id: 1, win: 512 });
+    const [r] = await resetsOf(c);
+    assert.ok(r && !r.evidence.some((e) => e.code === 'ipid_copied'), JSON.stringify(r?.evidence));
+  });
+
+  it('reserved_bits: only the unassigned bits count, not NS/AE (RFC 3540, AccECN)', async () => {
+    const build = (o: { reserved?: number; flags?: number }) => {
+      const c = new Conversation().handshake().exchange();
+      c.send('c', P | A, { len: 20 });
+      return c.send('s', R | (o.flags ?? 0), { seq: c.server.seq, win: 0, id: 0, reserved: o.reserved });
+    };
+    const [crafted] = await resetsOf(build({ reserved: 0b010 }));
+    assert.ok(crafted?.evidence.some((e) => e.code === 'reserved_bits' && /0x04/.test(e.detail)), JSON.stringify(crafted?.evidence));
+    const [ns] = await resetsOf(build({ flags: 0x100 }));
+    assert.ok(ns && !ns.evidence.some((e) => e.code === 'reserved_bits'), JSON.stringify(ns?.evidence));
+    assert.equal(ns?.verdict, 'genuine');
+  });
+
   it('scan_probe: a connect scan that resets right after the handshake', async () => {
     const c = new Conversation();
     c.handshake().send('c', R | A, { dt: 0.0001 });

@@ -41,6 +41,8 @@ export interface StepOptions {
   payload?: Uint8Array;
   /** Do not advance this side's sequence number (a retransmission or a crafted packet). */
   keepSeq?: boolean;
+  /** The three unassigned reserved bits of TCP header byte 12 (0-7; a crafted header). */
+  reserved?: number;
 }
 
 /** A scripted conversation between a client and a server. */
@@ -80,6 +82,7 @@ export class Conversation {
       id,
       options: o.options,
       payload,
+      reserved: o.reserved,
       padTo: 60,
     };
     const data = this.v6 ? tcp6Frame(spec) : tcp4Frame(spec);

@@ -8,6 +8,7 @@ import { closedPort } from './closedPort.js';
 import { firewallRejectIptables, firewallRejectMidstream, firewallRejectNftables, firewallRejectServer } from './firewall.js';
 import { middleboxInjection, middleboxInjectionCopiedTtl, middleboxInjectionSpoofedTtl } from './injection.js';
 import { closedPortV6, firewallRejectV6 } from './ipv6.js';
+import { backscatterSynAck, listenerClosedQueued, listenerUnknownAck } from './listener.js';
 import { malformedSyn } from './malformedSyn.js';
 import { nmapConnectScan, nmapSynScan } from './scans.js';
 import { afterReset, dataAfterClose, fastClose } from './teardown.js';
@@ -36,6 +37,9 @@ export const SCENARIOS: readonly Scenario[] = [
   firewallRejectV6,
   timeWaitReuse,
   acceptOverflow,
+  listenerClosedQueued,
+  listenerUnknownAck,
+  backscatterSynAck,
   idleTimeoutReaper,
   idleTimeoutConntrack,
   retransmissionTimeout,

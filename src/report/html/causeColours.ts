@@ -20,6 +20,7 @@ export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
   middlebox_injected: '#b07aa1',
   stale_connection: '#d4a6c8',
   unexplained: '#9d7660',
+  backscatter: '#79706e',
 };
 
 /** Colour of a cause this version does not know (an extended vocabulary). */
