@@ -4,10 +4,11 @@
  * the returned state; only "this is not a capture at all" is thrown (NotACaptureError).
  */
 import type { Readable } from 'node:stream';
+import { GzipError } from './gzip.js';
 import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
 import { NotACaptureError, ReadState, type RecordHandler } from './reader.js';
-import { GzipError, openSource } from './source.js';
+import { openSource } from './source.js';
 import { ByteWindow, DEFAULT_CHUNK_SIZE } from './window.js';
 
 /** Options for reading one capture. */
@@ -36,7 +37,7 @@ function describeNonCapture(head: Uint8Array): string {
  * errors; rejects with NotACaptureError (or a filesystem error) when nothing could be read.
  */
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
-  const { source, compressed } = await openSource(path, options.stdin);
+  const { source, compressed, gzip } = await openSource(path, options.stdin);
   const state = new ReadState();
   const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   try {
@@ -59,6 +60,8 @@ export async function readCapture(path: string, onRecord: RecordHandler, options
         state.bytes = win.base + win.end;
       } else throw err;
     }
+    // Bytes after the last gzip member: reported where the decompressed stream ended.
+    for (const issue of gzip?.issues ?? []) state.error(issue.offset, issue.message);
   } finally {
     await win.settle();
     source.close();
