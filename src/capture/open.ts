@@ -9,7 +9,7 @@ import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
 import { NotACaptureError, ReadState, type RecordHandler } from './reader.js';
 import { openSource } from './source.js';
-import { ByteWindow, DEFAULT_CHUNK_SIZE } from './window.js';
+import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadPace } from './window.js';
 
 /** Options for reading one capture. */
 export interface ReadCaptureOptions {
@@ -17,6 +17,8 @@ export interface ReadCaptureOptions {
   stdin?: Readable;
   /** Bytes read per refill; tests shrink it to exercise records that straddle chunks. */
   chunkSize?: number;
+  /** Awaited before each chunk is read (window.ts ReadPace). */
+  pace?: ReadPace;
 }
 
 /** What the reader learned about an input, for the report's `inputs` block. */
@@ -39,7 +41,7 @@ function describeNonCapture(head: Uint8Array): string {
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
   const { source, compressed, gzip } = await openSource(path, options.stdin);
   const state = new ReadState();
-  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null);
   try {
     try {
       await win.ensure(4);

@@ -38,6 +38,7 @@ export const OPTION_TABLE = {
   'kernel-trace': { type: 'string', multiple: true, commands: ALL },
   'ignore-checksums': { type: 'boolean', short: 'C', commands: ['analyze', 'explain'] },
   stream: { type: 'boolean', commands: ['analyze'] },
+  'summary-every': { type: 'string', commands: ['analyze'] },
   help: { type: 'boolean', short: 'h', commands: ALL },
 } as const satisfies Record<string, OptionRow>;
 

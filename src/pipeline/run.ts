@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
+import type { ReadPace } from '../capture/window.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
@@ -122,6 +123,8 @@ export interface RunOptions {
    * continues it (stream.ts continuesStream).
    */
   stream?: boolean;
+  /** Awaited before each chunk of input is read (capture/window.ts ReadPace): a slow consumer of streamed findings holds reading back. */
+  pace?: ReadPace;
 }
 
 /** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
@@ -383,7 +386,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
 
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin: options.stdin, chunkSize: options.chunkSize });
+      facts = await readCapture(path, onRecord, { stdin: options.stdin, chunkSize: options.chunkSize, pace: options.pace });
     } catch (err) {
       unreadable.push({ path, message: describeOpenError(err) });
     }
