@@ -17,7 +17,7 @@ import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
 import { escapeControl } from '../report/terminalText.js';
-import { clockTime, countText, durationText, isoTime } from '../report/text.js';
+import { countText, isoTime, signedDurationText, timeWhereDayChanges } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { colourModeOf } from './colourOption.js';
@@ -107,16 +107,16 @@ const MAX_SHOWN = 20;
 function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath: string, style: Style): string {
   const arrows = `${countText(conn.orig.pkts)} → / ${countText(conn.resp.pkts)} ←`;
   let text = `${style.bold(conn.id)}  ${full.ladder.orig} → ${full.ladder.resp}   ${inputPath}\n`;
-  text += `  ${isoTime(conn.startTs)}, ${durationText(Math.max(0, conn.lastPacketTs - conn.startTs))}, ${countText(full.total)} packets (${arrows}), `;
+  text += `  ${isoTime(conn.startTs)}, ${signedDurationText(conn.lastPacketTs - conn.startTs)}, ${countText(full.total)} packets (${arrows}), `;
   text += `${countText(conn.orig.size)} / ${countText(conn.resp.size)} payload bytes, conn_state ${conn.connState}, history ${conn.history}\n`;
   if (full.total > full.ladder.packets.length) text += style.dim(`  showing ${full.ladder.packets.length} of ${full.total} packets (--packets N for more)\n`);
   return text;
 }
 
-/** The reasoning for one reset. */
-function reasoning(r: Reset, style: Style): string {
+/** The reasoning for one reset; its time is dated where the day differs from `previous` (the line above). */
+function reasoning(r: Reset, style: Style, previous: number): string {
   const verdict = r.verdict === 'forged' ? style.red(r.verdict) : r.verdict === 'suspect' ? style.yellow(r.verdict) : (r.verdict ?? '-');
-  let text = `${style.bold(r.id)} frame ${r.frame} at ${clockTime(r.ts)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
+  let text = `${style.bold(r.id)} frame ${r.frame} at ${timeWhereDayChanges(r.ts, previous)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
   if (r.stage) text += `  stage    ${r.stage}: ${STAGE_TEXT[r.stage]}\n`;
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
   if (r.parent) text += `  follows  ${r.parent.id} (frame ${r.parent.frame}): a consequence, folded under that reset\n`;
@@ -247,7 +247,11 @@ export async function explainCommand(argv: string[]): Promise<number> {
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));
         else {
           await out.write(`\n${style.bold('Why')}\n`);
-          for (const r of underParents(explained.resets)) await out.write(r.parent ? reasoning(r, style).replace(/^/gm, '    ') : reasoning(r, style));
+          let previous = conn.startTs;
+          for (const r of underParents(explained.resets)) {
+            await out.write(r.parent ? reasoning(r, style, previous).replace(/^/gm, '    ') : reasoning(r, style, previous));
+            previous = r.ts;
+          }
         }
       }
       if (matches > chosen.length) await out.write(style.dim(`\n${matches - chosen.length} more connections on this tuple not shown\n`));
