@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Connection } from '../model/report.js';
+import { filterOf } from '../pipeline/filter.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
@@ -18,6 +19,7 @@ import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
@@ -71,6 +73,7 @@ Options:
       --html-rows N  resets embedded in the HTML report's table (default ${DEFAULT_TABLE_ROWS}; the
                      charts and counts include every reset)
 ${KERNEL_TRACE_HELP}
+${FILTER_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
       --stream       the inputs are pieces of one capture (tcpdump -C/-G/-W, dumpcap ring
@@ -133,6 +136,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const kernel = kernelMatcherOf(values['kernel-trace']);
   if (typeof kernel === 'string') {
     warn(kernel);
+    return EXIT_USAGE;
+  }
+  const filter = filterOf(values);
+  if (typeof filter === 'string') {
+    warn(filter);
     return EXIT_USAGE;
   }
   // Directories and quoted globs stand for their capture files, in time order (pipeline/inputs.ts).
@@ -198,6 +206,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           live?.input(input);
         },
         pace: live?.pace,
+        filter: filter ?? undefined,
         inactivityTimeout: inactivity,
         kernel,
         ladders: html !== null,

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { ExplainedConnection } from '../explain/explainConnection.js';
 import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
+import { filterOf } from '../pipeline/filter.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
 import { underParents } from '../report/consequences.js';
@@ -22,12 +23,14 @@ import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { FILTER_HELP } from './filterOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> | --reset R | --frame [CAP:]N [options]
+       whyreset explain <capture...> --host/--net/--port/--since/--until … [options]
 
 Draws one connection as a ladder (sequence) diagram in the terminal — the two endpoints as
 columns, time going down, one arrow per packet with its flags, relative seq/ack, length and
@@ -40,6 +43,9 @@ every piece of evidence with its numbers, and what to check next.
   --reset R4         the connection of a reset, by the id analyze prints
   --frame [CAP:]N    the connection of the reset in frame N (Wireshark's number) of the
                      first capture, or of capture CAP (0, 1, …) when several
+${FILTER_HELP.replace('report only connections (and their resets)', 'show only connections')}
+                     (without --conn/--reset/--frame: the connections that match and have a
+                     reset within --since/--until)
   -n, --packets N    at most N packets per ladder (default 200): the first and last halves,
                      and every RST in between
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
@@ -55,6 +61,9 @@ The captures are read twice (standard input is kept in a temporary file for that
 Exit codes: 0 shown, 1 shown but the captures had errors, 2 usage error, unreadable input, or
 no such connection.
 `;
+
+/** No --conn/--reset/--frame, only a filter: every connection that matches it and has a reset within its times. */
+const ALL_THAT_RESET = { kind: 'filter' } as const;
 
 /** What `--conn` asks for. */
 export type ConnSelector =
@@ -145,20 +154,31 @@ export async function explainCommand(argv: string[]): Promise<number> {
     warn(`unknown format "${format}": use text or json`);
     return EXIT_USAGE;
   }
+  const filter = filterOf(values);
+  if (typeof filter === 'string') {
+    warn(filter);
+    return EXIT_USAGE;
+  }
   const asked = [values.conn, values.reset, values.frame].filter((v) => v !== undefined).length;
-  if (positionals.length === 0 || asked !== 1) {
-    warn('explain needs a capture and one of --conn, --reset or --frame (see "whyreset explain --help")');
+  if (positionals.length === 0 || asked > 1 || (asked === 0 && filter === null)) {
+    warn('explain needs a capture and one of --conn, --reset or --frame, or a filter (--host, --net, --port, --since, --until) (see "whyreset explain --help")');
     return EXIT_USAGE;
   }
   const sel =
-    values.conn !== undefined ? parseConnSelector(values.conn) : values.reset !== undefined ? parseResetSelector(values.reset) : parseFrameSelector(values.frame ?? '');
+    asked === 0
+      ? ALL_THAT_RESET
+      : values.conn !== undefined
+        ? parseConnSelector(values.conn)
+        : values.reset !== undefined
+          ? parseResetSelector(values.reset)
+          : parseFrameSelector(values.frame ?? '');
   if (sel === null) {
     if (values.conn !== undefined) warn(`--conn "${values.conn}" is neither a connection id (C12) nor addr:port-addr:port`);
     else if (values.reset !== undefined) warn(`--reset "${values.reset}" is not a reset id (R4) as analyze prints it`);
     else warn(`--frame "${values.frame}" is not a frame number (1234, or 1:1234 for the second capture)`);
     return EXIT_USAGE;
   }
-  const wanted = values.conn ?? values.reset ?? `frame ${values.frame}`;
+  const wanted = values.conn ?? values.reset ?? (values.frame === undefined ? 'that matches the filter and reset' : `frame ${values.frame}`);
   const limit = values.packets === undefined ? 200 : Number(values.packets);
   if (!Number.isInteger(limit) || limit < 2) {
     warn(`--packets needs a whole number of at least 2, not "${values.packets}"`);
@@ -202,9 +222,12 @@ export async function explainCommand(argv: string[]): Promise<number> {
         // The second read finds packets by their frame in each file: one tracker per input.
         stream: false,
         stdin: copy === null ? undefined : createReadStream(copy.path),
+        filter: filter ?? undefined,
         onFinished: (conn, explained) => {
           connections++;
-          if (!selects(sel, conn, explained.resets)) return;
+          const chosenBy = sel.kind === 'filter' ? explained.resets.some((r) => filter?.resetMatches(r) === true) : selects(sel, conn, explained.resets);
+          if (!chosenBy) return;
+          if (filter !== null && !filter.connectionMatches(explained.connection)) return;
           matches++;
           if (chosen.length < MAX_SHOWN) chosen.push({ conn, explained });
         },

@@ -125,6 +125,15 @@ export interface RunOptions {
   stream?: boolean;
   /** Awaited before each chunk of input is read (capture/window.ts ReadPace): a slow consumer of streamed findings holds reading back. */
   pace?: ReadPace;
+  /** Selects the findings reported (`--host/--net/--port/--since/--until`, pipeline/filter.ts); the tracker still sees every packet. */
+  filter?: ReportFilter;
+}
+
+/** What runAnalysis needs of a filter (pipeline/filter.ts FindingFilter). */
+export interface ReportFilter {
+  noteFirstPacket(ts: number): void;
+  wrap(sink: AnalysisSink): AnalysisSink;
+  adjust(summary: Summary): void;
 }
 
 /** Zeek's tcp_inactivity_timeout (seconds), the tracker's default. */
@@ -221,7 +230,8 @@ function describeOpenError(err: unknown): string {
 }
 
 /** Analyses every input in order, streaming resets, connections and patterns to `sink`. */
-export async function runAnalysis(paths: readonly string[], options: RunOptions, sink: AnalysisSink): Promise<RunResult> {
+export async function runAnalysis(paths: readonly string[], options: RunOptions, allFindings: AnalysisSink): Promise<RunResult> {
+  const sink = options.filter === undefined ? allFindings : options.filter.wrap(allFindings);
   const summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
   const kernel = options.kernel;
   if (kernel !== undefined) summary.kernel = emptyKernelSummary();
@@ -324,6 +334,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
 
     /** The first record of this input decides whether it continues the current stream. */
     const startPiece = (rec: CaptureRecord): Stream => {
+      options.filter?.noteFirstPacket(rec.ts);
       if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
       if (current === null) {
         current = openStream(captureIndex);
@@ -434,5 +445,6 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   }
   const offload = gate?.offloadHosts() ?? [];
   if (offload.length > 0) summary.checksum_offload = offload;
+  options.filter?.adjust(summary);
   return { inputs, summary, unreadable };
 }

@@ -298,6 +298,10 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   }
   const { groups, causeVerdicts, listed, connectionsWithResets } = digest;
   await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets, 'connection')}\n`);
+  if (s.filtered_out !== undefined) {
+    const f = s.filtered_out;
+    await out.write(style.dim(`  filtered out (--host/--net/--port/--since/--until): ${plural(f.resets, 'reset')}, ${plural(f.connections, 'connection')}\n`));
+  }
   if (listed === 0) return;
   await out.write(summaryBlock(s, causeVerdicts, listed, style));
   if (s.kernel !== undefined) await out.write(`  ${kernelSummaryText(s.kernel)}\n`);
