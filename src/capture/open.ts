@@ -4,11 +4,12 @@
  * the returned state; only "this is not a capture at all" is thrown (NotACaptureError).
  */
 import type { Readable } from 'node:stream';
+import { GzipError } from './gzip.js';
 import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
 import { NotACaptureError, ReadState, type RecordHandler } from './reader.js';
-import { GzipError, openSource } from './source.js';
-import { ByteWindow, DEFAULT_CHUNK_SIZE } from './window.js';
+import { openSource } from './source.js';
+import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadPace } from './window.js';
 
 /** Options for reading one capture. */
 export interface ReadCaptureOptions {
@@ -18,6 +19,8 @@ export interface ReadCaptureOptions {
   chunkSize?: number;
   /** Sees every byte of the input as read (compressed bytes for gzip), once, in order. */
   onRawBytes?: (bytes: Uint8Array) => void;
+  /** Awaited before each chunk is read (window.ts ReadPace). */
+  pace?: ReadPace;
 }
 
 /** What the reader learned about an input, for the report's `inputs` block. */
@@ -38,9 +41,9 @@ function describeNonCapture(head: Uint8Array): string {
  * errors; rejects with NotACaptureError (or a filesystem error) when nothing could be read.
  */
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
-  const { source, compressed } = await openSource(path, options.stdin, options.onRawBytes);
+  const { source, compressed, gzip } = await openSource(path, options.stdin, options.onRawBytes);
   const state = new ReadState();
-  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null);
   try {
     try {
       await win.ensure(4);
@@ -61,6 +64,8 @@ export async function readCapture(path: string, onRecord: RecordHandler, options
         state.bytes = win.base + win.end;
       } else throw err;
     }
+    // Bytes after the last gzip member: reported where the decompressed stream ended.
+    for (const issue of gzip?.issues ?? []) state.error(issue.offset, issue.message);
   } finally {
     await win.settle();
     source.close();

@@ -5,13 +5,10 @@
  */
 import { closeSync, openSync, read } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { ByteSource } from './byteSource.js';
+import { GzipSource } from './gzip.js';
 
-/** Anything that can fill `buf[offset, offset + length)`; resolves to the bytes written, 0 at the end. */
-export interface ByteSource {
-  readInto(buf: Uint8Array, offset: number, length: number): Promise<number>;
-  close(): void;
-}
+export type { ByteSource } from './byteSource.js';
 
 /**
  * Reads a file sequentially. Reads run in libuv's thread pool, so the window's read-ahead of
@@ -128,10 +125,11 @@ async function readAtMost(source: ByteSource, want: number): Promise<Uint8Array>
   return out.subarray(0, got);
 }
 
-/** The opened input: where its bytes come from and whether they were gzip-compressed. */
+/** The opened input: where its bytes come from, and the gzip decompressor when it was compressed. */
 export interface OpenedSource {
   source: ByteSource;
   compressed: boolean;
+  gzip: GzipSource | null;
 }
 
 /**
@@ -143,8 +141,11 @@ export async function openSource(path: string, stdin: Readable = process.stdin, 
   const raw = onRawBytes === undefined ? opened : new TappedSource(opened, onRawBytes);
   const head = await readAtMost(raw, 2);
   const replay = new PrefixedSource(head, raw);
-  if (head.length === 2 && head[0] === 0x1f && head[1] === 0x8b) return { source: new GzipSource(replay), compressed: true };
-  return { source: replay, compressed: false };
+  if (head.length === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gzip = new GzipSource(replay);
+    return { source: gzip, compressed: true, gzip };
+  }
+  return { source: replay, compressed: false, gzip: null };
 }
 
 /**
@@ -164,153 +165,4 @@ class TappedSource implements ByteSource {
   close(): void {
     this.inner.close();
   }
-}
-
-/** A damaged or cut gzip stream; the message says how many bytes came out before the damage. */
-export class GzipError extends Error {}
-
-/**
- * Compressed bytes fed to zlib per write: zlib drops the output of a call that fails, so small
- * calls lose little. Small at the start, where a small capture lives entirely, larger later so
- * that a big file costs few calls.
- */
-const GZIP_SLICE_FIRST = 1 << 10;
-const GZIP_SLICE = 16 << 10;
-/** Compressed bytes read with the small slice. */
-const GZIP_SMALL_SLICES_UP_TO = 256 << 10;
-/** The gzip trailer (CRC32, ISIZE; RFC 1952 §2.3.1): checked last, so held back until the input ends. */
-const GZIP_TRAILER = 8;
-/**
- * Decompressed bytes queued before zlib is fed more: a gzip bomb (deflate reaches ~1000:1) would
- * otherwise queue the output of a whole 256 KiB input read (330-420 MB seen). The queue stays
- * under this plus one slice's output (16 KiB × 1032 at worst).
- */
-export const GZIP_OUTPUT_QUEUE = 4 << 20;
-
-/**
- * Decompresses a gzip ByteSource (several members back to back decompress as one stream).
- * Everything decoded before damage is delivered before the error: input goes to zlib in small
- * slices, the last 8 bytes (the trailer, whose CRC check would fail the call that also carries
- * the last data) wait until everything before them has been flushed out, and queued output is
- * handed on before the error is raised.
- */
-export class GzipSource implements ByteSource {
-  private readonly gunzip = createGunzip({ chunkSize: 64 << 10 });
-  private readonly output: Uint8Array[] = [];
-  private outputOffset = 0;
-  private error: Error | null = null;
-  private finished = false;
-  private inputDone = false;
-  private held = new Uint8Array(0);
-  private produced = 0;
-  private fed = 0;
-  /** Decompressed bytes waiting in `output`. */
-  private queued = 0;
-  /** Compressed bytes read but not yet given to zlib (held back while the output queue is full). */
-  private feed: Uint8Array = new Uint8Array(0);
-  private feedAt = 0;
-  private readonly inputBuf = new Uint8Array(256 << 10);
-
-  constructor(private readonly raw: ByteSource) {
-    this.gunzip.on('data', (chunk: Buffer) => {
-      this.output.push(chunk);
-      this.queued += chunk.length;
-    });
-    this.gunzip.on('error', (err: Error) => {
-      this.error ??= err;
-    });
-    this.gunzip.on('end', () => {
-      this.finished = true;
-    });
-  }
-
-  async readInto(buf: Uint8Array, offset: number, length: number): Promise<number> {
-    while (this.output.length === 0 && this.error === null && !this.finished) await this.pump();
-    if (this.output.length > 0) {
-      let written = 0;
-      while (written < length && this.output.length > 0) {
-        const head = this.output[0] as Uint8Array;
-        const n = Math.min(length - written, head.length - this.outputOffset);
-        buf.set(head.subarray(this.outputOffset, this.outputOffset + n), offset + written);
-        written += n;
-        this.outputOffset += n;
-        if (this.outputOffset >= head.length) {
-          this.output.shift();
-          this.outputOffset = 0;
-        }
-      }
-      this.produced += written;
-      this.queued -= written;
-      return written;
-    }
-    if (this.error !== null) throw new GzipError(`gzip data is damaged after ${this.produced} decompressed bytes: ${this.error.message}`);
-    return 0;
-  }
-
-  /** Feeds zlib the next slice of input (or, at the end, the flush and the trailer). */
-  private async pump(): Promise<void> {
-    if (this.feedAt < this.feed.length) {
-      await this.feedSlices();
-      return;
-    }
-    if (this.inputDone) {
-      // zlib has everything; wait for it to finish or fail.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      return;
-    }
-    const n = await this.raw.readInto(this.inputBuf, 0, this.inputBuf.length);
-    if (n === 0) {
-      this.inputDone = true;
-      // Flush all data out before the trailer is checked, then hand over the trailer and end.
-      await this.settled((done) => this.gunzip.flush(() => done()));
-      if (this.error === null) this.gunzip.end(this.held);
-      return;
-    }
-    const data = concat(this.held, this.inputBuf.subarray(0, n));
-    const keep = Math.min(GZIP_TRAILER, data.length);
-    // A copy: inputBuf is read into again while part of this may still wait for the queue.
-    this.feed = data.slice(0, data.length - keep);
-    this.feedAt = 0;
-    this.held = data.slice(data.length - keep);
-    await this.feedSlices();
-  }
-
-  /** Gives zlib the read input slice by slice, stopping while GZIP_OUTPUT_QUEUE bytes wait to be read. */
-  private async feedSlices(): Promise<void> {
-    const feed = this.feed;
-    while (this.feedAt < feed.length && this.error === null && this.queued < GZIP_OUTPUT_QUEUE) {
-      const step = this.fed < GZIP_SMALL_SLICES_UP_TO ? GZIP_SLICE_FIRST : GZIP_SLICE;
-      const slice = feed.subarray(this.feedAt, Math.min(feed.length, this.feedAt + step));
-      await this.settled((done) => this.gunzip.write(slice, () => done()));
-      this.feedAt += slice.length;
-      this.fed += slice.length;
-    }
-  }
-
-  /** Resolves when zlib calls back, or when it fails or closes instead (a callback it may never call). */
-  private settled(start: (done: () => void) => void): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        this.gunzip.off('error', done);
-        this.gunzip.off('close', done);
-        resolve();
-      };
-      this.gunzip.once('error', done);
-      this.gunzip.once('close', done);
-      start(done);
-    });
-  }
-
-  close(): void {
-    this.gunzip.destroy();
-    this.raw.close();
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return Buffer.from(b);
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

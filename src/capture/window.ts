@@ -17,6 +17,12 @@ export const DEFAULT_CHUNK_SIZE = 8 << 20;
 /** Room in front of each chunk for the tail of the previous one (a record cut by the chunk end). */
 const HEADROOM = 1 << 20;
 
+/**
+ * Awaited before each chunk is read, when it returns a promise: a consumer that cannot keep up
+ * (ndjson streamed into a slow pipe) holds the reading back rather than queue output in memory.
+ */
+export type ReadPace = () => Promise<void> | null;
+
 /** Bytes buffered from a source, with their position in the (decompressed) stream. */
 export class ByteWindow {
   buf: Uint8Array;
@@ -36,6 +42,7 @@ export class ByteWindow {
   constructor(
     private readonly source: ByteSource,
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
+    private readonly pace: ReadPace | null = null,
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
@@ -62,7 +69,9 @@ export class ByteWindow {
     if (this.pending === null && !this.eof) {
       // At most one chunk per read, whatever the spare buffer grew to after a long record: reading
       // "the rest of the spare" would make every straddling record grow the buffers again.
-      this.pending = this.source.readInto(this.spare, this.headroom, this.chunkSize);
+      const read = () => this.source.readInto(this.spare, this.headroom, this.chunkSize);
+      const wait = this.pace?.() ?? null;
+      this.pending = wait === null ? read() : wait.then(read);
     }
   }
 

@@ -4,19 +4,22 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Connection } from '../model/report.js';
+import { filterOf } from '../pipeline/filter.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { writeCsv } from '../report/csv.js';
 import { Findings } from '../report/findings.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/writeHtml.js';
-import { writeJson, writeNdjson } from '../report/json.js';
+import { writeJson } from '../report/json.js';
+import { NdjsonStream } from '../report/ndjsonStream.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
 import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
@@ -47,7 +50,14 @@ Options:
   -f, --format FMT   text (default): capture facts, resets by cause and verdict, the resets
                      grouped by cause and server with what to check next, and patterns
                      json: the Report of DESIGN.md (inputs, summary, resets, connections, patterns)
-                     ndjson: one object per line, "type": input | reset | connection | pattern | summary
+                     ndjson: one object per line, "type": input | reset | connection | pattern |
+                     summary, written as the analysis runs: each reset and connection when its
+                     connection ends (in capture time), each input when read, the summary last
+      --summary-every S  ndjson: also a "summary" line with "partial": true every S seconds of
+                     wall-clock time (counts so far), so a pipeline following a live capture
+                     hears from it while no connection ends; wall-clock, not capture time,
+                     because a live capture's time stands still while it is silent (for a
+                     file, the final summary is the deterministic one)
                      csv: one row per reset (RFC 4180)
                      zeek: every connection as a Zeek conn.log (TSV); zeek-json: Zeek's JSON form
       --inactivity-timeout S   seconds of silence after which a connection is finished (Zeek's
@@ -64,6 +74,7 @@ Options:
       --html-rows N  resets embedded in the HTML report's table (default ${DEFAULT_TABLE_ROWS}; the
                      charts and counts include every reset)
 ${KERNEL_TRACE_HELP}
+${FILTER_HELP}
       --correlate    the captures hold the same traffic seen at several points: where each
                      reset was born (see "whyreset correlate --help")
       --stream       the inputs are pieces of one capture (tcpdump -C/-G/-W, dumpcap ring
@@ -108,6 +119,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     warn(inactivity);
     return EXIT_USAGE;
   }
+  const summaryEvery = summaryEveryOf(values['summary-every'], format);
+  if (typeof summaryEvery === 'string') {
+    warn(summaryEvery);
+    return EXIT_USAGE;
+  }
   if (positionals.length === 0) {
     warn(
       'analyze needs a capture. Try the example: whyreset analyze examples/closed-port.pcap — or capture your own: sudo tcpdump -i eth0 -w mine.pcap tcp (Ctrl-C to stop), then whyreset analyze mine.pcap (or live: tcpdump -w - | whyreset analyze -)',
@@ -127,6 +143,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const threads = threadOptionsOf(values.threads);
   if (typeof threads === 'string') {
     warn(threads);
+    return EXIT_USAGE;
+  }
+  const filter = filterOf(values);
+  if (typeof filter === 'string') {
+    warn(filter);
     return EXIT_USAGE;
   }
   // Directories and quoted globs stand for their capture files, in time order (pipeline/inputs.ts).
@@ -155,21 +176,26 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   const findings = new Findings();
   // Connections are serialized only for the renderers that list them.
-  const keepConnections = format === 'json' || format === 'ndjson' || format === 'zeek' || format === 'zeek-json';
+  const keepConnections = format === 'json' || format === 'zeek' || format === 'zeek-json';
+  // ndjson goes out as the analysis runs (report/ndjsonStream.ts), not from spools at the end.
+  const out = format === 'ndjson' ? new Output(values.out ?? null) : null;
+  const live = out === null ? null : new NdjsonStream(out);
   const spans: ConnectionSpan[] = [];
   // The plain text report needs only counts and groups: resets go straight into its digest
   // rather than being serialised and parsed again (--verbose and --html need every reset).
   const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(inputs.length > 1) : undefined;
   const sink: AnalysisSink = {
-    reset: digest !== undefined ? (r) => digest.add(r) : (r) => findings.resets.push(JSON.stringify(r)),
-    connection: keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
-    pattern: (p) => findings.patterns.push(p),
+    reset: live !== null ? (r) => live.reset(r) : digest !== undefined ? (r) => digest.add(r) : (r) => findings.resets.push(JSON.stringify(r)),
+    connection: live !== null ? (c) => live.connection(c) : keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
+    pattern: live !== null ? (p) => live.pattern(p) : (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
   };
   const progress = new Progress();
   const interrupts = watchInterrupts();
   let stdinCopy: Awaited<ReturnType<typeof copyToTemp>> | null = null;
+  let reportEnded = false;
+  const heartbeat = live !== null && summaryEvery !== undefined ? setInterval(() => live.partialSummary(), summaryEvery * 1000) : null;
   try {
     // --write-pcap reads the inputs twice: standard input is kept in a temporary file for that.
     if (writePcap !== null && positionals.includes('-')) {
@@ -185,7 +211,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         onInputDone: (input) => {
           progress.done();
           reportInputErrors(input);
+          live?.input(input);
         },
+        pace: live?.pace,
+        filter: filter ?? undefined,
         inactivityTimeout: inactivity,
         kernel,
         ladders: html !== null,
@@ -210,22 +239,35 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       }
     }
 
-    const out = new Output(values.out ?? null);
-    if (format === 'json') await writeJson(out, findings);
-    else if (format === 'ndjson') await writeNdjson(out, findings);
-    else if (format === 'csv') await writeCsv(out, findings);
-    else if (format === 'zeek' || format === 'zeek-json') await writeZeek(out, findings, format === 'zeek-json');
-    else await writeText(out, findings, makeStyle(colourWanted(out.isTerminal, process.env, colour)), { verbose: values.verbose, digest });
-    await out.end();
+    if (heartbeat !== null) clearInterval(heartbeat);
+    const report = out ?? new Output(values.out ?? null);
+    if (live !== null) await live.end(findings.summary);
+    else if (format === 'json') await writeJson(report, findings);
+    else if (format === 'csv') await writeCsv(report, findings);
+    else if (format === 'zeek' || format === 'zeek-json') await writeZeek(report, findings, format === 'zeek-json');
+    else await writeText(report, findings, makeStyle(colourWanted(report.isTerminal, process.env, colour)), { verbose: values.verbose, digest });
+    await report.end();
+    reportEnded = true;
     if (html !== null) await writeHtmlReport(html, findings);
 
     if (result.unreadable.length > 0) return EXIT_USAGE;
     return result.inputs.some((i) => i.errors.length > 0) ? EXIT_INPUT_ERRORS : EXIT_OK;
   } finally {
+    if (heartbeat !== null) clearInterval(heartbeat);
+    // A streamed report that did not finish leaves no half-written --out file.
+    if (out !== null && !reportEnded) out.abort();
     interrupts.dispose();
     findings.dispose();
     stdinCopy?.remove();
   }
+}
+
+/** `--summary-every S`: seconds above 0, only with `--format ndjson`. */
+function summaryEveryOf(value: string | undefined, format: Format): number | undefined | string {
+  if (value === undefined) return undefined;
+  if (format !== 'ndjson') return '--summary-every needs --format ndjson';
+  const seconds = Number(value);
+  return seconds > 0 && Number.isFinite(seconds) ? seconds : `--summary-every needs a number of seconds above 0, not "${value}"`;
 }
 
 /** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */

@@ -4,6 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { parseOrder } from '../correlate/order.js';
+import type { InputSummary } from '../model/report.js';
+import { filterOf } from '../pipeline/filter.js';
+import type { AnalysisSink } from '../pipeline/run.js';
 import { runCorrelation } from '../pipeline/runCorrelation.js';
 import { writeCorrelateText } from '../report/correlateText.js';
 import { Findings } from '../report/findings.js';
@@ -12,6 +15,7 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
@@ -54,6 +58,7 @@ Options:
       --html-rows N  resets embedded in the HTML report's table
 ${KERNEL_TRACE_HELP}
 ${THREADS_HELP}
+${FILTER_HELP}
   -o, --out FILE     write the report to FILE instead of standard output
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
                      always (e.g. for less -R) or never
@@ -113,6 +118,11 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     warn(html);
     return EXIT_USAGE;
   }
+  const filter = filterOf(values);
+  if (typeof filter === 'string') {
+    warn(filter);
+    return EXIT_USAGE;
+  }
 
   const outputProblem = outputsProblem(positionals, [
     { option: '--out', path: values.out ?? '-', report: true },
@@ -126,16 +136,23 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   const findings = new Findings();
   const interrupts = watchInterrupts();
   try {
+    const everything: AnalysisSink = {
+      reset: (r) => findings.resets.push(JSON.stringify(r)),
+      connection: (c) => findings.connections.push(JSON.stringify(c)),
+      pattern: (p) => findings.patterns.push(p),
+      ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
+    };
+    // The filter selects the correlated findings: every capture is still matched whole.
+    const onInputDone = (input: InputSummary): void => {
+      reportInputErrors(input);
+      if (input.first_ts !== null) filter?.noteFirstPacket(input.first_ts);
+    };
     const result = await runCorrelation(
       positionals,
-      { onInputDone: reportInputErrors, inactivityTimeout: inactivity, order, ladders: html !== null, kernel, ...threads },
-      {
-        reset: (r) => findings.resets.push(JSON.stringify(r)),
-        connection: (c) => findings.connections.push(JSON.stringify(c)),
-        pattern: (p) => findings.patterns.push(p),
-        ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
-      },
+      { onInputDone, inactivityTimeout: inactivity, order, ladders: html !== null, kernel, ...threads },
+      filter === null ? everything : filter.wrap(everything),
     );
+    filter?.adjust(result.summary);
     for (const u of result.unreadable) warn(`${u.path}: ${u.message}`);
     if (result.inputs.length === 0) return EXIT_USAGE;
     findings.inputs = result.inputs;

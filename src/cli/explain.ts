@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { ExplainedConnection } from '../explain/explainConnection.js';
 import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
+import { filterOf } from '../pipeline/filter.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
 import { underParents } from '../report/consequences.js';
@@ -17,11 +18,12 @@ import { ladderText } from '../report/ladderText.js';
 import { Output } from '../report/output.js';
 import { type Style, colourWanted, makeStyle } from '../report/style.js';
 import { escapeControl } from '../report/terminalText.js';
-import { clockTime, countText, durationText, isoTime } from '../report/text.js';
+import { countText, isoTime, signedDurationText, timeWhereDayChanges } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { colourModeOf } from './colourOption.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { FILTER_HELP } from './filterOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
 import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
@@ -29,6 +31,7 @@ import { outputsProblem } from './outputCheck.js';
 import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> | --reset R | --frame [CAP:]N [options]
+       whyreset explain <capture...> --host/--net/--port/--since/--until … [options]
 
 Draws one connection as a ladder (sequence) diagram in the terminal — the two endpoints as
 columns, time going down, one arrow per packet with its flags, relative seq/ack, length and
@@ -41,6 +44,9 @@ every piece of evidence with its numbers, and what to check next.
   --reset R4         the connection of a reset, by the id analyze prints
   --frame [CAP:]N    the connection of the reset in frame N (Wireshark's number) of the
                      first capture, or of capture CAP (0, 1, …) when several
+${FILTER_HELP.replace('report only connections (and their resets)', 'show only connections')}
+                     (without --conn/--reset/--frame: the connections that match and have a
+                     reset within --since/--until)
   -n, --packets N    at most N packets per ladder (default 200): the first and last halves,
                      and every RST in between
   -f, --format FMT   text (default), or json: {connections: [{connection, resets, ladder}]}
@@ -57,6 +63,9 @@ The captures are read twice (standard input is kept in a temporary file for that
 Exit codes: 0 shown, 1 shown but the captures had errors, 2 usage error, unreadable input, or
 no such connection.
 `;
+
+/** No --conn/--reset/--frame, only a filter: every connection that matches it and has a reset within its times. */
+const ALL_THAT_RESET = { kind: 'filter' } as const;
 
 /** What `--conn` asks for. */
 export type ConnSelector =
@@ -109,16 +118,16 @@ const MAX_SHOWN = 20;
 function connectionHeader(conn: FinishedConnection, full: FullLadder, inputPath: string, style: Style): string {
   const arrows = `${countText(conn.orig.pkts)} → / ${countText(conn.resp.pkts)} ←`;
   let text = `${style.bold(conn.id)}  ${full.ladder.orig} → ${full.ladder.resp}   ${inputPath}\n`;
-  text += `  ${isoTime(conn.startTs)}, ${durationText(Math.max(0, conn.lastPacketTs - conn.startTs))}, ${countText(full.total)} packets (${arrows}), `;
+  text += `  ${isoTime(conn.startTs)}, ${signedDurationText(conn.lastPacketTs - conn.startTs)}, ${countText(full.total)} packets (${arrows}), `;
   text += `${countText(conn.orig.size)} / ${countText(conn.resp.size)} payload bytes, conn_state ${conn.connState}, history ${conn.history}\n`;
   if (full.total > full.ladder.packets.length) text += style.dim(`  showing ${full.ladder.packets.length} of ${full.total} packets (--packets N for more)\n`);
   return text;
 }
 
-/** The reasoning for one reset. */
-function reasoning(r: Reset, style: Style): string {
+/** The reasoning for one reset; its time is dated where the day differs from `previous` (the line above). */
+function reasoning(r: Reset, style: Style, previous: number): string {
   const verdict = r.verdict === 'forged' ? style.red(r.verdict) : r.verdict === 'suspect' ? style.yellow(r.verdict) : (r.verdict ?? '-');
-  let text = `${style.bold(r.id)} frame ${r.frame} at ${clockTime(r.ts)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
+  let text = `${style.bold(r.id)} frame ${r.frame} at ${timeWhereDayChanges(r.ts, previous)}: ${r.flags.join(',')} from ${r.from === 'orig' ? 'the originator' : r.from === 'resp' ? 'the responder' : 'an unknown side'} (${r.src}:${r.sport}), ttl ${r.ttl}\n`;
   if (r.stage) text += `  stage    ${r.stage}: ${STAGE_TEXT[r.stage]}\n`;
   if (r.cause) text += `  cause    ${style.cyan(r.cause)}: ${CAUSE_TEXT[r.cause]}\n`;
   if (r.parent) text += `  follows  ${r.parent.id} (frame ${r.parent.frame}): a consequence, folded under that reset\n`;
@@ -147,20 +156,31 @@ export async function explainCommand(argv: string[]): Promise<number> {
     warn(`unknown format "${format}": use text or json`);
     return EXIT_USAGE;
   }
+  const filter = filterOf(values);
+  if (typeof filter === 'string') {
+    warn(filter);
+    return EXIT_USAGE;
+  }
   const asked = [values.conn, values.reset, values.frame].filter((v) => v !== undefined).length;
-  if (positionals.length === 0 || asked !== 1) {
-    warn('explain needs a capture and one of --conn, --reset or --frame (see "whyreset explain --help")');
+  if (positionals.length === 0 || asked > 1 || (asked === 0 && filter === null)) {
+    warn('explain needs a capture and one of --conn, --reset or --frame, or a filter (--host, --net, --port, --since, --until) (see "whyreset explain --help")');
     return EXIT_USAGE;
   }
   const sel =
-    values.conn !== undefined ? parseConnSelector(values.conn) : values.reset !== undefined ? parseResetSelector(values.reset) : parseFrameSelector(values.frame ?? '');
+    asked === 0
+      ? ALL_THAT_RESET
+      : values.conn !== undefined
+        ? parseConnSelector(values.conn)
+        : values.reset !== undefined
+          ? parseResetSelector(values.reset)
+          : parseFrameSelector(values.frame ?? '');
   if (sel === null) {
     if (values.conn !== undefined) warn(`--conn "${values.conn}" is neither a connection id (C12) nor addr:port-addr:port`);
     else if (values.reset !== undefined) warn(`--reset "${values.reset}" is not a reset id (R4) as analyze prints it`);
     else warn(`--frame "${values.frame}" is not a frame number (1234, or 1:1234 for the second capture)`);
     return EXIT_USAGE;
   }
-  const wanted = values.conn ?? values.reset ?? `frame ${values.frame}`;
+  const wanted = values.conn ?? values.reset ?? (values.frame === undefined ? 'that matches the filter and reset' : `frame ${values.frame}`);
   const limit = values.packets === undefined ? 200 : Number(values.packets);
   if (!Number.isInteger(limit) || limit < 2) {
     warn(`--packets needs a whole number of at least 2, not "${values.packets}"`);
@@ -210,9 +230,12 @@ export async function explainCommand(argv: string[]): Promise<number> {
         // The second read finds packets by their frame in each file: one tracker per input.
         stream: false,
         stdin: copy === null ? undefined : createReadStream(copy.path),
+        filter: filter ?? undefined,
         onFinished: (conn, explained) => {
           connections++;
-          if (!selects(sel, conn, explained.resets)) return;
+          const chosenBy = sel.kind === 'filter' ? explained.resets.some((r) => filter?.resetMatches(r) === true) : selects(sel, conn, explained.resets);
+          if (!chosenBy) return;
+          if (filter !== null && !filter.connectionMatches(explained.connection)) return;
           matches++;
           if (chosen.length < MAX_SHOWN) chosen.push({ conn, explained });
         },
@@ -255,7 +278,11 @@ export async function explainCommand(argv: string[]): Promise<number> {
         if (explained.resets.length === 0) await out.write(style.dim('\nNo reset on this connection.\n'));
         else {
           await out.write(`\n${style.bold('Why')}\n`);
-          for (const r of underParents(explained.resets)) await out.write(r.parent ? reasoning(r, style).replace(/^/gm, '    ') : reasoning(r, style));
+          let previous = conn.startTs;
+          for (const r of underParents(explained.resets)) {
+            await out.write(r.parent ? reasoning(r, style, previous).replace(/^/gm, '    ') : reasoning(r, style, previous));
+            previous = r.ts;
+          }
         }
       }
       if (matches > chosen.length) await out.write(style.dim(`\n${matches - chosen.length} more connections on this tuple not shown\n`));

@@ -39,6 +39,13 @@ export const OPTION_TABLE = {
   'ignore-checksums': { type: 'boolean', short: 'C', commands: ['analyze', 'explain'] },
   stream: { type: 'boolean', commands: ['analyze'] },
   threads: { type: 'string', commands: ALL },
+
+  'summary-every': { type: 'string', commands: ['analyze'] },
+  host: { type: 'string', multiple: true, commands: ALL },
+  net: { type: 'string', multiple: true, commands: ALL },
+  port: { type: 'string', multiple: true, commands: ALL },
+  since: { type: 'string', commands: ALL },
+  until: { type: 'string', commands: ALL },
   help: { type: 'boolean', short: 'h', commands: ALL },
 } as const satisfies Record<string, OptionRow>;
 

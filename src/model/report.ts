@@ -223,6 +223,8 @@ export interface Summary {
   undecoded?: Record<string, number>;
   /** Hosts whose every outgoing packet carried a bad checksum: the capture was taken on them and their NIC fills checksums in (absent when none). */
   checksum_offload?: string[];
+  /** `--host/--net/--port/--since/--until` only: connections and resets left out of the report (the other counts are of what is reported). */
+  filtered_out?: { connections: number; resets: number };
   /** Packets with a bad IPv4 header or TCP checksum, not tracked (Zeek's bad_IP_checksum / bad_TCP_checksum weirds; absent when none). */
   bad_checksums?: number;
 }

@@ -64,6 +64,8 @@ export interface ExplainOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** Kernel traces of the hosts (`--kernel-trace`): each reset a traced host sent gets the kernel's word. */
   kernel?: KernelMatcher;
+  /** Called with the capture time of each input's first record (the filters' relative --since/--until). */
+  onFirstPacket?: (ts: number) => void;
 }
 
 /** An input that could not be read at all (missing file, not a capture). */
@@ -241,6 +243,10 @@ export class ExplainStage implements TrackEvents {
     if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
     summary.connections++;
     this.order.finish(conn, explained);
+  }
+
+  firstRecord(ts: number): void {
+    this.options.onFirstPacket?.(ts);
   }
 
   piece(captureIndex: number, offset: number): void {

@@ -6,6 +6,8 @@
  * formats output.
  */
 import type { Readable } from 'node:stream';
+import type { ReadPace } from '../capture/window.js';
+import type { Summary } from '../model/report.js';
 import type { Tracker } from '../track/tracker.js';
 import { type CarriedStream, restoreStream, saveStream } from './carry.js';
 import type { ChecksumGate } from './checksumGate.js';
@@ -57,21 +59,37 @@ export interface RunOptions extends ExplainOptions {
   carry?: boolean;
   /** Sees every byte of each input as it is read (compressed bytes for gzip), once, in order: the store's sha256. Single-threaded. */
   onRawBytes?: (bytes: Uint8Array, index: number) => void;
+  /**
+   * Awaited before each chunk of input is read (capture/window.ts ReadPace): a slow consumer of
+   * streamed findings holds reading back. Single-threaded (the live ndjson stream's mode).
+   */
+  pace?: ReadPace;
+  /** Selects the findings reported (`--host/--net/--port/--since/--until`, pipeline/filter.ts); the tracker still sees every packet. */
+  filter?: ReportFilter;
+}
+
+/** What runAnalysis needs of a filter (pipeline/filter.ts FindingFilter). */
+export interface ReportFilter {
+  noteFirstPacket(ts: number): void;
+  wrap(sink: AnalysisSink): AnalysisSink;
+  adjust(summary: Summary): void;
 }
 
 /** True when the run should put its track stage on a worker thread (see RunOptions.threads). */
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
   // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
-  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined) return false;
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
 }
 
 /** Analyses every input in order, streaming resets, connections and patterns to `sink`. */
-export async function runAnalysis(paths: readonly string[], options: RunOptions, sink: AnalysisSink): Promise<RunResult> {
-  const stage = new ExplainStage(options, sink);
+export async function runAnalysis(paths: readonly string[], options: RunOptions, allFindings: AnalysisSink): Promise<RunResult> {
+  const { filter } = options;
+  const sink = filter === undefined ? allFindings : filter.wrap(allFindings);
+  const stage = new ExplainStage(filter === undefined ? options : { ...options, onFirstPacket: (ts) => filter.noteFirstPacket(ts) }, sink);
   const trackOptions: TrackOptions = {
     chunkSize: options.chunkSize,
     inactivityTimeout: options.inactivityTimeout,
@@ -81,16 +99,22 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   };
   if (usesWorker(paths, options)) {
     await runOnTwoThreads(paths, trackOptions, stage);
-    return stage.result();
+    return filtered(stage.result(), filter);
   }
   let carried: CarriedStream | undefined;
-  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes };
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
   if (options.carry === true) local.keep = (tracker, pieces, gate) => (carried = keepStream(stage, tracker, pieces, gate));
   await runTrackStage(paths, trackOptions, stage, local);
-  const result = stage.result();
+  const result = filtered(stage.result(), filter);
   return carried === undefined ? result : { ...result, carried };
+}
+
+/** The run's result with the summary saying what the filter left out. */
+function filtered(result: RunResult, filter: ReportFilter | undefined): RunResult {
+  filter?.adjust(result.summary);
+  return result;
 }
 
 /** Restores a carried stream into the fresh stream the track stage opened (tracker, pieces, gate) and the explain stage's parts. */

@@ -55,6 +55,9 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
       case EV.open:
         stage.openStream(a as number);
         break;
+      case EV.first:
+        stage.firstRecord(a as number);
+        break;
       case EV.piece:
         stage.piece(a as number, b as number);
         break;

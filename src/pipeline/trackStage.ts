@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
+import type { ReadPace } from '../capture/window.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
@@ -73,6 +74,8 @@ export interface InputOutcome {
 export interface TrackEvents {
   /** A new stream (one tracker) starts with input `captureIndex`. */
   openStream(captureIndex: number): void;
+  /** The first record of an input was read, at capture time `ts` (the filters' relative times count from the run's first). */
+  firstRecord(ts: number): void;
   /** Input `captureIndex` is the stream's next piece; its frames are numbered after `offset` while tracked. */
   piece(captureIndex: number, offset: number): void;
   /** A SYN-ACK from an IPv4 host (address as a number) with this TTL, before it is tracked. */
@@ -138,6 +141,8 @@ export interface LocalTrackHooks {
   resume?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
   /** When set, the last stream is handed here unfinished (its open connections carried) instead of finished. */
   keep?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
+  /** Awaited before each chunk of input is read (capture/window.ts ReadPace). */
+  pace?: ReadPace;
 }
 
 /** Reads, decodes and tracks every input in order, telling `events` what the explain stage needs. */
@@ -203,6 +208,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
 
     /** The first record of this input decides whether it continues the current stream. */
     const startPiece = (rec: CaptureRecord): Stream => {
+      events.firstRecord(rec.ts);
       if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
       if (current === null) current = openStream(captureIndex);
       frameOffset = current.pieces.add(captureIndex);
@@ -267,6 +273,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         stdin,
         chunkSize: options.chunkSize,
         onRawBytes: onRawBytes && ((bytes) => onRawBytes(bytes, index)),
+        pace: local.pace,
       });
     } catch (err) {
       events.unreadable(path, describeOpenError(err));

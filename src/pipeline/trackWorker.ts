@@ -58,6 +58,9 @@ class BatchingEvents implements TrackEvents {
   openStream(captureIndex: number): void {
     this.push2(EV.open, captureIndex, null);
   }
+  firstRecord(ts: number): void {
+    this.push2(EV.first, ts, null);
+  }
   piece(captureIndex: number, offset: number): void {
     this.push2(EV.piece, captureIndex, offset);
   }

@@ -16,6 +16,7 @@ export const EV = {
   unreadable: 9,
   input: 10,
   end: 11,
+  first: 12,
 } as const;
 
 /** Batches posted and not yet handled by the main thread, at most (the worker waits beyond). */

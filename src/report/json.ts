@@ -64,12 +64,17 @@ async function writeArray(out: Output, name: string, lines: Iterable<string>): P
   await out.write(first ? ']' : '\n]');
 }
 
+/** One ndjson line: the object `json` with `"type"` first. */
+export function ndjsonLine(type: string, json: string): string {
+  return json === '{}' ? `{"type":"${type}"}\n` : `{"type":"${type}",${json.slice(1)}\n`;
+}
+
 /**
  * `--format ndjson`: one object per line with a "type": every `input`, the `path` (correlation), then every `reset`,
  * `connection` and `pattern`, and the `summary` last (it is complete only at the end).
  */
 export async function writeNdjson(out: Output, findings: Findings): Promise<void> {
-  const typed = (type: string, json: string) => (json === '{}' ? `{"type":"${type}"}\n` : `{"type":"${type}",${json.slice(1)}\n`);
+  const typed = ndjsonLine;
   for (const input of findings.inputs) await out.write(typed('input', JSON.stringify(input)));
   if (findings.path !== null) await out.write(typed('path', JSON.stringify(findings.path)));
   for (const line of findings.resets.lines()) await out.write(typed('reset', line));

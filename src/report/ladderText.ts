@@ -65,6 +65,9 @@ export function ladderText(ladder: Ladder, resets: ReadonlyMap<string, Reset>, s
   packets.forEach((p, i) => {
     if (prevTs !== null && p.ts - prevTs >= silence) {
       lines.push(style.dim(`${lead}┆${` ${durationText(p.ts - prevTs)} of silence `.padStart(Math.floor(width / 2) + 8).padEnd(width)}┆`));
+    } else if (prevTs !== null && p.ts < prevTs) {
+      // A packet stamped before the one above it (the capture clock stepped back): said, not hidden.
+      lines.push(style.yellow(`${lead}┆${` clock stepped back ${durationText(prevTs - p.ts)} `.padStart(Math.floor(width / 2) + 8).padEnd(width)}┆`));
     }
     prevTs = p.ts;
     const reset = p.reset === null ? undefined : resets.get(p.reset);

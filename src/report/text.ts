@@ -72,6 +72,31 @@ export function clockTime(ts: number): string {
   return isoTime(ts).slice(11, 26);
 }
 
+/** The UTC day of a time, "2015-01-12" (question marks out of range). */
+function dayOf(ts: number): string {
+  return isoTime(ts).slice(0, 10);
+}
+
+/**
+ * A time in a table or listing: the time of day, with the date in front where the day changes,
+ * i.e. when it differs from the day of `previous` (the row above, or the capture's first packet,
+ * which the header shows with its date): "21:35:33.470723" or "2015-01-12 05:45:28.000000".
+ */
+export function timeWhereDayChanges(ts: number, previous: number | null): string {
+  return previous !== null && dayOf(previous) === dayOf(ts) ? clockTime(ts) : `${dayOf(ts)} ${clockTime(ts)}`;
+}
+
+/** A time span in a table row: its start where the day changes, its end with its date when the span crosses a day. */
+export function spanWhereDayChanges(first: number, last: number, previous: number | null): string {
+  const start = timeWhereDayChanges(first, previous);
+  return first === last ? start : `${start} – ${timeWhereDayChanges(last, first)}`;
+}
+
+/** A duration that may be negative (a clock stepped back between its ends), with a note saying so. */
+export function signedDurationText(s: number): string {
+  return s < 0 ? `${durationText(s)}, the clock stepped back` : durationText(s);
+}
+
 /** A duration for people: "840 µs", "12.3 ms", "4.2 s", "3 min 12 s", "2 h 05 min", "27 days 05 h", "3 years 27 days"; negative ones (a clock stepped back) with a minus sign. */
 export function durationText(s: number): string {
   if (!Number.isFinite(s)) return '? s';
@@ -129,12 +154,19 @@ export function spanEndText(first: number, last: number): string {
 function describeInput(input: InputSummary, index: number, style: Style): string {
   const span =
     input.first_ts !== null && input.last_ts !== null
-      ? `${isoTime(input.first_ts)} → ${spanEndText(input.first_ts, input.last_ts)} (${durationText(input.last_ts - input.first_ts)}${input.last_ts < input.first_ts ? ', the clock stepped back' : ''})`
+      ? `${isoTime(input.first_ts)} → ${spanEndText(input.first_ts, input.last_ts)} (${signedDurationText(input.last_ts - input.first_ts)})`
       : 'no packets';
   const gz = input.compressed ? ' (gzip)' : '';
   const links = input.linktypes.map(linkTypeName).join(', ') || 'no link type';
   const errors = input.errors.length > 0 ? style.red(`, ${plural(input.errors.length, 'error')} (see stderr)`) : '';
   return `  [${index}] ${escapeControl(input.path)}  ${input.format}${gz}, ${links}, ${plural(input.packets, 'packet')}, ${bytesText(input.bytes)}, ${span}${errors}\n`;
+}
+
+/** The first packet's time over every input (null when none has packets). */
+function firstTsOf(inputs: readonly InputSummary[]): number | null {
+  let first: number | null = null;
+  for (const i of inputs) if (i.first_ts !== null && (first === null || i.first_ts < first)) first = i.first_ts;
+  return first;
 }
 
 /** Inputs listed one per line before "… and N more" (all of them with --verbose, and those with errors always). */
@@ -218,9 +250,9 @@ function verdictText(g: ResetGroup, style: Style): string {
   return parts.join(', ') || 'no verdict';
 }
 
-/** One group: count, cause, server, verdicts, when; what the cause means; evidence; the hint. */
-function groupLines(g: ResetGroup, style: Style): string {
-  const when = g.firstTs === g.lastTs ? clockTime(g.firstTs) : `${clockTime(g.firstTs)} – ${clockTime(g.lastTs)}`;
+/** One group: count, cause, server, verdicts, when (dated where the day differs from `previous`); what the cause means; evidence; the hint. */
+function groupLines(g: ResetGroup, style: Style, previous: number | null): string {
+  const when = spanWhereDayChanges(g.firstTs, g.lastTs, previous);
   const clients = g.clients.size > 1 ? `, ${g.clientsCapped ? `over ${CLIENTS_COUNTED}` : countText(g.clients.size)} clients` : '';
   const more = g.count > g.frames.length ? ', …' : '';
   let text = `  ${style.bold(`${countText(g.count)}×`)} ${style.cyan(g.cause)} → ${g.server}  (${verdictText(g, style)}${clients})  ${when}\n`;
@@ -335,6 +367,10 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   }
   const { groups, causeVerdicts, listed, connectionsWithResets } = digest;
   await out.write(`\n${style.bold(`${plural(s.resets, 'TCP reset')}`)} in ${plural(connectionsWithResets, 'connection')}\n`);
+  if (s.filtered_out !== undefined) {
+    const f = s.filtered_out;
+    await out.write(style.dim(`  filtered out (--host/--net/--port/--since/--until): ${plural(f.resets, 'reset')}, ${plural(f.connections, 'connection')}\n`));
+  }
   if (listed === 0) return;
   await out.write(summaryBlock(s, causeVerdicts, listed, style));
   if (s.kernel !== undefined) await out.write(`  ${kernelSummaryText(s.kernel)}\n`);
@@ -344,7 +380,12 @@ export async function writeText(out: Output, findings: Findings, style: Style, o
   const { groups: sorted, scans } = groups.view(scanSources);
   await out.write(`\n${style.bold('What happened')} (resets grouped by cause and server${scans.length > 0 ? '; a port scan\'s on one line' : ''})\n`);
   for (const scan of scans.slice(0, shown)) await out.write(scanLines(scan, findings.patterns, style));
-  for (const g of sorted.slice(0, shown)) await out.write(groupLines(g, style));
+  // Each row's time carries its date where the day changes from the row above (the first row: from the capture's first day).
+  let previous = firstTsOf(findings.inputs);
+  for (const g of sorted.slice(0, shown)) {
+    await out.write(groupLines(g, style, previous));
+    previous = g.lastTs;
+  }
   const hidden = [...sorted.slice(shown), ...scans.slice(shown).map((s) => s.resets)];
   const hiddenResets = hidden.reduce((n, g) => n + g.count, 0) + [...groups.overflow.values()].reduce((a, b) => a + b, 0);
   if (hiddenResets > 0) {

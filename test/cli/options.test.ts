@@ -10,9 +10,9 @@ import { runCli } from '../helpers/run.js';
 
 /** The options each command takes, as its help text documents them. */
 const EXPECTED: Record<OptionCommand, string[]> = {
-  analyze: ['format', 'out', 'color', 'inactivity-timeout', 'verbose', 'write-pcap', 'html', 'html-ladders', 'html-rows', 'kernel-trace', 'ignore-checksums', 'stream', 'threads', 'help'],
-  explain: ['format', 'out', 'color', 'reset', 'frame', 'inactivity-timeout', 'conn', 'packets', 'kernel-trace', 'ignore-checksums', 'threads', 'help'],
-  correlate: ['format', 'out', 'color', 'inactivity-timeout', 'html', 'html-ladders', 'html-rows', 'order', 'kernel-trace', 'threads', 'help'],
+  analyze: ['format', 'out', 'color', 'inactivity-timeout', 'verbose', 'write-pcap', 'html', 'html-ladders', 'html-rows', 'kernel-trace', 'ignore-checksums', 'stream', 'threads', 'summary-every', 'host', 'net', 'port', 'since', 'until', 'help'],
+  explain: ['format', 'out', 'color', 'reset', 'frame', 'inactivity-timeout', 'conn', 'packets', 'kernel-trace', 'ignore-checksums', 'threads', 'host', 'net', 'port', 'since', 'until', 'help'],
+  correlate: ['format', 'out', 'color', 'inactivity-timeout', 'html', 'html-ladders', 'html-rows', 'order', 'kernel-trace', 'threads', 'host', 'net', 'port', 'since', 'until', 'help'],
 };
 
 describe('option table', () => {

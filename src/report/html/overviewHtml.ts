@@ -31,7 +31,7 @@ export function shareText(n: number, total: number): string {
 export function inputsHtml(inputs: readonly InputSummary[]): string {
   const e = escapeHtml;
   const rows = inputs.map((input, i) => {
-    const span = input.first_ts !== null && input.last_ts !== null ? `${e(utcText(input.first_ts))} → ${e(utcText(input.last_ts))} (${durationText(input.last_ts - input.first_ts)})` : 'no packets';
+    const span = input.first_ts !== null && input.last_ts !== null ? `${e(utcText(input.first_ts))} → ${e(utcText(input.last_ts))} (${durationText(input.last_ts - input.first_ts)}${input.last_ts < input.first_ts ? ', the clock stepped back' : ''})` : 'no packets';
     const issues = Object.entries(input.decode_issues ?? {}).map(([k, n]) => `${e(k)} ${n}`);
     const errors = input.errors.length === 0 ? '0' : `<details class="errors"><summary>${input.errors.length}</summary><ul>${input.errors
       .slice(0, ERRORS_LISTED)
