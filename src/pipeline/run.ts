@@ -105,7 +105,11 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
-  if (options.carry === true) local.keep = (tracker, pieces, gate) => (carried = keepStream(stage, tracker, pieces, gate));
+  if (options.carry === true) {
+    local.keep = (tracker, pieces, gate) => {
+      carried = keepStream(stage, tracker, pieces, gate);
+    };
+  }
   await runTrackStage(paths, trackOptions, stage, local);
   const result = filtered(stage.result(), filter);
   return carried === undefined ? result : { ...result, carried };
