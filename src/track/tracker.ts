@@ -12,6 +12,8 @@
  *   timers.ts         attempt/expire/reset/delete/inactivity    TCPSessionAdapter.cc timers, init-bare.zeek tcp_*
  *   checksum.ts       TCP checksum                              src/packet_analysis/protocol/tcp/TCP.cc
  *   zeekState.ts      conn_state                                scripts/base/protocols/conn/main.zeek
+ *   fastPath.ts       Process for the common packet (an in-window segment of an established
+ *                     connection), with only the writes Process makes for it
  *   baselines.ts, packetRing.ts, rstLog.ts, recordPool.ts: what explain reads (TTL, IP ID, timing,
  *   the kept packets, every RST with a snapshot of its connection); finish.ts builds the record.
  *
