@@ -190,10 +190,11 @@ function trackerLine(m: Measure): string | null {
   const line = m.stderrTail.split('\n').find((l) => l.startsWith('whyreset-tracker-stats '));
   if (!line) return null;
   const s = JSON.parse(line.slice('whyreset-tracker-stats '.length)) as {
-    finished: number; peakLive: number; capacity: number; bytesPerConnection: number; totalBytes: number; evicted: number; packets: number;
+    finished: number; peakLive: number; capacity: number; bytesPerConnection: number; totalBytes: number; evicted: number; packets: number; fastPackets?: number;
     atEnd: { ringRecords: number; rstRecords: number; totalBytes: number };
   };
-  return `  tracker: ${s.packets} packets, ${s.finished} connections, peak ${s.peakLive} live (table of ${s.capacity} slots, ${fmt(s.bytesPerConnection, 0)} B per slot, ${mib(s.atEnd.totalBytes)} of typed arrays at the end), ${s.evicted} evicted early`;
+  const fast = s.fastPackets === undefined || s.packets === 0 ? '' : ` (${fmt((100 * s.fastPackets) / s.packets, 0)} % on the fast path)`;
+  return `  tracker: ${s.packets} packets${fast}, ${s.finished} connections, peak ${s.peakLive} live (table of ${s.capacity} slots, ${fmt(s.bytesPerConnection, 0)} B per slot, ${mib(s.atEnd.totalBytes)} of typed arrays at the end), ${s.evicted} evicted early`;
 }
 
 function ratio(a: number | null | undefined, b: number | null | undefined): number | null {

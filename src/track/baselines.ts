@@ -19,8 +19,10 @@ import {
 } from './state.js';
 
 /** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring. */
-export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket, t: number): void {
+export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {
   const flags = pkt.flags;
+  // The time is read from the record, not passed: a double argument is boxed per call.
+  const t = rec.ts;
   const prevAny = s.lastPktTs[slot] ?? Number.NaN;
   if (!Number.isNaN(prevAny)) {
     const gap = t - prevAny;
@@ -84,7 +86,7 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
     }
   }
   s.cFlags[slot] = f;
-  ringAdd(s, slot, e, rec, pkt, t);
+  ringAdd(s, slot, e, rec, pkt);
 }
 
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */

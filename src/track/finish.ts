@@ -19,6 +19,11 @@ export function connIdOf(s: TrackState, n: number): string {
   return s.captureIndex > 0 ? `C${s.captureIndex}-${n}` : `C${n}`;
 }
 
+/** null for a time never set (NaN in its column). */
+function nan(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
 /** One side as the FinishedConnection reports it. */
 function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummary {
   const seen = st(s, e) !== TCP_INACTIVE || (s.ePkts[e] ?? 0) > 0;
@@ -63,7 +68,6 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
   const lastTs = s.lastTs[slot] ?? 0;
   const packets = drainRing(s, slot);
   const resets = drainResets(s, slot);
-  const nan = (x: number) => (Number.isNaN(x) ? null : x);
   const synTs = nan(s.synTs[slot] ?? Number.NaN);
   const synAckTs = nan(s.synAckTs[slot] ?? Number.NaN);
   const ackTs = nan(s.hsAckTs[slot] ?? Number.NaN);
@@ -91,27 +95,6 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
     lastPacketTs: s.lastPktTs[slot] ?? lastTs,
     connState,
     history,
-    connection: {
-      id,
-      ts: startTs,
-      orig_h: origAddr,
-      orig_p: ports >>> 16,
-      resp_h: respAddr,
-      resp_p: ports & 0xffff,
-      duration: lastTs - startTs,
-      orig_bytes: origSize,
-      resp_bytes: respSize,
-      orig_pkts: orig.pkts,
-      resp_pkts: resp.pkts,
-      conn_state: connState,
-      history,
-      resets: [],
-      capture: s.captureIndex,
-      proto: 'tcp',
-      missed_bytes: missed,
-      orig_ip_bytes: orig.ipBytes,
-      resp_ip_bytes: resp.ipBytes,
-    },
     orig,
     resp,
     flipped: (f & F_FLIPPED) !== 0,

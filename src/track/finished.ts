@@ -3,7 +3,7 @@
  * allocated only then. Everything the explain stage reads is here; nothing refers back to the
  * tracker's reused buffers.
  */
-import type { Connection, Direction } from '../model/report.js';
+import type { Direction } from '../model/report.js';
 import type { WeirdName } from './weirds.js';
 import type { ConnState, EndpointStateName } from './zeekState.js';
 
@@ -162,13 +162,6 @@ export interface FinishedConnection {
   lastPacketTs: number;
   connState: ConnState;
   history: string;
-  /** The Connection model entry (DESIGN.md), with Zeek's extra conn.log fields. */
-  connection: Connection & {
-    proto: 'tcp';
-    missed_bytes: number;
-    orig_ip_bytes: number;
-    resp_ip_bytes: number;
-  };
   orig: EndpointSummary;
   resp: EndpointSummary;
   /** Roles were flipped by Zeek's heuristics (`^` in history). */

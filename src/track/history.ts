@@ -40,8 +40,10 @@ const HIST_SYN_PKT = 0x1;
 const HIST_FIN_PKT = 0x2;
 const HIST_RST_PKT = 0x4;
 const HIST_FIN_RST_PKT = 0x8;
-const HIST_DATA_PKT = 0x10;
-const HIST_ACK_PKT = 0x20;
+/** 'D'/'d' already written (the originator's bit; the responder's is this << 16). */
+export const HIST_DATA_PKT = 0x10;
+/** 'A'/'a' already written (the originator's bit; the responder's is this << 16). */
+export const HIST_ACK_PKT = 0x20;
 const HIST_MULTI_FLAG_PKT = 0x40;
 
 /** The letter `upper` as endpoint `e` writes it: lower case for the responder. */

@@ -15,7 +15,7 @@ import type { TrackState } from './state.js';
  * are kept the total never drops below it), so the ring is the pinned chain followed by the two
  * direction chains merged by frame number (see drainRing).
  */
-export function ringAdd(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket, t: number): void {
+export function ringAdd(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {
   const p = s.ring;
   const dirBit = (e & 1) === 1 ? REC_RESP : 0;
   // Counts kept beside the chains: walking them on every packet cost ~20 loads per packet.
@@ -42,7 +42,7 @@ export function ringAdd(s: TrackState, slot: number, e: number, rec: CaptureReco
   }
   const pinned = total < s.headPackets;
   s.ringCnt[slot] = cnt + 1 + (pinned ? 0 : 1 << shift);
-  writeRecord(p, r, rec, pkt, t, dirBit | (pinned ? REC_PINNED : 0));
+  writeRecord(p, r, rec, pkt, dirBit | (pinned ? REC_PINNED : 0));
   if (pinned) {
     const tail = s.ringTail[slot] ?? -1;
     if (tail < 0) s.ringHead[slot] = r;

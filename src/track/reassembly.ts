@@ -27,6 +27,11 @@ const TCP_MAX_INITIAL_WINDOW = 16384; // init-bare.zeek tcp_max_initial_window
 const TCP_MAX_ABOVE_HOLE = 16384; // tcp_max_above_hole_without_any_acks
 const TCP_EXCESSIVE_DATA = 10 * 1024 * 1024; // tcp_excessive_data_without_further_acks
 
+/** The ranges above a hole of endpoint `e`; no Map lookup while no connection has any (the common case, per packet). */
+function blocksOf(s: TrackState, e: number): number[] | undefined {
+  return s.blocks.size === 0 ? undefined : s.blocks.get(e);
+}
+
 /**
  * TCP_Reassembler::DataSent + Reassembler::NewBlock/BlockInserted, tracking sequence ranges
  * only (no bytes): what was delivered in order (last_reassem_seq), what waits above a hole.
@@ -47,7 +52,7 @@ export function dataSent(s: TrackState, slot: number, e: number, seq: number, le
   if (seq <= reassem) {
     if (upper > reassem) {
       reassem = upper;
-      const bl = s.blocks.get(e);
+      const bl = blocksOf(s, e);
       if (bl) {
         while (bl.length > 0 && (bl[0] ?? 0) <= reassem) {
           if ((bl[1] ?? 0) > reassem) reassem = bl[1] ?? 0;
@@ -76,7 +81,7 @@ export function dataSent(s: TrackState, slot: number, e: number, seq: number, le
     }
     bl.splice(i, j - i, seq, upper);
   }
-  const bl = s.blocks.get(e);
+  const bl = blocksOf(s, e);
   if (bl && bl.length > 0) {
     const undelivered = (bl[bl.length - 1] ?? 0) - (s.eReassem[e] ?? 1);
     if (noDataAcked(s, e) && undelivered > TCP_MAX_ABOVE_HOLE) {
@@ -101,7 +106,7 @@ export function ackReceived(s: TrackState, slot: number, e: number, seq: number)
   if (seq <= (s.eTrim[e] ?? 1)) return;
   if ((s.eReassem[e] ?? 1) < seq) undelivered(s, slot, e, seq);
   s.eTrim[e] = seq;
-  const bl = s.blocks.get(e);
+  const bl = blocksOf(s, e);
   if (bl) {
     while (bl.length > 0 && (bl[1] ?? 0) <= seq) bl.splice(0, 2);
     if (bl.length === 0) s.blocks.delete(e);
@@ -153,7 +158,7 @@ function dataPending(s: TrackState, e: number): boolean {
   if (last < delivered) return false;
   if (delivered !== last - 1 && delivered !== last) return true;
   // "If we've sent RST, then we can't send ACKs any more."
-  if (st(s, e) !== TCP_RESET && s.blocks.has(e ^ 1)) return true;
+  if (st(s, e) !== TCP_RESET && s.blocks.size !== 0 && s.blocks.has(e ^ 1)) return true;
   return false;
 }
 

@@ -91,16 +91,9 @@ export function freeRecord(p: RecordPool, i: number): void {
   p.live--;
 }
 
-/** Fills record `r` with the packet's fields; `bits` are REC_RESP / REC_PINNED. The record ends its chain. */
-export function writeRecord(
-  p: RecordPool,
-  r: number,
-  rec: CaptureRecord,
-  pkt: DecodedPacket,
-  t: number,
-  bits: number,
-): void {
-  p.ts[r] = t;
+/** Fills record `r` with the packet's fields (its time is the record's); `bits` are REC_RESP / REC_PINNED. The record ends its chain. */
+export function writeRecord(p: RecordPool, r: number, rec: CaptureRecord, pkt: DecodedPacket, bits: number): void {
+  p.ts[r] = rec.ts;
   p.frame[r] = rec.frame;
   p.seq[r] = pkt.seq >>> 0;
   p.ack[r] = pkt.ack >>> 0;

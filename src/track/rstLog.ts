@@ -32,7 +32,7 @@ function nullIfNeg(x: number): number | null {
 }
 
 /** Records a RST sent by `side` with a snapshot of the connection; returns the RST's index within the connection. */
-export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureRecord, pkt: DecodedPacket, t: number): number {
+export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureRecord, pkt: DecodedPacket): number {
   const idx = s.rstCount[slot] ?? 0;
   s.rstCount[slot] = idx + 1;
   if (idx >= s.maxResets) return idx;
@@ -43,7 +43,7 @@ export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureR
   const o = slot * 2 + ORIG;
   const rr = slot * 2 + RESP;
   const e = slot * 2 + side;
-  writeRecord(p, r, rec, pkt, t, side === ORIG ? 0 : REC_RESP);
+  writeRecord(p, r, rec, pkt, side === ORIG ? 0 : REC_RESP);
   x.index[r] = idx;
   x.mptcp[r] = pkt.optMptcpRstReason >= 0 ? (pkt.optMptcpRstReason & 255) | ((pkt.optMptcpRstFlags & 255) << 8) : -1;
   x.pkts[r * 2] = s.ePkts[o] ?? 0;

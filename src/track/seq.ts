@@ -19,6 +19,15 @@ export function u32Less(a: number, b: number): boolean {
 }
 
 /**
+ * `a` is ahead of `b` in sequence space yet numerically below it: going forward from `b` to `a`
+ * crosses 2^32, where Zeek's get_relative_seq and UpdateLastSeq/UpdateAckSeq count a wrap.
+ * Arguments as int32 (`x | 0`): Smis across the call, where uint32 values >= 2^31 were boxed.
+ */
+export function wrapsForward(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0 && a >>> 0 < b >>> 0;
+}
+
+/**
  * Zeek's seq_between (used by TCPSessionAdapter::UpdateInactiveState for bad_SYN_ack): is `seq`
  * within [low, high] walking forward around the circle from `low`. Offsets from `low` modulo
  * 2^32, as Linux's `between()` (include/net/tcp.h), so a range that wraps needs no second case.

@@ -64,6 +64,12 @@ export interface TrackerOptions {
   maxRingRecords?: number;
   /** Live connections allowed before the soonest-to-expire ones are finished early (default 1M, about 700 MB). */
   maxLiveConnections?: number;
+  /**
+   * Take the per-packet fast path (fastPath.ts) for in-window segments of established
+   * connections (default true); false sends every packet through the full state machine, which
+   * must give the same result (test/track/fastPath.test.ts compares the two).
+   */
+  fastPath?: boolean;
 }
 
 // conn flags (cFlags)
@@ -119,6 +125,7 @@ export class TrackState {
   readonly maxResets: number;
   readonly rstPayloadBytes: number;
   readonly maxLive: number;
+  readonly fastPath: boolean;
 
   // ---- counters
   networkTime = Number.NEGATIVE_INFINITY;
@@ -128,6 +135,8 @@ export class TrackState {
   finishedCount = 0;
   evictedCount = 0;
   packetCount = 0;
+  /** Packets the fast path took (fastPath.ts). */
+  fastCount = 0;
 
   // ---- slots and the open-addressing hash table (slot+1, 0 = empty)
   cap = 0;
@@ -258,6 +267,7 @@ export class TrackState {
     this.rstPayloadBytes = options.rstPayloadBytes ?? 128;
     this.ring = new RecordPool(options.maxRingRecords ?? 4 * 1024 * 1024, 1024);
     this.maxLive = Math.max(16, options.maxLiveConnections ?? 1_000_000);
+    this.fastPath = options.fastPath ?? true;
     this.clearer = new RowClearer(this);
     resizeTable(this, 1024);
   }

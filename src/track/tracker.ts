@@ -12,6 +12,8 @@
  *   timers.ts         attempt/expire/reset/delete/inactivity    TCPSessionAdapter.cc timers, init-bare.zeek tcp_*
  *   checksum.ts       TCP checksum                              src/packet_analysis/protocol/tcp/TCP.cc
  *   zeekState.ts      conn_state                                scripts/base/protocols/conn/main.zeek
+ *   fastPath.ts       Process for the common packet (an in-window segment of an established
+ *                     connection), with only the writes Process makes for it
  *   baselines.ts, packetRing.ts, rstLog.ts, recordPool.ts: what explain reads (TTL, IP ID, timing,
  *   the kept packets, every RST with a snapshot of its connection); finish.ts builds the record.
  *
@@ -20,13 +22,14 @@
  * (out-of-order segments, RST payload bytes, histories longer than 15 letters).
  */
 import type { CaptureRecord } from '../capture/record.js';
-import { type DecodedPacket, TCP_RST } from '../decode/packet.js';
+import { type DecodedPacket, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import type { Direction } from '../model/report.js';
 import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
 import { checksumOk } from './checksum.js';
 import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
+import { inWindowSegment } from './fastPath.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
 import { H_BAD_CHECKSUM, scaled } from './history.js';
 import { recordRst } from './rstLog.js';
@@ -69,12 +72,32 @@ export interface TrackerStats {
   rstRecords: number;
   evicted: number;
   packets: number;
+  /** Packets that took the fast path (in-window segments of established connections). */
+  fastPackets: number;
 }
 
 /** ConnSize counts IP total_length; a zero (TSO) falls back to what the frame holds. */
 function ipTotalLength(rec: CaptureRecord, pkt: DecodedPacket): number {
   if (pkt.ipTotalLength > 0) return pkt.ipTotalLength;
   return Math.max(0, rec.start + rec.caplen - pkt.ipOffset); // offsets include rec.start
+}
+
+/**
+ * ConnSize_Analyzer::DeliverPacket on endpoint `role`, the is_orig the packet arrived with (a
+ * SYN/SYN-ACK reversal flips roles inside Process, and Zeek still counts that packet on the old
+ * role); then explain's per-packet statistics for the sender's endpoint after Process, `senderEp`.
+ */
+function countAndObserve(
+  s: TrackState,
+  slot: number,
+  role: number,
+  senderEp: number,
+  rec: CaptureRecord,
+  pkt: DecodedPacket,
+): void {
+  s.ePkts[role] = (s.ePkts[role] ?? 0) + 1;
+  s.eIpBytes[role] = (s.eIpBytes[role] ?? 0) + ipTotalLength(rec, pkt);
+  observe(s, slot, senderEp, rec, pkt);
 }
 
 /** Connection tracker; see the file comment. */
@@ -113,10 +136,13 @@ export class Tracker {
     v.newConnection = false;
     if (!pkt.isTcp || (pkt.ipVersion !== 4 && pkt.ipVersion !== 6)) return v;
     s.packetCount++;
-    const t = rec.ts;
+    // The time is read from the record where it is used, never held in a local: a local that
+    // reaches a call was boxed (a HeapNumber) on every packet, before the fast path.
     // RunState dispatch: network time never goes back; timers due by then fire first.
-    if (t > s.networkTime) s.networkTime = t;
-    advance(s, s.networkTime);
+    if (rec.ts > s.networkTime) s.networkTime = rec.ts;
+    // Called only when a timer is due: a call per packet boxed the time (a double argument).
+    const heap = s.heap;
+    if (heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) advance(s, s.networkTime);
 
     let hash: number;
     if (pkt.ipVersion === 6) {
@@ -126,16 +152,19 @@ export class Tracker {
       hash = tupleHashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
     }
     let slot = lookup(s, hash, pkt);
-    if (slot >= 0 && isReuse(s, slot, t, pkt)) {
+    let newConnection = false;
+    // IsReuse looks only at SYNs: tested here first, so the other packets make no call that boxes the time.
+    if (slot >= 0 && (pkt.flags & TCP_SYN) !== 0 && isReuse(s, slot, rec.ts, pkt)) {
       // IPBasedAnalyzer::AnalyzePacket: connection_reused, remove, start a new one.
       finishSlot(s, slot, 'reused');
-      slot = this.open(hash, pkt, t);
+      slot = this.open(hash, pkt, rec.ts);
       s.cFlags[slot] = (s.cFlags[slot] ?? 0) | F_REUSED;
-      v.newConnection = true;
+      newConnection = true;
     } else if (slot < 0) {
-      slot = this.open(hash, pkt, t);
-      v.newConnection = true;
+      slot = this.open(hash, pkt, rec.ts);
+      newConnection = true;
     }
+    v.newConnection = newConnection;
     const side = senderSide(s, slot, pkt);
 
     if (s.verifyChecksums && !checksumOk(rec, pkt)) {
@@ -149,18 +178,25 @@ export class Tracker {
       return v;
     }
 
-    const isRst = (pkt.flags & TCP_RST) !== 0;
-    const rstIdx = isRst ? recordRst(s, slot, side, rec, pkt, t) : -1;
-
-    const senderEp = process(s, slot, side, pkt, t);
-
-    // ConnSize_Analyzer::DeliverPacket with the is_orig the packet arrived with (a SYN/SYN-ACK
-    // reversal flips roles inside Process, and Zeek still counts that packet on the old role).
     const role = slot * 2 + side;
-    s.ePkts[role] = (s.ePkts[role] ?? 0) + 1;
-    s.eIpBytes[role] = (s.eIpBytes[role] ?? 0) + ipTotalLength(rec, pkt);
+    if (s.fastPath && !newConnection && inWindowSegment(s, slot, side, rec, pkt)) {
+      s.fastCount++;
+      // The common packet (fastPath.ts): counted and observed, no role change, and no deadline
+      // moved earlier unless the capture's time went back (then the inactivity one may have).
+      const lastTs = s.lastTs[slot] ?? 0;
+      countAndObserve(s, slot, role, role, rec, pkt);
+      v.tracked = true;
+      v.connNumber = s.cNumber[slot] ?? 0;
+      v.direction = side === ORIG ? 'orig' : 'resp';
+      if ((s.lastTs[slot] ?? 0) < lastTs) reschedule(s, slot);
+      return v;
+    }
 
-    observe(s, slot, senderEp, rec, pkt, t);
+    const isRst = (pkt.flags & TCP_RST) !== 0;
+    const rstIdx = isRst ? recordRst(s, slot, side, rec, pkt) : -1;
+
+    const senderEp = process(s, slot, side, pkt, rec.ts);
+    countAndObserve(s, slot, role, senderEp, rec, pkt);
 
     v.tracked = true;
     v.connNumber = s.cNumber[slot] ?? 0;
@@ -199,6 +235,7 @@ export class Tracker {
       rstRecords: s.rst.live,
       evicted: s.evictedCount,
       packets: s.packetCount,
+      fastPackets: s.fastCount,
     };
   }
 

@@ -39,13 +39,13 @@ describe('conn_state: one sequence per value', () => {
       c2s({ ts: 0.08, flags: 'A', seq: ISN_C + 12, ack: ISN_S + 22 }),
     ]);
     assert.equal(`${c.connState} ${c.history}`, 'SF ShADadFf');
-    assert.equal(c.connection.orig_bytes, 10);
-    assert.equal(c.connection.resp_bytes, 20);
+    assert.equal(c.orig.size, 10);
+    assert.equal(c.resp.size, 20);
     // Zeek's duration leaves out the final ACK after both FINs (conn/main.zeek note).
-    assert.ok(Math.abs(c.connection.duration - 0.07) < 1e-9);
-    assert.equal(c.connection.orig_pkts, 5);
-    assert.equal(c.connection.resp_pkts, 4);
-    assert.equal(c.connection.orig_ip_bytes, 5 * 40 + 10);
+    assert.ok(Math.abs(c.lastTs - c.startTs - 0.07) < 1e-9);
+    assert.equal(c.orig.pkts, 5);
+    assert.equal(c.resp.pkts, 4);
+    assert.equal(c.orig.ipBytes, 5 * 40 + 10);
   });
   it('REJ: SYN answered by RST', () =>
     assert.deepEqual(summary(run([c2s({ ts: 0, flags: 'S', seq: 1 }), s2c({ ts: 0.01, flags: 'RA', ack: 2 })])), ['REJ Sr']));
@@ -100,8 +100,8 @@ describe('endpoint state: inactive', () => {
     assert.equal(`${c.connState} ${c.history}`, 'SF ^hADdFaf');
     assert.equal(c.origAddr, '10.0.0.1');
     assert.equal(c.respPort, 80);
-    assert.equal(c.connection.orig_bytes, 98);
-    assert.equal(c.connection.resp_bytes, 100);
+    assert.equal(c.orig.size, 98);
+    assert.equal(c.resp.size, 100);
   });
   it('a RST with no prior packets from either side is a spontaneous_RST (OTH)', () => {
     const c = one([c2s({ ts: 0, flags: 'R', seq: 77 })]);
@@ -138,7 +138,7 @@ describe('endpoint state: syn_sent', () => {
   it('SYN retransmissions with the same ISN add no letters', () => {
     const c = one([c2s({ ts: 0, flags: 'S', seq: 1 }), c2s({ ts: 1, flags: 'S', seq: 1 }), c2s({ ts: 3, flags: 'S', seq: 1 })]);
     assert.equal(`${c.connState} ${c.history}`, 'S0 S');
-    assert.equal(c.connection.orig_pkts, 3);
+    assert.equal(c.orig.pkts, 3);
   });
   it('a SYN with a new ISN is a new connection (IsReuse: SYN_seq_jump)', () =>
     assert.deepEqual(summary(run([c2s({ ts: 0, flags: 'S', seq: 1 }), c2s({ ts: 1, flags: 'S', seq: 99999 })])), ['S0 S', 'S0 S']));
@@ -151,7 +151,7 @@ describe('endpoint state: syn_sent', () => {
     ]);
     assert.deepEqual(summary(r), ['S0 S', 'S0 S']);
     assert.equal(r[0]?.endReason, 'attempt');
-    assert.equal(r[0]?.connection.orig_pkts, 3);
+    assert.equal(r[0]?.orig.pkts, 3);
     assert.equal(r[1]?.id, 'C2');
   });
   it('data before the handshake completes is a weird', () =>
@@ -196,7 +196,7 @@ describe('endpoint state: established', () => {
     ]);
     assert.equal(c.history, 'ShADaG');
     assert.equal(c.missedBytes, 900);
-    assert.equal(c.connection.missed_bytes, 900);
+    assert.equal(c.missedBytes, 900);
   });
   it('payload cut by the snaplen never reaches the reassembler: the ack reveals a gap', () => {
     const c = one([
@@ -219,7 +219,7 @@ describe('endpoint state: established', () => {
       c2s({ ts: 0.06, flags: 'FA', seq: (isn + 1201) >>> 0, ack: ISN_S + 1 }),
       s2c({ ts: 0.07, flags: 'FA', seq: ISN_S + 1, ack: (isn + 1202) >>> 0 }),
     ]);
-    assert.equal(c.connection.orig_bytes, 1200);
+    assert.equal(c.orig.size, 1200);
     assert.equal(c.connState, 'SF');
     assert.equal(c.history, 'ShADaFf');
   });
