@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BAD_CHECKSUM_IP, BAD_CHECKSUM_TCP, CHECKSUM_OK, offloadSignature, verifyChecksums } from '../../src/decode/checksum.js';
+import { BAD_CHECKSUM_IP, BAD_CHECKSUM_TCP, CHECKSUM_OK, offloadSignature, sumBytes, verifyChecksums } from '../../src/decode/checksum.js';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
 import { analyze } from '../../src/index.js';
@@ -85,6 +85,36 @@ function decode(frame: Uint8Array): { pkt: DecodedPacket; view: DataView } {
 }
 
 describe('decode/checksum.ts', () => {
+  it('the word sum equals RFC 1071\'s big-endian 16-bit sum at every alignment, length and buffer offset', () => {
+    /** The textbook sum: big-endian 16-bit words, the odd last byte padded with zero, end-around carry. */
+    const reference = (bytes: Uint8Array, at: number, end: number): number => {
+      let sum = 0;
+      for (let i = at; i < end; i += 2) sum += ((bytes[i] ?? 0) << 8) | (i + 1 < end ? (bytes[i + 1] ?? 0) : 0);
+      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+      return sum;
+    };
+    let seed = 12345;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 16;
+    };
+    const backing = new ArrayBuffer(4200);
+    const all = new Uint8Array(backing);
+    for (let i = 0; i < all.length; i++) all[i] = random() & 0xff;
+    all.fill(0xff, 3000, 3100); // long runs of ones: the carries fold more than once
+    for (const viewOffset of [0, 1, 2, 3, 5]) {
+      const view = new DataView(backing, viewOffset, 4100);
+      const bytes = new Uint8Array(backing, viewOffset, 4100);
+      for (let at = 0; at < 9; at++) {
+        for (const length of [0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 20, 31, 40, 1500, 4000]) {
+          const expected = reference(bytes, at, at + length);
+          // 0 and 0xffff are the same one's-complement value (both "zero").
+          assert.equal(sumBytes(view, at, at + length) % 0xffff, expected % 0xffff, `view offset ${viewOffset}, at ${at}, length ${length}`);
+        }
+      }
+    }
+  });
+
   const base = { src: CLIENT, dst: SERVER, sport: 51000, dport: 443, seq: 1, ack: 2, flags: ACK | PSH, win: 100, payload: Uint8Array.of(1, 2, 3) };
 
   it('a correct IPv4 + TCP packet verifies (odd payload length included)', () => {
