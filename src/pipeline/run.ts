@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
+import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
@@ -364,9 +365,14 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
       }
       if (!pkt.isTcp) return;
       tcpPackets++;
-      // Zeek drops a packet whose IPv4 header or TCP checksum is wrong (checksumGate.ts).
+      // Zeek drops a packet whose IPv4 header checksum is wrong; a wrong TCP checksum still marks
+      // its connection with 'C'/'c' and bad_TCP_checksum, and goes no further (checksumGate.ts).
       if (gate !== null && !gate.admit(rec.view, pkt)) {
         badChecksums++;
+        if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
+          if (pkt.tunnelCount !== 0) tunnels.note(pkt);
+          stream.tracker.trackPacket(rec, pkt);
+        }
         return;
       }
       if ((pkt.flags & TCP_RST) !== 0) resetPackets++;

@@ -10,7 +10,6 @@
  *   reassembly.ts     delivered ranges, gaps, EOF               src/analyzer/protocol/tcp/TCP_Reassembler.cc
  *   history.ts        the history letters                       src/Conn.cc CheckHistory, ScaledHistoryEntry
  *   timers.ts         attempt/expire/reset/delete/inactivity    TCPSessionAdapter.cc timers, init-bare.zeek tcp_*
- *   checksum.ts       TCP checksum                              src/packet_analysis/protocol/tcp/TCP.cc
  *   zeekState.ts      conn_state                                scripts/base/protocols/conn/main.zeek
  *   baselines.ts, packetRing.ts, rstLog.ts, recordPool.ts: what explain reads (TTL, IP ID, timing,
  *   the kept packets, every RST with a snapshot of its connection); finish.ts builds the record.
@@ -20,11 +19,11 @@
  * (out-of-order segments, RST payload bytes, histories longer than 15 letters).
  */
 import type { CaptureRecord } from '../capture/record.js';
+import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { type DecodedPacket, TCP_RST } from '../decode/packet.js';
 import type { Direction } from '../model/report.js';
 import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
-import { checksumOk } from './checksum.js';
 import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
@@ -133,8 +132,11 @@ export class Tracker {
     }
     const side = senderSide(s, slot, pkt);
 
-    if (s.verifyChecksums && !checksumOk(rec, pkt)) {
-      // TCPAnalyzer::ValidateChecksum: weird, 'C'/'c' (logarithmic), and the packet goes no further.
+    if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
+      // TCPAnalyzer::DeliverPacket (packet_analysis/protocol/tcp/TCP.cc) finds or makes the
+      // connection first, then ValidateChecksum: weird bad_TCP_checksum, TCP_Endpoint::ChecksumError
+      // ('C'/'c', logarithmic), and the packet goes no further (no state, no size, no packet count).
+      // decode/checksum.ts verified it in the pipeline; -C leaves badChecksum 0.
       setWeird(s, slot, W_BAD_CHECKSUM);
       scaled(s, slot, slot * 2 + side, s.eChk, H_BAD_CHECKSUM);
       v.tracked = true;

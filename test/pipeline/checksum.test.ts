@@ -177,23 +177,28 @@ describe('pipeline: bad and offloaded checksums', () => {
     return path;
   };
 
-  it('a RST with a bad TCP checksum is not tracked; -C tracks it', async () => {
+  it('a RST with a bad TCP checksum is not tracked but gives its side the letter c; -C tracks it', async () => {
     const path = file('bad-rst.pcap', conversation({ 4: 0x1234 }));
     const strict = await analyze([path]);
     assert.equal(strict.resets.length, 0, 'the bad RST is dropped, as Zeek drops it');
+    // TCP.cc ValidateChecksum: TCP_Endpoint::ChecksumError marks the responder 'c'; the RST does not count.
+    assert.deepEqual(strict.connections.map((c) => [c.conn_state, c.history, c.resp_pkts]), [['S1', 'ShADc', 1]]);
     assert.equal(strict.summary.bad_checksums, 1);
     assert.equal(strict.summary.resets, 0);
     assert.equal(strict.summary.checksum_offload, undefined);
     const lax = await analyze([path], { ignoreChecksums: true });
     assert.equal(lax.resets.length, 1);
     assert.equal(lax.summary.bad_checksums, undefined);
+    assert.deepEqual(lax.connections.map((c) => c.history), ['ShADr']);
   });
 
-  it('a packet with a bad IPv4 header checksum is not tracked', async () => {
+  it('a packet with a bad IPv4 header checksum is not tracked and leaves no letter', async () => {
     const path = file('bad-ip.pcap', conversation({}, { 4: 0xbeef }));
     const strict = await analyze([path]);
     assert.equal(strict.resets.length, 0);
     assert.equal(strict.summary.bad_checksums, 1);
+    // ip/IP.cc drops it before any connection sees it: no letter.
+    assert.deepEqual(strict.connections.map((c) => c.history), ['ShAD']);
   });
 
   it('a capture taken on an offloading sender: its packets are tracked and the host is named once', async () => {
@@ -214,6 +219,7 @@ describe('pipeline: bad and offloaded checksums', () => {
     const report = await analyze([path]);
     assert.equal(report.summary.checksum_offload, undefined);
     assert.equal(report.summary.bad_checksums, 1);
+    assert.deepEqual(report.connections.map((c) => c.history), ['ShACr'], 'the corrupted data segment is the C');
   });
 
   it('an IPv6 frame with a bad checksum is not tracked either', async () => {
