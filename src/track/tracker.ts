@@ -151,9 +151,11 @@ export class Tracker {
 
     const senderEp = process(s, slot, side, pkt, t);
 
-    // ConnSize_Analyzer::DeliverPacket with the is_orig the packet arrived with (a SYN/SYN-ACK
-    // reversal flips roles inside Process, and Zeek still counts that packet on the old role).
-    const role = slot * 2 + side;
+    // ConnSize_Analyzer::DeliverPacket, with the sender's role after Process: when Process flipped
+    // the roles, TCPAnalyzer::DeliverPacket (TCP.cc) turns is_orig round before the children see
+    // it ("the connection can flip from under us"); Zeek's btest core.tcp.flip-without-syn counts
+    // the flipping packet on its sender's new role (orig_pkts 6, resp_pkts 7).
+    const role = senderEp;
     s.ePkts[role] = (s.ePkts[role] ?? 0) + 1;
     s.eIpBytes[role] = (s.eIpBytes[role] ?? 0) + ipTotalLength(rec, pkt);
 
