@@ -20,11 +20,60 @@ export const BAD_CHECKSUM_TCP = 2;
 
 const PROTO_TCP = 6;
 
-/** One's-complement sum of `[at, end)` added to `sum` (not folded; 32-bit words keep the loop short). */
-function sumBytes(view: DataView, at: number, end: number, sum: number): number {
-  // A double holds 2^53 exactly: 32-bit words of a 64 KiB segment sum far below that. Four
-  // words per turn: callgrind counts 9 % fewer instructions for the sum than one word per turn.
-  for (; end - at >= 16; at += 16) sum += view.getUint32(at) + view.getUint32(at + 4) + view.getUint32(at + 8) + view.getUint32(at + 12);
+
+/** True on a little-endian host (every platform Node ships for but s390x): the word sum below reads host-order words. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The buffer the cached word view covers, and that view (the capture window alternates two buffers). */
+let wordsOf: ArrayBufferLike | null = null;
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/**
+ * One's-complement sum of `[at, end)` as big-endian 16-bit words (RFC 1071), folded to 16 bits.
+ *
+ * Read as aligned host-order (little-endian) 32-bit words through a Uint32Array over the whole
+ * buffer: the sum of 32-bit words folds to the sum of their 16-bit halves, and RFC 1071 §2(B)
+ * "byte order independence" makes the little-endian sum the byte-swapped big-endian one (a byte
+ * at an odd buffer address weighs 2^8, at an even one 1; the segment's own words weigh its
+ * even-offset bytes 2^8). So the sum is byte-swapped back when the range starts at an even
+ * address. callgrind, verifying every packet of a 16 MiB mix: 108.6M instructions with DataView
+ * big-endian reads and `%` folds, 68.4M with this (a WebAssembly kernel measured 53.8M, but
+ * Node 20's Buffer.copy into its memory allocates a view per packet, so it was not kept).
+ */
+export function sumBytes(view: DataView, at: number, end: number): number {
+  if (!LITTLE_ENDIAN_HOST) return fold(sumBytesBigEndian(view, at, end, 0));
+  const buffer = view.buffer;
+  if (buffer !== wordsOf) {
+    wordsOf = buffer;
+    words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  }
+  const w = words;
+  let p = view.byteOffset + at;
+  const stop = view.byteOffset + end;
+  const startsEven = (p & 1) === 0;
+  let sum = 0;
+  // Bytes before the first aligned word, each at its weight in a little-endian 16-bit word.
+  for (; (p & 3) !== 0 && p < stop; p++) sum += view.getUint8(p - view.byteOffset) << ((p & 1) << 3);
+  let i = p >>> 2;
+  const wordStop = stop >>> 2;
+  // A double holds 2^53 exactly: 32-bit words of a 64 KiB segment sum far below that.
+  for (; wordStop - i >= 4; i += 4) sum += (w[i] as number) + (w[i + 1] as number) + (w[i + 2] as number) + (w[i + 3] as number);
+  for (; i < wordStop; i++) sum += w[i] as number;
+  for (p = Math.max(p, i << 2); p < stop; p++) sum += view.getUint8(p - view.byteOffset) << ((p & 1) << 3);
+  const folded = fold(sum);
+  return startsEven ? ((folded << 8) | (folded >>> 8)) & 0xffff : folded;
+}
+
+/** The folded sum of an IPv4 header (20 to 60 bytes, a multiple of 4): a few big-endian words. */
+function ipv4HeaderSum(view: DataView, at: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i += 4) sum += view.getUint16(at + i) + view.getUint16(at + i + 2);
+  sum = (sum & 0xffff) + (sum >>> 16); // below 2^21 before: int32 throughout
+  return (sum & 0xffff) + (sum >>> 16);
+}
+
+/** The same sum read as big-endian words through the DataView (a big-endian host), not folded. */
+function sumBytesBigEndian(view: DataView, at: number, end: number, sum: number): number {
   for (; end - at >= 4; at += 4) sum += view.getUint32(at);
   if (end - at >= 2) {
     sum += view.getUint16(at);
@@ -34,11 +83,17 @@ function sumBytes(view: DataView, at: number, end: number, sum: number): number 
   return sum;
 }
 
-/** Folds a wide sum to 16 bits (end-around carry). */
+/**
+ * Folds a wide sum (a non-negative double below 2^53) to 16 bits (end-around carry). No `%` on
+ * doubles: V8 calls fmod for it, which cost more per packet than summing a whole segment.
+ */
 function fold(sum: number): number {
-  sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
-  sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
-  return (sum % 0x10000) + Math.floor(sum / 0x10000);
+  const high = Math.floor(sum / 0x10000); // exact: a power-of-two division of an integer below 2^53
+  let x = sum - high * 0x10000 + high; // below 2^37 + 2^16
+  const h2 = Math.floor(x / 0x10000);
+  x = ((x - h2 * 0x10000) | 0) + h2; // below 2^22: int32 from here on
+  x = (x & 0xffff) + (x >>> 16);
+  return (x & 0xffff) + (x >>> 16);
 }
 
 const IPV6_HEADER_LENGTH = 40;
@@ -95,7 +150,7 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   if (out.l4Offset <= out.ipOffset) return CHECKSUM_OK;
   if (out.ipVersion === 4) {
     const headerLength = (view.getUint8(out.ipOffset) & 0x0f) * 4;
-    if (fold(sumBytes(view, out.ipOffset, out.ipOffset + headerLength, 0)) !== 0xffff) {
+    if (ipv4HeaderSum(view, out.ipOffset, headerLength) !== 0xffff) {
       out.badChecksum = BAD_CHECKSUM_IP;
       return BAD_CHECKSUM_IP;
     }
@@ -103,7 +158,8 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return CHECKSUM_OK;
   const tcpLength = out.l4ClaimedLength;
   if (out.l4End - out.l4Offset < tcpLength) return CHECKSUM_OK;
-  if (fold(sumBytes(view, out.l4Offset, out.l4Offset + tcpLength, pseudoHeaderSum(view, out, tcpLength))) !== 0xffff) {
+  const end = out.l4Offset + tcpLength;
+  if (fold(sumBytes(view, out.l4Offset, end) + pseudoHeaderSum(view, out, tcpLength)) !== 0xffff) {
     out.badChecksum = BAD_CHECKSUM_TCP;
     return BAD_CHECKSUM_TCP;
   }

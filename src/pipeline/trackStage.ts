@@ -13,6 +13,7 @@ import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
 import type { ReadPace } from '../capture/window.js';
+import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
 import { DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
@@ -250,9 +251,15 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       }
       if (!pkt.isTcp) return;
       tcpPackets++;
-      // Zeek drops a packet whose IPv4 header or TCP checksum is wrong (checksumGate.ts).
+      // Zeek drops a packet whose IPv4 header checksum is wrong (checksumGate.ts).
       if (gate !== null && !gate.admit(rec.view, pkt)) {
         badChecksums++;
+        // A wrong TCP checksum still marks its connection with 'C'/'c' and bad_TCP_checksum, and
+        // goes no further (the tracker's checksum branch; Zeek's TCPAnalyzer::DeliverPacket).
+        if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
+          if (pkt.tunnelCount !== 0) events.tunnelled(pkt);
+          stream.tracker.trackPacket(rec, pkt);
+        }
         return;
       }
       if ((pkt.flags & TCP_RST) !== 0) resetPackets++;

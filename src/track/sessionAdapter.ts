@@ -16,7 +16,7 @@ import {
   updateAckSeqRaw,
   updateLastSeqRaw,
 } from './endpoint.js';
-import { H_FLIPPED, H_RETRANSMIT, H_ZERO_WINDOW, addHistory, scaled, updateHistory } from './history.js';
+import { H_FLIPPED, H_RETRANSMIT, H_SYN_ACK, H_ZERO_WINDOW, addHistory, scaled, updateHistory } from './history.js';
 import { flipRing } from './packetRing.js';
 import { ackReceived, checkEOF, connectionClosed, dataSent, flipAboveHole } from './reassembly.js';
 import { flipResets } from './rstLog.js';
@@ -29,6 +29,7 @@ import {
   F_PARTIAL,
   F_SAW_SYN,
   F_SYN_BY_RESP,
+  HIST_INLINE,
   ORIG,
   type Side,
   type TrackState,
@@ -116,6 +117,12 @@ export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPac
   const seqUnderflow = s.underflow;
   if (seqUnderflow && !RST) setWeird(s, slot, W_SEQ_UNDERFLOW);
 
+  // TCP_Endpoint::CheckHistory: a connection whose history is just "H" flips on its first pure
+  // ACK or data segment, from either side (see flipAfterSynAck).
+  if (!SYN && !FIN && !RST && (len > 0 || ACK) && (s.hist[slot * (HIST_INLINE + 1)] ?? 0) === 1 && flipAfterSynAck(s, slot)) {
+    ep ^= 1;
+    peer ^= 1;
+  }
   updateHistory(s, slot, ep, SYN, FIN, RST, ACK, (baseSeq - (s.eStart[ep] ?? 0)) | 0, len);
 
   // update_window: a zero window is interesting unless it comes with/after a RST or after the peer's FIN.
@@ -524,6 +531,26 @@ function flipRoles(s: TrackState, slot: number): void {
   flipRing(s, slot);
   flipResets(s, slot);
   addHistory(s, slot, H_FLIPPED);
+}
+
+/**
+ * TCP_Endpoint::CheckHistory (src/analyzer/protocol/tcp/TCP_Endpoint.cc), before the letter 'A'
+ * or 'D': a connection that began with a SYN-ACK (history exactly "H") is not flipped when it
+ * starts, "because they can arise from stealth scans, and for those the SYN-ACK sender *is* the
+ * originator"; productive traffic (a pure ACK or data, from either side) makes a scan unlikely,
+ * so Zeek flips it then, replaces the history with "^h" and marks the originator's first packet
+ * seen. Zeek's btest core.tcp.flip-without-syn: `^hADadFf`. True when it flipped.
+ */
+function flipAfterSynAck(s: TrackState, slot: number): boolean {
+  const base = slot * (HIST_INLINE + 1);
+  if ((s.hist[base + 1] ?? 0) !== H_SYN_ACK || s.histSpill.has(slot)) return false;
+  flipRoles(s, slot);
+  // Connection::ReplaceHistory("^h"): flipRoles appended '^' to "H".
+  s.hist[base] = 2;
+  s.hist[base + 1] = H_FLIPPED;
+  s.hist[base + 2] = H_SYN_ACK + 32;
+  s.cFlags[slot] = (s.cFlags[slot] ?? 0) | F_FPS_ORIG; // SetFirstPacketSeen(true)
+  return true;
 }
 
 /** TCPSessionAdapter::IsReuse. */

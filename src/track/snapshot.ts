@@ -32,7 +32,7 @@ const CONFIGURATION = new Set([
   'synTimeout',
   'sessionTimer',
   'linger',
-  'verifyChecksums',
+  'fastPath',
   'serverPorts',
   'headPackets',
   'ringPerDir',

@@ -48,8 +48,6 @@ export interface TrackerOptions {
   sessionTimer?: number;
   /** tcp_connection_linger (5 s). */
   connectionLinger?: number;
-  /** Verify TCP checksums and drop bad ones as Zeek does by default; false behaves like `zeek -C` (default false). */
-  verifyChecksums?: boolean;
   /** Ports treated as servers when a connection starts without a SYN (Zeek's likely_server_ports). */
   likelyServerPorts?: readonly number[];
   /** Packets kept at the start of each connection (never evicted from its ring), default 4. */
@@ -118,7 +116,6 @@ export class TrackState {
   readonly synTimeout: number;
   readonly sessionTimer: number;
   readonly linger: number;
-  readonly verifyChecksums: boolean;
   readonly serverPorts: Uint8Array;
   readonly headPackets: number;
   readonly ringPerDir: number;
@@ -257,7 +254,6 @@ export class TrackState {
     this.synTimeout = options.synTimeout ?? 5;
     this.sessionTimer = options.sessionTimer ?? 6;
     this.linger = options.connectionLinger ?? 5;
-    this.verifyChecksums = options.verifyChecksums ?? false;
     this.serverPorts = new Uint8Array(65536);
     for (const p of options.likelyServerPorts ?? ZEEK_LIKELY_SERVER_PORTS) this.serverPorts[p & 0xffff] = 1;
     // Bounded so the three counts fit their 10-bit fields in ringCnt.

@@ -10,7 +10,6 @@
  *   reassembly.ts     delivered ranges, gaps, EOF               src/analyzer/protocol/tcp/TCP_Reassembler.cc
  *   history.ts        the history letters                       src/Conn.cc CheckHistory, ScaledHistoryEntry
  *   timers.ts         attempt/expire/reset/delete/inactivity    TCPSessionAdapter.cc timers, init-bare.zeek tcp_*
- *   checksum.ts       TCP checksum                              src/packet_analysis/protocol/tcp/TCP.cc
  *   zeekState.ts      conn_state                                scripts/base/protocols/conn/main.zeek
  *   fastPath.ts       Process for the common packet (an in-window segment of an established
  *                     connection), with only the writes Process makes for it
@@ -22,11 +21,11 @@
  * (out-of-order segments, RST payload bytes, histories longer than 15 letters).
  */
 import type { CaptureRecord } from '../capture/record.js';
+import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { type DecodedPacket, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import type { Direction } from '../model/report.js';
 import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
-import { checksumOk } from './checksum.js';
 import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { inWindowSegment } from './fastPath.js';
@@ -83,9 +82,8 @@ function ipTotalLength(rec: CaptureRecord, pkt: DecodedPacket): number {
 }
 
 /**
- * ConnSize_Analyzer::DeliverPacket on endpoint `role`, the is_orig the packet arrived with (a
- * SYN/SYN-ACK reversal flips roles inside Process, and Zeek still counts that packet on the old
- * role); then explain's per-packet statistics for the sender's endpoint after Process, `senderEp`.
+ * ConnSize_Analyzer::DeliverPacket on endpoint `role` (the sender's role after Process: see
+ * trackPacket), then explain's per-packet statistics for the sender's endpoint `senderEp`.
  */
 function countAndObserve(
   s: TrackState,
@@ -167,8 +165,11 @@ export class Tracker {
     v.newConnection = newConnection;
     const side = senderSide(s, slot, pkt);
 
-    if (s.verifyChecksums && !checksumOk(rec, pkt)) {
-      // TCPAnalyzer::ValidateChecksum: weird, 'C'/'c' (logarithmic), and the packet goes no further.
+    if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
+      // TCPAnalyzer::DeliverPacket (packet_analysis/protocol/tcp/TCP.cc) finds or makes the
+      // connection first, then ValidateChecksum: weird bad_TCP_checksum, TCP_Endpoint::ChecksumError
+      // ('C'/'c', logarithmic), and the packet goes no further (no state, no size, no packet count).
+      // decode/checksum.ts verified it in the pipeline; -C leaves badChecksum 0.
       setWeird(s, slot, W_BAD_CHECKSUM);
       scaled(s, slot, slot * 2 + side, s.eChk, H_BAD_CHECKSUM);
       v.tracked = true;
@@ -196,7 +197,11 @@ export class Tracker {
     const rstIdx = isRst ? recordRst(s, slot, side, rec, pkt) : -1;
 
     const senderEp = process(s, slot, side, pkt, rec.ts);
-    countAndObserve(s, slot, role, senderEp, rec, pkt);
+    // ConnSize_Analyzer::DeliverPacket, with the sender's role after Process: when Process flipped
+    // the roles, TCPAnalyzer::DeliverPacket (TCP.cc) turns is_orig round before the children see
+    // it ("the connection can flip from under us"); Zeek's btest core.tcp.flip-without-syn counts
+    // the flipping packet on its sender's new role (orig_pkts 6, resp_pkts 7).
+    countAndObserve(s, slot, senderEp, senderEp, rec, pkt);
 
     v.tracked = true;
     v.connNumber = s.cNumber[slot] ?? 0;

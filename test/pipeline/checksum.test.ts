@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BAD_CHECKSUM_IP, BAD_CHECKSUM_TCP, CHECKSUM_OK, offloadSignature, verifyChecksums } from '../../src/decode/checksum.js';
+import { BAD_CHECKSUM_IP, BAD_CHECKSUM_TCP, CHECKSUM_OK, offloadSignature, sumBytes, verifyChecksums } from '../../src/decode/checksum.js';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
 import { analyze } from '../../src/index.js';
@@ -85,6 +85,36 @@ function decode(frame: Uint8Array): { pkt: DecodedPacket; view: DataView } {
 }
 
 describe('decode/checksum.ts', () => {
+  it('the word sum equals RFC 1071\'s big-endian 16-bit sum at every alignment, length and buffer offset', () => {
+    /** The textbook sum: big-endian 16-bit words, the odd last byte padded with zero, end-around carry. */
+    const reference = (bytes: Uint8Array, at: number, end: number): number => {
+      let sum = 0;
+      for (let i = at; i < end; i += 2) sum += ((bytes[i] ?? 0) << 8) | (i + 1 < end ? (bytes[i + 1] ?? 0) : 0);
+      while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+      return sum;
+    };
+    let seed = 12345;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 16;
+    };
+    const backing = new ArrayBuffer(4200);
+    const all = new Uint8Array(backing);
+    for (let i = 0; i < all.length; i++) all[i] = random() & 0xff;
+    all.fill(0xff, 3000, 3100); // long runs of ones: the carries fold more than once
+    for (const viewOffset of [0, 1, 2, 3, 5]) {
+      const view = new DataView(backing, viewOffset, 4100);
+      const bytes = new Uint8Array(backing, viewOffset, 4100);
+      for (let at = 0; at < 9; at++) {
+        for (const length of [0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 20, 31, 40, 1500, 4000]) {
+          const expected = reference(bytes, at, at + length);
+          // 0 and 0xffff are the same one's-complement value (both "zero").
+          assert.equal(sumBytes(view, at, at + length) % 0xffff, expected % 0xffff, `view offset ${viewOffset}, at ${at}, length ${length}`);
+        }
+      }
+    }
+  });
+
   const base = { src: CLIENT, dst: SERVER, sport: 51000, dport: 443, seq: 1, ack: 2, flags: ACK | PSH, win: 100, payload: Uint8Array.of(1, 2, 3) };
 
   it('a correct IPv4 + TCP packet verifies (odd payload length included)', () => {
@@ -147,23 +177,28 @@ describe('pipeline: bad and offloaded checksums', () => {
     return path;
   };
 
-  it('a RST with a bad TCP checksum is not tracked; -C tracks it', async () => {
+  it('a RST with a bad TCP checksum is not tracked but gives its side the letter c; -C tracks it', async () => {
     const path = file('bad-rst.pcap', conversation({ 4: 0x1234 }));
     const strict = await analyze([path]);
     assert.equal(strict.resets.length, 0, 'the bad RST is dropped, as Zeek drops it');
+    // TCP.cc ValidateChecksum: TCP_Endpoint::ChecksumError marks the responder 'c'; the RST does not count.
+    assert.deepEqual(strict.connections.map((c) => [c.conn_state, c.history, c.resp_pkts]), [['S1', 'ShADc', 1]]);
     assert.equal(strict.summary.bad_checksums, 1);
     assert.equal(strict.summary.resets, 0);
     assert.equal(strict.summary.checksum_offload, undefined);
     const lax = await analyze([path], { ignoreChecksums: true });
     assert.equal(lax.resets.length, 1);
     assert.equal(lax.summary.bad_checksums, undefined);
+    assert.deepEqual(lax.connections.map((c) => c.history), ['ShADr']);
   });
 
-  it('a packet with a bad IPv4 header checksum is not tracked', async () => {
+  it('a packet with a bad IPv4 header checksum is not tracked and leaves no letter', async () => {
     const path = file('bad-ip.pcap', conversation({}, { 4: 0xbeef }));
     const strict = await analyze([path]);
     assert.equal(strict.resets.length, 0);
     assert.equal(strict.summary.bad_checksums, 1);
+    // ip/IP.cc drops it before any connection sees it: no letter.
+    assert.deepEqual(strict.connections.map((c) => c.history), ['ShAD']);
   });
 
   it('a capture taken on an offloading sender: its packets are tracked and the host is named once', async () => {
@@ -184,6 +219,7 @@ describe('pipeline: bad and offloaded checksums', () => {
     const report = await analyze([path]);
     assert.equal(report.summary.checksum_offload, undefined);
     assert.equal(report.summary.bad_checksums, 1);
+    assert.deepEqual(report.connections.map((c) => c.history), ['ShACr'], 'the corrupted data segment is the C');
   });
 
   it('an IPv6 frame with a bad checksum is not tracked either', async () => {

@@ -122,6 +122,37 @@ describe('endpoint state: inactive', () => {
     assert.equal(c.origPort, 40000);
     assert.equal(c.resp.pkts, 1);
   });
+  // TCP_Endpoint::CheckHistory: a connection that began with a SYN-ACK WantConnection did not flip
+  // (both ports unregistered here) flips on its first pure ACK or data, from either side.
+  const synAckFirst = { ts: 0, src: '10.0.0.2', sport: 5555, dst: '10.0.0.1', dport: 6666, flags: 'SA', seq: 9000, ack: 101 };
+  it('SYN-ACK first, then the peer ACKs: flipped on the ACK, history ^hA, the ACK counted on its new role', () => {
+    const r = run([synAckFirst, { ts: 0.001, src: '10.0.0.1', sport: 6666, dst: '10.0.0.2', dport: 5555, flags: 'A', seq: 101, ack: 9001 }]);
+    assert.deepEqual(summary(r), ['OTH ^hA']);
+    assert.equal(r[0]?.origPort, 6666);
+    assert.equal(r[0]?.orig.pkts, 1);
+    assert.equal(r[0]?.resp.pkts, 1);
+  });
+  it('SYN-ACK first, then data from the SYN-ACK sender itself: flipped too, ^hd', () => {
+    const r = run([synAckFirst, { ...synAckFirst, ts: 0.001, flags: 'PA', seq: 9001, len: 10 }]);
+    assert.deepEqual(summary(r), ['OTH ^hd']);
+    assert.equal(r[0]?.respPort, 5555);
+  });
+  it('SYN-ACK first, then a RST (a stealth scan answered): not flipped, Hr', () => {
+    const r = run([synAckFirst, { ts: 0.001, src: '10.0.0.1', sport: 6666, dst: '10.0.0.2', dport: 5555, flags: 'R', seq: 101 }]);
+    assert.deepEqual(summary(r), ['REJ Hr']);
+    assert.equal(r[0]?.origPort, 5555);
+    assert.equal(r[0]?.flipped, false);
+  });
+  it('data between two likely server ports flips only towards the higher port (WantConnection: src < dst)', () => {
+    const low = run([{ ts: 0, src: '10.0.0.2', sport: 80, dst: '10.0.0.1', dport: 443, flags: 'PA', seq: 5, ack: 9, len: 3 }]);
+    assert.deepEqual([low[0]?.origPort, low[0]?.history], [443, '^d']);
+    const high = run([{ ts: 0, src: '10.0.0.1', sport: 443, dst: '10.0.0.2', dport: 80, flags: 'PA', seq: 5, ack: 9, len: 3 }]);
+    assert.deepEqual([high[0]?.origPort, high[0]?.history], [443, 'D']);
+  });
+  it('data between two ports above 1024 that are not likely servers is not flipped', () => {
+    const r = run([{ ts: 0, src: '10.0.0.2', sport: 50000, dst: '10.0.0.1', dport: 40000, flags: 'PA', seq: 5, ack: 9, len: 3 }]);
+    assert.deepEqual([r[0]?.origPort, r[0]?.history], [50000, 'D']);
+  });
   it('SYN/SYN-ACK reversal flips the roles after the fact: Hs^ (TCPSessionAdapter::UpdateInactiveState)', () => {
     // Both ports unregistered, so the SYN-ACK seen first is not flipped by WantConnection.
     const r = run([
