@@ -165,6 +165,14 @@ export class DecodedPacket {
    * asks for verification): Zeek drops such a packet with a `bad_IP_checksum` / `bad_TCP_checksum` weird.
    */
   badChecksum = 0;
+  /**
+   * Under `-C` only a RST's checksums are verified, for its record (pipeline/checksumGate.ts
+   * verifyRstChecksum): the verdict (as `badChecksum`) kept here, `badChecksum` left 0 so the
+   * tracker still tracks the RST as `-C` asks.
+   */
+  rstBadChecksum = 0;
+  /** That bad checksum is the value a sender offloading checksums to its NIC leaves (decode/checksum.ts offloadSignature). */
+  rstChecksumOffloaded = false;
 
   /** Clears the per-packet state before a new frame is decoded. */
   reset(linkType: number): void {
@@ -180,6 +188,8 @@ export class DecodedPacket {
     this.sllIfIndex = -1;
     this.tunnelCount = 0;
     this.badChecksum = 0;
+    this.rstBadChecksum = 0;
+    this.rstChecksumOffloaded = false;
     this.ipVersion = 0;
     this.ipId = -1;
     this.df = false;

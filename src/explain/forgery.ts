@@ -17,10 +17,12 @@ import type { Evidence, Origin, Verdict } from '../model/report.js';
 import { hopsOf, initialTtlOf } from '../net/ttl.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
 import { seqAdd, seqDelta } from '../track/seq.js';
+import { checksumEvidence } from './checksumEvidence.js';
 import { type ExplainContext, type HopRange, TWINS_NEEDED, forwardingCounts, isForwardedTwin } from './context.js';
 import {
   EV_ACK_MISMATCH,
   EV_ACK_UNACCEPTABLE,
+  EV_BAD_CHECKSUM,
   EV_BOTH_DIRECTIONS,
   EV_CHALLENGE_ACK,
   EV_DATA_AFTER_RST,
@@ -356,6 +358,20 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       const bits = f.rst.reserved & RESERVED_UNASSIGNED;
       if (bits === 0) return null;
       return { detail: `reserved TCP header bits 0x${bits.toString(16).padStart(2, '0')} are set (header byte 12 low nibble 0x${f.rst.reserved.toString(16)}): RFC 9293 §3.1 says a sender sets them to zero, and no stack's RST carries them` };
+    },
+  },
+  {
+    // RFC 1122 §4.2.2.7 / RFC 9293 §3.1: a receiver MUST verify the checksum and drops a segment
+    // whose checksum is wrong, so such a RST reset nothing: corruption on the path, or an injector
+    // that never computed it. Only known under -C (verified for RSTs only, checksumGate.ts
+    // verifyRstChecksum; without -C the packet is not tracked at all) and only where the capture
+    // point is not the sender (SLL outgoing, or the offload value: a NIC fills it in later).
+    // Weight 1: corruption happens on real paths, so alone it is not even suspect.
+    code: EV_BAD_CHECKSUM,
+    weight: 1,
+    test: (f) => {
+      const e = checksumEvidence(f.rst);
+      return e === null ? null : { detail: e.detail };
     },
   },
   {

@@ -14,6 +14,20 @@ import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import { CHECKSUM_OK, offloadSignature, verifyChecksums } from '../decode/checksum.js';
 import type { DecodedPacket } from '../decode/packet.js';
 
+/**
+ * Under `-C` (no gate): verifies a RST's checksums for its record only (track/rstLog.ts), so
+ * explain can give the `bad_checksum` evidence (explain/checksumEvidence.ts). RSTs are rare: no
+ * other packet pays for it. `badChecksum` is reset to 0 so the tracker tracks the RST as `-C`
+ * asks (its checksum branch would stop it); the verdict moves to `rstBadChecksum`.
+ */
+export function verifyRstChecksum(view: DataView, pkt: DecodedPacket): void {
+  const bad = verifyChecksums(view, pkt);
+  if (bad === CHECKSUM_OK) return;
+  pkt.rstChecksumOffloaded = offloadSignature(view, pkt);
+  pkt.rstBadChecksum = bad;
+  pkt.badChecksum = 0;
+}
+
 /** Hosts remembered for the offload decision; past this, a new host's bad packets are simply bad. */
 export const MAX_CHECKSUM_HOSTS = 65_536;
 

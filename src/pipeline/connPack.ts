@@ -127,6 +127,9 @@ export class ConnPacker {
       this.num(r.mptcpReason);
       this.num(r.mptcpFlags);
       this.num(r.reserved);
+      this.num(r.badChecksum);
+      this.num(r.checksum);
+      this.num(r.sentByCapturePoint ? 1 : 0);
       const c = r.context;
       this.pair(c.pktsBefore);
       this.str(c.states.orig);
@@ -274,6 +277,9 @@ export class ConnUnpacker {
       const mptcpReason = this.num();
       const mptcpFlags = this.num();
       const reserved = this.num();
+      const badChecksum = this.num();
+      const checksum = this.num();
+      const sentByCapturePoint = this.num() !== 0;
       const pktsBefore = this.pair();
       const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
       const handshake = this.str<HandshakeStage>();
@@ -285,6 +291,9 @@ export class ConnUnpacker {
         mptcpReason,
         mptcpFlags,
         reserved,
+        badChecksum,
+        checksum,
+        sentByCapturePoint,
         context: {
           pktsBefore,
           states,

@@ -22,7 +22,7 @@ import type { InputSummary } from '../model/report.js';
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
-import { ChecksumGate } from './checksumGate.js';
+import { ChecksumGate, verifyRstChecksum } from './checksumGate.js';
 import { StreamPieces, continuesStream } from './stream.js';
 
 /** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
@@ -262,8 +262,10 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         }
         return;
       }
-      if ((pkt.flags & TCP_RST) !== 0) resetPackets++;
-      else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+      if ((pkt.flags & TCP_RST) !== 0) {
+        resetPackets++;
+        if (gate === null) verifyRstChecksum(rec.view, pkt);
+      } else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
         // IPv6: the tracker's cached text, so a recurring server is one string, not one per SYN-ACK.
         if (pkt.ipVersion === 4) events.synAck4(pkt.src4 >>> 0, pkt.ttl);
         else events.synAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);

@@ -88,6 +88,12 @@ export interface RstRecord extends PacketRecord {
   mptcpFlags: number;
   /** The RST's TCP reserved bits (header byte 12, low nibble; RFC 9293 §3.1: zero when sent). */
   reserved: number;
+  /** Under -C, the RST's checksum verdict (decode/checksum.ts: 0 good or not checked, 1 IPv4 header, 2 TCP); 0 otherwise (a bad one is not tracked). */
+  badChecksum: number;
+  /** The TCP checksum field as captured. */
+  checksum: number;
+  /** The capture point is the RST's sender (Linux cooked capture PACKET_OUTGOING, or a checksum-offload value in the field). */
+  sentByCapturePoint: boolean;
   context: RstContext;
 }
 

@@ -169,6 +169,12 @@ export class RstSnapshots {
   prevIpId = column(Int32Array);
   /** The RST's TCP reserved bits (DecodedPacket.tcpReserved). */
   reserved = column(Uint8Array);
+  /** The RST's checksum verdict under -C (DecodedPacket.rstBadChecksum: 0, 1 IPv4 header, 2 TCP). */
+  badChecksum = column(Uint8Array);
+  /** The RST's TCP checksum field as captured. */
+  checksum = column(Uint16Array);
+  /** 1 when the capture point is the RST's sender (SLL outgoing, or a checksum-offload value). */
+  sentByCapturePoint = column(Uint8Array);
 }
 
 /** Grows the snapshots to cover every record of `pool`. */

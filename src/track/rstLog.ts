@@ -31,6 +31,9 @@ function nullIfNeg(x: number): number | null {
   return x < 0 ? null : x;
 }
 
+/** linux/if_packet.h PACKET_OUTGOING: in a Linux cooked capture, the capture host sent this packet. */
+const SLL_OUTGOING = 4;
+
 /** Records a RST sent by `side` with a snapshot of the connection; returns the RST's index within the connection. */
 export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureRecord, pkt: DecodedPacket): number {
   const idx = s.rstCount[slot] ?? 0;
@@ -78,6 +81,11 @@ export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureR
   x.consec[r] = ((s.eRxmtConsec[o] ?? 0) | ((s.eRxmtConsec[rr] ?? 0) << 16)) >>> 0;
   x.prevIpId[r] = s.eIpIdLast[e] ?? -1;
   x.reserved[r] = pkt.tcpReserved;
+  x.badChecksum[r] = pkt.rstBadChecksum;
+  x.checksum[r] = pkt.checksum;
+  // PACKET_OUTGOING (4) in a Linux cooked capture: the capture host sent it; a bad checksum
+  // holding the offload value (checksumGate.ts verifyRstChecksum) says the same of any capture.
+  x.sentByCapturePoint[r] = pkt.sllPacketType === SLL_OUTGOING || pkt.rstChecksumOffloaded ? 1 : 0;
   if (pkt.payloadCaptured > 0 && s.rstPayloadBytes > 0) {
     const n = Math.min(pkt.payloadCaptured, s.rstPayloadBytes);
     const from = pkt.payloadOffset; // decoded offsets index rec.data directly
@@ -113,6 +121,9 @@ function rstOf(s: TrackState, i: number): RstRecord {
     mptcpReason: mp < 0 ? -1 : mp & 255,
     mptcpFlags: mp < 0 ? -1 : (mp >>> 8) & 255,
     reserved: x.reserved[i] ?? 0,
+    badChecksum: x.badChecksum[i] ?? 0,
+    checksum: x.checksum[i] ?? 0,
+    sentByCapturePoint: (x.sentByCapturePoint[i] ?? 0) !== 0,
     context: {
       pktsBefore: { orig: x.pkts[i * 2] ?? 0, resp: x.pkts[i * 2 + 1] ?? 0 },
       states: { orig: endpointStateName(states & 15), resp: endpointStateName(states >>> 4) },

@@ -20,11 +20,11 @@ const dir = mkdtempSync(join(tmpdir(), 'whyreset-table-'));
 let n = 0;
 const ts = [{ kind: 'timestamp' as const, tsVal: 1000, tsEcr: 2000 }];
 
-async function resetsOf(...convs: Conversation[]): Promise<Reset[]> {
+async function resetsOf(convs: Conversation[], ignoreChecksums = false): Promise<Reset[]> {
   const [first, ...rest] = convs;
   const path = join(dir, `t${n++}.pcap`);
   writeFileSync(path, (first as Conversation).toPcap(...rest));
-  return (await analyze([path])).resets.sort((a, b) => a.capture - b.capture || a.frame - b.frame);
+  return (await analyze([path], { ignoreChecksums })).resets.sort((a, b) => a.capture - b.capture || a.frame - b.frame);
 }
 
 /** tcp_v4_send_reset for a trigger without ACK: RST|ACK, seq 0, ack = seq + len (+1 for SYN/FIN), window 0, IP ID 0. */
@@ -60,6 +60,8 @@ interface Case {
   /** Which reset to check (default: the last one). */
   pick?: (rs: Reset[]) => Reset | undefined;
   want: Partial<Pick<Reset, 'cause' | 'rule' | 'verdict' | 'stage' | 'origin'>> & { evidence?: string; parentOf?: boolean };
+  /** Analyse with -C (checksums not verified; a RST's own still checked for its evidence). */
+  ignoreChecksums?: boolean;
 }
 
 const last = (rs: Reset[]): Reset | undefined => rs[rs.length - 1];
@@ -274,6 +276,17 @@ const SIGNAL_CASES: Case[] = [
     want: { evidence: 'reserved_bits', verdict: 'suspect' },
   },
   {
+    covers: 'bad_checksum',
+    // Under -C a RST with a wrong TCP checksum is tracked; its receiver would have dropped it
+    // (RFC 1122 §4.2.2.7). Weight 1: alone it leaves a kernel-shaped RST genuine.
+    build: () => {
+      const c = busy().send('c', P | A, { len: 30 });
+      return [noSocket(c, 's', { tcpChecksum: 0xbeef })];
+    },
+    ignoreChecksums: true,
+    want: { evidence: 'bad_checksum', verdict: 'genuine' },
+  },
+  {
     covers: 'ipid_copied',
     build: () => {
       const c = busy().send('c', P | A, { len: 30, id: 777 });
@@ -372,7 +385,7 @@ const SIGNAL_CASES: Case[] = [
 ];
 
 async function check(c: Case): Promise<void> {
-  const resets = await resetsOf(...c.build());
+  const resets = await resetsOf(c.build(), c.ignoreChecksums);
   const r = (c.pick ?? last)(resets);
   assert.ok(r, `${c.covers}: a reset was found`);
   const { evidence, parentOf, ...fields } = c.want;
@@ -410,7 +423,7 @@ describe('the tables are covered', () => {
   it('no IP ID rule calls an older kernel socketless reset (hashed, per-destination ID) suspect', async () => {
     // Before Linux 4.17 ip_send_unicast_reply took its ID from __ip_select_ident (a per-destination hash).
     const c = busy().send('c', P | A, { len: 30, dt: 0.5 });
-    const [r] = await resetsOf(c.send('s', R, { seq: c.server.seq, win: 0, id: 51234, dt: 0.002 }));
+    const [r] = await resetsOf([c.send('s', R, { seq: c.server.seq, win: 0, id: 51234, dt: 0.002 })]);
     assert.equal(r?.verdict, 'genuine');
     assert.ok(!r?.evidence.some((e) => e.code === 'ipid_mismatch'));
   });
@@ -418,7 +431,7 @@ describe('the tables are covered', () => {
   it('after_reset across a split: the peer FIN of a connection Zeek split off the reset tuple answers to the earlier reset', async () => {
     const c = new Conversation().handshake().exchange().send('c', R | A, { options: ts, dt: 0.01 });
     c.wait(30).send('s', F | A, { dt: 0.001 });
-    const [root, follow] = await resetsOf(noSocket(c, 'c'));
+    const [root, follow] = await resetsOf([noSocket(c, 'c')]);
     assert.notEqual(root?.conn, follow?.conn, 'the tracker split the tuple into two connections');
     assert.equal(follow?.stage, 'teardown');
     assert.equal(follow?.cause, 'after_reset');
@@ -439,7 +452,7 @@ describe('the tables are covered', () => {
     const blocked = new Conversation({ client: { port: 40001 }, server: { port: 8443, ttl: 63 } });
     refuse(blocked.send('c', S), { ttl: 64 });
     const later = new Conversation({ server: { ttl: 63 }, start: 1700000005 }).handshake().exchange().exchange().send('c', F | A).send('s', F | A).send('c', A);
-    const r = (await resetsOf(blocked, later)).find((x) => x.dport === 40001);
+    const r = (await resetsOf([blocked, later])).find((x) => x.dport === 40001);
     assert.equal(r?.verdict, 'forged', JSON.stringify(r?.evidence));
     assert.equal(r?.cause, 'firewall_reject');
     assert.match(r?.evidence.find((e) => e.code === 'ttl_mismatch')?.detail ?? '', /hop distance 0 .* 1 hop/);
@@ -449,7 +462,7 @@ describe('the tables are covered', () => {
     const c = busy();
     const seq = c.server.seq;
     c.send('s', R | A, { options: ts, id: 9100, dt: 0.01 });
-    const resets = await resetsOf(c.send('s', R | A, { options: ts, id: 9100, seq, dt: 0.000004 }));
+    const resets = await resetsOf([c.send('s', R | A, { options: ts, id: 9100, seq, dt: 0.000004 })]);
     assert.equal(resets.length, 1);
     assert.equal(resets[0]?.duplicates, 1);
     assert.ok(resets[0]?.evidence.some((e) => e.code === 'capture_duplicate'));

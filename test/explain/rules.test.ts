@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/index.js';
 import type { Reset } from '../../src/model/report.js';
+import { writePcap } from '../../testkit/captureWriter.js';
+import { ETHERTYPE_IPV4, LINKTYPE_LINUX_SLL, SLL_HOST, SLL_OUTGOING, sll } from '../../testkit/frames.js';
 import { A, Conversation, F, P, R, S } from '../helpers/conversation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whyreset-rules-'));
@@ -96,6 +98,43 @@ describe('handshake', () => {
     const [ns] = await resetsOf(build({ flags: 0x100 }));
     assert.ok(ns && !ns.evidence.some((e) => e.code === 'reserved_bits'), JSON.stringify(ns?.evidence));
     assert.equal(ns?.verdict, 'genuine');
+  });
+
+  it('bad_checksum: under -C a RST with a wrong TCP checksum carries it, unless the capture point sent it; without -C nothing changes', async () => {
+    const build = (tcpChecksum: number) => {
+      const c = new Conversation().handshake().exchange();
+      c.send('c', P | A, { len: 20 });
+      return c.send('s', R, { seq: c.server.seq, win: 0, id: 0, tcpChecksum });
+    };
+    const analysed = async (bytes: Uint8Array, ignoreChecksums: boolean): Promise<Reset[]> => {
+      const path = join(dir, `c${n++}.pcap`);
+      writeFileSync(path, bytes);
+      return (await analyze([path], { ignoreChecksums })).resets;
+    };
+    const bad = (r: Reset | undefined) => r?.evidence.find((e) => e.code === 'bad_checksum');
+    const [withC] = await analysed(build(0xbeef).toPcap(), true);
+    assert.match(bad(withC)?.detail ?? '', /TCP checksum \(0xbeef\)/, JSON.stringify(withC?.evidence));
+    // The same RST captured on the server itself (Linux cooked capture, PACKET_OUTGOING): the NIC
+    // fills the checksum in after the capture point, so a wrong one there proves nothing.
+    const onServer = build(0xbeef);
+    const fromServer = (frame: Uint8Array) => frame[14 + 12 + 2] === 1; // IPv4 source 10.0.1.20, not 10.0.0.10
+    const cooked = onServer.records.map((r) => ({
+      ts: r.ts,
+      data: sll({ packetType: fromServer(r.data) ? SLL_OUTGOING : SLL_HOST, protocol: ETHERTYPE_IPV4, payload: r.data.subarray(14) }),
+    }));
+    const [outgoing] = await analysed(writePcap(cooked, { linkType: LINKTYPE_LINUX_SLL }), true);
+    assert.ok(outgoing, 'the outgoing RST is tracked under -C');
+    assert.equal(bad(outgoing), undefined, JSON.stringify(outgoing?.evidence));
+    // The value a sender offloading checksums leaves (0 here) on an Ethernet capture: no evidence either.
+    const [offloaded] = await analysed(build(0).toPcap(), true);
+    assert.ok(offloaded && bad(offloaded) === undefined, JSON.stringify(offloaded?.evidence));
+    // Without -C the RST is not tracked (Zeek's bad_TCP_checksum), as before: no reset, no evidence.
+    assert.deepEqual(await analysed(build(0xbeef).toPcap(), false), []);
+    // A good checksum under -C: no evidence.
+    const good = new Conversation().handshake().exchange();
+    good.send('c', P | A, { len: 20 });
+    const [fine] = await analysed(good.send('s', R, { seq: good.server.seq, win: 0, id: 0 }).toPcap(), true);
+    assert.ok(fine && bad(fine) === undefined, JSON.stringify(fine?.evidence));
   });
 
   it('scan_probe: a connect scan that resets right after the handshake', async () => {

@@ -43,6 +43,8 @@ export interface StepOptions {
   keepSeq?: boolean;
   /** The three unassigned reserved bits of TCP header byte 12 (0-7; a crafted header). */
   reserved?: number;
+  /** The TCP checksum field written as given (default: computed; a corrupted or crafted packet). */
+  tcpChecksum?: number;
 }
 
 /** A scripted conversation between a client and a server. */
@@ -83,6 +85,7 @@ export class Conversation {
       options: o.options,
       payload,
       reserved: o.reserved,
+      tcpChecksum: o.tcpChecksum,
       padTo: 60,
     };
     const data = this.v6 ? tcp6Frame(spec) : tcp4Frame(spec);
