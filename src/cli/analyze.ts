@@ -83,7 +83,8 @@ ${FILTER_HELP}
                      digits, with the same link type, starting where it ended, continues it
   -C, --ignore-checksums  track packets with a bad IPv4 or TCP checksum too (Zeek's -C); by
                      default they are not tracked, except from a host whose NIC fills
-                     checksums in (summary: checksum offload)
+                     checksums in (summary: checksum offload); under -C a RST's own
+                     checksum is still checked (evidence bad_checksum)
 ${THREADS_HELP}
   -o, --out FILE     write the report to FILE instead of standard output ("-": standard output)
       --color WHEN   auto (default: on a terminal, unless NO_COLOR; FORCE_COLOR forces it),
