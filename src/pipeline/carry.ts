@@ -4,7 +4,7 @@
  * a file the run saves, instead of finishing them, everything whose result depends on what comes
  * next: the tracker's open connections (track/snapshot.ts), the explain context that later
  * connections are judged with, the connections waiting for a host's hop distance, the resets
- * ResetOrder holds for frame order (with its id counters), the tunnels noted per tuple, the
+ * ResetOrder holds for frame order (with its id counters), the
  * checksum offload decisions and the pieces' frame numbering. The next run restores them into
  * fresh objects, so its results equal those of one run over the files together.
  *
@@ -19,10 +19,9 @@ import type { Tracker } from '../track/tracker.js';
 import type { ChecksumGate } from './checksumGate.js';
 import type { ResetOrder } from './resetOrder.js';
 import type { StreamPieces } from './stream.js';
-import type { TunnelBook } from './tunnels.js';
 
 /** Layout version of the saved state; a state of another layout is not restored. */
-export const CARRY_FORMAT = 1;
+export const CARRY_FORMAT = 2;
 
 /** A stream saved at the end of a run, for the next run to resume. */
 export interface CarriedStream {
@@ -44,7 +43,6 @@ export interface StreamParts {
   waitForHops: HostHopsWait;
   pieces: StreamPieces;
   order: ResetOrder;
-  tunnels: TunnelBook;
   gate: ChecksumGate | null;
   /** The run's counter of provisional reset ids (P1, P2, …). */
   provisionalIds: number;
@@ -61,7 +59,6 @@ interface SavedState {
   waitForHops: SavedFields;
   pieces: SavedFields;
   order: SavedFields;
-  tunnels: SavedFields;
   gate: SavedFields | null;
   provisionalIds: number;
 }
@@ -82,7 +79,6 @@ export function saveStream(parts: StreamParts, filesBefore: number): CarriedStre
     waitForHops: saveFields(parts.waitForHops, NOT_STATE),
     pieces: saveFields(parts.pieces, NOT_STATE),
     order: saveFields(parts.order, NOT_STATE),
-    tunnels: saveFields(parts.tunnels, NOT_STATE),
     gate: parts.gate === null ? null : saveFields(parts.gate, NOT_STATE),
     provisionalIds: parts.provisionalIds,
   };
@@ -107,7 +103,6 @@ export function restoreStream(carried: CarriedStream, parts: Omit<StreamParts, '
   restoreFields(parts.waitForHops, saved.waitForHops, NOT_STATE);
   restoreFields(parts.pieces, saved.pieces, NOT_STATE);
   restoreFields(parts.order, saved.order, NOT_STATE);
-  restoreFields(parts.tunnels, saved.tunnels, NOT_STATE);
   if (parts.gate !== null && saved.gate !== null) restoreFields(parts.gate, saved.gate, NOT_STATE);
   return { provisionalIds: saved.provisionalIds, files: saved.files };
 }

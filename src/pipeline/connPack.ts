@@ -11,6 +11,7 @@
  * so that nothing downstream can tell the difference; null travels as NaN, which none of these
  * fields ever holds.
  */
+import type { TunnelLayer } from '../model/report.js';
 import type { EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import type { EndpointStateName } from '../track/zeekState.js';
 
@@ -162,12 +163,30 @@ export class ConnPacker {
     this.nullable(h.ackTs);
     this.nullable(h.synToSynAck);
     this.nullable(h.synAckToAck);
+    this.tunnel(conn.tunnel);
     const stripped = conn as unknown as Record<string, unknown>;
     stripped.packets = null;
     stripped.resets = null;
     stripped.orig = null;
     stripped.resp = null;
     stripped.handshake = null;
+    stripped.tunnel = null;
+  }
+
+  /** The tunnel layers (track/tunnelTable.ts layersOf): their count (-1 for none), then type, addresses, key and VNI (NaN when absent). */
+  private tunnel(layers: readonly TunnelLayer[] | null): void {
+    if (layers === null) {
+      this.num(-1);
+      return;
+    }
+    this.num(layers.length);
+    for (const l of layers) {
+      this.str(l.type);
+      this.str(l.src);
+      this.str(l.dst);
+      this.num(l.key ?? Number.NaN);
+      this.num(l.vni ?? Number.NaN);
+    }
   }
 
   /** What was written since the last take (the numbers in an array of their own, to transfer), and a fresh start. */
@@ -330,5 +349,22 @@ export class ConnUnpacker {
       synToSynAck: this.nullable(),
       synAckToAck: this.nullable(),
     };
+    conn.tunnel = this.tunnel();
+  }
+
+  /** The layers ConnPacker.tunnel wrote, built with the tracker's key order (type, src, dst, key?, vni?). */
+  private tunnel(): TunnelLayer[] | null {
+    const count = this.num();
+    if (count < 0) return null;
+    const layers: TunnelLayer[] = [];
+    for (let i = 0; i < count; i++) {
+      const layer: TunnelLayer = { type: this.str(), src: this.str(), dst: this.str() };
+      const key = this.nullable();
+      const vni = this.nullable();
+      if (key !== null) layer.key = key;
+      if (vni !== null) layer.vni = vni;
+      layers.push(layer);
+    }
+    return layers;
   }
 }

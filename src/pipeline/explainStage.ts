@@ -6,7 +6,6 @@
  * (resetOrder.ts) and handed to the sink. It runs on the main thread whether the track stage
  * runs beside it or in a worker, so the findings are the same either way.
  */
-import type { DecodedPacket } from '../decode/packet.js';
 import { ExplainContext } from '../explain/context.js';
 import { HostHopsWait } from '../explain/deferral.js';
 import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
@@ -14,13 +13,12 @@ import { applyKernelTrace, countKernel, emptyKernelSummary } from '../explain/ke
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
 import type { KernelMatcher } from '../kernel/match.js';
-import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary, TunnelLayer } from '../model/report.js';
+import type { Connection, InputSummary, Ladder, Pattern, Reset, Summary } from '../model/report.js';
 import type { FinishedConnection } from '../track/finished.js';
 import type { CarriedStream } from './carry.js';
 import { type HeldConnection, ResetOrder } from './resetOrder.js';
 import { StreamPieces } from './stream.js';
 import type { InputOutcome, ReadProgress, TrackEvents } from './trackStage.js';
-import { TunnelBook } from './tunnels.js';
 
 /** Receives findings as they become final. */
 export interface AnalysisSink {
@@ -163,7 +161,6 @@ export class ExplainStage implements TrackEvents {
   readonly summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
   readonly inputs: InputSummary[] = [];
   readonly unreadableInputs: UnreadableInput[] = [];
-  private readonly tunnels = new TunnelBook();
   private readonly order: ResetOrder;
   private current: ExplainStream | null = null;
   /** The pieces of the stream whose findings are being released (for frame numbers per file). */
@@ -203,12 +200,12 @@ export class ExplainStage implements TrackEvents {
 
   /**
    * The explain side of the open stream and of the run, for carry.ts to save or restore (null when
-   * no stream is open): the context, the hop waits, the pieces, the report order, the tunnels.
+   * no stream is open): the context, the hop waits, the pieces, the report order.
    */
-  carryParts(): { ctx: ExplainContext; waitForHops: HostHopsWait; pieces: StreamPieces; order: ResetOrder; tunnels: TunnelBook; provisionalIds: number } | null {
+  carryParts(): { ctx: ExplainContext; waitForHops: HostHopsWait; pieces: StreamPieces; order: ResetOrder; provisionalIds: number } | null {
     const stream = this.current;
     if (stream === null) return null;
-    return { ctx: stream.ctx, waitForHops: stream.waitForHops, pieces: stream.pieces, order: this.order, tunnels: this.tunnels, provisionalIds: this.provisionalIds };
+    return { ctx: stream.ctx, waitForHops: stream.waitForHops, pieces: stream.pieces, order: this.order, provisionalIds: this.provisionalIds };
   }
 
   /** A resumed stream's provisional id counter and earlier files (carry.ts restoreStream). */
@@ -235,8 +232,8 @@ export class ExplainStage implements TrackEvents {
     const explained = explainConnection(conn, ctx, this.provisionalId);
     if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
     ctx.learnFrom(conn, explained.resets);
-    const tunnel = this.tunnels.take(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
-    if (tunnel !== undefined) explained.connection.tunnel = tunnel;
+    // The outer layers the tracker kept for the connection (track/tunnelTable.ts).
+    if (conn.tunnel !== null) explained.connection.tunnel = conn.tunnel;
     if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
     const sink = this.sink;
     if (explained.resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
@@ -261,15 +258,6 @@ export class ExplainStage implements TrackEvents {
     this.current?.ctx.noteSynAck6(addr, ttl);
   }
 
-  tunnelled(pkt: DecodedPacket): void {
-    this.tunnels.note(pkt);
-  }
-
-  /** tunnelled() with the tuple's key and layers made by a worker thread. */
-  tunnelNoted(key: string, layers: TunnelLayer[]): void {
-    this.tunnels.noteLayers(key, layers);
-  }
-
   rst(frame: number, connNumber: number): void {
     this.order.noteRst(frame, connNumber);
   }
@@ -285,7 +273,6 @@ export class ExplainStage implements TrackEvents {
     this.order.flush();
     if (stats !== null) process.stderr.write(stats);
     for (const p of findPatterns(stream.ctx, stream.captureIndex)) this.sink.pattern(p);
-    this.tunnels.clear();
     this.current = null;
     this.filesBefore = 0;
   }

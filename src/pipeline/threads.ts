@@ -67,9 +67,6 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
       case EV.synAck6:
         stage.synAck6(a as string, b as number);
         break;
-      case EV.tunnel:
-        stage.tunnelNoted(a as string, b as Parameters<ExplainStage['tunnelNoted']>[1]);
-        break;
       case EV.rst:
         stage.rst(a as number, b as number);
         break;

@@ -83,8 +83,6 @@ export interface TrackEvents {
   synAck4(addr: number, ttl: number): void;
   /** A SYN-ACK from an IPv6 host (the tracker's text of its address). */
   synAck6(addr: string, ttl: number): void;
-  /** A tunnelled TCP packet (its outer layers are read from `pkt` at once; tunnels.ts). */
-  tunnelled(pkt: DecodedPacket): void;
   /** The tracker took a RST: its place in the report's order (resetOrder.ts). */
   rst(frame: number, connNumber: number): void;
   /** The tracker finished a connection. */
@@ -256,10 +254,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         badChecksums++;
         // A wrong TCP checksum still marks its connection with 'C'/'c' and bad_TCP_checksum, and
         // goes no further (the tracker's checksum branch; Zeek's TCPAnalyzer::DeliverPacket).
-        if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
-          if (pkt.tunnelCount !== 0) events.tunnelled(pkt);
-          stream.tracker.trackPacket(rec, pkt);
-        }
+        if (pkt.badChecksum === BAD_CHECKSUM_TCP) stream.tracker.trackPacket(rec, pkt);
         return;
       }
       if ((pkt.flags & TCP_RST) !== 0) {
@@ -270,7 +265,6 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         if (pkt.ipVersion === 4) events.synAck4(pkt.src4 >>> 0, pkt.ttl);
         else events.synAck6(ipv6ToString(pkt.src6[0] ?? 0, pkt.src6[1] ?? 0, pkt.src6[2] ?? 0, pkt.src6[3] ?? 0), pkt.ttl);
       }
-      if (pkt.tunnelCount !== 0) events.tunnelled(pkt);
       const verdict = stream.tracker.trackPacket(rec, pkt);
       // Every RST the tracker takes holds a place in the order of the report (resetOrder.ts).
       if (verdict.tracked && (pkt.flags & TCP_RST) !== 0) events.rst(rec.frame, verdict.connNumber);

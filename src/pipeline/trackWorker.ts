@@ -8,16 +8,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { stopReading } from '../capture/interrupt.js';
-import type { DecodedPacket } from '../decode/packet.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { ConnPacker } from './connPack.js';
 import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
 import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
-import { tunnelLayersOf, tunnelTupleKey } from './tunnels.js';
 
 /** Finished connections per batch: big enough that messages are few, small enough that the main thread starts early. */
 const CONNECTIONS_PER_BATCH = 256;
-/** Entries of a batch's array at most (SYN-ACK, RST and tunnel events carry no connection). */
+/** Entries of a batch's array at most (SYN-ACK and RST events carry no connection). */
 const ENTRIES_PER_BATCH = 16_384;
 /** Longest single wait for the main thread to catch up (ms) before looking again. */
 const WAIT_SLICE_MS = 50;
@@ -69,9 +67,6 @@ class BatchingEvents implements TrackEvents {
   }
   synAck6(addr: string, ttl: number): void {
     this.push2(EV.synAck6, addr, ttl);
-  }
-  tunnelled(pkt: DecodedPacket): void {
-    this.push2(EV.tunnel, tunnelTupleKey(pkt), tunnelLayersOf(pkt));
   }
   rst(frame: number, connNumber: number): void {
     this.push2(EV.rst, frame, connNumber);

@@ -9,7 +9,6 @@ export const EV = {
   piece: 2,
   synAck4: 3,
   synAck6: 4,
-  tunnel: 5,
   rst: 6,
   done: 7,
   close: 8,

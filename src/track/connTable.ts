@@ -183,6 +183,8 @@ export function freeSlot(s: TrackState, slot: number): void {
   if (((s.cFlags[slot] ?? 0) & F_V6) !== 0) s.v6Free.push(s.kA[slot] ?? 0, s.kB[slot] ?? 0);
   forgetHistory(s, slot);
   forgetAboveHole(s, slot);
+  s.tunnels.release(s.cTunnel[slot] ?? 0);
+  s.cTunnel[slot] = 0;
   s.cFlags[slot] = 0;
   s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
   s.sched[slot] = Number.POSITIVE_INFINITY;

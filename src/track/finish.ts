@@ -115,6 +115,7 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
     packets,
     packetsNotKept: Math.max(0, totalPkts - packets.length),
     endReason: reason,
+    tunnel: s.tunnels.layersOf(s.cTunnel[slot] ?? 0),
   };
   // Free the slot before calling out, so a sink that throws leaves the table consistent.
   freeSlot(s, slot);

@@ -3,7 +3,7 @@
  * allocated only then. Everything the explain stage reads is here; nothing refers back to the
  * tracker's reused buffers.
  */
-import type { Direction } from '../model/report.js';
+import type { Direction, TunnelLayer } from '../model/report.js';
 import type { WeirdName } from './weirds.js';
 import type { ConnState, EndpointStateName } from './zeekState.js';
 
@@ -194,4 +194,6 @@ export interface FinishedConnection {
   /** Packets of the connection not kept in `packets`. */
   packetsNotKept: number;
   endReason: EndReason;
+  /** The outer layers of the connection's first tunnelled packet, outermost first (tunnelTable.ts), or null. */
+  tunnel: TunnelLayer[] | null;
 }

@@ -9,6 +9,7 @@ import { RowClearer, column, growColumns, sideColumn } from './columns.js';
 import type { FinishedConnection } from './finished.js';
 import { RecordPool, RstSnapshots } from './recordPool.js';
 import { TimerHeap } from './timerHeap.js';
+import { TunnelTable } from './tunnelTable.js';
 
 /** The originator's side of a connection (endpoint index `slot*2 + ORIG`). */
 export const ORIG = 0;
@@ -159,6 +160,8 @@ export class TrackState {
   /** … and each RST record's snapshot of its connection, indexed like `rst`. */
   readonly rstCtx = new RstSnapshots();
   readonly rstPayload = new Map<number, Uint8Array>();
+  /** The distinct outer-layer descriptions of tunnelled connections (tunnelTable.ts), referenced by `cTunnel`. */
+  readonly tunnels = new TunnelTable();
 
   // ---- per-packet scratch (no allocation)
   underflow = false;
@@ -204,6 +207,8 @@ export class TrackState {
   rstHead = column(Int32Array, 1, -1);
   rstTail = column(Int32Array, 1, -1);
   rstCount = column(Uint32Array);
+  /** 1 + the connection's entry in `tunnels` (its first tunnelled packet's outer layers), 0 for none. */
+  cTunnel = column(Uint16Array);
   /** Stack of free slots (freeTop entries used). */
   freeSlots = column(Int32Array, 1, 0, { keep: true });
 

@@ -163,6 +163,8 @@ export class Tracker {
       newConnection = true;
     }
     v.newConnection = newConnection;
+    // The outer layers of the connection's first tunnelled packet (tunnelTable.ts): plain packets pay this test only.
+    if (pkt.tunnelCount !== 0 && s.cTunnel[slot] === 0) s.cTunnel[slot] = s.tunnels.acquire(pkt);
     const side = senderSide(s, slot, pkt);
 
     if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
