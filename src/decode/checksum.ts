@@ -18,7 +18,15 @@ export const BAD_CHECKSUM_IP = 1;
 /** The TCP checksum is wrong (Zeek: `bad_TCP_checksum`). */
 export const BAD_CHECKSUM_TCP = 2;
 
+/** A tunnel's outer IPv4 header checksum is wrong (Zeek's IP analyzer runs per IP layer: `bad_IP_checksum`). */
+export const BAD_CHECKSUM_OUTER_IP = 3;
+/** A tunnel's outer UDP checksum is wrong (Zeek: `bad_UDP_checksum` on the outer UDP connection, which forwards nothing). */
+export const BAD_CHECKSUM_OUTER_UDP = 4;
+
 const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+/** Zeek's default `PacketAnalyzer::VXLAN::vxlan_ports` (scripts/base/packet-protocols/vxlan/main.zeek). */
+const VXLAN_PORT = 4789;
 
 
 /** True on a little-endian host (every platform Node ships for but s390x): the word sum below reads host-order words. */
@@ -166,12 +174,87 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   return CHECKSUM_OK;
 }
 
+/** The pseudo-header sum of tunnel layer `i`'s outer UDP datagram of `udpLength` bytes (RFC 768, RFC 8200 §8.1), folded. */
+function outerPseudoHeaderSum(out: DecodedPacket, i: number, udpLength: number): number {
+  let sum = PROTO_UDP + udpLength;
+  if (out.tunnelIpVersion[i] === 4) {
+    const src = (out.tunnelSrc4[i] ?? 0) >>> 0;
+    const dst = (out.tunnelDst4[i] ?? 0) >>> 0;
+    sum += (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+    return fold(sum);
+  }
+  // An outer IPv6 routing header's final destination is not looked for: tunnels are not source-routed.
+  for (let w = 4 * i; w < 4 * i + 4; w++) {
+    const src = (out.tunnelSrc6[w] ?? 0) >>> 0;
+    const dst = (out.tunnelDst6[w] ?? 0) >>> 0;
+    sum += (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+  }
+  return fold(sum);
+}
+
+/**
+ * Whether Zeek validates tunnel layer `i`'s outer UDP checksum (udp/UDP.cc DeliverPacket): only
+ * when the whole datagram was captured (tunnelUdpEnd ≥ 0); a zero checksum over IPv4 means
+ * none (RFC 768); over IPv6 it is not optional, except that VXLAN on its port (a payload longer
+ * than VXLAN + Ethernet headers, the I flag set) may send zero; a non-zero VXLAN checksum is
+ * validated (`Tunnel::validate_vxlan_checksums` is T in init-bare.zeek).
+ */
+function validatesUdpChecksum(view: DataView, out: DecodedPacket, i: number): boolean {
+  const at = out.tunnelUdpOffset[i] ?? -1;
+  const end = out.tunnelUdpEnd[i] ?? -1;
+  if (at < 0 || end < 0) return false;
+  if (view.getUint16(at + 6) !== 0) return true;
+  if (out.tunnelIpVersion[i] === 4) return false;
+  const vxlan = view.getUint16(at + 2) === VXLAN_PORT && end - at > 8 + 8 + 14 && (view.getUint8(at + 8) & 0x08) !== 0;
+  return !vxlan;
+}
+
+/**
+ * Verifies the outer headers of a tunnelled packet as Zeek's analyzers meet them, outermost
+ * first: every outer IPv4 header checksum (ip/IP.cc AnalyzePacket runs for each IP layer, and a
+ * wrong one is `bad_IP_checksum`: the packet goes no further) and every outer UDP checksum Zeek
+ * validates (validatesUdpChecksum; a wrong one is `bad_UDP_checksum` and the UDP analyzer
+ * forwards nothing). GRE's own checksum is not verified (gre/GRE.cc does not). Sets
+ * `out.badChecksum` and `out.badChecksumLayer`; call only for tunnelled packets, not under -C.
+ */
+export function verifyOuterChecksums(view: DataView, out: DecodedPacket): number {
+  for (let i = 0; i < out.tunnelCount; i++) {
+    if (out.tunnelIpVersion[i] === 4) {
+      const ip = out.tunnelIpOffset[i] ?? 0;
+      if (ipv4HeaderSum(view, ip, (view.getUint8(ip) & 0x0f) * 4) !== 0xffff) {
+        out.badChecksum = BAD_CHECKSUM_OUTER_IP;
+        out.badChecksumLayer = i;
+        return BAD_CHECKSUM_OUTER_IP;
+      }
+    }
+    if (validatesUdpChecksum(view, out, i)) {
+      const at = out.tunnelUdpOffset[i] ?? 0;
+      const end = out.tunnelUdpEnd[i] ?? 0;
+      if (fold(sumBytes(view, at, end) + outerPseudoHeaderSum(out, i, end - at)) !== 0xffff) {
+        out.badChecksum = BAD_CHECKSUM_OUTER_UDP;
+        out.badChecksumLayer = i;
+        return BAD_CHECKSUM_OUTER_UDP;
+      }
+    }
+  }
+  return CHECKSUM_OK;
+}
+
 /**
  * True when a bad checksum is what a sender that offloads checksums to its NIC leaves in the
  * field: for TCP the pseudo-header sum (Linux CHECKSUM_PARTIAL, folded, in either complement)
  * or 0; for an IPv4 header, 0 (NICs that fill the IP checksum in too).
  */
 export function offloadSignature(view: DataView, out: DecodedPacket): boolean {
+  if (out.badChecksum === BAD_CHECKSUM_OUTER_IP) return view.getUint16((out.tunnelIpOffset[out.badChecksumLayer] ?? 0) + 10) === 0;
+  if (out.badChecksum === BAD_CHECKSUM_OUTER_UDP) {
+    // The tunnel endpoint's stack left the outer UDP checksum to its NIC (udp_set_csum: CHECKSUM_PARTIAL).
+    const i = out.badChecksumLayer;
+    const at = out.tunnelUdpOffset[i] ?? 0;
+    const partial = outerPseudoHeaderSum(out, i, (out.tunnelUdpEnd[i] ?? 0) - at);
+    const field = view.getUint16(at + 6);
+    return field === partial || field === (~partial & 0xffff);
+  }
   if (out.badChecksum === BAD_CHECKSUM_IP) return view.getUint16(out.ipOffset + 10) === 0;
   if (!out.isTcp) return false;
   const partial = pseudoHeaderSum(view, out, out.l4ClaimedLength);

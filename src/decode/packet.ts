@@ -80,6 +80,20 @@ export class DecodedPacket {
   readonly tunnelDst6 = new Uint32Array(4 * MAX_TUNNEL_DEPTH);
   readonly tunnelKey = new Float64Array(MAX_TUNNEL_DEPTH);
   readonly tunnelVni = new Int32Array(MAX_TUNNEL_DEPTH);
+  /**
+   * Where each layer's outer IP header starts, and for a tunnel over UDP where its UDP header
+   * starts and where the datagram (as the outer IP length gives it) ends: -1 when not over UDP
+   * or when not all of it was captured (Zeek validates a UDP checksum only then). For the outer
+   * checksums (decode/checksum.ts verifyOuterChecksums).
+   */
+  readonly tunnelIpOffset = new Int32Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelUdpOffset = new Int32Array(MAX_TUNNEL_DEPTH);
+  readonly tunnelUdpEnd = new Int32Array(MAX_TUNNEL_DEPTH);
+  /** The UDP header of the tunnel being entered (decode/tunnel.ts), -1 when it is not over UDP. */
+  pendingUdpOffset = -1;
+  pendingUdpEnd = -1;
+  /** The tunnel layer whose outer checksum was wrong (BAD_CHECKSUM_OUTER_*), -1 otherwise. */
+  badChecksumLayer = -1;
 
   /** 4 or 6 once the IP layer was reached, else 0. */
   ipVersion = 0;

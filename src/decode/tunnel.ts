@@ -74,6 +74,7 @@ export function decapsulate(view: DataView, cut: boolean, out: DecodedPacket): n
   const at = out.l4Offset;
   const end = out.l4End;
   const claimedEnd = at + out.l4ClaimedLength;
+  out.pendingUdpOffset = -1;
   switch (out.protocol) {
     case PROTO_IPIP:
     case PROTO_IPV6:
@@ -112,6 +113,10 @@ function enter(out: DecodedPacket, type: number, key: number, vni: number, offse
   }
   out.tunnelKey[depth] = key;
   out.tunnelVni[depth] = vni;
+  out.tunnelIpOffset[depth] = out.ipOffset;
+  out.tunnelUdpOffset[depth] = out.pendingUdpOffset;
+  out.tunnelUdpEnd[depth] = out.pendingUdpEnd;
+  out.pendingUdpOffset = -1;
   out.tunnelCount = depth + 1;
   return true;
 }
@@ -263,6 +268,11 @@ function decodeUdpTunnel(view: DataView, at: number, end: number, claimedEnd: nu
   const payloadCaptured = end < payloadEnd ? end : payloadEnd;
   const p = at + UDP_HEADER_LENGTH;
   const port = isTunnelPort(dport) || !isTunnelPort(sport) ? dport : sport;
+  // For the outer UDP checksum (decode/checksum.ts): Zeek's UDPAnalyzer::DeliverPacket validates
+  // it only when the whole datagram and the whole frame were captured (`remaining >= len &&
+  // pkt->len <= pkt->cap_len`), over the length the IP header gives.
+  out.pendingUdpOffset = at;
+  out.pendingUdpEnd = !cut && end >= claimedEnd ? claimedEnd : -1;
   switch (port) {
     case PORT_VXLAN:
       return decodeVxlan(view, p, payloadCaptured, payloadEnd, cut, out);

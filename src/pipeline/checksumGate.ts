@@ -11,7 +11,7 @@
  * presumption for that host; packets already admitted stay tracked.
  */
 import { formatIpv4, formatIpv6 } from '../decode/address.js';
-import { CHECKSUM_OK, offloadSignature, verifyChecksums } from '../decode/checksum.js';
+import { BAD_CHECKSUM_OUTER_IP, BAD_CHECKSUM_OUTER_UDP, CHECKSUM_OK, offloadSignature, verifyChecksums, verifyOuterChecksums } from '../decode/checksum.js';
 import type { DecodedPacket } from '../decode/packet.js';
 
 /**
@@ -38,11 +38,21 @@ export class ChecksumGate {
   /** Packets not tracked because of a bad checksum. */
   bad = 0;
 
-  /** Verifies `pkt`'s checksums; true when it is to be tracked (good, or offloaded by its sender). */
+  /**
+   * Verifies `pkt`'s checksums; true when it is to be tracked (good, or offloaded by its sender).
+   * A tunnelled packet's outer headers first (decode/checksum.ts verifyOuterChecksums: Zeek meets
+   * them first and stops there); plain packets pay one comparison for it.
+   */
   admit(view: DataView, pkt: DecodedPacket): boolean {
+    if (pkt.tunnelCount !== 0 && verifyOuterChecksums(view, pkt) !== CHECKSUM_OK && !this.excused(view, pkt)) return false;
     if (verifyChecksums(view, pkt) === CHECKSUM_OK) return true;
+    return this.excused(view, pkt);
+  }
+
+  /** A packet with a bad checksum: true (and the verdict cleared) when its sender is taken to offload checksums, else counted bad. */
+  private excused(view: DataView, pkt: DecodedPacket): boolean {
     // Only packets with a bad checksum get here: a key (a string for IPv6) per such packet.
-    const host: number | string = pkt.ipVersion === 4 ? pkt.src4 >>> 0 : formatIpv6(pkt.src6);
+    const host = senderOf(pkt);
     const known = this.hosts.get(host);
     if (offloadSignature(view, pkt)) {
       if (known !== false && (known === true || this.hosts.size < MAX_CHECKSUM_HOSTS)) {
@@ -65,4 +75,14 @@ export class ChecksumGate {
     }
     return out;
   }
+}
+
+/** The host that sent the header whose checksum is bad: a tunnel layer's outer source, or the inner packet's. */
+function senderOf(pkt: DecodedPacket): number | string {
+  const bad = pkt.badChecksum;
+  if (bad === BAD_CHECKSUM_OUTER_IP || bad === BAD_CHECKSUM_OUTER_UDP) {
+    const i = pkt.badChecksumLayer;
+    return pkt.tunnelIpVersion[i] === 4 ? (pkt.tunnelSrc4[i] ?? 0) >>> 0 : formatIpv6(pkt.tunnelSrc6.subarray(4 * i, 4 * i + 4));
+  }
+  return pkt.ipVersion === 4 ? pkt.src4 >>> 0 : formatIpv6(pkt.src6);
 }
