@@ -44,7 +44,9 @@ hint saying what to check next. Connections are tracked as Zeek tracks them.
 
 Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags, MPLS, PPPoE), raw IP, IPv4, IPv6,
 Linux cooked (SLL and SLL2, "tcpdump -i any"), BSD loopback, PPP, PPP in HDLC framing, Cisco
-HDLC, FDDI, IEEE 802.11 (unencrypted data, with or without radiotap), Linux NFLOG, Solaris IPNET.
+HDLC, FDDI, IEEE 802.11 (unencrypted data, with or without radiotap), Linux NFLOG, Solaris IPNET,
+Juniper Ethernet, PPPoE, PPP and C-HDLC (JUNOS "monitor traffic write-file").
+A tunnelled packet whose outer IPv4 header or outer UDP checksum is wrong is not tracked (-C: it is).
 Tunnels are decapsulated to the inner TCP connection, as Zeek does: IP-in-IP, 6in4, 4in6, GRE
 (keys, sequence numbers, PPTP), ERSPAN I/II/III, VXLAN (UDP 4789), Geneve (6081), Teredo (3544),
 AYIYA (5072), GTPv1 (2152, 2123), at most 4 deep; the outer layers are the connection's "tunnel".

@@ -12,6 +12,7 @@ import { decodeIeee80211, decodeRadiotap } from './ieee80211.js';
 import { decodeIp } from './ip.js';
 import { decodeIpnet } from './ipnet.js';
 import { ISSUE_NONE, ISSUE_TUNNEL_TOO_DEEP, ISSUE_UNKNOWN_LINKTYPE, issue } from './issues.js';
+import { decodeJuniper } from './juniper.js';
 import {
   LINKTYPE_C_HDLC,
   LINKTYPE_DLT_RAW_12,
@@ -23,6 +24,10 @@ import {
   LINKTYPE_IPNET,
   LINKTYPE_IPV4,
   LINKTYPE_IPV6,
+  LINKTYPE_JUNIPER_CHDLC,
+  LINKTYPE_JUNIPER_ETHER,
+  LINKTYPE_JUNIPER_PPP,
+  LINKTYPE_JUNIPER_PPPOE,
   LINKTYPE_LINUX_SLL,
   LINKTYPE_LINUX_SLL2,
   LINKTYPE_LOOP,
@@ -105,6 +110,11 @@ function decodeLink(view: DataView, start: number, end: number, cut: boolean, li
       return decodeNflog(view, start, end, cut, out);
     case LINKTYPE_IPNET:
       return decodeIpnet(view, start, end, cut, out);
+    case LINKTYPE_JUNIPER_ETHER:
+    case LINKTYPE_JUNIPER_PPPOE:
+    case LINKTYPE_JUNIPER_PPP:
+    case LINKTYPE_JUNIPER_CHDLC:
+      return decodeJuniper(view, start, end, cut, linkType, out);
     default:
       return issue(out, ISSUE_UNKNOWN_LINKTYPE, start);
   }

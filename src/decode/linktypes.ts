@@ -19,6 +19,11 @@ export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
+/** Juniper's (decode/juniper.ts). */
+export const LINKTYPE_JUNIPER_PPPOE = 167;
+export const LINKTYPE_JUNIPER_ETHER = 178;
+export const LINKTYPE_JUNIPER_PPP = 179;
+export const LINKTYPE_JUNIPER_CHDLC = 181;
 
 /** True for the link types this decoder understands. */
 export function isSupportedLinkType(linkType: number): boolean {
@@ -41,6 +46,10 @@ export function isSupportedLinkType(linkType: number): boolean {
     case LINKTYPE_IEEE802_11_RADIOTAP:
     case LINKTYPE_IPNET:
     case LINKTYPE_NFLOG:
+    case LINKTYPE_JUNIPER_PPPOE:
+    case LINKTYPE_JUNIPER_ETHER:
+    case LINKTYPE_JUNIPER_PPP:
+    case LINKTYPE_JUNIPER_CHDLC:
       return true;
     default:
       return false;
@@ -67,6 +76,10 @@ const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
   [LINKTYPE_IEEE802_11_RADIOTAP]: 'IEEE 802.11 radiotap',
   [LINKTYPE_IPNET]: 'Solaris IPNET',
   [LINKTYPE_NFLOG]: 'Linux NFLOG',
+  [LINKTYPE_JUNIPER_PPPOE]: 'Juniper PPPoE',
+  [LINKTYPE_JUNIPER_ETHER]: 'Juniper Ethernet',
+  [LINKTYPE_JUNIPER_PPP]: 'Juniper PPP',
+  [LINKTYPE_JUNIPER_CHDLC]: 'Juniper C-HDLC',
 };
 
 /** A link type's name ("Ethernet", "Linux cooked v2"), or null for one whyreset does not decode. */

@@ -174,6 +174,29 @@ const CASES: Case[] = [
   { name: 'radiotap + 802.11 (127)', linkType: 127, version: 4, wrap: (ip) => radiotap(ieee80211Data(llcSnap(0x0800, ip))), tunnel: [] },
   { name: 'Linux NFLOG (239)', linkType: 239, version: 4, wrap: (ip) => nflog(2, ip), tunnel: [] },
   { name: 'Solaris IPNET (226)', linkType: 226, version: 4, wrap: (ip) => ipnet(2, ip), tunnel: [] },
+  // Juniper (packet-juniper.c dissect_juniper_header): "MGC", flags (0x01 in, 0x02 no L2, 0x80
+  // extensions), [16-bit extension length, TLVs]. tshark decodes each as Juniper + the payload:
+  //   tshark -n -r FILE -T fields -e frame.protocols -e juniper.ext_total_len -e juniper.ext.ifd
+  //   → juniper:eth:ethertype:ip:tcp  9  42   (the extension case)
+  { name: 'Juniper Ethernet (178)', linkType: 178, version: 4, wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x01, ...innerEthernet(ip)), tunnel: [] },
+  {
+    name: 'Juniper Ethernet with extension TLVs (178)',
+    linkType: 178,
+    version: 6,
+    // Extensions: IFD index (type 1, 4 bytes, little-endian) and IFL unit (type 5, 1 byte): 9 bytes.
+    wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x80, 0x00, 0x09, 0x01, 0x04, 0x2a, 0, 0, 0, 0x05, 0x01, 0x00, ...innerEthernet(ip)),
+    tunnel: [],
+  },
+  {
+    name: 'Juniper without a link header, JUNOS protocol IPv4 (178)',
+    linkType: 178,
+    version: 4,
+    wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x03, 0x02, 0, 0, 0, ...ip),
+    tunnel: [],
+  },
+  { name: 'Juniper PPPoE (167)', linkType: 167, version: 4, wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x00, ...innerEthernet(ip)), tunnel: [] },
+  { name: 'Juniper PPP (179)', linkType: 179, version: 4, wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x01, 0xff, 0x03, 0x00, 0x21, ...ip), tunnel: [] },
+  { name: 'Juniper C-HDLC (181)', linkType: 181, version: 6, wrap: (ip) => Uint8Array.of(0x4d, 0x47, 0x43, 0x01, 0x0f, 0x00, 0x86, 0xdd, ...ip), tunnel: [] },
 ];
 
 /** The expected tunnel layers of a case (PPTP's key is the length and call id of that very frame). */
