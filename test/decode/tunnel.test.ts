@@ -164,6 +164,30 @@ const CASES: Case[] = [
     wrap: (ip) => outerFrame(47, gre(0x0800, ipv4({ src: '198.51.100.1', dst: '198.51.100.2', ttl: 30, id: 3, protocol: IPPROTO_UDP, payload: udp(1, 4789, vxlan(5, innerEthernet(ip))) }))),
     tunnel: [layer('gre'), { type: 'vxlan', src: '198.51.100.1', dst: '198.51.100.2', vni: 5 }],
   },
+  // What already sat between Ethernet and IP before issue 12, held to tshark too.
+  {
+    name: 'QinQ (802.1ad + 802.1Q)',
+    linkType: LINKTYPE_ETHERNET,
+    version: 4,
+    wrap: (ip) => ethernet({ ethertype: 0x0800, vlans: [{ tpid: 0x88a8, vid: 100 }, { tpid: 0x8100, vid: 200 }], payload: ip }),
+    tunnel: [],
+  },
+  {
+    name: 'MPLS, two labels',
+    linkType: LINKTYPE_ETHERNET,
+    version: 4,
+    // label 16 (S=0, TTL 64), label 32 (bottom of stack, TTL 64), then IPv4.
+    wrap: (ip) => ethernet({ ethertype: 0x8847, payload: Uint8Array.of(0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40, ...ip) }),
+    tunnel: [],
+  },
+  {
+    name: 'PPPoE session (RFC 2516)',
+    linkType: LINKTYPE_ETHERNET,
+    version: 6,
+    // ver/type 0x11, code 0, session 0x1234, length (PPP protocol + packet), PPP IPv6 0x0057.
+    wrap: (ip) => ethernet({ ethertype: 0x8864, payload: Uint8Array.of(0x11, 0x00, 0x12, 0x34, (ip.length + 2) >> 8, (ip.length + 2) & 0xff, 0x00, 0x57, ...ip) }),
+    tunnel: [],
+  },
   // Link types (item 2).
   { name: 'PPP (9)', linkType: 9, version: 4, wrap: (ip) => Uint8Array.of(0xff, 0x03, 0x00, 0x21, ...ip), tunnel: [] },
   { name: 'PPP in HDLC framing (50)', linkType: 50, version: 6, wrap: (ip) => Uint8Array.of(0xff, 0x03, 0x00, 0x57, ...ip), tunnel: [] },
