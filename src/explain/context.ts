@@ -223,7 +223,7 @@ export class ExplainContext {
       s = { ports: new Set(), targets: new Set(), first: conn.startTs, last: conn.startTs, probes: 0, kinds: {}, refused: 0 };
       remember(this.sources, conn.origAddr, s);
     }
-    const firstFlags = conn.packets[0]?.flags ?? 0;
+    const firstFlags = conn.keptFirstFlags;
     const kind = (firstFlags & 0x02) === 0 || (firstFlags & 0x05) !== 0 ? 'odd_flags' : conn.handshake.ackTs !== null ? 'connect' : 'syn';
     s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
     if (refused) s.refused++;
@@ -284,25 +284,19 @@ export function isForwardedTwin(p: PacketRecord, q: PacketRecord): boolean {
  * (ip_forward → ip_decrease_ttl); the router's own packets appear once, leaving.
  */
 export function twinnedSegments(conn: FinishedConnection, side: 'orig' | 'resp'): boolean | null {
-  const { pairs, singles } = forwardingCounts(conn, side);
+  const pairs = side === 'orig' ? conn.origPairs : conn.respPairs;
+  const singles = side === 'orig' ? conn.origSingles : conn.respSingles;
   if (pairs >= TWINS_NEEDED && singles === 0) return true;
   if (singles >= TWINS_NEEDED && pairs === 0) return false;
   return null;
 }
 
-/** Kept non-RST packets of `side` seen as forwarded pairs, and seen once. */
+/**
+ * Kept non-RST packets of `side` seen as forwarded pairs (the packet, then its twin one TTL lower
+ * right after it: isForwardedTwin), and seen once. Counted by the tracker as it drains the
+ * connection's records (track/recordPool.ts forwardingCountsOf), so that a connection needs no
+ * packet objects for it.
+ */
 export function forwardingCounts(conn: FinishedConnection, side: 'orig' | 'resp'): { pairs: number; singles: number } {
-  const packets = conn.packets;
-  let singles = 0;
-  let pairs = 0;
-  for (let i = 0; i < packets.length; i++) {
-    const p = packets[i] as PacketRecord;
-    if (p.direction !== side || (p.flags & TCP_RST) !== 0) continue;
-    const next = packets[i + 1];
-    const prev = packets[i - 1];
-    if (next !== undefined && isForwardedTwin(p, next)) pairs++;
-    else if (prev !== undefined && isForwardedTwin(prev, p)) continue;
-    else singles++;
-  }
-  return { pairs, singles };
+  return side === 'orig' ? { pairs: conn.origPairs, singles: conn.origSingles } : { pairs: conn.respPairs, singles: conn.respSingles };
 }

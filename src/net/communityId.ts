@@ -44,37 +44,75 @@ function ipv4Bytes(text: string): Uint8Array | null {
   return part === 4 ? out : null;
 }
 
-/** RFC 4291 §2.2 text (with "::" and an optional dotted-quad tail) to 16 bytes, or null. */
+/** The 16-bit groups of an IPv6 address being read (a dotted-quad part adds two); past 8 it cannot be one. */
+const GROUPS = new Uint16Array(10);
+
+/**
+ * RFC 4291 §2.2 text (with "::" and an optional dotted-quad part) to 16 bytes, or null. A
+ * character loop: split/regex/spread versions of it were 2–3% of a run's profile (once per
+ * IPv6 connection). Same grammar: an optional "%zone" dropped, at most one "::" (which stands
+ * for at least one zero group), groups of 1–4 hex digits, or a dotted quad standing for two.
+ */
 function ipv6Bytes(text: string): Uint8Array | null {
   const zone = text.indexOf('%');
-  const body = zone >= 0 ? text.slice(0, zone) : text;
-  const halves = body.split('::');
-  if (halves.length > 2) return null;
-  const groupsOf = (s: string): number[] | null => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (g.includes('.')) {
-        const v4 = ipv4Bytes(g);
-        if (v4 === null) return null;
-        out.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(Number.parseInt(g, 16));
-      else return null;
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0] as string);
-  const tail = halves.length === 2 ? groupsOf(halves[1] as string) : [];
-  if (head === null || tail === null) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  const end = zone >= 0 ? zone : text.length;
+  const gap = text.indexOf('::');
+  const hasGap = gap >= 0 && gap + 2 <= end;
+  if (hasGap) {
+    const again = text.indexOf('::', gap + 2);
+    if (again >= 0 && again + 2 <= end) return null;
+  }
+  const head = readGroups(text, 0, hasGap ? gap : end, 0);
+  if (head < 0) return null;
+  const all = hasGap ? readGroups(text, gap + 2, end, head) : head;
+  if (all < 0) return null;
+  const missing = 8 - all;
+  if (hasGap ? missing < 1 : missing !== 0) return null;
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = (groups[i] as number) >> 8;
-    out[2 * i + 1] = (groups[i] as number) & 0xff;
+  // Head groups first, then the gap's zeros (already in `out`), then the tail groups.
+  for (let i = 0; i < all; i++) {
+    const at = i < head ? i : i + missing;
+    const g = GROUPS[i] as number;
+    out[2 * at] = g >> 8;
+    out[2 * at + 1] = g & 0xff;
   }
   return out;
+}
+
+/** Reads the ":"-separated groups of text[from, to) into GROUPS from `at`; the new count, or -1. An empty range has none. */
+function readGroups(text: string, from: number, to: number, at: number): number {
+  if (from === to) return at;
+  let start = from;
+  let n = at;
+  for (let i = from; i <= to; i++) {
+    if (i < to && text.charCodeAt(i) !== 0x3a) continue;
+    n = readGroup(text, start, i, n);
+    if (n < 0) return -1;
+    start = i + 1;
+  }
+  return n;
+}
+
+/** One group text[a, b): 1–4 hex digits, or a dotted quad (two groups); the new count, or -1. */
+function readGroup(text: string, a: number, b: number, n: number): number {
+  const dot = text.indexOf('.', a);
+  if (dot >= 0 && dot < b) {
+    const v4 = ipv4Number(text.slice(a, b));
+    if (v4 < 0 || n + 2 > 8) return -1;
+    GROUPS[n] = v4 >>> 16;
+    GROUPS[n + 1] = v4 & 0xffff;
+    return n + 2;
+  }
+  if (b - a < 1 || b - a > 4 || n + 1 > 8) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  GROUPS[n] = v;
+  return n + 1;
 }
 
 /** Compares (address, port) endpoints as the spec orders them: address bytes first, then port. */

@@ -103,19 +103,16 @@ export function spanOf(conn: FinishedConnection): ConnectionSpan {
 
 /** The frames a finished connection spans, from the packets the tracker kept (first ones always are). */
 export function frameSpanOf(conn: FinishedConnection): { firstFrame: number; lastFrame: number } {
-  let first = Number.POSITIVE_INFINITY;
-  let last = 0;
-  for (const p of conn.packets) {
-    if (p.frame < first) first = p.frame;
-    if (p.frame > last) last = p.frame;
-  }
+  // The kept packets' span, whether or not they were built as objects (track/packetRing.ts drainRing).
+  let first = conn.keptPackets > 0 ? conn.keptFirstFrame : Number.POSITIVE_INFINITY;
+  let last = conn.keptPackets > 0 ? conn.keptLastFrame : 0;
   for (const r of conn.resets) {
     if (r.frame < first) first = r.frame;
     if (r.frame > last) last = r.frame;
   }
   // When the tracker's shared ring was exhausted, packets were counted but not kept: take
   // every frame of the tuple from the start of the file rather than miss some.
-  if (conn.packets.length === 0) first = 1;
+  if (conn.keptPackets === 0) first = 1;
   return { firstFrame: first, lastFrame: last };
 }
 
@@ -182,6 +179,10 @@ export class ExplainStage implements TrackEvents {
       },
       connection: (held: HeldConnection): void => {
         const { conn, explained } = held;
+        if (conn === null) {
+          sink.connection(explained.connection);
+          return;
+        }
         options.onFinished?.(conn, explained);
         if (explained.resets.length > 0 && options.ladders && sink.ladder) {
           const ladder = ladderOf(conn, explained.resets);
@@ -239,7 +240,8 @@ export class ExplainStage implements TrackEvents {
     if (explained.resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
     if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
     summary.connections++;
-    this.order.finish(conn, explained);
+    // The held connection is kept only for those who read it when it is released.
+    this.order.finish(conn, explained, this.options.onFinished !== undefined || (this.options.ladders === true && sink.ladder !== undefined));
   }
 
   firstRecord(ts: number): void {

@@ -20,7 +20,12 @@ const COMPACT_AFTER = 4096;
 
 /** A finished connection whose resets are not all out yet. */
 export interface HeldConnection {
-  conn: FinishedConnection;
+  /**
+   * The tracker's connection, or null when the sink does not need it (`finish`'s `keepConn`): a
+   * connection may wait behind a long-lived one, and its packets and RST records were most of
+   * what survived the young generation on the bench's mix.
+   */
+  conn: FinishedConnection | null;
   explained: ExplainedConnection;
   /** Its resets not yet released. */
   pending: number;
@@ -66,9 +71,9 @@ export class ResetOrder {
     this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
   }
 
-  /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can. */
-  finish(conn: FinishedConnection, explained: ExplainedConnection): void {
-    const held: HeldConnection = { conn, explained, pending: explained.resets.length, ids: explained.resets.length > 1 ? new Map() : null };
+  /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can; `keepConn` false holds no reference to `conn`. */
+  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true): void {
+    const held: HeldConnection = { conn: keepConn ? conn : null, explained, pending: explained.resets.length, ids: explained.resets.length > 1 ? new Map() : null };
     if (held.pending === 0) {
       this.out.connection(held);
     } else if (this.unordered.has(conn.number)) {

@@ -96,6 +96,9 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     ignoreChecksums: options.ignoreChecksums,
     stream: options.stream,
     progress: options.onProgress !== undefined,
+    // Explain reads the packets of a connection with resets only; `onFinished` (the explain
+    // command's ladder of any connection) is handed every connection's.
+    packetsFor: options.onFinished === undefined ? 'resets' : 'all',
   };
   if (usesWorker(paths, options)) {
     await runOnTwoThreads(paths, trackOptions, stage);

@@ -61,6 +61,8 @@ export interface TrackOptions {
   stream?: boolean;
   /** Report reading progress (TrackEvents.progress). */
   progress?: boolean;
+  /** Which finished connections carry their kept packets as objects (TrackerOptions.packetsFor; default all). */
+  packetsFor?: 'all' | 'resets';
 }
 
 /** One input's outcome, as the explain stage folds it into the run's result. */
@@ -166,7 +168,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
   const openStream = (captureIndex: number): Stream => {
     events.openStream(captureIndex);
     const tracker = new Tracker(
-      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION },
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION, packetsFor: options.packetsFor },
       {
         onConnectionDone(conn: FinishedConnection): void {
           events.connectionDone(conn);

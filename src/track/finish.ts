@@ -8,7 +8,7 @@ import { addressOf, freeSlot } from './connTable.js';
 import { prev, size, st } from './endpoint.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage } from './finished.js';
 import { historyOf } from './history.js';
-import { drainRing } from './packetRing.js';
+import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
 import { E_DATA, F_FLIPPED, F_REUSED, F_USED, F_V6, ORIG, RESP, type TrackState } from './state.js';
 import { weirdNames } from './weirds.js';
@@ -49,6 +49,9 @@ function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummar
   };
 }
 
+/** What the last drain learned of a connection's kept packets (reused). */
+const kept = new KeptPackets();
+
 /** Builds the FinishedConnection, hands it to the sink, and frees the slot. */
 export function finishSlot(s: TrackState, slot: number, reason: EndReason): void {
   const f = s.cFlags[slot] ?? 0;
@@ -66,8 +69,8 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
   const respAddr = addressOf(s, slot, RESP);
   const startTs = s.startTs[slot] ?? 0;
   const lastTs = s.lastTs[slot] ?? 0;
-  const packets = drainRing(s, slot);
   const resets = drainResets(s, slot);
+  const packets = drainRing(s, slot, s.allPackets || resets.length > 0, kept);
   const synTs = nan(s.synTs[slot] ?? Number.NaN);
   const synAckTs = nan(s.synAckTs[slot] ?? Number.NaN);
   const ackTs = nan(s.hsAckTs[slot] ?? Number.NaN);
@@ -113,7 +116,15 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
     resets,
     resetsNotRecorded: Math.max(0, rstTotal - resets.length),
     packets,
-    packetsNotKept: Math.max(0, totalPkts - packets.length),
+    keptPackets: kept.count,
+    keptFirstFrame: kept.firstFrame,
+    keptLastFrame: kept.lastFrame,
+    keptFirstFlags: kept.firstFlags,
+    origPairs: kept.orig[0] ?? 0,
+    origSingles: kept.orig[1] ?? 0,
+    respPairs: kept.resp[0] ?? 0,
+    respSingles: kept.resp[1] ?? 0,
+    packetsNotKept: Math.max(0, totalPkts - kept.count),
     endReason: reason,
     tunnel: s.tunnels.layersOf(s.cTunnel[slot] ?? 0),
   };

@@ -189,9 +189,27 @@ export interface FinishedConnection {
   resets: RstRecord[];
   /** RST packets beyond the recorded ones (maxResetsPerConnection). */
   resetsNotRecorded: number;
-  /** The kept packets (first few, then the last ones per direction), in capture order. */
+  /**
+   * The kept packets (first few, then the last ones per direction), in capture order. Built only
+   * for a connection with recorded RSTs unless the tracker keeps them all
+   * (`TrackerOptions.packetsFor`); otherwise empty, and the fields below say what explain reads of them.
+   */
   packets: PacketRecord[];
-  /** Packets of the connection not kept in `packets`. */
+  /** Packets the tracker kept for the connection (in `packets` when they were built). */
+  keptPackets: number;
+  /** First and last frame, and the first one's TCP flags, of the kept packets (0 when none was kept). */
+  keptFirstFrame: number;
+  keptLastFrame: number;
+  keptFirstFlags: number;
+  /**
+   * Each side's kept non-RST packets seen as forwarded pairs and seen once (explain/context.ts
+   * forwardingCounts, counted over the records as they are drained: track/recordPool.ts forwardingCountsOf).
+   */
+  origPairs: number;
+  origSingles: number;
+  respPairs: number;
+  respSingles: number;
+  /** Packets of the connection not kept. */
   packetsNotKept: number;
   endReason: EndReason;
   /** The outer layers of the connection's first tunnelled packet, outermost first (tunnelTable.ts), or null. */

@@ -5,7 +5,7 @@
  * packet allocates nothing once the pool has grown.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { type DecodedPacket, TCP_RST } from '../decode/packet.js';
 import { column, growColumns } from './columns.js';
 import {
   OPT_MPTCP,
@@ -134,6 +134,44 @@ export function packetOf(p: RecordPool, i: number): PacketRecord {
     payloadLen: p.len[i] ?? 0,
     options: opt & 0x7f,
   };
+}
+
+/**
+ * True when record `b` is record `a` seen again after one forwarding hop: the record form of
+ * explain/context.ts isForwardedTwin (same sender, seq, ack, flags, IP ID and payload length, TTL
+ * one lower, within a second), for connections whose packets are never built as objects.
+ */
+function forwardedTwinRecords(p: RecordPool, a: number, b: number): boolean {
+  return (
+    ((p.flags[a] ?? 0) & (0x1ff | REC_RESP)) === ((p.flags[b] ?? 0) & (0x1ff | REC_RESP)) &&
+    p.seq[a] === p.seq[b] &&
+    p.ack[a] === p.ack[b] &&
+    p.ipId[a] === p.ipId[b] &&
+    p.len[a] === p.len[b] &&
+    (p.ttl[b] ?? 0) === (p.ttl[a] ?? 0) - 1 &&
+    Math.abs((p.ts[b] ?? 0) - (p.ts[a] ?? 0)) < 1
+  );
+}
+
+/**
+ * Of the records `order[0..n)` (a connection's kept packets in capture order), the non-RST ones
+ * sent by the side `dirBit` (0 or REC_RESP) seen as forwarded pairs and seen once: the record
+ * form of explain/context.ts forwardingCounts, written to `out[0]` (pairs) and `out[1]` (singles)
+ * so that nothing is allocated.
+ */
+export function forwardingCountsOf(p: RecordPool, order: Int32Array, n: number, dirBit: number, out: Int32Array): void {
+  let pairs = 0;
+  let singles = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k] ?? 0;
+    const fl = p.flags[i] ?? 0;
+    if ((fl & REC_RESP) !== dirBit || (fl & TCP_RST) !== 0) continue;
+    if (k + 1 < n && forwardedTwinRecords(p, i, order[k + 1] ?? 0)) pairs++;
+    else if (k > 0 && forwardedTwinRecords(p, order[k - 1] ?? 0, i)) continue;
+    else singles++;
+  }
+  out[0] = pairs;
+  out[1] = singles;
 }
 
 /** Flips the sender of every record of the chain starting at `head` (a role flip: records keep their true sender). */

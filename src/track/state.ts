@@ -69,6 +69,12 @@ export interface TrackerOptions {
    * must give the same result (test/track/fastPath.test.ts compares the two).
    */
   fastPath?: boolean;
+  /**
+   * Which finished connections get their kept packets built as objects (FinishedConnection.packets):
+   * `all` (default), or `resets`, only those with recorded RSTs, the only ones explain reads them
+   * for (the others carry the few values it reads of them instead: keptFirstFrame, origPairs …).
+   */
+  packetsFor?: 'all' | 'resets';
 }
 
 // conn flags (cFlags)
@@ -124,6 +130,8 @@ export class TrackState {
   readonly rstPayloadBytes: number;
   readonly maxLive: number;
   readonly fastPath: boolean;
+  /** Build every finished connection's packets (TrackerOptions.packetsFor `all`). */
+  readonly allPackets: boolean;
 
   // ---- counters
   networkTime = Number.NEGATIVE_INFINITY;
@@ -269,6 +277,7 @@ export class TrackState {
     this.ring = new RecordPool(options.maxRingRecords ?? 4 * 1024 * 1024, 1024);
     this.maxLive = Math.max(16, options.maxLiveConnections ?? 1_000_000);
     this.fastPath = options.fastPath ?? true;
+    this.allPackets = (options.packetsFor ?? 'all') === 'all';
     this.clearer = new RowClearer(this);
     resizeTable(this, 1024);
   }

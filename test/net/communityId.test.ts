@@ -93,3 +93,57 @@ test('the IPv4 fast path of tcpCommunityId gives what the general one does, both
     }
   }
 });
+
+/** addressBytes' IPv6 reading as it was written first (split, regex, spread), the reference for the character loop. */
+function ipv6BytesBySplit(text: string): number[] | null {
+  const zone = text.indexOf('%');
+  const body = zone >= 0 ? text.slice(0, zone) : text;
+  const halves = body.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (g.includes('.')) {
+        const v4 = addressBytes(g);
+        if (v4 === null || v4.length !== 4 || g.includes(':')) return null;
+        out.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) out.push(Number.parseInt(g, 16));
+      else return null;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0] as string);
+  const tail = halves.length === 2 ? groupsOf(halves[1] as string) : [];
+  if (head === null || tail === null) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+test('addressBytes: the IPv6 character loop reads what the split/regex version read, odd text included', () => {
+  const fixed = ['::', '::1', '1::', 'fe80::1%eth0', 'fe80::1%a::b', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8::', '1:::2', '1::::2', ':1::', '1:', ':1', '::ffff:1.2.3.4', '1.2.3.4::', '::1.2.3.4:5', '::1.2.3', '::1.2.3.4.5', 'ABCD::ef01', '12345::', '::g', '%', '::%', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '1::2:3:4:5:6:7:8'];
+  // Random text over the characters an address uses, to reach what the list forgets.
+  const alphabet = '0123456789abcdefABG:.%';
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const random: string[] = [];
+  for (let i = 0; i < 20000; i++) {
+    let t = '';
+    const len = 1 + rnd(24);
+    for (let k = 0; k < len; k++) t += alphabet[rnd(alphabet.length)];
+    random.push(t.includes(':') ? t : `${t}::`);
+  }
+  let parsed = 0;
+  for (const text of [...fixed, ...random]) {
+    const want = ipv6BytesBySplit(text);
+    const got = addressBytes(text);
+    assert.deepEqual(got === null ? null : [...got], want, text);
+    if (want !== null) parsed++;
+  }
+  assert.ok(parsed > 20, `some random texts parse (${parsed})`);
+});
