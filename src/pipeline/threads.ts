@@ -8,7 +8,6 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
-import type { FinishedConnection } from '../track/finished.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
@@ -47,11 +46,16 @@ export function inputBytes(paths: readonly string[]): number | null {
 }
 
 /** Hands one batch's events to the explain stage, in order. */
-function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): void {
-  for (let i = 0; i < events.length; i += 3) {
-    const a = events[i + 1];
-    const b = events[i + 2];
-    switch (events[i] as number) {
+function replay(batch: ConnUnpacker, stage: ExplainStage): void {
+  while (!batch.atEnd) {
+    const code = batch.code();
+    if (code === EV.done) {
+      stage.connectionDone(batch.connection());
+      continue;
+    }
+    const a = batch.value();
+    const b = batch.value();
+    switch (code) {
       case EV.open:
         stage.openStream(a as number);
         break;
@@ -73,12 +77,6 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
       case EV.rst:
         stage.rst(a as number, b as number);
         break;
-      case EV.done: {
-        const conn = a as FinishedConnection;
-        packed.unpack(conn);
-        stage.connectionDone(conn);
-        break;
-      }
       case EV.close:
         stage.closeStream(a as string | null);
         break;
@@ -92,7 +90,7 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
         stage.end(a as [number, number][], b as string[]);
         break;
       default:
-        throw new Error(`track worker: unknown event ${String(events[i])}`);
+        throw new Error(`track worker: unknown event ${String(code)}`);
     }
   }
 }
@@ -122,7 +120,7 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
       if (settled) return;
       try {
         if (m.type === 'events') {
-          replay(m.events, new ConnUnpacker(m.numbers, m.strings, m.objects), stage);
+          replay(new ConnUnpacker(m.batch), stage);
           Atomics.sub(flow, 0, 1);
           Atomics.notify(flow, 0);
         } else if (m.type === 'progress') stage.progress(m.progress);

@@ -1,9 +1,10 @@
 /**
  * What the main thread and the track worker (trackWorker.ts, threads.ts) say to each other.
  */
+import type { PackedBatch } from './connPack.js';
 import type { ReadProgress, TrackOptions } from './trackStage.js';
 
-/** Event codes of a batch: each code is followed by two arguments (null where unused). */
+/** Event codes of a batch: each code is followed by two arguments (null where unused), `done` by a connection (connPack.ts). */
 export const EV = {
   open: 1,
   piece: 2,
@@ -34,7 +35,7 @@ export interface TrackWorkerData {
 
 /** A message from the worker. */
 export type WorkerMessage =
-  | { type: 'events'; events: unknown[]; numbers: Float64Array; strings: string[]; objects: unknown[] }
+  | { type: 'events'; batch: PackedBatch }
   | { type: 'progress'; progress: ReadProgress }
   | { type: 'done' }
   | { type: 'error'; name: string; message: string; stack: string };
