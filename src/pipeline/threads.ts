@@ -11,7 +11,7 @@ import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
-import { EV, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
+import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
 
 /**
  * Below this many bytes of input a run stays on one thread. Measured on the bench's mix (CPU
@@ -103,11 +103,24 @@ function workerError(m: { name: string; message: string; stack: string }): Error
   return err;
 }
 
+/**
+ * The line WHYRESET_THREAD_STATS prints on stderr: the worker's batches and times, and this
+ * thread's event loop over the run (idle: waiting for the worker's batches; active: explaining,
+ * reporting). Which thread is the bottleneck shows at a glance: a worker that waited for the main
+ * thread, or a main thread idle while the worker tracked.
+ */
+export function threadStatsLine(worker: WorkerStats, main: { activeMs: number; idleMs: number }): string {
+  const ms = (v: number): number => Math.round(v);
+  const w = { ...worker, waitedForMainMs: ms(worker.waitedForMainMs), activeMs: ms(worker.activeMs), idleMs: ms(worker.idleMs) };
+  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) } })}\n`;
+}
+
 /** Runs the track stage on a worker thread and the explain stage here; resolves once both are done. */
 export async function runOnTwoThreads(paths: readonly string[], options: TrackOptions, stage: ExplainStage): Promise<void> {
   const inFlight = new SharedArrayBuffer(4);
   const flow = new Int32Array(inFlight);
   const data: TrackWorkerData = { paths: [...paths], options, inFlight, stopped: readingStopped() };
+  const loopAtStart = performance.eventLoopUtilization();
   const worker = new Worker(TRACK_WORKER_URL, { workerData: data });
   let settled = false;
   const finished = new Promise<void>((resolve, reject) => {
@@ -126,6 +139,10 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
         } else if (m.type === 'progress') stage.progress(m.progress);
         else if (m.type === 'done') {
           settled = true;
+          if (process.env.WHYRESET_THREAD_STATS) {
+            const loop = performance.eventLoopUtilization(loopAtStart);
+            process.stderr.write(threadStatsLine(m.stats, { activeMs: loop.active, idleMs: loop.idle }));
+          }
           resolve();
         } else fail(workerError(m));
       } catch (err) {

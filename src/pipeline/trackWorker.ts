@@ -12,7 +12,7 @@ import type { DecodedPacket } from '../decode/packet.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { ConnPacker } from './connPack.js';
 import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
-import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
+import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
 import { tunnelLayersOf, tunnelTupleKey } from './tunnels.js';
 
 /** Finished connections per batch: big enough that messages are few, small enough that the main thread starts early. */
@@ -28,6 +28,8 @@ class BatchingEvents implements TrackEvents {
   private events = 0;
   /** The batch being written (connPack.ts). */
   private readonly packer = new ConnPacker();
+  /** Batches and waits so far (WorkerStats; the event loop's times are added at the end). */
+  readonly stats: WorkerStats = { batches: 0, connections: 0, numbers: 0, waitedForMainMs: 0, activeMs: 0, idleMs: 0 };
 
   constructor(
     private readonly port: NonNullable<typeof parentPort>,
@@ -39,15 +41,22 @@ class BatchingEvents implements TrackEvents {
     if (this.events === 0) return;
     const batch = this.packer.take();
     const message: WorkerMessage = { type: 'events', batch };
+    const { stats } = this;
+    stats.batches++;
+    stats.connections += this.connections;
+    stats.numbers += batch.numbers.length;
     this.events = 0;
     this.connections = 0;
     Atomics.add(this.inFlight, 0, 1);
     this.port.postMessage(message, [batch.numbers.buffer as ArrayBuffer]);
+    let waitStart = -1;
     for (;;) {
       const pending = Atomics.load(this.inFlight, 0);
-      if (pending < MAX_BATCHES_IN_FLIGHT) return;
+      if (pending < MAX_BATCHES_IN_FLIGHT) break;
+      if (waitStart < 0) waitStart = performance.now();
       Atomics.wait(this.inFlight, 0, pending, WAIT_SLICE_MS);
     }
+    if (waitStart >= 0) stats.waitedForMainMs += performance.now() - waitStart;
   }
 
   private push2(code: number, a: unknown, b: unknown): void {
@@ -114,10 +123,12 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
     if (m.type === 'stop') stopReading();
   });
   const events = new BatchingEvents(port, new Int32Array(data.inFlight));
+  const loopAtStart = performance.eventLoopUtilization();
   try {
     await runTrackStage(data.paths, data.options as TrackOptions, events);
     events.flush();
-    const done: WorkerMessage = { type: 'done' };
+    const loop = performance.eventLoopUtilization(loopAtStart);
+    const done: WorkerMessage = { type: 'done', stats: { ...events.stats, activeMs: loop.active, idleMs: loop.idle } };
     port.postMessage(done);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

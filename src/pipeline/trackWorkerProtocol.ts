@@ -33,9 +33,22 @@ export interface TrackWorkerData {
   stopped: boolean;
 }
 
+/** What the worker did, for WHYRESET_THREAD_STATS (threads.ts): its batches and how its time went. */
+export interface WorkerStats {
+  batches: number;
+  connections: number;
+  /** Float64 numbers posted (8 bytes each). */
+  numbers: number;
+  /** Time blocked because the main thread was MAX_BATCHES_IN_FLIGHT batches behind (ms). */
+  waitedForMainMs: number;
+  /** Its event loop's active and idle time (ms, performance.eventLoopUtilization): idle is waiting for reads; active includes waitedForMainMs. */
+  activeMs: number;
+  idleMs: number;
+}
+
 /** A message from the worker. */
 export type WorkerMessage =
   | { type: 'events'; batch: PackedBatch }
   | { type: 'progress'; progress: ReadProgress }
-  | { type: 'done' }
+  | { type: 'done'; stats: WorkerStats }
   | { type: 'error'; name: string; message: string; stack: string };

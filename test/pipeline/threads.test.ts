@@ -219,6 +219,22 @@ describe('the worker ends on every way out', () => {
     }
   });
 
+  it('WHYRESET_THREAD_STATS prints the worker\'s batches and both threads\' times once the run is done', async () => {
+    const capture = labCaptures[0] as string;
+    const r = await runCli(['analyze', '--format', 'json', '--threads', '2', capture], { cwd: LAB, env: { ...FORCE_WORKER, WHYRESET_THREAD_STATS: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('whyreset-thread-stats '));
+    assert.ok(line, r.stderr);
+    const stats = JSON.parse(line.slice('whyreset-thread-stats '.length));
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(stats.worker.connections, report.summary.connections);
+    assert.ok(stats.worker.batches >= 1 && stats.worker.numbers > 0, line);
+    for (const v of [stats.worker.waitedForMainMs, stats.worker.activeMs, stats.worker.idleMs, stats.main.activeMs, stats.main.idleMs]) assert.ok(Number.isInteger(v) && v >= 0, line);
+    // One thread prints no such line.
+    const one = await runCli(['analyze', '--threads', '1', capture], { cwd: LAB, env: { WHYRESET_THREAD_STATS: '1' } });
+    assert.ok(!one.stderr.includes('whyreset-thread-stats'), one.stderr);
+  });
+
   it('a FIFO (a live input) is read on one thread', () => {
     const tmp = tempDir('whyreset-threads-');
     try {
