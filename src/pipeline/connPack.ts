@@ -1,21 +1,82 @@
 /**
- * The bulky, number-heavy parts of a finished connection — its kept packets, its RSTs, both
- * endpoint summaries and the handshake — as one float64 stream for the trip from the track worker to the
- * main thread (trackWorker.ts, threads.ts), one array per batch, transferred; the rest of the
- * connection goes as a structured clone. Cloning these parts object by object was most of the
- * cost of a threaded run (`node --cpu-prof` on the bench's mix: the worker's postMessage and
- * the main thread's deserialising, 30–50 µs per connection). Strings (state names) go through a
- * per-batch table, a RST's payload bytes in a per-batch list. Decoding builds the objects with the tracker's fields in the tracker's order
- * (track/finish.ts endpointSummary, track/baselines.ts ttlBaseline, track/recordPool.ts packetOf,
- * track/rstLog.ts rstOf),
- * so that nothing downstream can tell the difference; null travels as NaN, which none of these
- * fields ever holds.
+ * A batch of the track worker's events (trackWorker.ts) as one float64 stream for the trip to the
+ * main thread (threads.ts): each event's code and arguments, and each finished connection whole,
+ * so that a batch is one transferred array, a string table and (rarely) a few structured clones.
+ * Cloning the connections object by object was most of the cost of a threaded run: the worker's
+ * postMessage and the main thread's deserialising (`node --cpu-prof` on the bench's mix), and
+ * the clones of a whole batch, made at once on arrival, outlived the main thread's 2 MiB young
+ * generation while they waited their turn (twice its scavenge time). Unpacked one at a time, a
+ * connection is made just before it is explained, as on one thread.
+ *
+ * The number-heavy parts of a connection (kept packets, RSTs, both endpoint summaries, the
+ * handshake) are written field by field; its other fields generically, key by key in the
+ * tracker's order (numbers, strings, booleans, null, string arrays), so that a field added to
+ * FinishedConnection crosses without a change here. Decoding builds the objects with the
+ * tracker's fields in the tracker's order (track/finish.ts endpointSummary, track/baselines.ts
+ * ttlBaseline, track/recordPool.ts packetOf, track/rstLog.ts rstOf), so that nothing downstream
+ * can tell the difference; null travels as NaN where a field is written as a bare number, which
+ * none of these fields ever holds.
  */
-import type { TunnelLayer } from '../model/report.js';
 import type { EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import type { EndpointStateName } from '../track/zeekState.js';
 
-/** Writes numbers and strings in order into a growing float64 array and a string table. */
+/** Tags of a value written generically (ConnPacker.value), each followed by what it needs. */
+const TAG_NUMBER = 0; // the number
+const TAG_STRING = 1; // its index in the string table
+const TAG_TRUE = 2;
+const TAG_FALSE = 3;
+const TAG_NULL = 4;
+const TAG_UNDEFINED = 5;
+const TAG_STRINGS = 6; // how many, then each one's index in the string table
+const TAG_CLONE = 7; // its index in the batch's list of structured clones
+const TAG_PART = 8; // one of PACKED_PARTS: written field by field after the connection's other fields
+
+/** The fields of a FinishedConnection written field by field (ConnPacker.connection), in this order. */
+const PACKED_PARTS: ReadonlySet<string> = new Set(['packets', 'resets', 'orig', 'resp', 'handshake']);
+
+/** True when every item of the array is a string (a connection's weirds). */
+function allStrings(items: readonly unknown[]): items is readonly string[] {
+  for (const item of items) if (typeof item !== 'string') return false;
+  return true;
+}
+
+/** One batch as it crosses to the main thread (the numbers transferred, the rest cloned). */
+export interface PackedBatch {
+  numbers: Float64Array;
+  strings: string[];
+  /** Structured clones (a RST's payload bytes, a tunnel's layers, an input's summary). */
+  objects: unknown[];
+  /** The fields' names of each shape of connection in the batch, in order, as JSON. */
+  shapes: string[];
+}
+
+/** Makes a connection's object from its fields' values in its shape's order. */
+interface ConnectionMaker {
+  make: (values: readonly unknown[]) => Record<string, unknown>;
+  fields: number;
+}
+
+/** Makers by shape, made once per run (a shape crosses once per batch). */
+const makers = new Map<string, ConnectionMaker>();
+
+/**
+ * An object literal with the shape's fields in order. Made with `new Function` because a
+ * connection has about 25 fields: added one by one to `{}` by keyed stores, V8 turns such an
+ * object into a dictionary (slow to read, several times the memory), where a literal keeps its
+ * fields in the object, as the tracker's literal (track/finish.ts) does.
+ */
+function makerOf(shape: string): ConnectionMaker {
+  let make = makers.get(shape);
+  if (make === undefined) {
+    const keys = JSON.parse(shape) as string[];
+    const fields = keys.map((key, i) => `${JSON.stringify(key)}: values[${i}]`).join(', ');
+    make = { make: new Function('values', `return { ${fields} };`) as ConnectionMaker['make'], fields: keys.length };
+    makers.set(shape, make);
+  }
+  return make;
+}
+
+/** Writes a batch in order into a growing float64 array, a string table and a list of structured clones. */
 export class ConnPacker {
   private data = new Float64Array(1 << 16);
   private n = 0;
@@ -23,6 +84,11 @@ export class ConnPacker {
   private stringIndex = new Map<string, number>();
   /** What is neither a number nor a short string (a RST's payload bytes), by index. */
   private objects: unknown[] = [];
+  /** The fields' names of the last connection written, which of them are PACKED_PARTS, and its shape's index in the batch (-1: not in it yet). */
+  private shapeKeys: string[] = [];
+  private shapeParts: boolean[] = [];
+  private shapeIndex = -1;
+  private shapes: string[] = [];
 
   private room(k: number): void {
     if (this.n + k <= this.data.length) return;
@@ -150,8 +216,64 @@ export class ConnPacker {
     }
   }
 
-  /** Writes the connection's packets, resets, endpoints and handshake, and takes them out of it (the rest is cloned). */
-  pack(conn: FinishedConnection): void {
+  /** A number as it is (an event's code). */
+  code(v: number): void {
+    this.num(v);
+  }
+
+  /** A value of any kind: its tag, then what it needs (a structured clone for what is neither a number, a string, a boolean nor a list of strings). */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'number':
+        this.num(TAG_NUMBER);
+        this.num(v);
+        return;
+      case 'string':
+        this.num(TAG_STRING);
+        this.str(v);
+        return;
+      case 'boolean':
+        this.num(v ? TAG_TRUE : TAG_FALSE);
+        return;
+      case 'undefined':
+        this.num(TAG_UNDEFINED);
+        return;
+    }
+    if (v === null) this.num(TAG_NULL);
+    else if (Array.isArray(v) && allStrings(v)) {
+      this.num(TAG_STRINGS);
+      this.num(v.length);
+      for (const item of v) this.str(item);
+    } else {
+      this.num(TAG_CLONE);
+      this.num(this.objects.length);
+      this.objects.push(v);
+    }
+  }
+
+  /**
+   * A finished connection, whole: how many fields, each field's name and value in the
+   * connection's order (the packed parts only tagged), then its packets, resets, endpoints and
+   * handshake field by field.
+   */
+  connection(conn: FinishedConnection): void {
+    const record = conn as unknown as Record<string, unknown>;
+    if (!this.sameShape(record)) {
+      this.shapeKeys = Object.keys(record);
+      this.shapeParts = this.shapeKeys.map((key) => PACKED_PARTS.has(key));
+      this.shapeIndex = -1;
+    }
+    if (this.shapeIndex < 0) {
+      this.shapeIndex = this.shapes.length;
+      this.shapes.push(JSON.stringify(this.shapeKeys));
+    }
+    this.num(this.shapeIndex);
+    const keys = this.shapeKeys;
+    const parts = this.shapeParts;
+    for (let i = 0; i < keys.length; i++) {
+      if (parts[i] === true) this.num(TAG_PART);
+      else this.value(record[keys[i] as string]);
+    }
     this.packets(conn.packets);
     this.resets(conn.resets);
     this.endpoint(conn.orig);
@@ -163,39 +285,30 @@ export class ConnPacker {
     this.nullable(h.ackTs);
     this.nullable(h.synToSynAck);
     this.nullable(h.synAckToAck);
-    this.tunnel(conn.tunnel);
-    const stripped = conn as unknown as Record<string, unknown>;
-    stripped.packets = null;
-    stripped.resets = null;
-    stripped.orig = null;
-    stripped.resp = null;
-    stripped.handshake = null;
-    stripped.tunnel = null;
   }
 
-  /** The tunnel layers (track/tunnelTable.ts layersOf): their count (-1 for none), then type, addresses, key and VNI (NaN when absent). */
-  private tunnel(layers: readonly TunnelLayer[] | null): void {
-    if (layers === null) {
-      this.num(-1);
-      return;
-    }
-    this.num(layers.length);
-    for (const l of layers) {
-      this.str(l.type);
-      this.str(l.src);
-      this.str(l.dst);
-      this.num(l.key ?? Number.NaN);
-      this.num(l.vni ?? Number.NaN);
-    }
+  /** True when the connection's fields are those of the last one, in the same order. */
+  private sameShape(record: Record<string, unknown>): boolean {
+    const keys = this.shapeKeys;
+    let i = 0;
+    for (const key in record) if (keys[i++] !== key) return false;
+    return i === keys.length;
+  }
+
+  /** Numbers written since the last take (a connection counts many). */
+  get size(): number {
+    return this.n;
   }
 
   /** What was written since the last take (the numbers in an array of their own, to transfer), and a fresh start. */
-  take(): { numbers: Float64Array; strings: string[]; objects: unknown[] } {
-    const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects };
+  take(): PackedBatch {
+    const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects, shapes: this.shapes };
     this.n = 0;
     this.strings = [];
     this.objects = [];
-    this.stringIndex = new Map();
+    this.shapes = [];
+    this.shapeIndex = -1;
+    this.stringIndex.clear();
     return out;
   }
 }
@@ -203,12 +316,19 @@ export class ConnPacker {
 /** Reads back, in order, what a ConnPacker wrote into one batch. */
 export class ConnUnpacker {
   private n = 0;
+  private readonly data: Float64Array;
+  private readonly strings: readonly string[];
+  private readonly objects: readonly unknown[];
+  /** The batch's shapes' makers, looked up once each. */
+  private readonly makers: (ConnectionMaker | undefined)[] = [];
+  /** A connection's fields' values, reused. */
+  private readonly values: unknown[] = [];
 
-  constructor(
-    private readonly data: Float64Array,
-    private readonly strings: readonly string[],
-    private readonly objects: readonly unknown[],
-  ) {}
+  constructor(private readonly batch: PackedBatch) {
+    this.data = batch.numbers;
+    this.strings = batch.strings;
+    this.objects = batch.objects;
+  }
 
   private num(): number {
     return this.data[this.n++] ?? 0;
@@ -335,8 +455,64 @@ export class ConnUnpacker {
     return resets;
   }
 
-  /** Puts back into `conn` (as cloned) what ConnPacker.pack took out of it. */
-  unpack(conn: FinishedConnection): void {
+  /** True once everything written into the batch was read. */
+  get atEnd(): boolean {
+    return this.n >= this.data.length;
+  }
+
+  /** What ConnPacker.code wrote. */
+  code(): number {
+    return this.num();
+  }
+
+  /** What ConnPacker.value wrote. */
+  value(): unknown {
+    return this.valueOf(this.num());
+  }
+
+  private valueOf(tag: number): unknown {
+    switch (tag) {
+      case TAG_NUMBER:
+        return this.num();
+      case TAG_STRING:
+        return this.str();
+      case TAG_TRUE:
+        return true;
+      case TAG_FALSE:
+        return false;
+      case TAG_NULL:
+        return null;
+      case TAG_UNDEFINED:
+        return undefined;
+      case TAG_STRINGS: {
+        const count = this.num();
+        const items: string[] = new Array(count);
+        for (let i = 0; i < count; i++) items[i] = this.str();
+        return items;
+      }
+      case TAG_CLONE:
+        return this.objects[this.num()];
+      default:
+        throw new Error(`connPack: unknown tag ${tag}`);
+    }
+  }
+
+  /** What ConnPacker.connection wrote: the connection, its fields in the tracker's order. */
+  connection(): FinishedConnection {
+    const shape = this.num();
+    let maker = this.makers[shape];
+    if (maker === undefined) {
+      maker = makerOf(this.batch.shapes[shape] ?? '[]');
+      this.makers[shape] = maker;
+    }
+    const values = this.values;
+    for (let i = 0; i < maker.fields; i++) {
+      const tag = this.num();
+      values[i] = tag === TAG_PART ? null : this.valueOf(tag);
+    }
+    const conn = maker.make(values);
+    // The values are the connection's now: let go of them here.
+    values.fill(null);
     conn.packets = this.packets();
     conn.resets = this.resets();
     conn.orig = this.endpoint();
@@ -349,22 +525,6 @@ export class ConnUnpacker {
       synToSynAck: this.nullable(),
       synAckToAck: this.nullable(),
     };
-    conn.tunnel = this.tunnel();
-  }
-
-  /** The layers ConnPacker.tunnel wrote, built with the tracker's key order (type, src, dst, key?, vni?). */
-  private tunnel(): TunnelLayer[] | null {
-    const count = this.num();
-    if (count < 0) return null;
-    const layers: TunnelLayer[] = [];
-    for (let i = 0; i < count; i++) {
-      const layer: TunnelLayer = { type: this.str(), src: this.str(), dst: this.str() };
-      const key = this.nullable();
-      const vni = this.nullable();
-      if (key !== null) layer.key = key;
-      if (vni !== null) layer.vni = vni;
-      layers.push(layer);
-    }
-    return layers;
+    return conn as unknown as FinishedConnection;
   }
 }

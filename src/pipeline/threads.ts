@@ -8,11 +8,10 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
-import type { FinishedConnection } from '../track/finished.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
-import { EV, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
+import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
 
 /**
  * Below this many bytes of input a run stays on one thread. Measured on the bench's mix (CPU
@@ -47,11 +46,16 @@ export function inputBytes(paths: readonly string[]): number | null {
 }
 
 /** Hands one batch's events to the explain stage, in order. */
-function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): void {
-  for (let i = 0; i < events.length; i += 3) {
-    const a = events[i + 1];
-    const b = events[i + 2];
-    switch (events[i] as number) {
+function replay(batch: ConnUnpacker, stage: ExplainStage): void {
+  while (!batch.atEnd) {
+    const code = batch.code();
+    if (code === EV.done) {
+      stage.connectionDone(batch.connection());
+      continue;
+    }
+    const a = batch.value();
+    const b = batch.value();
+    switch (code) {
       case EV.open:
         stage.openStream(a as number);
         break;
@@ -70,12 +74,6 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
       case EV.rst:
         stage.rst(a as number, b as number);
         break;
-      case EV.done: {
-        const conn = a as FinishedConnection;
-        packed.unpack(conn);
-        stage.connectionDone(conn);
-        break;
-      }
       case EV.close:
         stage.closeStream(a as string | null);
         break;
@@ -89,7 +87,7 @@ function replay(events: unknown[], packed: ConnUnpacker, stage: ExplainStage): v
         stage.end(a as [number, number][], b as string[]);
         break;
       default:
-        throw new Error(`track worker: unknown event ${String(events[i])}`);
+        throw new Error(`track worker: unknown event ${String(code)}`);
     }
   }
 }
@@ -102,11 +100,24 @@ function workerError(m: { name: string; message: string; stack: string }): Error
   return err;
 }
 
+/**
+ * The line WHYRESET_THREAD_STATS prints on stderr: the worker's batches and times, and this
+ * thread's event loop over the run (idle: waiting for the worker's batches; active: explaining,
+ * reporting). Which thread is the bottleneck shows at a glance: a worker that waited for the main
+ * thread, or a main thread idle while the worker tracked.
+ */
+export function threadStatsLine(worker: WorkerStats, main: { activeMs: number; idleMs: number }): string {
+  const ms = (v: number): number => Math.round(v);
+  const w = { ...worker, waitedForMainMs: ms(worker.waitedForMainMs), activeMs: ms(worker.activeMs), idleMs: ms(worker.idleMs) };
+  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) } })}\n`;
+}
+
 /** Runs the track stage on a worker thread and the explain stage here; resolves once both are done. */
 export async function runOnTwoThreads(paths: readonly string[], options: TrackOptions, stage: ExplainStage): Promise<void> {
   const inFlight = new SharedArrayBuffer(4);
   const flow = new Int32Array(inFlight);
   const data: TrackWorkerData = { paths: [...paths], options, inFlight, stopped: readingStopped() };
+  const loopAtStart = performance.eventLoopUtilization();
   const worker = new Worker(TRACK_WORKER_URL, { workerData: data });
   let settled = false;
   const finished = new Promise<void>((resolve, reject) => {
@@ -119,12 +130,16 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
       if (settled) return;
       try {
         if (m.type === 'events') {
-          replay(m.events, new ConnUnpacker(m.numbers, m.strings, m.objects), stage);
+          replay(new ConnUnpacker(m.batch), stage);
           Atomics.sub(flow, 0, 1);
           Atomics.notify(flow, 0);
         } else if (m.type === 'progress') stage.progress(m.progress);
         else if (m.type === 'done') {
           settled = true;
+          if (process.env.WHYRESET_THREAD_STATS) {
+            const loop = performance.eventLoopUtilization(loopAtStart);
+            process.stderr.write(threadStatsLine(m.stats, { activeMs: loop.active, idleMs: loop.idle }));
+          }
           resolve();
         } else fail(workerError(m));
       } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * The worker thread of a threaded run (threads.ts): runs the track stage (trackStage.ts) over the
  * inputs and posts its events to the main thread in batches — never one message per packet. A
- * batch holds the events as a flat array of an event code and its arguments; finished
- * connections travel as structured clones (plain objects, trackStage.ts). The main thread says
+ * batch is one float64 stream of event codes and their arguments, finished connections whole
+ * (connPack.ts), transferred with its string table. The main thread says
  * how many batches it has not handled yet in a shared counter: past MAX_BATCHES_IN_FLIGHT the
  * worker waits, so a fast reader cannot pile the whole capture up in memory.
  */
@@ -11,21 +11,23 @@ import { stopReading } from '../capture/interrupt.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { ConnPacker } from './connPack.js';
 import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
-import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage } from './trackWorkerProtocol.js';
+import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
 
 /** Finished connections per batch: big enough that messages are few, small enough that the main thread starts early. */
 const CONNECTIONS_PER_BATCH = 256;
-/** Entries of a batch's array at most (SYN-ACK and RST events carry no connection). */
-const ENTRIES_PER_BATCH = 16_384;
+/** Numbers of a batch at most (SYN-ACK and RST events carry no connection): 1 MiB of float64. */
+const NUMBERS_PER_BATCH = 131_072;
 /** Longest single wait for the main thread to catch up (ms) before looking again. */
 const WAIT_SLICE_MS = 50;
 
 /** The track stage's events, collected into batches and posted to the main thread. */
 class BatchingEvents implements TrackEvents {
-  private batch: unknown[] = [];
   private connections = 0;
-  /** The number-heavy parts of the batch's connections (connPack.ts). */
+  private events = 0;
+  /** The batch being written (connPack.ts). */
   private readonly packer = new ConnPacker();
+  /** Batches and waits so far (WorkerStats; the event loop's times are added at the end). */
+  readonly stats: WorkerStats = { batches: 0, connections: 0, numbers: 0, waitedForMainMs: 0, activeMs: 0, idleMs: 0 };
 
   constructor(
     private readonly port: NonNullable<typeof parentPort>,
@@ -34,23 +36,33 @@ class BatchingEvents implements TrackEvents {
 
   /** Posts the batch so far (if any), then waits while the main thread is too far behind. */
   flush(): void {
-    if (this.batch.length === 0) return;
-    const { numbers, strings, objects } = this.packer.take();
-    const message: WorkerMessage = { type: 'events', events: this.batch, numbers, strings, objects };
-    this.batch = [];
+    if (this.events === 0) return;
+    const batch = this.packer.take();
+    const message: WorkerMessage = { type: 'events', batch };
+    const { stats } = this;
+    stats.batches++;
+    stats.connections += this.connections;
+    stats.numbers += batch.numbers.length;
+    this.events = 0;
     this.connections = 0;
     Atomics.add(this.inFlight, 0, 1);
-    this.port.postMessage(message, [numbers.buffer as ArrayBuffer]);
+    this.port.postMessage(message, [batch.numbers.buffer as ArrayBuffer]);
+    let waitStart = -1;
     for (;;) {
       const pending = Atomics.load(this.inFlight, 0);
-      if (pending < MAX_BATCHES_IN_FLIGHT) return;
+      if (pending < MAX_BATCHES_IN_FLIGHT) break;
+      if (waitStart < 0) waitStart = performance.now();
       Atomics.wait(this.inFlight, 0, pending, WAIT_SLICE_MS);
     }
+    if (waitStart >= 0) stats.waitedForMainMs += performance.now() - waitStart;
   }
 
   private push2(code: number, a: unknown, b: unknown): void {
-    this.batch.push(code, a, b);
-    if (this.batch.length >= ENTRIES_PER_BATCH) this.flush();
+    this.packer.code(code);
+    this.packer.value(a);
+    this.packer.value(b);
+    this.events++;
+    if (this.packer.size >= NUMBERS_PER_BATCH) this.flush();
   }
 
   openStream(captureIndex: number): void {
@@ -72,9 +84,10 @@ class BatchingEvents implements TrackEvents {
     this.push2(EV.rst, frame, connNumber);
   }
   connectionDone(conn: FinishedConnection): void {
-    this.packer.pack(conn);
-    this.batch.push(EV.done, conn, null);
-    if (++this.connections >= CONNECTIONS_PER_BATCH || this.batch.length >= ENTRIES_PER_BATCH) this.flush();
+    this.packer.code(EV.done);
+    this.packer.connection(conn);
+    this.events++;
+    if (++this.connections >= CONNECTIONS_PER_BATCH || this.packer.size >= NUMBERS_PER_BATCH) this.flush();
   }
   closeStream(stats: string | null): void {
     this.push2(EV.close, stats, null);
@@ -105,10 +118,12 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
     if (m.type === 'stop') stopReading();
   });
   const events = new BatchingEvents(port, new Int32Array(data.inFlight));
+  const loopAtStart = performance.eventLoopUtilization();
   try {
     await runTrackStage(data.paths, data.options as TrackOptions, events);
     events.flush();
-    const done: WorkerMessage = { type: 'done' };
+    const loop = performance.eventLoopUtilization(loopAtStart);
+    const done: WorkerMessage = { type: 'done', stats: { ...events.stats, activeMs: loop.active, idleMs: loop.idle } };
     port.postMessage(done);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -1,9 +1,10 @@
 /**
  * What the main thread and the track worker (trackWorker.ts, threads.ts) say to each other.
  */
+import type { PackedBatch } from './connPack.js';
 import type { ReadProgress, TrackOptions } from './trackStage.js';
 
-/** Event codes of a batch: each code is followed by two arguments (null where unused). */
+/** Event codes of a batch: each code is followed by two arguments (null where unused), `done` by a connection (connPack.ts). */
 export const EV = {
   open: 1,
   piece: 2,
@@ -31,9 +32,22 @@ export interface TrackWorkerData {
   stopped: boolean;
 }
 
+/** What the worker did, for WHYRESET_THREAD_STATS (threads.ts): its batches and how its time went. */
+export interface WorkerStats {
+  batches: number;
+  connections: number;
+  /** Float64 numbers posted (8 bytes each). */
+  numbers: number;
+  /** Time blocked because the main thread was MAX_BATCHES_IN_FLIGHT batches behind (ms). */
+  waitedForMainMs: number;
+  /** Its event loop's active and idle time (ms, performance.eventLoopUtilization): idle is waiting for reads; active includes waitedForMainMs. */
+  activeMs: number;
+  idleMs: number;
+}
+
 /** A message from the worker. */
 export type WorkerMessage =
-  | { type: 'events'; events: unknown[]; numbers: Float64Array; strings: string[]; objects: unknown[] }
+  | { type: 'events'; batch: PackedBatch }
   | { type: 'progress'; progress: ReadProgress }
-  | { type: 'done' }
+  | { type: 'done'; stats: WorkerStats }
   | { type: 'error'; name: string; message: string; stack: string };
