@@ -38,7 +38,9 @@ const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
 
 Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
 "tcpdump -w - | whyreset analyze -"; a directory or a quoted glob stands for its capture
-files in time order) and explains every TCP reset: where in the connection's
+files in time order; several captures are read in the order of their first packets, so
+reset ids run in time order, while each keeps its capture index from its place on the
+command line) and explains every TCP reset: where in the connection's
 life it came (stage), why (cause), who really sent it (verdict, origin), the evidence, and a
 hint saying what to check next. Connections are tracked as Zeek tracks them.
 
