@@ -12,7 +12,7 @@ import { readCapture } from '../capture/open.js';
 /** Files considered in a directory or glob at most (a typo'd path must not read a whole disk). */
 export const MAX_EXPANDED_FILES = 100_000;
 /** Bytes read from each file to find its first packet's time. */
-const PROBE_CHUNK = 64 << 10;
+export const PROBE_CHUNK = 64 << 10;
 
 /** Thrown from the record handler to stop reading after the first record. */
 class FirstRecord extends Error {
