@@ -572,6 +572,71 @@ if (!isMainThread) {
     }
   });
 
+  test('after the damage: mutations confined to one region keep at least 99% of the resets outside it (pcapng)', async () => {
+    // The same guarantee for pcapng, whose reader resynchronises on the next block whose leading
+    // and trailing lengths agree: zeros over a block's start, random bytes in its header, a
+    // wrong block length in range, a wrong EPB captured length, 64 zero bytes inserted.
+    const all = corpusCaptures();
+    const dir = mkdtempSync(join(tmpdir(), 'whyreset-fuzz-after-ng-'));
+    try {
+      let outside = 0;
+      let kept = 0;
+      const worst: string[] = [];
+      for (const name of ['mixed-le.pcapng', 'mixed-be.pcapng']) {
+        const c = all.find((x) => x.name === name);
+        assert.ok(c);
+        writeFileSync(join(dir, name), c.bytes);
+        const base = await analyze([join(dir, name)]);
+        const { recordEnd, pieces } = captureLayout(c.bytes);
+        const packets = pieces.filter((p) => p.type === 6);
+        // Where each frame's block starts: its end minus its own length.
+        const dvBase = new DataView(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength);
+        const blockStart = new Map<number, number>();
+        for (const p of pieces) if (p.type === 2 || p.type === 3 || p.type === 6) blockStart.set(p.start + dvBase.getUint32(p.start + 4, p.le), p.start);
+        for (let i = 0; i < 300; i++) {
+          const rand = prng(0x9c4e0000 + i);
+          const piece = packets[1 + int(rand, packets.length - 2)];
+          assert.ok(piece);
+          const b = c.bytes.slice();
+          const dv = new DataView(b.buffer);
+          const kind = int(rand, 5);
+          const from = piece.start;
+          let to = piece.start + dvBase.getUint32(piece.start + 4, piece.le);
+          let bytes: Uint8Array = b;
+          if (kind === 0) b.fill(0, from, Math.min(b.length, from + 64));
+          else if (kind === 1) for (let q = from + int(rand, 28), n = 1 + int(rand, 16); n > 0; q++, n--) b[q] = int(rand, 256);
+          else if (kind === 2) dv.setUint32(from + 4, [200000, 3000, 1000, 100][int(rand, 4)] ?? 3000, piece.le);
+          else if (kind === 3) dv.setUint32(from + 20, [200000, 3000, 1000][int(rand, 3)] ?? 3000, piece.le);
+          else {
+            to = from;
+            bytes = new Uint8Array(b.length + 64);
+            bytes.set(b.subarray(0, from));
+            bytes.set(b.subarray(from), from + 64);
+          }
+          const path = join(dir, `${name}-${i}`);
+          writeFileSync(path, bytes);
+          const report = await analyze([path]);
+          const got = new Set(report.resets.map((r) => JSON.stringify([r.ts, r.src, r.sport, r.dst, r.dport, r.flags, r.seq, r.ack, r.ttl, r.ip_id])));
+          let lost = 0;
+          for (const r of base.resets) {
+            const end = recordEnd[r.frame] ?? 0;
+            const start = blockStart.get(end) ?? 0;
+            // Outside the damaged block: wholly before it or wholly after it.
+            if (!(end <= from || start >= to)) continue;
+            outside++;
+            if (got.has(JSON.stringify([r.ts, r.src, r.sport, r.dst, r.dport, r.flags, r.seq, r.ack, r.ttl, r.ip_id]))) kept++;
+            else lost++;
+          }
+          if (lost > 0 && worst.length < 10) worst.push(`${name} #${i} kind ${kind} at ${from}: ${lost} lost (${JSON.stringify(report.inputs[0]?.errors.slice(0, 3))})`);
+        }
+      }
+      assert.ok(outside > 1000, `${outside} resets outside the damage`);
+      assert.ok(kept >= outside * 0.99, `kept ${kept} of the ${outside} resets outside the damage:\n${worst.join('\n')}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('hostile lengths: a 0xffffffff caplen or block length allocates nothing like it and loses nothing before it', async () => {
     const all = corpusCaptures();
     const dir = mkdtempSync(join(tmpdir(), 'whyreset-fuzz-hostile-'));

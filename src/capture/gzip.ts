@@ -26,10 +26,10 @@ export interface GzipIssue {
  * calls lose little. Small at the start, where a small capture lives entirely, larger later so
  * that a big file costs few calls.
  */
-const GZIP_SLICE_FIRST = 1 << 10;
+export const GZIP_SLICE_FIRST = 1 << 10;
 const GZIP_SLICE = 16 << 10;
 /** Compressed bytes read with the small slice. */
-const GZIP_SMALL_SLICES_UP_TO = 256 << 10;
+export const GZIP_SMALL_SLICES_UP_TO = 256 << 10;
 /** Compressed bytes read from the underlying source per read. */
 const GZIP_READ = 256 << 10;
 /**

@@ -21,7 +21,7 @@ const MODIFIED_RECORD_HEADER_LENGTH = 24;
 /** The link-type field's upper bits carry FCS information (draft-ietf-opsawg-pcap §4; Wireshark's LT_LINKTYPE). */
 const LINKTYPE_MASK = 0x03ffffff;
 /** Records that chain after damage lie this close in time to their neighbours (seconds). */
-const RESYNC_TIME_SLACK = 7 * 86400;
+export const RESYNC_TIME_SLACK = 7 * 86400;
 
 /** Byte order and precision read from the global header. */
 export interface PcapHeader {
@@ -174,7 +174,7 @@ interface ChainRules {
  * time near its neighbour's) needed to resynchronise: one plausible header in random or zeroed
  * bytes is common, three that chain with consistent times are not.
  */
-const RESYNC_CHAIN = 3;
+export const RESYNC_CHAIN = 3;
 
 /** A record header that could be real: sane lengths, a packet on the wire, a sub-second fraction. */
 function plausibleHeader(view: DataView, at: number, rules: ChainRules): boolean {

@@ -106,6 +106,17 @@ export async function readPcapng(win: ByteWindow, state: ReadState, onRecord: Re
     }
     // Awaiting only when the block straddles the chunk end (an await per block costs a promise and a microtask turn).
     if (win.end - win.pos < length && !(await win.ensure(length))) {
+      // A length in range that runs past the end while blocks follow inside it is a damaged
+      // length, not a cut file (issue 16 item 2): the blocks after it are read (the window holds
+      // the whole rest of the file here, so the look is synchronous).
+      if (blockFollows(win.view, win.pos + 1, win.end, le)) {
+        state.error(
+          win.offset,
+          `block of type 0x${blockType.toString(16)} claims ${length} bytes but the file ends ${win.available} bytes later, and blocks follow: a damaged length; skipping to the next plausible block`,
+        );
+        if (!(await resync(win, state, le))) break;
+        continue;
+      }
       state.error(win.offset, `truncated block of type 0x${blockType.toString(16)}: ${length} bytes claimed, ${win.available} remain in the file`);
       win.pos = win.end;
       break;
@@ -281,6 +292,12 @@ function plausibleBlockIn(view: DataView, at: number, available: number, order: 
 function plausibleBlock(view: DataView, at: number, available: number, le: boolean): number {
   const same = plausibleBlockIn(view, at, available, le);
   return same !== 0 ? same : plausibleBlockIn(view, at, available, !le);
+}
+
+/** True when a plausible block starts somewhere in [from, end) of the buffered bytes. */
+function blockFollows(view: DataView, from: number, end: number, le: boolean): boolean {
+  for (let at = from; at + MIN_BLOCK <= end; at++) if (plausibleBlock(view, at, end - at, le) > 0) return true;
+  return false;
 }
 
 /** Scans forward for the next plausible block; false when the stream ends first. */

@@ -15,7 +15,7 @@ const STOPPED = -1;
 /** Default chunk: large enough that refills are rare. */
 export const DEFAULT_CHUNK_SIZE = 8 << 20;
 /** Room in front of each chunk for the tail of the previous one (a record cut by the chunk end). */
-const HEADROOM = 1 << 20;
+export const HEADROOM = 1 << 20;
 
 /**
  * Awaited before each chunk is read, when it returns a promise: a consumer that cannot keep up

@@ -4,7 +4,6 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Connection } from '../model/report.js';
-import { filterOf } from '../pipeline/filter.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
@@ -17,16 +16,16 @@ import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
 import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
-import { colourModeOf } from './colourOption.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
 import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
-import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
+import { KERNEL_TRACE_HELP } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
 import { Progress } from './progress.js';
-import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
+import { parseRunCommand } from './runOptions.js';
+import { THREADS_HELP } from './threadsOption.js';
 
 /** Bytes read at a time when ndjson streams as the analysis runs (see chunkSize where runAnalysis is called). */
 const NDJSON_CHUNK_BYTES = 1 << 20;
@@ -38,7 +37,9 @@ const ANALYZE_HELP = `Usage: whyreset analyze <capture...> [options]
 
 Reads pcap and pcapng captures (gzip-compressed or not; "-" reads standard input, e.g.
 "tcpdump -w - | whyreset analyze -"; a directory or a quoted glob stands for its capture
-files in time order) and explains every TCP reset: where in the connection's
+files in time order; several captures are read in the order of their first packets, so
+reset ids run in time order, while each keeps its capture index from its place on the
+command line) and explains every TCP reset: where in the connection's
 life it came (stage), why (cause), who really sent it (verdict, origin), the evidence, and a
 hint saying what to check next. Connections are tracked as Zeek tracks them.
 
@@ -107,22 +108,13 @@ progress line (bytes read, MB/s, ETA) is drawn there for inputs that take more t
 
 /** `whyreset analyze`. */
 export async function analyzeCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(() => parseAnalyze(argv), ANALYZE_HELP);
+  const parsed = parseRunCommand(() => parseAnalyze(argv), ANALYZE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const colour = colourModeOf(values.color);
-  if (typeof colour !== 'string') {
-    warn(colour.error);
-    return EXIT_USAGE;
-  }
+  const { colour, inactivity, threads, kernel, filter } = parsed.shared;
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}": use one of ${FORMATS.join(', ')}`);
-    return EXIT_USAGE;
-  }
-  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
-  if (typeof inactivity === 'string') {
-    warn(inactivity);
     return EXIT_USAGE;
   }
   const summaryEvery = summaryEveryOf(values['summary-every'], format);
@@ -141,21 +133,6 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const kernel = kernelMatcherOf(values['kernel-trace']);
-  if (typeof kernel === 'string') {
-    warn(kernel);
-    return EXIT_USAGE;
-  }
-  const threads = threadOptionsOf(values.threads);
-  if (typeof threads === 'string') {
-    warn(threads);
-    return EXIT_USAGE;
-  }
-  const filter = filterOf(values);
-  if (typeof filter === 'string') {
-    warn(filter);
-    return EXIT_USAGE;
-  }
   // Directories and quoted globs stand for their capture files, in time order (pipeline/inputs.ts).
   const inputs = await expandInputs(positionals);
   if (inputs.length === 0) {

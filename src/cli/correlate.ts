@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { parseOrder } from '../correlate/order.js';
 import type { InputSummary } from '../model/report.js';
-import { filterOf } from '../pipeline/filter.js';
 import type { AnalysisSink } from '../pipeline/run.js';
 import { runCorrelation } from '../pipeline/runCorrelation.js';
 import { writeCorrelateText } from '../report/correlateText.js';
@@ -13,15 +12,15 @@ import { Findings } from '../report/findings.js';
 import { writeJson, writeNdjson } from '../report/json.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
-import { colourModeOf } from './colourOption.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, reportInputErrors, warn } from './common.js';
 import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
 import { watchInterrupts } from './interrupt.js';
-import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
+import { KERNEL_TRACE_HELP } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
-import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
+import { parseRunCommand } from './runOptions.js';
+import { THREADS_HELP } from './threadsOption.js';
 
 const FORMATS = ['text', 'json', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
@@ -69,27 +68,13 @@ Exit codes: 0 analysed, 1 analysed with input errors, 2 usage error or unreadabl
 
 /** `whyreset correlate`: returns the exit code. */
 export async function correlateCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(() => parseCorrelate(argv), CORRELATE_HELP);
+  const parsed = parseRunCommand(() => parseCorrelate(argv), CORRELATE_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const colour = colourModeOf(values.color);
-  if (typeof colour !== 'string') {
-    warn(colour.error);
-    return EXIT_USAGE;
-  }
+  const { colour, inactivity, threads, kernel, filter } = parsed.shared;
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) {
     warn(`unknown format "${values.format}" for correlate: use one of ${FORMATS.join(', ')}`);
-    return EXIT_USAGE;
-  }
-  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
-  if (typeof inactivity === 'string') {
-    warn(inactivity);
-    return EXIT_USAGE;
-  }
-  const threads = threadOptionsOf(values.threads);
-  if (typeof threads === 'string') {
-    warn(threads);
     return EXIT_USAGE;
   }
   if (positionals.length < 2) {
@@ -108,19 +93,9 @@ export async function correlateCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const kernel = kernelMatcherOf(values['kernel-trace']);
-  if (typeof kernel === 'string') {
-    warn(kernel);
-    return EXIT_USAGE;
-  }
   const html = htmlTarget(values);
   if (typeof html === 'string') {
     warn(html);
-    return EXIT_USAGE;
-  }
-  const filter = filterOf(values);
-  if (typeof filter === 'string') {
-    warn(filter);
     return EXIT_USAGE;
   }
 

@@ -9,7 +9,6 @@ import { parseArgs } from 'node:util';
 import type { ExplainedConnection } from '../explain/explainConnection.js';
 import { ladderOf } from '../explain/ladder.js';
 import type { Reset } from '../model/report.js';
-import { filterOf } from '../pipeline/filter.js';
 import { type FullLadder, fullLadders } from '../pipeline/fullLadder.js';
 import { runAnalysis } from '../pipeline/run.js';
 import { underParents } from '../report/consequences.js';
@@ -21,14 +20,14 @@ import { escapeControl } from '../report/terminalText.js';
 import { countText, isoTime, signedDurationText, timeWhereDayChanges } from '../report/text.js';
 import { CAUSE_TEXT, STAGE_TEXT, VERDICT_TEXT } from '../report/vocabulary.js';
 import type { FinishedConnection } from '../track/finished.js';
-import { colourModeOf } from './colourOption.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
 import { FILTER_HELP } from './filterOption.js';
 import { analyseWhatWasCopied, watchInterrupts } from './interrupt.js';
-import { KERNEL_TRACE_HELP, kernelMatcherOf } from './kernelTraceOption.js';
+import { KERNEL_TRACE_HELP } from './kernelTraceOption.js';
 import { optionsOf } from './options.js';
 import { outputsProblem } from './outputCheck.js';
-import { THREADS_HELP, threadOptionsOf } from './threadsOption.js';
+import { parseRunCommand } from './runOptions.js';
+import { THREADS_HELP } from './threadsOption.js';
 
 const EXPLAIN_HELP = `Usage: whyreset explain <capture...> --conn <id | addr:port-addr:port> | --reset R | --frame [CAP:]N [options]
        whyreset explain <capture...> --host/--net/--port/--since/--until … [options]
@@ -143,22 +142,13 @@ function reasoning(r: Reset, style: Style, previous: number): string {
 
 /** `whyreset explain`. */
 export async function explainCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(() => parseExplain(argv), EXPLAIN_HELP);
+  const parsed = parseRunCommand(() => parseExplain(argv), EXPLAIN_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const colour = colourModeOf(values.color);
-  if (typeof colour !== 'string') {
-    warn(colour.error);
-    return EXIT_USAGE;
-  }
+  const { colour, inactivity, threads, kernel, filter } = parsed.shared;
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') {
     warn(`unknown format "${format}": use text or json`);
-    return EXIT_USAGE;
-  }
-  const filter = filterOf(values);
-  if (typeof filter === 'string') {
-    warn(filter);
     return EXIT_USAGE;
   }
   const asked = [values.conn, values.reset, values.frame].filter((v) => v !== undefined).length;
@@ -184,21 +174,6 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const limit = values.packets === undefined ? 200 : Number(values.packets);
   if (!Number.isInteger(limit) || limit < 2) {
     warn(`--packets needs a whole number of at least 2, not "${values.packets}"`);
-    return EXIT_USAGE;
-  }
-  const inactivity = inactivityTimeoutOf(values['inactivity-timeout']);
-  if (typeof inactivity === 'string') {
-    warn(inactivity);
-    return EXIT_USAGE;
-  }
-  const threads = threadOptionsOf(values.threads);
-  if (typeof threads === 'string') {
-    warn(threads);
-    return EXIT_USAGE;
-  }
-  const kernel = kernelMatcherOf(values['kernel-trace']);
-  if (typeof kernel === 'string') {
-    warn(kernel);
     return EXIT_USAGE;
   }
   if (positionals.filter((p) => p === '-').length > 1) {

@@ -8,5 +8,5 @@ export const FILTER_HELP = `      --host ADDR    report only connections (and th
                      the summary counts what is reported and "filtered_out" what is not
       --since T, --until T  report resets from/to T, and connections that overlap it: T is
                      a UTC time (2024-05-01T10:00:00, a zone if given, or epoch seconds) or
-                     a duration (90s, 30m, 2h, 1d) after the first packet of the first
+                     a duration (90s, 30m, 2h, 1d) after the first packet of the earliest
                      capture (not before now: a capture's time is its own)`;

@@ -581,7 +581,7 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
 }
 
 /** Sequence numbers listed in rst_burst evidence: beyond this, first, last and a few examples (issue 16: every reset of a 1M-RST burst listed them all). */
-const BURST_SEQS_LISTED = 5;
+export const BURST_SEQS_LISTED = 5;
 
 /** The burst's sequence numbers, all of them when few, else a bounded summary (the detail stays O(1) per reset). */
 export function burstSeqText(burst: readonly { seq: number }[]): string {

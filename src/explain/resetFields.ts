@@ -27,7 +27,7 @@ const MPTCP_REASONS: Record<number, string> = {
 };
 
 /** The most payload bytes examined for a reason string. */
-const REASON_TEXT_MAX = 512;
+export const REASON_TEXT_MAX = 512;
 
 /**
  * Printable text carried in a RST's payload (RFC 9293 §3.5.3 / RFC 1122 §4.2.2.12 allow

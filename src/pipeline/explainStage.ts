@@ -196,7 +196,9 @@ export class ExplainStage implements TrackEvents {
 
   /** What the run found besides the streamed findings. */
   result(): RunResult {
-    return { inputs: this.inputs, summary: this.summary, unreadable: this.unreadableInputs };
+    // Inputs sit at their capture index (read in time order, inputOrder.ts); a gap (an input a
+    // peek took for a capture that was none) closes up.
+    return { inputs: this.inputs.filter((input) => input !== undefined), summary: this.summary, unreadable: this.unreadableInputs };
   }
 
   /**
@@ -290,8 +292,8 @@ export class ExplainStage implements TrackEvents {
     if (outcome.badChecksums > 0) summary.bad_checksums = (summary.bad_checksums ?? 0) + outcome.badChecksums;
     summary.packets += input.packets;
     summary.tcp_packets += outcome.tcpPackets;
-    this.inputs.push(input);
-    this.options.onInputDone?.(input, this.inputs.length - 1);
+    this.inputs[outcome.captureIndex] = input;
+    this.options.onInputDone?.(input, outcome.captureIndex);
   }
 
   progress(progress: ReadProgress): void {

@@ -16,7 +16,7 @@ import type { ConnectionSpan } from './run.js';
 export type ExtractHandler = (rec: CaptureRecord, pkt: DecodedPacket, span: ConnectionSpan, captureIndex: number) => void;
 
 /** Fragmented datagrams of chosen connections remembered at once (the oldest is forgotten first). */
-const MAX_FRAGMENTED = 4096;
+export const MAX_FRAGMENTED = 4096;
 
 /** Key of an unordered port pair. */
 function portPair(a: number, b: number): number {

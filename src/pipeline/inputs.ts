@@ -12,7 +12,7 @@ import { readCapture } from '../capture/open.js';
 /** Files considered in a directory or glob at most (a typo'd path must not read a whole disk). */
 export const MAX_EXPANDED_FILES = 100_000;
 /** Bytes read from each file to find its first packet's time. */
-const PROBE_CHUNK = 64 << 10;
+export const PROBE_CHUNK = 64 << 10;
 
 /** Thrown from the record handler to stop reading after the first record. */
 class FirstRecord extends Error {
@@ -21,8 +21,11 @@ class FirstRecord extends Error {
   }
 }
 
-/** The first packet's time of a capture, or null when it has none or is not a capture. */
-export async function firstPacketTime(path: string): Promise<number | null> {
+/** What a look at the start of an input found: its first packet's time, no packet, or not a capture at all. */
+export type InputPeek = number | 'empty' | 'unreadable';
+
+/** Reads an input only up to its first record (at most a few chunks): see InputPeek. */
+export async function peekInput(path: string): Promise<InputPeek> {
   try {
     await readCapture(
       path,
@@ -31,10 +34,16 @@ export async function firstPacketTime(path: string): Promise<number | null> {
       },
       { chunkSize: PROBE_CHUNK },
     );
-    return null;
+    return 'empty';
   } catch (err) {
-    return err instanceof FirstRecord ? err.ts : null;
+    return err instanceof FirstRecord ? err.ts : 'unreadable';
   }
+}
+
+/** The first packet's time of a capture, or null when it has none or is not a capture. */
+export async function firstPacketTime(path: string): Promise<number | null> {
+  const peek = await peekInput(path);
+  return typeof peek === 'number' ? peek : null;
 }
 
 /** Compares names with runs of digits taken as numbers. */

@@ -12,6 +12,7 @@ import type { Tracker } from '../track/tracker.js';
 import { type CarriedStream, restoreStream, saveStream } from './carry.js';
 import type { ChecksumGate } from './checksumGate.js';
 import { type AnalysisSink, type ExplainOptions, ExplainStage, type RunResult } from './explainStage.js';
+import { planInputs } from './inputOrder.js';
 import type { StreamPieces } from './stream.js';
 import { DEFAULT_THREADS_MIN_BYTES, inputBytes, runOnTwoThreads } from './threads.js';
 import { type LocalTrackHooks, type TrackOptions, runTrackStage } from './trackStage.js';
@@ -85,7 +86,7 @@ export function usesWorker(paths: readonly string[], options: RunOptions): boole
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
 }
 
-/** Analyses every input in order, streaming resets, connections and patterns to `sink`. */
+/** Analyses every input (in the time order of their first packets, inputOrder.ts), streaming resets, connections and patterns to `sink`. */
 export async function runAnalysis(paths: readonly string[], options: RunOptions, allFindings: AnalysisSink): Promise<RunResult> {
   const { filter } = options;
   const sink = filter === undefined ? allFindings : filter.wrap(allFindings);
@@ -100,6 +101,8 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     // command's ladder of any connection) is handed every connection's.
     packetsFor: options.onFinished === undefined ? 'resets' : 'all',
   };
+  // Several inputs are read in time order, each keeping its capture index (inputOrder.ts).
+  if (paths.length > 1) trackOptions.plan = await planInputs(paths);
   if (usesWorker(paths, options)) {
     await runOnTwoThreads(paths, trackOptions, stage);
     return filtered(stage.result(), filter);

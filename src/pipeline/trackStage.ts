@@ -23,6 +23,7 @@ import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { Tracker } from '../track/tracker.js';
 import { ChecksumGate, verifyRstChecksum } from './checksumGate.js';
+import type { InputPlan } from './inputOrder.js';
 import { StreamPieces, continuesStream } from './stream.js';
 
 /** RST packets explained one by one per connection; a storm beyond this is counted in the summary. */
@@ -63,11 +64,15 @@ export interface TrackOptions {
   progress?: boolean;
   /** Which finished connections carry their kept packets as objects (TrackerOptions.packetsFor; default all). */
   packetsFor?: 'all' | 'resets';
+  /** Reading order and capture indices (inputOrder.ts); without it the inputs are read as given. */
+  plan?: InputPlan;
 }
 
 /** One input's outcome, as the explain stage folds it into the run's result. */
 export interface InputOutcome {
   input: InputSummary;
+  /** Its capture index (its place among the readable inputs as given, whatever the reading order). */
+  captureIndex: number;
   tcpPackets: number;
   resetPackets: number;
   badChecksums: number;
@@ -146,7 +151,7 @@ export interface LocalTrackHooks {
   pace?: ReadPace;
 }
 
-/** Reads, decodes and tracks every input in order, telling `events` what the explain stage needs. */
+/** Reads, decodes and tracks every input (in `options.plan`'s order, else as given), telling `events` what the explain stage needs. */
 export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, local: LocalTrackHooks = {}): Promise<void> {
   const { stdin, onRawBytes } = local;
   let bytesBefore = 0;
@@ -193,7 +198,10 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
     local.resume(current.tracker, current.pieces, gate);
   }
 
-  for (let index = 0; index < paths.length; index++) {
+  const { plan } = options;
+  for (let step = 0; step < paths.length; step++) {
+    // The argument read at this step: the plan orders inputs by their first packet's time.
+    const index = plan === undefined ? step : (plan.order[step] as number);
     const path = paths[index] as string;
     issueCounts.fill(0);
     let tcpPackets = 0;
@@ -201,8 +209,10 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
     let unknownLinkType = -1;
     let resetPackets = 0;
     let badChecksums = 0;
-    // Inputs that could not be read take no index (run.ts numbers the inputs it reports).
-    const captureIndex = index - unreadableSoFar;
+    // Inputs that could not be read take no index (run.ts numbers the inputs it reports); the
+    // plan counted them by a peek (a pipe it could not peek at that fails here leaves a gap).
+    const planned = plan === undefined ? -1 : (plan.captureIndex[index] ?? -1);
+    const captureIndex = planned >= 0 ? planned : index - unreadableSoFar;
     let stream: Stream | null = null;
     let frameOffset = 0;
     let lastFrame = 0;
@@ -229,7 +239,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         const now = performance.now();
         if (now - lastProgressMs >= PROGRESS_INTERVAL_MS) {
           lastProgressMs = now;
-          events.progress({ input: index, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
+          events.progress({ input: step, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
         }
       }
       if (stream === null) stream = startPiece(rec);
@@ -316,7 +326,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       decode_issues: decodeIssues,
     };
     bytesBefore += state.bytes;
-    events.inputDone({ input, tcpPackets, resetPackets, badChecksums });
+    events.inputDone({ input, captureIndex, tcpPackets, resetPackets, badChecksums });
   }
   if (local.keep !== undefined && current !== null && paths.length > 0) {
     const kept = current as Stream;
