@@ -6,6 +6,7 @@
  * copied into headroom in front of the new chunk. Memory stays at two chunks plus the largest
  * record allowed, whatever the size of the file.
  */
+import { summableBuffers } from '../net/onesSum.js';
 import { raceReadingStop, readingStopped } from './interrupt.js';
 import type { ByteSource } from './source.js';
 
@@ -46,8 +47,10 @@ export class ByteWindow {
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
-    this.buf = new Uint8Array(chunkSize + this.headroom);
-    this.spare = new Uint8Array(chunkSize + this.headroom);
+    // Both buffers inside one WebAssembly memory: checksums are summed there in place (net/onesSum.ts).
+    const [buf, spare] = summableBuffers(chunkSize + this.headroom, 2) as [Uint8Array, Uint8Array];
+    this.buf = buf;
+    this.spare = spare;
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = this.headroom;
     this.end = this.headroom;

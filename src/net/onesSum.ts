@@ -1,0 +1,207 @@
+/**
+ * The RFC 1071 one's-complement sum as a WebAssembly SIMD kernel that sums capture bytes in
+ * place. The capture window (capture/window.ts) allocates its two read buffers inside one
+ * WebAssembly memory (summableBuffers); decode/checksum.ts asks kernelFor(view.buffer) and, for a
+ * packet in such a buffer, calls the kernel on its offsets: no copy, no allocation per packet.
+ * Buffers outside a kernel's memory (tests, a merged buffer after a jumbo record, a host without
+ * WebAssembly SIMD) keep the JavaScript sum.
+ *
+ * The kernel, `sum(at, end) -> i32`, in the WebAssembly text format (the bytes below are this,
+ * assembled by hand; each instruction's encoding is in the comment beside it; opcodes from the
+ * WebAssembly core specification §5.4 and the fixed-width SIMD proposal, as V8 lists them in
+ * src/wasm/wasm-opcodes.h):
+ *
+ *   (func (param $p i32) (param $stop i32) (result i32)
+ *     (local $acc v128) (local $s i64) (local $block i32)
+ *     ;; 32 bytes per turn as sixteen little-endian 16-bit words, summed pairwise into four
+ *     ;; 32-bit lanes (i32x4.extadd_pairwise_i16x8_u); a lane gains at most 2 * 2 * 65535 per turn,
+ *     ;; so the lanes are widened into $s every 32 KiB (1024 turns), far below 2^32.
+ *     block $done loop $outer
+ *       (br_if $done (i32.lt_u (i32.sub $stop $p) 32))
+ *       $block = $p + 32768 ; $acc = 0
+ *       loop $inner
+ *         $acc += extadd(v128.load $p) ; $acc += extadd(v128.load offset=16 $p) ; $p += 32
+ *         (br_if $inner (i32.and (i32.ge_u (i32.sub $stop $p) 32) (i32.lt_u $p $block)))
+ *       end
+ *       $s += lane0 + lane1 + lane2 + lane3 (each i64.extend_i32_u) ; br $outer
+ *     end end
+ *     ;; the rest two bytes at a time, then a last odd byte (the low, i.e. first, byte of a word)
+ *     block $t loop $tl (br_if $t (i32.lt_u (i32.sub $stop $p) 2)) $s += i64.load16_u $p ; $p += 2 ; br $tl end end
+ *     (if (i32.lt_u $p $stop) $s += i64.load8_u $p)
+ *     ;; end-around carry down to 16 bits, then the bytes swapped
+ *     block $f loop $fl (br_if $f (i64.eqz (i64.shr_u $s 16))) $s = ($s & 0xffff) + ($s >> 16) ; br $fl end end
+ *     (i32.and (i32.or (i32.shl (i32.wrap_i64 $s) 8) (i32.shr_u (i32.wrap_i64 $s) 8)) 0xffff))
+ *
+ * Words are read little-endian from `at`, so the byte at an even distance from `at` weighs 1 and
+ * the next 2^8: RFC 1071 §2(B) (byte order independence) makes the folded sum the byte-swapped
+ * big-endian one, hence the swap. The result equals decode/checksum.ts sumBytes' JavaScript sum
+ * exactly: both fold the same total (0 only for all-zero bytes, else 1..0xffff).
+ */
+
+/** The parts of the WebAssembly API used here (tsconfig's ES2022 lib does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+}
+
+const PAGE = 65536;
+/** Larger requests (never the window's: two chunks and their headroom) stay plain arrays. */
+const MAX_MEMORY_BYTES = 1 << 30;
+
+// Section and instruction encodings (WebAssembly core specification §5.3–§5.5).
+const I32 = 0x7f;
+const I64 = 0x7e;
+const V128 = 0x7b;
+const EMPTY = 0x40;
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const END = 0x0b;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const GET = 0x20;
+const SET = 0x21;
+const I32_CONST = 0x41;
+const I64_CONST = 0x42;
+const SIMD = 0xfd;
+// Locals: the two parameters, then $acc, $s, $block.
+const P = 0;
+const STOP = 1;
+const ACC = 2;
+const S = 3;
+const BLK = 4;
+
+/** `$acc += i32x4.extadd_pairwise_i16x8_u(v128.load offset=<offset> $p)` */
+function addVector(offset: number): number[] {
+  return [GET, ACC, GET, P, SIMD, 0x00 /* v128.load */, 0 /* align 1 */, ...uleb(offset), SIMD, 0x7f /* i32x4.extadd_pairwise_i16x8_u */, SIMD, 0xae, 0x01 /* i32x4.add */, SET, ACC];
+}
+
+/** `$s += u64(lane 0) + … + u64(lane 3)` of $acc. */
+const WIDEN = [GET, S, ...[0, 1, 2, 3].flatMap((lane) => [GET, ACC, SIMD, 0x1b /* i32x4.extract_lane */, lane, 0xad /* i64.extend_i32_u */, 0x7c /* i64.add */]), SET, S];
+/** `$acc = 0` */
+const CLEAR = [SIMD, 0x0c /* v128.const */, ...new Array<number>(16).fill(0), SET, ACC];
+/** `(i32.lt_u (i32.sub $stop $p) <n>)`, n < 64 */
+const lessThanLeft = (n: number): number[] => [GET, STOP, GET, P, 0x6b /* i32.sub */, I32_CONST, n, 0x49 /* i32.lt_u */];
+/** `$p += <n>`, n < 64 */
+const advance = (n: number): number[] => [GET, P, I32_CONST, n, 0x6a /* i32.add */, SET, P];
+
+/** `sum`'s body (see the file comment), instruction by instruction. */
+const BODY = [
+  // locals: 1 v128, 1 i64, 1 i32
+  3, 1, V128, 1, I64, 1, I32,
+  // 64 bytes per turn in blocks of at most 32 KiB: $block = min($p + 32768, $stop) - 64
+  BLOCK, EMPTY, LOOP, EMPTY,
+  ...lessThanLeft(64), BR_IF, 1,
+  GET, P, I32_CONST, 0x80, 0x80, 0x02 /* 32768 */, 0x6a /* i32.add */, 0x22 /* local.tee */, BLK,
+  GET, STOP, GET, BLK, GET, STOP, 0x49 /* i32.lt_u */, 0x1b /* select */, I32_CONST, 0xc0, 0x00 /* 64 */, 0x6b /* i32.sub */, SET, BLK,
+  ...CLEAR,
+  LOOP, EMPTY,
+  ...addVector(0), ...addVector(16), ...addVector(32), ...addVector(48),
+  GET, P, I32_CONST, 0xc0, 0x00 /* 64 */, 0x6a /* i32.add */, 0x22 /* local.tee */, P, GET, BLK, 0x4d /* i32.le_u */, BR_IF, 0,
+  END,
+  ...WIDEN,
+  BR, 0,
+  END, END,
+  // under 64 bytes left: 16 at a time
+  ...CLEAR,
+  BLOCK, EMPTY, LOOP, EMPTY,
+  ...lessThanLeft(16), BR_IF, 1,
+  ...addVector(0), ...advance(16),
+  BR, 0,
+  END, END,
+  ...WIDEN,
+  // under 16 left: 2 at a time, then a last odd byte
+  BLOCK, EMPTY, LOOP, EMPTY,
+  ...lessThanLeft(2), BR_IF, 1,
+  GET, S, GET, P, 0x33 /* i64.load16_u */, 0, 0, 0x7c /* i64.add */, SET, S,
+  ...advance(2),
+  BR, 0,
+  END, END,
+  GET, P, GET, STOP, 0x49 /* i32.lt_u */, IF, EMPTY,
+  GET, S, GET, P, 0x31 /* i64.load8_u */, 0, 0, 0x7c /* i64.add */, SET, S,
+  END,
+  // end-around carry down to 16 bits
+  BLOCK, EMPTY, LOOP, EMPTY,
+  GET, S, I64_CONST, 16, 0x88 /* i64.shr_u */, 0x50 /* i64.eqz */, BR_IF, 1,
+  GET, S, I64_CONST, 0xff, 0xff, 0x03 /* 0xffff */, 0x83 /* i64.and */, GET, S, I64_CONST, 16, 0x88 /* i64.shr_u */, 0x7c /* i64.add */, SET, S,
+  BR, 0,
+  END, END,
+  // the bytes swapped
+  GET, S, 0xa7 /* i32.wrap_i64 */, I32_CONST, 8, 0x74 /* i32.shl */,
+  GET, S, 0xa7 /* i32.wrap_i64 */, I32_CONST, 8, 0x76 /* i32.shr_u */, 0x72 /* i32.or */,
+  I32_CONST, 0xff, 0xff, 0x03 /* 0xffff */, 0x71 /* i32.and */,
+  END,
+];
+
+/** A section: its id, its size (unsigned LEB128), its contents. */
+function section(id: number, contents: number[]): number[] {
+  return [id, ...uleb(contents.length), ...contents];
+}
+
+/** Unsigned LEB128 (WebAssembly core specification §5.2.2). */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** The module: one type, the memory imported as m.mem, the function exported as `sum`. */
+export const ONES_SUM_WASM = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  ...section(1, [1, 0x60, 2, I32, I32, 1, I32]), // type 0: (i32, i32) -> i32
+  ...section(2, [1, 1, 0x6d, 3, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x00]), // import "m" "mem" memory, min 0
+  ...section(3, [1, 0]), // function 0 has type 0
+  ...section(7, [1, 3, 0x73, 0x75, 0x6d, 0x00, 0]), // export "sum" = function 0
+  ...section(10, [1, ...uleb(BODY.length), ...BODY]),
+]);
+
+/** The in-place sum over [at, end) of a kernel's memory, folded to 16 bits (see the file comment). */
+export type OnesSumKernel = (at: number, end: number) => number;
+
+const kernels = new WeakMap<ArrayBufferLike, OnesSumKernel>();
+/** The compiled module, null where WebAssembly or its SIMD is missing, undefined before the first try. */
+let compiled: object | null | undefined;
+
+function wasmApi(): WasmApi | null {
+  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+}
+
+function compiledModule(): object | null {
+  if (compiled === undefined) {
+    const api = wasmApi();
+    try {
+      compiled = api === null ? null : new api.Module(ONES_SUM_WASM);
+    } catch {
+      compiled = null; // no SIMD (e.g. node --no-experimental-wasm-simd): the JavaScript sum
+    }
+  }
+  return compiled;
+}
+
+/**
+ * `count` zero-filled buffers of `length` bytes, laid out one after another in one WebAssembly
+ * memory that kernelFor() can sum in place; plain arrays where there is no kernel.
+ */
+export function summableBuffers(length: number, count: number): Uint8Array[] {
+  const module = compiledModule();
+  const api = wasmApi();
+  const bytes = length * count;
+  if (module === null || api === null || bytes > MAX_MEMORY_BYTES) return Array.from({ length: count }, () => new Uint8Array(length));
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  // A fixed size (maximum = initial): the memory never grows, so its ArrayBuffer never detaches.
+  const memory = new api.Memory({ initial: pages, maximum: pages });
+  const instance = new api.Instance(module, { m: { mem: memory } });
+  kernels.set(memory.buffer, instance.exports.sum as OnesSumKernel);
+  return Array.from({ length: count }, (_, i) => new Uint8Array(memory.buffer, i * length, length));
+}
+
+/** The sum kernel for bytes in `buffer` (offsets from the buffer's start), or null when it is not a kernel's memory. */
+export function kernelFor(buffer: ArrayBufferLike): OnesSumKernel | null {
+  return kernels.get(buffer) ?? null;
+}
