@@ -23,8 +23,8 @@ import { MAX_EXPANDED_FILES, PROBE_CHUNK } from '../../src/pipeline/inputs.js';
 import { MAX_HELD_RESETS } from '../../src/pipeline/resetOrder.js';
 import { SPOOL_MEMORY_LIMIT } from '../../src/pipeline/spool.js';
 import { MAX_RESETS_PER_CONNECTION } from '../../src/pipeline/trackStage.js';
-import { MAX_TUNNELLED_TUPLES } from '../../src/pipeline/tunnels.js';
 import { DEFAULT_TABLE_ROWS } from '../../src/report/html/writeHtml.js';
+import { MAX_TUNNEL_DESCRIPTIONS } from '../../src/track/tunnelTable.js';
 import { REPO_ROOT } from '../helpers/run.js';
 
 /** The ways the README writes a number in bold: 4096, 100,000, 16 MiB, 256 KiB, 7 days. */
@@ -62,7 +62,7 @@ test('the README\'s "Damaged captures" section states every limit on hostile inp
     ['MAX_HELD_RESETS', MAX_HELD_RESETS, 'count'],
     ['REASON_TEXT_MAX', REASON_TEXT_MAX, 'count'],
     ['MAX_TUNNEL_DEPTH', MAX_TUNNEL_DEPTH, 'count'],
-    ['MAX_TUNNELLED_TUPLES', MAX_TUNNELLED_TUPLES, 'count'],
+    ['MAX_TUNNEL_DESCRIPTIONS', MAX_TUNNEL_DESCRIPTIONS, 'count'],
     ['MAX_CHECKSUM_HOSTS', MAX_CHECKSUM_HOSTS, 'count'],
     ['CONTEXT_LIMIT', CONTEXT_LIMIT, 'count'],
     ['STORM_BUCKETS_LIMIT', STORM_BUCKETS_LIMIT, 'count'],
