@@ -20,6 +20,36 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/**
+ * The CPU time (clock ticks, user + system) the process has used so far, or -1 while its main
+ * thread is not asleep (running, or runnable but waiting for a core), from /proc/PID/stat.
+ */
+function cpuTicksWhenAsleep(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after its closing parenthesis:
+  // state is field 3, utime and stime are fields 14 and 15 (proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] !== 'S') return -1;
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Resolves once the child has gone idle: asleep, its CPU time unmoved for 400 ms, i.e. it has
+ * started, read what the pipe held and waits for more (a fixed sleep instead was too short on a
+ * loaded machine, where the signal then arrived before the capture was read). Bounded: 20 s.
+ */
+async function untilIdle(pid: number): Promise<void> {
+  let last = -1;
+  let still = 0;
+  for (let i = 0; i < 400 && still < 8; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = cpuTicksWhenAsleep(pid);
+    still = now !== -1 && now === last ? still + 1 : 0;
+    last = now;
+  }
+  assert.ok(still >= 8, 'the child went idle waiting for more of the capture');
+}
+
 test('a live capture interrupted by SIGINT or SIGTERM still gets its report, marked interrupted', async () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const child = spawnCli(['analyze', '-', '--format', 'json']);
@@ -30,7 +60,7 @@ test('a live capture interrupted by SIGINT or SIGTERM still gets its report, mar
     });
     // The capture arrives, and the pipe stays open as tcpdump's would.
     child.stdin?.write(readFileSync(FIXTURE));
-    await new Promise((r) => setTimeout(r, 1500));
+    await untilIdle(child.pid ?? 0);
     child.kill(signal);
     await until(() => stderr.includes('reading stopped'), 'the interrupt notice');
     const r = await done;
