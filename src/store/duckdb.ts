@@ -15,6 +15,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/n
 import { VERSION } from '../version.js';
 import { type RowWriter, type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
+import { duckdbModule } from './duckdbModule.js';
 import { duckInsertCapture, duckInsertFromStage, duckInsertStream, duckSchemaSql, sqlString, stageName } from './duckdbSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, type ResultTable, STORE_TABLES } from './schema.js';
@@ -65,13 +66,19 @@ export class DuckStore {
   static async open(path: string, options: { create: boolean }): Promise<DuckStore> {
     const { existsSync } = await import('node:fs');
     if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
-    const duckdb = await import('@duckdb/node-api');
+    const duckdb = duckdbModule();
     const instance = await duckdb.DuckDBInstance.create(path, {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
     const conn = await instance.connect();
     await conn.run("SET TimeZone = 'UTC'");
+    // FSST string compression builds a symbol table for every string column of every row group it
+    // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
+    // whatever the rows: 156M of a 4-row ingest, 280M of a 64 MiB one. The store's strings are
+    // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
+    // so it is turned off for the writes of this process; files written with it stay readable.
+    await conn.run("SET disabled_compression_methods = 'fsst'");
     const store = new DuckStore(instance, conn, path);
     for (const sql of duckSchemaSql()) await conn.run(sql);
     return store;
@@ -156,7 +163,7 @@ export class DuckStore {
     const reader = await this.conn.runAndReadAll('SELECT * FROM sensor_streams WHERE sensor = $1', [sensor]);
     const row = reader.getRowObjects()[0];
     if (row === undefined) return null;
-    const { DuckDBBlobValue } = await import('@duckdb/node-api');
+    const { DuckDBBlobValue } = duckdbModule();
     const state = row.state instanceof DuckDBBlobValue ? row.state.bytes : new Uint8Array(0);
     return sensorStreamOf(row as Record<string, unknown>, state);
   }
@@ -221,7 +228,7 @@ export class DuckStore {
       // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
       await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
       if (analysis.carried !== null) {
-        const { blobValue } = await import('@duckdb/node-api');
+        const { blobValue } = duckdbModule();
         await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), blobValue(analysis.carried.state)]);
       }
       await this.conn.run('COMMIT');

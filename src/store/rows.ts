@@ -28,14 +28,22 @@ export function extraFields(row: object, known: ReadonlySet<string>): Record<str
 
 /** One reset as its row document. */
 export function resetDoc(r: Reset): string {
-  const extra = extraFields(r, RESET_FIELDS);
-  return JSON.stringify(extra === null ? r : { ...r, extra });
+  return withExtra(JSON.stringify(r), extraFields(r, RESET_FIELDS));
 }
 
 /** One connection as its row document. */
 export function connectionDoc(c: Connection): string {
-  const extra = extraFields(c, CONNECTION_FIELDS);
-  return JSON.stringify(extra === null ? c : { ...c, extra });
+  return withExtra(JSON.stringify(c), extraFields(c, CONNECTION_FIELDS));
+}
+
+/**
+ * `json` (one serialised object) with an `extra` member added: spliced in before the closing
+ * brace rather than stringifying a spread copy of the row, which cost 2.6 µs per reset on a
+ * flood (every reset has `rule`, a field without a column: 510 ms -> ~300 ms for 80k resets).
+ * The fields in `extra` stay in the document too; both engines ignore keys without a column.
+ */
+function withExtra(json: string, extra: Record<string, unknown> | null): string {
+  return extra === null ? json : `${json.slice(0, -1)},"extra":${JSON.stringify(extra)}}`;
 }
 
 /** One pattern as its row document: its type, its start time when it has one, and all of it. */
