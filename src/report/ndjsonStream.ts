@@ -3,8 +3,9 @@
  * pipeline releases it (when its connection ends, in capture time), each input's line when that
  * input is read, and the summary last, so a pipeline can follow a live capture
  * (`tcpdump -w - | whyreset analyze - --format ndjson | jq …`). Lines gathered while a chunk of
- * input is parsed go out together once the event loop turns (one write per chunk, not per line);
- * while the output is backed up, `pace` holds the reading back, so memory stays bounded.
+ * input is parsed go out together once the event loop turns, or when a megabyte of them is
+ * gathered (one write each, not one per line); while the output is backed up, `pace` holds the
+ * reading back, so memory stays bounded whatever the number of connections.
  */
 import type { Connection, InputSummary, Pattern, Reset, Summary } from '../model/report.js';
 import { VERSION } from '../version.js';
@@ -25,12 +26,21 @@ export interface PartialSummary {
   by_verdict: Record<string, number>;
 }
 
+/** Bytes of lines gathered before they are written (one write each; the buffer is reused). */
+const BATCH_BYTES = 1 << 20;
+
 /** Streams ndjson lines to an Output as findings arrive. */
 export class NdjsonStream {
-  private lines: string[] = [];
+  /**
+   * Lines not yet written, already UTF-8: encoded as they come into one reused buffer rather
+   * than kept as strings and joined, so a line's strings die young (a chunk's worth of kept
+   * strings lived long enough to be promoted, and the old generation filled with them).
+   */
+  private readonly batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private used = 0;
   private scheduled = false;
-  private writing: Promise<void> = Promise.resolve();
-  private outstanding = 0;
+  /** Set while the output asks for a pause (a backed-up standard output). */
+  private backedUp: Promise<void> | null = null;
   private readonly counts: PartialSummary = { partial: true, written_at: 0, last_ts: null, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
 
   constructor(private readonly out: Output) {}
@@ -70,16 +80,16 @@ export class NdjsonStream {
   }
 
   /**
-   * What reading waits for before its next chunk: the writes under way, while there are any
-   * (they wait in turn for a backed-up output to drain); null when nothing is outstanding.
+   * What reading waits for before its next chunk: the output draining, while it asks for a pause
+   * (a file is written synchronously and never asks); null when nothing is to be waited for.
    */
-  readonly pace = (): Promise<void> | null => (this.outstanding > 0 || this.lines.length > 0 ? this.writing : null);
+  readonly pace = (): Promise<void> | null => this.backedUp;
 
   /** Writes the final summary (complete only now) and waits until every line is handed on. */
   async end(summary: Summary): Promise<void> {
     this.push(ndjsonLine('summary', JSON.stringify({ tool: { name: 'whyreset', version: VERSION }, ...summary })));
     this.flushNow();
-    await this.writing;
+    await this.out.drained();
   }
 
   private advance(ts: number): void {
@@ -87,23 +97,35 @@ export class NdjsonStream {
   }
 
   private push(line: string): void {
-    this.lines.push(line);
+    // A UTF-8 byte per UTF-16 unit at best, three at worst: flush first unless the line surely fits.
+    if (this.used + line.length * 3 > BATCH_BYTES) {
+      this.flushNow();
+      if (line.length * 3 > BATCH_BYTES) {
+        this.hand(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.batch.write(line, this.used, 'utf8');
     if (this.scheduled) return;
     this.scheduled = true;
-    // After the current chunk's records: one write for all the lines they released.
+    // After the current chunk's records, what they released goes out (a live capture's reader
+    // hears of each connection within a turn of the event loop, not when the buffer fills).
     setImmediate(() => this.flushNow());
   }
 
   private flushNow(): void {
     this.scheduled = false;
-    if (this.lines.length === 0) return;
-    const text = this.lines.join('');
-    this.lines = [];
-    this.outstanding++;
-    this.writing = this.writing.then(async () => {
-      await this.out.write(text);
-      await this.out.flush();
-      this.outstanding--;
+    if (this.used === 0) return;
+    const filled = this.batch.subarray(0, this.used);
+    this.used = 0;
+    this.hand(filled);
+  }
+
+  /** Writes bytes now (the output copies them if it must keep them); notes a backed-up output. */
+  private hand(bytes: Uint8Array): void {
+    if (this.out.writeNow(bytes) || this.backedUp !== null) return;
+    this.backedUp = this.out.drained().then(() => {
+      this.backedUp = null;
     });
   }
 }
