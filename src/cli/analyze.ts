@@ -3,12 +3,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Connection } from '../model/report.js';
+import type { Reset } from '../model/report.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { writeResetPackets } from '../pipeline/writeResetPackets.js';
-import { writeCsv } from '../report/csv.js';
-import { Findings } from '../report/findings.js';
+import { csvHeader, csvRow } from '../report/csv.js';
+import { Findings, writeRows } from '../report/findings.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/writeHtml.js';
 import { writeJson } from '../report/json.js';
 import { NdjsonStream } from '../report/ndjsonStream.js';
@@ -159,7 +159,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   const findings = new Findings();
   // Connections are serialized only for the renderers that list them.
-  const keepConnections = format === 'json' || format === 'zeek' || format === 'zeek-json';
+  const keepConnections = format === 'json';
   // ndjson goes out as the analysis runs (report/ndjsonStream.ts), not from spools at the end.
   const out = format === 'ndjson' ? new Output(values.out ?? null) : null;
   const live = out === null ? null : new NdjsonStream(out);
@@ -167,9 +167,31 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   // The plain text report needs only counts and groups: resets go straight into its digest
   // rather than being serialised and parsed again (--verbose and --html need every reset).
   const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(inputs.length > 1) : undefined;
+  // csv and Zeek rows are rendered as the findings arrive, without a JSON line per finding to
+  // parse back at the end; the resets' JSON is then kept only for --html.
+  const rows = format === 'csv' || format === 'zeek' || format === 'zeek-json' ? findings.rows : null;
+  const keepResets = html !== null || rows === null;
+  const keepReset = keepResets ? (r: Reset) => findings.resets.push(JSON.stringify(r)) : () => {};
   const sink: AnalysisSink = {
-    reset: live !== null ? (r) => live.reset(r) : digest !== undefined ? (r) => digest.add(r) : (r) => findings.resets.push(JSON.stringify(r)),
-    connection: live !== null ? (c) => live.connection(c) : keepConnections ? (c) => findings.connections.push(JSON.stringify(c)) : () => {},
+    reset:
+      live !== null
+        ? (r) => live.reset(r)
+        : digest !== undefined
+          ? (r) => digest.add(r)
+          : format === 'csv' && rows !== null
+            ? (r) => {
+                rows.pushText(csvRow(r));
+                keepReset(r);
+              }
+            : keepReset,
+    connection:
+      live !== null
+        ? (c) => live.connection(c)
+        : rows !== null && format !== 'csv'
+          ? (c) => rows.pushText(format === 'zeek-json' ? zeekJsonLine(c) : zeekConnLine(c))
+          : keepConnections
+            ? (c) => findings.connections.push(JSON.stringify(c))
+            : () => {},
     pattern: live !== null ? (p) => live.pattern(p) : (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
@@ -197,8 +219,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           live?.input(input);
         },
         pace: live?.pace,
-        // Streamed ndjson holds one chunk's lines until they are written: a 1 MiB read bounds them
-        // (an 8 MiB chunk of a SYN flood released ~50k lines at once; 869 MB peak at 200k connections).
+        // Streamed ndjson writes a chunk's lines when the chunk is parsed (or each megabyte of
+        // them): 1 MiB reads keep a live reader's wait short and the read window small (200k-
+        // connection flood: 282 MB peak with 1 MiB reads, 299 MB with the default 8 MiB).
         chunkSize: live === null ? undefined : NDJSON_CHUNK_BYTES,
         filter: filter ?? undefined,
         inactivityTimeout: inactivity,
@@ -229,8 +252,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const report = out ?? new Output(values.out ?? null);
     if (live !== null) await live.end(findings.summary);
     else if (format === 'json') await writeJson(report, findings);
-    else if (format === 'csv') await writeCsv(report, findings);
-    else if (format === 'zeek' || format === 'zeek-json') await writeZeek(report, findings, format === 'zeek-json');
+    else if (format === 'csv') await writeRows(report, csvHeader(), findings.rows, '');
+    else if (format === 'zeek') await writeRows(report, zeekConnHeader(), findings.rows, zeekConnFooter());
+    else if (format === 'zeek-json') await writeRows(report, '', findings.rows, '');
     else await writeText(report, findings, makeStyle(colourWanted(report.isTerminal, process.env, colour)), { verbose: values.verbose, digest });
     await report.end();
     reportEnded = true;
@@ -254,16 +278,6 @@ function summaryEveryOf(value: string | undefined, format: Format): number | und
   if (format !== 'ndjson') return '--summary-every needs --format ndjson';
   const seconds = Number(value);
   return seconds > 0 && Number.isFinite(seconds) ? seconds : `--summary-every needs a number of seconds above 0, not "${value}"`;
-}
-
-/** Every connection as a Zeek conn.log (TSV with Zeek's header block, or Zeek's JSON lines). */
-async function writeZeek(out: Output, findings: Findings, json: boolean): Promise<void> {
-  if (!json) await out.write(zeekConnHeader());
-  for (const line of findings.connections.lines()) {
-    const c = JSON.parse(line) as Connection;
-    await out.write(json ? zeekJsonLine(c) : zeekConnLine(c));
-  }
-  if (!json) await out.write(zeekConnFooter());
 }
 
 function parseAnalyze(argv: string[]) {

@@ -47,6 +47,17 @@ export class Spool {
     this.current[this.used++] = 0x0a;
   }
 
+  /** Appends text as it is, with no newline added (rows already rendered, each ending with its own line break). */
+  pushText(text: string): void {
+    this.count++;
+    const worst = text.length * 3;
+    if (this.used + worst > this.current.length) {
+      this.seal();
+      if (worst > this.current.length) this.current = Buffer.allocUnsafe(worst);
+    }
+    this.used += this.current.write(text, this.used, 'utf8');
+  }
+
   /** Moves the current chunk to the full list (spilling to disk past the memory budget). */
   private seal(): void {
     if (this.used === 0) return;

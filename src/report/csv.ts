@@ -17,7 +17,9 @@ export const CSV_COLUMNS = [
 
 /** Quotes one field per RFC 4180 §2. */
 export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
+  // Not-a-number and infinities as JSON carries them (null): a row rendered from the live reset
+  // reads the same as one rendered from its JSON line.
+  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return '';
   // Strings (reason texts are written by whatever device sent the RST) never start a formula.
   const text = typeof value === 'string' ? neutraliseFormula(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -33,8 +35,13 @@ export function csvRow(r: Reset): string {
   return `${cells.map(csvField).join(',')}\r\n`;
 }
 
-/** Writes every reset as CSV. */
+/** The header row (with CRLF). */
+export function csvHeader(): string {
+  return `${CSV_COLUMNS.join(',')}\r\n`;
+}
+
+/** Writes every reset as CSV (from the spooled JSON lines; analyze renders rows as resets arrive instead, Findings.rows). */
 export async function writeCsv(out: Output, findings: Findings): Promise<void> {
-  await out.write(`${CSV_COLUMNS.join(',')}\r\n`);
+  await out.write(csvHeader());
   for (const line of findings.resets.lines()) await out.write(csvRow(JSON.parse(line) as Reset));
 }

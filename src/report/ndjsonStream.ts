@@ -3,8 +3,9 @@
  * pipeline releases it (when its connection ends, in capture time), each input's line when that
  * input is read, and the summary last, so a pipeline can follow a live capture
  * (`tcpdump -w - | whyreset analyze - --format ndjson | jq …`). Lines gathered while a chunk of
- * input is parsed go out together once the event loop turns (one write per chunk, not per line);
- * while the output is backed up, `pace` holds the reading back, so memory stays bounded.
+ * input is parsed go out together once the event loop turns, or when a megabyte of them is
+ * gathered (one write each, not one per line); while the output is backed up, `pace` holds the
+ * reading back, so memory stays bounded whatever the number of connections.
  */
 import type { Connection, InputSummary, Pattern, Reset, Summary } from '../model/report.js';
 import { VERSION } from '../version.js';
@@ -25,12 +26,33 @@ export interface PartialSummary {
   by_verdict: Record<string, number>;
 }
 
+/** The kinds of ndjson line. */
+type LineType = 'input' | 'reset' | 'connection' | 'pattern' | 'summary';
+
+/** `{"type":"<type>"` as UTF-8 per kind of line (the head of each line; see pushTyped). */
+const LINE_HEADS: Record<LineType, Uint8Array> = {
+  input: Buffer.from('{"type":"input"'),
+  reset: Buffer.from('{"type":"reset"'),
+  connection: Buffer.from('{"type":"connection"'),
+  pattern: Buffer.from('{"type":"pattern"'),
+  summary: Buffer.from('{"type":"summary"'),
+};
+
+/** Bytes of lines gathered before they are written (one write each; the buffer is reused). */
+const BATCH_BYTES = 1 << 20;
+
 /** Streams ndjson lines to an Output as findings arrive. */
 export class NdjsonStream {
-  private lines: string[] = [];
+  /**
+   * Lines not yet written, already UTF-8: encoded as they come into one reused buffer rather
+   * than kept as strings and joined, so a line's strings die young (a chunk's worth of kept
+   * strings lived long enough to be promoted, and the old generation filled with them).
+   */
+  private readonly batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private used = 0;
   private scheduled = false;
-  private writing: Promise<void> = Promise.resolve();
-  private outstanding = 0;
+  /** Set while the output asks for a pause (a backed-up standard output). */
+  private backedUp: Promise<void> | null = null;
   private readonly counts: PartialSummary = { partial: true, written_at: 0, last_ts: null, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
 
   constructor(private readonly out: Output) {}
@@ -43,67 +65,105 @@ export class NdjsonStream {
     if (r.cause) c.by_cause[r.cause] = (c.by_cause[r.cause] ?? 0) + 1;
     if (r.verdict) c.by_verdict[r.verdict] = (c.by_verdict[r.verdict] ?? 0) + 1;
     this.advance(r.ts);
-    this.push(ndjsonLine('reset', JSON.stringify(r)));
+    this.pushTyped('reset', JSON.stringify(r));
   }
 
   /** One connection, once all of its resets are out. */
   connection(conn: Connection): void {
     this.counts.connections++;
     this.advance(conn.ts + (conn.duration ?? 0));
-    this.push(ndjsonLine('connection', JSON.stringify(conn)));
+    this.pushTyped('connection', JSON.stringify(conn));
   }
 
   /** One input, when it has been read. */
   input(input: InputSummary): void {
-    this.push(ndjsonLine('input', JSON.stringify(input)));
+    this.pushTyped('input', JSON.stringify(input));
   }
 
   /** One pattern (patterns are found when a stream of captures ends). */
   pattern(p: Pattern): void {
-    this.push(ndjsonLine('pattern', JSON.stringify(p)));
+    this.pushTyped('pattern', JSON.stringify(p));
   }
 
   /** A `summary` line with `"partial": true` and the counts of what was written so far (`--summary-every`). */
   partialSummary(nowMs = Date.now()): void {
     this.counts.written_at = Math.round(nowMs) / 1000;
-    this.push(ndjsonLine('summary', JSON.stringify(this.counts)));
+    this.pushTyped('summary', JSON.stringify(this.counts));
   }
 
   /**
-   * What reading waits for before its next chunk: the writes under way, while there are any
-   * (they wait in turn for a backed-up output to drain); null when nothing is outstanding.
+   * What reading waits for before its next chunk: the output draining, while it asks for a pause
+   * (a file is written synchronously and never asks); null when nothing is to be waited for.
    */
-  readonly pace = (): Promise<void> | null => (this.outstanding > 0 || this.lines.length > 0 ? this.writing : null);
+  readonly pace = (): Promise<void> | null => this.backedUp;
 
   /** Writes the final summary (complete only now) and waits until every line is handed on. */
   async end(summary: Summary): Promise<void> {
-    this.push(ndjsonLine('summary', JSON.stringify({ tool: { name: 'whyreset', version: VERSION }, ...summary })));
+    this.pushTyped('summary', JSON.stringify({ tool: { name: 'whyreset', version: VERSION }, ...summary }));
     this.flushNow();
-    await this.writing;
+    await this.out.drained();
   }
 
   private advance(ts: number): void {
     if (Number.isFinite(ts) && (this.counts.last_ts === null || ts > this.counts.last_ts)) this.counts.last_ts = ts;
   }
 
+  /**
+   * One line, `{"type":"<type>",` and the object's members: the head's bytes are copied and the
+   * object's JSON encoded right after it, its opening brace then overwritten by the comma (the
+   * same bytes as json.ts ndjsonLine, without a sliced and concatenated string per line).
+   */
+  private pushTyped(type: LineType, json: string): void {
+    const head = LINE_HEADS[type];
+    const worst = head.length + json.length * 3 + 1;
+    if (json.length < 3 || this.used + worst > BATCH_BYTES) {
+      this.push(ndjsonLine(type, json));
+      return;
+    }
+    const batch = this.batch;
+    batch.set(head, this.used);
+    const at = this.used + head.length;
+    const end = at + batch.write(json, at, 'utf8');
+    batch[at] = 0x2c; // ","
+    batch[end] = 0x0a; // "\n"
+    this.used = end + 1;
+    this.schedule();
+  }
+
   private push(line: string): void {
-    this.lines.push(line);
+    // A UTF-8 byte per UTF-16 unit at best, three at worst: flush first unless the line surely fits.
+    if (this.used + line.length * 3 > BATCH_BYTES) {
+      this.flushNow();
+      if (line.length * 3 > BATCH_BYTES) {
+        this.hand(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.batch.write(line, this.used, 'utf8');
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // After the current chunk's records: one write for all the lines they released.
+    // After the current chunk's records, what they released goes out (a live capture's reader
+    // hears of each connection within a turn of the event loop, not when the buffer fills).
     setImmediate(() => this.flushNow());
   }
 
   private flushNow(): void {
     this.scheduled = false;
-    if (this.lines.length === 0) return;
-    const text = this.lines.join('');
-    this.lines = [];
-    this.outstanding++;
-    this.writing = this.writing.then(async () => {
-      await this.out.write(text);
-      await this.out.flush();
-      this.outstanding--;
+    if (this.used === 0) return;
+    const filled = this.batch.subarray(0, this.used);
+    this.used = 0;
+    this.hand(filled);
+  }
+
+  /** Writes bytes now (the output copies them if it must keep them); notes a backed-up output. */
+  private hand(bytes: Uint8Array): void {
+    if (this.out.writeNow(bytes) || this.backedUp !== null) return;
+    this.backedUp = this.out.drained().then(() => {
+      this.backedUp = null;
     });
   }
 }

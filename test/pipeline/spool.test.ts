@@ -23,4 +23,20 @@ describe('Spool', () => {
       }
     });
   }
+
+  it('keeps rendered rows as they are, line breaks inside them included, also after spilling to disk (pushText)', () => {
+    const spool = new Spool(1000);
+    // CSV rows end in CRLF, and a quoted cell may hold a line break of its own.
+    const rows: string[] = [];
+    for (let i = 0; i < 5000; i++) rows.push(i % 7 === 0 ? `R${i},"reason\nwith a break →"\r\n` : `R${i},${'y'.repeat(i % 200)}\r\n`);
+    for (const r of rows) spool.pushText(r);
+    try {
+      assert.equal(spool.count, rows.length);
+      const copies: Buffer[] = [];
+      for (const c of spool.chunks()) copies.push(Buffer.from(c));
+      assert.equal(Buffer.concat(copies).toString('utf8'), rows.join(''));
+    } finally {
+      spool.dispose();
+    }
+  });
 });
