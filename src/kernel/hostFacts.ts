@@ -123,6 +123,18 @@ export function commOf(pid: number): string | null {
   }
 }
 
+/**
+ * The name to judge the creator of a raw or packet socket by: the live name in /proc while the
+ * process runs, else the one the trace printed. ftrace prints the comm its saved_cmdlines cache
+ * holds for the pid (`__trace_find_cmdline`, kernel/trace/trace.c; trace_sched_switch.c since
+ * 6.x): `<...>` when the cache missed, and a name from before an exec when the task was recorded
+ * before it — the lab's tcpdump, forked by node and exec'd through nsenter, showed as `node` and
+ * counted as a packet socket that can send any RST (seen in CI: an injected RST "unprovable").
+ */
+export function socketCreatorName(traced: string, live: string | null): string {
+  return live !== null && live !== '' ? live : traced;
+}
+
 /** The programs holding the given socket inodes, among the processes of a namespace. */
 function socketOwners(nsInode: number | null, inodes: ReadonlySet<number>): Map<number, string> {
   const owners = new Map<number, string>();

@@ -9,7 +9,7 @@ import { release } from 'node:os';
 import { createInterface } from 'node:readline';
 import { clockMapping, wallTime } from './clock.js';
 import { hasField, symbolicNames } from './eventFormat.js';
-import { CAPTURE_ONLY, type HostSpec, commOf, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketsOf } from './hostFacts.js';
+import { CAPTURE_ONLY, type HostSpec, commOf, hostFacts, mergeFacts, netnsInode, nsInodeOf, ownerOf, socketCreatorName, socketsOf } from './hostFacts.js';
 import { parseTraceLine } from './traceLine.js';
 import type {
   ClockMapping,
@@ -198,9 +198,7 @@ export class TraceSession {
    * any RST. A process already gone cannot be placed: every host counts it (never a false proof).
    */
   private onSocket(pid: number, tracedComm: string, family: number): void {
-    // The trace prints `<...>` when its comm cache missed the task: ask /proc for the real name,
-    // or a capture-only tcpdump in a lab namespace would count as a packet socket that can send.
-    const comm = tracedComm === '<...>' ? (commOf(pid) ?? tracedComm) : tracedComm;
+    const comm = socketCreatorName(tracedComm, commOf(pid));
     if (pid === process.pid || CAPTURE_ONLY.has(comm) || !SENDING_FAMILIES.has(family)) return;
     const ns = nsInodeOf(pid) ?? this.nsOfPid.get(pid) ?? null;
     const kind = family === AF_PACKET ? 'packet' : 'raw';

@@ -4,10 +4,12 @@
  * markers, socket syscalls), plus one line per reason the kernel names.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hasField, symbolicNames } from '../../src/kernel/eventFormat.js';
+import { CAPTURE_ONLY, commOf, socketCreatorName } from '../../src/kernel/hostFacts.js';
 import { REASON_CAUSES, causeAgrees, reasonMeaning } from '../../src/kernel/reasonCauses.js';
 import { endpointOf, normalAddress, parseTraceLine } from '../../src/kernel/traceLine.js';
 import { capabilitiesOf } from '../../src/kernel/traceSession.js';
@@ -164,5 +166,30 @@ describe('trace_pipe lines', () => {
     assert.equal(normalAddress('2001:DB8::1'), '2001:db8::1');
     assert.deepEqual(endpointOf('[fe80::1]:22'), { addr: 'fe80::1', port: 22 });
     assert.equal(endpointOf('nonsense'), null);
+  });
+});
+
+describe('who created a raw or packet socket', () => {
+  it('takes the live name from /proc over a stale traced name (a tcpdump forked by node traced as "node")', async () => {
+    const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      // After exec the name is the program's; wait (bounded) until /proc shows it.
+      let live = commOf(child.pid ?? -1);
+      for (let i = 0; i < 50 && live !== 'sleep'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        live = commOf(child.pid ?? -1);
+      }
+      assert.equal(socketCreatorName('node', live), 'sleep');
+      assert.ok(CAPTURE_ONLY.has(socketCreatorName('node', 'tcpdump')), 'a running tcpdump is capture-only whatever the trace printed');
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('keeps the traced name once the process is gone, and when the trace cache missed only /proc can name it', () => {
+    assert.equal(socketCreatorName('python3', null), 'python3');
+    assert.equal(socketCreatorName('<...>', 'tcpdump'), 'tcpdump');
+    assert.equal(socketCreatorName('<...>', null), '<...>');
   });
 });
