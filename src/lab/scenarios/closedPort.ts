@@ -1,6 +1,5 @@
-import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { Scenario } from '../scenario.js';
-import { V4, hostReset } from './common.js';
+import { V4, refusedSyn } from './common.js';
 
 /**
  * A SYN to a port nothing listens on, once at the server and once at the router's own address.
@@ -17,11 +16,10 @@ export const closedPort: Scenario = {
     await toServer.waitForLine(/^FINISHED$/, 8000);
     const toRouter = ctx.connect('client', { addr: V4.router, port: 9, steps: [] });
     await toRouter.waitForLine(/^FINISHED$/, 8000);
-    const truth = { stage: 'handshake', cause: 'port_closed', verdict: 'genuine', origin: 'resp' } as const;
     const why = 'no socket listens on the port: tcp_v4_rcv -> tcp_v4_send_reset answers the SYN with RST,ACK';
     return [
-      hostReset(ctx, { id: 'server-refuses-syn', sentBy: 'server', src: V4.server, dst: V4.client, sport: 9, flags: TCP_RST | TCP_ACK, seq: [0], ...truth, why }),
-      hostReset(ctx, { id: 'router-refuses-syn', sentBy: 'router', src: V4.router, dst: V4.client, sport: 9, flags: TCP_RST | TCP_ACK, seq: [0], ...truth, why }),
+      refusedSyn(ctx, { id: 'server-refuses-syn', sentBy: 'server', src: V4.server, dst: V4.client, sport: 9, why }),
+      refusedSyn(ctx, { id: 'router-refuses-syn', sentBy: 'router', src: V4.router, dst: V4.client, sport: 9, why }),
     ];
   },
 };

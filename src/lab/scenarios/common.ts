@@ -2,6 +2,7 @@
  * Small builders shared by the scenarios: the lab's addresses by role and a constructor for
  * the common case of a reset sent by a host's own stack with that host's TTL.
  */
+import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { Component, ResetExpectation, ResetTruth, Sender } from '../expect.js';
 import type { ScenarioContext } from '../scenario.js';
 import { ADDRESSES } from '../topology.js';
@@ -39,6 +40,27 @@ export interface ResetSpec extends ResetTruth {
 /** A reset sent by a host (kernel by default) with the host's own TTL; exactly one unless `count` says otherwise. */
 export function hostReset(ctx: ScenarioContext, spec: ResetSpec): ResetExpectation {
   return { component: 'kernel_tcp', count: [1, 1], ...spec, ttl: ctx.ttl[spec.sentBy] };
+}
+
+/** What differs between the RST,ACK answers to a SYN that nobody accepts. */
+export interface RefusalSpec {
+  id: string;
+  sentBy: Exclude<Sender, 'injector'>;
+  component?: Component;
+  src: string;
+  dst: string;
+  sport: number;
+  why: string;
+}
+
+/**
+ * A SYN refused by a host's own stack or its INPUT REJECT rule: RST,ACK with seq 0 (the SYN had
+ * no ACK, RFC 9293 §3.10.7.1), in the handshake, a closed port on the wire, genuine, from the
+ * responder. Every refusal scenario shares this truth; only who sends it and why differs.
+ */
+export function refusedSyn(ctx: ScenarioContext, spec: RefusalSpec): ResetExpectation {
+  const { why, ...who } = spec;
+  return hostReset(ctx, { ...who, flags: TCP_RST | TCP_ACK, seq: [0], stage: 'handshake', cause: 'port_closed', verdict: 'genuine', origin: 'resp', why });
 }
 
 /** The ephemeral source port a client agent reported for its connection (`C<port> CONNECTED`), or throws. */

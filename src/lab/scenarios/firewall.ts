@@ -1,7 +1,7 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { ResetExpectation } from '../expect.js';
 import { type Scenario, type ScenarioContext, TOOLS } from '../scenario.js';
-import { V4, cleanExchange, connectedPort, hostReset } from './common.js';
+import { V4, cleanExchange, connectedPort, hostReset, refusedSyn } from './common.js';
 
 const PORT = 8080;
 /** A port the firewall lets through: the conversation there shows the server's real TTL. */
@@ -86,19 +86,13 @@ export const firewallRejectServer: Scenario = {
     await ctx.sh('server', 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
     await connectThroughFirewall(ctx);
     return [
-      hostReset(ctx, {
+      refusedSyn(ctx, {
         id: 'server-firewall-rejects-syn',
         sentBy: 'server',
         component: 'netfilter',
         src: V4.server,
         dst: V4.client,
         sport: PORT,
-        flags: TCP_RST | TCP_ACK,
-        seq: [0],
-        stage: 'handshake',
-        cause: 'port_closed',
-        verdict: 'genuine',
-        origin: 'resp',
         why: 'the server\'s own INPUT rule rejects with tcp reset before TCP sees the SYN (nf_send_reset, the server\'s TTL): on the wire the same as a closed port',
       }),
     ];

@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import { type Scenario, TOOLS } from '../scenario.js';
-import { V6, cleanExchange, hostReset } from './common.js';
+import { V6, cleanExchange, hostReset, refusedSyn } from './common.js';
 
 const CLOSED = 9;
 const REJECTED = 8080;
@@ -17,18 +17,12 @@ export const closedPortV6: Scenario = {
     const client = ctx.connect('client', { family: 6, addr: V6.server, port: CLOSED, steps: [] });
     await client.waitForLine(/^FINISHED$/, 8000);
     return [
-      hostReset(ctx, {
+      refusedSyn(ctx, {
         id: 'server-refuses-syn-v6',
         sentBy: 'server',
         src: V6.server,
         sport: CLOSED,
         dst: V6.client,
-        flags: TCP_RST | TCP_ACK,
-        seq: [0],
-        stage: 'handshake',
-        cause: 'port_closed',
-        verdict: 'genuine',
-        origin: 'resp',
         why: 'no socket listens on the port: tcp_v6_rcv -> tcp_v6_send_reset answers the SYN with RST,ACK',
       }),
     ];

@@ -1,7 +1,7 @@
 import { TCP_ACK, TCP_RST } from '../../decode/packet.js';
 import type { ResetExpectation } from '../expect.js';
 import { type Scenario, type ScenarioContext, TOOLS } from '../scenario.js';
-import { V4, hostReset } from './common.js';
+import { V4, hostReset, refusedSyn } from './common.js';
 
 const OPEN = 8080;
 const CLOSED = 9;
@@ -16,18 +16,12 @@ async function scan(ctx: ScenarioContext, scanType: '-sS' | '-sT'): Promise<void
 
 /** The closed port's answer, the same in both scans. */
 function closedPortAnswer(ctx: ScenarioContext): ResetExpectation {
-  return hostReset(ctx, {
+  return refusedSyn(ctx, {
     id: 'server-refuses-probe-to-closed-port',
     sentBy: 'server',
     src: V4.server,
     sport: CLOSED,
     dst: V4.client,
-    flags: TCP_RST | TCP_ACK,
-    seq: [0],
-    stage: 'handshake',
-    cause: 'port_closed',
-    verdict: 'genuine',
-    origin: 'resp',
     why: 'no socket on the probed port: tcp_v4_send_reset answers the SYN with RST,ACK',
   });
 }
