@@ -49,7 +49,9 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
         break;
       }
     }
-    if (i === 4) s.eTtlOther[e] = ((s.eTtlOther[e] ?? 0) + 1) >>> 0;
+    // Stored for every packet (adding 0 but for a fifth value): a store only a fifth TTL reached
+    // would have no type feedback, and reaching it after optimisation deoptimised this function.
+    s.eTtlOther[e] = ((s.eTtlOther[e] ?? 0) + (i === 4 ? 1 : 0)) >>> 0;
     // IP ID samples: count, zero, small forward steps, repeats (what ipIdBehaviour reads).
     if (pkt.ipVersion === 4) {
       const id = pkt.ipId & 0xffff;
@@ -59,9 +61,11 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
       if (id === 0) s.eIpIdStats[q + 1] = Math.min(0xffff, (s.eIpIdStats[q + 1] ?? 0) + 1);
       if (last >= 0 && id !== 0) {
         const d = (id - last) & 0xffff;
-        // A per-connection or global counter moves forward by a little between our packets.
-        if (d >= 1 && d <= 2048) s.eIpIdStats[q + 2] = Math.min(0xffff, (s.eIpIdStats[q + 2] ?? 0) + 1);
-        else if (d === 0) s.eIpIdStats[q + 3] = Math.min(0xffff, (s.eIpIdStats[q + 3] ?? 0) + 1);
+        // A per-connection or global counter moves forward by a little between our packets. One
+        // store for both counts: a repeat is rare, and code first reached after TurboFan compiled
+        // this function deoptimised it ("Insufficient type feedback").
+        const k = d >= 1 && d <= 2048 ? q + 2 : d === 0 ? q + 3 : -1;
+        if (k >= 0) s.eIpIdStats[k] = Math.min(0xffff, (s.eIpIdStats[k] ?? 0) + 1);
       }
       s.eIpIdLast[e] = id;
     }

@@ -148,8 +148,10 @@ export class TrackState {
   cap = 0;
   freeTop = 0;
   highWater = 0;
-  table = new Int32Array(2048);
-  tableMask = 2047;
+  // Both set in the constructor, not here: a field stored only once is constant to V8, optimised
+  // code depends on that, and the first rehash (a new array and mask) deoptimised trackPacket mid-run.
+  table = new Int32Array(0);
+  tableMask = 0;
 
   // ---- rare side state
   readonly histSpill = new Map<number, string>();
@@ -279,6 +281,8 @@ export class TrackState {
     this.fastPath = options.fastPath ?? true;
     this.allPackets = (options.packetsFor ?? 'all') === 'all';
     this.clearer = new RowClearer(this);
+    this.tableMask = 2047;
+    this.table = new Int32Array(this.tableMask + 1);
     resizeTable(this, 1024);
   }
 }

@@ -75,6 +75,9 @@ export interface TrackerStats {
   fastPackets: number;
 }
 
+/** Packets for which trackPacket calls the timers whether or not one is due (see there). */
+const WARM_UP_PACKETS = 256;
+
 /** ConnSize counts IP total_length; a zero (TSO) falls back to what the frame holds. */
 function ipTotalLength(rec: CaptureRecord, pkt: DecodedPacket): number {
   if (pkt.ipTotalLength > 0) return pkt.ipTotalLength;
@@ -96,6 +99,18 @@ function countAndObserve(
   s.ePkts[role] = (s.ePkts[role] ?? 0) + 1;
   s.eIpBytes[role] = (s.eIpBytes[role] ?? 0) + ipTotalLength(rec, pkt);
   observe(s, slot, senderEp, rec, pkt);
+}
+
+/**
+ * IPBasedAnalyzer::AnalyzePacket: a SYN that reuses the slot's tuple (IsReuse) finishes its
+ * connection (connection_reused, removed) before a new one starts; true when it did. Apart
+ * from trackPacket: the finishing call runs rarely, and a call site first reached after
+ * TurboFan compiled its function deoptimises that function; here that is this small one.
+ */
+function finishIfReused(s: TrackState, slot: number, t: number, pkt: DecodedPacket): boolean {
+  if (!isReuse(s, slot, t, pkt)) return false;
+  finishSlot(s, slot, 'reused');
+  return true;
 }
 
 /** Connection tracker; see the file comment. */
@@ -139,8 +154,13 @@ export class Tracker {
     // RunState dispatch: network time never goes back; timers due by then fire first.
     if (rec.ts > s.networkTime) s.networkTime = rec.ts;
     // Called only when a timer is due: a call per packet boxed the time (a double argument).
+    // Also for the first WARM_UP_PACKETS (advance fires only timers due, so an early call is a
+    // no-op): a call site that has never run has no type feedback, and the first timer, due after
+    // TurboFan compiled this function, deoptimised it and had it compiled again
+    // ("Insufficient type feedback for call"). V8 allocates a function's feedback only after
+    // its first calls, so a call on the first packet alone records nothing.
     const heap = s.heap;
-    if (heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) advance(s, s.networkTime);
+    if ((heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) || s.packetCount <= WARM_UP_PACKETS) advance(s, s.networkTime);
 
     let hash: number;
     if (pkt.ipVersion === 6) {
@@ -151,15 +171,17 @@ export class Tracker {
     }
     let slot = lookup(s, hash, pkt);
     let newConnection = false;
+    let reused = false;
     // IsReuse looks only at SYNs: tested here first, so the other packets make no call that boxes the time.
-    if (slot >= 0 && (pkt.flags & TCP_SYN) !== 0 && isReuse(s, slot, rec.ts, pkt)) {
-      // IPBasedAnalyzer::AnalyzePacket: connection_reused, remove, start a new one.
-      finishSlot(s, slot, 'reused');
+    if (slot >= 0 && (pkt.flags & TCP_SYN) !== 0 && finishIfReused(s, slot, rec.ts, pkt)) {
+      reused = true;
+      slot = -1;
+    }
+    // One call site for both (a reuse is rare: its own site would have no type feedback).
+    if (slot < 0) {
       slot = this.open(hash, pkt, rec.ts);
-      s.cFlags[slot] = (s.cFlags[slot] ?? 0) | F_REUSED;
-      newConnection = true;
-    } else if (slot < 0) {
-      slot = this.open(hash, pkt, rec.ts);
+      // Stored for every new connection: a store only a reuse reached would have no feedback either.
+      s.cFlags[slot] = (s.cFlags[slot] ?? 0) | (reused ? F_REUSED : 0);
       newConnection = true;
     }
     v.newConnection = newConnection;

@@ -60,6 +60,26 @@ describe('the WebAssembly one\'s-complement sum kernel', () => {
     assert.equal(await win.ensure(1), false);
   });
 
+  it('sumBytes keeps each view\'s own offset when views of one memory and plain buffers alternate', () => {
+    // sumBytes caches the kernel and byte offset of the last DataView it met (decode/checksum.ts):
+    // a view of the same memory at another offset, or a plain buffer, must not reuse them.
+    const [first, second] = summableBuffers(4096, 2) as [Uint8Array, Uint8Array];
+    const plain = new Uint8Array(4096);
+    for (let i = 0; i < 4096; i++) {
+      first[i] = (i * 31 + 7) & 0xff;
+      second[i] = (i * 17 + 3) & 0xff;
+      plain[i] = (i * 13 + 5) & 0xff;
+    }
+    const views: [Uint8Array, DataView][] = [first, second, plain, second, first, plain].map((b) => [b, new DataView(b.buffer, b.byteOffset, b.byteLength)]);
+    for (let round = 0; round < 3; round++) {
+      for (const [bytes, view] of views) {
+        for (const [at, end] of [[0, 20], [34, 1514], [1, 33], [100, 101]] as const) {
+          assert.equal(sumBytes(view, at, end), reference(bytes, at, end), `[${at}, ${end}) at byte offset ${bytes.byteOffset}`);
+        }
+      }
+    }
+  });
+
   it('a buffer outside any kernel\'s memory has no kernel', () => {
     assert.equal(kernelFor(new ArrayBuffer(64)), null);
   });
