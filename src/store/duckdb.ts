@@ -10,15 +10,16 @@
  * before or with the file complete: DuckDB writes a transaction to its WAL only at COMMIT.
  */
 import { resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { VERSION } from '../version.js';
 import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
 import { duckdbModule } from './duckdbModule.js';
+import { RawDuck } from './duckdbRaw.js';
 import { duckInsertCapture, duckInsertFromSpool, duckInsertStream, duckSchemaSql, sqlString } from './duckdbSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
-import { RESULT_TABLES, type ResultTable, STORE_TABLES } from './schema.js';
-import { type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
+import { RESULT_TABLES, STORE_TABLES, quoted } from './schema.js';
+import { SENSOR_STREAM_COLUMNS, type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 import { RowSpool } from './spool.js';
 
 /** Default store file, in the current directory; `WHYRESET_DB` overrides it, `--db` both. */
@@ -53,9 +54,11 @@ export interface IngestResult {
 
 /** An open DuckDB store. */
 export class DuckStore {
+  /** node-api's connection over the same handle, made by the first `query` (ingest never loads node-api). */
+  private api: DuckDBConnection | null = null;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
+    private readonly conn: RawDuck,
     readonly path: string,
   ) {}
 
@@ -68,13 +71,11 @@ export class DuckStore {
   static async open(path: string, options: { create: boolean; singleThreaded?: boolean }): Promise<DuckStore> {
     const { existsSync } = await import('node:fs');
     if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
-    const duckdb = duckdbModule();
-    const instance = await duckdb.DuckDBInstance.create(path, {
+    const conn = await RawDuck.open(path, {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       ...(options.singleThreaded ? { threads: '1' } : {}),
     });
-    const conn = await instance.connect();
     await conn.run("SET TimeZone = 'UTC'");
     // FSST string compression builds a symbol table for every string column of every row group it
     // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
@@ -82,14 +83,15 @@ export class DuckStore {
     // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
     // so it is turned off for the writes of this process; files written with it stay readable.
     await conn.run("SET disabled_compression_methods = 'fsst'");
-    const store = new DuckStore(instance, conn, path);
+    const store = new DuckStore(conn, path);
     for (const sql of duckSchemaSql()) await conn.run(sql);
     return store;
   }
 
   /** Runs one SQL statement and returns its rows as plain values. */
   async query(sql: string): Promise<QueryResult> {
-    const reader = await this.conn.runAndReadAll(sql);
+    this.api ??= new (duckdbModule().DuckDBConnection)(this.conn.conn);
+    const reader = await this.api.runAndReadAll(sql);
     const columns = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
     return { columns, rows: normaliseRows(reader.getRowObjectsJson() as Record<string, unknown>[], columns, types) };
@@ -121,8 +123,8 @@ export class DuckStore {
       const analysis = await analyzeForStore(path, { ...options, resume }, spool);
       spool.finish();
       if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
-      const known = await this.query(`SELECT analyzer_version FROM captures WHERE sha256 = ${sqlString(analysis.sha256)}`);
-      const stored = known.rows[0]?.analyzer_version;
+      const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [analysis.sha256]);
+      const stored = known[0]?.[0] ?? undefined;
       if (!options.force && stored === VERSION) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
       await this.replace(analysis, absolute, options, spool);
       return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
@@ -140,10 +142,8 @@ export class DuckStore {
     } catch {
       return false;
     }
-    const r = await this.query(
-      `SELECT sha256 FROM captures WHERE path = ${sqlString(absolute)} AND size = ${size} AND analyzer_version = ${sqlString(VERSION)}`,
-    );
-    const sha = r.rows[0]?.sha256;
+    const r = await this.conn.texts('SELECT sha256 FROM captures WHERE path = $1 AND size = $2 AND analyzer_version = $3', [absolute, size, VERSION]);
+    const sha = r[0]?.[0];
     // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
     return typeof sha === 'string' && (await sha256OfFile(absolute)) === sha;
   }
@@ -158,12 +158,14 @@ export class DuckStore {
 
   /** The sensor's stream left open by its previous file, or null. */
   async loadStream(sensor: string): Promise<SensorStream | null> {
-    const reader = await this.conn.runAndReadAll('SELECT * FROM sensor_streams WHERE sensor = $1', [sensor]);
-    const row = reader.getRowObjects()[0];
+    // Every column as text (RawDuck reads VARCHAR only): a double with 17 significant digits,
+    // which gives back the same double; the state bytes as base64.
+    const names = SENSOR_STREAM_COLUMNS.map(([n, k]) => (k === 'double' ? `printf('%.17g', ${quoted(n)})` : `CAST(${quoted(n)} AS VARCHAR)`));
+    const rows = await this.conn.texts(`SELECT ${names.join(', ')}, base64(state) FROM sensor_streams WHERE sensor = $1`, [sensor]);
+    const row = rows[0];
     if (row === undefined) return null;
-    const { DuckDBBlobValue } = duckdbModule();
-    const state = row.state instanceof DuckDBBlobValue ? row.state.bytes : new Uint8Array(0);
-    return sensorStreamOf(row as Record<string, unknown>, state);
+    const fields = Object.fromEntries(SENSOR_STREAM_COLUMNS.map(([n], i) => [n, row[i]]));
+    return sensorStreamOf(fields, Buffer.from(row[SENSOR_STREAM_COLUMNS.length] ?? '', 'base64'));
   }
 
   /**
@@ -223,8 +225,7 @@ export class DuckStore {
       // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
       await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
       if (analysis.carried !== null) {
-        const { blobValue } = duckdbModule();
-        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), blobValue(analysis.carried.state)]);
+        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
       }
       await this.conn.run('COMMIT');
     } catch (err) {
@@ -236,7 +237,6 @@ export class DuckStore {
 
   /** Closes the connection and the database. */
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.conn.close();
   }
 }
