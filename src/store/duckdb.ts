@@ -1,6 +1,7 @@
 /**
- * The embedded store: one DuckDB file (default ./whyreset.duckdb). `@duckdb/node-api` is loaded
- * here with a dynamic import, so only the store commands pay for it; extension auto-install and
+ * The embedded store: one DuckDB file (default ./whyreset.duckdb). DuckDB is loaded on first use,
+ * so only the store commands pay for it: `@duckdb/node-bindings` to open and write
+ * (src/store/duckdbRaw.ts), `@duckdb/node-api` on top only for `query`. Extension auto-install and
  * auto-load are off (nothing downloads at run time; JSON and Parquet are built into the binary).
  *
  * Ingesting a file: its rows are spooled as JSON documents to temporary files while it is
