@@ -85,7 +85,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const dbPath = duck.dbPathOf(values.db);
   let store: DuckStore;
   try {
-    store = await duck.DuckStore.open(dbPath, { create: true });
+    store = await duck.DuckStore.open(dbPath, { create: true, singleThreaded: true });
   } catch (err) {
     warn(`${dbPath}: ${(err as Error).message}`);
     return EXIT_USAGE;

@@ -1,25 +1,27 @@
 /**
- * The embedded store: one DuckDB file (default ./whyreset.duckdb). `@duckdb/node-api` is loaded
- * here with a dynamic import, so only the store commands pay for it; extension auto-install and
+ * The embedded store: one DuckDB file (default ./whyreset.duckdb). DuckDB is loaded on first use,
+ * so only the store commands pay for it: `@duckdb/node-bindings` to open and write
+ * (src/store/duckdbRaw.ts), `@duckdb/node-api` on top only for `query`. Extension auto-install and
  * auto-load are off (nothing downloads at run time; JSON and Parquet are built into the binary).
  *
- * Ingesting a file: its rows are staged as JSON documents in temporary tables while it is
- * analysed (an appender, flushed every STAGE_FLUSH_ROWS rows, so nothing accumulates in this
- * process), its sha256 is taken from the same read; then one transaction deletes whatever the
- * store held for that sha256 and moves the staged rows in. A process killed at any point leaves
- * the store as it was before or with the file complete: the staging tables die with the
- * connection, and DuckDB writes a transaction to its WAL only at COMMIT.
+ * Ingesting a file: its rows are spooled as JSON documents to temporary files while it is
+ * analysed (src/store/spool.ts, so nothing accumulates in this process), its sha256 is taken from
+ * the same read; then one transaction deletes whatever the store held for that sha256 and reads
+ * the spooled rows in (`read_ndjson`). A process killed at any point leaves the store as it was
+ * before or with the file complete: DuckDB writes a transaction to its WAL only at COMMIT.
  */
 import { resolve } from 'node:path';
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { VERSION } from '../version.js';
-import { type RowWriter, type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
+import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
 import { duckdbModule } from './duckdbModule.js';
-import { duckInsertCapture, duckInsertFromStage, duckInsertStream, duckSchemaSql, sqlString, stageName } from './duckdbSql.js';
+import { RawDuck } from './duckdbRaw.js';
+import { duckInsertCapture, duckInsertFromSpool, duckInsertStream, duckSchemaSql, sqlString } from './duckdbSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
-import { RESULT_TABLES, type ResultTable, STORE_TABLES } from './schema.js';
-import { type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
+import { RESULT_TABLES, STORE_TABLES, quoted } from './schema.js';
+import { SENSOR_STREAM_COLUMNS, type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
+import { RowSpool } from './spool.js';
 
 /** Default store file, in the current directory; `WHYRESET_DB` overrides it, `--db` both. */
 export const DEFAULT_DB = 'whyreset.duckdb';
@@ -28,9 +30,6 @@ export const DEFAULT_DB = 'whyreset.duckdb';
 export function dbPathOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return option ?? (env.WHYRESET_DB || DEFAULT_DB);
 }
-
-/** Staged rows between two appender flushes (bounds this process's memory per table). */
-const STAGE_FLUSH_ROWS = 8192;
 
 /** What happened to one file. */
 export type IngestOutcome = 'stored' | 'replaced' | 'unchanged' | 'unreadable';
@@ -56,22 +55,28 @@ export interface IngestResult {
 
 /** An open DuckDB store. */
 export class DuckStore {
+  /** node-api's connection over the same handle, made by the first `query` (ingest never loads node-api). */
+  private api: DuckDBConnection | null = null;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
+    private readonly conn: RawDuck,
     readonly path: string,
   ) {}
 
-  /** Opens (creating when `create`) the store file and its tables. */
-  static async open(path: string, options: { create: boolean }): Promise<DuckStore> {
+  /**
+   * Opens (creating when `create`) the store file and its tables. `singleThreaded` (ingest) runs
+   * DuckDB on one thread: its inserts and commits of a file's rows cost about twice the CPU on
+   * its default of one thread per core (a reset flood of 160,001 rows: 1.38 s against 0.69 s of
+   * CPU, for a wall-clock gain only on an idle machine), and the analysis already keeps a core busy.
+   */
+  static async open(path: string, options: { create: boolean; singleThreaded?: boolean }): Promise<DuckStore> {
     const { existsSync } = await import('node:fs');
     if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
-    const duckdb = duckdbModule();
-    const instance = await duckdb.DuckDBInstance.create(path, {
+    const conn = await RawDuck.open(path, {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      ...(options.singleThreaded ? { threads: '1' } : {}),
     });
-    const conn = await instance.connect();
     await conn.run("SET TimeZone = 'UTC'");
     // FSST string compression builds a symbol table for every string column of every row group it
     // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
@@ -79,14 +84,15 @@ export class DuckStore {
     // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
     // so it is turned off for the writes of this process; files written with it stay readable.
     await conn.run("SET disabled_compression_methods = 'fsst'");
-    const store = new DuckStore(instance, conn, path);
+    const store = new DuckStore(conn, path);
     for (const sql of duckSchemaSql()) await conn.run(sql);
     return store;
   }
 
   /** Runs one SQL statement and returns its rows as plain values. */
   async query(sql: string): Promise<QueryResult> {
-    const reader = await this.conn.runAndReadAll(sql);
+    this.api ??= new (duckdbModule().DuckDBConnection)(this.conn.conn);
+    const reader = await this.api.runAndReadAll(sql);
     const columns = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
     return { columns, rows: normaliseRows(reader.getRowObjectsJson() as Record<string, unknown>[], columns, types) };
@@ -113,13 +119,19 @@ export class DuckStore {
     if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
     const resume = 'resume' in decision ? decision.resume : undefined;
     options.onPhase?.('analysing', path);
-    const analysis = await this.staged((writer) => analyzeForStore(path, { ...options, resume }, writer));
-    if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
-    const known = await this.query(`SELECT analyzer_version FROM captures WHERE sha256 = ${sqlString(analysis.sha256)}`);
-    const stored = known.rows[0]?.analyzer_version;
-    if (!options.force && stored === VERSION) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
-    await this.replace(analysis, absolute, options);
-    return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
+    const spool = new RowSpool();
+    try {
+      const analysis = await analyzeForStore(path, { ...options, resume }, spool);
+      spool.finish();
+      if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
+      const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [analysis.sha256]);
+      const stored = known[0]?.[0] ?? undefined;
+      if (!options.force && stored === VERSION) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
+      await this.replace(analysis, absolute, options, spool);
+      return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
+    } finally {
+      spool.remove();
+    }
   }
 
   /** Whether `path` is stored with the same size by this analyzer version and its bytes still hash the same. */
@@ -131,41 +143,30 @@ export class DuckStore {
     } catch {
       return false;
     }
-    const r = await this.query(
-      `SELECT sha256 FROM captures WHERE path = ${sqlString(absolute)} AND size = ${size} AND analyzer_version = ${sqlString(VERSION)}`,
-    );
-    const sha = r.rows[0]?.sha256;
+    const r = await this.conn.texts('SELECT sha256 FROM captures WHERE path = $1 AND size = $2 AND analyzer_version = $3', [absolute, size, VERSION]);
+    const sha = r[0]?.[0];
     // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
     return typeof sha === 'string' && (await sha256OfFile(absolute)) === sha;
   }
 
-  /** Runs `analyse` with a writer into fresh staging tables (appenders, flushed every STAGE_FLUSH_ROWS rows). */
-  private async staged<T>(analyse: (writer: RowWriter) => Promise<T>): Promise<T> {
-    const appenders = await this.openStage();
-    try {
-      let staged = 0;
-      return await analyse({
-        row(table, doc) {
-          const app = appenders.get(table) as DuckDBAppender;
-          app.appendVarchar(doc);
-          app.endRow();
-          // A flush per STAGE_FLUSH_ROWS rows keeps the appenders' buffers small.
-          if (++staged % STAGE_FLUSH_ROWS === 0) for (const a of appenders.values()) a.flushSync();
-        },
-      });
-    } finally {
-      for (const a of appenders.values()) a.closeSync();
+  /** Inserts the spooled rows of every result table as rows of capture `sha` (inside the caller's transaction). */
+  private async insertSpooled(spool: RowSpool, sha: string): Promise<void> {
+    for (const t of RESULT_TABLES) {
+      const file = spool.pathOf(t.name);
+      if (file !== null) await this.conn.run(duckInsertFromSpool(t, file), [sha]);
     }
   }
 
   /** The sensor's stream left open by its previous file, or null. */
   async loadStream(sensor: string): Promise<SensorStream | null> {
-    const reader = await this.conn.runAndReadAll('SELECT * FROM sensor_streams WHERE sensor = $1', [sensor]);
-    const row = reader.getRowObjects()[0];
+    // Every column as text (RawDuck reads VARCHAR only): a double with 17 significant digits,
+    // which gives back the same double; the state bytes as base64.
+    const names = SENSOR_STREAM_COLUMNS.map(([n, k]) => (k === 'double' ? `printf('%.17g', ${quoted(n)})` : `CAST(${quoted(n)} AS VARCHAR)`));
+    const rows = await this.conn.texts(`SELECT ${names.join(', ')}, base64(state) FROM sensor_streams WHERE sensor = $1`, [sensor]);
+    const row = rows[0];
     if (row === undefined) return null;
-    const { DuckDBBlobValue } = duckdbModule();
-    const state = row.state instanceof DuckDBBlobValue ? row.state.bytes : new Uint8Array(0);
-    return sensorStreamOf(row as Record<string, unknown>, state);
+    const fields = Object.fromEntries(SENSOR_STREAM_COLUMNS.map(([n], i) => [n, row[i]]));
+    return sensorStreamOf(fields, Buffer.from(row[SENSOR_STREAM_COLUMNS.length] ?? '', 'base64'));
   }
 
   /**
@@ -177,16 +178,25 @@ export class DuckStore {
   async finishStream(sensor: string, options: { inactivityTimeout?: number; onPhase?: (phase: string, path: string) => void }): Promise<StoreAnalysis['rows'] | null> {
     const stored = await this.loadStream(sensor);
     if (stored === null) return null;
-    const { VERSION: version } = await import('../version.js');
-    const rows =
-      stored.analyzer_version === version
-        ? await this.staged((writer) => finishCarried(stored.carried, options, writer))
-        : { connections: 0, resets: 0, patterns: 0 };
+    const spool = new RowSpool();
+    try {
+      const rows = stored.analyzer_version === VERSION ? await finishCarried(stored.carried, options, spool) : { connections: 0, resets: 0, patterns: 0 };
+      spool.finish();
+      await this.storeFinished(sensor, stored, rows, spool);
+      options.onPhase?.('finished stream', stored.last_path);
+      return rows;
+    } finally {
+      spool.remove();
+    }
+  }
+
+  /** One transaction: a finished stream's rows in under its last file, and the stream out. */
+  private async storeFinished(sensor: string, stored: SensorStream, rows: StoreAnalysis['rows'], spool: RowSpool): Promise<void> {
     const sha = stored.last_sha256;
     await this.conn.run('BEGIN TRANSACTION');
     try {
-      if (stored.analyzer_version === version) {
-        for (const t of RESULT_TABLES) await this.conn.run(duckInsertFromStage(t), [sha]);
+      if (stored.analyzer_version === VERSION) {
+        await this.insertSpooled(spool, sha);
         await this.conn.run('UPDATE captures SET connections = connections + $2, resets = resets + $3, patterns = patterns + $4 WHERE sha256 = $1', [
           sha,
           rows.connections,
@@ -200,22 +210,10 @@ export class DuckStore {
       await this.conn.run('ROLLBACK');
       throw err;
     }
-    options.onPhase?.('finished stream', stored.last_path);
-    return rows;
   }
 
-  /** Fresh staging tables and an appender on each. */
-  private async openStage(): Promise<Map<ResultTable['name'], DuckDBAppender>> {
-    const appenders = new Map<ResultTable['name'], DuckDBAppender>();
-    for (const t of RESULT_TABLES) {
-      await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${stageName(t.name)} (doc VARCHAR)`);
-      appenders.set(t.name, await this.conn.createAppender(stageName(t.name), 'main', 'temp'));
-    }
-    return appenders;
-  }
-
-  /** One transaction: the file's old rows out, the staged rows and its captures row in. */
-  private async replace(analysis: StoreAnalysis, absolute: string, options: IngestOptions): Promise<void> {
+  /** One transaction: the file's old rows out, the spooled rows and its captures row in. */
+  private async replace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, spool: RowSpool): Promise<void> {
     const sha = analysis.sha256;
     await this.conn.run('BEGIN TRANSACTION');
     try {
@@ -223,26 +221,23 @@ export class DuckStore {
         await this.conn.run(`DELETE FROM ${table} WHERE ${table === 'captures' ? 'sha256' : 'capture_sha256'} = $1`, [sha]);
       }
       options.onPhase?.('transaction', analysis.path);
-      for (const t of RESULT_TABLES) await this.conn.run(duckInsertFromStage(t), [sha]);
+      await this.insertSpooled(spool, sha);
       await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
       // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
       await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
       if (analysis.carried !== null) {
-        const { blobValue } = duckdbModule();
-        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), blobValue(analysis.carried.state)]);
+        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
       }
       await this.conn.run('COMMIT');
     } catch (err) {
       await this.conn.run('ROLLBACK');
       throw err;
     }
-    for (const t of RESULT_TABLES) await this.conn.run(`DROP TABLE IF EXISTS temp.main.${stageName(t.name)}`);
     options.onPhase?.('committed', analysis.path);
   }
 
   /** Closes the connection and the database. */
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.conn.close();
   }
 }

@@ -1,7 +1,7 @@
 import { CAPTURE_COLUMNS, type Column, type ColumnKind, KEY_COLUMNS, RESULT_TABLES, type ResultTable, dayOf, quoted } from './schema.js';
 /**
- * The DuckDB forms of the store's tables: DDL, and the INSERT … SELECT that turns staged row
- * documents into typed rows with `from_json` (DuckDB's JSON extension, built into the npm
+ * The DuckDB forms of the store's tables: DDL, and the INSERT … SELECT that turns spooled row
+ * documents into typed rows with `read_ndjson` (DuckDB's JSON extension, built into the npm
  * package's binary). Pure string building; src/store/duckdb.ts runs them.
  */
 import { SENSOR_STREAM_COLUMNS } from './sensorStream.js';
@@ -59,9 +59,26 @@ export function duckSchemaSql(): string[] {
   ];
 }
 
-/** The staging table of a result table: one JSON document per row, in the connection's temporary catalog. */
-export function stageName(table: ResultTable['name']): string {
-  return `whyreset_stage_${table}`;
+/**
+ * The longest row document `read_ndjson` accepts (its default is 16 MiB). A pattern row holds the
+ * whole pattern, which for a large scan lists many addresses; the reader's buffers grow to the
+ * largest document actually met, not to this bound (duckdb: extension/json/json_scan.cpp).
+ */
+const MAX_ROW_DOCUMENT_BYTES = 1 << 30;
+
+/**
+ * Inserts a spooled file of row documents (one JSON object per line, src/store/spool.ts) into the
+ * result table as rows of capture `$1`. DuckDB's own NDJSON reader parses them straight into
+ * typed columns: the documents never cross the Node-API boundary one by one (an appender call per
+ * row plus `from_json` over a staging table cost 2.4 µs more per row on a reset flood); keys
+ * without a column are ignored, as `from_json` ignored them.
+ */
+export function duckInsertFromSpool(table: ResultTable, file: string): string {
+  const names = [...KEY_COLUMNS, ...table.columns].map((c) => quoted(c.name)).join(', ');
+  const values = table.columns.map((c) => quoted(c.name)).join(', ');
+  const columns = table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(DUCK_TYPES[c.kind])}`).join(', ');
+  const reader = `read_ndjson(${sqlString(file)}, columns = {${columns}}, maximum_object_size = ${MAX_ROW_DOCUMENT_BYTES})`;
+  return `INSERT INTO ${table.name} (${names}) SELECT $1, ${dayOf(quoted('ts'))}, ${values} FROM ${reader}`;
 }
 
 /** `from_json(doc, '…')` for these columns. */
@@ -69,13 +86,6 @@ function fromJson(docExpr: string, columns: readonly Column[]): string {
   const shape: Record<string, unknown> = {};
   for (const c of columns) shape[c.name] = JSON_SHAPES[c.kind];
   return `from_json(${docExpr}, ${sqlString(JSON.stringify(shape))})`;
-}
-
-/** Moves a staging table's documents into the result table as rows of capture `$1`. */
-export function duckInsertFromStage(table: ResultTable): string {
-  const names = [...KEY_COLUMNS, ...table.columns].map((c) => quoted(c.name)).join(', ');
-  const values = table.columns.map((c) => `s.${quoted(c.name)}`).join(', ');
-  return `INSERT INTO ${table.name} (${names}) SELECT $1, ${dayOf('s.ts')}, ${values} FROM (SELECT ${fromJson('doc', table.columns)} AS s FROM temp.main.${stageName(table.name)})`;
 }
 
 /** Inserts the `captures` row from one JSON document `$1` (ingested_at is now). */

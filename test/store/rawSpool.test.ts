@@ -1,0 +1,52 @@
+/**
+ * The ingest path's own plumbing: the row spool (documents encoded into a reused buffer, one per
+ * line) and RawDuck (DuckDB through node-bindings alone: parameters bound by type, VARCHAR cells
+ * read straight from the result's vectors).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { RawDuck } from '../../src/store/duckdbRaw.js';
+import { RowSpool } from '../../src/store/spool.js';
+import { tempDir } from '../helpers/run.js';
+
+const tmp = tempDir('whyreset-rawspool-');
+after(() => tmp.remove());
+
+test('row spool: every document is one line, byte for byte, across buffer flushes, non-ASCII text and documents larger than the buffer', () => {
+  const spool = new RowSpool();
+  const docs: string[] = [];
+  for (let i = 0; i < 3000; i++) docs.push(JSON.stringify({ id: `R${i}`, hint: i % 7 === 0 ? `réseau ✓ ${'x'.repeat(i)}` : 'short' }));
+  docs.push(JSON.stringify({ id: 'big', detail: '€'.repeat(400_000) }));
+  docs.push(JSON.stringify({ id: 'after' }));
+  for (const [i, d] of docs.entries()) spool.row('resets', d, i === 0 ? null : 86_400 * (i < 1500 ? 3 : 5) + i);
+  spool.finish();
+  const file = spool.pathOf('resets') as string;
+  assert.equal(spool.pathOf('connections'), null, 'no file for a table without rows');
+  assert.deepEqual(readFileSync(file, 'utf8').split('\n'), [...docs, '']);
+  assert.deepEqual([...(spool.days.get('resets') ?? [])], [3, 5]);
+  spool.remove();
+  assert.equal(existsSync(file), false, 'removed');
+});
+
+test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
+  const db = await RawDuck.open(join(tmp.dir, 'raw.duckdb'), { threads: '1' });
+  try {
+    await db.run('CREATE TABLE t (s VARCHAR, n BIGINT, d DOUBLE, b BLOB)');
+    const long = 'a string longer than twelve bytes, ünïcödé';
+    await db.run('INSERT INTO t VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)', ['short', 2 ** 40, 1709283600.000576, new Uint8Array([0, 1, 255]), long, null, null, null]);
+    const rows = await db.texts("SELECT s, CAST(n AS VARCHAR), printf('%.17g', d), base64(b) FROM t ORDER BY s DESC");
+    assert.deepEqual(rows, [
+      ['short', String(2 ** 40), '1709283600.000576', 'AAH/'],
+      [long, null, null, null],
+    ]);
+    assert.equal(Number(rows[0]?.[2]), 1709283600.000576, 'a double read back as 17 digits is the same double');
+    const many = await db.texts("SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE 'row ' || i || repeat('.', i % 20) END FROM range(5000) r(i) ORDER BY i");
+    assert.equal(many.length, 5000);
+    for (const [i, row] of many.entries()) assert.equal(row[0], i % 3 === 0 ? null : `row ${i}${'.'.repeat(i % 20)}`);
+    await assert.rejects(db.run('SELECT * FROM no_such_table'), /no_such_table/);
+  } finally {
+    db.close();
+  }
+});
