@@ -6,10 +6,26 @@
 import { availableParallelism } from 'node:os';
 
 /** Help text shared by the commands that take the option. */
-export const THREADS_HELP = `      --threads N    threads to use (default: the cores available): with 2 or more,
-                     one thread reads, decodes and tracks while another explains and
+export const THREADS_HELP = `      --threads N    threads to use (default: 2 with 3 or more cores, else 1): with 2 or
+                     more, one thread reads, decodes and tracks while another explains and
                      reports (more than 2 gain nothing more); the output is the same for any N.
                      Standard input, and inputs under 64 MiB in all, are read on one thread`;
+
+/**
+ * Cores below which the default stays on one thread. A one-thread run already keeps about 1.5
+ * cores busy: V8's background threads (TurboFan compiles, the GC's parallel and concurrent
+ * helpers) spent 1.1–1.2 s of CPU beside the main thread's 1.63 s on the 512 MiB mix (per-thread
+ * CPU from /proc). Two threads need more CPU in all (3.5–3.7 s: the worker's start, packing and
+ * unpacking each finished connection, two isolates compiling and collecting), so on 2 cores they
+ * cannot finish first (the quiet bench on main c49ae32: text 252 MB/s with 2 threads vs 256 with
+ * 1, JSON 257 vs 264); a third core takes V8's background work off the two stages.
+ */
+export const MIN_CORES_FOR_TWO_THREADS = 3;
+
+/** The default of `--threads` on a machine with `cores` cores: 2 where a third core is free for V8's own threads, else 1. */
+export function defaultThreads(cores: number): number {
+  return cores >= MIN_CORES_FOR_TWO_THREADS ? 2 : 1;
+}
 
 /** Environment variable that lowers (or raises) the 64 MiB below which a run stays on one thread (tests use 0). */
 export const THREADS_MIN_BYTES_ENV = 'WHYRESET_THREADS_MIN_BYTES';
@@ -20,9 +36,9 @@ export interface ThreadOptions {
   threadsMinBytes: number | undefined;
 }
 
-/** `--threads N`: a whole number from 1, the cores available when not given, or an error message. */
+/** `--threads N`: a whole number from 1, defaultThreads(the cores available) when not given, or an error message. */
 export function threadOptionsOf(value: string | undefined, env: NodeJS.ProcessEnv = process.env): ThreadOptions | string {
-  const threads = value === undefined ? availableParallelism() : Number(value);
+  const threads = value === undefined ? defaultThreads(availableParallelism()) : Number(value);
   if (!Number.isInteger(threads) || threads < 1) return `--threads needs a whole number from 1, not "${value}"`;
   const minText = env[THREADS_MIN_BYTES_ENV];
   const threadsMinBytes = minText === undefined || minText === '' ? undefined : Number(minText);

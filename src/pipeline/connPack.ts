@@ -50,30 +50,46 @@ export interface PackedBatch {
   shapes: string[];
 }
 
-/** Makes a connection's object from its fields' values in its shape's order. */
-interface ConnectionMaker {
-  make: (values: readonly unknown[]) => Record<string, unknown>;
-  fields: number;
-}
+/** Writes a connection's fields in its shape's order: each plain field's value, a TAG_PART for each packed part. */
+type FieldWriter = (conn: Record<string, unknown>, packer: ConnPacker) => void;
 
-/** Makers by shape, made once per run (a shape crosses once per batch). */
-const makers = new Map<string, ConnectionMaker>();
+/** Reads a connection's fields back in its shape's order into an object literal (the packed parts null until read). */
+type FieldReader = (unpacker: ConnUnpacker) => Record<string, unknown>;
+
+/** Writers and readers by shape (the fields' names as JSON), compiled once per run. */
+const writers = new Map<string, FieldWriter>();
+const readers = new Map<string, FieldReader>();
 
 /**
- * An object literal with the shape's fields in order. Made with `new Function` because a
+ * The shape's writer: one named load per field, where a loop over the keys made every load a
+ * megamorphic keyed one (the packer's largest cost in a CPU profile of the worker).
+ */
+function writerOf(shape: string, keys: readonly string[]): FieldWriter {
+  let write = writers.get(shape);
+  if (write === undefined) {
+    const body = keys.map((key) => (PACKED_PARTS.has(key) ? `p.code(${TAG_PART});` : `p.value(c[${JSON.stringify(key)}]);`)).join('\n');
+    write = new Function('c', 'p', body) as FieldWriter;
+    writers.set(shape, write);
+  }
+  return write;
+}
+
+/**
+ * The shape's reader: an object literal with the shape's fields in order, each read as it is
+ * written (a literal evaluates its values left to right). Made with `new Function` because a
  * connection has about 25 fields: added one by one to `{}` by keyed stores, V8 turns such an
  * object into a dictionary (slow to read, several times the memory), where a literal keeps its
  * fields in the object, as the tracker's literal (track/finish.ts) does.
  */
-function makerOf(shape: string): ConnectionMaker {
-  let make = makers.get(shape);
-  if (make === undefined) {
+function readerOf(shape: string): FieldReader {
+  let read = readers.get(shape);
+  if (read === undefined) {
     const keys = JSON.parse(shape) as string[];
-    const fields = keys.map((key, i) => `${JSON.stringify(key)}: values[${i}]`).join(', ');
-    make = { make: new Function('values', `return { ${fields} };`) as ConnectionMaker['make'], fields: keys.length };
-    makers.set(shape, make);
+    const fields = keys.map((key) => `${JSON.stringify(key)}: u.${PACKED_PARTS.has(key) ? 'part' : 'value'}()`).join(', ');
+    read = new Function('u', `return { ${fields} };`) as FieldReader;
+    readers.set(shape, read);
   }
-  return make;
+  return read;
 }
 
 /** Writes a batch in order into a growing float64 array, a string table and a list of structured clones. */
@@ -84,9 +100,10 @@ export class ConnPacker {
   private stringIndex = new Map<string, number>();
   /** What is neither a number nor a short string (a RST's payload bytes), by index. */
   private objects: unknown[] = [];
-  /** The fields' names of the last connection written, which of them are PACKED_PARTS, and its shape's index in the batch (-1: not in it yet). */
+  /** The fields' names of the last connection written, its shape (as JSON) and writer, and its shape's index in the batch (-1: not in it yet). */
   private shapeKeys: string[] = [];
-  private shapeParts: boolean[] = [];
+  private shape = '[]';
+  private shapeWriter: FieldWriter = () => {};
   private shapeIndex = -1;
   private shapes: string[] = [];
 
@@ -260,20 +277,16 @@ export class ConnPacker {
     const record = conn as unknown as Record<string, unknown>;
     if (!this.sameShape(record)) {
       this.shapeKeys = Object.keys(record);
-      this.shapeParts = this.shapeKeys.map((key) => PACKED_PARTS.has(key));
+      this.shape = JSON.stringify(this.shapeKeys);
+      this.shapeWriter = writerOf(this.shape, this.shapeKeys);
       this.shapeIndex = -1;
     }
     if (this.shapeIndex < 0) {
       this.shapeIndex = this.shapes.length;
-      this.shapes.push(JSON.stringify(this.shapeKeys));
+      this.shapes.push(this.shape);
     }
     this.num(this.shapeIndex);
-    const keys = this.shapeKeys;
-    const parts = this.shapeParts;
-    for (let i = 0; i < keys.length; i++) {
-      if (parts[i] === true) this.num(TAG_PART);
-      else this.value(record[keys[i] as string]);
-    }
+    this.shapeWriter(record, this);
     this.packets(conn.packets);
     this.resets(conn.resets);
     this.endpoint(conn.orig);
@@ -319,10 +332,8 @@ export class ConnUnpacker {
   private readonly data: Float64Array;
   private readonly strings: readonly string[];
   private readonly objects: readonly unknown[];
-  /** The batch's shapes' makers, looked up once each. */
-  private readonly makers: (ConnectionMaker | undefined)[] = [];
-  /** A connection's fields' values, reused. */
-  private readonly values: unknown[] = [];
+  /** The batch's shapes' readers, looked up once each. */
+  private readonly readers: (FieldReader | undefined)[] = [];
 
   constructor(private readonly batch: PackedBatch) {
     this.data = batch.numbers;
@@ -470,6 +481,13 @@ export class ConnUnpacker {
     return this.valueOf(this.num());
   }
 
+  /** The TAG_PART ConnPacker wrote in a packed part's place: null until the part itself is read. */
+  part(): null {
+    const tag = this.num();
+    if (tag !== TAG_PART) throw new Error(`connPack: a packed part's tag expected, not ${tag}`);
+    return null;
+  }
+
   private valueOf(tag: number): unknown {
     switch (tag) {
       case TAG_NUMBER:
@@ -500,19 +518,12 @@ export class ConnUnpacker {
   /** What ConnPacker.connection wrote: the connection, its fields in the tracker's order. */
   connection(): FinishedConnection {
     const shape = this.num();
-    let maker = this.makers[shape];
-    if (maker === undefined) {
-      maker = makerOf(this.batch.shapes[shape] ?? '[]');
-      this.makers[shape] = maker;
+    let read = this.readers[shape];
+    if (read === undefined) {
+      read = readerOf(this.batch.shapes[shape] ?? '[]');
+      this.readers[shape] = read;
     }
-    const values = this.values;
-    for (let i = 0; i < maker.fields; i++) {
-      const tag = this.num();
-      values[i] = tag === TAG_PART ? null : this.valueOf(tag);
-    }
-    const conn = maker.make(values);
-    // The values are the connection's now: let go of them here.
-    values.fill(null);
+    const conn = read(this);
     conn.packets = this.packets();
     conn.resets = this.resets();
     conn.orig = this.endpoint();

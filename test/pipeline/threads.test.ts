@@ -9,10 +9,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readingStopped, resumeReading, stopReading } from '../../src/capture/interrupt.js';
-import { threadOptionsOf } from '../../src/cli/threadsOption.js';
+import { defaultThreads, threadOptionsOf } from '../../src/cli/threadsOption.js';
 import { type Report, UnreadableInputError, analyze } from '../../src/index.js';
 import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
 import { runAnalysis, usesWorker } from '../../src/pipeline/run.js';
@@ -159,9 +160,10 @@ describe('when a run takes a second thread', () => {
     assert.equal(usesWorker([capture], { threads: 2 }), false, `a capture under ${DEFAULT_THREADS_MIN_BYTES} bytes`);
   });
 
-  it('--threads takes a whole number from 1; the default is the cores available', async () => {
-    assert.equal(typeof threadOptionsOf(undefined, {}), 'object');
-    assert.ok((threadOptionsOf(undefined, {}) as { threads: number }).threads >= 1);
+  it('--threads takes a whole number from 1; the default is 2 threads with 3 or more cores, else 1', async () => {
+    assert.deepEqual(threadOptionsOf(undefined, {}), { threads: defaultThreads(availableParallelism()), threadsMinBytes: undefined });
+    // On 2 cores V8's own compile and GC threads already take the second core of a one-thread run.
+    assert.deepEqual([1, 2, 3, 4, 64].map(defaultThreads), [1, 1, 2, 2, 2]);
     assert.deepEqual(threadOptionsOf('3', { WHYRESET_THREADS_MIN_BYTES: '0' }), { threads: 3, threadsMinBytes: 0 });
     for (const bad of ['0', '-1', '1.5', 'two']) {
       const r = await runCli(['analyze', `--threads=${bad}`, capture]);
