@@ -107,3 +107,39 @@ describe('ResetOrder under a steady stream', () => {
     assert.ok(queue.length < 10_000, `queue kept ${queue.length} entries`);
   });
 });
+
+describe('what a held reset keeps', () => {
+  it('replaceWord replaces whole-word ids exactly as the word-boundary RegExp did', async () => {
+    const { replaceWord } = await import('../../src/pipeline/resetOrder.js');
+    const texts = ['A consequence of P3: P3 again, not P31 nor XP3 nor P3_x; (P3)', 'P3', 'P3P3 P3', 'no id here', 'P12 and P1', ''];
+    for (const text of texts) {
+      for (const [word, by] of [
+        ['P3', 'R7'],
+        ['P1', 'R100'],
+        ['P12', 'R2'],
+      ] as const) {
+        assert.equal(replaceWord(text, word, by), text.replace(new RegExp(`\\b${word}\\b`, 'g'), by), `${word} in ${JSON.stringify(text)}`);
+      }
+    }
+  });
+
+  it('slimmed flattens and trims a reset without changing what it prints', async () => {
+    const { slimmed } = await import('../../src/pipeline/resetOrder.js');
+    const flags: string[] = [];
+    for (const f of ['RST', 'ACK']) flags.push(f);
+    const n = 7;
+    const reset = {
+      id: 'P1',
+      flags,
+      evidence: [{ code: 'ttl_mismatch', detail: `TTL ${n} where ${n + 57} was seen` }],
+      hint: `A consequence of ${'P'}${n}: the socket was gone.`,
+      reason_text: null,
+    } as unknown as import('../../src/index.js').Reset;
+    const before = JSON.stringify(reset);
+    const slim = slimmed(reset);
+    assert.equal(slim, reset, 'the same object, changed in place');
+    assert.equal(JSON.stringify(slim), before);
+    assert.notEqual(slim.flags, flags, 'flags copied to an exact-size array');
+    assert.deepEqual(slim.flags, ['RST', 'ACK']);
+  });
+});
