@@ -50,14 +50,23 @@ export class ResetOrder {
   /** Queued RST packets: stream frame and connection number, consumed from `head`. */
   private frames: number[] = [];
   private conns: number[] = [];
+  /**
+   * The explained reset of each queued RST once its connection finished, and that connection,
+   * beside the queue: no entry object and no Map per waiting reset (a long wait holds thousands,
+   * and what waits is copied by scavenges until promoted).
+   */
+  private resets: (Reset | undefined)[] = [];
+  private helds: (HeldConnection | undefined)[] = [];
   private head = 0;
+  /** Explained resets waiting in the queue. */
+  private waitingInQueue = 0;
   /** Queued RSTs per connection number not yet passed, and connections already finished. */
   private readonly queued = new Map<number, number>();
   private readonly finished = new Set<number>();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
-  /** Explained resets waiting, by stream frame. */
-  private readonly waiting = new Map<number, { reset: Reset; held: HeldConnection }>();
+  /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
+  private readonly strays = new Map<number, { reset: Reset; held: HeldConnection }>();
   private nextId = 0;
   /**
    * Provisional → final id of the last released resets, for `parent` references and hints that
@@ -72,6 +81,8 @@ export class ResetOrder {
   noteRst(frame: number, connNumber: number): void {
     this.frames.push(frame);
     this.conns.push(connNumber);
+    this.resets.push(undefined);
+    this.helds.push(undefined);
     this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
   }
 
@@ -90,22 +101,58 @@ export class ResetOrder {
       this.unordered.delete(conn.number);
       for (const r of resets) this.release(r, held);
     } else {
-      for (const r of resets) this.waiting.set(r.frame, { reset: keepConn ? r : slimmed(r), held });
+      for (const r of resets) this.wait(keepConn ? r : slimmed(r), held);
     }
     if ((this.queued.get(conn.number) ?? 0) > 0) this.finished.add(conn.number);
     this.drain();
-    while (this.waiting.size > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+    while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+  }
+
+  /** Explained resets waiting. */
+  private get waiting(): number {
+    return this.waitingInQueue + this.strays.size;
+  }
+
+  /** Puts an explained reset beside its queued RST (or with the strays). */
+  private wait(reset: Reset, held: HeldConnection): void {
+    const at = this.queuePosition(reset.frame);
+    if (at < 0) {
+      this.strays.set(reset.frame, { reset, held });
+      return;
+    }
+    if (this.resets[at] === undefined) this.waitingInQueue++;
+    this.resets[at] = reset;
+    this.helds[at] = held;
+  }
+
+  /** The position of stream frame `frame` in the queue from the head, or -1 (frames are queued in ascending order; any other order is searched). */
+  private queuePosition(frame: number): number {
+    const { frames } = this;
+    let lo = this.head;
+    let hi = frames.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const f = frames[mid] as number;
+      if (f === frame) return mid;
+      if (f < frame) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let i = this.head; i < frames.length; i++) if (frames[i] === frame) return i;
+    return -1;
   }
 
   /** Releases everything still waiting, in frame order (the end of a stream: every connection has finished). */
   flush(): void {
     this.drain();
-    const rest = [...this.waiting.entries()].sort((a, b) => a[0] - b[0]);
-    this.waiting.clear();
-    for (const [, w] of rest) this.release(w.reset, w.held);
-    this.frames = [];
-    this.conns = [];
-    this.head = 0;
+    const rest: { reset: Reset; held: HeldConnection }[] = [...this.strays.values()];
+    for (let i = this.head; i < this.frames.length; i++) {
+      const reset = this.resets[i];
+      if (reset !== undefined) rest.push({ reset, held: this.helds[i] as HeldConnection });
+    }
+    rest.sort((a, b) => a.reset.frame - b.reset.frame);
+    this.strays.clear();
+    this.startQueueAfresh();
+    for (const w of rest) this.release(w.reset, w.held);
     this.queued.clear();
     this.finished.clear();
     this.unordered.clear();
@@ -114,12 +161,15 @@ export class ResetOrder {
   /** Releases queued RSTs from the head while each is explained or known never to be listed. */
   private drain(): void {
     while (this.head < this.frames.length) {
-      const frame = this.frames[this.head] as number;
-      const conn = this.conns[this.head] as number;
-      const w = this.waiting.get(frame);
-      if (w !== undefined) {
-        this.waiting.delete(frame);
-        this.release(w.reset, w.held);
+      const at = this.head;
+      const conn = this.conns[at] as number;
+      const reset = this.resets[at];
+      if (reset !== undefined) {
+        const held = this.helds[at] as HeldConnection;
+        this.resets[at] = undefined;
+        this.helds[at] = undefined;
+        this.waitingInQueue--;
+        this.release(reset, held);
       } else if (!this.finished.has(conn)) {
         this.compact();
         return;
@@ -127,9 +177,17 @@ export class ResetOrder {
       this.pass(conn);
     }
     // Everything queued is resolved: start the queue afresh rather than let it grow.
+    this.startQueueAfresh();
+  }
+
+  /** An empty queue. */
+  private startQueueAfresh(): void {
     this.frames = [];
     this.conns = [];
+    this.resets = [];
+    this.helds = [];
     this.head = 0;
+    this.waitingInQueue = 0;
   }
 
   /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
@@ -137,6 +195,8 @@ export class ResetOrder {
     if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
     this.frames = this.frames.slice(this.head);
     this.conns = this.conns.slice(this.head);
+    this.resets = this.resets.slice(this.head);
+    this.helds = this.helds.slice(this.head);
     this.head = 0;
   }
 
