@@ -27,10 +27,11 @@ export interface HeldConnection {
    */
   conn: FinishedConnection | null;
   /**
-   * Its explanation, or, without `conn`, only its connection entry: the resets already released
-   * are not held by the connection while its later ones wait.
+   * Its explanation, or, without `conn`, only its connection entry (the resets already released
+   * are not held by the connection while its later ones wait), or null when the sink reads no
+   * connection entry (`finish`'s `keepEntry`: the text and CSV reports).
    */
-  explained: ExplainedConnection;
+  explained: ExplainedConnection | null;
   /** Its resets not yet released. */
   pending: number;
   /** Provisional id → final id of its released resets; null for a connection with one reset (most: no Map each). */
@@ -86,12 +87,16 @@ export class ResetOrder {
     this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
   }
 
-  /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can; `keepConn` false holds no reference to `conn`. */
-  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true): void {
+  /**
+   * Takes a finished connection and its explanation (provisional reset ids), releasing what it
+   * can; `keepConn` false holds no reference to `conn`, `keepEntry` false (with it) none to the
+   * connection entry, which the sink then does not read.
+   */
+  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true, keepEntry = true): void {
     const { resets } = explained;
     const held: HeldConnection = {
       conn: keepConn ? conn : null,
-      explained: keepConn ? explained : { resets: NO_RESETS, connection: explained.connection },
+      explained: keepConn ? explained : keepEntry ? { resets: NO_RESETS, connection: explained.connection } : null,
       pending: resets.length,
       ids: resets.length > 1 ? new Map() : null,
     };
@@ -236,9 +241,9 @@ export class ResetOrder {
     }
     this.out.reset(reset, held);
     if (--held.pending === 0) {
-      const c = held.explained.connection;
+      const c = held.explained?.connection;
       const ids = held.ids;
-      c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
+      if (c !== undefined) c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
       this.out.connection(held);
     }
   }

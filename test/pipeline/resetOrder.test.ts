@@ -55,7 +55,7 @@ describe('ResetOrder', () => {
     const out: string[] = [];
     const order = new ResetOrder({
       reset: (r) => out.push(`${r.id}@${r.frame}`),
-      connection: (h: Held) => out.push(`${h.explained.connection.id}[${h.explained.connection.resets.join(',')}]`),
+      connection: (h: Held) => out.push(`${h.explained?.connection.id}[${h.explained?.connection.resets.join(',')}]`),
     });
     order.noteRst(4, 1); // connection 1's RST comes first…
     order.noteRst(9, 2);
@@ -79,6 +79,46 @@ describe('ResetOrder', () => {
     const one = connection(1, []); // a storm beyond the per-connection limit: RST 3 not listed
     order.finish(one.conn, one.explained);
     assert.deepEqual(out, ['R1@5']);
+  });
+});
+
+describe('ResetOrder holding less', () => {
+  const connection = (number: number, frames: number[]) => {
+    const resets = frames.map((frame, i) => ({ id: `P${number}${i}`, frame, conn: `C${number}`, hint: null, reason_text: null, flags: ['RST'], evidence: [] }) as unknown as import('../../src/index.js').Reset);
+    return {
+      conn: { number } as unknown as import('../../src/track/finished.js').FinishedConnection,
+      explained: { resets, connection: { id: `C${number}`, resets: resets.map((r) => r.id) } as unknown as import('../../src/index.js').Connection },
+    };
+  };
+
+  it('a waiting connection whose entry no sink reads is held without it, and its resets still go out in frame order', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({
+      reset: (r) => out.push(`${r.id}@${r.frame}`),
+      connection: (h) => out.push(h.explained === null ? 'no entry' : `${h.explained.connection.id}`),
+    });
+    order.noteRst(4, 1);
+    order.noteRst(9, 2);
+    order.noteRst(12, 2);
+    const two = connection(2, [9, 12]);
+    order.finish(two.conn, two.explained, false, false);
+    assert.deepEqual(out, []);
+    const one = connection(1, [4]);
+    order.finish(one.conn, one.explained, false, true);
+    assert.deepEqual(out, ['R1@4', 'C1', 'R2@9', 'R3@12', 'no entry']);
+  });
+
+  it('a reset that never was queued waits until the end of the stream and goes out in frame order', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
+    order.noteRst(5, 1);
+    const one = connection(1, [5, 3]);
+    order.finish(one.conn, one.explained, false);
+    assert.deepEqual(out, ['R1@5']);
+    order.flush();
+    assert.deepEqual(out, ['R1@5', 'R2@3']);
   });
 });
 
