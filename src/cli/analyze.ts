@@ -192,6 +192,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           : keepConnections
             ? (c) => findings.connections.push(JSON.stringify(c))
             : () => {},
+    // Text and CSV list no connection: the pipeline then holds none waiting for report order.
+    connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,
     pattern: live !== null ? (p) => live.pattern(p) : (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),

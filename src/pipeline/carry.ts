@@ -21,7 +21,7 @@ import type { ResetOrder } from './resetOrder.js';
 import type { StreamPieces } from './stream.js';
 
 /** Layout version of the saved state; a state of another layout is not restored. */
-export const CARRY_FORMAT = 2;
+export const CARRY_FORMAT = 3;
 
 /** A stream saved at the end of a run, for the next run to resume. */
 export interface CarriedStream {

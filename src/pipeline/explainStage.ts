@@ -24,6 +24,11 @@ import type { InputOutcome, ReadProgress, TrackEvents } from './trackStage.js';
 export interface AnalysisSink {
   reset(reset: Reset): void;
   connection(connection: Connection): void;
+  /**
+   * True when `connection` ignores what it is given (the text and CSV reports): a connection
+   * waiting for report order is then held without its entry, and the entry is not handed over.
+   */
+  connectionsUnread?: boolean;
   pattern(pattern: Pattern): void;
   /** The ladder of each connection that reset (only when `RunOptions.ladders` is set). */
   ladder?(ladder: Ladder): void;
@@ -179,6 +184,7 @@ export class ExplainStage implements TrackEvents {
       },
       connection: (held: HeldConnection): void => {
         const { conn, explained } = held;
+        if (explained === null) return;
         if (conn === null) {
           sink.connection(explained.connection);
           return;
@@ -243,7 +249,8 @@ export class ExplainStage implements TrackEvents {
     if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
     summary.connections++;
     // The held connection is kept only for those who read it when it is released.
-    this.order.finish(conn, explained, this.options.onFinished !== undefined || (this.options.ladders === true && sink.ladder !== undefined));
+    const keepConn = this.options.onFinished !== undefined || (this.options.ladders === true && sink.ladder !== undefined);
+    this.order.finish(conn, explained, keepConn, sink.connectionsUnread !== true);
   }
 
   firstRecord(ts: number): void {

@@ -26,7 +26,12 @@ export interface HeldConnection {
    * what survived the young generation on the bench's mix.
    */
   conn: FinishedConnection | null;
-  explained: ExplainedConnection;
+  /**
+   * Its explanation, or, without `conn`, only its connection entry (the resets already released
+   * are not held by the connection while its later ones wait), or null when the sink reads no
+   * connection entry (`finish`'s `keepEntry`: the text and CSV reports).
+   */
+  explained: ExplainedConnection | null;
   /** Its resets not yet released. */
   pending: number;
   /** Provisional id → final id of its released resets; null for a connection with one reset (most: no Map each). */
@@ -46,14 +51,23 @@ export class ResetOrder {
   /** Queued RST packets: stream frame and connection number, consumed from `head`. */
   private frames: number[] = [];
   private conns: number[] = [];
+  /**
+   * The explained reset of each queued RST once its connection finished, and that connection,
+   * beside the queue: no entry object and no Map per waiting reset (a long wait holds thousands,
+   * and what waits is copied by scavenges until promoted).
+   */
+  private resets: (Reset | undefined)[] = [];
+  private helds: (HeldConnection | undefined)[] = [];
   private head = 0;
+  /** Explained resets waiting in the queue. */
+  private waitingInQueue = 0;
   /** Queued RSTs per connection number not yet passed, and connections already finished. */
   private readonly queued = new Map<number, number>();
   private readonly finished = new Set<number>();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
-  /** Explained resets waiting, by stream frame. */
-  private readonly waiting = new Map<number, { reset: Reset; held: HeldConnection }>();
+  /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
+  private readonly strays = new Map<number, { reset: Reset; held: HeldConnection }>();
   private nextId = 0;
   /**
    * Provisional → final id of the last released resets, for `parent` references and hints that
@@ -68,34 +82,82 @@ export class ResetOrder {
   noteRst(frame: number, connNumber: number): void {
     this.frames.push(frame);
     this.conns.push(connNumber);
+    this.resets.push(undefined);
+    this.helds.push(undefined);
     this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
   }
 
-  /** Takes a finished connection and its explanation (provisional reset ids), releasing what it can; `keepConn` false holds no reference to `conn`. */
-  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true): void {
-    const held: HeldConnection = { conn: keepConn ? conn : null, explained, pending: explained.resets.length, ids: explained.resets.length > 1 ? new Map() : null };
+  /**
+   * Takes a finished connection and its explanation (provisional reset ids), releasing what it
+   * can; `keepConn` false holds no reference to `conn`, `keepEntry` false (with it) none to the
+   * connection entry, which the sink then does not read.
+   */
+  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true, keepEntry = true): void {
+    const { resets } = explained;
+    const held: HeldConnection = {
+      conn: keepConn ? conn : null,
+      explained: keepConn ? explained : keepEntry ? { resets: NO_RESETS, connection: explained.connection } : null,
+      pending: resets.length,
+      ids: resets.length > 1 ? new Map() : null,
+    };
     if (held.pending === 0) {
       this.out.connection(held);
     } else if (this.unordered.has(conn.number)) {
       this.unordered.delete(conn.number);
-      for (const r of explained.resets) this.release(r, held);
+      for (const r of resets) this.release(r, held);
     } else {
-      for (const r of explained.resets) this.waiting.set(r.frame, { reset: r, held });
+      for (const r of resets) this.wait(keepConn ? r : slimmed(r), held);
     }
     if ((this.queued.get(conn.number) ?? 0) > 0) this.finished.add(conn.number);
     this.drain();
-    while (this.waiting.size > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+    while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+  }
+
+  /** Explained resets waiting. */
+  private get waiting(): number {
+    return this.waitingInQueue + this.strays.size;
+  }
+
+  /** Puts an explained reset beside its queued RST (or with the strays). */
+  private wait(reset: Reset, held: HeldConnection): void {
+    const at = this.queuePosition(reset.frame);
+    if (at < 0) {
+      this.strays.set(reset.frame, { reset, held });
+      return;
+    }
+    if (this.resets[at] === undefined) this.waitingInQueue++;
+    this.resets[at] = reset;
+    this.helds[at] = held;
+  }
+
+  /** The position of stream frame `frame` in the queue from the head, or -1 (frames are queued in ascending order; any other order is searched). */
+  private queuePosition(frame: number): number {
+    const { frames } = this;
+    let lo = this.head;
+    let hi = frames.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const f = frames[mid] as number;
+      if (f === frame) return mid;
+      if (f < frame) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let i = this.head; i < frames.length; i++) if (frames[i] === frame) return i;
+    return -1;
   }
 
   /** Releases everything still waiting, in frame order (the end of a stream: every connection has finished). */
   flush(): void {
     this.drain();
-    const rest = [...this.waiting.entries()].sort((a, b) => a[0] - b[0]);
-    this.waiting.clear();
-    for (const [, w] of rest) this.release(w.reset, w.held);
-    this.frames = [];
-    this.conns = [];
-    this.head = 0;
+    const rest: { reset: Reset; held: HeldConnection }[] = [...this.strays.values()];
+    for (let i = this.head; i < this.frames.length; i++) {
+      const reset = this.resets[i];
+      if (reset !== undefined) rest.push({ reset, held: this.helds[i] as HeldConnection });
+    }
+    rest.sort((a, b) => a.reset.frame - b.reset.frame);
+    this.strays.clear();
+    this.startQueueAfresh();
+    for (const w of rest) this.release(w.reset, w.held);
     this.queued.clear();
     this.finished.clear();
     this.unordered.clear();
@@ -104,12 +166,15 @@ export class ResetOrder {
   /** Releases queued RSTs from the head while each is explained or known never to be listed. */
   private drain(): void {
     while (this.head < this.frames.length) {
-      const frame = this.frames[this.head] as number;
-      const conn = this.conns[this.head] as number;
-      const w = this.waiting.get(frame);
-      if (w !== undefined) {
-        this.waiting.delete(frame);
-        this.release(w.reset, w.held);
+      const at = this.head;
+      const conn = this.conns[at] as number;
+      const reset = this.resets[at];
+      if (reset !== undefined) {
+        const held = this.helds[at] as HeldConnection;
+        this.resets[at] = undefined;
+        this.helds[at] = undefined;
+        this.waitingInQueue--;
+        this.release(reset, held);
       } else if (!this.finished.has(conn)) {
         this.compact();
         return;
@@ -117,9 +182,17 @@ export class ResetOrder {
       this.pass(conn);
     }
     // Everything queued is resolved: start the queue afresh rather than let it grow.
+    this.startQueueAfresh();
+  }
+
+  /** An empty queue. */
+  private startQueueAfresh(): void {
     this.frames = [];
     this.conns = [];
+    this.resets = [];
+    this.helds = [];
     this.head = 0;
+    this.waitingInQueue = 0;
   }
 
   /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
@@ -127,6 +200,8 @@ export class ResetOrder {
     if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
     this.frames = this.frames.slice(this.head);
     this.conns = this.conns.slice(this.head);
+    this.resets = this.resets.slice(this.head);
+    this.helds = this.helds.slice(this.head);
     this.head = 0;
   }
 
@@ -160,18 +235,66 @@ export class ResetOrder {
       const final = held.ids?.get(parent.id) ?? this.finalIds.get(parent.id);
       if (final !== undefined) {
         // The hint names the parent too ("A consequence of P3 …").
-        if (reset.hint !== null) reset.hint = reset.hint.replace(new RegExp(`\\b${parent.id}\\b`, 'g'), final);
+        if (reset.hint !== null) reset.hint = replaceWord(reset.hint, parent.id, final);
         parent.id = final;
       }
     }
     this.out.reset(reset, held);
     if (--held.pending === 0) {
-      const c = held.explained.connection;
+      const c = held.explained?.connection;
       const ids = held.ids;
-      c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
+      if (c !== undefined) c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
       this.out.connection(held);
     }
   }
+}
+
+/** The resets of a held connection whose sink reads only its entry (they go out one by one). */
+const NO_RESETS: Reset[] = [];
+
+/**
+ * A reset that waits (behind a connection still open, possibly for the rest of the capture) made
+ * smaller without changing a byte of what it prints: its texts flattened and its arrays trimmed.
+ * What waits survives scavenges (copied, then promoted, then marked by every mark-compact): on
+ * the bench's 128 MiB mix one long-lived connection whose early RST did not end it holds
+ * about 1,300 resets back on average, ~2.2 KB and ~50 objects each. A hint or an evidence detail
+ * built from a template is a tree of concatenated strings (a dozen 32-byte nodes for one hint);
+ * reading one character makes V8 flatten it in place (String::Flatten, runtime StringCharCodeAt)
+ * and the next scavenge keeps only the flat text. `flags` and `evidence` were grown by push
+ * (room for 17 elements): an exact copy holds what they hold.
+ */
+export function slimmed(r: Reset): Reset {
+  if (r.hint !== null) r.hint.charCodeAt(0);
+  if (r.reason_text !== null) r.reason_text.charCodeAt(0);
+  for (const e of r.evidence) e.detail.charCodeAt(0);
+  r.flags = r.flags.slice();
+  r.evidence = r.evidence.slice();
+  return r;
+}
+
+/**
+ * `text` with every whole-word `word` replaced by `by`: what `text.replace(/\bword\b/g, by)`
+ * gives for a word of word characters (a reset id "P12"), without a RegExp built per reset.
+ */
+export function replaceWord(text: string, word: string, by: string): string {
+  let at = text.indexOf(word);
+  if (at < 0) return text;
+  let out = '';
+  let from = 0;
+  while (at >= 0) {
+    const end = at + word.length;
+    if (!isWordChar(text.charCodeAt(at - 1)) && !isWordChar(text.charCodeAt(end))) {
+      out += text.slice(from, at) + by;
+      from = end;
+      at = text.indexOf(word, end);
+    } else at = text.indexOf(word, at + 1);
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** A RegExp word character ([A-Za-z0-9_]); NaN (outside the text) is none. */
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** Final ids remembered per provisional id: a power of two at least MAX_HELD_RESETS. */

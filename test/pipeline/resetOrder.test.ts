@@ -55,7 +55,7 @@ describe('ResetOrder', () => {
     const out: string[] = [];
     const order = new ResetOrder({
       reset: (r) => out.push(`${r.id}@${r.frame}`),
-      connection: (h: Held) => out.push(`${h.explained.connection.id}[${h.explained.connection.resets.join(',')}]`),
+      connection: (h: Held) => out.push(`${h.explained?.connection.id}[${h.explained?.connection.resets.join(',')}]`),
     });
     order.noteRst(4, 1); // connection 1's RST comes first…
     order.noteRst(9, 2);
@@ -82,6 +82,46 @@ describe('ResetOrder', () => {
   });
 });
 
+describe('ResetOrder holding less', () => {
+  const connection = (number: number, frames: number[]) => {
+    const resets = frames.map((frame, i) => ({ id: `P${number}${i}`, frame, conn: `C${number}`, hint: null, reason_text: null, flags: ['RST'], evidence: [] }) as unknown as import('../../src/index.js').Reset);
+    return {
+      conn: { number } as unknown as import('../../src/track/finished.js').FinishedConnection,
+      explained: { resets, connection: { id: `C${number}`, resets: resets.map((r) => r.id) } as unknown as import('../../src/index.js').Connection },
+    };
+  };
+
+  it('a waiting connection whose entry no sink reads is held without it, and its resets still go out in frame order', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({
+      reset: (r) => out.push(`${r.id}@${r.frame}`),
+      connection: (h) => out.push(h.explained === null ? 'no entry' : `${h.explained.connection.id}`),
+    });
+    order.noteRst(4, 1);
+    order.noteRst(9, 2);
+    order.noteRst(12, 2);
+    const two = connection(2, [9, 12]);
+    order.finish(two.conn, two.explained, false, false);
+    assert.deepEqual(out, []);
+    const one = connection(1, [4]);
+    order.finish(one.conn, one.explained, false, true);
+    assert.deepEqual(out, ['R1@4', 'C1', 'R2@9', 'R3@12', 'no entry']);
+  });
+
+  it('a reset that never was queued waits until the end of the stream and goes out in frame order', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
+    order.noteRst(5, 1);
+    const one = connection(1, [5, 3]);
+    order.finish(one.conn, one.explained, false);
+    assert.deepEqual(out, ['R1@5']);
+    order.flush();
+    assert.deepEqual(out, ['R1@5', 'R2@3']);
+  });
+});
+
 describe('ResetOrder under a steady stream', () => {
   it('releases every reset in order while later RSTs are always pending (the queue is compacted, not grown)', async () => {
     const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
@@ -105,5 +145,41 @@ describe('ResetOrder under a steady stream', () => {
     assert.ok(out.every((f, i) => f === i + 1));
     const queue = (order as unknown as { frames: number[] }).frames;
     assert.ok(queue.length < 10_000, `queue kept ${queue.length} entries`);
+  });
+});
+
+describe('what a held reset keeps', () => {
+  it('replaceWord replaces whole-word ids exactly as the word-boundary RegExp did', async () => {
+    const { replaceWord } = await import('../../src/pipeline/resetOrder.js');
+    const texts = ['A consequence of P3: P3 again, not P31 nor XP3 nor P3_x; (P3)', 'P3', 'P3P3 P3', 'no id here', 'P12 and P1', ''];
+    for (const text of texts) {
+      for (const [word, by] of [
+        ['P3', 'R7'],
+        ['P1', 'R100'],
+        ['P12', 'R2'],
+      ] as const) {
+        assert.equal(replaceWord(text, word, by), text.replace(new RegExp(`\\b${word}\\b`, 'g'), by), `${word} in ${JSON.stringify(text)}`);
+      }
+    }
+  });
+
+  it('slimmed flattens and trims a reset without changing what it prints', async () => {
+    const { slimmed } = await import('../../src/pipeline/resetOrder.js');
+    const flags: string[] = [];
+    for (const f of ['RST', 'ACK']) flags.push(f);
+    const n = 7;
+    const reset = {
+      id: 'P1',
+      flags,
+      evidence: [{ code: 'ttl_mismatch', detail: `TTL ${n} where ${n + 57} was seen` }],
+      hint: `A consequence of ${'P'}${n}: the socket was gone.`,
+      reason_text: null,
+    } as unknown as import('../../src/index.js').Reset;
+    const before = JSON.stringify(reset);
+    const slim = slimmed(reset);
+    assert.equal(slim, reset, 'the same object, changed in place');
+    assert.equal(JSON.stringify(slim), before);
+    assert.notEqual(slim.flags, flags, 'flags copied to an exact-size array');
+    assert.deepEqual(slim.flags, ['RST', 'ACK']);
   });
 });
