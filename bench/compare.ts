@@ -7,7 +7,7 @@
  *
  * A baseline is either a directory holding another built checkout (bin/whyreset.js and
  * dist/src/cli/main.js), or a git commit of this repository, which is exported with `git archive`
- * into bench/data/builds/<sha>/ (git-ignored), given this tree's node_modules as a symlink (nothing
+ * into .tmp/bench-builds/<sha>/ (git-ignored), given this tree's node_modules as a symlink (nothing
  * is downloaded) and built there with its own `npm run build`; later runs reuse the build.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,6 +40,12 @@ export interface CompareOptions {
   /** Where to write the results as JSON (none: text only). */
   readonly json: string | undefined;
 }
+
+/**
+ * Where commits are built: git-ignored (/.tmp/) and outside every folder that tsc, biome and the
+ * architecture test read (a checkout under bench/ would be compiled into this tree's dist).
+ */
+export const BUILDS_DIR = '.tmp/bench-builds';
 
 /** The defaults of every comparison option but `--baseline` itself. */
 const DEFAULTS = { timedRuns: 5, callgrindRuns: 1, warmup: 1, sliceMiB: 16, format: 'text' } as const;
@@ -302,7 +308,7 @@ export async function runComparison(
   say: (s: string) => void,
 ): Promise<Comparison[]> {
   if (o.callgrind && !hasValgrind()) throw new Error('--callgrind needs valgrind (apt-get install -y valgrind)');
-  const base = resolveBaseline(o.baseline, repoRoot, join(dataDir, 'builds'), say);
+  const base = resolveBaseline(o.baseline, repoRoot, join(repoRoot, BUILDS_DIR), say);
   const here: Build = { dir: resolve(repoRoot), label: 'this tree' };
   const mine = shebangNodeArgs(join(here.dir, 'bin', 'whyreset.js'));
   const baseline: Runner = { side: base, nodeArgs: o.ownShebang ? shebangNodeArgs(join(base.dir, 'bin', 'whyreset.js')) : mine, extra: [...o.args, ...o.baselineArgs] };

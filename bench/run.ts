@@ -163,7 +163,7 @@ Benchmark (default): whyreset against tshark, tcptrace -n and tcpdump on the sam
 Same-run comparison of two builds (--baseline): only whyreset analyze, on the same file, interleaved
 baseline/this tree, so both meet the same machine load.
   --baseline DIR        another checkout, already built (bin/whyreset.js, dist/src/cli/main.js)
-  --baseline COMMIT     a commit of this repository: git archive into bench/data/builds/<sha>/,
+  --baseline COMMIT     a commit of this repository: git archive into .tmp/bench-builds/<sha>/,
                         node_modules symlinked from this tree, npm run build there (once; reused)
   --runs N              measured runs per side (default 5; with --callgrind 1)
   --warmup N            unmeasured pairs first (default 1; timing only)
