@@ -9,48 +9,26 @@
  *          when `whyreset analyze --help` lists --threads)   --formats text,json,… (on the mix)
  *          --sweep [MiB,MiB,…] (default 20,512,2048)   --tshark-prefix MiB (default: the whole file)
  *          --seed N (default 1)   --skip-tshark   --skip-tcptrace   --skip-flood
- *          --only whyreset|tshark|tcptrace|tcpdump (comma-separated)
+ *          --only whyreset|tshark|tcptrace|tcpdump (comma-separated)   --help
+ *          --baseline DIR|COMMIT: only the same-run comparison of two builds (bench/compare.ts; HELP).
  *
  * Timing: wall clock with process.hrtime around each child process. Peak RSS: GNU time's %M
  * (`/usr/bin/time`, `apt-get install -y time`); without it, the child's VmHWM sampled from /proc.
  * Timings mean something only on a quiet machine; peak RSS does on any.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DEFAULT_THREADS_MIN_BYTES } from '../src/pipeline/threads.js';
+import { type CompareOptions, parseCompareOptions, runComparison } from './compare.js';
 import { generateFlood } from './flood.js';
 import { argValue, generate } from './gen.js';
+import { type FileFacts, type Measure, MiB, factsOf, hasGnuTime, measure, shebangNodeArgs, warm, writePrefix } from './measure.js';
 
 const MB = 1e6;
-const MiB = 1024 * 1024;
 const DATA = 'bench/data';
-
-/** Sidecar facts about a generated file (so a later run need not regenerate to know them). */
-interface FileFacts {
-  readonly bytes: number;
-  readonly packets: number;
-  readonly connections?: number;
-  readonly resets?: number;
-}
-
-/** One timed run of a tool. */
-interface Measure {
-  readonly label: string;
-  readonly ok: boolean;
-  readonly exitCode: number | null;
-  readonly wallS: number;
-  /** Peak resident set size in bytes, or null when it could not be measured. */
-  readonly rss: number | null;
-  readonly bytes: number;
-  readonly packets: number;
-  readonly stderrTail: string;
-  /** Lines the tool wrote to stdout (for tshark: the RSTs it found). */
-  readonly stdoutLines: number;
-}
-
-const hasGnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%e', 'true'], { stdio: 'ignore' }).status === 0;
 
 function has(cmd: string): boolean {
   return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -58,121 +36,6 @@ function has(cmd: string): boolean {
 
 function log(s = ''): void {
   process.stdout.write(`${s}\n`);
-}
-
-/** Runs `cmd args`, timing it and measuring its peak RSS; stdout is counted in lines, not kept. */
-async function measure(label: string, cmd: string, args: readonly string[], facts: FileFacts): Promise<Measure> {
-  const timeFile = join(tmpdir(), `whyreset-bench-time-${process.pid}`);
-  const outFile = join(tmpdir(), `whyreset-bench-out-${process.pid}`);
-  const outFd = openSync(outFile, 'w');
-  const argv = hasGnuTime ? ['-f', '%e %M', '-o', timeFile, cmd, ...args] : [...args];
-  const exe = hasGnuTime ? '/usr/bin/time' : cmd;
-  const t0 = process.hrtime.bigint();
-  // WHYRESET_TRACKER_STATS: whyreset prints its connection table's figures on stderr (see trackerLine).
-  const child = spawn(exe, argv, { stdio: ['ignore', outFd, 'pipe'], env: { ...process.env, WHYRESET_TRACKER_STATS: '1' } });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString('utf8')).slice(-4000);
-  });
-  // Without GNU time: VmHWM (the kernel's own peak-RSS record) sampled until the child exits.
-  let hwm = 0;
-  const poll = hasGnuTime
-    ? undefined
-    : setInterval(() => {
-        try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-          if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
-        } catch {
-          /* the child has exited */
-        }
-      }, 20);
-  const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('error', () => resolve(null));
-    child.on('close', (code) => resolve(code));
-  });
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (poll) clearInterval(poll);
-  closeSync(outFd);
-  let rss: number | null = hwm > 0 ? hwm : null;
-  let childExit = exitCode;
-  if (hasGnuTime) {
-    try {
-      const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
-      // GNU time prints "Command exited with non-zero status N" before the format line.
-      const m = /^(\S+) (\d+)$/.exec(lines[lines.length - 1] ?? '');
-      if (m) rss = Number(m[2]) * 1024;
-      const st = /non-zero status (\d+)/.exec(lines.join('\n'));
-      childExit = st ? Number(st[1]) : exitCode;
-    } catch {
-      rss = null;
-    }
-    rmSync(timeFile, { force: true });
-  }
-  const stdoutLines = countLines(outFile);
-  rmSync(outFile, { force: true });
-  // whyreset exits 1 for "analysed with input errors": still a full run.
-  const ok = childExit === 0 || (label.startsWith('whyreset') && childExit === 1);
-  return { label, ok, exitCode: childExit, wallS, rss, bytes: facts.bytes, packets: facts.packets, stderrTail: stderr.trim(), stdoutLines };
-}
-
-function countLines(path: string): number {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(1 << 20);
-  let n = 0;
-  for (;;) {
-    const got = readSync(fd, buf, 0, buf.length, null);
-    if (got === 0) break;
-    for (let i = 0; i < got; i++) if (buf[i] === 0x0a) n++;
-  }
-  closeSync(fd);
-  return n;
-}
-
-/** Reads a file once so every tool finds it in the page cache (the first tool must not pay for the disk). */
-function warm(path: string): void {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(8 * MiB);
-  while (readSync(fd, buf, 0, buf.length, null) > 0) {
-    /* reading is the point */
-  }
-  closeSync(fd);
-}
-
-function factsOf(path: string): FileFacts | undefined {
-  try {
-    return JSON.parse(readFileSync(`${path}.json`, 'utf8')) as FileFacts;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The first records of a classic pcap, cut at a record boundary at or after `limit` bytes. */
-function writePrefix(src: string, dst: string, limit: number): FileFacts {
-  const fd = openSync(src, 'r');
-  const size = statSync(src).size;
-  const hdr = Buffer.alloc(24);
-  readSync(fd, hdr, 0, 24, 0);
-  const le = hdr.readUInt32LE(0) === 0xa1b2c3d4 || hdr.readUInt32LE(0) === 0xa1b23c4d;
-  const rec = Buffer.alloc(16);
-  let off = 24;
-  let packets = 0;
-  while (off < limit && off + 16 <= size) {
-    readSync(fd, rec, 0, 16, off);
-    const caplen = le ? rec.readUInt32LE(8) : rec.readUInt32BE(8);
-    off += 16 + caplen;
-    packets++;
-  }
-  const out = openSync(dst, 'w');
-  const buf = Buffer.alloc(8 * MiB);
-  for (let pos = 0; pos < off; ) {
-    const got = readSync(fd, buf, 0, Math.min(buf.length, off - pos), pos);
-    if (got === 0) break;
-    writeSync(out, buf, 0, got);
-    pos += got;
-  }
-  closeSync(out);
-  closeSync(fd);
-  return { bytes: off, packets };
 }
 
 const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -280,10 +143,59 @@ function barLine(pass: boolean | null, what: string, measured: string, note = ''
 }
 
 const USAGE =
-  'usage: node dist/bench/run.js [--size MiB] [--flood N] [--threads N] [--formats text,json,…] [--sweep [MiB,MiB,…]] [--tshark-prefix MiB] [--skip-tshark] [--skip-tcptrace] [--skip-flood] [--only whyreset,tshark,tcptrace,tcpdump]';
+  'usage: node dist/bench/run.js [--size MiB] [--flood N] [--threads N] [--formats text,json,…] [--sweep [MiB,MiB,…]] [--tshark-prefix MiB] [--skip-tshark] [--skip-tcptrace] [--skip-flood] [--only whyreset,tshark,tcptrace,tcpdump]\n' +
+  '       node dist/bench/run.js --baseline DIR|COMMIT [--callgrind] [--runs N] [--warmup N] [--file PCAP] [--size MiB] [--flood N] [--slice MiB] [--formats F] [--args "…"] [--this-args "…"] [--baseline-args "…"] [--own-shebang] [--json FILE]\n' +
+  '       node dist/bench/run.js --help';
+
+/** `--help`: every option of both modes. */
+export const HELP = `${USAGE}
+
+Benchmark (default): whyreset against tshark, tcptrace -n and tcpdump on the same file in the same run.
+  --size MiB            the generated mixed capture (default 512; bench/data/, reused)
+  --seed N              its generator seed (default 1)
+  --flood N             connections of the flood (default 5000000)
+  --threads N           whyreset runs with --threads 1 and N (default: the cores available)
+  --formats a,b         the formats run on the mix (default: every format)
+  --sweep [MiB,…]       also the size sweep (default 20,512,2048)
+  --tshark-prefix MiB   tshark reads only this prefix (default: the whole file)
+  --skip-tshark --skip-tcptrace --skip-flood   --only whyreset,tshark,tcptrace,tcpdump
+
+Same-run comparison of two builds (--baseline): only whyreset analyze, on the same file, interleaved
+baseline/this tree, so both meet the same machine load.
+  --baseline DIR        another checkout, already built (bin/whyreset.js, dist/src/cli/main.js)
+  --baseline COMMIT     a commit of this repository: git archive into .tmp/bench-builds/<sha>/,
+                        node_modules symlinked from this tree, npm run build there (once; reused)
+  --runs N              measured runs per side (default 5; with --callgrind 1)
+  --warmup N            unmeasured pairs first (default 1; timing only)
+  --file PCAP           compare on this capture instead of the mix of --size
+  --flood N             also compare on the flood of N connections
+  --formats F           the report format of both sides (one; default text)
+  --args "…"            extra analyze arguments for both sides; --this-args / --baseline-args for one
+                        (e.g. --this-args -C: this tree without checksums, for a baseline that had none)
+  --own-shebang         each side runs with its own bin's node options (default: this tree's for both)
+  --callgrind           count instructions (valgrind --tool=callgrind, node --single-threaded) instead of
+                        timing, on the first --slice MiB (default 16) of each file; prints both totals and the ratio
+  --json FILE           also write the results as JSON
+Prints min/median/max per side, the ratios this/baseline (min and median), peak RSS per side and its
+ratio, and whether the median is within ±3%.`;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    log(HELP);
+    return;
+  }
+  const compare = parseCompareOptions(argv);
+  if (typeof compare === 'string') {
+    log(`bench: ${compare}`);
+    log(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  if (compare !== undefined) {
+    await compareBuilds(compare, argv);
+    return;
+  }
   const sizeMiB = Number(argValue(argv, '--size') ?? 512);
   const floodN = Number(argValue(argv, '--flood') ?? BAR_FLOOD_CONNECTIONS);
   // tshark reads the whole file by default: the same file as whyreset, so its peak RSS is comparable.
@@ -498,14 +410,26 @@ async function main(): Promise<void> {
   if (floodFacts === undefined && !skipFlood) log('  (flood not run)');
 }
 
-/** The node options on a script's `#!/usr/bin/env -S node …` line (none for a plain `node` shebang). */
-function shebangNodeArgs(script: string): string[] {
-  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!.*\bnode((?:\s+-[^\s]+)*)\s*$/.exec(first);
-  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+/** `--baseline`: the same-run comparison on the mix of --size (or --file) and the flood when --flood is given. */
+async function compareBuilds(o: CompareOptions, argv: readonly string[]): Promise<void> {
+  const sizeMiB = Number(argValue(argv, '--size') ?? 512);
+  const seed = Number(argValue(argv, '--seed') ?? 1);
+  const floodArg = argValue(argv, '--flood');
+  const file = argValue(argv, '--file');
+  if ((file === undefined && !(sizeMiB > 0)) || (floodArg !== undefined && !(Number(floodArg) > 0)) || (file !== undefined && !existsSync(file))) {
+    log(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  const files: { path: string; facts: FileFacts }[] = [];
+  files.push(file === undefined ? mixFile(sizeMiB, seed) : { path: file, facts: { bytes: statSync(file).size, packets: 0 } });
+  if (floodArg !== undefined) files.push(floodFile(Number(floodArg)));
+  await runComparison(o, files, '.', DATA, log);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
