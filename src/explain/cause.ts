@@ -80,21 +80,21 @@ export interface CauseInput {
 /** The silence that ended with this RST or with the packet it answers, if it counts as idle. */
 export function idleGapBefore(input: CauseInput): { gap: number; endedBy: PacketRecord | RstRecord } | null {
   const { conn, rst, timeline } = input;
-  // The packets before the RST, then the RST itself (read in place: no array per reset).
+  // The packets before the RST, then the RST itself (read in place: no array, no closure per reset).
   const before = timeline.before;
   const length = before.length + 1;
-  const at = (i: number): PacketRecord | RstRecord => (i < before.length ? (before[i] as PacketRecord) : rst);
   let gap = 0;
   let endedBy: PacketRecord | RstRecord = rst;
   let earlierMax = 0;
   // Look at the last two gaps: the one before the RST and the one before its trigger.
   for (let i = 1; i < length; i++) {
-    const d = at(i).ts - at(i - 1).ts;
+    const at = i < before.length ? (before[i] as PacketRecord) : rst;
+    const d = at.ts - (before[i - 1] as PacketRecord).ts;
     if (i >= length - 2) {
       if (d > gap) {
         if (gap > earlierMax) earlierMax = gap;
         gap = d;
-        endedBy = at(i);
+        endedBy = at;
       } else if (d > earlierMax) earlierMax = d;
     } else if (d > earlierMax) earlierMax = d;
   }
