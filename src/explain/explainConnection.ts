@@ -272,12 +272,15 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
   const cid = wanted ? tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort) : null;
   // Most connections never reset: only their entry (no reset lists, no Radar category).
   if (conn.resets.length === 0) return { resets: [], connection: connectionRecordOf(conn, [], null, cid) };
-  const resets: Reset[] = [];
+  // At most one entry per recorded RST: sized once (pushing onto an empty array reserved room
+  // for 17), cut to the count at the end.
+  const resets = new Array<Reset>(conn.resets.length);
+  let explainedCount = 0;
   const earlier: EarlierReset[] = [];
   for (const rst of conn.resets) {
     // A capture duplicate is one reset seen twice: counted on the first, not listed again.
     const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
-    const firstReset = first === undefined ? undefined : resets.find((r) => r.id === first.ref.id);
+    const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
     if (firstReset !== undefined) {
       if (firstReset.duplicates === undefined) {
         // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
@@ -297,11 +300,12 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     // One timeline per reset, shared with its `earlier` entry (it was split twice).
     const timeline = timelineOf(conn, rst);
     const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline, cid);
-    resets.push(reset);
+    resets[explainedCount++] = reset;
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
     earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null), forged: reset.verdict === 'forged' });
   }
+  resets.length = explainedCount;
   const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
   return { resets, connection };
 }

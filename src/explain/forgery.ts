@@ -568,6 +568,9 @@ function synchronisedNext(f: SignalFacts): number | null {
   return f.rst.context.nextSeq[f.sender];
 }
 
+/** assessForgery's hits as it finds them (one slot per signal; emptied after each RST). */
+const FOUND: (Evidence | null)[] = [];
+
 /** Weighs every sign of a third party for one RST of `conn` (FORGERY_SIGNALS, in order). */
 export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline: RstTimeline, ctx: ExplainContext): ForgeryAssessment {
   const sender = rst.direction;
@@ -585,7 +588,9 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     hopsHere: here,
     burst: null,
   };
-  const found: Evidence[] = [];
+  // Hits go to a scratch list and are copied out at their exact count: a fresh array pushed onto
+  // reserved room for 17 (152 bytes per RST, most of which find one or two signs).
+  let hits = 0;
   let score = 0;
   let ttlMismatch = false;
   const later = timeline.after.length > 0;
@@ -596,12 +601,14 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     if (hit === null) continue;
     const weight = hit.weight ?? signal.weight;
     score += weight;
-    found.push(evidence(signal.code, hit.detail));
+    FOUND[hits++] = evidence(signal.code, hit.detail);
     if (signal.code === EV_TTL_MISMATCH && weight >= SUSPECT_AT) ttlMismatch = true;
   }
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
   const senderHopCount = hops === null ? null : hops.min;
+  const found = FOUND.slice(0, hits) as Evidence[];
+  FOUND.fill(null);
   return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch, senderHops: senderHopCount };
 }
 

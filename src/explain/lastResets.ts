@@ -20,8 +20,8 @@ export interface RememberedReset {
   hint: string | null;
 }
 
-/** Distinct hints kept for sharing; past it the table starts afresh (sharing is only a saving). */
-const HINTS_SHARED = 4096;
+/** Hints kept for sharing, one per text length modulo this (a power of two; sharing is only a saving). */
+const HINT_WAYS = 256;
 
 /** The last root reset per unoriented 4-tuple, bounded (the oldest tuple goes first). */
 export class LastResets {
@@ -30,9 +30,8 @@ export class LastResets {
   private readonly captures: number[] = [];
   private readonly frames: number[] = [];
   private readonly hints: (string | null)[] = [];
-  private readonly sharedHints = new Map<string, string>();
-  /** The hint `share` returned last: a flood's resets repeat one hint, compared here without hashing it. */
-  private lastHint: string | null = null;
+  /** The last hint kept per text length (modulo HINT_WAYS): see `share`. */
+  private readonly sharedHints: (string | null)[] = new Array<string | null>(HINT_WAYS).fill(null);
 
   constructor(limit: number) {
     this.slots = new CloseTimes(limit);
@@ -65,19 +64,18 @@ export class LastResets {
     this.hints[slot] = hint === null ? null : this.share(hint);
   }
 
-  /** One string per distinct hint text. */
+  /**
+   * One string for the equal hints of many resets (a flood's resets share a handful of texts: one
+   * per server and cause). The candidate is the last hint of the same length, compared in place:
+   * a Map keyed by the text flattened and hashed every freshly built hint first (1% of a profile
+   * of the bench's mix, whose hints are all different). Equal-length hints that alternate are
+   * simply kept apart.
+   */
   private share(hint: string): string {
-    // Equal to the last one (most often, on a flood): a comparison, where the Map lookup below
-    // flattened and hashed the freshly built text first.
-    if (hint === this.lastHint) return this.lastHint;
-    const known = this.sharedHints.get(hint);
-    if (known !== undefined) {
-      this.lastHint = known;
-      return known;
-    }
-    if (this.sharedHints.size >= HINTS_SHARED) this.sharedHints.clear();
-    this.sharedHints.set(hint, hint);
-    this.lastHint = hint;
+    const way = hint.length & (HINT_WAYS - 1);
+    const known = this.sharedHints[way];
+    if (known === hint) return known;
+    this.sharedHints[way] = hint;
     return hint;
   }
 }
