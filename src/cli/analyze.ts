@@ -229,6 +229,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         inactivityTimeout: inactivity,
         kernel,
         ladders: html !== null,
+        // The Community ID is printed by JSON and ndjson (resets and connections) and CSV (resets).
+        communityIds: format === 'json' || format === 'ndjson' ? 'all' : format === 'csv' ? 'resets' : 'none',
         onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
         stdin: stdinCopy === null ? undefined : createReadStream(stdinCopy.path),
       },

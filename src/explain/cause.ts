@@ -80,21 +80,21 @@ export interface CauseInput {
 /** The silence that ended with this RST or with the packet it answers, if it counts as idle. */
 export function idleGapBefore(input: CauseInput): { gap: number; endedBy: PacketRecord | RstRecord } | null {
   const { conn, rst, timeline } = input;
-  // The packets before the RST, then the RST itself (read in place: no array per reset).
+  // The packets before the RST, then the RST itself (read in place: no array, no closure per reset).
   const before = timeline.before;
   const length = before.length + 1;
-  const at = (i: number): PacketRecord | RstRecord => (i < before.length ? (before[i] as PacketRecord) : rst);
   let gap = 0;
   let endedBy: PacketRecord | RstRecord = rst;
   let earlierMax = 0;
   // Look at the last two gaps: the one before the RST and the one before its trigger.
   for (let i = 1; i < length; i++) {
-    const d = at(i).ts - at(i - 1).ts;
+    const at = i < before.length ? (before[i] as PacketRecord) : rst;
+    const d = at.ts - (before[i - 1] as PacketRecord).ts;
     if (i >= length - 2) {
       if (d > gap) {
         if (gap > earlierMax) earlierMax = gap;
         gap = d;
-        endedBy = at(i);
+        endedBy = at;
       } else if (d > earlierMax) earlierMax = d;
     } else if (d > earlierMax) earlierMax = d;
   }
@@ -127,6 +127,12 @@ export interface CauseRule {
   confidence: number | ((f: CauseFacts) => number);
   /** The RFC section, kernel function or study the row rests on. */
   why: string;
+  /**
+   * What the row cannot match without, checked before `when` is called (most resets are genuine
+   * and follow no earlier one: they skip these rows): `forged`, a forged verdict; `parent`, an
+   * earlier reset this one may follow.
+   */
+  needs?: 'forged' | 'parent';
   when(f: CauseFacts): Evidence[] | null;
 }
 
@@ -186,6 +192,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     cause: 'after_reset',
     confidence: 0.9,
     why: 'the socket was gone after the earlier reset (tcp_reset / tcp_done); its kernel answers every later segment of the peer without a socket (tcp_v4_rcv → no_tcp_socket → tcp_v4_send_reset)',
+    needs: 'parent',
     when: (f) => {
       const p = f.parent;
       if (p === null || forged(f) || f.forgery.shape === 'socket' || f.trigger === null) return null;
@@ -198,6 +205,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     cause: 'firewall_reject',
     confidence: 0.9,
     why: "a firewall's REJECT (netfilter nf_send_reset) answers the SYN in the server's name and drops it; when the server's real SYN-ACK follows (races_synack) the SYN got through and the RST was injected beside it",
+    needs: 'forged',
     when: (f) =>
       forged(f) && f.sender === 'resp' && handshake(f) && triggerIsSyn(f) && f.trigger !== null && !f.forgery.evidence.some((e) => e.code === EV_RACES_SYNACK)
         ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) in the name of ${who(f.conn, 'resp')}`)]
@@ -208,6 +216,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     cause: 'idle_timeout',
     confidence: 0.8,
     why: 'a stateful middlebox that forgot an idle flow rejects its next packet (conntrack expiry, then --ctstate INVALID -j REJECT --reject-with tcp-reset)',
+    needs: 'forged',
     when: (f) => (forged(f) && f.idle !== null ? idleEvidence(f) : null),
   },
   {
@@ -215,6 +224,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     cause: 'firewall_reject',
     confidence: 0.75,
     why: "a firewall's policy reject mid-connection is one RST in nf_send_reset's shape; the offending packet never reached the peer, so no race follows (an injector lets it through and races the reply)",
+    needs: 'forged',
     when: (f) => {
       if (!forged(f) || f.forgery.shape !== 'no_socket') return null;
       const raced = f.forgery.evidence.some((e) => e.code === EV_DATA_AFTER_RST || e.code === EV_RST_BURST || e.code === EV_BOTH_DIRECTIONS);
@@ -230,6 +240,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     cause: 'middlebox_injected',
     confidence: (f) => Math.min(0.95, 0.6 + 0.1 * f.forgery.score),
     why: 'Weaver, Sommer and Paxson (NDSS 2009): a RST whose TTL, timing, sequence or race the claimed sender cannot explain was injected',
+    needs: 'forged',
     when: (f) => (forged(f) ? [] : null),
   },
   // ---- Before the handshake completed, from the responder ----
@@ -524,7 +535,9 @@ export function causeOf(input: CauseInput): CauseFinding {
     trigger: input.timeline.trigger,
     idle: idleGapBefore(input),
   };
+  const forgedVerdict = input.forgery.verdict === 'forged';
   for (const rule of CAUSE_RULES) {
+    if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : input.parent !== null)) continue;
     const ev = rule.when(facts);
     if (ev === null) continue;
     const confidence = typeof rule.confidence === 'number' ? rule.confidence : rule.confidence(facts);

@@ -58,11 +58,15 @@ export class CloseTimes {
     return slot === NONE ? undefined : this.time[slot];
   }
 
-  /** The slot of a tuple (as given: orig, then resp), or -1; its time is `timeAt(slot)`. */
-  slotOf(t: Tuple): number {
-    const o = ipv4Strict(t.origAddr);
-    const r = o === NONE ? NONE : ipv4Strict(t.respAddr);
-    return r === NONE ? (this.byText.get(textKey(t)) ?? NONE) : this.find4(o, r, portsWord(t.origPort, t.respPort));
+  /**
+   * The slot of a tuple (as given: orig, then resp; `swapped`: resp, then orig), or -1; its time
+   * is `timeAt(slot)`. Swapped here rather than in a turned-round copy of the tuple per call.
+   */
+  slotOf(t: Tuple, swapped = false): number {
+    const o = ipv4Strict(swapped ? t.respAddr : t.origAddr);
+    const r = o === NONE ? NONE : ipv4Strict(swapped ? t.origAddr : t.respAddr);
+    if (r !== NONE) return this.find4(o, r, swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort));
+    return this.byText.get(textKey(t, swapped)) ?? NONE;
   }
 
   /** The time stored in a slot `slotOf` or `set` returned. */
@@ -71,16 +75,16 @@ export class CloseTimes {
   }
 
   /**
-   * Records that the tuple closed at `ts` (it becomes the newest entry; the oldest goes past the
-   * limit). Returns the tuple's slot, where a caller may keep more about it in arrays of its own
+   * Records that the tuple (turned round when `swapped`, as in `slotOf`) closed at `ts` (it
+   * becomes the newest entry; the oldest goes past the limit). Returns the tuple's slot, where a caller may keep more about it in arrays of its own
    * (a slot is reused only once its entry was evicted).
    */
-  set(t: Tuple, ts: number): number {
+  set(t: Tuple, ts: number, swapped = false): number {
     // Plain dotted quads on both ends take the typed arrays; anything else (IPv6) a text key.
-    const o = ipv4Strict(t.origAddr);
-    const r = o === NONE ? NONE : ipv4Strict(t.respAddr);
-    const ports = portsWord(t.origPort, t.respPort);
-    const key = r === NONE ? textKey(t) : undefined;
+    const o = ipv4Strict(swapped ? t.respAddr : t.origAddr);
+    const r = o === NONE ? NONE : ipv4Strict(swapped ? t.origAddr : t.respAddr);
+    const ports = swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort);
+    const key = r === NONE ? textKey(t, swapped) : undefined;
     let slot = key === undefined ? this.find4(o, r, ports) : (this.byText.get(key) ?? NONE);
     if (slot !== NONE) {
       this.unlink(slot);
@@ -216,9 +220,9 @@ function portsWord(origPort: number, respPort: number): number {
   return (((origPort & 0xffff) << 16) | (respPort & 0xffff)) >>> 0;
 }
 
-/** The text key of a tuple that is not a plain IPv4 one (the same text as context.ts tupleKey). */
-function textKey(t: Tuple): string {
-  return `${t.origAddr}|${t.origPort}|${t.respAddr}|${t.respPort}`;
+/** The text key of a tuple that is not a plain IPv4 one (the same text as context.ts tupleKey; `swapped`: resp first). */
+function textKey(t: Tuple, swapped = false): string {
+  return swapped ? `${t.respAddr}|${t.respPort}|${t.origAddr}|${t.origPort}` : `${t.origAddr}|${t.origPort}|${t.respAddr}|${t.respPort}`;
 }
 
 /** Mixes three 32-bit words (multiply-xorshift, as MurmurHash3's finaliser). */
@@ -229,8 +233,30 @@ function hash4(a: number, b: number, c: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-/** A plain dotted quad ("10.0.0.1") as an unsigned number, or -1 for any other text. */
+/** The last two addresses ipv4Strict read, and their numbers (most calls ask for a connection's two ends again). */
+let lastText = '';
+let lastNumber = NONE;
+let otherText = '';
+let otherNumber = NONE;
+
+/**
+ * A plain dotted quad ("10.0.0.1") as an unsigned number, or -1 for any other text. Explain reads
+ * each connection's two addresses a dozen times (tuple tables, host tables, SYN-ACK TTLs): the last
+ * two answers are kept, so a repeat costs a string comparison instead of a parse.
+ */
 export function ipv4Strict(addr: string): number {
+  if (addr === lastText) return lastNumber;
+  if (addr === otherText) return otherNumber;
+  const n = parseIpv4Strict(addr);
+  otherText = lastText;
+  otherNumber = lastNumber;
+  lastText = addr;
+  lastNumber = n;
+  return n;
+}
+
+/** ipv4Strict's reading of the text. */
+function parseIpv4Strict(addr: string): number {
   let n = 0;
   let part = 0;
   let digits = 0;

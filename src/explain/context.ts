@@ -86,8 +86,8 @@ export class ExplainContext {
   readonly forwardedHere = new Map<string, boolean>();
   /** 4-tuple (either orientation) → the last root reset on it; bounded as the maps are. */
   readonly lastReset = new LastResets(CONTEXT_LIMIT);
-  /** "addr|port" of responders that answered a SYN with a SYN-ACK. */
-  readonly openPorts = new Map<string, number>();
+  /** Responders that answered a SYN with a SYN-ACK (key: `openPortKey`) → when. */
+  readonly openPorts = new Map<number | string, number>();
   /** 4-tuple (its `tupleKey` text) → time the last connection on it ended (FIN or RST); bounded as the maps are. */
   readonly lastClose = new CloseTimes(CONTEXT_LIMIT);
   readonly sources = new Map<string, SourceProbes>();
@@ -134,7 +134,7 @@ export class ExplainContext {
 
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
   openSince(addr: string, port: number): number | null {
-    return this.openPorts.get(`${addr}|${port}`) ?? null;
+    return this.openPorts.get(openPortKey(addr, port)) ?? null;
   }
 
   /** Distinct ports this source had probed on its targets so far. */
@@ -147,7 +147,7 @@ export class ExplainContext {
     for (let i = explained.length - 1; i >= 0; i--) {
       const r = explained[i] as Reset;
       if (r.parent !== undefined) continue;
-      this.lastReset.set(conn, { id: r.id, capture: r.capture, frame: r.frame, ts: r.ts, hint: r.hint });
+      this.lastReset.remember(conn, r.id, r.capture, r.frame, r.ts, r.hint);
       break;
     }
     // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
@@ -157,7 +157,7 @@ export class ExplainContext {
     if (conn.resp.ttl !== null) this.learnHops(conn.respAddr, conn.resp.ttl);
     this.learnForwarding(conn, 'orig');
     this.learnForwarding(conn, 'resp');
-    if (conn.handshake.synAckTs !== null) remember(this.openPorts, `${conn.respAddr}|${conn.respPort}`, conn.handshake.synAckTs);
+    if (conn.handshake.synAckTs !== null) remember(this.openPorts, openPortKey(conn.respAddr, conn.respPort), conn.handshake.synAckTs);
     const resets = conn.resets;
     const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
     if (closed) this.lastClose.set(conn, conn.lastPacketTs);
@@ -233,6 +233,15 @@ export class ExplainContext {
     s.first = Math.min(s.first, conn.startTs);
     s.last = Math.max(s.last, conn.startTs);
   }
+}
+
+/**
+ * A server endpoint as a key: a plain dotted quad as the number address·65536 + port (exact in a
+ * double; no text built and hashed per connection), anything else (IPv6) as "addr|port".
+ */
+export function openPortKey(addr: string, port: number): number | string {
+  const n = ipv4Strict(addr);
+  return n >= 0 ? n * 65536 + port : `${addr}|${port}`;
 }
 
 /** The connection's 4-tuple as a key. */

@@ -21,6 +21,14 @@ import { radarCategoryOf, signatureOf } from './signature.js';
 import { stageOf } from './stage.js';
 import { type RstTimeline, seqLength, timelineOf } from './timeline.js';
 
+/**
+ * Which findings get a Community ID: a SHA-1 per connection, worth it only where the output
+ * prints the ID (JSON and ndjson: resets and connections; CSV: resets; the text report, the Zeek
+ * logs and the HTML page never show it). `all` (the library's default), `resets` (only
+ * connections that reset, for their resets), `none` (the field stays null).
+ */
+export type CommunityIdScope = 'all' | 'resets' | 'none';
+
 /** The explained resets and the connection entry that lists them. */
 export interface ExplainedConnection {
   resets: Reset[];
@@ -161,7 +169,7 @@ export function explainReset(
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
   const mptcp = mptcpReasonOf(rst.mptcpReason, rst.mptcpFlags);
-  const ev: Evidence[] = [...finding.evidence, ...forgery.evidence];
+  const ev: Evidence[] = finding.evidence.concat(forgery.evidence);
   if (text !== null) ev.push(evidence(EV_REASON_TEXT, `the RST carries the text "${text}"`));
   if (mptcp !== null) ev.push(evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`));
   const baseline = (fromOrig ? conn.orig : conn.resp).ttl;
@@ -254,18 +262,25 @@ export function explainReset(
 
 /**
  * Explains every recorded RST of `conn`; `nextId` hands out reset ids in order. The
- * connection entry gains the reset ids and its Cloudflare Radar category.
+ * connection entry gains the reset ids and its Cloudflare Radar category; resets and entry carry
+ * the Community ID as far as `communityIds` asks.
  */
-export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string): ExplainedConnection {
-  const resets: Reset[] = [];
-  const earlier: EarlierReset[] = [];
+export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, communityIds: CommunityIdScope = 'all'): ExplainedConnection {
   // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
-  // connection, none per reset.
-  const cid = tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort);
+  // connection, none per reset, and none where the output does not print it.
+  const wanted = communityIds === 'all' || (communityIds === 'resets' && conn.resets.length > 0);
+  const cid = wanted ? tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort) : null;
+  // Most connections never reset: only their entry (no reset lists, no Radar category).
+  if (conn.resets.length === 0) return { resets: [], connection: connectionRecordOf(conn, [], null, cid) };
+  // At most one entry per recorded RST: sized once (pushing onto an empty array reserved room
+  // for 17), cut to the count at the end.
+  const resets = new Array<Reset>(conn.resets.length);
+  let explainedCount = 0;
+  const earlier: EarlierReset[] = [];
   for (const rst of conn.resets) {
     // A capture duplicate is one reset seen twice: counted on the first, not listed again.
     const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
-    const firstReset = first === undefined ? undefined : resets.find((r) => r.id === first.ref.id);
+    const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
     if (firstReset !== undefined) {
       if (firstReset.duplicates === undefined) {
         // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
@@ -285,11 +300,12 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     // One timeline per reset, shared with its `earlier` entry (it was split twice).
     const timeline = timelineOf(conn, rst);
     const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline, cid);
-    resets.push(reset);
+    resets[explainedCount++] = reset;
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
     earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null), forged: reset.verdict === 'forged' });
   }
+  resets.length = explainedCount;
   const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
   return { resets, connection };
 }

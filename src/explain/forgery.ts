@@ -101,6 +101,8 @@ export interface SignalFacts {
   hops: HopRange | null;
   /** `hops` comes from this connection (else from the host's other connections). */
   hopsHere: boolean;
+  /** The RST's burst (burstOf), once a signal asked for it. */
+  burst: readonly RstRecord[] | null;
 }
 
 /** A signal that found something: the detail, and a weight when it differs from the table's. */
@@ -114,6 +116,12 @@ export interface ForgerySignal {
   code: string;
   /** Added to the score when the test finds the sign (0: only said, never counted against). */
   weight: number;
+  /**
+   * What the test cannot fire without, checked before it is called (a flood's lone RST with
+   * nothing after it skips these rows): `later_packet`, a kept packet after the RST;
+   * `other_reset`, another RST in the connection.
+   */
+  needs?: 'later_packet' | 'other_reset';
   test(f: SignalFacts): SignalHit | null;
 }
 
@@ -153,9 +161,14 @@ export function rstShapeOf(rst: RstRecord, trigger: PacketRecord | null): RstSha
  * a server slow to accept) and would make every answer look "too fast".
  */
 export function roundTripTo(conn: FinishedConnection, side: 'orig' | 'resp'): number | null {
-  const samples: number[] = [];
+  // The samples' count and minimum, not an array of them per RST.
+  let samples = 0;
+  let shortest = Number.POSITIVE_INFINITY;
   const hs = side === 'resp' ? conn.handshake.synToSynAck : conn.handshake.synAckToAck;
-  if (hs !== null) samples.push(hs);
+  if (hs !== null) {
+    samples++;
+    shortest = hs;
+  }
   const packets = conn.packets;
   for (let i = 0; i < packets.length; i++) {
     const p = packets[i] as PacketRecord;
@@ -165,12 +178,13 @@ export function roundTripTo(conn: FinishedConnection, side: 'orig' | 'resp'): nu
       const q = packets[j] as PacketRecord;
       if (q.direction !== side || (q.flags & TCP_RST) !== 0) continue;
       if (hasAck(q) && seqDelta(q.ack, end) >= 0) {
-        samples.push(q.ts - p.ts);
+        samples++;
+        shortest = Math.min(shortest, q.ts - p.ts);
         break;
       }
     }
   }
-  return samples.length >= 2 ? Math.min(...samples) : null;
+  return samples >= 2 ? shortest : null;
 }
 
 /** Above this many kept packets distinctPacketsFrom counts through a Set (quadratic otherwise). */
@@ -260,9 +274,10 @@ export function ipIdCounterBefore(conn: FinishedConnection, rst: RstRecord): num
   return samples >= IPID_COUNTER_SAMPLES ? last : null;
 }
 
-/** RSTs of the same sender within the burst window, this one included. */
-function burstOf(f: SignalFacts): RstRecord[] {
-  return f.conn.resets.filter((r) => r.direction === f.sender && Math.abs(r.ts - f.rst.ts) <= BURST_WINDOW);
+/** RSTs of the same sender within the burst window, this one included (found once per RST: two signals ask). */
+function burstOf(f: SignalFacts): readonly RstRecord[] {
+  if (f.burst === null) f.burst = f.conn.resets.length === 1 ? f.conn.resets : f.conn.resets.filter((r) => r.direction === f.sender && Math.abs(r.ts - f.rst.ts) <= BURST_WINDOW);
+  return f.burst;
 }
 
 /** The TTL signal: the RST's hop distance against the range the sender's own packets taught. */
@@ -379,6 +394,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // (Weaver et al. §4: the race an out-of-path injector cannot win).
     code: EV_DATA_AFTER_RST,
     weight: 2,
+    needs: 'later_packet',
     test: (f) => {
       const { rst, sender } = f;
       const late = f.timeline.after.find((p) => p.direction === sender && (p.flags & (TCP_RST | TCP_SYN)) === 0 && p.ts - rst.ts <= AFTER_RST_WINDOW);
@@ -395,6 +411,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // same SYN: the server never refused it; something nearer raced it.
     code: EV_RACES_SYNACK,
     weight: 3,
+    needs: 'later_packet',
     test: (f) => {
       const { rst, timeline } = f;
       const t = timeline.trigger;
@@ -411,6 +428,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // injector spraying the window (Weaver et al.: seq jump > 2 within 2 s).
     code: EV_RST_BURST,
     weight: 3,
+    needs: 'other_reset',
     test: (f) => {
       const burst = burstOf(f);
       if (burst.length < 2) return null;
@@ -425,6 +443,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // RSTs of one burst that acknowledge different numbers: a stack's RST|ACK carries rcv_nxt.
     code: EV_ACK_MISMATCH,
     weight: 2,
+    needs: 'other_reset',
     test: (f) => {
       const burst = burstOf(f);
       if (burst.length < 2) return null;
@@ -460,6 +479,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // RSTs toward both ends at once: one device resetting the connection both ways.
     code: EV_BOTH_DIRECTIONS,
     weight: 2,
+    needs: 'other_reset',
     test: (f) => {
       const other = f.conn.resets.find((r) => r.direction === f.peer && Math.abs(r.ts - f.rst.ts) <= BOTH_DIRECTIONS_WINDOW);
       return other ? { detail: `another RST went the other way (frame ${other.frame}) ${formatSeconds(Math.abs(other.ts - f.rst.ts))} apart` } : null;
@@ -500,6 +520,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     // not exact draws an ACK instead of closing; the receiver did not accept it.
     code: EV_CHALLENGE_ACK,
     weight: 1,
+    needs: 'later_packet',
     test: (f) => {
       const expected = synchronisedNext(f);
       if (expected === null || seqDelta(f.rst.seq, expected) <= 0) return null;
@@ -547,6 +568,9 @@ function synchronisedNext(f: SignalFacts): number | null {
   return f.rst.context.nextSeq[f.sender];
 }
 
+/** assessForgery's hits as it finds them (one slot per signal; emptied after each RST). */
+const FOUND: (Evidence | null)[] = [];
+
 /** Weighs every sign of a third party for one RST of `conn` (FORGERY_SIGNALS, in order). */
 export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline: RstTimeline, ctx: ExplainContext): ForgeryAssessment {
   const sender = rst.direction;
@@ -562,21 +586,29 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     shape: rstShapeOf(rst, timeline.trigger),
     hops,
     hopsHere: here,
+    burst: null,
   };
-  const found: Evidence[] = [];
+  // Hits go to a scratch list and are copied out at their exact count: a fresh array pushed onto
+  // reserved room for 17 (152 bytes per RST, most of which find one or two signs).
+  let hits = 0;
   let score = 0;
   let ttlMismatch = false;
+  const later = timeline.after.length > 0;
+  const others = conn.resets.length > 1;
   for (const signal of FORGERY_SIGNALS) {
+    if (signal.needs !== undefined && !(signal.needs === 'later_packet' ? later : others)) continue;
     const hit = signal.test(facts);
     if (hit === null) continue;
     const weight = hit.weight ?? signal.weight;
     score += weight;
-    found.push(evidence(signal.code, hit.detail));
+    FOUND[hits++] = evidence(signal.code, hit.detail);
     if (signal.code === EV_TTL_MISMATCH && weight >= SUSPECT_AT) ttlMismatch = true;
   }
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
   const senderHopCount = hops === null ? null : hops.min;
+  const found = FOUND.slice(0, hits) as Evidence[];
+  FOUND.fill(null);
   return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch, senderHops: senderHopCount };
 }
 

@@ -20,8 +20,8 @@ export interface RememberedReset {
   hint: string | null;
 }
 
-/** Distinct hints kept for sharing; past it the table starts afresh (sharing is only a saving). */
-const HINTS_SHARED = 4096;
+/** Hints kept for sharing, one per text length modulo this (a power of two; sharing is only a saving). */
+const HINT_WAYS = 256;
 
 /** The last root reset per unoriented 4-tuple, bounded (the oldest tuple goes first). */
 export class LastResets {
@@ -30,7 +30,8 @@ export class LastResets {
   private readonly captures: number[] = [];
   private readonly frames: number[] = [];
   private readonly hints: (string | null)[] = [];
-  private readonly sharedHints = new Map<string, string>();
+  /** The last hint kept per text length (modulo HINT_WAYS): see `share`. */
+  private readonly sharedHints: (string | null)[] = new Array<string | null>(HINT_WAYS).fill(null);
 
   constructor(limit: number) {
     this.slots = new CloseTimes(limit);
@@ -43,38 +44,49 @@ export class LastResets {
 
   /** The last root reset on the tuple of `t`, in either orientation, or undefined. */
   get(t: Tuple): RememberedReset | undefined {
-    const slot = this.slots.slotOf(unoriented(t));
+    const slot = this.slots.slotOf(t, respFirst(t));
     if (slot < 0) return undefined;
     return { id: this.ids[slot] as string, capture: this.captures[slot] as number, frame: this.frames[slot] as number, ts: this.slots.timeAt(slot), hint: this.hints[slot] as string | null };
   }
 
   /** Remembers `r` as the last root reset on the tuple of `t` (it becomes the newest entry). */
   set(t: Tuple, r: RememberedReset): void {
-    const slot = this.slots.set(unoriented(t), r.ts);
-    // Slots are handed out from 0 upwards, so these arrays stay dense.
-    this.ids[slot] = r.id;
-    this.captures[slot] = r.capture;
-    this.frames[slot] = r.frame;
-    this.hints[slot] = r.hint === null ? null : this.share(r.hint);
+    this.remember(t, r.id, r.capture, r.frame, r.ts, r.hint);
   }
 
-  /** One string per distinct hint text. */
+  /** `set` with the reset's fields as arguments (no object per connection that reset). */
+  remember(t: Tuple, id: string, capture: number, frame: number, ts: number, hint: string | null): void {
+    const slot = this.slots.set(t, ts, respFirst(t));
+    // Slots are handed out from 0 upwards, so these arrays stay dense.
+    this.ids[slot] = id;
+    this.captures[slot] = capture;
+    this.frames[slot] = frame;
+    this.hints[slot] = hint === null ? null : this.share(hint);
+  }
+
+  /**
+   * One string for the equal hints of many resets (a flood's resets share a handful of texts: one
+   * per server and cause). The candidate is the last hint of the same length, compared in place:
+   * a Map keyed by the text flattened and hashed every freshly built hint first (1% of a profile
+   * of the bench's mix, whose hints are all different). Equal-length hints that alternate are
+   * simply kept apart.
+   */
   private share(hint: string): string {
-    const known = this.sharedHints.get(hint);
-    if (known !== undefined) return known;
-    if (this.sharedHints.size >= HINTS_SHARED) this.sharedHints.clear();
-    this.sharedHints.set(hint, hint);
+    const way = hint.length & (HINT_WAYS - 1);
+    const known = this.sharedHints[way];
+    if (known === hint) return known;
+    this.sharedHints[way] = hint;
     return hint;
   }
 }
 
 /**
- * The tuple in one canonical orientation, whichever side originated: the lower endpoint first
- * (IPv4 by number, anything else by text), so both orientations find one entry.
+ * True when the tuple's canonical orientation, whichever side originated, puts the responder
+ * first: the lower endpoint first (IPv4 by number, anything else by text), so both orientations
+ * find one entry.
  */
-export function unoriented(t: Tuple): Tuple {
+export function respFirst(t: Tuple): boolean {
   const o = ipv4Strict(t.origAddr);
   const r = o < 0 ? -1 : ipv4Strict(t.respAddr);
-  const respFirst = o >= 0 && r >= 0 ? r < o || (r === o && t.respPort < t.origPort) : t.respAddr < t.origAddr || (t.respAddr === t.origAddr && t.respPort < t.origPort);
-  return respFirst ? { origAddr: t.respAddr, origPort: t.respPort, respAddr: t.origAddr, respPort: t.origPort } : t;
+  return o >= 0 && r >= 0 ? r < o || (r === o && t.respPort < t.origPort) : t.respAddr < t.origAddr || (t.respAddr === t.origAddr && t.respPort < t.origPort);
 }

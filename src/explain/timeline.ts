@@ -19,19 +19,30 @@ export interface RstTimeline {
   /** The last non-RST packet the RST's sender sent before it, or null. */
   prevFromSender: PacketRecord | null;
   /** Kept packets after the RST, in capture order. */
-  after: PacketRecord[];
+  after: readonly PacketRecord[];
   /** Kept packets before the RST, in capture order. */
-  before: PacketRecord[];
+  before: readonly PacketRecord[];
 }
 
-/** Splits the connection's kept packets around `rst`. */
+/** The timeline's `after` (or `before`) when no kept packet is there: shared, never written. */
+const NONE: readonly PacketRecord[] = Object.freeze([]);
+
+/**
+ * Splits the connection's kept packets around `rst`. The kept packets are in capture order, so
+ * most often `before` is a prefix and `after` a suffix of them: sliced (or shared, when empty)
+ * rather than pushed one by one; any other order is filtered as before.
+ */
 export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimeline {
-  const before: PacketRecord[] = [];
-  const after: PacketRecord[] = [];
-  for (const p of conn.packets) {
-    if (p.frame < rst.frame) before.push(p);
-    else if (p.frame > rst.frame) after.push(p);
-  }
+  const packets = conn.packets;
+  const frame = rst.frame;
+  let beforeEnd = 0;
+  while (beforeEnd < packets.length && (packets[beforeEnd] as PacketRecord).frame < frame) beforeEnd++;
+  let afterStart = beforeEnd;
+  while (afterStart < packets.length && (packets[afterStart] as PacketRecord).frame === frame) afterStart++;
+  let ordered = true;
+  for (let i = afterStart; i < packets.length && ordered; i++) ordered = (packets[i] as PacketRecord).frame > frame;
+  const before = !ordered ? packets.filter((p) => p.frame < frame) : beforeEnd === 0 ? NONE : beforeEnd === packets.length ? packets : packets.slice(0, beforeEnd);
+  const after = !ordered ? packets.filter((p) => p.frame > frame) : afterStart === packets.length ? NONE : packets.slice(afterStart);
   const peer = peerOf(rst.direction);
   let trigger: PacketRecord | null = null;
   let prevFromSender: PacketRecord | null = null;

@@ -8,7 +8,7 @@
  */
 import { ExplainContext } from '../explain/context.js';
 import { HostHopsWait } from '../explain/deferral.js';
-import { type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
+import { type CommunityIdScope, type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
 import { applyKernelTrace, countKernel, emptyKernelSummary } from '../explain/kernelEvidence.js';
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
@@ -69,6 +69,8 @@ export interface ExplainOptions {
   kernel?: KernelMatcher;
   /** Called with the capture time of each input's first record (the filters' relative --since/--until). */
   onFirstPacket?: (ts: number) => void;
+  /** Which findings carry a Community ID (explain/explainConnection.ts CommunityIdScope; default `all`). */
+  communityIds?: CommunityIdScope;
 }
 
 /** An input that could not be read at all (missing file, not a capture). */
@@ -238,7 +240,7 @@ export class ExplainStage implements TrackEvents {
     const { kernel } = this.options;
     const summary = this.summary;
     // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
-    const explained = explainConnection(conn, ctx, this.provisionalId);
+    const explained = explainConnection(conn, ctx, this.provisionalId, this.options.communityIds);
     if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
     ctx.learnFrom(conn, explained.resets);
     // The outer layers the tracker kept for the connection (track/tunnelTable.ts).
