@@ -9,6 +9,7 @@
  * text key. Both share one insertion order, so the oldest entry is evicted first whatever its
  * family, exactly as a bounded Map in insertion order would do.
  */
+import { fmix32, murmurStep } from '../net/flowHash.js';
 
 /** A connection's 4-tuple (FinishedConnection has these fields). */
 export interface Tuple {
@@ -225,12 +226,9 @@ function textKey(t: Tuple, swapped = false): string {
   return swapped ? `${t.respAddr}|${t.respPort}|${t.origAddr}|${t.origPort}` : `${t.origAddr}|${t.origPort}|${t.respAddr}|${t.respPort}`;
 }
 
-/** Mixes three 32-bit words (multiply-xorshift, as MurmurHash3's finaliser). */
+/** The table's hash of three 32-bit words: net/flowHash's MurmurHash3 steps (the one flow hash), directed. */
 function hash4(a: number, b: number, c: number): number {
-  let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(c, 0xc2b2ae35);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return (h ^ (h >>> 13)) >>> 0;
+  return fmix32(murmurStep(murmurStep(murmurStep(0x9e3779b9, a), b), c)) >>> 0;
 }
 
 /** The last two addresses ipv4Strict read, and their numbers (most calls ask for a connection's two ends again). */
