@@ -10,6 +10,7 @@
  * family, exactly as a bounded Map in insertion order would do.
  */
 import { fmix32, murmurStep } from '../net/flowHash.js';
+import { dottedQuadNumber } from '../net/ipv4Text.js';
 
 /** A connection's 4-tuple (FinishedConnection has these fields). */
 export interface Tuple {
@@ -245,31 +246,10 @@ let otherNumber = NONE;
 export function ipv4Strict(addr: string): number {
   if (addr === lastText) return lastNumber;
   if (addr === otherText) return otherNumber;
-  const n = parseIpv4Strict(addr);
+  const n = dottedQuadNumber(addr);
   otherText = lastText;
   otherNumber = lastNumber;
   lastText = addr;
   lastNumber = n;
   return n;
-}
-
-/** ipv4Strict's reading of the text. */
-function parseIpv4Strict(addr: string): number {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < addr.length; i++) {
-    const c = addr.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) return NONE;
-    } else if (c === 0x2e && digits > 0 && dots < 3) {
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else return NONE;
-  }
-  return dots === 3 && digits > 0 ? n * 256 + part : NONE;
 }

@@ -10,6 +10,7 @@
  * implemented: ICMP's type/code mapping is not needed by a TCP tool.
  */
 import { hash } from 'node:crypto';
+import { dottedQuadNumber } from './ipv4Text.js';
 
 /** IP protocol numbers that carry ports (IANA). */
 export const PROTO_TCP = 6;
@@ -24,24 +25,16 @@ export function addressBytes(text: string): Uint8Array | null {
   return text.includes(':') ? ipv6Bytes(text) : ipv4Bytes(text);
 }
 
-/** Dotted-quad IPv4 to 4 bytes, or null (a character loop: this runs once per connection). */
+/** Dotted-quad IPv4 to 4 bytes, or null (net/ipv4Text's reading; this runs once per connection). */
 function ipv4Bytes(text: string): Uint8Array | null {
+  const n = dottedQuadNumber(text);
+  if (n < 0) return null;
   const out = new Uint8Array(4);
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (c >= 0x30 && c <= 0x39) {
-      value = value * 10 + (c - 0x30);
-      if (++digits > 3 || value > 255) return null;
-    } else if (c === 0x2e && digits > 0 && part < 4) {
-      out[part++] = value;
-      value = 0;
-      digits = 0;
-    } else return null;
-  }
-  return part === 4 ? out : null;
+  out[0] = n >>> 24;
+  out[1] = (n >>> 16) & 0xff;
+  out[2] = (n >>> 8) & 0xff;
+  out[3] = n & 0xff;
+  return out;
 }
 
 /** The 16-bit groups of an IPv6 address being read (a dotted-quad part adds two); past 8 it cannot be one. */
@@ -97,7 +90,7 @@ function readGroups(text: string, from: number, to: number, at: number): number 
 function readGroup(text: string, a: number, b: number, n: number): number {
   const dot = text.indexOf('.', a);
   if (dot >= 0 && dot < b) {
-    const v4 = ipv4Number(text.slice(a, b));
+    const v4 = dottedQuadNumber(text.slice(a, b));
     if (v4 < 0 || n + 2 > 8) return -1;
     GROUPS[n] = v4 >>> 16;
     GROUPS[n + 1] = v4 & 0xffff;
@@ -176,8 +169,8 @@ const TCP4_TUPLE = Buffer.alloc(16);
  * arrays, tuple object or view per connection (this runs once per finished connection).
  */
 export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
-  const a = ipv4Number(src);
-  const b = a < 0 ? -1 : ipv4Number(dst);
+  const a = dottedQuadNumber(src);
+  const b = a < 0 ? -1 : dottedQuadNumber(dst);
   if (b < 0) return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
   const swap = !(a < b || (a === b && sport < dport));
@@ -190,25 +183,4 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   buf.writeUInt16BE((swap ? dport : sport) & 0xffff, 12);
   buf.writeUInt16BE((swap ? sport : dport) & 0xffff, 14);
   return `1:${hash('sha1', buf, 'base64')}`;
-}
-
-/** A dotted quad (as ipv4Bytes reads it) as an unsigned number, or -1. */
-function ipv4Number(text: string): number {
-  let n = 0;
-  let value = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (c >= 0x30 && c <= 0x39) {
-      value = value * 10 + (c - 0x30);
-      if (++digits > 3 || value > 255) return -1;
-    } else if (c === 0x2e && digits > 0 && parts < 4) {
-      n = n * 256 + value;
-      parts++;
-      value = 0;
-      digits = 0;
-    } else return -1;
-  }
-  return parts === 4 ? n : -1;
 }
