@@ -5,6 +5,7 @@
  * mapping the 5-tuple hash to the slot, and a pool of IPv6 addresses (four words each) so a slot
  * holds an IPv6 address as one index. No object per connection, no string per packet.
  */
+import type { CaptureRecord } from '../capture/record.js';
 import { type DecodedPacket, TCP_ACK, TCP_SYN } from '../decode/packet.js';
 import { ipv4ToString, ipv6ToString } from './address.js';
 import { H_FLIPPED, addHistory, forgetHistory } from './history.js';
@@ -134,8 +135,11 @@ function tableRemove(s: TrackState, slot: number): void {
   s.table[i] = 0;
 }
 
-/** IPBasedAnalyzer::NewConn + TCPAnalyzer::WantConnection + TCPSessionAdapter constructor. */
-export function newConn(s: TrackState, hash: number, pkt: DecodedPacket, t: number): number {
+/**
+ * IPBasedAnalyzer::NewConn + TCPAnalyzer::WantConnection + TCPSessionAdapter constructor, for
+ * `pkt` captured at `rec.ts` (read here: a double argument is boxed per call).
+ */
+export function newConn(s: TrackState, hash: number, pkt: DecodedPacket, rec: CaptureRecord): number {
   const slot = allocSlot(s);
   const v6 = pkt.ipVersion === 6;
   const flags = pkt.flags;
@@ -166,8 +170,8 @@ export function newConn(s: TrackState, hash: number, pkt: DecodedPacket, t: numb
   s.cFlags[slot] = F_USED | F_ACTIVE | (v6 ? F_V6 : 0) | (flip ? F_FLIPPED : 0);
   s.cNumber[slot] = s.nextNumber++;
   s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
-  s.startTs[slot] = t;
-  s.lastTs[slot] = t;
+  s.startTs[slot] = rec.ts;
+  s.lastTs[slot] = rec.ts;
   // TCPSessionAdapter(): ExpireTimer at network_time + tcp_SYN_timeout.
   s.expireAt[slot] = s.networkTime + s.synTimeout;
   forgetAboveHole(s, slot);

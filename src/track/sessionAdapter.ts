@@ -4,6 +4,7 @@
  * update_last_seq, the Update*State arms, FlipRoles and IsReuse. Endpoint indices are
  * `slot*2 + side` (endpoint.ts); weirds are Zeek's names (weirds.ts).
  */
+import type { CaptureRecord } from '../capture/record.js';
 import { type DecodedPacket, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/packet.js';
 import { swapSides } from './columns.js';
 import {
@@ -84,10 +85,12 @@ const TCP_STORM_INTERARRIVAL = 1; // tcp_storm_interarrival_thresh
 
 /**
  * TCPSessionAdapter::Process for one packet. Returns the sender's endpoint index after
- * processing (a SYN/SYN-ACK reversal flips the roles in the middle).
+ * processing (a SYN/SYN-ACK reversal flips the roles in the middle). The packet's time is read
+ * from `rec` where it is used: a double passed as an argument is boxed (a HeapNumber) per call.
  */
-export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPacket, t: number): number {
+export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPacket, rec: CaptureRecord): number {
   const flags = pkt.flags;
+  const t = rec.ts;
   const SYN = (flags & TCP_SYN) !== 0;
   const FIN = (flags & TCP_FIN) !== 0;
   const RST = (flags & TCP_RST) !== 0;
@@ -158,7 +161,7 @@ export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPac
   if (ACK) {
     if (st(s, peer) === TCP_INACTIVE) {
       relAck = 1;
-      initPeer(s, slot, peer, ep, SYN, FIN, RST, ackSeq);
+      initPeer(s, slot, peer, ep, SYN, FIN, RST, ackSeq | 0);
     } else {
       s.underflow = false;
       relAck = relativeSeq(s, peer, ackSeq | 0, (s.eAck[peer] ?? 0) | 0, s.eAckWraps[peer] ?? 0);
@@ -175,14 +178,14 @@ export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPac
     }
   }
 
-  const deltaLast = updateLastSeq(s, slot, ep, seqOnePast, SYN, FIN, RST, len, baseSeq);
+  const deltaLast = updateLastSeq(s, slot, ep, seqOnePast | 0, SYN, FIN, RST, len, baseSeq | 0);
   s.eLastTime[ep] = t;
 
   s.doClose = false;
   s.genEvent = false;
   const state = st(s, ep);
   if (state === TCP_INACTIVE) {
-    if (updateInactiveState(s, slot, t, ep, peer, baseSeq, ackSeq, len, side, flags)) {
+    if (updateInactiveState(s, slot, rec, ep, peer, baseSeq | 0, ackSeq | 0, len, side, flags)) {
       ep ^= 1;
       peer ^= 1;
     }
@@ -191,7 +194,7 @@ export function process(s: TrackState, slot: number, side: Side, pkt: DecodedPac
   } else if (state === TCP_ESTABLISHED || state === TCP_PARTIAL) {
     updateEstablishedState(s, slot, ep, peer, flags);
   } else if (state === TCP_CLOSED) {
-    updateClosedState(s, slot, t, ep, deltaLast, flags);
+    updateClosedState(s, slot, rec, ep, deltaLast, flags);
   } else {
     // UpdateResetState
     if (SYN) setWeird(s, slot, W_SYN_AFTER_RESET);
@@ -287,7 +290,10 @@ function initWindow(s: TrackState, slot: number, e: number, peer: number, ACK: b
   }
 }
 
-/** init_peer. */
+/**
+ * init_peer. `ackSeq` arrives as int32 (a Smi across the call): a one-sided connection's every
+ * ACK comes here while its peer is inactive, and a uint32 >= 2^31 was a HeapNumber each time.
+ */
 function initPeer(
   s: TrackState,
   slot: number,
@@ -305,13 +311,16 @@ function initPeer(
       if (!didWeird(s, slot)) setWeird(s, slot, W_POSSIBLE_SPLIT_ROUTING);
     }
   }
-  const v = (ackSeq - 1) >>> 0;
+  const v = ((ackSeq >>> 0) - 1) >>> 0;
   s.eStart[peer] = v;
   s.eAck[peer] = v;
   s.eLast[peer] = v;
 }
 
-/** update_last_seq: returns delta_last; counts retransmissions ('T'/'t'). */
+/**
+ * update_last_seq: returns delta_last; counts retransmissions ('T'/'t'). `lastSeq` and `baseSeq`
+ * arrive as int32 (Smis across the call: a uint32 >= 2^31 was a HeapNumber per packet).
+ */
 function updateLastSeq(
   s: TrackState,
   slot: number,
@@ -323,6 +332,8 @@ function updateLastSeq(
   len: number,
   baseSeq: number,
 ): number {
+  lastSeq >>>= 0;
+  baseSeq >>>= 0;
   const delta = seqDelta(lastSeq, s.eLast[e] ?? 0);
   if ((SYN || RST) && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
     // "perhaps trust RST seq #'s if initial and not too outlandish" — Zeek does not.
@@ -345,11 +356,14 @@ function updateLastSeq(
   return delta;
 }
 
-/** UpdateInactiveState. Returns true when it flipped the roles (SYN/SYN-ACK reversal). */
+/**
+ * UpdateInactiveState. Returns true when it flipped the roles (SYN/SYN-ACK reversal).
+ * `baseSeq` and `ackSeq` arrive as int32 (Smis across the call) and are made unsigned here.
+ */
 function updateInactiveState(
   s: TrackState,
   slot: number,
-  t: number,
+  rec: CaptureRecord,
   ep: number,
   peer: number,
   baseSeq: number,
@@ -358,6 +372,8 @@ function updateInactiveState(
   side: Side,
   flags: number,
 ): boolean {
+  baseSeq >>>= 0;
+  ackSeq >>>= 0;
   const SYN = (flags & TCP_SYN) !== 0;
   const FIN = (flags & TCP_FIN) !== 0;
   const RST = (flags & TCP_RST) !== 0;
@@ -371,7 +387,7 @@ function updateInactiveState(
       } else setState(s, slot, ep, TCP_SYN_SENT);
       // AttemptTimer at t + tcp_attempt_delay.
       if (s.attemptDelay > 0)
-        s.attemptAt[slot] = Math.min(s.attemptAt[slot] ?? Number.POSITIVE_INFINITY, t + s.attemptDelay);
+        s.attemptAt[slot] = Math.min(s.attemptAt[slot] ?? Number.POSITIVE_INFINITY, rec.ts + s.attemptDelay);
     } else {
       if (ACK) {
         const ps = st(s, peer);
@@ -489,7 +505,7 @@ function updateEstablishedState(s: TrackState, slot: number, ep: number, peer: n
 }
 
 /** UpdateClosedState. */
-function updateClosedState(s: TrackState, slot: number, t: number, ep: number, deltaLast: number, flags: number): void {
+function updateClosedState(s: TrackState, slot: number, rec: CaptureRecord, ep: number, deltaLast: number, flags: number): void {
   if ((flags & TCP_SYN) !== 0) setWeird(s, slot, W_SYN_AFTER_CLOSE);
   if ((flags & TCP_FIN) !== 0 && deltaLast > 0) setWeird(s, slot, W_FIN_ADVANCED_LAST_SEQ);
   // "If our peer was also closed, then don't change our state now on a RST, since this
@@ -499,7 +515,7 @@ function updateClosedState(s: TrackState, slot: number, t: number, ep: number, d
     if (!didClose(s, ep)) s.doClose = true; // RST after FIN
     // ResetTimer at t + tcp_reset_delay. Zeek < 6.1 added it only when a connection_reset
     // handler existed (btest core/tcp/fin-rst-timeout); current Zeek always does.
-    s.resetAt[slot] = Math.min(s.resetAt[slot] ?? Number.POSITIVE_INFINITY, t + s.resetDelay);
+    s.resetAt[slot] = Math.min(s.resetAt[slot] ?? Number.POSITIVE_INFINITY, rec.ts + s.resetDelay);
   }
 }
 
@@ -553,8 +569,16 @@ function flipAfterSynAck(s: TrackState, slot: number): boolean {
   return true;
 }
 
-/** TCPSessionAdapter::IsReuse. */
-export function isReuse(s: TrackState, slot: number, t: number, pkt: DecodedPacket): boolean {
+/**
+ * An endpoint that started and has not closed (IsReuse's test). A function, not a closure in
+ * IsReuse: a closure over `s` made V8 allocate a context on every call, for every SYN-ACK.
+ */
+function isActiveSide(s: TrackState, e: number): boolean {
+  return st(s, e) !== TCP_INACTIVE && !didClose(s, e);
+}
+
+/** TCPSessionAdapter::IsReuse, for `pkt` captured at `rec.ts`. */
+export function isReuse(s: TrackState, slot: number, rec: CaptureRecord, pkt: DecodedPacket): boolean {
   const flags = pkt.flags;
   // "Reuse only occurs on initial SYN's, except for half connections it can occur on SYN-acks."
   if ((flags & TCP_SYN) === 0) return false;
@@ -580,11 +604,10 @@ export function isReuse(s: TrackState, slot: number, t: number, pkt: DecodedPack
     if (st(s, connOrig) === TCP_SYN_SENT) setWeird(s, slot, W_SYN_SEQ_JUMP);
     else setWeird(s, slot, W_ACTIVE_CONNECTION_REUSE);
   } else {
-    const active = (e: number) => st(s, e) !== TCP_INACTIVE && !didClose(s, e);
-    if ((active(o) || active(r)) && st(s, o) !== TCP_RESET && st(s, r) !== TCP_RESET)
+    if ((isActiveSide(s, o) || isActiveSide(s, r)) && st(s, o) !== TCP_RESET && st(s, r) !== TCP_RESET)
       setWeird(s, slot, W_ACTIVE_CONNECTION_REUSE);
     else if (
-      t - (s.lastTs[slot] ?? 0) < s.linger &&
+      rec.ts - (s.lastTs[slot] ?? 0) < s.linger &&
       st(s, o) !== TCP_RESET &&
       st(s, r) !== TCP_RESET
     )

@@ -27,8 +27,12 @@ function put(h: TimerHeap, i: number, t: number, slot: number, gen: number): voi
   h.gen[i] = gen;
 }
 
-/** Adds an entry. */
-export function heapPush(h: TimerHeap, t: number, slot: number, gen: number): void {
+/**
+ * Adds the entry (times[slot], slot, gen). The time is read from its column here: a double
+ * passed as an argument is boxed (a HeapNumber) per call.
+ */
+export function heapPushAt(h: TimerHeap, times: Float64Array, slot: number, gen: number): void {
+  const t = times[slot] ?? 0;
   if (h.size >= h.cap) {
     growColumns(h, h.cap * 2);
     h.cap *= 2;

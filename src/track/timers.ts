@@ -9,59 +9,61 @@ import { didClose, st } from './endpoint.js';
 import { finishSlot } from './finish.js';
 import { connectionReset } from './sessionAdapter.js';
 import { F_ACTIVE, F_LEFT_HANDSHAKE, F_USED, type TrackState } from './state.js';
-import { heapPop, heapPush } from './timerHeap.js';
+import { heapPop, heapPushAt } from './timerHeap.js';
 import { TCP_INACTIVE, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './zeekState.js';
 
 /** Puts the slot's earliest deadline in the heap when it moved earlier. */
 export function reschedule(s: TrackState, slot: number): void {
-  if (((s.cFlags[slot] ?? 0) & F_USED) === 0) return;
-  const d = nextDeadline(s, slot);
-  if (d < (s.sched[slot] ?? Number.POSITIVE_INFINITY)) {
-    s.sched[slot] = d;
-    heapPush(s.heap, d, slot, s.cGen[slot] ?? 0);
-  }
-}
-
-function inactivityDeadline(s: TrackState, slot: number): number {
   const f = s.cFlags[slot] ?? 0;
+  if ((f & F_USED) === 0) return;
+  // nextDeadline written out: a double returned from a call, or passed to one, is boxed (a
+  // HeapNumber per packet); the heap reads the time from the sched column instead.
   const to = (f & F_LEFT_HANDSHAKE) !== 0 ? s.inactivityTimeout : s.handshakeTimeout;
-  if (to <= 0) return Number.POSITIVE_INFINITY;
-  return (s.lastTs[slot] ?? 0) + to;
-}
-
-function nextDeadline(s: TrackState, slot: number): number {
-  return Math.min(
+  const d = Math.min(
     s.expireAt[slot] ?? Number.POSITIVE_INFINITY,
     s.expire2At[slot] ?? Number.POSITIVE_INFINITY,
     s.deleteAt[slot] ?? Number.POSITIVE_INFINITY,
     s.attemptAt[slot] ?? Number.POSITIVE_INFINITY,
     s.resetAt[slot] ?? Number.POSITIVE_INFINITY,
-    inactivityDeadline(s, slot),
+    to <= 0 ? Number.POSITIVE_INFINITY : (s.lastTs[slot] ?? 0) + to,
   );
+  if (d < (s.sched[slot] ?? Number.POSITIVE_INFINITY)) {
+    s.sched[slot] = d;
+    heapPushAt(s.heap, s.sched, slot, s.cGen[slot] ?? 0);
+  }
 }
 
-/** A heap entry is current while its slot still holds that connection and the connection still wants that time. */
-function isCurrent(s: TrackState, slot: number, gen: number, t: number): boolean {
-  return ((s.cFlags[slot] ?? 0) & F_USED) !== 0 && s.cGen[slot] === gen && s.sched[slot] === t;
-}
-
-/** Fires every timer due at network time `now` (PQ_TimerMgr::DoAdvance: time <= now). */
-export function advance(s: TrackState, now: number): void {
+/**
+ * The heap's earliest entry is current while its slot still holds that connection and the
+ * connection still wants that time. Read in place: a time passed as an argument was boxed.
+ */
+function headIsCurrent(s: TrackState): boolean {
   const h = s.heap;
-  while (h.size > 0 && (h.time[0] ?? 0) <= now) {
-    const t = h.time[0] ?? 0;
+  const slot = h.slot[0] ?? 0;
+  return ((s.cFlags[slot] ?? 0) & F_USED) !== 0 && s.cGen[slot] === h.gen[0] && s.sched[slot] === h.time[0];
+}
+
+/**
+ * Fires every timer due at the network time (PQ_TimerMgr::DoAdvance: time <= now). The time is
+ * read from `s.networkTime` here and in the timers: a double passed as an argument is boxed (a
+ * HeapNumber) per call.
+ */
+export function advance(s: TrackState): void {
+  const h = s.heap;
+  while (h.size > 0 && (h.time[0] ?? 0) <= s.networkTime) {
     const slot = h.slot[0] ?? 0;
-    const gen = h.gen[0] ?? 0;
+    const current = headIsCurrent(s);
     heapPop(h);
-    if (!isCurrent(s, slot, gen, t)) continue;
+    if (!current) continue;
     s.sched[slot] = Number.POSITIVE_INFINITY;
-    runTimers(s, slot, now);
+    runTimers(s, slot);
     reschedule(s, slot);
   }
 }
 
-/** Runs the due timers of one connection, earliest first. */
-function runTimers(s: TrackState, slot: number, now: number): void {
+/** Runs the due timers of one connection at the network time, earliest first. */
+function runTimers(s: TrackState, slot: number): void {
+  const now = s.networkTime;
   for (let guard = 0; guard < 16; guard++) {
     if (((s.cFlags[slot] ?? 0) & F_USED) === 0) return;
     const ex = s.expireAt[slot] ?? Number.POSITIVE_INFINITY;
@@ -69,10 +71,12 @@ function runTimers(s: TrackState, slot: number, now: number): void {
     const del = s.deleteAt[slot] ?? Number.POSITIVE_INFINITY;
     const att = s.attemptAt[slot] ?? Number.POSITIVE_INFINITY;
     const rst = s.resetAt[slot] ?? Number.POSITIVE_INFINITY;
-    const ina = inactivityDeadline(s, slot);
+    // Connection::InactivityTimer's deadline (tcp_inactivity_timeout once the handshake is left).
+    const f = s.cFlags[slot] ?? 0;
+    const to = (f & F_LEFT_HANDSHAKE) !== 0 ? s.inactivityTimeout : s.handshakeTimeout;
+    const ina = to <= 0 ? Number.POSITIVE_INFINITY : (s.lastTs[slot] ?? 0) + to;
     const m = Math.min(ex, ex2, del, att, rst, ina);
     if (m > now) return;
-    const f = s.cFlags[slot] ?? 0;
     const active = (f & F_ACTIVE) !== 0;
     if (m === del) {
       // ConnDeleteTimer -> Connection::DeleteTimer: remove.
@@ -101,7 +105,7 @@ function runTimers(s: TrackState, slot: number, now: number): void {
       if (m === ex) s.expireAt[slot] = Number.POSITIVE_INFINITY;
       else s.expire2At[slot] = Number.POSITIVE_INFINITY;
       if (!active) continue; // ExpireTimer: "if ( ! is_active ) return;" (not re-armed)
-      if (expireTimer(s, slot, now)) return;
+      if (expireTimer(s, slot)) return;
       const next = now + s.sessionTimer;
       if (m === ex) s.expireAt[slot] = next;
       else s.expire2At[slot] = next;
@@ -114,8 +118,8 @@ function runTimers(s: TrackState, slot: number, now: number): void {
 }
 
 /** TCPSessionAdapter::ExpireTimer body; true when it removed the connection. */
-function expireTimer(s: TrackState, slot: number, now: number): boolean {
-  if ((s.lastTs[slot] ?? 0) + s.linger < now) {
+function expireTimer(s: TrackState, slot: number): boolean {
+  if ((s.lastTs[slot] ?? 0) + s.linger < s.networkTime) {
     const o = slot * 2;
     const r = o + 1;
     const os = st(s, o);
@@ -145,11 +149,10 @@ function expireTimer(s: TrackState, slot: number, now: number): boolean {
 export function evictOne(s: TrackState): void {
   const h = s.heap;
   while (h.size > 0) {
-    const t = h.time[0] ?? 0;
     const slot = h.slot[0] ?? 0;
-    const gen = h.gen[0] ?? 0;
+    const current = headIsCurrent(s);
     heapPop(h);
-    if (!isCurrent(s, slot, gen, t)) continue;
+    if (!current) continue;
     s.evictedCount++;
     finishSlot(s, slot, 'evicted');
     return;

@@ -107,8 +107,8 @@ function countAndObserve(
  * from trackPacket: the finishing call runs rarely, and a call site first reached after
  * TurboFan compiled its function deoptimises that function; here that is this small one.
  */
-function finishIfReused(s: TrackState, slot: number, t: number, pkt: DecodedPacket): boolean {
-  if (!isReuse(s, slot, t, pkt)) return false;
+function finishIfReused(s: TrackState, slot: number, rec: CaptureRecord, pkt: DecodedPacket): boolean {
+  if (!isReuse(s, slot, rec, pkt)) return false;
   finishSlot(s, slot, 'reused');
   return true;
 }
@@ -160,7 +160,7 @@ export class Tracker {
     // ("Insufficient type feedback for call"). V8 allocates a function's feedback only after
     // its first calls, so a call on the first packet alone records nothing.
     const heap = s.heap;
-    if ((heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) || s.packetCount <= WARM_UP_PACKETS) advance(s, s.networkTime);
+    if ((heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) || s.packetCount <= WARM_UP_PACKETS) advance(s);
 
     let hash: number;
     if (pkt.ipVersion === 6) {
@@ -173,13 +173,13 @@ export class Tracker {
     let newConnection = false;
     let reused = false;
     // IsReuse looks only at SYNs: tested here first, so the other packets make no call that boxes the time.
-    if (slot >= 0 && (pkt.flags & TCP_SYN) !== 0 && finishIfReused(s, slot, rec.ts, pkt)) {
+    if (slot >= 0 && (pkt.flags & TCP_SYN) !== 0 && finishIfReused(s, slot, rec, pkt)) {
       reused = true;
       slot = -1;
     }
     // One call site for both (a reuse is rare: its own site would have no type feedback).
     if (slot < 0) {
-      slot = this.open(hash, pkt, rec.ts);
+      slot = this.open(hash, pkt, rec);
       // Stored for every new connection: a store only a reuse reached would have no feedback either.
       s.cFlags[slot] = (s.cFlags[slot] ?? 0) | (reused ? F_REUSED : 0);
       newConnection = true;
@@ -220,7 +220,7 @@ export class Tracker {
     const isRst = (pkt.flags & TCP_RST) !== 0;
     const rstIdx = isRst ? recordRst(s, slot, side, rec, pkt) : -1;
 
-    const senderEp = process(s, slot, side, pkt, rec.ts);
+    const senderEp = process(s, slot, side, pkt, rec);
     // ConnSize_Analyzer::DeliverPacket, with the sender's role after Process: when Process flipped
     // the roles, TCPAnalyzer::DeliverPacket (TCP.cc) turns is_orig round before the children see
     // it ("the connection can flip from under us"); Zeek's btest core.tcp.flip-without-syn counts
@@ -269,9 +269,9 @@ export class Tracker {
   }
 
   /** A new connection for `pkt`, first finishing the soonest-to-expire one if the table is full. */
-  private open(hash: number, pkt: DecodedPacket, t: number): number {
+  private open(hash: number, pkt: DecodedPacket, rec: CaptureRecord): number {
     const s = this.s;
     if (s.liveCount >= s.maxLive) evictOne(s);
-    return newConn(s, hash, pkt, t);
+    return newConn(s, hash, pkt, rec);
   }
 }
