@@ -307,3 +307,22 @@ export function offloadSignature(view: DataView, out: DecodedPacket): boolean {
   const field = out.checksum;
   return field === 0 || field === partial || field === (~partial & 0xffff);
 }
+
+/**
+ * sumBytes' call of sumBytesSlow runs once per new capture buffer, and V8 records type feedback
+ * for a function only after its first calls (lazy feedback allocation: after about 940 bytes of
+ * its bytecode ran, --interrupt-budget-for-feedback-allocation, some 40 calls of this one):
+ * the capture window's second buffer, first met after TurboFan had compiled verifyChecksums,
+ * deoptimised it ("Insufficient type feedback for call"). A few sums of two small buffers at
+ * load give the call its feedback; the cache is then emptied as it was.
+ */
+function warmUpSumBytes(): void {
+  const views = [new DataView(new ArrayBuffer(8)), new DataView(new ArrayBuffer(8))];
+  for (let i = 0; i < 128; i++) sumBytes(views[i & 1] as DataView, 0, 8);
+  kernelView = null;
+  kernel = null;
+  kernelBase = 0;
+  wordsOf = null;
+  words = new Uint32Array(0);
+}
+warmUpSumBytes();

@@ -347,10 +347,13 @@ function updateLastSeq(
     if (len > 0) s.eRxmtConsec[e] = 0;
   } else if (delta <= 0 && len > 0) {
     scaled(s, slot, e, s.eRxmt, H_RETRANSMIT);
-    // For explain: consecutive retransmissions of the same sequence number.
-    if ((s.eRxmtConsec[e] ?? 0) > 0 && s.eRxmtSeq[e] === baseSeq)
-      s.eRxmtConsec[e] = Math.min(0xffff, (s.eRxmtConsec[e] ?? 0) + 1);
-    else s.eRxmtConsec[e] = 1;
+    // For explain: consecutive retransmissions of the same sequence number. Both columns read
+    // before the test: a load only a repeated retransmission reached had no type feedback when
+    // TurboFan compiled process, and the first such packet deoptimised it.
+    const consec = s.eRxmtConsec[e] ?? 0;
+    const sameSeq = (s.eRxmtSeq[e] ?? 0) === baseSeq;
+    const next = Math.min(0xffff, consec + 1);
+    s.eRxmtConsec[e] = consec > 0 && sameSeq ? next : 1;
     s.eRxmtSeq[e] = baseSeq;
   }
   return delta;

@@ -13,12 +13,14 @@ export class TimerHeap {
   time = column(Float64Array);
   slot = column(Int32Array);
   gen = column(Uint32Array);
-
-  constructor() {
-    growColumns(this, 1024);
-    this.cap = 1024;
-  }
 }
+
+/**
+ * Entries the heap first grows to: small, so that it doubles a few times within a run's first
+ * packets, before V8 optimises the callers (V8 records type feedback for a function only after
+ * its first calls, so growing on the first push alone recorded nothing).
+ */
+const HEAP_MIN_CAP = 16;
 
 /** Writes entry (t, slot, gen) at heap position `i`. */
 function put(h: TimerHeap, i: number, t: number, slot: number, gen: number): void {
@@ -33,19 +35,27 @@ function put(h: TimerHeap, i: number, t: number, slot: number, gen: number): voi
  */
 export function heapPushAt(h: TimerHeap, times: Float64Array, slot: number, gen: number): void {
   const t = times[slot] ?? 0;
+  // Grown early and often at first (HEAP_MIN_CAP), so the growing code has type feedback when a
+  // later doubling reaches it: one first met in optimised code deoptimised reschedule.
   if (h.size >= h.cap) {
-    growColumns(h, h.cap * 2);
-    h.cap *= 2;
+    const n = Math.max(HEAP_MIN_CAP, h.cap * 2);
+    growColumns(h, n);
+    h.cap = n;
   }
+  // Sift up. Every load and store runs on every push (a parent moved down, or the entry put in
+  // place): with deadlines mostly later than their parents', a move-down-only body had no type
+  // feedback when TurboFan compiled reschedule, and the first earlier deadline deoptimised it.
   let i = h.size++;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
+  for (;;) {
+    const p = i > 0 ? (i - 1) >> 1 : 0;
     const pt = h.time[p] ?? 0;
-    if (pt <= t) break;
-    put(h, i, pt, h.slot[p] ?? 0, h.gen[p] ?? 0);
+    const ps = h.slot[p] ?? 0;
+    const pg = h.gen[p] ?? 0;
+    const up = i > 0 && pt > t;
+    put(h, i, up ? pt : t, up ? ps : slot, up ? pg : gen);
+    if (!up) return;
     i = p;
   }
-  put(h, i, t, slot, gen);
 }
 
 /** Removes the earliest entry (read it first from `time[0]`, `slot[0]`, `gen[0]`). */
