@@ -58,14 +58,16 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
       const q = e * 4;
       const last = s.eIpIdLast[e] ?? -1;
       s.eIpIdStats[q] = Math.min(0xffff, (s.eIpIdStats[q] ?? 0) + 1);
-      if (id === 0) s.eIpIdStats[q + 1] = Math.min(0xffff, (s.eIpIdStats[q + 1] ?? 0) + 1);
-      if (last >= 0 && id !== 0) {
-        const d = (id - last) & 0xffff;
-        // A per-connection or global counter moves forward by a little between our packets. One
-        // store for both counts: a repeat is rare, and code first reached after TurboFan compiled
-        // this function deoptimised it ("Insufficient type feedback").
-        const k = d >= 1 && d <= 2048 ? q + 2 : d === 0 ? q + 3 : -1;
-        if (k >= 0) s.eIpIdStats[k] = Math.min(0xffff, (s.eIpIdStats[k] ?? 0) + 1);
+      // A per-connection or global counter moves forward by a little between our packets.
+      const d = (id - last) & 0xffff;
+      const step = last < 0 ? 0 : d >= 1 && d <= 2048 ? 2 : d === 0 ? 3 : 0;
+      // One store for the zero, step and repeat counts (q+1, q+2, q+3): a zero ID or a repeat is
+      // rare, and a store only it reached had no type feedback, so the first one met after
+      // TurboFan compiled this function deoptimised it ("Insufficient type feedback").
+      const which = id === 0 ? 1 : step;
+      if (which !== 0) {
+        const k = q + which;
+        s.eIpIdStats[k] = Math.min(0xffff, (s.eIpIdStats[k] ?? 0) + 1);
       }
       s.eIpIdLast[e] = id;
     }

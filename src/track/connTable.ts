@@ -127,7 +127,9 @@ function tableRemove(s: TrackState, slot: number): void {
     const e = s.table[j] ?? 0;
     if (e === 0) break;
     const k = (s.kHash[e - 1] ?? 0) & mask;
-    const between = i <= j ? i < k && k <= j : i < k || k <= j;
+    // k lies in the cyclic range (i, j]: one test for the wrapped and the plain case (a branch
+    // only a wrapped range took had no type feedback, and deoptimised the caller when reached).
+    const between = ((k - i) & mask) !== 0 && ((k - i) & mask) <= ((j - i) & mask);
     if (between) continue;
     s.table[i] = e;
     i = j;

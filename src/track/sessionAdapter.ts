@@ -275,19 +275,22 @@ function initEndpoint(s: TrackState, slot: number, e: number, SYN: boolean, firs
   }
 }
 
-/** init_window: only the shift is kept (window recision is not tracked). */
+/**
+ * init_window: only the shift is kept (window recision is not tracked). Both endpoints' entries
+ * are stored whatever the option says: a store only a SYN without the option reached had no type
+ * feedback, and the first such SYN after optimisation deoptimised the caller.
+ */
 function initWindow(s: TrackState, slot: number, e: number, peer: number, ACK: boolean, scale: number): void {
   const keepE = (s.eMisc[e] ?? 0) & 0xf0;
-  if (scale < 0) {
-    s.eMisc[e] = keepE;
-    if (ACK) s.eMisc[peer] = (s.eMisc[peer] ?? 0) & 0xf0;
-  } else {
-    if (scale > 14) {
-      if (!didWeird(s, slot)) setWeird(s, slot, W_SCALE_RANGE);
-      scale = 14;
-    }
-    s.eMisc[e] = keepE | scale;
+  const peerMisc = s.eMisc[peer] ?? 0;
+  if (scale > 14) {
+    if (!didWeird(s, slot)) setWeird(s, slot, W_SCALE_RANGE);
+    scale = 14;
   }
+  const none = scale < 0;
+  s.eMisc[e] = none ? keepE : keepE | scale;
+  // A SYN-ACK without the option clears the peer's shift too (both must send it, RFC 7323 §2.2).
+  s.eMisc[peer] = none && ACK ? peerMisc & 0xf0 : peerMisc;
 }
 
 /**
