@@ -22,22 +22,19 @@ export function ringAdd(s: TrackState, slot: number, e: number, rec: CaptureReco
   const shift = dirBit === 0 ? 10 : 20;
   let cnt = s.ringCnt[slot] ?? 0;
   let total = cnt & 1023;
-  let r = -1;
   if (((cnt >>> shift) & 1023) >= s.ringPerDir) {
-    // The direction chain's head is its oldest unpinned record: unlink it in O(1), and write
-    // the new packet into it (what freeing it and taking a record from the pool's free list,
-    // whose head it would be, came to, without the two calls).
+    // The direction chain's head is its oldest unpinned record: unlink it in O(1).
     const i = s.dirHead[e] ?? -1;
     if (i >= 0) {
       const nx = p.next[i] ?? -1;
       s.dirHead[e] = nx;
       if (nx < 0) s.dirTail[e] = -1;
-      r = i;
+      freeRecord(p, i);
       total--;
       cnt -= 1 + (1 << shift);
     }
   }
-  if (r < 0) r = allocRecord(p);
+  const r = allocRecord(p);
   if (r < 0) {
     p.dropped++;
     s.ringCnt[slot] = cnt;
