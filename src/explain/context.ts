@@ -1,7 +1,7 @@
 /**
- * What the explain stage remembers across connections, in bounded memory: the TTL each host's
- * packets carry (a baseline when a connection has no packet of its own from the RST's claimed
- * sender), which server ports accepted connections, when each 4-tuple last closed (port reuse),
+ * What the explain stage remembers across connections, in bounded memory: the hop distances each
+ * host's packets arrive with (a baseline when a connection has no packet of its own from the
+ * RST's claimed sender), which server ports accepted connections, when each 4-tuple last closed (port reuse),
  * and which sources probe many ports (scans). Pure data; explain functions read it, and
  * `learnFrom` is the only writer.
  */
@@ -16,12 +16,6 @@ import { LastResets } from './lastResets.js';
 export const CONTEXT_LIMIT = 200_000;
 /** Ports remembered per scanning source. */
 const PORTS_PER_SOURCE = 4096;
-
-/** Most common TTL of a host's non-RST packets seen so far, with how many connections said so. */
-export interface HostTtl {
-  ttl: number;
-  connections: number;
-}
 
 /**
  * The hop distances (initial TTL − observed TTL) a host's own packets arrived with, over every
@@ -79,7 +73,6 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 
 /** Cross-connection memory of one capture. */
 export class ExplainContext {
-  readonly hostTtl = new Map<string, HostTtl>();
   /** Hop-distance range per host (see HopRange). */
   readonly hostHops = new Map<string, HopRange>();
   /** Hosts whose packets this capture point saw twice each (arriving, then forwarded one TTL lower). */
@@ -114,14 +107,6 @@ export class ExplainContext {
     if (this.synAckTtl6.get(addr) !== ttl) remember(this.synAckTtl6, addr, ttl);
   }
 
-  /** TTL baseline for a host from other connections (finished ones, or SYN-ACKs seen so far), or null. */
-  ttlOf(addr: string): HostTtl | null {
-    const known = this.hostTtl.get(addr);
-    if (known) return known;
-    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr));
-    return live === undefined ? null : { ttl: live, connections: 1 };
-  }
-
   /** The hop-distance range of a host from other connections (and SYN-ACKs seen so far), or null. */
   hopsOf(addr: string): HopRange | null {
     const known = this.hostHops.get(addr);
@@ -151,8 +136,6 @@ export class ExplainContext {
       break;
     }
     // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
-    if (conn.orig.ttl !== null) this.learnTtl(conn.origAddr, conn.orig.ttl.mostCommon);
-    if (conn.resp.ttl !== null) this.learnTtl(conn.respAddr, conn.resp.ttl.mostCommon);
     if (conn.orig.ttl !== null) this.learnHops(conn.origAddr, conn.orig.ttl);
     if (conn.resp.ttl !== null) this.learnHops(conn.respAddr, conn.resp.ttl);
     this.learnForwarding(conn, 'orig');
@@ -167,13 +150,6 @@ export class ExplainContext {
       const refused = resets.some((r) => r.direction === 'resp');
       if (conn.handshake.synTs !== null || refused) this.learnProbe(conn, refused);
     }
-  }
-
-  /** Counts a connection's TTL towards its host's baseline (the first value stays until outvoted). */
-  private learnTtl(addr: string, ttl: number): void {
-    const known = this.hostTtl.get(addr);
-    if (known && known.ttl === ttl) known.connections++;
-    else if (!known || known.connections <= 1) remember(this.hostTtl, addr, { ttl, connections: 1 });
   }
 
   /** Widens a host's hop-distance range by one connection's baseline (every distinct TTL its packets carried). */

@@ -90,9 +90,11 @@ export interface SignalFacts {
   ctx: ExplainContext;
   sender: 'orig' | 'resp';
   peer: 'orig' | 'resp';
-  senderName: string;
   shape: RstShape;
-  /** Where the claimed sender's own packets came from, as hop distances. */
+  /**
+   * Where the claimed sender's own packets came from, as hop distances; from this connection
+   * (`hopsHere`) its `packets` are not yet cut to distinct segments (hopPackets does).
+   */
   hops: HopRange | null;
   /** `hops` comes from this connection (else from the host's other connections). */
   hopsHere: boolean;
@@ -130,8 +132,12 @@ function rangeText(r: HopRange): string {
   return `${r.min === r.max ? r.min : `${r.min}-${r.max}`} hop${r.max === 1 && r.min === 1 ? '' : 's'}`;
 }
 
-/** The claimed sender's hop distances: from its own packets in this connection, else from the host's other connections. */
-function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): { hops: HopRange | null; here: boolean } {
+/**
+ * The claimed sender's hop distances: from its own packets in this connection, else from the
+ * host's other connections. From this connection, `packets` is the count of the sender's packets
+ * before the distinct-segment cut (hopPackets makes it): only a TTL signal that fires reads it.
+ */
+function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): HopRange | null {
   const side = rst.direction === 'orig' ? conn.orig : conn.resp;
   if (side.ttl !== null) {
     const range: HopRange = { min: 255, max: 0, initials: [], packets: 0 };
@@ -143,12 +149,20 @@ function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContex
       if (!range.initials.includes(initial)) range.initials.push(initial);
       range.packets += v.count;
     }
-    // Distinct segments, not packets: a router's `any` capture shows each one twice.
-    range.packets = Math.min(range.packets, distinctPacketsFrom(conn, rst.direction));
     if (side.ttl.otherCount > 0) range.min = 0; // more than four TTLs: the spread is wide, trust only the initial TTL
-    return { hops: range, here: true };
+    return range;
   }
-  return { hops: ctx.hopsOf(rst.direction === 'orig' ? conn.origAddr : conn.respAddr), here: false };
+  return ctx.hopsOf(rst.direction === 'orig' ? conn.origAddr : conn.respAddr);
+}
+
+/** Packets behind the sender's hop range: from this connection, distinct segments, not packets (a router's `any` capture shows each one twice). */
+function hopPackets(f: SignalFacts, hops: HopRange): number {
+  return f.hopsHere ? Math.min(hops.packets, distinctPacketsFrom(f.conn, f.sender)) : hops.packets;
+}
+
+/** "the client 10.0.0.1" or "the server 10.0.0.2": the RST's claimed sender, for a detail (built only when a signal fires). */
+function senderNameOf(f: SignalFacts): string {
+  return f.sender === 'orig' ? `the client ${f.conn.origAddr}` : `the server ${f.conn.respAddr}`;
 }
 
 /** RSTs of the same sender within the burst window, this one included (found once per RST: two signals ask). */
@@ -159,16 +173,15 @@ function burstOf(f: SignalFacts): readonly RstRecord[] {
 
 /** The TTL signal: the RST's hop distance against the range the sender's own packets taught. */
 function hopDistanceSignal(f: SignalFacts): SignalHit | null {
-  const { rst, hops, hopsHere, senderName } = f;
+  const { rst, hops, hopsHere } = f;
   if (hops === null) return null;
   const initial = initialTtlOf(rst.ttl);
   const h = initial - rst.ttl;
-  const where = hopsHere ? `${senderName}'s other packets here` : `${senderName}'s packets in other connections`;
-  const learned = `${rangeText(hops)} (initial ${hops.initials.join('/')}, ${hops.packets} packet${hops.packets === 1 ? '' : 's'})`;
   if (!hops.initials.includes(initial)) {
     // Another initial TTL: another stack. One packet is a thin baseline: scanners craft their
     // SYNs with arbitrary TTLs (nmap picks one at random), and the kernel's RST carries the default.
-    return { weight: hops.packets < 2 && hopsHere ? 1 : 3, detail: `${ttlText(rst.ttl)}, but ${where} came from initial TTL ${hops.initials.join('/')} at ${learned}` };
+    const packets = hopPackets(f, hops);
+    return { weight: packets < 2 && hopsHere ? 1 : 3, detail: `${ttlText(rst.ttl)}, but ${hopsWhere(f)} came from initial TTL ${hops.initials.join('/')} at ${hopsLearned(hops, packets)}` };
   }
   if (h >= hops.min && h <= hops.max) return null;
   const gap = h < hops.min ? hops.min - h : h - hops.max;
@@ -176,11 +189,22 @@ function hopDistanceSignal(f: SignalFacts): SignalHit | null {
   // address answered by several machines all widen it), and a RST outside it: a device nearer
   // or farther than the sender made it. One hop is enough when the range rests on several packets.
   // A range learned from fewer packets here is thin: scanners craft their probes' TTLs.
-  const strong = hops.packets >= HOP_SAMPLES || (gap >= 2 && !hopsHere);
+  const packets = hopPackets(f, hops);
+  const strong = packets >= HOP_SAMPLES || (gap >= 2 && !hopsHere);
   return {
     weight: strong ? 3 : 1,
-    detail: `hop distance ${h} (${ttlText(rst.ttl)}), but ${where} were ${learned} away: ${gap} hop${gap === 1 ? '' : 's'} ${h < hops.min ? 'nearer' : 'farther'}`,
+    detail: `hop distance ${h} (${ttlText(rst.ttl)}), but ${hopsWhere(f)} were ${hopsLearned(hops, packets)} away: ${gap} hop${gap === 1 ? '' : 's'} ${h < hops.min ? 'nearer' : 'farther'}`,
   };
+}
+
+/** Where the sender's hop range was learned, for the TTL signal's detail. */
+function hopsWhere(f: SignalFacts): string {
+  return f.hopsHere ? `${senderNameOf(f)}'s other packets here` : `${senderNameOf(f)}'s packets in other connections`;
+}
+
+/** The learned range with its initial TTLs and packet count, for the TTL signal's detail. */
+function hopsLearned(hops: HopRange, packets: number): string {
+  return `${rangeText(hops)} (initial ${hops.initials.join('/')}, ${packets} packet${packets === 1 ? '' : 's'})`;
 }
 
 /** The table: every sign of a third party, and the signs of the real stack (weight 0). */
@@ -204,7 +228,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       if (!forwarded) return null;
       const twin = conn.resets.some((r) => r !== rst && (isForwardedTwin(r, rst) || isForwardedTwin(rst, r)));
       if (twin) return null;
-      return { detail: `every packet of ${f.senderName} was seen here twice (arriving, then forwarded one TTL lower); this RST only once, leaving: the capturing box made it` };
+      return { detail: `every packet of ${senderNameOf(f)} was seen here twice (arriving, then forwarded one TTL lower); this RST only once, leaving: the capturing box made it` };
     },
   },
   {
@@ -220,7 +244,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       if (prev === null) return null;
       const delta = (rst.ipId - prev) & 0xffff;
       if (delta !== 0 && delta <= IPID_JUMP) return null;
-      return { detail: `IP ID ${rst.ipId} does not continue ${f.senderName}'s counter (its packets counted up in steps of at most ${IPID_COUNTER_STEP}, the last one ${prev})` };
+      return { detail: `IP ID ${rst.ipId} does not continue ${senderNameOf(f)}'s counter (its packets counted up in steps of at most ${IPID_COUNTER_STEP}, the last one ${prev})` };
     },
   },
   {
@@ -279,7 +303,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       const heavy = late.payloadLen > 0 || (late.flags & TCP_FIN) !== 0;
       return {
         weight: heavy ? 3 : 2,
-        detail: `${f.senderName} sent ${late.payloadLen > 0 ? `${late.payloadLen} bytes of data` : flagText(late.flags)} (frame ${late.frame}) ${formatSeconds(late.ts - rst.ts)} after this RST: the real endpoint did not know of it`,
+        detail: `${senderNameOf(f)} sent ${late.payloadLen > 0 ? `${late.payloadLen} bytes of data` : flagText(late.flags)} (frame ${late.frame}) ${formatSeconds(late.ts - rst.ts)} after this RST: the real endpoint did not know of it`,
       };
     },
   },
@@ -313,7 +337,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       const first = burst[0] as RstRecord;
       const jumped = burst.some((r) => seqDelta(r.seq, first.seq) > BURST_SEQ_JUMP && (sentUpTo === null || seqDelta(r.seq, seqAdd(sentUpTo, BURST_SEQ_JUMP)) > 0));
       if (!jumped) return null;
-      return { detail: `${burst.length} RSTs from ${f.senderName} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${burstSeqText(burst)}: they jump past anything it had sent` };
+      return { detail: `${burst.length} RSTs from ${senderNameOf(f)} within ${formatSeconds(BURST_WINDOW)}, sequence numbers ${burstSeqText(burst)}: they jump past anything it had sent` };
     },
   },
   {
@@ -375,7 +399,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
       const delay = rst.ts - t.ts;
       const knowsTrigger = (hasAck(rst) && seqLength(t) > 0 && seqDelta(rst.ack, seqAdd(t.seq, seqLength(t))) >= 0) || (!hasAck(rst) && hasAck(t) && rst.seq === t.ack);
       if (!knowsTrigger || delay >= rtt / 2) return null;
-      return { detail: `it answers frame ${t.frame} after ${formatSeconds(delay)}, but a round trip to ${f.senderName} takes ${formatSeconds(rtt)} from here` };
+      return { detail: `it answers frame ${t.frame} after ${formatSeconds(delay)}, but a round trip to ${senderNameOf(f)} takes ${formatSeconds(rtt)} from here` };
     },
   },
   {
@@ -419,7 +443,7 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
   {
     code: EV_SEQ_EXACT,
     weight: 0,
-    test: (f) => (synchronisedNext(f) === f.rst.seq ? { detail: `sequence number ${f.rst.seq} is exactly the next one ${f.senderName} would send` } : null),
+    test: (f) => (synchronisedNext(f) === f.rst.seq ? { detail: `sequence number ${f.rst.seq} is exactly the next one ${senderNameOf(f)} would send` } : null),
   },
   {
     code: EV_NO_SOCKET_RESET,
@@ -451,7 +475,7 @@ const FOUND: (Evidence | null)[] = [];
 /** Weighs every sign of a third party for one RST of `conn` (FORGERY_SIGNALS, in order). */
 export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline: RstTimeline, ctx: ExplainContext): ForgeryAssessment {
   const sender = rst.direction;
-  const { hops, here } = senderHops(conn, rst, ctx);
+  const hops = senderHops(conn, rst, ctx);
   const facts: SignalFacts = {
     conn,
     rst,
@@ -459,10 +483,9 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     ctx,
     sender,
     peer: peerOf(sender),
-    senderName: sender === 'orig' ? `the client ${conn.origAddr}` : `the server ${conn.respAddr}`,
     shape: rstShapeOf(rst, timeline.trigger),
     hops,
-    hopsHere: here,
+    hopsHere: (sender === 'orig' ? conn.orig : conn.resp).ttl !== null,
     burst: null,
   };
   // Hits go to a scratch list and are copied out at their exact count: a fresh array pushed onto
