@@ -94,6 +94,12 @@ export class ConnPacker {
     this.num(i);
   }
 
+  /** A string no other in the batch equals (a connection's id): into the table without the look-up. */
+  private uniqueStr(v: string): void {
+    this.num(this.strings.length);
+    this.strings.push(v);
+  }
+
   private endpoint(e: EndpointSummary): void {
     this.str(e.state);
     this.str(e.prevState);
@@ -260,7 +266,7 @@ export class ConnPacker {
 
   /** A finished connection, whole: every field in FinishedConnection's order (ConnUnpacker.connection reads them in the same order). */
   connection(c: FinishedConnection): void {
-    this.str(c.id);
+    this.uniqueStr(c.id);
     this.num(c.number);
     this.num(c.capture);
     this.num(c.ipVersion);
