@@ -36,6 +36,43 @@ const TAG_CLONE = 7; // its index in the batch's list of structured clones
 /** Numbers of one packet record (ConnPacker.packets). */
 const PACKET_NUMBERS = 12;
 
+/** Writes a packet record's PACKET_NUMBERS numbers at `o` (room already made). */
+function writePacket(d: Float64Array, o: number, p: PacketRecord): void {
+  d[o] = p.frame;
+  d[o + 1] = p.ts;
+  d[o + 2] = p.direction === 'resp' ? 1 : 0;
+  d[o + 3] = p.flags;
+  d[o + 4] = p.seq;
+  d[o + 5] = p.ack;
+  d[o + 6] = p.win;
+  d[o + 7] = p.ttl;
+  d[o + 8] = p.ipId;
+  d[o + 9] = p.df ? 1 : 0;
+  d[o + 10] = p.payloadLen;
+  d[o + 11] = p.options;
+}
+
+/** Reads a packet record written by writePacket at `o`, its fields in the tracker's order (track/recordPool.ts packetOf). */
+function readPacket(d: Float64Array, o: number): PacketRecord {
+  return {
+    frame: d[o] ?? 0,
+    ts: d[o + 1] ?? 0,
+    direction: d[o + 2] === 1 ? 'resp' : 'orig',
+    flags: d[o + 3] ?? 0,
+    seq: d[o + 4] ?? 0,
+    ack: d[o + 5] ?? 0,
+    win: d[o + 6] ?? 0,
+    ttl: d[o + 7] ?? 0,
+    ipId: d[o + 8] ?? 0,
+    df: d[o + 9] === 1,
+    payloadLen: d[o + 10] ?? 0,
+    options: d[o + 11] ?? 0,
+  };
+}
+
+/** Numbers of an endpoint summary besides two per distinct TTL (ConnPacker.endpoint): 16 fields, the TTL baseline's count and 4 scalars. */
+const ENDPOINT_NUMBERS = 21;
+
 /** True when every item of the array is a string. */
 function allStrings(items: readonly unknown[]): items is readonly string[] {
   for (const item of items) if (typeof item !== 'string') return false;
@@ -84,14 +121,19 @@ export class ConnPacker {
     this.num(v === undefined ? Number.NaN : v);
   }
 
-  private str(v: string): void {
+  /** The string's index in the batch's table (added the first time). */
+  private indexOf(v: string): number {
     let i = this.stringIndex.get(v);
     if (i === undefined) {
       i = this.strings.length;
       this.strings.push(v);
       this.stringIndex.set(v, i);
     }
-    this.num(i);
+    return i;
+  }
+
+  private str(v: string): void {
+    this.num(this.indexOf(v));
   }
 
   /** A string no other in the batch equals (a connection's id): into the table without the look-up. */
@@ -100,36 +142,43 @@ export class ConnPacker {
     this.strings.push(v);
   }
 
+  /** An endpoint summary: ENDPOINT_NUMBERS numbers and two per distinct TTL, written after one check for room. */
   private endpoint(e: EndpointSummary): void {
-    this.str(e.state);
-    this.str(e.prevState);
-    this.num(e.size);
-    this.num(e.pkts);
-    this.num(e.ipBytes);
     const ttl = e.ttl;
-    if (ttl === null) this.num(-1);
+    const values = ttl === null ? 0 : ttl.values.length;
+    this.room(ENDPOINT_NUMBERS + 2 * values);
+    const d = this.data;
+    let o = this.n;
+    d[o++] = this.indexOf(e.state);
+    d[o++] = this.indexOf(e.prevState);
+    d[o++] = e.size;
+    d[o++] = e.pkts;
+    d[o++] = e.ipBytes;
+    if (ttl === null) d[o++] = -1;
     else {
-      this.num(ttl.values.length);
-      for (const v of ttl.values) {
-        this.num(v.ttl);
-        this.num(v.count);
+      d[o++] = values;
+      for (let k = 0; k < values; k++) {
+        const v = ttl.values[k] as { ttl: number; count: number };
+        d[o++] = v.ttl;
+        d[o++] = v.count;
       }
-      this.num(ttl.otherCount);
-      this.num(ttl.mostCommon);
-      this.num(ttl.initial);
-      this.num(ttl.hops);
+      d[o++] = ttl.otherCount;
+      d[o++] = ttl.mostCommon;
+      d[o++] = ttl.initial;
+      d[o++] = ttl.hops;
     }
-    this.str(e.ipId);
-    this.num(e.retransmissions);
-    this.num(e.zeroWindows);
-    this.num(e.gaps);
-    this.num(e.badChecksums);
-    this.num(e.finCount);
-    this.num(e.rstCount);
-    this.num(e.payloadSeen ? 1 : 0);
-    this.nullable(e.lastWindow);
-    this.num(e.windowScale);
-    this.nullable(e.startSeq);
+    d[o++] = this.indexOf(e.ipId);
+    d[o++] = e.retransmissions;
+    d[o++] = e.zeroWindows;
+    d[o++] = e.gaps;
+    d[o++] = e.badChecksums;
+    d[o++] = e.finCount;
+    d[o++] = e.rstCount;
+    d[o++] = e.payloadSeen ? 1 : 0;
+    d[o++] = e.lastWindow === null ? Number.NaN : e.lastWindow;
+    d[o++] = e.windowScale;
+    d[o++] = e.startSeq === null ? Number.NaN : e.startSeq;
+    this.n = o;
   }
 
   private packets(packets: readonly PacketRecord[]): void {
@@ -137,21 +186,7 @@ export class ConnPacker {
     const d = this.data;
     let o = this.n;
     d[o++] = packets.length;
-    for (const p of packets) {
-      d[o] = p.frame;
-      d[o + 1] = p.ts;
-      d[o + 2] = p.direction === 'resp' ? 1 : 0;
-      d[o + 3] = p.flags;
-      d[o + 4] = p.seq;
-      d[o + 5] = p.ack;
-      d[o + 6] = p.win;
-      d[o + 7] = p.ttl;
-      d[o + 8] = p.ipId;
-      d[o + 9] = p.df ? 1 : 0;
-      d[o + 10] = p.payloadLen;
-      d[o + 11] = p.options;
-      o += PACKET_NUMBERS;
-    }
+    for (let k = 0; k < packets.length; k++, o += PACKET_NUMBERS) writePacket(d, o, packets[k] as PacketRecord);
     this.n = o;
   }
 
@@ -167,8 +202,11 @@ export class ConnPacker {
 
   private resets(resets: readonly RstRecord[]): void {
     this.num(resets.length);
-    for (const r of resets) {
-      this.packets([r]);
+    for (let k = 0; k < resets.length; k++) {
+      const r = resets[k] as RstRecord;
+      this.room(PACKET_NUMBERS);
+      writePacket(this.data, this.n, r);
+      this.n += PACKET_NUMBERS;
       this.num(r.index);
       if (r.payload === null) this.num(-1);
       else {
@@ -422,22 +460,7 @@ export class ConnUnpacker {
     const d = this.data;
     const packets: PacketRecord[] = new Array(count);
     let o = this.n;
-    for (let k = 0; k < count; k++, o += PACKET_NUMBERS) {
-      packets[k] = {
-        frame: d[o] ?? 0,
-        ts: d[o + 1] ?? 0,
-        direction: d[o + 2] === 1 ? 'resp' : 'orig',
-        flags: d[o + 3] ?? 0,
-        seq: d[o + 4] ?? 0,
-        ack: d[o + 5] ?? 0,
-        win: d[o + 6] ?? 0,
-        ttl: d[o + 7] ?? 0,
-        ipId: d[o + 8] ?? 0,
-        df: d[o + 9] === 1,
-        payloadLen: d[o + 10] ?? 0,
-        options: d[o + 11] ?? 0,
-      };
-    }
+    for (let k = 0; k < count; k++, o += PACKET_NUMBERS) packets[k] = readPacket(d, o);
     this.n = o;
     return packets;
   }
@@ -454,7 +477,8 @@ export class ConnUnpacker {
     const count = this.num();
     const resets: RstRecord[] = new Array(count);
     for (let k = 0; k < count; k++) {
-      const packet = this.packets()[0] as PacketRecord;
+      const packet = readPacket(this.data, this.n);
+      this.n += PACKET_NUMBERS;
       const index = this.num();
       const payloadAt = this.num();
       const mptcpReason = this.num();
