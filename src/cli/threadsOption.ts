@@ -18,7 +18,10 @@ export const THREADS_HELP = `      --threads N    threads to use (default: 2 wit
  * CPU from /proc). Two threads need more CPU in all (3.5–3.7 s: the worker's start, packing and
  * unpacking each finished connection, two isolates compiling and collecting), so on 2 cores they
  * cannot finish first (the quiet bench on main c49ae32: text 252 MB/s with 2 threads vs 256 with
- * 1, JSON 257 vs 264); a third core takes V8's background work off the two stages.
+ * 1, JSON 257 vs 264); a third core takes V8's background work off the two stages. Measured again
+ * (callgrind, one file per thread, 64 MiB mix): V8's background threads are 96 % TurboFan's
+ * concurrent compile, 2.16 G instructions beside one thread's 2.36 G; two threads 1.71 G + 1.87 G
+ * + 3.50 G of V8's, so on 2 cores their total CPU over two cores exceeds one thread's critical path.
  */
 export const MIN_CORES_FOR_TWO_THREADS = 3;
 

@@ -8,19 +8,22 @@
  * generation while they waited their turn (twice its scavenge time). Unpacked one at a time, a
  * connection is made just before it is explained, as on one thread.
  *
- * The number-heavy parts of a connection (kept packets, RSTs, both endpoint summaries, the
- * handshake) are written field by field; its other fields generically, key by key in the
- * tracker's order (numbers, strings, booleans, null, string arrays), so that a field added to
- * FinishedConnection crosses without a change here. Decoding builds the objects with the
- * tracker's fields in the tracker's order (track/finish.ts endpointSummary, track/baselines.ts
- * ttlBaseline, track/recordPool.ts packetOf, track/rstLog.ts rstOf), so that nothing downstream
- * can tell the difference; null travels as NaN where a field is written as a bare number, which
- * none of these fields ever holds.
+ * A connection is written field by field by ConnPacker.connection and read back by
+ * ConnUnpacker.connection — the one place that lists FinishedConnection's fields (track/finished.ts),
+ * both in the tracker's order. The reader builds object literals with the tracker's fields in the
+ * tracker's order (track/finish.ts finishSlot and endpointSummary, track/baselines.ts ttlBaseline,
+ * track/recordPool.ts packetOf, track/rstLog.ts rstOf, track/tunnelTable.ts layersOf), so that
+ * nothing downstream can tell the difference; its literal is typed, so a field added to
+ * FinishedConnection fails the build until it is read here, and the round-trip test
+ * (test/pipeline/connPack.test.ts) fails until it is written. null travels as NaN where a field
+ * is written as a bare number, which none of these fields ever holds.
  */
-import type { EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
-import type { EndpointStateName } from '../track/zeekState.js';
+import type { TunnelLayer } from '../model/report.js';
+import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import type { WeirdName } from '../track/weirds.js';
+import type { ConnState, EndpointStateName } from '../track/zeekState.js';
 
-/** Tags of a value written generically (ConnPacker.value), each followed by what it needs. */
+/** Tags of an event's argument written generically (ConnPacker.value), each followed by what it needs. */
 const TAG_NUMBER = 0; // the number
 const TAG_STRING = 1; // its index in the string table
 const TAG_TRUE = 2;
@@ -29,12 +32,48 @@ const TAG_NULL = 4;
 const TAG_UNDEFINED = 5;
 const TAG_STRINGS = 6; // how many, then each one's index in the string table
 const TAG_CLONE = 7; // its index in the batch's list of structured clones
-const TAG_PART = 8; // one of PACKED_PARTS: written field by field after the connection's other fields
 
-/** The fields of a FinishedConnection written field by field (ConnPacker.connection), in this order. */
-const PACKED_PARTS: ReadonlySet<string> = new Set(['packets', 'resets', 'orig', 'resp', 'handshake']);
+/** Numbers of one packet record (ConnPacker.packets). */
+const PACKET_NUMBERS = 12;
 
-/** True when every item of the array is a string (a connection's weirds). */
+/** Writes a packet record's PACKET_NUMBERS numbers at `o` (room already made). */
+function writePacket(d: Float64Array, o: number, p: PacketRecord): void {
+  d[o] = p.frame;
+  d[o + 1] = p.ts;
+  d[o + 2] = p.direction === 'resp' ? 1 : 0;
+  d[o + 3] = p.flags;
+  d[o + 4] = p.seq;
+  d[o + 5] = p.ack;
+  d[o + 6] = p.win;
+  d[o + 7] = p.ttl;
+  d[o + 8] = p.ipId;
+  d[o + 9] = p.df ? 1 : 0;
+  d[o + 10] = p.payloadLen;
+  d[o + 11] = p.options;
+}
+
+/** Reads a packet record written by writePacket at `o`, its fields in the tracker's order (track/recordPool.ts packetOf). */
+function readPacket(d: Float64Array, o: number): PacketRecord {
+  return {
+    frame: d[o] ?? 0,
+    ts: d[o + 1] ?? 0,
+    direction: d[o + 2] === 1 ? 'resp' : 'orig',
+    flags: d[o + 3] ?? 0,
+    seq: d[o + 4] ?? 0,
+    ack: d[o + 5] ?? 0,
+    win: d[o + 6] ?? 0,
+    ttl: d[o + 7] ?? 0,
+    ipId: d[o + 8] ?? 0,
+    df: d[o + 9] === 1,
+    payloadLen: d[o + 10] ?? 0,
+    options: d[o + 11] ?? 0,
+  };
+}
+
+/** Numbers of an endpoint summary besides two per distinct TTL (ConnPacker.endpoint): 16 fields, the TTL baseline's count and 4 scalars. */
+const ENDPOINT_NUMBERS = 21;
+
+/** True when every item of the array is a string. */
 function allStrings(items: readonly unknown[]): items is readonly string[] {
   for (const item of items) if (typeof item !== 'string') return false;
   return true;
@@ -44,52 +83,8 @@ function allStrings(items: readonly unknown[]): items is readonly string[] {
 export interface PackedBatch {
   numbers: Float64Array;
   strings: string[];
-  /** Structured clones (a RST's payload bytes, a tunnel's layers, an input's summary). */
+  /** Structured clones (a RST's payload bytes, an input's summary). */
   objects: unknown[];
-  /** The fields' names of each shape of connection in the batch, in order, as JSON. */
-  shapes: string[];
-}
-
-/** Writes a connection's fields in its shape's order: each plain field's value, a TAG_PART for each packed part. */
-type FieldWriter = (conn: Record<string, unknown>, packer: ConnPacker) => void;
-
-/** Reads a connection's fields back in its shape's order into an object literal (the packed parts null until read). */
-type FieldReader = (unpacker: ConnUnpacker) => Record<string, unknown>;
-
-/** Writers and readers by shape (the fields' names as JSON), compiled once per run. */
-const writers = new Map<string, FieldWriter>();
-const readers = new Map<string, FieldReader>();
-
-/**
- * The shape's writer: one named load per field, where a loop over the keys made every load a
- * megamorphic keyed one (the packer's largest cost in a CPU profile of the worker).
- */
-function writerOf(shape: string, keys: readonly string[]): FieldWriter {
-  let write = writers.get(shape);
-  if (write === undefined) {
-    const body = keys.map((key) => (PACKED_PARTS.has(key) ? `p.code(${TAG_PART});` : `p.value(c[${JSON.stringify(key)}]);`)).join('\n');
-    write = new Function('c', 'p', body) as FieldWriter;
-    writers.set(shape, write);
-  }
-  return write;
-}
-
-/**
- * The shape's reader: an object literal with the shape's fields in order, each read as it is
- * written (a literal evaluates its values left to right). Made with `new Function` because a
- * connection has about 25 fields: added one by one to `{}` by keyed stores, V8 turns such an
- * object into a dictionary (slow to read, several times the memory), where a literal keeps its
- * fields in the object, as the tracker's literal (track/finish.ts) does.
- */
-function readerOf(shape: string): FieldReader {
-  let read = readers.get(shape);
-  if (read === undefined) {
-    const keys = JSON.parse(shape) as string[];
-    const fields = keys.map((key) => `${JSON.stringify(key)}: u.${PACKED_PARTS.has(key) ? 'part' : 'value'}()`).join(', ');
-    read = new Function('u', `return { ${fields} };`) as FieldReader;
-    readers.set(shape, read);
-  }
-  return read;
 }
 
 /** Writes a batch in order into a growing float64 array, a string table and a list of structured clones. */
@@ -100,12 +95,6 @@ export class ConnPacker {
   private stringIndex = new Map<string, number>();
   /** What is neither a number nor a short string (a RST's payload bytes), by index. */
   private objects: unknown[] = [];
-  /** The fields' names of the last connection written, its shape (as JSON) and writer, and its shape's index in the batch (-1: not in it yet). */
-  private shapeKeys: string[] = [];
-  private shape = '[]';
-  private shapeWriter: FieldWriter = () => {};
-  private shapeIndex = -1;
-  private shapes: string[] = [];
 
   private room(k: number): void {
     if (this.n + k <= this.data.length) return;
@@ -123,68 +112,81 @@ export class ConnPacker {
     this.num(v === null ? Number.NaN : v);
   }
 
-  private str(v: string): void {
+  private bool(v: boolean): void {
+    this.num(v ? 1 : 0);
+  }
+
+  /** An optional number: NaN when absent (a tunnel layer's key or VNI). */
+  private optional(v: number | undefined): void {
+    this.num(v === undefined ? Number.NaN : v);
+  }
+
+  /** The string's index in the batch's table (added the first time). */
+  private indexOf(v: string): number {
     let i = this.stringIndex.get(v);
     if (i === undefined) {
       i = this.strings.length;
       this.strings.push(v);
       this.stringIndex.set(v, i);
     }
-    this.num(i);
+    return i;
   }
 
+  private str(v: string): void {
+    this.num(this.indexOf(v));
+  }
+
+  /** A string no other in the batch equals (a connection's id): into the table without the look-up. */
+  private uniqueStr(v: string): void {
+    this.num(this.strings.length);
+    this.strings.push(v);
+  }
+
+  /** An endpoint summary: ENDPOINT_NUMBERS numbers and two per distinct TTL, written after one check for room. */
   private endpoint(e: EndpointSummary): void {
-    this.str(e.state);
-    this.str(e.prevState);
-    this.num(e.size);
-    this.num(e.pkts);
-    this.num(e.ipBytes);
     const ttl = e.ttl;
-    if (ttl === null) this.num(-1);
+    const values = ttl === null ? 0 : ttl.values.length;
+    this.room(ENDPOINT_NUMBERS + 2 * values);
+    const d = this.data;
+    let o = this.n;
+    d[o++] = this.indexOf(e.state);
+    d[o++] = this.indexOf(e.prevState);
+    d[o++] = e.size;
+    d[o++] = e.pkts;
+    d[o++] = e.ipBytes;
+    if (ttl === null) d[o++] = -1;
     else {
-      this.num(ttl.values.length);
-      for (const v of ttl.values) {
-        this.num(v.ttl);
-        this.num(v.count);
+      d[o++] = values;
+      for (let k = 0; k < values; k++) {
+        const v = ttl.values[k] as { ttl: number; count: number };
+        d[o++] = v.ttl;
+        d[o++] = v.count;
       }
-      this.num(ttl.otherCount);
-      this.num(ttl.mostCommon);
-      this.num(ttl.initial);
-      this.num(ttl.hops);
+      d[o++] = ttl.otherCount;
+      d[o++] = ttl.mostCommon;
+      d[o++] = ttl.initial;
+      d[o++] = ttl.hops;
     }
-    this.str(e.ipId);
-    this.num(e.retransmissions);
-    this.num(e.zeroWindows);
-    this.num(e.gaps);
-    this.num(e.badChecksums);
-    this.num(e.finCount);
-    this.num(e.rstCount);
-    this.num(e.payloadSeen ? 1 : 0);
-    this.nullable(e.lastWindow);
-    this.num(e.windowScale);
-    this.nullable(e.startSeq);
+    d[o++] = this.indexOf(e.ipId);
+    d[o++] = e.retransmissions;
+    d[o++] = e.zeroWindows;
+    d[o++] = e.gaps;
+    d[o++] = e.badChecksums;
+    d[o++] = e.finCount;
+    d[o++] = e.rstCount;
+    d[o++] = e.payloadSeen ? 1 : 0;
+    d[o++] = e.lastWindow === null ? Number.NaN : e.lastWindow;
+    d[o++] = e.windowScale;
+    d[o++] = e.startSeq === null ? Number.NaN : e.startSeq;
+    this.n = o;
   }
 
   private packets(packets: readonly PacketRecord[]): void {
-    this.room(1 + packets.length * 12);
+    this.room(1 + packets.length * PACKET_NUMBERS);
     const d = this.data;
     let o = this.n;
     d[o++] = packets.length;
-    for (const p of packets) {
-      d[o] = p.frame;
-      d[o + 1] = p.ts;
-      d[o + 2] = p.direction === 'resp' ? 1 : 0;
-      d[o + 3] = p.flags;
-      d[o + 4] = p.seq;
-      d[o + 5] = p.ack;
-      d[o + 6] = p.win;
-      d[o + 7] = p.ttl;
-      d[o + 8] = p.ipId;
-      d[o + 9] = p.df ? 1 : 0;
-      d[o + 10] = p.payloadLen;
-      d[o + 11] = p.options;
-      o += 12;
-    }
+    for (let k = 0; k < packets.length; k++, o += PACKET_NUMBERS) writePacket(d, o, packets[k] as PacketRecord);
     this.n = o;
   }
 
@@ -200,8 +202,11 @@ export class ConnPacker {
 
   private resets(resets: readonly RstRecord[]): void {
     this.num(resets.length);
-    for (const r of resets) {
-      this.packets([r]);
+    for (let k = 0; k < resets.length; k++) {
+      const r = resets[k] as RstRecord;
+      this.room(PACKET_NUMBERS);
+      writePacket(this.data, this.n, r);
+      this.n += PACKET_NUMBERS;
       this.num(r.index);
       if (r.payload === null) this.num(-1);
       else {
@@ -268,30 +273,27 @@ export class ConnPacker {
     }
   }
 
-  /**
-   * A finished connection, whole: how many fields, each field's name and value in the
-   * connection's order (the packed parts only tagged), then its packets, resets, endpoints and
-   * handshake field by field.
-   */
-  connection(conn: FinishedConnection): void {
-    const record = conn as unknown as Record<string, unknown>;
-    if (!this.sameShape(record)) {
-      this.shapeKeys = Object.keys(record);
-      this.shape = JSON.stringify(this.shapeKeys);
-      this.shapeWriter = writerOf(this.shape, this.shapeKeys);
-      this.shapeIndex = -1;
+  private strs(items: readonly string[]): void {
+    this.num(items.length);
+    for (const item of items) this.str(item);
+  }
+
+  private tunnel(layers: readonly TunnelLayer[] | null): void {
+    if (layers === null) {
+      this.num(-1);
+      return;
     }
-    if (this.shapeIndex < 0) {
-      this.shapeIndex = this.shapes.length;
-      this.shapes.push(this.shape);
+    this.num(layers.length);
+    for (const l of layers) {
+      this.str(l.type);
+      this.str(l.src);
+      this.str(l.dst);
+      this.optional(l.key);
+      this.optional(l.vni);
     }
-    this.num(this.shapeIndex);
-    this.shapeWriter(record, this);
-    this.packets(conn.packets);
-    this.resets(conn.resets);
-    this.endpoint(conn.orig);
-    this.endpoint(conn.resp);
-    const h = conn.handshake;
+  }
+
+  private handshake(h: FinishedConnection['handshake']): void {
     this.str(h.stage);
     this.nullable(h.synTs);
     this.nullable(h.synAckTs);
@@ -300,12 +302,43 @@ export class ConnPacker {
     this.nullable(h.synAckToAck);
   }
 
-  /** True when the connection's fields are those of the last one, in the same order. */
-  private sameShape(record: Record<string, unknown>): boolean {
-    const keys = this.shapeKeys;
-    let i = 0;
-    for (const key in record) if (keys[i++] !== key) return false;
-    return i === keys.length;
+  /** A finished connection, whole: every field in FinishedConnection's order (ConnUnpacker.connection reads them in the same order). */
+  connection(c: FinishedConnection): void {
+    this.uniqueStr(c.id);
+    this.num(c.number);
+    this.num(c.capture);
+    this.num(c.ipVersion);
+    this.str(c.origAddr);
+    this.num(c.origPort);
+    this.str(c.respAddr);
+    this.num(c.respPort);
+    this.num(c.startTs);
+    this.num(c.lastTs);
+    this.num(c.lastPacketTs);
+    this.str(c.connState);
+    this.str(c.history);
+    this.endpoint(c.orig);
+    this.endpoint(c.resp);
+    this.bool(c.flipped);
+    this.bool(c.reusedTuple);
+    this.handshake(c.handshake);
+    this.num(c.largestIdleGap);
+    this.num(c.missedBytes);
+    this.strs(c.weirds);
+    this.resets(c.resets);
+    this.num(c.resetsNotRecorded);
+    this.packets(c.packets);
+    this.num(c.keptPackets);
+    this.num(c.keptFirstFrame);
+    this.num(c.keptLastFrame);
+    this.num(c.keptFirstFlags);
+    this.num(c.origPairs);
+    this.num(c.origSingles);
+    this.num(c.respPairs);
+    this.num(c.respSingles);
+    this.num(c.packetsNotKept);
+    this.str(c.endReason);
+    this.tunnel(c.tunnel);
   }
 
   /** Numbers written since the last take (a connection counts many). */
@@ -315,12 +348,10 @@ export class ConnPacker {
 
   /** What was written since the last take (the numbers in an array of their own, to transfer), and a fresh start. */
   take(): PackedBatch {
-    const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects, shapes: this.shapes };
+    const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects };
     this.n = 0;
     this.strings = [];
     this.objects = [];
-    this.shapes = [];
-    this.shapeIndex = -1;
     this.stringIndex.clear();
     return out;
   }
@@ -332,10 +363,7 @@ export class ConnUnpacker {
   private readonly data: Float64Array;
   private readonly strings: readonly string[];
   private readonly objects: readonly unknown[];
-  /** The batch's shapes' readers, looked up once each. */
-  private readonly readers: (FieldReader | undefined)[] = [];
-
-  constructor(private readonly batch: PackedBatch) {
+  constructor(batch: PackedBatch) {
     this.data = batch.numbers;
     this.strings = batch.strings;
     this.objects = batch.objects;
@@ -352,6 +380,49 @@ export class ConnUnpacker {
 
   private str<T extends string>(): T {
     return this.strings[this.num()] as T;
+  }
+
+  private bool(): boolean {
+    return this.num() === 1;
+  }
+
+  private optional(): number | undefined {
+    const v = this.data[this.n++] ?? 0;
+    return Number.isNaN(v) ? undefined : v;
+  }
+
+  private strs<T extends string>(): T[] {
+    const count = this.num();
+    const items: T[] = new Array(count);
+    for (let i = 0; i < count; i++) items[i] = this.str<T>();
+    return items;
+  }
+
+  /** Tunnel layers as track/tunnelTable.ts layersOf makes them: key and vni only when present, in that order. */
+  private tunnel(): TunnelLayer[] | null {
+    const count = this.num();
+    if (count < 0) return null;
+    const layers: TunnelLayer[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const layer: TunnelLayer = { type: this.str(), src: this.str(), dst: this.str() };
+      const key = this.optional();
+      const vni = this.optional();
+      if (key !== undefined) layer.key = key;
+      if (vni !== undefined) layer.vni = vni;
+      layers[i] = layer;
+    }
+    return layers;
+  }
+
+  private handshake(): FinishedConnection['handshake'] {
+    return {
+      stage: this.str(),
+      synTs: this.nullable(),
+      synAckTs: this.nullable(),
+      ackTs: this.nullable(),
+      synToSynAck: this.nullable(),
+      synAckToAck: this.nullable(),
+    };
   }
 
   private ttl(): TtlBaseline | null {
@@ -389,22 +460,7 @@ export class ConnUnpacker {
     const d = this.data;
     const packets: PacketRecord[] = new Array(count);
     let o = this.n;
-    for (let k = 0; k < count; k++, o += 12) {
-      packets[k] = {
-        frame: d[o] ?? 0,
-        ts: d[o + 1] ?? 0,
-        direction: d[o + 2] === 1 ? 'resp' : 'orig',
-        flags: d[o + 3] ?? 0,
-        seq: d[o + 4] ?? 0,
-        ack: d[o + 5] ?? 0,
-        win: d[o + 6] ?? 0,
-        ttl: d[o + 7] ?? 0,
-        ipId: d[o + 8] ?? 0,
-        df: d[o + 9] === 1,
-        payloadLen: d[o + 10] ?? 0,
-        options: d[o + 11] ?? 0,
-      };
-    }
+    for (let k = 0; k < count; k++, o += PACKET_NUMBERS) packets[k] = readPacket(d, o);
     this.n = o;
     return packets;
   }
@@ -421,7 +477,8 @@ export class ConnUnpacker {
     const count = this.num();
     const resets: RstRecord[] = new Array(count);
     for (let k = 0; k < count; k++) {
-      const packet = this.packets()[0] as PacketRecord;
+      const packet = readPacket(this.data, this.n);
+      this.n += PACKET_NUMBERS;
       const index = this.num();
       const payloadAt = this.num();
       const mptcpReason = this.num();
@@ -481,13 +538,6 @@ export class ConnUnpacker {
     return this.valueOf(this.num());
   }
 
-  /** The TAG_PART ConnPacker wrote in a packed part's place: null until the part itself is read. */
-  part(): null {
-    const tag = this.num();
-    if (tag !== TAG_PART) throw new Error(`connPack: a packed part's tag expected, not ${tag}`);
-    return null;
-  }
-
   private valueOf(tag: number): unknown {
     switch (tag) {
       case TAG_NUMBER:
@@ -515,27 +565,44 @@ export class ConnUnpacker {
     }
   }
 
-  /** What ConnPacker.connection wrote: the connection, its fields in the tracker's order. */
+  /** What ConnPacker.connection wrote: the connection, its fields in the tracker's order (track/finish.ts finishSlot). */
   connection(): FinishedConnection {
-    const shape = this.num();
-    let read = this.readers[shape];
-    if (read === undefined) {
-      read = readerOf(this.batch.shapes[shape] ?? '[]');
-      this.readers[shape] = read;
-    }
-    const conn = read(this);
-    conn.packets = this.packets();
-    conn.resets = this.resets();
-    conn.orig = this.endpoint();
-    conn.resp = this.endpoint();
-    conn.handshake = {
-      stage: this.str(),
-      synTs: this.nullable(),
-      synAckTs: this.nullable(),
-      ackTs: this.nullable(),
-      synToSynAck: this.nullable(),
-      synAckToAck: this.nullable(),
+    return {
+      id: this.str(),
+      number: this.num(),
+      capture: this.num(),
+      ipVersion: this.num() === 6 ? 6 : 4,
+      origAddr: this.str(),
+      origPort: this.num(),
+      respAddr: this.str(),
+      respPort: this.num(),
+      startTs: this.num(),
+      lastTs: this.num(),
+      lastPacketTs: this.num(),
+      connState: this.str<ConnState>(),
+      history: this.str(),
+      orig: this.endpoint(),
+      resp: this.endpoint(),
+      flipped: this.bool(),
+      reusedTuple: this.bool(),
+      handshake: this.handshake(),
+      largestIdleGap: this.num(),
+      missedBytes: this.num(),
+      weirds: this.strs<WeirdName>(),
+      resets: this.resets(),
+      resetsNotRecorded: this.num(),
+      packets: this.packets(),
+      keptPackets: this.num(),
+      keptFirstFrame: this.num(),
+      keptLastFrame: this.num(),
+      keptFirstFlags: this.num(),
+      origPairs: this.num(),
+      origSingles: this.num(),
+      respPairs: this.num(),
+      respSingles: this.num(),
+      packetsNotKept: this.num(),
+      endReason: this.str<EndReason>(),
+      tunnel: this.tunnel(),
     };
-    return conn as unknown as FinishedConnection;
   }
 }

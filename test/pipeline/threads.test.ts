@@ -15,10 +15,8 @@ import { after, describe, it } from 'node:test';
 import { readingStopped, resumeReading, stopReading } from '../../src/capture/interrupt.js';
 import { defaultThreads, threadOptionsOf } from '../../src/cli/threadsOption.js';
 import { type Report, UnreadableInputError, analyze } from '../../src/index.js';
-import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
 import { runAnalysis, usesWorker } from '../../src/pipeline/run.js';
 import { DEFAULT_THREADS_MIN_BYTES } from '../../src/pipeline/threads.js';
-import type { FinishedConnection } from '../../src/track/finished.js';
 import { A, Conversation, F, R, S } from '../helpers/conversation.js';
 import { type CliResult, REPO_ROOT, runCli, tempDir } from '../helpers/run.js';
 
@@ -247,101 +245,5 @@ describe('the worker ends on every way out', () => {
       tmp.remove();
     }
   });
-
-  it('a finished connection comes back whole from its batch as the tracker made it, field order included', async () => {
-    const conns: FinishedConnection[] = [];
-    const noop = (): void => {};
-    const inputs = labCaptures.map((c) => join(LAB, c));
-    await runAnalysis(inputs, { onFinished: (c) => conns.push(c) }, { reset: noop, connection: noop, pattern: noop });
-    assert.ok(conns.some((c) => c.resets.length > 0 && c.packets.length > 0 && c.orig.ttl !== null));
-    assert.ok(conns.some((c) => c.weirds.length > 0));
-    // A RST as -C records one with a wrong checksum (the lab's are all good): the fields cross too.
-    const rst = conns.find((c) => c.resets.length > 0)?.resets[0];
-    if (rst) Object.assign(rst, { badChecksum: 2, checksum: 0xbeef, sentByCapturePoint: true });
-    const packer = new ConnPacker();
-    const expected = conns.map((c) => JSON.stringify(c));
-    for (const c of conns) packer.connection(c);
-    const batch = new ConnUnpacker(packer.take());
-    const back: FinishedConnection[] = [];
-    while (!batch.atEnd) back.push(batch.connection());
-    assert.deepEqual(
-      back.map((c) => JSON.stringify(c)),
-      expected,
-    );
-  });
-
-  it('a field the packer does not know by name crosses too (a FinishedConnection grown later)', () => {
-    const packer = new ConnPacker();
-    const conn = {
-      id: 'C1',
-      packets: [],
-      resets: [],
-      orig: endpointForTest(),
-      resp: endpointForTest(),
-      handshake: { stage: 'none', synTs: null, synAckTs: null, ackTs: null, synToSynAck: null, synAckToAck: null },
-      newNumber: -0.5,
-      newFlag: false,
-      newText: 'x',
-      newList: ['a', 'b'],
-      newNothing: null,
-      newObject: { nested: [1, 2] },
-    } as unknown as FinishedConnection;
-    const { newObject: _, ...older } = conn as unknown as Record<string, unknown>;
-    // Shapes change within a batch and between batches.
-    packer.connection(conn);
-    packer.connection(older as unknown as FinishedConnection);
-    packer.connection(conn);
-    const first = new ConnUnpacker(packer.take());
-    packer.connection(older as unknown as FinishedConnection);
-    const second = new ConnUnpacker(packer.take());
-    const back = [first.connection(), first.connection(), first.connection(), second.connection()];
-    assert.ok(first.atEnd && second.atEnd);
-    assert.deepEqual(back, [conn, older, conn, older]);
-    assert.deepEqual(
-      back.map((c) => Object.keys(c)),
-      [conn, older, conn, older].map((c) => Object.keys(c)),
-    );
-  });
-
-  it('event arguments of every kind come back in order, and a batch ends where its writing did', () => {
-    const packer = new ConnPacker();
-    const values: unknown[] = [0, -1.5, Number.NaN, 'a', '', true, false, null, undefined, ['x', 'y'], [], [[1, 2]], { a: 1 }];
-    for (const v of values) {
-      packer.code(7);
-      packer.value(v);
-    }
-    const batch = new ConnUnpacker(packer.take());
-    const back: unknown[] = [];
-    while (!batch.atEnd) {
-      assert.equal(batch.code(), 7);
-      back.push(batch.value());
-    }
-    assert.deepEqual(back, values);
-    // The packer starts afresh after a take.
-    assert.equal(packer.size, 0);
-    assert.equal(packer.take().numbers.length, 0);
-  });
 });
 
-/** An endpoint summary with every field set (the packer writes each one). */
-function endpointForTest(): FinishedConnection['orig'] {
-  return {
-    state: 'established',
-    prevState: 'syn_sent',
-    size: 10,
-    pkts: 3,
-    ipBytes: 200,
-    ttl: { values: [{ ttl: 64, count: 3 }], otherCount: 0, mostCommon: 64, initial: 64, hops: 0 },
-    ipId: 'incrementing',
-    retransmissions: 0,
-    zeroWindows: 0,
-    gaps: 0,
-    badChecksums: 0,
-    finCount: 0,
-    rstCount: 0,
-    payloadSeen: true,
-    lastWindow: 512,
-    windowScale: 7,
-    startSeq: 1000,
-  } as FinishedConnection['orig'];
-}
