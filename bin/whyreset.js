@@ -8,6 +8,12 @@
 // 164-175 MB to 132-163 MB (text/json, one thread; 194 -> 152 MB with two), under a quarter of
 // tshark's 683 MB, at the same speed; a 200k-connection flood costs ~10% more time for 30% less
 // memory (281 -> 188-203 MB), since its heap grows the whole run.
+// Measured again for issue 13 (callgrind, all threads' instructions, 32 MiB mix slice; the
+// machine too busy for wall clocks): semi-space 2/4/8/16 MiB cost text 2,604/2,690/2,636/2,666 M
+// instructions, 2 MiB without --heap-growing-percent 2,689 M; JSON 2 MiB 2,875 M, 8 MiB 2,869 M.
+// On the 512 MiB mix (paired runs, median CPU) 4 MiB was 0.99x and 8 MiB 1.01x of 2 MiB, for
+// 124 and 132 MiB peak RSS against 120. The JIT flags --interrupt-budget x2 / x0.5 (1.02x /
+// 1.04x the CPU) and --no-lazy-feedback-allocation (1.05x) did not pay, so these two stay alone.
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(

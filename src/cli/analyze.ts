@@ -6,10 +6,9 @@ import { parseArgs } from 'node:util';
 import type { Reset } from '../model/report.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
-import { writeResetPackets } from '../pipeline/writeResetPackets.js';
 import { csvHeader, csvRow } from '../report/csv.js';
 import { Findings, writeRows } from '../report/findings.js';
-import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/writeHtml.js';
+import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/limits.js';
 import { writeJson } from '../report/json.js';
 import { NdjsonStream } from '../report/ndjsonStream.js';
 import { Output } from '../report/output.js';
@@ -244,6 +243,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     if (writePcap !== null) {
       try {
         const copy = stdinCopy?.path;
+        // Loaded only for --write-pcap (pipeline/writeResetPackets.ts and its pcap writer and spools).
+        const { writeResetPackets } = await import('../pipeline/writeResetPackets.js');
         const written = await writeResetPackets(writePcap, result.inputs, spans, copy === undefined ? undefined : () => createReadStream(copy));
         if (process.stderr.isTTY) warn(`${writePcap}: ${written.packets} packets of ${written.connections} connections that reset (${written.format})`);
       } catch (err) {

@@ -4,7 +4,7 @@
  * run's Findings.
  */
 import type { Findings } from '../report/findings.js';
-import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS, writeHtml } from '../report/html/writeHtml.js';
+import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/limits.js';
 import { Output } from '../report/output.js';
 import { warn } from './common.js';
 
@@ -30,8 +30,12 @@ export function htmlTarget(values: { html?: string; 'html-ladders'?: string; 'ht
   return { path, ladders, rows };
 }
 
-/** Writes the HTML report (one line on a terminal's stderr says what it holds). */
+/**
+ * Writes the HTML report (one line on a terminal's stderr says what it holds). The renderer
+ * (report/html/, 15 modules) is loaded here, only for a run that asked for the page.
+ */
 export async function writeHtmlReport(target: HtmlTarget, findings: Findings): Promise<void> {
+  const { writeHtml } = await import('../report/html/writeHtml.js');
   const page = new Output(target.path);
   const drawn = await writeHtml(page, findings, { laddersPerCause: target.ladders, tableRows: target.rows });
   await page.end();

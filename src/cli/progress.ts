@@ -30,9 +30,17 @@ export function progressLine(p: ReadProgress, elapsedS: number): string {
   return line;
 }
 
+/**
+ * A monotonic clock in milliseconds. Not performance.now(): the global \`performance\` loads
+ * node:perf_hooks on first use (~15 M instructions at start), for every run, terminal or not.
+ */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** A progress reporter bound to a stream; `report` does nothing unless the stream is a terminal. */
 export class Progress {
-  private readonly started = performance.now();
+  private readonly started = monotonicMs();
   private shown = false;
 
   constructor(
@@ -48,7 +56,7 @@ export class Progress {
   /** Redraws the line (after the first second). */
   report(p: ReadProgress): void {
     if (!this.enabled) return;
-    const elapsed = (performance.now() - this.started) / 1000;
+    const elapsed = (monotonicMs() - this.started) / 1000;
     if (elapsed < this.quietForS) return;
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
     this.stream.write(`\r${progressLine(p, elapsed).slice(0, width)}\x1b[K`);

@@ -11,7 +11,6 @@
  * The state is plain data serialised with v8.serialize (Maps, typed arrays and shared references
  * survive it); it is opaque to the store, which keeps it per sensor beside the file's results.
  */
-import { deserialize, serialize } from 'node:v8';
 import type { ExplainContext } from '../explain/context.js';
 import type { HostHopsWait } from '../explain/deferral.js';
 import { type SavedFields, openConnections, restoreFields, restoreTracker, saveFields, saveTracker } from '../track/snapshot.js';
@@ -19,6 +18,11 @@ import type { Tracker } from '../track/tracker.js';
 import type { ChecksumGate } from './checksumGate.js';
 import type { ResetOrder } from './resetOrder.js';
 import type { StreamPieces } from './stream.js';
+
+/** node:v8, loaded by the runs that carry a stream (the store's): `analyze` never does. */
+function v8(): typeof import('node:v8') {
+  return process.getBuiltinModule('node:v8');
+}
 
 /** Layout version of the saved state; a state of another layout is not restored. */
 export const CARRY_FORMAT = 3;
@@ -83,7 +87,7 @@ export function saveStream(parts: StreamParts, filesBefore: number): CarriedStre
     provisionalIds: parts.provisionalIds,
   };
   return {
-    state: serialize(saved),
+    state: v8().serialize(saved),
     lastTs: parts.pieces.lastTs,
     lastLinkType: parts.pieces.lastLinkType,
     open: openConnections(saved.tracker),
@@ -96,7 +100,7 @@ export class CarryFormatError extends Error {}
 
 /** Restores a saved stream into a run's fresh objects; returns the provisional id counter and the stream's file count. */
 export function restoreStream(carried: CarriedStream, parts: Omit<StreamParts, 'provisionalIds'>): { provisionalIds: number; files: number } {
-  const saved = deserialize(carried.state) as SavedState;
+  const saved = v8().deserialize(carried.state) as SavedState;
   if (saved?.format !== CARRY_FORMAT) throw new CarryFormatError(`a carried stream of format ${String(saved?.format)}, not ${CARRY_FORMAT}`);
   restoreTracker(parts.tracker, saved.tracker);
   restoreFields(parts.ctx, saved.ctx, NOT_STATE);

@@ -6,9 +6,14 @@
  * (pcap-filter(7): either endpoint), with Node's net.BlockList for IPv4 and IPv6 prefixes, so no
  * libpcap is needed. Repeating one kind means OR; different kinds (address, port, time) all apply.
  */
-import { BlockList, isIP } from 'node:net';
+import type { BlockList } from 'node:net';
 import type { Connection, Ladder, Reset, Summary } from '../model/report.js';
 import type { AnalysisSink } from './run.js';
+
+/** node:net (isIP, BlockList), loaded when a filter option is given: a run without one never needs it. */
+function net(): typeof import('node:net') {
+  return process.getBuiltinModule('node:net');
+}
 
 /** A bound of `--since`/`--until`: an absolute time, or seconds after the capture's first packet. */
 export type TimeBound = { absolute: number } | { afterFirstPacket: number };
@@ -45,7 +50,7 @@ export function parseTimeBound(text: string): TimeBound | null {
 export function parseNet(text: string): [string, number, 'ipv4' | 'ipv6'] | null {
   const [addr = '', prefixText, extra] = text.trim().split('/');
   if (extra !== undefined) return null;
-  const version = isIP(addr);
+  const version = net().isIP(addr);
   if (version === 0) return null;
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
@@ -71,7 +76,7 @@ export class FindingFilter {
   constructor(private readonly spec: FilterSpec) {
     if (spec.hosts.length + spec.nets.length === 0) this.addresses = null;
     else {
-      const list = new BlockList();
+      const list = new (net().BlockList)();
       for (const text of [...spec.hosts, ...spec.nets]) {
         const net = parseNet(text);
         if (net !== null) list.addSubnet(net[0], net[1], net[2]);
@@ -161,7 +166,7 @@ export class FindingFilter {
 
   private addressMatches(addr: string): boolean {
     const bare = addr.startsWith('[') ? addr.slice(1, -1) : addr;
-    const version = isIP(bare);
+    const version = net().isIP(bare);
     return version !== 0 && (this.addresses as BlockList).check(bare, version === 4 ? 'ipv4' : 'ipv6');
   }
 
@@ -195,7 +200,7 @@ export function filterOf(values: FilterOptionValues): FindingFilter | null | str
   const nets = values.net ?? [];
   const portTexts = values.port ?? [];
   if (hosts.length + nets.length + portTexts.length === 0 && values.since === undefined && values.until === undefined) return null;
-  for (const h of hosts) if (isIP(h.trim()) === 0) return `--host needs an IPv4 or IPv6 address, not "${h}"`;
+  for (const h of hosts) if (net().isIP(h.trim()) === 0) return `--host needs an IPv4 or IPv6 address, not "${h}"`;
   for (const n of nets) if (parseNet(n) === null) return `--net needs an address and a prefix length, e.g. 10.0.0.0/8 or 2001:db8::/32, not "${n}"`;
   const ports: number[] = [];
   for (const p of portTexts) {

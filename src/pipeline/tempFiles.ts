@@ -6,7 +6,6 @@
  * atomic within a file system), so a failed or interrupted run never leaves a half-written or
  * truncated file where the user asked for one.
  */
-import { randomBytes } from 'node:crypto';
 import { realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -90,7 +89,7 @@ function resolvedTarget(path: string): string {
 export function atomicOutput(path: string): AtomicOutput {
   if (isSpecialFile(path)) return { writePath: path, commit: () => {}, abort: () => {} };
   const target = resolvedTarget(path);
-  const temp = join(dirname(target), `.${basename(target)}.whyreset-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dirname(target), `.${basename(target)}.whyreset-${process.pid}-${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`);
   registerTemp(temp);
   return {
     writePath: temp,

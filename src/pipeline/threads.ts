@@ -6,7 +6,6 @@
  * on every way out; a stop (SIGINT) reaches the worker's readers as it reaches ours.
  */
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
@@ -118,6 +117,8 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
   const flow = new Int32Array(inFlight);
   const data: TrackWorkerData = { paths: [...paths], options, inFlight, stopped: readingStopped() };
   const loopAtStart = performance.eventLoopUtilization();
+  // node:worker_threads is loaded here, by the runs that use it (a one-thread run never does).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(TRACK_WORKER_URL, { workerData: data });
   let settled = false;
   const finished = new Promise<void>((resolve, reject) => {

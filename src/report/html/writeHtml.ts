@@ -16,6 +16,7 @@ import type { Findings } from '../findings.js';
 import type { Output } from '../output.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
+import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from './limits.js';
 import { overviewHtml } from './overviewHtml.js';
 import { pageScript } from './pageScript.js';
 import { PAGE_CSS } from './pageStyle.js';
@@ -25,10 +26,7 @@ import { ResetTimeChart } from './resetTimeChart.js';
 import { ResetsByConnection, peekField, resetGroups } from './resetsByConnection.js';
 import { SpoofTtlChart } from './spoofTtlChart.js';
 
-/** Ladders drawn per cause by default. */
-export const DEFAULT_LADDERS_PER_CAUSE = 20;
-/** Resets embedded in the table by default: about 65 bytes each, so the page stays near 16 MB at most. */
-export const DEFAULT_TABLE_ROWS = 250_000;
+export { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from './limits.js';
 
 /** Options of the HTML report. */
 export interface HtmlOptions {
