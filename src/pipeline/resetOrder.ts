@@ -88,15 +88,18 @@ export class ResetOrder {
   }
 
   /**
-   * Takes a finished connection and its explanation (provisional reset ids), releasing what it
-   * can; `keepConn` false holds no reference to `conn`, `keepEntry` false (with it) none to the
-   * connection entry, which the sink then does not read.
+   * Takes a finished connection and its explanation (provisional reset ids), or only its explained
+   * resets when the sink reads no connection entry, releasing what it can; `keepConn` false holds
+   * no reference to `conn`, `keepEntry` false (with it) none to the connection entry, which the
+   * sink then does not read.
    */
-  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true, keepEntry = true): void {
-    const { resets } = explained;
+  finish(conn: FinishedConnection, explained: ExplainedConnection | Reset[], keepConn = true, keepEntry = true): void {
+    // Only its resets when no one reads the connection's entry (explainStage.ts built none).
+    const entry = Array.isArray(explained) ? null : explained;
+    const resets = entry === null ? (explained as Reset[]) : entry.resets;
     const held: HeldConnection = {
       conn: keepConn ? conn : null,
-      explained: keepConn ? explained : keepEntry ? { resets: NO_RESETS, connection: explained.connection } : null,
+      explained: entry === null ? null : keepConn ? entry : keepEntry ? { resets: NO_RESETS, connection: entry.connection } : null,
       pending: resets.length,
       ids: resets.length > 1 ? new Map() : null,
     };
