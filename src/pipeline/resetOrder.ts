@@ -15,6 +15,9 @@ import type { FinishedConnection } from '../track/finished.js';
 
 /** Explained resets held back waiting for earlier RSTs at most; past it order yields to memory. */
 export const MAX_HELD_RESETS = 100_000;
+/** A connection's entry in ResetOrder.queued: QUEUED_ONE per queued RST, plus FINISHED once it finished. */
+const QUEUED_ONE = 2;
+const FINISHED = 1;
 /** Consumed queue entries kept before the queue is compacted. */
 const COMPACT_AFTER = 4096;
 
@@ -61,9 +64,13 @@ export class ResetOrder {
   private head = 0;
   /** Explained resets waiting in the queue. */
   private waitingInQueue = 0;
-  /** Queued RSTs per connection number not yet passed, and connections already finished. */
+  /**
+   * Per connection number with queued RSTs not yet passed: twice their count, plus one once the
+   * connection finished. One table, not a Map of counts and a Set of finished connections: on a
+   * flood each held tens of thousands of entries, and every connection's insertions and deletions
+   * (and the rehashes they set off) went through both.
+   */
   private readonly queued = new Map<number, number>();
-  private readonly finished = new Set<number>();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
   /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
@@ -84,7 +91,7 @@ export class ResetOrder {
     this.conns.push(connNumber);
     this.resets.push(undefined);
     this.helds.push(undefined);
-    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
+    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + QUEUED_ONE);
   }
 
   /**
@@ -111,7 +118,8 @@ export class ResetOrder {
     } else {
       for (const r of resets) this.wait(keepConn ? r : slimmed(r), held);
     }
-    if ((this.queued.get(conn.number) ?? 0) > 0) this.finished.add(conn.number);
+    const queued = this.queued.get(conn.number) ?? 0;
+    if (queued >= QUEUED_ONE) this.queued.set(conn.number, queued | FINISHED);
     this.drain();
     while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
   }
@@ -162,7 +170,6 @@ export class ResetOrder {
     this.startQueueAfresh();
     for (const w of rest) this.release(w.reset, w.held);
     this.queued.clear();
-    this.finished.clear();
     this.unordered.clear();
   }
 
@@ -178,7 +185,7 @@ export class ResetOrder {
         this.helds[at] = undefined;
         this.waitingInQueue--;
         this.release(reset, held);
-      } else if (!this.finished.has(conn)) {
+      } else if (((this.queued.get(conn) ?? 0) & FINISHED) === 0) {
         this.compact();
         return;
       }
@@ -211,12 +218,9 @@ export class ResetOrder {
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
     this.head++;
-    const left = (this.queued.get(conn) ?? 1) - 1;
-    if (left > 0) this.queued.set(conn, left);
-    else {
-      this.queued.delete(conn);
-      this.finished.delete(conn);
-    }
+    const entry = this.queued.get(conn) ?? QUEUED_ONE;
+    if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
+    else this.queued.delete(conn);
   }
 
   /** Too much is waiting behind a connection still open: its RSTs lose their place in the order. */
