@@ -116,12 +116,23 @@ export class ResetOrder {
       this.unordered.delete(conn.number);
       for (const r of resets) this.release(r, held);
     } else {
-      for (const r of resets) this.wait(keepConn ? r : slimmed(r), held);
+      for (const r of resets) this.wait(r, held);
     }
     const queued = this.queued.get(conn.number) ?? 0;
     if (queued >= QUEUED_ONE) this.queued.set(conn.number, queued | FINISHED);
     this.drain();
+    // What still waits is made smaller (slimmed); what the drain released at once (every reset
+    // of a flood's connections, which finish in order) is not worth it.
+    if (!keepConn && held.pending > 0) for (const r of resets) if (this.isWaiting(r, held)) slimmed(r);
     while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+  }
+
+  /** True when `reset` of `held` waits in the queue or with the strays (not released yet). */
+  private isWaiting(reset: Reset, held: HeldConnection): boolean {
+    const stray = this.strays.get(reset.frame);
+    if (stray !== undefined && stray.reset === reset) return true;
+    const at = this.queuePosition(reset.frame);
+    return at >= 0 && this.resets[at] === reset && this.helds[at] === held;
   }
 
   /** Explained resets waiting. */
