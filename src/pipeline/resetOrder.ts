@@ -18,6 +18,9 @@ export const MAX_HELD_RESETS = 100_000;
 /** A connection's entry in ResetOrder.queued: QUEUED_ONE per queued RST, plus FINISHED once it finished. */
 const QUEUED_ONE = 2;
 const FINISHED = 1;
+/** Queued RSTs the queue's columns first hold, and the most they keep while empty. */
+const QUEUE_START = 1024;
+const QUEUE_KEPT = 1 << 16;
 /** Consumed queue entries kept before the queue is compacted. */
 const COMPACT_AFTER = 4096;
 
@@ -51,9 +54,15 @@ export interface OrderedSink {
 
 /** Reorders explained resets into RST frame order and numbers them. */
 export class ResetOrder {
-  /** Queued RST packets: stream frame and connection number, consumed from `head`. */
-  private frames: number[] = [];
-  private conns: number[] = [];
+  /**
+   * Queued RST packets: stream frame and connection number, consumed from `head` up to `tail`.
+   * Typed columns, reused and compacted in place: a flood's queue holds every RST until its
+   * connection finishes (tens of thousands), and growing, slicing and starting afresh four
+   * arrays of that size allocated them again and again in old space.
+   */
+  private frames = new Float64Array(QUEUE_START);
+  private conns = new Float64Array(QUEUE_START);
+  private tail = 0;
   /**
    * The explained reset of each queued RST once its connection finished, and that connection,
    * beside the queue: no entry object and no Map per waiting reset (a long wait holds thousands,
@@ -87,8 +96,10 @@ export class ResetOrder {
 
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
   noteRst(frame: number, connNumber: number): void {
-    this.frames.push(frame);
-    this.conns.push(connNumber);
+    if (this.tail === this.frames.length) this.growQueue();
+    this.frames[this.tail] = frame;
+    this.conns[this.tail] = connNumber;
+    this.tail++;
     this.resets.push(undefined);
     this.helds.push(undefined);
     this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + QUEUED_ONE);
@@ -124,7 +135,7 @@ export class ResetOrder {
     // What still waits is made smaller (slimmed); what the drain released at once (every reset
     // of a flood's connections, which finish in order) is not worth it.
     if (!keepConn && held.pending > 0) for (const r of resets) if (this.isWaiting(r, held)) slimmed(r);
-    while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+    while (this.waiting > MAX_HELD_RESETS && this.head < this.tail) this.giveUpOnHead();
   }
 
   /** True when `reset` of `held` waits in the queue or with the strays (not released yet). */
@@ -156,7 +167,7 @@ export class ResetOrder {
   private queuePosition(frame: number): number {
     const { frames } = this;
     let lo = this.head;
-    let hi = frames.length - 1;
+    let hi = this.tail - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const f = frames[mid] as number;
@@ -164,7 +175,7 @@ export class ResetOrder {
       if (f < frame) lo = mid + 1;
       else hi = mid - 1;
     }
-    for (let i = this.head; i < frames.length; i++) if (frames[i] === frame) return i;
+    for (let i = this.head; i < this.tail; i++) if (frames[i] === frame) return i;
     return -1;
   }
 
@@ -172,7 +183,7 @@ export class ResetOrder {
   flush(): void {
     this.drain();
     const rest: { reset: Reset; held: HeldConnection }[] = [...this.strays.values()];
-    for (let i = this.head; i < this.frames.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const reset = this.resets[i];
       if (reset !== undefined) rest.push({ reset, held: this.helds[i] as HeldConnection });
     }
@@ -186,7 +197,7 @@ export class ResetOrder {
 
   /** Releases queued RSTs from the head while each is explained or known never to be listed. */
   private drain(): void {
-    while (this.head < this.frames.length) {
+    while (this.head < this.tail) {
       const at = this.head;
       const conn = this.conns[at] as number;
       const reset = this.resets[at];
@@ -206,23 +217,44 @@ export class ResetOrder {
     this.startQueueAfresh();
   }
 
-  /** An empty queue. */
+  /** An empty queue (its columns kept, unless a burst grew them large). */
   private startQueueAfresh(): void {
-    this.frames = [];
-    this.conns = [];
-    this.resets = [];
-    this.helds = [];
+    if (this.frames.length > QUEUE_KEPT) {
+      this.frames = new Float64Array(QUEUE_START);
+      this.conns = new Float64Array(QUEUE_START);
+      this.resets = [];
+      this.helds = [];
+    } else {
+      this.resets.length = 0;
+      this.helds.length = 0;
+    }
     this.head = 0;
+    this.tail = 0;
     this.waitingInQueue = 0;
   }
 
-  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
+  /** Room for more queued RSTs: the columns doubled. */
+  private growQueue(): void {
+    const frames = new Float64Array(this.frames.length * 2);
+    frames.set(this.frames);
+    this.frames = frames;
+    const conns = new Float64Array(this.conns.length * 2);
+    conns.set(this.conns);
+    this.conns = conns;
+  }
+
+  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it), in place. */
   private compact(): void {
-    if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
-    this.frames = this.frames.slice(this.head);
-    this.conns = this.conns.slice(this.head);
-    this.resets = this.resets.slice(this.head);
-    this.helds = this.helds.slice(this.head);
+    if (this.head < COMPACT_AFTER || this.head * 2 < this.tail) return;
+    const { head, tail } = this;
+    this.frames.copyWithin(0, head, tail);
+    this.conns.copyWithin(0, head, tail);
+    // Moved down, then cut (a shorter length trims the array where it lies).
+    this.resets.copyWithin(0, head, tail);
+    this.resets.length = tail - head;
+    this.helds.copyWithin(0, head, tail);
+    this.helds.length = tail - head;
+    this.tail = tail - head;
     this.head = 0;
   }
 
@@ -238,7 +270,7 @@ export class ResetOrder {
   private giveUpOnHead(): void {
     const conn = this.conns[this.head] as number;
     this.unordered.add(conn);
-    while (this.head < this.frames.length && this.conns[this.head] === conn) this.pass(conn);
+    while (this.head < this.tail && this.conns[this.head] === conn) this.pass(conn);
     this.drain();
   }
 
