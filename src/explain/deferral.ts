@@ -27,7 +27,8 @@ export function needsHostHops(conn: FinishedConnection, ctx: ExplainContext): bo
 }
 
 interface Waiting {
-  conn: FinishedConnection;
+  /** The connection while it waits; null once released (its entry may stay in the lists a while). */
+  conn: FinishedConnection | null;
   done: boolean;
 }
 
@@ -76,7 +77,7 @@ export class HostHopsWait {
     }
     while (this.head < this.queue.length) {
       const w = this.queue[this.head] as Waiting;
-      if (!w.done && conn.lastPacketTs - w.conn.lastPacketTs <= DEFER_SECONDS) break;
+      if (!w.done && w.conn !== null && conn.lastPacketTs - w.conn.lastPacketTs <= DEFER_SECONDS) break;
       this.releaseOldest();
     }
   }
@@ -107,11 +108,15 @@ export class HostHopsWait {
   }
 
   private release(w: Waiting): void {
+    const conn = w.conn as FinishedConnection;
     w.done = true;
+    // A released entry stays in the queue and its host's list until they are trimmed (up to
+    // another DEFER_LIMIT of them): without its connection, which would be kept alive that long.
+    w.conn = null;
     this.size--;
-    const list = this.byHost.get(w.conn.respAddr);
+    const list = this.byHost.get(conn.respAddr);
     // The host's list is dropped once its newest entry is released (its older ones were, first).
-    if (list && list.items[list.items.length - 1] === w) this.byHost.delete(w.conn.respAddr);
-    this.explain(w.conn);
+    if (list && list.items[list.items.length - 1] === w) this.byHost.delete(conn.respAddr);
+    this.explain(conn);
   }
 }

@@ -261,37 +261,69 @@ export function explainReset(
 }
 
 /**
+ * Explains every recorded RST of `conn`; `nextId` hands out reset ids in order. The resets carry
+ * the Community ID as far as `communityIds` asks; the connection's entry is left to the caller
+ * (explainConnection builds it; a report that lists no connection needs none).
+ */
+export function explainResets(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, communityIds: CommunityIdScope = 'all'): Reset[] {
+  if (conn.resets.length === 0) return [];
+  return explainedResets(conn, ctx, nextId, communityIdOf(conn, communityIds));
+}
+
+/**
  * Explains every recorded RST of `conn`; `nextId` hands out reset ids in order. The
  * connection entry gains the reset ids and its Cloudflare Radar category; resets and entry carry
  * the Community ID as far as `communityIds` asks.
  */
 export function explainConnection(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, communityIds: CommunityIdScope = 'all'): ExplainedConnection {
-  // One Community ID per connection (it is direction-free), shared by its resets: one SHA-1 per
-  // connection, none per reset, and none where the output does not print it.
-  const wanted = communityIds === 'all' || (communityIds === 'resets' && conn.resets.length > 0);
-  const cid = wanted ? tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort) : null;
+  const cid = communityIdOf(conn, communityIds);
   // Most connections never reset: only their entry (no reset lists, no Radar category).
   if (conn.resets.length === 0) return { resets: [], connection: connectionRecordOf(conn, [], null, cid) };
+  const resets = explainedResets(conn, ctx, nextId, cid);
+  const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
+  return { resets, connection };
+}
+
+/**
+ * The connection's Community ID when `communityIds` asks for it: one per connection (it is
+ * direction-free), shared by its resets: one SHA-1 per connection, none per reset, and none where
+ * the output does not print it.
+ */
+function communityIdOf(conn: FinishedConnection, communityIds: CommunityIdScope): string | null {
+  const wanted = communityIds === 'all' || (communityIds === 'resets' && conn.resets.length > 0);
+  return wanted ? tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort) : null;
+}
+
+/** The earlier resets before a connection's first RST: shared (frozen, never written). */
+const NO_EARLIER: EarlierReset[] = Object.freeze([]) as unknown as EarlierReset[];
+
+/** The explained resets of a connection with at least one recorded RST, each carrying `cid`. */
+function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, cid: string | null): Reset[] {
   // At most one entry per recorded RST: sized once (pushing onto an empty array reserved room
   // for 17), cut to the count at the end.
-  const resets = new Array<Reset>(conn.resets.length);
+  const count = conn.resets.length;
+  const resets = new Array<Reset>(count);
   let explainedCount = 0;
-  const earlier: EarlierReset[] = [];
-  for (const rst of conn.resets) {
-    // A capture duplicate is one reset seen twice: counted on the first, not listed again.
-    const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
-    const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
-    if (firstReset !== undefined) {
-      if (firstReset.duplicates === undefined) {
-        // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
-        const communityId = firstReset.community_id;
-        delete firstReset.community_id;
-        firstReset.duplicates = 0;
-        firstReset.community_id = communityId;
+  // The earlier resets, built only where a later RST reads them (a single RST needs none).
+  let earlier: EarlierReset[] = NO_EARLIER;
+  for (let k = 0; k < count; k++) {
+    const rst = conn.resets[k] as RstRecord;
+    if (earlier.length > 0) {
+      // A capture duplicate is one reset seen twice: counted on the first, not listed again.
+      const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
+      const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
+      if (firstReset !== undefined) {
+        if (firstReset.duplicates === undefined) {
+          // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
+          const communityId = firstReset.community_id;
+          delete firstReset.community_id;
+          firstReset.duplicates = 0;
+          firstReset.community_id = communityId;
+        }
+        firstReset.duplicates = (firstReset.duplicates ?? 0) + 1;
+        if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
+        continue;
       }
-      firstReset.duplicates = (firstReset.duplicates ?? 0) + 1;
-      if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
-      continue;
     }
     // On a router's `any` capture the RST's own arriving copy comes just before it: judge the
     // forwarded copy as that one was judged, not as its consequence.
@@ -301,11 +333,13 @@ export function explainConnection(conn: FinishedConnection, ctx: ExplainContext,
     const timeline = timelineOf(conn, rst);
     const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline, cid);
     resets[explainedCount++] = reset;
+    // Nothing reads the last RST's `earlier` entry.
+    if (k === count - 1) break;
+    if (earlier === NO_EARLIER) earlier = [];
     const ref = { id: reset.id, capture: reset.capture, frame: reset.frame };
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
     earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null), forged: reset.verdict === 'forged' });
   }
   resets.length = explainedCount;
-  const connection: Connection = connectionRecordOf(conn, resets.map((r) => r.id), radarCategoryOf(conn), cid);
-  return { resets, connection };
+  return resets;
 }

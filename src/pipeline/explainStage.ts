@@ -8,7 +8,7 @@
  */
 import { ExplainContext } from '../explain/context.js';
 import { HostHopsWait } from '../explain/deferral.js';
-import { type CommunityIdScope, type ExplainedConnection, explainConnection } from '../explain/explainConnection.js';
+import { type CommunityIdScope, type ExplainedConnection, explainConnection, explainResets } from '../explain/explainConnection.js';
 import { applyKernelTrace, countKernel, emptyKernelSummary } from '../explain/kernelEvidence.js';
 import { ladderOf } from '../explain/ladder.js';
 import { findPatterns } from '../explain/patterns.js';
@@ -239,20 +239,25 @@ export class ExplainStage implements TrackEvents {
   private explain(conn: FinishedConnection, ctx: ExplainContext, pieces: StreamPieces): void {
     const { kernel } = this.options;
     const summary = this.summary;
-    // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
-    const explained = explainConnection(conn, ctx, this.provisionalId, this.options.communityIds);
-    if (kernel !== undefined) for (const r of explained.resets) applyKernelTrace(r, kernel);
-    ctx.learnFrom(conn, explained.resets);
-    // The outer layers the tracker kept for the connection (track/tunnelTable.ts).
-    if (conn.tunnel !== null) explained.connection.tunnel = conn.tunnel;
-    if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
     const sink = this.sink;
-    if (explained.resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
-    if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
-    summary.connections++;
     // The held connection is kept only for those who read it when it is released.
     const keepConn = this.options.onFinished !== undefined || (this.options.ladders === true && sink.ladder !== undefined);
-    this.order.finish(conn, explained, keepConn, sink.connectionsUnread !== true);
+    const keepEntry = sink.connectionsUnread !== true;
+    // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
+    // The connection's entry only where someone reads it (the text and CSV reports list none).
+    const explained = keepConn || keepEntry ? explainConnection(conn, ctx, this.provisionalId, this.options.communityIds) : null;
+    const resets = explained === null ? explainResets(conn, ctx, this.provisionalId, this.options.communityIds) : explained.resets;
+    if (kernel !== undefined) for (const r of resets) applyKernelTrace(r, kernel);
+    ctx.learnFrom(conn, resets);
+    if (explained !== null) {
+      // The outer layers the tracker kept for the connection (track/tunnelTable.ts).
+      if (conn.tunnel !== null) explained.connection.tunnel = conn.tunnel;
+      if (pieces.spansFiles) explained.connection.capture = pieces.captureOf(frameSpanOf(conn).firstFrame);
+    }
+    if (resets.length > 0 && sink.resetConnection) for (const span of spansOf(conn, pieces)) sink.resetConnection(span);
+    if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
+    summary.connections++;
+    this.order.finish(conn, explained ?? resets, keepConn, keepEntry);
   }
 
   firstRecord(ts: number): void {

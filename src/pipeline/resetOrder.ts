@@ -15,6 +15,12 @@ import type { FinishedConnection } from '../track/finished.js';
 
 /** Explained resets held back waiting for earlier RSTs at most; past it order yields to memory. */
 export const MAX_HELD_RESETS = 100_000;
+/** A connection's entry in ResetOrder.queued: QUEUED_ONE per queued RST, plus FINISHED once it finished. */
+const QUEUED_ONE = 2;
+const FINISHED = 1;
+/** Queued RSTs the queue's columns first hold, and the most they keep while empty. */
+const QUEUE_START = 1024;
+const QUEUE_KEPT = 1 << 16;
 /** Consumed queue entries kept before the queue is compacted. */
 const COMPACT_AFTER = 4096;
 
@@ -48,9 +54,15 @@ export interface OrderedSink {
 
 /** Reorders explained resets into RST frame order and numbers them. */
 export class ResetOrder {
-  /** Queued RST packets: stream frame and connection number, consumed from `head`. */
-  private frames: number[] = [];
-  private conns: number[] = [];
+  /**
+   * Queued RST packets: stream frame and connection number, consumed from `head` up to `tail`.
+   * Typed columns, reused and compacted in place: a flood's queue holds every RST until its
+   * connection finishes (tens of thousands), and growing, slicing and starting afresh four
+   * arrays of that size allocated them again and again in old space.
+   */
+  private frames = new Float64Array(QUEUE_START);
+  private conns = new Float64Array(QUEUE_START);
+  private tail = 0;
   /**
    * The explained reset of each queued RST once its connection finished, and that connection,
    * beside the queue: no entry object and no Map per waiting reset (a long wait holds thousands,
@@ -61,9 +73,13 @@ export class ResetOrder {
   private head = 0;
   /** Explained resets waiting in the queue. */
   private waitingInQueue = 0;
-  /** Queued RSTs per connection number not yet passed, and connections already finished. */
+  /**
+   * Per connection number with queued RSTs not yet passed: twice their count, plus one once the
+   * connection finished. One table, not a Map of counts and a Set of finished connections: on a
+   * flood each held tens of thousands of entries, and every connection's insertions and deletions
+   * (and the rehashes they set off) went through both.
+   */
   private readonly queued = new Map<number, number>();
-  private readonly finished = new Set<number>();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
   /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
@@ -80,23 +96,28 @@ export class ResetOrder {
 
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
   noteRst(frame: number, connNumber: number): void {
-    this.frames.push(frame);
-    this.conns.push(connNumber);
+    if (this.tail === this.frames.length) this.growQueue();
+    this.frames[this.tail] = frame;
+    this.conns[this.tail] = connNumber;
+    this.tail++;
     this.resets.push(undefined);
     this.helds.push(undefined);
-    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + 1);
+    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + QUEUED_ONE);
   }
 
   /**
-   * Takes a finished connection and its explanation (provisional reset ids), releasing what it
-   * can; `keepConn` false holds no reference to `conn`, `keepEntry` false (with it) none to the
-   * connection entry, which the sink then does not read.
+   * Takes a finished connection and its explanation (provisional reset ids), or only its explained
+   * resets when the sink reads no connection entry, releasing what it can; `keepConn` false holds
+   * no reference to `conn`, `keepEntry` false (with it) none to the connection entry, which the
+   * sink then does not read.
    */
-  finish(conn: FinishedConnection, explained: ExplainedConnection, keepConn = true, keepEntry = true): void {
-    const { resets } = explained;
+  finish(conn: FinishedConnection, explained: ExplainedConnection | Reset[], keepConn = true, keepEntry = true): void {
+    // Only its resets when no one reads the connection's entry (explainStage.ts built none).
+    const entry = Array.isArray(explained) ? null : explained;
+    const resets = entry === null ? (explained as Reset[]) : entry.resets;
     const held: HeldConnection = {
       conn: keepConn ? conn : null,
-      explained: keepConn ? explained : keepEntry ? { resets: NO_RESETS, connection: explained.connection } : null,
+      explained: entry === null ? null : keepConn ? entry : keepEntry ? { resets: NO_RESETS, connection: entry.connection } : null,
       pending: resets.length,
       ids: resets.length > 1 ? new Map() : null,
     };
@@ -106,11 +127,23 @@ export class ResetOrder {
       this.unordered.delete(conn.number);
       for (const r of resets) this.release(r, held);
     } else {
-      for (const r of resets) this.wait(keepConn ? r : slimmed(r), held);
+      for (const r of resets) this.wait(r, held);
     }
-    if ((this.queued.get(conn.number) ?? 0) > 0) this.finished.add(conn.number);
+    const queued = this.queued.get(conn.number) ?? 0;
+    if (queued >= QUEUED_ONE) this.queued.set(conn.number, queued | FINISHED);
     this.drain();
-    while (this.waiting > MAX_HELD_RESETS && this.head < this.frames.length) this.giveUpOnHead();
+    // What still waits is made smaller (slimmed); what the drain released at once (every reset
+    // of a flood's connections, which finish in order) is not worth it.
+    if (!keepConn && held.pending > 0) for (const r of resets) if (this.isWaiting(r, held)) slimmed(r);
+    while (this.waiting > MAX_HELD_RESETS && this.head < this.tail) this.giveUpOnHead();
+  }
+
+  /** True when `reset` of `held` waits in the queue or with the strays (not released yet). */
+  private isWaiting(reset: Reset, held: HeldConnection): boolean {
+    const stray = this.strays.get(reset.frame);
+    if (stray !== undefined && stray.reset === reset) return true;
+    const at = this.queuePosition(reset.frame);
+    return at >= 0 && this.resets[at] === reset && this.helds[at] === held;
   }
 
   /** Explained resets waiting. */
@@ -134,7 +167,7 @@ export class ResetOrder {
   private queuePosition(frame: number): number {
     const { frames } = this;
     let lo = this.head;
-    let hi = frames.length - 1;
+    let hi = this.tail - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const f = frames[mid] as number;
@@ -142,7 +175,7 @@ export class ResetOrder {
       if (f < frame) lo = mid + 1;
       else hi = mid - 1;
     }
-    for (let i = this.head; i < frames.length; i++) if (frames[i] === frame) return i;
+    for (let i = this.head; i < this.tail; i++) if (frames[i] === frame) return i;
     return -1;
   }
 
@@ -150,7 +183,7 @@ export class ResetOrder {
   flush(): void {
     this.drain();
     const rest: { reset: Reset; held: HeldConnection }[] = [...this.strays.values()];
-    for (let i = this.head; i < this.frames.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const reset = this.resets[i];
       if (reset !== undefined) rest.push({ reset, held: this.helds[i] as HeldConnection });
     }
@@ -159,13 +192,12 @@ export class ResetOrder {
     this.startQueueAfresh();
     for (const w of rest) this.release(w.reset, w.held);
     this.queued.clear();
-    this.finished.clear();
     this.unordered.clear();
   }
 
   /** Releases queued RSTs from the head while each is explained or known never to be listed. */
   private drain(): void {
-    while (this.head < this.frames.length) {
+    while (this.head < this.tail) {
       const at = this.head;
       const conn = this.conns[at] as number;
       const reset = this.resets[at];
@@ -175,7 +207,7 @@ export class ResetOrder {
         this.helds[at] = undefined;
         this.waitingInQueue--;
         this.release(reset, held);
-      } else if (!this.finished.has(conn)) {
+      } else if (((this.queued.get(conn) ?? 0) & FINISHED) === 0) {
         this.compact();
         return;
       }
@@ -185,42 +217,60 @@ export class ResetOrder {
     this.startQueueAfresh();
   }
 
-  /** An empty queue. */
+  /** An empty queue (its columns kept, unless a burst grew them large). */
   private startQueueAfresh(): void {
-    this.frames = [];
-    this.conns = [];
-    this.resets = [];
-    this.helds = [];
+    if (this.frames.length > QUEUE_KEPT) {
+      this.frames = new Float64Array(QUEUE_START);
+      this.conns = new Float64Array(QUEUE_START);
+      this.resets = [];
+      this.helds = [];
+    } else {
+      this.resets.length = 0;
+      this.helds.length = 0;
+    }
     this.head = 0;
+    this.tail = 0;
     this.waitingInQueue = 0;
   }
 
-  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it). */
+  /** Room for more queued RSTs: the columns doubled. */
+  private growQueue(): void {
+    const frames = new Float64Array(this.frames.length * 2);
+    frames.set(this.frames);
+    this.frames = frames;
+    const conns = new Float64Array(this.conns.length * 2);
+    conns.set(this.conns);
+    this.conns = conns;
+  }
+
+  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it), in place. */
   private compact(): void {
-    if (this.head < COMPACT_AFTER || this.head * 2 < this.frames.length) return;
-    this.frames = this.frames.slice(this.head);
-    this.conns = this.conns.slice(this.head);
-    this.resets = this.resets.slice(this.head);
-    this.helds = this.helds.slice(this.head);
+    if (this.head < COMPACT_AFTER || this.head * 2 < this.tail) return;
+    const { head, tail } = this;
+    this.frames.copyWithin(0, head, tail);
+    this.conns.copyWithin(0, head, tail);
+    // Moved down, then cut (a shorter length trims the array where it lies).
+    this.resets.copyWithin(0, head, tail);
+    this.resets.length = tail - head;
+    this.helds.copyWithin(0, head, tail);
+    this.helds.length = tail - head;
+    this.tail = tail - head;
     this.head = 0;
   }
 
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
     this.head++;
-    const left = (this.queued.get(conn) ?? 1) - 1;
-    if (left > 0) this.queued.set(conn, left);
-    else {
-      this.queued.delete(conn);
-      this.finished.delete(conn);
-    }
+    const entry = this.queued.get(conn) ?? QUEUED_ONE;
+    if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
+    else this.queued.delete(conn);
   }
 
   /** Too much is waiting behind a connection still open: its RSTs lose their place in the order. */
   private giveUpOnHead(): void {
     const conn = this.conns[this.head] as number;
     this.unordered.add(conn);
-    while (this.head < this.frames.length && this.conns[this.head] === conn) this.pass(conn);
+    while (this.head < this.tail && this.conns[this.head] === conn) this.pass(conn);
     this.drain();
   }
 

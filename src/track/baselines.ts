@@ -97,13 +97,16 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
 
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */
 export function ttlBaseline(s: TrackState, e: number): TtlBaseline | null {
-  const values: { ttl: number; count: number }[] = [];
+  // Sized first: pushing onto an empty array reserved room for 17 (152 bytes per side).
+  let n = 0;
+  for (let i = 0; i < 4; i++) if ((s.eTtlCnt[e * 4 + i] ?? 0) > 0) n++;
+  if (n === 0) return null;
+  const values = new Array<{ ttl: number; count: number }>(n);
   const packed = s.eTtlVals[e] ?? 0;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0, k = 0; i < 4; i++) {
     const c = s.eTtlCnt[e * 4 + i] ?? 0;
-    if (c > 0) values.push({ ttl: (packed >>> (i * 8)) & 255, count: c });
+    if (c > 0) values[k++] = { ttl: (packed >>> (i * 8)) & 255, count: c };
   }
-  if (values.length === 0) return null;
   let best = values[0] as { ttl: number; count: number };
   for (const v of values) if (v.count > best.count) best = v;
   const initial = initialTtlOf(best.ttl);

@@ -11,7 +11,7 @@ import { historyOf } from './history.js';
 import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
 import { E_DATA, F_FLIPPED, F_REUSED, F_USED, F_V6, ORIG, RESP, type TrackState } from './state.js';
-import { weirdNames } from './weirds.js';
+import { type WeirdName, weirdNames } from './weirds.js';
 import { TCP_INACTIVE, connStateOf, endpointStateName } from './zeekState.js';
 
 /** The id of connection number `n` of this capture: `C<n>`, or `C<capture>-<n>` when captureIndex > 0. */
@@ -47,6 +47,16 @@ function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummar
     windowScale: (s.eMisc[e] ?? 0) & 15,
     startSeq: seen ? (s.eStart[e] ?? 0) : null,
   };
+}
+
+/** The weirds of a connection that had none: shared (frozen: no reader writes a connection's weirds). */
+const NO_WEIRDS: WeirdName[] = Object.freeze([]) as unknown as WeirdName[];
+
+/** The names of the weirds a connection raised (most raise none: no array each then). */
+function weirdsOf(s: TrackState, slot: number): WeirdName[] {
+  const lo = s.weird[slot * 2] ?? 0;
+  const hi = s.weird[slot * 2 + 1] ?? 0;
+  return lo === 0 && hi === 0 ? NO_WEIRDS : weirdNames(lo, hi);
 }
 
 /** What the last drain learned of a connection's kept packets (reused). */
@@ -112,7 +122,7 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
     },
     largestIdleGap: s.idleMax[slot] ?? 0,
     missedBytes: missed,
-    weirds: weirdNames(s.weird[slot * 2] ?? 0, s.weird[slot * 2 + 1] ?? 0),
+    weirds: weirdsOf(s, slot),
     resets,
     resetsNotRecorded: Math.max(0, rstTotal - resets.length),
     packets,

@@ -23,7 +23,7 @@ export const REC_RESP = 0x8000;
 /** `flags` bit: a pinned head packet of a ring (never evicted). */
 export const REC_PINNED = 0x4000;
 /** `opt` bit: the IPv4 DF flag. */
-const OPT_DF = 0x80;
+export const OPT_DF = 0x80;
 
 /** A pool of packet records; see the file comment. */
 export class RecordPool {

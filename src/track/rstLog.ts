@@ -8,7 +8,7 @@ import type { CaptureRecord } from '../capture/record.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { st } from './endpoint.js';
 import type { HandshakeStage, RstRecord } from './finished.js';
-import { REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, packetOf, writeRecord } from './recordPool.js';
+import { OPT_DF, REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, writeRecord } from './recordPool.js';
 import {
   E_DATA,
   F_SAW_HSACK,
@@ -25,10 +25,6 @@ const HANDSHAKE_STAGES: readonly HandshakeStage[] = ['none', 'syn', 'syn_ack', '
 
 function nullIfNaN(x: number): number | null {
   return Number.isNaN(x) ? null : x;
-}
-
-function nullIfNeg(x: number): number | null {
-  return x < 0 ? null : x;
 }
 
 /** linux/if_packet.h PACKET_OUTGOING: in a Linux cooked capture, the capture host sent this packet. */
@@ -103,19 +99,78 @@ export function flipResets(s: TrackState, slot: number): void {
   flipChain(s.rst, s.rstHead[slot] ?? -1);
 }
 
-/** RST record `i` as an RstRecord. */
+/** An (orig, resp) pair of a RST's context. */
+interface Pair<T> {
+  readonly orig: T;
+  readonly resp: T;
+}
+
+/**
+ * The four boolean pairs, shared by every RST (frozen: no reader writes them): two objects less
+ * per recorded RST, and nothing of them for a waiting connection to carry through scavenges.
+ */
+const BOOL_PAIRS: readonly Pair<boolean>[] = [0, 1, 2, 3].map((b) => Object.freeze({ orig: (b & 1) !== 0, resp: (b & 2) !== 0 }));
+
+/** The endpoint-state pairs (16 × 16 states), built once each when first met and shared (frozen). */
+const STATE_PAIRS: (Pair<ReturnType<typeof endpointStateName>> | undefined)[] = new Array(256).fill(undefined);
+
+function statePair(states: number): Pair<ReturnType<typeof endpointStateName>> {
+  const k = states & 255;
+  let pair = STATE_PAIRS[k];
+  if (pair === undefined) {
+    pair = Object.freeze({ orig: endpointStateName(k & 15), resp: endpointStateName(k >>> 4) });
+    STATE_PAIRS[k] = pair;
+  }
+  return pair;
+}
+
+/** Count pairs up to SMALL_COUNTS - 1 on each side are shared (frozen): a probe's RST sees one or two packets. */
+const SMALL_COUNTS = 8;
+const COUNT_PAIRS: readonly Pair<number>[] = Array.from({ length: SMALL_COUNTS * SMALL_COUNTS }, (_, k) => Object.freeze({ orig: k % SMALL_COUNTS, resp: Math.floor(k / SMALL_COUNTS) }));
+
+/** The pair (orig, resp) of counts, shared when both are small. */
+function countPair(orig: number, resp: number): Pair<number> {
+  return orig < SMALL_COUNTS && resp < SMALL_COUNTS ? (COUNT_PAIRS[orig + resp * SMALL_COUNTS] as Pair<number>) : { orig, resp };
+}
+
+/** Both sides null (a pair of sides never seen), shared (frozen). */
+const NULL_PAIR: Pair<number | null> = Object.freeze({ orig: null, resp: null });
+
+/** The pair (orig, resp) of columns where a negative value means null. */
+function nullablePair(orig: number, resp: number): Pair<number | null> {
+  return orig < 0 && resp < 0 ? NULL_PAIR : { orig: orig < 0 ? null : orig, resp: resp < 0 ? null : resp };
+}
+
+/**
+ * RST record `i` as an RstRecord: one literal (the packet's fields first, then the RST's own, the
+ * order the JSON keeps), where Object.assign onto packetOf's record took a second object, a
+ * property store each and an out-of-object property array per RST.
+ */
 function rstOf(s: TrackState, i: number): RstRecord {
   const x = s.rstCtx;
-  const packet = packetOf(s.rst, i);
-  const ts = packet.ts;
+  const p = s.rst;
+  const fl = p.flags[i] ?? 0;
+  const opt = p.opt[i] ?? 0;
+  const ts = p.ts[i] ?? 0;
   const states = x.states[i] ?? 0;
   const bits = x.bits[i] ?? 0;
   const mp = x.mptcp[i] ?? -1;
   const lastOther = nullIfNaN(x.lastOther[i] ?? Number.NaN);
   const lastAny = nullIfNaN(x.lastAny[i] ?? Number.NaN);
   const consec = x.consec[i] ?? 0;
-  // The packet's fields first, then the RST's own (the JSON keeps this order).
-  return Object.assign(packet, {
+  return {
+    frame: p.frame[i] ?? 0,
+    ts,
+    direction: (fl & REC_RESP) !== 0 ? 'resp' : 'orig',
+    flags: fl & 0x1ff,
+    seq: p.seq[i] ?? 0,
+    ack: p.ack[i] ?? 0,
+    win: p.win[i] ?? 0,
+    ttl: p.ttl[i] ?? 0,
+    ipId: p.ipId[i] ?? -1,
+    df: (opt & OPT_DF) !== 0,
+    payloadLen: p.len[i] ?? 0,
+    options: opt & 0x7f,
     index: x.index[i] ?? 0,
     payload: s.rstPayload.get(i) ?? null,
     mptcpReason: mp < 0 ? -1 : mp & 255,
@@ -125,23 +180,23 @@ function rstOf(s: TrackState, i: number): RstRecord {
     checksum: x.checksum[i] ?? 0,
     sentByCapturePoint: (x.sentByCapturePoint[i] ?? 0) !== 0,
     context: {
-      pktsBefore: { orig: x.pkts[i * 2] ?? 0, resp: x.pkts[i * 2 + 1] ?? 0 },
-      states: { orig: endpointStateName(states & 15), resp: endpointStateName(states >>> 4) },
+      pktsBefore: countPair(x.pkts[i * 2] ?? 0, x.pkts[i * 2 + 1] ?? 0),
+      states: statePair(states),
       handshake: HANDSHAKE_STAGES[bits & 7] ?? 'none',
-      payload: { orig: (bits & 8) !== 0, resp: (bits & 16) !== 0 },
-      fin: { orig: (bits & 32) !== 0, resp: (bits & 64) !== 0 },
+      payload: BOOL_PAIRS[(bits >>> 3) & 3] as Pair<boolean>,
+      fin: BOOL_PAIRS[(bits >>> 5) & 3] as Pair<boolean>,
       lastFromSenderTs: nullIfNaN(x.lastSelf[i] ?? Number.NaN),
       lastFromOtherTs: lastOther,
       sinceOther: lastOther === null ? null : ts - lastOther,
       sincePrevious: lastAny === null ? null : ts - lastAny,
       largestIdleGap: x.idleMax[i] ?? 0,
-      nextSeq: { orig: nullIfNeg(x.nextSeq[i * 2] ?? -1), resp: nullIfNeg(x.nextSeq[i * 2 + 1] ?? -1) },
-      acked: { orig: nullIfNeg(x.acked[i * 2] ?? -1), resp: nullIfNeg(x.acked[i * 2 + 1] ?? -1) },
-      window: { orig: nullIfNeg(x.window[i * 2] ?? -1), resp: nullIfNeg(x.window[i * 2 + 1] ?? -1) },
-      consecutiveRetransmissions: { orig: consec & 0xffff, resp: consec >>> 16 },
+      nextSeq: nullablePair(x.nextSeq[i * 2] ?? -1, x.nextSeq[i * 2 + 1] ?? -1),
+      acked: nullablePair(x.acked[i * 2] ?? -1, x.acked[i * 2 + 1] ?? -1),
+      window: nullablePair(x.window[i * 2] ?? -1, x.window[i * 2 + 1] ?? -1),
+      consecutiveRetransmissions: countPair(consec & 0xffff, consec >>> 16),
       senderPrevIpId: x.prevIpId[i] ?? -1,
     },
-  });
+  };
 }
 
 /** The connection's recorded RSTs in order; their records go back to the pool. */

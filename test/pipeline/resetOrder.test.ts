@@ -143,8 +143,35 @@ describe('ResetOrder under a steady stream', () => {
     assert.equal(out.length, n - 3);
     assert.deepEqual(out.slice(0, 3), [1, 2, 3]);
     assert.ok(out.every((f, i) => f === i + 1));
-    const queue = (order as unknown as { frames: number[] }).frames;
-    assert.ok(queue.length < 10_000, `queue kept ${queue.length} entries`);
+    const queue = order as unknown as { frames: Float64Array; tail: number };
+    assert.ok(queue.tail < 10_000, `queue kept ${queue.tail} entries`);
+    assert.ok(queue.frames.length < 10_000, `queue's columns hold ${queue.frames.length} entries`);
+  });
+
+  it('a connection open across a compaction keeps its place: the resets waiting behind it move down with the queue', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
+    const n = 6000;
+    const open = 4600;
+    for (let i = 1; i <= n; i++) order.noteRst(i * 10, i);
+    const finish = (i: number): void => {
+      const resets = [{ id: `P${i}`, frame: i * 10, conn: `C${i}`, hint: null, reason_text: null, evidence: [], flags: ['RST'] }] as unknown as import('../../src/index.js').Reset[];
+      order.finish({ number: i } as unknown as import('../../src/track/finished.js').FinishedConnection, resets, false, false);
+    };
+    for (let i = 1; i <= n; i++) if (i !== open) finish(i);
+    // Everything before the open connection is out; the queue was compacted on the way (fewer
+    // entries than were queued), the open connection's RST and those behind it still in it.
+    assert.equal(out.length, open - 1);
+    const queue = order as unknown as { head: number; tail: number };
+    assert.ok(queue.tail < n, `queue kept ${queue.tail} entries`);
+    assert.equal(queue.tail - queue.head, n - open + 1);
+    finish(open);
+    assert.equal(out.length, n);
+    assert.ok(
+      out.every((s, k) => s === `R${k + 1}@${(k + 1) * 10}`),
+      'ids and frames in order',
+    );
   });
 });
 
