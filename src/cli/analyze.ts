@@ -171,7 +171,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   // parse back at the end; the resets' JSON is then kept only for --html.
   const rows = format === 'csv' || format === 'zeek' || format === 'zeek-json' ? findings.rows : null;
   const keepResets = html !== null || rows === null;
-  const keepReset = keepResets ? (r: Reset) => findings.resets.push(JSON.stringify(r)) : () => {};
+  const keepReset = keepResets ? (r: Reset) => findings.resets.pushJson(r) : () => {};
   const sink: AnalysisSink = {
     reset:
       live !== null
@@ -190,7 +190,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         : rows !== null && format !== 'csv'
           ? (c) => rows.pushText(format === 'zeek-json' ? zeekJsonLine(c) : zeekConnLine(c))
           : keepConnections
-            ? (c) => findings.connections.push(JSON.stringify(c))
+            ? (c) => findings.connections.pushJson(c)
             : () => {},
     // Text and CSV list no connection: the pipeline then holds none waiting for report order.
     connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,

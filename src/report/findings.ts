@@ -4,12 +4,14 @@
  */
 import type { InputSummary, PathReport, Pattern, Summary } from '../model/report.js';
 import { Spool } from '../pipeline/spool.js';
+import { JsonSpool } from './jsonSpool.js';
 import type { Output } from './output.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */
 export class Findings {
-  readonly resets = new Spool();
-  readonly connections = new Spool();
+  /** Resets and connections are written by JsonBytes (pushJson): their JSON straight as UTF-8. */
+  readonly resets = new JsonSpool('reset');
+  readonly connections = new JsonSpool('connection');
   /** Ladders of the connections that reset, one JSON line each (only when a renderer asked for them). */
   readonly ladders = new Spool();
   /**
