@@ -6,6 +6,7 @@ import type { InputSummary, PathReport, Pattern, Summary } from '../model/report
 import { Spool } from '../pipeline/spool.js';
 import { JsonSpool } from './jsonSpool.js';
 import type { Output } from './output.js';
+import { RowSpool } from './rowSpool.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */
 export class Findings {
@@ -19,7 +20,7 @@ export class Findings {
    * written as they are, without a JSON line per finding to parse back (analyze fills it only
    * when nothing else needs the JSON).
    */
-  readonly rows = new Spool();
+  readonly rows = new RowSpool();
   readonly patterns: Pattern[] = [];
   inputs: InputSummary[] = [];
   summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };
