@@ -3,7 +3,6 @@ import type { Reset } from '../model/report.js';
  * `--format csv`: one row per reset with a header, quoted per RFC 4180 (fields containing a
  * comma, a quote or a line break are enclosed in quotes, quotes doubled; lines end in CRLF).
  */
-import type { Findings } from './findings.js';
 import type { Output } from './output.js';
 import { type KeptCell, type RowBytes, keptCell } from './rowBytes.js';
 import { neutraliseFormula } from './terminalText.js';
@@ -41,8 +40,8 @@ export function csvHeader(): string {
   return `${CSV_COLUMNS.join(',')}\r\n`;
 }
 
-/** Writes every reset as CSV (from the spooled JSON lines; analyze renders rows as resets arrive instead, Findings.rows). */
-export async function writeCsv(out: Output, findings: Findings): Promise<void> {
+/** Writes every reset as CSV (from the Findings' spooled JSON lines — typed by shape: findings.ts imports this module through rowSpool.ts; analyze renders rows as resets arrive instead, Findings.rows). */
+export async function writeCsv(out: Output, findings: { readonly resets: { lines(): Iterable<string> } }): Promise<void> {
   await out.write(csvHeader());
   for (const line of findings.resets.lines()) await out.write(csvRow(JSON.parse(line) as Reset));
 }

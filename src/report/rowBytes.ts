@@ -1,7 +1,7 @@
 /**
  * Report rows (csv, Zeek conn.log lines) written straight into a reused byte buffer as UTF-8,
  * rather than built as a string per row (an array of cells mapped, joined, then encoded again by
- * the spool). The row writers (csv.ts writeCsvRow, zeek.ts writeZeekConnLine/writeZeekJsonLine)
+ * the spool). The row writers (csv.ts CsvRows, zeek.ts writeZeekConnLine/writeZeekJsonLine)
  * give the same bytes as their string forms (csvRow, zeekConnLine, zeekJsonLine); what they cannot
  * write simply (a cell to quote or escape, a character beyond ASCII) they hand to the string form
  * of that one cell, and `text` encodes it as Buffer.write does.

@@ -1,12 +1,18 @@
 /**
  * JsonSpool (report/jsonSpool.ts) keeps the json report's resets and connections: objects written
  * by JsonBytes into a byte buffer whose lines go into the spool's chunks (Spool.appendLines). The
- * lines read back are JSON.stringify's, in order, whole lines per chunk, in memory and on disk.
+ * lines read back are JSON.stringify's, in order, whole lines per chunk, in memory and on disk;
+ * the bytes of each line end with ",\n" (the json report's separator, written with the object).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Spool } from '../../src/pipeline/spool.js';
+import { Findings } from '../../src/report/findings.js';
+import { writeJson } from '../../src/report/json.js';
 import { JsonSpool } from '../../src/report/jsonSpool.js';
+import { Output } from '../../src/report/output.js';
+import { tempDir } from '../helpers/run.js';
 
 /** Objects like resets: a repeated shape, repeated long strings, numbers, and now and then a huge one. */
 function objects(n: number): object[] {
@@ -47,10 +53,10 @@ describe('JsonSpool', () => {
         assert.equal(spool.count, lines.length);
         const copies: Buffer[] = [];
         for (const c of spool.chunks()) {
-          assert.equal(c[c.length - 1], 0x0a, 'a chunk ends with a whole line');
+          assert.equal(Buffer.from(c.subarray(c.length - 2)).toString(), ',\n', 'a chunk ends with a whole line');
           copies.push(Buffer.from(c));
         }
-        assert.equal(Buffer.concat(copies).toString('utf8'), `${lines.join('\n')}\n`);
+        assert.equal(Buffer.concat(copies).toString('utf8'), lines.map((l) => `${l},\n`).join(''));
         assert.deepEqual([...spool.lines()], lines);
       } finally {
         spool.dispose();
@@ -75,5 +81,26 @@ describe('JsonSpool', () => {
       copies.push(Buffer.from(c));
     }
     assert.equal(Buffer.concat(copies).toString('utf8'), `${lines.join('\n')}\n`);
+  });
+
+  it('writeJson writes the spooled arrays as JSON.stringify lines joined by ",\\n", spilled to disk or not, empty or not', async () => {
+    const tmp = tempDir();
+    const findings = new Findings();
+    try {
+      // 30k resets of ~330 bytes: past the 4 MiB in-memory budget, so most are read back from disk.
+      const values = objects(30000);
+      for (const v of values) findings.resets.pushJson(v);
+      const path = `${tmp.dir}/report.json`;
+      const out = new Output(path);
+      await writeJson(out, findings);
+      await out.end();
+      const text = readFileSync(path, 'utf8');
+      const resets = `"resets":[\n${values.map((v) => JSON.stringify(v)).join(',\n')}\n],\n"connections":[],\n"patterns":[]}\n`;
+      assert.ok(text.endsWith(resets), 'the resets array, then the empty ones');
+      assert.equal(JSON.parse(text).resets.length, values.length);
+    } finally {
+      findings.dispose();
+      tmp.remove();
+    }
   });
 });
