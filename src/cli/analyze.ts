@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Reset } from '../model/report.js';
 import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
-import { csvHeader, csvRow } from '../report/csv.js';
+import { csvHeader } from '../report/csv.js';
 import { Findings, writeRows } from '../report/findings.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/limits.js';
 import { writeJson } from '../report/json.js';
@@ -14,7 +14,7 @@ import { NdjsonStream } from '../report/ndjsonStream.js';
 import { Output } from '../report/output.js';
 import { colourWanted, makeStyle } from '../report/style.js';
 import { TextDigest, writeText } from '../report/text.js';
-import { zeekConnFooter, zeekConnHeader, zeekConnLine, zeekJsonLine } from '../report/zeek.js';
+import { zeekConnFooter, zeekConnHeader } from '../report/zeek.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, copyToTemp, reportInputErrors, warn } from './common.js';
 import { FILTER_HELP } from './filterOption.js';
 import { htmlTarget, writeHtmlReport } from './htmlOption.js';
@@ -170,7 +170,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   // parse back at the end; the resets' JSON is then kept only for --html.
   const rows = format === 'csv' || format === 'zeek' || format === 'zeek-json' ? findings.rows : null;
   const keepResets = html !== null || rows === null;
-  const keepReset = keepResets ? (r: Reset) => findings.resets.push(JSON.stringify(r)) : () => {};
+  const keepReset = keepResets ? (r: Reset) => findings.resets.pushJson(r) : () => {};
   const sink: AnalysisSink = {
     reset:
       live !== null
@@ -179,7 +179,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
           ? (r) => digest.add(r)
           : format === 'csv' && rows !== null
             ? (r) => {
-                rows.pushText(csvRow(r));
+                rows.pushCsv(r);
                 keepReset(r);
               }
             : keepReset,
@@ -187,9 +187,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       live !== null
         ? (c) => live.connection(c)
         : rows !== null && format !== 'csv'
-          ? (c) => rows.pushText(format === 'zeek-json' ? zeekJsonLine(c) : zeekConnLine(c))
+          ? format === 'zeek-json'
+            ? (c) => rows.pushZeekJson(c)
+            : (c) => rows.pushZeek(c)
           : keepConnections
-            ? (c) => findings.connections.push(JSON.stringify(c))
+            ? (c) => findings.connections.pushJson(c)
             : () => {},
     // Text and CSV list no connection: the pipeline then holds none waiting for report order.
     connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,

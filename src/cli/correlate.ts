@@ -112,8 +112,8 @@ export async function correlateCommand(argv: string[]): Promise<number> {
   const interrupts = watchInterrupts();
   try {
     const everything: AnalysisSink = {
-      reset: (r) => findings.resets.push(JSON.stringify(r)),
-      connection: (c) => findings.connections.push(JSON.stringify(c)),
+      reset: (r) => findings.resets.pushJson(r),
+      connection: (c) => findings.connections.pushJson(c),
       pattern: (p) => findings.patterns.push(p),
       ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
     };

@@ -58,6 +58,35 @@ export class Spool {
     this.used += this.current.write(text, this.used, 'utf8');
   }
 
+  /**
+   * Appends bytes [start, end) of `bytes` as they are: whole lines, each ending with "\n", already
+   * counted by the caller (report/jsonSpool.ts writes JSON lines straight into a byte buffer and
+   * hands them here a buffer at a time). A chunk still holds only whole lines: the bytes are cut
+   * at the last newline that fits.
+   */
+  appendLines(bytes: Uint8Array, start: number, end: number): void {
+    let from = start;
+    while (from < end) {
+      const room = this.current.length - this.used;
+      if (end - from <= room) {
+        this.current.set(bytes.subarray(from, end), this.used);
+        this.used += end - from;
+        return;
+      }
+      // The last newline that fits (its line ends in this chunk); none: a new chunk (as long as the line).
+      const cut = room > 0 ? bytes.lastIndexOf(0x0a, from + room - 1) + 1 : 0;
+      if (cut > from) {
+        this.current.set(bytes.subarray(from, cut), this.used);
+        this.used += cut - from;
+        from = cut;
+      }
+      this.seal();
+      const line = bytes.indexOf(0x0a, from);
+      const need = (line < 0 || line >= end ? end : line + 1) - from;
+      if (need > this.current.length - this.used) this.current = Buffer.allocUnsafe(need);
+    }
+  }
+
   /** Moves the current chunk to the full list (spilling to disk past the memory budget). */
   private seal(): void {
     if (this.used === 0) return;

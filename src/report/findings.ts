@@ -4,12 +4,15 @@
  */
 import type { InputSummary, PathReport, Pattern, Summary } from '../model/report.js';
 import { Spool } from '../pipeline/spool.js';
+import { JsonSpool } from './jsonSpool.js';
 import type { Output } from './output.js';
+import { RowSpool } from './rowSpool.js';
 
 /** Everything a renderer needs, gathered by the CLI's sink. */
 export class Findings {
-  readonly resets = new Spool();
-  readonly connections = new Spool();
+  /** Resets and connections are written by JsonBytes (pushJson): their JSON straight as UTF-8. */
+  readonly resets = new JsonSpool('reset');
+  readonly connections = new JsonSpool('connection');
   /** Ladders of the connections that reset, one JSON line each (only when a renderer asked for them). */
   readonly ladders = new Spool();
   /**
@@ -17,7 +20,7 @@ export class Findings {
    * written as they are, without a JSON line per finding to parse back (analyze fills it only
    * when nothing else needs the JSON).
    */
-  readonly rows = new Spool();
+  readonly rows = new RowSpool();
   readonly patterns: Pattern[] = [];
   inputs: InputSummary[] = [];
   summary: Summary = { packets: 0, tcp_packets: 0, connections: 0, resets: 0, by_stage: {}, by_cause: {}, by_verdict: {} };

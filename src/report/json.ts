@@ -1,7 +1,7 @@
-import type { Spool } from '../pipeline/spool.js';
 import { VERSION } from '../version.js';
 /** `--format json`: the Report of DESIGN.md as one JSON document, one reset or connection per line. */
 import type { Findings } from './findings.js';
+import type { JsonSpool } from './jsonSpool.js';
 import type { Output } from './output.js';
 
 /** Writes the whole Report; resets and connections stream from their spools. */
@@ -19,37 +19,23 @@ export async function writeJson(out: Output, findings: Findings): Promise<void> 
 }
 
 /**
- * A spooled array, copied as bytes: every "\n" that ends a line becomes ",\n" except the last
- * (a raw newline never occurs inside a JSON line: JSON.stringify escapes it).
+ * A spooled array, copied as bytes: the spool's lines end with ",\n" (JsonSpool), so its chunks
+ * go out as they are, but for the last comma of each chunk, written before the next chunk only.
  */
-async function writeSpooled(out: Output, name: string, spool: Spool): Promise<void> {
+async function writeSpooled(out: Output, name: string, spool: JsonSpool): Promise<void> {
   await out.write(`"${name}":[`);
   if (spool.count === 0) {
     await out.write(']');
     return;
   }
   await out.write('\n');
-  let pendingNewline = false;
+  let first = true;
   for (const chunk of spool.chunks()) {
-    if (chunk.length === 0) continue;
-    if (pendingNewline) await out.write(',\n');
-    // Lines end with "\n": a comma goes before each newline but the chunk's last (memchr via indexOf).
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const body = buf[buf.length - 1] === 0x0a ? buf.length - 1 : buf.length;
-    pendingNewline = body < buf.length;
-    let newlines = 0;
-    for (let i = buf.indexOf(0x0a); i >= 0 && i < body; i = buf.indexOf(0x0a, i + 1)) newlines++;
-    const joined = Buffer.allocUnsafe(body + newlines);
-    let o = 0;
-    let from = 0;
-    for (let i = buf.indexOf(0x0a); i >= 0 && i < body; i = buf.indexOf(0x0a, i + 1)) {
-      o += buf.copy(joined, o, from, i);
-      joined[o++] = 0x2c; // ","
-      joined[o++] = 0x0a;
-      from = i + 1;
-    }
-    buf.copy(joined, o, from, body);
-    await out.writeBytes(joined);
+    if (chunk.length < 2) continue;
+    if (!first) await out.write(',\n');
+    first = false;
+    // A chunk is valid only until the next is read: writeNow writes it (or copies it) at once.
+    if (!out.writeNow(chunk.subarray(0, chunk.length - 2))) await out.drained();
   }
   await out.write('\n]');
 }

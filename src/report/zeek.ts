@@ -7,6 +7,7 @@
  * non-empty; missed_bytes defaults to 0; local_orig/local_resp only with Site::local_nets.
  */
 import type { Connection } from '../model/report.js';
+import type { RowBytes } from './rowBytes.js';
 
 /** Options shared by both forms. */
 export interface ZeekLogOptions {
@@ -245,4 +246,209 @@ export function zeekJsonLog(connections: Iterable<Connection>, opts: ZeekLogOpti
   let out = '';
   for (const c of connections) out += zeekJsonLine(c, opts);
   return out;
+}
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const DASH = 0x2d;
+const QUOTE = 0x22;
+
+/** True when escapeString gives `s` back as it is: printable ASCII without a backslash, not '' or '-'. */
+function plainZeek(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || (n === 1 && s.charCodeAt(0) === DASH)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** A string field of the ASCII log (`s`): unset as "-", else escaped. */
+function zeekString(w: RowBytes, x: string | null): void {
+  if (x === null) w.byte(DASH);
+  else if (plainZeek(x)) w.ascii(x);
+  else w.text(escapeString(x));
+}
+
+/** A value written as the ASCII log's join writes it (String of it; null and undefined as nothing). */
+function joinedValue(w: RowBytes, v: unknown): void {
+  if (typeof v === 'string') w.text(v);
+  else if (typeof v === 'number') w.number(v);
+  else if (v !== null && v !== undefined) w.text(String(v));
+}
+
+/** A count field (`cnt`). */
+function zeekCount(w: RowBytes, x: number | null): void {
+  if (x === null) w.byte(DASH);
+  else w.number(Math.trunc(x));
+}
+
+/** A bool field (`bool`). */
+function zeekBool(w: RowBytes, x: boolean | null): void {
+  w.byte(x === null ? DASH : x ? 0x54 : 0x46);
+}
+
+/** One ASCII conn.log line written into `w`: the bytes of zeekConnLine. */
+export function writeZeekConnLine(w: RowBytes, c: Connection, opts: ZeekLogOptions = {}): void {
+  const v = valuesOf(c, opts);
+  w.ascii(t6(v.ts));
+  w.byte(TAB);
+  zeekString(w, v.uid);
+  w.byte(TAB);
+  joinedValue(w, v.origH);
+  w.byte(TAB);
+  joinedValue(w, v.origP);
+  w.byte(TAB);
+  joinedValue(w, v.respH);
+  w.byte(TAB);
+  joinedValue(w, v.respP);
+  w.byte(TAB);
+  joinedValue(w, v.proto);
+  w.byte(TAB);
+  zeekString(w, v.service);
+  w.byte(TAB);
+  if (v.duration === null) w.byte(DASH);
+  else w.ascii(t6(v.duration));
+  w.byte(TAB);
+  zeekCount(w, v.origBytes);
+  w.byte(TAB);
+  zeekCount(w, v.respBytes);
+  w.byte(TAB);
+  zeekString(w, v.connState);
+  w.byte(TAB);
+  zeekBool(w, v.localOrig);
+  w.byte(TAB);
+  zeekBool(w, v.localResp);
+  w.byte(TAB);
+  zeekCount(w, v.missedBytes);
+  w.byte(TAB);
+  zeekString(w, v.history);
+  w.byte(TAB);
+  zeekCount(w, v.origPkts);
+  w.byte(TAB);
+  zeekCount(w, v.origIpBytes);
+  w.byte(TAB);
+  zeekCount(w, v.respPkts);
+  w.byte(TAB);
+  zeekCount(w, v.respIpBytes);
+  w.byte(TAB);
+  w.byte(DASH);
+  w.byte(NEWLINE);
+  w.endRow();
+}
+
+/** True when JSON.stringify(s) is `s` in quotes: printable ASCII without a quote or backslash. */
+function plainJson(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === QUOTE || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** `${JSON.stringify(v)}` as a template writes it. */
+function jsonValue(w: RowBytes, v: unknown): void {
+  if (typeof v === 'string' && plainJson(v)) {
+    w.byte(QUOTE);
+    w.ascii(v);
+    w.byte(QUOTE);
+  } else w.text(String(JSON.stringify(v)));
+}
+
+/** `${x}` of a number as a template writes it. */
+function numberValue(w: RowBytes, x: unknown): void {
+  if (typeof x === 'number') w.number(x);
+  else w.text(String(x));
+}
+
+/** `,"key":` of a field of Zeek's JSON form (`{"key":` for the first). */
+function jsonKey(key: string, first = false): Uint8Array {
+  return new Uint8Array(Buffer.from(first ? `{"${key}":` : `,"${key}":`));
+}
+
+/** The keys of Zeek's JSON form, encoded once. */
+const K = {
+  ts: jsonKey('ts', true),
+  uid: jsonKey('uid'),
+  origH: jsonKey('id.orig_h'),
+  origP: jsonKey('id.orig_p'),
+  respH: jsonKey('id.resp_h'),
+  respP: jsonKey('id.resp_p'),
+  proto: jsonKey('proto'),
+  service: jsonKey('service'),
+  duration: jsonKey('duration'),
+  origBytes: jsonKey('orig_bytes'),
+  respBytes: jsonKey('resp_bytes'),
+  connState: jsonKey('conn_state'),
+  localOrig: jsonKey('local_orig'),
+  localResp: jsonKey('local_resp'),
+  missedBytes: jsonKey('missed_bytes'),
+  history: jsonKey('history'),
+  origPkts: jsonKey('orig_pkts'),
+  origIpBytes: jsonKey('orig_ip_bytes'),
+  respPkts: jsonKey('resp_pkts'),
+  respIpBytes: jsonKey('resp_ip_bytes'),
+} as const;
+const TRUE = new Uint8Array(Buffer.from('true'));
+const FALSE = new Uint8Array(Buffer.from('false'));
+const LINE_END = new Uint8Array([0x7d, NEWLINE]);
+
+/** A count of the JSON form (`Math.trunc`), when set. */
+function jsonCount(w: RowBytes, key: Uint8Array, x: number | null): void {
+  if (x === null) return;
+  w.bytes(key);
+  w.number(Math.trunc(x));
+}
+
+/** One line of Zeek's JSON log form written into `w`: the bytes of zeekJsonLine. */
+export function writeZeekJsonLine(w: RowBytes, c: Connection, opts: ZeekLogOptions = {}): void {
+  const v = valuesOf(c, opts);
+  w.bytes(K.ts);
+  w.ascii(t6(v.ts));
+  w.bytes(K.uid);
+  jsonValue(w, v.uid);
+  w.bytes(K.origH);
+  jsonValue(w, v.origH);
+  w.bytes(K.origP);
+  numberValue(w, v.origP);
+  w.bytes(K.respH);
+  jsonValue(w, v.respH);
+  w.bytes(K.respP);
+  numberValue(w, v.respP);
+  w.bytes(K.proto);
+  jsonValue(w, v.proto);
+  if (v.service !== null) {
+    w.bytes(K.service);
+    jsonValue(w, v.service);
+  }
+  if (v.duration !== null) {
+    w.bytes(K.duration);
+    w.ascii(t6(v.duration));
+  }
+  jsonCount(w, K.origBytes, v.origBytes);
+  jsonCount(w, K.respBytes, v.respBytes);
+  if (v.connState !== null) {
+    w.bytes(K.connState);
+    jsonValue(w, v.connState);
+  }
+  if (v.localOrig !== null) {
+    w.bytes(K.localOrig);
+    w.bytes(v.localOrig ? TRUE : FALSE);
+  }
+  if (v.localResp !== null) {
+    w.bytes(K.localResp);
+    w.bytes(v.localResp ? TRUE : FALSE);
+  }
+  jsonCount(w, K.missedBytes, v.missedBytes);
+  if (v.history !== null) {
+    w.bytes(K.history);
+    jsonValue(w, v.history);
+  }
+  jsonCount(w, K.origPkts, v.origPkts);
+  jsonCount(w, K.origIpBytes, v.origIpBytes);
+  jsonCount(w, K.respPkts, v.respPkts);
+  jsonCount(w, K.respIpBytes, v.respIpBytes);
+  w.bytes(LINE_END);
+  w.endRow();
 }

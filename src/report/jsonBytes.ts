@@ -1,0 +1,515 @@
+/**
+ * JSON written straight into a reused byte buffer as UTF-8, byte for byte what
+ * `JSON.stringify(value)` gives, for the reports that write one object per reset or connection
+ * (json, ndjson). A 200k-connection flood wrote 1.1 KB of JSON per reset: JSON.stringify built
+ * each as a two-byte string (every signature's "→" makes it two-byte), escaped char by char,
+ * and the string was then transcoded to UTF-8 and left to the collector, ~48,000 instructions per
+ * reset (V8 11's JsonStringifier::SerializeString and String::WriteUtf8).
+ *
+ * Most of those bytes repeat from one object to the next: the keys and punctuation of the same
+ * object shape, and values such as a hint or an evidence detail. So the writer follows each
+ * object's keys through a trie of the shapes seen before (node = the same key at the same place
+ * of an object at the same place), copying the key's bytes kept on the node, and keeps on each node
+ * the last long string written there with its encoded bytes: the same string again (the same
+ * text: `===`) is copied, not encoded. Strings that change every time (ids, Community IDs) stop
+ * being kept once they miss often.
+ *
+ * Anything a plain object walk cannot reproduce exactly (a toJSON method, a class instance, a
+ * Map, a bigint, too deep a nesting, too many shapes) is written by JSON.stringify instead (the
+ * whole object), so the bytes never differ; JSON.stringify also throws on cycles as before.
+ */
+
+/** Bytes of the buffer's first size (it grows when one object needs more). */
+const DEFAULT_SIZE = 1 << 16;
+/** A node keeps the strings written there for this many misses, then only while it hits at least one time in MISS_RATIO. */
+const KEEP_TRIES = 8;
+const MISS_RATIO = 4;
+/** Misses after which a node that stopped keeping strings tries again. */
+const RETRY_AFTER = 1024;
+/** Nesting below which objects are walked (deeper ones: JSON.stringify, which throws on a cycle). */
+const MAX_DEPTH = 32;
+/** Keys followed per node (a node with more children falls back to JSON.stringify). */
+const MAX_CHILDREN = 64;
+/** Trie nodes per writer (bounds memory whatever objects it is given). */
+const MAX_NODES = 4096;
+/** The longest integer written digit by digit (2^53 - 1; JSON.stringify writes larger ones in full below 1e21, String does it here). */
+const MAX_SAFE = 9007199254740991;
+/** 2^33: below it a double's spacing is under 10^-6 (see decimalFits). */
+const TWO_POW_33 = 8589934592;
+
+/** Thrown inside the walk for a value only JSON.stringify writes exactly; the object is then rewritten by it. */
+class NotPlain extends Error {}
+
+/**
+ * One place in an object shape: a key after the keys before it (or an array element), with the
+ * bytes of `"key":`, its children (the next keys), and the last long string written there.
+ */
+class ShapeNode {
+  /** `"key":` as UTF-8, with the comma before it when it is not an object's first member (empty for the root and array elements). */
+  readonly keyBytes: Uint8Array;
+  /** Next keys in objects that reach this node; `last` is the one found last (usually the one wanted). */
+  private readonly children: ShapeNode[] = [];
+  private last: ShapeNode | null = null;
+  /** The root of the objects written as this node's value (its members), created when first needed. */
+  value: ShapeNode | null = null;
+  /** Array elements: the first few indices have their own nodes (evidence lists differ by place). */
+  elements: ShapeNode[] | null = null;
+  /** The last long string written here and its bytes (quoted and escaped). */
+  text: string | null = null;
+  textBytes: Uint8Array | null = null;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    readonly key: string,
+    keyBytes: Uint8Array,
+  ) {
+    this.keyBytes = keyBytes;
+  }
+
+  /** The child for `key`, or null when there is none yet. */
+  child(key: string): ShapeNode | null {
+    const last = this.last;
+    if (last !== null && last.key === key) return last;
+    for (const c of this.children) {
+      if (c.key === key) {
+        this.last = c;
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** Adds a child for `key`; false when this node has too many. */
+  add(node: ShapeNode): boolean {
+    if (this.children.length >= MAX_CHILDREN) return false;
+    this.children.push(node);
+    this.last = node;
+    return true;
+  }
+}
+
+/** Array elements with a node of their own; later ones share the last. */
+const ELEMENT_NODES = 8;
+
+/** Writes JSON values as UTF-8 into a buffer handed, whole lines at a time, to `drain`. */
+export class JsonBytes {
+  /** The buffer and the next byte to write. */
+  private buf: Uint8Array;
+  private at = 0;
+  /** Where the current line started (bytes before it are complete lines). */
+  private lineStart = 0;
+  /** Complete lines in [0, lineStart). */
+  private lines = 0;
+  private nodes = 0;
+  private readonly root: ShapeNode = new ShapeNode('', new Uint8Array(0));
+
+  /**
+   * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
+   * must copy or write them before it returns: the buffer is written over afterwards.
+   */
+  constructor(
+    private readonly drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void,
+    size = DEFAULT_SIZE,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /**
+   * One line: `head` (bytes written first, e.g. `{"type":"reset"` of an ndjson line), then the
+   * JSON of `value` — with `head`, the members of the object `value` after a comma and its closing
+   * brace, so the line reads as one object — then `end` (e.g. "\n").
+   * `site` names the kind of object (resets and connections keep shapes apart).
+   */
+  line(site: string, value: object, end: Uint8Array, head: Uint8Array | null = null): void {
+    try {
+      const node = this.siteNode(site);
+      if (head === null) this.object(value, node, 0);
+      else {
+        this.bytes(head);
+        this.members(value, node, 0, false);
+        this.byte(0x7d);
+      }
+    } catch (err) {
+      if (!(err instanceof NotPlain)) throw err;
+      // The line starts at lineStart (ensure may have moved it to the front meanwhile).
+      this.at = this.lineStart;
+      this.stringified(value, head);
+    }
+    this.bytes(end);
+    this.lineStart = this.at;
+    this.lines++;
+  }
+
+  /** Hands every complete line to `drain`. */
+  flush(): void {
+    if (this.lineStart === 0) return;
+    const end = this.lineStart;
+    const lines = this.lines;
+    // Anything after the last line (none between lines) moves to the front.
+    const partial = this.at - end;
+    this.lineStart = 0;
+    this.lines = 0;
+    this.drain(this.buf, 0, end, lines);
+    if (partial > 0) this.buf.copyWithin(0, end, end + partial);
+    this.at = partial;
+  }
+
+  /** The root node of `site`'s objects. */
+  private siteNode(site: string): ShapeNode {
+    let node = this.root.child(site);
+    if (node === null) {
+      node = new ShapeNode(site, new Uint8Array(0));
+      if (!this.root.add(node)) throw new NotPlain();
+    }
+    return node;
+  }
+
+  /** The whole object through JSON.stringify (the exact fallback), after `head` as `line` puts it. */
+  private stringified(value: object, head: Uint8Array | null): void {
+    const json = JSON.stringify(value);
+    if (head === null) {
+      this.raw(json);
+      return;
+    }
+    this.bytes(head);
+    // `{"a":1}` after the head reads `,"a":1}`; `{}` reads `}`.
+    this.raw(json === '{}' ? '}' : `,${json.slice(1)}`);
+  }
+
+  /** Text that is already JSON, as UTF-8 (escaping done). */
+  private raw(text: string): void {
+    this.ensure(text.length * 3);
+    this.at += Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.length).write(text, this.at, 'utf8');
+  }
+
+  /** Makes room for `n` more bytes: complete lines go to drain, and the buffer grows if one line needs it. */
+  private ensure(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    this.flush();
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.at));
+    this.buf = bigger;
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = b;
+  }
+
+  /** Copies `src` (up to 8 bytes byte by byte: TypedArray#set costs ~100 instructions a call). */
+  private bytes(src: Uint8Array): void {
+    const n = src.length;
+    this.ensure(n);
+    const buf = this.buf;
+    let at = this.at;
+    if (n > 8) buf.set(src, at);
+    else for (let i = 0; i < n; i++) buf[at + i] = src[i] as number;
+    at += n;
+    this.at = at;
+  }
+
+  /** Any JSON value at `node` (the member's or element's node). */
+  private value(v: unknown, node: ShapeNode, depth: number): void {
+    // typeof compared in place (not switched on): TurboFan turns each into a type check.
+    if (typeof v === 'string') this.keptString(v, node);
+    else if (typeof v === 'number') this.number(v);
+    else if (typeof v === 'object') {
+      if (v === null) this.bytes(NULL);
+      else if (Array.isArray(v)) this.array(v, node, depth);
+      else this.object(v, this.valueNode(node), depth);
+    } else if (typeof v === 'boolean') this.bytes(v ? TRUE : FALSE);
+    // undefined, functions and symbols never reach here (members skip them, elements are null);
+    // a bigint makes JSON.stringify throw: let it.
+    else throw new NotPlain();
+  }
+
+  /** The root node of the objects written as `node`'s value. */
+  private valueNode(node: ShapeNode): ShapeNode {
+    let root = node.value;
+    if (root === null) {
+      root = this.newNode('', EMPTY);
+      node.value = root;
+    }
+    return root;
+  }
+
+  private newNode(key: string, keyBytes: Uint8Array): ShapeNode {
+    if (++this.nodes > MAX_NODES) throw new NotPlain();
+    return new ShapeNode(key, keyBytes);
+  }
+
+  /** A plain object: `{`, its members, `}`. */
+  private object(o: object, root: ShapeNode, depth: number): void {
+    this.byte(0x7b);
+    this.members(o, root, depth, true);
+    this.byte(0x7d);
+  }
+
+  /**
+   * The members of a plain object as JSON.stringify writes them: own enumerable string keys in
+   * property order (for-in gives that order for an ordinary object whose prototype adds no
+   * enumerable keys), undefined, function and symbol values left out.
+   */
+  private members(o: object, root: ShapeNode, depth: number, first: boolean): void {
+    if (depth > MAX_DEPTH) throw new NotPlain();
+    const proto = Object.getPrototypeOf(o);
+    if ((proto !== Object.prototype && proto !== null) || typeof (o as { toJSON?: unknown }).toJSON === 'function') throw new NotPlain();
+    let node = root;
+    for (const key in o) {
+      const v = (o as Record<string, unknown>)[key];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      let next = node.child(key);
+      if (next === null) {
+        // A member after the first has its comma in its key's bytes (one copy instead of two writes).
+        next = this.newNode(key, this.keyBytesOf(key, node !== root));
+        if (!node.add(next)) throw new NotPlain();
+      }
+      if (node === root && !first) this.byte(0x2c);
+      node = next;
+      this.bytes(next.keyBytes);
+      this.value(v, next, depth + 1);
+    }
+  }
+
+  /** `"key":` as UTF-8, after a comma when `comma`. */
+  private keyBytesOf(key: string, comma: boolean): Uint8Array {
+    const json = `${comma ? ',' : ''}${JSON.stringify(key)}:`;
+    return new Uint8Array(Buffer.from(json, 'utf8'));
+  }
+
+  /** An array: holes, undefined, functions and symbols as null, as JSON.stringify writes them. */
+  private array(a: readonly unknown[], node: ShapeNode, depth: number): void {
+    if (depth > MAX_DEPTH) throw new NotPlain();
+    let elements = node.elements;
+    if (elements === null) {
+      elements = [];
+      node.elements = elements;
+    }
+    this.byte(0x5b);
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      const v = a[i];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') {
+        this.bytes(NULL);
+        continue;
+      }
+      const place = i < ELEMENT_NODES ? i : ELEMENT_NODES - 1;
+      let element = elements[place];
+      if (element === undefined) {
+        element = this.newNode('', EMPTY);
+        elements[place] = element;
+      }
+      this.value(v, element, depth + 1);
+    }
+    this.byte(0x5d);
+  }
+
+  /**
+   * A string: copied from `node` when it is the one written there last (the same text), else
+   * encoded, and kept there while the node hits often enough to pay for the copy kept.
+   */
+  private keptString(s: string, node: ShapeNode): void {
+    const kept = node.textBytes;
+    if (kept !== null && node.text === s) {
+      node.hits++;
+      this.bytes(kept);
+      return;
+    }
+    const misses = ++node.misses;
+    if (misses > KEEP_TRIES && misses > node.hits * MISS_RATIO) {
+      // Strings here differ every time (ids, Community IDs): encode, keep nothing.
+      if (kept !== null) {
+        node.text = null;
+        node.textBytes = null;
+      }
+      // Look again now and then: the strings written here may start to repeat.
+      if (misses > RETRY_AFTER) {
+        node.misses = 0;
+        node.hits = 0;
+      }
+      this.string(s);
+      return;
+    }
+    // Room first: ensure may move the line, and `start` must be where the string lands.
+    this.ensure(s.length * 6 + 2);
+    const start = this.at;
+    this.string(s);
+    node.text = s;
+    node.textBytes = this.buf.slice(start, this.at);
+  }
+
+  /**
+   * A string as JSON.stringify writes it (ECMA-262 QuoteJSONString, well-formed since ES2019):
+   * `"` and `\` escaped, control characters as \b \t \n \f \r or \u00xx, lone surrogates as
+   * \udxxx, everything else as UTF-8.
+   */
+  private string(s: string): void {
+    const n = s.length;
+    // At most six bytes per UTF-16 unit (\u00xx), plus the quotes.
+    this.ensure(n * 6 + 2);
+    const buf = this.buf;
+    let at = this.at;
+    buf[at++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x80) {
+        if (c === 0x22 || c === 0x5c) {
+          buf[at++] = 0x5c;
+          buf[at++] = c;
+        } else buf[at++] = c;
+      } else if (c < 0x20) {
+        at = escapeControl(buf, at, c);
+      } else if (c < 0x800) {
+        buf[at++] = 0xc0 | (c >> 6);
+        buf[at++] = 0x80 | (c & 0x3f);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        buf[at++] = 0xe0 | (c >> 12);
+        buf[at++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[at++] = 0x80 | (c & 0x3f);
+      } else {
+        const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+          buf[at++] = 0xf0 | (cp >> 18);
+          buf[at++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[at++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[at++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else at = escapeUnit(buf, at, c);
+      }
+    }
+    buf[at++] = 0x22;
+    this.at = at;
+  }
+
+  /** A number as JSON.stringify writes it (Number::toString; not finite: null; -0: 0). */
+  private number(x: number): void {
+    this.ensure(32);
+    this.at = writeJsonNumber(this.buf, this.at, x);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const NULL = new Uint8Array([0x6e, 0x75, 0x6c, 0x6c]);
+const TRUE = new Uint8Array([0x74, 0x72, 0x75, 0x65]);
+const FALSE = new Uint8Array([0x66, 0x61, 0x6c, 0x73, 0x65]);
+const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
+
+/** A control character as JSON.stringify writes it: \b \t \n \f \r, else \u00xx. */
+function escapeControl(buf: Uint8Array, at: number, c: number): number {
+  buf[at++] = 0x5c;
+  switch (c) {
+    case 0x08:
+      buf[at++] = 0x62;
+      return at;
+    case 0x09:
+      buf[at++] = 0x74;
+      return at;
+    case 0x0a:
+      buf[at++] = 0x6e;
+      return at;
+    case 0x0c:
+      buf[at++] = 0x66;
+      return at;
+    case 0x0d:
+      buf[at++] = 0x72;
+      return at;
+    default:
+      at--;
+      return escapeUnit(buf, at, c);
+  }
+}
+
+/** One UTF-16 unit as \uxxxx (lowercase hex, as V8 writes it). */
+function escapeUnit(buf: Uint8Array, at: number, c: number): number {
+  buf[at++] = 0x5c;
+  buf[at++] = 0x75;
+  buf[at++] = HEX[(c >> 12) & 15] as number;
+  buf[at++] = HEX[(c >> 8) & 15] as number;
+  buf[at++] = HEX[(c >> 4) & 15] as number;
+  buf[at++] = HEX[c & 15] as number;
+  return at;
+}
+
+/**
+ * Writes `x` as JSON.stringify would into `buf` at `at` (room for 32 bytes is the caller's);
+ * returns the end. Integers and numbers of at most six decimals below 2^33 (times, durations,
+ * confidences) are written digit by digit; anything else through String(x).
+ */
+export function writeJsonNumber(buf: Uint8Array, at: number, x: number): number {
+  if (!Number.isFinite(x)) {
+    buf.set(NULL, at);
+    return at + 4;
+  }
+  if (x === 0) {
+    // -0 too: JSON.stringify(-0) is "0".
+    buf[at] = 0x30;
+    return at + 1;
+  }
+  let v = x;
+  if (v < 0) {
+    buf[at++] = 0x2d;
+    v = -v;
+  }
+  if (Number.isInteger(v) && v <= MAX_SAFE) return writeDigits(buf, at, v);
+  if (v < TWO_POW_33 && v >= 1e-6) {
+    const micros = Math.round(v * 1e6);
+    if (micros / 1e6 === v) {
+      const whole = Math.floor(micros / 1e6);
+      at = writeDigits(buf, at, whole);
+      let frac = micros - whole * 1e6;
+      // frac > 0: v is not an integer. Six digits with leading zeros, trailing zeros dropped.
+      let digits = 6;
+      while (frac % 10 === 0) {
+        frac /= 10;
+        digits--;
+      }
+      buf[at++] = 0x2e;
+      const end = at + digits;
+      for (let p = end - 1; p >= at; p--) {
+        const q = Math.floor(frac / 10);
+        buf[p] = 0x30 + (frac - q * 10);
+        frac = q;
+      }
+      return end;
+    }
+  }
+  const text = String(v);
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** A non-negative integer below 2^53 in decimal. */
+function writeDigits(buf: Uint8Array, at: number, v: number): number {
+  if (v < 10) {
+    buf[at] = 0x30 + v;
+    return at + 1;
+  }
+  if (v < 2147483648) {
+    // Small integers in int32 arithmetic (most: ports, frames, counts, the seconds of a time).
+    let x = v | 0;
+    const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+    let p = at + len - 1;
+    while (x >= 10) {
+      const q = (x / 10) | 0;
+      buf[p--] = 0x30 + x - q * 10;
+      x = q;
+    }
+    buf[p] = 0x30 + x;
+    return at + len;
+  }
+  let len = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
+  let p = at + len - 1;
+  while (v >= 10) {
+    const q = Math.floor(v / 10);
+    buf[p--] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  buf[p] = 0x30 + v;
+  return at + len;
+}

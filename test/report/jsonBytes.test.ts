@@ -1,0 +1,153 @@
+/**
+ * JsonBytes writes what JSON.stringify writes, byte for byte (report/jsonBytes.ts): the json and
+ * ndjson reports are encoded by it, and their goldens must not move. Numbers, strings with every
+ * kind of character JSON escapes or UTF-8 encodes, objects whose shapes change from one line to
+ * the next (the trie of shapes), strings repeated and not (the kept strings), and the values
+ * only JSON.stringify writes exactly (the fallback).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonBytes, writeJsonNumber } from '../../src/report/jsonBytes.js';
+
+const NEWLINE = new Uint8Array([0x0a]);
+
+/** Lines written by a JsonBytes with a small buffer (so lines cross its edge and it grows), as text. */
+function written(values: object[], opts: { head?: string; size?: number } = {}): string {
+  const parts: Buffer[] = [];
+  let lines = 0;
+  const w = new JsonBytes(
+    (bytes, start, end, n) => {
+      parts.push(Buffer.from(bytes.slice(start, end)));
+      lines += n;
+    },
+    opts.size ?? 64,
+  );
+  const head = opts.head === undefined ? null : new Uint8Array(Buffer.from(opts.head));
+  for (const v of values) w.line('x', v, NEWLINE, head);
+  w.flush();
+  assert.equal(lines, values.length);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function expected(values: object[], head?: string): string {
+  return values
+    .map((v) => {
+      const json = JSON.stringify(v);
+      if (head === undefined) return `${json}\n`;
+      return json === '{}' ? `${head}}\n` : `${head},${json.slice(1)}\n`;
+    })
+    .join('');
+}
+
+/** A deterministic pseudo-random generator (xorshift32). */
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('JsonBytes writes what JSON.stringify writes', () => {
+  it('numbers: integers, six-decimal times, confidences, tiny, huge, negative, -0, NaN and infinities', () => {
+    const rnd = random(13);
+    const numbers: number[] = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31, 2 ** 32 - 1, 2 ** 33, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, 1e22, 0.1, 0.5, 0.81];
+    numbers.push(1e-6, 1e-7, 5e-7, 0.000001, 0.0000015, 1e-300, 5e-324, Number.MAX_VALUE, Number.EPSILON, 1 / 3, 2 / 3, 8589934591.999999, 8589934592.5);
+    numbers.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1709283600.000576, 1709283600.1, 1709283600.9999995);
+    for (let i = 0; i < 20000; i++) {
+      // Capture times rounded to the microsecond, as roundMicros gives them.
+      numbers.push(Math.round((1.7e9 + rnd() * 1e8) * 1e6) / 1e6);
+      numbers.push(Math.round(rnd() * 1e6) / 1e6, Math.round(rnd() * 100) / 100, rnd() * 1e10, -rnd() * 1000, rnd() * 2 ** 40);
+      numbers.push(Math.round(rnd() * 2 ** 33 * 1e6) / 1e6, Math.floor(rnd() * 2 ** 53), rnd() ** 20, (rnd() - 0.5) * 1e-5);
+    }
+    const buf = new Uint8Array(64);
+    for (const x of numbers) {
+      const end = writeJsonNumber(buf, 0, x);
+      assert.equal(Buffer.from(buf.subarray(0, end)).toString('latin1'), JSON.stringify(x), `number ${x}`);
+    }
+  });
+
+  it('strings: quotes, backslashes, every control character, DEL, Latin-1, BMP, surrogate pairs and lone surrogates', () => {
+    const strings = ['', 'a', '"', '\\', '"quoted" \\ back', 'SYN→RST+ACK', 'é', 'ÿ', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u2028\u2029'];
+    for (let c = 0; c < 0x20; c++) strings.push(`a${String.fromCharCode(c)}b`);
+    strings.push('😀', 'x😀y', '\ud800', '\udc00', 'a\ud800', '\ud800a', '\udc00\ud800', '\ud83d\ude00\ud83d', 'z'.repeat(300), `${'é'.repeat(40)}→`);
+    const rnd = random(7);
+    for (let i = 0; i < 2000; i++) {
+      let s = '';
+      const n = Math.floor(rnd() * 40);
+      for (let j = 0; j < n; j++) {
+        const r = rnd();
+        s += String.fromCharCode(r < 0.5 ? 0x20 + Math.floor(rnd() * 0x5f) : r < 0.7 ? Math.floor(rnd() * 0x20) : r < 0.85 ? Math.floor(rnd() * 0x800) : Math.floor(rnd() * 0x10000));
+      }
+      strings.push(s);
+    }
+    const values = strings.map((s) => ({ s, long: `${s}${s}${s}`.padEnd(20, '.'), list: [s] }));
+    assert.equal(written(values), expected(values));
+  });
+
+  it('objects whose shapes change between lines, nested objects and arrays, undefined and functions left out', () => {
+    const values: object[] = [
+      {},
+      { a: 1 },
+      { a: 1, b: 'x' },
+      { b: 'x', a: 1 },
+      { a: 1, b: undefined, c: () => 1, d: Symbol('s'), e: null, f: true, g: false },
+      { 2: 'two', 1: 'one', z: 0, 10: 'ten' },
+      { list: [1, 'a', null, undefined, () => 1, [], [[]], {}, { x: [{ y: 1 }] }] },
+      { evidence: [{ code: 'a', detail: 'the same long detail text' }, { code: 'b', detail: 'another long detail text' }] },
+      { evidence: [{ code: 'b', detail: 'another long detail text' }] },
+      { 'quoted "key"': 1, 'é→': 2, '\n': 3 },
+      Object.assign(Object.create(null) as object, { bare: 'prototype null' }),
+      // biome-ignore lint/suspicious/noSparseArray: a hole is written as null
+      { holes: [1, , 3] },
+    ];
+    assert.equal(written(values), expected(values));
+    assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
+  });
+
+  it('the same long strings again and again (kept), and strings that change every line (not kept)', () => {
+    const values: object[] = [];
+    for (let i = 0; i < 3000; i++) {
+      values.push({
+        id: `R${i}`,
+        hint: i % 500 < 400 ? 'Nothing listens on 198.51.100.10:443: check the service' : `Nothing listens on 198.51.100.${i % 7}:443`,
+        detail: `it answers the SYN (frame ${i}) from the client`,
+        same: 'a detail that never changes at all',
+        cid: `1:${(i * 2654435761).toString(36)}abcdefghijkl=`,
+      });
+    }
+    assert.equal(written(values, { size: 1 << 12 }), expected(values));
+  });
+
+  it('values only JSON.stringify writes exactly: toJSON, Date, Map, class instances, boxed strings', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const values: object[] = [
+      { when: new Date(0) },
+      { m: new Map([[1, 2]]) },
+      { p: new Point(1, 2) },
+      { own: { toJSON: () => 'replaced' } },
+      { s: new String('boxed') },
+      { t: new Uint8Array([1, 2]) },
+      { after: 'the fallback, a plain line again' },
+    ];
+    assert.equal(written(values), expected(values));
+    assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
+  });
+
+  it('a bigint throws as JSON.stringify does, and a cycle too', () => {
+    const w = new JsonBytes(() => {});
+    assert.throws(() => w.line('x', { n: 1n }, NEWLINE), TypeError);
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    assert.throws(() => w.line('x', cycle, NEWLINE), TypeError);
+  });
+});
