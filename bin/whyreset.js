@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300
 // The young generation is capped at 2 MiB per semi-space (V8's default is 16): whyreset's
 // short-lived objects die young either way, and the smaller nursery takes ~25% off the peak
 // RSS of a 512 MiB analysis at the same speed (npm run bench measures both). The flag must be
@@ -13,7 +13,14 @@
 // instructions, 2 MiB without --heap-growing-percent 2,689 M; JSON 2 MiB 2,875 M, 8 MiB 2,869 M.
 // On the 512 MiB mix (paired runs, median CPU) 4 MiB was 0.99x and 8 MiB 1.01x of 2 MiB, for
 // 124 and 132 MiB peak RSS against 120. The JIT flags --interrupt-budget x2 / x0.5 (1.02x /
-// 1.04x the CPU) and --no-lazy-feedback-allocation (1.05x) did not pay, so these two stay alone.
+// 1.04x the CPU) and --no-lazy-feedback-allocation (1.05x) did not pay.
+// --max-inlined-bytecode-size-cumulative=300 (V8's default 920) caps how much TurboFan inlines
+// into one function: one thread's run spends most of its background CPU in TurboFan's
+// concurrent compiles (96 % of V8's own threads' instructions on a 64 MiB mix), and the smaller
+// inlining budget cuts those (64 MiB mix, callgrind, one thread: 4.71 -> 4.20 G instructions, the
+// main thread's 2.42 -> 2.40 G unchanged). Idle machine, 512 MiB mix, farm-bench pairs with and
+// without it (session 7): text 7 pairs median wall 0.938x, CPU 0.900x; JSON 5 pairs wall 1.017x
+// (noise), CPU 0.970x; 200k flood 3 pairs wall 0.986x, CPU 0.980x; peak RSS unchanged.
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(
