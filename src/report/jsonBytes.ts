@@ -18,6 +18,7 @@
  * Map, a bigint, too deep a nesting, too many shapes) is written by JSON.stringify instead (the
  * whole object), so the bytes never differ; JSON.stringify also throws on cycles as before.
  */
+import { ByteRows } from './byteRows.js';
 
 /** Bytes of the buffer's first size (it grows when one object needs more). */
 const DEFAULT_SIZE = 1 << 16;
@@ -92,15 +93,8 @@ class ShapeNode {
 /** Array elements with a node of their own; later ones share the last. */
 const ELEMENT_NODES = 8;
 
-/** Writes JSON values as UTF-8 into a buffer handed, whole lines at a time, to `drain`. */
-export class JsonBytes {
-  /** The buffer and the next byte to write. */
-  private buf: Uint8Array;
-  private at = 0;
-  /** Where the current line started (bytes before it are complete lines). */
-  private lineStart = 0;
-  /** Complete lines in [0, lineStart). */
-  private lines = 0;
+/** Writes JSON values as UTF-8 into a buffer handed, whole lines at a time, to `drain` (byteRows.ts). */
+export class JsonBytes extends ByteRows {
   private nodes = 0;
   private readonly root: ShapeNode = new ShapeNode('', new Uint8Array(0));
 
@@ -108,11 +102,8 @@ export class JsonBytes {
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
    * must copy or write them before it returns: the buffer is written over afterwards.
    */
-  constructor(
-    private readonly drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void,
-    size = DEFAULT_SIZE,
-  ) {
-    this.buf = new Uint8Array(size);
+  constructor(drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void, size = DEFAULT_SIZE) {
+    super(drain, size);
   }
 
   /**
@@ -132,27 +123,12 @@ export class JsonBytes {
       }
     } catch (err) {
       if (!(err instanceof NotPlain)) throw err;
-      // The line starts at lineStart (ensure may have moved it to the front meanwhile).
-      this.at = this.lineStart;
+      // The line starts at rowStart (ensure may have moved it to the front meanwhile).
+      this.at = this.rowStart;
       this.stringified(value, head);
     }
     this.bytes(end);
-    this.lineStart = this.at;
-    this.lines++;
-  }
-
-  /** Hands every complete line to `drain`. */
-  flush(): void {
-    if (this.lineStart === 0) return;
-    const end = this.lineStart;
-    const lines = this.lines;
-    // Anything after the last line (none between lines) moves to the front.
-    const partial = this.at - end;
-    this.lineStart = 0;
-    this.lines = 0;
-    this.drain(this.buf, 0, end, lines);
-    if (partial > 0) this.buf.copyWithin(0, end, end + partial);
-    this.at = partial;
+    this.endRow();
   }
 
   /** The root node of `site`'s objects. */
@@ -169,47 +145,12 @@ export class JsonBytes {
   private stringified(value: object, head: Uint8Array | null): void {
     const json = JSON.stringify(value);
     if (head === null) {
-      this.raw(json);
+      this.text(json);
       return;
     }
     this.bytes(head);
     // `{"a":1}` after the head reads `,"a":1}`; `{}` reads `}`.
-    this.raw(json === '{}' ? '}' : `,${json.slice(1)}`);
-  }
-
-  /** Text that is already JSON, as UTF-8 (escaping done). */
-  private raw(text: string): void {
-    this.ensure(text.length * 3);
-    this.at += Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.length).write(text, this.at, 'utf8');
-  }
-
-  /** Makes room for `n` more bytes: complete lines go to drain, and the buffer grows if one line needs it. */
-  private ensure(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    this.flush();
-    if (this.at + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.at + n) size *= 2;
-    const bigger = new Uint8Array(size);
-    bigger.set(this.buf.subarray(0, this.at));
-    this.buf = bigger;
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.at++] = b;
-  }
-
-  /** Copies `src` (up to 8 bytes byte by byte: TypedArray#set costs ~100 instructions a call). */
-  private bytes(src: Uint8Array): void {
-    const n = src.length;
-    this.ensure(n);
-    const buf = this.buf;
-    let at = this.at;
-    if (n > 8) buf.set(src, at);
-    else for (let i = 0; i < n; i++) buf[at + i] = src[i] as number;
-    at += n;
-    this.at = at;
+    this.text(json === '{}' ? '}' : `,${json.slice(1)}`);
   }
 
   /** Any JSON value at `node` (the member's or element's node). */

@@ -1,0 +1,97 @@
+/**
+ * The byte buffer under the report writers (jsonBytes.ts JsonBytes, rowBytes.ts RowBytes): bytes
+ * written into one reused buffer and handed, whole rows (lines) at a time, to `drain`; the buffer
+ * grows only when one row needs more than it holds.
+ */
+
+/** A reused buffer of complete rows and the row being written. */
+export class ByteRows {
+  /** The buffer and the next byte to write. */
+  protected buf: Uint8Array;
+  /** `buf` as a Buffer, for Buffer.write's UTF-8 encoding. */
+  protected view: Buffer;
+  protected at = 0;
+  /** Where the current row started (bytes before it are complete rows). */
+  protected rowStart = 0;
+  /** Complete rows in [0, rowStart). */
+  private rows = 0;
+
+  /**
+   * @param drain takes complete rows, bytes [start, end) of `bytes` (holding `rows` rows), and
+   * must copy or write them before it returns: the buffer is written over afterwards.
+   */
+  constructor(
+    private readonly drain: (bytes: Uint8Array, start: number, end: number, rows: number) => void,
+    size: number,
+  ) {
+    this.buf = new Uint8Array(size);
+    this.view = Buffer.from(this.buf.buffer, 0, size);
+  }
+
+  /** Ends the current row (its bytes are complete and may be drained). */
+  endRow(): void {
+    this.rowStart = this.at;
+    this.rows++;
+  }
+
+  /** Hands every complete row to `drain`. */
+  flush(): void {
+    const end = this.rowStart;
+    if (end === 0) return;
+    const rows = this.rows;
+    // Anything after the last row (the row being written) moves to the front.
+    const partial = this.at - end;
+    this.rowStart = 0;
+    this.rows = 0;
+    this.drain(this.buf, 0, end, rows);
+    if (partial > 0) this.buf.copyWithin(0, end, end + partial);
+    this.at = partial;
+  }
+
+  /** One byte (an ASCII character). */
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = b;
+  }
+
+  /** Bytes as they are (copied byte by byte up to 16: TypedArray#set costs ~100 instructions a call). */
+  bytes(src: Uint8Array): void {
+    const n = src.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.at;
+    if (n > 16) buf.set(src, at);
+    else for (let i = 0; i < n; i++) buf[at + i] = src[i] as number;
+    this.at = at + n;
+  }
+
+  /** Any text as UTF-8, exactly as Buffer.write encodes it (a lone surrogate as U+FFFD). */
+  text(s: string): void {
+    const n = s.length;
+    this.ensure(n * 3);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.at += this.view.write(s, this.at, 'utf8');
+        return;
+      }
+      buf[at++] = c;
+    }
+    this.at = at;
+  }
+
+  /** Makes room for `n` more bytes: complete rows go to drain, and the buffer grows if one row needs it. */
+  protected ensure(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    this.flush();
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.at));
+    this.buf = bigger;
+    this.view = Buffer.from(bigger.buffer, 0, size);
+  }
+}
