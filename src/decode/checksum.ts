@@ -201,12 +201,10 @@ function pseudoHeaderSum6(view: DataView, out: DecodedPacket, tcpLength: number)
 export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   // l4Offset is past ipOffset only when this packet's IP header was captured whole.
   if (out.l4Offset <= out.ipOffset) return CHECKSUM_OK;
-  if (out.ipVersion === 4) {
-    const headerLength = (view.getUint8(out.ipOffset) & 0x0f) * 4;
-    if (ipv4HeaderSum(view, out.ipOffset, headerLength) !== 0xffff) {
-      out.badChecksum = BAD_CHECKSUM_IP;
-      return BAD_CHECKSUM_IP;
-    }
+  // The header's sum was taken while decoding it (decode/ipv4.ts): no second read.
+  if (out.ipVersion === 4 && out.ipHeaderSum !== 0xffff) {
+    out.badChecksum = BAD_CHECKSUM_IP;
+    return BAD_CHECKSUM_IP;
   }
   if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return CHECKSUM_OK;
   const tcpLength = out.l4ClaimedLength;

@@ -27,7 +27,10 @@ const MAX_SHIMS = 16;
 export function decodeEthernet(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
   if (end - offset < ETHERNET_HEADER_LENGTH) return linkShort(out, offset, cut);
   out.layer = LAYER_LINK;
-  return decodeEtherType(view, offset + ETHERNET_HEADER_LENGTH, end, view.getUint16(offset + 12), cut, out);
+  const etherType = view.getUint16(offset + 12);
+  // Untagged IP, nearly every frame: straight to it, without decodeEtherType's loop.
+  if (etherType === ETHERTYPE_IPV4 || etherType === ETHERTYPE_IPV6) return decodeIp(view, offset + ETHERNET_HEADER_LENGTH, end, cut, out);
+  return decodeEtherType(view, offset + ETHERNET_HEADER_LENGTH, end, etherType, cut, out);
 }
 
 /** Follows an EtherType through VLAN tags, MPLS and PPPoE down to IP. */

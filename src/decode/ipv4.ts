@@ -15,26 +15,45 @@ const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
 const FRAGMENT_OFFSET_MASK = 0x1fff;
 
-/** Decodes an IPv4 header at `offset` (version already checked) and, for TCP, the segment. */
+/**
+ * Decodes an IPv4 header at `offset` (version already checked) and, for TCP, the segment.
+ *
+ * The fixed 20 bytes are read as five big-endian 32-bit words (five DataView reads, not nine
+ * of 8 and 16 bits), and their 16-bit halves summed on the way: the header checksum's RFC 1071
+ * sum (`ipHeaderSum`), which decode/checksum.ts verifyChecksums then needs no second read for.
+ */
 export function decodeIpv4(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
   if (end - offset < IPV4_MIN_HEADER) return ipShort(out, offset, cut);
-  const headerLength = (view.getUint8(offset) & 0x0f) * 4;
+  const w0 = view.getUint32(offset); // version, IHL, TOS, total length
+  const headerLength = ((w0 >>> 24) & 0x0f) * 4;
   if (headerLength < IPV4_MIN_HEADER) return issue(out, ISSUE_BAD_IPV4_HEADER_LENGTH, offset);
+  const w1 = view.getUint32(offset + 4); // identification, flags, fragment offset
+  const w2 = view.getUint32(offset + 8); // TTL, protocol, header checksum
+  const src = view.getUint32(offset + 12);
+  const dst = view.getUint32(offset + 16);
   out.ipVersion = 4;
   out.ipOffset = offset;
-  out.tos = view.getUint8(offset + 1);
-  const totalLength = view.getUint16(offset + 2);
+  out.tos = (w0 >>> 16) & 0xff;
+  const totalLength = w0 & 0xffff;
   out.ipTotalLength = totalLength;
-  out.ipId = view.getUint16(offset + 4);
-  const frag = view.getUint16(offset + 6);
+  out.ipId = w1 >>> 16;
+  const frag = w1 & 0xffff;
   out.df = (frag & FLAG_DF) !== 0;
-  out.ttl = view.getUint8(offset + 8);
-  out.protocol = view.getUint8(offset + 9);
-  out.src4 = view.getUint32(offset + 12);
-  out.dst4 = view.getUint32(offset + 16);
+  out.ttl = w2 >>> 24;
+  out.protocol = (w2 >>> 16) & 0xff;
+  out.src4 = src;
+  out.dst4 = dst;
   out.ipOptions = headerLength > IPV4_MIN_HEADER;
   out.layer = LAYER_IP;
   if (end - offset < headerLength) return ipShort(out, offset, cut);
+  // Ten 16-bit halves (below 2^20), plus up to ten more of options: int32 throughout.
+  let sum = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + frag + (w2 >>> 16) + (w2 & 0xffff) + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+  for (let at = offset + IPV4_MIN_HEADER; at < offset + headerLength; at += 4) {
+    const w = view.getUint32(at);
+    sum += (w >>> 16) + (w & 0xffff);
+  }
+  sum = (sum & 0xffff) + (sum >>> 16);
+  out.ipHeaderSum = (sum & 0xffff) + (sum >>> 16);
 
   let claimedEnd: number;
   let result = ISSUE_NONE;

@@ -103,6 +103,11 @@ export class DecodedPacket {
   dst4 = 0;
   readonly src6 = new Uint32Array(4);
   readonly dst6 = new Uint32Array(4);
+  /**
+   * The RFC 1071 sum of the innermost IPv4 header, folded to 16 bits (0xffff when its checksum is
+   * right), set by decodeIpv4 once the whole header was captured (valid when l4Offset > ipOffset).
+   */
+  ipHeaderSum = 0;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl = 0;
   /** IPv4 identification; -1 for IPv6 (unless a fragment header gives one: then its low 16 bits are not used). */

@@ -21,6 +21,8 @@ const OPT_SACK_PERMITTED = 4;
 const OPT_SACK = 5;
 const OPT_TIMESTAMP = 8;
 const OPT_MPTCP = 30;
+/** The option bytes 01 01 08 0a (NOP, NOP, timestamps of length 10) as one big-endian word. */
+const NOP_NOP_TIMESTAMP = 0x0101080a;
 /** MPTCP subtype MP_TCPRST (RFC 8684 §3.6). */
 const MPTCP_TCPRST = 0x8;
 
@@ -37,16 +39,20 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
     }
     return issue(out, ISSUE_BAD_TCP_HEADER_LENGTH, offset);
   }
-  out.sport = view.getUint16(offset);
-  out.dport = view.getUint16(offset + 2);
+  // The fixed 20 bytes as five big-endian 32-bit words: five DataView reads, not ten.
+  const ports = view.getUint32(offset);
+  out.sport = ports >>> 16;
+  out.dport = ports & 0xffff;
   out.seq = view.getUint32(offset + 4);
   out.ack = view.getUint32(offset + 8);
-  const b12 = view.getUint8(offset + 12);
-  out.flags = view.getUint8(offset + 13) | ((b12 & 0x01) << 8);
+  const w3 = view.getUint32(offset + 12); // data offset, reserved, flags, window
+  const b12 = w3 >>> 24;
+  out.flags = ((w3 >>> 16) & 0xff) | ((b12 & 0x01) << 8);
   out.tcpReserved = b12 & 0x0f;
-  out.win = view.getUint16(offset + 14);
-  out.checksum = view.getUint16(offset + 16);
-  out.urgentPtr = view.getUint16(offset + 18);
+  out.win = w3 & 0xffff;
+  const w4 = view.getUint32(offset + 16); // checksum, urgent pointer
+  out.checksum = w4 >>> 16;
+  out.urgentPtr = w4 & 0xffff;
   const headerLength = (b12 >> 4) * 4;
   out.tcpHeaderLength = headerLength;
   if (headerLength < TCP_MIN_HEADER || headerLength > claimed) {
@@ -67,6 +73,15 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
     optionsEnd = end;
   }
   if (headerLength > TCP_MIN_HEADER) {
+    // NOP, NOP, timestamps (RFC 7323 Appendix A's layout, what Linux sends on every segment):
+    // what the walk below would find, in three reads.
+    if (headerLength === TCP_MIN_HEADER + 12 && optionsEnd - offset === headerLength && view.getUint32(offset + TCP_MIN_HEADER) === NOP_NOP_TIMESTAMP) {
+      out.optionCount++;
+      out.optTimestamp = true;
+      out.optTsVal = view.getUint32(offset + TCP_MIN_HEADER + 4);
+      out.optTsEcr = view.getUint32(offset + TCP_MIN_HEADER + 8);
+      return result;
+    }
     const optionIssue = decodeTcpOptions(view, offset + TCP_MIN_HEADER, optionsEnd, out);
     if (result === ISSUE_NONE) result = optionIssue;
   }
