@@ -12,22 +12,33 @@
  * src/wasm/wasm-opcodes.h):
  *
  *   (func (param $p i32) (param $stop i32) (result i32)
- *     (local $acc v128) (local $s i64) (local $block i32)
- *     ;; 32 bytes per turn as sixteen little-endian 16-bit words, summed pairwise into four
- *     ;; 32-bit lanes (i32x4.extadd_pairwise_i16x8_u); a lane gains at most 2 * 2 * 65535 per turn,
- *     ;; so the lanes are widened into $s every 32 KiB (1024 turns), far below 2^32.
+ *     (local $acc v128) (local $s i64) (local $block i32) (local $start i32) (local $bias v128) (local $ones v128)
+ *     ;; Each 16 bytes are eight little-endian 16-bit words w, summed pairwise into four 32-bit
+ *     ;; lanes as signed (w - 0x8000): i32x4.dot_i16x8_s(v ^ 0x8000.., 1..), an xor and one
+ *     ;; multiply-add (pmaddwd) where an unsigned pairwise add (i32x4.extadd_pairwise_i16x8_u)
+ *     ;; takes three instructions on x64; the 0x8000 per word is added back at the end.
+ *     $start = $p ; $bias = i16x8(0x8000) ; $ones = i16x8(1)
+ *     ;; 64 bytes per turn in blocks of at most 32 KiB (512 turns): a lane gains at most 2^18
+ *     ;; in magnitude per turn, so it is widened into $s before it could reach 2^31.
  *     block $done loop $outer
- *       (br_if $done (i32.lt_u (i32.sub $stop $p) 32))
- *       $block = $p + 32768 ; $acc = 0
+ *       (br_if $done (i32.lt_u (i32.sub $stop $p) 64))
+ *       $block = min($p + 32768, $stop) - 64 ; $acc = 0
  *       loop $inner
- *         $acc += extadd(v128.load $p) ; $acc += extadd(v128.load offset=16 $p) ; $p += 32
- *         (br_if $inner (i32.and (i32.ge_u (i32.sub $stop $p) 32) (i32.lt_u $p $block)))
+ *         $acc += dot(v128.load offset=0/16/32/48 $p ^ $bias, $ones) ; $p += 64
+ *         (br_if $inner (i32.le_u $p $block))
  *       end
- *       $s += lane0 + lane1 + lane2 + lane3 (each i64.extend_i32_u) ; br $outer
+ *       $s += lane0 + lane1 + lane2 + lane3 (each i64.extend_i32_s) ; br $outer
  *     end end
- *     ;; the rest two bytes at a time, then a last odd byte (the low, i.e. first, byte of a word)
- *     block $t loop $tl (br_if $t (i32.lt_u (i32.sub $stop $p) 2)) $s += i64.load16_u $p ; $p += 2 ; br $tl end end
- *     (if (i32.lt_u $p $stop) $s += i64.load8_u $p)
+ *     ;; under 64 bytes left: 16 at a time
+ *     $acc = 0 ; while ($stop - $p >= 16) { $acc += dot(v128.load $p ^ $bias, $ones) ; $p += 16 }
+ *     ;; under 16 left: one 16-byte load, the bytes from $stop on masked to zero (lane i kept
+ *     ;; when i8x16.gt_s(splat($stop - $p), 0..15)); a last odd byte is then the low, i.e. first,
+ *     ;; byte of its word, as RFC 1071 pads it. The load may read up to 15 bytes past $stop: the
+ *     ;; memory has that much room after its last buffer (summableBuffers).
+ *     (if (i32.lt_u $p $stop) $acc += dot((v128.load $p & mask) ^ $bias, $ones) ; $p += 16)
+ *     $s += lane0 + … + lane3 (i64.extend_i32_s)
+ *     ;; every word summed counted -0x8000: ($p - $start) / 2 words, i.e. ($p - $start) << 14
+ *     $s += i64.extend_i32_u($p - $start) << 14
  *     ;; end-around carry down to 16 bits, then the bytes swapped
  *     block $f loop $fl (br_if $f (i64.eqz (i64.shr_u $s 16))) $s = ($s & 0xffff) + ($s >> 16) ; br $fl end end
  *     (i32.and (i32.or (i32.shl (i32.wrap_i64 $s) 8) (i32.shr_u (i32.wrap_i64 $s) 8)) 0xffff))
@@ -48,6 +59,8 @@ interface WasmApi {
 const PAGE = 65536;
 /** Larger requests (never the window's: two chunks and their headroom) stay plain arrays. */
 const MAX_MEMORY_BYTES = 1 << 30;
+/** How far past the end of a range the kernel's last 16-byte load may read (masked off). */
+const TAIL_READ = 15;
 
 // Section and instruction encodings (WebAssembly core specification §5.3–§5.5).
 const I32 = 0x7f;
@@ -65,20 +78,30 @@ const SET = 0x21;
 const I32_CONST = 0x41;
 const I64_CONST = 0x42;
 const SIMD = 0xfd;
-// Locals: the two parameters, then $acc, $s, $block.
+// Locals: the two parameters, then $acc, $s, $block, $start, $bias, $ones.
 const P = 0;
 const STOP = 1;
 const ACC = 2;
 const S = 3;
 const BLK = 4;
+const START = 5;
+const BIAS = 6;
+const ONES = 7;
 
-/** `$acc += i32x4.extadd_pairwise_i16x8_u(v128.load offset=<offset> $p)` */
+/** `v128.const` of eight copies of the little-endian 16-bit `word`. */
+const i16x8 = (word: number): number[] => [SIMD, 0x0c /* v128.const */, ...new Array<number>(8).fill(0).flatMap(() => [word & 0xff, word >>> 8])];
+/** `v128.const` 0, 1, …, 15 (byte lanes). */
+const IOTA = [SIMD, 0x0c /* v128.const */, ...Array.from({ length: 16 }, (_, i) => i)];
+/** `i32x4.dot_i16x8_s(<v128 on the stack> ^ $bias, $ones)`, added to $acc (which the caller pushed first). */
+const DOT_INTO_ACC = [GET, BIAS, SIMD, 0x51 /* v128.xor */, GET, ONES, SIMD, 0xba, 0x01 /* i32x4.dot_i16x8_s */, SIMD, 0xae, 0x01 /* i32x4.add */, SET, ACC];
+
+/** `$acc += dot(v128.load offset=<offset> $p ^ $bias, $ones)` */
 function addVector(offset: number): number[] {
-  return [GET, ACC, GET, P, SIMD, 0x00 /* v128.load */, 0 /* align 1 */, ...uleb(offset), SIMD, 0x7f /* i32x4.extadd_pairwise_i16x8_u */, SIMD, 0xae, 0x01 /* i32x4.add */, SET, ACC];
+  return [GET, ACC, GET, P, SIMD, 0x00 /* v128.load */, 0 /* align 1 */, ...uleb(offset), ...DOT_INTO_ACC];
 }
 
-/** `$s += u64(lane 0) + … + u64(lane 3)` of $acc. */
-const WIDEN = [GET, S, ...[0, 1, 2, 3].flatMap((lane) => [GET, ACC, SIMD, 0x1b /* i32x4.extract_lane */, lane, 0xad /* i64.extend_i32_u */, 0x7c /* i64.add */]), SET, S];
+/** `$s += s64(lane 0) + … + s64(lane 3)` of $acc. */
+const WIDEN = [GET, S, ...[0, 1, 2, 3].flatMap((lane) => [GET, ACC, SIMD, 0x1b /* i32x4.extract_lane */, lane, 0xac /* i64.extend_i32_s */, 0x7c /* i64.add */]), SET, S];
 /** `$acc = 0` */
 const CLEAR = [SIMD, 0x0c /* v128.const */, ...new Array<number>(16).fill(0), SET, ACC];
 /** `(i32.lt_u (i32.sub $stop $p) <n>)`, n < 64 */
@@ -88,8 +111,11 @@ const advance = (n: number): number[] => [GET, P, I32_CONST, n, 0x6a /* i32.add 
 
 /** `sum`'s body (see the file comment), instruction by instruction. */
 const BODY = [
-  // locals: 1 v128, 1 i64, 1 i32
-  3, 1, V128, 1, I64, 1, I32,
+  // locals: 1 v128, 1 i64, 2 i32, 2 v128
+  4, 1, V128, 1, I64, 2, I32, 2, V128,
+  GET, P, SET, START,
+  ...i16x8(0x8000), SET, BIAS,
+  ...i16x8(1), SET, ONES,
   // 64 bytes per turn in blocks of at most 32 KiB: $block = min($p + 32768, $stop) - 64
   BLOCK, EMPTY, LOOP, EMPTY,
   ...lessThanLeft(64), BR_IF, 1,
@@ -110,17 +136,18 @@ const BODY = [
   ...addVector(0), ...advance(16),
   BR, 0,
   END, END,
-  ...WIDEN,
-  // under 16 left: 2 at a time, then a last odd byte
-  BLOCK, EMPTY, LOOP, EMPTY,
-  ...lessThanLeft(2), BR_IF, 1,
-  GET, S, GET, P, 0x33 /* i64.load16_u */, 0, 0, 0x7c /* i64.add */, SET, S,
-  ...advance(2),
-  BR, 0,
-  END, END,
+  // under 16 left: one load, the bytes from $stop on masked to zero
   GET, P, GET, STOP, 0x49 /* i32.lt_u */, IF, EMPTY,
-  GET, S, GET, P, 0x31 /* i64.load8_u */, 0, 0, 0x7c /* i64.add */, SET, S,
+  GET, ACC,
+  GET, P, SIMD, 0x00 /* v128.load */, 0 /* align 1 */, 0 /* offset 0 */,
+  GET, STOP, GET, P, 0x6b /* i32.sub */, SIMD, 0x0f /* i8x16.splat */, ...IOTA, SIMD, 0x27 /* i8x16.gt_s */,
+  SIMD, 0x4e /* v128.and */,
+  ...DOT_INTO_ACC,
+  ...advance(16),
   END,
+  ...WIDEN,
+  // each word was summed as (word - 0x8000): ($p - $start) / 2 words of 0x8000 back
+  GET, S, GET, P, GET, START, 0x6b /* i32.sub */, 0xad /* i64.extend_i32_u */, I64_CONST, 14, 0x86 /* i64.shl */, 0x7c /* i64.add */, SET, S,
   // end-around carry down to 16 bits
   BLOCK, EMPTY, LOOP, EMPTY,
   GET, S, I64_CONST, 16, 0x88 /* i64.shr_u */, 0x50 /* i64.eqz */, BR_IF, 1,
@@ -193,7 +220,8 @@ export function summableBuffers(length: number, count: number): Uint8Array[] {
   const api = wasmApi();
   const bytes = length * count;
   if (module === null || api === null || bytes > MAX_MEMORY_BYTES) return Array.from({ length: count }, () => new Uint8Array(length));
-  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  // TAIL_READ bytes of room after the last buffer: the kernel's last load may read past its end.
+  const pages = Math.ceil((bytes + TAIL_READ) / PAGE);
   // A fixed size (maximum = initial): the memory never grows, so its ArrayBuffer never detaches.
   const memory = new api.Memory({ initial: pages, maximum: pages });
   const instance = new api.Instance(module, { m: { mem: memory } });

@@ -52,6 +52,19 @@ describe('the WebAssembly one\'s-complement sum kernel', () => {
     assert.equal(sumBytes(inMemory, 5, 5), 0);
   });
 
+  it('sums ranges that end at the last byte of the memory (its last 16-byte load reads past them, masked)', () => {
+    // Two buffers of 32 KiB fill one 64 KiB WebAssembly page exactly: only the room summableBuffers adds lies past them.
+    const [, last] = summableBuffers(32_768, 2) as [Uint8Array, Uint8Array];
+    for (let i = 0; i < last.length; i++) last[i] = (i * 151 + 89) & 0xff;
+    const view = new DataView(last.buffer, last.byteOffset, last.byteLength);
+    const plain = new DataView(Uint8Array.from(last).buffer);
+    for (const length of [1, 2, 3, 7, 14, 15, 16, 17, 31, 63, 64, 65, 79, 1500, 32_768]) {
+      const at = last.length - length;
+      assert.equal(sumBytes(view, at, last.length), sumBytes(plain, at, last.length), `the last ${length} bytes`);
+      assert.equal(sumBytes(view, at, last.length), reference(last, at, last.length), `the last ${length} bytes`);
+    }
+  });
+
   it('the capture window reads into the kernel\'s memory, so packets are summed in place', async () => {
     const source = { readInto: async () => 0, close: async () => {} };
     const win = new ByteWindow(source as never, 4096);
