@@ -21,7 +21,8 @@ const MODIFIED_RECORD_HEADER_LENGTH = 24;
 /** The link-type field's upper bits carry FCS information (draft-ietf-opsawg-pcap §4; Wireshark's LT_LINKTYPE). */
 const LINKTYPE_MASK = 0x03ffffff;
 /** Records that chain after damage lie this close in time to their neighbours (seconds). */
-export const RESYNC_TIME_SLACK = 7 * 86400;
+const TIME_SLACK = 7 * 86400;
+export const RESYNC_TIME_SLACK = TIME_SLACK;
 
 /** Byte order and precision read from the global header. */
 export interface PcapHeader {
@@ -210,7 +211,8 @@ function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecor
     if (caplen > capLimit || origLen === 0 || origLen < caplen || left < headerLength + caplen) return;
     const sec = view.getUint32(at, le);
     const frac = view.getUint32(at + 4, le);
-    if (frac >= fracLimit || (cur.lastSec >= 0 && Math.abs(sec - cur.lastSec) > RESYNC_TIME_SLACK)) return;
+    // TIME_SLACK, not the exported RESYNC_TIME_SLACK: a module cell read per record (decode/frame.ts).
+    if (frac >= fracLimit || (cur.lastSec >= 0 && Math.abs(sec - cur.lastSec) > TIME_SLACK)) return;
     handOn(win, state, cur, sec, frac, caplen, origLen, onRecord);
   }
 }

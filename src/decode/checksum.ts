@@ -13,11 +13,14 @@
 import { type OnesSumKernel, kernelFor } from '../net/onesSum.js';
 import type { DecodedPacket } from './packet.js';
 
-export const CHECKSUM_OK = 0;
+const OK = 0;
+const BAD_IP = 1;
+const BAD_TCP = 2;
+export const CHECKSUM_OK = OK;
 /** The IPv4 header checksum is wrong (Zeek: `bad_IP_checksum`). */
-export const BAD_CHECKSUM_IP = 1;
+export const BAD_CHECKSUM_IP = BAD_IP;
 /** The TCP checksum is wrong (Zeek: `bad_TCP_checksum`). */
-export const BAD_CHECKSUM_TCP = 2;
+export const BAD_CHECKSUM_TCP = BAD_TCP;
 
 /** A tunnel's outer IPv4 header checksum is wrong (Zeek's IP analyzer runs per IP layer: `bad_IP_checksum`). */
 export const BAD_CHECKSUM_OUTER_IP = 3;
@@ -69,6 +72,9 @@ export function sumBytes(view: DataView, at: number, end: number): number {
   if (view === kernelView && kernel !== null) return kernel(kernelBase + at, kernelBase + end);
   return sumBytesSlow(view, at, end);
 }
+
+/** sumBytes for verifyChecksums: a local const, not the exported binding (decode/frame.ts, module cells). */
+const sumRange = sumBytes;
 
 /** sumBytes for a view met for the first time, or one outside any kernel's memory. */
 function sumBytesSlow(view: DataView, at: number, end: number): number {
@@ -200,22 +206,22 @@ function pseudoHeaderSum6(view: DataView, out: DecodedPacket, tcpLength: number)
  */
 export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   // l4Offset is past ipOffset only when this packet's IP header was captured whole.
-  if (out.l4Offset <= out.ipOffset) return CHECKSUM_OK;
+  if (out.l4Offset <= out.ipOffset) return OK;
   // The header's sum was taken while decoding it (decode/ipv4.ts): no second read.
   if (out.ipVersion === 4 && out.ipHeaderSum !== 0xffff) {
-    out.badChecksum = BAD_CHECKSUM_IP;
-    return BAD_CHECKSUM_IP;
+    out.badChecksum = BAD_IP;
+    return BAD_IP;
   }
-  if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return CHECKSUM_OK;
+  if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return OK;
   const tcpLength = out.l4ClaimedLength;
-  if (out.l4End - out.l4Offset < tcpLength) return CHECKSUM_OK;
+  if (out.l4End - out.l4Offset < tcpLength) return OK;
   const end = out.l4Offset + tcpLength;
   // Both sums are folded to 16 bits: their total folds in integer operations.
-  if (foldInt(sumBytes(view, out.l4Offset, end) + pseudoHeaderSum(view, out, tcpLength)) !== 0xffff) {
-    out.badChecksum = BAD_CHECKSUM_TCP;
-    return BAD_CHECKSUM_TCP;
+  if (foldInt(sumRange(view, out.l4Offset, end) + pseudoHeaderSum(view, out, tcpLength)) !== 0xffff) {
+    out.badChecksum = BAD_TCP;
+    return BAD_TCP;
   }
-  return CHECKSUM_OK;
+  return OK;
 }
 
 /** The pseudo-header sum of tunnel layer `i`'s outer UDP datagram of `udpLength` bytes (RFC 768, RFC 8200 §8.1), folded. */

@@ -3,15 +3,22 @@
  * label stacks and PPPoE sessions. Linux cooked headers (sll.ts) hand their protocol field to the
  * same `decodeEtherType`, so a VLAN tag inside an SLL frame decodes the same way.
  */
-import { decodeIp } from './ip.js';
+import { decodeIp as decodeIpCell } from './ip.js';
 import { ISSUE_NONE, ISSUE_TOO_MANY_TAGS, issue, linkShort } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_LINK } from './packet.js';
+import { LAYER_LINK as LAYER_LINK_CELL } from './packet.js';
 import { ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, ETHERTYPE_VLAN_AD, VLAN_TAG_LENGTH, noteVlanTag } from './vlan.js';
 
-export const ETHERNET_HEADER_LENGTH = 14;
-export const ETHERTYPE_IPV4 = 0x0800;
-export const ETHERTYPE_IPV6 = 0x86dd;
+const HEADER_LENGTH = 14;
+const TYPE_IPV4 = 0x0800;
+const TYPE_IPV6 = 0x86dd;
+export const ETHERNET_HEADER_LENGTH = HEADER_LENGTH;
+export const ETHERTYPE_IPV4 = TYPE_IPV4;
+export const ETHERTYPE_IPV6 = TYPE_IPV6;
+// Local copies of imported and exported bindings for the hot path: TurboFan folds these into the
+// code, where a module cell is loaded and checked at every use (decode/frame.ts, "module cells").
+const decodeIp = decodeIpCell;
+const LAYER_LINK = LAYER_LINK_CELL;
 export const ETHERTYPE_MPLS = 0x8847;
 export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;
@@ -25,20 +32,20 @@ const MAX_SHIMS = 16;
 
 /** Decodes an Ethernet II frame from `offset` to `end` into `out`; returns an issue code. */
 export function decodeEthernet(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
-  if (end - offset < ETHERNET_HEADER_LENGTH) return linkShort(out, offset, cut);
+  if (end - offset < HEADER_LENGTH) return linkShort(out, offset, cut);
   out.layer = LAYER_LINK;
   const etherType = view.getUint16(offset + 12);
   // Untagged IP, nearly every frame: straight to it, without decodeEtherType's loop.
-  if (etherType === ETHERTYPE_IPV4 || etherType === ETHERTYPE_IPV6) return decodeIp(view, offset + ETHERNET_HEADER_LENGTH, end, cut, out);
-  return decodeEtherType(view, offset + ETHERNET_HEADER_LENGTH, end, etherType, cut, out);
+  if (etherType === TYPE_IPV4 || etherType === TYPE_IPV6) return decodeIp(view, offset + HEADER_LENGTH, end, cut, out);
+  return decodeEtherType(view, offset + HEADER_LENGTH, end, etherType, cut, out);
 }
 
 /** Follows an EtherType through VLAN tags, MPLS and PPPoE down to IP. */
 export function decodeEtherType(view: DataView, offset: number, end: number, etherType: number, cut: boolean, out: DecodedPacket): number {
   for (let shims = 0; shims < MAX_SHIMS; shims++) {
     switch (etherType) {
-      case ETHERTYPE_IPV4:
-      case ETHERTYPE_IPV6:
+      case TYPE_IPV4:
+      case TYPE_IPV6:
         return decodeIp(view, offset, end, cut, out);
       case ETHERTYPE_VLAN:
       case ETHERTYPE_VLAN_AD:

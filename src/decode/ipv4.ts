@@ -5,12 +5,19 @@
  * length is used then, as Wireshark does. Only the first fragment carries the TCP header; later
  * fragments are counted, not decoded.
  */
-import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ipShort, issue } from './issues.js';
+import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE as ISSUE_NONE_CELL, ipShort, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_IP } from './packet.js';
-import { PROTO_TCP, decodeTcp } from './tcp.js';
+import { LAYER_IP as LAYER_IP_CELL } from './packet.js';
+import { PROTO_TCP as PROTO_TCP_CELL, decodeTcp as decodeTcpCell } from './tcp.js';
 
-export const IPV4_MIN_HEADER = 20;
+const MIN_HEADER = 20;
+export const IPV4_MIN_HEADER = MIN_HEADER;
+// Local copies of imported and exported bindings for the hot path: TurboFan folds these into the
+// code, where a module cell is loaded and checked at every use (decode/frame.ts, "module cells").
+const ISSUE_NONE = ISSUE_NONE_CELL;
+const LAYER_IP = LAYER_IP_CELL;
+const PROTO_TCP = PROTO_TCP_CELL;
+const decodeTcp = decodeTcpCell;
 const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
 const FRAGMENT_OFFSET_MASK = 0x1fff;
@@ -23,10 +30,10 @@ const FRAGMENT_OFFSET_MASK = 0x1fff;
  * sum (`ipHeaderSum`), which decode/checksum.ts verifyChecksums then needs no second read for.
  */
 export function decodeIpv4(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
-  if (end - offset < IPV4_MIN_HEADER) return ipShort(out, offset, cut);
+  if (end - offset < MIN_HEADER) return ipShort(out, offset, cut);
   const w0 = view.getUint32(offset); // version, IHL, TOS, total length
   const headerLength = ((w0 >>> 24) & 0x0f) * 4;
-  if (headerLength < IPV4_MIN_HEADER) return issue(out, ISSUE_BAD_IPV4_HEADER_LENGTH, offset);
+  if (headerLength < MIN_HEADER) return issue(out, ISSUE_BAD_IPV4_HEADER_LENGTH, offset);
   const w1 = view.getUint32(offset + 4); // identification, flags, fragment offset
   const w2 = view.getUint32(offset + 8); // TTL, protocol, header checksum
   const src = view.getUint32(offset + 12);
@@ -43,12 +50,12 @@ export function decodeIpv4(view: DataView, offset: number, end: number, cut: boo
   out.protocol = (w2 >>> 16) & 0xff;
   out.src4 = src;
   out.dst4 = dst;
-  out.ipOptions = headerLength > IPV4_MIN_HEADER;
+  out.ipOptions = headerLength > MIN_HEADER;
   out.layer = LAYER_IP;
   if (end - offset < headerLength) return ipShort(out, offset, cut);
   // Ten 16-bit halves (below 2^20), plus up to ten more of options: int32 throughout.
   let sum = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + frag + (w2 >>> 16) + (w2 & 0xffff) + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
-  for (let at = offset + IPV4_MIN_HEADER; at < offset + headerLength; at += 4) {
+  for (let at = offset + MIN_HEADER; at < offset + headerLength; at += 4) {
     const w = view.getUint32(at);
     sum += (w >>> 16) + (w & 0xffff);
   }

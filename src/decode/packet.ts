@@ -20,7 +20,9 @@ export const TCP_CWR = 0x80;
 export const TCP_NS = 0x100;
 
 /** How far decoding got. Higher layers are valid only when `layer` reaches them. */
-export const LAYER_NONE = 0;
+/** LAYER_NONE as reset() uses it (a local const: see decode/frame.ts, module cells). */
+const NO_LAYER = 0;
+export const LAYER_NONE = NO_LAYER;
 export const LAYER_LINK = 1;
 export const LAYER_IP = 2;
 export const LAYER_TCP = 3;
@@ -196,7 +198,7 @@ export class DecodedPacket {
   /** Clears the per-packet state before a new frame is decoded. */
   reset(linkType: number): void {
     this.linkType = linkType;
-    this.layer = LAYER_NONE;
+    this.layer = NO_LAYER;
     this.truncated = false;
     this.issue = 0;
     this.issueOffset = 0;

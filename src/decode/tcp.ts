@@ -5,12 +5,19 @@
  * (RFC 7323, RFC 2018), timestamps (8, RFC 7323), MPTCP (30, RFC 8684) with MP_TCPRST's reason;
  * any other kind is kept by number.
  */
-import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE, ISSUE_TRUNCATED_TCP, issue } from './issues.js';
+import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE as ISSUE_NONE_CELL, ISSUE_TRUNCATED_TCP, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_TCP, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
+import { LAYER_TCP as LAYER_TCP_CELL, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
 
 export const PROTO_TCP = 6;
-export const TCP_MIN_HEADER = 20;
+/** The fixed TCP header: 20 bytes. */
+const MIN_HEADER = 20;
+export const TCP_MIN_HEADER = MIN_HEADER;
+// An imported or exported binding is a module cell that TurboFan loads and checks for the TDZ
+// hole at every use; a module-level const that is neither, it folds into the code. The hot path
+// uses these copies (decode/checksum.ts's file comment has the callgrind figure).
+const ISSUE_NONE = ISSUE_NONE_CELL;
+const LAYER_TCP = LAYER_TCP_CELL;
 /** Source port through window: the part of the header a cut frame must keep to be listed. */
 const TCP_FIELDS_THROUGH_WINDOW = 16;
 const OPT_EOL = 0;
@@ -29,8 +36,8 @@ const MPTCP_TCPRST = 0x8;
 /** Decodes the TCP header in `[offset, end)`; `end` is already trimmed to the IP length. */
 export function decodeTcp(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
   const claimed = out.l4ClaimedLength;
-  if (end - offset < TCP_MIN_HEADER) {
-    if (claimed >= TCP_MIN_HEADER && cut) {
+  if (end - offset < MIN_HEADER) {
+    if (claimed >= MIN_HEADER && cut) {
       out.truncated = true;
       // A snaplen that keeps the header through the window field (16 bytes) still shows a
       // RST's ports, seq, ack, flags and window: Wireshark decodes it, and so do we.
@@ -55,7 +62,7 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   out.urgentPtr = w4 & 0xffff;
   const headerLength = (b12 >> 4) * 4;
   out.tcpHeaderLength = headerLength;
-  if (headerLength < TCP_MIN_HEADER || headerLength > claimed) {
+  if (headerLength < MIN_HEADER || headerLength > claimed) {
     // No trustworthy payload boundary: keep the fixed fields, report the header as malformed.
     return issue(out, ISSUE_BAD_TCP_HEADER_LENGTH, offset + 12);
   }
@@ -72,17 +79,17 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
     result = issue(out, ISSUE_TRUNCATED_TCP, end);
     optionsEnd = end;
   }
-  if (headerLength > TCP_MIN_HEADER) {
+  if (headerLength > MIN_HEADER) {
     // NOP, NOP, timestamps (RFC 7323 Appendix A's layout, what Linux sends on every segment):
     // what the walk below would find, in three reads.
-    if (headerLength === TCP_MIN_HEADER + 12 && optionsEnd - offset === headerLength && view.getUint32(offset + TCP_MIN_HEADER) === NOP_NOP_TIMESTAMP) {
+    if (headerLength === MIN_HEADER + 12 && optionsEnd - offset === headerLength && view.getUint32(offset + MIN_HEADER) === NOP_NOP_TIMESTAMP) {
       out.optionCount++;
       out.optTimestamp = true;
-      out.optTsVal = view.getUint32(offset + TCP_MIN_HEADER + 4);
-      out.optTsEcr = view.getUint32(offset + TCP_MIN_HEADER + 8);
+      out.optTsVal = view.getUint32(offset + MIN_HEADER + 4);
+      out.optTsEcr = view.getUint32(offset + MIN_HEADER + 8);
       return result;
     }
-    const optionIssue = decodeTcpOptions(view, offset + TCP_MIN_HEADER, optionsEnd, out);
+    const optionIssue = decodeTcpOptions(view, offset + MIN_HEADER, optionsEnd, out);
     if (result === ISSUE_NONE) result = optionIssue;
   }
   return result;
@@ -101,7 +108,7 @@ function decodeCutHeader(view: DataView, offset: number, end: number, out: Decod
   out.checksum = end - offset >= 18 ? view.getUint16(offset + 16) : 0;
   out.urgentPtr = 0;
   const headerLength = (b12 >> 4) * 4;
-  if (headerLength < TCP_MIN_HEADER || headerLength > out.l4ClaimedLength) return;
+  if (headerLength < MIN_HEADER || headerLength > out.l4ClaimedLength) return;
   out.tcpHeaderLength = headerLength;
   out.isTcp = true;
   out.layer = LAYER_TCP;
