@@ -212,7 +212,8 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
     out.badChecksum = BAD_IP;
     return BAD_IP;
   }
-  if (!out.isTcp || out.firstFragment || out.ipTotalLength === 0) return OK;
+  // Compared with true: a boolean field read as a condition is a generic ToBoolean in TurboFan's code.
+  if (out.isTcp !== true || out.firstFragment === true || out.ipTotalLength === 0) return OK;
   const tcpLength = out.l4ClaimedLength;
   if (out.l4End - out.l4Offset < tcpLength) return OK;
   const end = out.l4Offset + tcpLength;
