@@ -95,17 +95,24 @@ export function senderSide(s: TrackState, slot: number, pkt: DecodedPacket): Sid
   return v6Eq(s, (s.kA[slot] ?? 0) * 4, pkt.src6) ? ORIG : RESP;
 }
 
-/** Takes a free slot (the caller keeps the table under maxLive first). */
+/**
+ * Takes a free slot (the caller keeps the table under maxLive first). The sizes are read once
+ * into locals: a property read only a growth reached had no type feedback, and the first growth
+ * after TurboFan compiled this function deoptimised it ("Insufficient type feedback for generic
+ * named access").
+ */
 function allocSlot(s: TrackState): number {
   let slot: number;
   if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
   else {
-    if (s.highWater >= s.cap) resizeTable(s, s.cap * 2);
+    const cap = s.cap;
+    if (s.highWater >= cap) resizeTable(s, cap * 2);
     slot = s.highWater++;
   }
-  s.liveCount++;
-  if (s.liveCount > s.peakLive) s.peakLive = s.liveCount;
-  if (s.liveCount * 4 > s.table.length * 3) rehash(s, s.table.length * 2);
+  const live = ++s.liveCount;
+  if (live > s.peakLive) s.peakLive = live;
+  const tableSize = s.tableMask + 1;
+  if (live * 4 > tableSize * 3) rehash(s, tableSize * 2);
   return slot;
 }
 

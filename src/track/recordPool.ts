@@ -105,12 +105,14 @@ export function writeRecord(p: RecordPool, r: number, rec: CaptureRecord, pkt: D
   let opt = 0;
   if (pkt.optMss >= 0) opt |= OPT_MSS;
   if (pkt.optWscale >= 0) opt |= OPT_WSCALE;
-  if (pkt.optSackPermitted) opt |= OPT_SACK_PERMITTED;
-  if (pkt.optTimestamp) opt |= OPT_TIMESTAMP;
+  // `=== true`: a pointer compare, where a truth test of a field TurboFan cannot type compiled to
+  // the generic ToBoolean (false, "", undetectable, number and bigint checks).
+  if (pkt.optSackPermitted === true) opt |= OPT_SACK_PERMITTED;
+  if (pkt.optTimestamp === true) opt |= OPT_TIMESTAMP;
   if (pkt.optSackCount > 0) opt |= OPT_SACK;
   if (pkt.optMptcpSubtype >= 0) opt |= OPT_MPTCP;
   if (pkt.unknownOptionCount > 0) opt |= OPT_UNKNOWN;
-  if (pkt.df) opt |= OPT_DF;
+  if (pkt.df === true) opt |= OPT_DF;
   p.opt[r] = opt;
   p.next[r] = -1;
 }

@@ -160,7 +160,8 @@ export class Tracker {
     v.isRst = false;
     v.rstIndex = -1;
     v.newConnection = false;
-    if (!pkt.isTcp || (pkt.ipVersion !== 4 && pkt.ipVersion !== 6)) return v;
+    // `!== true`, not `!`: see recordPool.ts writeRecord (the generic ToBoolean per packet).
+    if (pkt.isTcp !== true || (pkt.ipVersion !== 4 && pkt.ipVersion !== 6)) return v;
     s.packetCount++;
     // The time is read from the record where it is used, never held in a local: a local that
     // reaches a call was boxed (a HeapNumber) on every packet, before the fast path.
@@ -219,7 +220,9 @@ export class Tracker {
     }
 
     const role = slot * 2 + side;
-    if (s.fastPath && !newConnection && inWindowSegment(s, slot, side, rec, pkt)) {
+    // `=== true`: a pointer compare; a truth test of a call's result (not inlined, so untyped)
+    // or of an untyped field compiled to the generic ToBoolean, on every packet.
+    if (s.fastPath === true && !newConnection && inWindowSegment(s, slot, side, rec, pkt) === true) {
       s.fastCount++;
       // The common packet (fastPath.ts): counted and observed, no role change, and no deadline
       // moved earlier unless the capture's time went back (then the inactivity one may have).
