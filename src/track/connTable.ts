@@ -96,24 +96,32 @@ export function senderSide(s: TrackState, slot: number, pkt: DecodedPacket): Sid
 }
 
 /**
- * Takes a free slot (the caller keeps the table under maxLive first). The sizes are read once
- * into locals: a property read only a growth reached had no type feedback, and the first growth
- * after TurboFan compiled this function deoptimised it ("Insufficient type feedback for generic
- * named access").
+ * Takes a free slot (the caller keeps the table under maxLive first). Growing is done in calls
+ * that compute their sizes themselves: a property read or multiplication only a growth reached
+ * had no type feedback, and the first growth after TurboFan compiled this function deoptimised
+ * it ("Insufficient type feedback for generic named access" / "for binary operation").
  */
 function allocSlot(s: TrackState): number {
   let slot: number;
   if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
   else {
-    const cap = s.cap;
-    if (s.highWater >= cap) resizeTable(s, cap * 2);
+    if (s.highWater >= s.cap) growSlots(s);
     slot = s.highWater++;
   }
   const live = ++s.liveCount;
   if (live > s.peakLive) s.peakLive = live;
-  const tableSize = s.tableMask + 1;
-  if (live * 4 > tableSize * 3) rehash(s, tableSize * 2);
+  if (live * 4 > (s.tableMask + 1) * 3) growTable(s);
   return slot;
+}
+
+/** Doubles the slot columns (apart from allocSlot, which then has no operation only a growth reaches). */
+function growSlots(s: TrackState): void {
+  resizeTable(s, s.cap * 2);
+}
+
+/** Doubles the hash table. */
+function growTable(s: TrackState): void {
+  rehash(s, (s.tableMask + 1) * 2);
 }
 
 function rehash(s: TrackState, n: number): void {

@@ -69,14 +69,12 @@ export function relativeSeq(s: TrackState, e: number, cur: number, last: number,
 
 /** TCP_Endpoint::Size. */
 export function size(s: TrackState, e: number): number {
-  if (
-    prev(s, e) === TCP_SYN_SENT &&
-    st(s, e) === TCP_RESET &&
-    st(s, e ^ 1) === TCP_INACTIVE &&
-    !noDataAcked(s, e)
-  )
-    // "This looks like a half-open connection was discovered and aborted."
-    return 0;
+  // The three states compared on every call (no short-circuit): a comparison first reached after
+  // TurboFan compiled this function had no type feedback and deoptimised it (--trace-deopt).
+  const abortedStates =
+    (prev(s, e) === TCP_SYN_SENT ? 1 : 0) + (st(s, e) === TCP_RESET ? 1 : 0) + (st(s, e ^ 1) === TCP_INACTIVE ? 1 : 0);
+  // "This looks like a half-open connection was discovered and aborted."
+  if (abortedStates === 3 && !noDataAcked(s, e)) return 0;
   const last64 = (s.eSeqWraps[e] ?? 0) * SEQ_SPACE + (s.eLast[e] ?? 0);
   const ack64 = (s.eAckWraps[e] ?? 0) * SEQ_SPACE + (s.eAck[e] ?? 0);
   let size = (last64 > ack64 ? last64 : ack64) - (s.eStart[e] ?? 0);
