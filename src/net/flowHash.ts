@@ -43,7 +43,24 @@ export function tupleHashV4(a: number, pa: number, b: number, pb: number): numbe
     pa = pb;
     pb = tp;
   }
-  return fmix32(murmurStep(murmurStep(0x9e3779b9, a), b) ^ ((pa << 16) | pb));
+  // fmix32(murmurStep(murmurStep(0x9e3779b9, a), b) ^ ports), written out: the tracker hashes
+  // every packet, and three calls per packet is what it cost whenever TurboFan's inlining
+  // budget ran out inside trackPacket (callgrind: 105 -> 218 instructions a packet).
+  let h = 0x9e3779b9 | 0;
+  let k = Math.imul(a, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  k = Math.imul(b, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  h ^= (pa << 16) | pb;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 /** Folds an IPv6 address (four words from `off`) into 32 bits. */

@@ -259,7 +259,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           }
         }
       }
-      if (!pkt.isTcp) return;
+      if (pkt.isTcp !== true) return; // a pointer compare (see track/recordPool.ts writeRecord)
       tcpPackets++;
       // Zeek drops a packet whose IPv4 header checksum is wrong (checksumGate.ts).
       if (gate !== null && !gate.admit(rec.view, pkt)) {

@@ -6,23 +6,27 @@
  * holds an IPv6 address as one index. No object per connection, no string per packet.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import { type DecodedPacket, TCP_ACK, TCP_SYN } from '../decode/packet.js';
+import * as packetModule from '../decode/packet.js';
+import type { DecodedPacket } from '../decode/packet.js';
 import { ipv4ToString, ipv6ToString } from './address.js';
-import { H_FLIPPED, addHistory, forgetHistory } from './history.js';
+import * as historyModule from './history.js';
+import { addHistory, forgetHistory } from './history.js';
 import { forgetAboveHole } from './reassembly.js';
-import {
-  F_ACTIVE,
-  F_FLIPPED,
-  F_USED,
-  F_V6,
-  ORIG,
-  RESP,
-  type Side,
-  type TrackState,
-  resizeTable,
-} from './state.js';
+import * as stateModule from './state.js';
+import { type Side, type TrackState, resizeTable } from './state.js';
 
-/** The slot of the connection `pkt` belongs to (either direction), -1 if none. */
+// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
+// reads an imported binding from its cell and tests it for the hole at every use (~6
+// instructions each; --print-opt-code of the per-packet functions).
+const { TCP_ACK, TCP_SYN } = packetModule;
+const { H_FLIPPED } = historyModule;
+const { F_ACTIVE, F_FLIPPED, F_USED, F_V6, ORIG, RESP } = stateModule;
+
+/**
+ * The endpoint (slot*2 + side) that sent `pkt` in the connection it belongs to (either
+ * direction), -1 if none: the probe's tuple compare already tells the direction, so the caller
+ * reads no key column again to find the sender's side (senderSide's rule, IPBasedAnalyzer::AnalyzePacket).
+ */
 export function lookup(s: TrackState, hash: number, pkt: DecodedPacket): number {
   const mask = s.tableMask;
   let i = hash & mask;
@@ -31,14 +35,22 @@ export function lookup(s: TrackState, hash: number, pkt: DecodedPacket): number 
     const e = s.table[i] ?? 0;
     if (e === 0) return -1;
     const slot = e - 1;
-    if ((s.kHash[slot] ?? 0) === hash && sameTuple(s, slot, pkt, v6)) return slot;
+    if ((s.kHash[slot] ?? 0) === hash) {
+      const side = tupleSide(s, slot, pkt, v6);
+      if (side >= 0) return slot * 2 + side;
+    }
     i = (i + 1) & mask;
   }
 }
 
-function sameTuple(s: TrackState, slot: number, pkt: DecodedPacket, v6: boolean): boolean {
+/**
+ * ORIG when `pkt` runs from the slot's originator to its responder, RESP when it runs back, -1
+ * when it is another tuple. Forward is tested first: a tuple equal to its reverse (same address
+ * and port on both ends) is the originator's, as senderSide has it.
+ */
+function tupleSide(s: TrackState, slot: number, pkt: DecodedPacket, v6: boolean): number {
   const f = s.cFlags[slot] ?? 0;
-  if (((f & F_V6) !== 0) !== v6) return false;
+  if (((f & F_V6) !== 0) !== v6) return -1;
   const ports = s.kPorts[slot] ?? 0;
   const po = ports >>> 16;
   const pr = ports & 0xffff;
@@ -47,13 +59,13 @@ function sameTuple(s: TrackState, slot: number, pkt: DecodedPacket, v6: boolean)
     const b = s.kB[slot] ?? 0;
     const src = pkt.src4 >>> 0;
     const dst = pkt.dst4 >>> 0;
-    if (a === src && po === pkt.sport && b === dst && pr === pkt.dport) return true;
-    return b === src && pr === pkt.sport && a === dst && po === pkt.dport;
+    if (a === src && po === pkt.sport && b === dst && pr === pkt.dport) return ORIG;
+    return b === src && pr === pkt.sport && a === dst && po === pkt.dport ? RESP : -1;
   }
   const a = (s.kA[slot] ?? 0) * 4;
   const b = (s.kB[slot] ?? 0) * 4;
-  if (po === pkt.sport && pr === pkt.dport && v6Eq(s, a, pkt.src6) && v6Eq(s, b, pkt.dst6)) return true;
-  return pr === pkt.sport && po === pkt.dport && v6Eq(s, b, pkt.src6) && v6Eq(s, a, pkt.dst6);
+  if (po === pkt.sport && pr === pkt.dport && v6Eq(s, a, pkt.src6) && v6Eq(s, b, pkt.dst6)) return ORIG;
+  return pr === pkt.sport && po === pkt.dport && v6Eq(s, b, pkt.src6) && v6Eq(s, a, pkt.dst6) ? RESP : -1;
 }
 
 function v6Eq(s: TrackState, off: number, w: Uint32Array): boolean {
@@ -83,18 +95,33 @@ export function senderSide(s: TrackState, slot: number, pkt: DecodedPacket): Sid
   return v6Eq(s, (s.kA[slot] ?? 0) * 4, pkt.src6) ? ORIG : RESP;
 }
 
-/** Takes a free slot (the caller keeps the table under maxLive first). */
+/**
+ * Takes a free slot (the caller keeps the table under maxLive first). Growing is done in calls
+ * that compute their sizes themselves: a property read or multiplication only a growth reached
+ * had no type feedback, and the first growth after TurboFan compiled this function deoptimised
+ * it ("Insufficient type feedback for generic named access" / "for binary operation").
+ */
 function allocSlot(s: TrackState): number {
   let slot: number;
   if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
   else {
-    if (s.highWater >= s.cap) resizeTable(s, s.cap * 2);
+    if (s.highWater >= s.cap) growSlots(s);
     slot = s.highWater++;
   }
-  s.liveCount++;
-  if (s.liveCount > s.peakLive) s.peakLive = s.liveCount;
-  if (s.liveCount * 4 > s.table.length * 3) rehash(s, s.table.length * 2);
+  const live = ++s.liveCount;
+  if (live > s.peakLive) s.peakLive = live;
+  if (live * 4 > (s.tableMask + 1) * 3) growTable(s);
   return slot;
+}
+
+/** Doubles the slot columns (apart from allocSlot, which then has no operation only a growth reaches). */
+function growSlots(s: TrackState): void {
+  resizeTable(s, s.cap * 2);
+}
+
+/** Doubles the hash table. */
+function growTable(s: TrackState): void {
+  rehash(s, (s.tableMask + 1) * 2);
 }
 
 function rehash(s: TrackState, n: number): void {

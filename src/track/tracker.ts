@@ -21,8 +21,9 @@
  * (out-of-order segments, RST payload bytes, histories longer than 15 letters).
  */
 import type { CaptureRecord } from '../capture/record.js';
-import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
-import { type DecodedPacket, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import * as checksumModule from '../decode/checksum.js';
+import * as packetModule from '../decode/packet.js';
+import type { DecodedPacket } from '../decode/packet.js';
 import type { Direction } from '../model/report.js';
 import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
@@ -30,12 +31,24 @@ import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { inWindowSegment } from './fastPath.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
-import { H_BAD_CHECKSUM, scaled } from './history.js';
+import * as historyModule from './history.js';
+import { scaled } from './history.js';
 import { recordRst } from './rstLog.js';
 import { isReuse, process } from './sessionAdapter.js';
-import { F_REUSED, ORIG, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
+import * as stateModule from './state.js';
+import { type Side, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
 import { advance, evictOne, reschedule } from './timers.js';
-import { W_BAD_CHECKSUM, setWeird } from './weirds.js';
+import * as weirdsModule from './weirds.js';
+import { setWeird } from './weirds.js';
+
+// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
+// reads an imported binding from its cell and tests it for the hole at every use (~6
+// instructions each; --print-opt-code of the per-packet functions).
+const { BAD_CHECKSUM_TCP } = checksumModule;
+const { TCP_RST, TCP_SYN } = packetModule;
+const { H_BAD_CHECKSUM } = historyModule;
+const { F_REUSED, ORIG } = stateModule;
+const { W_BAD_CHECKSUM } = weirdsModule;
 
 export { initialTtlOf } from '../net/ttl.js';
 export { ZEEK_LIKELY_SERVER_PORTS, type TrackerOptions, type TrackerSink } from './state.js';
@@ -147,7 +160,8 @@ export class Tracker {
     v.isRst = false;
     v.rstIndex = -1;
     v.newConnection = false;
-    if (!pkt.isTcp || (pkt.ipVersion !== 4 && pkt.ipVersion !== 6)) return v;
+    // `!== true`, not `!`: see recordPool.ts writeRecord (the generic ToBoolean per packet).
+    if (pkt.isTcp !== true || (pkt.ipVersion !== 4 && pkt.ipVersion !== 6)) return v;
     s.packetCount++;
     // The time is read from the record where it is used, never held in a local: a local that
     // reaches a call was boxed (a HeapNumber) on every packet, before the fast path.
@@ -169,7 +183,8 @@ export class Tracker {
       // int32 arguments and result: Smis cross the call, where uint32 values >= 2^31 were boxed.
       hash = tupleHashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
     }
-    let slot = lookup(s, hash, pkt);
+    const found = lookup(s, hash, pkt);
+    let slot = found >> 1; // -1 stays -1
     let newConnection = false;
     let reused = false;
     // IsReuse looks only at SYNs: tested here first, so the other packets make no call that boxes the time.
@@ -184,10 +199,11 @@ export class Tracker {
       s.cFlags[slot] = (s.cFlags[slot] ?? 0) | (reused ? F_REUSED : 0);
       newConnection = true;
     }
+    // The sender's side: the lookup's, or for a new connection the one NewConn's role guess gave it.
+    const side = newConnection ? senderSide(s, slot, pkt) : ((found & 1) as Side);
     v.newConnection = newConnection;
     // The outer layers of the connection's first tunnelled packet (tunnelTable.ts): plain packets pay this test only.
     if (pkt.tunnelCount !== 0 && s.cTunnel[slot] === 0) s.cTunnel[slot] = s.tunnels.acquire(pkt);
-    const side = senderSide(s, slot, pkt);
 
     if (pkt.badChecksum === BAD_CHECKSUM_TCP) {
       // TCPAnalyzer::DeliverPacket (packet_analysis/protocol/tcp/TCP.cc) finds or makes the
@@ -204,7 +220,9 @@ export class Tracker {
     }
 
     const role = slot * 2 + side;
-    if (s.fastPath && !newConnection && inWindowSegment(s, slot, side, rec, pkt)) {
+    // `=== true`: a pointer compare; a truth test of a call's result (not inlined, so untyped)
+    // or of an untyped field compiled to the generic ToBoolean, on every packet.
+    if (s.fastPath === true && !newConnection && inWindowSegment(s, slot, side, rec, pkt) === true) {
       s.fastCount++;
       // The common packet (fastPath.ts): counted and observed, no role change, and no deadline
       // moved earlier unless the capture's time went back (then the inactivity one may have).

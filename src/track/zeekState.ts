@@ -63,6 +63,39 @@ export type ConnState =
 /** `/\^?S[^HAFGIQ]*R.*​/ == c$history`: a Zeek pattern compared with `==` matches the whole string. */
 const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/s;
 
+/** What the two endpoint states alone decide: a ConnState, or one of the two that also read the sizes or the history. */
+type PairState = ConnState | 'REJ_IF_EMPTY' | 'RSTOS0_IF_HISTORY';
+
+/** Zeek's decision order over the endpoint states alone (the rest is connStateOf's). */
+function pairState(os: number, rs: number): PairState {
+  const oInactive = os === TCP_INACTIVE || os === TCP_PARTIAL;
+  const rInactive = rs === TCP_INACTIVE || rs === TCP_PARTIAL;
+  if (rs === TCP_RESET) {
+    if (os === TCP_SYN_SENT || os === TCP_SYN_ACK_SENT) return 'REJ';
+    if (os === TCP_RESET) return 'REJ_IF_EMPTY';
+    return oInactive ? 'RSTRH' : 'RSTR';
+  }
+  if (os === TCP_RESET) return rInactive ? 'RSTOS0_IF_HISTORY' : 'RSTO';
+  if (rs === TCP_CLOSED && os === TCP_CLOSED) return 'SF';
+  if (os === TCP_CLOSED) return rInactive ? 'SH' : 'S2';
+  if (rs === TCP_CLOSED) return oInactive ? 'SHR' : 'S3';
+  if (os === TCP_SYN_SENT && rs === TCP_INACTIVE) return 'S0';
+  if (os === TCP_ESTABLISHED && rs === TCP_ESTABLISHED) return 'S1';
+  return 'OTH';
+}
+
+/** Endpoint states (TCP_INACTIVE … TCP_RESET). */
+const STATES = TCP_RESET + 1;
+
+/**
+ * pairState for every pair of states, computed once at load: the decision chain, run per finished
+ * connection, deoptimised whenever a comparison first reached after TurboFan compiled it (a rare
+ * pair of states) had no type feedback (--trace-deopt on the 128 MiB prefix).
+ */
+const PAIR_STATES: readonly PairState[] = Array.from({ length: STATES * STATES }, (_, i) =>
+  pairState(Math.floor(i / STATES), i % STATES),
+);
+
 /**
  * Zeek's `conn_state()` for TCP, in Zeek's decision order (scripts/base/protocols/conn/main.zeek,
  * function conn_state). `origSize`/`respSize` are `TCP_Endpoint::Size()`.
@@ -74,31 +107,13 @@ export function connStateOf(
   respSize: number,
   history: string,
 ): ConnState {
-  const oInactive = os === TCP_INACTIVE || os === TCP_PARTIAL;
-  const rInactive = rs === TCP_INACTIVE || rs === TCP_PARTIAL;
-  if (rs === TCP_RESET) {
-    if (
-      os === TCP_SYN_SENT ||
-      os === TCP_SYN_ACK_SENT ||
-      (os === TCP_RESET && origSize === 0 && respSize === 0)
-    )
-      return 'REJ';
-    if (oInactive) return 'RSTRH';
-    return 'RSTR';
-  }
-  if (os === TCP_RESET) {
-    if (rInactive) {
-      if (RSTOS0_HISTORY.test(history)) return 'RSTOS0';
-      return 'OTH';
-    }
-    return 'RSTO';
-  }
-  if (rs === TCP_CLOSED && os === TCP_CLOSED) return 'SF';
-  if (os === TCP_CLOSED) return rInactive ? 'SH' : 'S2';
-  if (rs === TCP_CLOSED) return oInactive ? 'SHR' : 'S3';
-  if (os === TCP_SYN_SENT && rs === TCP_INACTIVE) return 'S0';
-  if (os === TCP_ESTABLISHED && rs === TCP_ESTABLISHED) return 'S1';
-  return 'OTH';
+  const pair = PAIR_STATES[os * STATES + rs] ?? pairState(os, rs);
+  // Both sizes compared on every call (no short-circuit), for the type feedback as above.
+  const empty = (origSize === 0 ? 1 : 0) + (respSize === 0 ? 1 : 0) === 2;
+  // Both sides reset: REJ when neither sent anything (`orig_size == 0 && resp_size == 0`), else RSTR.
+  if (pair === 'REJ_IF_EMPTY') return empty ? 'REJ' : 'RSTR';
+  if (pair === 'RSTOS0_IF_HISTORY') return RSTOS0_HISTORY.test(history) ? 'RSTOS0' : 'OTH';
+  return pair;
 }
 
 /** Zeek's `is_handshake()` (TCP_Endpoint.cc): states during which the short inactivity timeout applies. */
