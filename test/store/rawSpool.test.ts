@@ -1,13 +1,15 @@
 /**
  * The ingest path's own plumbing: the row spool (documents encoded into a reused buffer, one per
- * line) and RawDuck (DuckDB through node-bindings alone: parameters bound by type, VARCHAR cells
- * read straight from the result's vectors).
+ * line), the sha256 taken inline or on a worker thread, and RawDuck (DuckDB through node-bindings
+ * alone: parameters bound by type, VARCHAR cells read straight from the result's vectors).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RawDuck } from '../../src/store/duckdbRaw.js';
+import { hasherFor } from '../../src/store/hasher.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { tempDir } from '../helpers/run.js';
 
@@ -28,6 +30,27 @@ test('row spool: every document is one line, byte for byte, across buffer flushe
   assert.deepEqual([...(spool.days.get('resets') ?? [])], [3, 5]);
   spool.remove();
   assert.equal(existsSync(file), false, 'removed');
+});
+
+test('sha256 on a worker thread equals the inline one, whatever the chunks, past the bytes its ring holds (40 MiB)', async () => {
+  const data = Buffer.alloc(40 << 20);
+  for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const expected = createHash('sha256').update(data).digest('hex');
+  const threaded = hasherFor(data.length, 0);
+  // Chunks of odd sizes out of one reused buffer, as the reader gives them: the thread must copy.
+  const reused = Buffer.alloc(3 << 20);
+  for (let at = 0, n = 1; at < data.length; at += n, n = Math.min(reused.length, n * 3 + 7)) {
+    const len = Math.min(n, data.length - at);
+    data.copy(reused, 0, at, at + len);
+    threaded.update(reused.subarray(0, len));
+    reused.fill(0);
+  }
+  assert.equal(await threaded.digest(), expected);
+  const inline = hasherFor(1000);
+  inline.update(data);
+  assert.equal(await inline.digest(), expected);
+  // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
+  hasherFor(data.length, 0).update(data.subarray(0, 1000));
 });
 
 test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
