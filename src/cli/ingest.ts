@@ -81,11 +81,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
+  const { dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
+  const dbPath = dbPathOf(values.db);
+  // DuckDB opens the file on its own thread while this one loads the store and the analysis.
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
+  opening.catch(() => {});
   const duck = await import('../store/duckdb.js');
-  const dbPath = duck.dbPathOf(values.db);
   let store: DuckStore;
   try {
-    store = await duck.DuckStore.open(dbPath, { create: true, singleThreaded: true });
+    store = await duck.DuckStore.over(dbPath, opening);
   } catch (err) {
     warn(`${dbPath}: ${(err as Error).message}`);
     return EXIT_USAGE;

@@ -53,7 +53,7 @@ const READ_CHUNK = 1 << 20;
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = hasherFor(size, options.threadHashMinBytes);
+  const hash = await hasherFor(size, options.threadHashMinBytes);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let hashed = 0;
   let result: RunResult;

@@ -16,20 +16,14 @@ import { VERSION } from '../version.js';
 import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
 import { duckdbModule } from './duckdbModule.js';
-import { RawDuck } from './duckdbRaw.js';
+import { type RawDuck, type StoreOpenOptions, openStoreFile } from './duckdbRaw.js';
 import { duckInsertCapture, duckInsertFromSpool, duckInsertStream, duckSchemaSql, sqlString } from './duckdbSql.js';
 import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, STORE_TABLES, quoted } from './schema.js';
 import { SENSOR_STREAM_COLUMNS, type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 import { RowSpool } from './spool.js';
 
-/** Default store file, in the current directory; `WHYRESET_DB` overrides it, `--db` both. */
-export const DEFAULT_DB = 'whyreset.duckdb';
-
-/** The store file to use: `--db`, else WHYRESET_DB, else ./whyreset.duckdb. */
-export function dbPathOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return option ?? (env.WHYRESET_DB || DEFAULT_DB);
-}
+export { DEFAULT_DB, dbPathOf } from './duckdbRaw.js';
 
 /** What happened to one file. */
 export type IngestOutcome = 'stored' | 'replaced' | 'unchanged' | 'unreadable';
@@ -69,24 +63,21 @@ export class DuckStore {
    * its default of one thread per core (a reset flood of 160,001 rows: 1.38 s against 0.69 s of
    * CPU, for a wall-clock gain only on an idle machine), and the analysis already keeps a core busy.
    */
-  static async open(path: string, options: { create: boolean; singleThreaded?: boolean }): Promise<DuckStore> {
-    const { existsSync } = await import('node:fs');
-    if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
-    const conn = await RawDuck.open(path, {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      ...(options.singleThreaded ? { threads: '1' } : {}),
-    });
-    await conn.run("SET TimeZone = 'UTC'");
-    // FSST string compression builds a symbol table for every string column of every row group it
-    // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
-    // whatever the rows: 156M of a 4-row ingest, 280M of a 64 MiB one. The store's strings are
-    // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
-    // so it is turned off for the writes of this process; files written with it stay readable.
-    await conn.run("SET disabled_compression_methods = 'fsst'");
-    const store = new DuckStore(conn, path);
-    for (const sql of duckSchemaSql()) await conn.run(sql);
-    return store;
+  static async open(path: string, options: StoreOpenOptions): Promise<DuckStore> {
+    return DuckStore.over(path, openStoreFile(path, options));
+  }
+
+  /** The store over a connection being opened (openStoreFile), once its tables exist. */
+  static async over(path: string, opening: Promise<RawDuck>): Promise<DuckStore> {
+    const conn = await opening;
+    try {
+      // One call for every CREATE TABLE IF NOT EXISTS: a round trip to DuckDB's thread each cost more.
+      await conn.run(duckSchemaSql().join(';\n'));
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    return new DuckStore(conn, path);
   }
 
   /** Runs one SQL statement and returns its rows as plain values. */

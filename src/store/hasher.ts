@@ -7,7 +7,7 @@
  * (0.09 s of a 128 MiB capture). A small file is hashed inline: starting a thread costs more.
  */
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RING_DONE, RING_FILLED, RING_HASHED, newHashRing, ringSlot } from './hashRing.js';
 
 /** Takes bytes in order and gives their hex sha256 once. */
@@ -60,10 +60,11 @@ class ThreadHasher implements ByteHasher {
   private readonly lengths = new Int32Array(this.ring.lengths);
   private readonly slots = Array.from({ length: RING_SLOTS }, (_, i) => ringSlot(this.ring, i));
   private filled = 0;
-  private readonly worker = new Worker(HASH_WORKER_URL, { workerData: this.ring });
+  private readonly worker: Worker;
   private readonly result: Promise<string>;
 
-  constructor() {
+  constructor(WorkerClass: typeof Worker) {
+    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: this.ring });
     this.result = new Promise<string>((resolve, reject) => {
       this.worker.once('message', (hex: string) => resolve(hex));
       this.worker.once('error', reject);
@@ -121,7 +122,9 @@ class ThreadHasher implements ByteHasher {
   }
 }
 
-/** A hasher for a file of `size` bytes: on a worker thread when it is large. */
-export function hasherFor(size: number, minThreadBytes = THREAD_HASH_MIN_BYTES): ByteHasher {
-  return size >= minThreadBytes ? new ThreadHasher() : new InlineHasher();
+/** A hasher for a file of `size` bytes: on a worker thread when it is large (node:worker_threads loaded only then). */
+export async function hasherFor(size: number, minThreadBytes = THREAD_HASH_MIN_BYTES): Promise<ByteHasher> {
+  if (size < minThreadBytes) return new InlineHasher();
+  const { Worker } = await import('node:worker_threads');
+  return new ThreadHasher(Worker);
 }

@@ -8,7 +8,6 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RowWriter } from './analyzeFile.js';
 import type { ResultTable } from './schema.js';
 
@@ -82,6 +81,8 @@ export class RowSpool implements RowWriter {
   /** The documents of `table` in batches of up to `size`, in the order they were written. */
   async *batches(table: ResultTable['name'], size: number): AsyncGenerator<string[]> {
     if (!this.files.has(table)) return;
+    // Loaded here: only PostgreSQL reads the documents back (DuckDB reads the files itself).
+    const { createInterface } = await import('node:readline');
     let batch: string[] = [];
     for await (const line of createInterface({ input: createReadStream(join(this.dir, table)), crlfDelay: Number.POSITIVE_INFINITY })) {
       batch.push(line);

@@ -36,7 +36,7 @@ test('sha256 on a worker thread equals the inline one, whatever the chunks, past
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const expected = createHash('sha256').update(data).digest('hex');
-  const threaded = hasherFor(data.length, 0);
+  const threaded = await hasherFor(data.length, 0);
   // Chunks of odd sizes out of one reused buffer, as the reader gives them: the thread must copy.
   const reused = Buffer.alloc(3 << 20);
   for (let at = 0, n = 1; at < data.length; at += n, n = Math.min(reused.length, n * 3 + 7)) {
@@ -46,11 +46,11 @@ test('sha256 on a worker thread equals the inline one, whatever the chunks, past
     reused.fill(0);
   }
   assert.equal(await threaded.digest(), expected);
-  const inline = hasherFor(1000);
+  const inline = await hasherFor(1000);
   inline.update(data);
   assert.equal(await inline.digest(), expected);
   // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
-  hasherFor(data.length, 0).update(data.subarray(0, 1000));
+  (await hasherFor(data.length, 0)).update(data.subarray(0, 1000));
 });
 
 test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
