@@ -10,12 +10,15 @@ import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
 import { hasherFor } from './hasher.js';
-import { connectionDoc, patternDoc, resetDoc } from './rows.js';
+import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
 export interface RowWriter {
-  /** `ts` is the row's time (null for a pattern without one), for partitioning. */
-  row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null): void;
+  /**
+   * `ts` is the row's time (null for a pattern without one), for partitioning; `extra`, when not
+   * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
+   */
+  row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -92,11 +95,11 @@ function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
   return {
     reset(r) {
       rows.resets++;
-      writer.row('resets', resetDoc(r), r.ts);
+      writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
     },
     connection(c) {
       rows.connections++;
-      writer.row('connections', connectionDoc(c), c.ts);
+      writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
     },
     pattern(p) {
       rows.patterns++;

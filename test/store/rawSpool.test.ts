@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RawDuck } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
+import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { tempDir } from '../helpers/run.js';
 
@@ -30,6 +31,22 @@ test('row spool: every document is one line, byte for byte, across buffer flushe
   assert.deepEqual([...(spool.days.get('resets') ?? [])], [3, 5]);
   spool.remove();
   assert.equal(existsSync(file), false, 'removed');
+});
+
+test('row spool: an `extra` member is spliced in before the closing brace, as withExtra does, for small and large documents', () => {
+  const spool = new RowSpool();
+  const expected: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const doc = JSON.stringify({ id: `R${i}`, signature: i % 2 === 0 ? 'SYN→RST' : 'plain', pad: 'p'.repeat(i % 5 === 0 ? 300_000 : i) });
+    const extra = i % 3 === 0 ? null : JSON.stringify({ rule: `rule ${i} ✓` });
+    spool.row('connections', doc, 86_400, extra);
+    expected.push(withExtra(doc, extra));
+  }
+  spool.finish();
+  const lines = readFileSync(spool.pathOf('connections') as string, 'utf8').split('\n');
+  assert.deepEqual(lines, [...expected, '']);
+  assert.deepEqual(JSON.parse(lines[1] as string).extra, { rule: 'rule 1 ✓' });
+  spool.remove();
 });
 
 test('sha256 on a worker thread equals the inline one, whatever the chunks, past the bytes its ring holds (40 MiB)', async () => {
