@@ -92,9 +92,10 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   let unreadable = missing.length > 0;
   let inputErrors = false;
   try {
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       const r = await store.ingest(file, {
         sensor,
+        last: i === files.length - 1 && !values.finish,
         force: values.force,
         carry: values.carry,
         inactivityTimeout: inactivity,

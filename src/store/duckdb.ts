@@ -35,6 +35,11 @@ export interface IngestOptions extends StoreAnalysisOptions {
   force?: boolean;
   /** Keep the sensor's connections still open at the end of the file for its next file (`--carry`). */
   carry?: boolean;
+  /**
+   * The store is closed right after this file: its COMMIT writes the tables into the file at once
+   * (a checkpoint) rather than into the WAL that closing would then checkpoint (see commitLast).
+   */
+  last?: boolean;
   /** Called at each step (`checking`, `analysing`, `transaction`, `committed`), for --verbose. */
   onPhase?: (phase: string, path: string) => void;
 }
@@ -219,12 +224,27 @@ export class DuckStore {
       if (analysis.carried !== null) {
         await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
       }
-      await this.conn.run('COMMIT');
+      if (options.last) await this.commitLast();
+      else await this.conn.run('COMMIT');
     } catch (err) {
       await this.conn.run('ROLLBACK');
       throw err;
     }
     options.onPhase?.('committed', analysis.path);
+  }
+
+  /**
+   * COMMIT of the last write before close: with the checkpoint threshold at zero DuckDB checkpoints
+   * at the commit and, the WAL then being skipped (auto_checkpoint_skip_wal_threshold), writes
+   * the rows once instead of into the WAL and again at close. An interrupted checkpoint leaves the
+   * file as before (DuckDB writes its header last), as an interrupted WAL write does. 128 MiB
+   * prefix of the bench mix (9,361 rows), CPU, median of 5: commit 9.6 + close 35.4 ms -> 31.5 +
+   * 2.8 ms. Only for the last write: a checkpoint per file of a many-file ingest would rewrite the
+   * tables' last row groups each time.
+   */
+  private async commitLast(): Promise<void> {
+    await this.conn.run("SET checkpoint_threshold = '0KiB'; SET auto_checkpoint_skip_wal_threshold = 0");
+    await this.conn.run('COMMIT');
   }
 
   /** Closes the connection and the database. */
