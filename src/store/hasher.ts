@@ -2,9 +2,10 @@
  * The sha256 of a capture's bytes as the analysis reads them (the store's key, taken from the same
  * read, never a second pass). On a large file the hashing runs on a worker thread: each chunk read
  * is copied (one memcpy into a ring of shared memory) for a thread that hashes while the main
- * thread analyses, so the hash costs the main thread a copy instead of ~0.7 ms per MB (OpenSSL's SHA-NI
- * code here: ~1.4 GB/s). On two cores that takes the hash off the wall-clock time of an ingest
- * (0.09 s of a 128 MiB capture). A small file is hashed inline: starting a thread costs more.
+ * thread analyses, so the hash costs the main thread a copy (0.09 ms per MB) instead of 0.35-0.7
+ * ms per MB (OpenSSL's SHA-NI code here, 1.4-2.8 GB/s). On two cores that takes the hash off the
+ * wall-clock time of an ingest (0.05-0.09 s of a 128 MiB capture). A small file is hashed inline:
+ * starting a thread costs more.
  */
 import { createHash } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
@@ -19,9 +20,10 @@ export interface ByteHasher {
 }
 
 /**
- * Files at least this large are hashed on a worker thread: a thread costs ~30 ms of CPU to start
- * (measured here) and the copies ~0.1 ms per MB, against ~0.7 ms per MB hashed inline, so it
- * saves wall-clock time only on a file of some 50 MB or more (and always costs a little CPU).
+ * Files at least this large are hashed on a worker thread: a thread costs ~44 ms of CPU to start
+ * (on the second core; measured here, session 8) and the copies 0.09 ms per MB (12 ms per 128 MiB),
+ * against 0.35-0.7 ms per MB hashed inline, so it saves wall-clock time only on a file of some
+ * 50 MB or more, and always costs CPU (the start and the copies).
  */
 export const THREAD_HASH_MIN_BYTES = 64 << 20;
 
