@@ -91,7 +91,12 @@ export async function openStoreFile(path: string, options: StoreOpenOptions): Pr
   // whatever the rows: 156M of a 4-row ingest, 280M of a 64 MiB one. The store's strings are
   // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
   // so it is turned off for the writes of this process; files written with it stay readable.
-  await conn.run("SET TimeZone = 'UTC'; SET disabled_compression_methods = 'fsst'");
+  try {
+    await conn.run("SET TimeZone = 'UTC'; SET disabled_compression_methods = 'fsst'");
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
   return conn;
 }
 
