@@ -2,8 +2,8 @@
  * `whyreset export --parquet DIR`: every table of the embedded store as a Parquet file.
  */
 import { mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_USAGE, parseCommandLine, warn } from './common.js';
+import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
+import { parseStoreArgs } from './storeArgs.js';
 
 const EXPORT_HELP = `Usage: whyreset export --parquet DIR [--db FILE]
 
@@ -20,16 +20,7 @@ Exit codes: 0 written, 2 usage error or no store.
 
 /** `whyreset export`. */
 export async function exportCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: { parquet: { type: 'string' }, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      }),
-    EXPORT_HELP,
-  );
+  const parsed = parseStoreArgs(argv, { parquet: { type: 'string' }, db: { type: 'string' } }, EXPORT_HELP, false);
   if (typeof parsed === 'number') return parsed;
   const dir = parsed.values.parquet;
   if (dir === undefined) {

@@ -2,10 +2,10 @@
  * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
  */
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { DuckStore } from '../store/duckdb.js';
-import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, reportInputErrors, warn } from './common.js';
+import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
+import { parseStoreArgs } from './storeArgs.js';
 
 const INGEST_HELP = `Usage: whyreset ingest <capture|dir|glob...> [options]
        whyreset ingest --finish [--sensor NAME]
@@ -45,23 +45,17 @@ Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable
 
 /** `whyreset ingest`. */
 export async function ingestCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          db: { type: 'string' },
-          sensor: { type: 'string' },
-          force: { type: 'boolean' },
-          carry: { type: 'boolean' },
-          finish: { type: 'boolean' },
-          'inactivity-timeout': { type: 'string' },
-          verbose: { type: 'boolean', short: 'v' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const parsed = parseStoreArgs(
+    argv,
+    {
+      db: { type: 'string' },
+      sensor: { type: 'string' },
+      force: { type: 'boolean' },
+      carry: { type: 'boolean' },
+      finish: { type: 'boolean' },
+      'inactivity-timeout': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
     INGEST_HELP,
   );
   if (typeof parsed === 'number') return parsed;
@@ -81,11 +75,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
+  const { dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
+  const dbPath = dbPathOf(values.db);
+  // DuckDB opens the file on its own thread while this one loads the store and the analysis.
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
+  opening.catch(() => {});
   const duck = await import('../store/duckdb.js');
-  const dbPath = duck.dbPathOf(values.db);
   let store: DuckStore;
   try {
-    store = await duck.DuckStore.open(dbPath, { create: true, singleThreaded: true });
+    store = await duck.DuckStore.over(dbPath, opening);
   } catch (err) {
     warn(`${dbPath}: ${(err as Error).message}`);
     return EXIT_USAGE;
@@ -94,9 +92,10 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   let unreadable = missing.length > 0;
   let inputErrors = false;
   try {
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       const r = await store.ingest(file, {
         sensor,
+        last: i === files.length - 1 && !values.finish,
         force: values.force,
         carry: values.carry,
         inactivityTimeout: inactivity,

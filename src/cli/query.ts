@@ -1,9 +1,9 @@
 /**
  * `whyreset query`: SQL or a named report over the embedded store (DuckDB) or PostgreSQL.
  */
-import { parseArgs } from 'node:util';
 import type { QueryResult } from '../store/queryResult.js';
-import { EXIT_OK, EXIT_USAGE, parseCommandLine, warn } from './common.js';
+import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
+import { parseStoreArgs } from './storeArgs.js';
 
 const QUERY_HELP = `Usage: whyreset query ["SQL"] [options]
 
@@ -78,23 +78,17 @@ async function runOn(values: { db?: string; pg?: string }, sql: string): Promise
 
 /** `whyreset query`. */
 export async function queryCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          db: { type: 'string' },
-          pg: { type: 'string' },
-          format: { type: 'string', short: 'f' },
-          top: { type: 'string' },
-          since: { type: 'string' },
-          'by-day': { type: 'boolean' },
-          limit: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const parsed = parseStoreArgs(
+    argv,
+    {
+      db: { type: 'string' },
+      pg: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      top: { type: 'string' },
+      since: { type: 'string' },
+      'by-day': { type: 'boolean' },
+      limit: { type: 'string' },
+    },
     QUERY_HELP,
   );
   if (typeof parsed === 'number') return parsed;

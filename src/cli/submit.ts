@@ -4,8 +4,8 @@
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_USAGE, parseCommandLine, warn } from './common.js';
+import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
+import { parseStoreArgs } from './storeArgs.js';
 
 const SUBMIT_HELP = `Usage: whyreset submit --pg URL <capture|dir|glob...> [--sensor NAME]
 
@@ -23,16 +23,7 @@ Exit codes: 0 queued, 2 usage error, no such file, or the database refused.
 
 /** `whyreset submit`. */
 export async function submitCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: { pg: { type: 'string' }, sensor: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      }),
-    SUBMIT_HELP,
-  );
+  const parsed = parseStoreArgs(argv, { pg: { type: 'string' }, sensor: { type: 'string' } }, SUBMIT_HELP);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.pg === undefined || positionals.length === 0) {

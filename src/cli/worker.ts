@@ -2,8 +2,8 @@
  * `whyreset worker`: analyses queued captures into PostgreSQL (src/store/worker.ts).
  */
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, parseCommandLine, warn } from './common.js';
+import { EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, warn } from './common.js';
+import { parseStoreArgs } from './storeArgs.js';
 
 /** Default lease: a killed worker's file is claimable again within this many seconds. */
 const DEFAULT_LEASE_S = 10;
@@ -40,25 +40,20 @@ Exit codes: 0 done, 2 usage error or the database refused.
 
 /** `whyreset worker`. */
 export async function workerCommand(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          pg: { type: 'string' },
-          once: { type: 'boolean' },
-          'idle-exit': { type: 'string' },
-          lease: { type: 'string' },
-          'poll-ms': { type: 'string' },
-          'max-attempts': { type: 'string' },
-          'inactivity-timeout': { type: 'string' },
-          verbose: { type: 'boolean', short: 'v' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const parsed = parseStoreArgs(
+    argv,
+    {
+      pg: { type: 'string' },
+      once: { type: 'boolean' },
+      'idle-exit': { type: 'string' },
+      lease: { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      'inactivity-timeout': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
     WORKER_HELP,
+    false,
   );
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;

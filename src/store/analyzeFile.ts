@@ -1,20 +1,24 @@
 /**
  * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts) reading
  * the file as analyze does, with every byte read also fed to sha256 (RunOptions.onRawBytes), so
- * the key costs no second read and no stream in between; each finding is handed on at once as a
- * row document (never collected here).
+ * the key costs no second read and no stream in between (a large file is hashed on a worker
+ * thread, hasher.ts); each finding is handed on at once as a row document (never collected here).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
-import { type AnalysisSink, type ReadProgress, runAnalysis } from '../pipeline/run.js';
-import { connectionDoc, patternDoc, resetDoc } from './rows.js';
+import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
+import { hasherFor } from './hasher.js';
+import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
 export interface RowWriter {
-  /** `ts` is the row's time (null for a pattern without one), for partitioning. */
-  row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null): void;
+  /**
+   * `ts` is the row's time (null for a pattern without one), for partitioning; `extra`, when not
+   * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
+   */
+  row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -27,6 +31,8 @@ export interface StoreAnalysisOptions {
   resume?: CarriedStream;
   /** Keep the stream open at the end of the file (its open connections are returned in `carried`, not stored). */
   carry?: boolean;
+  /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
+  threadHashMinBytes?: number;
 }
 
 /** What one file gave. */
@@ -50,32 +56,38 @@ const READ_CHUNK = 1 << 20;
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = createHash('sha256');
+  const hash = await hasherFor(size, options.threadHashMinBytes);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let hashed = 0;
-  const result = await runAnalysis(
-    [path],
-    {
-      chunkSize: options.chunkSize,
-      onRawBytes(bytes) {
-        hash.update(bytes);
-        hashed += bytes.length;
+  let result: RunResult;
+  try {
+    result = await runAnalysis(
+      [path],
+      {
+        chunkSize: options.chunkSize,
+        onRawBytes(bytes) {
+          hash.update(bytes);
+          hashed += bytes.length;
+        },
+        inactivityTimeout: options.inactivityTimeout,
+        onProgress: options.onProgress,
+        // The store has checked that the file continues the carried stream (continuesStream).
+        resume: options.resume,
+        stream: options.resume === undefined ? undefined : true,
+        carry: options.carry,
       },
-      inactivityTimeout: options.inactivityTimeout,
-      onProgress: options.onProgress,
-      // The store has checked that the file continues the carried stream (continuesStream).
-      resume: options.resume,
-      stream: options.resume === undefined ? undefined : true,
-      carry: options.carry,
-    },
-    rowSink(writer, rows),
-  );
+      rowSink(writer, rows),
+    );
+    // A reader that stopped before the end (damage it could not read past) left bytes unhashed.
+    for await (const chunk of createReadStream(path, { start: hashed, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  } catch (err) {
+    hash.abandon();
+    throw err;
+  }
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
   const carried = result.carried ?? null;
-  // A reader that stopped before the end (damage it could not read past) left bytes unhashed.
-  for await (const chunk of createReadStream(path, { start: hashed, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
-  return { path, sha256: hash.digest('hex'), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
+  return { path, sha256: await hash.digest(), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
 }
 
 /** A sink writing each finding to `writer` as a row document, counted in `rows`. */
@@ -83,11 +95,11 @@ function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
   return {
     reset(r) {
       rows.resets++;
-      writer.row('resets', resetDoc(r), r.ts);
+      writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
     },
     connection(c) {
       rows.connections++;
-      writer.row('connections', connectionDoc(c), c.ts);
+      writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
     },
     pattern(p) {
       rows.patterns++;

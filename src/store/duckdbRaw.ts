@@ -5,6 +5,7 @@
  * a fixed cost that was a quarter of what storing added to analysing a 64 MiB capture.
  * `DuckStore.query` still hands this connection to node-api, loaded only then.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Connection, Database, PreparedStatement, Result } from '@duckdb/node-bindings';
 
@@ -15,9 +16,23 @@ export type RawParam = string | number | Uint8Array | null;
 
 let loaded: Bindings | null = null;
 
-/** `@duckdb/node-bindings`, loaded once per process. */
+/**
+ * `@duckdb/node-bindings`, loaded once per process. The package's own loader (its duckdb.js) asks
+ * detect-libc whether the C library is musl, which reads this executable's ELF header and loads
+ * child_process and more (~4.5 ms of CPU per process, measured here); the platform's glibc build
+ * is what it then loads, so that build is loaded straight away, resolved from the package's
+ * folder exactly as its loader resolves it (one module, shared with node-api), and the loader runs
+ * only when that build is absent or does not load (a musl system).
+ */
 function bindings(): Bindings {
-  loaded ??= createRequire(import.meta.url)('@duckdb/node-bindings') as Bindings;
+  if (loaded !== null) return loaded;
+  const require = createRequire(import.meta.url);
+  try {
+    const fromPackage = createRequire(require.resolve('@duckdb/node-bindings'));
+    loaded = fromPackage(`@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node`) as Bindings;
+  } catch {
+    loaded = require('@duckdb/node-bindings') as Bindings;
+  }
   return loaded;
 }
 
@@ -43,6 +58,46 @@ function stringAt(b: Bindings, data: Uint8Array, row: number): string {
   const length = new DataView(data.buffer, data.byteOffset + at, 16).getUint32(0, true);
   const bytes = length <= 12 ? data.subarray(at + 4, at + 4 + length) : b.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + at + 8, length);
   return utf8.decode(bytes);
+}
+
+/** Default store file, in the current directory; `WHYRESET_DB` overrides it, `--db` both. */
+export const DEFAULT_DB = 'whyreset.duckdb';
+
+/** The store file to use: `--db`, else WHYRESET_DB, else ./whyreset.duckdb. */
+export function dbPathOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return option ?? (env.WHYRESET_DB || DEFAULT_DB);
+}
+
+/** How the store is opened: `create` a missing file, `singleThreaded` for ingest (see DuckStore.open). */
+export interface StoreOpenOptions {
+  create: boolean;
+  singleThreaded?: boolean;
+}
+
+/**
+ * Opens the store file with the store's settings (its tables are DuckStore's business). Apart from
+ * loading the bindings (~8 ms), the work is on DuckDB's side of a promise, so `ingest` starts it
+ * before it loads the analysis and both proceed at once (src/cli/ingest.ts).
+ */
+export async function openStoreFile(path: string, options: StoreOpenOptions): Promise<RawDuck> {
+  if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
+  const conn = await RawDuck.open(path, {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    ...(options.singleThreaded ? { threads: '1' } : {}),
+  });
+  // FSST string compression builds a symbol table for every string column of every row group it
+  // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
+  // whatever the rows: 156M of a 4-row ingest, 280M of a 64 MiB one. The store's strings are
+  // addresses, hex/base64 keys and short codes (dictionary compression takes the repeated ones),
+  // so it is turned off for the writes of this process; files written with it stay readable.
+  try {
+    await conn.run("SET TimeZone = 'UTC'; SET disabled_compression_methods = 'fsst'");
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+  return conn;
 }
 
 /** An open database and one connection to it. */

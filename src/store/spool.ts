@@ -8,9 +8,12 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RowWriter } from './analyzeFile.js';
+import { withExtra } from './rows.js';
 import type { ResultTable } from './schema.js';
+
+/** What goes over a document's closing brace when it has an `extra` member. */
+const EXTRA_NAME = ',"extra":';
 
 /** Bytes buffered per table before a write (a few writes per MB of rows). */
 const WRITE_BUFFER_BYTES = 1 << 18;
@@ -39,19 +42,25 @@ export class RowSpool implements RowWriter {
    * caps a semi-space at 2 MiB) and were promoted, which cost a reset flood's ingest ~0.5 s of
    * CPU in old-generation collections (80k resets of ~900 bytes and 80k connections).
    */
-  row(table: ResultTable['name'], doc: string, ts: number | null): void {
+  row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
     let f = this.files.get(table);
     if (f === undefined) {
       f = { fd: openSync(join(this.dir, table), 'w'), buffer: Buffer.allocUnsafe(WRITE_BUFFER_BYTES), used: 0, rows: 0, days: new Set() };
       this.files.set(table, f);
       this.days.set(table, f.days);
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit; one more for the newline.
-    const worst = doc.length * 3 + 1;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; the `extra` member adds its 9-byte name; one more for the newline.
+    const worst = (doc.length + (extra === null ? 0 : extra.length)) * 3 + EXTRA_NAME.length + 1;
     if (f.used + worst > WRITE_BUFFER_BYTES) this.flush(f);
-    if (worst > WRITE_BUFFER_BYTES) writeSync(f.fd, `${doc}\n`);
+    if (worst > WRITE_BUFFER_BYTES) writeSync(f.fd, `${withExtra(doc, extra)}\n`);
     else {
       f.used += f.buffer.write(doc, f.used);
+      // `extra` spliced in over the closing brace, as rows.ts withExtra does to a string.
+      if (extra !== null) {
+        f.used += f.buffer.write(EXTRA_NAME, f.used - 1, 'latin1') - 1;
+        f.used += f.buffer.write(extra, f.used);
+        f.buffer[f.used++] = 0x7d;
+      }
       f.buffer[f.used++] = 0x0a;
     }
     f.rows++;
@@ -82,6 +91,8 @@ export class RowSpool implements RowWriter {
   /** The documents of `table` in batches of up to `size`, in the order they were written. */
   async *batches(table: ResultTable['name'], size: number): AsyncGenerator<string[]> {
     if (!this.files.has(table)) return;
+    // Loaded here: only PostgreSQL reads the documents back (DuckDB reads the files itself).
+    const { createInterface } = await import('node:readline');
     let batch: string[] = [];
     for await (const line of createInterface({ input: createReadStream(join(this.dir, table)), crlfDelay: Number.POSITIVE_INFINITY })) {
       batch.push(line);

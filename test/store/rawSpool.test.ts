@@ -1,13 +1,16 @@
 /**
  * The ingest path's own plumbing: the row spool (documents encoded into a reused buffer, one per
- * line) and RawDuck (DuckDB through node-bindings alone: parameters bound by type, VARCHAR cells
- * read straight from the result's vectors).
+ * line), the sha256 taken inline or on a worker thread, and RawDuck (DuckDB through node-bindings
+ * alone: parameters bound by type, VARCHAR cells read straight from the result's vectors).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RawDuck } from '../../src/store/duckdbRaw.js';
+import { hasherFor } from '../../src/store/hasher.js';
+import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { tempDir } from '../helpers/run.js';
 
@@ -28,6 +31,43 @@ test('row spool: every document is one line, byte for byte, across buffer flushe
   assert.deepEqual([...(spool.days.get('resets') ?? [])], [3, 5]);
   spool.remove();
   assert.equal(existsSync(file), false, 'removed');
+});
+
+test('row spool: an `extra` member is spliced in before the closing brace, as withExtra does, for small and large documents', () => {
+  const spool = new RowSpool();
+  const expected: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const doc = JSON.stringify({ id: `R${i}`, signature: i % 2 === 0 ? 'SYN→RST' : 'plain', pad: 'p'.repeat(i % 5 === 0 ? 300_000 : i) });
+    const extra = i % 3 === 0 ? null : JSON.stringify({ rule: `rule ${i} ✓` });
+    spool.row('connections', doc, 86_400, extra);
+    expected.push(withExtra(doc, extra));
+  }
+  spool.finish();
+  const lines = readFileSync(spool.pathOf('connections') as string, 'utf8').split('\n');
+  assert.deepEqual(lines, [...expected, '']);
+  assert.deepEqual(JSON.parse(lines[1] as string).extra, { rule: 'rule 1 ✓' });
+  spool.remove();
+});
+
+test('sha256 on a worker thread equals the inline one, whatever the chunks, past the bytes its ring holds (40 MiB)', async () => {
+  const data = Buffer.alloc(40 << 20);
+  for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const expected = createHash('sha256').update(data).digest('hex');
+  const threaded = await hasherFor(data.length, 0);
+  // Chunks of odd sizes out of one reused buffer, as the reader gives them: the thread must copy.
+  const reused = Buffer.alloc(3 << 20);
+  for (let at = 0, n = 1; at < data.length; at += n, n = Math.min(reused.length, n * 3 + 7)) {
+    const len = Math.min(n, data.length - at);
+    data.copy(reused, 0, at, at + len);
+    threaded.update(reused.subarray(0, len));
+    reused.fill(0);
+  }
+  assert.equal(await threaded.digest(), expected);
+  const inline = await hasherFor(1000);
+  inline.update(data);
+  assert.equal(await inline.digest(), expected);
+  // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
+  (await hasherFor(data.length, 0)).update(data.subarray(0, 1000));
 });
 
 test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
