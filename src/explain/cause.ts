@@ -521,23 +521,53 @@ export const CAUSE_RULES: readonly CauseRule[] = [
 
 /** Decides the cause of one RST: the first row of CAUSE_RULES that matches. */
 export function causeOf(input: CauseInput): CauseFinding {
-  // Written field by field (one shape for every reset), not spread from `input`.
-  const facts: CauseFacts = {
-    conn: input.conn,
-    rst: input.rst,
-    stage: input.stage,
-    timeline: input.timeline,
-    forgery: input.forgery,
-    ctx: input.ctx,
-    parent: input.parent,
-    sender: input.rst.direction,
-    peer: peerOf(input.rst.direction),
-    trigger: input.timeline.trigger,
-    idle: idleGapBefore(input),
-  };
-  const forgedVerdict = input.forgery.verdict === 'forged';
+  return causeOfReset(input.conn, input.rst, input.stage, input.timeline, input.forgery, input.ctx, input.parent);
+}
+
+/**
+ * causeOf's facts: one object, rewritten for each RST. The rows only read it while causeOf runs
+ * (none keeps it), so a flood's million resets need no facts object each.
+ */
+const FACTS: CauseFacts = {
+  conn: null as unknown as FinishedConnection,
+  rst: null as unknown as RstRecord,
+  stage: 'midstream',
+  timeline: null as unknown as RstTimeline,
+  forgery: null as unknown as ForgeryAssessment,
+  ctx: null as unknown as ExplainContext,
+  parent: null,
+  sender: 'orig',
+  peer: 'resp',
+  trigger: null,
+  idle: null,
+};
+
+/** causeOf with the input as arguments (explainReset's call: no input object per RST). */
+export function causeOfReset(
+  conn: FinishedConnection,
+  rst: RstRecord,
+  stage: Stage,
+  timeline: RstTimeline,
+  forgery: ForgeryAssessment,
+  ctx: ExplainContext,
+  parent: ParentReset | null,
+): CauseFinding {
+  const facts = FACTS;
+  facts.conn = conn;
+  facts.rst = rst;
+  facts.stage = stage;
+  facts.timeline = timeline;
+  facts.forgery = forgery;
+  facts.ctx = ctx;
+  facts.parent = parent;
+  facts.sender = rst.direction;
+  facts.peer = peerOf(rst.direction);
+  facts.trigger = timeline.trigger;
+  facts.idle = null;
+  facts.idle = idleGapBefore(facts);
+  const forgedVerdict = forgery.verdict === 'forged';
   for (const rule of CAUSE_RULES) {
-    if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : input.parent !== null)) continue;
+    if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : parent !== null)) continue;
     const ev = rule.when(facts);
     if (ev === null) continue;
     const confidence = typeof rule.confidence === 'number' ? rule.confidence : rule.confidence(facts);

@@ -3,12 +3,12 @@ import type { Connection, Evidence, Reset, ResetRef } from '../model/report.js';
 import { tcpCommunityId } from '../net/communityId.js';
 import { hopsOf } from '../net/ttl.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
-import { type ParentReset, causeOf } from './cause.js';
+import { type ParentReset, causeOfReset } from './cause.js';
 import { connectionRecordOf } from './connectionRecord.js';
 import { type ExplainContext, isForwardedTwin } from './context.js';
 import { EV_CAPTURE_DUPLICATE, EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
-import { hintFor } from './hints.js';
+import { type HintFacts, hintFor } from './hints.js';
 /**
  * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
  * evidence, signature and hint, plus the Reset fields read straight from the packet and the
@@ -152,6 +152,21 @@ export function isCaptureDuplicate(a: RstRecord, b: RstRecord): boolean {
   );
 }
 
+/** explainReset's hint facts: one object rewritten per reset, not a literal per reset. */
+const HINT_FACTS: HintFacts = {
+  parent: null,
+  parentHint: null,
+  cause: 'unexplained',
+  verdict: 'genuine',
+  origin: 'unknown',
+  client: '',
+  server: '',
+  serverPort: 0,
+  claimedSender: '',
+  hopsCloser: null,
+  reasonText: null,
+};
+
 /** Explains one RST. */
 export function explainReset(
   conn: FinishedConnection,
@@ -165,7 +180,7 @@ export function explainReset(
   const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
   const parent = parentOf(conn, rst, timeline.trigger, earlier, ctx);
-  const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx, parent });
+  const finding = causeOfReset(conn, rst, stage, timeline, forgery, ctx, parent);
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
   const mptcp = mptcpReasonOf(rst.mptcpReason, rst.mptcpFlags);
@@ -175,19 +190,21 @@ export function explainReset(
   const baseline = (fromOrig ? conn.orig : conn.resp).ttl;
   const hopsCloser = forgery.verdict === 'forged' && baseline !== null ? Math.max(0, baseline.hops - hopsOf(rst.ttl)) : null;
   const followed = finding.cause === 'after_reset' && parent !== null ? parent.ref : null;
-  const hint = hintFor({
-    parent: followed,
-    parentHint: followed !== null && parent !== null ? parent.hint : null,
-    cause: finding.cause,
-    verdict: forgery.verdict,
-    origin: forgery.origin,
-    client: conn.origAddr,
-    server: conn.respAddr,
-    serverPort: conn.respPort,
-    claimedSender: fromOrig ? conn.origAddr : conn.respAddr,
-    hopsCloser,
-    reasonText: text,
-  });
+  // One facts object, rewritten per reset (hintFor copies what it keeps).
+  const facts = HINT_FACTS;
+  facts.parent = followed;
+  facts.parentHint = followed !== null && parent !== null ? parent.hint : null;
+  facts.cause = finding.cause;
+  facts.verdict = forgery.verdict;
+  facts.origin = forgery.origin;
+  facts.client = conn.origAddr;
+  facts.server = conn.respAddr;
+  facts.serverPort = conn.respPort;
+  facts.claimedSender = fromOrig ? conn.origAddr : conn.respAddr;
+  facts.hopsCloser = hopsCloser;
+  facts.reasonText = text;
+  const hint = hintFor(facts);
+  facts.parent = null;
   // One literal per shape (with or without a parent), its Community ID last: properties added
   // afterwards migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
   const ts = roundMicros(rst.ts);
