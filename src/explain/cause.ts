@@ -81,14 +81,15 @@ export interface CauseInput {
 export function idleGapBefore(input: CauseInput): { gap: number; endedBy: PacketRecord | RstRecord } | null {
   const { conn, rst, timeline } = input;
   // The packets before the RST, then the RST itself (read in place: no array, no closure per reset).
-  const before = timeline.before;
-  const length = before.length + 1;
+  const before = timeline.upTo;
+  const count = timeline.beforeCount;
+  const length = count + 1;
   let gap = 0;
   let endedBy: PacketRecord | RstRecord = rst;
   let earlierMax = 0;
   // Look at the last two gaps: the one before the RST and the one before its trigger.
   for (let i = 1; i < length; i++) {
-    const at = i < before.length ? (before[i] as PacketRecord) : rst;
+    const at = i < count ? (before[i] as PacketRecord) : rst;
     const d = at.ts - (before[i - 1] as PacketRecord).ts;
     if (i >= length - 2) {
       if (d > gap) {
@@ -144,6 +145,22 @@ function idleEvidence(f: CauseFacts): Evidence[] {
   return [evidence(EV_IDLE_GAP, `${formatSeconds(idle.gap)} of silence before frame ${idle.endedBy.frame}, after gaps of at most ${formatSeconds(Math.max(0, c.largestIdleGap === idle.gap ? 0 : c.largestIdleGap))}`)];
 }
 
+/** The last client named by answersSyn, and its detail's tail (") from the client 10.0.0.1"). */
+let synClient = '';
+let synTail = '';
+
+/**
+ * The `reply_to_syn` evidence of a RST answering the client's SYN. A flood or a scan refuses
+ * many SYNs of one client in a row: the tail that names it is built once for the run of them.
+ */
+function answersSyn(syn: PacketRecord, conn: FinishedConnection): Evidence {
+  if (conn.origAddr !== synClient || synTail === '') {
+    synClient = conn.origAddr;
+    synTail = `) from ${who(conn, 'orig')}`;
+  }
+  return evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${syn.frame}${synTail}`);
+}
+
 /** True when the trigger is a plain SYN (no ACK). */
 function triggerIsSyn(f: CauseFacts): boolean {
   return f.trigger !== null && (f.trigger.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
@@ -165,7 +182,9 @@ function finBefore(f: CauseFacts): Evidence {
 function dataAfterSenderFin(f: CauseFacts): PacketRecord | null {
   let finTs: number | null = null;
   let data: PacketRecord | null = null;
-  for (const p of f.timeline.before) {
+  const { upTo, beforeCount } = f.timeline;
+  for (let i = 0; i < beforeCount; i++) {
+    const p = upTo[i] as PacketRecord;
     if (p.direction === f.sender && (p.flags & TCP_FIN) !== 0 && finTs === null) finTs = p.ts;
     else if (finTs !== null && p.direction === f.peer && p.payloadLen > 0 && (p.flags & TCP_RST) === 0) data = p;
   }
@@ -252,7 +271,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     when: (f) => {
       if (!handshake(f) || f.sender !== 'resp' || !triggerIsSyn(f) || f.rst.context.handshake !== 'syn' || f.trigger === null) return null;
       const odd = oddProbeFlags(f.trigger.flags);
-      return odd ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`), evidence(EV_SYN_FLAGS, `the SYN carried ${odd}`)] : null;
+      return odd ? [answersSyn(f.trigger, f.conn), evidence(EV_SYN_FLAGS, `the SYN carried ${odd}`)] : null;
     },
   },
   {
@@ -265,7 +284,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       const openAt = f.ctx.openSince(f.conn.respAddr, f.conn.respPort);
       if (openAt === null) return null;
       return [
-        evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`),
+        answersSyn(f.trigger, f.conn),
         evidence(
           EV_PORT_OPEN_ELSEWHERE,
           `${f.conn.respAddr}:${f.conn.respPort} accepted a connection ${formatSeconds(Math.abs(f.rst.ts - openAt))} ${openAt <= f.rst.ts ? 'earlier' : 'later'} in this capture: a listener exists, so a filter refused this one`,
@@ -280,7 +299,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     why: 'RFC 9293 §3.10.7.1: a SYN to a port in state CLOSED draws RST|ACK (tcp_v4_send_reset)',
     when: (f) =>
       handshake(f) && f.sender === 'resp' && triggerIsSyn(f) && f.rst.context.handshake === 'syn' && f.trigger !== null
-        ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`)]
+        ? [answersSyn(f.trigger, f.conn)]
         : null,
   },
   {
