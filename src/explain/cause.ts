@@ -114,7 +114,8 @@ export interface CauseFacts extends CauseInput {
   sender: 'orig' | 'resp';
   peer: 'orig' | 'resp';
   trigger: PacketRecord | null;
-  idle: { gap: number; endedBy: PacketRecord | RstRecord } | null;
+  /** The silence before the RST, if it counts as idle (idleGapBefore). */
+  readonly idle: { gap: number; endedBy: PacketRecord | RstRecord } | null;
 }
 
 /**
@@ -189,6 +190,17 @@ function dataAfterSenderFin(f: CauseFacts): PacketRecord | null {
     else if (finTs !== null && p.direction === f.peer && p.payloadLen > 0 && (p.flags & TCP_RST) === 0) data = p;
   }
   return data;
+}
+
+/** True when the client's SYNs before `p` were sent at two or more distinct times (a retransmitted SYN). */
+function synRetransmittedBefore(conn: FinishedConnection, p: PacketRecord): boolean {
+  let firstTs: number | null = null;
+  for (const q of conn.packets) {
+    if (q.direction !== 'orig' || (q.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || q.frame >= p.frame) continue;
+    if (firstTs === null) firstTs = q.ts;
+    else if (q.ts !== firstTs) return true;
+  }
+  return false;
 }
 
 /** The probes a source had sent so far, when they count as a scan. */
@@ -360,9 +372,9 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       const t = f.trigger;
       if (!handshake(f) || t === null || (t.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || scanOf(f) !== null) return null;
       const { conn } = f;
-      const syns = conn.packets.filter((p) => p.direction === 'orig' && (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && p.frame < t.frame);
-      const retransmitted = new Set(syns.map((p) => p.ts)).size > 1 && conn.handshake.synTs !== null && t.ts - conn.handshake.synTs > 1;
-      return retransmitted ? [evidence(EV_RETRANSMISSIONS, `the SYN-ACK came ${formatSeconds(t.ts - (conn.handshake.synTs ?? t.ts))} after the first SYN, which was retransmitted`)] : null;
+      const synTs = conn.handshake.synTs;
+      if (synTs === null || t.ts - synTs <= 1 || !synRetransmittedBefore(conn, t)) return null;
+      return [evidence(EV_RETRANSMISSIONS, `the SYN-ACK came ${formatSeconds(t.ts - synTs)} after the first SYN, which was retransmitted`)];
     },
   },
   {
@@ -545,21 +557,34 @@ export function causeOf(input: CauseInput): CauseFinding {
 
 /**
  * causeOf's facts: one object, rewritten for each RST. The rows only read it while causeOf runs
- * (none keeps it), so a flood's million resets need no facts object each.
+ * (none keeps it), so a flood's million resets need no facts object each. The idle gap is
+ * found when a row first asks: a refused SYN is decided before any row does.
  */
-const FACTS: CauseFacts = {
-  conn: null as unknown as FinishedConnection,
-  rst: null as unknown as RstRecord,
-  stage: 'midstream',
-  timeline: null as unknown as RstTimeline,
-  forgery: null as unknown as ForgeryAssessment,
-  ctx: null as unknown as ExplainContext,
-  parent: null,
-  sender: 'orig',
-  peer: 'resp',
-  trigger: null,
-  idle: null,
-};
+class ResetFacts implements CauseFacts {
+  conn = null as unknown as FinishedConnection;
+  rst = null as unknown as RstRecord;
+  stage: Stage = 'midstream';
+  timeline = null as unknown as RstTimeline;
+  forgery = null as unknown as ForgeryAssessment;
+  ctx = null as unknown as ExplainContext;
+  parent: ParentReset | null = null;
+  sender: 'orig' | 'resp' = 'orig';
+  peer: 'orig' | 'resp' = 'resp';
+  trigger: PacketRecord | null = null;
+  /** `idle` was found for this RST (else idleValue is stale). */
+  idleKnown = false;
+  idleValue: { gap: number; endedBy: PacketRecord | RstRecord } | null = null;
+
+  get idle(): { gap: number; endedBy: PacketRecord | RstRecord } | null {
+    if (!this.idleKnown) {
+      this.idleValue = idleGapBefore(this);
+      this.idleKnown = true;
+    }
+    return this.idleValue;
+  }
+}
+
+const FACTS = new ResetFacts();
 
 /** causeOf with the input as arguments (explainReset's call: no input object per RST). */
 export function causeOfReset(
@@ -582,8 +607,8 @@ export function causeOfReset(
   facts.sender = rst.direction;
   facts.peer = peerOf(rst.direction);
   facts.trigger = timeline.trigger;
-  facts.idle = null;
-  facts.idle = idleGapBefore(facts);
+  facts.idleKnown = false;
+  facts.idleValue = null;
   const forgedVerdict = forgery.verdict === 'forged';
   for (const rule of CAUSE_RULES) {
     if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : parent !== null)) continue;

@@ -376,9 +376,19 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     test: (f) => {
       const burst = burstOf(f);
       if (burst.length < 2) return null;
-      const acks = new Set(burst.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
+      // Two different acknowledgements decide; the set of them is built only for the detail.
+      let firstAck = -1;
+      let differ = false;
+      for (let i = 0; i < burst.length && !differ; i++) {
+        const r = burst[i] as RstRecord;
+        if ((r.flags & TCP_ACK) === 0) continue;
+        if (firstAck < 0) firstAck = r.ack;
+        else differ = r.ack !== firstAck;
+      }
+      if (!differ) return null;
       const alone = f.conn.resets.every((r) => r.direction === f.sender || Math.abs(r.ts - f.rst.ts) > BURST_WINDOW);
-      if (acks.size < 2 || !alone) return null;
+      if (!alone) return null;
+      const acks = new Set(burst.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
       return { detail: `RSTs of one burst acknowledge different numbers (${[...acks].join(', ')})` };
     },
   },
@@ -422,11 +432,14 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     test: (f) => {
       const { rst, conn } = f;
       const t = f.timeline.trigger;
-      const rtt = roundTripTo(conn, f.sender);
-      if (t === null || rtt === null || rtt < MIN_RTT_FOR_TIMING) return null;
-      const delay = rst.ts - t.ts;
+      if (t === null) return null;
       const knowsTrigger = (hasAck(rst) && seqLength(t) > 0 && seqDelta(rst.ack, seqAdd(t.seq, seqLength(t))) >= 0) || (!hasAck(rst) && hasAck(t) && rst.seq === t.ack);
-      if (!knowsTrigger || delay >= rtt / 2) return null;
+      if (!knowsTrigger) return null;
+      // The round trip (a walk over the kept packets) only for a RST that answers its trigger.
+      const rtt = roundTripTo(conn, f.sender);
+      if (rtt === null || rtt < MIN_RTT_FOR_TIMING) return null;
+      const delay = rst.ts - t.ts;
+      if (delay >= rtt / 2) return null;
       return { detail: `it answers frame ${t.frame} after ${formatSeconds(delay)}, but a round trip to ${senderNameOf(f)} takes ${formatSeconds(rtt)} from here` };
     },
   },
