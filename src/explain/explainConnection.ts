@@ -70,7 +70,9 @@ export interface EarlierReset {
 export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: PacketRecord | null, earlier: readonly EarlierReset[], ctx: ExplainContext): ParentReset | null {
   if (trigger === null) return null;
   const triggerTs = trigger.ts;
-  for (const e of earlier) {
+  // Indexed: a for-of over the shared frozen empty list allocated an iterator per RST.
+  for (let i = 0; i < earlier.length; i++) {
+    const e = earlier[i] as EarlierReset;
     if (e.rst === null) continue;
     // A forged RST in this sender's own name went to the peer: this sender never sent nor
     // received it, so its socket is as alive as before (zeek's rst-inject-rae.pcap: the server
