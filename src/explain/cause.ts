@@ -175,7 +175,7 @@ const forged = (f: CauseFacts): boolean => f.forgery.verdict === 'forged';
 /** The FIN evidence every teardown rule carries. */
 function finBefore(f: CauseFacts): Evidence {
   const c = f.rst.context;
-  const finText = [c.fin.orig ? 'the client' : null, c.fin.resp ? 'the server' : null].filter(Boolean).join(' and ');
+  const finText = c.fin.orig ? (c.fin.resp ? 'the client and the server' : 'the client') : c.fin.resp ? 'the server' : '';
   return evidence(EV_FIN_BEFORE, `${finText} had sent a FIN before this RST`);
 }
 
