@@ -329,6 +329,9 @@ function communityIdOf(conn: FinishedConnection, communityIds: CommunityIdScope)
 /** The earlier resets before a connection's first RST: shared (frozen, never written). */
 const NO_EARLIER: EarlierReset[] = Object.freeze([]) as unknown as EarlierReset[];
 
+/** explainedResets' timeline: nothing keeps it past the reset it was split for. */
+const TIMELINE: RstTimeline = { trigger: null, after: [], upTo: [], beforeCount: 0 };
+
 /** The explained resets of a connection with at least one recorded RST, each carrying `cid`. */
 function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, cid: string | null): Reset[] {
   // At most one entry per recorded RST: sized once (pushing onto an empty array reserved room
@@ -362,8 +365,8 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
     // (Index -1 of an empty list is a named-property lookup of "-1", not an element read.)
     const prev = earlier.length > 0 ? earlier[earlier.length - 1] : undefined;
     const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
-    // One timeline per reset, shared with its `earlier` entry (it was split twice).
-    const timeline = timelineOf(conn, rst);
+    // One timeline object for every reset, rewritten: its `earlier` entry keeps only the trigger.
+    const timeline = timelineOf(conn, rst, TIMELINE);
     const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline, cid);
     resets[explainedCount++] = reset;
     // Nothing reads the last RST's `earlier` entry.

@@ -33,9 +33,10 @@ const NONE: readonly PacketRecord[] = Object.freeze([]);
 /**
  * Splits the connection's kept packets around `rst`. The kept packets are in capture order, so
  * most often the packets before it are a prefix (read in place) and `after` a suffix of them
- * (sliced, or shared when empty); any other order is filtered as before.
+ * (sliced, or shared when empty); any other order is filtered as before. With `into`, the
+ * timeline is written there (a caller that explains one RST at a time reuses one object).
  */
-export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimeline {
+export function timelineOf(conn: FinishedConnection, rst: RstRecord, into?: RstTimeline): RstTimeline {
   const packets = conn.packets;
   const frame = rst.frame;
   let beforeEnd = 0;
@@ -56,7 +57,12 @@ export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimelin
       break;
     }
   }
-  return { trigger, after, upTo, beforeCount };
+  if (into === undefined) return { trigger, after, upTo, beforeCount };
+  into.trigger = trigger;
+  into.after = after;
+  into.upTo = upTo;
+  into.beforeCount = beforeCount;
+  return into;
 }
 
 /** Sequence space a packet occupies: payload plus one for SYN and one for FIN (RFC 9293 §3.4). */
