@@ -362,7 +362,7 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
     }
     // On a router's `any` capture the RST's own arriving copy comes just before it: judge the
     // forwarded copy as that one was judged, not as its consequence.
-    // (Index -1 of an empty list is a named-property lookup of "-1", not an element read.)
+    // (On an empty list, earlier[-1] is a named-property lookup of "-1", not an element read.)
     const prev = earlier.length > 0 ? earlier[earlier.length - 1] : undefined;
     const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
     // One timeline object for every reset, rewritten: its `earlier` entry keeps only the trigger.
