@@ -81,14 +81,15 @@ export interface CauseInput {
 export function idleGapBefore(input: CauseInput): { gap: number; endedBy: PacketRecord | RstRecord } | null {
   const { conn, rst, timeline } = input;
   // The packets before the RST, then the RST itself (read in place: no array, no closure per reset).
-  const before = timeline.before;
-  const length = before.length + 1;
+  const before = timeline.upTo;
+  const count = timeline.beforeCount;
+  const length = count + 1;
   let gap = 0;
   let endedBy: PacketRecord | RstRecord = rst;
   let earlierMax = 0;
   // Look at the last two gaps: the one before the RST and the one before its trigger.
   for (let i = 1; i < length; i++) {
-    const at = i < before.length ? (before[i] as PacketRecord) : rst;
+    const at = i < count ? (before[i] as PacketRecord) : rst;
     const d = at.ts - (before[i - 1] as PacketRecord).ts;
     if (i >= length - 2) {
       if (d > gap) {
@@ -113,7 +114,8 @@ export interface CauseFacts extends CauseInput {
   sender: 'orig' | 'resp';
   peer: 'orig' | 'resp';
   trigger: PacketRecord | null;
-  idle: { gap: number; endedBy: PacketRecord | RstRecord } | null;
+  /** The silence before the RST, if it counts as idle (idleGapBefore). */
+  readonly idle: { gap: number; endedBy: PacketRecord | RstRecord } | null;
 }
 
 /**
@@ -144,6 +146,22 @@ function idleEvidence(f: CauseFacts): Evidence[] {
   return [evidence(EV_IDLE_GAP, `${formatSeconds(idle.gap)} of silence before frame ${idle.endedBy.frame}, after gaps of at most ${formatSeconds(Math.max(0, c.largestIdleGap === idle.gap ? 0 : c.largestIdleGap))}`)];
 }
 
+/** The last client named by answersSyn, and its detail's tail (") from the client 10.0.0.1"). */
+let synClient = '';
+let synTail = '';
+
+/**
+ * The `reply_to_syn` evidence of a RST answering the client's SYN. A flood or a scan refuses
+ * many SYNs of one client in a row: the tail that names it is built once for the run of them.
+ */
+function answersSyn(syn: PacketRecord, conn: FinishedConnection): Evidence {
+  if (conn.origAddr !== synClient || synTail === '') {
+    synClient = conn.origAddr;
+    synTail = `) from ${who(conn, 'orig')}`;
+  }
+  return evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${syn.frame}${synTail}`);
+}
+
 /** True when the trigger is a plain SYN (no ACK). */
 function triggerIsSyn(f: CauseFacts): boolean {
   return f.trigger !== null && (f.trigger.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
@@ -157,7 +175,7 @@ const forged = (f: CauseFacts): boolean => f.forgery.verdict === 'forged';
 /** The FIN evidence every teardown rule carries. */
 function finBefore(f: CauseFacts): Evidence {
   const c = f.rst.context;
-  const finText = [c.fin.orig ? 'the client' : null, c.fin.resp ? 'the server' : null].filter(Boolean).join(' and ');
+  const finText = c.fin.orig ? (c.fin.resp ? 'the client and the server' : 'the client') : c.fin.resp ? 'the server' : '';
   return evidence(EV_FIN_BEFORE, `${finText} had sent a FIN before this RST`);
 }
 
@@ -165,11 +183,24 @@ function finBefore(f: CauseFacts): Evidence {
 function dataAfterSenderFin(f: CauseFacts): PacketRecord | null {
   let finTs: number | null = null;
   let data: PacketRecord | null = null;
-  for (const p of f.timeline.before) {
+  const { upTo, beforeCount } = f.timeline;
+  for (let i = 0; i < beforeCount; i++) {
+    const p = upTo[i] as PacketRecord;
     if (p.direction === f.sender && (p.flags & TCP_FIN) !== 0 && finTs === null) finTs = p.ts;
     else if (finTs !== null && p.direction === f.peer && p.payloadLen > 0 && (p.flags & TCP_RST) === 0) data = p;
   }
   return data;
+}
+
+/** True when the client's SYNs before `p` were sent at two or more distinct times (a retransmitted SYN). */
+function synRetransmittedBefore(conn: FinishedConnection, p: PacketRecord): boolean {
+  let firstTs: number | null = null;
+  for (const q of conn.packets) {
+    if (q.direction !== 'orig' || (q.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN || q.frame >= p.frame) continue;
+    if (firstTs === null) firstTs = q.ts;
+    else if (q.ts !== firstTs) return true;
+  }
+  return false;
 }
 
 /** The probes a source had sent so far, when they count as a scan. */
@@ -252,7 +283,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     when: (f) => {
       if (!handshake(f) || f.sender !== 'resp' || !triggerIsSyn(f) || f.rst.context.handshake !== 'syn' || f.trigger === null) return null;
       const odd = oddProbeFlags(f.trigger.flags);
-      return odd ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`), evidence(EV_SYN_FLAGS, `the SYN carried ${odd}`)] : null;
+      return odd ? [answersSyn(f.trigger, f.conn), evidence(EV_SYN_FLAGS, `the SYN carried ${odd}`)] : null;
     },
   },
   {
@@ -265,7 +296,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       const openAt = f.ctx.openSince(f.conn.respAddr, f.conn.respPort);
       if (openAt === null) return null;
       return [
-        evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`),
+        answersSyn(f.trigger, f.conn),
         evidence(
           EV_PORT_OPEN_ELSEWHERE,
           `${f.conn.respAddr}:${f.conn.respPort} accepted a connection ${formatSeconds(Math.abs(f.rst.ts - openAt))} ${openAt <= f.rst.ts ? 'earlier' : 'later'} in this capture: a listener exists, so a filter refused this one`,
@@ -280,7 +311,7 @@ export const CAUSE_RULES: readonly CauseRule[] = [
     why: 'RFC 9293 §3.10.7.1: a SYN to a port in state CLOSED draws RST|ACK (tcp_v4_send_reset)',
     when: (f) =>
       handshake(f) && f.sender === 'resp' && triggerIsSyn(f) && f.rst.context.handshake === 'syn' && f.trigger !== null
-        ? [evidence(EV_REPLY_TO_SYN, `it answers the SYN (frame ${f.trigger.frame}) from ${who(f.conn, 'orig')}`)]
+        ? [answersSyn(f.trigger, f.conn)]
         : null,
   },
   {
@@ -341,9 +372,9 @@ export const CAUSE_RULES: readonly CauseRule[] = [
       const t = f.trigger;
       if (!handshake(f) || t === null || (t.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || scanOf(f) !== null) return null;
       const { conn } = f;
-      const syns = conn.packets.filter((p) => p.direction === 'orig' && (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && p.frame < t.frame);
-      const retransmitted = new Set(syns.map((p) => p.ts)).size > 1 && conn.handshake.synTs !== null && t.ts - conn.handshake.synTs > 1;
-      return retransmitted ? [evidence(EV_RETRANSMISSIONS, `the SYN-ACK came ${formatSeconds(t.ts - (conn.handshake.synTs ?? t.ts))} after the first SYN, which was retransmitted`)] : null;
+      const synTs = conn.handshake.synTs;
+      if (synTs === null || t.ts - synTs <= 1 || !synRetransmittedBefore(conn, t)) return null;
+      return [evidence(EV_RETRANSMISSIONS, `the SYN-ACK came ${formatSeconds(t.ts - synTs)} after the first SYN, which was retransmitted`)];
     },
   },
   {
@@ -521,23 +552,66 @@ export const CAUSE_RULES: readonly CauseRule[] = [
 
 /** Decides the cause of one RST: the first row of CAUSE_RULES that matches. */
 export function causeOf(input: CauseInput): CauseFinding {
-  // Written field by field (one shape for every reset), not spread from `input`.
-  const facts: CauseFacts = {
-    conn: input.conn,
-    rst: input.rst,
-    stage: input.stage,
-    timeline: input.timeline,
-    forgery: input.forgery,
-    ctx: input.ctx,
-    parent: input.parent,
-    sender: input.rst.direction,
-    peer: peerOf(input.rst.direction),
-    trigger: input.timeline.trigger,
-    idle: idleGapBefore(input),
-  };
-  const forgedVerdict = input.forgery.verdict === 'forged';
+  return causeOfReset(input.conn, input.rst, input.stage, input.timeline, input.forgery, input.ctx, input.parent);
+}
+
+/**
+ * causeOf's facts: one object, rewritten for each RST. The rows only read it while causeOf runs
+ * (none keeps it), so a flood's million resets need no facts object each. The idle gap is
+ * found when a row first asks: a refused SYN is decided before any row does.
+ */
+class ResetFacts implements CauseFacts {
+  conn = null as unknown as FinishedConnection;
+  rst = null as unknown as RstRecord;
+  stage: Stage = 'midstream';
+  timeline = null as unknown as RstTimeline;
+  forgery = null as unknown as ForgeryAssessment;
+  ctx = null as unknown as ExplainContext;
+  parent: ParentReset | null = null;
+  sender: 'orig' | 'resp' = 'orig';
+  peer: 'orig' | 'resp' = 'resp';
+  trigger: PacketRecord | null = null;
+  /** `idle` was found for this RST (else idleValue is stale). */
+  idleKnown = false;
+  idleValue: { gap: number; endedBy: PacketRecord | RstRecord } | null = null;
+
+  get idle(): { gap: number; endedBy: PacketRecord | RstRecord } | null {
+    if (!this.idleKnown) {
+      this.idleValue = idleGapBefore(this);
+      this.idleKnown = true;
+    }
+    return this.idleValue;
+  }
+}
+
+const FACTS = new ResetFacts();
+
+/** causeOf with the input as arguments (explainReset's call: no input object per RST). */
+export function causeOfReset(
+  conn: FinishedConnection,
+  rst: RstRecord,
+  stage: Stage,
+  timeline: RstTimeline,
+  forgery: ForgeryAssessment,
+  ctx: ExplainContext,
+  parent: ParentReset | null,
+): CauseFinding {
+  const facts = FACTS;
+  facts.conn = conn;
+  facts.rst = rst;
+  facts.stage = stage;
+  facts.timeline = timeline;
+  facts.forgery = forgery;
+  facts.ctx = ctx;
+  facts.parent = parent;
+  facts.sender = rst.direction;
+  facts.peer = peerOf(rst.direction);
+  facts.trigger = timeline.trigger;
+  facts.idleKnown = false;
+  facts.idleValue = null;
+  const forgedVerdict = forgery.verdict === 'forged';
   for (const rule of CAUSE_RULES) {
-    if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : input.parent !== null)) continue;
+    if (rule.needs !== undefined && !(rule.needs === 'forged' ? forgedVerdict : parent !== null)) continue;
     const ev = rule.when(facts);
     if (ev === null) continue;
     const confidence = typeof rule.confidence === 'number' ? rule.confidence : rule.confidence(facts);

@@ -1,14 +1,14 @@
 import { TCP_RST } from '../decode/packet.js';
-import type { Connection, Evidence, Reset, ResetRef } from '../model/report.js';
+import type { Connection, Evidence, MptcpReason, Reset, ResetRef } from '../model/report.js';
 import { tcpCommunityId } from '../net/communityId.js';
 import { hopsOf } from '../net/ttl.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../track/finished.js';
-import { type ParentReset, causeOf } from './cause.js';
+import { type ParentReset, causeOfReset } from './cause.js';
 import { connectionRecordOf } from './connectionRecord.js';
 import { type ExplainContext, isForwardedTwin } from './context.js';
 import { EV_CAPTURE_DUPLICATE, EV_MPTCP_REASON, EV_REASON_TEXT, evidence } from './evidence.js';
 import { assessForgery } from './forgery.js';
-import { hintFor } from './hints.js';
+import { type HintFacts, hintFor } from './hints.js';
 /**
  * Explains every RST of one finished connection: stage, cause, verdict, origin, confidence,
  * evidence, signature and hint, plus the Reset fields read straight from the packet and the
@@ -70,7 +70,9 @@ export interface EarlierReset {
 export function parentOf(conn: FinishedConnection, rst: RstRecord, trigger: PacketRecord | null, earlier: readonly EarlierReset[], ctx: ExplainContext): ParentReset | null {
   if (trigger === null) return null;
   const triggerTs = trigger.ts;
-  for (const e of earlier) {
+  // Indexed: a for-of over the shared frozen empty list allocated an iterator per RST.
+  for (let i = 0; i < earlier.length; i++) {
+    const e = earlier[i] as EarlierReset;
     if (e.rst === null) continue;
     // A forged RST in this sender's own name went to the peer: this sender never sent nor
     // received it, so its socket is as alive as before (zeek's rst-inject-rae.pcap: the server
@@ -152,6 +154,36 @@ export function isCaptureDuplicate(a: RstRecord, b: RstRecord): boolean {
   );
 }
 
+/** explainReset's hint facts: one object rewritten per reset, not a literal per reset. */
+const HINT_FACTS: HintFacts = {
+  parent: null,
+  parentHint: null,
+  cause: 'unexplained',
+  verdict: 'genuine',
+  origin: 'unknown',
+  client: '',
+  server: '',
+  serverPort: 0,
+  claimedSender: '',
+  hopsCloser: null,
+  reasonText: null,
+};
+
+/**
+ * The reset's evidence: the cause's, then the forgery tests', then what the packet itself says,
+ * copied into one array of the exact size (Array.prototype.concat took 1.2% of a flood's text
+ * run: the generic path that checks each argument's Symbol.isConcatSpreadable and species).
+ */
+function evidenceList(cause: readonly Evidence[], forgery: readonly Evidence[], text: string | null, mptcp: MptcpReason | null): Evidence[] {
+  const ev = new Array<Evidence>(cause.length + forgery.length + (text !== null ? 1 : 0) + (mptcp !== null ? 1 : 0));
+  let n = 0;
+  for (let i = 0; i < cause.length; i++) ev[n++] = cause[i] as Evidence;
+  for (let i = 0; i < forgery.length; i++) ev[n++] = forgery[i] as Evidence;
+  if (text !== null) ev[n++] = evidence(EV_REASON_TEXT, `the RST carries the text "${text}"`);
+  if (mptcp !== null) ev[n++] = evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`);
+  return ev;
+}
+
 /** Explains one RST. */
 export function explainReset(
   conn: FinishedConnection,
@@ -165,29 +197,29 @@ export function explainReset(
   const stage = stageOf(conn, rst, timeline.trigger);
   const forgery = assessForgery(conn, rst, timeline, ctx);
   const parent = parentOf(conn, rst, timeline.trigger, earlier, ctx);
-  const finding = causeOf({ conn, rst, stage, timeline, forgery, ctx, parent });
+  const finding = causeOfReset(conn, rst, stage, timeline, forgery, ctx, parent);
   const fromOrig = rst.direction === 'orig';
   const text = rst.payload !== null && rst.payload.length > 0 ? reasonText(rst.payload, 0, rst.payload.length) : null;
   const mptcp = mptcpReasonOf(rst.mptcpReason, rst.mptcpFlags);
-  const ev: Evidence[] = finding.evidence.concat(forgery.evidence);
-  if (text !== null) ev.push(evidence(EV_REASON_TEXT, `the RST carries the text "${text}"`));
-  if (mptcp !== null) ev.push(evidence(EV_MPTCP_REASON, `MP_TCPRST reason ${mptcp.code} (${mptcp.name})`));
+  const ev = evidenceList(finding.evidence, forgery.evidence, text, mptcp);
   const baseline = (fromOrig ? conn.orig : conn.resp).ttl;
   const hopsCloser = forgery.verdict === 'forged' && baseline !== null ? Math.max(0, baseline.hops - hopsOf(rst.ttl)) : null;
   const followed = finding.cause === 'after_reset' && parent !== null ? parent.ref : null;
-  const hint = hintFor({
-    parent: followed,
-    parentHint: followed !== null && parent !== null ? parent.hint : null,
-    cause: finding.cause,
-    verdict: forgery.verdict,
-    origin: forgery.origin,
-    client: conn.origAddr,
-    server: conn.respAddr,
-    serverPort: conn.respPort,
-    claimedSender: fromOrig ? conn.origAddr : conn.respAddr,
-    hopsCloser,
-    reasonText: text,
-  });
+  // One facts object, rewritten per reset (hintFor copies what it keeps).
+  const facts = HINT_FACTS;
+  facts.parent = followed;
+  facts.parentHint = followed !== null && parent !== null ? parent.hint : null;
+  facts.cause = finding.cause;
+  facts.verdict = forgery.verdict;
+  facts.origin = forgery.origin;
+  facts.client = conn.origAddr;
+  facts.server = conn.respAddr;
+  facts.serverPort = conn.respPort;
+  facts.claimedSender = fromOrig ? conn.origAddr : conn.respAddr;
+  facts.hopsCloser = hopsCloser;
+  facts.reasonText = text;
+  const hint = hintFor(facts);
+  facts.parent = null;
   // One literal per shape (with or without a parent), its Community ID last: properties added
   // afterwards migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
   const ts = roundMicros(rst.ts);
@@ -297,6 +329,9 @@ function communityIdOf(conn: FinishedConnection, communityIds: CommunityIdScope)
 /** The earlier resets before a connection's first RST: shared (frozen, never written). */
 const NO_EARLIER: EarlierReset[] = Object.freeze([]) as unknown as EarlierReset[];
 
+/** explainedResets' timeline: nothing keeps it past the reset it was split for. */
+const TIMELINE: RstTimeline = { trigger: null, after: [], upTo: [], beforeCount: 0 };
+
 /** The explained resets of a connection with at least one recorded RST, each carrying `cid`. */
 function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, cid: string | null): Reset[] {
   // At most one entry per recorded RST: sized once (pushing onto an empty array reserved room
@@ -327,10 +362,11 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
     }
     // On a router's `any` capture the RST's own arriving copy comes just before it: judge the
     // forwarded copy as that one was judged, not as its consequence.
-    const prev = earlier[earlier.length - 1];
+    // (On an empty list, earlier[-1] is a named-property lookup of "-1", not an element read.)
+    const prev = earlier.length > 0 ? earlier[earlier.length - 1] : undefined;
     const visible = prev?.rst && isForwardedTwin(prev.rst, rst) ? earlier.slice(0, -1) : earlier;
-    // One timeline per reset, shared with its `earlier` entry (it was split twice).
-    const timeline = timelineOf(conn, rst);
+    // One timeline object for every reset, rewritten: its `earlier` entry keeps only the trigger.
+    const timeline = timelineOf(conn, rst, TIMELINE);
     const reset = explainReset(conn, rst, ctx, nextId(), visible, timeline, cid);
     resets[explainedCount++] = reset;
     // Nothing reads the last RST's `earlier` entry.
@@ -340,6 +376,6 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
     const parent = reset.parent === undefined ? null : earlier.find((e) => e.root.id === reset.parent?.id);
     earlier.push({ rst, trigger: timeline.trigger, ref, root: reset.parent ?? ref, rootHint: parent ? parent.rootHint : reset.parent === undefined ? reset.hint : (ctx.lastReset.get(conn)?.hint ?? null), forged: reset.verdict === 'forged' });
   }
-  resets.length = explainedCount;
+  if (explainedCount < count) resets.length = explainedCount;
   return resets;
 }

@@ -106,7 +106,24 @@ export interface SignalFacts {
 export interface SignalHit {
   detail: string;
   weight?: number;
+  /** A hit whose detail never varies carries its evidence entry, shared by every RST that shows it. */
+  entry?: Evidence;
 }
+
+/**
+ * A hit whose text never varies (the shape of the stack that made the RST): one entry, frozen and
+ * shared, instead of a hit and an entry per RST (a flood of a million refused SYNs shows one).
+ */
+function fixedHit(code: string, detail: string): SignalHit {
+  return { detail, entry: Object.freeze(evidence(code, detail)) };
+}
+
+const NO_SOCKET_HIT = fixedHit(
+  EV_NO_SOCKET_RESET,
+  "the shape of a reset sent with no socket (Linux tcp_v4_send_reset or netfilter's REJECT): window 0, no options, sequence numbers taken from the packet it answers",
+);
+const SOCKET_HIT = fixedHit(EV_SOCKET_RESET, "the shape of a reset from a live socket (tcp_send_active_reset): a real window and the connection's options");
+const OPTIONS_HIT = fixedHit(EV_OPTIONS_PRESENT, 'the RST carries TCP options, as a live socket does');
 
 /** One row of the forgery table. */
 export interface ForgerySignal {
@@ -140,8 +157,16 @@ function rangeText(r: HopRange): string {
 function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContext): HopRange | null {
   const side = rst.direction === 'orig' ? conn.orig : conn.resp;
   if (side.ttl !== null) {
-    const range: HopRange = { min: 255, max: 0, initials: [], packets: 0 };
-    for (const v of side.ttl.values) {
+    // Written into one scratch range, not a fresh object and array per RST: nothing keeps it
+    // past assessForgery (the TTL signal's detail is text by then).
+    const range = HOPS_HERE;
+    range.min = 255;
+    range.max = 0;
+    range.initials.length = 0;
+    range.packets = 0;
+    const values = side.ttl.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as { ttl: number; count: number };
       const initial = initialTtlOf(v.ttl);
       const h = initial - v.ttl;
       if (h < range.min) range.min = h;
@@ -154,6 +179,9 @@ function senderHops(conn: FinishedConnection, rst: RstRecord, ctx: ExplainContex
   }
   return ctx.hopsOf(rst.direction === 'orig' ? conn.origAddr : conn.respAddr);
 }
+
+/** senderHops' range from the connection's own packets: one, rewritten for each RST. */
+const HOPS_HERE: HopRange = { min: 255, max: 0, initials: [0, 0, 0, 0], packets: 0 };
 
 /** Packets behind the sender's hop range: from this connection, distinct segments, not packets (a router's `any` capture shows each one twice). */
 function hopPackets(f: SignalFacts, hops: HopRange): number {
@@ -348,9 +376,19 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     test: (f) => {
       const burst = burstOf(f);
       if (burst.length < 2) return null;
-      const acks = new Set(burst.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
+      // Two different acknowledgements decide; the set of them is built only for the detail.
+      let firstAck = -1;
+      let differ = false;
+      for (let i = 0; i < burst.length && !differ; i++) {
+        const r = burst[i] as RstRecord;
+        if ((r.flags & TCP_ACK) === 0) continue;
+        if (firstAck < 0) firstAck = r.ack;
+        else differ = r.ack !== firstAck;
+      }
+      if (!differ) return null;
       const alone = f.conn.resets.every((r) => r.direction === f.sender || Math.abs(r.ts - f.rst.ts) > BURST_WINDOW);
-      if (acks.size < 2 || !alone) return null;
+      if (!alone) return null;
+      const acks = new Set(burst.filter((r) => (r.flags & TCP_ACK) !== 0).map((r) => r.ack));
       return { detail: `RSTs of one burst acknowledge different numbers (${[...acks].join(', ')})` };
     },
   },
@@ -394,11 +432,14 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     test: (f) => {
       const { rst, conn } = f;
       const t = f.timeline.trigger;
-      const rtt = roundTripTo(conn, f.sender);
-      if (t === null || rtt === null || rtt < MIN_RTT_FOR_TIMING) return null;
-      const delay = rst.ts - t.ts;
+      if (t === null) return null;
       const knowsTrigger = (hasAck(rst) && seqLength(t) > 0 && seqDelta(rst.ack, seqAdd(t.seq, seqLength(t))) >= 0) || (!hasAck(rst) && hasAck(t) && rst.seq === t.ack);
-      if (!knowsTrigger || delay >= rtt / 2) return null;
+      if (!knowsTrigger) return null;
+      // The round trip (a walk over the kept packets) only for a RST that answers its trigger.
+      const rtt = roundTripTo(conn, f.sender);
+      if (rtt === null || rtt < MIN_RTT_FOR_TIMING) return null;
+      const delay = rst.ts - t.ts;
+      if (delay >= rtt / 2) return null;
       return { detail: `it answers frame ${t.frame} after ${formatSeconds(delay)}, but a round trip to ${senderNameOf(f)} takes ${formatSeconds(rtt)} from here` };
     },
   },
@@ -445,21 +486,10 @@ export const FORGERY_SIGNALS: readonly ForgerySignal[] = [
     weight: 0,
     test: (f) => (synchronisedNext(f) === f.rst.seq ? { detail: `sequence number ${f.rst.seq} is exactly the next one ${senderNameOf(f)} would send` } : null),
   },
-  {
-    code: EV_NO_SOCKET_RESET,
-    weight: 0,
-    test: (f) =>
-      f.shape === 'no_socket'
-        ? { detail: "the shape of a reset sent with no socket (Linux tcp_v4_send_reset or netfilter's REJECT): window 0, no options, sequence numbers taken from the packet it answers" }
-        : null,
-  },
-  {
-    code: EV_SOCKET_RESET,
-    weight: 0,
-    test: (f) => (f.shape === 'socket' ? { detail: "the shape of a reset from a live socket (tcp_send_active_reset): a real window and the connection's options" } : null),
-  },
+  { code: EV_NO_SOCKET_RESET, weight: 0, test: (f) => (f.shape === 'no_socket' ? NO_SOCKET_HIT : null) },
+  { code: EV_SOCKET_RESET, weight: 0, test: (f) => (f.shape === 'socket' ? SOCKET_HIT : null) },
   { code: EV_WINDOW_NONZERO, weight: 0, test: (f) => (f.rst.win !== 0 ? { detail: `window ${f.rst.win}: a live socket's window` } : null) },
-  { code: EV_OPTIONS_PRESENT, weight: 0, test: (f) => (f.rst.options !== 0 ? { detail: 'the RST carries TCP options, as a live socket does' } : null) },
+  { code: EV_OPTIONS_PRESENT, weight: 0, test: (f) => (f.rst.options !== 0 ? OPTIONS_HIT : null) },
 ];
 
 /** The sequence number the receiver expects from the sender once both are synchronised, or null. */
@@ -469,6 +499,23 @@ function synchronisedNext(f: SignalFacts): number | null {
   return f.rst.context.nextSeq[f.sender];
 }
 
+/**
+ * assessForgery's facts: one object, rewritten for each RST. The signals only read it while
+ * assessForgery runs (none keeps it), so a flood's million resets need no facts object each.
+ */
+const SIGNAL_FACTS: SignalFacts = {
+  conn: null as unknown as FinishedConnection,
+  rst: null as unknown as RstRecord,
+  timeline: null as unknown as RstTimeline,
+  ctx: null as unknown as ExplainContext,
+  sender: 'orig',
+  peer: 'resp',
+  shape: 'other',
+  hops: null,
+  hopsHere: false,
+  burst: null,
+};
+
 /** assessForgery's hits as it finds them (one slot per signal; emptied after each RST). */
 const FOUND: (Evidence | null)[] = [];
 
@@ -476,18 +523,17 @@ const FOUND: (Evidence | null)[] = [];
 export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline: RstTimeline, ctx: ExplainContext): ForgeryAssessment {
   const sender = rst.direction;
   const hops = senderHops(conn, rst, ctx);
-  const facts: SignalFacts = {
-    conn,
-    rst,
-    timeline,
-    ctx,
-    sender,
-    peer: peerOf(sender),
-    shape: rstShapeOf(rst, timeline.trigger),
-    hops,
-    hopsHere: (sender === 'orig' ? conn.orig : conn.resp).ttl !== null,
-    burst: null,
-  };
+  const facts = SIGNAL_FACTS;
+  facts.conn = conn;
+  facts.rst = rst;
+  facts.timeline = timeline;
+  facts.ctx = ctx;
+  facts.sender = sender;
+  facts.peer = peerOf(sender);
+  facts.shape = rstShapeOf(rst, timeline.trigger);
+  facts.hops = hops;
+  facts.hopsHere = (sender === 'orig' ? conn.orig : conn.resp).ttl !== null;
+  facts.burst = null;
   // Hits go to a scratch list and are copied out at their exact count: a fresh array pushed onto
   // reserved room for 17 (152 bytes per RST, most of which find one or two signs).
   let hits = 0;
@@ -501,14 +547,15 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
     if (hit === null) continue;
     const weight = hit.weight ?? signal.weight;
     score += weight;
-    FOUND[hits++] = evidence(signal.code, hit.detail);
+    FOUND[hits++] = hit.entry ?? evidence(signal.code, hit.detail);
     if (signal.code === EV_TTL_MISMATCH && weight >= SUSPECT_AT) ttlMismatch = true;
   }
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
   const senderHopCount = hops === null ? null : hops.min;
   const found = FOUND.slice(0, hits) as Evidence[];
-  FOUND.fill(null);
+  for (let i = 0; i < hits; i++) FOUND[i] = null;
+  facts.burst = null;
   return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch, senderHops: senderHopCount };
 }
 

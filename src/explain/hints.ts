@@ -22,8 +22,66 @@ export interface HintFacts {
   parentHint?: string | null;
 }
 
+/**
+ * The facts and text of the last hint built: consecutive resets of one cause against one server
+ * (a refused-SYN flood, a scan, a storm) read the same sentence, so it is built once and shared
+ * instead of concatenated again per reset. Compared field by field (no key string is built); the
+ * facts are copied, so a caller may hand in one object it rewrites for each reset. A hint that
+ * names a parent reset is never shared: it names that reset's id, which the report renumbers.
+ */
+const LAST: Omit<Required<HintFacts>, 'parent'> = {
+  cause: 'unexplained',
+  verdict: 'genuine',
+  origin: 'unknown',
+  client: '',
+  server: '',
+  serverPort: -1,
+  claimedSender: '',
+  hopsCloser: null,
+  reasonText: null,
+  parentHint: null,
+};
+let lastHint: string | null = null;
+
+/** True when the hint of `f` is the last one built: every fact a hint may name is the same. */
+function sameAsLast(f: HintFacts): boolean {
+  return (
+    lastHint !== null &&
+    (f.parent ?? null) === null &&
+    f.cause === LAST.cause &&
+    f.verdict === LAST.verdict &&
+    f.origin === LAST.origin &&
+    f.client === LAST.client &&
+    f.server === LAST.server &&
+    f.serverPort === LAST.serverPort &&
+    f.claimedSender === LAST.claimedSender &&
+    f.hopsCloser === LAST.hopsCloser &&
+    f.reasonText === LAST.reasonText &&
+    (f.parentHint ?? null) === LAST.parentHint
+  );
+}
+
 /** The hint for one reset. */
 export function hintFor(f: HintFacts): string {
+  if (sameAsLast(f)) return lastHint as string;
+  const hint = hintText(f);
+  if ((f.parent ?? null) !== null) return hint;
+  LAST.cause = f.cause;
+  LAST.verdict = f.verdict;
+  LAST.origin = f.origin;
+  LAST.client = f.client;
+  LAST.server = f.server;
+  LAST.serverPort = f.serverPort;
+  LAST.claimedSender = f.claimedSender;
+  LAST.hopsCloser = f.hopsCloser;
+  LAST.reasonText = f.reasonText;
+  LAST.parentHint = f.parentHint ?? null;
+  lastHint = hint;
+  return hint;
+}
+
+/** The hint's sentence, built from the facts. */
+function hintText(f: HintFacts): string {
   const server = endpointText(f.server, f.serverPort);
   const reason = f.reasonText ? ` The RST itself says "${f.reasonText}".` : '';
   switch (f.cause) {

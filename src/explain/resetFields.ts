@@ -6,8 +6,24 @@ import type { MptcpReason } from '../model/report.js';
 
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'NS'] as const;
 
-/** TCP flag names in bit order, e.g. ["RST","ACK"]. */
+/**
+ * Each flag combination's names, built once: RSTs carry a handful of combinations (RST, RST+ACK),
+ * so every reset shares its frozen list instead of carrying a fresh array (nothing writes a
+ * reset's `flags`; a write would throw).
+ */
+const FLAG_LISTS = new Array<readonly string[] | undefined>(0x200);
+
+/** TCP flag names in bit order, e.g. ["RST","ACK"] (a shared, frozen list). */
 export function flagNames(flags: number): string[] {
+  const known = FLAG_LISTS[flags];
+  if (known !== undefined) return known as string[];
+  const names = Object.freeze(flagNameList(flags));
+  FLAG_LISTS[flags] = names;
+  return names as string[];
+}
+
+/** The names of the flags set in `flags`, in bit order. */
+function flagNameList(flags: number): string[] {
   // Sized first: pushing onto an empty array reserved room for 17 names (152 bytes per reset).
   let count = 0;
   for (let bit = 0; bit < FLAG_NAMES.length; bit++) if (flags & (1 << bit)) count++;

@@ -18,15 +18,16 @@ export function stageOf(conn: FinishedConnection, rst: RstRecord, trigger: Packe
   const c = rst.context;
   if ((rst.flags & TCP_SYN) !== 0) return 'handshake';
   if (trigger !== null && c.handshake !== 'complete') {
-    const answersSyn = c.handshake !== 'midstream' && (trigger.flags & TCP_SYN) !== 0 && (trigger.flags & TCP_ACK) === 0;
+    // Answering a SYN decides at once (the common refused SYN): no walk over the packets.
+    if (c.handshake !== 'midstream' && (trigger.flags & TCP_SYN) !== 0 && (trigger.flags & TCP_ACK) === 0) return 'handshake';
     // A connection that opens with a NULL, Xmas or lone-FIN probe has no handshake at all: the
     // tracker sees it start "midstream", but the probe was an attempt to open one.
-    const opens = opensTheConnection(conn, trigger) && !c.payload.orig && !c.payload.resp;
+    const opens = !c.payload.orig && !c.payload.resp && opensTheConnection(conn, trigger);
     const answersProbe = opens && oddProbeFlags(trigger.flags) !== null;
     // Likewise a SYN-ACK that opens the capture's view of the connection (backscatter, a SYN-ACK
     // probe): the tracker calls it "midstream", but a SYN-ACK is the handshake's second segment.
     const answersSynAck = opens && (trigger.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-    if (answersSyn || answersProbe || answersSynAck) return 'handshake';
+    if (answersProbe || answersSynAck) return 'handshake';
   }
   if (c.fin.orig || c.fin.resp) return 'teardown';
   if (c.handshake === 'none' || c.handshake === 'syn' || c.handshake === 'syn_ack') {

@@ -16,23 +16,27 @@ export function peerOf(direction: Direction): Direction {
 export interface RstTimeline {
   /** The last packet from the other side before the RST (what it may be answering), or null. */
   trigger: PacketRecord | null;
-  /** The last non-RST packet the RST's sender sent before it, or null. */
-  prevFromSender: PacketRecord | null;
   /** Kept packets after the RST, in capture order. */
   after: readonly PacketRecord[];
-  /** Kept packets before the RST, in capture order. */
-  before: readonly PacketRecord[];
+  /**
+   * Kept packets before the RST, in capture order: the first `beforeCount` entries of `upTo`.
+   * Where the kept packets are in capture order (nearly always) `upTo` is the connection's own
+   * list, read in place rather than copied for each RST.
+   */
+  upTo: readonly PacketRecord[];
+  beforeCount: number;
 }
 
-/** The timeline's `after` (or `before`) when no kept packet is there: shared, never written. */
+/** The timeline's `after` when no kept packet is there: shared, never written. */
 const NONE: readonly PacketRecord[] = Object.freeze([]);
 
 /**
  * Splits the connection's kept packets around `rst`. The kept packets are in capture order, so
- * most often `before` is a prefix and `after` a suffix of them: sliced (or shared, when empty)
- * rather than pushed one by one; any other order is filtered as before.
+ * most often the packets before it are a prefix (read in place) and `after` a suffix of them
+ * (sliced, or shared when empty); any other order is filtered as before. With `into`, the
+ * timeline is written there (a caller that explains one RST at a time reuses one object).
  */
-export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimeline {
+export function timelineOf(conn: FinishedConnection, rst: RstRecord, into?: RstTimeline): RstTimeline {
   const packets = conn.packets;
   const frame = rst.frame;
   let beforeEnd = 0;
@@ -41,17 +45,24 @@ export function timelineOf(conn: FinishedConnection, rst: RstRecord): RstTimelin
   while (afterStart < packets.length && (packets[afterStart] as PacketRecord).frame === frame) afterStart++;
   let ordered = true;
   for (let i = afterStart; i < packets.length && ordered; i++) ordered = (packets[i] as PacketRecord).frame > frame;
-  const before = !ordered ? packets.filter((p) => p.frame < frame) : beforeEnd === 0 ? NONE : beforeEnd === packets.length ? packets : packets.slice(0, beforeEnd);
+  const upTo = ordered ? packets : packets.filter((p) => p.frame < frame);
+  const beforeCount = ordered ? beforeEnd : upTo.length;
   const after = !ordered ? packets.filter((p) => p.frame > frame) : afterStart === packets.length ? NONE : packets.slice(afterStart);
   const peer = peerOf(rst.direction);
   let trigger: PacketRecord | null = null;
-  let prevFromSender: PacketRecord | null = null;
-  for (let i = before.length - 1; i >= 0 && (trigger === null || prevFromSender === null); i--) {
-    const p = before[i] as PacketRecord;
-    if (trigger === null && p.direction === peer) trigger = p;
-    if (prevFromSender === null && p.direction === rst.direction && (p.flags & TCP_RST) === 0) prevFromSender = p;
+  for (let i = beforeCount - 1; i >= 0; i--) {
+    const p = upTo[i] as PacketRecord;
+    if (p.direction === peer) {
+      trigger = p;
+      break;
+    }
   }
-  return { trigger, prevFromSender, before, after };
+  if (into === undefined) return { trigger, after, upTo, beforeCount };
+  into.trigger = trigger;
+  into.after = after;
+  into.upTo = upTo;
+  into.beforeCount = beforeCount;
+  return into;
 }
 
 /** Sequence space a packet occupies: payload plus one for SYN and one for FIN (RFC 9293 §3.4). */
