@@ -2,8 +2,10 @@
  * Start-up: a command loads only the modules it uses (cli/main.ts imports each command when it
  * runs; the HTML renderer, --write-pcap's writer and built-ins such as node:crypto are loaded
  * where first needed). Every module parsed, and with Debian's node every built-in compiled from
- * source, is start-up time of every run. The child records what it loaded: its ES modules
- * through a module.register load hook, its built-ins from process.moduleLoadList at exit.
+ * source, is start-up time of every run. The bin loads the modules bundled (scripts/bundle.mjs:
+ * a few files of dist/bundle, each command and the HTML page chunks of their own), and
+ * dist/bundle/meta.json says which modules each file holds. The child records what it loaded: its
+ * ES modules through a module.register load hook, its built-ins from process.moduleLoadList at exit.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -50,14 +52,36 @@ async function logOf(name: string, importFile: string, args: readonly string[]):
   return readFileSync(log, 'utf8').split('\n');
 }
 
-/** What `whyreset …args` loaded: the src/ modules (paths under dist/src) and, in a second run, the public built-ins. */
-async function loadedBy(name: string, args: readonly string[]): Promise<{ modules: string[]; builtins: string[] }> {
-  const srcPrefix = `module ${pathToFileURL(join(REPO_ROOT, 'dist', 'src')).href}/`;
-  const modules = (await logOf(`${name}-modules`, 'registerHook.mjs', args)).filter((l) => l.startsWith(srcPrefix)).map((l) => l.slice(srcPrefix.length));
+/** esbuild's metafile (scripts/bundle.mjs): the dist/src modules each file of dist/bundle holds. */
+interface BundleMeta {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
+/** The dist/src modules (paths under dist/src) that the loaded bundle file `file` (path under the repository) holds. */
+function modulesIn(meta: BundleMeta, file: string): string[] {
+  const output = meta.outputs[file];
+  assert.ok(output, `${file} is not in dist/bundle/meta.json`);
+  return Object.keys(output.inputs)
+    .filter((i) => i.startsWith('dist/src/'))
+    .map((i) => i.slice('dist/src/'.length));
+}
+
+/**
+ * What `whyreset …args` loaded: the src/ modules (paths under dist/src; the bin loads them
+ * bundled, so each loaded file of dist/bundle stands for the modules it holds), how many files of
+ * dist/bundle and of dist/src it loaded, and, in a second run, the public built-ins.
+ */
+async function loadedBy(name: string, args: readonly string[]): Promise<{ modules: string[]; bundleFiles: number; srcFiles: number; builtins: string[] }> {
+  const dist = `module ${pathToFileURL(join(REPO_ROOT, 'dist')).href}/`;
+  const files = (await logOf(`${name}-modules`, 'registerHook.mjs', args)).filter((l) => l.startsWith(dist)).map((l) => `dist/${l.slice(dist.length)}`);
+  const bundled = files.filter((f) => f.startsWith('dist/bundle/'));
+  const direct = files.filter((f) => f.startsWith('dist/src/'));
+  const meta = JSON.parse(readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as BundleMeta;
+  const modules = [...bundled.flatMap((f) => modulesIn(meta, f)), ...direct.map((f) => f.slice('dist/src/'.length))];
   const builtins = (await logOf(`${name}-builtins`, 'listBuiltins.mjs', args))
     .filter((l) => l.startsWith('builtin NativeModule '))
     .map((l) => l.slice('builtin NativeModule '.length));
-  return { modules, builtins };
+  return { modules, bundleFiles: bundled.length, srcFiles: direct.length, builtins };
 }
 
 /** Modules of src/ that `analyze` with the text report has no use for. */
@@ -66,7 +90,10 @@ const NOT_FOR_ANALYZE = [/^cli\/(explain|correlate|trace|lab|ingest|query)\.js$/
 const UNUSED_BUILTINS = ['crypto', 'zlib', 'worker_threads', 'v8', 'perf_hooks'];
 
 test('analyze (text, one thread, a plain capture) loads neither the other commands, the HTML page, nor unused built-ins', async () => {
-  const { modules, builtins } = await loadedBy('text', ['analyze', FIXTURE, '--threads', '1', '--out', '/dev/null']);
+  const { modules, bundleFiles, srcFiles, builtins } = await loadedBy('text', ['analyze', FIXTURE, '--threads', '1', '--out', '/dev/null']);
+  // The modules come bundled (scripts/bundle.mjs): a few files of dist/bundle, none of dist/src.
+  assert.equal(srcFiles, 0);
+  assert.ok(bundleFiles > 0 && bundleFiles * 3 < modules.length, `${bundleFiles} files for ${modules.length} modules`);
   // The hook sees the modules at all: the pipeline and the text report are there.
   for (const used of ['cli/main.js', 'cli/analyze.js', 'pipeline/run.js', 'track/tracker.js', 'report/text.js']) assert.ok(modules.includes(used), used);
   assert.deepEqual(
