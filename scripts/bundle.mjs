@@ -15,9 +15,14 @@
  * exception is the track worker, `new URL('./trackWorker.js', import.meta.url)`, left as it is
  * so that it names the worker's bundled entry beside the chunk.
  *
+ * `analyze` (the command nearly every run is) also comes as one CommonJS script,
+ * dist/bundle/analyze.cjs, with V8's code cache of it beside it (analyze.cjs.cache), made here at
+ * build time by scripts/codeCache.cjs; see there and bin/analyzeBundle.cjs.
+ *
  * dist/bundle/meta.json is esbuild's metafile: which dist/src modules each output file holds
  * (test/cli/loadedModules.test.ts reads it to prove that `analyze` loads no other command).
  */
+import { spawnSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +76,9 @@ const COMMON = {
   chunkNames: 'chunk-[hash]',
   sourcemap: 'linked',
   metafile: true,
+  // Less source to scan at each start (names stay: stack traces and function names read as in dist/src).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   plugins: [ownImportMetaUrl],
 };
@@ -80,5 +88,30 @@ await rm(OUT, { recursive: true, force: true });
 // into more files (each shared set of modules its own chunk); the worker's entry has its own copy.
 const cli = await build({ ...COMMON, entryPoints: { main: ENTRIES.main } });
 const worker = await build({ ...COMMON, entryPoints: { trackWorker: ENTRIES.trackWorker }, splitting: false });
-const metafile = { inputs: { ...cli.metafile.inputs, ...worker.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...worker.metafile.outputs } };
+// `analyze` alone as one CommonJS script (its --html page and --write-pcap inside: with the code
+// cache below, code that a run does not call costs little more than reading it). bin/whyreset.js
+// compiles it with node:vm and the cache, without Node's ES module loader (an empty .mjs costs
+// ~40 M instructions more than an empty .cjs). import.meta.url becomes the script's own URL.
+const analyze = await build({
+  ...COMMON,
+  entryPoints: { analyze: join(SRC, 'cli', 'analyzeMain.js') },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  splitting: false,
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+const builds = [cli, worker, analyze];
+const metafile = {
+  inputs: Object.assign({}, ...builds.map((b) => b.metafile.inputs)),
+  outputs: Object.assign({}, ...builds.map((b) => b.metafile.outputs)),
+};
 await writeFile(join(OUT, 'meta.json'), JSON.stringify(metafile));
+
+// The code cache: made by a node started with the bin's own V8 flags (V8 takes a cache only from
+// a run with the same flags and version), after one warm-up analysis of an example capture so
+// that it holds the functions an analysis compiles, not only the top level.
+const shebang = (await readFile(join(ROOT, 'bin', 'whyreset.js'), 'utf8')).split('\n', 1)[0];
+const nodeFlags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+const made = spawnSync(process.execPath, [...nodeFlags, join(ROOT, 'scripts', 'codeCache.cjs')], { cwd: ROOT, stdio: 'inherit' });
+if (made.status !== 0) throw new Error(`scripts/codeCache.cjs failed (${made.status ?? made.signal})`);

@@ -2,10 +2,12 @@
  * Start-up: a command loads only the modules it uses (cli/main.ts imports each command when it
  * runs; the HTML renderer, --write-pcap's writer and built-ins such as node:crypto are loaded
  * where first needed). Every module parsed, and with Debian's node every built-in compiled from
- * source, is start-up time of every run. The bin loads the modules bundled (scripts/bundle.mjs:
- * a few files of dist/bundle, each command and the HTML page chunks of their own), and
+ * source, is start-up time of every run. The bin loads the modules bundled (scripts/bundle.mjs):
+ * `analyze` as one script, dist/bundle/analyze.cjs, compiled with node:vm; every other command
+ * from a few ES module files of dist/bundle, each command and the HTML page chunks of their own.
  * dist/bundle/meta.json says which modules each file holds. The child records what it loaded: its
- * ES modules through a module.register load hook, its built-ins from process.moduleLoadList at exit.
+ * ES modules through a module.register load hook, the files it read with readFileSync (the
+ * analyze script), its built-ins from process.moduleLoadList at exit.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,9 +29,18 @@ export async function load(url, context, nextLoad) {
 }
 `;
 
-/** Given to the child with --import: registers the hook (which runs on a worker thread of its own). */
+/**
+ * Given to the child with --import: registers the hook (which runs on a worker thread of its own)
+ * and logs each file read with fs.readFileSync (bin/analyzeBundle.cjs reads the analyze script so).
+ */
 const REGISTER_HOOK = `import { register } from 'node:module';
+import fs from 'node:fs';
 register('./hook.mjs', import.meta.url);
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (path, ...rest) {
+  if (typeof path === 'string') fs.appendFileSync(process.env.WHYRESET_LOADED_LOG, \`read \${path}\\n\`);
+  return readFileSync.call(this, path, ...rest);
+};
 `;
 
 /** Given to the child with --import instead: lists the built-ins at exit (without the hook's thread, which loads worker_threads). */
@@ -66,36 +77,53 @@ function modulesIn(meta: BundleMeta, file: string): string[] {
     .map((i) => i.slice('dist/src/'.length));
 }
 
-/**
- * What `whyreset …args` loaded: the src/ modules (paths under dist/src; the bin loads them
- * bundled, so each loaded file of dist/bundle stands for the modules it holds), how many files of
- * dist/bundle and of dist/src it loaded, and, in a second run, the public built-ins.
- */
-async function loadedBy(name: string, args: readonly string[]): Promise<{ modules: string[]; bundleFiles: number; srcFiles: number; builtins: string[] }> {
-  const dist = `module ${pathToFileURL(join(REPO_ROOT, 'dist')).href}/`;
-  const files = (await logOf(`${name}-modules`, 'registerHook.mjs', args)).filter((l) => l.startsWith(dist)).map((l) => `dist/${l.slice(dist.length)}`);
-  const bundled = files.filter((f) => f.startsWith('dist/bundle/'));
-  const direct = files.filter((f) => f.startsWith('dist/src/'));
-  const meta = JSON.parse(readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as BundleMeta;
+/** What a run loaded. */
+interface Loaded {
+  /** The src/ modules (paths under dist/src) it ran, bundled or not. */
+  modules: string[];
+  /** Files of dist/bundle it imported as ES modules. */
+  esmFiles: number;
+  /** Whether it compiled the analyze script, dist/bundle/analyze.cjs. */
+  analyzeScript: boolean;
+  /** Modules of dist/src it imported directly. */
+  srcFiles: number;
+  /** The public built-ins it loaded (a second run). */
+  builtins: string[];
+}
+
+/** What `whyreset …args` loaded; each file of dist/bundle stands for the modules it holds. */
+async function loadedBy(name: string, args: readonly string[]): Promise<Loaded> {
+  const dist = join(REPO_ROOT, 'dist');
+  const distUrl = `module ${pathToFileURL(dist).href}/`;
+  const lines = await logOf(`${name}-modules`, 'registerHook.mjs', args);
+  const imported = lines.filter((l) => l.startsWith(distUrl)).map((l) => `dist/${l.slice(distUrl.length)}`);
+  const esm = imported.filter((f) => f.startsWith('dist/bundle/'));
+  const direct = imported.filter((f) => f.startsWith('dist/src/'));
+  const analyzeScript = lines.includes(`read ${join(dist, 'bundle', 'analyze.cjs')}`);
+  const meta = JSON.parse(readFileSync(join(dist, 'bundle', 'meta.json'), 'utf8')) as BundleMeta;
+  const bundled = analyzeScript ? [...esm, 'dist/bundle/analyze.cjs'] : esm;
   const modules = [...bundled.flatMap((f) => modulesIn(meta, f)), ...direct.map((f) => f.slice('dist/src/'.length))];
   const builtins = (await logOf(`${name}-builtins`, 'listBuiltins.mjs', args))
     .filter((l) => l.startsWith('builtin NativeModule '))
     .map((l) => l.slice('builtin NativeModule '.length));
-  return { modules, bundleFiles: bundled.length, srcFiles: direct.length, builtins };
+  return { modules, esmFiles: esm.length, analyzeScript, srcFiles: direct.length, builtins };
 }
 
-/** Modules of src/ that `analyze` with the text report has no use for. */
-const NOT_FOR_ANALYZE = [/^cli\/(explain|correlate|trace|lab|ingest|query)\.js$/, /^correlate\//, /^report\/html\/(?!limits\.js)/, /^pipeline\/(writeResetPackets|runCorrelation)\.js$/, /^lab\//, /^store\//];
+/**
+ * Modules of src/ that `analyze` has no use for. (Its --html page and --write-pcap writer are in
+ * the analyze script, compiled only if called; the ES module bundle keeps them chunks of their
+ * own, which the correlate test below proves lazy.)
+ */
+const NOT_FOR_ANALYZE = [/^cli\/(main|explain|correlate|trace|lab|ingest|query|export|submit|worker)\.js$/, /^correlate\//, /^pipeline\/runCorrelation\.js$/, /^lab\//, /^store\//, /^kernel\/traceSession\.js$/];
 /** Built-ins a one-thread text analysis of a plain capture never calls. */
 const UNUSED_BUILTINS = ['crypto', 'zlib', 'worker_threads', 'v8', 'perf_hooks'];
 
-test('analyze (text, one thread, a plain capture) loads neither the other commands, the HTML page, nor unused built-ins', async () => {
-  const { modules, bundleFiles, srcFiles, builtins } = await loadedBy('text', ['analyze', FIXTURE, '--threads', '1', '--out', '/dev/null']);
-  // The modules come bundled (scripts/bundle.mjs): a few files of dist/bundle, none of dist/src.
-  assert.equal(srcFiles, 0);
-  assert.ok(bundleFiles > 0 && bundleFiles * 3 < modules.length, `${bundleFiles} files for ${modules.length} modules`);
-  // The hook sees the modules at all: the pipeline and the text report are there.
-  for (const used of ['cli/main.js', 'cli/analyze.js', 'pipeline/run.js', 'track/tracker.js', 'report/text.js']) assert.ok(modules.includes(used), used);
+test('analyze (text, one thread, a plain capture) runs the analyze script alone: no ES module of ours, no other command, no unused built-in', async () => {
+  const { modules, esmFiles, analyzeScript, srcFiles, builtins } = await loadedBy('text', ['analyze', FIXTURE, '--threads', '1', '--out', '/dev/null']);
+  assert.ok(analyzeScript);
+  assert.deepEqual({ esmFiles, srcFiles }, { esmFiles: 0, srcFiles: 0 });
+  // The script holds the pipeline and the text report.
+  for (const used of ['cli/analyzeMain.js', 'cli/analyze.js', 'pipeline/run.js', 'track/tracker.js', 'report/text.js']) assert.ok(modules.includes(used), used);
   assert.deepEqual(
     modules.filter((m) => NOT_FOR_ANALYZE.some((re) => re.test(m))),
     [],
@@ -106,16 +134,26 @@ test('analyze (text, one thread, a plain capture) loads neither the other comman
   );
 });
 
-test('what a run asks for is loaded then: --format json loads node:crypto (Community IDs), --html the page renderer', async () => {
-  const html = join(dir.dir, 'page.html');
-  const { modules, builtins } = await loadedBy('json-html', ['analyze', FIXTURE, '--threads', '1', '--format', 'json', '--html', html, '--out', '/dev/null']);
+test('what a run asks for is loaded then: --format json loads node:crypto (Community IDs)', async () => {
+  const { builtins } = await loadedBy('json', ['analyze', FIXTURE, '--threads', '1', '--format', 'json', '--out', '/dev/null']);
   assert.ok(builtins.includes('crypto'), builtins.join(' '));
-  assert.ok(modules.includes('report/html/writeHtml.js'), modules.join(' '));
-  assert.ok(!modules.includes('cli/explain.js'));
+});
+
+test('the other commands come from the ES module bundle, a few files, each command and the HTML page its own chunk', async () => {
+  const lab = join(REPO_ROOT, 'test', 'fixtures', 'lab');
+  const captures = [join(lab, 'middlebox-injection.client.pcap'), join(lab, 'middlebox-injection.router.pcap')];
+  const text = await loadedBy('correlate', ['correlate', ...captures, '--out', '/dev/null']);
+  assert.ok(!text.analyzeScript);
+  assert.equal(text.srcFiles, 0);
+  assert.ok(text.esmFiles > 0 && text.esmFiles * 3 < text.modules.length, `${text.esmFiles} files for ${text.modules.length} modules`);
+  assert.ok(text.modules.includes('cli/correlate.js'), text.modules.join(' '));
+  assert.ok(!text.modules.includes('report/html/writeHtml.js') && !text.modules.includes('cli/explain.js'), text.modules.join(' '));
+  const html = await loadedBy('correlate-html', ['correlate', ...captures, '--html', join(dir.dir, 'page.html'), '--out', '/dev/null']);
+  assert.ok(html.modules.includes('report/html/writeHtml.js'), html.modules.join(' '));
 });
 
 test('explain loads its own command and not analyze', async () => {
-  const { modules } = await loadedBy('explain', ['explain', FIXTURE, '--conn', 'C1', '--threads', '1']);
+  const { modules, analyzeScript } = await loadedBy('explain', ['explain', FIXTURE, '--conn', 'C1', '--threads', '1']);
   assert.ok(modules.includes('cli/explain.js'), modules.join(' '));
-  assert.ok(!modules.includes('cli/analyze.js') && !modules.includes('cli/correlate.js'), modules.join(' '));
+  assert.ok(!analyzeScript && !modules.includes('cli/analyze.js') && !modules.includes('cli/correlate.js'), modules.join(' '));
 });
