@@ -43,8 +43,12 @@ fs.readFileSync = function (path, ...rest) {
 };
 `;
 
-/** Given to the child with --import instead: lists the built-ins at exit (without the hook's thread, which loads worker_threads). */
-const LIST_BUILTINS = `import { appendFileSync } from 'node:fs';
+/**
+ * Given to the child with --require instead: lists the built-ins at exit. CommonJS, so that
+ * neither the hook's thread (which loads worker_threads) nor Node's ES module loader (which
+ * loads Node's streams) is started by the listing itself.
+ */
+const LIST_BUILTINS = `const { appendFileSync } = require('node:fs');
 process.on('exit', () => {
   appendFileSync(process.env.WHYRESET_LOADED_LOG, process.moduleLoadList.map((m) => \`builtin \${m}\\n\`).join(''));
 });
@@ -52,13 +56,15 @@ process.on('exit', () => {
 
 writeFileSync(join(dir.dir, 'hook.mjs'), HOOK);
 writeFileSync(join(dir.dir, 'registerHook.mjs'), REGISTER_HOOK);
-writeFileSync(join(dir.dir, 'listBuiltins.mjs'), LIST_BUILTINS);
+writeFileSync(join(dir.dir, 'listBuiltins.cjs'), LIST_BUILTINS);
 
-/** The lines a run of `whyreset …args` wrote with the given --import file. */
-async function logOf(name: string, importFile: string, args: readonly string[]): Promise<string[]> {
+/** The lines a run of `whyreset …args` wrote with the given preloaded file (--import for .mjs, --require for .cjs). */
+async function logOf(name: string, preload: string, args: readonly string[]): Promise<string[]> {
   const log = join(dir.dir, `${name}.log`);
   writeFileSync(log, '');
-  const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${pathToFileURL(join(dir.dir, importFile)).href}`, WHYRESET_LOADED_LOG: log } });
+  const path = join(dir.dir, preload);
+  const option = preload.endsWith('.cjs') ? `--require=${path}` : `--import=${pathToFileURL(path).href}`;
+  const r = await runCli(args, { env: { NODE_OPTIONS: option, WHYRESET_LOADED_LOG: log } });
   assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
   return readFileSync(log, 'utf8').split('\n');
 }
@@ -103,7 +109,7 @@ async function loadedBy(name: string, args: readonly string[]): Promise<Loaded> 
   const meta = JSON.parse(readFileSync(join(dist, 'bundle', 'meta.json'), 'utf8')) as BundleMeta;
   const bundled = analyzeScript ? [...esm, 'dist/bundle/analyze.cjs'] : esm;
   const modules = [...bundled.flatMap((f) => modulesIn(meta, f)), ...direct.map((f) => f.slice('dist/src/'.length))];
-  const builtins = (await logOf(`${name}-builtins`, 'listBuiltins.mjs', args))
+  const builtins = (await logOf(`${name}-builtins`, 'listBuiltins.cjs', args))
     .filter((l) => l.startsWith('builtin NativeModule '))
     .map((l) => l.slice('builtin NativeModule '.length));
   return { modules, esmFiles: esm.length, analyzeScript, srcFiles: direct.length, builtins };
@@ -115,8 +121,11 @@ async function loadedBy(name: string, args: readonly string[]): Promise<Loaded> 
  * own, which the correlate test below proves lazy.)
  */
 const NOT_FOR_ANALYZE = [/^cli\/(main|explain|correlate|trace|lab|ingest|query|export|submit|worker)\.js$/, /^correlate\//, /^pipeline\/runCorrelation\.js$/, /^lab\//, /^store\//, /^kernel\/traceSession\.js$/];
-/** Built-ins a one-thread text analysis of a plain capture never calls. */
-const UNUSED_BUILTINS = ['crypto', 'zlib', 'worker_threads', 'v8', 'perf_hooks'];
+/**
+ * Built-ins a one-thread text analysis of a plain capture, written to a file (--out) with stderr
+ * not a terminal, never calls: nor Node's streams, which process.stdin/stdout/stderr would load.
+ */
+const UNUSED_BUILTINS = ['crypto', 'zlib', 'worker_threads', 'v8', 'perf_hooks', 'stream', 'net', 'tty'];
 
 test('analyze (text, one thread, a plain capture) runs the analyze script alone: no ES module of ours, no other command, no unused built-in', async () => {
   const { modules, esmFiles, analyzeScript, srcFiles, builtins } = await loadedBy('text', ['analyze', FIXTURE, '--threads', '1', '--out', '/dev/null']);
