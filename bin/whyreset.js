@@ -27,8 +27,12 @@
 // the ES module bundle, a few files of dist/bundle with one chunk per command, instead of ~129
 // modules of dist/src that Node 20 resolves, realpaths and links one by one. This file is
 // CommonJS (bin/package.json), so that analyze never starts Node's ES module loader.
-// A tiny analyze under callgrind (no NODE_EXTRA_CA_CERTS): 611 M instructions before the
-// bundles, 393 M with the ES module bundle, ~230 M now; bare `node -e 0` 93 M.
+// A tiny analyze under callgrind (no NODE_EXTRA_CA_CERTS, --out /dev/null): 612 M instructions
+// before the bundles, 393 M with the ES module bundle, 230 M with the analyze script and its
+// cache, 161 M without Node's stream modules (progress.ts); bare `node -e 0` 93 M.
+// The V8 flags above cost start-up too: any V8 flag changes V8's flag hash, so Node's embedded
+// code cache of its built-ins is refused and each built-in loaded after start-up compiles from
+// source (`node -e "process.stderr"` 140 M instructions with these flags, ~96 M without).
 const argv = process.argv.slice(2);
 const analyzeAlone = argv[0] === 'analyze' && !argv.includes('--correlate');
 const run = analyzeAlone
