@@ -32,7 +32,7 @@
 // cache, 161 M without Node's stream modules (progress.ts); bare `node -e 0` 93 M.
 // The V8 flags above cost start-up too: any V8 flag changes V8's flag hash, so Node's embedded
 // code cache of its built-ins is refused and each built-in loaded after start-up compiles from
-// source (`node -e "process.stderr"` 140 M instructions with these flags, ~96 M without).
+// source (`node -e "process.stderr"` 140 M instructions with these flags, 99 M without).
 const argv = process.argv.slice(2);
 const analyzeAlone = argv[0] === 'analyze' && !argv.includes('--correlate');
 const run = analyzeAlone
