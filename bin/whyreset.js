@@ -21,9 +21,25 @@
 // main thread's 2.42 -> 2.40 G unchanged). Idle machine, 512 MiB mix, farm-bench pairs with and
 // without it (session 7): text 7 pairs median wall 0.938x, CPU 0.900x; JSON 5 pairs wall 1.017x
 // (noise), CPU 0.970x; 200k flood 3 pairs wall 0.986x, CPU 0.980x; peak RSS unchanged.
-import { main } from '../dist/src/cli/main.js';
+// The command line comes bundled (scripts/bundle.mjs, run by `npm run build`): `analyze` (not
+// `analyze --correlate`) as one script compiled with its build-time code cache
+// (analyze.cjs + analyze.cjs.cache, loaded by ./analyzeBundle.cjs), every other command from
+// the ES module bundle, a few files of dist/bundle with one chunk per command, instead of ~129
+// modules of dist/src that Node 20 resolves, realpaths and links one by one. This file is
+// CommonJS (bin/package.json), so that analyze never starts Node's ES module loader.
+// A tiny analyze under callgrind (no NODE_EXTRA_CA_CERTS, --out /dev/null): 612 M instructions
+// before the bundles, 393 M with the ES module bundle, 230 M with the analyze script and its
+// cache, 161 M without Node's stream modules (progress.ts); bare `node -e 0` 93 M.
+// The V8 flags above cost start-up too: any V8 flag changes V8's flag hash, so Node's embedded
+// code cache of its built-ins is refused and each built-in loaded after start-up compiles from
+// source (`node -e "process.stderr"` 140 M instructions with these flags, 99 M without).
+const argv = process.argv.slice(2);
+const analyzeAlone = argv[0] === 'analyze' && !argv.includes('--correlate');
+const run = analyzeAlone
+  ? require('./analyzeBundle.cjs').loadAnalyze().exports.analyzeMain(argv.slice(1))
+  : import('../dist/bundle/main.js').then((cli) => cli.main(argv));
 
-main(process.argv.slice(2)).then(
+run.then(
   (code) => {
     process.exitCode = code;
   },

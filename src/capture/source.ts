@@ -136,8 +136,9 @@ export interface OpenedSource {
  * Opens a path (or `-` for standard input) and unwraps gzip when the first two bytes are 1f 8b.
  * Several gzip members back to back (as `cat a.gz b.gz` makes) decompress as one stream.
  */
-export async function openSource(path: string, stdin: Readable = process.stdin, onRawBytes?: (bytes: Uint8Array) => void): Promise<OpenedSource> {
-  const opened: ByteSource = path === '-' ? new StreamSource(stdin) : new FileSource(path);
+export async function openSource(path: string, stdin?: Readable, onRawBytes?: (bytes: Uint8Array) => void): Promise<OpenedSource> {
+  // process.stdin only for "-": reading it creates the stream and loads Node's stream modules.
+  const opened: ByteSource = path === '-' ? new StreamSource(stdin ?? process.stdin) : new FileSource(path);
   const raw = onRawBytes === undefined ? opened : new TappedSource(opened, onRawBytes);
   const head = await readAtMost(raw, 2);
   const replay = new PrefixedSource(head, raw);

@@ -3,11 +3,10 @@
  * only when that command runs (see dispatch); no analysis here.
  */
 import { existsSync } from 'node:fs';
-import { TempDirError } from '../pipeline/tempFiles.js';
-import { OutputError } from '../report/output.js';
 import { VERSION } from '../version.js';
 import { EXIT_OK, EXIT_USAGE, warn } from './common.js';
 import { closest } from './didYouMean.js';
+import { guarded } from './guard.js';
 import { wrapHelp } from './wrapHelp.js';
 
 export { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE } from './common.js';
@@ -71,16 +70,8 @@ async function storeCommand(command: string, argv: string[]): Promise<number> {
  * Entry point: returns the exit code. An output that cannot be written (a full disk, /dev/full)
  * or a failing temporary directory ends with one line naming it and exit 2, never a stack trace.
  */
-export async function main(argv: string[]): Promise<number> {
-  try {
-    return await dispatch(argv);
-  } catch (err) {
-    if (err instanceof OutputError || err instanceof TempDirError) {
-      warn(err.message);
-      return EXIT_USAGE;
-    }
-    throw err;
-  }
+export function main(argv: string[]): Promise<number> {
+  return guarded(() => dispatch(argv));
 }
 
 /**

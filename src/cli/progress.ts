@@ -2,6 +2,7 @@
  * Progress on stderr for long inputs, only when stderr is a terminal: one line redrawn in place
  * (bytes read, MB/s, ETA when the size is known). Pipes and CI logs see nothing.
  */
+import { fstatSync } from 'node:fs';
 import type { ReadProgress } from '../pipeline/run.js';
 
 /** Seconds before the first progress line (short runs stay quiet). */
@@ -38,24 +39,44 @@ function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/** The stream a progress line is drawn on. */
+type ProgressStream = Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'write'>;
+
+/**
+ * Standard error when it is a terminal, else null. process.stderr is read only for a character
+ * device (a terminal is one; a file or a pipe is not): reading it creates the stream, which loads
+ * ~20 of Node's stream modules, compiled from source under the bin's V8 flags (a tiny analyze
+ * under callgrind: ~45 M instructions); node:tty's isatty would load node:net, as costly.
+ */
+function stderrIfTerminal(): ProgressStream | null {
+  let characterDevice: boolean;
+  try {
+    characterDevice = fstatSync(2).isCharacterDevice();
+  } catch {
+    return null;
+  }
+  return characterDevice && process.stderr.isTTY ? process.stderr : null;
+}
+
 /** A progress reporter bound to a stream; `report` does nothing unless the stream is a terminal. */
 export class Progress {
   private readonly started = monotonicMs();
   private shown = false;
+  private readonly stream: ProgressStream | null;
 
-  constructor(
-    private readonly stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'write'> = process.stderr,
-    private readonly quietForS = QUIET_FOR_S,
-  ) {}
+  /** `stream`: standard error when not given (then looked at once, here). */
+  constructor(stream?: ProgressStream, private readonly quietForS = QUIET_FOR_S) {
+    this.stream = stream === undefined ? stderrIfTerminal() : stream;
+  }
 
   /** Whether progress will be drawn at all. */
   get enabled(): boolean {
-    return Boolean(this.stream.isTTY);
+    return Boolean(this.stream?.isTTY);
   }
 
   /** Redraws the line (after the first second). */
   report(p: ReadProgress): void {
-    if (!this.enabled) return;
+    if (this.stream === null || !this.stream.isTTY) return;
     const elapsed = (monotonicMs() - this.started) / 1000;
     if (elapsed < this.quietForS) return;
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
@@ -65,7 +86,7 @@ export class Progress {
 
   /** Clears the line before the report is printed. */
   done(): void {
-    if (this.shown) this.stream.write('\r\x1b[K');
+    if (this.shown) this.stream?.write('\r\x1b[K');
     this.shown = false;
   }
 }

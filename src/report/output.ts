@@ -34,7 +34,7 @@ export class Output {
 
   constructor(
     private readonly path: string | null,
-    stdout: Writable = process.stdout,
+    stdout?: Writable,
   ) {
     this.target = path === null || path === '-' ? null : atomicOutput(path);
     if (this.target !== null && !isFifo(this.target.writePath)) {
@@ -45,10 +45,11 @@ export class Output {
         this.fail(err as NodeJS.ErrnoException);
       }
     } else {
-      this.stream = this.target === null ? stdout : createWriteStream(this.target.writePath);
+      // process.stdout only when written to: reading it creates the stream (Node's stream modules).
+      this.stream = this.target === null ? (stdout ?? process.stdout) : createWriteStream(this.target.writePath);
       this.stream.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     }
-    this.isTerminal = this.stream === stdout && Boolean((stdout as { isTTY?: boolean }).isTTY);
+    this.isTerminal = this.target === null && Boolean((this.stream as { isTTY?: boolean }).isTTY);
   }
 
   /** Queues text; resolves once it is safe to write more. */
