@@ -20,6 +20,7 @@
  */
 import type { TunnelLayer } from '../model/report.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import { boolPair, countPair, nullablePair } from '../track/rstLog.js';
 import type { WeirdName } from '../track/weirds.js';
 import type { ConnState, EndpointStateName } from '../track/zeekState.js';
 
@@ -428,8 +429,8 @@ export class ConnUnpacker {
   private ttl(): TtlBaseline | null {
     const count = this.num();
     if (count < 0) return null;
-    const values: { ttl: number; count: number }[] = [];
-    for (let i = 0; i < count; i++) values.push({ ttl: this.num(), count: this.num() });
+    const values: { ttl: number; count: number }[] = new Array(count);
+    for (let i = 0; i < count; i++) values[i] = { ttl: this.num(), count: this.num() };
     return { values, otherCount: this.num(), mostCommon: this.num(), initial: this.num(), hops: this.num() };
   }
 
@@ -465,62 +466,74 @@ export class ConnUnpacker {
     return packets;
   }
 
-  private pair(): { orig: number; resp: number } {
-    return { orig: this.num(), resp: this.num() };
-  }
-
-  private nullablePair(): { orig: number | null; resp: number | null } {
-    return { orig: this.nullable(), resp: this.nullable() };
+  /** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
+  private pairPart(): number {
+    const v = this.data[this.n++] ?? 0;
+    return Number.isNaN(v) ? -1 : v;
   }
 
   private resets(): RstRecord[] {
     const count = this.num();
     const resets: RstRecord[] = new Array(count);
+    const d = this.data;
     for (let k = 0; k < count; k++) {
-      const packet = readPacket(this.data, this.n);
+      const o = this.n;
       this.n += PACKET_NUMBERS;
       const index = this.num();
       const payloadAt = this.num();
-      const mptcpReason = this.num();
-      const mptcpFlags = this.num();
-      const reserved = this.num();
-      const badChecksum = this.num();
-      const checksum = this.num();
-      const sentByCapturePoint = this.num() !== 0;
-      const pktsBefore = this.pair();
-      const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
-      const handshake = this.str<HandshakeStage>();
-      const bits = this.num();
-      // The tracker's field order (track/rstLog.ts rstOf): the packet's fields first, then the RST's own.
-      resets[k] = Object.assign(packet, {
+      // One literal in the tracker's field order (track/rstLog.ts rstOf: the packet's fields first,
+      // then the RST's own), its pairs shared as rstOf shares them: Object.assign onto a packet
+      // record took a second object and a property array per RST.
+      resets[k] = {
+        frame: d[o] ?? 0,
+        ts: d[o + 1] ?? 0,
+        direction: d[o + 2] === 1 ? 'resp' : 'orig',
+        flags: d[o + 3] ?? 0,
+        seq: d[o + 4] ?? 0,
+        ack: d[o + 5] ?? 0,
+        win: d[o + 6] ?? 0,
+        ttl: d[o + 7] ?? 0,
+        ipId: d[o + 8] ?? 0,
+        df: d[o + 9] === 1,
+        payloadLen: d[o + 10] ?? 0,
+        options: d[o + 11] ?? 0,
         index,
         payload: payloadAt < 0 ? null : (this.objects[payloadAt] as Uint8Array),
-        mptcpReason,
-        mptcpFlags,
-        reserved,
-        badChecksum,
-        checksum,
-        sentByCapturePoint,
-        context: {
-          pktsBefore,
-          states,
-          handshake,
-          payload: { orig: (bits & 1) !== 0, resp: (bits & 2) !== 0 },
-          fin: { orig: (bits & 4) !== 0, resp: (bits & 8) !== 0 },
-          lastFromSenderTs: this.nullable(),
-          lastFromOtherTs: this.nullable(),
-          sinceOther: this.nullable(),
-          sincePrevious: this.nullable(),
-          largestIdleGap: this.num(),
-          nextSeq: this.nullablePair(),
-          acked: this.nullablePair(),
-          window: this.nullablePair(),
-          consecutiveRetransmissions: this.pair(),
-          senderPrevIpId: this.num(),
-        },
-      });
+        mptcpReason: this.num(),
+        mptcpFlags: this.num(),
+        reserved: this.num(),
+        badChecksum: this.num(),
+        checksum: this.num(),
+        sentByCapturePoint: this.num() !== 0,
+        context: this.rstContext(),
+      };
     }
     return resets;
+  }
+
+  /** A RST's context as rstOf makes it. */
+  private rstContext(): RstRecord['context'] {
+    const pktsBefore = countPair(this.num(), this.num());
+    const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
+    const handshake = this.str<HandshakeStage>();
+    const bits = this.num();
+    return {
+      pktsBefore,
+      states,
+      handshake,
+      payload: boolPair(bits),
+      fin: boolPair(bits >>> 2),
+      lastFromSenderTs: this.nullable(),
+      lastFromOtherTs: this.nullable(),
+      sinceOther: this.nullable(),
+      sincePrevious: this.nullable(),
+      largestIdleGap: this.num(),
+      nextSeq: nullablePair(this.pairPart(), this.pairPart()),
+      acked: nullablePair(this.pairPart(), this.pairPart()),
+      window: nullablePair(this.pairPart(), this.pairPart()),
+      consecutiveRetransmissions: countPair(this.num(), this.num()),
+      senderPrevIpId: this.num(),
+    };
   }
 
   /** True once everything written into the batch was read. */

@@ -293,7 +293,15 @@ export class ResetOrder {
     if (--held.pending === 0) {
       const c = held.explained?.connection;
       const ids = held.ids;
-      if (c !== undefined) c.resets = ids === null ? c.resets.map((id) => (id === provisional ? reset.id : id)) : c.resets.map((id) => ids.get(id) ?? id);
+      // Rewritten in place: the entry's list of ids is its own (explainConnection built it), and a
+      // copy per connection was one more array for the collector.
+      if (c !== undefined) {
+        const list = c.resets;
+        for (let i = 0; i < list.length; i++) {
+          const id = list[i] as string;
+          list[i] = ids === null ? (id === provisional ? reset.id : id) : (ids.get(id) ?? id);
+        }
+      }
       this.out.connection(held);
     }
   }

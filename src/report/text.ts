@@ -52,8 +52,12 @@ export class TextDigest {
     if (r.conn !== null && r.conn !== this.lastConn) this.connectionsWithResets++;
     this.lastConn = r.conn;
     const cause = r.cause ?? 'unexplained';
-    const v = this.causeVerdicts.get(cause) ?? { genuine: 0, suspect: 0, forged: 0 };
-    this.causeVerdicts.set(cause, v);
+    // Set once per cause, not once per reset.
+    let v = this.causeVerdicts.get(cause);
+    if (v === undefined) {
+      v = { genuine: 0, suspect: 0, forged: 0 };
+      this.causeVerdicts.set(cause, v);
+    }
     if (r.verdict !== null) v[r.verdict]++;
   }
 }

@@ -145,10 +145,11 @@ export function drainRing(s: TrackState, slot: number, build: boolean, kept: Kep
   }
   forwardingCountsOf(p, order, n, 0, kept.orig);
   forwardingCountsOf(p, order, n, REC_RESP, kept.resp);
-  const packets: PacketRecord[] = [];
+  // Sized once (a push onto an empty array reserves room for 17).
+  const packets: PacketRecord[] = build && n > 0 ? new Array<PacketRecord>(n) : [];
   for (let k = 0; k < n; k++) {
     const i = order[k] ?? 0;
-    if (build) packets.push(packetOf(p, i));
+    if (build) packets[k] = packetOf(p, i);
     freeRecord(p, i);
   }
   return packets;

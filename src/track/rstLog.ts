@@ -111,6 +111,11 @@ interface Pair<T> {
  */
 const BOOL_PAIRS: readonly Pair<boolean>[] = [0, 1, 2, 3].map((b) => Object.freeze({ orig: (b & 1) !== 0, resp: (b & 2) !== 0 }));
 
+/** The shared pair of booleans: orig is bit 0 of `bits`, resp bit 1. */
+export function boolPair(bits: number): Pair<boolean> {
+  return BOOL_PAIRS[bits & 3] as Pair<boolean>;
+}
+
 /** The endpoint-state pairs (16 × 16 states), built once each when first met and shared (frozen). */
 const STATE_PAIRS: (Pair<ReturnType<typeof endpointStateName>> | undefined)[] = new Array(256).fill(undefined);
 
@@ -129,7 +134,7 @@ const SMALL_COUNTS = 8;
 const COUNT_PAIRS: readonly Pair<number>[] = Array.from({ length: SMALL_COUNTS * SMALL_COUNTS }, (_, k) => Object.freeze({ orig: k % SMALL_COUNTS, resp: Math.floor(k / SMALL_COUNTS) }));
 
 /** The pair (orig, resp) of counts, shared when both are small. */
-function countPair(orig: number, resp: number): Pair<number> {
+export function countPair(orig: number, resp: number): Pair<number> {
   return orig < SMALL_COUNTS && resp < SMALL_COUNTS ? (COUNT_PAIRS[orig + resp * SMALL_COUNTS] as Pair<number>) : { orig, resp };
 }
 
@@ -137,7 +142,7 @@ function countPair(orig: number, resp: number): Pair<number> {
 const NULL_PAIR: Pair<number | null> = Object.freeze({ orig: null, resp: null });
 
 /** The pair (orig, resp) of columns where a negative value means null. */
-function nullablePair(orig: number, resp: number): Pair<number | null> {
+export function nullablePair(orig: number, resp: number): Pair<number | null> {
   return orig < 0 && resp < 0 ? NULL_PAIR : { orig: orig < 0 ? null : orig, resp: resp < 0 ? null : resp };
 }
 
@@ -201,9 +206,15 @@ function rstOf(s: TrackState, i: number): RstRecord {
 
 /** The connection's recorded RSTs in order; their records go back to the pool. */
 export function drainResets(s: TrackState, slot: number): RstRecord[] {
-  const resets: RstRecord[] = [];
-  for (let i = s.rstHead[slot] ?? -1; i >= 0; ) {
-    resets.push(rstOf(s, i));
+  const head = s.rstHead[slot] ?? -1;
+  if (head < 0) return [];
+  // Sized once (a push onto an empty array reserves room for 17): the chain is counted first.
+  let count = 0;
+  for (let i = head; i >= 0; i = s.rst.next[i] ?? -1) count++;
+  const resets = new Array<RstRecord>(count);
+  let k = 0;
+  for (let i = head; i >= 0; ) {
+    resets[k++] = rstOf(s, i);
     const nx = s.rst.next[i] ?? -1;
     if (s.rstPayload.size > 0) s.rstPayload.delete(i);
     freeRecord(s.rst, i);
