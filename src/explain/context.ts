@@ -160,7 +160,7 @@ export class ExplainContext {
     if (resets.length > 0) this.learnResets(conn);
     // A connection in which no data flowed either way counts as a probe by its originator.
     if (conn.orig.size === 0 && conn.resp.size === 0) {
-      const refused = resets.some((r) => r.direction === 'resp');
+      const refused = answeredByResponder(resets);
       if (conn.handshake.synTs !== null || refused) this.learnProbe(conn, refused);
     }
   }
@@ -228,6 +228,12 @@ export class ExplainContext {
     s.first = Math.min(s.first, conn.startTs);
     s.last = Math.max(s.last, conn.startTs);
   }
+}
+
+/** True when one of the RSTs came from the responder (a loop: `some` with an arrow allocated a closure per probe). */
+function answeredByResponder(resets: FinishedConnection['resets']): boolean {
+  for (let i = 0; i < resets.length; i++) if (resets[i]?.direction === 'resp') return true;
+  return false;
 }
 
 /** The connection's 4-tuple as a key. */
