@@ -12,8 +12,6 @@
  * and a delete + set to move it to the end cost several hundred instructions and old-space
  * garbage per connection; a slot lookup here is a hash of three words and a probe or two.
  */
-import { fmix32, murmurStep } from '../net/flowHash.js';
-
 /** No slot (a miss, an empty index cell, the end of the order list). */
 export const NONE = -1;
 const FIRST_SLOTS = 1024;
@@ -25,6 +23,8 @@ export class RecentKeys {
   private w0 = new Uint32Array(0);
   private w1 = new Uint32Array(0);
   private w2 = new Uint32Array(0);
+  /** Each word key's hash, kept: an eviction's backward shift and a growth's rebuild read it instead of hashing again. */
+  private hashes = new Uint32Array(0);
   /** Insertion order, oldest first: a doubly linked list over slots. */
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
@@ -69,6 +69,7 @@ export class RecentKeys {
     this.w0[slot] = a >>> 0;
     this.w1[slot] = b >>> 0;
     this.w2[slot] = c >>> 0;
+    this.hashes[slot] = hash3(a, b, c);
     this.insertIndex(slot);
     return slot;
   }
@@ -127,6 +128,7 @@ export class RecentKeys {
     this.w0 = widen(this.w0, slots);
     this.w1 = widen(this.w1, slots);
     this.w2 = widen(this.w2, slots);
+    this.hashes = widen(this.hashes, slots);
     this.prev = widen(this.prev, slots);
     this.next = widen(this.next, slots);
     this.slots = slots;
@@ -146,7 +148,7 @@ export class RecentKeys {
 
   private insertIndex(slot: number): void {
     const mask = this.index.length - 1;
-    let i = hash3(this.w0[slot] as number, this.w1[slot] as number, this.w2[slot] as number) & mask;
+    let i = (this.hashes[slot] as number) & mask;
     while (this.index[i] !== NONE) i = (i + 1) & mask;
     this.index[i] = slot;
   }
@@ -155,12 +157,12 @@ export class RecentKeys {
   private deleteIndex(slot: number): void {
     const index = this.index;
     const mask = index.length - 1;
-    let i = hash3(this.w0[slot] as number, this.w1[slot] as number, this.w2[slot] as number) & mask;
+    let i = (this.hashes[slot] as number) & mask;
     while (index[i] !== slot) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const s = index[j] as number;
       if (s === NONE) break;
-      const home = hash3(this.w0[s] as number, this.w1[s] as number, this.w2[s] as number) & mask;
+      const home = (this.hashes[s] as number) & mask;
       // Move s into the hole when its home lies cyclically at or before the hole.
       if (((j - home) & mask) >= ((j - i) & mask)) {
         index[i] = s;
@@ -197,7 +199,16 @@ export function widen<T extends Uint8Array | Uint16Array | Uint32Array | Int32Ar
   return a;
 }
 
-/** The index's hash of three 32-bit words: net/flowHash's MurmurHash3 steps (the one flow hash), directed. */
+/**
+ * The index's hash of three 32-bit words: each word folded in by a multiply and an xor-shift
+ * (MurmurHash3's fmix32 constants, smhasher MurmurHash3.cpp), all in one small function.
+ * net/flowHash's murmurStep chain (three calls and fmix32) was a tenth of the context's cost
+ * on a flood: under the bin's inlining budget TurboFan called each step instead of inlining it.
+ * Linear probing at load one half needs only well-spread low bits, which the final shift gives.
+ */
 function hash3(a: number, b: number, c: number): number {
-  return fmix32(murmurStep(murmurStep(murmurStep(0x9e3779b9, a), b), c)) >>> 0;
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ b, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ c, 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
 }
