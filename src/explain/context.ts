@@ -7,32 +7,19 @@
  */
 import { TCP_RST } from '../decode/packet.js';
 import type { Reset } from '../model/report.js';
-import type { FinishedConnection, PacketRecord, TtlBaseline } from '../track/finished.js';
+import type { FinishedConnection, PacketRecord } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
 import { CloseTimes, ipv4Strict } from './closeTimes.js';
+import { type HopRange, HostHops } from './hostHops.js';
 import { LastResets } from './lastResets.js';
+import { NONE, RecentKeys, widen } from './recentKeys.js';
+
+export type { HopRange } from './hostHops.js';
 
 /** Bound on each map: oldest entries are dropped first (Map keeps insertion order). */
 export const CONTEXT_LIMIT = 200_000;
 /** Ports remembered per scanning source. */
 const PORTS_PER_SOURCE = 4096;
-
-/**
- * The hop distances (initial TTL − observed TTL) a host's own packets arrived with, over every
- * connection so far: the range, not one value, so that a host reached over several paths (ECMP)
- * or a load-balanced address answered by several machines teaches its spread and a reset inside
- * that spread is never a mismatch.
- */
-export interface HopRange {
-  /** Smallest and largest hop distance seen. */
-  min: number;
-  max: number;
-  /** Initial TTLs seen (32, 64, 128, 255). */
-  initials: number[];
-  /** Non-RST packets that taught the range. */
-  packets: number;
-}
-
 
 /** One source's probing so far. */
 export interface SourceProbes {
@@ -53,9 +40,10 @@ export const STORM_BUCKETS_LIMIT = 1_000_000;
 /** One kept iterator per bounded map: it rests just past the last evicted (oldest) key. */
 const oldestKeys = new WeakMap<Map<unknown, unknown>, Iterator<unknown>>();
 
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+/** Sets `key` as the newest entry of `map`, dropping the oldest when `limit` entries are held. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
   // delete() says whether the key was there: one lookup instead of has() and then delete().
-  if (!map.delete(key) && map.size >= CONTEXT_LIMIT) {
+  if (!map.delete(key) && map.size >= limit) {
     // Resuming a kept iterator finds the oldest key at once; a fresh map.keys() steps over every
     // entry deleted since V8 last compacted the table, which made floods quadratic. Everything
     // before the iterator was evicted or deleted, so its next key is still the oldest one.
@@ -73,24 +61,46 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 
 /** Cross-connection memory of one capture. */
 export class ExplainContext {
-  /** Hop-distance range per host (see HopRange). */
-  readonly hostHops = new Map<string, HopRange>();
-  /** Hosts whose packets this capture point saw twice each (arriving, then forwarded one TTL lower). */
+  /** Hop-distance range per host (see HopRange); bounded as the maps are. */
+  readonly hostHops: HostHops;
+  /**
+   * Hosts whose packets this capture point saw twice each (arriving, then forwarded one TTL
+   * lower), mapped to true. Only `true` is kept: readers take a missing host for false, so a
+   * host's `false` verdict deletes its entry instead of writing one (a Map delete and set
+   * per side of most connections of an ordinary capture, none now). The bound keeps the CONTEXT_LIMIT hosts most
+   * recently found forwarded; within the bound every answer equals that of the Map of every
+   * verdict this was, and past it a forwarded host is remembered longer, never shorter.
+   */
   readonly forwardedHere = new Map<string, boolean>();
   /** 4-tuple (either orientation) → the last root reset on it; bounded as the maps are. */
-  readonly lastReset = new LastResets(CONTEXT_LIMIT);
-  /** Responders that answered a SYN with a SYN-ACK (key: `openPortKey`) → when. */
-  readonly openPorts = new Map<number | string, number>();
+  readonly lastReset: LastResets;
+  /**
+   * Responders that answered a SYN with a SYN-ACK (address and port; IPv6 by "addr|port" text),
+   * in the order last seen accepting, bounded as the maps are; `openPortTimes` by slot: when.
+   */
+  readonly openPorts: RecentKeys;
+  private openPortTimes = new Float64Array(0);
   /** 4-tuple (its `tupleKey` text) → time the last connection on it ended (FIN or RST); bounded as the maps are. */
-  readonly lastClose = new CloseTimes(CONTEXT_LIMIT);
+  readonly lastClose: CloseTimes;
   readonly sources = new Map<string, SourceProbes>();
   /** Resets per whole second of capture time, and the most frequent sender per second. */
   readonly resetsPerSecond = new Map<number, { count: number; senders: Map<string, number> }>();
 
-  /** TTL of the latest SYN-ACK each IPv4 host sent (key: the address as a number), learned live. */
+  /**
+   * TTL of the latest SYN-ACK each IPv4 host sent, learned live (key: the address as an int32,
+   * `addr | 0`: a Smi, where an unsigned address from 128.0.0.0 up is a heap number boxed per call).
+   */
   readonly synAckTtl4 = new Map<number, number>();
   /** The same for IPv6 hosts (key: the address as text). */
   readonly synAckTtl6 = new Map<string, number>();
+
+  /** `limit`: entries each table keeps at most (tests use a small one). */
+  constructor(private readonly limit = CONTEXT_LIMIT) {
+    this.hostHops = new HostHops(limit);
+    this.lastReset = new LastResets(limit);
+    this.openPorts = new RecentKeys(limit);
+    this.lastClose = new CloseTimes(limit);
+  }
 
   /**
    * Notes the TTL of a SYN-ACK as it passes: a host's kernel answers SYNs itself, so its SYN-ACK
@@ -99,19 +109,20 @@ export class ExplainContext {
    * vouches for its server while it is still open.
    */
   noteSynAck4(addr: number, ttl: number): void {
-    if (this.synAckTtl4.get(addr) !== ttl) remember(this.synAckTtl4, addr, ttl);
+    const key = addr | 0;
+    if (this.synAckTtl4.get(key) !== ttl) remember(this.synAckTtl4, key, ttl, this.limit);
   }
 
   /** IPv6 form of noteSynAck4. */
   noteSynAck6(addr: string, ttl: number): void {
-    if (this.synAckTtl6.get(addr) !== ttl) remember(this.synAckTtl6, addr, ttl);
+    if (this.synAckTtl6.get(addr) !== ttl) remember(this.synAckTtl6, addr, ttl, this.limit);
   }
 
   /** The hop-distance range of a host from other connections (and SYN-ACKs seen so far), or null. */
   hopsOf(addr: string): HopRange | null {
     const known = this.hostHops.get(addr);
     if (known) return known;
-    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr));
+    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr) | 0);
     if (live === undefined) return null;
     const hops = initialTtlOf(live) - live;
     return { min: hops, max: hops, initials: [initialTtlOf(live)], packets: 1 };
@@ -119,7 +130,9 @@ export class ExplainContext {
 
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
   openSince(addr: string, port: number): number | null {
-    return this.openPorts.get(openPortKey(addr, port)) ?? null;
+    const n = ipv4Strict(addr);
+    const slot = n >= 0 ? this.openPorts.find(n, port, 0) : this.openPorts.findText(`${addr}|${port}`);
+    return slot === NONE ? null : (this.openPortTimes[slot] as number);
   }
 
   /** Distinct ports this source had probed on its targets so far. */
@@ -136,44 +149,47 @@ export class ExplainContext {
       break;
     }
     // Two plain calls, not a loop over [[addr, side], …]: that allocated three arrays per connection.
-    if (conn.orig.ttl !== null) this.learnHops(conn.origAddr, conn.orig.ttl);
-    if (conn.resp.ttl !== null) this.learnHops(conn.respAddr, conn.resp.ttl);
+    if (conn.orig.ttl !== null) this.hostHops.learn(conn.origAddr, conn.orig.ttl);
+    if (conn.resp.ttl !== null) this.hostHops.learn(conn.respAddr, conn.resp.ttl);
     this.learnForwarding(conn, 'orig');
     this.learnForwarding(conn, 'resp');
-    if (conn.handshake.synAckTs !== null) remember(this.openPorts, openPortKey(conn.respAddr, conn.respPort), conn.handshake.synAckTs);
+    if (conn.handshake.synAckTs !== null) this.learnOpenPort(conn.respAddr, conn.respPort, conn.handshake.synAckTs);
     const resets = conn.resets;
     const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
     if (closed) this.lastClose.set(conn, conn.lastPacketTs);
     if (resets.length > 0) this.learnResets(conn);
     // A connection in which no data flowed either way counts as a probe by its originator.
     if (conn.orig.size === 0 && conn.resp.size === 0) {
-      const refused = resets.some((r) => r.direction === 'resp');
+      const refused = answeredByResponder(resets);
       if (conn.handshake.synTs !== null || refused) this.learnProbe(conn, refused);
     }
   }
 
-  /** Widens a host's hop-distance range by one connection's baseline (every distinct TTL its packets carried). */
-  private learnHops(addr: string, baseline: TtlBaseline): void {
-    let range = this.hostHops.get(addr);
-    for (const v of baseline.values) {
-      const initial = initialTtlOf(v.ttl);
-      const hops = initial - v.ttl;
-      if (range === undefined) {
-        range = { min: hops, max: hops, initials: [initial], packets: 0 };
-        remember(this.hostHops, addr, range);
-      }
-      if (hops < range.min) range.min = hops;
-      if (hops > range.max) range.max = hops;
-      if (!range.initials.includes(initial)) range.initials.push(initial);
-      range.packets += v.count;
+  /** Notes that the server port accepted at `ts` (it becomes the newest entry, as a Map's delete and set made it). */
+  private learnOpenPort(addr: string, port: number, ts: number): void {
+    const n = ipv4Strict(addr);
+    let slot: number;
+    if (n >= 0) {
+      slot = this.openPorts.find(n, port, 0);
+      if (slot === NONE) slot = this.openPorts.add(n, port, 0);
+      else this.openPorts.renew(slot);
+    } else {
+      const key = `${addr}|${port}`;
+      slot = this.openPorts.findText(key);
+      if (slot === NONE) slot = this.openPorts.addText(key);
+      else this.openPorts.renew(slot);
     }
+    if (slot >= this.openPortTimes.length) this.openPortTimes = widen(this.openPortTimes, this.openPorts.capacity);
+    this.openPortTimes[slot] = ts;
   }
 
-  /** Notes whether every packet of one side was seen twice here (a router's `any` capture). */
+  /** Notes whether every packet of one side was seen twice here (a router's `any` capture); see `forwardedHere`. */
   private learnForwarding(conn: FinishedConnection, side: 'orig' | 'resp'): void {
     const twinned = twinnedSegments(conn, side);
     if (twinned === null) return;
-    remember(this.forwardedHere, side === 'orig' ? conn.origAddr : conn.respAddr, twinned);
+    const addr = side === 'orig' ? conn.origAddr : conn.respAddr;
+    if (twinned) remember(this.forwardedHere, addr, true, this.limit);
+    else if (this.forwardedHere.size > 0) this.forwardedHere.delete(addr);
   }
 
   /** Counts the connection's RSTs per second of capture time and per sender. */
@@ -188,7 +204,10 @@ export class ExplainContext {
       }
       bucket.count++;
       const senderAddr = r.direction === 'orig' ? conn.origAddr : conn.respAddr;
-      if (bucket.senders.size < 64 || bucket.senders.has(senderAddr)) bucket.senders.set(senderAddr, (bucket.senders.get(senderAddr) ?? 0) + 1);
+      // One lookup for a sender already counted (most: a storm's resets come from a few hosts).
+      const known = bucket.senders.get(senderAddr);
+      if (known !== undefined) bucket.senders.set(senderAddr, known + 1);
+      else if (bucket.senders.size < 64) bucket.senders.set(senderAddr, 1);
     }
   }
 
@@ -197,7 +216,7 @@ export class ExplainContext {
     let s = this.sources.get(conn.origAddr);
     if (!s) {
       s = { ports: new Set(), targets: new Set(), first: conn.startTs, last: conn.startTs, probes: 0, kinds: {}, refused: 0 };
-      remember(this.sources, conn.origAddr, s);
+      remember(this.sources, conn.origAddr, s, this.limit);
     }
     const firstFlags = conn.keptFirstFlags;
     const kind = (firstFlags & 0x02) === 0 || (firstFlags & 0x05) !== 0 ? 'odd_flags' : conn.handshake.ackTs !== null ? 'connect' : 'syn';
@@ -211,13 +230,10 @@ export class ExplainContext {
   }
 }
 
-/**
- * A server endpoint as a key: a plain dotted quad as the number address·65536 + port (exact in a
- * double; no text built and hashed per connection), anything else (IPv6) as "addr|port".
- */
-export function openPortKey(addr: string, port: number): number | string {
-  const n = ipv4Strict(addr);
-  return n >= 0 ? n * 65536 + port : `${addr}|${port}`;
+/** True when one of the RSTs came from the responder (a loop: `some` with an arrow allocated a closure per probe). */
+function answeredByResponder(resets: FinishedConnection['resets']): boolean {
+  for (let i = 0; i < resets.length; i++) if (resets[i]?.direction === 'resp') return true;
+  return false;
 }
 
 /** The connection's 4-tuple as a key. */

@@ -1,0 +1,214 @@
+/**
+ * A bounded set of keys in insertion order, the shape of explain's cross-connection memory: the
+ * most recent `limit` keys are kept and the oldest goes first, exactly as a Map kept in insertion
+ * order and trimmed from its front (context.ts's first form), where writing a key again
+ * (`renew`) makes it the newest.
+ *
+ * Keys are handed out as slots (small integers, reused only after their key was evicted), and a
+ * user keeps its values in arrays of its own indexed by slot: no object per entry. Keys of plain
+ * IPv4 data (up to three 32-bit words: an address, an address and a port, a 4-tuple) live in typed
+ * arrays under an open-addressing index; anything else (IPv6) has a text key in a Map. Both share
+ * one order. A string key per connection in a Map (built, flattened, hashed, kept until evicted)
+ * and a delete + set to move it to the end cost several hundred instructions and old-space
+ * garbage per connection; a slot lookup here is a hash of three words and a probe or two.
+ */
+/** No slot (a miss, an empty index cell, the end of the order list). */
+export const NONE = -1;
+const FIRST_SLOTS = 1024;
+
+/** Bounded keys in insertion order, oldest evicted first; see the module comment. */
+export class RecentKeys {
+  /** Slots the arrays hold now (users' value arrays must hold as many: see `capacity`). */
+  private slots = 0;
+  private w0 = new Uint32Array(0);
+  private w1 = new Uint32Array(0);
+  private w2 = new Uint32Array(0);
+  /** Each word key's hash, kept: an eviction's backward shift and a growth's rebuild read it instead of hashing again. */
+  private hashes = new Uint32Array(0);
+  /** Insertion order, oldest first: a doubly linked list over slots. */
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  /** The text key of a text-keyed slot; undefined for word-keyed slots. */
+  private textKey: (string | undefined)[] = [];
+  /** Open addressing (linear probing) from a word key's hash to its slot, NONE when empty. */
+  private index = new Int32Array(0);
+  private readonly byText = new Map<string, number>();
+  private head = NONE;
+  private tail = NONE;
+  private freeList = NONE;
+  private handedOut = 0;
+  /** Keys held. */
+  size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Slots handed out at most so far (+ growth): a user's value arrays must be at least this long. */
+  get capacity(): number {
+    return this.slots;
+  }
+
+  /** The slot of a word key (three unsigned 32-bit numbers), or NONE. */
+  find(a: number, b: number, c: number): number {
+    if (this.index.length === 0) return NONE;
+    const mask = this.index.length - 1;
+    for (let i = hash3(a, b, c) & mask; ; i = (i + 1) & mask) {
+      const slot = this.index[i] as number;
+      if (slot === NONE) return NONE;
+      if (this.w0[slot] === a && this.w1[slot] === b && this.w2[slot] === c) return slot;
+    }
+  }
+
+  /** The slot of a text key, or NONE. */
+  findText(key: string): number {
+    return this.byText.get(key) ?? NONE;
+  }
+
+  /** Adds a word key that `find` did not find, as the newest (evicting the oldest at the limit); returns its slot. */
+  add(a: number, b: number, c: number): number {
+    const slot = this.take();
+    this.w0[slot] = a >>> 0;
+    this.w1[slot] = b >>> 0;
+    this.w2[slot] = c >>> 0;
+    this.hashes[slot] = hash3(a, b, c);
+    this.insertIndex(slot);
+    return slot;
+  }
+
+  /** Adds a text key that `findText` did not find, as `add` does. */
+  addText(key: string): number {
+    const slot = this.take();
+    this.textKey[slot] = key;
+    this.byText.set(key, slot);
+    return slot;
+  }
+
+  /** Makes a held slot the newest (what a Map's delete and set again did). */
+  renew(slot: number): void {
+    if (slot === this.tail) return;
+    this.unlink(slot);
+    this.append(slot);
+  }
+
+  /** A free slot, linked in as the newest; the oldest key goes first when the limit is reached. */
+  private take(): number {
+    if (this.size >= this.limit && this.head !== NONE) this.remove(this.head);
+    const slot = this.allocate();
+    this.textKey[slot] = undefined;
+    this.append(slot);
+    this.size++;
+    return slot;
+  }
+
+  /** Drops a slot: out of its key structure and the order, onto the free list. */
+  private remove(slot: number): void {
+    const key = this.textKey[slot];
+    if (key !== undefined) {
+      this.byText.delete(key);
+      this.textKey[slot] = undefined;
+    } else this.deleteIndex(slot);
+    this.unlink(slot);
+    this.next[slot] = this.freeList;
+    this.freeList = slot;
+    this.size--;
+  }
+
+  private allocate(): number {
+    if (this.freeList !== NONE) {
+      const slot = this.freeList;
+      this.freeList = this.next[slot] as number;
+      return slot;
+    }
+    if (this.handedOut === this.slots) this.grow();
+    return this.handedOut++;
+  }
+
+  /** Doubles the slot arrays (up to the limit) and rebuilds the index at twice their size. */
+  private grow(): void {
+    const slots = Math.min(Math.max(FIRST_SLOTS, this.slots * 2), Math.max(this.limit, 1));
+    this.w0 = widen(this.w0, slots);
+    this.w1 = widen(this.w1, slots);
+    this.w2 = widen(this.w2, slots);
+    this.hashes = widen(this.hashes, slots);
+    this.prev = widen(this.prev, slots);
+    this.next = widen(this.next, slots);
+    this.slots = slots;
+    // Load factor at most one half: linear probing stays short.
+    let size = 1;
+    while (size < slots * 2) size *= 2;
+    this.index = new Int32Array(size).fill(NONE);
+    for (let slot = 0; slot < this.handedOut; slot++) {
+      if (this.textKey[slot] === undefined && this.isLinked(slot)) this.insertIndex(slot);
+    }
+  }
+
+  /** True when the slot holds a key (it is in the order list). */
+  private isLinked(slot: number): boolean {
+    return this.prev[slot] !== NONE || this.head === slot;
+  }
+
+  private insertIndex(slot: number): void {
+    const mask = this.index.length - 1;
+    let i = (this.hashes[slot] as number) & mask;
+    while (this.index[i] !== NONE) i = (i + 1) & mask;
+    this.index[i] = slot;
+  }
+
+  /** Removes a slot from the index by backward-shift deletion (no tombstones: probes stay short). */
+  private deleteIndex(slot: number): void {
+    const index = this.index;
+    const mask = index.length - 1;
+    let i = (this.hashes[slot] as number) & mask;
+    while (index[i] !== slot) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const s = index[j] as number;
+      if (s === NONE) break;
+      const home = (this.hashes[s] as number) & mask;
+      // Move s into the hole when its home lies cyclically at or before the hole.
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        index[i] = s;
+        i = j;
+      }
+    }
+    index[i] = NONE;
+  }
+
+  private append(slot: number): void {
+    this.prev[slot] = this.tail;
+    this.next[slot] = NONE;
+    if (this.tail === NONE) this.head = slot;
+    else this.next[this.tail] = slot;
+    this.tail = slot;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.prev[slot] as number;
+    const n = this.next[slot] as number;
+    if (p === NONE) this.head = n;
+    else this.next[p] = n;
+    if (n === NONE) this.tail = p;
+    else this.prev[n] = p;
+    this.prev[slot] = NONE;
+    this.next[slot] = NONE;
+  }
+}
+
+/** A copy of `old` at `length` elements (the rest zero): how users grow their value arrays to `capacity`. */
+export function widen<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(old: T, length: number): T {
+  const a = new (old.constructor as new (n: number) => T)(length);
+  a.set(old);
+  return a;
+}
+
+/**
+ * The index's hash of three 32-bit words: each word folded in by a multiply and an xor-shift
+ * (MurmurHash3's fmix32 constants, smhasher MurmurHash3.cpp), all in one small function.
+ * net/flowHash's murmurStep chain (three calls and fmix32) was a tenth of the context's cost
+ * on a flood: under the bin's inlining budget TurboFan called each step instead of inlining it.
+ * Linear probing at load one half needs only well-spread low bits, which the final shift gives.
+ */
+function hash3(a: number, b: number, c: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ b, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ c, 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
