@@ -7,32 +7,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloseTimes, type Tuple, ipv4Strict } from '../../src/explain/closeTimes.js';
 import { ipv4Number, tupleKey } from '../../src/explain/context.js';
-
-/** The reference: a Map in insertion order, bounded as context.ts's remember() bounds its maps. */
-function rememberInMap(map: Map<string, number>, limit: number, key: string, value: number): void {
-  if (!map.delete(key) && map.size >= limit) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
-}
-
-/** A deterministic pseudo-random sequence (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { rememberInMap } from '../helpers/boundedMap.js';
+import { xorshift32 } from '../helpers/random.js';
 
 test('CloseTimes answers as a bounded Map over mixed IPv4 and IPv6 tuples, with evictions, reuse and re-setting', () => {
   const limit = 97;
   const times = new CloseTimes(limit);
   const map = new Map<string, number>();
-  const random = rng(13);
+  const random = xorshift32(13);
   // Few hosts and ports, so tuples recur (re-set: newest again) and the limit evicts often.
   const hosts = ['10.0.0.1', '10.0.0.2', '192.168.255.254', '0.0.0.0', '255.255.255.255', '2001:db8::1', '2001:db8::2', 'fe80::1'];
   const tuples: Tuple[] = [];

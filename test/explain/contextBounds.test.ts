@@ -12,26 +12,8 @@ import { HostHops } from '../../src/explain/hostHops.js';
 import { NONE, RecentKeys } from '../../src/explain/recentKeys.js';
 import type { FinishedConnection, TtlBaseline } from '../../src/track/finished.js';
 import { initialTtlOf } from '../../src/track/tracker.js';
-
-/** The reference: a Map in insertion order, bounded as context.ts's remember() bounds its maps. */
-function rememberInMap<V>(map: Map<string, V>, limit: number, key: string, value: V): void {
-  if (!map.delete(key) && map.size >= limit) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
-}
-
-/** A deterministic pseudo-random sequence (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { rememberInMap } from '../helpers/boundedMap.js';
+import { xorshift32 } from '../helpers/random.js';
 
 /** A baseline of one side: the given TTLs, `count` packets each. */
 function baseline(ttls: number[], count = 1): TtlBaseline {
@@ -71,7 +53,7 @@ describe('explain context tables', () => {
     const limit = 61;
     const keys = new RecentKeys(limit);
     const map = new Map<string, number>();
-    const random = rng(5);
+    const random = xorshift32(5);
     const all: [number, number, number, string | null][] = [];
     for (let i = 0; i < 4000; i++) {
       // Few distinct keys, so keys recur (renewed: newest again) and the bound evicts often.
@@ -99,7 +81,7 @@ describe('explain context tables', () => {
     const limit = 37;
     const hops = new HostHops(limit);
     const map = new Map<string, HopRange>();
-    const random = rng(11);
+    const random = xorshift32(11);
     const hosts = Array.from({ length: 90 }, (_, i) => (i % 9 === 0 ? `fe80::${i}` : `10.${i}.${255 - i}.${i * 2}`));
     const ttlsSeen = [1, 30, 32, 33, 60, 64, 100, 128, 129, 200, 255];
     for (let i = 0; i < 3000; i++) {

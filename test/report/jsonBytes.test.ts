@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonBytes, writeJsonNumber } from '../../src/report/jsonBytes.js';
+import { xorshift32 } from '../helpers/random.js';
 
 const NEWLINE = new Uint8Array([0x0a]);
 
@@ -39,22 +40,9 @@ function expected(values: object[], head?: string): string {
     .join('');
 }
 
-/** A deterministic pseudo-random generator (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('JsonBytes writes what JSON.stringify writes', () => {
   it('numbers: integers, six-decimal times, confidences, tiny, huge, negative, -0, NaN and infinities', () => {
-    const rnd = random(13);
+    const rnd = xorshift32(13);
     const numbers: number[] = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31, 2 ** 32 - 1, 2 ** 33, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, 1e22, 0.1, 0.5, 0.81];
     numbers.push(1e-6, 1e-7, 5e-7, 0.000001, 0.0000015, 1e-300, 5e-324, Number.MAX_VALUE, Number.EPSILON, 1 / 3, 2 / 3, 8589934591.999999, 8589934592.5);
     numbers.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1709283600.000576, 1709283600.1, 1709283600.9999995);
@@ -75,7 +63,7 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     const strings = ['', 'a', '"', '\\', '"quoted" \\ back', 'SYN→RST+ACK', 'é', 'ÿ', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u2028\u2029'];
     for (let c = 0; c < 0x20; c++) strings.push(`a${String.fromCharCode(c)}b`);
     strings.push('😀', 'x😀y', '\ud800', '\udc00', 'a\ud800', '\ud800a', '\udc00\ud800', '\ud83d\ude00\ud83d', 'z'.repeat(300), `${'é'.repeat(40)}→`);
-    const rnd = random(7);
+    const rnd = xorshift32(7);
     for (let i = 0; i < 2000; i++) {
       let s = '';
       const n = Math.floor(rnd() * 40);

@@ -12,19 +12,7 @@ import { CsvRows, csvRow } from '../../src/report/csv.js';
 import { RowBytes } from '../../src/report/rowBytes.js';
 import { RowSpool } from '../../src/report/rowSpool.js';
 import { type ZeekLogOptions, writeZeekConnLine, writeZeekJsonLine, zeekConnLine, zeekJsonLine } from '../../src/report/zeek.js';
-
-/** A deterministic pseudo-random generator (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { xorshift32 } from '../helpers/random.js';
 
 const STRINGS = [
   '',
@@ -159,7 +147,7 @@ function sameBytes(got: Buffer, want: Buffer): void {
 }
 
 describe('row byte writers write the bytes of the string forms', () => {
-  const rnd = random(29);
+  const rnd = xorshift32(29);
   const resets = Array.from({ length: 4000 }, (_, i) => resetOf(rnd, i));
   const connections = Array.from({ length: 4000 }, (_, i) => connectionOf(rnd, i));
 
