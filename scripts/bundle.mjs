@@ -42,8 +42,12 @@ function ownUrlOf(file) {
   return `new URL(${JSON.stringify(fromOut)}, import.meta.url).href`;
 }
 
-/** An esbuild plugin that gives each dist/src module that reads import.meta.url its own file's URL. */
-const ownImportMetaUrl = {
+/**
+ * An esbuild plugin that gives each dist/src module that reads import.meta.url its own file's URL;
+ * a reference to a bundle entry stays as it is, or becomes `entryFiles[name]` (a path from the
+ * bundle's directory) where given.
+ */
+const ownImportMetaUrl = (entryFiles = {}) => ({
   name: 'own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
@@ -52,7 +56,7 @@ const ownImportMetaUrl = {
       const kept = [];
       const marked = text.replace(ENTRY_URL, (whole, _q, name) => {
         if (!(name in ENTRIES)) return whole;
-        kept.push(whole);
+        kept.push(name in entryFiles ? `new URL(${JSON.stringify(entryFiles[name])}, import.meta.url)` : whole);
         return `\u0000ENTRY${kept.length - 1}\u0000`;
       });
       const rewritten = marked
@@ -61,7 +65,7 @@ const ownImportMetaUrl = {
       return { contents: rewritten, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
-};
+});
 
 /** esbuild's options for one bundle; the main entry and the worker's are built apart (see below). */
 const COMMON = {
@@ -80,7 +84,7 @@ const COMMON = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [ownImportMetaUrl],
+  plugins: [ownImportMetaUrl()],
 };
 
 await rm(OUT, { recursive: true, force: true });
@@ -92,6 +96,19 @@ const worker = await build({ ...COMMON, entryPoints: { trackWorker: ENTRIES.trac
 // cache below, code that a run does not call costs little more than reading it). bin/whyreset.js
 // compiles it with node:vm and the cache, without Node's ES module loader (an empty .mjs costs
 // ~40 M instructions more than an empty .cjs). import.meta.url becomes the script's own URL.
+// The analyze script's track worker (a run on two threads, pipeline/threads.ts) the same way:
+// one CommonJS script with its own code cache, started by bin/trackWorkerBundle.cjs, so that the
+// worker neither starts Node's ES module loader (its internal modules compile from source under
+// the bin's V8 flags) nor parses and compiles the track modules at each start.
+const workerScript = await build({
+  ...COMMON,
+  entryPoints: { trackWorker: ENTRIES.trackWorker },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  splitting: false,
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 const analyze = await build({
   ...COMMON,
   entryPoints: { analyze: join(SRC, 'cli', 'analyzeMain.js') },
@@ -100,8 +117,9 @@ const analyze = await build({
   splitting: false,
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [ownImportMetaUrl({ trackWorker: '../../bin/trackWorkerBundle.cjs' })],
 });
-const builds = [cli, worker, analyze];
+const builds = [cli, worker, workerScript, analyze];
 const metafile = {
   inputs: Object.assign({}, ...builds.map((b) => b.metafile.inputs)),
   outputs: Object.assign({}, ...builds.map((b) => b.metafile.outputs)),

@@ -134,4 +134,9 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
   }
 }
 
-if (parentPort !== null) await main(parentPort, workerData as TrackWorkerData);
+/**
+ * Settles once the worker's work is done (at once outside a worker). No top-level await: the
+ * analyze bundle runs this module as a CommonJS script (scripts/bundle.mjs, bin/trackWorkerBundle.cjs),
+ * whose loader waits on this to write the worker's code cache at build time.
+ */
+export const workerDone: Promise<void> = parentPort !== null ? main(parentPort, workerData as TrackWorkerData) : Promise.resolve();

@@ -10,6 +10,7 @@
  * analyze script), its built-ins from process.moduleLoadList at exit.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -165,4 +166,37 @@ test('explain loads its own command and not analyze', async () => {
   const { modules, analyzeScript } = await loadedBy('explain', ['explain', FIXTURE, '--conn', 'C1', '--threads', '1']);
   assert.ok(modules.includes('cli/explain.js'), modules.join(' '));
   assert.ok(!analyzeScript && !modules.includes('cli/analyze.js') && !modules.includes('cli/correlate.js'), modules.join(' '));
+});
+
+/** Given with --require: logs, per thread, each file of dist/bundle read with fs.readFileSync. */
+const LOG_BUNDLE_READS = `const { isMainThread } = require('node:worker_threads');
+const fs = require('node:fs');
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (path, ...rest) {
+  if (typeof path === 'string' && path.includes('bundle')) fs.appendFileSync(process.env.WHYRESET_LOADED_LOG, \`\${isMainThread ? 'main' : 'worker'} read \${path}\\n\`);
+  return readFileSync.call(this, path, ...rest);
+};
+`;
+writeFileSync(join(dir.dir, 'logBundleReads.cjs'), LOG_BUNDLE_READS);
+
+test('analyze on two threads: its worker runs the track worker script (dist/bundle/trackWorker.cjs) with its code cache, not the ES module bundle', async () => {
+  const log = join(dir.dir, 'worker-reads.log');
+  writeFileSync(log, '');
+  const env = { NODE_OPTIONS: `--require=${join(dir.dir, 'logBundleReads.cjs')}`, WHYRESET_LOADED_LOG: log, WHYRESET_THREADS_MIN_BYTES: '0' };
+  const r = await runCli(['analyze', FIXTURE, '--threads', '2', '--out', '/dev/null'], { env });
+  assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+  const bundle = join(REPO_ROOT, 'dist', 'bundle');
+  const workerReads = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('worker read '));
+  assert.deepEqual(workerReads, [`worker read ${join(bundle, 'trackWorker.cjs.cache')}`, `worker read ${join(bundle, 'trackWorker.cjs')}`]);
+});
+
+test("the code caches the build made are taken by a node started with the bin's V8 flags (the analyze script's and its track worker's)", () => {
+  const shebang = readFileSync(join(REPO_ROOT, 'bin', 'whyreset.js'), 'utf8').split('\n', 1)[0] as string;
+  const flags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+  const probe = `const b = require(${JSON.stringify(join(REPO_ROOT, 'bin', 'analyzeBundle.cjs'))});
+process.stdout.write(JSON.stringify({ analyze: b.loadAnalyze().cacheRefused, trackWorker: b.loadTrackWorker().cacheRefused }));`;
+  const out = execFileSync(process.execPath, [...flags, '-e', probe], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.deepEqual(JSON.parse(out), { analyze: false, trackWorker: false });
 });
