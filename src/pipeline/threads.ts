@@ -10,7 +10,7 @@ import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
-import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
+import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats, clockNow } from './trackWorkerProtocol.js';
 
 /**
  * Below this many bytes of input a run stays on one thread. Measured on the bench's mix (CPU
@@ -103,12 +103,17 @@ function workerError(m: { name: string; message: string; stack: string }): Error
  * The line WHYRESET_THREAD_STATS prints on stderr: the worker's batches and times, and this
  * thread's event loop over the run (idle: waiting for the worker's batches; active: explaining,
  * reporting). Which thread is the bottleneck shows at a glance: a worker that waited for the main
- * thread, or a main thread idle while the worker tracked.
+ * thread, or a main thread idle while the worker tracked. The timeline counts from this process's
+ * start (ms): when the worker's module ran, posted its first batch and was done, and when this
+ * thread had handled its last batch (`doneMs` less the worker's is the end run in series).
  */
-export function threadStatsLine(worker: WorkerStats, main: { activeMs: number; idleMs: number }): string {
+export function threadStatsLine(worker: WorkerStats, main: { activeMs: number; idleMs: number; doneAt: number }): string {
   const ms = (v: number): number => Math.round(v);
-  const w = { ...worker, waitedForMainMs: ms(worker.waitedForMainMs), activeMs: ms(worker.activeMs), idleMs: ms(worker.idleMs) };
-  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) } })}\n`;
+  const since = (at: number): number => ms(at - performance.timeOrigin);
+  const { startAt, firstBatchAt, doneAt, ...counts } = worker;
+  const w = { ...counts, waitedForMainMs: ms(worker.waitedForMainMs), activeMs: ms(worker.activeMs), idleMs: ms(worker.idleMs) };
+  const timeline = { workerStartMs: since(startAt), firstBatchMs: since(firstBatchAt), workerDoneMs: since(doneAt), mainDoneMs: since(main.doneAt) };
+  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) }, timeline })}\n`;
 }
 
 /** Runs the track stage on a worker thread and the explain stage here; resolves once both are done. */
@@ -139,7 +144,7 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
           settled = true;
           if (process.env.WHYRESET_THREAD_STATS) {
             const loop = performance.eventLoopUtilization(loopAtStart);
-            process.stderr.write(threadStatsLine(m.stats, { activeMs: loop.active, idleMs: loop.idle }));
+            process.stderr.write(threadStatsLine(m.stats, { activeMs: loop.active, idleMs: loop.idle, doneAt: clockNow() }));
           }
           resolve();
         } else fail(workerError(m));

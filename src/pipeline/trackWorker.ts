@@ -11,7 +11,10 @@ import { stopReading } from '../capture/interrupt.js';
 import type { FinishedConnection } from '../track/finished.js';
 import { ConnPacker } from './connPack.js';
 import { type InputOutcome, type ReadProgress, type TrackEvents, type TrackOptions, runTrackStage } from './trackStage.js';
-import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage, type WorkerStats } from './trackWorkerProtocol.js';
+import { EV, MAX_BATCHES_IN_FLIGHT, type TrackWorkerData, type WorkerMessage, type WorkerStats, clockNow } from './trackWorkerProtocol.js';
+
+/** When this module started running (WorkerStats.startAt). */
+const STARTED_AT = clockNow();
 
 /** Finished connections per batch: big enough that messages are few, small enough that the main thread starts early. */
 const CONNECTIONS_PER_BATCH = 256;
@@ -27,7 +30,7 @@ class BatchingEvents implements TrackEvents {
   /** The batch being written (connPack.ts). */
   private readonly packer = new ConnPacker();
   /** Batches and waits so far (WorkerStats; the event loop's times are added at the end). */
-  readonly stats: WorkerStats = { batches: 0, connections: 0, numbers: 0, waitedForMainMs: 0, activeMs: 0, idleMs: 0 };
+  readonly stats: WorkerStats = { batches: 0, connections: 0, numbers: 0, waitedForMainMs: 0, activeMs: 0, idleMs: 0, startAt: STARTED_AT, firstBatchAt: 0, doneAt: 0 };
 
   constructor(
     private readonly port: NonNullable<typeof parentPort>,
@@ -40,7 +43,7 @@ class BatchingEvents implements TrackEvents {
     const batch = this.packer.take();
     const message: WorkerMessage = { type: 'events', batch };
     const { stats } = this;
-    stats.batches++;
+    if (stats.batches++ === 0) stats.firstBatchAt = clockNow();
     stats.connections += this.connections;
     stats.numbers += batch.numbers.length;
     this.events = 0;
@@ -123,7 +126,7 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
     await runTrackStage(data.paths, data.options as TrackOptions, events);
     events.flush();
     const loop = performance.eventLoopUtilization(loopAtStart);
-    const done: WorkerMessage = { type: 'done', stats: { ...events.stats, activeMs: loop.active, idleMs: loop.idle } };
+    const done: WorkerMessage = { type: 'done', stats: { ...events.stats, activeMs: loop.active, idleMs: loop.idle, doneAt: clockNow() } };
     port.postMessage(done);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -43,6 +43,19 @@ export interface WorkerStats {
   /** Its event loop's active and idle time (ms, performance.eventLoopUtilization): idle is waiting for reads; active includes waitedForMainMs. */
   activeMs: number;
   idleMs: number;
+  /**
+   * When its module started running, posted its first batch and was done, as clock times (ms,
+   * performance.timeOrigin + performance.now(): comparable across threads). The main thread prints
+   * them from its own start: what the start of the worker and the end of the run cost in series.
+   */
+  startAt: number;
+  firstBatchAt: number;
+  doneAt: number;
+}
+
+/** A clock time (ms) comparable across threads (WorkerStats). */
+export function clockNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** A message from the worker. */

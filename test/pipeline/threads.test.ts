@@ -230,6 +230,9 @@ describe('the worker ends on every way out', () => {
     assert.equal(stats.worker.connections, report.summary.connections);
     assert.ok(stats.worker.batches >= 1 && stats.worker.numbers > 0, line);
     for (const v of [stats.worker.waitedForMainMs, stats.worker.activeMs, stats.worker.idleMs, stats.main.activeMs, stats.main.idleMs]) assert.ok(Number.isInteger(v) && v >= 0, line);
+    // The timeline, from the process's start: the worker starts, posts, is done; the main thread is done last.
+    const t = stats.timeline;
+    assert.ok(0 < t.workerStartMs && t.workerStartMs <= t.firstBatchMs && t.firstBatchMs <= t.workerDoneMs && t.workerDoneMs <= t.mainDoneMs, line);
     // One thread prints no such line.
     const one = await runCli(['analyze', '--threads', '1', capture], { cwd: LAB, env: { WHYRESET_THREAD_STATS: '1' } });
     assert.ok(!one.stderr.includes('whyreset-thread-stats'), one.stderr);
