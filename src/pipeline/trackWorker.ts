@@ -114,6 +114,12 @@ class BatchingEvents implements TrackEvents {
   }
 }
 
+/**
+ * Called once the work is done, before the main thread is told (which then ends this thread):
+ * bin/trackWorkerBundle.cjs sets it at build time to write the worker's code cache.
+ */
+export const hooks: { beforeDone?: () => void } = {};
+
 /** Runs the track stage for the main thread and says when it is done, or what it threw. */
 async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData): Promise<void> {
   if (data.stopped) stopReading();
@@ -126,6 +132,7 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
     await runTrackStage(data.paths, data.options as TrackOptions, events);
     events.flush();
     const loop = performance.eventLoopUtilization(loopAtStart);
+    hooks.beforeDone?.();
     const done: WorkerMessage = { type: 'done', stats: { ...events.stats, activeMs: loop.active, idleMs: loop.idle, doneAt: clockNow() } };
     port.postMessage(done);
   } catch (err) {
@@ -137,9 +144,6 @@ async function main(port: NonNullable<typeof parentPort>, data: TrackWorkerData)
   }
 }
 
-/**
- * Settles once the worker's work is done (at once outside a worker). No top-level await: the
- * analyze bundle runs this module as a CommonJS script (scripts/bundle.mjs, bin/trackWorkerBundle.cjs),
- * whose loader waits on this to write the worker's code cache at build time.
- */
-export const workerDone: Promise<void> = parentPort !== null ? main(parentPort, workerData as TrackWorkerData) : Promise.resolve();
+// No top-level await: the analyze bundle runs this module as a CommonJS script (scripts/bundle.mjs,
+// bin/trackWorkerBundle.cjs).
+if (parentPort !== null) void main(parentPort, workerData as TrackWorkerData);
