@@ -1,7 +1,7 @@
 /**
  * A batch of the track worker's events (trackWorker.ts) as one float64 stream for the trip to the
  * main thread (threads.ts): each event's code and arguments, and each finished connection whole,
- * so that a batch is one transferred array, a string table and (rarely) a few structured clones.
+ * so that a batch is one float64 array, a string table and (rarely) a few structured clones.
  * Cloning the connections object by object was most of the cost of a threaded run: the worker's
  * postMessage and the main thread's deserialising (`node --cpu-prof` on the bench's mix), and
  * the clones of a whole batch, made at once on arrival, outlived the main thread's 2 MiB young
@@ -80,7 +80,7 @@ function allStrings(items: readonly unknown[]): items is readonly string[] {
   return true;
 }
 
-/** One batch as it crosses to the main thread (the numbers transferred, the rest cloned). */
+/** One batch as it crosses to the main thread (all cloned; the numbers are never transferred: trackWorker.ts flush). */
 export interface PackedBatch {
   numbers: Float64Array;
   strings: string[];
@@ -347,7 +347,7 @@ export class ConnPacker {
     return this.n;
   }
 
-  /** What was written since the last take (the numbers in an array of their own, to transfer), and a fresh start. */
+  /** What was written since the last take (the numbers in an array of their own, to post), and a fresh start. */
   take(): PackedBatch {
     const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects };
     this.n = 0;

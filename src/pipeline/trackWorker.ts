@@ -2,7 +2,7 @@
  * The worker thread of a threaded run (threads.ts): runs the track stage (trackStage.ts) over the
  * inputs and posts its events to the main thread in batches — never one message per packet. A
  * batch is one float64 stream of event codes and their arguments, finished connections whole
- * (connPack.ts), transferred with its string table. The main thread says
+ * (connPack.ts), posted (copied, never transferred: see flush) with its string table. The main thread says
  * how many batches it has not handled yet in a shared counter: past MAX_BATCHES_IN_FLIGHT the
  * worker waits, so a fast reader cannot pile the whole capture up in memory.
  */
@@ -23,8 +23,11 @@ const NUMBERS_PER_BATCH = 131_072;
 /** Longest single wait for the main thread to catch up (ms) before looking again. */
 const WAIT_SLICE_MS = 50;
 
+/** Where the worker posts its batches (its parentPort; a test's stand-in). */
+export type BatchPort = Pick<NonNullable<typeof parentPort>, 'postMessage'>;
+
 /** The track stage's events, collected into batches and posted to the main thread. */
-class BatchingEvents implements TrackEvents {
+export class BatchingEvents implements TrackEvents {
   private connections = 0;
   private events = 0;
   /** The batch being written (connPack.ts). */
@@ -33,11 +36,22 @@ class BatchingEvents implements TrackEvents {
   readonly stats: WorkerStats = { batches: 0, connections: 0, numbers: 0, waitedForMainMs: 0, activeMs: 0, idleMs: 0, startAt: STARTED_AT, firstBatchAt: 0, doneAt: 0 };
 
   constructor(
-    private readonly port: NonNullable<typeof parentPort>,
+    private readonly port: BatchPort,
     private readonly inFlight: Int32Array,
   ) {}
 
-  /** Posts the batch so far (if any), then waits while the main thread is too far behind. */
+  /**
+   * Posts the batch so far (if any), then waits while the main thread is too far behind. The
+   * numbers are copied by the structured clone, not transferred: a transfer detaches the buffer
+   * here, and the first ArrayBuffer detached in an isolate invalidates V8's ArrayBufferDetaching
+   * protector (v8 src/execution/protectors.h), which deoptimises every optimised function that
+   * reads a typed array — the whole decode and track path of this thread — and recompiles it with a
+   * detached-buffer check on every access. Measured (512 MiB mix, --trace-opt --trace-deopt): with
+   * the transfer 54 functions marked for deoptimisation at the first batch and 370 TurboFan
+   * compiles in the run; copied 4 and 311 (one thread: 272). Copying ~30 MB over the run costs a
+   * few ms; the worker's CPU fell from 510-530 ms to 470-490 ms, the run's from 1.45-1.5 s to
+   * 1.34-1.37 s (per-thread CPU from /proc).
+   */
   flush(): void {
     if (this.events === 0) return;
     const batch = this.packer.take();
@@ -49,7 +63,7 @@ class BatchingEvents implements TrackEvents {
     this.events = 0;
     this.connections = 0;
     Atomics.add(this.inFlight, 0, 1);
-    this.port.postMessage(message, [batch.numbers.buffer as ArrayBuffer]);
+    this.port.postMessage(message);
     let waitStart = -1;
     for (;;) {
       const pending = Atomics.load(this.inFlight, 0);
