@@ -53,21 +53,34 @@ function writePacket(d: Float64Array, o: number, p: PacketRecord): void {
   d[o + 11] = p.options;
 }
 
+/**
+ * A number read back from the float64 stream as the tracker held it: an integer of int32 range as
+ * V8's small integer (Smi), anything else (a timestamp, a sequence number past 2^31) as it is. A
+ * value read from a Float64Array is a double, and an object literal stores a double as a boxed
+ * HeapNumber (16 bytes each): unpacked connections held every count and port boxed where the
+ * tracker's hold Smis (`%DebugPrint` of an endpoint summary: pkts 9 vs HeapNumber 9.0), which made
+ * the main thread of a threaded run allocate and collect more than the whole one-thread run.
+ */
+function stored(v: number): number {
+  const i = v | 0;
+  return i === v ? i : v;
+}
+
 /** Reads a packet record written by writePacket at `o`, its fields in the tracker's order (track/recordPool.ts packetOf). */
 function readPacket(d: Float64Array, o: number): PacketRecord {
   return {
-    frame: d[o] ?? 0,
-    ts: d[o + 1] ?? 0,
+    frame: stored(d[o] ?? 0),
+    ts: stored(d[o + 1] ?? 0),
     direction: d[o + 2] === 1 ? 'resp' : 'orig',
-    flags: d[o + 3] ?? 0,
-    seq: d[o + 4] ?? 0,
-    ack: d[o + 5] ?? 0,
-    win: d[o + 6] ?? 0,
-    ttl: d[o + 7] ?? 0,
-    ipId: d[o + 8] ?? 0,
+    flags: stored(d[o + 3] ?? 0),
+    seq: stored(d[o + 4] ?? 0),
+    ack: stored(d[o + 5] ?? 0),
+    win: stored(d[o + 6] ?? 0),
+    ttl: stored(d[o + 7] ?? 0),
+    ipId: stored(d[o + 8] ?? 0),
     df: d[o + 9] === 1,
-    payloadLen: d[o + 10] ?? 0,
-    options: d[o + 11] ?? 0,
+    payloadLen: stored(d[o + 10] ?? 0),
+    options: stored(d[o + 11] ?? 0),
   };
 }
 
@@ -371,12 +384,12 @@ export class ConnUnpacker {
   }
 
   private num(): number {
-    return this.data[this.n++] ?? 0;
+    return stored(this.data[this.n++] ?? 0);
   }
 
   private nullable(): number | null {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? null : v;
+    return Number.isNaN(v) ? null : stored(v);
   }
 
   private str<T extends string>(): T {
@@ -389,7 +402,7 @@ export class ConnUnpacker {
 
   private optional(): number | undefined {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? undefined : v;
+    return Number.isNaN(v) ? undefined : stored(v);
   }
 
   private strs<T extends string>(): T[] {
@@ -469,7 +482,7 @@ export class ConnUnpacker {
   /** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
   private pairPart(): number {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? -1 : v;
+    return Number.isNaN(v) ? -1 : stored(v);
   }
 
   private resets(): RstRecord[] {
@@ -485,18 +498,18 @@ export class ConnUnpacker {
       // then the RST's own), its pairs shared as rstOf shares them: Object.assign onto a packet
       // record took a second object and a property array per RST.
       resets[k] = {
-        frame: d[o] ?? 0,
-        ts: d[o + 1] ?? 0,
+        frame: stored(d[o] ?? 0),
+        ts: stored(d[o + 1] ?? 0),
         direction: d[o + 2] === 1 ? 'resp' : 'orig',
-        flags: d[o + 3] ?? 0,
-        seq: d[o + 4] ?? 0,
-        ack: d[o + 5] ?? 0,
-        win: d[o + 6] ?? 0,
-        ttl: d[o + 7] ?? 0,
-        ipId: d[o + 8] ?? 0,
+        flags: stored(d[o + 3] ?? 0),
+        seq: stored(d[o + 4] ?? 0),
+        ack: stored(d[o + 5] ?? 0),
+        win: stored(d[o + 6] ?? 0),
+        ttl: stored(d[o + 7] ?? 0),
+        ipId: stored(d[o + 8] ?? 0),
         df: d[o + 9] === 1,
-        payloadLen: d[o + 10] ?? 0,
-        options: d[o + 11] ?? 0,
+        payloadLen: stored(d[o + 10] ?? 0),
+        options: stored(d[o + 11] ?? 0),
         index,
         payload: payloadAt < 0 ? null : (this.objects[payloadAt] as Uint8Array),
         mptcpReason: this.num(),

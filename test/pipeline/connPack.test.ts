@@ -6,9 +6,11 @@
  * a field the packer forgot fails here.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
 import { runAnalysis } from '../../src/pipeline/run.js';
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
@@ -177,6 +179,31 @@ describe('connPack: finished connections across the thread boundary', () => {
     // Absent stays absent: no `key` on a VXLAN layer, no `vni` on a GRE one.
     assert.deepStrictEqual(Object.keys(back[0]?.tunnel?.[1] ?? {}), ['type', 'src', 'dst', 'vni']);
     assert.deepStrictEqual(Object.keys(back[0]?.tunnel?.[0] ?? {}), ['type', 'src', 'dst', 'key']);
+  });
+
+  it('small integers come back as V8 small integers (Smis), as the tracker holds them, not boxed doubles', () => {
+    // %IsSmi needs --allow-natives-syntax: checked in a child node on a connection given as JSON.
+    const conn = { ...connection(1, true), resets: connection(1, true).resets.map((r) => ({ ...r, payload: null })) };
+    const script = `import { ConnPacker, ConnUnpacker } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'pipeline', 'connPack.js')).href)};
+const packer = new ConnPacker();
+packer.code(1);
+packer.connection(JSON.parse(process.env.CONN));
+const batch = new ConnUnpacker(packer.take());
+batch.code();
+const boxed = [];
+let small = 0;
+const walk = (v, path) => {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 30) {
+    small++;
+    if (!%IsSmi(v)) boxed.push(path);
+  } else if (v !== null && typeof v === 'object') for (const [k, item] of Object.entries(v)) walk(item, path + '.' + k);
+};
+walk(batch.connection(), '');
+process.stdout.write(JSON.stringify({ small, boxed }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CONN: JSON.stringify(conn) } });
+    const { small, boxed } = JSON.parse(out) as { small: number; boxed: string[] };
+    assert.ok(small > 50, `${small} small integers`);
+    assert.deepEqual(boxed, []);
   });
 
   it('a field the packer leaves out fails the round trip', () => {

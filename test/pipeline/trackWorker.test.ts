@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchingEvents, type BatchPort } from '../../src/pipeline/trackWorker.js';
+import { type BatchPort, BatchingEvents } from '../../src/pipeline/trackWorker.js';
 import type { WorkerMessage } from '../../src/pipeline/trackWorkerProtocol.js';
 
 /** A port that keeps every postMessage call's arguments. */
