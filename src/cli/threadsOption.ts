@@ -22,6 +22,14 @@ export const THREADS_HELP = `      --threads N    threads to use (default: 2 wit
  * (callgrind, one file per thread, 64 MiB mix): V8's background threads are 96 % TurboFan's
  * concurrent compile, 2.16 G instructions beside one thread's 2.36 G; two threads 1.71 G + 1.87 G
  * + 3.50 G of V8's, so on 2 cores their total CPU over two cores exceeds one thread's critical path.
+ * Session 9, after the worker stopped detaching ArrayBuffers (pipeline/trackWorker.ts flush: the
+ * transfer deoptimised its whole track path) and the unpacked numbers became Smis (connPack.ts
+ * stored): paired runs (farm-bench, 5-7 pairs, the runs given the CPU by a high-share cgroup on a
+ * machine loaded by other work), two threads over one, median wall: 512 MiB mix text 0.965x
+ * (0.917 vs 0.942 s; CPU 1.13x), JSON 0.84x (0.951 vs 1.130 s), but floods slower: 200k-connection
+ * flood 1.05x, 1M-connection flood 1.19x (9.6 vs 8.1 s, CPU 1.26x) — there the main thread,
+ * which explains every connection, is the bottleneck and unpacking each connection adds to it. So
+ * the default stays one thread on 2 cores: a clear gain on the mix only for JSON, a loss on floods.
  */
 export const MIN_CORES_FOR_TWO_THREADS = 3;
 
