@@ -22,11 +22,12 @@ const EXAMPLES = 5;
 /**
  * Resets of one cause against one server endpoint. Lean while it counts (issue 13: the groups
  * were a third of what survived the young generation on the bench's 512 MiB mix, 6,888 groups
- * and 9 MB promoted, most of them a port scan's probes of one reset each): the example frames as
- * numbers, the evidence codes and the clients in small arrays made to the first reset's measure,
- * the counters as fields, the server's text only when read. What the report reads of a group
- * (`frames`, `verdicts`, `evidence`, `clients`, `server`) is built when it reads it, for the few
- * groups it shows.
+ * and 9 MB promoted, 4,932 of them of one reset, most a port scan's probes): the counters are
+ * fields, the first reset's example, connection and client too, its evidence codes an array
+ * shared by the groups whose first resets carry the same codes; the arrays of examples,
+ * connections, clients and evidence counts are made with a second reset. What the report reads
+ * of a group (`frames`, `verdicts`, `evidence`, `clients`, `server`) is built when it reads it,
+ * for the few groups it shows.
  */
 export class ResetGroup {
   count = 1;
@@ -35,21 +36,24 @@ export class ResetGroup {
   forged = 0;
   firstTs: number;
   lastTs: number;
-  /** The first EXAMPLES resets' report order, capture and frame, three numbers each, in report order. */
-  examples: number[];
-  /** The first few distinct connection ids, in report order, and the order of the reset each came with. */
-  conns: string[];
-  connSeqs: number[];
-  /** Evidence codes, first seen first, and how many resets of the group carry each. */
-  evidenceCodes: string[];
-  evidenceCounts: number[];
-  /** Distinct clients, first seen first (at most CLIENTS_COUNTED; `clientsCapped` then). */
-  clientList: string[];
   clientsCapped = false;
   /** `after_reset` consequences folded under this group's resets (their parents are here). */
   consequences = 0;
   /** "addr:port" of the server, once read (or given, for a merged group or a scan). */
   private serverText: string | null;
+  /** The first reset's capture, frame, connection id and client. */
+  private readonly capture0: number;
+  private readonly frame0: number;
+  private readonly conn0: string | null;
+  private readonly client0: string;
+  /** Evidence codes, first seen first (shared and frozen until `spread`). */
+  private codes: string[];
+  /** Made by `spread` (with a second reset, or for a merged group); null while the first reset's fields say it all. */
+  private ex: number[] | null = null;
+  private cs: string[] | null = null;
+  private css: number[] | null = null;
+  private counts: number[] | null = null;
+  private cl: string[] | null = null;
 
   constructor(
     readonly cause: string,
@@ -74,64 +78,124 @@ export class ResetGroup {
       this.count = 0;
       this.firstTs = Number.POSITIVE_INFINITY;
       this.lastTs = Number.NEGATIVE_INFINITY;
-      this.examples = [];
-      this.conns = [];
-      this.connSeqs = [];
-      this.evidenceCodes = [];
-      this.evidenceCounts = [];
-      this.clientList = [];
+      this.capture0 = 0;
+      this.frame0 = 0;
+      this.conn0 = null;
+      this.client0 = '';
+      this.codes = [];
+      this.ex = [];
+      this.cs = [];
+      this.css = [];
+      this.counts = [];
+      this.cl = [];
       return;
     }
-    // The first reset, in arrays of its measure: most groups never see a second.
     if (r.verdict !== null) this.countVerdict(r.verdict);
     this.firstTs = r.ts;
     this.lastTs = r.ts;
-    this.examples = [firstSeq, r.capture, r.frame];
-    this.conns = r.conn === null ? [] : [r.conn];
-    this.connSeqs = r.conn === null ? [] : [firstSeq];
-    const codes = distinctCodes(r.evidence);
-    this.evidenceCodes = codes;
-    this.evidenceCounts = new Array<number>(codes.length).fill(1);
-    this.clientList = [clientOf(r)];
+    this.capture0 = r.capture;
+    this.frame0 = r.frame;
+    this.conn0 = r.conn;
+    this.client0 = clientOf(r);
+    this.codes = sharedCodes(r.evidence);
   }
 
   /** Counts one more reset of the group (the `seq`th of the report). */
   add(r: Reset, seq: number): void {
+    if (this.ex === null) this.spread();
     this.count++;
     if (r.verdict !== null) this.countVerdict(r.verdict);
     if (r.ts < this.firstTs) this.firstTs = r.ts;
     if (r.ts > this.lastTs) this.lastTs = r.ts;
-    const ex = this.examples;
+    const ex = this.ex as number[];
     if (ex.length < EXAMPLES * 3) ex.push(seq, r.capture, r.frame);
-    if (r.conn !== null && this.conns.length < EXAMPLES && !this.conns.includes(r.conn)) {
-      this.conns.push(r.conn);
-      this.connSeqs.push(seq);
+    const cs = this.cs as string[];
+    if (r.conn !== null && cs.length < EXAMPLES && !cs.includes(r.conn)) {
+      cs.push(r.conn);
+      (this.css as number[]).push(seq);
     }
     for (const e of r.evidence) this.countEvidence(e.code, 1);
     this.countClient(clientOf(r));
   }
 
+  /** The arrays the first reset's fields stood for, made for more. */
+  private spread(): void {
+    this.ex = [this.firstSeq, this.capture0, this.frame0];
+    this.cs = this.conn0 === null ? [] : [this.conn0];
+    this.css = this.conn0 === null ? [] : [this.firstSeq];
+    this.codes = this.codes.slice();
+    this.counts = new Array<number>(this.codes.length).fill(1);
+    this.cl = [this.client0];
+  }
+
   /** One more reset with verdict `v`. */
-  countVerdict(v: Verdict): void {
+  private countVerdict(v: Verdict): void {
     if (v === 'genuine') this.genuine++;
     else if (v === 'suspect') this.suspect++;
     else this.forged++;
   }
 
-  /** `n` more resets carrying evidence `code`. */
-  countEvidence(code: string, n: number): void {
-    const at = this.evidenceCodes.indexOf(code);
+  /** `n` more resets carrying evidence `code` (a spread or merged group). */
+  private countEvidence(code: string, n: number): void {
+    const counts = this.counts as number[];
+    const at = this.codes.indexOf(code);
     if (at < 0) {
-      this.evidenceCodes.push(code);
-      this.evidenceCounts.push(n);
-    } else this.evidenceCounts[at] = (this.evidenceCounts[at] ?? 0) + n;
+      this.codes.push(code);
+      counts.push(n);
+    } else counts[at] = (counts[at] ?? 0) + n;
   }
 
-  /** A client of one more reset: counted while under CLIENTS_COUNTED, else only noted as capped. */
-  countClient(c: string): void {
-    if (this.clientList.includes(c)) return;
-    if (this.clientList.length < CLIENTS_COUNTED) this.clientList.push(c);
+  /** A client of one more reset (a spread or merged group): counted while under CLIENTS_COUNTED, else only noted as capped. */
+  private countClient(c: string): void {
+    const cl = this.cl as string[];
+    if (cl.includes(c)) return;
+    if (cl.length < CLIENTS_COUNTED) cl.push(c);
     else this.clientsCapped = true;
+  }
+
+  /** Folds `p` into this merged group: counts, times, evidence and clients (examples and connections: mergeGroups, in report order). */
+  absorb(p: ResetGroup): void {
+    this.count += p.count;
+    this.consequences += p.consequences;
+    this.genuine += p.genuine;
+    this.suspect += p.suspect;
+    this.forged += p.forged;
+    this.firstTs = Math.min(this.firstTs, p.firstTs);
+    this.lastTs = Math.max(this.lastTs, p.lastTs);
+    const counts = p.evidenceCounts;
+    p.evidenceCodes.forEach((code, i) => this.countEvidence(code, counts[i] ?? 0));
+    this.clientsCapped ||= p.clientsCapped;
+    for (const c of p.clientList) this.countClient(c);
+  }
+
+  /** The first EXAMPLES resets' report order, capture and frame, three numbers each, in report order (a merged group's may be pushed to). */
+  get examples(): number[] {
+    return this.ex ?? [this.firstSeq, this.capture0, this.frame0];
+  }
+
+  /** The first few distinct connection ids, in report order (a merged group's may be pushed to). */
+  get conns(): string[] {
+    return this.cs ?? (this.conn0 === null ? [] : [this.conn0]);
+  }
+
+  /** The report order of the reset each of `conns` came with. */
+  get connSeqs(): number[] {
+    return this.css ?? (this.conn0 === null ? [] : [this.firstSeq]);
+  }
+
+  /** Evidence codes, first seen first. */
+  get evidenceCodes(): readonly string[] {
+    return this.codes;
+  }
+
+  /** How many resets of the group carry each of `evidenceCodes`. */
+  get evidenceCounts(): readonly number[] {
+    return this.counts ?? this.codes.map(() => 1);
+  }
+
+  /** Distinct clients, first seen first (at most CLIENTS_COUNTED; `clientsCapped` then). */
+  get clientList(): readonly string[] {
+    return this.cl ?? [this.client0];
   }
 
   /** "addr:port" of the server (the connection's responder) the resets concern. */
@@ -155,14 +219,16 @@ export class ResetGroup {
 
   /** The report order of each example frame. */
   get frameSeqs(): number[] {
+    const ex = this.examples;
     const out: number[] = [];
-    for (let i = 0; i < this.examples.length; i += 3) out.push(this.examples[i] as number);
+    for (let i = 0; i < ex.length; i += 3) out.push(ex[i] as number);
     return out;
   }
 
   /** Evidence codes by how many resets of the group carry them (first seen first). */
   get evidence(): Map<string, number> {
-    return new Map(this.evidenceCodes.map((code, i) => [code, this.evidenceCounts[i] ?? 0]));
+    const counts = this.evidenceCounts;
+    return new Map(this.codes.map((code, i) => [code, counts[i] ?? 0]));
   }
 
   /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
@@ -171,17 +237,21 @@ export class ResetGroup {
   }
 }
 
-/** The distinct evidence codes of one reset, in its order, in an array of their number. */
-function distinctCodes(evidence: readonly { code: string }[]): string[] {
-  let n = 0;
-  const codes = new Array<string>(evidence.length);
-  for (const e of evidence) {
-    let seen = false;
-    for (let i = 0; i < n; i++) if (codes[i] === e.code) seen = true;
-    if (!seen) codes[n++] = e.code;
-  }
-  if (n < codes.length) codes.length = n;
-  return codes;
+/** Evidence code lists shared by groups (frozen), by their codes joined; bounded (sharing is only a saving). */
+const CODE_LISTS = new Map<string, string[]>();
+const CODE_LISTS_KEPT = 4096;
+
+/** The distinct evidence codes of one reset, in its order: one frozen array shared by every group whose first reset carries the same. */
+function sharedCodes(evidence: readonly { code: string }[]): string[] {
+  let key = '';
+  for (const e of evidence) key += `${e.code} `;
+  const known = CODE_LISTS.get(key);
+  if (known !== undefined) return known;
+  const codes: string[] = [];
+  for (const e of evidence) if (!codes.includes(e.code)) codes.push(e.code);
+  const list = Object.freeze(codes.slice()) as string[];
+  if (CODE_LISTS.size < CODE_LISTS_KEPT) CODE_LISTS.set(key, list);
+  return list;
 }
 
 /** The resets one scanning client caused, folded into one line (the report shows these instead of one group per port). */
@@ -290,7 +360,7 @@ export class ResetGroups {
         this.overflow.set(cause, (this.overflow.get(cause) ?? 0) + 1);
         return;
       }
-      g = new ResetGroup(cause, addr, port, null, r, client, seq, flat(r.hint), r.signature, this.multiCapture);
+      g = new ResetGroup(cause, addr, port, null, r, client, seq, r.hint, r.signature, this.multiCapture);
       this.groups.push(g);
       if (slot === undefined) slot = this.newSlot(addr, port, cause);
       if (client === null) slot.shared = g;
@@ -339,15 +409,6 @@ export class ResetGroups {
   }
 }
 
-/**
- * A group's hint as one flat string: a hint built from a template is a tree of concatenated
- * strings (a dozen 32-byte nodes); reading a character makes V8 flatten it in place
- * (String::Flatten), and a group keeps its first reset's hint for the whole run.
- */
-function flat(text: string | null): string | null {
-  if (text !== null) text.charCodeAt(0);
-  return text;
-}
 
 /**
  * A value per reset id for the most recent `size` resets, in fixed memory: ids are "R<n>", so a
@@ -432,18 +493,11 @@ function mergeGroups(parts: readonly ResetGroup[], cause: string, server: string
   const examples: number[][] = [];
   const conns: Array<[number, string]> = [];
   for (const p of ordered) {
-    g.count += p.count;
-    g.consequences += p.consequences;
-    g.genuine += p.genuine;
-    g.suspect += p.suspect;
-    g.forged += p.forged;
-    g.firstTs = Math.min(g.firstTs, p.firstTs);
-    g.lastTs = Math.max(g.lastTs, p.lastTs);
-    for (let i = 0; i < p.examples.length; i += 3) examples.push(p.examples.slice(i, i + 3));
-    p.conns.forEach((c, i) => conns.push([p.connSeqs[i] ?? 0, c]));
-    p.evidenceCodes.forEach((code, i) => g.countEvidence(code, p.evidenceCounts[i] ?? 0));
-    g.clientsCapped ||= p.clientsCapped;
-    for (const c of p.clientList) g.countClient(c);
+    g.absorb(p);
+    const ex = p.examples;
+    for (let i = 0; i < ex.length; i += 3) examples.push(ex.slice(i, i + 3));
+    const seqs = p.connSeqs;
+    p.conns.forEach((c, i) => conns.push([seqs[i] ?? 0, c]));
   }
   examples.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
   for (const ex of examples.slice(0, EXAMPLES)) g.examples.push(...ex);
