@@ -356,6 +356,21 @@ function codeOnly(code: string): Evidence {
   return e;
 }
 
+/** Lists of code-only entries shared by digests (frozen), by their codes joined; bounded (sharing is only a saving). */
+const CODE_ONLY_LISTS = new Map<string, Evidence[]>();
+const CODE_ONLY_LISTS_KEPT = 4096;
+
+/** `evidence` as code-only entries: one frozen list shared by the digests whose resets carry the same codes. */
+function codeOnlyList(evidence: readonly Evidence[]): Evidence[] {
+  let key = '';
+  for (const e of evidence) key += `${e.code} `;
+  const known = CODE_ONLY_LISTS.get(key);
+  if (known !== undefined) return known;
+  const list = Object.freeze(evidence.map((e) => codeOnly(e.code))) as Evidence[];
+  if (CODE_ONLY_LISTS.size < CODE_ONLY_LISTS_KEPT) CODE_ONLY_LISTS.set(key, list);
+  return list;
+}
+
 /**
  * What a digest-only sink (report/text.ts TextDigest: groups, counts by cause and verdict) and the
  * explain stage's counts read of a reset that waits, the rest blank: ids, time, frame, connection,
@@ -367,8 +382,7 @@ function codeOnly(code: string): Evidence {
  */
 export function digestOf(r: Reset): Reset {
   if (r.hint !== null) r.hint.charCodeAt(0);
-  const evidence = new Array<Evidence>(r.evidence.length);
-  for (let i = 0; i < evidence.length; i++) evidence[i] = codeOnly((r.evidence[i] as Evidence).code);
+  const evidence = codeOnlyList(r.evidence);
   const d: Reset = {
     id: r.id,
     ts: r.ts,
