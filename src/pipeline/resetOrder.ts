@@ -328,15 +328,18 @@ const NO_RESETS: Reset[] = [];
  * about 1,300 resets back on average, ~2.2 KB and ~50 objects each. A hint or an evidence detail
  * built from a template is a tree of concatenated strings (a dozen 32-byte nodes for one hint);
  * reading one character makes V8 flatten it in place (String::Flatten, runtime StringCharCodeAt)
- * and the next scavenge keeps only the flat text. `flags` and `evidence` were grown by push
- * (room for 17 elements): an exact copy holds what they hold.
+ * and the next scavenge keeps only the flat text. A list grown by push has room for 17
+ * elements: an exact copy holds what it holds. The flag lists are shared (explain/resetFields.ts
+ * flagNames: frozen; a copy was one more array per waiting reset) and the evidence list is made
+ * to measure (explainConnection.ts evidenceList), so only a list that grew afterwards (a capture
+ * duplicate's evidence, a kernel finding's) is copied.
  */
 export function slimmed(r: Reset): Reset {
   if (r.hint !== null) r.hint.charCodeAt(0);
   if (r.reason_text !== null) r.reason_text.charCodeAt(0);
   for (const e of r.evidence) e.detail.charCodeAt(0);
-  r.flags = r.flags.slice();
-  r.evidence = r.evidence.slice();
+  if (!Object.isFrozen(r.flags)) r.flags = r.flags.slice();
+  if (r.duplicates !== undefined || r.kernel !== undefined) r.evidence = r.evidence.slice();
   return r;
 }
 

@@ -209,6 +209,22 @@ describe('what a held reset keeps', () => {
     assert.notEqual(slim.flags, flags, 'flags copied to an exact-size array');
     assert.deepEqual(slim.flags, ['RST', 'ACK']);
   });
+
+  it('slimmed keeps what is shared or made to measure: frozen flags, an evidence list nothing grew', async () => {
+    const { slimmed } = await import('../../src/pipeline/resetOrder.js');
+    const { flagNames } = await import('../../src/explain/resetFields.js');
+    const flags = flagNames(0x14);
+    assert.ok(Object.isFrozen(flags));
+    const evidence = [{ code: 'no_fin', detail: 'no FIN' }];
+    const reset = { id: 'P1', flags, evidence, hint: null, reason_text: null } as unknown as import('../../src/index.js').Reset;
+    slimmed(reset);
+    assert.equal(reset.flags, flags, 'the shared flag list kept');
+    assert.equal(reset.evidence, evidence, 'the evidence list kept');
+    const duplicated = { id: 'P2', flags, evidence, hint: null, reason_text: null, duplicates: 1 } as unknown as import('../../src/index.js').Reset;
+    slimmed(duplicated);
+    assert.notEqual(duplicated.evidence, evidence, "a capture duplicate's list (grown by push) copied");
+    assert.deepEqual(duplicated.evidence, evidence);
+  });
 });
 
 describe('digest-only sinks (the text report)', () => {
