@@ -48,7 +48,10 @@ export interface HeldConnection {
 export interface OrderedSink {
   /** One reset with its final id (its connection's earlier resets are already out). */
   reset(reset: Reset, held: HeldConnection): void;
-  /** A connection all of whose resets are out (its `resets` ids rewritten to the final ones). */
+  /**
+   * A connection all of whose resets are out (its `resets` ids rewritten to the final ones); not
+   * called for one without resets finished with neither its entry nor itself kept (nothing to read).
+   */
   connection(held: HeldConnection): void;
 }
 
@@ -122,6 +125,12 @@ export class ResetOrder {
     // Only its resets when no one reads the connection's entry (explainStage.ts built none).
     const entry = Array.isArray(explained) ? null : explained;
     const resets = entry === null ? (explained as Reset[]) : entry.resets;
+    if (resets.length === 0 && entry === null && !keepConn) {
+      // No reset and nothing for the sink (most connections of a text or CSV report): no held
+      // object to hand over, only the connection's queued RSTs (none listed) to resolve.
+      this.finished(conn.number);
+      return;
+    }
     const held: HeldConnection = {
       conn: keepConn ? conn : null,
       explained: entry === null ? null : keepConn ? entry : keepEntry ? { resets: NO_RESETS, connection: entry.connection } : null,
@@ -136,13 +145,24 @@ export class ResetOrder {
     } else {
       for (const r of resets) this.wait(r, held);
     }
-    const queued = this.queued.get(conn.number) ?? 0;
-    if (queued >= QUEUED_ONE) this.queued.set(conn.number, queued | FINISHED);
-    this.drain();
+    this.markFinished(conn.number);
     // What still waits is made smaller (slimmed); what the drain released at once (every reset
     // of a flood's connections, which finish in order) is not worth it.
     if (!keepConn && held.pending > 0) for (const r of resets) this.slimIfWaiting(r, held);
     while (this.waiting > MAX_HELD_RESETS && this.head < this.tail) this.giveUpOnHead();
+  }
+
+  /** Connection `number` finished with nothing to hand over: its queued RSTs are resolved. */
+  private finished(number: number): void {
+    this.markFinished(number);
+    while (this.waiting > MAX_HELD_RESETS && this.head < this.tail) this.giveUpOnHead();
+  }
+
+  /** Marks connection `number`'s queued RSTs as belonging to a finished connection, and releases what that frees. */
+  private markFinished(number: number): void {
+    const queued = this.queued.get(number) ?? 0;
+    if (queued >= QUEUED_ONE) this.queued.set(number, queued | FINISHED);
+    this.drain();
   }
 
   /** Holds `reset` of `held` smaller (digestOf or slimmed) where it waits in the queue or with the strays (not when released already). */
