@@ -195,6 +195,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
             : () => {},
     // Text and CSV list no connection: the pipeline then holds none waiting for report order.
     connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,
+    // The text report's digest reads a few fields of each reset: those that wait are held as that.
+    resetsDigestOnly: digest !== undefined && live === null,
     pattern: live !== null ? (p) => live.pattern(p) : (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),

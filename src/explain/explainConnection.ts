@@ -298,7 +298,8 @@ export function explainReset(
  * (explainConnection builds it; a report that lists no connection needs none).
  */
 export function explainResets(conn: FinishedConnection, ctx: ExplainContext, nextId: () => string, communityIds: CommunityIdScope = 'all'): Reset[] {
-  if (conn.resets.length === 0) return [];
+  // Shared (frozen): most connections never reset, and nothing writes the list of none.
+  if (conn.resets.length === 0) return NO_RESETS;
   return explainedResets(conn, ctx, nextId, communityIdOf(conn, communityIds));
 }
 
@@ -325,6 +326,9 @@ function communityIdOf(conn: FinishedConnection, communityIds: CommunityIdScope)
   const wanted = communityIds === 'all' || (communityIds === 'resets' && conn.resets.length > 0);
   return wanted ? tcpCommunityId(conn.origAddr, conn.origPort, conn.respAddr, conn.respPort) : null;
 }
+
+/** No resets: shared by the connections that never reset (frozen). */
+const NO_RESETS: Reset[] = Object.freeze([]) as unknown as Reset[];
 
 /** The earlier resets before a connection's first RST: shared (frozen, never written). */
 const NO_EARLIER: EarlierReset[] = Object.freeze([]) as unknown as EarlierReset[];

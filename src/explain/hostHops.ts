@@ -60,8 +60,11 @@ export class HostHops {
   get(addr: string): HopRange | undefined {
     const slot = this.slotOf(addr);
     if (slot === NONE) return undefined;
-    const initials: number[] = [];
-    for (let word = this.initials[slot] as number; word !== 0; word >>>= 4) initials.push(INITIAL_OF_CODE[word & 15] as number);
+    // Sized first: pushing onto an empty array reserved room for 17 (~180 bytes per call; the
+    // forgery tests and the hop-distance wait ask per connection and per reset).
+    const word = this.initials[slot] as number;
+    const initials = new Array<number>(codesIn(word));
+    for (let w = word, i = 0; w !== 0; w >>>= 4) initials[i++] = INITIAL_OF_CODE[w & 15] as number;
     return { min: this.min[slot] as number, max: this.max[slot] as number, initials, packets: this.packets[slot] as number };
   }
 

@@ -29,6 +29,11 @@ export interface AnalysisSink {
    * waiting for report order is then held without its entry, and the entry is not handed over.
    */
   connectionsUnread?: boolean;
+  /**
+   * True when `reset` reads only what pipeline/resetOrder.ts digestOf keeps (the text report's
+   * digest): a reset waiting for report order is then held as that.
+   */
+  resetsDigestOnly?: boolean;
   pattern(pattern: Pattern): void;
   /** The ladder of each connection that reset (only when `RunOptions.ladders` is set). */
   ladder?(ladder: Ladder): void;
@@ -199,7 +204,7 @@ export class ExplainStage implements TrackEvents {
         }
         sink.connection(explained.connection);
       },
-    });
+    }, sink.resetsDigestOnly === true);
   }
 
   /** What the run found besides the streamed findings. */

@@ -19,34 +19,239 @@ export const CLIENTS_COUNTED = 64;
 /** Example frames and connection ids kept per group. */
 const EXAMPLES = 5;
 
-/** Resets of one cause against one server endpoint. */
-export interface ResetGroup {
-  cause: string;
-  /** "addr:port" of the server (the connection's responder) the resets concern. */
-  server: string;
-  count: number;
-  verdicts: Record<Verdict, number>;
+/**
+ * Resets of one cause against one server endpoint. Lean while it counts (issue 13: the groups
+ * were a third of what survived the young generation on the bench's 512 MiB mix, 6,888 groups
+ * and 9 MB promoted, 4,932 of them of one reset, most a port scan's probes): the counters are
+ * fields, the first reset's example, connection and client too, its evidence codes an array
+ * shared by the groups whose first resets carry the same codes; the arrays of examples,
+ * connections, clients and evidence counts are made with a second reset. What the report reads
+ * of a group (`frames`, `verdicts`, `evidence`, `clients`, `server`) is built when it reads it,
+ * for the few groups it shows.
+ */
+export class ResetGroup {
+  count = 1;
+  genuine = 0;
+  suspect = 0;
+  forged = 0;
   firstTs: number;
   lastTs: number;
-  /** The first few resets' "capture:frame" (or frame) and connection ids, in report order. */
-  frames: string[];
-  conns: string[];
-  /** Evidence codes by how many resets of the group carry them. */
-  evidence: Map<string, number>;
-  /** The first reset's hint and signature. */
-  hint: string | null;
-  signature: string | null;
-  /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
-  clients: Set<string>;
-  clientsCapped: boolean;
+  clientsCapped = false;
   /** `after_reset` consequences folded under this group's resets (their parents are here). */
-  consequences: number;
-  /** The probing client when the group holds one client's probe resets (see the top of this file), else null. */
-  client: string | null;
-  /** Order of the group's first reset, and of each example frame and connection (to merge groups in report order). */
-  firstSeq: number;
-  frameSeqs: number[];
-  connSeqs: number[];
+  consequences = 0;
+  /** "addr:port" of the server, once read (or given, for a merged group or a scan). */
+  private serverText: string | null;
+  /** The first reset's capture, frame, connection id and client. */
+  private readonly capture0: number;
+  private readonly frame0: number;
+  private readonly conn0: string | null;
+  private readonly client0: string;
+  /** Evidence codes, first seen first (shared and frozen until `spread`). */
+  private codes: string[];
+  /** Made by `spread` (with a second reset, or for a merged group); null while the first reset's fields say it all. */
+  private ex: number[] | null = null;
+  private cs: string[] | null = null;
+  private css: number[] | null = null;
+  private counts: number[] | null = null;
+  private cl: string[] | null = null;
+
+  constructor(
+    readonly cause: string,
+    /** The server endpoint's address and port (the connection's responder). */
+    private readonly addr: string,
+    private readonly port: number,
+    serverText: string | null,
+    r: Reset | null,
+    /** The probing client when the group holds one client's probe resets (see the top of this file), else null. */
+    readonly client: string | null,
+    /** Order of the group's first reset (to merge groups in report order). */
+    readonly firstSeq: number,
+    /** The first reset's hint and signature. */
+    readonly hint: string | null,
+    readonly signature: string | null,
+    /** Several captures: example frames read "capture:frame". */
+    readonly multiCapture: boolean,
+  ) {
+    this.serverText = serverText;
+    if (r === null) {
+      // A merged group (mergeGroups fills it).
+      this.count = 0;
+      this.firstTs = Number.POSITIVE_INFINITY;
+      this.lastTs = Number.NEGATIVE_INFINITY;
+      this.capture0 = 0;
+      this.frame0 = 0;
+      this.conn0 = null;
+      this.client0 = '';
+      this.codes = [];
+      this.ex = [];
+      this.cs = [];
+      this.css = [];
+      this.counts = [];
+      this.cl = [];
+      return;
+    }
+    if (r.verdict !== null) this.countVerdict(r.verdict);
+    this.firstTs = r.ts;
+    this.lastTs = r.ts;
+    this.capture0 = r.capture;
+    this.frame0 = r.frame;
+    this.conn0 = r.conn;
+    this.client0 = clientOf(r);
+    this.codes = sharedCodes(r.evidence);
+  }
+
+  /** Counts one more reset of the group (the `seq`th of the report). */
+  add(r: Reset, seq: number): void {
+    if (this.ex === null) this.spread();
+    this.count++;
+    if (r.verdict !== null) this.countVerdict(r.verdict);
+    if (r.ts < this.firstTs) this.firstTs = r.ts;
+    if (r.ts > this.lastTs) this.lastTs = r.ts;
+    const ex = this.ex as number[];
+    if (ex.length < EXAMPLES * 3) ex.push(seq, r.capture, r.frame);
+    const cs = this.cs as string[];
+    if (r.conn !== null && cs.length < EXAMPLES && !cs.includes(r.conn)) {
+      cs.push(r.conn);
+      (this.css as number[]).push(seq);
+    }
+    for (const e of r.evidence) this.countEvidence(e.code, 1);
+    this.countClient(clientOf(r));
+  }
+
+  /** The arrays the first reset's fields stood for, made for more. */
+  private spread(): void {
+    this.ex = [this.firstSeq, this.capture0, this.frame0];
+    this.cs = this.conn0 === null ? [] : [this.conn0];
+    this.css = this.conn0 === null ? [] : [this.firstSeq];
+    this.codes = this.codes.slice();
+    this.counts = new Array<number>(this.codes.length).fill(1);
+    this.cl = [this.client0];
+  }
+
+  /** One more reset with verdict `v`. */
+  private countVerdict(v: Verdict): void {
+    if (v === 'genuine') this.genuine++;
+    else if (v === 'suspect') this.suspect++;
+    else this.forged++;
+  }
+
+  /** `n` more resets carrying evidence `code` (a spread or merged group). */
+  private countEvidence(code: string, n: number): void {
+    const counts = this.counts as number[];
+    const at = this.codes.indexOf(code);
+    if (at < 0) {
+      this.codes.push(code);
+      counts.push(n);
+    } else counts[at] = (counts[at] ?? 0) + n;
+  }
+
+  /** A client of one more reset (a spread or merged group): counted while under CLIENTS_COUNTED, else only noted as capped. */
+  private countClient(c: string): void {
+    const cl = this.cl as string[];
+    if (cl.includes(c)) return;
+    if (cl.length < CLIENTS_COUNTED) cl.push(c);
+    else this.clientsCapped = true;
+  }
+
+  /** Folds `p` into this merged group: counts, times, evidence and clients (examples and connections: mergeGroups, in report order). */
+  absorb(p: ResetGroup): void {
+    this.count += p.count;
+    this.consequences += p.consequences;
+    this.genuine += p.genuine;
+    this.suspect += p.suspect;
+    this.forged += p.forged;
+    this.firstTs = Math.min(this.firstTs, p.firstTs);
+    this.lastTs = Math.max(this.lastTs, p.lastTs);
+    const counts = p.evidenceCounts;
+    p.evidenceCodes.forEach((code, i) => this.countEvidence(code, counts[i] ?? 0));
+    this.clientsCapped ||= p.clientsCapped;
+    for (const c of p.clientList) this.countClient(c);
+  }
+
+  /** The first EXAMPLES resets' report order, capture and frame, three numbers each, in report order (a merged group's may be pushed to). */
+  get examples(): number[] {
+    return this.ex ?? [this.firstSeq, this.capture0, this.frame0];
+  }
+
+  /** The first few distinct connection ids, in report order (a merged group's may be pushed to). */
+  get conns(): string[] {
+    return this.cs ?? (this.conn0 === null ? [] : [this.conn0]);
+  }
+
+  /** The report order of the reset each of `conns` came with. */
+  get connSeqs(): number[] {
+    return this.css ?? (this.conn0 === null ? [] : [this.firstSeq]);
+  }
+
+  /** Evidence codes, first seen first. */
+  get evidenceCodes(): readonly string[] {
+    return this.codes;
+  }
+
+  /** How many resets of the group carry each of `evidenceCodes`. */
+  get evidenceCounts(): readonly number[] {
+    return this.counts ?? this.codes.map(() => 1);
+  }
+
+  /** Distinct clients, first seen first (at most CLIENTS_COUNTED; `clientsCapped` then). */
+  get clientList(): readonly string[] {
+    return this.cl ?? [this.client0];
+  }
+
+  /** "addr:port" of the server (the connection's responder) the resets concern. */
+  get server(): string {
+    if (this.serverText === null) this.serverText = endpointText(this.addr, this.port);
+    return this.serverText;
+  }
+
+  /** Resets by verdict. */
+  get verdicts(): Record<Verdict, number> {
+    return { genuine: this.genuine, suspect: this.suspect, forged: this.forged };
+  }
+
+  /** The first few resets' "capture:frame" (or frame), in report order. */
+  get frames(): string[] {
+    const ex = this.examples;
+    const out: string[] = [];
+    for (let i = 0; i < ex.length; i += 3) out.push(this.multiCapture ? `${ex[i + 1]}:${ex[i + 2]}` : String(ex[i + 2]));
+    return out;
+  }
+
+  /** The report order of each example frame. */
+  get frameSeqs(): number[] {
+    const ex = this.examples;
+    const out: number[] = [];
+    for (let i = 0; i < ex.length; i += 3) out.push(ex[i] as number);
+    return out;
+  }
+
+  /** Evidence codes by how many resets of the group carry them (first seen first). */
+  get evidence(): Map<string, number> {
+    const counts = this.evidenceCounts;
+    return new Map(this.codes.map((code, i) => [code, counts[i] ?? 0]));
+  }
+
+  /** Distinct clients (at most CLIENTS_COUNTED; `clientsCapped` then). */
+  get clients(): Set<string> {
+    return new Set(this.clientList);
+  }
+}
+
+/** Evidence code lists shared by groups (frozen), by their codes joined; bounded (sharing is only a saving). */
+const CODE_LISTS = new Map<string, string[]>();
+const CODE_LISTS_KEPT = 4096;
+
+/** The distinct evidence codes of one reset, in its order: one frozen array shared by every group whose first reset carries the same. */
+function sharedCodes(evidence: readonly { code: string }[]): string[] {
+  let key = '';
+  for (const e of evidence) key += `${e.code} `;
+  const known = CODE_LISTS.get(key);
+  if (known !== undefined) return known;
+  const codes: string[] = [];
+  for (const e of evidence) if (!codes.includes(e.code)) codes.push(e.code);
+  const list = Object.freeze(codes.slice()) as string[];
+  if (CODE_LISTS.size < CODE_LISTS_KEPT) CODE_LISTS.set(key, list);
+  return list;
 }
 
 /** The resets one scanning client caused, folded into one line (the report shows these instead of one group per port). */
@@ -89,8 +294,8 @@ export function clientOf(r: Reset): string {
 interface CauseSlot {
   cause: string;
   shared: ResetGroup | undefined;
-  /** Client address → its probe resets' group (addresses are the tracker's reused strings). */
-  probes: Map<string, ResetGroup> | undefined;
+  /** The probing clients' groups (at most CLIENTS_COUNTED, searched by client: most slots have one, a Map each was most of a scan's memory). */
+  probes: ResetGroup[] | undefined;
 }
 
 /** The slot of `cause` among one server endpoint's (a handful: one per cause). */
@@ -100,9 +305,17 @@ function slotOfCause(slots: readonly CauseSlot[] | undefined, cause: string): Ca
   return undefined;
 }
 
+/** The probing client `client`'s group among a slot's, if any. */
+function probeGroupOf(probes: readonly ResetGroup[] | undefined, client: string): ResetGroup | undefined {
+  if (probes === undefined) return undefined;
+  for (const g of probes) if (g.client === client) return g;
+  return undefined;
+}
+
 /** Accumulates resets into groups, in bounded memory. */
 export class ResetGroups {
-  private readonly groups = new Map<string, ResetGroup>();
+  /** Every group, in the order of its first reset. */
+  private readonly groups: ResetGroup[] = [];
   /**
    * The same groups by server address, then port, then cause: the addresses are strings the
    * tracker reuses per host, so finding a reset's group builds no text, where the "cause server"
@@ -136,62 +349,25 @@ export class ResetGroups {
     let g: ResetGroup | undefined;
     if (isProbeReset(r)) {
       const c = clientOf(r);
-      g = slot?.probes?.get(c);
-      if (g !== undefined || (slot?.probes?.size ?? 0) < CLIENTS_COUNTED) client = c;
+      g = probeGroupOf(slot?.probes, c);
+      if (g !== undefined || (slot?.probes?.length ?? 0) < CLIENTS_COUNTED) client = c;
     }
     if (client === null) g = slot?.shared;
-    if (g === undefined) {
-      if (this.groups.size >= MAX_GROUPS) {
+    if (g !== undefined) {
+      g.add(r, seq);
+    } else {
+      if (this.groups.length >= MAX_GROUPS) {
         this.overflow.set(cause, (this.overflow.get(cause) ?? 0) + 1);
         return;
       }
-      const server = serverOf(r);
-      g = {
-        cause,
-        server,
-        count: 0,
-        verdicts: { genuine: 0, suspect: 0, forged: 0 },
-        firstTs: r.ts,
-        lastTs: r.ts,
-        frames: [],
-        conns: [],
-        evidence: new Map(),
-        hint: r.hint,
-        signature: r.signature,
-        clients: new Set(),
-        clientsCapped: false,
-        consequences: 0,
-        client,
-        firstSeq: seq,
-        frameSeqs: [],
-        connSeqs: [],
-      };
+      g = new ResetGroup(cause, addr, port, null, r, client, seq, r.hint, r.signature, this.multiCapture);
+      this.groups.push(g);
       if (slot === undefined) slot = this.newSlot(addr, port, cause);
-      if (client === null) {
-        this.groups.set(`${cause} ${server}`, g);
-        slot.shared = g;
-      } else {
-        this.groups.set(`${cause} ${server} ${client}`, g);
-        if (slot.probes === undefined) slot.probes = new Map();
-        slot.probes.set(client, g);
-      }
+      if (client === null) slot.shared = g;
+      else if (slot.probes === undefined) slot.probes = [g];
+      else slot.probes.push(g);
     }
     this.groupOfReset.set(r.id, g);
-    g.count++;
-    if (r.verdict !== null) g.verdicts[r.verdict]++;
-    if (r.ts < g.firstTs) g.firstTs = r.ts;
-    if (r.ts > g.lastTs) g.lastTs = r.ts;
-    if (g.frames.length < EXAMPLES) {
-      g.frames.push(this.multiCapture ? `${r.capture}:${r.frame}` : String(r.frame));
-      g.frameSeqs.push(seq);
-    }
-    if (r.conn !== null && g.conns.length < EXAMPLES && !g.conns.includes(r.conn)) {
-      g.conns.push(r.conn);
-      g.connSeqs.push(seq);
-    }
-    for (const e of r.evidence) g.evidence.set(e.code, (g.evidence.get(e.code) ?? 0) + 1);
-    if (g.clients.size < CLIENTS_COUNTED) g.clients.add(clientOf(r));
-    else if (!g.clients.has(clientOf(r))) g.clientsCapped = true;
   }
 
   /** A new slot for `cause` at server endpoint addr:port. */
@@ -217,7 +393,7 @@ export class ResetGroups {
   view(scanSources: ReadonlySet<string>): GroupView {
     const shown = new Map<string, ResetGroup[]>();
     const scanned = new Map<string, ResetGroup[]>();
-    for (const g of this.groups.values()) {
+    for (const g of this.groups) {
       if (g.client !== null && scanSources.has(g.client)) pushTo(scanned, g.client, g);
       else pushTo(shown, `${g.cause} ${g.server}`, g);
     }
@@ -229,9 +405,10 @@ export class ResetGroups {
   }
 
   get size(): number {
-    return this.groups.size;
+    return this.groups.length;
   }
 }
+
 
 /**
  * A value per reset id for the most recent `size` resets, in fixed memory: ids are "R<n>", so a
@@ -284,7 +461,7 @@ function resetNumber(id: string): number {
 
 /** Largest first, forged before genuine at equal counts, then the earliest; finally report order. */
 function largestFirst(a: ResetGroup, b: ResetGroup): number {
-  return b.count - a.count || b.verdicts.forged - a.verdicts.forged || a.firstTs - b.firstTs || a.firstSeq - b.firstSeq;
+  return b.count - a.count || b.forged - a.forged || a.firstTs - b.firstTs || a.firstSeq - b.firstSeq;
 }
 
 function pushTo(map: Map<string, ResetGroup[]>, key: string, g: ResetGroup): void {
@@ -312,50 +489,18 @@ function mergeGroups(parts: readonly ResetGroup[], cause: string, server: string
   if (first !== undefined && first.cause === cause && first.server === server) return first;
   const ordered = [...parts].sort((a, b) => a.firstSeq - b.firstSeq);
   const head = ordered[0];
-  const g: ResetGroup = {
-    cause,
-    server,
-    count: 0,
-    verdicts: { genuine: 0, suspect: 0, forged: 0 },
-    firstTs: Number.POSITIVE_INFINITY,
-    lastTs: Number.NEGATIVE_INFINITY,
-    frames: [],
-    conns: [],
-    evidence: new Map(),
-    hint: head?.hint ?? null,
-    signature: head?.signature ?? null,
-    clients: new Set(),
-    clientsCapped: false,
-    consequences: 0,
-    client: null,
-    firstSeq: head?.firstSeq ?? 0,
-    frameSeqs: [],
-    connSeqs: [],
-  };
-  const frames: Array<[number, string]> = [];
+  const g = new ResetGroup(cause, '', 0, server, null, null, head?.firstSeq ?? 0, head?.hint ?? null, head?.signature ?? null, head?.multiCapture ?? false);
+  const examples: number[][] = [];
   const conns: Array<[number, string]> = [];
   for (const p of ordered) {
-    g.count += p.count;
-    g.consequences += p.consequences;
-    g.verdicts.genuine += p.verdicts.genuine;
-    g.verdicts.suspect += p.verdicts.suspect;
-    g.verdicts.forged += p.verdicts.forged;
-    g.firstTs = Math.min(g.firstTs, p.firstTs);
-    g.lastTs = Math.max(g.lastTs, p.lastTs);
-    p.frames.forEach((f, i) => frames.push([p.frameSeqs[i] ?? 0, f]));
-    p.conns.forEach((c, i) => conns.push([p.connSeqs[i] ?? 0, c]));
-    for (const [code, n] of p.evidence) g.evidence.set(code, (g.evidence.get(code) ?? 0) + n);
-    g.clientsCapped ||= p.clientsCapped;
-    for (const c of p.clients) {
-      if (g.clients.size < CLIENTS_COUNTED) g.clients.add(c);
-      else if (!g.clients.has(c)) g.clientsCapped = true;
-    }
+    g.absorb(p);
+    const ex = p.examples;
+    for (let i = 0; i < ex.length; i += 3) examples.push(ex.slice(i, i + 3));
+    const seqs = p.connSeqs;
+    p.conns.forEach((c, i) => conns.push([seqs[i] ?? 0, c]));
   }
-  frames.sort((a, b) => a[0] - b[0]);
-  for (const [seq, f] of frames.slice(0, EXAMPLES)) {
-    g.frames.push(f);
-    g.frameSeqs.push(seq);
-  }
+  examples.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+  for (const ex of examples.slice(0, EXAMPLES)) g.examples.push(...ex);
   conns.sort((a, b) => a[0] - b[0]);
   for (const [seq, c] of conns) {
     if (g.conns.length >= EXAMPLES) break;

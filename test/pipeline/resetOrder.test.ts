@@ -4,12 +4,12 @@
  * on (its peer keeps sending) and finishes last; B resets later and finishes first.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { analyze } from '../../src/index.js';
 import { A, Conversation, P, R } from '../helpers/conversation.js';
-import { tempDir } from '../helpers/run.js';
+import { REPO_ROOT, tempDir } from '../helpers/run.js';
 
 describe('resets in time order', () => {
   const tmp = tempDir('whyreset-order-');
@@ -208,5 +208,63 @@ describe('what a held reset keeps', () => {
     assert.equal(JSON.stringify(slim), before);
     assert.notEqual(slim.flags, flags, 'flags copied to an exact-size array');
     assert.deepEqual(slim.flags, ['RST', 'ACK']);
+  });
+
+  it('slimmed keeps what is shared or made to measure: frozen flags, an evidence list nothing grew', async () => {
+    const { slimmed } = await import('../../src/pipeline/resetOrder.js');
+    const { flagNames } = await import('../../src/explain/resetFields.js');
+    const flags = flagNames(0x14);
+    assert.ok(Object.isFrozen(flags));
+    const evidence = [{ code: 'no_fin', detail: 'no FIN' }];
+    const reset = { id: 'P1', flags, evidence, hint: null, reason_text: null } as unknown as import('../../src/index.js').Reset;
+    slimmed(reset);
+    assert.equal(reset.flags, flags, 'the shared flag list kept');
+    assert.equal(reset.evidence, evidence, 'the evidence list kept');
+    const duplicated = { id: 'P2', flags, evidence, hint: null, reason_text: null, duplicates: 1 } as unknown as import('../../src/index.js').Reset;
+    slimmed(duplicated);
+    assert.notEqual(duplicated.evidence, evidence, "a capture duplicate's list (grown by push) copied");
+    assert.deepEqual(duplicated.evidence, evidence);
+  });
+});
+
+describe('digest-only sinks (the text report)', () => {
+  /** A whole reset of connection `conn` at `frame`, as explain builds one. */
+  const whole = (conn: number, frame: number): import('../../src/index.js').Reset => ({
+    id: `P${frame}`, ts: 1_700_000_000 + frame, capture: 0, frame, conn: `C${conn}`, src: '10.0.0.1', sport: 80, dst: '10.0.0.2', dport: 40000 + conn, from: 'resp',
+    flags: ['RST', 'ACK'], ttl: 64, ip_id: 7, seq: 1000, ack: 2000, win: 0, payload_len: 0, stage: 'established', cause: 'application_abort', verdict: 'genuine',
+    origin: 'resp', confidence: 0.9, evidence: [{ code: 'no_fin', detail: `frame ${frame}: no FIN before the RST` }], signature: 'SYN;ACK→RST+ACK', hint: `hint ${frame}`,
+    reason_text: null, mptcp_reason: null,
+  });
+
+  it('a reset that waits is handed over as its digest, one released at once whole', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: import('../../src/index.js').Reset[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(r), connection: () => {} }, true);
+    order.noteRst(4, 1);
+    order.noteRst(9, 2);
+    const conn = (number: number) => ({ number }) as unknown as import('../../src/track/finished.js').FinishedConnection;
+    order.finish(conn(2), [whole(2, 9)], false, false); // waits behind connection 1's RST
+    order.finish(conn(1), [whole(1, 4)], false, false); // released at once, then 2's
+    assert.deepEqual(out.map((r) => [r.id, r.frame, r.flags.length, r.evidence[0]?.detail]), [['R1', 4, 2, 'frame 4: no FIN before the RST'], ['R2', 9, 0, '']]);
+    assert.deepEqual([out[1]?.hint, out[1]?.evidence[0]?.code, out[1]?.signature, out[1]?.ts], ['hint 9', 'no_fin', 'SYN;ACK→RST+ACK', 1_700_000_009]);
+  });
+
+  it("the text report's digest reads a reset's digest as the reset (the public, one-sided and Zeek fixtures)", async () => {
+    const { digestOf } = await import('../../src/pipeline/resetOrder.js');
+    const { TextDigest } = await import('../../src/report/text.js');
+    const paths = ['public', 'onesided', 'zeek'].flatMap((sub) => {
+      const dir = join(REPO_ROOT, 'test', 'fixtures', sub);
+      return readdirSync(dir).filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng')).map((f) => join(dir, f));
+    });
+    const report = await analyze(paths);
+    assert.ok(report.resets.length >= 20, `${report.resets.length} resets`);
+    assert.ok(report.resets.some((r) => r.parent !== undefined));
+    const viewOf = (resets: readonly import('../../src/index.js').Reset[]) => {
+      const d = new TextDigest(true);
+      for (const r of resets) d.add(r);
+      const groups = d.groups.sorted().map((g) => ({ ...g, server: g.server, frames: g.frames, verdicts: g.verdicts, evidence: [...g.evidence], clients: [...g.clients] }));
+      return JSON.stringify({ groups, causes: [...d.causeVerdicts], listed: d.listed, connections: d.connectionsWithResets });
+    };
+    assert.equal(viewOf(report.resets.map(digestOf)), viewOf(report.resets));
   });
 });
