@@ -30,7 +30,7 @@ export const DEFER_SECONDS = 60;
 
 /** True when the capture has shown enough of a host's own packets to judge a hop distance against (forgery.ts HOP_SAMPLES). */
 export function hopsSettled(addr: string, ctx: ExplainContext): boolean {
-  return (ctx.hopsOf(addr)?.packets ?? 0) >= HOP_SAMPLES;
+  return ctx.hopPacketsOf(addr) >= HOP_SAMPLES;
 }
 
 /** True when a connection's RST speaks for a server whose hop distance the capture has not settled yet. */
