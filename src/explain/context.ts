@@ -128,6 +128,17 @@ export class ExplainContext {
     return { min: hops, max: hops, initials: [initialTtlOf(live)], packets: 1 };
   }
 
+  /**
+   * `hopsOf(addr)?.packets ?? 0` without building the range (explain/deferral.ts asks it of every
+   * connection refused in a server's name: two objects per ask, and per connection in a SYN flood).
+   */
+  hopPacketsOf(addr: string): number {
+    const known = this.hostHops.packetsOf(addr);
+    if (known >= 0) return known;
+    const live = addr.includes(':') ? this.synAckTtl6.get(addr) : this.synAckTtl4.get(ipv4Number(addr) | 0);
+    return live === undefined ? 0 : 1;
+  }
+
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
   openSince(addr: string, port: number): number | null {
     const n = ipv4Strict(addr);

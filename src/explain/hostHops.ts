@@ -68,6 +68,12 @@ export class HostHops {
     return { min: this.min[slot] as number, max: this.max[slot] as number, initials, packets: this.packets[slot] as number };
   }
 
+  /** The packets that taught the host's range (HopRange.packets), or -1 when the host is not held. */
+  packetsOf(addr: string): number {
+    const slot = this.slotOf(addr);
+    return slot === NONE ? -1 : (this.packets[slot] as number);
+  }
+
   /**
    * Widens a host's range by one connection's baseline (every distinct TTL its packets carried).
    * A host new here becomes the newest entry; one already held keeps its place (as the Map this

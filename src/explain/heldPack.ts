@@ -1,0 +1,382 @@
+/**
+ * A finished connection packed into numbers while it waits for a host's hop distance
+ * (deferral.ts): its scalar fields in a row of a Float64Array, its strings and shared objects as
+ * references in a row of a plain array, and the same FinishedConnection built again, field for
+ * field and in the tracker's field order (track/finish.ts finishSlot, rstLog.ts rstOf,
+ * recordPool.ts packetOf, baselines.ts ttlBaseline), when it is released.
+ *
+ * Why: in a SYN flood or a scan of closed ports every connection waits (its server sends only
+ * RSTs), DEFER_LIMIT of them at a time, so each one's ~30 objects outlived the young generation
+ * and were copied twice and then marked in old space (session 8: ~4.7 µs per connection, nearly
+ * all the collector's). A packed row costs the collector nothing; only the strings (id,
+ * addresses, history) and the few pairs that are not shared stay referenced.
+ *
+ * A connection with more resets, packets or TTL values than a row holds is not packed
+ * (`packable`); the deferral then holds the object itself.
+ */
+import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import { countPair, nullablePair } from '../track/rstLog.js';
+
+/** Recorded RSTs a row holds (a refused SYN has one). */
+export const MAX_HELD_RESETS = 2;
+/** Kept packets a row holds (a refused SYN keeps two: the SYN and the RST). */
+export const MAX_HELD_PACKETS = 4;
+/** TTL values per side (ttlBaseline keeps up to four). */
+const MAX_TTL_VALUES = 4;
+
+// Numbers of a row: the connection's, each side's, each packet's, each RST's.
+const CONN_NUMS = 28;
+const SIDE_NUMS = 19 + 2 * MAX_TTL_VALUES;
+const PACKET_NUMS = 12;
+const RST_NUMS = PACKET_NUMS + 7 + 6 + 10;
+const SIDE_AT = CONN_NUMS;
+const PACKETS_AT = SIDE_AT + 2 * SIDE_NUMS;
+const RESETS_AT = PACKETS_AT + MAX_HELD_PACKETS * PACKET_NUMS;
+/** Numbers per row. */
+export const ROW_NUMS = RESETS_AT + MAX_HELD_RESETS * RST_NUMS;
+
+// References of a row: the connection's, each side's, each RST's.
+const CONN_REFS = 9;
+const SIDE_REFS = 3;
+const RST_REFS = 5;
+const SIDE_REFS_AT = CONN_REFS;
+const RESET_REFS_AT = SIDE_REFS_AT + 2 * SIDE_REFS;
+/** References per row. */
+export const ROW_REFS = RESET_REFS_AT + MAX_HELD_RESETS * RST_REFS;
+
+/** True when `conn` fits a row. */
+export function packable(conn: FinishedConnection): boolean {
+  return (
+    conn.resets.length <= MAX_HELD_RESETS &&
+    conn.packets.length <= MAX_HELD_PACKETS &&
+    (conn.orig.ttl === null || conn.orig.ttl.values.length <= MAX_TTL_VALUES) &&
+    (conn.resp.ttl === null || conn.resp.ttl.values.length <= MAX_TTL_VALUES)
+  );
+}
+
+/** null as NaN (the nullable numbers of a connection are never NaN themselves). */
+function num(x: number | null): number {
+  return x === null ? Number.NaN : x;
+}
+
+/** NaN as null. */
+function orNull(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+/**
+ * A whole number read back from the Float64Array as a small integer where it is one: a double
+ * load gives a heap number, and a heap number stored where the tracker's objects hold small
+ * integers would generalise their fields' representation (every such field then boxed, in the
+ * tracker's objects too: seen as ~10 µs per connection).
+ */
+function int(x: number | undefined): number {
+  const v = x ?? 0;
+  const i = v | 0;
+  return i === v ? i : v;
+}
+
+/** NaN as null, a whole number as int() gives it. */
+function intOrNull(x: number | undefined): number | null {
+  const v = x ?? Number.NaN;
+  return Number.isNaN(v) ? null : int(v);
+}
+
+/** null as -1 (what nullablePair reads as null; the pairs' numbers are never negative). */
+function neg(x: number | null): number {
+  return x === null ? -1 : x;
+}
+
+/** Writes one packet's fields at `at`. */
+function packPacket(nums: Float64Array, at: number, p: PacketRecord): void {
+  nums[at] = p.frame;
+  nums[at + 1] = p.ts;
+  nums[at + 2] = p.direction === 'resp' ? 1 : 0;
+  nums[at + 3] = p.flags;
+  nums[at + 4] = p.seq;
+  nums[at + 5] = p.ack;
+  nums[at + 6] = p.win;
+  nums[at + 7] = p.ttl;
+  nums[at + 8] = p.ipId;
+  nums[at + 9] = p.df ? 1 : 0;
+  nums[at + 10] = p.payloadLen;
+  nums[at + 11] = p.options;
+}
+
+/** The packet written at `at` (recordPool.ts packetOf's field order). */
+function unpackPacket(nums: Float64Array, at: number): PacketRecord {
+  return {
+    frame: int(nums[at]),
+    ts: nums[at + 1] ?? 0,
+    direction: nums[at + 2] === 1 ? 'resp' : 'orig',
+    flags: int(nums[at + 3]),
+    seq: int(nums[at + 4]),
+    ack: int(nums[at + 5]),
+    win: int(nums[at + 6]),
+    ttl: int(nums[at + 7]),
+    ipId: int(nums[at + 8]),
+    df: nums[at + 9] === 1,
+    payloadLen: int(nums[at + 10]),
+    options: int(nums[at + 11]),
+  };
+}
+
+/** Writes one side's summary at `at` (numbers) and `ref` (references). */
+function packSide(nums: Float64Array, at: number, refs: unknown[], ref: number, e: EndpointSummary): void {
+  refs[ref] = e.state;
+  refs[ref + 1] = e.prevState;
+  refs[ref + 2] = e.ipId;
+  nums[at] = e.size;
+  nums[at + 1] = e.pkts;
+  nums[at + 2] = e.ipBytes;
+  nums[at + 3] = e.retransmissions;
+  nums[at + 4] = e.zeroWindows;
+  nums[at + 5] = e.gaps;
+  nums[at + 6] = e.badChecksums;
+  nums[at + 7] = e.finCount;
+  nums[at + 8] = e.rstCount;
+  nums[at + 9] = e.payloadSeen ? 1 : 0;
+  nums[at + 10] = num(e.lastWindow);
+  nums[at + 11] = e.windowScale;
+  nums[at + 12] = num(e.startSeq);
+  const ttl = e.ttl;
+  if (ttl === null) {
+    nums[at + 13] = -1;
+    return;
+  }
+  const n = ttl.values.length;
+  nums[at + 13] = n;
+  nums[at + 14] = ttl.otherCount;
+  nums[at + 15] = ttl.mostCommon;
+  nums[at + 16] = ttl.initial;
+  nums[at + 17] = ttl.hops;
+  for (let i = 0; i < n; i++) {
+    const v = ttl.values[i] as { ttl: number; count: number };
+    nums[at + 19 + i * 2] = v.ttl;
+    nums[at + 20 + i * 2] = v.count;
+  }
+}
+
+/** The TTL baseline written at `at` (baselines.ts ttlBaseline's shape), or null. */
+function unpackTtl(nums: Float64Array, at: number): TtlBaseline | null {
+  const n = int(nums[at + 13] ?? -1);
+  if (n < 0) return null;
+  const values = new Array<{ ttl: number; count: number }>(n);
+  for (let i = 0; i < n; i++) values[i] = { ttl: int(nums[at + 19 + i * 2]), count: int(nums[at + 20 + i * 2]) };
+  return { values, otherCount: int(nums[at + 14]), mostCommon: int(nums[at + 15]), initial: int(nums[at + 16]), hops: int(nums[at + 17]) };
+}
+
+/** The side written at `at` / `ref` (track/finish.ts endpointSummary's field order). */
+function unpackSide(nums: Float64Array, at: number, refs: unknown[], ref: number): EndpointSummary {
+  return {
+    state: refs[ref] as EndpointSummary['state'],
+    prevState: refs[ref + 1] as EndpointSummary['prevState'],
+    size: int(nums[at]),
+    pkts: int(nums[at + 1]),
+    ipBytes: int(nums[at + 2]),
+    ttl: unpackTtl(nums, at),
+    ipId: refs[ref + 2] as EndpointSummary['ipId'],
+    retransmissions: int(nums[at + 3]),
+    zeroWindows: int(nums[at + 4]),
+    gaps: int(nums[at + 5]),
+    badChecksums: int(nums[at + 6]),
+    finCount: int(nums[at + 7]),
+    rstCount: int(nums[at + 8]),
+    payloadSeen: nums[at + 9] === 1,
+    lastWindow: intOrNull(nums[at + 10]),
+    windowScale: int(nums[at + 11]),
+    startSeq: intOrNull(nums[at + 12]),
+  };
+}
+
+/** Writes one RST at `at` / `ref`. */
+function packReset(nums: Float64Array, at: number, refs: unknown[], ref: number, r: RstRecord): void {
+  packPacket(nums, at, r);
+  const c = r.context;
+  let k = at + PACKET_NUMS;
+  nums[k++] = r.index;
+  nums[k++] = r.mptcpReason;
+  nums[k++] = r.mptcpFlags;
+  nums[k++] = r.reserved;
+  nums[k++] = r.badChecksum;
+  nums[k++] = r.checksum;
+  nums[k++] = r.sentByCapturePoint ? 1 : 0;
+  nums[k++] = num(c.lastFromSenderTs);
+  nums[k++] = num(c.lastFromOtherTs);
+  nums[k++] = num(c.sinceOther);
+  nums[k++] = num(c.sincePrevious);
+  nums[k++] = c.largestIdleGap;
+  nums[k++] = c.senderPrevIpId;
+  nums[k++] = c.pktsBefore.orig;
+  nums[k++] = c.pktsBefore.resp;
+  nums[k++] = neg(c.nextSeq.orig);
+  nums[k++] = neg(c.nextSeq.resp);
+  nums[k++] = neg(c.acked.orig);
+  nums[k++] = neg(c.acked.resp);
+  nums[k++] = neg(c.window.orig);
+  nums[k++] = neg(c.window.resp);
+  nums[k++] = c.consecutiveRetransmissions.orig;
+  nums[k++] = c.consecutiveRetransmissions.resp;
+  refs[ref] = r.payload;
+  refs[ref + 1] = c.states;
+  refs[ref + 2] = c.handshake;
+  refs[ref + 3] = c.payload;
+  refs[ref + 4] = c.fin;
+}
+
+/** The RST written at `at` / `ref` (track/rstLog.ts rstOf's field order; its pairs made as rstOf makes them). */
+function unpackReset(nums: Float64Array, at: number, refs: unknown[], ref: number): RstRecord {
+  const k = at + PACKET_NUMS;
+  return {
+    frame: int(nums[at]),
+    ts: nums[at + 1] ?? 0,
+    direction: nums[at + 2] === 1 ? 'resp' : 'orig',
+    flags: int(nums[at + 3]),
+    seq: int(nums[at + 4]),
+    ack: int(nums[at + 5]),
+    win: int(nums[at + 6]),
+    ttl: int(nums[at + 7]),
+    ipId: int(nums[at + 8]),
+    df: nums[at + 9] === 1,
+    payloadLen: int(nums[at + 10]),
+    options: int(nums[at + 11]),
+    index: int(nums[k]),
+    payload: refs[ref] as Uint8Array | null,
+    mptcpReason: int(nums[k + 1]),
+    mptcpFlags: int(nums[k + 2]),
+    reserved: int(nums[k + 3]),
+    badChecksum: int(nums[k + 4]),
+    checksum: int(nums[k + 5]),
+    sentByCapturePoint: nums[k + 6] === 1,
+    context: {
+      pktsBefore: countPair(int(nums[k + 13]), int(nums[k + 14])),
+      states: refs[ref + 1] as RstRecord['context']['states'],
+      handshake: refs[ref + 2] as RstRecord['context']['handshake'],
+      payload: refs[ref + 3] as RstRecord['context']['payload'],
+      fin: refs[ref + 4] as RstRecord['context']['fin'],
+      lastFromSenderTs: orNull(nums[k + 7] ?? Number.NaN),
+      lastFromOtherTs: orNull(nums[k + 8] ?? Number.NaN),
+      sinceOther: orNull(nums[k + 9] ?? Number.NaN),
+      sincePrevious: orNull(nums[k + 10] ?? Number.NaN),
+      largestIdleGap: nums[k + 11] ?? 0,
+      nextSeq: nullablePair(int(nums[k + 15]), int(nums[k + 16])),
+      acked: nullablePair(int(nums[k + 17]), int(nums[k + 18])),
+      window: nullablePair(int(nums[k + 19]), int(nums[k + 20])),
+      consecutiveRetransmissions: countPair(int(nums[k + 21]), int(nums[k + 22])),
+      senderPrevIpId: int(nums[k + 12]),
+    },
+  };
+}
+
+/** Writes `conn` (packable) into row `row` of `nums` (ROW_NUMS per row) and `refs` (ROW_REFS per row). */
+export function packConnection(conn: FinishedConnection, nums: Float64Array, refs: unknown[], row: number): void {
+  const at = row * ROW_NUMS;
+  const ref = row * ROW_REFS;
+  const h = conn.handshake;
+  nums[at] = conn.number;
+  nums[at + 1] = conn.capture;
+  nums[at + 2] = conn.ipVersion;
+  nums[at + 3] = conn.origPort;
+  nums[at + 4] = conn.respPort;
+  nums[at + 5] = conn.startTs;
+  nums[at + 6] = conn.lastTs;
+  nums[at + 7] = conn.lastPacketTs;
+  nums[at + 8] = (conn.flipped ? 1 : 0) | (conn.reusedTuple ? 2 : 0);
+  nums[at + 9] = num(h.synTs);
+  nums[at + 10] = num(h.synAckTs);
+  nums[at + 11] = num(h.ackTs);
+  nums[at + 12] = num(h.synToSynAck);
+  nums[at + 13] = num(h.synAckToAck);
+  nums[at + 14] = conn.largestIdleGap;
+  nums[at + 15] = conn.missedBytes;
+  nums[at + 16] = conn.resetsNotRecorded;
+  nums[at + 17] = conn.keptPackets;
+  nums[at + 18] = conn.keptFirstFrame;
+  nums[at + 19] = conn.keptLastFrame;
+  nums[at + 20] = conn.keptFirstFlags;
+  nums[at + 21] = conn.origPairs;
+  nums[at + 22] = conn.origSingles;
+  nums[at + 23] = conn.respPairs;
+  nums[at + 24] = conn.respSingles;
+  nums[at + 25] = conn.packetsNotKept;
+  nums[at + 26] = conn.resets.length;
+  nums[at + 27] = conn.packets.length;
+  refs[ref] = conn.id;
+  refs[ref + 1] = conn.origAddr;
+  refs[ref + 2] = conn.respAddr;
+  refs[ref + 3] = conn.connState;
+  refs[ref + 4] = conn.history;
+  refs[ref + 5] = h.stage;
+  refs[ref + 6] = conn.weirds;
+  refs[ref + 7] = conn.endReason;
+  refs[ref + 8] = conn.tunnel;
+  packSide(nums, at + SIDE_AT, refs, ref + SIDE_REFS_AT, conn.orig);
+  packSide(nums, at + SIDE_AT + SIDE_NUMS, refs, ref + SIDE_REFS_AT + SIDE_REFS, conn.resp);
+  for (let i = 0; i < conn.packets.length; i++) packPacket(nums, at + PACKETS_AT + i * PACKET_NUMS, conn.packets[i] as PacketRecord);
+  for (let i = 0; i < conn.resets.length; i++) {
+    packReset(nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS, conn.resets[i] as RstRecord);
+  }
+}
+
+/** Drops row `row`'s references (so that what it held can be collected). */
+export function clearRefs(refs: unknown[], row: number): void {
+  const ref = row * ROW_REFS;
+  for (let i = 0; i < ROW_REFS; i++) refs[ref + i] = null;
+}
+
+/** The connection packed into row `row`, built again (track/finish.ts finishSlot's field order). */
+export function unpackConnection(nums: Float64Array, refs: unknown[], row: number): FinishedConnection {
+  const at = row * ROW_NUMS;
+  const ref = row * ROW_REFS;
+  const nResets = int(nums[at + 26]);
+  const nPackets = int(nums[at + 27]);
+  const resets = new Array<RstRecord>(nResets);
+  for (let i = 0; i < nResets; i++) resets[i] = unpackReset(nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS);
+  const packets: PacketRecord[] = nPackets > 0 ? new Array<PacketRecord>(nPackets) : [];
+  for (let i = 0; i < nPackets; i++) packets[i] = unpackPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);
+  const bits = int(nums[at + 8]);
+  return {
+    id: refs[ref] as string,
+    number: int(nums[at]),
+    capture: int(nums[at + 1]),
+    ipVersion: nums[at + 2] === 6 ? 6 : 4,
+    origAddr: refs[ref + 1] as string,
+    origPort: int(nums[at + 3]),
+    respAddr: refs[ref + 2] as string,
+    respPort: int(nums[at + 4]),
+    startTs: nums[at + 5] ?? 0,
+    lastTs: nums[at + 6] ?? 0,
+    lastPacketTs: nums[at + 7] ?? 0,
+    connState: refs[ref + 3] as FinishedConnection['connState'],
+    history: refs[ref + 4] as string,
+    orig: unpackSide(nums, at + SIDE_AT, refs, ref + SIDE_REFS_AT),
+    resp: unpackSide(nums, at + SIDE_AT + SIDE_NUMS, refs, ref + SIDE_REFS_AT + SIDE_REFS),
+    flipped: (bits & 1) !== 0,
+    reusedTuple: (bits & 2) !== 0,
+    handshake: {
+      stage: refs[ref + 5] as FinishedConnection['handshake']['stage'],
+      synTs: orNull(nums[at + 9] ?? Number.NaN),
+      synAckTs: orNull(nums[at + 10] ?? Number.NaN),
+      ackTs: orNull(nums[at + 11] ?? Number.NaN),
+      synToSynAck: orNull(nums[at + 12] ?? Number.NaN),
+      synAckToAck: orNull(nums[at + 13] ?? Number.NaN),
+    },
+    largestIdleGap: nums[at + 14] ?? 0,
+    missedBytes: int(nums[at + 15]),
+    weirds: refs[ref + 6] as FinishedConnection['weirds'],
+    resets,
+    resetsNotRecorded: int(nums[at + 16]),
+    packets,
+    keptPackets: int(nums[at + 17]),
+    keptFirstFrame: int(nums[at + 18]),
+    keptLastFrame: int(nums[at + 19]),
+    keptFirstFlags: int(nums[at + 20]),
+    origPairs: int(nums[at + 21]),
+    origSingles: int(nums[at + 22]),
+    respPairs: int(nums[at + 23]),
+    respSingles: int(nums[at + 24]),
+    packetsNotKept: int(nums[at + 25]),
+    endReason: refs[ref + 7] as FinishedConnection['endReason'],
+    tunnel: refs[ref + 8] as FinishedConnection['tunnel'],
+  };
+}
