@@ -563,20 +563,23 @@ export function writeJsonNumber(buf: Uint8Array, at: number, x: number): number 
   if (v < TWO_POW_33 && v >= 1e-6) {
     const micros = Math.round(v * 1e6);
     if (micros / 1e6 === v) {
-      const whole = Math.floor(micros / 1e6);
+      // v is micros / 1e6 exactly: its whole part is floor(v), its fraction micros - whole * 1e6
+      // (integers below 2^53, so exact), below 10^6: int32 arithmetic from here (a double's
+      // % is a call to fmod).
+      const whole = Math.floor(v);
       at = writeDigits(buf, at, whole);
-      let frac = micros - whole * 1e6;
+      let frac = (micros - whole * 1e6) | 0;
       // frac > 0: v is not an integer. Six digits with leading zeros, trailing zeros dropped.
       let digits = 6;
       while (frac % 10 === 0) {
-        frac /= 10;
+        frac = (frac / 10) | 0;
         digits--;
       }
       buf[at++] = 0x2e;
       const end = at + digits;
       for (let p = end - 1; p >= at; p--) {
-        const q = Math.floor(frac / 10);
-        buf[p] = 0x30 + (frac - q * 10);
+        const q = (frac / 10) | 0;
+        buf[p] = 0x30 + frac - q * 10;
         frac = q;
       }
       return end;
