@@ -22,6 +22,12 @@ export class Spool {
   /** Full chunks still in memory (each holds whole lines, every line ending with "\n"). */
   private full: Buffer[] = [];
   private fullBytes = 0;
+  /**
+   * Chunks written to disk, reused for the next lines: a spilling spool (a 200k-connection
+   * flood's JSON: 260 MB) would otherwise map a fresh 256 KiB buffer per chunk (malloc mmaps
+   * buffers that large) and fault in each of its pages again.
+   */
+  private spare: Buffer[] = [];
   private current: Buffer;
   private used = 0;
   private dir: string | null = null;
@@ -93,7 +99,7 @@ export class Spool {
     const chunk = this.current.subarray(0, this.used);
     this.full.push(chunk);
     this.fullBytes += chunk.length;
-    this.current = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.current = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
     this.used = 0;
     if (this.fullBytes > this.memoryLimit) this.spill();
   }
@@ -112,6 +118,8 @@ export class Spool {
     for (const chunk of this.full) {
       for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off, chunk.length - off, this.diskBytes + off);
       this.diskBytes += chunk.length;
+      // A chunk of the usual size (not a long line's own) is whole in its ArrayBuffer: reuse it.
+      if (chunk.buffer.byteLength === CHUNK_SIZE && chunk.byteOffset === 0) this.spare.push(Buffer.from(chunk.buffer, 0, CHUNK_SIZE));
     }
     this.full = [];
     this.fullBytes = 0;
@@ -174,6 +182,7 @@ export class Spool {
     this.fd = null;
     this.dir = null;
     this.full = [];
+    this.spare = [];
     this.used = 0;
   }
 }

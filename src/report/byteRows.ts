@@ -4,10 +4,22 @@
  * grows only when one row needs more than it holds.
  */
 
+/**
+ * String.prototype.charCodeAt, for the writers' loops over a string's characters as
+ * `charCodeAt.call(s, i)`: `s.charCodeAt(i)` loads the method from the string first, and the
+ * strings written come in many representations (flat, cons, sliced, thin: each its own map), so
+ * that load goes megamorphic, a stub-cache probe per character (Builtins_LoadIC_Megamorphic, 80 M
+ * instructions of a 64 MiB mix's json run, from JsonBytes' string loop; through call, TurboFan
+ * calls the builtin it knows).
+ */
+export const charCodeAt = String.prototype.charCodeAt;
+
 /** A reused buffer of complete rows and the row being written. */
 export class ByteRows {
   /** The buffer and the next byte to write. */
   protected buf: Uint8Array;
+  /** Rows are written in bytes [0, limit) of `buf`; the bytes after it are the subclass's (`reserved`). */
+  protected limit: number;
   /** `buf` as a Buffer, for Buffer.write's UTF-8 encoding. */
   protected view: Buffer;
   protected at = 0;
@@ -23,9 +35,12 @@ export class ByteRows {
   constructor(
     private readonly drain: (bytes: Uint8Array, start: number, end: number, rows: number) => void,
     size: number,
+    /** Bytes kept after the rows' part of the buffer for the subclass (jsonBytes.ts: the sites' previous lines, copied by copyWithin). */
+    private readonly reserved = 0,
   ) {
-    this.buf = new Uint8Array(size);
-    this.view = Buffer.from(this.buf.buffer, 0, size);
+    this.limit = size;
+    this.buf = new Uint8Array(size + reserved);
+    this.view = Buffer.from(this.buf.buffer, 0, size + reserved);
   }
 
   /** Ends the current row (its bytes are complete and may be drained). */
@@ -72,7 +87,7 @@ export class ByteRows {
     const buf = this.buf;
     let at = this.at;
     for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt.call(s, i);
       if (c >= 0x80) {
         this.at += this.view.write(s, this.at, 'utf8');
         return;
@@ -84,14 +99,16 @@ export class ByteRows {
 
   /** Makes room for `n` more bytes: complete rows go to drain, and the buffer grows if one row needs it. */
   protected ensure(n: number): void {
-    if (this.at + n <= this.buf.length) return;
+    if (this.at + n <= this.limit) return;
     this.flush();
-    if (this.at + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    if (this.at + n <= this.limit) return;
+    let size = this.limit * 2;
     while (size < this.at + n) size *= 2;
-    const bigger = new Uint8Array(size);
+    const bigger = new Uint8Array(size + this.reserved);
     bigger.set(this.buf.subarray(0, this.at));
+    if (this.reserved > 0) bigger.set(this.buf.subarray(this.limit), size);
     this.buf = bigger;
-    this.view = Buffer.from(bigger.buffer, 0, size);
+    this.limit = size;
+    this.view = Buffer.from(bigger.buffer, 0, size + this.reserved);
   }
 }

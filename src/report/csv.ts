@@ -3,6 +3,7 @@ import type { Reset } from '../model/report.js';
  * `--format csv`: one row per reset with a header, quoted per RFC 4180 (fields containing a
  * comma, a quote or a line break are enclosed in quotes, quotes doubled; lines end in CRLF).
  */
+import { charCodeAt } from './byteRows.js';
 import type { Output } from './output.js';
 import { type KeptCell, type RowBytes, keptCell } from './rowBytes.js';
 import { neutraliseFormula } from './terminalText.js';
@@ -57,7 +58,7 @@ function plainCsv(s: string): boolean {
   // neutraliseFormula's = + - @ tab CR.
   if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c === 0x2c || c === 0x22 || c === 0x0d || c === 0x0a) return false;
   }
   return true;

@@ -9,7 +9,7 @@
  */
 import type { Connection, InputSummary, Pattern, Reset, Summary } from '../model/report.js';
 import { VERSION } from '../version.js';
-import { ndjsonLine } from './json.js';
+import { JsonBytes } from './jsonBytes.js';
 import type { Output } from './output.js';
 
 /** The counts of a `summary` line written while the analysis runs (`"partial": true`). */
@@ -40,16 +40,18 @@ const LINE_HEADS: Record<LineType, Uint8Array> = {
 
 /** Bytes of lines gathered before they are written (one write each; the buffer is reused). */
 const BATCH_BYTES = 1 << 20;
+const NEWLINE = new Uint8Array([0x0a]);
 
 /** Streams ndjson lines to an Output as findings arrive. */
 export class NdjsonStream {
   /**
-   * Lines not yet written, already UTF-8: encoded as they come into one reused buffer rather
-   * than kept as strings and joined, so a line's strings die young (a chunk's worth of kept
-   * strings lived long enough to be promoted, and the old generation filled with them).
+   * Lines not yet written, already UTF-8: each object is encoded by JsonBytes straight into its
+   * reused buffer after its line's head (the same bytes as json.ts ndjsonLine over
+   * JSON.stringify, without a string per line: a line's parts die young, and what repeats from
+   * the line before is copied, not encoded). The buffer's lines are written when it fills, and
+   * when the event loop turns.
    */
-  private readonly batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
-  private used = 0;
+  private readonly writer = new JsonBytes((bytes, start, end) => this.hand(bytes.subarray(start, end)), BATCH_BYTES);
   private scheduled = false;
   /** Set while the output asks for a pause (a backed-up standard output). */
   private backedUp: Promise<void> | null = null;
@@ -65,30 +67,30 @@ export class NdjsonStream {
     if (r.cause) c.by_cause[r.cause] = (c.by_cause[r.cause] ?? 0) + 1;
     if (r.verdict) c.by_verdict[r.verdict] = (c.by_verdict[r.verdict] ?? 0) + 1;
     this.advance(r.ts);
-    this.pushTyped('reset', JSON.stringify(r));
+    this.pushTyped('reset', r);
   }
 
   /** One connection, once all of its resets are out. */
   connection(conn: Connection): void {
     this.counts.connections++;
     this.advance(conn.ts + (conn.duration ?? 0));
-    this.pushTyped('connection', JSON.stringify(conn));
+    this.pushTyped('connection', conn);
   }
 
   /** One input, when it has been read. */
   input(input: InputSummary): void {
-    this.pushTyped('input', JSON.stringify(input));
+    this.pushTyped('input', input);
   }
 
   /** One pattern (patterns are found when a stream of captures ends). */
   pattern(p: Pattern): void {
-    this.pushTyped('pattern', JSON.stringify(p));
+    this.pushTyped('pattern', p);
   }
 
   /** A `summary` line with `"partial": true` and the counts of what was written so far (`--summary-every`). */
   partialSummary(nowMs = Date.now()): void {
     this.counts.written_at = Math.round(nowMs) / 1000;
-    this.pushTyped('summary', JSON.stringify(this.counts));
+    this.pushTyped('summary', this.counts);
   }
 
   /**
@@ -99,7 +101,7 @@ export class NdjsonStream {
 
   /** Writes the final summary (complete only now) and waits until every line is handed on. */
   async end(summary: Summary): Promise<void> {
-    this.pushTyped('summary', JSON.stringify({ tool: { name: 'whyreset', version: VERSION }, ...summary }));
+    this.pushTyped('summary', { tool: { name: 'whyreset', version: VERSION }, ...summary });
     this.flushNow();
     await this.out.drained();
   }
@@ -108,38 +110,9 @@ export class NdjsonStream {
     if (Number.isFinite(ts) && (this.counts.last_ts === null || ts > this.counts.last_ts)) this.counts.last_ts = ts;
   }
 
-  /**
-   * One line, `{"type":"<type>",` and the object's members: the head's bytes are copied and the
-   * object's JSON encoded right after it, its opening brace then overwritten by the comma (the
-   * same bytes as json.ts ndjsonLine, without a sliced and concatenated string per line).
-   */
-  private pushTyped(type: LineType, json: string): void {
-    const head = LINE_HEADS[type];
-    const worst = head.length + json.length * 3 + 1;
-    if (json.length < 3 || this.used + worst > BATCH_BYTES) {
-      this.push(ndjsonLine(type, json));
-      return;
-    }
-    const batch = this.batch;
-    batch.set(head, this.used);
-    const at = this.used + head.length;
-    const end = at + batch.write(json, at, 'utf8');
-    batch[at] = 0x2c; // ","
-    batch[end] = 0x0a; // "\n"
-    this.used = end + 1;
-    this.schedule();
-  }
-
-  private push(line: string): void {
-    // A UTF-8 byte per UTF-16 unit at best, three at worst: flush first unless the line surely fits.
-    if (this.used + line.length * 3 > BATCH_BYTES) {
-      this.flushNow();
-      if (line.length * 3 > BATCH_BYTES) {
-        this.hand(Buffer.from(line, 'utf8'));
-        return;
-      }
-    }
-    this.used += this.batch.write(line, this.used, 'utf8');
+  /** One line, `{"type":"<type>"` and the members of `value` (json.ts ndjsonLine's bytes); written once the event loop turns. */
+  private pushTyped(type: LineType, value: object): void {
+    this.writer.line(type, value, NEWLINE, LINE_HEADS[type]);
     this.schedule();
   }
 
@@ -153,10 +126,7 @@ export class NdjsonStream {
 
   private flushNow(): void {
     this.scheduled = false;
-    if (this.used === 0) return;
-    const filled = this.batch.subarray(0, this.used);
-    this.used = 0;
-    this.hand(filled);
+    this.writer.flush();
   }
 
   /** Writes bytes now (the output copies them if it must keep them); notes a backed-up output. */

@@ -6,7 +6,7 @@
  * write simply (a cell to quote or escape, a character beyond ASCII) they hand to the string form
  * of that one cell, and `text` encodes it as Buffer.write does.
  */
-import { ByteRows } from './byteRows.js';
+import { ByteRows, charCodeAt } from './byteRows.js';
 import { writeJsonNumber } from './jsonBytes.js';
 
 /** Bytes of the buffer's first size (it grows when one row needs more). */
@@ -39,7 +39,7 @@ export class RowBytes extends ByteRows {
     this.ensure(n);
     const buf = this.buf;
     let at = this.at;
-    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    for (let i = 0; i < n; i++) buf[at++] = charCodeAt.call(s, i);
     this.at = at;
   }
 

@@ -7,6 +7,7 @@
  * non-empty; missed_bytes defaults to 0; local_orig/local_resp only with Site::local_nets.
  */
 import type { Connection } from '../model/report.js';
+import { charCodeAt } from './byteRows.js';
 import type { RowBytes } from './rowBytes.js';
 
 /** Options shared by both forms. */
@@ -258,7 +259,7 @@ function plainZeek(s: string): boolean {
   const n = s.length;
   if (n === 0 || (n === 1 && s.charCodeAt(0) === DASH)) return false;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c < 0x20 || c >= 0x7f || c === 0x5c) return false;
   }
   return true;
@@ -341,7 +342,7 @@ export function writeZeekConnLine(w: RowBytes, c: Connection, opts: ZeekLogOptio
 /** True when JSON.stringify(s) is `s` in quotes: printable ASCII without a quote or backslash. */
 function plainJson(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c < 0x20 || c >= 0x7f || c === QUOTE || c === 0x5c) return false;
   }
   return true;

@@ -13,7 +13,7 @@ import { xorshift32 } from '../helpers/random.js';
 const NEWLINE = new Uint8Array([0x0a]);
 
 /** Lines written by a JsonBytes with a small buffer (so lines cross its edge and it grows), as text. */
-function written(values: object[], opts: { head?: string; size?: number } = {}): string {
+function written(values: object[], opts: { head?: string; size?: number; sites?: number } = {}): string {
   const parts: Buffer[] = [];
   let lines = 0;
   const w = new JsonBytes(
@@ -24,7 +24,7 @@ function written(values: object[], opts: { head?: string; size?: number } = {}):
     opts.size ?? 64,
   );
   const head = opts.head === undefined ? null : new Uint8Array(Buffer.from(opts.head));
-  for (const v of values) w.line('x', v, NEWLINE, head);
+  values.forEach((v, i) => w.line(`site${i % (opts.sites ?? 1)}`, v, NEWLINE, head));
   w.flush();
   assert.equal(lines, values.length);
   return Buffer.concat(parts).toString('utf8');
@@ -109,6 +109,36 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
       });
     }
     assert.equal(written(values, { size: 1 << 12 }), expected(values));
+  });
+
+  it('lines that repeat most of the line before them (spans and runs copied from it), with every kind of change between them', () => {
+    const rnd = xorshift32(29);
+    const pick = <T>(choices: readonly T[]): T => choices[Math.floor(rnd() * choices.length)] as T;
+    const texts = ['', 'a', 'port_closed', 'SYN→RST+ACK', 'say "hi"', 'tab\there', 'é', '😀', '\ud800', 'x'.repeat(40), 'y'.repeat(9000)];
+    const primitives: unknown[] = [0, -0, 1, 443, 1709283600.000576, 0.81, Number.NaN, null, true, false, undefined, ...texts];
+    const value = (depth: number): unknown => {
+      const r = rnd();
+      if (depth < 3 && r < 0.1) return Array.from({ length: Math.floor(rnd() * 11) }, () => value(depth + 1));
+      if (depth < 3 && r < 0.2) return { code: pick(texts.slice(0, 5)), detail: value(depth + 1) };
+      return pick(primitives);
+    };
+    const keys = ['id', 'ts', 'src', 'flags', 'evidence', 'hint', 'mptcp_reason', 'extra'];
+    // Each line starts from the one before and changes a few members (or their order, or leaves some out).
+    let last: Record<string, unknown> = {};
+    const values: object[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const next: Record<string, unknown> = {};
+      const order = rnd() < 0.05 ? [...keys].reverse() : keys;
+      for (const k of order) next[k] = rnd() < 0.8 && k in last ? last[k] : value(0);
+      values.push(next);
+      last = next;
+    }
+    for (const size of [64, 1 << 16]) {
+      for (const sites of [1, 7]) {
+        assert.equal(written(values, { size, sites }), expected(values), `buffer ${size}, ${sites} sites`);
+        assert.equal(written(values, { size, sites, head: '{"type":"x"' }), expected(values, '{"type":"x"'), `buffer ${size}, ${sites} sites, head`);
+      }
+    }
   });
 
   it('values only JSON.stringify writes exactly: toJSON, Date, Map, class instances, boxed strings', () => {
