@@ -9,7 +9,8 @@ import * as packetModule from '../decode/packet.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { initialTtlOf } from '../net/ttl.js';
 import type { IpIdBehaviour, TtlBaseline } from './finished.js';
-import { ringAdd } from './packetRing.js';
+import * as recordPoolModule from './recordPool.js';
+import { allocRecord, writeRecord } from './recordPool.js';
 import * as stateModule from './state.js';
 import type { TrackState } from './state.js';
 
@@ -18,8 +19,9 @@ import type { TrackState } from './state.js';
 // instructions each; --print-opt-code of the per-packet functions).
 const { TCP_ACK, TCP_RST, TCP_SYN } = packetModule;
 const { F_SAW_HSACK, F_SAW_SYN, F_SAW_SYNACK, F_SYN_BY_RESP, F_V6 } = stateModule;
+const { REC_PINNED, REC_RESP } = recordPoolModule;
 
-/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring. */
+/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring (packetRing.ts). */
 export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {
   const flags = pkt.flags;
   // The time is read from the record, not passed: a double argument is boxed per call.
@@ -93,7 +95,45 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
     }
   }
   s.cFlags[slot] = f;
-  ringAdd(s, slot, e, rec, pkt);
+
+  // The packet ring (packetRing.ts), written out here rather than called: a call per packet.
+  // Appends the packet to the connection's ring, evicting that direction's oldest unpinned one.
+  const p = s.ring;
+  const dirBit = fromResp ? REC_RESP : 0;
+  // Counts kept beside the chains (total | orig << 10 | resp << 20): walking them cost ~20 loads a packet.
+  const shift = fromResp ? 20 : 10;
+  let cnt = s.ringCnt[slot] ?? 0;
+  let total = cnt & 1023;
+  let r = -1;
+  if (((cnt >>> shift) & 1023) >= s.ringPerDir) {
+    // The direction chain's head is its oldest unpinned record: unlinked in O(1), and its record
+    // holds the new packet (what freeRecord then allocRecord gave, the free list being LIFO).
+    const i = s.dirHead[e] ?? -1;
+    if (i >= 0) {
+      const nx = p.d[i * 8 + 7] ?? -1; // R_NEXT
+      s.dirHead[e] = nx;
+      if (nx < 0) s.dirTail[e] = -1;
+      r = i;
+      total--;
+      cnt -= 1 + (1 << shift);
+    }
+  }
+  if (r < 0) r = allocRecord(p);
+  if (r < 0) {
+    p.dropped++;
+    s.ringCnt[slot] = cnt;
+    return;
+  }
+  const pinned = total < s.headPackets;
+  s.ringCnt[slot] = cnt + 1 + (pinned ? 0 : 1 << shift);
+  writeRecord(p, r, rec, pkt, dirBit | (pinned ? REC_PINNED : 0));
+  // Linked at the tail of the pinned chain or of the direction's chain.
+  const tail = pinned ? (s.ringTail[slot] ?? -1) : (s.dirTail[e] ?? -1);
+  if (tail >= 0) p.d[tail * 8 + 7] = r; // R_NEXT
+  else if (pinned) s.ringHead[slot] = r;
+  else s.dirHead[e] = r;
+  if (pinned) s.ringTail[slot] = r;
+  else s.dirTail[e] = r;
 }
 
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */
