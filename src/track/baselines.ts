@@ -26,41 +26,49 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
   const flags = pkt.flags;
   // The time is read from the record, not passed: a double argument is boxed per call.
   const t = rec.ts;
-  const prevAny = s.lastPktTs[slot] ?? Number.NaN;
+  const lastPktTs = s.lastPktTs;
+  const prevAny = lastPktTs[slot] ?? Number.NaN;
   if (!Number.isNaN(prevAny)) {
     const gap = t - prevAny;
-    if (gap > (s.idleMax[slot] ?? 0)) s.idleMax[slot] = gap;
+    const idleMax = s.idleMax;
+    if (gap > (idleMax[slot] ?? 0)) idleMax[slot] = gap;
   }
-  s.lastPktTs[slot] = t;
+  lastPktTs[slot] = t;
   if ((flags & TCP_RST) === 0) {
     s.eWin[e] = pkt.win;
     // Written out here rather than called: TurboFan's inlining budget for this hot function goes
     // to the ring (callgrind: two calls per packet cost ~15M instructions on a 64 MiB capture).
     // Up to four distinct TTL values per side with their counts (a value slot is used when its count > 0).
+    // Columns read into locals once (here and below): a column read again after a store to
+    // it was loaded from the state again (its field, then the view's length and data pointer).
     const ttl = pkt.ttl & 255;
+    const ttlCnt = s.eTtlCnt;
     const packed = s.eTtlVals[e] ?? 0;
     let i = 0;
     for (; i < 4; i++) {
-      const c = s.eTtlCnt[e * 4 + i] ?? 0;
+      const c = ttlCnt[e * 4 + i] ?? 0;
       if (c === 0) {
         s.eTtlVals[e] = ((packed & ~(255 << (i * 8))) | (ttl << (i * 8))) >>> 0;
-        s.eTtlCnt[e * 4 + i] = 1;
+        ttlCnt[e * 4 + i] = 1;
         break;
       }
       if (((packed >>> (i * 8)) & 255) === ttl) {
-        if (c < 0xffff) s.eTtlCnt[e * 4 + i] = c + 1;
+        if (c < 0xffff) ttlCnt[e * 4 + i] = c + 1;
         break;
       }
     }
     // Stored for every packet (adding 0 but for a fifth value): a store only a fifth TTL reached
     // would have no type feedback, and reaching it after optimisation deoptimised this function.
-    s.eTtlOther[e] = ((s.eTtlOther[e] ?? 0) + (i === 4 ? 1 : 0)) >>> 0;
+    const ttlOther = s.eTtlOther;
+    ttlOther[e] = ((ttlOther[e] ?? 0) + (i === 4 ? 1 : 0)) >>> 0;
     // IP ID samples: count, zero, small forward steps, repeats (what ipIdBehaviour reads).
     if (pkt.ipVersion === 4) {
       const id = pkt.ipId & 0xffff;
       const q = e * 4;
-      const last = s.eIpIdLast[e] ?? -1;
-      s.eIpIdStats[q] = Math.min(0xffff, (s.eIpIdStats[q] ?? 0) + 1);
+      const idLast = s.eIpIdLast;
+      const idStats = s.eIpIdStats;
+      const last = idLast[e] ?? -1;
+      idStats[q] = Math.min(0xffff, (idStats[q] ?? 0) + 1);
       // A per-connection or global counter moves forward by a little between our packets.
       const d = (id - last) & 0xffff;
       const step = last < 0 ? 0 : d >= 1 && d <= 2048 ? 2 : d === 0 ? 3 : 0;
@@ -70,9 +78,9 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
       const which = id === 0 ? 1 : step;
       if (which !== 0) {
         const k = q + which;
-        s.eIpIdStats[k] = Math.min(0xffff, (s.eIpIdStats[k] ?? 0) + 1);
+        idStats[k] = Math.min(0xffff, (idStats[k] ?? 0) + 1);
       }
-      s.eIpIdLast[e] = id;
+      idLast[e] = id;
     }
   }
   // Handshake timing at the capture point.
@@ -105,14 +113,16 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
   let cnt = s.ringCnt[slot] ?? 0;
   let total = cnt & 1023;
   let r = -1;
+  const dirHead = s.dirHead;
+  const dirTail = s.dirTail;
   if (((cnt >>> shift) & 1023) >= s.ringPerDir) {
     // The direction chain's head is its oldest unpinned record: unlinked in O(1), and its record
     // holds the new packet (what freeRecord then allocRecord gave, the free list being LIFO).
-    const i = s.dirHead[e] ?? -1;
+    const i = dirHead[e] ?? -1;
     if (i >= 0) {
       const nx = p.d[i * 8 + 7] ?? -1; // R_NEXT
-      s.dirHead[e] = nx;
-      if (nx < 0) s.dirTail[e] = -1;
+      dirHead[e] = nx;
+      if (nx < 0) dirTail[e] = -1;
       r = i;
       total--;
       cnt -= 1 + (1 << shift);
@@ -128,12 +138,12 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
   s.ringCnt[slot] = cnt + 1 + (pinned ? 0 : 1 << shift);
   writeRecord(p, r, rec, pkt, dirBit | (pinned ? REC_PINNED : 0));
   // Linked at the tail of the pinned chain or of the direction's chain.
-  const tail = pinned ? (s.ringTail[slot] ?? -1) : (s.dirTail[e] ?? -1);
+  const tail = pinned ? (s.ringTail[slot] ?? -1) : (dirTail[e] ?? -1);
   if (tail >= 0) p.d[tail * 8 + 7] = r; // R_NEXT
   else if (pinned) s.ringHead[slot] = r;
-  else s.dirHead[e] = r;
+  else dirHead[e] = r;
   if (pinned) s.ringTail[slot] = r;
-  else s.dirTail[e] = r;
+  else dirTail[e] = r;
 }
 
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */

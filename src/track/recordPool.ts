@@ -184,15 +184,16 @@ export function packetOf(p: RecordPool, i: number): PacketRecord {
  */
 function forwardedTwinRecords(p: RecordPool, a: number, b: number): boolean {
   const d = p.d;
-  const oa = a * REC_STRIDE;
-  const ob = b * REC_STRIDE;
+  const oa = a << 3; // REC_STRIDE 8; `o | k` for `o + k`: see writeRecord
+  const ob = b << 3;
+  // The TTL first: one lower is what is rare between two packets of a side, so most pairs stop here.
   return (
-    ((d[oa + R_FLAGS_WIN] ?? 0) & (0x1ff | REC_RESP)) === ((d[ob + R_FLAGS_WIN] ?? 0) & (0x1ff | REC_RESP)) &&
-    d[oa + R_SEQ] === d[ob + R_SEQ] &&
-    d[oa + R_ACK] === d[ob + R_ACK] &&
-    d[oa + R_IP_ID] === d[ob + R_IP_ID] &&
-    d[oa + R_LEN] === d[ob + R_LEN] &&
-    ((d[ob + R_TTL_OPT] ?? 0) & 255) === ((d[oa + R_TTL_OPT] ?? 0) & 255) - 1 &&
+    ((d[ob | 6] ?? 0) & 255) === ((d[oa | 6] ?? 0) & 255) - 1 && // R_TTL_OPT
+    ((d[oa | 3] ?? 0) & (0x1ff | REC_RESP)) === ((d[ob | 3] ?? 0) & (0x1ff | REC_RESP)) && // R_FLAGS_WIN
+    d[oa | 1] === d[ob | 1] && // R_SEQ
+    d[oa | 2] === d[ob | 2] && // R_ACK
+    d[oa | 5] === d[ob | 5] && // R_IP_ID
+    d[oa | 4] === d[ob | 4] && // R_LEN
     Math.abs((p.ts[b] ?? 0) - (p.ts[a] ?? 0)) < 1
   );
 }
@@ -206,9 +207,10 @@ function forwardedTwinRecords(p: RecordPool, a: number, b: number): boolean {
 export function forwardingCountsOf(p: RecordPool, order: Int32Array, n: number, dirBit: number, out: Int32Array): void {
   let pairs = 0;
   let singles = 0;
+  const d = p.d;
   for (let k = 0; k < n; k++) {
     const i = order[k] ?? 0;
-    const fl = flagsOf(p, i);
+    const fl = d[(i << 3) | 3] ?? 0; // R_FLAGS_WIN
     if ((fl & REC_RESP) !== dirBit || (fl & TCP_RST) !== 0) continue;
     if (k + 1 < n && forwardedTwinRecords(p, i, order[k + 1] ?? 0)) pairs++;
     else if (k > 0 && forwardedTwinRecords(p, order[k - 1] ?? 0, i)) continue;
