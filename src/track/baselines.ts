@@ -5,21 +5,11 @@
  * IP ID tests follow the injected-RST literature cited in explain/forgery.ts.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { type DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { initialTtlOf } from '../net/ttl.js';
 import type { IpIdBehaviour, TtlBaseline } from './finished.js';
-import * as recordPoolModule from './recordPool.js';
-import { allocRecord, writeRecord } from './recordPool.js';
-import * as stateModule from './state.js';
-import type { TrackState } from './state.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_ACK, TCP_RST, TCP_SYN } = packetModule;
-const { F_SAW_HSACK, F_SAW_SYN, F_SAW_SYNACK, F_SYN_BY_RESP, F_V6 } = stateModule;
-const { REC_PINNED, REC_RESP } = recordPoolModule;
+import { REC_PINNED, REC_RESP, allocRecord, writeRecord } from './recordPool.js';
+import { F_SAW_HSACK, F_SAW_SYN, F_SAW_SYNACK, F_SYN_BY_RESP, F_V6, type TrackState } from './state.js';
 
 /** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring (packetRing.ts). */
 export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {

@@ -12,22 +12,12 @@
  * connection has data waiting above a hole.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
-import * as historyModule from './history.js';
+import { type DecodedPacket, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import { HIST_ACK_PKT, HIST_DATA_PKT } from './history.js';
 import { dataSent } from './reassembly.js';
 import { seqDelta, wrapsForward } from './seq.js';
-import * as stateModule from './state.js';
-import type { Side, TrackState } from './state.js';
-import * as zeekStateModule from './zeekState.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } = packetModule;
-const { HIST_ACK_PKT, HIST_DATA_PKT } = historyModule;
-const { E_DID_CLOSE, E_DID_EOF, E_SKIP, F_FPS_ORIG, F_FPS_RESP } = stateModule;
-const { TCP_ESTABLISHED, TCP_PARTIAL } = zeekStateModule;
+import { E_DID_CLOSE, E_DID_EOF, E_SKIP, F_FPS_ORIG, F_FPS_RESP, type Side, type TrackState } from './state.js';
+import { TCP_ESTABLISHED, TCP_PARTIAL } from './zeekState.js';
 
 const CONTROL = TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK;
 const BOTH_SEEN = F_FPS_ORIG | F_FPS_RESP;

@@ -10,14 +10,8 @@
  * oldest first, so evicting the oldest is O(1).
  */
 import type { PacketRecord } from './finished.js';
-import * as recordPoolModule from './recordPool.js';
-import { flagsOf, flipChain, forwardingCountsOf, frameOf, freeRecord, nextOf, packetOf } from './recordPool.js';
+import { REC_RESP, flagsOf, flipChain, forwardingCountsOf, frameOf, freeRecord, nextOf, packetOf } from './recordPool.js';
 import type { TrackState } from './state.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { REC_RESP } = recordPoolModule;
 
 /** Role flip: the recorded packets keep their true sender, and the per-direction counts swap. */
 export function flipRing(s: TrackState, slot: number): void {

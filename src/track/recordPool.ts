@@ -5,17 +5,9 @@
  * packet allocates nothing once the pool has grown.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { type DecodedPacket, TCP_RST } from '../decode/packet.js';
 import { column, growColumns } from './columns.js';
-import * as finishedModule from './finished.js';
-import type { PacketRecord } from './finished.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_RST } = packetModule;
-const { OPT_MPTCP, OPT_MSS, OPT_SACK, OPT_SACK_PERMITTED, OPT_TIMESTAMP, OPT_UNKNOWN, OPT_WSCALE } = finishedModule;
+import { OPT_MPTCP, OPT_MSS, OPT_SACK, OPT_SACK_PERMITTED, OPT_TIMESTAMP, OPT_UNKNOWN, OPT_WSCALE, type PacketRecord } from './finished.js';
 
 /** `flags` bit: the record was sent by the endpoint now in the responder's slot. */
 export const REC_RESP = 0x8000;

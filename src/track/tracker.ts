@@ -16,14 +16,19 @@
  *   baselines.ts, packetRing.ts, rstLog.ts, recordPool.ts: what explain reads (TTL, IP ID, timing,
  *   the kept packets, every RST with a snapshot of its connection); finish.ts builds the record.
  *
+ * Constants are imported by name: esbuild inlines an imported primitive `const` as a literal in
+ * the bundle `analyze` runs (dist/bundle/analyze.cjs reads `(pkt.flags&CONTROL)!==16` in
+ * inWindowSegment), where the module-local copies (`const { TCP_ACK } = packetModule`) that
+ * sessions 7-8 kept for TurboFan stayed runtime reads from the namespace object; the plain
+ * ES modules of dist/src (tests, the library entry) read an imported binding from its cell.
+ *
  * Memory: state.ts holds every column once (structure-of-arrays over typed arrays, no object per
  * connection while it lives). The per-packet path allocates nothing, except for rare events
  * (out-of-order segments, RST payload bytes, histories longer than 15 letters).
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as checksumModule from '../decode/checksum.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
+import { type DecodedPacket, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import type { Direction } from '../model/report.js';
 import { foldV6, tupleHashV4, tupleHashV6 } from '../net/flowHash.js';
 import { observe } from './baselines.js';
@@ -31,24 +36,12 @@ import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { inWindowSegment } from './fastPath.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
-import * as historyModule from './history.js';
-import { scaled } from './history.js';
+import { H_BAD_CHECKSUM, scaled } from './history.js';
 import { recordRst } from './rstLog.js';
 import { isReuse, process } from './sessionAdapter.js';
-import * as stateModule from './state.js';
-import { type Side, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
+import { F_REUSED, ORIG, RESP, type Side, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
 import { advance, evictOne, reschedule } from './timers.js';
-import * as weirdsModule from './weirds.js';
-import { setWeird } from './weirds.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { BAD_CHECKSUM_TCP } = checksumModule;
-const { TCP_RST, TCP_SYN } = packetModule;
-const { H_BAD_CHECKSUM } = historyModule;
-const { F_REUSED, ORIG, RESP } = stateModule;
-const { W_BAD_CHECKSUM } = weirdsModule;
+import { W_BAD_CHECKSUM, setWeird } from './weirds.js';
 
 export { initialTtlOf } from '../net/ttl.js';
 export { ZEEK_LIKELY_SERVER_PORTS, type TrackerOptions, type TrackerSink } from './state.js';
