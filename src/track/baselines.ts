@@ -5,60 +5,60 @@
  * IP ID tests follow the injected-RST literature cited in explain/forgery.ts.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { type DecodedPacket, TCP_ACK, TCP_RST, TCP_SYN } from '../decode/packet.js';
 import { initialTtlOf } from '../net/ttl.js';
 import type { IpIdBehaviour, TtlBaseline } from './finished.js';
-import { ringAdd } from './packetRing.js';
-import * as stateModule from './state.js';
-import type { TrackState } from './state.js';
+import { REC_PINNED, REC_RESP, allocRecord, writeRecord } from './recordPool.js';
+import { F_SAW_HSACK, F_SAW_SYN, F_SAW_SYNACK, F_SYN_BY_RESP, F_V6, type TrackState } from './state.js';
 
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_ACK, TCP_RST, TCP_SYN } = packetModule;
-const { F_SAW_HSACK, F_SAW_SYN, F_SAW_SYNACK, F_SYN_BY_RESP, F_V6 } = stateModule;
-
-/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring. */
+/** Per-packet statistics for explain, for a packet sent by endpoint `e`: TTL/IP-ID baselines, handshake timing, idle gaps, and the packet ring (packetRing.ts). */
 export function observe(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {
   const flags = pkt.flags;
   // The time is read from the record, not passed: a double argument is boxed per call.
   const t = rec.ts;
-  const prevAny = s.lastPktTs[slot] ?? Number.NaN;
+  const lastPktTs = s.lastPktTs;
+  const prevAny = lastPktTs[slot] ?? Number.NaN;
   if (!Number.isNaN(prevAny)) {
     const gap = t - prevAny;
-    if (gap > (s.idleMax[slot] ?? 0)) s.idleMax[slot] = gap;
+    const idleMax = s.idleMax;
+    if (gap > (idleMax[slot] ?? 0)) idleMax[slot] = gap;
   }
-  s.lastPktTs[slot] = t;
+  lastPktTs[slot] = t;
   if ((flags & TCP_RST) === 0) {
     s.eWin[e] = pkt.win;
     // Written out here rather than called: TurboFan's inlining budget for this hot function goes
     // to the ring (callgrind: two calls per packet cost ~15M instructions on a 64 MiB capture).
     // Up to four distinct TTL values per side with their counts (a value slot is used when its count > 0).
+    // Columns read into locals once (here and below): a column read again after a store to
+    // it was loaded from the state again (its field, then the view's length and data pointer).
     const ttl = pkt.ttl & 255;
+    const ttlCnt = s.eTtlCnt;
     const packed = s.eTtlVals[e] ?? 0;
     let i = 0;
     for (; i < 4; i++) {
-      const c = s.eTtlCnt[e * 4 + i] ?? 0;
+      const c = ttlCnt[e * 4 + i] ?? 0;
       if (c === 0) {
         s.eTtlVals[e] = ((packed & ~(255 << (i * 8))) | (ttl << (i * 8))) >>> 0;
-        s.eTtlCnt[e * 4 + i] = 1;
+        ttlCnt[e * 4 + i] = 1;
         break;
       }
       if (((packed >>> (i * 8)) & 255) === ttl) {
-        if (c < 0xffff) s.eTtlCnt[e * 4 + i] = c + 1;
+        if (c < 0xffff) ttlCnt[e * 4 + i] = c + 1;
         break;
       }
     }
     // Stored for every packet (adding 0 but for a fifth value): a store only a fifth TTL reached
     // would have no type feedback, and reaching it after optimisation deoptimised this function.
-    s.eTtlOther[e] = ((s.eTtlOther[e] ?? 0) + (i === 4 ? 1 : 0)) >>> 0;
+    const ttlOther = s.eTtlOther;
+    ttlOther[e] = ((ttlOther[e] ?? 0) + (i === 4 ? 1 : 0)) >>> 0;
     // IP ID samples: count, zero, small forward steps, repeats (what ipIdBehaviour reads).
     if (pkt.ipVersion === 4) {
       const id = pkt.ipId & 0xffff;
       const q = e * 4;
-      const last = s.eIpIdLast[e] ?? -1;
-      s.eIpIdStats[q] = Math.min(0xffff, (s.eIpIdStats[q] ?? 0) + 1);
+      const idLast = s.eIpIdLast;
+      const idStats = s.eIpIdStats;
+      const last = idLast[e] ?? -1;
+      idStats[q] = Math.min(0xffff, (idStats[q] ?? 0) + 1);
       // A per-connection or global counter moves forward by a little between our packets.
       const d = (id - last) & 0xffff;
       const step = last < 0 ? 0 : d >= 1 && d <= 2048 ? 2 : d === 0 ? 3 : 0;
@@ -68,9 +68,9 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
       const which = id === 0 ? 1 : step;
       if (which !== 0) {
         const k = q + which;
-        s.eIpIdStats[k] = Math.min(0xffff, (s.eIpIdStats[k] ?? 0) + 1);
+        idStats[k] = Math.min(0xffff, (idStats[k] ?? 0) + 1);
       }
-      s.eIpIdLast[e] = id;
+      idLast[e] = id;
     }
   }
   // Handshake timing at the capture point.
@@ -93,7 +93,47 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
     }
   }
   s.cFlags[slot] = f;
-  ringAdd(s, slot, e, rec, pkt);
+
+  // The packet ring (packetRing.ts), written out here rather than called: a call per packet.
+  // Appends the packet to the connection's ring, evicting that direction's oldest unpinned one.
+  const p = s.ring;
+  const dirBit = fromResp ? REC_RESP : 0;
+  // Counts kept beside the chains (total | orig << 10 | resp << 20): walking them cost ~20 loads a packet.
+  const shift = fromResp ? 20 : 10;
+  let cnt = s.ringCnt[slot] ?? 0;
+  let total = cnt & 1023;
+  let r = -1;
+  const dirHead = s.dirHead;
+  const dirTail = s.dirTail;
+  if (((cnt >>> shift) & 1023) >= s.ringPerDir) {
+    // The direction chain's head is its oldest unpinned record: unlinked in O(1), and its record
+    // holds the new packet (what freeRecord then allocRecord gave, the free list being LIFO).
+    const i = dirHead[e] ?? -1;
+    if (i >= 0) {
+      const nx = p.d[i * 8 + 7] ?? -1; // R_NEXT
+      dirHead[e] = nx;
+      if (nx < 0) dirTail[e] = -1;
+      r = i;
+      total--;
+      cnt -= 1 + (1 << shift);
+    }
+  }
+  if (r < 0) r = allocRecord(p);
+  if (r < 0) {
+    p.dropped++;
+    s.ringCnt[slot] = cnt;
+    return;
+  }
+  const pinned = total < s.headPackets;
+  s.ringCnt[slot] = cnt + 1 + (pinned ? 0 : 1 << shift);
+  writeRecord(p, r, rec, pkt, dirBit | (pinned ? REC_PINNED : 0));
+  // Linked at the tail of the pinned chain or of the direction's chain.
+  const tail = pinned ? (s.ringTail[slot] ?? -1) : (dirTail[e] ?? -1);
+  if (tail >= 0) p.d[tail * 8 + 7] = r; // R_NEXT
+  else if (pinned) s.ringHead[slot] = r;
+  else dirHead[e] = r;
+  if (pinned) s.ringTail[slot] = r;
+  else dirTail[e] = r;
 }
 
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */

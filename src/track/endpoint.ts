@@ -4,19 +4,9 @@
  * used (start, last, acked, with 32-bit wrap counts), and the size Zeek logs. An endpoint is an
  * index into the per-side columns of TrackState: `slot*2 + side`; its peer is `e ^ 1`.
  */
-import * as seqModule from './seq.js';
-import { seqDelta, u32Less } from './seq.js';
-import * as stateModule from './state.js';
-import type { TrackState } from './state.js';
-import * as zeekStateModule from './zeekState.js';
-import { isHandshakeState } from './zeekState.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { SEQ_SPACE, U64_SPACE } = seqModule;
-const { E_DID_CLOSE, F_LEFT_HANDSHAKE } = stateModule;
-const { TCP_INACTIVE, TCP_RESET, TCP_SYN_SENT } = zeekStateModule;
+import { SEQ_SPACE, U64_SPACE, seqDelta, u32Less } from './seq.js';
+import { E_DID_CLOSE, F_LEFT_HANDSHAKE, type TrackState } from './state.js';
+import { TCP_INACTIVE, TCP_RESET, TCP_SYN_SENT, isHandshakeState } from './zeekState.js';
 
 /** The endpoint's passive state (zeekState.ts TCP_*). */
 export function st(s: TrackState, e: number): number {

@@ -12,22 +12,12 @@
  * connection has data waiting above a hole.
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
-import * as historyModule from './history.js';
+import { type DecodedPacket, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet.js';
+import { HIST_ACK_PKT, HIST_DATA_PKT } from './history.js';
 import { dataSent } from './reassembly.js';
 import { seqDelta, wrapsForward } from './seq.js';
-import * as stateModule from './state.js';
-import type { Side, TrackState } from './state.js';
-import * as zeekStateModule from './zeekState.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } = packetModule;
-const { HIST_ACK_PKT, HIST_DATA_PKT } = historyModule;
-const { E_DID_CLOSE, E_DID_EOF, E_SKIP, F_FPS_ORIG, F_FPS_RESP } = stateModule;
-const { TCP_ESTABLISHED, TCP_PARTIAL } = zeekStateModule;
+import { E_DID_CLOSE, E_DID_EOF, E_SKIP, F_FPS_ORIG, F_FPS_RESP, type Side, type TrackState } from './state.js';
+import { TCP_ESTABLISHED, TCP_PARTIAL } from './zeekState.js';
 
 const CONTROL = TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK;
 const BOTH_SEEN = F_FPS_ORIG | F_FPS_RESP;
@@ -54,7 +44,9 @@ export function inWindowSegment(s: TrackState, slot: number, side: Side, rec: Ca
   const ep = slot * 2 + side;
   const peer = ep ^ 1;
   // UpdateEstablishedState (also PARTIAL's) without SYN, FIN or RST changes nothing; init_endpoint neither.
-  if (!establishedOrPartial(s.eState[ep] ?? 0) || !establishedOrPartial(s.eState[peer] ?? 0)) return false;
+  // (Columns read twice are held in locals: a second read loaded the field and the view again.)
+  const eState = s.eState;
+  if (!establishedOrPartial(eState[ep] ?? 0) || !establishedOrPartial(eState[peer] ?? 0)) return false;
   // update_window: a zero window adds 'W'.
   if (pkt.win === 0) return false;
   const len = pkt.payloadLength;
@@ -62,9 +54,11 @@ export function inWindowSegment(s: TrackState, slot: number, side: Side, rec: Ca
   const letter = len > 0 ? HIST_DATA_PKT : HIST_ACK_PKT;
   if (((s.histSeen[slot] ?? 0) & (side === 0 ? letter : letter << 16)) === 0) return false;
   // A side that closed, reached EOF or stopped delivering: the close and EOF paths.
-  if ((((s.eMisc[ep] ?? 0) | (s.eMisc[peer] ?? 0)) & CLOSING) !== 0) return false;
+  const eMisc = s.eMisc;
+  if ((((eMisc[ep] ?? 0) | (eMisc[peer] ?? 0)) & CLOSING) !== 0) return false;
   // A FIN seen: AckReceived caps the ack at the FIN, CheckEOF may close.
-  if ((s.eFin[ep] ?? 0) !== 0 || (s.eFin[peer] ?? 0) !== 0) return false;
+  const eFin = s.eFin;
+  if ((eFin[ep] ?? 0) !== 0 || (eFin[peer] ?? 0) !== 0) return false;
   // DataSent only when the snaplen kept the whole payload (else truncated_payload).
   if (len > 0 && pkt.payloadCaptured < len) return false;
   // Ranges of the peer's waiting above a hole: AckReceived trims them (DataSent handles the
@@ -74,9 +68,11 @@ export function inWindowSegment(s: TrackState, slot: number, side: Side, rec: Ca
   // get_relative_seq for the sequence number, with no wrap counted and no underflow.
   if ((s.eSeqWraps[ep] ?? 0) !== 0) return false;
   const seq = pkt.seq >>> 0;
-  const last = s.eLast[ep] ?? 0;
+  const eLast = s.eLast;
+  const eStart = s.eStart;
+  const last = eLast[ep] ?? 0;
   if (wrapsForward(seq | 0, last | 0)) return false;
-  const relSeq = seqDelta(seq, s.eStart[ep] ?? 0);
+  const relSeq = seqDelta(seq, eStart[ep] ?? 0);
   if (relSeq < 0) return false;
   // update_last_seq: forward (new data or a pure ACK ahead), or a pure ACK at or below it;
   // data at or below it is a retransmission ('T').
@@ -89,25 +85,27 @@ export function inWindowSegment(s: TrackState, slot: number, side: Side, rec: Ca
   // The same for the acknowledgement, against the peer's acked sequence.
   if ((s.eAckWraps[peer] ?? 0) !== 0) return false;
   const ack = pkt.ack >>> 0;
-  const acked = s.eAck[peer] ?? 0;
+  const eAck = s.eAck;
+  const acked = eAck[peer] ?? 0;
   const deltaAck = seqDelta(ack, acked);
   if (wrapsForward(ack | 0, acked | 0)) return false;
-  const relAck = seqDelta(ack, s.eStart[peer] ?? 0);
+  const relAck = seqDelta(ack, eStart[peer] ?? 0);
   if (relAck < 0) return false;
   // AckReceived: an ack beyond what the peer delivered in order reveals a content gap.
-  const trimPeer = s.eTrim[peer] ?? 1;
+  const eTrim = s.eTrim;
+  const trimPeer = eTrim[peer] ?? 1;
   if (relAck > trimPeer && (s.eReassem[peer] ?? 1) < relAck) return false;
 
   // The writes of Process for this packet, in its order.
   const t = rec.ts;
   s.lastTs[slot] = t; // neither side closed
-  if (deltaAck > 0) s.eAck[peer] = ack; // update_ack_seq (deltaAck > 0 rules out ack 0 far ahead)
+  if (deltaAck > 0) eAck[peer] = ack; // update_ack_seq (deltaAck > 0 rules out ack 0 far ahead)
   if (deltaLast > 0) {
-    s.eLast[ep] = seqOnePast;
+    eLast[ep] = seqOnePast;
     if (len > 0) s.eRxmtConsec[ep] = 0;
   }
   s.eLastTime[ep] = t;
-  if (relAck > trimPeer) s.eTrim[peer] = relAck; // AckReceived: TrimToSeq
+  if (relAck > trimPeer) eTrim[peer] = relAck; // AckReceived: TrimToSeq
   if (len > 0) dataSent(s, slot, ep, relSeq, len);
   return true;
 }

@@ -5,13 +5,7 @@
  * at the 1st, 10th, 100th … occurrence). The first 15 letters are stored inline per slot; longer
  * histories spill to a Map (rare).
  */
-import * as stateModule from './state.js';
-import type { TrackState } from './state.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { HIST_INLINE } = stateModule;
+import { HIST_INLINE, type TrackState } from './state.js';
 
 // Letters (upper case: the originator's; the responder's are these + 32).
 /** SYN without ACK. */

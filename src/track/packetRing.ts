@@ -1,66 +1,17 @@
-import type { CaptureRecord } from '../capture/record.js';
 /**
  * Each connection's packet ring, kept for explain (the ladder, the packets around a RST): the
  * first `headPackets` packets pinned, then the latest `ringPerDirection` per side. Records come
  * from the shared RecordPool (`state.ring`); when it is at its limit packets are counted, not kept.
+ * Packets are appended by baselines.ts observe (written out there: a call per packet less).
+ *
+ * Pinned packets all come before unpinned ones in capture order (once `headPackets` are kept the
+ * total never drops below it), so the ring is the pinned chain followed by the two direction
+ * chains merged by frame number (see drainRing). A direction's chain holds its latest packets,
+ * oldest first, so evicting the oldest is O(1).
  */
-import type { DecodedPacket } from '../decode/packet.js';
 import type { PacketRecord } from './finished.js';
-import * as recordPoolModule from './recordPool.js';
-import { allocRecord, flipChain, forwardingCountsOf, freeRecord, packetOf, writeRecord } from './recordPool.js';
+import { REC_RESP, flagsOf, flipChain, forwardingCountsOf, frameOf, freeRecord, nextOf, packetOf } from './recordPool.js';
 import type { TrackState } from './state.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { REC_PINNED, REC_RESP } = recordPoolModule;
-
-/**
- * Appends a packet sent by endpoint `e` to the connection's ring, evicting that direction's oldest
- * unpinned one. Pinned packets all come before unpinned ones in capture order (once `headPackets`
- * are kept the total never drops below it), so the ring is the pinned chain followed by the two
- * direction chains merged by frame number (see drainRing).
- */
-export function ringAdd(s: TrackState, slot: number, e: number, rec: CaptureRecord, pkt: DecodedPacket): void {
-  const p = s.ring;
-  const dirBit = (e & 1) === 1 ? REC_RESP : 0;
-  // Counts kept beside the chains: walking them on every packet cost ~20 loads per packet.
-  const shift = dirBit === 0 ? 10 : 20;
-  let cnt = s.ringCnt[slot] ?? 0;
-  let total = cnt & 1023;
-  if (((cnt >>> shift) & 1023) >= s.ringPerDir) {
-    // The direction chain's head is its oldest unpinned record: unlink it in O(1).
-    const i = s.dirHead[e] ?? -1;
-    if (i >= 0) {
-      const nx = p.next[i] ?? -1;
-      s.dirHead[e] = nx;
-      if (nx < 0) s.dirTail[e] = -1;
-      freeRecord(p, i);
-      total--;
-      cnt -= 1 + (1 << shift);
-    }
-  }
-  const r = allocRecord(p);
-  if (r < 0) {
-    p.dropped++;
-    s.ringCnt[slot] = cnt;
-    return;
-  }
-  const pinned = total < s.headPackets;
-  s.ringCnt[slot] = cnt + 1 + (pinned ? 0 : 1 << shift);
-  writeRecord(p, r, rec, pkt, dirBit | (pinned ? REC_PINNED : 0));
-  if (pinned) {
-    const tail = s.ringTail[slot] ?? -1;
-    if (tail < 0) s.ringHead[slot] = r;
-    else p.next[tail] = r;
-    s.ringTail[slot] = r;
-  } else {
-    const tail = s.dirTail[e] ?? -1;
-    if (tail < 0) s.dirHead[e] = r;
-    else p.next[tail] = r;
-    s.dirTail[e] = r;
-  }
-}
 
 /** Role flip: the recorded packets keep their true sender, and the per-direction counts swap. */
 export function flipRing(s: TrackState, slot: number): void {
@@ -102,15 +53,15 @@ function push(n: number, i: number): number {
 function ringOrder(s: TrackState, slot: number): number {
   const p = s.ring;
   let n = 0;
-  for (let i = s.ringHead[slot] ?? -1; i >= 0; i = p.next[i] ?? -1) n = push(n, i);
+  for (let i = s.ringHead[slot] ?? -1; i >= 0; i = nextOf(p, i)) n = push(n, i);
   // The two direction chains, merged back into capture order (frame numbers only grow).
   for (let a = s.dirHead[slot * 2] ?? -1, b = s.dirHead[slot * 2 + 1] ?? -1; a >= 0 || b >= 0; ) {
-    if (b < 0 || (a >= 0 && (p.frame[a] ?? 0) < (p.frame[b] ?? 0))) {
+    if (b < 0 || (a >= 0 && frameOf(p, a) < frameOf(p, b))) {
       n = push(n, a);
-      a = p.next[a] ?? -1;
+      a = nextOf(p, a);
     } else {
       n = push(n, b);
-      b = p.next[b] ?? -1;
+      b = nextOf(p, b);
     }
   }
   return n;
@@ -132,16 +83,16 @@ export function drainRing(s: TrackState, slot: number, build: boolean, kept: Kep
     kept.firstFlags = 0;
   } else {
     const head = order[0] ?? 0;
-    let first = p.frame[head] ?? 0;
+    let first = frameOf(p, head);
     let last = first;
     for (let k = 1; k < n; k++) {
-      const f = p.frame[order[k] ?? 0] ?? 0;
+      const f = frameOf(p, order[k] ?? 0);
       if (f < first) first = f;
       if (f > last) last = f;
     }
     kept.firstFrame = first;
     kept.lastFrame = last;
-    kept.firstFlags = (p.flags[head] ?? 0) & 0x1ff;
+    kept.firstFlags = flagsOf(p, head) & 0x1ff;
   }
   forwardingCountsOf(p, order, n, 0, kept.orig);
   forwardingCountsOf(p, order, n, REC_RESP, kept.resp);

@@ -7,23 +7,11 @@
  * ConnectionClosed that CheckEOF calls back into (TCPSessionAdapter.cc).
  */
 import { didClose, noDataAcked, prev, size, st } from './endpoint.js';
-import * as historyModule from './history.js';
-import { scaled } from './history.js';
-import * as seqModule from './seq.js';
-import * as stateModule from './state.js';
-import type { TrackState } from './state.js';
-import * as weirdsModule from './weirds.js';
-import { setWeird } from './weirds.js';
-import * as zeekStateModule from './zeekState.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { H_GAP } = historyModule;
-const { SEQ_SPACE } = seqModule;
-const { E_DATA, E_DID_CLOSE, E_DID_EOF, E_SKIP, F_ACTIVE, F_CLOSE_DEFERRED, F_DEFERRED_GEN, F_PARTIAL } = stateModule;
-const { W_ABOVE_HOLE, W_EXCESSIVE_DATA, W_PENDING_DATA_WHEN_CLOSED } = weirdsModule;
-const { TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_RESET } = zeekStateModule;
+import { H_GAP, scaled } from './history.js';
+import { SEQ_SPACE } from './seq.js';
+import { E_DATA, E_DID_CLOSE, E_DID_EOF, E_SKIP, F_ACTIVE, F_CLOSE_DEFERRED, F_DEFERRED_GEN, F_PARTIAL, type TrackState } from './state.js';
+import { W_ABOVE_HOLE, W_EXCESSIVE_DATA, W_PENDING_DATA_WHEN_CLOSED, setWeird } from './weirds.js';
+import { TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_RESET } from './zeekState.js';
 
 const TCP_MAX_INITIAL_WINDOW = 16384; // init-bare.zeek tcp_max_initial_window
 const TCP_MAX_ABOVE_HOLE = 16384; // tcp_max_above_hole_without_any_acks

@@ -8,7 +8,25 @@ import type { CaptureRecord } from '../capture/record.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { st } from './endpoint.js';
 import type { HandshakeStage, RstRecord } from './finished.js';
-import { OPT_DF, REC_RESP, allocRecord, fitSnapshots, flipChain, freeRecord, writeRecord } from './recordPool.js';
+import {
+  OPT_DF,
+  REC_RESP,
+  REC_STRIDE,
+  R_ACK,
+  R_FLAGS_WIN,
+  R_FRAME,
+  R_IP_ID,
+  R_LEN,
+  R_SEQ,
+  R_TTL_OPT,
+  allocRecord,
+  fitSnapshots,
+  flipChain,
+  freeRecord,
+  linkAfter,
+  nextOf,
+  writeRecord,
+} from './recordPool.js';
 import {
   E_DATA,
   F_SAW_HSACK,
@@ -89,7 +107,7 @@ export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureR
   }
   const tail = s.rstTail[slot] ?? -1;
   if (tail < 0) s.rstHead[slot] = r;
-  else p.next[tail] = r;
+  else linkAfter(p, tail, r);
   s.rstTail[slot] = r;
   return idx;
 }
@@ -154,8 +172,10 @@ export function nullablePair(orig: number, resp: number): Pair<number | null> {
 function rstOf(s: TrackState, i: number): RstRecord {
   const x = s.rstCtx;
   const p = s.rst;
-  const fl = p.flags[i] ?? 0;
-  const opt = p.opt[i] ?? 0;
+  const o = i * REC_STRIDE;
+  const fw = p.d[o + R_FLAGS_WIN] ?? 0;
+  const to = p.d[o + R_TTL_OPT] ?? 0;
+  const opt = to >>> 8;
   const ts = p.ts[i] ?? 0;
   const states = x.states[i] ?? 0;
   const bits = x.bits[i] ?? 0;
@@ -164,17 +184,17 @@ function rstOf(s: TrackState, i: number): RstRecord {
   const lastAny = nullIfNaN(x.lastAny[i] ?? Number.NaN);
   const consec = x.consec[i] ?? 0;
   return {
-    frame: p.frame[i] ?? 0,
+    frame: (p.d[o + R_FRAME] ?? 0) >>> 0,
     ts,
-    direction: (fl & REC_RESP) !== 0 ? 'resp' : 'orig',
-    flags: fl & 0x1ff,
-    seq: p.seq[i] ?? 0,
-    ack: p.ack[i] ?? 0,
-    win: p.win[i] ?? 0,
-    ttl: p.ttl[i] ?? 0,
-    ipId: p.ipId[i] ?? -1,
+    direction: (fw & REC_RESP) !== 0 ? 'resp' : 'orig',
+    flags: fw & 0x1ff,
+    seq: (p.d[o + R_SEQ] ?? 0) >>> 0,
+    ack: (p.d[o + R_ACK] ?? 0) >>> 0,
+    win: fw >>> 16,
+    ttl: to & 255,
+    ipId: p.d[o + R_IP_ID] ?? -1,
     df: (opt & OPT_DF) !== 0,
-    payloadLen: p.len[i] ?? 0,
+    payloadLen: p.d[o + R_LEN] ?? 0,
     options: opt & 0x7f,
     index: x.index[i] ?? 0,
     payload: s.rstPayload.get(i) ?? null,
@@ -210,12 +230,12 @@ export function drainResets(s: TrackState, slot: number): RstRecord[] {
   if (head < 0) return [];
   // Sized once (a push onto an empty array reserves room for 17): the chain is counted first.
   let count = 0;
-  for (let i = head; i >= 0; i = s.rst.next[i] ?? -1) count++;
+  for (let i = head; i >= 0; i = nextOf(s.rst, i)) count++;
   const resets = new Array<RstRecord>(count);
   let k = 0;
   for (let i = head; i >= 0; ) {
     resets[k++] = rstOf(s, i);
-    const nx = s.rst.next[i] ?? -1;
+    const nx = nextOf(s.rst, i);
     if (s.rstPayload.size > 0) s.rstPayload.delete(i);
     freeRecord(s.rst, i);
     i = nx;

@@ -5,8 +5,7 @@
  * `slot*2 + side` (endpoint.ts); weirds are Zeek's names (weirds.ts).
  */
 import type { CaptureRecord } from '../capture/record.js';
-import * as packetModule from '../decode/packet.js';
-import type { DecodedPacket } from '../decode/packet.js';
+import { type DecodedPacket, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/packet.js';
 import { swapSides } from './columns.js';
 import {
   didClose,
@@ -18,26 +17,14 @@ import {
   updateAckSeqRaw,
   updateLastSeqRaw,
 } from './endpoint.js';
-import * as historyModule from './history.js';
-import { addHistory, scaled, updateHistory } from './history.js';
+import { H_FLIPPED, H_RETRANSMIT, H_SYN_ACK, H_ZERO_WINDOW, addHistory, scaled, updateHistory } from './history.js';
 import { flipRing } from './packetRing.js';
 import { ackReceived, checkEOF, connectionClosed, dataSent, flipAboveHole } from './reassembly.js';
 import { flipResets } from './rstLog.js';
 import { seqBetween, seqDelta } from './seq.js';
-import * as stateModule from './state.js';
-import type { Side, TrackState } from './state.js';
-import * as weirdsModule from './weirds.js';
-import { didWeird, setWeird } from './weirds.js';
-import * as zeekStateModule from './zeekState.js';
-
-// Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
-// reads an imported binding from its cell and tests it for the hole at every use (~6
-// instructions each; --print-opt-code of the per-packet functions).
-const { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } = packetModule;
-const { H_FLIPPED, H_RETRANSMIT, H_SYN_ACK, H_ZERO_WINDOW } = historyModule;
-const { F_ACTIVE, F_FLIPPED, F_FPS_ORIG, F_FPS_RESP, F_PARTIAL, F_SAW_SYN, F_SYN_BY_RESP, HIST_INLINE, ORIG } = stateModule;
-const { W_ACK_UNDERFLOW, W_ACTIVE_CONNECTION_REUSE, W_BAD_SYN_ACK, W_BAROQUE_SYN, W_DATA_AFTER_RESET, W_DATA_BEFORE_ESTABLISHED, W_FIN_ADVANCED_LAST_SEQ, W_FIN_AFTER_RESET, W_FIN_STORM, W_INAPPROPRIATE_FIN, W_ORIGINATOR_SYN_ACK, W_POSSIBLE_SPLIT_ROUTING, W_PREMATURE_CONNECTION_REUSE, W_REPEATED_SYN_REPLY_WO_ACK, W_REPEATED_SYN_WITH_ACK, W_RST_STORM, W_SCALE_RANGE, W_SEQ_UNDERFLOW, W_SIMULTANEOUS_OPEN, W_SPONTANEOUS_FIN, W_SPONTANEOUS_RST, W_SYN_AFTER_CLOSE, W_SYN_AFTER_PARTIAL, W_SYN_AFTER_RESET, W_SYN_INSIDE_CONNECTION, W_SYN_SEQ_JUMP, W_SYN_WITH_DATA, W_TCP_CHRISTMAS, W_TRUNCATED_PAYLOAD, W_UNSOLICITED_SYN_RESPONSE } = weirdsModule;
-const { TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } = zeekStateModule;
+import { F_ACTIVE, F_FLIPPED, F_FPS_ORIG, F_FPS_RESP, F_PARTIAL, F_SAW_SYN, F_SYN_BY_RESP, HIST_INLINE, ORIG, type Side, type TrackState } from './state.js';
+import { W_ACK_UNDERFLOW, W_ACTIVE_CONNECTION_REUSE, W_BAD_SYN_ACK, W_BAROQUE_SYN, W_DATA_AFTER_RESET, W_DATA_BEFORE_ESTABLISHED, W_FIN_ADVANCED_LAST_SEQ, W_FIN_AFTER_RESET, W_FIN_STORM, W_INAPPROPRIATE_FIN, W_ORIGINATOR_SYN_ACK, W_POSSIBLE_SPLIT_ROUTING, W_PREMATURE_CONNECTION_REUSE, W_REPEATED_SYN_REPLY_WO_ACK, W_REPEATED_SYN_WITH_ACK, W_RST_STORM, W_SCALE_RANGE, W_SEQ_UNDERFLOW, W_SIMULTANEOUS_OPEN, W_SPONTANEOUS_FIN, W_SPONTANEOUS_RST, W_SYN_AFTER_CLOSE, W_SYN_AFTER_PARTIAL, W_SYN_AFTER_RESET, W_SYN_INSIDE_CONNECTION, W_SYN_SEQ_JUMP, W_SYN_WITH_DATA, W_TCP_CHRISTMAS, W_TRUNCATED_PAYLOAD, W_UNSOLICITED_SYN_RESPONSE, didWeird, setWeird } from './weirds.js';
+import { TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './zeekState.js';
 
 const TOO_LARGE_SEQ_DELTA = 1048576; // TCPSessionAdapter.cc
 const TCP_STORM_THRESH = 1000; // init-bare.zeek tcp_storm_thresh

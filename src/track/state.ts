@@ -66,7 +66,8 @@ export interface TrackerOptions {
   /**
    * Take the per-packet fast path (fastPath.ts) for in-window segments of established
    * connections (default true); false sends every packet through the full state machine, which
-   * must give the same result (test/track/fastPath.test.ts compares the two).
+   * must give the same result (test/track/fastPath.test.ts compares the two). Also the
+   * last-tuple hint (tracker.ts trackPacket): false looks every packet up in the hash table.
    */
   fastPath?: boolean;
   /**
@@ -143,6 +144,20 @@ export class TrackState {
   packetCount = 0;
   /** Packets the fast path took (fastPath.ts). */
   fastCount = 0;
+  /** Packets whose connection the last-tuple hint found (no hash, no table probe; tracker.ts). */
+  hintCount = 0;
+
+  // ---- the last-tuple hint (tracker.ts): the previous IPv4 packet's tuple as sent and the slot it
+  // belonged to, with that slot's generation then (hintSlot -1: none). The addresses are kept as
+  // the packet holds them (doubles: DecodedPacket's src4/dst4 fields are), compared without a
+  // conversion; 0.5 (no address) makes the fields doubles from the start, so the first store of
+  // an address changes no field representation under optimised code.
+  hintSlot = -1;
+  hintGen = 0;
+  hintSrc = 0.5;
+  hintDst = 0.5;
+  /** sport << 16 | dport (int32). */
+  hintPorts = 0;
 
   // ---- slots and the open-addressing hash table (slot+1, 0 = empty)
   cap = 0;

@@ -18,8 +18,8 @@ import type { FinishedConnection } from '../../src/track/finished.js';
 import { Tracker } from '../../src/track/tracker.js';
 import { type TestPacket, fill } from './packets.js';
 
-/** Finished connections and the number of fast-path packets, for a list of test packets. */
-function track(packets: TestPacket[], fastPath: boolean): { conns: FinishedConnection[]; fast: number } {
+/** Finished connections and the number of fast-path and last-tuple-hint packets, for a list of test packets. */
+function track(packets: TestPacket[], fastPath: boolean): { conns: FinishedConnection[]; fast: number; hint: number } {
   const conns: FinishedConnection[] = [];
   const t = new Tracker({ captureIndex: 0, fastPath }, { onConnectionDone: (c) => conns.push(c) });
   const rec = new CaptureRecord();
@@ -29,9 +29,9 @@ function track(packets: TestPacket[], fastPath: boolean): { conns: FinishedConne
     rec.frame = i + 1; // fill numbers frames across runs; both runs must number them alike
     t.trackPacket(rec, pkt);
   }
-  const fast = t.stats().fastPackets;
+  const { fastPackets: fast, hintPackets: hint } = t.stats();
   t.finish();
-  return { conns, fast };
+  return { conns, fast, hint };
 }
 
 /** Small seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
@@ -245,5 +245,51 @@ describe('fast path: the fixture captures', () => {
       fastTotal += fast.fast;
     }
     assert.ok(fastTotal > 0);
+  });
+});
+
+describe('the last-tuple hint (trackPacket): the same connections as a table lookup per packet', () => {
+  const server = { addr: '10.9.0.2', port: 443 };
+  const client = { addr: '10.9.0.1', port: 51000 };
+  const v6 = { src: '2001:db8::1', sport: 52000, dst: '2001:db8::2', dport: 80 };
+  const fromServer = { src: server.addr, sport: server.port, dst: client.addr, dport: client.port };
+  const fromClient = { src: client.addr, sport: client.port, dst: server.addr, dport: server.port };
+
+  it('follows a role flip, a finished and restarted tuple, and IPv6 packets between', () => {
+    const packets: TestPacket[] = [
+      // Begins with the SYN-ACK (history "H"): the server is the originator until the client's
+      // first pure ACK flips the roles (flipAfterSynAck); the hint then must give the other side.
+      { ts: 1, ...fromServer, flags: 'SA', seq: 5000, ack: 1001 },
+      { ts: 1.01, ...fromClient, flags: 'A', seq: 1001, ack: 5001 },
+      { ts: 1.02, ...fromClient, flags: 'PA', seq: 1001, ack: 5001, len: 100 },
+      { ts: 1.03, ...fromClient, flags: 'PA', seq: 1101, ack: 5001, len: 100 },
+      { ts: 1.04, ...v6, flags: 'S', seq: 7 },
+      { ts: 1.05, ...fromServer, flags: 'A', seq: 5001, ack: 1201 },
+      { ts: 1.06, ...fromServer, flags: 'PA', seq: 5001, ack: 1201, len: 50 },
+      { ts: 1.07, ...fromServer, flags: 'R', seq: 5051 },
+      // Long after: the RST's connection was finished by its timers, and the same tuple starts a
+      // new (partial) connection without a SYN, twice in a row from the same side.
+      { ts: 400, ...fromServer, flags: 'PA', seq: 9000, ack: 3000, len: 10 },
+      { ts: 400.01, ...fromServer, flags: 'PA', seq: 9010, ack: 3000, len: 10 },
+      { ts: 400.02, ...v6, flags: 'A', seq: 8, ack: 1 },
+      { ts: 400.03, ...fromClient, flags: 'A', seq: 3000, ack: 9020 },
+      { ts: 400.04, ...fromClient, flags: 'A', seq: 3000, ack: 9020 },
+    ];
+    const hinted = track(packets, true);
+    const looked = track(packets, false);
+    assert.equal(looked.hint, 0);
+    assert.ok(hinted.hint >= 5, `hint found ${hinted.hint} packets`);
+    assert.deepEqual(hinted.conns, looked.conns);
+    assert.equal(hinted.conns.length, 4); // the IPv6 SYN timed out before its ACK: two connections of each tuple
+    const first = hinted.conns.find((c) => c.startTs === 1);
+    assert.equal(first?.flipped, true);
+    assert.equal(first?.origAddr, client.addr);
+  });
+
+  it('takes most packets of interleaved random traffic', () => {
+    const packets = randomTraffic(7, 40);
+    const hinted = track(packets, true);
+    assert.ok(hinted.hint > 0, `hint found ${hinted.hint} of ${packets.length}`);
+    assert.deepEqual(hinted.conns, track(packets, false).conns);
   });
 });
