@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const at = args.indexOf('--passes');
   const passes = at >= 0 ? Number(args[at + 1]) : 1;
-  const path = args.filter((_, i) => i !== at && i !== at + 1)[0];
+  const path = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1))[0];
   if (path === undefined || !(passes >= 1)) throw new Error('usage: readCost.js [--passes N] capture.pcap');
   for (let i = 0; i < passes; i++) {
     const [records, tcp, admitted, digest] = await pass(path);
