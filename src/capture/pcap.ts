@@ -224,7 +224,7 @@ function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecor
     if (caplen > capLimit || origLen === 0 || origLen < caplen || left < headerLength + caplen) return;
     const sec = view.getUint32(at, le);
     const frac = view.getUint32(at + 4, le);
-    // TIME_SLACK, not the exported RESYNC_TIME_SLACK: a module cell read per record (decode/frame.ts).
+    // TIME_SLACK, not the exported RESYNC_TIME_SLACK: unbundled, an exported binding is a module cell checked at every read.
     if (frac >= fracLimit || (cur.lastSec >= 0 && Math.abs(sec - cur.lastSec) > TIME_SLACK)) return;
     handOnInBuffer(win, state, cur, sec, frac, caplen, origLen, onRecord);
   }
