@@ -13,21 +13,11 @@
 import { type OnesSumKernel, kernelFor } from '../net/onesSum.js';
 import type { DecodedPacket } from './packet.js';
 
-const OK = 0;
-const BAD_IP = 1;
-const BAD_TCP = 2;
-export const CHECKSUM_OK = OK;
-/** The IPv4 header checksum is wrong (Zeek: `bad_IP_checksum`). */
-export const BAD_CHECKSUM_IP = BAD_IP;
-/** The TCP checksum is wrong (Zeek: `bad_TCP_checksum`). */
-export const BAD_CHECKSUM_TCP = BAD_TCP;
+// The verdicts and header numbers come from wire.ts (esbuild writes them into the bundle as literals; see there).
+import { BAD_CHECKSUM_OUTER_IP, BAD_CHECKSUM_OUTER_UDP, BAD_CHECKSUM_IP as BAD_IP, BAD_CHECKSUM_TCP as BAD_TCP, CHECKSUM_OK, CHECKSUM_OK as OK, PROTO_TCP } from './wire.js';
 
-/** A tunnel's outer IPv4 header checksum is wrong (Zeek's IP analyzer runs per IP layer: `bad_IP_checksum`). */
-export const BAD_CHECKSUM_OUTER_IP = 3;
-/** A tunnel's outer UDP checksum is wrong (Zeek: `bad_UDP_checksum` on the outer UDP connection, which forwards nothing). */
-export const BAD_CHECKSUM_OUTER_UDP = 4;
+export { BAD_CHECKSUM_IP, BAD_CHECKSUM_OUTER_IP, BAD_CHECKSUM_OUTER_UDP, BAD_CHECKSUM_TCP, CHECKSUM_OK } from './wire.js';
 
-const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 /** Zeek's default `PacketAnalyzer::VXLAN::vxlan_ports` (scripts/base/packet-protocols/vxlan/main.zeek). */
 const VXLAN_PORT = 4789;
@@ -73,8 +63,6 @@ export function sumBytes(view: DataView, at: number, end: number): number {
   return sumBytesSlow(view, at, end);
 }
 
-/** sumBytes for verifyChecksums: a local const, not the exported binding (decode/frame.ts, module cells). */
-const sumRange = sumBytes;
 
 /** sumBytes for a view met for the first time, or one outside any kernel's memory. */
 function sumBytesSlow(view: DataView, at: number, end: number): number {
@@ -218,7 +206,7 @@ export function verifyChecksums(view: DataView, out: DecodedPacket): number {
   if (out.l4End - out.l4Offset < tcpLength) return OK;
   const end = out.l4Offset + tcpLength;
   // Both sums are folded to 16 bits: their total folds in integer operations.
-  if (foldInt(sumRange(view, out.l4Offset, end) + pseudoHeaderSum(view, out, tcpLength)) !== 0xffff) {
+  if (foldInt(sumBytes(view, out.l4Offset, end) + pseudoHeaderSum(view, out, tcpLength)) !== 0xffff) {
     out.badChecksum = BAD_TCP;
     return BAD_TCP;
   }
@@ -306,7 +294,7 @@ export function offloadSignature(view: DataView, out: DecodedPacket): boolean {
     const field = view.getUint16(at + 6);
     return field === partial || field === (~partial & 0xffff);
   }
-  if (out.badChecksum === BAD_CHECKSUM_IP) return view.getUint16(out.ipOffset + 10) === 0;
+  if (out.badChecksum === BAD_IP) return view.getUint16(out.ipOffset + 10) === 0;
   if (!out.isTcp) return false;
   const partial = pseudoHeaderSum(view, out, out.l4ClaimedLength);
   const field = out.checksum;

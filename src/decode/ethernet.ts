@@ -3,22 +3,16 @@
  * label stacks and PPPoE sessions. Linux cooked headers (sll.ts) hand their protocol field to the
  * same `decodeEtherType`, so a VLAN tag inside an SLL frame decodes the same way.
  */
-import { decodeIp as decodeIpCell } from './ip.js';
+import { decodeIp } from './ip.js';
 import { ISSUE_NONE, ISSUE_TOO_MANY_TAGS, issue, linkShort } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_LINK as LAYER_LINK_CELL } from './packet.js';
+import { LAYER_LINK } from './packet.js';
 import { ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, ETHERTYPE_VLAN_AD, VLAN_TAG_LENGTH, noteVlanTag } from './vlan.js';
 
-const HEADER_LENGTH = 14;
-const TYPE_IPV4 = 0x0800;
-const TYPE_IPV6 = 0x86dd;
-export const ETHERNET_HEADER_LENGTH = HEADER_LENGTH;
-export const ETHERTYPE_IPV4 = TYPE_IPV4;
-export const ETHERTYPE_IPV6 = TYPE_IPV6;
-// Local copies of imported and exported bindings for the hot path: TurboFan folds these into the
-// code, where a module cell is loaded and checked at every use (decode/frame.ts, "module cells").
-const decodeIp = decodeIpCell;
-const LAYER_LINK = LAYER_LINK_CELL;
+// Header numbers from wire.ts (esbuild writes them into the bundle as literals; see there).
+import { ETHERNET_HEADER_LENGTH as HEADER_LENGTH, ETHERTYPE_IPV4 as TYPE_IPV4, ETHERTYPE_IPV6 as TYPE_IPV6 } from './wire.js';
+
+export { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './wire.js';
 export const ETHERTYPE_MPLS = 0x8847;
 export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;

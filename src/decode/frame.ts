@@ -6,7 +6,7 @@
  * cut it (caplen < original length) and *malformed* otherwise, and either way every layer
  * decoded before the problem stays valid. Problems are returned as issue codes, never thrown.
  */
-import { decodeEthernet as decodeEthernetCell } from './ethernet.js';
+import { decodeEthernet } from './ethernet.js';
 import { decodeFddi } from './fddi.js';
 import { decodeIeee80211, decodeRadiotap } from './ieee80211.js';
 import { decodeIp } from './ip.js';
@@ -17,7 +17,7 @@ import {
   LINKTYPE_C_HDLC,
   LINKTYPE_DLT_RAW_12,
   LINKTYPE_DLT_RAW_14,
-  LINKTYPE_ETHERNET as LINKTYPE_ETHERNET_CELL,
+  LINKTYPE_ETHERNET,
   LINKTYPE_FDDI,
   LINKTYPE_IEEE802_11,
   LINKTYPE_IEEE802_11_RADIOTAP,
@@ -44,13 +44,10 @@ import { decodeCiscoHdlc, decodePpp } from './ppp.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import { NOT_A_TUNNEL, decapsulate, mayCarryTunnel } from './tunnel.js';
 
-// Module cells: in an ES module, an imported or exported binding lives in a cell that TurboFan
-// (Node 20's V8) loads and checks for the TDZ hole at every use, ~7 instructions each, while a
-// module-level const that is neither it folds into the code as a constant (JSContextSpecialization).
-// So decode/'s hot path (Ethernet, IP, TCP, the checksum check) uses local copies of the imported
-// functions and constants it needs; callgrind, see the commit that made them.
-const decodeEthernet = decodeEthernetCell;
-const LINKTYPE_ETHERNET = LINKTYPE_ETHERNET_CELL;
+// Imported constants and functions are used as imported, not through module-level copies: the
+// bin runs the esbuild bundles (scripts/bundle.mjs), where a constant from a module without
+// imports (decode/wire.ts, issues.ts, packet.ts, linktypes.ts) is written into the code as a
+// literal, and a module-level copy would be a \`var\` read from the context at every use.
 
 /**
  * Decodes `caplen` bytes at `start` of `view` (a frame whose wire length was `origLen`) as

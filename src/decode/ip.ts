@@ -1,13 +1,8 @@
 /** Dispatches on the IP version nibble: link layers that carry "IP" without saying which end here. */
-import { decodeIpv4 as decodeIpv4Cell } from './ipv4.js';
-import { decodeIpv6 as decodeIpv6Cell } from './ipv6.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
 import { ISSUE_BAD_IP_VERSION, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_TRUNCATED_IP, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-
-// Local copies of imported and exported bindings for the hot path: TurboFan folds these into the
-// code, where a module cell is loaded and checked at every use (decode/frame.ts, "module cells").
-const decodeIpv4 = decodeIpv4Cell;
-const decodeIpv6 = decodeIpv6Cell;
 
 /** Decodes an IPv4 or IPv6 packet at `offset` by its version nibble. */
 export function decodeIp(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {

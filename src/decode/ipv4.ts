@@ -5,22 +5,14 @@
  * length is used then, as Wireshark does. Only the first fragment carries the TCP header; later
  * fragments are counted, not decoded.
  */
-import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE as ISSUE_NONE_CELL, ipShort, issue } from './issues.js';
+import { ISSUE_BAD_IPV4_HEADER_LENGTH, ISSUE_BAD_IPV4_TOTAL_LENGTH, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ipShort, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_IP as LAYER_IP_CELL } from './packet.js';
-import { PROTO_TCP as PROTO_TCP_CELL, decodeTcp as decodeTcpCell } from './tcp.js';
+import { LAYER_IP } from './packet.js';
+import { decodeTcp } from './tcp.js';
+// Header numbers from wire.ts (esbuild writes them into the bundle as literals; see there).
+import { IPV4_FLAG_DF as FLAG_DF, IPV4_FLAG_MF as FLAG_MF, IPV4_FRAGMENT_OFFSET_MASK as FRAGMENT_OFFSET_MASK, IPV4_MIN_HEADER as MIN_HEADER, PROTO_TCP } from './wire.js';
 
-const MIN_HEADER = 20;
-export const IPV4_MIN_HEADER = MIN_HEADER;
-// Local copies of imported and exported bindings for the hot path: TurboFan folds these into the
-// code, where a module cell is loaded and checked at every use (decode/frame.ts, "module cells").
-const ISSUE_NONE = ISSUE_NONE_CELL;
-const LAYER_IP = LAYER_IP_CELL;
-const PROTO_TCP = PROTO_TCP_CELL;
-const decodeTcp = decodeTcpCell;
-const FLAG_DF = 0x4000;
-const FLAG_MF = 0x2000;
-const FRAGMENT_OFFSET_MASK = 0x1fff;
+export { IPV4_MIN_HEADER } from './wire.js';
 
 /**
  * Decodes an IPv4 header at `offset` (version already checked) and, for TCP, the segment.

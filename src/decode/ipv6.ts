@@ -7,18 +7,23 @@
 import { ISSUE_BAD_IPV6_EXTENSION, ISSUE_IP_FRAGMENT, ISSUE_IP_LENGTH_EXCEEDS_FRAME, ISSUE_NONE, ISSUE_TRUNCATED_IP, ipShort, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
 import { LAYER_IP } from './packet.js';
-import { PROTO_TCP, decodeTcp } from './tcp.js';
+import { decodeTcp } from './tcp.js';
+// Header numbers from wire.ts (esbuild writes them into the bundle as literals; see there).
+import {
+  IPV6_FRAGMENT_HEADER_LENGTH as FRAGMENT_HEADER_LENGTH,
+  IPV6_HEADER_LENGTH,
+  NH_AH,
+  NH_DEST_OPTIONS,
+  NH_FRAGMENT,
+  NH_HIP,
+  NH_HOP_BY_HOP,
+  NH_MOBILITY,
+  NH_ROUTING,
+  NH_SHIM6,
+  PROTO_TCP,
+} from './wire.js';
 
-export const IPV6_HEADER_LENGTH = 40;
-const NH_HOP_BY_HOP = 0;
-const NH_ROUTING = 43;
-const NH_FRAGMENT = 44;
-const NH_AH = 51;
-const NH_DEST_OPTIONS = 60;
-const NH_MOBILITY = 135;
-const NH_HIP = 139;
-const NH_SHIM6 = 140;
-const FRAGMENT_HEADER_LENGTH = 8;
+export { IPV6_HEADER_LENGTH } from './wire.js';
 
 /** Decodes an IPv6 header and its extension headers at `offset`, then TCP if it follows. */
 export function decodeIpv6(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {

@@ -20,7 +20,7 @@ export const TCP_CWR = 0x80;
 export const TCP_NS = 0x100;
 
 /** How far decoding got. Higher layers are valid only when `layer` reaches them. */
-/** LAYER_NONE as reset() uses it (a local const: see decode/frame.ts, module cells). */
+/** LAYER_NONE as reset() uses it (this module imports nothing, so the bundles read it as a literal: decode/wire.ts). */
 const NO_LAYER = 0;
 export const LAYER_NONE = NO_LAYER;
 export const LAYER_LINK = 1;

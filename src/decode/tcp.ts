@@ -5,33 +5,32 @@
  * (RFC 7323, RFC 2018), timestamps (8, RFC 7323), MPTCP (30, RFC 8684) with MP_TCPRST's reason;
  * any other kind is kept by number.
  */
-import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE as ISSUE_NONE_CELL, ISSUE_TRUNCATED_TCP, issue } from './issues.js';
+import { ISSUE_BAD_TCP_HEADER_LENGTH, ISSUE_BAD_TCP_OPTION, ISSUE_NONE, ISSUE_TRUNCATED_TCP, issue } from './issues.js';
 import type { DecodedPacket } from './packet.js';
-import { LAYER_TCP as LAYER_TCP_CELL, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
+import { LAYER_TCP, MAX_SACK_BLOCKS, MAX_UNKNOWN_OPTIONS } from './packet.js';
+// Header numbers from wire.ts (esbuild writes them into the bundle as literals; see there).
+import {
+  TCP_MIN_HEADER as MIN_HEADER,
+  MPTCP_TCPRST,
+  MSS_KIND_LENGTH,
+  NOP_NOP_NOP_NOP,
+  NOP_NOP_SACK_PERMITTED,
+  NOP_NOP_TIMESTAMP,
+  NOP_WSCALE,
+  TCP_OPT_EOL as OPT_EOL,
+  TCP_OPT_MPTCP as OPT_MPTCP,
+  TCP_OPT_MSS as OPT_MSS,
+  TCP_OPT_NOP as OPT_NOP,
+  TCP_OPT_SACK as OPT_SACK,
+  TCP_OPT_SACK_PERMITTED as OPT_SACK_PERMITTED,
+  TCP_OPT_TIMESTAMP as OPT_TIMESTAMP,
+  TCP_OPT_WSCALE as OPT_WSCALE,
+  SACK_PERMITTED_NOP_NOP,
+  SACK_PERMITTED_TIMESTAMP,
+  TCP_FIELDS_THROUGH_WINDOW,
+} from './wire.js';
 
-export const PROTO_TCP = 6;
-/** The fixed TCP header: 20 bytes. */
-const MIN_HEADER = 20;
-export const TCP_MIN_HEADER = MIN_HEADER;
-// An imported or exported binding is a module cell that TurboFan loads and checks for the TDZ
-// hole at every use; a module-level const that is neither, it folds into the code. The hot path
-// uses these copies (decode/checksum.ts's file comment has the callgrind figure).
-const ISSUE_NONE = ISSUE_NONE_CELL;
-const LAYER_TCP = LAYER_TCP_CELL;
-/** Source port through window: the part of the header a cut frame must keep to be listed. */
-const TCP_FIELDS_THROUGH_WINDOW = 16;
-const OPT_EOL = 0;
-const OPT_NOP = 1;
-const OPT_MSS = 2;
-const OPT_WSCALE = 3;
-const OPT_SACK_PERMITTED = 4;
-const OPT_SACK = 5;
-const OPT_TIMESTAMP = 8;
-const OPT_MPTCP = 30;
-/** The option bytes 01 01 08 0a (NOP, NOP, timestamps of length 10) as one big-endian word. */
-const NOP_NOP_TIMESTAMP = 0x0101080a;
-/** MPTCP subtype MP_TCPRST (RFC 8684 §3.6). */
-const MPTCP_TCPRST = 0x8;
+export { PROTO_TCP, TCP_MIN_HEADER } from './wire.js';
 
 /** Decodes the TCP header in `[offset, end)`; `end` is already trimmed to the IP length. */
 export function decodeTcp(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
@@ -89,10 +88,73 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
       out.optTsEcr = view.getUint32(offset + MIN_HEADER + 8);
       return result;
     }
+    // A SYN's or SYN-ACK's options in the layouts stacks send (MSS first): without the walk.
+    if (optionsEnd - offset === headerLength && view.getUint16(offset + MIN_HEADER) === MSS_KIND_LENGTH && decodeSynOptions(view, offset + MIN_HEADER, optionsEnd, out)) {
+      return result;
+    }
     const optionIssue = decodeTcpOptions(view, offset + MIN_HEADER, optionsEnd, out);
     if (result === ISSUE_NONE) result = optionIssue;
   }
   return result;
+}
+
+/**
+ * The options of a SYN or SYN-ACK as 32-bit words, in the layouts the common stacks write: MSS
+ * first, then SACK-permitted, timestamps and window scale, each padded with NOPs to a word.
+ * Linux (net/ipv4/tcp_output.c tcp_options_write) writes MSS, then SACK-permitted fused with the
+ * timestamps (04 02 08 0a, RFC 7323 Appendix A's layout with SACK-permitted in the NOPs' place)
+ * or NOP NOP timestamps, or NOP NOP SACK-permitted without timestamps, then NOP window scale;
+ * other stacks put SACK-permitted before two NOPs (04 02 01 01). The MSS word is at `at` (the
+ * caller checked 02 04), the options end exactly at `end` (not cut), a multiple of 4 bytes past
+ * it. Returns false, having written nothing, at any other word; decodeTcpOptions then walks the
+ * options byte by byte and finds what this finds for the layouts above (RFC 9293 §3.2: the same
+ * options, counted the same; a repeated option overwrites as in the walk).
+ */
+function decodeSynOptions(view: DataView, at: number, end: number, out: DecodedPacket): boolean {
+  const mss = view.getUint16(at + 2);
+  let count = 1;
+  let sackPermitted = false;
+  let timestamps = false;
+  let tsVal = 0;
+  let tsEcr = 0;
+  let wscale = -1;
+  for (let p = at + 4; p < end; ) {
+    const word = view.getUint32(p);
+    if (word === SACK_PERMITTED_TIMESTAMP || word === NOP_NOP_TIMESTAMP) {
+      if (end - p < 12) return false;
+      if (word === SACK_PERMITTED_TIMESTAMP) {
+        sackPermitted = true;
+        count++;
+      }
+      timestamps = true;
+      count++;
+      tsVal = view.getUint32(p + 4);
+      tsEcr = view.getUint32(p + 8);
+      p += 12;
+    } else if (word === NOP_NOP_SACK_PERMITTED || word === SACK_PERMITTED_NOP_NOP) {
+      sackPermitted = true;
+      count++;
+      p += 4;
+    } else if (word >>> 8 === NOP_WSCALE) {
+      wscale = word & 0xff;
+      count++;
+      p += 4;
+    } else if (word === NOP_NOP_NOP_NOP) {
+      p += 4;
+    } else {
+      return false;
+    }
+  }
+  out.optionCount += count;
+  out.optMss = mss;
+  if (sackPermitted) out.optSackPermitted = true;
+  if (timestamps) {
+    out.optTimestamp = true;
+    out.optTsVal = tsVal;
+    out.optTsEcr = tsEcr;
+  }
+  if (wscale >= 0) out.optWscale = wscale;
+  return true;
 }
 
 /** Decodes the fixed fields a snaplen cut left (at least through the window); options and payload are gone. */

@@ -14,17 +14,13 @@ import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import {
   BAD_CHECKSUM_OUTER_IP,
   BAD_CHECKSUM_OUTER_UDP,
-  CHECKSUM_OK as CHECKSUM_OK_CELL,
+  CHECKSUM_OK,
   offloadSignature,
-  verifyChecksums as verifyChecksumsCell,
+  verifyChecksums,
   verifyOuterChecksums,
 } from '../decode/checksum.js';
 import type { DecodedPacket } from '../decode/packet.js';
 
-// Local copies for admit(), run per TCP packet: TurboFan folds them, where an imported binding is
-// a module cell loaded and checked at every use (decode/frame.ts, module cells).
-const CHECKSUM_OK = CHECKSUM_OK_CELL;
-const verifyChecksums = verifyChecksumsCell;
 
 /**
  * Under `-C` (no gate): verifies a RST's checksums for its record only (track/rstLog.ts), so

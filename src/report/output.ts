@@ -10,8 +10,16 @@
  * where the tracker finishes every open connection at once) costs one write buffer, not the
  * whole burst (a 200k-connection SYN flood's ndjson peaked at 545 MB with an fs.WriteStream).
  * A FIFO keeps an fs.WriteStream: opening it waits for a reader, which must not block the run.
+ *
+ * Standard output that is a pipe, a socket or a file is written the same way, with write(2) on
+ * fd 1, without creating process.stdout: creating it loads Node's stream modules (net, stream,
+ * tty), compiled from source under the bin's V8 flags (~45 M instructions, more than a small
+ * analysis). A terminal keeps process.stdout (its isTTY decides the colours). If the descriptor
+ * turns out non-blocking (EAGAIN: a parent shared a non-blocking pipe), the rest goes through
+ * process.stdout, which waits for the reader; a reader that went away (EPIPE) ends the output
+ * quietly either way.
  */
-import { closeSync, createWriteStream, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { type AtomicOutput, atomicOutput } from '../pipeline/tempFiles.js';
 
@@ -29,7 +37,9 @@ export class Output {
   private readonly target: AtomicOutput | null;
   /** The file descriptor written synchronously, or -1 (a stream instead, or not open). */
   private fd = -1;
-  private readonly stream: Writable | null;
+  /** The fd is standard output's (1): never closed here. */
+  private fdIsStdout = false;
+  private stream: Writable | null;
   readonly isTerminal: boolean;
 
   constructor(
@@ -44,12 +54,16 @@ export class Output {
       } catch (err) {
         this.fail(err as NodeJS.ErrnoException);
       }
+    } else if (this.target === null && stdout === undefined && stdoutWritableByFd()) {
+      this.stream = null;
+      this.fd = STDOUT_FD;
+      this.fdIsStdout = true;
     } else {
       // process.stdout only when written to: reading it creates the stream (Node's stream modules).
       this.stream = this.target === null ? (stdout ?? process.stdout) : createWriteStream(this.target.writePath);
       this.stream.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     }
-    this.isTerminal = this.target === null && Boolean((this.stream as { isTTY?: boolean }).isTTY);
+    this.isTerminal = this.target === null && this.stream !== null && Boolean((this.stream as { isTTY?: boolean }).isTTY);
   }
 
   /** Queues text; resolves once it is safe to write more. */
@@ -111,7 +125,7 @@ export class Output {
   /** Flushes and, for a file, closes it and renames it into place; throws OutputError when writing failed. */
   async end(): Promise<void> {
     await this.flush();
-    if (this.fd >= 0) {
+    if (this.fd >= 0 && !this.fdIsStdout) {
       try {
         closeSync(this.fd);
       } catch (err) {
@@ -172,13 +186,32 @@ export class Output {
 
   /** write(2) until all of `data` is written; a failure is kept for end() and stops the output. */
   private writeFd(data: string | Uint8Array): void {
-    if (this.fd < 0 || this.closed) return;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
-    } catch (err) {
-      this.fail(err as NodeJS.ErrnoException);
+    if (this.closed) return;
+    if (this.fd < 0) {
+      // Standard output fell back to its stream (toStdoutStream) during this flush: the rest follows it there.
+      if (this.stream !== null) this.stream.write(typeof data === 'string' ? data : Buffer.from(data));
+      return;
     }
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let at = 0;
+    try {
+      while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && this.fdIsStdout) this.toStdoutStream(bytes.subarray(at));
+      else this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
+  /**
+   * Standard output is non-blocking (write(2) said EAGAIN): from here on through process.stdout,
+   * which queues and waits for the reader; `rest` (what write(2) did not take) goes first.
+   */
+  private toStdoutStream(rest: Uint8Array): void {
+    this.fd = -1;
+    const stream = process.stdout;
+    this.stream = stream;
+    stream.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
+    stream.write(Buffer.from(rest));
   }
 
   /** Stops writing; keeps the error for end() unless it is a reader that went away. */
@@ -187,6 +220,21 @@ export class Output {
     // Anything else (ENOSPC, EIO) is kept for end() to report.
     this.closed = true;
     if (err.code !== 'EPIPE') this.failure ??= err;
+  }
+}
+
+const STDOUT_FD = 1;
+
+/**
+ * True when standard output is a pipe, a socket or a file, written with write(2) on fd 1; false
+ * for a terminal or another character device (process.stdout then), or when fd 1 is not open.
+ */
+function stdoutWritableByFd(): boolean {
+  try {
+    const st = fstatSync(STDOUT_FD);
+    return st.isFIFO() || st.isSocket() || st.isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -144,6 +144,14 @@ test('analyze (text, one thread, a plain capture) runs the analyze script alone:
   );
 });
 
+test('analyze writing its report to a pipe (standard output) loads none of Node\'s stream modules: fd 1 is written with write(2)', async () => {
+  const { builtins } = await loadedBy('piped', ['analyze', FIXTURE, '--threads', '1']);
+  assert.deepEqual(
+    builtins.filter((b) => UNUSED_BUILTINS.includes(b)),
+    [],
+  );
+});
+
 test('what a run asks for is loaded then: --format json loads node:crypto (Community IDs)', async () => {
   const { builtins } = await loadedBy('json', ['analyze', FIXTURE, '--threads', '1', '--format', 'json', '--out', '/dev/null']);
   assert.ok(builtins.includes('crypto'), builtins.join(' '));
