@@ -1,8 +1,9 @@
 /**
  * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts) reading
  * the file as analyze does, with every byte read also fed to sha256 (RunOptions.onRawBytes), so
- * the key costs no second read and no stream in between (a large file is hashed on a worker
- * thread, hasher.ts); each finding is handed on at once as a row document (never collected here).
+ * the key costs no second pass (a large file is hashed by a worker thread reading it beside the
+ * analysis, checked to be the same bytes, hasher.ts); each finding is handed on at once as a row
+ * document (never collected here).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -56,9 +57,8 @@ const READ_CHUNK = 1 << 20;
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = await hasherFor(size, options.threadHashMinBytes);
+  const hash = await hasherFor(path, options.threadHashMinBytes);
   const rows = { connections: 0, resets: 0, patterns: 0 };
-  let hashed = 0;
   let result: RunResult;
   try {
     result = await runAnalysis(
@@ -67,7 +67,6 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         chunkSize: options.chunkSize,
         onRawBytes(bytes) {
           hash.update(bytes);
-          hashed += bytes.length;
         },
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
@@ -78,8 +77,6 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       },
       rowSink(writer, rows),
     );
-    // A reader that stopped before the end (damage it could not read past) left bytes unhashed.
-    for await (const chunk of createReadStream(path, { start: hashed, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
   } catch (err) {
     hash.abandon();
     throw err;
@@ -87,6 +84,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
   const carried = result.carried ?? null;
+  // With the bytes the analysis did not read (a reader stopped by damage it could not read past).
   return { path, sha256: await hash.digest(), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
 }
 
