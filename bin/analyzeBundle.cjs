@@ -1,7 +1,8 @@
 'use strict';
 /**
  * Compiles dist/bundle/analyze.cjs (`whyreset analyze`, bundled by scripts/bundle.mjs) with V8's
- * code cache that the build made for it (analyze.cjs.cache), and runs its top level. With the
+ * code cache that the build made for it (analyze.cjs.cache), and runs its top level; the same
+ * for dist/bundle/ingest.cjs (`whyreset ingest`) and its ingest.cjs.cache. With the
  * cache V8 neither parses the script nor compiles the functions a run calls: it deserialises
  * them (a tiny analyze under callgrind: ~320 M instructions without the cache, ~230 M with).
  * Nothing is written here: the cache is made once, at build time, by scripts/codeCache.cjs. A
@@ -13,10 +14,14 @@ const { createRequire } = require('node:module');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 
+const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
 /** The bundled analyze script. */
-const ANALYZE_FILE = join(__dirname, '..', 'dist', 'bundle', 'analyze.cjs');
+const ANALYZE_FILE = join(BUNDLE_DIR, 'analyze.cjs');
 /** V8's code cache of it, made at build time. */
 const ANALYZE_CACHE_FILE = `${ANALYZE_FILE}.cache`;
+/** The bundled ingest script, and its code cache. */
+const INGEST_FILE = join(BUNDLE_DIR, 'ingest.cjs');
+const INGEST_CACHE_FILE = `${INGEST_FILE}.cache`;
 
 /** The cache's bytes, or undefined when there is none (a build without it). */
 function cachedDataOf(file) {
@@ -28,17 +33,27 @@ function cachedDataOf(file) {
 }
 
 /**
- * Compiles and runs the analyze script; `cachedData` as given (the cache maker passes none).
+ * Compiles and runs the bundled script `file`; `cachedData` as given (the cache maker passes none).
  * Returns the script (for createCachedData), its exports and whether V8 refused the cache.
  */
-function loadAnalyze(cachedData = cachedDataOf(ANALYZE_CACHE_FILE)) {
-  const source = readFileSync(ANALYZE_FILE, 'utf8');
+function loadScript(file, cachedData) {
+  const source = readFileSync(file, 'utf8');
   // The wrapper of a CommonJS module (the same in the cache maker: V8 takes a cache only for
   // a source of the same length).
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: ANALYZE_FILE, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(ANALYZE_FILE), module, ANALYZE_FILE, join(__dirname, '..', 'dist', 'bundle'));
+  script.runInThisContext()(module.exports, createRequire(file), module, file, BUNDLE_DIR);
   return { script, exports: module.exports, cacheRefused: cachedData === undefined || script.cachedDataRejected === true };
 }
 
-module.exports = { ANALYZE_CACHE_FILE, loadAnalyze };
+/** The analyze script (see loadScript). */
+function loadAnalyze(cachedData = cachedDataOf(ANALYZE_CACHE_FILE)) {
+  return loadScript(ANALYZE_FILE, cachedData);
+}
+
+/** The ingest script (see loadScript). */
+function loadIngest(cachedData = cachedDataOf(INGEST_CACHE_FILE)) {
+  return loadScript(INGEST_FILE, cachedData);
+}
+
+module.exports = { ANALYZE_CACHE_FILE, INGEST_CACHE_FILE, loadAnalyze, loadIngest };

@@ -1,14 +1,15 @@
 'use strict';
 /**
- * Makes V8's code cache of dist/bundle/analyze.cjs at build time (scripts/bundle.mjs starts this
+ * Makes V8's code cache of dist/bundle/analyze.cjs (and of ingest.cjs, after a warm-up ingest) at build time (scripts/bundle.mjs starts this
  * with bin/whyreset.js's V8 flags): compiles the script without a cache, analyses the example
  * capture once (output to /dev/null, one thread) so that the functions an analysis calls are
  * compiled too, then writes the cache, V8's createCachedData, beside the script. Run time never
  * writes it (bin/analyzeBundle.cjs only reads it).
  */
-const { writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { ANALYZE_CACHE_FILE, loadAnalyze } = require('../bin/analyzeBundle.cjs');
+const { ANALYZE_CACHE_FILE, INGEST_CACHE_FILE, loadAnalyze, loadIngest } = require('../bin/analyzeBundle.cjs');
 
 const EXAMPLE = join(__dirname, '..', 'examples', 'closed-port.pcap');
 
@@ -17,6 +18,23 @@ async function makeCache() {
   const code = await exports.analyzeMain([EXAMPLE, '--threads', '1', '--out', '/dev/null']);
   if (code !== 0) throw new Error(`the warm-up analysis of ${EXAMPLE} ended with exit code ${code}`);
   writeFileSync(ANALYZE_CACHE_FILE, script.createCachedData());
+  await makeIngestCache();
+}
+
+/** The same for dist/bundle/ingest.cjs: one warm-up ingest of the example into a throwaway store (its stdout line dropped). */
+async function makeIngestCache() {
+  const { script, exports } = loadIngest(undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'whyreset-cache-'));
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    const code = await exports.ingestMain([EXAMPLE, '--db', join(dir, 'warm.duckdb'), '--sensor', 'build']);
+    if (code !== 0) throw new Error(`the warm-up ingest of ${EXAMPLE} ended with exit code ${code}`);
+  } finally {
+    process.stdout.write = write;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeFileSync(INGEST_CACHE_FILE, script.createCachedData());
 }
 
 makeCache().catch((err) => {

@@ -6,11 +6,11 @@
  * document (never collected here).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
-import { hasherFor } from './hasher.js';
+import { hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -50,9 +50,6 @@ export interface StoreAnalysis {
   /** The stream left open at the end of the file (with `carry`), for the sensor's next file. */
   carried: CarriedStream | null;
 }
-
-/** Bytes per chunk when a file is hashed on its own. */
-const READ_CHUNK = 1 << 20;
 
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
@@ -119,6 +116,6 @@ export async function finishCarried(carried: CarriedStream, options: { inactivit
 /** The sha256 of a file read on its own (used only to confirm that a file already stored is unchanged, in place of analysing it). */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  hashFileFrom(hash, path);
   return hash.digest('hex');
 }

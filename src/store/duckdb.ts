@@ -132,7 +132,7 @@ export class DuckStore {
 
   /** Whether `path` is stored with the same size by this analyzer version and its bytes still hash the same. */
   private async unchangedAtPath(absolute: string): Promise<boolean> {
-    const { statSync } = await import('node:fs');
+    const { statSync } = process.getBuiltinModule('node:fs');
     let size: number;
     try {
       size = statSync(absolute).size;

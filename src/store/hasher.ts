@@ -12,8 +12,8 @@
  * A file that changed underneath fails the ingest with an error instead of storing a key that
  * does not match the rows.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { type Hash, createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 
@@ -34,8 +34,24 @@ export interface ByteHasher {
  */
 export const THREAD_HASH_MIN_BYTES = 64 << 20;
 
-/** Bytes per chunk when the rest of a file is hashed after the analysis stopped reading it. */
+/** Bytes per read when a file is hashed on its own. */
 const READ_CHUNK = 1 << 20;
+
+/**
+ * Feeds `hash` the bytes of the file at `path` from byte `start` to its end. Plain synchronous
+ * reads: a read stream loads Node's fs streams, fs/promises and readline (start-up time).
+ */
+export function hashFileFrom(hash: Hash, path: string, start = 0): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    for (let at = start, n = readSync(fd, buffer, 0, READ_CHUNK, at); n > 0; at += n, n = readSync(fd, buffer, 0, READ_CHUNK, at)) {
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const HASH_WORKER_URL = new URL('./hashWorker.js', import.meta.url);
 
@@ -49,7 +65,8 @@ class InlineHasher implements ByteHasher {
     this.hashed += bytes.length;
   }
   async digest(): Promise<string> {
-    for await (const chunk of createReadStream(this.path, { start: this.hashed, highWaterMark: READ_CHUNK })) this.hash.update(chunk as Buffer);
+    // Usually nothing is left: a file's size says so without opening it again (a FIFO's is 0).
+    if (statSync(this.path).size > this.hashed) hashFileFrom(this.hash, this.path, this.hashed);
     return this.hash.digest('hex');
   }
   abandon(): void {}
@@ -109,6 +126,7 @@ class FileThreadHasher implements ByteHasher {
 export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES): Promise<ByteHasher> {
   const stats = statSync(path, { bigint: true });
   if (!stats.isFile() || stats.size < BigInt(minThreadBytes)) return new InlineHasher(path);
-  const { Worker } = await import('node:worker_threads');
+  // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   return new FileThreadHasher(Worker, path, identityOf(stats));
 }

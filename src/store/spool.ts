@@ -5,7 +5,7 @@
  * holds the rows in memory. PostgreSQL reads them back in batches; DuckDB reads each file itself
  * (`read_ndjson`).
  */
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowWriter } from './analyzeFile.js';
@@ -92,7 +92,7 @@ export class RowSpool implements RowWriter {
   async *batches(table: ResultTable['name'], size: number): AsyncGenerator<string[]> {
     if (!this.files.has(table)) return;
     // Loaded here: only PostgreSQL reads the documents back (DuckDB reads the files itself).
-    const { createInterface } = await import('node:readline');
+    const { createInterface } = process.getBuiltinModule('node:readline');
     let batch: string[] = [];
     for await (const line of createInterface({ input: createReadStream(join(this.dir, table)), crlfDelay: Number.POSITIVE_INFINITY })) {
       batch.push(line);
@@ -113,6 +113,9 @@ export class RowSpool implements RowWriter {
       this.closed = true;
       for (const f of this.files.values()) closeSync(f.fd);
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // File by file: the directory holds only the tables' files, and a recursive rmSync loads
+    // Node's rimraf, fs/promises and readline (~3 ms of start-up with the bin's V8 flags).
+    for (const table of this.files.keys()) unlinkSync(join(this.dir, table));
+    rmdirSync(this.dir);
   }
 }
