@@ -2,7 +2,7 @@
  * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
  */
 import { hostname } from 'node:os';
-import type { DuckStore } from '../store/duckdb.js';
+import type { DuckStore, IngestOptions } from '../store/duckdb.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
 import { parseStoreArgs } from './storeArgs.js';
@@ -81,27 +81,34 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
   opening.catch(() => {});
   const duck = await import('../store/duckdb.js');
+  const progress = new Progress();
+  const fileOptions = (i: number): IngestOptions => ({
+    sensor,
+    last: i === files.length - 1 && !values.finish,
+    force: values.force,
+    carry: values.carry,
+    inactivityTimeout: inactivity,
+    onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
+    onPhase: values.verbose ? (phase, path) => warn(`${path}: ${phase}`) : undefined,
+  });
+  // The first file's analysis starts while DuckDB opens (DuckStore.ingest keeps it if the store
+  // says it is analysed afresh, else stops it).
+  const first = files[0];
+  const early = first === undefined ? undefined : duck.beginAnalysis(first, fileOptions(0));
   let store: DuckStore;
   try {
     store = await duck.DuckStore.over(dbPath, opening);
   } catch (err) {
+    await early?.stop();
+    progress.done();
     warn(`${dbPath}: ${(err as Error).message}`);
     return EXIT_USAGE;
   }
-  const progress = new Progress();
   let unreadable = missing.length > 0;
   let inputErrors = false;
   try {
     for (const [i, file] of files.entries()) {
-      const r = await store.ingest(file, {
-        sensor,
-        last: i === files.length - 1 && !values.finish,
-        force: values.force,
-        carry: values.carry,
-        inactivityTimeout: inactivity,
-        onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
-        onPhase: values.verbose ? (phase, path) => warn(`${path}: ${phase}`) : undefined,
-      });
+      const r = await store.ingest(file, { ...fileOptions(i), early: i === 0 ? early : undefined });
       progress.done();
       const a = r.analysis;
       if (r.outcome === 'unreadable') {

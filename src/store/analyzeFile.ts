@@ -34,6 +34,8 @@ export interface StoreAnalysisOptions {
   carry?: boolean;
   /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
   threadHashMinBytes?: number;
+  /** Asked before each chunk is read: true ends the analysis there with an error (its rows are not wanted any more). */
+  shouldStop?: () => boolean;
 }
 
 /** What one file gave. */
@@ -63,6 +65,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       {
         chunkSize: options.chunkSize,
         onRawBytes(bytes) {
+          if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
           hash.update(bytes);
         },
         inactivityTimeout: options.inactivityTimeout,
@@ -74,6 +77,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       },
       rowSink(writer, rows),
     );
+    // The reader takes the stop as an input it cannot read and ends the analysis: no digest wanted.
+    if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
   } catch (err) {
     hash.abandon();
     throw err;
