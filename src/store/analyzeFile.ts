@@ -36,6 +36,8 @@ export interface StoreAnalysisOptions {
   threadHashMinBytes?: number;
   /** Asked before each chunk is read: true ends the analysis there with an error (its rows are not wanted any more). */
   shouldStop?: () => boolean;
+  /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
+  onEarlyDigest?: (digest: Promise<string> | null) => void;
 }
 
 /** What one file gave. */
@@ -57,6 +59,7 @@ export interface StoreAnalysis {
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
   const hash = await hasherFor(path, options.threadHashMinBytes);
+  options.onEarlyDigest?.(hash.early);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let result: RunResult;
   try {

@@ -22,6 +22,7 @@ import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, STORE_TABLES, quoted } from './schema.js';
 import { SENSOR_STREAM_COLUMNS, type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 import { RowSpool } from './spool.js';
+import { DuckFeed } from './duckFeed.js';
 
 export { DEFAULT_DB, dbPathOf } from './duckdbRaw.js';
 
@@ -48,32 +49,55 @@ export interface IngestOptions extends StoreAnalysisOptions {
    * open stream, else stopped. Ingest takes this over; it is stopped on every other path.
    */
   early?: RunningAnalysis;
+  /** Bytes per segment of row documents handed to DuckDB during the analysis (default SEGMENT_BYTES; tests shrink it). */
+  segmentBytes?: number;
 }
 
 /** An analysis under way, its rows going to its own spool. */
 export interface RunningAnalysis {
   spool: RowSpool;
-  /** The analysis; its spool is finished (flushed and closed) when it settles. */
+  /** The analysis; its spool is finished (flushed, closed, its last segments handed on) when it settles. */
   result: Promise<StoreAnalysis>;
+  /** The file's sha256 before the analysis ends (ByteHasher.early), or null when only the end gives it. */
+  earlySha: Promise<string | null>;
   /** Ends it (at its next chunk) unwanted, waits for it, removes its spool. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts analysing `path` into a new spool. `ingest` starts its first file so before DuckDB is
- * open: opening the store (loading DuckDB's library, its catalog, the schema) and the checks
- * that decide how to analyse a file took ~50 ms of the main thread's wall-clock time doing
- * nothing else (the 128 MiB bench prefix, session 9).
+ * Bytes of a table's row documents per segment handed to DuckDB while the analysis runs
+ * (duckFeed.ts): a few segments per table on the 128 MiB bench prefix (0.9 MB of connections,
+ * 1.5 MB of resets), each one `read_ndjson` statement.
  */
-export function beginAnalysis(path: string, options: StoreAnalysisOptions): RunningAnalysis {
-  const spool = new RowSpool();
+const SEGMENT_BYTES = 256 << 10;
+
+/**
+ * Starts analysing `path` into a new spool cut into segments. `ingest` starts its first file so
+ * before DuckDB is open: opening the store (loading DuckDB's library, its catalog, the schema)
+ * and the checks that decide how to analyse a file took ~50 ms of the main thread's wall-clock
+ * time doing nothing else (the 128 MiB bench prefix, session 9).
+ */
+export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES): RunningAnalysis {
+  const spool = new RowSpool(segmentBytes);
   let stopped = false;
-  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped }, spool).finally(() => spool.finish());
+  let giveSha: (sha: string | null) => void = () => {};
+  const earlySha = new Promise<string | null>((resolve) => {
+    giveSha = resolve;
+  });
+  const onEarlyDigest = (digest: Promise<string> | null) => {
+    if (digest === null) giveSha(null);
+    else digest.then(giveSha, () => giveSha(null));
+  };
+  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest }, spool).finally(() => {
+    spool.finish();
+    giveSha(null);
+  });
   // Settled while nobody awaits it yet (the store still opening): not an unhandled rejection.
   result.catch(() => {});
   return {
     spool,
     result,
+    earlySha,
     async stop() {
       stopped = true;
       await result.catch(() => {});
@@ -156,7 +180,7 @@ export class DuckStore {
       if (run === undefined) {
         await early?.stop();
         if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
-        run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined });
+        run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined }, options.segmentBytes);
       }
       early = undefined;
       options.onPhase?.('analysing', path);
@@ -166,20 +190,58 @@ export class DuckStore {
     }
   }
 
-  /** Waits for the file's analysis and stores its rows (or nothing: unreadable, or the same bytes already stored). */
+  /**
+   * Waits for the file's analysis and stores its rows (or nothing: unreadable, or the same bytes
+   * already stored). When the sha256 comes before the analysis ends, the transaction opens then
+   * and the rows go in while the analysis runs (duckFeed.ts); else all of them after it.
+   */
   private async store(path: string, absolute: string, options: IngestOptions, run: RunningAnalysis): Promise<IngestResult> {
     const spool = run.spool;
+    const feed = new DuckFeed(this.conn);
+    for (const [table, file] of spool.segments) feed.add(table, file);
+    spool.onSegment = (table, file) => feed.add(table, file);
+    let stored: string | undefined;
     try {
+      const early = await run.earlySha;
+      if (early !== null) {
+        stored = await this.storedVersion(early);
+        if (!options.force && stored === VERSION) feed.drop();
+        else feed.start(early);
+      }
       const analysis = await run.result;
-      if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
-      const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [analysis.sha256]);
-      const stored = known[0]?.[0] ?? undefined;
-      if (!options.force && stored === VERSION) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
-      await this.replace(analysis, absolute, options, spool);
+      if (analysis.input === null) {
+        await this.rollBack(feed);
+        return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
+      }
+      if (early === null) {
+        stored = await this.storedVersion(analysis.sha256);
+        if (!options.force && stored === VERSION) feed.drop();
+        else feed.start(analysis.sha256);
+      } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
+      if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
+      await this.finishReplace(analysis, absolute, options, feed);
       return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
+    } catch (err) {
+      await this.rollBack(feed);
+      throw err;
     } finally {
       spool.remove();
     }
+  }
+
+  /** Ends the feed's transaction, if it opened one, without its rows. */
+  private async rollBack(feed: DuckFeed): Promise<void> {
+    if (!feed.started) return;
+    // Statements still queued on DuckDB's thread end before the rollback on the same connection;
+    // after a failed COMMIT DuckDB has rolled back already (nothing to end, the first error is the one that matters).
+    await feed.settled();
+    await this.conn.run('ROLLBACK').catch(() => {});
+  }
+
+  /** The analyzer version that stored capture `sha`, or undefined when it is not stored. */
+  private async storedVersion(sha: string): Promise<string | undefined> {
+    const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [sha]);
+    return known[0]?.[0] ?? undefined;
   }
 
   /** Whether `path` is stored with the same size by this analyzer version and its bytes still hash the same. */
@@ -260,28 +322,22 @@ export class DuckStore {
     }
   }
 
-  /** One transaction: the file's old rows out, the spooled rows and its captures row in. */
-  private async replace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, spool: RowSpool): Promise<void> {
+  /**
+   * The end of the file's transaction (opened by the feed, its old rows deleted): the last
+   * segments in, its captures row and its sensor's stream, COMMIT. The caller rolls back on error.
+   */
+  private async finishReplace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, feed: DuckFeed): Promise<void> {
     const sha = analysis.sha256;
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      for (const table of [...STORE_TABLES].reverse()) {
-        await this.conn.run(`DELETE FROM ${table} WHERE ${table === 'captures' ? 'sha256' : 'capture_sha256'} = $1`, [sha]);
-      }
-      options.onPhase?.('transaction', analysis.path);
-      await this.insertSpooled(spool, sha);
-      await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
-      // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
-      await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
-      if (analysis.carried !== null) {
-        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
-      }
-      if (options.last) await this.commitLast();
-      else await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK');
-      throw err;
+    options.onPhase?.('transaction', analysis.path);
+    await feed.done();
+    await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
+    // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
+    await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
+    if (analysis.carried !== null) {
+      await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
     }
+    if (options.last) await this.commitLast();
+    else await this.conn.run('COMMIT');
     options.onPhase?.('committed', analysis.path);
   }
 

@@ -25,6 +25,12 @@ export interface ByteHasher {
   digest(): Promise<string>;
   /** Drops the hash unfinished (the analysis failed); digest() must not be called after. */
   abandon(): void;
+  /**
+   * The digest as soon as it is known, before the analysis ends (a thread reading the file
+   * itself), or null when only the end of the analysis gives it. digest() still decides: it
+   * also checks that the file did not change.
+   */
+  readonly early: Promise<string> | null;
 }
 
 /**
@@ -59,6 +65,7 @@ const HASH_WORKER_URL = new URL('./hashWorker.js', import.meta.url);
 class InlineHasher implements ByteHasher {
   private readonly hash = createHash('sha256');
   private hashed = 0;
+  readonly early = null;
   constructor(private readonly path: string) {}
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
@@ -77,6 +84,9 @@ class FileThreadHasher implements ByteHasher {
   private readonly worker: Worker;
   private readonly result: Promise<string>;
   private analysed = 0;
+  get early(): Promise<string> {
+    return this.result;
+  }
 
   constructor(
     WorkerClass: typeof Worker,

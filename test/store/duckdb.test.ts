@@ -110,6 +110,38 @@ test('ingest again: nothing changes; --force replaces, never duplicates', async 
   assert.deepEqual(await counts(db), before);
 });
 
+test('ingest with the sha256 known early (a thread reading the file) and rows fed in 2 KiB segments during the analysis: the same rows; a copy is unchanged, --force replaces, junk past the end is hashed', async () => {
+  const file = join(tmp.dir, 'overlap.duckdb');
+  const store = await DuckStore.open(file, { create: true, singleThreaded: true });
+  const overlapped = { sensor: 'lab', threadHashMinBytes: 0, segmentBytes: 2048 };
+  try {
+    for (const capture of captures) {
+      const r = await store.ingest(capture, overlapped);
+      assert.equal(r.outcome, 'stored', capture);
+      const expected = expectedRows(await analyze([capture]));
+      const resets = (await store.query(`SELECT * FROM resets WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
+      const connections = (await store.query(`SELECT * FROM connections WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
+      assert.deepEqual(resets, expected.resets, capture);
+      assert.deepEqual(connections, expected.connections, capture);
+    }
+    const count = async () => (await store.query('SELECT (SELECT count(*) FROM resets) + (SELECT count(*) FROM connections) AS n')).rows[0]?.n;
+    const before = await count();
+    const copy = join(tmp.dir, 'overlap-copy.pcap');
+    copyFileSync(captures[1] as string, copy);
+    assert.equal((await store.ingest(copy, overlapped)).outcome, 'unchanged');
+    assert.equal((await store.ingest(captures[0] as string, { ...overlapped, force: true })).outcome, 'replaced');
+    assert.equal(await count(), before);
+    const { createHash } = await import('node:crypto');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const junk = join(tmp.dir, 'overlap-junk.pcap');
+    writeFileSync(junk, Buffer.concat([readFileSync(captures[0] as string), Buffer.alloc(3000, 0xee)]));
+    const r = await store.ingest(junk, overlapped);
+    assert.equal(r.sha256, createHash('sha256').update(readFileSync(junk)).digest('hex'));
+  } finally {
+    store.close();
+  }
+});
+
 test('WHYRESET_DB names the store; --db overrides it', async () => {
   const envDb = join(tmp.dir, 'env.duckdb');
   const r = await runCli(['ingest', captures[0] as string], { env: { WHYRESET_DB: envDb } });
