@@ -77,9 +77,6 @@ export async function ingestCommand(argv: string[]): Promise<number> {
 
   const { dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
   const dbPath = dbPathOf(values.db);
-  // DuckDB opens the file on its own thread while this one loads the store and the analysis.
-  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
-  opening.catch(() => {});
   const duck = await import('../store/duckdb.js');
   const progress = new Progress();
   const fileOptions = (i: number): IngestOptions => ({
@@ -91,10 +88,13 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     onProgress: progress.enabled ? (p) => progress.report(p) : undefined,
     onPhase: values.verbose ? (phase, path) => warn(`${path}: ${phase}`) : undefined,
   });
-  // The first file's analysis starts while DuckDB opens (DuckStore.ingest keeps it if the store
-  // says it is analysed afresh, else stops it).
+  // The first file's analysis starts before DuckDB opens (DuckStore.ingest keeps it if the store
+  // says it is analysed afresh, else stops it): its first read is in flight while this thread
+  // loads DuckDB's library, and DuckDB opens the file on its own thread while this one analyses.
   const first = files[0];
   const early = first === undefined ? undefined : duck.beginAnalysis(first, fileOptions(0));
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
+  opening.catch(() => {});
   let store: DuckStore;
   try {
     store = await duck.DuckStore.over(dbPath, opening);

@@ -38,7 +38,7 @@ export interface IngestOptions extends StoreAnalysisOptions {
   carry?: boolean;
   /**
    * The store is closed right after this file: its COMMIT writes the tables into the file at once
-   * (a checkpoint) rather than into the WAL that closing would then checkpoint (see commitLast).
+   * (a checkpoint) rather than into the WAL that closing would then checkpoint (see LAST_COMMIT).
    */
   last?: boolean;
   /** Called at each step (`checking`, `analysing`, `transaction`, `committed`), for --verbose. */
@@ -113,6 +113,17 @@ export interface IngestResult {
   sha256: string | null;
   analysis: StoreAnalysis | null;
 }
+
+/**
+ * COMMIT of the last write before close: with the checkpoint threshold at zero DuckDB checkpoints
+ * at the commit and, the WAL then being skipped (auto_checkpoint_skip_wal_threshold), writes
+ * the rows once instead of into the WAL and again at close. An interrupted checkpoint leaves the
+ * file as before (DuckDB writes its header last), as an interrupted WAL write does. 128 MiB
+ * prefix of the bench mix (9,361 rows), CPU, median of 5: commit 9.6 + close 35.4 ms -> 31.5 +
+ * 2.8 ms. Only for the last write: a checkpoint per file of a many-file ingest would rewrite the
+ * tables' last row groups each time.
+ */
+const LAST_COMMIT = ["SET checkpoint_threshold = '0KiB'", 'SET auto_checkpoint_skip_wal_threshold = 0', 'COMMIT'];
 
 /** An open DuckDB store. */
 export class DuckStore {
@@ -330,30 +341,20 @@ export class DuckStore {
     const sha = analysis.sha256;
     options.onPhase?.('transaction', analysis.path);
     await feed.done();
-    await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
-    // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
-    await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
+    // The captures row and the sensor's stream (resumed or finished by this file) out, in one
+    // call (literals, not parameters: a call of several statements takes none); a stream that
+    // stays open is saved again (its state as a BLOB parameter), then COMMIT.
+    const captureRow = duckInsertCapture(sqlString(JSON.stringify(captureDoc(analysis, absolute, options.sensor))));
+    const closing = [captureRow, `DELETE FROM sensor_streams WHERE sensor = ${sqlString(options.sensor)}`];
     if (analysis.carried !== null) {
+      await this.conn.run(closing.join(';\n'));
       await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
+      closing.length = 0;
     }
-    if (options.last) await this.commitLast();
-    else await this.conn.run('COMMIT');
+    await this.conn.run([...closing, ...(options.last ? LAST_COMMIT : ['COMMIT'])].join(';\n'));
     options.onPhase?.('committed', analysis.path);
   }
 
-  /**
-   * COMMIT of the last write before close: with the checkpoint threshold at zero DuckDB checkpoints
-   * at the commit and, the WAL then being skipped (auto_checkpoint_skip_wal_threshold), writes
-   * the rows once instead of into the WAL and again at close. An interrupted checkpoint leaves the
-   * file as before (DuckDB writes its header last), as an interrupted WAL write does. 128 MiB
-   * prefix of the bench mix (9,361 rows), CPU, median of 5: commit 9.6 + close 35.4 ms -> 31.5 +
-   * 2.8 ms. Only for the last write: a checkpoint per file of a many-file ingest would rewrite the
-   * tables' last row groups each time.
-   */
-  private async commitLast(): Promise<void> {
-    await this.conn.run("SET checkpoint_threshold = '0KiB'; SET auto_checkpoint_skip_wal_threshold = 0");
-    await this.conn.run('COMMIT');
-  }
 
   /** Closes the connection and the database. */
   close(): void {

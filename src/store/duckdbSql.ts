@@ -97,12 +97,12 @@ function fromJson(docExpr: string, columns: readonly Column[]): string {
   return `from_json(${docExpr}, ${sqlString(JSON.stringify(shape))})`;
 }
 
-/** Inserts the `captures` row from one JSON document `$1` (ingested_at is now). */
-export function duckInsertCapture(): string {
+/** Inserts the `captures` row from one JSON document, `doc` as SQL (a parameter or a literal; ingested_at is now). */
+export function duckInsertCapture(doc = '$1'): string {
   const columns = CAPTURE_COLUMNS.filter((c) => c.name !== 'ingested_at');
   const names = CAPTURE_COLUMNS.map((c) => quoted(c.name)).join(', ');
   const values = columns.map((c) => `s.${quoted(c.name)}`).join(', ');
-  return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson('$1', columns)} AS s)`;
+  return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson(doc, columns)} AS s)`;
 }
 
 /** Inserts a sensor's open stream: SENSOR_STREAM_COLUMNS as $1…, then the state bytes. */
