@@ -75,7 +75,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
-  const { dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
+  const { bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
   const dbPath = dbPathOf(values.db);
   const duck = await import('../store/duckdb.js');
   const progress = new Progress();
@@ -91,9 +91,13 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   // The first file's analysis starts before DuckDB opens (DuckStore.ingest keeps it if the store
   // says it is analysed afresh, else stops it): its first read is in flight while this thread
   // loads DuckDB's library, and DuckDB opens the file on its own thread while this one analyses.
+  // A large file's hashing thread loads DuckDB's library first, so that this thread does not.
   const first = files[0];
-  const early = first === undefined ? undefined : duck.beginAnalysis(first, fileOptions(0));
-  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true });
+  let libraryLoaded: Promise<void> | undefined;
+  const libraryFile = bindingsFile();
+  const library = libraryFile === null ? undefined : { file: libraryFile, onLoading: (loaded: Promise<void>) => (libraryLoaded = loaded) };
+  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library });
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
   opening.catch(() => {});
   let store: DuckStore;
   try {

@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
-import { hashFileFrom, hasherFor } from './hasher.js';
+import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -38,6 +38,8 @@ export interface StoreAnalysisOptions {
   shouldStop?: () => boolean;
   /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
   onEarlyDigest?: (digest: Promise<string> | null) => void;
+  /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
+  library?: LibraryToLoad;
 }
 
 /** What one file gave. */
@@ -58,7 +60,7 @@ export interface StoreAnalysis {
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = await hasherFor(path, options.threadHashMinBytes);
+  const hash = await hasherFor(path, options.threadHashMinBytes, options.library);
   options.onEarlyDigest?.(hash.early);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let result: RunResult;

@@ -4,10 +4,12 @@
  * cache the analysis's reads fill (or fill in turn): the main thread copies nothing and never
  * waits for it. The file must be the one the main thread stat'ed (device, inode, size, mtime and
  * ctime, `workerData`) before this thread's first read and after its last, with exactly `size`
- * bytes read; anything else is an error, never a digest.
+ * bytes read; anything else is an error, never a digest. Before hashing it may load DuckDB's
+ * native library (`library`), which the main thread would otherwise load while it analyses.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 
@@ -16,7 +18,15 @@ const READ_BYTES = 1 << 20;
 
 const port = parentPort;
 if (port === null) throw new Error('hashWorker.js runs as a worker thread');
-const { path, identity } = workerData as { path: string; identity: FileIdentity };
+const { path, identity, library } = workerData as { path: string; identity: FileIdentity; library: string | null };
+if (library !== null) {
+  // DuckDB's native library, for the main thread to find loaded (duckdbRaw.ts StoreOpenOptions.libraryLoaded).
+  try {
+    createRequire(import.meta.url)(library);
+  } finally {
+    port.postMessage({ libraryLoaded: true });
+  }
+}
 const fd = openSync(path, 'r');
 try {
   const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);

@@ -84,6 +84,9 @@ class FileThreadHasher implements ByteHasher {
   private readonly worker: Worker;
   private readonly result: Promise<string>;
   private analysed = 0;
+  private digesting = false;
+  /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
+  readonly libraryLoaded: Promise<void>;
   get early(): Promise<string> {
     return this.result;
   }
@@ -92,17 +95,30 @@ class FileThreadHasher implements ByteHasher {
     WorkerClass: typeof Worker,
     private readonly path: string,
     private readonly identity: FileIdentity,
+    library: string | null,
   ) {
-    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: { path, identity } });
+    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: { path, identity, library } });
+    let libraryLoaded = () => {};
+    this.libraryLoaded = new Promise<void>((resolve) => {
+      libraryLoaded = resolve;
+    });
     this.result = new Promise<string>((resolve, reject) => {
-      this.worker.once('message', (hex: string) => resolve(hex));
+      this.worker.on('message', (message: string | { libraryLoaded: true }) => {
+        if (typeof message === 'string') resolve(message);
+        else libraryLoaded();
+      });
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code}) before its digest`)));
     });
+    if (library === null) libraryLoaded();
+    this.result.then(libraryLoaded, libraryLoaded);
     // A failed analysis never asks for the digest: the rejection must not be reported as unhandled.
     this.result.catch(() => {});
-    // Until the digest is asked for, the thread must not keep the process alive (an analysis that throws never asks).
-    this.worker.unref();
+    // Until the digest is asked for, the thread must not keep the process alive (an analysis that
+    // throws never asks), except while it loads the library: the store's opening waits for that.
+    this.libraryLoaded.then(() => {
+      if (!this.digesting) this.worker.unref();
+    });
   }
 
   update(bytes: Uint8Array): void {
@@ -110,6 +126,7 @@ class FileThreadHasher implements ByteHasher {
   }
 
   async digest(): Promise<string> {
+    this.digesting = true;
     this.worker.ref();
     try {
       const hex = await this.result;
@@ -133,10 +150,19 @@ class FileThreadHasher implements ByteHasher {
  * A hasher for the file at `path`: on a worker thread reading the file itself when it is a regular
  * file of at least `minThreadBytes` (node:worker_threads loaded only then), else inline.
  */
-export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES): Promise<ByteHasher> {
+export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES, library?: LibraryToLoad): Promise<ByteHasher> {
   const stats = statSync(path, { bigint: true });
   if (!stats.isFile() || stats.size < BigInt(minThreadBytes)) return new InlineHasher(path);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  return new FileThreadHasher(Worker, path, identityOf(stats));
+  const hasher = new FileThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
+  library?.onLoading(hasher.libraryLoaded);
+  return hasher;
+}
+
+/** A native library for the hashing thread to load before it hashes (hashWorker.ts). */
+export interface LibraryToLoad {
+  file: string;
+  /** Called at once (synchronously, within hasherFor's call) when a thread loads it; not called when none does. */
+  onLoading(loaded: Promise<void>): void;
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { RawDuck } from '../../src/store/duckdbRaw.js';
+import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
 import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
@@ -80,6 +80,23 @@ test('sha256 on a worker thread: a file written to while it is analysed fails lo
   writeFileSync(twin, readFileSync(file));
   renameSync(twin, file);
   await assert.rejects(replaced.digest(), /changed while it was being read/);
+});
+
+test('sha256 thread: it loads DuckDB\'s native library first when given it (the store then opens on this thread), and the digest is unchanged', async () => {
+  const file = join(tmp.dir, 'lib.bin');
+  writeFileSync(file, Buffer.alloc(1 << 20, 3));
+  const library = bindingsFile();
+  assert.ok(library !== null && existsSync(library), String(library));
+  let loading: Promise<void> | null = null;
+  const hasher = await hasherFor(file, 0, { file: library, onLoading: (p) => (loading = p) });
+  assert.ok(loading !== null, 'onLoading is called within hasherFor');
+  const db = await openStoreFile(join(tmp.dir, 'lib.duckdb'), { create: true, singleThreaded: true, libraryLoaded: loading });
+  try {
+    assert.deepEqual(await db.texts("SELECT 'opened'"), [['opened']]);
+  } finally {
+    db.close();
+  }
+  assert.equal(await hasher.digest(), createHash('sha256').update(readFileSync(file)).digest('hex'));
 });
 
 test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
