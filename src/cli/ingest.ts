@@ -43,6 +43,16 @@ Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
+/**
+ * WHYRESET_HASH_THREAD_MIN_BYTES: files from this size up are hashed by a thread reading them
+ * beside the analysis (default 64 MiB, src/store/hasher.ts). For tests, which need that path
+ * (the rows fed into DuckDB during the analysis) on small captures.
+ */
+function threadHashMinBytesOf(env: NodeJS.ProcessEnv): number | undefined {
+  const n = Number(env.WHYRESET_HASH_THREAD_MIN_BYTES);
+  return env.WHYRESET_HASH_THREAD_MIN_BYTES !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** `whyreset ingest`. */
 export async function ingestCommand(argv: string[]): Promise<number> {
   const parsed = parseStoreArgs(
@@ -81,6 +91,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const progress = new Progress();
   const fileOptions = (i: number): IngestOptions => ({
     sensor,
+    threadHashMinBytes: threadHashMinBytesOf(process.env),
     last: i === files.length - 1 && !values.finish,
     force: values.force,
     carry: values.carry,

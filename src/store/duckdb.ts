@@ -41,7 +41,7 @@ export interface IngestOptions extends StoreAnalysisOptions {
    * (a checkpoint) rather than into the WAL that closing would then checkpoint (see LAST_COMMIT).
    */
   last?: boolean;
-  /** Called at each step (`checking`, `analysing`, `transaction`, `committed`), for --verbose. */
+  /** Called at each step (`checking`, `analysing`, `feeding` when rows go in during the analysis, `transaction`, `committed`), for --verbose. */
   onPhase?: (phase: string, path: string) => void;
   /**
    * This file's analysis begun before the store was open (beginAnalysis, with these options and
@@ -217,7 +217,10 @@ export class DuckStore {
       if (early !== null) {
         stored = await this.storedVersion(early);
         if (!options.force && stored === VERSION) feed.drop();
-        else feed.start(early);
+        else {
+          feed.start(early);
+          options.onPhase?.('feeding', path);
+        }
       }
       const analysis = await run.result;
       if (analysis.input === null) {

@@ -230,8 +230,8 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.equal((await runCli(['ingest', '--db', killDb, captures[0] as string])).code, 0);
   const baseline = await counts(killDb);
   /** Starts an ingest of the big file and SIGKILLs it when it reports `phase` on stderr. */
-  const killAt = async (phase: string) => {
-    const child = spawnCli(['ingest', '--db', killDb, '--force', '-v', file]);
+  const killAt = async (phase: string, env: Record<string, string> = {}) => {
+    const child = spawnCli(['ingest', '--db', killDb, '--force', '-v', file], { env });
     child.stderr?.on('data', (b: Buffer) => {
       if (b.toString().includes(`: ${phase}`)) child.kill('SIGKILL');
     });
@@ -249,6 +249,10 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.ok(Number(complete.resets) > Number(baseline.resets) + 100);
   if (inTx.signal === 'SIGKILL') assert.ok(JSON.stringify(afterKill) === JSON.stringify(baseline) || JSON.stringify(afterKill) === JSON.stringify(complete), JSON.stringify(afterKill));
   else assert.deepEqual(afterKill, complete, 'the ingest finished before the kill landed: complete');
+  // Killed while the rows go in during the analysis (its sha256 from a thread reading the file): the store as it was, complete.
+  const feeding = await killAt('feeding', { WHYRESET_HASH_THREAD_MIN_BYTES: '0' });
+  assert.equal(feeding.signal, 'SIGKILL', feeding.stderr);
+  assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows: as before');
   // And the stored rows of the big file are each there once.
   const [dups] = await sql(killDb, 'SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');
   assert.equal(dups?.d, 0);
