@@ -106,7 +106,10 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const first = files[0];
   let libraryLoaded: Promise<void> | undefined;
   const libraryFile = bindingsFile();
-  const library = libraryFile === null ? undefined : { file: libraryFile, onLoading: (loaded: Promise<void>) => (libraryLoaded = loaded) };
+  const onLoading = (loaded: Promise<void>) => {
+    libraryLoaded = loaded;
+  };
+  const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
   const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library });
   const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
   opening.catch(() => {});

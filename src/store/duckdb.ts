@@ -15,6 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { VERSION } from '../version.js';
 import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
+import { DuckFeed } from './duckFeed.js';
 import { duckdbModule } from './duckdbModule.js';
 import { type RawDuck, type StoreOpenOptions, openStoreFile } from './duckdbRaw.js';
 import { duckInsertCapture, duckInsertFromSpool, duckInsertStream, duckSchemaSql, sqlString } from './duckdbSql.js';
@@ -22,7 +23,6 @@ import { type QueryResult, normaliseRows } from './queryResult.js';
 import { RESULT_TABLES, STORE_TABLES, quoted } from './schema.js';
 import { SENSOR_STREAM_COLUMNS, type SensorStream, decideStream, sensorStreamOf, sensorStreamValues } from './sensorStream.js';
 import { RowSpool } from './spool.js';
-import { DuckFeed } from './duckFeed.js';
 
 export { DEFAULT_DB, dbPathOf } from './duckdbRaw.js';
 

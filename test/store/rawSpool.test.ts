@@ -88,7 +88,10 @@ test('sha256 thread: it loads DuckDB\'s native library first when given it (the 
   const library = bindingsFile();
   assert.ok(library !== null && existsSync(library), String(library));
   let loading: Promise<void> | null = null;
-  const hasher = await hasherFor(file, 0, { file: library, onLoading: (p) => (loading = p) });
+  const hasher = await hasherFor(file, 0, { file: library, onLoading: (p) => {
+      loading = p;
+    },
+  });
   assert.ok(loading !== null, 'onLoading is called within hasherFor');
   const db = await openStoreFile(join(tmp.dir, 'lib.duckdb'), { create: true, singleThreaded: true, libraryLoaded: loading });
   try {
