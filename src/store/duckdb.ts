@@ -184,7 +184,15 @@ export class DuckStore {
     try {
       const absolute = resolve(path);
       options.onPhase?.('checking', path);
-      if (!options.force && (await this.unchangedAtPath(absolute))) return { outcome: 'unchanged', path, sha256: null, analysis: null };
+      const storedSha = options.force ? null : await this.storedShaAtPath(absolute);
+      if (storedSha !== null) {
+        // Most likely unchanged: the early analysis stops before the file is hashed to prove it
+        // (on a re-ingest it would otherwise run, and its thread hash, all along).
+        await early?.stop();
+        early = undefined;
+        // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
+        if ((await sha256OfFile(absolute)) === storedSha) return { outcome: 'unchanged', path, sha256: null, analysis: null };
+      }
       // The sensor's stream left open by its previous file: resumed when this file continues it, else finished first.
       const decision = await decideStream(await this.loadStream(options.sensor), absolute, options.inactivityTimeout);
       let run = 'fresh' in decision ? early : undefined;
@@ -258,19 +266,18 @@ export class DuckStore {
     return known[0]?.[0] ?? undefined;
   }
 
-  /** Whether `path` is stored with the same size by this analyzer version and its bytes still hash the same. */
-  private async unchangedAtPath(absolute: string): Promise<boolean> {
+  /** The sha256 stored for `path` at its present size by this analyzer version, or null (a file that may be unchanged: its bytes still to be hashed). */
+  private async storedShaAtPath(absolute: string): Promise<string | null> {
     const { statSync } = process.getBuiltinModule('node:fs');
     let size: number;
     try {
       size = statSync(absolute).size;
     } catch {
-      return false;
+      return null;
     }
     const r = await this.conn.texts('SELECT sha256 FROM captures WHERE path = $1 AND size = $2 AND analyzer_version = $3', [absolute, size, VERSION]);
     const sha = r[0]?.[0];
-    // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
-    return typeof sha === 'string' && (await sha256OfFile(absolute)) === sha;
+    return typeof sha === 'string' ? sha : null;
   }
 
   /** Inserts the spooled rows of every result table as rows of capture `sha` (inside the caller's transaction). */
