@@ -33,11 +33,15 @@
 // The V8 flags above cost start-up too: any V8 flag changes V8's flag hash, so Node's embedded
 // code cache of its built-ins is refused and each built-in loaded after start-up compiles from
 // source (`node -e "process.stderr"` 140 M instructions with these flags, 99 M without).
+// `ingest` comes as such a script too (dist/bundle/ingest.cjs and its cache): through the ES
+// module bundle it paid ~0.08 s of CPU more start-up than analyze.
 const argv = process.argv.slice(2);
 const analyzeAlone = argv[0] === 'analyze' && !argv.includes('--correlate');
 const run = analyzeAlone
   ? require('./analyzeBundle.cjs').loadAnalyze().exports.analyzeMain(argv.slice(1))
-  : import('../dist/bundle/main.js').then((cli) => cli.main(argv));
+  : argv[0] === 'ingest'
+    ? require('./analyzeBundle.cjs').loadIngest().exports.ingestMain(argv.slice(1))
+    : import('../dist/bundle/main.js').then((cli) => cli.main(argv));
 
 run.then(
   (code) => {

@@ -1,15 +1,16 @@
 /**
  * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts) reading
  * the file as analyze does, with every byte read also fed to sha256 (RunOptions.onRawBytes), so
- * the key costs no second read and no stream in between (a large file is hashed on a worker
- * thread, hasher.ts); each finding is handed on at once as a row document (never collected here).
+ * the key costs no second pass (a large file is hashed by a worker thread reading it beside the
+ * analysis, checked to be the same bytes, hasher.ts); each finding is handed on at once as a row
+ * document (never collected here).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
-import { hasherFor } from './hasher.js';
+import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -33,6 +34,12 @@ export interface StoreAnalysisOptions {
   carry?: boolean;
   /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
   threadHashMinBytes?: number;
+  /** Asked before each chunk is read: true ends the analysis there with an error (its rows are not wanted any more). */
+  shouldStop?: () => boolean;
+  /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
+  onEarlyDigest?: (digest: Promise<string> | null) => void;
+  /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
+  library?: LibraryToLoad;
 }
 
 /** What one file gave. */
@@ -50,15 +57,12 @@ export interface StoreAnalysis {
   carried: CarriedStream | null;
 }
 
-/** Bytes per chunk when a file is hashed on its own. */
-const READ_CHUNK = 1 << 20;
-
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = await hasherFor(size, options.threadHashMinBytes);
+  const hash = await hasherFor(path, options.threadHashMinBytes, options.library);
+  options.onEarlyDigest?.(hash.early);
   const rows = { connections: 0, resets: 0, patterns: 0 };
-  let hashed = 0;
   let result: RunResult;
   try {
     result = await runAnalysis(
@@ -66,8 +70,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       {
         chunkSize: options.chunkSize,
         onRawBytes(bytes) {
+          if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
           hash.update(bytes);
-          hashed += bytes.length;
         },
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
@@ -78,8 +82,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       },
       rowSink(writer, rows),
     );
-    // A reader that stopped before the end (damage it could not read past) left bytes unhashed.
-    for await (const chunk of createReadStream(path, { start: hashed, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+    // The reader takes the stop as an input it cannot read and ends the analysis: no digest wanted.
+    if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
   } catch (err) {
     hash.abandon();
     throw err;
@@ -87,6 +91,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
   const carried = result.carried ?? null;
+  // With the bytes the analysis did not read (a reader stopped by damage it could not read past).
   return { path, sha256: await hash.digest(), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
 }
 
@@ -121,6 +126,6 @@ export async function finishCarried(carried: CarriedStream, options: { inactivit
 /** The sha256 of a file read on its own (used only to confirm that a file already stored is unchanged, in place of analysing it). */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+  hashFileFrom(hash, path);
   return hash.digest('hex');
 }

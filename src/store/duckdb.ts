@@ -15,6 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { VERSION } from '../version.js';
 import { type StoreAnalysis, type StoreAnalysisOptions, analyzeForStore, finishCarried, sha256OfFile } from './analyzeFile.js';
 import { captureDoc } from './captureDoc.js';
+import { DuckFeed } from './duckFeed.js';
 import { duckdbModule } from './duckdbModule.js';
 import { type RawDuck, type StoreOpenOptions, openStoreFile } from './duckdbRaw.js';
 import { duckInsertCapture, duckInsertFromSpool, duckInsertStream, duckSchemaSql, sqlString } from './duckdbSql.js';
@@ -37,11 +38,72 @@ export interface IngestOptions extends StoreAnalysisOptions {
   carry?: boolean;
   /**
    * The store is closed right after this file: its COMMIT writes the tables into the file at once
-   * (a checkpoint) rather than into the WAL that closing would then checkpoint (see commitLast).
+   * (a checkpoint) rather than into the WAL that closing would then checkpoint (see LAST_COMMIT).
    */
   last?: boolean;
-  /** Called at each step (`checking`, `analysing`, `transaction`, `committed`), for --verbose. */
+  /** Called at each step (`checking`, `analysing`, `feeding` when rows go in during the analysis, `transaction`, `committed`), for --verbose. */
   onPhase?: (phase: string, path: string) => void;
+  /**
+   * This file's analysis begun before the store was open (beginAnalysis, with these options and
+   * no stream resumed): used when the store says the file is new to it and its sensor has no
+   * open stream, else stopped. Ingest takes this over; it is stopped on every other path.
+   */
+  early?: RunningAnalysis;
+  /** Bytes per segment of row documents handed to DuckDB during the analysis (default SEGMENT_BYTES; tests shrink it). */
+  segmentBytes?: number;
+}
+
+/** An analysis under way, its rows going to its own spool. */
+export interface RunningAnalysis {
+  spool: RowSpool;
+  /** The analysis; its spool is finished (flushed, closed, its last segments handed on) when it settles. */
+  result: Promise<StoreAnalysis>;
+  /** The file's sha256 before the analysis ends (ByteHasher.early), or null when only the end gives it. */
+  earlySha: Promise<string | null>;
+  /** Ends it (at its next chunk) unwanted, waits for it, removes its spool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Bytes of a table's row documents per segment handed to DuckDB while the analysis runs
+ * (duckFeed.ts): a few segments per table on the 128 MiB bench prefix (0.9 MB of connections,
+ * 1.5 MB of resets), each one `read_ndjson` statement.
+ */
+const SEGMENT_BYTES = 256 << 10;
+
+/**
+ * Starts analysing `path` into a new spool cut into segments. `ingest` starts its first file so
+ * before DuckDB is open: opening the store (loading DuckDB's library, its catalog, the schema)
+ * and the checks that decide how to analyse a file took ~50 ms of the main thread's wall-clock
+ * time doing nothing else (the 128 MiB bench prefix, session 9).
+ */
+export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES): RunningAnalysis {
+  const spool = new RowSpool(segmentBytes);
+  let stopped = false;
+  let giveSha: (sha: string | null) => void = () => {};
+  const earlySha = new Promise<string | null>((resolve) => {
+    giveSha = resolve;
+  });
+  const onEarlyDigest = (digest: Promise<string> | null) => {
+    if (digest === null) giveSha(null);
+    else digest.then(giveSha, () => giveSha(null));
+  };
+  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest }, spool).finally(() => {
+    spool.finish();
+    giveSha(null);
+  });
+  // Settled while nobody awaits it yet (the store still opening): not an unhandled rejection.
+  result.catch(() => {});
+  return {
+    spool,
+    result,
+    earlySha,
+    async stop() {
+      stopped = true;
+      await result.catch(() => {});
+      spool.remove();
+    },
+  };
 }
 
 /** One file's result. */
@@ -51,6 +113,17 @@ export interface IngestResult {
   sha256: string | null;
   analysis: StoreAnalysis | null;
 }
+
+/**
+ * COMMIT of the last write before close: with the checkpoint threshold at zero DuckDB checkpoints
+ * at the commit and, the WAL then being skipped (auto_checkpoint_skip_wal_threshold), writes
+ * the rows once instead of into the WAL and again at close. An interrupted checkpoint leaves the
+ * file as before (DuckDB writes its header last), as an interrupted WAL write does. 128 MiB
+ * prefix of the bench mix (9,361 rows), CPU, median of 5: commit 9.6 + close 35.4 ms -> 31.5 +
+ * 2.8 ms. Only for the last write: a checkpoint per file of a many-file ingest would rewrite the
+ * tables' last row groups each time.
+ */
+const LAST_COMMIT = ["SET checkpoint_threshold = '0KiB'", 'SET auto_checkpoint_skip_wal_threshold = 0', 'COMMIT'];
 
 /** An open DuckDB store. */
 export class DuckStore {
@@ -107,42 +180,104 @@ export class DuckStore {
 
   /** Analyses one file and stores it (or nothing, when the same bytes are already stored by this version). */
   async ingest(path: string, options: IngestOptions): Promise<IngestResult> {
-    const absolute = resolve(path);
-    options.onPhase?.('checking', path);
-    if (!options.force && (await this.unchangedAtPath(absolute))) return { outcome: 'unchanged', path, sha256: null, analysis: null };
-    // The sensor's stream left open by its previous file: resumed when this file continues it, else finished first.
-    const decision = await decideStream(await this.loadStream(options.sensor), absolute, options.inactivityTimeout);
-    if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
-    const resume = 'resume' in decision ? decision.resume : undefined;
-    options.onPhase?.('analysing', path);
-    const spool = new RowSpool();
+    let early = options.early;
     try {
-      const analysis = await analyzeForStore(path, { ...options, resume }, spool);
-      spool.finish();
-      if (analysis.input === null) return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
-      const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [analysis.sha256]);
-      const stored = known[0]?.[0] ?? undefined;
-      if (!options.force && stored === VERSION) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
-      await this.replace(analysis, absolute, options, spool);
+      const absolute = resolve(path);
+      options.onPhase?.('checking', path);
+      const storedSha = options.force ? null : await this.storedShaAtPath(absolute);
+      if (storedSha !== null) {
+        // Most likely unchanged: the early analysis stops before the file is hashed to prove it
+        // (on a re-ingest it would otherwise run, and its thread hash, all along).
+        await early?.stop();
+        early = undefined;
+        // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
+        if ((await sha256OfFile(absolute)) === storedSha) return { outcome: 'unchanged', path, sha256: null, analysis: null };
+      }
+      // The sensor's stream left open by its previous file: resumed when this file continues it, else finished first.
+      const decision = await decideStream(await this.loadStream(options.sensor), absolute, options.inactivityTimeout);
+      let run = 'fresh' in decision ? early : undefined;
+      if (run === undefined) {
+        await early?.stop();
+        if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
+        run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined }, options.segmentBytes);
+      }
+      early = undefined;
+      options.onPhase?.('analysing', path);
+      return await this.store(path, absolute, options, run);
+    } finally {
+      await early?.stop();
+    }
+  }
+
+  /**
+   * Waits for the file's analysis and stores its rows (or nothing: unreadable, or the same bytes
+   * already stored). When the sha256 comes before the analysis ends, the transaction opens then
+   * and the rows go in while the analysis runs (duckFeed.ts); else all of them after it.
+   */
+  private async store(path: string, absolute: string, options: IngestOptions, run: RunningAnalysis): Promise<IngestResult> {
+    const spool = run.spool;
+    const feed = new DuckFeed(this.conn);
+    for (const [table, file] of spool.segments) feed.add(table, file);
+    spool.onSegment = (table, file) => feed.add(table, file);
+    let stored: string | undefined;
+    try {
+      const early = await run.earlySha;
+      if (early !== null) {
+        stored = await this.storedVersion(early);
+        if (!options.force && stored === VERSION) feed.drop();
+        else {
+          feed.start(early);
+          options.onPhase?.('feeding', path);
+        }
+      }
+      const analysis = await run.result;
+      if (analysis.input === null) {
+        await this.rollBack(feed);
+        return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
+      }
+      if (early === null) {
+        stored = await this.storedVersion(analysis.sha256);
+        if (!options.force && stored === VERSION) feed.drop();
+        else feed.start(analysis.sha256);
+      } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
+      if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
+      await this.finishReplace(analysis, absolute, options, feed);
       return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
+    } catch (err) {
+      await this.rollBack(feed);
+      throw err;
     } finally {
       spool.remove();
     }
   }
 
-  /** Whether `path` is stored with the same size by this analyzer version and its bytes still hash the same. */
-  private async unchangedAtPath(absolute: string): Promise<boolean> {
-    const { statSync } = await import('node:fs');
+  /** Ends the feed's transaction, if it opened one, without its rows. */
+  private async rollBack(feed: DuckFeed): Promise<void> {
+    if (!feed.started) return;
+    // Statements still queued on DuckDB's thread end before the rollback on the same connection;
+    // after a failed COMMIT DuckDB has rolled back already (nothing to end, the first error is the one that matters).
+    await feed.settled();
+    await this.conn.run('ROLLBACK').catch(() => {});
+  }
+
+  /** The analyzer version that stored capture `sha`, or undefined when it is not stored. */
+  private async storedVersion(sha: string): Promise<string | undefined> {
+    const known = await this.conn.texts('SELECT analyzer_version FROM captures WHERE sha256 = $1', [sha]);
+    return known[0]?.[0] ?? undefined;
+  }
+
+  /** The sha256 stored for `path` at its present size by this analyzer version, or null (a file that may be unchanged: its bytes still to be hashed). */
+  private async storedShaAtPath(absolute: string): Promise<string | null> {
+    const { statSync } = process.getBuiltinModule('node:fs');
     let size: number;
     try {
       size = statSync(absolute).size;
     } catch {
-      return false;
+      return null;
     }
     const r = await this.conn.texts('SELECT sha256 FROM captures WHERE path = $1 AND size = $2 AND analyzer_version = $3', [absolute, size, VERSION]);
     const sha = r[0]?.[0];
-    // Only here is a file read without analysing it: to prove it unchanged instead of analysing it again.
-    return typeof sha === 'string' && (await sha256OfFile(absolute)) === sha;
+    return typeof sha === 'string' ? sha : null;
   }
 
   /** Inserts the spooled rows of every result table as rows of capture `sha` (inside the caller's transaction). */
@@ -208,44 +343,28 @@ export class DuckStore {
     }
   }
 
-  /** One transaction: the file's old rows out, the spooled rows and its captures row in. */
-  private async replace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, spool: RowSpool): Promise<void> {
+  /**
+   * The end of the file's transaction (opened by the feed, its old rows deleted): the last
+   * segments in, its captures row and its sensor's stream, COMMIT. The caller rolls back on error.
+   */
+  private async finishReplace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, feed: DuckFeed): Promise<void> {
     const sha = analysis.sha256;
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      for (const table of [...STORE_TABLES].reverse()) {
-        await this.conn.run(`DELETE FROM ${table} WHERE ${table === 'captures' ? 'sha256' : 'capture_sha256'} = $1`, [sha]);
-      }
-      options.onPhase?.('transaction', analysis.path);
-      await this.insertSpooled(spool, sha);
-      await this.conn.run(duckInsertCapture(), [JSON.stringify(captureDoc(analysis, absolute, options.sensor))]);
-      // The sensor's stream: resumed or finished by this file, and saved again when it stays open.
-      await this.conn.run('DELETE FROM sensor_streams WHERE sensor = $1', [options.sensor]);
-      if (analysis.carried !== null) {
-        await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
-      }
-      if (options.last) await this.commitLast();
-      else await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK');
-      throw err;
+    options.onPhase?.('transaction', analysis.path);
+    await feed.done();
+    // The captures row and the sensor's stream (resumed or finished by this file) out, in one
+    // call (literals, not parameters: a call of several statements takes none); a stream that
+    // stays open is saved again (its state as a BLOB parameter), then COMMIT.
+    const captureRow = duckInsertCapture(sqlString(JSON.stringify(captureDoc(analysis, absolute, options.sensor))));
+    const closing = [captureRow, `DELETE FROM sensor_streams WHERE sensor = ${sqlString(options.sensor)}`];
+    if (analysis.carried !== null) {
+      await this.conn.run(closing.join(';\n'));
+      await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
+      closing.length = 0;
     }
+    await this.conn.run([...closing, ...(options.last ? LAST_COMMIT : ['COMMIT'])].join(';\n'));
     options.onPhase?.('committed', analysis.path);
   }
 
-  /**
-   * COMMIT of the last write before close: with the checkpoint threshold at zero DuckDB checkpoints
-   * at the commit and, the WAL then being skipped (auto_checkpoint_skip_wal_threshold), writes
-   * the rows once instead of into the WAL and again at close. An interrupted checkpoint leaves the
-   * file as before (DuckDB writes its header last), as an interrupted WAL write does. 128 MiB
-   * prefix of the bench mix (9,361 rows), CPU, median of 5: commit 9.6 + close 35.4 ms -> 31.5 +
-   * 2.8 ms. Only for the last write: a checkpoint per file of a many-file ingest would rewrite the
-   * tables' last row groups each time.
-   */
-  private async commitLast(): Promise<void> {
-    await this.conn.run("SET checkpoint_threshold = '0KiB'; SET auto_checkpoint_skip_wal_threshold = 0");
-    await this.conn.run('COMMIT');
-  }
 
   /** Closes the connection and the database. */
   close(): void {

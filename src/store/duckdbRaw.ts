@@ -29,11 +29,29 @@ function bindings(): Bindings {
   const require = createRequire(import.meta.url);
   try {
     const fromPackage = createRequire(require.resolve('@duckdb/node-bindings'));
-    loaded = fromPackage(`@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node`) as Bindings;
+    loaded = fromPackage(platformBuild()) as Bindings;
   } catch {
     loaded = require('@duckdb/node-bindings') as Bindings;
   }
   return loaded;
+}
+
+/** The platform's build of the bindings, as the package's loader names it. */
+function platformBuild(): string {
+  return `@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node`;
+}
+
+/**
+ * The file of the platform's build of the bindings (the native library DuckDB comes in), or null
+ * when it cannot be found, for a thread to load ahead of this one (see StoreOpenOptions.libraryLoaded).
+ */
+export function bindingsFile(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    return createRequire(require.resolve('@duckdb/node-bindings')).resolve(platformBuild());
+  } catch {
+    return null;
+  }
 }
 
 /** Binds one parameter (1-based `index`) by its JavaScript type. */
@@ -72,6 +90,13 @@ export function dbPathOf(option: string | undefined, env: NodeJS.ProcessEnv = pr
 export interface StoreOpenOptions {
   create: boolean;
   singleThreaded?: boolean;
+  /**
+   * Settles once another thread has loaded the bindings' native library (bindingsFile): loading
+   * it here waits for that, then finds it loaded. dlopen of DuckDB's 70 MB library (relocations,
+   * static constructors) took ~10 ms of CPU, on a thread busy analysing (ingest's hash thread
+   * loads it before hashing, hashWorker.ts).
+   */
+  libraryLoaded?: Promise<void>;
 }
 
 /**
@@ -81,6 +106,8 @@ export interface StoreOpenOptions {
  */
 export async function openStoreFile(path: string, options: StoreOpenOptions): Promise<RawDuck> {
   if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
+  // Loaded here if the other thread failed to.
+  await options.libraryLoaded?.catch(() => {});
   const conn = await RawDuck.open(path, {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',

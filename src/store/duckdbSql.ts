@@ -74,11 +74,20 @@ const MAX_ROW_DOCUMENT_BYTES = 1 << 30;
  * without a column are ignored, as `from_json` ignored them.
  */
 export function duckInsertFromSpool(table: ResultTable, file: string): string {
+  return duckInsertFromSpoolFiles(table, [file], '$1');
+}
+
+/**
+ * The same for several spooled files read in order (one statement: `read_ndjson` takes a list),
+ * under the key given as SQL (`key`: a parameter, or a literal for a statement of several).
+ */
+export function duckInsertFromSpoolFiles(table: ResultTable, files: readonly string[], key: string): string {
   const names = [...KEY_COLUMNS, ...table.columns].map((c) => quoted(c.name)).join(', ');
   const values = table.columns.map((c) => quoted(c.name)).join(', ');
   const columns = table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(DUCK_TYPES[c.kind])}`).join(', ');
-  const reader = `read_ndjson(${sqlString(file)}, columns = {${columns}}, maximum_object_size = ${MAX_ROW_DOCUMENT_BYTES})`;
-  return `INSERT INTO ${table.name} (${names}) SELECT $1, ${dayOf(quoted('ts'))}, ${values} FROM ${reader}`;
+  const list = files.length === 1 ? sqlString(files[0] as string) : `[${files.map(sqlString).join(', ')}]`;
+  const reader = `read_ndjson(${list}, columns = {${columns}}, maximum_object_size = ${MAX_ROW_DOCUMENT_BYTES})`;
+  return `INSERT INTO ${table.name} (${names}) SELECT ${key}, ${dayOf(quoted('ts'))}, ${values} FROM ${reader}`;
 }
 
 /** `from_json(doc, '…')` for these columns. */
@@ -88,12 +97,12 @@ function fromJson(docExpr: string, columns: readonly Column[]): string {
   return `from_json(${docExpr}, ${sqlString(JSON.stringify(shape))})`;
 }
 
-/** Inserts the `captures` row from one JSON document `$1` (ingested_at is now). */
-export function duckInsertCapture(): string {
+/** Inserts the `captures` row from one JSON document, `doc` as SQL (a parameter or a literal; ingested_at is now). */
+export function duckInsertCapture(doc = '$1'): string {
   const columns = CAPTURE_COLUMNS.filter((c) => c.name !== 'ingested_at');
   const names = CAPTURE_COLUMNS.map((c) => quoted(c.name)).join(', ');
   const values = columns.map((c) => `s.${quoted(c.name)}`).join(', ');
-  return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson('$1', columns)} AS s)`;
+  return `INSERT INTO captures (${names}) SELECT ${values}, now() FROM (SELECT ${fromJson(doc, columns)} AS s)`;
 }
 
 /** Inserts a sensor's open stream: SENSOR_STREAM_COLUMNS as $1…, then the state bytes. */

@@ -1,132 +1,168 @@
 /**
- * The sha256 of a capture's bytes as the analysis reads them (the store's key, taken from the same
- * read, never a second pass). On a large file the hashing runs on a worker thread: each chunk read
- * is copied (one memcpy into a ring of shared memory) for a thread that hashes while the main
- * thread analyses, so the hash costs the main thread a copy (0.09 ms per MB) instead of 0.35-0.7
- * ms per MB (OpenSSL's SHA-NI code here, 1.4-2.8 GB/s). On two cores that takes the hash off the
- * wall-clock time of an ingest (0.05-0.09 s of a 128 MiB capture). A small file is hashed inline:
- * starting a thread costs more.
+ * The sha256 of a capture's bytes, the store's key. A small file (or one that cannot be read twice,
+ * a FIFO) is hashed from the very reads that analyse it (RunOptions.onRawBytes). A large regular
+ * file is hashed by a worker thread that reads it on its own (hashWorker.ts) while the main thread
+ * analyses it: on two cores the hash then costs the analysis no wall-clock time and the main
+ * thread nothing per byte. Session 8 fed that thread copies of the analysis's chunks through a
+ * ring of shared memory instead; on the 128 MiB bench prefix the main thread spent 43 ms copying
+ * into it and 43 ms waiting for a free slot. Reading twice is safe because both reads are checked
+ * against one identity (fileIdentity.ts): the file stat'ed before the analysis opens it, the
+ * thread's descriptor before its first and after its last read, the path again after the
+ * analysis, and the byte counts (the thread's equal to the size, the analysis's not above it).
+ * A file that changed underneath fails the ingest with an error instead of storing a key that
+ * does not match the rows.
  */
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { RING_DONE, RING_FILLED, RING_HASHED, newHashRing, ringSlot } from './hashRing.js';
+import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 
-/** Takes bytes in order and gives their hex sha256 once. */
+/** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
+  /** The next bytes the analysis read. */
   update(bytes: Uint8Array): void;
+  /** The digest of the whole file (the bytes after those the analysis read too). */
   digest(): Promise<string>;
   /** Drops the hash unfinished (the analysis failed); digest() must not be called after. */
   abandon(): void;
+  /**
+   * The digest as soon as it is known, before the analysis ends (a thread reading the file
+   * itself), or null when only the end of the analysis gives it. digest() still decides: it
+   * also checks that the file did not change.
+   */
+  readonly early: Promise<string> | null;
 }
 
 /**
- * Files at least this large are hashed on a worker thread: a thread costs ~44 ms of CPU to start
- * (on the second core; measured here, session 8) and the copies 0.09 ms per MB (12 ms per 128 MiB),
- * against 0.35-0.7 ms per MB hashed inline, so it saves wall-clock time only on a file of some
- * 50 MB or more, and always costs CPU (the start and the copies).
+ * Regular files at least this large are hashed on a worker thread: a thread costs ~44 ms of CPU
+ * to start (on the second core; measured here, session 8) against 0.35-0.7 ms per MB hashed
+ * inline, so it saves wall-clock time only on a file of some 50 MB or more.
  */
 export const THREAD_HASH_MIN_BYTES = 64 << 20;
 
-/** Slots of the shared ring and bytes per slot: 8 MiB in all, one of the reader's chunks. */
-const RING_SLOTS = 4;
-const RING_SLOT_BYTES = 2 << 20;
+/** Bytes per read when a file is hashed on its own. */
+const READ_CHUNK = 1 << 20;
 
-/** Longest single wait (ms) for the thread to free a slot before looking again. */
-const WAIT_SLICE_MS = 100;
-
-/** A thread that has hashed nothing for this long (ms) while the main thread waits is taken as dead. */
-const STALLED_MS = 60_000;
+/**
+ * Feeds `hash` the bytes of the file at `path` from byte `start` to its end. Plain synchronous
+ * reads: a read stream loads Node's fs streams, fs/promises and readline (start-up time).
+ */
+export function hashFileFrom(hash: Hash, path: string, start = 0): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    for (let at = start, n = readSync(fd, buffer, 0, READ_CHUNK, at); n > 0; at += n, n = readSync(fd, buffer, 0, READ_CHUNK, at)) {
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const HASH_WORKER_URL = new URL('./hashWorker.js', import.meta.url);
 
-/** Hashes on this thread. */
+/** Hashes the analysis's bytes on this thread, then whatever it left unread (damage it could not read past). */
 class InlineHasher implements ByteHasher {
   private readonly hash = createHash('sha256');
+  private hashed = 0;
+  readonly early = null;
+  constructor(private readonly path: string) {}
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
+    this.hashed += bytes.length;
   }
   async digest(): Promise<string> {
+    // Usually nothing is left: a file's size says so without opening it again (a FIFO's is 0).
+    if (statSync(this.path).size > this.hashed) hashFileFrom(this.hash, this.path, this.hashed);
     return this.hash.digest('hex');
   }
   abandon(): void {}
 }
 
-/**
- * Hashes on a worker thread (hashWorker.ts): the bytes are copied into a ring of slots in shared
- * memory (hashRing.ts) and hashed there in place. The main thread waits only when every slot is
- * still waiting to be hashed.
- */
-class ThreadHasher implements ByteHasher {
-  private readonly ring = newHashRing(RING_SLOTS, RING_SLOT_BYTES);
-  private readonly control = new Int32Array(this.ring.control);
-  private readonly lengths = new Int32Array(this.ring.lengths);
-  private readonly slots = Array.from({ length: RING_SLOTS }, (_, i) => ringSlot(this.ring, i));
-  private filled = 0;
+/** Hashes the file on a worker thread that reads it itself (hashWorker.ts); the analysis's reads are only counted. */
+class FileThreadHasher implements ByteHasher {
   private readonly worker: Worker;
   private readonly result: Promise<string>;
+  private analysed = 0;
+  private digesting = false;
+  /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
+  readonly libraryLoaded: Promise<void>;
+  get early(): Promise<string> {
+    return this.result;
+  }
 
-  constructor(WorkerClass: typeof Worker) {
-    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: this.ring });
+  constructor(
+    WorkerClass: typeof Worker,
+    private readonly path: string,
+    private readonly identity: FileIdentity,
+    library: string | null,
+  ) {
+    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: { path, identity, library } });
+    let libraryLoaded = () => {};
+    this.libraryLoaded = new Promise<void>((resolve) => {
+      libraryLoaded = resolve;
+    });
     this.result = new Promise<string>((resolve, reject) => {
-      this.worker.once('message', (hex: string) => resolve(hex));
+      this.worker.on('message', (message: string | { libraryLoaded: true }) => {
+        if (typeof message === 'string') resolve(message);
+        else libraryLoaded();
+      });
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code}) before its digest`)));
     });
+    if (library === null) libraryLoaded();
+    this.result.then(libraryLoaded, libraryLoaded);
     // A failed analysis never asks for the digest: the rejection must not be reported as unhandled.
     this.result.catch(() => {});
-    // Until the digest is asked for, the thread must not keep the process alive (an analysis that throws never asks).
-    this.worker.unref();
+    // Until the digest is asked for, the thread must not keep the process alive (an analysis that
+    // throws never asks), except while it loads the library: the store's opening waits for that.
+    this.libraryLoaded.then(() => {
+      if (!this.digesting) this.worker.unref();
+    });
   }
 
   update(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length; ) {
-      this.waitForFreeSlot();
-      const n = Math.min(RING_SLOT_BYTES, bytes.length - at);
-      const slot = this.filled % RING_SLOTS;
-      // The reader reuses its buffers: the bytes are copied into the slot, which the thread hashes in place.
-      (this.slots[slot] as Uint8Array).set(bytes.subarray(at, at + n));
-      this.lengths[slot] = n;
-      this.filled++;
-      Atomics.store(this.control, RING_FILLED, this.filled);
-      Atomics.notify(this.control, RING_FILLED);
-      at += n;
-    }
-  }
-
-  /** Blocks until a slot is free. Synchronous on purpose: the reader must not run ahead; a thread that died never frees one. */
-  private waitForFreeSlot(): void {
-    let stalledMs = 0;
-    for (let hashed = Atomics.load(this.control, RING_HASHED); this.filled - hashed >= RING_SLOTS; ) {
-      Atomics.wait(this.control, RING_HASHED, hashed, WAIT_SLICE_MS);
-      const now = Atomics.load(this.control, RING_HASHED);
-      stalledMs = now === hashed ? stalledMs + WAIT_SLICE_MS : 0;
-      if (stalledMs >= STALLED_MS) throw new Error('the hashing thread stopped');
-      hashed = now;
-    }
+    this.analysed += bytes.length;
   }
 
   async digest(): Promise<string> {
+    this.digesting = true;
     this.worker.ref();
-    Atomics.store(this.control, RING_DONE, 1);
-    Atomics.notify(this.control, RING_FILLED);
     try {
-      return await this.result;
+      const hex = await this.result;
+      // The thread checked its own descriptor; the path must still name that file, and the analysis must not have read more than it holds.
+      const now = identityOf(statSync(this.path, { bigint: true }));
+      if (!sameIdentity(now, this.identity) || BigInt(this.analysed) > this.identity.size) {
+        throw new Error(`${this.path} changed while it was being read (after the analysis): not stored`);
+      }
+      return hex;
     } finally {
-      this.abandon();
+      void this.worker.terminate();
     }
   }
 
   abandon(): void {
-    // Wakes the thread out of its wait first: it ends at once (its digest ignored).
-    Atomics.store(this.control, RING_DONE, 1);
-    Atomics.notify(this.control, RING_FILLED);
     void this.worker.terminate();
   }
 }
 
-/** A hasher for a file of `size` bytes: on a worker thread when it is large (node:worker_threads loaded only then). */
-export async function hasherFor(size: number, minThreadBytes = THREAD_HASH_MIN_BYTES): Promise<ByteHasher> {
-  if (size < minThreadBytes) return new InlineHasher();
-  const { Worker } = await import('node:worker_threads');
-  return new ThreadHasher(Worker);
+/**
+ * A hasher for the file at `path`: on a worker thread reading the file itself when it is a regular
+ * file of at least `minThreadBytes` (node:worker_threads loaded only then), else inline.
+ */
+export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES, library?: LibraryToLoad): Promise<ByteHasher> {
+  const stats = statSync(path, { bigint: true });
+  if (!stats.isFile() || stats.size < BigInt(minThreadBytes)) return new InlineHasher(path);
+  // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  const hasher = new FileThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
+  library?.onLoading(hasher.libraryLoaded);
+  return hasher;
+}
+
+/** A native library for the hashing thread to load before it hashes (hashWorker.ts). */
+export interface LibraryToLoad {
+  file: string;
+  /** Called at once (synchronously, within hasherFor's call) when a thread loads it; not called when none does. */
+  onLoading(loaded: Promise<void>): void;
 }

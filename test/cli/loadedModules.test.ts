@@ -170,6 +170,25 @@ test('the other commands come from the ES module bundle, a few files, each comma
   assert.ok(html.modules.includes('report/html/writeHtml.js'), html.modules.join(' '));
 });
 
+test('ingest runs its own script (dist/bundle/ingest.cjs, no ES module of ours): nor Node\'s ES module loader, nor the built-ins an ES import of node:fs pulls in', async () => {
+  const db = join(dir.dir, 'loaded.duckdb');
+  const lines = await logOf('ingest-modules', 'registerHook.mjs', ['ingest', FIXTURE, '--db', db]);
+  const distUrl = `module ${pathToFileURL(join(REPO_ROOT, 'dist')).href}/`;
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith(distUrl)),
+    [],
+  );
+  assert.ok(lines.includes(`read ${join(REPO_ROOT, 'dist', 'bundle', 'ingest.cjs')}`), lines.join('\n'));
+  const builtins = (await logOf('ingest-builtins', 'listBuiltins.cjs', ['ingest', FIXTURE, '--db', db]))
+    .filter((l) => l.startsWith('builtin NativeModule '))
+    .map((l) => l.slice('builtin NativeModule '.length));
+  assert.deepEqual(
+    // (esm/utils, assert and loader are part of every start; translators and module_job load ES modules.)
+    builtins.filter((b) => ['internal/modules/esm/translators', 'internal/modules/esm/module_job', 'internal/fs/promises', 'internal/fs/rimraf', 'internal/readline/interface'].includes(b)),
+    [],
+  );
+});
+
 test('explain loads its own command and not analyze', async () => {
   const { modules, analyzeScript } = await loadedBy('explain', ['explain', FIXTURE, '--conn', 'C1', '--threads', '1']);
   assert.ok(modules.includes('cli/explain.js'), modules.join(' '));

@@ -110,6 +110,38 @@ test('ingest again: nothing changes; --force replaces, never duplicates', async 
   assert.deepEqual(await counts(db), before);
 });
 
+test('ingest with the sha256 known early (a thread reading the file) and rows fed in 2 KiB segments during the analysis: the same rows; a copy is unchanged, --force replaces, junk past the end is hashed', async () => {
+  const file = join(tmp.dir, 'overlap.duckdb');
+  const store = await DuckStore.open(file, { create: true, singleThreaded: true });
+  const overlapped = { sensor: 'lab', threadHashMinBytes: 0, segmentBytes: 2048 };
+  try {
+    for (const capture of captures) {
+      const r = await store.ingest(capture, overlapped);
+      assert.equal(r.outcome, 'stored', capture);
+      const expected = expectedRows(await analyze([capture]));
+      const resets = (await store.query(`SELECT * FROM resets WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
+      const connections = (await store.query(`SELECT * FROM connections WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
+      assert.deepEqual(resets, expected.resets, capture);
+      assert.deepEqual(connections, expected.connections, capture);
+    }
+    const count = async () => (await store.query('SELECT (SELECT count(*) FROM resets) + (SELECT count(*) FROM connections) AS n')).rows[0]?.n;
+    const before = await count();
+    const copy = join(tmp.dir, 'overlap-copy.pcap');
+    copyFileSync(captures[1] as string, copy);
+    assert.equal((await store.ingest(copy, overlapped)).outcome, 'unchanged');
+    assert.equal((await store.ingest(captures[0] as string, { ...overlapped, force: true })).outcome, 'replaced');
+    assert.equal(await count(), before);
+    const { createHash } = await import('node:crypto');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const junk = join(tmp.dir, 'overlap-junk.pcap');
+    writeFileSync(junk, Buffer.concat([readFileSync(captures[0] as string), Buffer.alloc(3000, 0xee)]));
+    const r = await store.ingest(junk, overlapped);
+    assert.equal(r.sha256, createHash('sha256').update(readFileSync(junk)).digest('hex'));
+  } finally {
+    store.close();
+  }
+});
+
 test('WHYRESET_DB names the store; --db overrides it', async () => {
   const envDb = join(tmp.dir, 'env.duckdb');
   const r = await runCli(['ingest', captures[0] as string], { env: { WHYRESET_DB: envDb } });
@@ -198,8 +230,8 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.equal((await runCli(['ingest', '--db', killDb, captures[0] as string])).code, 0);
   const baseline = await counts(killDb);
   /** Starts an ingest of the big file and SIGKILLs it when it reports `phase` on stderr. */
-  const killAt = async (phase: string) => {
-    const child = spawnCli(['ingest', '--db', killDb, '--force', '-v', file]);
+  const killAt = async (phase: string, env: Record<string, string> = {}) => {
+    const child = spawnCli(['ingest', '--db', killDb, '--force', '-v', file], { env });
     child.stderr?.on('data', (b: Buffer) => {
       if (b.toString().includes(`: ${phase}`)) child.kill('SIGKILL');
     });
@@ -217,6 +249,10 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.ok(Number(complete.resets) > Number(baseline.resets) + 100);
   if (inTx.signal === 'SIGKILL') assert.ok(JSON.stringify(afterKill) === JSON.stringify(baseline) || JSON.stringify(afterKill) === JSON.stringify(complete), JSON.stringify(afterKill));
   else assert.deepEqual(afterKill, complete, 'the ingest finished before the kill landed: complete');
+  // Killed while the rows go in during the analysis (its sha256 from a thread reading the file): the store as it was, complete.
+  const feeding = await killAt('feeding', { WHYRESET_HASH_THREAD_MIN_BYTES: '0' });
+  assert.equal(feeding.signal, 'SIGKILL', feeding.stderr);
+  assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows: as before');
   // And the stored rows of the big file are each there once.
   const [dups] = await sql(killDb, 'SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');
   assert.equal(dups?.d, 0);

@@ -1,14 +1,14 @@
 /**
  * The ingest path's own plumbing: the row spool (documents encoded into a reused buffer, one per
- * line), the sha256 taken inline or on a worker thread, and RawDuck (DuckDB through node-bindings
+ * line), the sha256 taken inline or by a worker thread reading the file itself, and RawDuck (DuckDB through node-bindings
  * alone: parameters bound by type, VARCHAR cells read straight from the result's vectors).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { RawDuck } from '../../src/store/duckdbRaw.js';
+import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
 import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
@@ -49,25 +49,57 @@ test('row spool: an `extra` member is spliced in before the closing brace, as wi
   spool.remove();
 });
 
-test('sha256 on a worker thread equals the inline one, whatever the chunks, past the bytes its ring holds (40 MiB)', async () => {
+test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const expected = createHash('sha256').update(data).digest('hex');
-  const threaded = await hasherFor(data.length, 0);
-  // Chunks of odd sizes out of one reused buffer, as the reader gives them: the thread must copy.
-  const reused = Buffer.alloc(3 << 20);
-  for (let at = 0, n = 1; at < data.length; at += n, n = Math.min(reused.length, n * 3 + 7)) {
-    const len = Math.min(n, data.length - at);
-    data.copy(reused, 0, at, at + len);
-    threaded.update(reused.subarray(0, len));
-    reused.fill(0);
-  }
+  const file = join(tmp.dir, 'hash.bin');
+  writeFileSync(file, data);
+  const threaded = await hasherFor(file, 0);
+  // The analysis's chunks are only counted by the threaded hasher: it reads the file on its own.
+  for (let at = 0; at < data.length; at += 3 << 20) threaded.update(data.subarray(at, Math.min(data.length, at + (3 << 20))));
   assert.equal(await threaded.digest(), expected);
-  const inline = await hasherFor(1000);
-  inline.update(data);
+  const inline = await hasherFor(file);
+  // An analysis that stopped a third of the way in (damage): the rest is read from the file.
+  inline.update(data.subarray(0, 13 << 20));
   assert.equal(await inline.digest(), expected);
   // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
-  (await hasherFor(data.length, 0)).update(data.subarray(0, 1000));
+  (await hasherFor(file, 0)).update(data.subarray(0, 1000));
+});
+
+test('sha256 on a worker thread: a file written to while it is analysed fails loudly instead of giving a key', async () => {
+  const file = join(tmp.dir, 'changing.bin');
+  writeFileSync(file, Buffer.alloc(4 << 20, 7));
+  const threaded = await hasherFor(file, 0);
+  threaded.update(Buffer.alloc(1 << 20, 7));
+  appendFileSync(file, 'more bytes');
+  await assert.rejects(threaded.digest(), /changed while it was being read/);
+  const replaced = await hasherFor(file, 0);
+  // Renamed over (another inode, same size and bytes): not the file that was stat'ed.
+  const twin = join(tmp.dir, 'twin.bin');
+  writeFileSync(twin, readFileSync(file));
+  renameSync(twin, file);
+  await assert.rejects(replaced.digest(), /changed while it was being read/);
+});
+
+test('sha256 thread: it loads DuckDB\'s native library first when given it (the store then opens on this thread), and the digest is unchanged', async () => {
+  const file = join(tmp.dir, 'lib.bin');
+  writeFileSync(file, Buffer.alloc(1 << 20, 3));
+  const library = bindingsFile();
+  assert.ok(library !== null && existsSync(library), String(library));
+  let loading: Promise<void> | null = null;
+  const hasher = await hasherFor(file, 0, { file: library, onLoading: (p) => {
+      loading = p;
+    },
+  });
+  assert.ok(loading !== null, 'onLoading is called within hasherFor');
+  const db = await openStoreFile(join(tmp.dir, 'lib.duckdb'), { create: true, singleThreaded: true, libraryLoaded: loading });
+  try {
+    assert.deepEqual(await db.texts("SELECT 'opened'"), [['opened']]);
+  } finally {
+    db.close();
+  }
+  assert.equal(await hasher.digest(), createHash('sha256').update(readFileSync(file)).digest('hex'));
 });
 
 test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strings, and results over several chunks', async () => {
