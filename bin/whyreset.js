@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300 --v8-pool-size=1
 // The young generation is capped at 2 MiB per semi-space (V8's default is 16): whyreset's
 // short-lived objects die young either way, and the smaller nursery takes ~25% off the peak
 // RSS of a 512 MiB analysis at the same speed (npm run bench measures both). The flag must be
@@ -21,6 +21,11 @@
 // main thread's 2.42 -> 2.40 G unchanged). Idle machine, 512 MiB mix, farm-bench pairs with and
 // without it (session 7): text 7 pairs median wall 0.938x, CPU 0.900x; JSON 5 pairs wall 1.017x
 // (noise), CPU 0.970x; 200k flood 3 pairs wall 0.986x, CPU 0.980x; peak RSS unchanged.
+// --v8-pool-size=1 (Node's default: 4 platform threads) gives V8 one background thread for its
+// concurrent compiles and parallel GC tasks: on 2 cores the default pool's tasks took the core
+// the main thread runs on (session 9, idle machine, 512 MiB mix, farm-bench 5 pairs with and
+// without it: text median wall 0.922x at the same CPU, JSON 0.940x, 200k flood 0.956x; two
+// threads 0.987x, noise). A worker thread (--threads 2) still has its own core.
 // The command line comes bundled (scripts/bundle.mjs, run by `npm run build`): `analyze` (not
 // `analyze --correlate`) as one script compiled with its build-time code cache
 // (analyze.cjs + analyze.cjs.cache, loaded by ./analyzeBundle.cjs), every other command from
