@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PcapStreamWriter } from '../testkit/captureWriter.js';
 import { ACK, RST, SYN, internetChecksum, tcp4Frame, tcpChecksum } from '../testkit/frames.js';
-import { Rng, argValue } from './gen.js';
+import { Rng, argValue, checkGenArgs, exitUnlessRun } from './gen.js';
 
 /** What `generateFlood` wrote. */
 export interface FloodStats {
@@ -144,6 +144,10 @@ export function generateFlood(path: string, opts: FloodOptions = {}): FloodStats
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const argv = process.argv.slice(2);
+  exitUnlessRun(
+    checkGenArgs(argv, ['--conns', '--rate'], ['--out']),
+    'usage: node dist/bench/flood.js [--conns N] [--rate conns/s] [--out FILE]   (default out: bench/data/flood-<conns>.pcap)',
+  );
   const conns = Number(argValue(argv, '--conns') ?? 5_000_000);
   const rate = Number(argValue(argv, '--rate') ?? 8000);
   const out = argValue(argv, '--out') ?? `bench/data/flood-${conns}.pcap`;

@@ -672,8 +672,46 @@ export function argValue(argv: readonly string[], name: string): string | undefi
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
+/**
+ * What a generator's command line asks for before anything is written: `help` for -h/--help,
+ * an `error` for an option it does not know, an option without a value, or a number option that
+ * is not a positive number; else `run`. A generator writes hundreds of MiB over `--out`'s default
+ * (the benchmark's own file), so a mistyped or help-seeking command line must never reach it.
+ */
+export function checkGenArgs(
+  argv: readonly string[],
+  numberOptions: readonly string[],
+  otherOptions: readonly string[],
+): { readonly kind: 'help' } | { readonly kind: 'error'; readonly message: string } | { readonly kind: 'run' } {
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i] ?? '';
+    const value = argv[i + 1];
+    if (!numberOptions.includes(name) && !otherOptions.includes(name)) return { kind: 'error', message: `unknown option ${JSON.stringify(name)}` };
+    if (value === undefined || value.startsWith('--')) return { kind: 'error', message: `${name} needs a value` };
+    if (numberOptions.includes(name) && !(Number(value) > 0)) return { kind: 'error', message: `${name} must be a positive number, not ${JSON.stringify(value)}` };
+  }
+  return { kind: 'run' };
+}
+
+/** Ends the process when `checkGenArgs` says help (usage on stdout, exit 0) or error (exit 2). */
+export function exitUnlessRun(check: ReturnType<typeof checkGenArgs>, usage: string): void {
+  if (check.kind === 'help') {
+    console.log(usage);
+    process.exit(0);
+  }
+  if (check.kind === 'error') {
+    console.error(`${check.message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+/** The mix generator's usage line. */
+export const GEN_USAGE = 'usage: node dist/bench/gen.js [--size MiB] [--seed N] [--out FILE]   (default out: bench/data/mix-<size>MiB-s<seed>.pcap)';
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const argv = process.argv.slice(2);
+  exitUnlessRun(checkGenArgs(argv, ['--size', '--seed'], ['--out']), GEN_USAGE);
   const sizeMiB = Number(argValue(argv, '--size') ?? 512);
   const seed = Number(argValue(argv, '--seed') ?? 1);
   const out = argValue(argv, '--out') ?? `bench/data/mix-${sizeMiB}MiB-s${seed}.pcap`;
