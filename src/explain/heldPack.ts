@@ -15,6 +15,7 @@
  * (`packable`); the deferral then holds the object itself.
  */
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import { PACKET_NUMBERS, readPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
 import { countPair, nullablePair } from '../track/rstLog.js';
 
 /** Recorded RSTs a row holds (a refused SYN has one). */
@@ -27,7 +28,7 @@ const MAX_TTL_VALUES = 4;
 // Numbers of a row: the connection's, each side's, each packet's, each RST's.
 const CONN_NUMS = 28;
 const SIDE_NUMS = 19 + 2 * MAX_TTL_VALUES;
-const PACKET_NUMS = 12;
+const PACKET_NUMS = PACKET_NUMBERS;
 const RST_NUMS = PACKET_NUMS + 7 + 6 + 10;
 const SIDE_AT = CONN_NUMS;
 const PACKETS_AT = SIDE_AT + 2 * SIDE_NUMS;
@@ -64,61 +65,15 @@ function orNull(x: number): number | null {
   return Number.isNaN(x) ? null : x;
 }
 
-/**
- * A whole number read back from the Float64Array as a small integer where it is one: a double
- * load gives a heap number, and a heap number stored where the tracker's objects hold small
- * integers would generalise their fields' representation (every such field then boxed, in the
- * tracker's objects too: seen as ~10 µs per connection).
- */
-function int(x: number | undefined): number {
-  const v = x ?? 0;
-  const i = v | 0;
-  return i === v ? i : v;
-}
-
-/** NaN as null, a whole number as int() gives it. */
+/** NaN as null, a whole number as smiOrDouble() gives it. */
 function intOrNull(x: number | undefined): number | null {
   const v = x ?? Number.NaN;
-  return Number.isNaN(v) ? null : int(v);
+  return Number.isNaN(v) ? null : smiOrDouble(v);
 }
 
 /** null as -1 (what nullablePair reads as null; the pairs' numbers are never negative). */
 function neg(x: number | null): number {
   return x === null ? -1 : x;
-}
-
-/** Writes one packet's fields at `at`. */
-function packPacket(nums: Float64Array, at: number, p: PacketRecord): void {
-  nums[at] = p.frame;
-  nums[at + 1] = p.ts;
-  nums[at + 2] = p.direction === 'resp' ? 1 : 0;
-  nums[at + 3] = p.flags;
-  nums[at + 4] = p.seq;
-  nums[at + 5] = p.ack;
-  nums[at + 6] = p.win;
-  nums[at + 7] = p.ttl;
-  nums[at + 8] = p.ipId;
-  nums[at + 9] = p.df ? 1 : 0;
-  nums[at + 10] = p.payloadLen;
-  nums[at + 11] = p.options;
-}
-
-/** The packet written at `at` (recordPool.ts packetOf's field order). */
-function unpackPacket(nums: Float64Array, at: number): PacketRecord {
-  return {
-    frame: int(nums[at]),
-    ts: nums[at + 1] ?? 0,
-    direction: nums[at + 2] === 1 ? 'resp' : 'orig',
-    flags: int(nums[at + 3]),
-    seq: int(nums[at + 4]),
-    ack: int(nums[at + 5]),
-    win: int(nums[at + 6]),
-    ttl: int(nums[at + 7]),
-    ipId: int(nums[at + 8]),
-    df: nums[at + 9] === 1,
-    payloadLen: int(nums[at + 10]),
-    options: int(nums[at + 11]),
-  };
 }
 
 /** Writes one side's summary at `at` (numbers) and `ref` (references). */
@@ -159,11 +114,11 @@ function packSide(nums: Float64Array, at: number, refs: unknown[], ref: number, 
 
 /** The TTL baseline written at `at` (baselines.ts ttlBaseline's shape), or null. */
 function unpackTtl(nums: Float64Array, at: number): TtlBaseline | null {
-  const n = int(nums[at + 13] ?? -1);
+  const n = smiOrDouble(nums[at + 13] ?? -1);
   if (n < 0) return null;
   const values = new Array<{ ttl: number; count: number }>(n);
-  for (let i = 0; i < n; i++) values[i] = { ttl: int(nums[at + 19 + i * 2]), count: int(nums[at + 20 + i * 2]) };
-  return { values, otherCount: int(nums[at + 14]), mostCommon: int(nums[at + 15]), initial: int(nums[at + 16]), hops: int(nums[at + 17]) };
+  for (let i = 0; i < n; i++) values[i] = { ttl: smiOrDouble(nums[at + 19 + i * 2]), count: smiOrDouble(nums[at + 20 + i * 2]) };
+  return { values, otherCount: smiOrDouble(nums[at + 14]), mostCommon: smiOrDouble(nums[at + 15]), initial: smiOrDouble(nums[at + 16]), hops: smiOrDouble(nums[at + 17]) };
 }
 
 /** The side written at `at` / `ref` (track/finish.ts endpointSummary's field order). */
@@ -171,27 +126,27 @@ function unpackSide(nums: Float64Array, at: number, refs: unknown[], ref: number
   return {
     state: refs[ref] as EndpointSummary['state'],
     prevState: refs[ref + 1] as EndpointSummary['prevState'],
-    size: int(nums[at]),
-    pkts: int(nums[at + 1]),
-    ipBytes: int(nums[at + 2]),
+    size: smiOrDouble(nums[at]),
+    pkts: smiOrDouble(nums[at + 1]),
+    ipBytes: smiOrDouble(nums[at + 2]),
     ttl: unpackTtl(nums, at),
     ipId: refs[ref + 2] as EndpointSummary['ipId'],
-    retransmissions: int(nums[at + 3]),
-    zeroWindows: int(nums[at + 4]),
-    gaps: int(nums[at + 5]),
-    badChecksums: int(nums[at + 6]),
-    finCount: int(nums[at + 7]),
-    rstCount: int(nums[at + 8]),
+    retransmissions: smiOrDouble(nums[at + 3]),
+    zeroWindows: smiOrDouble(nums[at + 4]),
+    gaps: smiOrDouble(nums[at + 5]),
+    badChecksums: smiOrDouble(nums[at + 6]),
+    finCount: smiOrDouble(nums[at + 7]),
+    rstCount: smiOrDouble(nums[at + 8]),
     payloadSeen: nums[at + 9] === 1,
     lastWindow: intOrNull(nums[at + 10]),
-    windowScale: int(nums[at + 11]),
+    windowScale: smiOrDouble(nums[at + 11]),
     startSeq: intOrNull(nums[at + 12]),
   };
 }
 
 /** Writes one RST at `at` / `ref`. */
 function packReset(nums: Float64Array, at: number, refs: unknown[], ref: number, r: RstRecord): void {
-  packPacket(nums, at, r);
+  writePacket(nums, at, r);
   const c = r.context;
   let k = at + PACKET_NUMS;
   nums[k++] = r.index;
@@ -228,28 +183,28 @@ function packReset(nums: Float64Array, at: number, refs: unknown[], ref: number,
 function unpackReset(nums: Float64Array, at: number, refs: unknown[], ref: number): RstRecord {
   const k = at + PACKET_NUMS;
   return {
-    frame: int(nums[at]),
+    frame: smiOrDouble(nums[at]),
     ts: nums[at + 1] ?? 0,
     direction: nums[at + 2] === 1 ? 'resp' : 'orig',
-    flags: int(nums[at + 3]),
-    seq: int(nums[at + 4]),
-    ack: int(nums[at + 5]),
-    win: int(nums[at + 6]),
-    ttl: int(nums[at + 7]),
-    ipId: int(nums[at + 8]),
+    flags: smiOrDouble(nums[at + 3]),
+    seq: smiOrDouble(nums[at + 4]),
+    ack: smiOrDouble(nums[at + 5]),
+    win: smiOrDouble(nums[at + 6]),
+    ttl: smiOrDouble(nums[at + 7]),
+    ipId: smiOrDouble(nums[at + 8]),
     df: nums[at + 9] === 1,
-    payloadLen: int(nums[at + 10]),
-    options: int(nums[at + 11]),
-    index: int(nums[k]),
+    payloadLen: smiOrDouble(nums[at + 10]),
+    options: smiOrDouble(nums[at + 11]),
+    index: smiOrDouble(nums[k]),
     payload: refs[ref] as Uint8Array | null,
-    mptcpReason: int(nums[k + 1]),
-    mptcpFlags: int(nums[k + 2]),
-    reserved: int(nums[k + 3]),
-    badChecksum: int(nums[k + 4]),
-    checksum: int(nums[k + 5]),
+    mptcpReason: smiOrDouble(nums[k + 1]),
+    mptcpFlags: smiOrDouble(nums[k + 2]),
+    reserved: smiOrDouble(nums[k + 3]),
+    badChecksum: smiOrDouble(nums[k + 4]),
+    checksum: smiOrDouble(nums[k + 5]),
     sentByCapturePoint: nums[k + 6] === 1,
     context: {
-      pktsBefore: countPair(int(nums[k + 13]), int(nums[k + 14])),
+      pktsBefore: countPair(smiOrDouble(nums[k + 13]), smiOrDouble(nums[k + 14])),
       states: refs[ref + 1] as RstRecord['context']['states'],
       handshake: refs[ref + 2] as RstRecord['context']['handshake'],
       payload: refs[ref + 3] as RstRecord['context']['payload'],
@@ -259,11 +214,11 @@ function unpackReset(nums: Float64Array, at: number, refs: unknown[], ref: numbe
       sinceOther: orNull(nums[k + 9] ?? Number.NaN),
       sincePrevious: orNull(nums[k + 10] ?? Number.NaN),
       largestIdleGap: nums[k + 11] ?? 0,
-      nextSeq: nullablePair(int(nums[k + 15]), int(nums[k + 16])),
-      acked: nullablePair(int(nums[k + 17]), int(nums[k + 18])),
-      window: nullablePair(int(nums[k + 19]), int(nums[k + 20])),
-      consecutiveRetransmissions: countPair(int(nums[k + 21]), int(nums[k + 22])),
-      senderPrevIpId: int(nums[k + 12]),
+      nextSeq: nullablePair(smiOrDouble(nums[k + 15]), smiOrDouble(nums[k + 16])),
+      acked: nullablePair(smiOrDouble(nums[k + 17]), smiOrDouble(nums[k + 18])),
+      window: nullablePair(smiOrDouble(nums[k + 19]), smiOrDouble(nums[k + 20])),
+      consecutiveRetransmissions: countPair(smiOrDouble(nums[k + 21]), smiOrDouble(nums[k + 22])),
+      senderPrevIpId: smiOrDouble(nums[k + 12]),
     },
   };
 }
@@ -312,7 +267,7 @@ export function packConnection(conn: FinishedConnection, nums: Float64Array, ref
   refs[ref + 8] = conn.tunnel;
   packSide(nums, at + SIDE_AT, refs, ref + SIDE_REFS_AT, conn.orig);
   packSide(nums, at + SIDE_AT + SIDE_NUMS, refs, ref + SIDE_REFS_AT + SIDE_REFS, conn.resp);
-  for (let i = 0; i < conn.packets.length; i++) packPacket(nums, at + PACKETS_AT + i * PACKET_NUMS, conn.packets[i] as PacketRecord);
+  for (let i = 0; i < conn.packets.length; i++) writePacket(nums, at + PACKETS_AT + i * PACKET_NUMS, conn.packets[i] as PacketRecord);
   for (let i = 0; i < conn.resets.length; i++) {
     packReset(nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS, conn.resets[i] as RstRecord);
   }
@@ -328,22 +283,22 @@ export function clearRefs(refs: unknown[], row: number): void {
 export function unpackConnection(nums: Float64Array, refs: unknown[], row: number): FinishedConnection {
   const at = row * ROW_NUMS;
   const ref = row * ROW_REFS;
-  const nResets = int(nums[at + 26]);
-  const nPackets = int(nums[at + 27]);
+  const nResets = smiOrDouble(nums[at + 26]);
+  const nPackets = smiOrDouble(nums[at + 27]);
   const resets = new Array<RstRecord>(nResets);
   for (let i = 0; i < nResets; i++) resets[i] = unpackReset(nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS);
   const packets: PacketRecord[] = nPackets > 0 ? new Array<PacketRecord>(nPackets) : [];
-  for (let i = 0; i < nPackets; i++) packets[i] = unpackPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);
-  const bits = int(nums[at + 8]);
+  for (let i = 0; i < nPackets; i++) packets[i] = readPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);
+  const bits = smiOrDouble(nums[at + 8]);
   return {
     id: refs[ref] as string,
-    number: int(nums[at]),
-    capture: int(nums[at + 1]),
+    number: smiOrDouble(nums[at]),
+    capture: smiOrDouble(nums[at + 1]),
     ipVersion: nums[at + 2] === 6 ? 6 : 4,
     origAddr: refs[ref + 1] as string,
-    origPort: int(nums[at + 3]),
+    origPort: smiOrDouble(nums[at + 3]),
     respAddr: refs[ref + 2] as string,
-    respPort: int(nums[at + 4]),
+    respPort: smiOrDouble(nums[at + 4]),
     startTs: nums[at + 5] ?? 0,
     lastTs: nums[at + 6] ?? 0,
     lastPacketTs: nums[at + 7] ?? 0,
@@ -362,20 +317,20 @@ export function unpackConnection(nums: Float64Array, refs: unknown[], row: numbe
       synAckToAck: orNull(nums[at + 13] ?? Number.NaN),
     },
     largestIdleGap: nums[at + 14] ?? 0,
-    missedBytes: int(nums[at + 15]),
+    missedBytes: smiOrDouble(nums[at + 15]),
     weirds: refs[ref + 6] as FinishedConnection['weirds'],
     resets,
-    resetsNotRecorded: int(nums[at + 16]),
+    resetsNotRecorded: smiOrDouble(nums[at + 16]),
     packets,
-    keptPackets: int(nums[at + 17]),
-    keptFirstFrame: int(nums[at + 18]),
-    keptLastFrame: int(nums[at + 19]),
-    keptFirstFlags: int(nums[at + 20]),
-    origPairs: int(nums[at + 21]),
-    origSingles: int(nums[at + 22]),
-    respPairs: int(nums[at + 23]),
-    respSingles: int(nums[at + 24]),
-    packetsNotKept: int(nums[at + 25]),
+    keptPackets: smiOrDouble(nums[at + 17]),
+    keptFirstFrame: smiOrDouble(nums[at + 18]),
+    keptLastFrame: smiOrDouble(nums[at + 19]),
+    keptFirstFlags: smiOrDouble(nums[at + 20]),
+    origPairs: smiOrDouble(nums[at + 21]),
+    origSingles: smiOrDouble(nums[at + 22]),
+    respPairs: smiOrDouble(nums[at + 23]),
+    respSingles: smiOrDouble(nums[at + 24]),
+    packetsNotKept: smiOrDouble(nums[at + 25]),
     endReason: refs[ref + 7] as FinishedConnection['endReason'],
     tunnel: refs[ref + 8] as FinishedConnection['tunnel'],
   };

@@ -20,6 +20,7 @@
  */
 import type { TunnelLayer } from '../model/report.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
+import { PACKET_NUMBERS, readPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
 import { boolPair, countPair, nullablePair } from '../track/rstLog.js';
 import type { WeirdName } from '../track/weirds.js';
 import type { ConnState, EndpointStateName } from '../track/zeekState.js';
@@ -33,56 +34,6 @@ const TAG_NULL = 4;
 const TAG_UNDEFINED = 5;
 const TAG_STRINGS = 6; // how many, then each one's index in the string table
 const TAG_CLONE = 7; // its index in the batch's list of structured clones
-
-/** Numbers of one packet record (ConnPacker.packets). */
-const PACKET_NUMBERS = 12;
-
-/** Writes a packet record's PACKET_NUMBERS numbers at `o` (room already made). */
-function writePacket(d: Float64Array, o: number, p: PacketRecord): void {
-  d[o] = p.frame;
-  d[o + 1] = p.ts;
-  d[o + 2] = p.direction === 'resp' ? 1 : 0;
-  d[o + 3] = p.flags;
-  d[o + 4] = p.seq;
-  d[o + 5] = p.ack;
-  d[o + 6] = p.win;
-  d[o + 7] = p.ttl;
-  d[o + 8] = p.ipId;
-  d[o + 9] = p.df ? 1 : 0;
-  d[o + 10] = p.payloadLen;
-  d[o + 11] = p.options;
-}
-
-/**
- * A number read back from the float64 stream as the tracker held it: an integer of int32 range as
- * V8's small integer (Smi), anything else (a timestamp, a sequence number past 2^31) as it is. A
- * value read from a Float64Array is a double, and an object literal stores a double as a boxed
- * HeapNumber (16 bytes each): unpacked connections held every count and port boxed where the
- * tracker's hold Smis (`%DebugPrint` of an endpoint summary: pkts 9 vs HeapNumber 9.0), which made
- * the main thread of a threaded run allocate and collect more than the whole one-thread run.
- */
-function stored(v: number): number {
-  const i = v | 0;
-  return i === v ? i : v;
-}
-
-/** Reads a packet record written by writePacket at `o`, its fields in the tracker's order (track/recordPool.ts packetOf). */
-function readPacket(d: Float64Array, o: number): PacketRecord {
-  return {
-    frame: stored(d[o] ?? 0),
-    ts: stored(d[o + 1] ?? 0),
-    direction: d[o + 2] === 1 ? 'resp' : 'orig',
-    flags: stored(d[o + 3] ?? 0),
-    seq: stored(d[o + 4] ?? 0),
-    ack: stored(d[o + 5] ?? 0),
-    win: stored(d[o + 6] ?? 0),
-    ttl: stored(d[o + 7] ?? 0),
-    ipId: stored(d[o + 8] ?? 0),
-    df: d[o + 9] === 1,
-    payloadLen: stored(d[o + 10] ?? 0),
-    options: stored(d[o + 11] ?? 0),
-  };
-}
 
 /** Numbers of an endpoint summary besides two per distinct TTL (ConnPacker.endpoint): 16 fields, the TTL baseline's count and 4 scalars. */
 const ENDPOINT_NUMBERS = 21;
@@ -384,12 +335,12 @@ export class ConnUnpacker {
   }
 
   private num(): number {
-    return stored(this.data[this.n++] ?? 0);
+    return smiOrDouble(this.data[this.n++]);
   }
 
   private nullable(): number | null {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? null : stored(v);
+    return Number.isNaN(v) ? null : smiOrDouble(v);
   }
 
   private str<T extends string>(): T {
@@ -402,7 +353,7 @@ export class ConnUnpacker {
 
   private optional(): number | undefined {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? undefined : stored(v);
+    return Number.isNaN(v) ? undefined : smiOrDouble(v);
   }
 
   private strs<T extends string>(): T[] {
@@ -482,7 +433,7 @@ export class ConnUnpacker {
   /** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
   private pairPart(): number {
     const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? -1 : stored(v);
+    return Number.isNaN(v) ? -1 : smiOrDouble(v);
   }
 
   private resets(): RstRecord[] {
@@ -498,18 +449,18 @@ export class ConnUnpacker {
       // then the RST's own), its pairs shared as rstOf shares them: Object.assign onto a packet
       // record took a second object and a property array per RST.
       resets[k] = {
-        frame: stored(d[o] ?? 0),
-        ts: stored(d[o + 1] ?? 0),
+        frame: smiOrDouble(d[o]),
+        ts: smiOrDouble(d[o + 1]),
         direction: d[o + 2] === 1 ? 'resp' : 'orig',
-        flags: stored(d[o + 3] ?? 0),
-        seq: stored(d[o + 4] ?? 0),
-        ack: stored(d[o + 5] ?? 0),
-        win: stored(d[o + 6] ?? 0),
-        ttl: stored(d[o + 7] ?? 0),
-        ipId: stored(d[o + 8] ?? 0),
+        flags: smiOrDouble(d[o + 3]),
+        seq: smiOrDouble(d[o + 4]),
+        ack: smiOrDouble(d[o + 5]),
+        win: smiOrDouble(d[o + 6]),
+        ttl: smiOrDouble(d[o + 7]),
+        ipId: smiOrDouble(d[o + 8]),
         df: d[o + 9] === 1,
-        payloadLen: stored(d[o + 10] ?? 0),
-        options: stored(d[o + 11] ?? 0),
+        payloadLen: smiOrDouble(d[o + 10]),
+        options: smiOrDouble(d[o + 11]),
         index,
         payload: payloadAt < 0 ? null : (this.objects[payloadAt] as Uint8Array),
         mptcpReason: this.num(),

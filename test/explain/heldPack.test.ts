@@ -10,20 +10,10 @@ import { describe, it } from 'node:test';
 import { MAX_HELD_PACKETS, ROW_NUMS, ROW_REFS, clearRefs, packConnection, packable, unpackConnection } from '../../src/explain/heldPack.js';
 import { runAnalysis } from '../../src/pipeline/run.js';
 import type { FinishedConnection } from '../../src/track/finished.js';
+import { keyPaths } from '../helpers/keyPaths.js';
 import { REPO_ROOT } from '../helpers/run.js';
 
 const LAB = join(REPO_ROOT, 'test', 'fixtures', 'lab');
-
-/** Every key path of a value, in order (field order is part of what must come back). */
-function keyPaths(value: unknown, prefix = ''): string[] {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
-  const paths: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
-    const path = `${prefix}.${key}`;
-    paths.push(path, ...keyPaths(item, path));
-  }
-  return paths;
-}
 
 /** The finished connections of the lab captures. */
 async function labConnections(): Promise<FinishedConnection[]> {

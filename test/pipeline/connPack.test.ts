@@ -14,20 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
 import { runAnalysis } from '../../src/pipeline/run.js';
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
+import { keyPaths } from '../helpers/keyPaths.js';
 import { REPO_ROOT } from '../helpers/run.js';
 
 const LAB = join(REPO_ROOT, 'test', 'fixtures', 'lab');
-
-/** Every key of a value, nested, as paths in the order the object holds them (arrays' items included). */
-function keyPaths(value: unknown, prefix = ''): string[] {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
-  const paths: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
-    const path = `${prefix}.${key}`;
-    paths.push(path, ...keyPaths(item, path));
-  }
-  return paths;
-}
 
 /** The connections, packed into one batch and read back. */
 function roundTrip(conns: readonly FinishedConnection[]): FinishedConnection[] {
