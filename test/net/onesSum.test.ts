@@ -52,6 +52,26 @@ describe('the WebAssembly one\'s-complement sum kernel', () => {
     assert.equal(sumBytes(inMemory, 5, 5), 0);
   });
 
+  it('widens its 32-bit lanes between 32 KiB blocks: a 1 MiB range sums right, ones and random bytes', () => {
+    // A lane gains up to 2^16 per 16 bytes: without the 64-byte blocks and their widening (the
+    // 16-byte loop alone, as before session 10: its i32.const 64 was encoded as -64) the lanes
+    // wrap past 512 KiB and the sum of 1 MiB of 0xff bytes is wrong.
+    const [bytes] = summableBuffers(1 << 20, 1) as [Uint8Array];
+    bytes.fill(0xff);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    assert.equal(sumBytes(view, 0, bytes.length), 0xffff);
+    let seed = 11;
+    for (let i = 0; i < bytes.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      bytes[i] = seed >>> 24;
+    }
+    const plain = new DataView(Uint8Array.from(bytes).buffer);
+    for (const [at, end] of [[0, bytes.length], [3, bytes.length - 5], [64, 64 + 65_535]] as const) {
+      assert.equal(sumBytes(view, at, end), sumBytes(plain, at, end), `at ${at}, end ${end}`);
+      assert.equal(sumBytes(view, at, end), reference(bytes, at, end), `at ${at}, end ${end}`);
+    }
+  });
+
   it('sums ranges that end at the last byte of the memory (its last 16-byte load reads past them, masked)', () => {
     // Two buffers of 32 KiB fill one 64 KiB WebAssembly page exactly: only the room summableBuffers adds lies past them.
     const [, last] = summableBuffers(32_768, 2) as [Uint8Array, Uint8Array];
