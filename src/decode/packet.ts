@@ -155,6 +155,15 @@ export class DecodedPacket {
   tcpReserved = 0;
   /** TCP header length in bytes (data offset * 4). */
   tcpHeaderLength = 0;
+  /**
+   * The RFC 1071 sum (not folded, below 2^21) of the first `tcpSummedLength` bytes of the TCP
+   * header, taken by decodeTcp from the words it read anyway: the fixed 20 bytes, and 32 with the
+   * NOP-NOP-timestamp option. When the whole segment is those bytes (a bare ACK, a RST),
+   * decode/checksum.ts verifyChecksums needs no second read and no call to the sum kernel.
+   * `tcpSummedLength` is 0 until decodeTcp read the fixed header of this packet.
+   */
+  tcpHeaderSum = 0;
+  tcpSummedLength = 0;
   /** Payload offset and claimed payload length (from IP length); `payloadCaptured` is what the snaplen kept. */
   payloadOffset = 0;
   payloadLength = 0;

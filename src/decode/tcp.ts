@@ -35,6 +35,7 @@ export { PROTO_TCP, TCP_MIN_HEADER } from './wire.js';
 /** Decodes the TCP header in `[offset, end)`; `end` is already trimmed to the IP length. */
 export function decodeTcp(view: DataView, offset: number, end: number, cut: boolean, out: DecodedPacket): number {
   const claimed = out.l4ClaimedLength;
+  out.tcpSummedLength = 0;
   if (end - offset < MIN_HEADER) {
     if (claimed >= MIN_HEADER && cut) {
       out.truncated = true;
@@ -49,8 +50,10 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   const ports = view.getUint32(offset);
   out.sport = ports >>> 16;
   out.dport = ports & 0xffff;
-  out.seq = view.getUint32(offset + 4);
-  out.ack = view.getUint32(offset + 8);
+  const seq = view.getUint32(offset + 4);
+  const ack = view.getUint32(offset + 8);
+  out.seq = seq;
+  out.ack = ack;
   const w3 = view.getUint32(offset + 12); // data offset, reserved, flags, window
   const b12 = w3 >>> 24;
   out.flags = ((w3 >>> 16) & 0xff) | ((b12 & 0x01) << 8);
@@ -59,6 +62,11 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   const w4 = view.getUint32(offset + 16); // checksum, urgent pointer
   out.checksum = w4 >>> 16;
   out.urgentPtr = w4 & 0xffff;
+  // The fixed header's RFC 1071 sum (ten 16-bit halves, below 2^20: int32), for verifyChecksums
+  // (see DecodedPacket.tcpHeaderSum): a segment without payload is then verified without the kernel.
+  out.tcpHeaderSum =
+    (ports >>> 16) + (ports & 0xffff) + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
+  out.tcpSummedLength = MIN_HEADER;
   const headerLength = (b12 >> 4) * 4;
   out.tcpHeaderLength = headerLength;
   if (headerLength < MIN_HEADER || headerLength > claimed) {
@@ -84,8 +92,13 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
     if (headerLength === MIN_HEADER + 12 && optionsEnd - offset === headerLength && view.getUint32(offset + MIN_HEADER) === NOP_NOP_TIMESTAMP) {
       out.optionCount++;
       out.optTimestamp = true;
-      out.optTsVal = view.getUint32(offset + MIN_HEADER + 4);
-      out.optTsEcr = view.getUint32(offset + MIN_HEADER + 8);
+      const tsVal = view.getUint32(offset + MIN_HEADER + 4);
+      const tsEcr = view.getUint32(offset + MIN_HEADER + 8);
+      out.optTsVal = tsVal;
+      out.optTsEcr = tsEcr;
+      // 0x0101 + 0x080a: the NOP-NOP-timestamp word's halves.
+      out.tcpHeaderSum += 0x0101 + 0x080a + (tsVal >>> 16) + (tsVal & 0xffff) + (tsEcr >>> 16) + (tsEcr & 0xffff);
+      out.tcpSummedLength = MIN_HEADER + 12;
       return result;
     }
     // A SYN's or SYN-ACK's options in the layouts stacks send (MSS first): without the walk.
@@ -161,8 +174,10 @@ function decodeSynOptions(view: DataView, at: number, end: number, out: DecodedP
 function decodeCutHeader(view: DataView, offset: number, end: number, out: DecodedPacket): void {
   out.sport = view.getUint16(offset);
   out.dport = view.getUint16(offset + 2);
-  out.seq = view.getUint32(offset + 4);
-  out.ack = view.getUint32(offset + 8);
+  const seq = view.getUint32(offset + 4);
+  const ack = view.getUint32(offset + 8);
+  out.seq = seq;
+  out.ack = ack;
   const b12 = view.getUint8(offset + 12);
   out.flags = view.getUint8(offset + 13) | ((b12 & 0x01) << 8);
   out.tcpReserved = b12 & 0x0f;
