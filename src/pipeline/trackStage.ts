@@ -151,6 +151,25 @@ export interface LocalTrackHooks {
   pace?: ReadPace;
 }
 
+/** The stream being tracked: one tracker over one or more consecutive inputs. */
+interface Stream {
+  tracker: Tracker;
+  pieces: StreamPieces;
+}
+
+/** One input's state while its records are handed on (see runTrackStage's onRecord). */
+class InputProgress {
+  /** The stream this input's records go to, from its first record on. */
+  stream: Stream | null = null;
+  /** Added to the frame numbers of this input's records while tracked (the stream's earlier pieces). */
+  frameOffset = 0;
+  /** The last record's frame number within this input. */
+  lastFrame = 0;
+  tcpPackets = 0;
+  resetPackets = 0;
+  badChecksums = 0;
+}
+
 /** Reads, decodes and tracks every input (in `options.plan`'s order, else as given), telling `events` what the explain stage needs. */
 export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, local: LocalTrackHooks = {}): Promise<void> {
   const { stdin, onRawBytes } = local;
@@ -163,11 +182,6 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
   /** Inputs before the current one that could not be read (they take no capture index). */
   let unreadableSoFar = 0;
 
-  /** The stream being tracked: one tracker over one or more consecutive inputs. */
-  interface Stream {
-    tracker: Tracker;
-    pieces: StreamPieces;
-  }
   let current: Stream | null = null;
 
   const openStream = (captureIndex: number): Stream => {
@@ -204,26 +218,24 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
     const index = plan === undefined ? step : (plan.order[step] as number);
     const path = paths[index] as string;
     issueCounts.fill(0);
-    let tcpPackets = 0;
     let firstUnknownLinkOffset = -1;
     let unknownLinkType = -1;
-    let resetPackets = 0;
-    let badChecksums = 0;
     // Inputs that could not be read take no index (run.ts numbers the inputs it reports); the
     // plan counted them by a peek (a pipe it could not peek at that fails here leaves a gap).
     const planned = plan === undefined ? -1 : (plan.captureIndex[index] ?? -1);
     const captureIndex = planned >= 0 ? planned : index - unreadableSoFar;
-    let stream: Stream | null = null;
-    let frameOffset = 0;
-    let lastFrame = 0;
+    // What onRecord updates per record, as fields of one object: `let`s that onRecord captured
+    // were context slots, each read tested for the temporal dead zone's hole on every record
+    // (callgrind with --print-opt-code: five such tests in onRecord's common path).
+    const input = new InputProgress();
 
     /** The first record of this input decides whether it continues the current stream. */
     const startPiece = (rec: CaptureRecord): Stream => {
       events.firstRecord(rec.ts);
       if (current !== null && options.stream !== true && (options.stream === false || !continuesStream(current.pieces, path, rec.ts, rec.linkType, maxGap))) closeStream();
       if (current === null) current = openStream(captureIndex);
-      frameOffset = current.pieces.add(captureIndex);
-      events.piece(captureIndex, frameOffset);
+      input.frameOffset = current.pieces.add(captureIndex);
+      events.piece(captureIndex, input.frameOffset);
       current.pieces.lastPath = path;
       return current;
     };
@@ -242,10 +254,10 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           events.progress({ input: step, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
         }
       }
-      if (stream === null) stream = startPiece(rec);
-      lastFrame = rec.frame;
+      const stream = input.stream ?? (input.stream = startPiece(rec));
+      input.lastFrame = rec.frame;
       // Frames count across the pieces of a stream while the tracker runs (mapped back in mapToFiles).
-      if (frameOffset !== 0) rec.frame += frameOffset;
+      if (input.frameOffset !== 0) rec.frame += input.frameOffset;
       stream.pieces.lastTs = rec.ts;
       stream.pieces.lastLinkType = rec.linkType;
       const issue = decodeFrame(rec.view, rec.start, rec.caplen, rec.origLen, rec.linkType, pkt);
@@ -260,17 +272,17 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
         }
       }
       if (pkt.isTcp !== true) return; // a pointer compare (see track/recordPool.ts writeRecord)
-      tcpPackets++;
+      input.tcpPackets++;
       // Zeek drops a packet whose IPv4 header checksum is wrong (checksumGate.ts).
       if (gate !== null && !gate.admit(rec.view, pkt)) {
-        badChecksums++;
+        input.badChecksums++;
         // A wrong TCP checksum still marks its connection with 'C'/'c' and bad_TCP_checksum, and
         // goes no further (the tracker's checksum branch; Zeek's TCPAnalyzer::DeliverPacket).
         if (pkt.badChecksum === BAD_CHECKSUM_TCP) stream.tracker.trackPacket(rec, pkt);
         return;
       }
       if ((pkt.flags & TCP_RST) !== 0) {
-        resetPackets++;
+        input.resetPackets++;
         if (gate === null) verifyRstChecksum(rec.view, pkt);
       } else if ((pkt.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
         // IPv6: the tracker's cached text, so a recurring server is one string, not one per SYN-ACK.
@@ -279,7 +291,8 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       }
       const verdict = stream.tracker.trackPacket(rec, pkt);
       // Every RST the tracker takes holds a place in the order of the report (resetOrder.ts).
-      if (verdict.tracked && (pkt.flags & TCP_RST) !== 0) events.rst(rec.frame, verdict.connNumber);
+      // `=== true`: a pointer compare, where a truth test of the field was a generic ToBoolean.
+      if ((pkt.flags & TCP_RST) !== 0 && verdict.tracked === true) events.rst(rec.frame, verdict.connNumber);
     };
 
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
@@ -294,8 +307,8 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       events.unreadable(path, describeOpenError(err));
     }
     // The next piece of the stream numbers its frames after this one's.
-    const mine = stream as Stream | null;
-    if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += lastFrame;
+    const mine = input.stream;
+    if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += input.lastFrame;
     if (facts === null) {
       unreadableSoFar++;
       continue;
@@ -313,7 +326,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       const n = issueCounts[code] ?? 0;
       if (n > 0) decodeIssues[ISSUE_NAMES[code] as string] = n;
     }
-    const input: InputSummary = {
+    const summary: InputSummary = {
       path,
       format: state.format,
       linktypes: state.linktypes,
@@ -326,7 +339,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       decode_issues: decodeIssues,
     };
     bytesBefore += state.bytes;
-    events.inputDone({ input, captureIndex, tcpPackets, resetPackets, badChecksums });
+    events.inputDone({ input: summary, captureIndex, tcpPackets: input.tcpPackets, resetPackets: input.resetPackets, badChecksums: input.badChecksums });
   }
   if (local.keep !== undefined && current !== null && paths.length > 0) {
     const kept = current as Stream;
