@@ -66,6 +66,13 @@ export class ReadState {
     return Number.isNaN(this.last) ? null : this.last;
   }
 
+  /** notePacket for `count` records handed on in a row, the first at `firstTs`, the last at `lastTs`. */
+  notePackets(count: number, firstTs: number, lastTs: number): void {
+    this.packets += count;
+    if (Number.isNaN(this.first)) this.first = firstTs;
+    this.last = lastTs;
+  }
+
   /** Updates packet count and time span for a record about to be handed on. */
   notePacket(ts: number): void {
     // Numeric fields that never hold null keep V8's unboxed double representation: a field that

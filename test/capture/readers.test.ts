@@ -128,6 +128,11 @@ describe('the shared reader suite', () => {
       for (const chunkSize of [undefined, 64, 97]) {
         const { seen, facts } = await readAll(path, chunkSize);
         assert.equal(facts.state.errors.length, 0, JSON.stringify(facts.state.errors));
+        // The packet count and time span (pcap's scanRecords writes them back once per run of
+        // records, here one run per tiny chunk) agree with the records handed on.
+        assert.equal(facts.state.packets, seen.length, `chunk size ${chunkSize}`);
+        assert.equal(facts.state.firstTs === null ? null : Math.round(facts.state.firstTs * 1e6) / 1e6, seen[0]?.ts, `chunk size ${chunkSize}`);
+        assert.equal(facts.state.lastTs === null ? null : Math.round(facts.state.lastTs * 1e6) / 1e6, seen.at(-1)?.ts, `chunk size ${chunkSize}`);
         if (name.includes('power-of-two')) {
           // 2^-20 s units cannot hold every microsecond exactly: within one unit is right.
           assert.equal(seen.length, expected.length);
