@@ -254,7 +254,8 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           events.progress({ input: step, inputs: paths.length, path, bytesRead: rec.fileOffset, totalBytes, bytesBefore });
         }
       }
-      const stream = input.stream ?? (input.stream = startPiece(rec));
+      if (input.stream === null) input.stream = startPiece(rec);
+      const stream = input.stream;
       input.lastFrame = rec.frame;
       // Frames count across the pieces of a stream while the tracker runs (mapped back in mapToFiles).
       if (input.frameOffset !== 0) rec.frame += input.frameOffset;
