@@ -147,15 +147,20 @@ export class TrackState {
   /** Packets whose connection the last-tuple hint found (no hash, no table probe; tracker.ts). */
   hintCount = 0;
 
-  // ---- the last-tuple hint (tracker.ts): the previous IPv4 packet's tuple as sent and the slot it
-  // belonged to, with that slot's generation then (hintSlot -1: none). The addresses are kept as
+  // ---- the last-tuple hint (tracker.ts): the previous packet's tuple as sent and the slot it
+  // belonged to, with that slot's generation then (hintSlot -1: none). IPv4 addresses are kept as
   // the packet holds them (doubles: DecodedPacket's src4/dst4 fields are), compared without a
   // conversion; 0.5 (no address) makes the fields doubles from the start, so the first store of
-  // an address changes no field representation under optimised code.
+  // an address changes no field representation under optimised code, and marks a hint that is
+  // an IPv6 packet's (no IPv4 address equals it). IPv6 addresses are their four words each, valid
+  // while hintV6 is true.
   hintSlot = -1;
   hintGen = 0;
   hintSrc = 0.5;
   hintDst = 0.5;
+  hintV6 = false;
+  readonly hintSrc6 = new Uint32Array(4);
+  readonly hintDst6 = new Uint32Array(4);
   /** sport << 16 | dport (int32). */
   hintPorts = 0;
 

@@ -286,6 +286,43 @@ describe('the last-tuple hint (trackPacket): the same connections as a table loo
     assert.equal(first?.origAddr, client.addr);
   });
 
+  it('finds IPv6 connections too: a role flip, a tuple that differs in one address word, IPv4 packets between', () => {
+    const a = { src: '2001:db8::a', sport: 443, dst: '2001:db8::1:b', dport: 53000 };
+    const b = { src: a.dst, sport: a.dport, dst: a.src, dport: a.sport };
+    // The same ports and the same addresses but the last word of one: another connection.
+    const near = { ...b, src: '2001:db8::1:c' };
+    const packets: TestPacket[] = [
+      // Begins with the SYN-ACK: the first pure ACK flips the roles, and the hint must follow.
+      { ts: 1, ...a, flags: 'SA', seq: 5000, ack: 1001 },
+      { ts: 1.01, ...b, flags: 'A', seq: 1001, ack: 5001 },
+      { ts: 1.02, ...b, flags: 'PA', seq: 1001, ack: 5001, len: 100 },
+      { ts: 1.03, ...b, flags: 'PA', seq: 1101, ack: 5001, len: 100 },
+      { ts: 1.04, ...near, flags: 'PA', seq: 77, ack: 88, len: 10 },
+      { ts: 1.05, ...near, flags: 'PA', seq: 87, ack: 88, len: 10 },
+      { ts: 1.06, ...b, flags: 'PA', seq: 1201, ack: 5001, len: 100 },
+      { ts: 1.07, src: '10.9.0.1', sport: 53000, dst: '10.9.0.2', dport: 443, flags: 'PA', seq: 1, ack: 1, len: 5 },
+      { ts: 1.08, ...b, flags: 'PA', seq: 1301, ack: 5001, len: 100 },
+      { ts: 1.09, ...b, flags: 'PA', seq: 1401, ack: 5001, len: 100 },
+      { ts: 1.1, ...a, flags: 'A', seq: 5001, ack: 1501 },
+      { ts: 1.11, ...a, flags: 'PA', seq: 5001, ack: 1501, len: 40 },
+      { ts: 1.12, ...a, flags: 'PA', seq: 5041, ack: 1501, len: 40 },
+      { ts: 1.13, src: '10.9.0.1', sport: 53000, dst: '10.9.0.2', dport: 443, flags: 'PA', seq: 6, ack: 1, len: 5 },
+      { ts: 1.14, src: '10.9.0.1', sport: 53000, dst: '10.9.0.2', dport: 443, flags: 'PA', seq: 11, ack: 1, len: 5 },
+      { ts: 1.15, ...a, flags: 'R', seq: 5081 },
+      { ts: 1.16, ...near, flags: 'PA', seq: 97, ack: 88, len: 10 },
+    ];
+    const hinted = track(packets, true);
+    const looked = track(packets, false);
+    // Hits: b at 1.02, 1.03, 1.09; near at 1.05; a at 1.12, 1.15; IPv4 at 1.14.
+    assert.ok(hinted.hint >= 7, `hint found ${hinted.hint} packets`);
+    assert.deepEqual(hinted.conns, looked.conns);
+    assert.equal(hinted.conns.length, 3);
+    const flipped = hinted.conns.find((c) => c.startTs === 1);
+    assert.equal(flipped?.flipped, true);
+    assert.equal(flipped?.origAddr, b.src);
+    assert.equal(hinted.conns.find((c) => c.origAddr === near.src)?.startTs, 1.04);
+  });
+
   it('takes most packets of interleaved random traffic', () => {
     const packets = randomTraffic(7, 40);
     const hinted = track(packets, true);
