@@ -156,11 +156,11 @@ export class DecodedPacket {
   /** TCP header length in bytes (data offset * 4). */
   tcpHeaderLength = 0;
   /**
-   * The RFC 1071 sum (not folded, below 2^21) of the first `tcpSummedLength` bytes of the TCP
-   * header, taken by decodeTcp from the words it read anyway: the fixed 20 bytes, and 32 with the
-   * NOP-NOP-timestamp option. When the whole segment is those bytes (a bare ACK, a RST),
-   * decode/checksum.ts verifyChecksums needs no second read and no call to the sum kernel.
-   * `tcpSummedLength` is 0 until decodeTcp read the fixed header of this packet.
+   * For a segment without payload (a bare ACK, a RST): the RFC 1071 sum (not folded, below
+   * 2^21) of the first `tcpSummedLength` bytes of its TCP header, taken by decodeTcp from the
+   * words it read anyway: the fixed 20 bytes, and 32 with the NOP-NOP-timestamp option. When the
+   * whole segment is those bytes, decode/checksum.ts verifyChecksums needs no second read and no
+   * call to the sum kernel. `tcpSummedLength` is 0 otherwise (set by decodeTcp for every packet).
    */
   tcpHeaderSum = 0;
   tcpSummedLength = 0;

@@ -62,16 +62,19 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
   const w4 = view.getUint32(offset + 16); // checksum, urgent pointer
   out.checksum = w4 >>> 16;
   out.urgentPtr = w4 & 0xffff;
-  // The fixed header's RFC 1071 sum (ten 16-bit halves, below 2^20: int32), for verifyChecksums
-  // (see DecodedPacket.tcpHeaderSum): a segment without payload is then verified without the kernel.
-  out.tcpHeaderSum =
-    (ports >>> 16) + (ports & 0xffff) + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
-  out.tcpSummedLength = MIN_HEADER;
   const headerLength = (b12 >> 4) * 4;
   out.tcpHeaderLength = headerLength;
   if (headerLength < MIN_HEADER || headerLength > claimed) {
     // No trustworthy payload boundary: keep the fixed fields, report the header as malformed.
     return issue(out, ISSUE_BAD_TCP_HEADER_LENGTH, offset + 12);
+  }
+  if (claimed === headerLength) {
+    // A segment that is only its header (a bare ACK, a RST): the fixed header's RFC 1071 sum (ten
+    // 16-bit halves, below 2^20: int32) for verifyChecksums (see DecodedPacket.tcpHeaderSum),
+    // which then verifies it without the kernel. A segment with payload is summed there whole.
+    out.tcpHeaderSum =
+      (ports >>> 16) + (ports & 0xffff) + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
+    out.tcpSummedLength = MIN_HEADER;
   }
   out.isTcp = true;
   out.layer = LAYER_TCP;
@@ -96,9 +99,11 @@ export function decodeTcp(view: DataView, offset: number, end: number, cut: bool
       const tsEcr = view.getUint32(offset + MIN_HEADER + 8);
       out.optTsVal = tsVal;
       out.optTsEcr = tsEcr;
-      // 0x0101 + 0x080a: the NOP-NOP-timestamp word's halves.
-      out.tcpHeaderSum += 0x0101 + 0x080a + (tsVal >>> 16) + (tsVal & 0xffff) + (tsEcr >>> 16) + (tsEcr & 0xffff);
-      out.tcpSummedLength = MIN_HEADER + 12;
+      if (claimed === headerLength) {
+        // 0x0101 + 0x080a: the NOP-NOP-timestamp word's halves.
+        out.tcpHeaderSum += 0x0101 + 0x080a + (tsVal >>> 16) + (tsVal & 0xffff) + (tsEcr >>> 16) + (tsEcr & 0xffff);
+        out.tcpSummedLength = MIN_HEADER + 12;
+      }
       return result;
     }
     // A SYN's or SYN-ACK's options in the layouts stacks send (MSS first): without the walk.
