@@ -11,6 +11,7 @@ import { historyOf } from './history.js';
 import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
 import { E_DATA, F_FLIPPED, F_REUSED, F_USED, F_V6, ORIG, RESP, type TrackState } from './state.js';
+import { heapClear } from './timerHeap.js';
 import { type WeirdName, weirdNames } from './weirds.js';
 import { TCP_INACTIVE, connStateOf, endpointStateName } from './zeekState.js';
 
@@ -148,6 +149,7 @@ export function finishAll(s: TrackState): void {
   const live: number[] = [];
   for (let slot = 0; slot < s.highWater; slot++) if (((s.cFlags[slot] ?? 0) & F_USED) !== 0) live.push(slot);
   live.sort((a, b) => (s.cNumber[a] ?? 0) - (s.cNumber[b] ?? 0));
+  // The heap emptied at once: no timer fires from here on, and no finish takes its entry out one by one.
+  heapClear(s.heap, s.heapPos);
   for (const slot of live) finishSlot(s, slot, 'end_of_capture');
-  s.heap.size = 0;
 }
