@@ -25,14 +25,14 @@ function nan(x: number): number | null {
   return Number.isNaN(x) ? null : x;
 }
 
-/** One side as the FinishedConnection reports it. */
-function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummary {
+/** One side as the FinishedConnection reports it; `seqSize` is its TCP_Endpoint::Size (finishSlot has it already). */
+function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number): EndpointSummary {
   const seen = st(s, e) !== TCP_INACTIVE || (s.ePkts[e] ?? 0) > 0;
   const w = s.eWin[e] ?? -1;
   return {
     state: endpointStateName(st(s, e)),
     prevState: endpointStateName(prev(s, e)),
-    size: size(s, e),
+    size: seqSize,
     pkts: s.ePkts[e] ?? 0,
     ipBytes: s.eIpBytes[e] ?? 0,
     ttl: ttlBaseline(s, e),
@@ -90,8 +90,8 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
   else if (synAckTs !== null) stage = 'syn_ack';
   else if (synTs !== null) stage = 'syn';
   else stage = 'midstream';
-  const orig = endpointSummary(s, slot, o);
-  const resp = endpointSummary(s, slot, r);
+  const orig = endpointSummary(s, slot, o, origSize);
+  const resp = endpointSummary(s, slot, r, respSize);
   const totalPkts = orig.pkts + resp.pkts;
   const rstTotal = s.rstCount[slot] ?? 0;
   const missed = s.missed[slot] ?? 0;
