@@ -9,6 +9,7 @@ import { ttlBaseline } from '../../src/track/baselines.js';
 import { addHistory, historyOf } from '../../src/track/history.js';
 import { HIST_INLINE, TrackState } from '../../src/track/state.js';
 import { xorshift32 } from '../helpers/random.js';
+import { run } from './packets.js';
 
 /** A fresh tracker state (no packet seen). */
 function state(): TrackState {
@@ -113,5 +114,23 @@ describe('TTL baseline', () => {
     });
     setTtls(s, 4, []);
     assert.equal(ttlBaseline(s, 4), null);
+  });
+});
+
+describe('RST context windows', () => {
+  it('share one frozen pair between RSTs that saw the same windows, and differ where the windows do', () => {
+    const refused = (port: number, win: number) => [
+      { ts: port, src: '10.0.0.1', sport: port, dst: '10.0.0.2', dport: 443, flags: 'S', seq: 1000 + port, win },
+      { ts: port + 0.001, src: '10.0.0.2', sport: 443, dst: '10.0.0.1', dport: port, flags: 'RA', ack: 1001 + port },
+    ];
+    const conns = run([...refused(1, 64240), ...refused(2, 64240), ...refused(3, 29200)]);
+    const windows = conns.map((c) => c.resets[0]?.context.window);
+    assert.deepEqual(windows, [
+      { orig: 64240, resp: null },
+      { orig: 64240, resp: null },
+      { orig: 29200, resp: null },
+    ]);
+    assert.equal(windows[0], windows[1]);
+    assert.ok(Object.isFrozen(windows[0]));
   });
 });
