@@ -9,7 +9,7 @@ import { DecodedPacket } from '../../src/decode/packet.js';
 import { TimerHeap, heapClear, heapPop, heapRemove, heapSet } from '../../src/track/timerHeap.js';
 import { Tracker } from '../../src/track/tracker.js';
 import { xorshift32 } from '../helpers/random.js';
-import { fill } from './packets.js';
+import { fill, run } from './packets.js';
 
 const SLOTS = 64;
 
@@ -104,5 +104,27 @@ describe('timer heap', () => {
       }
     }
     assert.equal(closing, s.liveCount - 1);
+  });
+
+  it('finishes connections due at one packet in the order of their deadlines, as Zeek fires its timers', () => {
+    // C1's SYN comes first but its RST last: its close deadline (5.9) is after C2's (5.6). Zeek
+    // cancels the attempt timer at the RST (TCPSessionAdapter CancelTimers) and fires the two
+    // ConnDeleteTimers in time order (PQ_TimerMgr::DoAdvance); the lazily invalidated heap ran
+    // C1's close when its stale attempt entry (5.0) came up, ahead of C2's.
+    const conns = run([
+      { ts: 0, src: '10.0.0.1', sport: 1001, dst: '10.0.0.2', dport: 443, flags: 'S', seq: 1 },
+      { ts: 0.5, src: '10.0.0.1', sport: 1002, dst: '10.0.0.2', dport: 443, flags: 'S', seq: 1 },
+      { ts: 0.6, src: '10.0.0.2', sport: 443, dst: '10.0.0.1', dport: 1002, flags: 'RA', ack: 2 },
+      { ts: 0.9, src: '10.0.0.2', sport: 443, dst: '10.0.0.1', dport: 1001, flags: 'RA', ack: 2 },
+      { ts: 6, src: '10.0.0.3', sport: 1, dst: '10.0.0.2', dport: 443, flags: 'S', seq: 1 },
+    ]);
+    assert.deepEqual(
+      conns.map((c) => [c.origPort, c.endReason]),
+      [
+        [1002, 'closed'],
+        [1001, 'closed'],
+        [1, 'end_of_capture'],
+      ],
+    );
   });
 });
