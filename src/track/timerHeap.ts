@@ -100,7 +100,10 @@ export function heapSet(h: TimerHeap, pos: Int32Array, times: Float64Array, slot
     siftUp(h, pos, h.size++, t, n, slot);
     return;
   }
-  if (at > 0 && before(h, t, n, (at - 1) >> 1)) siftUp(h, pos, at, t, n, slot);
+  // Moved later at a leaf (a RST/ACK's close deadline after its SYN's attempt deadline: the entry
+  // was pushed last, so it sits at the bottom): nothing moves.
+  if (2 * at + 1 >= h.size && t >= (h.time[at] ?? 0)) h.time[at] = t;
+  else if (at > 0 && before(h, t, n, (at - 1) >> 1)) siftUp(h, pos, at, t, n, slot);
   else siftDown(h, pos, at, t, n, slot);
 }
 
