@@ -25,7 +25,7 @@ function v8(): typeof import('node:v8') {
 }
 
 /** Layout version of the saved state; a state of another layout is not restored. */
-export const CARRY_FORMAT = 5;
+export const CARRY_FORMAT = 6;
 
 /** A stream saved at the end of a run, for the next run to resume. */
 export interface CarriedStream {

@@ -136,14 +136,57 @@ export function observe(s: TrackState, slot: number, e: number, rec: CaptureReco
   else dirTail[e] = r;
 }
 
+/** Packets up to which a side that sent one TTL only has its baseline shared (SHARED_TTL_BASELINES). */
+const SHARED_TTL_COUNT = 16;
+
+/**
+ * The baselines of a side that sent fewer than SHARED_TTL_COUNT packets, all with one TTL, built
+ * once each when first met and shared (frozen: no reader writes a baseline): a SYN flood's or a
+ * scan's every side is one, and each built anew was three objects (baseline, array, value) of
+ * ~180 bytes per side.
+ */
+const SHARED_TTL_BASELINES: (TtlBaseline | undefined)[] = new Array<TtlBaseline | undefined>(256 * SHARED_TTL_COUNT).fill(undefined);
+
+/** The baseline of one TTL seen `count` times and no other. */
+function singleTtlBaseline(ttl: number, count: number): TtlBaseline {
+  const initial = initialTtlOf(ttl);
+  return { values: [{ ttl, count }], otherCount: 0, mostCommon: ttl, initial, hops: initial - ttl };
+}
+
+/** The shared baseline of one TTL seen `count` (< SHARED_TTL_COUNT) times. */
+function sharedTtlBaseline(ttl: number, count: number): TtlBaseline {
+  const k = ttl * SHARED_TTL_COUNT + count;
+  let b = SHARED_TTL_BASELINES[k];
+  if (b === undefined) {
+    const fresh = singleTtlBaseline(ttl, count);
+    Object.freeze(fresh.values[0]);
+    Object.freeze(fresh.values);
+    b = Object.freeze(fresh);
+    SHARED_TTL_BASELINES[k] = b;
+  }
+  return b;
+}
+
 /** The side's TTL values and the hop distance of the most common one, or null if it sent nothing countable. */
 export function ttlBaseline(s: TrackState, e: number): TtlBaseline | null {
   // Sized first: pushing onto an empty array reserved room for 17 (152 bytes per side).
   let n = 0;
-  for (let i = 0; i < 4; i++) if ((s.eTtlCnt[e * 4 + i] ?? 0) > 0) n++;
+  let only = 0;
+  for (let i = 0; i < 4; i++) {
+    if ((s.eTtlCnt[e * 4 + i] ?? 0) > 0) {
+      n++;
+      only = i;
+    }
+  }
   if (n === 0) return null;
-  const values = new Array<{ ttl: number; count: number }>(n);
   const packed = s.eTtlVals[e] ?? 0;
+  const other = s.eTtlOther[e] ?? 0;
+  if (n === 1 && other === 0) {
+    const c = s.eTtlCnt[e * 4 + only] ?? 0;
+    const ttl = (packed >>> (only * 8)) & 255;
+    return c < SHARED_TTL_COUNT ? sharedTtlBaseline(ttl, c) : singleTtlBaseline(ttl, c);
+  }
+  const values = new Array<{ ttl: number; count: number }>(n);
   for (let i = 0, k = 0; i < 4; i++) {
     const c = s.eTtlCnt[e * 4 + i] ?? 0;
     if (c > 0) values[k++] = { ttl: (packed >>> (i * 8)) & 255, count: c };
@@ -151,7 +194,7 @@ export function ttlBaseline(s: TrackState, e: number): TtlBaseline | null {
   let best = values[0] as { ttl: number; count: number };
   for (const v of values) if (v.count > best.count) best = v;
   const initial = initialTtlOf(best.ttl);
-  return { values, otherCount: s.eTtlOther[e] ?? 0, mostCommon: best.ttl, initial, hops: initial - best.ttl };
+  return { values, otherCount: other, mostCommon: best.ttl, initial, hops: initial - best.ttl };
 }
 
 /** How the side's IPv4 IP IDs moved: a counter, always zero, random, or constant. */

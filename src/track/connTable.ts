@@ -14,6 +14,7 @@ import { addHistory, forgetHistory } from './history.js';
 import { forgetAboveHole } from './reassembly.js';
 import * as stateModule from './state.js';
 import { type Side, type TrackState, resizeTable } from './state.js';
+import { heapRemove } from './timerHeap.js';
 
 // Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
 // reads an imported binding from its cell and tests it for the hole at every use (~6
@@ -221,6 +222,7 @@ export function freeSlot(s: TrackState, slot: number): void {
   s.cFlags[slot] = 0;
   s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
   s.sched[slot] = Number.POSITIVE_INFINITY;
+  heapRemove(s.heap, s.heapPos, slot);
   s.ringHead[slot] = -1;
   s.ringTail[slot] = -1;
   s.dirHead[slot * 2] = -1;

@@ -11,6 +11,7 @@ import { historyOf } from './history.js';
 import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
 import { E_DATA, F_FLIPPED, F_REUSED, F_USED, F_V6, ORIG, RESP, type TrackState } from './state.js';
+import { heapClear } from './timerHeap.js';
 import { type WeirdName, weirdNames } from './weirds.js';
 import { TCP_INACTIVE, connStateOf, endpointStateName } from './zeekState.js';
 
@@ -24,14 +25,14 @@ function nan(x: number): number | null {
   return Number.isNaN(x) ? null : x;
 }
 
-/** One side as the FinishedConnection reports it. */
-function endpointSummary(s: TrackState, slot: number, e: number): EndpointSummary {
+/** One side as the FinishedConnection reports it; `seqSize` is its TCP_Endpoint::Size (finishSlot has it already). */
+function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number): EndpointSummary {
   const seen = st(s, e) !== TCP_INACTIVE || (s.ePkts[e] ?? 0) > 0;
   const w = s.eWin[e] ?? -1;
   return {
     state: endpointStateName(st(s, e)),
     prevState: endpointStateName(prev(s, e)),
-    size: size(s, e),
+    size: seqSize,
     pkts: s.ePkts[e] ?? 0,
     ipBytes: s.eIpBytes[e] ?? 0,
     ttl: ttlBaseline(s, e),
@@ -89,8 +90,8 @@ export function finishSlot(s: TrackState, slot: number, reason: EndReason): void
   else if (synAckTs !== null) stage = 'syn_ack';
   else if (synTs !== null) stage = 'syn';
   else stage = 'midstream';
-  const orig = endpointSummary(s, slot, o);
-  const resp = endpointSummary(s, slot, r);
+  const orig = endpointSummary(s, slot, o, origSize);
+  const resp = endpointSummary(s, slot, r, respSize);
   const totalPkts = orig.pkts + resp.pkts;
   const rstTotal = s.rstCount[slot] ?? 0;
   const missed = s.missed[slot] ?? 0;
@@ -148,6 +149,7 @@ export function finishAll(s: TrackState): void {
   const live: number[] = [];
   for (let slot = 0; slot < s.highWater; slot++) if (((s.cFlags[slot] ?? 0) & F_USED) !== 0) live.push(slot);
   live.sort((a, b) => (s.cNumber[a] ?? 0) - (s.cNumber[b] ?? 0));
+  // The heap emptied at once: no timer fires from here on, and no finish takes its entry out one by one.
+  heapClear(s.heap, s.heapPos);
   for (const slot of live) finishSlot(s, slot, 'end_of_capture');
-  s.heap.size = 0;
 }

@@ -68,13 +68,47 @@ export function addHistory(s: TrackState, slot: number, code: number): void {
   }
 }
 
-/** The slot's history string. */
+/** Entries of the history text cache (a power of two), and the shift that takes a hash's top bits. */
+const HISTORY_CACHE_SIZE = 1024;
+const HISTORY_CACHE_SHIFT = 32 - 10;
+/** Letters a cached history holds at most: four in the first key word, three beside the length in the second. */
+const HISTORY_CACHED_LETTERS = 7;
+
+/** The cache's keys: letters 0-3 (one byte each), then letters 4-6 with the length in the top byte (0 never a key: length >= 1). */
+const historyKeyLo = new Int32Array(HISTORY_CACHE_SIZE);
+const historyKeyHi = new Int32Array(HISTORY_CACHE_SIZE);
+const historyTexts: string[] = new Array<string>(HISTORY_CACHE_SIZE).fill('');
+
+/** The history of `len` letters at `base + 1` as text, built letter by letter. */
+function historyText(s: TrackState, base: number, len: number): string {
+  let text = '';
+  for (let i = 0; i < len; i++) text += String.fromCharCode(s.hist[base + 1 + i] ?? 0);
+  return text;
+}
+
+/**
+ * The slot's history string. Short histories recur (a SYN flood's every connection is "Sr"), so
+ * their texts come from a small direct-mapped cache keyed by the letters: one string per history
+ * instead of one per connection, built by a concatenation per letter.
+ */
 export function historyOf(s: TrackState, slot: number): string {
   const base = slot * (HIST_INLINE + 1);
   const len = s.hist[base] ?? 0;
-  let text = '';
-  for (let i = 0; i < len; i++) text += String.fromCharCode(s.hist[base + 1 + i] ?? 0);
-  return text + (s.histSpill.get(slot) ?? '');
+  if (len === 0 || len > HISTORY_CACHED_LETTERS || s.histSpill.size > 0) return historyText(s, base, len) + (s.histSpill.get(slot) ?? '');
+  let lo = 0;
+  let hi = len << 24;
+  for (let k = 0; k < len; k++) {
+    const c = s.hist[base + 1 + k] ?? 0;
+    if (k < 4) lo |= c << (8 * k);
+    else hi |= c << (8 * (k - 4));
+  }
+  const i = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> HISTORY_CACHE_SHIFT;
+  if (historyKeyLo[i] === lo && historyKeyHi[i] === hi) return historyTexts[i] as string;
+  const text = historyText(s, base, len);
+  historyKeyLo[i] = lo;
+  historyKeyHi[i] = hi;
+  historyTexts[i] = text;
+  return text;
 }
 
 /** Drops the slot's spilled letters (when the slot is freed). */

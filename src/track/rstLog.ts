@@ -90,8 +90,9 @@ export function recordRst(s: TrackState, slot: number, side: Side, rec: CaptureR
   x.acked[r * 2 + 1] = seenR ? (s.eAck[rr] ?? 0) : -1;
   const wo = s.eWin[o] ?? -1;
   const wr = s.eWin[rr] ?? -1;
-  x.window[r * 2] = wo < 0 ? -1 : wo * 2 ** ((s.eMisc[o] ?? 0) & 15);
-  x.window[r * 2 + 1] = wr < 0 ? -1 : wr * 2 ** ((s.eMisc[rr] ?? 0) & 15);
+  // The shift as a power of two by `<<` (at most 15): `2 **` compiled to a call of Math.pow's code, twice per RST.
+  x.window[r * 2] = wo < 0 ? -1 : wo * (1 << ((s.eMisc[o] ?? 0) & 15));
+  x.window[r * 2 + 1] = wr < 0 ? -1 : wr * (1 << ((s.eMisc[rr] ?? 0) & 15));
   x.consec[r] = ((s.eRxmtConsec[o] ?? 0) | ((s.eRxmtConsec[rr] ?? 0) << 16)) >>> 0;
   x.prevIpId[r] = s.eIpIdLast[e] ?? -1;
   x.reserved[r] = pkt.tcpReserved;
@@ -164,6 +165,31 @@ export function nullablePair(orig: number, resp: number): Pair<number | null> {
   return orig < 0 && resp < 0 ? NULL_PAIR : { orig: orig < 0 ? null : orig, resp: resp < 0 ? null : resp };
 }
 
+/** Entries of the recurring-pair cache (a power of two), and the shift that takes a hash's top bits. */
+const PAIR_CACHE_SIZE = 1024;
+const PAIR_CACHE_SHIFT = 32 - 10;
+const pairKeyOrig = new Float64Array(PAIR_CACHE_SIZE).fill(Number.NaN); // NaN: empty (never equal)
+const pairKeyResp = new Float64Array(PAIR_CACHE_SIZE);
+const pairValues: (Pair<number | null> | undefined)[] = new Array<Pair<number | null> | undefined>(PAIR_CACHE_SIZE).fill(undefined);
+
+/**
+ * nullablePair for the scaled windows before a RST, which recur across connections (a side's
+ * window is one of the few its operating system offers; a refused SYN's RST has the SYN's only):
+ * shared pairs (frozen) from a small direct-mapped cache keyed by both values, instead of a pair
+ * per RST. (Sequence and acknowledgement numbers start at random ISNs: never cached.)
+ */
+function recurringNullablePair(orig: number, resp: number): Pair<number | null> {
+  if (orig < 0 && resp < 0) return NULL_PAIR;
+  const i = Math.imul((orig | 0) ^ Math.imul(resp | 0, 0x9e3779b1), 0x85ebca6b) >>> PAIR_CACHE_SHIFT;
+  const cached = pairValues[i];
+  if (cached !== undefined && pairKeyOrig[i] === orig && pairKeyResp[i] === resp) return cached;
+  const pair = Object.freeze(nullablePair(orig, resp));
+  pairKeyOrig[i] = orig;
+  pairKeyResp[i] = resp;
+  pairValues[i] = pair;
+  return pair;
+}
+
 /**
  * RST record `i` as an RstRecord: one literal (the packet's fields first, then the RST's own, the
  * order the JSON keeps), where Object.assign onto packetOf's record took a second object, a
@@ -197,7 +223,8 @@ function rstOf(s: TrackState, i: number): RstRecord {
     payloadLen: p.d[o + R_LEN] ?? 0,
     options: opt & 0x7f,
     index: x.index[i] ?? 0,
-    payload: s.rstPayload.get(i) ?? null,
+    // Most RSTs carry no payload: no Map lookup while none is held.
+    payload: s.rstPayload.size > 0 ? (s.rstPayload.get(i) ?? null) : null,
     mptcpReason: mp < 0 ? -1 : mp & 255,
     mptcpFlags: mp < 0 ? -1 : (mp >>> 8) & 255,
     reserved: x.reserved[i] ?? 0,
@@ -217,7 +244,7 @@ function rstOf(s: TrackState, i: number): RstRecord {
       largestIdleGap: x.idleMax[i] ?? 0,
       nextSeq: nullablePair(x.nextSeq[i * 2] ?? -1, x.nextSeq[i * 2 + 1] ?? -1),
       acked: nullablePair(x.acked[i * 2] ?? -1, x.acked[i * 2 + 1] ?? -1),
-      window: nullablePair(x.window[i * 2] ?? -1, x.window[i * 2 + 1] ?? -1),
+      window: recurringNullablePair(x.window[i * 2] ?? -1, x.window[i * 2 + 1] ?? -1),
       consecutiveRetransmissions: countPair(consec & 0xffff, consec >>> 16),
       senderPrevIpId: x.prevIpId[i] ?? -1,
     },

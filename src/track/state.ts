@@ -217,6 +217,8 @@ export class TrackState {
   attemptAt = column(Float64Array, 1, INF);
   resetAt = column(Float64Array, 1, INF);
   sched = column(Float64Array, 1, INF);
+  /** The slot's place in the timer heap (timerHeap.ts), -1 for none: kept by the heap, and -1 whenever the slot is free. */
+  heapPos = column(Int32Array, 1, -1, { keep: true });
   missed = column(Float64Array);
   weird = column(Uint32Array, 2); // a 64-bit mask in two words
   synTs = column(Float64Array, 1, Number.NaN);

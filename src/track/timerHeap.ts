@@ -1,8 +1,21 @@
 /**
- * One binary min-heap of (time, slot, generation) for every connection's earliest timer. It is
- * lazily invalidated: an entry is current only while its slot's generation and scheduled time
- * still match (timers.ts checks), so rescheduling pushes a new entry instead of searching the
- * heap, and a finished connection's entries simply go stale.
+ * One binary min-heap of (time, connection number, slot) holding every live connection's earliest
+ * timer, at most one entry per slot. The slot's place in the heap is kept in a column of the
+ * connection table (`pos`, -1 when the slot has no entry), so a deadline that moves is updated
+ * where it sits and a finished connection's entry is taken out: the heap holds only current
+ * entries.
+ *
+ * Order is by time, then by connection number (the connection that started first fires first).
+ * The lazily invalidated heap it replaces (an entry pushed per earlier deadline, stale ones
+ * skipped when popped) fired equal times in whatever order its shape gave, and let a stale early
+ * entry run its connection's later deadline ahead of other connections' earlier ones within one
+ * advance (a SYN's attempt entry ran the close its RST had set): Zeek cancels the analyzer's
+ * timers when the connection closes (TCPSessionAdapter::ConnectionClosed -> CancelTimers) and
+ * fires what is due in time order (PQ_TimerMgr::DoAdvance), as this heap does. On the 80,000
+ * connection flood 312 of 80,000 connections are handed on in another order than before (by
+ * close deadline now); no report changes (f20000, f80000, the 128 MiB mix prefix, the goldens).
+ * That heap also took two pushes and two pops of a heap twice the live set per SYN -> RST/ACK
+ * connection; here the RST moves the entry later in place (a leaf: no move), one pop in all.
  */
 import { column, growColumns } from './columns.js';
 
@@ -11,8 +24,9 @@ export class TimerHeap {
   size = 0;
   cap = 0;
   time = column(Float64Array);
+  /** The connection number of the entry's slot (its tie-break). */
+  num = column(Uint32Array);
   slot = column(Int32Array);
-  gen = column(Uint32Array);
 }
 
 /**
@@ -22,57 +36,118 @@ export class TimerHeap {
  */
 const HEAP_MIN_CAP = 16;
 
-/** Writes entry (t, slot, gen) at heap position `i`. */
-function put(h: TimerHeap, i: number, t: number, slot: number, gen: number): void {
+/** True when the entry (t, n) comes before entry `j` of the heap. */
+function before(h: TimerHeap, t: number, n: number, j: number): boolean {
+  const tj = h.time[j] ?? 0;
+  return t < tj || (t === tj && n < (h.num[j] ?? 0));
+}
+
+/** Writes entry (t, n, slot) at heap position `i` and records the position. */
+function put(h: TimerHeap, pos: Int32Array, i: number, t: number, n: number, slot: number): void {
   h.time[i] = t;
+  h.num[i] = n;
   h.slot[i] = slot;
-  h.gen[i] = gen;
+  pos[slot] = i;
+}
+
+/** Moves entry `j` to position `i`. */
+function move(h: TimerHeap, pos: Int32Array, i: number, j: number): void {
+  put(h, pos, i, h.time[j] ?? 0, h.num[j] ?? 0, h.slot[j] ?? 0);
+}
+
+/** Places (t, n, slot) at or above position `i` (whose entry is free to overwrite). */
+function siftUp(h: TimerHeap, pos: Int32Array, i: number, t: number, n: number, slot: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!before(h, t, n, p)) break;
+    move(h, pos, i, p);
+    i = p;
+  }
+  put(h, pos, i, t, n, slot);
+}
+
+/** Places (t, n, slot) at or below position `i` (whose entry is free to overwrite), among the first `size` entries. */
+function siftDown(h: TimerHeap, pos: Int32Array, i: number, t: number, n: number, slot: number): void {
+  const size = h.size;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    if (c + 1 < size && before(h, h.time[c + 1] ?? 0, h.num[c + 1] ?? 0, c)) c++;
+    const tc = h.time[c] ?? 0;
+    if (!(tc < t || (tc === t && (h.num[c] ?? 0) < n))) break;
+    move(h, pos, i, c);
+    i = c;
+  }
+  put(h, pos, i, t, n, slot);
 }
 
 /**
- * Adds the entry (times[slot], slot, gen). The time is read from its column here: a double
- * passed as an argument is boxed (a HeapNumber) per call.
+ * Sets slot `slot`'s entry to time `times[slot]` (read from its column here: a double passed as
+ * an argument is boxed per call) and number `n`: added when the slot has none, else moved up or
+ * down from where it is. `pos` is the slots' position column.
  */
-export function heapPushAt(h: TimerHeap, times: Float64Array, slot: number, gen: number): void {
+export function heapSet(h: TimerHeap, pos: Int32Array, times: Float64Array, slot: number, n: number): void {
   const t = times[slot] ?? 0;
-  // Grown early and often at first (HEAP_MIN_CAP), so the growing code has type feedback when a
-  // later doubling reaches it: one first met in optimised code deoptimised reschedule.
-  if (h.size >= h.cap) {
-    const n = Math.max(HEAP_MIN_CAP, h.cap * 2);
-    growColumns(h, n);
-    h.cap = n;
+  const at = pos[slot] ?? -1;
+  if (at < 0) {
+    // Grown early and often at first (HEAP_MIN_CAP), so the growing code has type feedback when a
+    // later doubling reaches it: one first met in optimised code deoptimised reschedule.
+    if (h.size >= h.cap) {
+      const grown = Math.max(HEAP_MIN_CAP, h.cap * 2);
+      growColumns(h, grown);
+      h.cap = grown;
+    }
+    siftUp(h, pos, h.size++, t, n, slot);
+    return;
   }
-  // Sift up. Every load and store runs on every push (a parent moved down, or the entry put in
-  // place): with deadlines mostly later than their parents', a move-down-only body had no type
-  // feedback when TurboFan compiled reschedule, and the first earlier deadline deoptimised it.
-  let i = h.size++;
-  for (;;) {
-    const p = i > 0 ? (i - 1) >> 1 : 0;
-    const pt = h.time[p] ?? 0;
-    const ps = h.slot[p] ?? 0;
-    const pg = h.gen[p] ?? 0;
-    const up = i > 0 && pt > t;
-    put(h, i, up ? pt : t, up ? ps : slot, up ? pg : gen);
-    if (!up) return;
-    i = p;
-  }
+  // Moved later at a leaf (a RST/ACK's close deadline after its SYN's attempt deadline: the entry
+  // was pushed last, so it sits at the bottom): nothing moves.
+  if (2 * at + 1 >= h.size && t >= (h.time[at] ?? 0)) h.time[at] = t;
+  else if (at > 0 && before(h, t, n, (at - 1) >> 1)) siftUp(h, pos, at, t, n, slot);
+  else siftDown(h, pos, at, t, n, slot);
 }
 
-/** Removes the earliest entry (read it first from `time[0]`, `slot[0]`, `gen[0]`). */
-export function heapPop(h: TimerHeap): void {
-  const n = --h.size;
-  if (n <= 0) return;
-  const t = h.time[n] ?? 0;
-  const s = h.slot[n] ?? 0;
-  const g = h.gen[n] ?? 0;
+/**
+ * Removes the earliest entry (read it first from `time[0]`, `slot[0]`). The hole at the top moves
+ * down along the earlier child to a leaf, then the last entry rises into it from there (Floyd's
+ * variant): one comparison per level instead of two. The last entry is about the latest of all
+ * (deadlines are mostly set in time order: a flood's close deadlines are), so it sinks to the
+ * bottom either way, and rises little. The order (time, number) is total, so the pops come in
+ * the same order whatever the heap's shape.
+ */
+export function heapPop(h: TimerHeap, pos: Int32Array): void {
+  if (h.size === 0) return;
+  pos[h.slot[0] ?? 0] = -1;
+  const last = --h.size;
+  if (last === 0) return;
   let i = 0;
   for (;;) {
     let c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && (h.time[c + 1] ?? 0) < (h.time[c] ?? 0)) c++;
-    if ((h.time[c] ?? 0) >= t) break;
-    put(h, i, h.time[c] ?? 0, h.slot[c] ?? 0, h.gen[c] ?? 0);
+    if (c >= last) break;
+    if (c + 1 < last && before(h, h.time[c + 1] ?? 0, h.num[c + 1] ?? 0, c)) c++;
+    move(h, pos, i, c);
     i = c;
   }
-  put(h, i, t, s, g);
+  siftUp(h, pos, i, h.time[last] ?? 0, h.num[last] ?? 0, h.slot[last] ?? 0);
+}
+
+/** Removes slot `slot`'s entry, if it has one. */
+export function heapRemove(h: TimerHeap, pos: Int32Array, slot: number): void {
+  const at = pos[slot] ?? -1;
+  if (at < 0) return;
+  pos[slot] = -1;
+  const last = --h.size;
+  if (at === last) return;
+  // The last entry fills the hole, moving up or down from it.
+  const t = h.time[last] ?? 0;
+  const n = h.num[last] ?? 0;
+  const s = h.slot[last] ?? 0;
+  if (at > 0 && before(h, t, n, (at - 1) >> 1)) siftUp(h, pos, at, t, n, s);
+  else siftDown(h, pos, at, t, n, s);
+}
+
+/** Empties the heap (every slot's position back to -1). */
+export function heapClear(h: TimerHeap, pos: Int32Array): void {
+  for (let i = 0; i < h.size; i++) pos[h.slot[i] ?? 0] = -1;
+  h.size = 0;
 }

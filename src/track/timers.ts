@@ -3,14 +3,14 @@
  * ResetTimer and ConnDeleteTimer (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc) and the
  * connection's InactivityTimer (src/Conn.cc), with the tcp_* constants of
  * scripts/base/init-bare.zeek. Each connection keeps its deadlines in columns; only its earliest
- * sits in the shared TimerHeap, checked against the slot's generation when it comes due.
+ * sits in the shared TimerHeap (one entry per connection, taken out when it finishes).
  */
 import { didClose, st } from './endpoint.js';
 import { finishSlot } from './finish.js';
 import { connectionReset } from './sessionAdapter.js';
 import * as stateModule from './state.js';
 import type { TrackState } from './state.js';
-import { heapPop, heapPushAt } from './timerHeap.js';
+import { heapPop, heapSet } from './timerHeap.js';
 import * as zeekStateModule from './zeekState.js';
 
 // Imported constants as this module's own: TurboFan folds a module's \`const\` into the code, but
@@ -19,7 +19,12 @@ import * as zeekStateModule from './zeekState.js';
 const { F_ACTIVE, F_LEFT_HANDSHAKE, F_USED } = stateModule;
 const { TCP_INACTIVE, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } = zeekStateModule;
 
-/** Puts the slot's earliest deadline in the heap when it moved earlier. */
+/**
+ * Puts the slot's earliest deadline in the heap when it moved. `sched` may stay earlier than the
+ * true deadline (the fast path moves the inactivity deadline later without coming here): the
+ * entry then comes due, runTimers finds nothing due, and the deadline is set again, as Zeek's
+ * Connection::InactivityTimer re-arms itself at last_time + timeout when it fires early.
+ */
 export function reschedule(s: TrackState, slot: number): void {
   const f = s.cFlags[slot] ?? 0;
   if ((f & F_USED) === 0) return;
@@ -34,34 +39,24 @@ export function reschedule(s: TrackState, slot: number): void {
     s.resetAt[slot] ?? Number.POSITIVE_INFINITY,
     to <= 0 ? Number.POSITIVE_INFINITY : (s.lastTs[slot] ?? 0) + to,
   );
-  if (d < (s.sched[slot] ?? Number.POSITIVE_INFINITY)) {
+  // Moved later too, where it sits: a SYN's attempt deadline that the RST/ACK replaced by the
+  // later close deadline no longer comes due for nothing (a pop and a push per such connection).
+  if (d !== s.sched[slot] && d < Number.POSITIVE_INFINITY) {
     s.sched[slot] = d;
-    heapPushAt(s.heap, s.sched, slot, s.cGen[slot] ?? 0);
+    heapSet(s.heap, s.heapPos, s.sched, slot, s.cNumber[slot] ?? 0);
   }
-}
-
-/**
- * The heap's earliest entry is current while its slot still holds that connection and the
- * connection still wants that time. Read in place: a time passed as an argument was boxed.
- */
-function headIsCurrent(s: TrackState): boolean {
-  const h = s.heap;
-  const slot = h.slot[0] ?? 0;
-  return ((s.cFlags[slot] ?? 0) & F_USED) !== 0 && s.cGen[slot] === h.gen[0] && s.sched[slot] === h.time[0];
 }
 
 /**
  * Fires every timer due at the network time (PQ_TimerMgr::DoAdvance: time <= now). The time is
  * read from `s.networkTime` here and in the timers: a double passed as an argument is boxed (a
- * HeapNumber) per call.
+ * HeapNumber) per call. Every entry of the heap is a live connection's (freeSlot takes its out).
  */
 export function advance(s: TrackState): void {
   const h = s.heap;
   while (h.size > 0 && (h.time[0] ?? 0) <= s.networkTime) {
     const slot = h.slot[0] ?? 0;
-    const current = headIsCurrent(s);
-    heapPop(h);
-    if (!current) continue;
+    heapPop(h, s.heapPos);
     s.sched[slot] = Number.POSITIVE_INFINITY;
     runTimers(s, slot);
     reschedule(s, slot);
@@ -155,13 +150,7 @@ function expireTimer(s: TrackState, slot: number): boolean {
 /** Finishes the connection whose timer is soonest, to stay under maxLiveConnections. */
 export function evictOne(s: TrackState): void {
   const h = s.heap;
-  while (h.size > 0) {
-    const slot = h.slot[0] ?? 0;
-    const current = headIsCurrent(s);
-    heapPop(h);
-    if (!current) continue;
-    s.evictedCount++;
-    finishSlot(s, slot, 'evicted');
-    return;
-  }
+  if (h.size === 0) return;
+  s.evictedCount++;
+  finishSlot(s, h.slot[0] ?? 0, 'evicted');
 }
