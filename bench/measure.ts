@@ -152,6 +152,23 @@ export function writePrefix(src: string, dst: string, limit: number): FileFacts 
   return { bytes: off, packets };
 }
 
+/**
+ * The environment variables a script's `#!/usr/bin/env -S -u NAME … node …` line removes before
+ * node starts (bin/whyreset.js drops NODE_EXTRA_CA_CERTS), so that the bench runs it as executing it does.
+ */
+export function shebangUnsetEnv(script: string): string[] {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  if (!first.startsWith('#!')) return [];
+  const words = first.slice(2).trim().split(/\s+/);
+  const names: string[] = [];
+  for (let i = 0; i < words.length && !/(^|\/)node$/.test(words[i] as string); i++) {
+    const w = words[i] as string;
+    if ((w === '-u' || w === '--unset') && i + 1 < words.length) names.push(words[++i] as string);
+    else if (w.startsWith('--unset=')) names.push(w.slice('--unset='.length));
+  }
+  return names;
+}
+
 /** The node options on a script's `#!/usr/bin/env -S node …` line (none for a plain `node` shebang). */
 export function shebangNodeArgs(script: string): string[] {
   const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';

@@ -25,7 +25,7 @@ import { DEFAULT_THREADS_MIN_BYTES } from '../src/pipeline/threads.js';
 import { type CompareOptions, parseCompareOptions, runComparison } from './compare.js';
 import { generateFlood } from './flood.js';
 import { argValue, generate } from './gen.js';
-import { type FileFacts, type Measure, MiB, factsOf, hasGnuTime, measure, shebangNodeArgs, warm, writePrefix } from './measure.js';
+import { type FileFacts, type Measure, MiB, factsOf, hasGnuTime, measure, shebangNodeArgs, shebangUnsetEnv, warm, writePrefix } from './measure.js';
 
 const MB = 1e6;
 const DATA = 'bench/data';
@@ -229,6 +229,8 @@ async function main(): Promise<void> {
   const haveTcptrace = spawnSync('tcptrace', ['-v'], { stdio: 'ignore' }).error === undefined;
   // whyreset runs as executing bin/whyreset.js runs it: node with the options of its shebang line.
   const nodeArgs = shebangNodeArgs('bin/whyreset.js');
+  // …and without the variables its shebang removes (NODE_EXTRA_CA_CERTS; the other tools never read them).
+  for (const name of shebangUnsetEnv('bin/whyreset.js')) delete process.env[name];
   const whyresetArgs = (...args: string[]) => [...nodeArgs, 'bin/whyreset.js', ...args];
   const threadsKnown = whyresetBuilt && cliHasThreads(nodeArgs);
   // 1 and N threads when the CLI has --threads (N = the cores available unless --threads says); the default run otherwise.

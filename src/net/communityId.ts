@@ -10,6 +10,7 @@
  * implemented: ICMP's type/code mapping is not needed by a TCP tool.
  */
 import { dottedQuadNumber } from './ipv4Text.js';
+import { sha1Of16, sha1Short } from './sha1.js';
 
 /** IP protocol numbers that carry ports (IANA). */
 export const PROTO_TCP = 6;
@@ -155,43 +156,94 @@ export function communityId(flow: FlowTuple, seed = 0): string | null {
     o = buf.writeUInt16BE(swap ? dport : sport, o);
     buf.writeUInt16BE(swap ? sport : dport, o);
   }
-  // crypto.hash (Node >= 20.12): one call, no Hash object per connection (0.5 µs against 1.3).
-  return `1:${cryptoHash()('sha1', buf, 'base64')}`;
+  return idOfDigest(sha1Short(buf, buf.length));
 }
 
+/** RFC 4648 §4's base64 alphabet, as character codes. */
+const ALPHABET = new Uint8Array(Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1'));
+/** The characters of an ID being made: "1:", then the digest's 28 in base64 (net/sha1.ts: SHA-1 here, not node:crypto's). */
+const ID_CHARS = new Uint8Array(30);
+ID_CHARS[0] = 0x31;
+ID_CHARS[1] = 0x3a;
+ID_CHARS[29] = 0x3d;
 
 /**
- * node:crypto's one-shot hash, loaded at the first Community ID: text and Zeek reports print none,
- * and loading the module costs a run ~57 M instructions at start (Debian's node compiles its
- * built-in modules without a code cache).
+ * "1:" and the base64 (RFC 4648 §4, "=" padded) of a SHA-1 digest's five big-endian words: six
+ * groups of three bytes, then the last two bytes and "=". One flat string made from the codes
+ * (no "1:" + digest concatenation, which V8 keeps as a two-part string to flatten later).
  */
-let oneShotHash: typeof import('node:crypto').hash | undefined;
-function cryptoHash(): typeof import('node:crypto').hash {
-  oneShotHash ??= process.getBuiltinModule('node:crypto').hash;
-  return oneShotHash;
+function idOfDigest(h: Int32Array): string {
+  const h0 = h[0] as number;
+  const h1 = h[1] as number;
+  const h2 = h[2] as number;
+  const h3 = h[3] as number;
+  const h4 = h[4] as number;
+  const out = ID_CHARS;
+  encode3(out, 2, h0 >>> 8);
+  encode3(out, 6, ((h0 & 0xff) << 16) | (h1 >>> 16));
+  encode3(out, 10, ((h1 & 0xffff) << 8) | (h2 >>> 24));
+  encode3(out, 14, h2 & 0xffffff);
+  encode3(out, 18, h3 >>> 8);
+  encode3(out, 22, ((h3 & 0xff) << 16) | (h4 >>> 16));
+  // The last 16 bits, padded with two zero bits to three characters.
+  const last = (h4 & 0xffff) << 2;
+  out[26] = ALPHABET[last >>> 12] as number;
+  out[27] = ALPHABET[(last >>> 6) & 63] as number;
+  out[28] = ALPHABET[last & 63] as number;
+  return String.fromCharCode(
+    out[0] as number, out[1] as number, out[2] as number, out[3] as number, out[4] as number, out[5] as number,
+    out[6] as number, out[7] as number, out[8] as number, out[9] as number, out[10] as number, out[11] as number,
+    out[12] as number, out[13] as number, out[14] as number, out[15] as number, out[16] as number, out[17] as number,
+    out[18] as number, out[19] as number, out[20] as number, out[21] as number, out[22] as number, out[23] as number,
+    out[24] as number, out[25] as number, out[26] as number, out[27] as number, out[28] as number, out[29] as number,
+  );
 }
 
-/** The hashed tuple of a TCP flow between two IPv4 addresses (seed 0): 2 + 4 + 4 + 2 + 4 bytes. */
-const TCP4_TUPLE = Buffer.alloc(16);
+/** The four base64 characters of a 24-bit group, at out[at]. */
+function encode3(out: Uint8Array, at: number, v: number): void {
+  out[at] = ALPHABET[v >>> 18] as number;
+  out[at + 1] = ALPHABET[(v >>> 12) & 63] as number;
+  out[at + 2] = ALPHABET[(v >>> 6) & 63] as number;
+  out[at + 3] = ALPHABET[v & 63] as number;
+}
+
+/**
+ * The last two address texts read as numbers, and their numbers: a run's connections come
+ * between few hosts (a flood's all between the same two), and reading a dotted quad again cost
+ * ~490 instructions where comparing the text with the last one costs a few dozen.
+ */
+let lastText1 = '';
+let lastNumber1 = -1;
+let lastText2 = '';
+let lastNumber2 = -1;
+
+/** dottedQuadNumber(text), from the last two texts read when it is one of them. */
+function ipv4Number(text: string): number {
+  if (text === lastText1) return lastNumber1;
+  if (text === lastText2) return lastNumber2;
+  const n = dottedQuadNumber(text);
+  lastText2 = lastText1;
+  lastNumber2 = lastNumber1;
+  lastText1 = text;
+  lastNumber1 = n;
+  return n;
+}
 
 /**
  * The Community ID of a TCP connection (seed 0, the default every tool uses). Plain dotted
- * quads, the common case, are read as numbers and written straight into one buffer: no byte
- * arrays, tuple object or view per connection (this runs once per finished connection).
+ * quads, the common case, are read as numbers and hashed as four 32-bit words: no byte arrays,
+ * tuple object or view per connection (this runs once per finished connection).
  */
 export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
-  const a = dottedQuadNumber(src);
-  const b = a < 0 ? -1 : dottedQuadNumber(dst);
+  const a = ipv4Number(src);
+  const b = a < 0 ? -1 : ipv4Number(dst);
   if (b < 0) return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
   const swap = !(a < b || (a === b && sport < dport));
-  const buf = TCP4_TUPLE;
-  // Bytes 0–1: seed 0 (never written).
-  buf.writeUInt32BE(swap ? b : a, 2);
-  buf.writeUInt32BE(swap ? a : b, 6);
-  buf[10] = PROTO_TCP;
-  buf[11] = 0;
-  buf.writeUInt16BE((swap ? dport : sport) & 0xffff, 12);
-  buf.writeUInt16BE((swap ? sport : dport) & 0xffff, 14);
-  return `1:${cryptoHash()('sha1', buf, 'base64')}`;
+  const first = swap ? b : a;
+  const second = swap ? a : b;
+  const firstPort = (swap ? dport : sport) & 0xffff;
+  const secondPort = (swap ? sport : dport) & 0xffff;
+  // Seed 0 (2 bytes), the two addresses, protocol, a zero byte, the two ports: 16 bytes.
+  return idOfDigest(sha1Of16(first >>> 16, (first << 16) | (second >>> 16), (second << 16) | (PROTO_TCP << 8), (firstPort << 16) | secondPort));
 }
