@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300 --v8-pool-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS WHYRESET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300 --v8-pool-size=1
 // The young generation is capped at 2 MiB per semi-space (V8's default is 16): whyreset's
 // short-lived objects die young either way, and the smaller nursery takes ~25% off the peak
 // RSS of a 512 MiB analysis at the same speed (npm run bench measures both). The flag must be
