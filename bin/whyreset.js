@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300 --v8-pool-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS WHYRESET_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --max-semi-space-size=2 --heap-growing-percent=20 --max-inlined-bytecode-size-cumulative=300 --v8-pool-size=1
 // The young generation is capped at 2 MiB per semi-space (V8's default is 16): whyreset's
 // short-lived objects die young either way, and the smaller nursery takes ~25% off the peak
 // RSS of a 512 MiB analysis at the same speed (npm run bench measures both). The flag must be
@@ -29,7 +29,8 @@
 // `-u NODE_EXTRA_CA_CERTS`: Node 20 reads the certificate file that variable names, and builds
 // its root certificate store, while the process starts (node::InitializeOncePerProcess ->
 // crypto::UseExtraCaCerts), before any script runs and whether or not the process ever opens a
-// TLS connection; whyreset opens none. Where it is set (this machine sets it to Debian's
+// TLS connection; only the PostgreSQL commands open one, and they get the
+// file back as WHYRESET_EXTRA_CA_CERTS (src/store/pg.ts addExtraCaCerts: the roots plus the file). Where it is set (this machine sets it to Debian's
 // 220 KB ca-certificates.crt), every run paid ~415 M instructions for it: callgrind, a tiny
 // `analyze examples/closed-port.pcap --out /dev/null`, 578.6 M with it, 163.2 M without; about
 // 0.06 s of wall and 0.03 s of CPU per run, on the 512 MiB mix's ~0.8 s (issue 13).

@@ -8,6 +8,8 @@
  * job marked done only if this worker still holds its claim. If any step fails, or the worker
  * dies (its connection closes), nothing of it remains.
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import type { Client, FieldDef } from 'pg';
 import type { CarriedStream } from '../pipeline/carry.js';
 import type { StoreAnalysis } from './analyzeFile.js';
@@ -45,6 +47,43 @@ export interface JobClaim {
 /** Type names of the OIDs whose text form normaliseRows turns into numbers. */
 const WIDE_OIDS: Record<number, string> = { 20: 'int8', 1700: 'numeric' };
 
+/**
+ * The certificate file the user's NODE_EXTRA_CA_CERTS named before bin/whyreset.js's shebang
+ * removed it (`env -u`: Node 20 reads that file and builds its root store at start-up, ~0.06 s per
+ * run, whether or not a TLS connection is made, and only the PostgreSQL commands make one). The
+ * shebang hands the value on as WHYRESET_EXTRA_CA_CERTS; a node started by hand keeps its own.
+ */
+export function extraCaCertsFile(env: NodeJS.ProcessEnv): string | null {
+  if (env.NODE_EXTRA_CA_CERTS) return null; // node has read it itself
+  const file = env.WHYRESET_EXTRA_CA_CERTS;
+  return file ? file : null;
+}
+
+/**
+ * Gives a PostgreSQL client's TLS the trust NODE_EXTRA_CA_CERTS gives node: the bundled roots
+ * plus the file's certificates (node::crypto::UseExtraCaCerts adds, never replaces). Only where
+ * the client will use TLS (sslmode in the URL or PGSSLMODE) and was given no `ca` of its own
+ * (sslrootcert in the URL is the user's explicit choice). pg 8's Connection reads `ssl` when the
+ * server accepts the SSLRequest (pg/lib/connection.js), so it is set on the client's connection.
+ */
+export function addExtraCaCerts(client: Client, file: string | null): void {
+  if (file === null) return;
+  const connection = (client as unknown as { connection: { ssl: unknown } }).connection;
+  const ssl = connection.ssl;
+  if (ssl === false || ssl === undefined || ssl === null) return;
+  const options = ssl === true ? {} : (ssl as Record<string, unknown>);
+  if (options.ca !== undefined) return;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    // Node's own reading of NODE_EXTRA_CA_CERTS warns and goes on without the file.
+    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(e as Error).message}`);
+    return;
+  }
+  connection.ssl = { ...options, ca: [...rootCertificates, pem] };
+}
+
 /** A connection to a PostgreSQL store. */
 export class PgStore {
   private constructor(readonly client: Client) {}
@@ -60,6 +99,7 @@ export class PgStore {
           oid === 1082 || oid === 1114 || oid === 1184 ? text : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    addExtraCaCerts(client, extraCaCertsFile(process.env));
     await client.connect();
     // A dead peer (a killed worker's half-open socket) must not hold locks for long.
     client.on('error', () => {});
