@@ -52,14 +52,29 @@ export interface PackedBatch {
   objects: unknown[];
 }
 
+/** What a ConnPacker wrote since its last take, left where it was written (ConnPacker.takeInPlace). */
+export interface WrittenBatch {
+  /** The array written into: the one the packer was given, or a larger one it grew into. */
+  data: Float64Array;
+  /** Numbers written (from data[0]). */
+  length: number;
+  strings: string[];
+  objects: unknown[];
+}
+
 /** Writes a batch in order into a growing float64 array, a string table and a list of structured clones. */
 export class ConnPacker {
-  private data = new Float64Array(1 << 16);
+  private data: Float64Array;
   private n = 0;
   private strings: string[] = [];
   private stringIndex = new Map<string, number>();
   /** What is neither a number nor a short string (a RST's payload bytes), by index. */
   private objects: unknown[] = [];
+
+  /** Writes into `data` (a slot of the worker's shared ring: trackWorker.ts) until it is full, then into a larger array of its own. */
+  constructor(data: Float64Array = new Float64Array(1 << 16)) {
+    this.data = data;
+  }
 
   private room(k: number): void {
     if (this.n + k <= this.data.length) return;
@@ -314,11 +329,26 @@ export class ConnPacker {
   /** What was written since the last take (the numbers in an array of their own, to post), and a fresh start. */
   take(): PackedBatch {
     const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects };
+    this.restart(this.data);
+    return out;
+  }
+
+  /**
+   * What was written since the last take, left in the array it was written into (no copy: the
+   * worker's shared ring slot, unless a batch outgrew it), and a fresh start writing into `next`.
+   */
+  takeInPlace(next: Float64Array): WrittenBatch {
+    const out = { data: this.data, length: this.n, strings: this.strings, objects: this.objects };
+    this.restart(next);
+    return out;
+  }
+
+  private restart(data: Float64Array): void {
+    this.data = data;
     this.n = 0;
     this.strings = [];
     this.objects = [];
     this.stringIndex.clear();
-    return out;
   }
 }
 
