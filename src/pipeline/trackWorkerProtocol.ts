@@ -74,6 +74,8 @@ export interface WorkerStats {
   copiedBatches: number;
   /** Time blocked because the main thread was MAX_BATCHES_IN_FLIGHT batches behind (ms). */
   waitedForMainMs: number;
+  /** The batch after which the worker first waited for the main thread and lowered its own priority (trackWorker.ts NICE_WHEN_MAIN_BEHIND); 0 when it never did. */
+  mainBehindAtBatch: number;
   /** Its event loop's active and idle time (ms, performance.eventLoopUtilization): idle is waiting for reads; active includes waitedForMainMs. */
   activeMs: number;
   idleMs: number;

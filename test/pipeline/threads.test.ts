@@ -238,8 +238,9 @@ describe('the worker ends on every way out', () => {
     const cpu = stats.cpuMs;
     for (const v of [cpu.worker, cpu.workerStart, cpu.main, cpu.others]) assert.ok(Number.isInteger(v) && v >= 0, line);
     assert.ok(cpu.workerStart > 0 && cpu.workerStart <= cpu.worker && cpu.main > 0, line);
-    // The lab capture's batches all fit their slots of the shared ring.
+    // The lab capture's batches all fit their slots of the shared ring; the batch after which the worker gave way, if any.
     assert.equal(stats.worker.copiedBatches, 0, line);
+    assert.ok(Number.isInteger(stats.worker.mainBehindAtBatch) && stats.worker.mainBehindAtBatch <= stats.worker.batches, line);
     // One thread prints no such line.
     const one = await runCli(['analyze', '--threads', '1', capture], { cwd: LAB, env: { WHYRESET_THREAD_STATS: '1' } });
     assert.ok(!one.stderr.includes('whyreset-thread-stats'), one.stderr);

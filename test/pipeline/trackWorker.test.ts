@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { ConnUnpacker } from '../../src/pipeline/connPack.js';
 import { type BatchPort, BatchingEvents } from '../../src/pipeline/trackWorker.js';
-import { EV, RING_SLOTS, RING_SLOT_NUMBERS, type WorkerMessage, newBatchRing, ringSlots } from '../../src/pipeline/trackWorkerProtocol.js';
+import { EV, MAX_BATCHES_IN_FLIGHT, RING_SLOTS, RING_SLOT_NUMBERS, type WorkerMessage, newBatchRing, ringSlots } from '../../src/pipeline/trackWorkerProtocol.js';
 
 /** A port that keeps every postMessage call's arguments. */
 function recordingPort(): { port: BatchPort; calls: unknown[][] } {
@@ -97,5 +98,39 @@ describe('the track worker posts its batches', () => {
     const [[code, undecoded, offload]] = eventsOf(last, slots) as [[number, unknown, string[]]];
     assert.deepEqual([code, undecoded, offload.length, offload[8]], [EV.end, [], RING_SLOT_NUMBERS, 'h1']);
     assert.equal(events.stats.copiedBatches, 1);
+  });
+
+  it('gives way once the main thread falls behind: the first wait for it calls onMainBehind, later waits do not', async () => {
+    const { port, calls } = recordingPort();
+    const inFlight = new Int32Array(new SharedArrayBuffer(4));
+    let behind = 0;
+    const events = new BatchingEvents(port, inFlight, newBatchRing(), () => behind++);
+    // The main thread keeping up: batches handled as they come, no wait, no call.
+    for (let b = 0; b < 3; b++) {
+      events.rst(b, b);
+      events.flush();
+      Atomics.sub(inFlight, 0, 1);
+    }
+    assert.deepEqual([behind, events.stats.mainBehindAtBatch], [0, 0]);
+    // The main thread MAX_BATCHES_IN_FLIGHT behind: a stand-in main thread (another thread) handles one batch a little later.
+    const mainThread = (): Promise<void> => {
+      const helper = new Worker('const { workerData } = require("node:worker_threads"); setTimeout(() => { Atomics.sub(workerData, 0, 1); Atomics.notify(workerData, 0); }, 30);', {
+        eval: true,
+        workerData: inFlight,
+      });
+      return new Promise((resolve) => helper.once('exit', () => resolve()));
+    };
+    for (let round = 0; round < 2; round++) {
+      Atomics.store(inFlight, 0, MAX_BATCHES_IN_FLIGHT - 1);
+      const handled = mainThread();
+      events.rst(9, 9);
+      events.flush();
+      await handled;
+      assert.equal(Atomics.load(inFlight, 0), MAX_BATCHES_IN_FLIGHT - 1);
+    }
+    assert.equal(behind, 1, 'onMainBehind is called once, at the first wait');
+    assert.equal(events.stats.mainBehindAtBatch, 4);
+    assert.ok(events.stats.waitedForMainMs > 0);
+    assert.equal(calls.length, 5);
   });
 });
