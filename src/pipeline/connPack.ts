@@ -81,6 +81,18 @@ export function connectionNumbers(c: FinishedConnection): number {
   );
 }
 
+/** A nullable number as written (orNaN) read back: null for NaN, else as smiOrDouble. */
+function nullOrSmi(v: number | undefined): number | null {
+  const x = v ?? 0;
+  return Number.isNaN(x) ? null : smiOrDouble(x);
+}
+
+/** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
+function pairPart(v: number | undefined): number {
+  const x = v ?? 0;
+  return Number.isNaN(x) ? -1 : smiOrDouble(x);
+}
+
 /** True when every item of the array is a string. */
 function allStrings(items: readonly unknown[]): items is readonly string[] {
   for (const item of items) if (typeof item !== 'string') return false;
@@ -460,25 +472,38 @@ export class ConnUnpacker {
     return { values, otherCount: this.num(), mostCommon: this.num(), initial: this.num(), hops: this.num() };
   }
 
+  /** An endpoint summary as track/finish.ts endpointSummary makes it, read at a local offset (ConnPacker endpointAt's layout). */
   private endpoint(): EndpointSummary {
+    const d = this.data;
+    const s = this.strings;
+    let o = this.n;
+    const state = s[d[o] as number] as EndpointStateName;
+    const prevState = s[d[o + 1] as number] as EndpointStateName;
+    const size = smiOrDouble(d[o + 2]);
+    const pkts = smiOrDouble(d[o + 3]);
+    const ipBytes = smiOrDouble(d[o + 4]);
+    this.n = o + 5;
+    const ttl = this.ttl();
+    o = this.n;
+    this.n = o + 11;
     return {
-      state: this.str(),
-      prevState: this.str(),
-      size: this.num(),
-      pkts: this.num(),
-      ipBytes: this.num(),
-      ttl: this.ttl(),
-      ipId: this.str(),
-      retransmissions: this.num(),
-      zeroWindows: this.num(),
-      gaps: this.num(),
-      badChecksums: this.num(),
-      finCount: this.num(),
-      rstCount: this.num(),
-      payloadSeen: this.num() === 1,
-      lastWindow: this.nullable(),
-      windowScale: this.num(),
-      startSeq: this.nullable(),
+      state,
+      prevState,
+      size,
+      pkts,
+      ipBytes,
+      ttl,
+      ipId: s[d[o] as number] as EndpointSummary['ipId'],
+      retransmissions: smiOrDouble(d[o + 1]),
+      zeroWindows: smiOrDouble(d[o + 2]),
+      gaps: smiOrDouble(d[o + 3]),
+      badChecksums: smiOrDouble(d[o + 4]),
+      finCount: smiOrDouble(d[o + 5]),
+      rstCount: smiOrDouble(d[o + 6]),
+      payloadSeen: d[o + 7] === 1,
+      lastWindow: nullOrSmi(d[o + 8]),
+      windowScale: smiOrDouble(d[o + 9]),
+      startSeq: nullOrSmi(d[o + 10]),
     };
   }
 
@@ -490,12 +515,6 @@ export class ConnUnpacker {
     for (let k = 0; k < count; k++, o += PACKET_NUMBERS) packets[k] = readPacket(d, o);
     this.n = o;
     return packets;
-  }
-
-  /** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
-  private pairPart(): number {
-    const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? -1 : smiOrDouble(v);
   }
 
   private resets(): RstRecord[] {
@@ -537,28 +556,29 @@ export class ConnUnpacker {
     return resets;
   }
 
-  /** A RST's context as rstOf makes it. */
+  /** A RST's context as rstOf makes it, read at a local offset (ConnPacker resetsAt's layout). */
   private rstContext(): RstRecord['context'] {
-    const pktsBefore = countPair(this.num(), this.num());
-    const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
-    const handshake = this.str<HandshakeStage>();
-    const bits = this.num();
+    const d = this.data;
+    const s = this.strings;
+    const o = this.n;
+    this.n = o + 20;
+    const bits = d[o + 5] as number;
     return {
-      pktsBefore,
-      states,
-      handshake,
+      pktsBefore: countPair(smiOrDouble(d[o]), smiOrDouble(d[o + 1])),
+      states: { orig: s[d[o + 2] as number] as EndpointStateName, resp: s[d[o + 3] as number] as EndpointStateName },
+      handshake: s[d[o + 4] as number] as HandshakeStage,
       payload: boolPair(bits),
       fin: boolPair(bits >>> 2),
-      lastFromSenderTs: this.nullable(),
-      lastFromOtherTs: this.nullable(),
-      sinceOther: this.nullable(),
-      sincePrevious: this.nullable(),
-      largestIdleGap: this.num(),
-      nextSeq: nullablePair(this.pairPart(), this.pairPart()),
-      acked: nullablePair(this.pairPart(), this.pairPart()),
-      window: nullablePair(this.pairPart(), this.pairPart()),
-      consecutiveRetransmissions: countPair(this.num(), this.num()),
-      senderPrevIpId: this.num(),
+      lastFromSenderTs: nullOrSmi(d[o + 6]),
+      lastFromOtherTs: nullOrSmi(d[o + 7]),
+      sinceOther: nullOrSmi(d[o + 8]),
+      sincePrevious: nullOrSmi(d[o + 9]),
+      largestIdleGap: smiOrDouble(d[o + 10]),
+      nextSeq: nullablePair(pairPart(d[o + 11]), pairPart(d[o + 12])),
+      acked: nullablePair(pairPart(d[o + 13]), pairPart(d[o + 14])),
+      window: nullablePair(pairPart(d[o + 15]), pairPart(d[o + 16])),
+      consecutiveRetransmissions: countPair(smiOrDouble(d[o + 17]), smiOrDouble(d[o + 18])),
+      senderPrevIpId: smiOrDouble(d[o + 19]),
     };
   }
 
