@@ -38,6 +38,61 @@ const TAG_CLONE = 7; // its index in the batch's list of structured clones
 /** Numbers of an endpoint summary besides two per distinct TTL (ConnPacker.endpoint): 16 fields, the TTL baseline's count and 4 scalars. */
 const ENDPOINT_NUMBERS = 21;
 
+/** Numbers of a reset besides its packet's PACKET_NUMBERS (ConnPacker resetsAt): 8 of its own, 20 of its context. */
+const RST_OWN_NUMBERS = 28;
+/** Numbers of a connection besides its endpoints, weirds, resets, packets and tunnel layers (ConnPacker.connection). */
+const CONNECTION_FIXED_NUMBERS = 38;
+
+/** Call sites of ConnPacker.siteIndex, each with its own last string: the connection's fields, a reset's, then each endpoint's three. */
+const S_ORIG_ADDR = 0;
+const S_RESP_ADDR = 1;
+const S_CONN_STATE = 2;
+const S_HISTORY = 3;
+const S_HANDSHAKE = 4;
+const S_END_REASON = 5;
+const S_RST_STATE_ORIG = 6;
+const S_RST_STATE_RESP = 7;
+const S_RST_HANDSHAKE = 8;
+/** An endpoint's state, previous state and IP ID pattern (ConnPacker endpointAt: site, site + 1, site + 2). */
+const S_ORIG_ENDPOINT = 9;
+const S_RESP_ENDPOINT = 12;
+const SITES = 15;
+
+/** A nullable number as written: NaN for null (none of these fields ever holds NaN). */
+function orNaN(v: number | null): number {
+  return v === null ? Number.NaN : v;
+}
+
+/** Numbers of an endpoint summary as ConnPacker writes it: ENDPOINT_NUMBERS, and two per distinct TTL. */
+function endpointNumbers(e: EndpointSummary): number {
+  return e.ttl === null ? ENDPOINT_NUMBERS - 4 : ENDPOINT_NUMBERS + 2 * e.ttl.values.length;
+}
+
+/** Exactly the numbers ConnPacker.connection writes for `c` (checked there as it writes). */
+export function connectionNumbers(c: FinishedConnection): number {
+  return (
+    CONNECTION_FIXED_NUMBERS +
+    endpointNumbers(c.orig) +
+    endpointNumbers(c.resp) +
+    c.weirds.length +
+    c.resets.length * (PACKET_NUMBERS + RST_OWN_NUMBERS) +
+    c.packets.length * PACKET_NUMBERS +
+    (c.tunnel === null ? 0 : 5 * c.tunnel.length)
+  );
+}
+
+/** A nullable number as written (orNaN) read back: null for NaN, else as smiOrDouble. */
+function nullOrSmi(v: number | undefined): number | null {
+  const x = v ?? 0;
+  return Number.isNaN(x) ? null : smiOrDouble(x);
+}
+
+/** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
+function pairPart(v: number | undefined): number {
+  const x = v ?? 0;
+  return Number.isNaN(x) ? -1 : smiOrDouble(x);
+}
+
 /** True when every item of the array is a string. */
 function allStrings(items: readonly unknown[]): items is readonly string[] {
   for (const item of items) if (typeof item !== 'string') return false;
@@ -52,14 +107,32 @@ export interface PackedBatch {
   objects: unknown[];
 }
 
+/** What a ConnPacker wrote since its last take, left where it was written (ConnPacker.takeInPlace). */
+export interface WrittenBatch {
+  /** The array written into: the one the packer was given, or a larger one it grew into. */
+  data: Float64Array;
+  /** Numbers written (from data[0]). */
+  length: number;
+  strings: string[];
+  objects: unknown[];
+}
+
 /** Writes a batch in order into a growing float64 array, a string table and a list of structured clones. */
 export class ConnPacker {
-  private data = new Float64Array(1 << 16);
+  private data: Float64Array;
   private n = 0;
   private strings: string[] = [];
   private stringIndex = new Map<string, number>();
   /** What is neither a number nor a short string (a RST's payload bytes), by index. */
   private objects: unknown[] = [];
+  /** The last string written at each call site of siteIndex, and its index in the batch's table. */
+  private readonly lastStrings: (string | null)[] = new Array<string | null>(SITES).fill(null);
+  private readonly lastIndices = new Int32Array(SITES);
+
+  /** Writes into `data` (a slot of the worker's shared ring: trackWorker.ts) until it is full, then into a larger array of its own. */
+  constructor(data: Float64Array = new Float64Array(1 << 16)) {
+    this.data = data;
+  }
 
   private room(k: number): void {
     if (this.n + k <= this.data.length) return;
@@ -71,19 +144,6 @@ export class ConnPacker {
   private num(v: number): void {
     this.room(1);
     this.data[this.n++] = v;
-  }
-
-  private nullable(v: number | null): void {
-    this.num(v === null ? Number.NaN : v);
-  }
-
-  private bool(v: boolean): void {
-    this.num(v ? 1 : 0);
-  }
-
-  /** An optional number: NaN when absent (a tunnel layer's key or VNI). */
-  private optional(v: number | undefined): void {
-    this.num(v === undefined ? Number.NaN : v);
   }
 
   /** The string's index in the batch's table (added the first time). */
@@ -101,26 +161,31 @@ export class ConnPacker {
     this.num(this.indexOf(v));
   }
 
-  /** A string no other in the batch equals (a connection's id): into the table without the look-up. */
-  private uniqueStr(v: string): void {
-    this.num(this.strings.length);
-    this.strings.push(v);
+  /**
+   * The string's index in the batch's table, through a one-entry cache per call site (`site`,
+   * one of the S_ constants): a connection's states, addresses and history mostly repeat the
+   * previous connection's (on a SYN flood nearly all of them), and a comparison with the last
+   * string of the same field is cheaper than the table's Map look-up.
+   */
+  private siteIndex(site: number, v: string): number {
+    if (this.lastStrings[site] === v) return this.lastIndices[site] as number;
+    const i = this.indexOf(v);
+    this.lastStrings[site] = v;
+    this.lastIndices[site] = i;
+    return i;
   }
 
-  /** An endpoint summary: ENDPOINT_NUMBERS numbers and two per distinct TTL, written after one check for room. */
-  private endpoint(e: EndpointSummary): void {
+  /** An endpoint summary at `o` (endpointNumbers of it, room already made); the next free offset. */
+  private endpointAt(d: Float64Array, o: number, e: EndpointSummary, site: number): number {
     const ttl = e.ttl;
-    const values = ttl === null ? 0 : ttl.values.length;
-    this.room(ENDPOINT_NUMBERS + 2 * values);
-    const d = this.data;
-    let o = this.n;
-    d[o++] = this.indexOf(e.state);
-    d[o++] = this.indexOf(e.prevState);
+    d[o++] = this.siteIndex(site, e.state);
+    d[o++] = this.siteIndex(site + 1, e.prevState);
     d[o++] = e.size;
     d[o++] = e.pkts;
     d[o++] = e.ipBytes;
     if (ttl === null) d[o++] = -1;
     else {
+      const values = ttl.values.length;
       d[o++] = values;
       for (let k = 0; k < values; k++) {
         const v = ttl.values[k] as { ttl: number; count: number };
@@ -132,7 +197,7 @@ export class ConnPacker {
       d[o++] = ttl.initial;
       d[o++] = ttl.hops;
     }
-    d[o++] = this.indexOf(e.ipId);
+    d[o++] = this.siteIndex(site + 2, e.ipId);
     d[o++] = e.retransmissions;
     d[o++] = e.zeroWindows;
     d[o++] = e.gaps;
@@ -143,64 +208,51 @@ export class ConnPacker {
     d[o++] = e.lastWindow === null ? Number.NaN : e.lastWindow;
     d[o++] = e.windowScale;
     d[o++] = e.startSeq === null ? Number.NaN : e.startSeq;
-    this.n = o;
+    return o;
   }
 
-  private packets(packets: readonly PacketRecord[]): void {
-    this.room(1 + packets.length * PACKET_NUMBERS);
-    const d = this.data;
-    let o = this.n;
-    d[o++] = packets.length;
-    for (let k = 0; k < packets.length; k++, o += PACKET_NUMBERS) writePacket(d, o, packets[k] as PacketRecord);
-    this.n = o;
-  }
-
-  private pair(v: { orig: number; resp: number }): void {
-    this.num(v.orig);
-    this.num(v.resp);
-  }
-
-  private nullablePair(v: { orig: number | null; resp: number | null }): void {
-    this.nullable(v.orig);
-    this.nullable(v.resp);
-  }
-
-  private resets(resets: readonly RstRecord[]): void {
-    this.num(resets.length);
+  /** The resets at `o` (room already made: RST_NUMBERS each after their count); the next free offset. */
+  private resetsAt(d: Float64Array, o: number, resets: readonly RstRecord[]): number {
+    d[o++] = resets.length;
     for (let k = 0; k < resets.length; k++) {
       const r = resets[k] as RstRecord;
-      this.room(PACKET_NUMBERS);
-      writePacket(this.data, this.n, r);
-      this.n += PACKET_NUMBERS;
-      this.num(r.index);
-      if (r.payload === null) this.num(-1);
+      writePacket(d, o, r);
+      o += PACKET_NUMBERS;
+      d[o++] = r.index;
+      if (r.payload === null) d[o++] = -1;
       else {
-        this.num(this.objects.length);
+        d[o++] = this.objects.length;
         this.objects.push(r.payload);
       }
-      this.num(r.mptcpReason);
-      this.num(r.mptcpFlags);
-      this.num(r.reserved);
-      this.num(r.badChecksum);
-      this.num(r.checksum);
-      this.num(r.sentByCapturePoint ? 1 : 0);
+      d[o++] = r.mptcpReason;
+      d[o++] = r.mptcpFlags;
+      d[o++] = r.reserved;
+      d[o++] = r.badChecksum;
+      d[o++] = r.checksum;
+      d[o++] = r.sentByCapturePoint ? 1 : 0;
       const c = r.context;
-      this.pair(c.pktsBefore);
-      this.str(c.states.orig);
-      this.str(c.states.resp);
-      this.str(c.handshake);
-      this.num((c.payload.orig ? 1 : 0) | (c.payload.resp ? 2 : 0) | (c.fin.orig ? 4 : 0) | (c.fin.resp ? 8 : 0));
-      this.nullable(c.lastFromSenderTs);
-      this.nullable(c.lastFromOtherTs);
-      this.nullable(c.sinceOther);
-      this.nullable(c.sincePrevious);
-      this.num(c.largestIdleGap);
-      this.nullablePair(c.nextSeq);
-      this.nullablePair(c.acked);
-      this.nullablePair(c.window);
-      this.pair(c.consecutiveRetransmissions);
-      this.num(c.senderPrevIpId);
+      d[o++] = c.pktsBefore.orig;
+      d[o++] = c.pktsBefore.resp;
+      d[o++] = this.siteIndex(S_RST_STATE_ORIG, c.states.orig);
+      d[o++] = this.siteIndex(S_RST_STATE_RESP, c.states.resp);
+      d[o++] = this.siteIndex(S_RST_HANDSHAKE, c.handshake);
+      d[o++] = (c.payload.orig ? 1 : 0) | (c.payload.resp ? 2 : 0) | (c.fin.orig ? 4 : 0) | (c.fin.resp ? 8 : 0);
+      d[o++] = orNaN(c.lastFromSenderTs);
+      d[o++] = orNaN(c.lastFromOtherTs);
+      d[o++] = orNaN(c.sinceOther);
+      d[o++] = orNaN(c.sincePrevious);
+      d[o++] = c.largestIdleGap;
+      d[o++] = orNaN(c.nextSeq.orig);
+      d[o++] = orNaN(c.nextSeq.resp);
+      d[o++] = orNaN(c.acked.orig);
+      d[o++] = orNaN(c.acked.resp);
+      d[o++] = orNaN(c.window.orig);
+      d[o++] = orNaN(c.window.resp);
+      d[o++] = c.consecutiveRetransmissions.orig;
+      d[o++] = c.consecutiveRetransmissions.resp;
+      d[o++] = c.senderPrevIpId;
     }
+    return o;
   }
 
   /** A number as it is (an event's code). */
@@ -238,72 +290,78 @@ export class ConnPacker {
     }
   }
 
-  private strs(items: readonly string[]): void {
-    this.num(items.length);
-    for (const item of items) this.str(item);
-  }
-
-  private tunnel(layers: readonly TunnelLayer[] | null): void {
-    if (layers === null) {
-      this.num(-1);
-      return;
-    }
-    this.num(layers.length);
-    for (const l of layers) {
-      this.str(l.type);
-      this.str(l.src);
-      this.str(l.dst);
-      this.optional(l.key);
-      this.optional(l.vni);
-    }
-  }
-
-  private handshake(h: FinishedConnection['handshake']): void {
-    this.str(h.stage);
-    this.nullable(h.synTs);
-    this.nullable(h.synAckTs);
-    this.nullable(h.ackTs);
-    this.nullable(h.synToSynAck);
-    this.nullable(h.synAckToAck);
-  }
-
-  /** A finished connection, whole: every field in FinishedConnection's order (ConnUnpacker.connection reads them in the same order). */
+  /**
+   * A finished connection, whole: every field in FinishedConnection's order (ConnUnpacker.connection
+   * reads them in the same order), written after one check for room (connectionNumbers, exact) at
+   * an offset kept in a local — a call and a bounds check per number was most of packing's cost.
+   */
   connection(c: FinishedConnection): void {
-    this.uniqueStr(c.id);
-    this.num(c.number);
-    this.num(c.capture);
-    this.num(c.ipVersion);
-    this.str(c.origAddr);
-    this.num(c.origPort);
-    this.str(c.respAddr);
-    this.num(c.respPort);
-    this.num(c.startTs);
-    this.num(c.lastTs);
-    this.num(c.lastPacketTs);
-    this.str(c.connState);
-    this.str(c.history);
-    this.endpoint(c.orig);
-    this.endpoint(c.resp);
-    this.bool(c.flipped);
-    this.bool(c.reusedTuple);
-    this.handshake(c.handshake);
-    this.num(c.largestIdleGap);
-    this.num(c.missedBytes);
-    this.strs(c.weirds);
-    this.resets(c.resets);
-    this.num(c.resetsNotRecorded);
-    this.packets(c.packets);
-    this.num(c.keptPackets);
-    this.num(c.keptFirstFrame);
-    this.num(c.keptLastFrame);
-    this.num(c.keptFirstFlags);
-    this.num(c.origPairs);
-    this.num(c.origSingles);
-    this.num(c.respPairs);
-    this.num(c.respSingles);
-    this.num(c.packetsNotKept);
-    this.str(c.endReason);
-    this.tunnel(c.tunnel);
+    const need = connectionNumbers(c);
+    this.room(need);
+    const d = this.data;
+    const start = this.n;
+    let o = start;
+    d[o++] = this.strings.length; // the id: no other string of the batch equals it, so no look-up
+    this.strings.push(c.id);
+    d[o++] = c.number;
+    d[o++] = c.capture;
+    d[o++] = c.ipVersion;
+    d[o++] = this.siteIndex(S_ORIG_ADDR, c.origAddr);
+    d[o++] = c.origPort;
+    d[o++] = this.siteIndex(S_RESP_ADDR, c.respAddr);
+    d[o++] = c.respPort;
+    d[o++] = c.startTs;
+    d[o++] = c.lastTs;
+    d[o++] = c.lastPacketTs;
+    d[o++] = this.siteIndex(S_CONN_STATE, c.connState);
+    d[o++] = this.siteIndex(S_HISTORY, c.history);
+    o = this.endpointAt(d, o, c.orig, S_ORIG_ENDPOINT);
+    o = this.endpointAt(d, o, c.resp, S_RESP_ENDPOINT);
+    d[o++] = c.flipped ? 1 : 0;
+    d[o++] = c.reusedTuple ? 1 : 0;
+    const h = c.handshake;
+    d[o++] = this.siteIndex(S_HANDSHAKE, h.stage);
+    d[o++] = orNaN(h.synTs);
+    d[o++] = orNaN(h.synAckTs);
+    d[o++] = orNaN(h.ackTs);
+    d[o++] = orNaN(h.synToSynAck);
+    d[o++] = orNaN(h.synAckToAck);
+    d[o++] = c.largestIdleGap;
+    d[o++] = c.missedBytes;
+    const weirds = c.weirds;
+    d[o++] = weirds.length;
+    for (let k = 0; k < weirds.length; k++) d[o++] = this.indexOf(weirds[k] as string);
+    o = this.resetsAt(d, o, c.resets);
+    d[o++] = c.resetsNotRecorded;
+    const packets = c.packets;
+    d[o++] = packets.length;
+    for (let k = 0; k < packets.length; k++, o += PACKET_NUMBERS) writePacket(d, o, packets[k] as PacketRecord);
+    d[o++] = c.keptPackets;
+    d[o++] = c.keptFirstFrame;
+    d[o++] = c.keptLastFrame;
+    d[o++] = c.keptFirstFlags;
+    d[o++] = c.origPairs;
+    d[o++] = c.origSingles;
+    d[o++] = c.respPairs;
+    d[o++] = c.respSingles;
+    d[o++] = c.packetsNotKept;
+    d[o++] = this.siteIndex(S_END_REASON, c.endReason);
+    const layers = c.tunnel;
+    if (layers === null) d[o++] = -1;
+    else {
+      d[o++] = layers.length;
+      for (const l of layers) {
+        d[o++] = this.indexOf(l.type);
+        d[o++] = this.indexOf(l.src);
+        d[o++] = this.indexOf(l.dst);
+        d[o++] = l.key === undefined ? Number.NaN : l.key;
+        d[o++] = l.vni === undefined ? Number.NaN : l.vni;
+      }
+    }
+    // A typed array drops a write past its end without a word: a connection that wrote other than
+    // its count would corrupt the batch silently, so it fails here instead.
+    if (o - start !== need) throw new Error(`connPack: a connection wrote ${o - start} numbers where ${need} were counted`);
+    this.n = o;
   }
 
   /** Numbers written since the last take (a connection counts many). */
@@ -314,11 +372,27 @@ export class ConnPacker {
   /** What was written since the last take (the numbers in an array of their own, to post), and a fresh start. */
   take(): PackedBatch {
     const out = { numbers: this.data.slice(0, this.n), strings: this.strings, objects: this.objects };
+    this.restart(this.data);
+    return out;
+  }
+
+  /**
+   * What was written since the last take, left in the array it was written into (no copy: the
+   * worker's shared ring slot, unless a batch outgrew it), and a fresh start writing into `next`.
+   */
+  takeInPlace(next: Float64Array): WrittenBatch {
+    const out = { data: this.data, length: this.n, strings: this.strings, objects: this.objects };
+    this.restart(next);
+    return out;
+  }
+
+  private restart(data: Float64Array): void {
+    this.data = data;
     this.n = 0;
     this.strings = [];
     this.objects = [];
     this.stringIndex.clear();
-    return out;
+    this.lastStrings.fill(null);
   }
 }
 
@@ -398,25 +472,38 @@ export class ConnUnpacker {
     return { values, otherCount: this.num(), mostCommon: this.num(), initial: this.num(), hops: this.num() };
   }
 
+  /** An endpoint summary as track/finish.ts endpointSummary makes it, read at a local offset (ConnPacker endpointAt's layout). */
   private endpoint(): EndpointSummary {
+    const d = this.data;
+    const s = this.strings;
+    let o = this.n;
+    const state = s[d[o] as number] as EndpointStateName;
+    const prevState = s[d[o + 1] as number] as EndpointStateName;
+    const size = smiOrDouble(d[o + 2]);
+    const pkts = smiOrDouble(d[o + 3]);
+    const ipBytes = smiOrDouble(d[o + 4]);
+    this.n = o + 5;
+    const ttl = this.ttl();
+    o = this.n;
+    this.n = o + 11;
     return {
-      state: this.str(),
-      prevState: this.str(),
-      size: this.num(),
-      pkts: this.num(),
-      ipBytes: this.num(),
-      ttl: this.ttl(),
-      ipId: this.str(),
-      retransmissions: this.num(),
-      zeroWindows: this.num(),
-      gaps: this.num(),
-      badChecksums: this.num(),
-      finCount: this.num(),
-      rstCount: this.num(),
-      payloadSeen: this.num() === 1,
-      lastWindow: this.nullable(),
-      windowScale: this.num(),
-      startSeq: this.nullable(),
+      state,
+      prevState,
+      size,
+      pkts,
+      ipBytes,
+      ttl,
+      ipId: s[d[o] as number] as EndpointSummary['ipId'],
+      retransmissions: smiOrDouble(d[o + 1]),
+      zeroWindows: smiOrDouble(d[o + 2]),
+      gaps: smiOrDouble(d[o + 3]),
+      badChecksums: smiOrDouble(d[o + 4]),
+      finCount: smiOrDouble(d[o + 5]),
+      rstCount: smiOrDouble(d[o + 6]),
+      payloadSeen: d[o + 7] === 1,
+      lastWindow: nullOrSmi(d[o + 8]),
+      windowScale: smiOrDouble(d[o + 9]),
+      startSeq: nullOrSmi(d[o + 10]),
     };
   }
 
@@ -428,12 +515,6 @@ export class ConnUnpacker {
     for (let k = 0; k < count; k++, o += PACKET_NUMBERS) packets[k] = readPacket(d, o);
     this.n = o;
     return packets;
-  }
-
-  /** A nullable number of a pair as rstLog.ts nullablePair takes it (negative for null: none of these is ever negative). */
-  private pairPart(): number {
-    const v = this.data[this.n++] ?? 0;
-    return Number.isNaN(v) ? -1 : smiOrDouble(v);
   }
 
   private resets(): RstRecord[] {
@@ -475,28 +556,29 @@ export class ConnUnpacker {
     return resets;
   }
 
-  /** A RST's context as rstOf makes it. */
+  /** A RST's context as rstOf makes it, read at a local offset (ConnPacker resetsAt's layout). */
   private rstContext(): RstRecord['context'] {
-    const pktsBefore = countPair(this.num(), this.num());
-    const states = { orig: this.str<EndpointStateName>(), resp: this.str<EndpointStateName>() };
-    const handshake = this.str<HandshakeStage>();
-    const bits = this.num();
+    const d = this.data;
+    const s = this.strings;
+    const o = this.n;
+    this.n = o + 20;
+    const bits = d[o + 5] as number;
     return {
-      pktsBefore,
-      states,
-      handshake,
+      pktsBefore: countPair(smiOrDouble(d[o]), smiOrDouble(d[o + 1])),
+      states: { orig: s[d[o + 2] as number] as EndpointStateName, resp: s[d[o + 3] as number] as EndpointStateName },
+      handshake: s[d[o + 4] as number] as HandshakeStage,
       payload: boolPair(bits),
       fin: boolPair(bits >>> 2),
-      lastFromSenderTs: this.nullable(),
-      lastFromOtherTs: this.nullable(),
-      sinceOther: this.nullable(),
-      sincePrevious: this.nullable(),
-      largestIdleGap: this.num(),
-      nextSeq: nullablePair(this.pairPart(), this.pairPart()),
-      acked: nullablePair(this.pairPart(), this.pairPart()),
-      window: nullablePair(this.pairPart(), this.pairPart()),
-      consecutiveRetransmissions: countPair(this.num(), this.num()),
-      senderPrevIpId: this.num(),
+      lastFromSenderTs: nullOrSmi(d[o + 6]),
+      lastFromOtherTs: nullOrSmi(d[o + 7]),
+      sinceOther: nullOrSmi(d[o + 8]),
+      sincePrevious: nullOrSmi(d[o + 9]),
+      largestIdleGap: smiOrDouble(d[o + 10]),
+      nextSeq: nullablePair(pairPart(d[o + 11]), pairPart(d[o + 12])),
+      acked: nullablePair(pairPart(d[o + 13]), pairPart(d[o + 14])),
+      window: nullablePair(pairPart(d[o + 15]), pairPart(d[o + 16])),
+      consecutiveRetransmissions: countPair(smiOrDouble(d[o + 17]), smiOrDouble(d[o + 18])),
+      senderPrevIpId: smiOrDouble(d[o + 19]),
     };
   }
 

@@ -5,12 +5,13 @@
  * those of one thread. Errors of the worker come back as the same errors; the worker is ended
  * on every way out; a stop (SIGINT) reaches the worker's readers as it reaches ours.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { raceReadingStop, readingStopped } from '../capture/interrupt.js';
 import { ConnUnpacker } from './connPack.js';
 import type { ExplainStage } from './explainStage.js';
 import type { InputOutcome, TrackOptions } from './trackStage.js';
-import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats, clockNow } from './trackWorkerProtocol.js';
+import { EV, type TrackWorkerData, type WorkerMessage, type WorkerStats, clockNow, newBatchRing, ringSlots, threadCpuMs } from './trackWorkerProtocol.js';
 
 /**
  * Below this many bytes of input a run stays on one thread. Measured on the bench's mix (CPU
@@ -99,31 +100,83 @@ function workerError(m: { name: string; message: string; stack: string }): Error
   return err;
 }
 
+/** What the main thread measured of a threaded run, for threadStatsLine. */
+export interface MainThreadStats {
+  /** Its event loop's active and idle time over the run (ms). */
+  activeMs: number;
+  idleMs: number;
+  /** When it created the worker, and when it had handled the last batch (clock times, clockNow). */
+  createdAt: number;
+  doneAt: number;
+  /** CPU time (ms) of this thread and of the process's other threads besides the worker (V8's compiler and GC helpers, libuv's readers); NaN when unknown. */
+  cpuMs: number;
+  othersCpuMs: number;
+}
+
 /**
  * The line WHYRESET_THREAD_STATS prints on stderr: the worker's batches and times, and this
  * thread's event loop over the run (idle: waiting for the worker's batches; active: explaining,
  * reporting). Which thread is the bottleneck shows at a glance: a worker that waited for the main
  * thread, or a main thread idle while the worker tracked. The timeline counts from this process's
- * start (ms): when the worker's module ran, posted its first batch and was done, and when this
- * thread had handled its last batch (`doneMs` less the worker's is the end run in series).
+ * start (ms): when this thread created the worker, when the worker's module ran, posted its first
+ * batch and was done, and when this thread had handled its last batch (`doneMs` less the worker's
+ * is the end run in series). `cpuMs` is each thread's CPU time (and the other threads' sum), which
+ * stays comparable on a busy machine where the times of the event loops do not.
  */
-export function threadStatsLine(worker: WorkerStats, main: { activeMs: number; idleMs: number; doneAt: number }): string {
+export function threadStatsLine(worker: WorkerStats, main: MainThreadStats): string {
   const ms = (v: number): number => Math.round(v);
   const since = (at: number): number => ms(at - performance.timeOrigin);
-  const { startAt, firstBatchAt, doneAt, ...counts } = worker;
+  const { startAt, firstBatchAt, doneAt, cpuMs, startCpuMs, tid, ...counts } = worker;
   const w = { ...counts, waitedForMainMs: ms(worker.waitedForMainMs), activeMs: ms(worker.activeMs), idleMs: ms(worker.idleMs) };
-  const timeline = { workerStartMs: since(startAt), firstBatchMs: since(firstBatchAt), workerDoneMs: since(doneAt), mainDoneMs: since(main.doneAt) };
-  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) }, timeline })}\n`;
+  const timeline = {
+    workerCreatedMs: since(main.createdAt),
+    workerStartMs: since(startAt),
+    firstBatchMs: since(firstBatchAt),
+    workerDoneMs: since(doneAt),
+    mainDoneMs: since(main.doneAt),
+  };
+  const cpu = { worker: ms(cpuMs), workerStart: ms(startCpuMs), main: ms(main.cpuMs), others: ms(main.othersCpuMs) };
+  return `whyreset-thread-stats ${JSON.stringify({ worker: w, main: { activeMs: ms(main.activeMs), idleMs: ms(main.idleMs) }, cpuMs: cpu, timeline })}\n`;
+}
+
+/** CPU time (ms) of this process's threads other than the calling one and thread `exceptTid` (/proc/self/task/<id>/schedstat); NaN where there is none. */
+function otherThreadsCpuMs(exceptTid: number): number {
+  const self = readlinkSync('/proc/thread-self').split('/').at(-1);
+  let ns = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    if (task === self || task === String(exceptTid)) continue;
+    try {
+      ns += Number.parseInt(readFileSync(`/proc/self/task/${task}/schedstat`, 'latin1'), 10);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ns / 1e6;
+}
+
+/** The main thread's figures at the end of a threaded run (MainThreadStats). */
+function mainThreadStats(loopAtStart: EventLoopUtilization, createdAt: number, workerTid: number): MainThreadStats {
+  const loop = performance.eventLoopUtilization(loopAtStart);
+  let othersCpuMs = Number.NaN;
+  try {
+    othersCpuMs = otherThreadsCpuMs(workerTid);
+  } catch {
+    // No /proc: figures stay NaN.
+  }
+  return { activeMs: loop.active, idleMs: loop.idle, createdAt, doneAt: clockNow(), cpuMs: threadCpuMs(), othersCpuMs };
 }
 
 /** Runs the track stage on a worker thread and the explain stage here; resolves once both are done. */
 export async function runOnTwoThreads(paths: readonly string[], options: TrackOptions, stage: ExplainStage): Promise<void> {
   const inFlight = new SharedArrayBuffer(4);
   const flow = new Int32Array(inFlight);
-  const data: TrackWorkerData = { paths: [...paths], options, inFlight, stopped: readingStopped() };
+  const ring = newBatchRing();
+  const slots = ringSlots(ring);
+  const data: TrackWorkerData = { paths: [...paths], options, inFlight, ring, stopped: readingStopped() };
   const loopAtStart = performance.eventLoopUtilization();
   // node:worker_threads is loaded here, by the runs that use it (a one-thread run never does).
   const { Worker } = process.getBuiltinModule('node:worker_threads');
+  const createdAt = clockNow();
   const worker = new Worker(TRACK_WORKER_URL, { workerData: data });
   let settled = false;
   const finished = new Promise<void>((resolve, reject) => {
@@ -135,16 +188,17 @@ export async function runOnTwoThreads(paths: readonly string[], options: TrackOp
     worker.on('message', (m: WorkerMessage) => {
       if (settled) return;
       try {
-        if (m.type === 'events') {
-          replay(new ConnUnpacker(m.batch), stage);
+        if (m.type === 'slot' || m.type === 'events') {
+          // Read in place; the slot is the worker's again once the count goes down (trackWorkerProtocol.ts RING_SLOTS).
+          const batch = m.type === 'events' ? m.batch : { numbers: (slots[m.slot] as Float64Array).subarray(0, m.length), strings: m.strings, objects: m.objects };
+          replay(new ConnUnpacker(batch), stage);
           Atomics.sub(flow, 0, 1);
           Atomics.notify(flow, 0);
         } else if (m.type === 'progress') stage.progress(m.progress);
         else if (m.type === 'done') {
           settled = true;
           if (process.env.WHYRESET_THREAD_STATS) {
-            const loop = performance.eventLoopUtilization(loopAtStart);
-            process.stderr.write(threadStatsLine(m.stats, { activeMs: loop.active, idleMs: loop.idle, doneAt: clockNow() }));
+            process.stderr.write(threadStatsLine(m.stats, mainThreadStats(loopAtStart, createdAt, m.stats.tid)));
           }
           resolve();
         } else fail(workerError(m));

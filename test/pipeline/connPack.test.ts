@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ConnPacker, ConnUnpacker } from '../../src/pipeline/connPack.js';
+import { ConnPacker, ConnUnpacker, connectionNumbers } from '../../src/pipeline/connPack.js';
 import { runAnalysis } from '../../src/pipeline/run.js';
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
 import { keyPaths } from '../helpers/keyPaths.js';
@@ -218,6 +218,42 @@ process.stdout.write(JSON.stringify({ small, boxed }));`;
     const back = roundTrip(conns);
     assert.deepStrictEqual(back, conns);
     assert.deepStrictEqual(back.map((c) => keyPaths(c)), conns.map((c) => keyPaths(c)));
+    // Each connection takes exactly the numbers counted for it before it is written (the one check for room).
+    const packer = new ConnPacker();
+    for (const c of conns) {
+      const before = packer.size;
+      packer.connection(c);
+      assert.equal(packer.size - before, connectionNumbers(c), c.id);
+    }
+  });
+
+  it('strings repeated across connections and batches come back from each batch\'s own table', () => {
+    // The per-field cache of the last string must not carry an index into the next batch, whose table starts empty.
+    const a = connection(1, true);
+    const b = { ...connection(2, false), history: 'ShR', origAddr: a.respAddr, respAddr: a.origAddr };
+    const packer = new ConnPacker(new Float64Array(8));
+    const batches = [];
+    for (const conns of [[a, b, a], [a], [b, b]]) {
+      for (const c of conns) {
+        packer.code(1);
+        packer.connection(c);
+      }
+      const written = packer.takeInPlace(new Float64Array(8));
+      batches.push({ batch: { numbers: written.data.subarray(0, written.length), strings: written.strings, objects: written.objects }, conns });
+    }
+    for (const { batch, conns } of batches) {
+      const reader = new ConnUnpacker(batch);
+      const back: FinishedConnection[] = [];
+      while (!reader.atEnd) {
+        assert.equal(reader.code(), 1);
+        back.push(reader.connection());
+      }
+      assert.deepStrictEqual(back, conns);
+      // Each distinct string once per batch (ids aside: unique in a real batch, written without a look-up).
+      const ids = new Set(conns.map((c) => c.id));
+      const others = batch.strings.filter((v) => !ids.has(v));
+      assert.equal(new Set(others).size, others.length);
+    }
   });
 
   it('event arguments of every kind come back in order, and a batch ends where its writing did', () => {

@@ -232,7 +232,15 @@ describe('the worker ends on every way out', () => {
     for (const v of [stats.worker.waitedForMainMs, stats.worker.activeMs, stats.worker.idleMs, stats.main.activeMs, stats.main.idleMs]) assert.ok(Number.isInteger(v) && v >= 0, line);
     // The timeline, from the process's start: the worker starts, posts, is done; the main thread is done last.
     const t = stats.timeline;
-    assert.ok(0 < t.workerStartMs && t.workerStartMs <= t.firstBatchMs && t.firstBatchMs <= t.workerDoneMs && t.workerDoneMs <= t.mainDoneMs, line);
+    assert.ok(0 < t.workerCreatedMs && t.workerCreatedMs <= t.workerStartMs && t.workerStartMs <= t.firstBatchMs, line);
+    assert.ok(t.firstBatchMs <= t.workerDoneMs && t.workerDoneMs <= t.mainDoneMs, line);
+    // CPU per thread (Linux's /proc): the worker's start is part of the worker's whole; every figure counted.
+    const cpu = stats.cpuMs;
+    for (const v of [cpu.worker, cpu.workerStart, cpu.main, cpu.others]) assert.ok(Number.isInteger(v) && v >= 0, line);
+    assert.ok(cpu.workerStart > 0 && cpu.workerStart <= cpu.worker && cpu.main > 0, line);
+    // The lab capture's batches all fit their slots of the shared ring; the batch after which the worker gave way, if any.
+    assert.equal(stats.worker.copiedBatches, 0, line);
+    assert.ok(Number.isInteger(stats.worker.mainBehindAtBatch) && stats.worker.mainBehindAtBatch <= stats.worker.batches, line);
     // One thread prints no such line.
     const one = await runCli(['analyze', '--threads', '1', capture], { cwd: LAB, env: { WHYRESET_THREAD_STATS: '1' } });
     assert.ok(!one.stderr.includes('whyreset-thread-stats'), one.stderr);
