@@ -59,9 +59,11 @@ function threadHashMinBytesOf(env: NodeJS.ProcessEnv): number | undefined {
  * to DuckDB's thread) waits for the main thread to finish a chunk; with 8 MiB chunks an unchanged
  * file's early analysis ran ~10 chunks before the store could say to stop it. 1 MiB chunks answer
  * them 8x sooner at the same speed (main-thread CPU of a fresh ingest of the 128 MiB prefix
- * unchanged). Re-ingesting that unchanged file still costs ~0.55 s of CPU against session 8's
- * 0.2 s (0.85 s with 8 MiB chunks): the partial analysis, the hash thread's start, and stopping
- * ends the analysis as an unreadable input, which explains what it tracked so far.
+ * unchanged). Stopping the early analysis of an unchanged file ends the run without explaining
+ * what it tracked (RunOptions.stopRequested); session 9 ended it as an unreadable input, whose
+ * tracked connections were then explained: a re-ingest of the prefix cost ~0.55 s of CPU, now
+ * ~0.44 s on a loaded machine (the partial analysis while DuckDB opens, the hash thread's start
+ * and the sha256 that proves the file unchanged).
  */
 const EARLY_CHUNK_BYTES = 1 << 20;
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
-import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
+import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
 import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
@@ -34,7 +34,7 @@ export interface StoreAnalysisOptions {
   carry?: boolean;
   /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
   threadHashMinBytes?: number;
-  /** Asked before each chunk is read: true ends the analysis there with an error (its rows are not wanted any more). */
+  /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;
   /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
   onEarlyDigest?: (digest: Promise<string> | null) => void;
@@ -70,9 +70,10 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       {
         chunkSize: options.chunkSize,
         onRawBytes(bytes) {
-          if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
           hash.update(bytes);
         },
+        // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
+        stopRequested: options.shouldStop,
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).
@@ -82,8 +83,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       },
       rowSink(writer, rows),
     );
-    // The reader takes the stop as an input it cannot read and ends the analysis: no digest wanted.
-    if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
+    // Stopped after the last chunk was read: the analysis has ended normally, but no digest is wanted.
+    if (options.shouldStop?.()) throw new AnalysisStopped(path);
   } catch (err) {
     hash.abandon();
     throw err;
