@@ -16,6 +16,7 @@ import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
+import { type HashThreadData, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -59,8 +60,6 @@ export function hashFileFrom(hash: Hash, path: string, start = 0): void {
   }
 }
 
-const HASH_WORKER_URL = new URL('./hashWorker.js', import.meta.url);
-
 /** Hashes the analysis's bytes on this thread, then whatever it left unread (damage it could not read past). */
 class InlineHasher implements ByteHasher {
   private readonly hash = createHash('sha256');
@@ -97,7 +96,8 @@ class FileThreadHasher implements ByteHasher {
     private readonly identity: FileIdentity,
     library: string | null,
   ) {
-    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: { path, identity, library } });
+    const workerData: HashThreadData = { path, identity, library };
+    this.worker = new WorkerClass(hashThreadProgram(), { eval: true, workerData });
     let libraryLoaded = () => {};
     this.libraryLoaded = new Promise<void>((resolve) => {
       libraryLoaded = resolve;
