@@ -20,8 +20,6 @@ export interface RowWriter {
    * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
    */
   row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
-  /** The same for a plain object, written as JSON.stringify would write it (`extra` then joins it as its first member). */
-  object(table: 'connections' | 'resets' | 'patterns', value: object, ts: number | null, extra?: string | null): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -103,11 +101,11 @@ function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
   return {
     reset(r) {
       rows.resets++;
-      writer.object('resets', r, r.ts, resetExtra(r));
+      writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
     },
     connection(c) {
       rows.connections++;
-      writer.object('connections', c, c.ts, connectionExtra(c));
+      writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
     },
     pattern(p) {
       rows.patterns++;

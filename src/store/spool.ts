@@ -9,7 +9,6 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonBytes } from '../report/jsonBytes.js';
 import type { RowWriter } from './analyzeFile.js';
 import { withExtra } from './rows.js';
 import type { ResultTable } from './schema.js';
@@ -19,15 +18,6 @@ const EXTRA_NAME = ',"extra":';
 
 /** Bytes buffered per table before a write (a few writes per MB of rows). */
 const WRITE_BUFFER_BYTES = 1 << 18;
-
-/** The JSON writer's buffer (one document at a time: it grows for a larger one). */
-const JSON_WRITER_BYTES = 1 << 16;
-/** Each document's end. */
-const NEWLINE = new Uint8Array([0x0a]);
-/** `{"extra":`: the start of a document with an `extra` member, which JsonBytes writes before the row's own members. */
-const EXTRA_HEAD = Buffer.from('{"extra":');
-/** Distinct `extra` heads kept encoded (a reset's is its `rule`: a few dozen names). */
-const MAX_EXTRA_HEADS = 256;
 
 /** One table's spool file and its write buffer. */
 interface SpoolFile {
@@ -56,11 +46,6 @@ export class RowSpool implements RowWriter {
   readonly segments: [ResultTable['name'], string][] = [];
   /** Called with each segment as it is complete (those before it was set are in `segments`). */
   onSegment: ((table: ResultTable['name'], file: string) => void) | null = null;
-  /** Row objects as JSON bytes (object()); its lines go to `target`'s buffer. */
-  private readonly json = new JsonBytes((bytes, start, end) => this.append(bytes, start, end), JSON_WRITER_BYTES);
-  private target: SpoolFile | null = null;
-  /** `{"extra":<extra>` encoded, per `extra` JSON. */
-  private readonly extraHeads = new Map<string, Uint8Array>();
 
   /** Without `segmentBytes`, one file per table, read back after finish() (pathOf, batches). */
   constructor(private readonly segmentBytes = Number.POSITIVE_INFINITY) {}
@@ -77,7 +62,13 @@ export class RowSpool implements RowWriter {
    * CPU in old-generation collections (80k resets of ~900 bytes and 80k connections).
    */
   row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
-    const f = this.fileOf(table);
+    let f = this.files.get(table);
+    if (f === undefined) {
+      const path = join(this.dir, table);
+      f = { path, fd: this.open(path), written: 0, buffer: Buffer.allocUnsafe(WRITE_BUFFER_BYTES), used: 0, rows: 0, days: new Set() };
+      this.files.set(table, f);
+      this.days.set(table, f.days);
+    }
     // UTF-8 takes at most 3 bytes per UTF-16 code unit; the `extra` member adds its 9-byte name; one more for the newline.
     const worst = (doc.length + (extra === null ? 0 : extra.length)) * 3 + EXTRA_NAME.length + 1;
     if (f.used + worst > WRITE_BUFFER_BYTES) this.flush(f);
@@ -92,71 +83,9 @@ export class RowSpool implements RowWriter {
       }
       f.buffer[f.used++] = 0x0a;
     }
-    this.counted(table, f, ts);
-  }
-
-  /**
-   * `value` (a plain object: a Reset or Connection) as its row document, written as JSON bytes
-   * straight into the table's buffer by report/jsonBytes.ts (byte for byte JSON.stringify's, and
-   * what analyze's JSON report uses), with `extra` (JSON, or null) as its first member. A
-   * document made as a string first (row()) cost the main thread the string, its flattening
-   * when encoded (JSON.stringify builds a long result as a rope) and the UTF-8 transcoding:
-   * ~21 MB more allocated than `analyze --format json` on the 128 MiB bench prefix, 49 against
-   * 30 young-generation collections.
-   */
-  object(table: ResultTable['name'], value: object, ts: number | null, extra: string | null = null): void {
-    const f = this.fileOf(table);
-    this.target = f;
-    this.json.line(table, value, NEWLINE, extra === null ? null : this.extraHead(extra));
-    this.json.flush();
-    this.counted(table, f, ts);
-  }
-
-  /** The table's spool file, opened at its first row. */
-  private fileOf(table: ResultTable['name']): SpoolFile {
-    let f = this.files.get(table);
-    if (f === undefined) {
-      const path = join(this.dir, table);
-      f = { path, fd: this.open(path), written: 0, buffer: Buffer.allocUnsafe(WRITE_BUFFER_BYTES), used: 0, rows: 0, days: new Set() };
-      this.files.set(table, f);
-      this.days.set(table, f.days);
-    }
-    return f;
-  }
-
-  /** One more row of `table` written (at time `ts`): counted, its day noted, the segment cut when full. */
-  private counted(table: ResultTable['name'], f: SpoolFile, ts: number | null): void {
     f.rows++;
     if (ts !== null) f.days.add(Math.floor(ts / 86400));
     if (f.written + f.used >= this.segmentBytes) this.cut(table, f);
-  }
-
-  /** Complete documents from the JSON writer, into the target table's buffer (or its file, when larger than the buffer). */
-  private append(bytes: Uint8Array, start: number, end: number): void {
-    const f = this.target as SpoolFile;
-    const n = end - start;
-    if (f.used + n > WRITE_BUFFER_BYTES) this.flush(f);
-    if (n > WRITE_BUFFER_BYTES) {
-      let done = 0;
-      while (done < n) done += writeSync(f.fd, bytes, start + done, n - done);
-      f.written += n;
-    } else {
-      f.buffer.set(bytes.subarray(start, end), f.used);
-      f.used += n;
-    }
-  }
-
-  /** `{"extra":` and `extra`'s bytes, kept for the next row with the same `extra`. */
-  private extraHead(extra: string): Uint8Array {
-    let head = this.extraHeads.get(extra);
-    if (head === undefined) {
-      const text = Buffer.from(extra);
-      head = new Uint8Array(EXTRA_HEAD.length + text.length);
-      head.set(EXTRA_HEAD);
-      head.set(text, EXTRA_HEAD.length);
-      if (this.extraHeads.size < MAX_EXTRA_HEADS) this.extraHeads.set(extra, head);
-    }
-    return head;
   }
 
   private flush(f: SpoolFile): void {

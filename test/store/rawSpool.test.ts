@@ -49,39 +49,6 @@ test('row spool: an `extra` member is spliced in before the closing brace, as wi
   spool.remove();
 });
 
-test('row spool: objects are written as JSON.stringify writes them, with `extra` as their first member, across buffer flushes, repeated shapes, non-ASCII text and documents larger than the buffers', () => {
-  const spool = new RowSpool();
-  const expected: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    // Shapes that repeat with values that change (the writer copies unchanged members from the row before).
-    const value: Record<string, unknown> =
-      i % 500 === 7
-        ? {}
-        : {
-            id: `R${i}`,
-            signature: i % 2 === 0 ? 'SYN→RST' : 'plain',
-            ts: 1_700_000_000 + i / 7,
-            flags: i % 3 === 0 ? ['R', 'A'] : ['R'],
-            evidence: [{ code: 'ttl', detail: `hop ${i % 4}` }],
-            born: i % 5 === 0 ? null : { at: 'router', frame: i },
-            pad: 'p'.repeat(i === 1234 ? 600_000 : i % 50),
-          };
-    const extra = i % 4 === 0 ? null : JSON.stringify({ rule: `rule ${i % 9} ✓` });
-    spool.object('resets', value, 86_400 * 2, extra);
-    const json = JSON.stringify(value);
-    expected.push(extra === null ? json : json === '{}' ? `{"extra":${extra}}` : `{"extra":${extra},${json.slice(1)}`);
-  }
-  // Interleaved with another table and with documents given as text.
-  spool.object('connections', { id: 'C1', history: 'ShADadFf' }, 86_400);
-  spool.row('resets', '{"id":"text"}', null);
-  expected.push('{"id":"text"}');
-  spool.finish();
-  assert.deepEqual(readFileSync(spool.pathOf('resets') as string, 'utf8').split('\n'), [...expected, '']);
-  assert.equal(readFileSync(spool.pathOf('connections') as string, 'utf8'), '{"id":"C1","history":"ShADadFf"}\n');
-  assert.deepEqual([...(spool.days.get('resets') ?? [])], [2]);
-  spool.remove();
-});
-
 test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
