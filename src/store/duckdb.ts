@@ -149,8 +149,10 @@ export class DuckStore {
   static async over(path: string, opening: Promise<RawDuck>): Promise<DuckStore> {
     const conn = await opening;
     try {
-      // One call for every CREATE TABLE IF NOT EXISTS: a round trip to DuckDB's thread each cost more.
-      await conn.run(duckSchemaSql().join(';\n'));
+      // One call for every CREATE TABLE IF NOT EXISTS (a round trip to DuckDB's thread each cost
+      // more), in one transaction: a new store's tables are one commit, one WAL write and fsync
+      // instead of five.
+      await conn.run(['BEGIN TRANSACTION', ...duckSchemaSql(), 'COMMIT'].join(';\n'));
     } catch (err) {
       conn.close();
       throw err;
@@ -226,7 +228,7 @@ export class DuckStore {
         stored = await this.storedVersion(early);
         if (!options.force && stored === VERSION) feed.drop();
         else {
-          feed.start(early);
+          feed.start(early, stored !== undefined);
           options.onPhase?.('feeding', path);
         }
       }
@@ -238,7 +240,7 @@ export class DuckStore {
       if (early === null) {
         stored = await this.storedVersion(analysis.sha256);
         if (!options.force && stored === VERSION) feed.drop();
-        else feed.start(analysis.sha256);
+        else feed.start(analysis.sha256, stored !== undefined);
       } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
       if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
       await this.finishReplace(analysis, absolute, options, feed);
