@@ -2,7 +2,8 @@
  * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
  */
 import { hostname } from 'node:os';
-import type { DuckStore, IngestOptions } from '../store/duckdb.js';
+import type { DuckStore, IngestOptions, IngestResult } from '../store/duckdb.js';
+import { processThreadsCpuMs } from '../store/threadCpu.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
 import { parseStoreArgs } from './storeArgs.js';
@@ -40,6 +41,8 @@ Options:
   -h, --help         this help
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
+WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
+libuv's pool where DuckDB runs, the hashing thread) and what storing took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
@@ -51,6 +54,40 @@ Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable
 function threadHashMinBytesOf(env: NodeJS.ProcessEnv): number | undefined {
   const n = Number(env.WHYRESET_HASH_THREAD_MIN_BYTES);
   return env.WHYRESET_HASH_THREAD_MIN_BYTES !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * The line WHYRESET_INGEST_STATS prints on stderr at the end: where the process's CPU went, by
+ * thread (Linux's /proc schedstat; src/store/threadCpu.ts), and what storing added after each
+ * file's analysis. `mainCpuMs` is this thread (reading's dispatch, decoding, tracking, explaining,
+ * the row documents); `threads` every other thread still alive at the end (V8's compiler and
+ * garbage collection helper, libuv's pool: the analysis's reads and DuckDB's statements, which
+ * run there with threads=1); `hashThreads` what each file's hashing thread spent before its
+ * program ran, loading DuckDB's library and hashing (the thread has ended by then); `files[].tail`
+ * from the analysis's end to its COMMIT done, in series after the analysis. All in ms.
+ */
+function ingestStatsLine(results: IngestResult[]): string {
+  const ms = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
+  const u = process.cpuUsage();
+  const threads = processThreadsCpuMs();
+  const main = threads.find((t) => t.tid === process.pid);
+  const stats = {
+    processCpuMs: ms((u.user + u.system) / 1000),
+    mainCpuMs: ms(main?.cpuMs ?? null),
+    threads: threads.filter((t) => t !== main).map((t) => ({ tid: t.tid, cpuMs: ms(t.cpuMs) })),
+    hashThreads: results.flatMap((r) => {
+      const cpu = r.analysis?.hashThread;
+      return cpu ? [{ path: r.path, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
+    }),
+    files: results.map((r) => ({
+      path: r.path,
+      outcome: r.outcome,
+      analysedAtMs: r.tail ? ms(r.tail.analysedAtMs) : null,
+      tail: r.tail ? { wallMs: ms(r.tail.wallMs), cpuMs: ms(r.tail.cpuMs) } : null,
+    })),
+    endMs: ms(performance.now()),
+  };
+  return `whyreset-ingest-stats ${JSON.stringify(stats)}\n`;
 }
 
 /**
@@ -138,9 +175,11 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   }
   let unreadable = missing.length > 0;
   let inputErrors = false;
+  const results: IngestResult[] = [];
   try {
     for (const [i, file] of files.entries()) {
       const r = await store.ingest(file, { ...fileOptions(i), early: i === 0 ? early : undefined });
+      results.push(r);
       progress.done();
       const a = r.analysis;
       if (r.outcome === 'unreadable') {
@@ -164,6 +203,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
+  if (process.env.WHYRESET_INGEST_STATS) process.stderr.write(ingestStatsLine(results));
   if (unreadable) return EXIT_USAGE;
   return inputErrors ? EXIT_INPUT_ERRORS : EXIT_OK;
 }

@@ -10,6 +10,7 @@ import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
+import type { HashThreadCpu } from './hashWorker.js';
 import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
@@ -55,6 +56,8 @@ export interface StoreAnalysis {
   rows: { connections: number; resets: number; patterns: number };
   /** The stream left open at the end of the file (with `carry`), for the sensor's next file. */
   carried: CarriedStream | null;
+  /** What the thread that hashed the file spent its CPU on, or null when it was hashed inline (WHYRESET_INGEST_STATS). */
+  hashThread: HashThreadCpu | null;
 }
 
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
@@ -93,7 +96,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
   if (input !== null) input.path = path;
   const carried = result.carried ?? null;
   // With the bytes the analysis did not read (a reader stopped by damage it could not read past).
-  return { path, sha256: await hash.digest(), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
+  const sha256 = await hash.digest();
+  return { path, sha256, size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried, hashThread: hash.threadCpu };
 }
 
 /** A sink writing each finding to `writer` as a row document, counted in `rows`. */

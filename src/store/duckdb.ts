@@ -112,6 +112,18 @@ export interface IngestResult {
   path: string;
   sha256: string | null;
   analysis: StoreAnalysis | null;
+  /**
+   * From the analysis's end to the file's COMMIT done (what storing adds after analysing, in
+   * series): wall-clock and process CPU ms, and when the analysis ended (ms since the process
+   * started). Null when nothing was stored.
+   */
+  tail?: { analysedAtMs: number; wallMs: number; cpuMs: number } | null;
+}
+
+/** Process CPU ms so far (every thread: user + system). */
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /**
@@ -233,6 +245,8 @@ export class DuckStore {
         }
       }
       const analysis = await run.result;
+      const analysedAt = performance.now();
+      const analysedCpu = processCpuMs();
       if (analysis.input === null) {
         await this.rollBack(feed);
         return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
@@ -244,7 +258,8 @@ export class DuckStore {
       } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
       if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
       await this.finishReplace(analysis, absolute, options, feed);
-      return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis };
+      const tail = { analysedAtMs: analysedAt, wallMs: performance.now() - analysedAt, cpuMs: processCpuMs() - analysedCpu };
+      return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis, tail };
     } catch (err) {
       await this.rollBack(feed);
       throw err;

@@ -16,6 +16,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
+import { schedstatMs } from './threadCpu.js';
 
 /** What the thread is given (`workerData`). */
 export interface HashThreadData {
@@ -25,17 +26,29 @@ export interface HashThreadData {
   library: string | null;
 }
 
+/** The thread's own CPU (ms, null where /proc cannot say): before its program ran, loading the library, hashing. */
+export interface HashThreadCpu {
+  startMs: number | null;
+  libraryMs: number | null;
+  hashMs: number | null;
+}
+
 /**
  * The thread's body: posts `{ libraryLoaded: true }` once the library is loaded (or failed to
- * load), then the hex digest; throws (the worker's 'error') when the file is not the one stat'ed.
+ * load), then `{ cpu }` (HashThreadCpu) and the hex digest; throws (the worker's 'error') when the
+ * file is not the one stat'ed.
  */
 export function hashThread(
   require: NodeJS.Require,
   identityFrom: (stats: BigIntStats) => FileIdentity,
   same: (a: FileIdentity, b: FileIdentity) => boolean,
+  cpuFrom: typeof schedstatMs,
 ): void {
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const { closeSync, fstatSync, openSync, readSync } = require('node:fs') as typeof import('node:fs');
+  const { closeSync, fstatSync, openSync, readFileSync, readSync } = require('node:fs') as typeof import('node:fs');
+  const cpu = () => cpuFrom(readFileSync, '/proc/thread-self/schedstat');
+  const since = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  const started = cpu();
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   // Bytes per read: large enough that the reads cost nothing next to the hash, small enough to stay in cache.
   const READ_BYTES = 1 << 20;
@@ -50,6 +63,7 @@ export function hashThread(
       port.postMessage({ libraryLoaded: true });
     }
   }
+  const loaded = cpu();
   const fd = openSync(path, 'r');
   try {
     const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);
@@ -62,13 +76,16 @@ export function hashThread(
       total += BigInt(n);
     }
     if (total !== identity.size || !same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('while it was hashed');
-    port.postMessage(hash.digest('hex'));
+    const digest = hash.digest('hex');
+    const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()) };
+    port.postMessage({ cpu: cpuStats });
+    port.postMessage(digest);
   } finally {
     closeSync(fd);
   }
 }
 
-/** The thread's program, for `new Worker(program, { eval: true, workerData })`: hashThread called with the worker's require and the identity helpers. */
+/** The thread's program, for `new Worker(program, { eval: true, workerData })`: hashThread called with the worker's require and the helpers. */
 export function hashThreadProgram(): string {
-  return `(${hashThread})(require, ${identityOf}, ${sameIdentity});`;
+  return `(${hashThread})(require, ${identityOf}, ${sameIdentity}, ${schedstatMs});`;
 }

@@ -16,7 +16,7 @@ import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
-import { type HashThreadData, hashThreadProgram } from './hashWorker.js';
+import { type HashThreadCpu, type HashThreadData, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -32,6 +32,8 @@ export interface ByteHasher {
    * also checks that the file did not change.
    */
   readonly early: Promise<string> | null;
+  /** What a hashing thread's own CPU went to, once it has posted its digest; null when hashed inline. */
+  readonly threadCpu: HashThreadCpu | null;
 }
 
 /**
@@ -65,6 +67,7 @@ class InlineHasher implements ByteHasher {
   private readonly hash = createHash('sha256');
   private hashed = 0;
   readonly early = null;
+  readonly threadCpu = null;
   constructor(private readonly path: string) {}
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
@@ -86,6 +89,7 @@ class FileThreadHasher implements ByteHasher {
   private digesting = false;
   /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
   readonly libraryLoaded: Promise<void>;
+  threadCpu: HashThreadCpu | null = null;
   get early(): Promise<string> {
     return this.result;
   }
@@ -103,8 +107,9 @@ class FileThreadHasher implements ByteHasher {
       libraryLoaded = resolve;
     });
     this.result = new Promise<string>((resolve, reject) => {
-      this.worker.on('message', (message: string | { libraryLoaded: true }) => {
+      this.worker.on('message', (message: string | { libraryLoaded: true } | { cpu: HashThreadCpu }) => {
         if (typeof message === 'string') resolve(message);
+        else if ('cpu' in message) this.threadCpu = message.cpu;
         else libraryLoaded();
       });
       this.worker.once('error', reject);

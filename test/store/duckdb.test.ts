@@ -142,6 +142,31 @@ test('ingest with the sha256 known early (a thread reading the file) and rows fe
   }
 });
 
+test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, the others, the hashing thread, and each file\'s tail after its analysis', async () => {
+  const file = join(tmp.dir, 'stats.duckdb');
+  const capture = captures[0] as string;
+  const r = await runCli(['ingest', '--db', file, capture], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: '0' }, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('whyreset-ingest-stats '));
+  assert.equal(lines.length, 1, r.stderr);
+  const stats = JSON.parse((lines[0] as string).slice('whyreset-ingest-stats '.length));
+  assert.ok(stats.processCpuMs > 0);
+  // Linux's /proc gives every thread; the main thread's CPU is part of the process's.
+  assert.ok(stats.mainCpuMs > 0 && stats.mainCpuMs <= stats.processCpuMs, JSON.stringify(stats));
+  assert.ok(stats.threads.length > 0 && stats.threads.every((t: { tid: number; cpuMs: number }) => Number.isInteger(t.tid) && t.cpuMs >= 0));
+  const [hash] = stats.hashThreads;
+  assert.equal(hash.path, capture);
+  for (const k of ['startMs', 'libraryMs', 'hashMs']) assert.ok(hash[k] >= 0, `${k}: ${hash[k]}`);
+  const [f] = stats.files;
+  assert.equal(f.outcome, 'stored');
+  assert.ok(f.analysedAtMs > 0 && f.analysedAtMs <= stats.endMs);
+  assert.ok(f.tail.wallMs >= 0 && f.tail.cpuMs >= 0);
+  // Without the variable, nothing is printed.
+  const quiet = await runCli(['ingest', '--db', file, '--force', capture], { timeoutMs: 60_000 });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /whyreset-ingest-stats/);
+});
+
 test('WHYRESET_DB names the store; --db overrides it', async () => {
   const envDb = join(tmp.dir, 'env.duckdb');
   const r = await runCli(['ingest', captures[0] as string], { env: { WHYRESET_DB: envDb } });
