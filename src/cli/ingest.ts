@@ -3,6 +3,7 @@
  */
 import { hostname } from 'node:os';
 import type { DuckStore, IngestOptions, IngestResult } from '../store/duckdb.js';
+import type { EarlyHashThread } from '../store/hasher.js';
 import { processThreadsCpuMs } from '../store/threadCpu.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
@@ -77,7 +78,7 @@ function ingestStatsLine(results: IngestResult[]): string {
     threads: threads.filter((t) => t !== main).map((t) => ({ tid: t.tid, cpuMs: ms(t.cpuMs) })),
     hashThreads: results.flatMap((r) => {
       const cpu = r.analysis?.hashThread;
-      return cpu ? [{ path: r.path, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
+      return cpu ? [{ path: r.path, early: cpu.early, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
     }),
     files: results.map((r) => ({
       path: r.path,
@@ -104,8 +105,16 @@ function ingestStatsLine(results: IngestResult[]): string {
  */
 const EARLY_CHUNK_BYTES = 1 << 20;
 
-/** `whyreset ingest`. */
-export async function ingestCommand(argv: string[]): Promise<number> {
+/** `whyreset ingest`; `early`: a hashing thread started before this script loaded (bin/hashThreadEarly.cjs), ended here if no file takes it. */
+export async function ingestCommand(argv: string[], early?: EarlyHashThread): Promise<number> {
+  try {
+    return await ingestFiles(argv, early);
+  } finally {
+    early?.release();
+  }
+}
+
+async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefined): Promise<number> {
   const parsed = parseStoreArgs(
     argv,
     {
@@ -155,13 +164,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   // loads DuckDB's library, and DuckDB opens the file on its own thread while this one analyses.
   // A large file's hashing thread loads DuckDB's library first, so that this thread does not.
   const first = files[0];
-  let libraryLoaded: Promise<void> | undefined;
-  const libraryFile = bindingsFile();
+  // The thread started before this script (if any) loads the library and hashes the first file
+  // it is given; else the first file's own hashing thread loads it.
+  let libraryLoaded: Promise<void> | undefined = earlyThread?.libraryLoaded;
+  const libraryFile = earlyThread === undefined ? bindingsFile() : null;
   const onLoading = (loaded: Promise<void>) => {
     libraryLoaded = loaded;
   };
   const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
-  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, chunkSize: EARLY_CHUNK_BYTES });
+  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread, chunkSize: EARLY_CHUNK_BYTES });
   const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
   opening.catch(() => {});
   let store: DuckStore;

@@ -11,7 +11,7 @@ import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
 import type { HashThreadCpu } from './hashWorker.js';
-import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
+import { type EarlyHashThread, type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -41,6 +41,8 @@ export interface StoreAnalysisOptions {
   onEarlyDigest?: (digest: Promise<string> | null) => void;
   /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
   library?: LibraryToLoad;
+  /** A hashing thread started before the file was known (hasher.ts EarlyHashThread), taken if this file is hashed by a thread. */
+  earlyThread?: EarlyHashThread;
 }
 
 /** What one file gave. */
@@ -63,7 +65,7 @@ export interface StoreAnalysis {
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = await hasherFor(path, options.threadHashMinBytes, options.library);
+  const hash = await hasherFor(path, options.threadHashMinBytes, options.library, options.earlyThread);
   options.onEarlyDigest?.(hash.early);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let result: RunResult;

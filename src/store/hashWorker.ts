@@ -18,10 +18,19 @@ import type { BigIntStats } from 'node:fs';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 import { schedstatMs } from './threadCpu.js';
 
-/** What the thread is given (`workerData`). */
-export interface HashThreadData {
+/** The file to hash, with the identity it must keep while it is read. */
+export interface HashThreadFile {
   path: string;
   identity: FileIdentity;
+}
+
+/**
+ * What the thread is given (`workerData`): the file, or nulls when it is started before the file
+ * is known (it then loads the library and waits for one message, a HashThreadFile).
+ */
+export interface HashThreadData {
+  path: string | null;
+  identity: FileIdentity | null;
   /** A native library to load before hashing, or null. */
   library: string | null;
 }
@@ -31,6 +40,8 @@ export interface HashThreadCpu {
   startMs: number | null;
   libraryMs: number | null;
   hashMs: number | null;
+  /** Started before the ingest knew its file (bin/hashThreadEarly.cjs). */
+  early: boolean;
 }
 
 /**
@@ -54,7 +65,8 @@ export function hashThread(
   const READ_BYTES = 1 << 20;
   const port = parentPort;
   if (port === null) throw new Error('hashThread runs as a worker thread');
-  const { path, identity, library } = workerData as HashThreadData;
+  const data = workerData as HashThreadData;
+  const { library } = data;
   if (library !== null) {
     // DuckDB's native library (an absolute path), for the main thread to find loaded (duckdbRaw.ts StoreOpenOptions.libraryLoaded).
     try {
@@ -64,25 +76,30 @@ export function hashThread(
     }
   }
   const loaded = cpu();
-  const fd = openSync(path, 'r');
-  try {
-    const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);
-    if (!same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('before it was hashed');
-    const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(READ_BYTES);
-    let total = 0n;
-    for (let n = readSync(fd, buffer, 0, READ_BYTES, null); n > 0; n = readSync(fd, buffer, 0, READ_BYTES, null)) {
-      hash.update(buffer.subarray(0, n));
-      total += BigInt(n);
+  const hashFile = (path: string, identity: FileIdentity): void => {
+    const fd = openSync(path, 'r');
+    try {
+      const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);
+      if (!same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('before it was hashed');
+      const hash = createHash('sha256');
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      let total = 0n;
+      for (let n = readSync(fd, buffer, 0, READ_BYTES, null); n > 0; n = readSync(fd, buffer, 0, READ_BYTES, null)) {
+        hash.update(buffer.subarray(0, n));
+        total += BigInt(n);
+      }
+      if (total !== identity.size || !same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('while it was hashed');
+      const digest = hash.digest('hex');
+      const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()), early: path !== data.path };
+      port.postMessage({ cpu: cpuStats });
+      port.postMessage(digest);
+    } finally {
+      closeSync(fd);
     }
-    if (total !== identity.size || !same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('while it was hashed');
-    const digest = hash.digest('hex');
-    const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()) };
-    port.postMessage({ cpu: cpuStats });
-    port.postMessage(digest);
-  } finally {
-    closeSync(fd);
-  }
+  };
+  // Started early (bin/hashThreadEarly.cjs), the thread learns its file once the ingest knows it.
+  if (data.path !== null && data.identity !== null) hashFile(data.path, data.identity);
+  else port.once('message', (file: HashThreadFile) => hashFile(file.path, file.identity));
 }
 
 /** The thread's program, for `new Worker(program, { eval: true, workerData })`: hashThread called with the worker's require and the helpers. */

@@ -5,12 +5,14 @@
  * and the named reports, and a Parquet round trip.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { DuckStore } from '../../src/store/duckdb.js';
+import { THREAD_HASH_MIN_BYTES } from '../../src/store/hasher.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
 
@@ -156,6 +158,8 @@ test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, 
   assert.ok(stats.threads.length > 0 && stats.threads.every((t: { tid: number; cpuMs: number }) => Number.isInteger(t.tid) && t.cpuMs >= 0));
   const [hash] = stats.hashThreads;
   assert.equal(hash.path, capture);
+  // bin/hashThreadEarly.cjs started the thread before the ingest script loaded; the file was given to it.
+  assert.equal(hash.early, true);
   for (const k of ['startMs', 'libraryMs', 'hashMs']) assert.ok(hash[k] >= 0, `${k}: ${hash[k]}`);
   const [f] = stats.files;
   assert.equal(f.outcome, 'stored');
@@ -165,6 +169,28 @@ test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, 
   const quiet = await runCli(['ingest', '--db', file, '--force', capture], { timeoutMs: 60_000 });
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.doesNotMatch(quiet.stderr, /whyreset-ingest-stats/);
+});
+
+test('the hashing thread started before the ingest script: taken by the first file when it is large enough, else ended unused; its bound is the store\'s', async () => {
+  const { THREAD_HASH_MIN_BYTES: early } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
+  assert.equal(early, THREAD_HASH_MIN_BYTES);
+  const small = join(LAB, 'accept-overflow.client.pcap');
+  const large = join(LAB, 'middlebox-injection.router.pcap');
+  const bound = String(statSync(large).size);
+  assert.ok(statSync(small).size < Number(bound));
+  for (const [order, earlyTaken] of [[[large, small], true], [[small, large], false]] as const) {
+    const file = join(tmp.dir, `early-${earlyTaken}.duckdb`);
+    const r = await runCli(['ingest', '--db', file, ...order], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: bound }, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.match(/^stored /gm)?.length, 2, r.stdout);
+    const stats = JSON.parse((r.stderr.split('\n').find((l) => l.startsWith('whyreset-ingest-stats ')) as string).slice('whyreset-ingest-stats '.length));
+    // Only the large file is hashed on a thread: the early one when it comes first, else its own.
+    assert.deepEqual(
+      stats.hashThreads.map((h: { path: string; early: boolean }) => [h.path, h.early]),
+      [[large, earlyTaken]],
+    );
+    assert.equal(Number((await counts(file)).captures), 2);
+  }
 });
 
 test('WHYRESET_DB names the store; --db overrides it', async () => {
