@@ -37,6 +37,12 @@ export interface StoreAnalysisOptions {
   threadHashMinBytes?: number;
   /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;
+  /**
+   * Called when the analysis is stopped (shouldStop) with the file's hash still going: `digest`
+   * gives the whole file's sha256 all the same (a thread hashes the file itself; inline, the
+   * bytes not read yet are read and hashed), `abandon` drops it. Without it the hash is dropped.
+   */
+  onStopped?: (hash: { digest(): Promise<string>; abandon(): void }) => void;
   /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
   onEarlyDigest?: (digest: Promise<string> | null) => void;
   /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
@@ -91,7 +97,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
     // Stopped after the last chunk was read: the analysis has ended normally, but no digest is wanted.
     if (options.shouldStop?.()) throw new AnalysisStopped(path);
   } catch (err) {
-    hash.abandon();
+    if (err instanceof AnalysisStopped && options.onStopped !== undefined) options.onStopped(hash);
+    else hash.abandon();
     throw err;
   }
   const input = result.inputs[0] ?? null;

@@ -5,7 +5,7 @@
  * and the named reports, and a Parquet round trip.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -271,6 +271,29 @@ test('export --parquet: every table, read back the same', async () => {
     );
     assert.equal(diff?.d, 0, t);
     if (t !== 'patterns') assert.ok(Number(diff?.n) > 0, t);
+  }
+});
+
+test('re-ingest as the first file: the early analysis stopped, its hash (inline or a thread\'s) proves the file unchanged; one byte changed at the same size is analysed again', async () => {
+  const file = join(tmp.dir, 'again.pcap');
+  generate(file, { sizeMiB: 32, seed: 5 });
+  for (const env of [{}, { WHYRESET_HASH_THREAD_MIN_BYTES: '0' }] as Record<string, string>[]) {
+    const db = join(tmp.dir, `again-${Object.keys(env).length}.duckdb`);
+    const run = async () => {
+      const r = await runCli(['ingest', '--db', db, file], { env, timeoutMs: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split(' ')[0];
+    };
+    assert.equal(await run(), 'stored');
+    assert.equal(await run(), 'unchanged');
+    // The last byte flipped: same path, same size, other bytes (a packet's payload).
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(file, bytes);
+    assert.equal(await run(), 'stored');
+    assert.equal(Number((await counts(db)).captures), 2);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(file, bytes);
   }
 });
 
