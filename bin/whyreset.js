@@ -49,11 +49,13 @@
 // `ingest` comes as such a script too (dist/bundle/ingest.cjs and its cache): through the ES
 // module bundle it paid ~0.08 s of CPU more start-up than analyze.
 const argv = process.argv.slice(2);
+/** `ingest`, given its hashing thread started before the script loads (./hashThreadEarly.cjs). */
+const ingest = (early) => require('./analyzeBundle.cjs').loadIngest().exports.ingestMain(argv.slice(1), early);
 const analyzeAlone = argv[0] === 'analyze' && !argv.includes('--correlate');
 const run = analyzeAlone
   ? require('./analyzeBundle.cjs').loadAnalyze().exports.analyzeMain(argv.slice(1))
   : argv[0] === 'ingest'
-    ? require('./analyzeBundle.cjs').loadIngest().exports.ingestMain(argv.slice(1))
+    ? ingest(require('./hashThreadEarly.cjs').startHashThread(argv.slice(1)))
     : import('../dist/bundle/main.js').then((cli) => cli.main(argv));
 
 run.then(

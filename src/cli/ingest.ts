@@ -2,7 +2,9 @@
  * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
  */
 import { hostname } from 'node:os';
-import type { DuckStore, IngestOptions } from '../store/duckdb.js';
+import type { DuckStore, IngestOptions, IngestResult } from '../store/duckdb.js';
+import type { EarlyHashThread } from '../store/hasher.js';
+import { processThreadsCpuMs } from '../store/threadCpu.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
 import { parseStoreArgs } from './storeArgs.js';
@@ -40,6 +42,8 @@ Options:
   -h, --help         this help
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
+WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
+libuv's pool where DuckDB runs, the hashing thread) and what storing took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
@@ -54,19 +58,63 @@ function threadHashMinBytesOf(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 /**
+ * The line WHYRESET_INGEST_STATS prints on stderr at the end: where the process's CPU went, by
+ * thread (Linux's /proc schedstat; src/store/threadCpu.ts), and what storing added after each
+ * file's analysis. `mainCpuMs` is this thread (reading's dispatch, decoding, tracking, explaining,
+ * the row documents); `threads` every other thread still alive at the end (V8's compiler and
+ * garbage collection helper, libuv's pool: the analysis's reads and DuckDB's statements, which
+ * run there with threads=1); `hashThreads` what each file's hashing thread spent before its
+ * program ran, loading DuckDB's library and hashing (the thread has ended by then); `files[].tail`
+ * from the analysis's end to its COMMIT done, in series after the analysis. All in ms.
+ */
+function ingestStatsLine(results: IngestResult[]): string {
+  const ms = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
+  const u = process.cpuUsage();
+  const threads = processThreadsCpuMs();
+  const main = threads.find((t) => t.tid === process.pid);
+  const stats = {
+    processCpuMs: ms((u.user + u.system) / 1000),
+    mainCpuMs: ms(main?.cpuMs ?? null),
+    threads: threads.filter((t) => t !== main).map((t) => ({ tid: t.tid, cpuMs: ms(t.cpuMs) })),
+    hashThreads: results.flatMap((r) => {
+      const cpu = r.analysis?.hashThread;
+      return cpu ? [{ path: r.path, early: cpu.early, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
+    }),
+    files: results.map((r) => ({
+      path: r.path,
+      outcome: r.outcome,
+      analysedAtMs: r.tail ? ms(r.tail.analysedAtMs) : null,
+      tail: r.tail ? { wallMs: ms(r.tail.wallMs), cpuMs: ms(r.tail.cpuMs) } : null,
+    })),
+    endMs: ms(performance.now()),
+  };
+  return `whyreset-ingest-stats ${JSON.stringify(stats)}\n`;
+}
+
+/**
  * Bytes per read of the analysis begun before DuckDB is open (the reader's default is 8 MiB).
  * Each statement that opens the store and decides how to analyse the file (some ten round trips
  * to DuckDB's thread) waits for the main thread to finish a chunk; with 8 MiB chunks an unchanged
  * file's early analysis ran ~10 chunks before the store could say to stop it. 1 MiB chunks answer
  * them 8x sooner at the same speed (main-thread CPU of a fresh ingest of the 128 MiB prefix
- * unchanged). Re-ingesting that unchanged file still costs ~0.55 s of CPU against session 8's
- * 0.2 s (0.85 s with 8 MiB chunks): the partial analysis, the hash thread's start, and stopping
- * ends the analysis as an unreadable input, which explains what it tracked so far.
+ * unchanged). Stopping the early analysis of an unchanged file ends the run without explaining
+ * what it tracked (RunOptions.stopRequested); session 9 ended it as an unreadable input, whose
+ * tracked connections were then explained: a re-ingest of the prefix cost ~0.55 s of CPU, now
+ * ~0.44 s on a loaded machine (the partial analysis while DuckDB opens, the hash thread's start
+ * and the sha256 that proves the file unchanged).
  */
 const EARLY_CHUNK_BYTES = 1 << 20;
 
-/** `whyreset ingest`. */
-export async function ingestCommand(argv: string[]): Promise<number> {
+/** `whyreset ingest`; `early`: a hashing thread started before this script loaded (bin/hashThreadEarly.cjs), ended here if no file takes it. */
+export async function ingestCommand(argv: string[], early?: EarlyHashThread): Promise<number> {
+  try {
+    return await ingestFiles(argv, early);
+  } finally {
+    early?.release();
+  }
+}
+
+async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefined): Promise<number> {
   const parsed = parseStoreArgs(
     argv,
     {
@@ -116,13 +164,15 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   // loads DuckDB's library, and DuckDB opens the file on its own thread while this one analyses.
   // A large file's hashing thread loads DuckDB's library first, so that this thread does not.
   const first = files[0];
-  let libraryLoaded: Promise<void> | undefined;
-  const libraryFile = bindingsFile();
+  // The thread started before this script (if any) loads the library and hashes the first file
+  // it is given; else the first file's own hashing thread loads it.
+  let libraryLoaded: Promise<void> | undefined = earlyThread?.libraryLoaded;
+  const libraryFile = earlyThread === undefined ? bindingsFile() : null;
   const onLoading = (loaded: Promise<void>) => {
     libraryLoaded = loaded;
   };
   const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
-  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, chunkSize: EARLY_CHUNK_BYTES });
+  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread, chunkSize: EARLY_CHUNK_BYTES });
   const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
   opening.catch(() => {});
   let store: DuckStore;
@@ -136,9 +186,11 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   }
   let unreadable = missing.length > 0;
   let inputErrors = false;
+  const results: IngestResult[] = [];
   try {
     for (const [i, file] of files.entries()) {
       const r = await store.ingest(file, { ...fileOptions(i), early: i === 0 ? early : undefined });
+      results.push(r);
       progress.done();
       const a = r.analysis;
       if (r.outcome === 'unreadable') {
@@ -162,6 +214,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
+  if (process.env.WHYRESET_INGEST_STATS) process.stderr.write(ingestStatsLine(results));
   if (unreadable) return EXIT_USAGE;
   return inputErrors ? EXIT_INPUT_ERRORS : EXIT_OK;
 }

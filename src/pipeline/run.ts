@@ -19,7 +19,7 @@ import { type LocalTrackHooks, type TrackOptions, runTrackStage } from './trackS
 
 export { frameSpanOf, spanOf } from './explainStage.js';
 export type { AnalysisSink, ConnectionSpan, RunResult, UnreadableInput } from './explainStage.js';
-export { MAX_RESETS_PER_CONNECTION } from './trackStage.js';
+export { AnalysisStopped, MAX_RESETS_PER_CONNECTION } from './trackStage.js';
 export type { ReadProgress } from './trackStage.js';
 
 /** Options of one analysis run. */
@@ -65,6 +65,14 @@ export interface RunOptions extends ExplainOptions {
    * streamed findings holds reading back. Single-threaded (the live ndjson stream's mode).
    */
   pace?: ReadPace;
+  /**
+   * Asked as each chunk of input is read (before its records are tracked): true stops the run
+   * at once, the rest unread and nothing more handed to the sink (connections still open are not
+   * finished nor explained, as an unreadable input's would be); runAnalysis then rejects with
+   * AnalysisStopped. For a caller that no longer wants the findings: `ingest` stopping its early
+   * analysis of a file the store already holds (src/store/duckdb.ts). Single-threaded.
+   */
+  stopRequested?: () => boolean;
   /** Selects the findings reported (`--host/--net/--port/--since/--until`, pipeline/filter.ts); the tracker still sees every packet. */
   filter?: ReportFilter;
 }
@@ -80,7 +88,7 @@ export interface ReportFilter {
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
   // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
-  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined) return false;
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.stopRequested !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
@@ -108,7 +116,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     return filtered(stage.result(), filter);
   }
   let carried: CarriedStream | undefined;
-  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace };
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, stopRequested: options.stopRequested };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
   if (options.carry === true) {

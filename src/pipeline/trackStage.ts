@@ -124,6 +124,18 @@ function plainFileSize(path: string): number | null {
   }
 }
 
+/**
+ * The error a run ends with when its caller asked it to stop (LocalTrackHooks.stopRequested):
+ * the rest of the input unread, the tracked connections neither finished nor explained, so no
+ * finding reaches the sink after the stop (runAnalysis rejects with it).
+ */
+export class AnalysisStopped extends Error {
+  constructor(path: string) {
+    super(`${path}: analysis stopped`);
+    this.name = 'AnalysisStopped';
+  }
+}
+
 /** Turns a filesystem error into a one-line message. */
 export function describeOpenError(err: unknown): string {
   if (err instanceof NotACaptureError) return err.message;
@@ -149,6 +161,8 @@ export interface LocalTrackHooks {
   keep?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
   /** Awaited before each chunk of input is read (capture/window.ts ReadPace). */
   pace?: ReadPace;
+  /** Asked as each chunk of input is read: true ends the run there with AnalysisStopped (RunOptions.stopRequested). */
+  stopRequested?: () => boolean;
 }
 
 /** The stream being tracked: one tracker over one or more consecutive inputs. */
@@ -172,7 +186,7 @@ class InputProgress {
 
 /** Reads, decodes and tracks every input (in `options.plan`'s order, else as given), telling `events` what the explain stage needs. */
 export async function runTrackStage(paths: readonly string[], options: TrackOptions, events: TrackEvents, local: LocalTrackHooks = {}): Promise<void> {
-  const { stdin, onRawBytes } = local;
+  const { stdin, onRawBytes, stopRequested } = local;
   let bytesBefore = 0;
   const pkt = new DecodedPacket();
   const issueCounts = new Float64Array(ISSUE_NAMES.length);
@@ -296,15 +310,21 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       if ((pkt.flags & TCP_RST) !== 0 && verdict.tracked === true) events.rst(rec.frame, verdict.connNumber);
     };
 
+    // The stop is asked with each chunk's bytes, before its records are tracked; the error it
+    // throws leaves the reader as its own errors do (the source closed) and is not an unreadable input.
+    const tap =
+      stopRequested === undefined
+        ? onRawBytes && ((bytes: Uint8Array) => onRawBytes(bytes, index))
+        : (bytes: Uint8Array) => {
+            if (stopRequested()) throw new AnalysisStopped(path);
+            onRawBytes?.(bytes, index);
+          };
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, {
-        stdin,
-        chunkSize: options.chunkSize,
-        onRawBytes: onRawBytes && ((bytes) => onRawBytes(bytes, index)),
-        pace: local.pace,
-      });
+      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace });
     } catch (err) {
+      // Stopped: nothing is finished (no tracker.finish, no closeStream event), so nothing is explained.
+      if (err instanceof AnalysisStopped) throw err;
       events.unreadable(path, describeOpenError(err));
     }
     // The next piece of the stream numbers its frames after this one's.

@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
-import { type AnalysisSink, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
-import { type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
+import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
+import type { HashThreadCpu } from './hashWorker.js';
+import { type EarlyHashThread, type LibraryToLoad, hashFileFrom, hasherFor } from './hasher.js';
 import { connectionExtra, patternDoc, resetExtra } from './rows.js';
 
 /** Where row documents go, one call per row, in the order the analysis finishes them. */
@@ -34,12 +35,20 @@ export interface StoreAnalysisOptions {
   carry?: boolean;
   /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
   threadHashMinBytes?: number;
-  /** Asked before each chunk is read: true ends the analysis there with an error (its rows are not wanted any more). */
+  /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;
+  /**
+   * Called when the analysis is stopped (shouldStop) with the file's hash still going: `digest`
+   * gives the whole file's sha256 all the same (a thread hashes the file itself; inline, the
+   * bytes not read yet are read and hashed), `abandon` drops it. Without it the hash is dropped.
+   */
+  onStopped?: (hash: { digest(): Promise<string>; abandon(): void }) => void;
   /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
   onEarlyDigest?: (digest: Promise<string> | null) => void;
   /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
   library?: LibraryToLoad;
+  /** A hashing thread started before the file was known (hasher.ts EarlyHashThread), taken if this file is hashed by a thread. */
+  earlyThread?: EarlyHashThread;
 }
 
 /** What one file gave. */
@@ -55,12 +64,14 @@ export interface StoreAnalysis {
   rows: { connections: number; resets: number; patterns: number };
   /** The stream left open at the end of the file (with `carry`), for the sensor's next file. */
   carried: CarriedStream | null;
+  /** What the thread that hashed the file spent its CPU on, or null when it was hashed inline (WHYRESET_INGEST_STATS). */
+  hashThread: HashThreadCpu | null;
 }
 
 /** Analyses `path`, writing every finding to `writer` as a row document, and returns its sha256 and summary. */
 export async function analyzeForStore(path: string, options: StoreAnalysisOptions, writer: RowWriter): Promise<StoreAnalysis> {
   const size = statSync(path).size;
-  const hash = await hasherFor(path, options.threadHashMinBytes, options.library);
+  const hash = await hasherFor(path, options.threadHashMinBytes, options.library, options.earlyThread);
   options.onEarlyDigest?.(hash.early);
   const rows = { connections: 0, resets: 0, patterns: 0 };
   let result: RunResult;
@@ -70,9 +81,10 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       {
         chunkSize: options.chunkSize,
         onRawBytes(bytes) {
-          if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
           hash.update(bytes);
         },
+        // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
+        stopRequested: options.shouldStop,
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).
@@ -82,17 +94,19 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
       },
       rowSink(writer, rows),
     );
-    // The reader takes the stop as an input it cannot read and ends the analysis: no digest wanted.
-    if (options.shouldStop?.()) throw new Error(`${path}: analysis stopped`);
+    // Stopped after the last chunk was read: the analysis has ended normally, but no digest is wanted.
+    if (options.shouldStop?.()) throw new AnalysisStopped(path);
   } catch (err) {
-    hash.abandon();
+    if (err instanceof AnalysisStopped && options.onStopped !== undefined) options.onStopped(hash);
+    else hash.abandon();
     throw err;
   }
   const input = result.inputs[0] ?? null;
   if (input !== null) input.path = path;
   const carried = result.carried ?? null;
   // With the bytes the analysis did not read (a reader stopped by damage it could not read past).
-  return { path, sha256: await hash.digest(), size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried };
+  const sha256 = await hash.digest();
+  return { path, sha256, size, input, unreadable: result.unreadable[0]?.message ?? null, rows, carried, hashThread: hash.threadCpu };
 }
 
 /** A sink writing each finding to `writer` as a row document, counted in `rows`. */

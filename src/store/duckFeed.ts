@@ -43,12 +43,18 @@ export class DuckFeed {
     this.pump();
   }
 
-  /** Opens the transaction for capture `sha` (hex): its old rows out, then the segments held so far in. */
-  start(sha: string): void {
+  /**
+   * Opens the transaction for capture `sha` (hex), then the segments held so far go in. `stored`:
+   * the store has a captures row for `sha`, whose rows are deleted first. Without one it holds no
+   * row of `sha` (every row is written in the transaction that writes its capture's row), so
+   * nothing is deleted: four statements less to parse and plan, and no scan of the key columns
+   * (zone maps skip most of it: ~1-2 ms of CPU with 440k rows stored, ~0.5 ms in a new store).
+   */
+  start(sha: string, stored: boolean): void {
     if (!/^[0-9a-f]{64}$/.test(sha)) throw new Error(`not a sha256: ${sha}`);
     // A literal rather than a parameter: several statements go in one call, which takes none.
     this.key = sqlString(sha);
-    const deletes = [...STORE_TABLES].reverse().map((t) => `DELETE FROM ${t} WHERE ${t === 'captures' ? 'sha256' : 'capture_sha256'} = ${this.key}`);
+    const deletes = stored ? [...STORE_TABLES].reverse().map((t) => `DELETE FROM ${t} WHERE ${t === 'captures' ? 'sha256' : 'capture_sha256'} = ${this.key}`) : [];
     this.opening = ['BEGIN TRANSACTION', ...deletes].join(';\n');
     this.pump();
   }

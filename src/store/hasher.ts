@@ -16,6 +16,7 @@ import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
+import { type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -31,6 +32,8 @@ export interface ByteHasher {
    * also checks that the file did not change.
    */
   readonly early: Promise<string> | null;
+  /** What a hashing thread's own CPU went to, once it has posted its digest; null when hashed inline. */
+  readonly threadCpu: HashThreadCpu | null;
 }
 
 /**
@@ -59,13 +62,12 @@ export function hashFileFrom(hash: Hash, path: string, start = 0): void {
   }
 }
 
-const HASH_WORKER_URL = new URL('./hashWorker.js', import.meta.url);
-
 /** Hashes the analysis's bytes on this thread, then whatever it left unread (damage it could not read past). */
 class InlineHasher implements ByteHasher {
   private readonly hash = createHash('sha256');
   private hashed = 0;
   readonly early = null;
+  readonly threadCpu = null;
   constructor(private readonly path: string) {}
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
@@ -87,30 +89,45 @@ class FileThreadHasher implements ByteHasher {
   private digesting = false;
   /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
   readonly libraryLoaded: Promise<void>;
+  threadCpu: HashThreadCpu | null = null;
   get early(): Promise<string> {
     return this.result;
   }
 
+  /** A new thread for the file (`thread` the Worker class), or the early thread given the file. */
   constructor(
-    WorkerClass: typeof Worker,
+    thread: typeof Worker | EarlyHashThread,
     private readonly path: string,
     private readonly identity: FileIdentity,
     library: string | null,
   ) {
-    this.worker = new WorkerClass(HASH_WORKER_URL, { workerData: { path, identity, library } });
+    if (typeof thread === 'function') {
+      const workerData: HashThreadData = { path, identity, library };
+      this.worker = new thread(hashThreadProgram(), { eval: true, workerData });
+    } else this.worker = thread.worker;
     let libraryLoaded = () => {};
     this.libraryLoaded = new Promise<void>((resolve) => {
       libraryLoaded = resolve;
     });
     this.result = new Promise<string>((resolve, reject) => {
-      this.worker.on('message', (message: string | { libraryLoaded: true }) => {
+      this.worker.on('message', (message: string | { libraryLoaded: true } | { cpu: HashThreadCpu }) => {
         if (typeof message === 'string') resolve(message);
+        else if ('cpu' in message) this.threadCpu = message.cpu;
         else libraryLoaded();
       });
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code}) before its digest`)));
     });
-    if (library === null) libraryLoaded();
+    if (typeof thread !== 'function') {
+      // Its library is loading or loaded (the early thread's own promise says when); a failure
+      // before now (it ended, or threw) fails the digest, as a new thread's would.
+      thread.libraryLoaded.then(libraryLoaded);
+      if (thread.failure !== null) this.worker.emit('error', thread.failure);
+      else {
+        const file: HashThreadFile = { path, identity };
+        this.worker.postMessage(file);
+      }
+    } else if (library === null) libraryLoaded();
     this.result.then(libraryLoaded, libraryLoaded);
     // A failed analysis never asks for the digest: the rejection must not be reported as unhandled.
     this.result.catch(() => {});
@@ -150,14 +167,31 @@ class FileThreadHasher implements ByteHasher {
  * A hasher for the file at `path`: on a worker thread reading the file itself when it is a regular
  * file of at least `minThreadBytes` (node:worker_threads loaded only then), else inline.
  */
-export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES, library?: LibraryToLoad): Promise<ByteHasher> {
+export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES, library?: LibraryToLoad, early?: EarlyHashThread): Promise<ByteHasher> {
   const stats = statSync(path, { bigint: true });
   if (!stats.isFile() || stats.size < BigInt(minThreadBytes)) return new InlineHasher(path);
+  if (early?.take()) return new FileThreadHasher(early, path, identityOf(stats), null);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   const hasher = new FileThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
   library?.onLoading(hasher.libraryLoaded);
   return hasher;
+}
+
+/**
+ * A hashing thread started before the ingest knew its first file (bin/hashThreadEarly.cjs runs
+ * hashThreadMain.ts with no file: it loads DuckDB's library, then waits for a HashThreadFile).
+ */
+export interface EarlyHashThread {
+  worker: Worker;
+  /** Settles once the thread has loaded the library (or failed to, or ended). */
+  libraryLoaded: Promise<void>;
+  /** Its error, or its end, before it was given a file; null while it waits. */
+  failure: Error | null;
+  /** True the first time (the caller gives it its file), false after: one file per thread. */
+  take(): boolean;
+  /** Ends it when no file was given to it. */
+  release(): void;
 }
 
 /** A native library for the hashing thread to load before it hashes (hashWorker.ts). */

@@ -5,12 +5,14 @@
  * and the named reports, and a Parquet round trip.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { DuckStore } from '../../src/store/duckdb.js';
+import { THREAD_HASH_MIN_BYTES } from '../../src/store/hasher.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
 
@@ -142,6 +144,55 @@ test('ingest with the sha256 known early (a thread reading the file) and rows fe
   }
 });
 
+test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, the others, the hashing thread, and each file\'s tail after its analysis', async () => {
+  const file = join(tmp.dir, 'stats.duckdb');
+  const capture = captures[0] as string;
+  const r = await runCli(['ingest', '--db', file, capture], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: '0' }, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('whyreset-ingest-stats '));
+  assert.equal(lines.length, 1, r.stderr);
+  const stats = JSON.parse((lines[0] as string).slice('whyreset-ingest-stats '.length));
+  assert.ok(stats.processCpuMs > 0);
+  // Linux's /proc gives every thread; the main thread's CPU is part of the process's.
+  assert.ok(stats.mainCpuMs > 0 && stats.mainCpuMs <= stats.processCpuMs, JSON.stringify(stats));
+  assert.ok(stats.threads.length > 0 && stats.threads.every((t: { tid: number; cpuMs: number }) => Number.isInteger(t.tid) && t.cpuMs >= 0));
+  const [hash] = stats.hashThreads;
+  assert.equal(hash.path, capture);
+  // bin/hashThreadEarly.cjs started the thread before the ingest script loaded; the file was given to it.
+  assert.equal(hash.early, true);
+  for (const k of ['startMs', 'libraryMs', 'hashMs']) assert.ok(hash[k] >= 0, `${k}: ${hash[k]}`);
+  const [f] = stats.files;
+  assert.equal(f.outcome, 'stored');
+  assert.ok(f.analysedAtMs > 0 && f.analysedAtMs <= stats.endMs);
+  assert.ok(f.tail.wallMs >= 0 && f.tail.cpuMs >= 0);
+  // Without the variable, nothing is printed.
+  const quiet = await runCli(['ingest', '--db', file, '--force', capture], { timeoutMs: 60_000 });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /whyreset-ingest-stats/);
+});
+
+test('the hashing thread started before the ingest script: taken by the first file when it is large enough, else ended unused; its bound is the store\'s', async () => {
+  const { THREAD_HASH_MIN_BYTES: early } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
+  assert.equal(early, THREAD_HASH_MIN_BYTES);
+  const small = join(LAB, 'accept-overflow.client.pcap');
+  const large = join(LAB, 'middlebox-injection.router.pcap');
+  const bound = String(statSync(large).size);
+  assert.ok(statSync(small).size < Number(bound));
+  for (const [order, earlyTaken] of [[[large, small], true], [[small, large], false]] as const) {
+    const file = join(tmp.dir, `early-${earlyTaken}.duckdb`);
+    const r = await runCli(['ingest', '--db', file, ...order], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: bound }, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.match(/^stored /gm)?.length, 2, r.stdout);
+    const stats = JSON.parse((r.stderr.split('\n').find((l) => l.startsWith('whyreset-ingest-stats ')) as string).slice('whyreset-ingest-stats '.length));
+    // Only the large file is hashed on a thread: the early one when it comes first, else its own.
+    assert.deepEqual(
+      stats.hashThreads.map((h: { path: string; early: boolean }) => [h.path, h.early]),
+      [[large, earlyTaken]],
+    );
+    assert.equal(Number((await counts(file)).captures), 2);
+  }
+});
+
 test('WHYRESET_DB names the store; --db overrides it', async () => {
   const envDb = join(tmp.dir, 'env.duckdb');
   const r = await runCli(['ingest', captures[0] as string], { env: { WHYRESET_DB: envDb } });
@@ -220,6 +271,29 @@ test('export --parquet: every table, read back the same', async () => {
     );
     assert.equal(diff?.d, 0, t);
     if (t !== 'patterns') assert.ok(Number(diff?.n) > 0, t);
+  }
+});
+
+test('re-ingest as the first file: the early analysis stopped, its hash (inline or a thread\'s) proves the file unchanged; one byte changed at the same size is analysed again', async () => {
+  const file = join(tmp.dir, 'again.pcap');
+  generate(file, { sizeMiB: 32, seed: 5 });
+  for (const env of [{}, { WHYRESET_HASH_THREAD_MIN_BYTES: '0' }] as Record<string, string>[]) {
+    const db = join(tmp.dir, `again-${Object.keys(env).length}.duckdb`);
+    const run = async () => {
+      const r = await runCli(['ingest', '--db', db, file], { env, timeoutMs: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split(' ')[0];
+    };
+    assert.equal(await run(), 'stored');
+    assert.equal(await run(), 'unchanged');
+    // The last byte flipped: same path, same size, other bytes (a packet's payload).
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(file, bytes);
+    assert.equal(await run(), 'stored');
+    assert.equal(Number((await counts(db)).captures), 2);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    writeFileSync(file, bytes);
   }
 });
 
