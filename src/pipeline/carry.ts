@@ -25,7 +25,7 @@ function v8(): typeof import('node:v8') {
 }
 
 /** Layout version of the saved state; a state of another layout is not restored. */
-export const CARRY_FORMAT = 5;
+export const CARRY_FORMAT = 6;
 
 /** A stream saved at the end of a run, for the next run to resume. */
 export interface CarriedStream {
@@ -52,8 +52,8 @@ export interface StreamParts {
   provisionalIds: number;
 }
 
-/** Only the run's callbacks and the context reference are not state. */
-const NOT_STATE: ReadonlySet<string> = new Set(['explain', 'out', 'ctx']);
+/** Only the run's callbacks, the context reference and what the run's sink allows (HostHopsWait's reuseUnpacked) are not state. */
+const NOT_STATE: ReadonlySet<string> = new Set(['explain', 'out', 'ctx', 'reuseUnpacked']);
 
 interface SavedState {
   format: number;
