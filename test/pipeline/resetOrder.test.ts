@@ -268,3 +268,59 @@ describe('digest-only sinks (the text report)', () => {
     assert.equal(viewOf(report.resets.map(digestOf)), viewOf(report.resets));
   });
 });
+
+describe('CountsByConn (the queued RSTs per connection)', () => {
+  it('answers as a Map does under random sets, deletes and clears, across resizes and wrapped runs', async () => {
+    const { CountsByConn } = await import('../../src/pipeline/resetOrder.js');
+    const { xorshift32 } = await import('../helpers/random.js');
+    const next = xorshift32(13);
+    const table = new CountsByConn();
+    const map = new Map<number, number>();
+    // Keys from a few ranges: ascending numbers (a flood), numbers 1024 apart (one home slot: long
+    // runs that wrap past the end of the table), and numbers past 2^32 (the slot wraps with ToInt32).
+    const keyOf = (): number => {
+      const u = next();
+      if (u < 0.5) return Math.floor(next() * 5000);
+      if (u < 0.8) return 1023 + 1024 * Math.floor(next() * 40);
+      return 2 ** 32 + 7 + Math.floor(next() * 300);
+    };
+    for (let step = 0; step < 200_000; step++) {
+      const u = next();
+      const k = keyOf();
+      if (u < 0.55) {
+        const v = 1 + Math.floor(next() * 9);
+        table.set(k, v);
+        map.set(k, v);
+      } else if (u < 0.9999) {
+        table.delete(k);
+        map.delete(k);
+      } else {
+        table.clear();
+        map.clear();
+      }
+      assert.equal(table.get(k), map.get(k) ?? 0);
+      if (step % 5000 === 0) for (const [key, v] of map) assert.equal(table.get(key), v, `key ${key} at step ${step}`);
+      assert.equal(table.size, map.size);
+    }
+  });
+
+  it('holds a flood of ascending connection numbers, 40,000 at a time, and makes a grown table small when cleared', async () => {
+    const { CountsByConn } = await import('../../src/pipeline/resetOrder.js');
+    const table = new CountsByConn();
+    for (let n = 0; n < 200_000; n++) {
+      table.set(n, 2);
+      if (n >= 40_000) {
+        assert.equal(table.get(n - 40_000), 2);
+        table.delete(n - 40_000);
+        assert.equal(table.get(n - 40_000), 0);
+      }
+    }
+    assert.equal(table.size, 40_000);
+    const slots = (table as unknown as { keys: Float64Array }).keys.length;
+    assert.ok(slots <= 131_072, `${slots} slots for 40,000 numbers`);
+    table.clear();
+    assert.equal(table.size, 0);
+    assert.equal(table.get(199_999), 0);
+    assert.ok((table as unknown as { keys: Float64Array }).keys.length <= 65_536);
+  });
+});
