@@ -436,9 +436,9 @@ function refillConnection(nums: Float64Array, refs: unknown[], row: number): Fin
   for (let i = 0; i < nPackets; i++) refillPacket(g.packets[i] as PacketRecord, nums, at + PACKETS_AT + i * PACKET_NUMS);
   const bits = smiOrDouble(nums[at + 8]);
   const conn = g.conn as { -readonly [K in keyof FinishedConnection]: FinishedConnection[K] };
-  conn.id = refs[ref] as string;
   conn.number = smiOrDouble(nums[at]);
   conn.capture = smiOrDouble(nums[at + 1]);
+  conn.id = idOfRow(refs[ref], conn.capture, conn.number);
   conn.ipVersion = nums[at + 2] === 6 ? 6 : 4;
   conn.origAddr = refs[ref + 1] as string;
   conn.origPort = smiOrDouble(nums[at + 3]);
@@ -480,6 +480,45 @@ function refillConnection(nums: Float64Array, refs: unknown[], row: number): Fin
   return conn;
 }
 
+/** track/finish.ts connIdOf's id of connection `number` of capture `capture`: `C<number>`, or `C<capture>-<number>` past capture 0. */
+export function numberedId(capture: number, number: number): string {
+  return capture > 0 ? `C${capture}-${number}` : `C${number}`;
+}
+
+/** The decimal number `text` holds from `from` to `to` as `${n}` writes it (no sign, no leading zero), or -1. */
+function decimalIn(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15 || (to - from > 1 && text.charCodeAt(from) === 0x30)) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * True when `id` is numberedId(capture, number) (read in place, no string built): the row then
+ * keeps no reference to it, and the id is written again when the connection is released. Why: the
+ * tracker's id string of a held connection outlived the young generation (DEFER_LIMIT connections
+ * wait), so each was copied by two scavenges into old space; written again it dies young.
+ */
+export function isNumberedId(id: string, capture: number, number: number): boolean {
+  if (id.charCodeAt(0) !== 0x43) return false;
+  let from = 1;
+  if (capture > 0) {
+    const dash = id.indexOf('-');
+    if (dash < 0 || decimalIn(id, 1, dash) !== capture) return false;
+    from = dash + 1;
+  }
+  return decimalIn(id, from, id.length) === number;
+}
+
+/** The id reference of a row (null: numberedId of its capture and number). */
+function idOfRow(idRef: unknown, capture: number, number: number): string {
+  return idRef === null ? numberedId(capture, number) : (idRef as string);
+}
+
 /** Writes `conn` (packable) into row `row` of `nums` (ROW_NUMS per row) and `refs` (ROW_REFS per row). */
 export function packConnection(conn: FinishedConnection, nums: Float64Array, refs: unknown[], row: number): void {
   const at = row * ROW_NUMS;
@@ -513,7 +552,7 @@ export function packConnection(conn: FinishedConnection, nums: Float64Array, ref
   nums[at + 25] = conn.packetsNotKept;
   nums[at + 26] = conn.resets.length;
   nums[at + 27] = conn.packets.length;
-  refs[ref] = conn.id;
+  refs[ref] = isNumberedId(conn.id, conn.capture, conn.number) ? null : conn.id;
   refs[ref + 1] = conn.origAddr;
   refs[ref + 2] = conn.respAddr;
   refs[ref + 3] = conn.connState;
@@ -552,10 +591,12 @@ export function unpackConnection(nums: Float64Array, refs: unknown[], row: numbe
   const packets: PacketRecord[] = nPackets > 0 ? new Array<PacketRecord>(nPackets) : [];
   for (let i = 0; i < nPackets; i++) packets[i] = readPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);
   const bits = smiOrDouble(nums[at + 8]);
+  const number = smiOrDouble(nums[at]);
+  const capture = smiOrDouble(nums[at + 1]);
   return {
-    id: refs[ref] as string,
-    number: smiOrDouble(nums[at]),
-    capture: smiOrDouble(nums[at + 1]),
+    id: idOfRow(refs[ref], capture, number),
+    number,
+    capture,
     ipVersion: nums[at + 2] === 6 ? 6 : 4,
     origAddr: refs[ref + 1] as string,
     origPort: smiOrDouble(nums[at + 3]),

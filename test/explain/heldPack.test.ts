@@ -57,6 +57,10 @@ function variantsOf(conn: FinishedConnection): FinishedConnection[] {
     two.resets.push(second);
     out.push(two);
   }
+  // An id that is not the tracker's numbered one is kept as it is.
+  const named = structuredClone(conn);
+  named.id = `${conn.id}x`;
+  out.push(named);
   const packets = conn.packets;
   if (packets.length > 0) {
     const four = structuredClone(conn);
@@ -121,6 +125,30 @@ describe('held connections packed into rows', () => {
         clearRefs(refs, row);
       });
     }
+  });
+
+  it("a row keeps no reference to the tracker's numbered id, and writes the same id again", async () => {
+    const { connIdOf } = await import('../../src/track/finish.js');
+    const { isNumberedId, numberedId } = await import('../../src/explain/heldPack.js');
+    for (const capture of [0, 1, 7, 12]) {
+      for (const number of [1, 9, 10, 99, 12345, 2 ** 31 + 3]) {
+        const id = connIdOf({ captureIndex: capture } as Parameters<typeof connIdOf>[0], number);
+        assert.equal(numberedId(capture, number), id);
+        assert.ok(isNumberedId(id, capture, number), id);
+        // Not the id of another connection or capture, nor a near miss.
+        assert.equal(isNumberedId(id, capture, number + 1), false);
+        assert.equal(isNumberedId(id, capture + 1, number), false);
+        const nearMisses = [`${id}0`, `${id}x`, `c${id.slice(1)}`, id.replace('C', 'C0'), capture > 0 ? id.replace('-', '--') : `C-${number}`];
+        for (const near of nearMisses) assert.equal(isNumberedId(near, capture, number), false, near);
+      }
+    }
+    const conn = (await labConnections()).filter(packable)[0] as FinishedConnection;
+    const nums = new Float64Array(ROW_NUMS);
+    const refs: unknown[] = new Array(ROW_REFS).fill(null);
+    packConnection(conn, nums, refs, 0);
+    assert.ok(!refs.includes(conn.id), 'the id is not referenced');
+    assert.equal(unpackConnection(nums, refs, 0).id, conn.id);
+    assert.equal(unpackConnection(nums, refs, 0, true).id, conn.id);
   });
 
   it('a connection with more packets than a row holds is not packable', async () => {
