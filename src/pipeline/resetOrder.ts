@@ -61,21 +61,13 @@ const COUNTS_KEPT = 1 << 16;
 
 /**
  * Connection number -> a positive count (0: none), in two typed arrays: open addressing, linear
- * probing from a multiplicative hash of the number, deletion by shifting the run back (no
- * tombstones), at most half full. ResetOrder asks it five times per connection that reset; on a
- * flood it holds every connection whose RST passed and that has not finished yet (~40,000: 5 s of
- * Zeek's wait at 8,000 connections/s), and a Map of that size cost a hash, an insertion into its
- * ordered table and a rehash now and then per call. Hashed, not placed at the number itself: the
- * live numbers of a flood are one ascending window, which would fill one run of slots as long as
- * the window, and a deletion scans its run to the end (measured: 18.7 s of 22.6 on an 80,000-
- * connection flood).
+ * probing from the number itself, deletion by shifting the run back (no tombstones). ResetOrder
+ * asks it five times per connection that reset; on a flood it holds every connection whose RST
+ * passed and that has not finished yet (~40,000: 5 s of Zeek's wait at 8,000 connections/s), and
+ * a Map of that size cost a hash, an insertion into its ordered table and a rehash now and then
+ * per call. Connection numbers come in ascending order, so the live ones mostly sit in distinct
+ * slots of their own; the table is kept at most half full.
  */
-/** The home slot of connection number `n` in a table of `mask + 1` slots (Knuth's multiplicative hash, its high bits folded down). */
-function homeOf(n: number, mask: number): number {
-  const h = Math.imul(n | 0, 0x9e3779b1);
-  return (h ^ (h >>> 16)) & mask;
-}
-
 export class CountsByConn {
   /** Connection numbers (-1: empty slot) and their counts. */
   private keys = new Float64Array(COUNTS_START).fill(-1);
@@ -87,7 +79,7 @@ export class CountsByConn {
   get(n: number): number {
     const keys = this.keys;
     const mask = keys.length - 1;
-    for (let i = homeOf(n, mask); ; i = (i + 1) & mask) {
+    for (let i = n & mask; ; i = (i + 1) & mask) {
       const k = keys[i] as number;
       if (k === n) return this.counts[i] as number;
       if (k === -1) return 0;
@@ -98,7 +90,7 @@ export class CountsByConn {
   set(n: number, count: number): void {
     const keys = this.keys;
     const mask = keys.length - 1;
-    let i = homeOf(n, mask);
+    let i = n & mask;
     for (;;) {
       const k = keys[i] as number;
       if (k === n) {
@@ -118,7 +110,7 @@ export class CountsByConn {
     const keys = this.keys;
     const counts = this.counts;
     const mask = keys.length - 1;
-    let i = homeOf(n, mask);
+    let i = n & mask;
     for (;;) {
       const k = keys[i] as number;
       if (k === n) break;
@@ -130,7 +122,7 @@ export class CountsByConn {
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const k = keys[j] as number;
       if (k === -1) break;
-      const home = homeOf(k, mask);
+      const home = k & mask;
       if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
       keys[i] = k;
       counts[i] = counts[j] as number;
@@ -162,7 +154,7 @@ export class CountsByConn {
     for (let j = 0; j < oldKeys.length; j++) {
       const k = oldKeys[j] as number;
       if (k === -1) continue;
-      let i = homeOf(k, mask);
+      let i = k & mask;
       while (keys[i] !== -1) i = (i + 1) & mask;
       keys[i] = k;
       counts[i] = oldCounts[j] as number;
