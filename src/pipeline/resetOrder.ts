@@ -55,115 +55,6 @@ export interface OrderedSink {
   connection(held: HeldConnection): void;
 }
 
-/** Slots CountsByConn starts with, and keeps at most when cleared. */
-const COUNTS_START = 1024;
-const COUNTS_KEPT = 1 << 16;
-
-/**
- * Connection number -> a positive count (0: none), in two typed arrays: open addressing, linear
- * probing from the number itself, deletion by shifting the run back (no tombstones). ResetOrder
- * asks it five times per connection that reset; on a flood it holds every connection whose RST
- * passed and that has not finished yet (~40,000: 5 s of Zeek's wait at 8,000 connections/s), and
- * a Map of that size cost a hash, an insertion into its ordered table and a rehash now and then
- * per call. Connection numbers come in ascending order, so the live ones mostly sit in distinct
- * slots of their own; the table is kept at most half full.
- */
-export class CountsByConn {
-  /** Connection numbers (-1: empty slot) and their counts. */
-  private keys = new Float64Array(COUNTS_START).fill(-1);
-  private counts = new Int32Array(COUNTS_START);
-  /** Numbers held. */
-  size = 0;
-
-  /** The count of connection `n` (a number >= 0), 0 when it has none. */
-  get(n: number): number {
-    const keys = this.keys;
-    const mask = keys.length - 1;
-    for (let i = n & mask; ; i = (i + 1) & mask) {
-      const k = keys[i] as number;
-      if (k === n) return this.counts[i] as number;
-      if (k === -1) return 0;
-    }
-  }
-
-  /** Sets the count of connection `n` (`count` > 0). */
-  set(n: number, count: number): void {
-    const keys = this.keys;
-    const mask = keys.length - 1;
-    let i = n & mask;
-    for (;;) {
-      const k = keys[i] as number;
-      if (k === n) {
-        this.counts[i] = count;
-        return;
-      }
-      if (k === -1) break;
-      i = (i + 1) & mask;
-    }
-    keys[i] = n;
-    this.counts[i] = count;
-    if (++this.size * 2 > keys.length) this.resize(keys.length * 2);
-  }
-
-  /** Drops connection `n`'s count. */
-  delete(n: number): void {
-    const keys = this.keys;
-    const counts = this.counts;
-    const mask = keys.length - 1;
-    let i = n & mask;
-    for (;;) {
-      const k = keys[i] as number;
-      if (k === n) break;
-      if (k === -1) return;
-      i = (i + 1) & mask;
-    }
-    this.size--;
-    // Backward shift: each later entry of the run whose home slot is not in (i, j] moves into the hole.
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const k = keys[j] as number;
-      if (k === -1) break;
-      const home = k & mask;
-      if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
-      keys[i] = k;
-      counts[i] = counts[j] as number;
-      i = j;
-    }
-    keys[i] = -1;
-    counts[i] = 0;
-  }
-
-  /** Drops every count (a table a burst grew large is made small again). */
-  clear(): void {
-    if (this.keys.length > COUNTS_KEPT) {
-      this.keys = new Float64Array(COUNTS_START).fill(-1);
-      this.counts = new Int32Array(COUNTS_START);
-    } else {
-      this.keys.fill(-1);
-      this.counts.fill(0);
-    }
-    this.size = 0;
-  }
-
-  /** Moves every entry into a table of `slots` slots (a power of two). */
-  private resize(slots: number): void {
-    const oldKeys = this.keys;
-    const oldCounts = this.counts;
-    const keys = new Float64Array(slots).fill(-1);
-    const counts = new Int32Array(slots);
-    const mask = slots - 1;
-    for (let j = 0; j < oldKeys.length; j++) {
-      const k = oldKeys[j] as number;
-      if (k === -1) continue;
-      let i = k & mask;
-      while (keys[i] !== -1) i = (i + 1) & mask;
-      keys[i] = k;
-      counts[i] = oldCounts[j] as number;
-    }
-    this.keys = keys;
-    this.counts = counts;
-  }
-}
-
 /** Reorders explained resets into RST frame order and numbers them. */
 export class ResetOrder {
   /**
@@ -189,10 +80,9 @@ export class ResetOrder {
    * Per connection number with queued RSTs not yet passed: twice their count, plus one once the
    * connection finished. One table, not a Map of counts and a Set of finished connections: on a
    * flood each held tens of thousands of entries, and every connection's insertions and deletions
-   * (and the rehashes they set off) went through both. Typed (CountsByConn), not a Map: five
-   * lookups per flood connection in a table of ~40,000 entries.
+   * (and the rehashes they set off) went through both.
    */
-  private readonly queued = new CountsByConn();
+  private readonly queued = new Map<number, number>();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
   /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
@@ -222,7 +112,7 @@ export class ResetOrder {
     this.tail++;
     this.resets.push(undefined);
     this.helds.push(undefined);
-    this.queued.set(connNumber, this.queued.get(connNumber) + QUEUED_ONE);
+    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + QUEUED_ONE);
   }
 
   /**
@@ -270,7 +160,7 @@ export class ResetOrder {
 
   /** Marks connection `number`'s queued RSTs as belonging to a finished connection, and releases what that frees. */
   private markFinished(number: number): void {
-    const queued = this.queued.get(number);
+    const queued = this.queued.get(number) ?? 0;
     if (queued >= QUEUED_ONE) this.queued.set(number, queued | FINISHED);
     this.drain();
   }
@@ -347,7 +237,7 @@ export class ResetOrder {
         this.helds[at] = undefined;
         this.waitingInQueue--;
         this.release(reset, held);
-      } else if ((this.queued.get(conn) & FINISHED) === 0) {
+      } else if (((this.queued.get(conn) ?? 0) & FINISHED) === 0) {
         this.compact();
         return;
       }
@@ -401,7 +291,7 @@ export class ResetOrder {
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
     this.head++;
-    const entry = this.queued.get(conn);
+    const entry = this.queued.get(conn) ?? QUEUED_ONE;
     if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
     else this.queued.delete(conn);
   }
