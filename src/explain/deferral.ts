@@ -77,6 +77,12 @@ export class HostHopsWait {
   constructor(
     private readonly ctx: ExplainContext,
     private readonly explain: (conn: FinishedConnection) => void,
+    /**
+     * `explain` keeps no reference to the connection it is given, nor to any object in it, once it
+     * returns: a released connection is then written into heldPack.ts's spare graph, not built
+     * anew (~2.1 KB less per released connection).
+     */
+    private readonly reuseUnpacked = false,
   ) {}
 
   /** Explains `conn` now, or holds it until its server's hop distance is known. */
@@ -195,7 +201,7 @@ export class HostHopsWait {
     if (seq >= this.head) this.queue[seq & (this.queue.length - 1)] = -1;
     let conn: FinishedConnection;
     if (this.kind[row] === PACKED) {
-      conn = unpackConnection(this.nums, this.refs, row);
+      conn = unpackConnection(this.nums, this.refs, row, this.reuseUnpacked);
       clearRefs(this.refs, row);
     } else {
       conn = this.refs[row * ROW_REFS] as FinishedConnection;

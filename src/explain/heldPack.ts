@@ -13,6 +13,12 @@
  *
  * A connection with more resets, packets or TTL values than a row holds is not packed
  * (`packable`); the deferral then holds the object itself.
+ *
+ * Built again, a connection's ~15 objects (~2.1 KB) were a third of what a flood allocated per
+ * connection. Where the reader keeps nothing of the connection once it is explained (the explain
+ * stage without `onFinished` or ladders), `unpackConnection(…, true)` writes the fields into one
+ * graph of objects made by the first such call instead (`SpareGraph`), the same shapes field for
+ * field, so nothing is allocated per released connection.
  */
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import { PACKET_NUMBERS, readPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
@@ -223,6 +229,296 @@ function unpackReset(nums: Float64Array, at: number, refs: unknown[], ref: numbe
   };
 }
 
+/** Rewrites `t` (made by unpackTtl) with the baseline written at `at`, which is not null; its value objects are reused. */
+function refillTtl(t: TtlBaseline, nums: Float64Array, at: number): TtlBaseline {
+  const n = smiOrDouble(nums[at + 13]);
+  const values = t.values as { ttl: number; count: number }[];
+  for (let i = 0; i < n; i++) {
+    const ttl = smiOrDouble(nums[at + 19 + i * 2]);
+    const count = smiOrDouble(nums[at + 20 + i * 2]);
+    const v = values[i];
+    if (v === undefined) values.push({ ttl, count });
+    else {
+      v.ttl = ttl;
+      v.count = count;
+    }
+  }
+  if (values.length > n) values.length = n;
+  t.otherCount = smiOrDouble(nums[at + 14]);
+  t.mostCommon = smiOrDouble(nums[at + 15]);
+  t.initial = smiOrDouble(nums[at + 16]);
+  t.hops = smiOrDouble(nums[at + 17]);
+  return t;
+}
+
+/** One side of the spare graph: its summary, and its own TTL baseline (attached when the side has one). */
+interface SpareSide {
+  e: EndpointSummary;
+  ttl: TtlBaseline | null;
+}
+
+/** Rewrites side `x` with the side written at `at` / `ref` (unpackSide's fields). */
+function refillSide(x: SpareSide, nums: Float64Array, at: number, refs: unknown[], ref: number): EndpointSummary {
+  const e = x.e;
+  e.state = refs[ref] as EndpointSummary['state'];
+  e.prevState = refs[ref + 1] as EndpointSummary['prevState'];
+  e.size = smiOrDouble(nums[at]);
+  e.pkts = smiOrDouble(nums[at + 1]);
+  e.ipBytes = smiOrDouble(nums[at + 2]);
+  if (smiOrDouble(nums[at + 13] ?? -1) < 0) e.ttl = null;
+  else {
+    if (x.ttl === null) x.ttl = unpackTtl(nums, at);
+    else refillTtl(x.ttl, nums, at);
+    e.ttl = x.ttl;
+  }
+  e.ipId = refs[ref + 2] as EndpointSummary['ipId'];
+  e.retransmissions = smiOrDouble(nums[at + 3]);
+  e.zeroWindows = smiOrDouble(nums[at + 4]);
+  e.gaps = smiOrDouble(nums[at + 5]);
+  e.badChecksums = smiOrDouble(nums[at + 6]);
+  e.finCount = smiOrDouble(nums[at + 7]);
+  e.rstCount = smiOrDouble(nums[at + 8]);
+  e.payloadSeen = nums[at + 9] === 1;
+  e.lastWindow = intOrNull(nums[at + 10]);
+  e.windowScale = smiOrDouble(nums[at + 11]);
+  e.startSeq = intOrNull(nums[at + 12]);
+  return e;
+}
+
+/** countPair's pair in the spare graph: the shared one it gives for small counts, else spare `pair` rewritten. */
+function spareCounts(pair: { orig: number; resp: number }, orig: number, resp: number): { orig: number; resp: number } {
+  const made = countPair(orig, resp);
+  if (Object.isFrozen(made)) return made;
+  pair.orig = orig;
+  pair.resp = resp;
+  return pair;
+}
+
+/** nullablePair's pair in the spare graph: the shared one of two nulls, else spare `pair` rewritten (where it makes a fresh one). */
+function spareNullable(pair: { orig: number | null; resp: number | null }, orig: number, resp: number): { orig: number | null; resp: number | null } {
+  if (orig < 0 && resp < 0) return nullablePair(orig, resp);
+  pair.orig = orig < 0 ? null : orig;
+  pair.resp = resp < 0 ? null : resp;
+  return pair;
+}
+
+/** One RST of the spare graph and the pairs of its context it owns (the shared ones are not rewritten). */
+interface SpareReset {
+  r: RstRecord;
+  pairs: { orig: number | null; resp: number | null }[];
+}
+
+/** Pairs a spare RST owns: pktsBefore, nextSeq, acked, window, consecutiveRetransmissions. */
+const RESET_PAIRS = 5;
+
+/** Rewrites spare RST `x` with the RST written at `at` / `ref` (unpackReset's fields). */
+function refillReset(x: SpareReset, nums: Float64Array, at: number, refs: unknown[], ref: number): RstRecord {
+  const r = x.r;
+  const k = at + PACKET_NUMS;
+  r.frame = smiOrDouble(nums[at]);
+  r.ts = nums[at + 1] ?? 0;
+  r.direction = nums[at + 2] === 1 ? 'resp' : 'orig';
+  r.flags = smiOrDouble(nums[at + 3]);
+  r.seq = smiOrDouble(nums[at + 4]);
+  r.ack = smiOrDouble(nums[at + 5]);
+  r.win = smiOrDouble(nums[at + 6]);
+  r.ttl = smiOrDouble(nums[at + 7]);
+  r.ipId = smiOrDouble(nums[at + 8]);
+  r.df = nums[at + 9] === 1;
+  r.payloadLen = smiOrDouble(nums[at + 10]);
+  r.options = smiOrDouble(nums[at + 11]);
+  r.index = smiOrDouble(nums[k]);
+  r.payload = refs[ref] as Uint8Array | null;
+  r.mptcpReason = smiOrDouble(nums[k + 1]);
+  r.mptcpFlags = smiOrDouble(nums[k + 2]);
+  r.reserved = smiOrDouble(nums[k + 3]);
+  r.badChecksum = smiOrDouble(nums[k + 4]);
+  r.checksum = smiOrDouble(nums[k + 5]);
+  r.sentByCapturePoint = nums[k + 6] === 1;
+  const c = r.context as { -readonly [K in keyof RstRecord['context']]: RstRecord['context'][K] };
+  const p = x.pairs;
+  c.pktsBefore = spareCounts(p[0] as { orig: number; resp: number }, smiOrDouble(nums[k + 13]), smiOrDouble(nums[k + 14]));
+  c.states = refs[ref + 1] as RstRecord['context']['states'];
+  c.handshake = refs[ref + 2] as RstRecord['context']['handshake'];
+  c.payload = refs[ref + 3] as RstRecord['context']['payload'];
+  c.fin = refs[ref + 4] as RstRecord['context']['fin'];
+  c.lastFromSenderTs = orNull(nums[k + 7] ?? Number.NaN);
+  c.lastFromOtherTs = orNull(nums[k + 8] ?? Number.NaN);
+  c.sinceOther = orNull(nums[k + 9] ?? Number.NaN);
+  c.sincePrevious = orNull(nums[k + 10] ?? Number.NaN);
+  c.largestIdleGap = nums[k + 11] ?? 0;
+  c.nextSeq = spareNullable(p[1] as { orig: number | null; resp: number | null }, smiOrDouble(nums[k + 15]), smiOrDouble(nums[k + 16]));
+  c.acked = spareNullable(p[2] as { orig: number | null; resp: number | null }, smiOrDouble(nums[k + 17]), smiOrDouble(nums[k + 18]));
+  c.window = spareNullable(p[3] as { orig: number | null; resp: number | null }, smiOrDouble(nums[k + 19]), smiOrDouble(nums[k + 20]));
+  c.consecutiveRetransmissions = spareCounts(p[4] as { orig: number; resp: number }, smiOrDouble(nums[k + 21]), smiOrDouble(nums[k + 22]));
+  c.senderPrevIpId = smiOrDouble(nums[k + 12]);
+  return r;
+}
+
+/** Rewrites packet record `p` with the packet written at `o` (readPacket's fields). */
+function refillPacket(p: PacketRecord, d: Float64Array, o: number): PacketRecord {
+  p.frame = smiOrDouble(d[o]);
+  p.ts = smiOrDouble(d[o + 1]);
+  p.direction = d[o + 2] === 1 ? 'resp' : 'orig';
+  p.flags = smiOrDouble(d[o + 3]);
+  p.seq = smiOrDouble(d[o + 4]);
+  p.ack = smiOrDouble(d[o + 5]);
+  p.win = smiOrDouble(d[o + 6]);
+  p.ttl = smiOrDouble(d[o + 7]);
+  p.ipId = smiOrDouble(d[o + 8]);
+  p.df = d[o + 9] === 1;
+  p.payloadLen = smiOrDouble(d[o + 10]);
+  p.options = smiOrDouble(d[o + 11]);
+  return p;
+}
+
+/**
+ * The objects `unpackConnection(…, true)` rewrites: a connection with its sides, handshake and
+ * lists, spare RSTs and packets, all made once by the fresh unpack below (so they have its
+ * shapes, which are the tracker's) and grown to the most a row holds. The lists are one per
+ * length, so that no list is ever shortened or lengthened under a reader.
+ */
+interface SpareGraph {
+  conn: FinishedConnection;
+  orig: SpareSide;
+  resp: SpareSide;
+  resets: SpareReset[];
+  packets: PacketRecord[];
+  /** resetLists[n], packetLists[n]: a list of the first n spare RSTs / packets. */
+  resetLists: RstRecord[][];
+  packetLists: PacketRecord[][];
+}
+
+let spare: SpareGraph | null = null;
+
+/** The spare graph, made from the connection in row `row` the first time. */
+function spareGraph(nums: Float64Array, refs: unknown[], row: number): SpareGraph {
+  if (spare !== null) return spare;
+  const at = row * ROW_NUMS;
+  const ref = row * ROW_REFS;
+  const conn = unpackConnection(nums, refs, row, false);
+  // Resets and packets copied from the row's own (or its first, repeated): only their shapes matter.
+  const resets: SpareReset[] = [];
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < MAX_HELD_RESETS; i++) {
+    const r = unpackReset(nums, at + RESETS_AT, refs, ref + RESET_REFS_AT);
+    const pairs: { orig: number | null; resp: number | null }[] = [];
+    // The literal nullablePair and countPair make (one shape for both).
+    for (let j = 0; j < RESET_PAIRS; j++) pairs.push({ orig: 0, resp: 0 });
+    resets.push({ r, pairs });
+  }
+  for (let i = 0; i < MAX_HELD_PACKETS; i++) packets.push(readPacket(nums, at + PACKETS_AT));
+  // Made as the tracker makes its lists (track/rstLog.ts drainResets, packetRing.ts drainRing: sized, or an empty literal), so they share its lists' shape.
+  const resetLists: RstRecord[][] = [[]];
+  for (let n = 1; n <= MAX_HELD_RESETS; n++) {
+    const list = new Array<RstRecord>(n);
+    for (let i = 0; i < n; i++) list[i] = (resets[i] as SpareReset).r;
+    resetLists.push(list);
+  }
+  const packetLists: PacketRecord[][] = [[]];
+  for (let n = 1; n <= MAX_HELD_PACKETS; n++) {
+    const list = new Array<PacketRecord>(n);
+    for (let i = 0; i < n; i++) list[i] = packets[i] as PacketRecord;
+    packetLists.push(list);
+  }
+  spare = { conn, orig: { e: conn.orig, ttl: conn.orig.ttl }, resp: { e: conn.resp, ttl: conn.resp.ttl }, resets, packets, resetLists, packetLists };
+  return spare;
+}
+
+/** Rewrites the spare graph with the connection in row `row` (unpackConnection's fields). */
+function refillConnection(nums: Float64Array, refs: unknown[], row: number): FinishedConnection {
+  const g = spareGraph(nums, refs, row);
+  const at = row * ROW_NUMS;
+  const ref = row * ROW_REFS;
+  const nResets = smiOrDouble(nums[at + 26]);
+  const nPackets = smiOrDouble(nums[at + 27]);
+  for (let i = 0; i < nResets; i++) refillReset(g.resets[i] as SpareReset, nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS);
+  for (let i = 0; i < nPackets; i++) refillPacket(g.packets[i] as PacketRecord, nums, at + PACKETS_AT + i * PACKET_NUMS);
+  const bits = smiOrDouble(nums[at + 8]);
+  const conn = g.conn as { -readonly [K in keyof FinishedConnection]: FinishedConnection[K] };
+  conn.number = smiOrDouble(nums[at]);
+  conn.capture = smiOrDouble(nums[at + 1]);
+  conn.id = idOfRow(refs[ref], conn.capture, conn.number);
+  conn.ipVersion = nums[at + 2] === 6 ? 6 : 4;
+  conn.origAddr = refs[ref + 1] as string;
+  conn.origPort = smiOrDouble(nums[at + 3]);
+  conn.respAddr = refs[ref + 2] as string;
+  conn.respPort = smiOrDouble(nums[at + 4]);
+  conn.startTs = nums[at + 5] ?? 0;
+  conn.lastTs = nums[at + 6] ?? 0;
+  conn.lastPacketTs = nums[at + 7] ?? 0;
+  conn.connState = refs[ref + 3] as FinishedConnection['connState'];
+  conn.history = refs[ref + 4] as string;
+  conn.orig = refillSide(g.orig, nums, at + SIDE_AT, refs, ref + SIDE_REFS_AT);
+  conn.resp = refillSide(g.resp, nums, at + SIDE_AT + SIDE_NUMS, refs, ref + SIDE_REFS_AT + SIDE_REFS);
+  conn.flipped = (bits & 1) !== 0;
+  conn.reusedTuple = (bits & 2) !== 0;
+  const h = conn.handshake as { -readonly [K in keyof FinishedConnection['handshake']]: FinishedConnection['handshake'][K] };
+  h.stage = refs[ref + 5] as FinishedConnection['handshake']['stage'];
+  h.synTs = orNull(nums[at + 9] ?? Number.NaN);
+  h.synAckTs = orNull(nums[at + 10] ?? Number.NaN);
+  h.ackTs = orNull(nums[at + 11] ?? Number.NaN);
+  h.synToSynAck = orNull(nums[at + 12] ?? Number.NaN);
+  h.synAckToAck = orNull(nums[at + 13] ?? Number.NaN);
+  conn.largestIdleGap = nums[at + 14] ?? 0;
+  conn.missedBytes = smiOrDouble(nums[at + 15]);
+  conn.weirds = refs[ref + 6] as FinishedConnection['weirds'];
+  conn.resets = g.resetLists[nResets] as RstRecord[];
+  conn.resetsNotRecorded = smiOrDouble(nums[at + 16]);
+  conn.packets = g.packetLists[nPackets] as PacketRecord[];
+  conn.keptPackets = smiOrDouble(nums[at + 17]);
+  conn.keptFirstFrame = smiOrDouble(nums[at + 18]);
+  conn.keptLastFrame = smiOrDouble(nums[at + 19]);
+  conn.keptFirstFlags = smiOrDouble(nums[at + 20]);
+  conn.origPairs = smiOrDouble(nums[at + 21]);
+  conn.origSingles = smiOrDouble(nums[at + 22]);
+  conn.respPairs = smiOrDouble(nums[at + 23]);
+  conn.respSingles = smiOrDouble(nums[at + 24]);
+  conn.packetsNotKept = smiOrDouble(nums[at + 25]);
+  conn.endReason = refs[ref + 7] as FinishedConnection['endReason'];
+  conn.tunnel = refs[ref + 8] as FinishedConnection['tunnel'];
+  return conn;
+}
+
+/** track/finish.ts connIdOf's id of connection `number` of capture `capture`: `C<number>`, or `C<capture>-<number>` past capture 0. */
+export function numberedId(capture: number, number: number): string {
+  return capture > 0 ? `C${capture}-${number}` : `C${number}`;
+}
+
+/** The decimal number `text` holds from `from` to `to` as `${n}` writes it (no sign, no leading zero), or -1. */
+function decimalIn(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15 || (to - from > 1 && text.charCodeAt(from) === 0x30)) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * True when `id` is numberedId(capture, number) (read in place, no string built): the row then
+ * keeps no reference to it, and the id is written again when the connection is released. Why: the
+ * tracker's id string of a held connection outlived the young generation (DEFER_LIMIT connections
+ * wait), so each was copied by two scavenges into old space; written again it dies young.
+ */
+export function isNumberedId(id: string, capture: number, number: number): boolean {
+  if (id.charCodeAt(0) !== 0x43) return false;
+  let from = 1;
+  if (capture > 0) {
+    const dash = id.indexOf('-');
+    if (dash < 0 || decimalIn(id, 1, dash) !== capture) return false;
+    from = dash + 1;
+  }
+  return decimalIn(id, from, id.length) === number;
+}
+
+/** The id reference of a row (null: numberedId of its capture and number). */
+function idOfRow(idRef: unknown, capture: number, number: number): string {
+  return idRef === null ? numberedId(capture, number) : (idRef as string);
+}
+
 /** Writes `conn` (packable) into row `row` of `nums` (ROW_NUMS per row) and `refs` (ROW_REFS per row). */
 export function packConnection(conn: FinishedConnection, nums: Float64Array, refs: unknown[], row: number): void {
   const at = row * ROW_NUMS;
@@ -256,7 +552,7 @@ export function packConnection(conn: FinishedConnection, nums: Float64Array, ref
   nums[at + 25] = conn.packetsNotKept;
   nums[at + 26] = conn.resets.length;
   nums[at + 27] = conn.packets.length;
-  refs[ref] = conn.id;
+  refs[ref] = isNumberedId(conn.id, conn.capture, conn.number) ? null : conn.id;
   refs[ref + 1] = conn.origAddr;
   refs[ref + 2] = conn.respAddr;
   refs[ref + 3] = conn.connState;
@@ -279,8 +575,13 @@ export function clearRefs(refs: unknown[], row: number): void {
   for (let i = 0; i < ROW_REFS; i++) refs[ref + i] = null;
 }
 
-/** The connection packed into row `row`, built again (track/finish.ts finishSlot's field order). */
-export function unpackConnection(nums: Float64Array, refs: unknown[], row: number): FinishedConnection {
+/**
+ * The connection packed into row `row`, built again (track/finish.ts finishSlot's field order);
+ * with `reuse`, written into the spare graph instead (SpareGraph), which the next such call
+ * rewrites: only for a reader that keeps no reference to it or to any object in it.
+ */
+export function unpackConnection(nums: Float64Array, refs: unknown[], row: number, reuse = false): FinishedConnection {
+  if (reuse) return refillConnection(nums, refs, row);
   const at = row * ROW_NUMS;
   const ref = row * ROW_REFS;
   const nResets = smiOrDouble(nums[at + 26]);
@@ -290,10 +591,12 @@ export function unpackConnection(nums: Float64Array, refs: unknown[], row: numbe
   const packets: PacketRecord[] = nPackets > 0 ? new Array<PacketRecord>(nPackets) : [];
   for (let i = 0; i < nPackets; i++) packets[i] = readPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);
   const bits = smiOrDouble(nums[at + 8]);
+  const number = smiOrDouble(nums[at]);
+  const capture = smiOrDouble(nums[at + 1]);
   return {
-    id: refs[ref] as string,
-    number: smiOrDouble(nums[at]),
-    capture: smiOrDouble(nums[at + 1]),
+    id: idOfRow(refs[ref], capture, number),
+    number,
+    capture,
     ipVersion: nums[at + 2] === 6 ? 6 : 4,
     origAddr: refs[ref + 1] as string,
     origPort: smiOrDouble(nums[at + 3]),

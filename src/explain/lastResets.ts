@@ -24,9 +24,34 @@ export interface RememberedReset {
 const HINT_WAYS = 256;
 
 /** The last root reset per unoriented 4-tuple, bounded (the oldest tuple goes first). */
+/**
+ * An id "<letter><n>" (one capital letter, then n in decimal without a leading zero, n below
+ * 2^24: the explain stage's provisional "P<n>") as one small integer, (n << 5) | letter; any
+ * other id as it is. Every connection that reset leaves its id here until its tuple is evicted
+ * (200,000 of them on a flood), and each kept id string was copied by two scavenges into old
+ * space and marked there by every mark-compact; a small integer is no object at all.
+ */
+export function idWord(id: string): string | number {
+  const letter = id.charCodeAt(0) - 64;
+  if (id.length < 2 || id.length > 9 || letter < 1 || letter > 26 || id.charCodeAt(1) === 0x30) return id;
+  let n = 0;
+  for (let i = 1; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return id;
+    n = n * 10 + d;
+  }
+  return n < 1 << 24 ? (n << 5) | letter : id;
+}
+
+/** The id idWord made `word` of. */
+export function idOfWord(word: string | number): string {
+  return typeof word === 'number' ? `${String.fromCharCode(64 + (word & 31))}${word >>> 5}` : word;
+}
+
 export class LastResets {
   private readonly slots: CloseTimes;
-  private readonly ids: string[] = [];
+  /** Ids as idWord keeps them. */
+  private readonly ids: (string | number)[] = [];
   private readonly captures: number[] = [];
   private readonly frames: number[] = [];
   private readonly hints: (string | null)[] = [];
@@ -46,7 +71,7 @@ export class LastResets {
   get(t: Tuple): RememberedReset | undefined {
     const slot = this.slots.slotOf(t, respFirst(t));
     if (slot < 0) return undefined;
-    return { id: this.ids[slot] as string, capture: this.captures[slot] as number, frame: this.frames[slot] as number, ts: this.slots.timeAt(slot), hint: this.hints[slot] as string | null };
+    return { id: idOfWord(this.ids[slot] as string | number), capture: this.captures[slot] as number, frame: this.frames[slot] as number, ts: this.slots.timeAt(slot), hint: this.hints[slot] as string | null };
   }
 
   /** Remembers `r` as the last root reset on the tuple of `t` (it becomes the newest entry). */
@@ -58,7 +83,7 @@ export class LastResets {
   remember(t: Tuple, id: string, capture: number, frame: number, ts: number, hint: string | null): void {
     const slot = this.slots.set(t, ts, respFirst(t));
     // Slots are handed out from 0 upwards, so these arrays stay dense.
-    this.ids[slot] = id;
+    this.ids[slot] = idWord(id);
     this.captures[slot] = capture;
     this.frames[slot] = frame;
     this.hints[slot] = hint === null ? null : this.share(hint);

@@ -52,8 +52,8 @@ export interface StreamParts {
   provisionalIds: number;
 }
 
-/** Only the run's callbacks and the context reference are not state. */
-const NOT_STATE: ReadonlySet<string> = new Set(['explain', 'out', 'ctx']);
+/** Only the run's callbacks, the context reference and what the run's sink allows (HostHopsWait's reuseUnpacked) are not state. */
+const NOT_STATE: ReadonlySet<string> = new Set(['explain', 'out', 'ctx', 'reuseUnpacked']);
 
 interface SavedState {
   format: number;

@@ -235,7 +235,8 @@ export class ExplainStage implements TrackEvents {
     const pieces = new StreamPieces();
     // A SYN refused in the name of a server the capture has not shown yet waits (bounded) for a
     // later connection to teach that server's hop distance (explain/deferral.ts).
-    const waitForHops = new HostHopsWait(ctx, (conn: FinishedConnection): void => this.explain(conn, ctx, pieces));
+    // `explain` keeps a connection only for onFinished and ladders; without them a released one may be written into a spare graph (heldPack.ts).
+    const waitForHops = new HostHopsWait(ctx, (conn: FinishedConnection): void => this.explain(conn, ctx, pieces), !this.keepsConnections());
     this.current = { captureIndex, ctx, pieces, waitForHops };
     this.releasing = pieces;
   }
@@ -246,7 +247,7 @@ export class ExplainStage implements TrackEvents {
     const summary = this.summary;
     const sink = this.sink;
     // The held connection is kept only for those who read it when it is released.
-    const keepConn = this.options.onFinished !== undefined || (this.options.ladders === true && sink.ladder !== undefined);
+    const keepConn = this.keepsConnections();
     const keepEntry = sink.connectionsUnread !== true;
     // Reset ids are provisional here: ResetOrder numbers them in frame order as it releases them.
     // The connection's entry only where someone reads it (the text and CSV reports list none).
@@ -263,6 +264,11 @@ export class ExplainStage implements TrackEvents {
     if (conn.resetsNotRecorded > 0) summary.resets_not_listed = (summary.resets_not_listed ?? 0) + conn.resetsNotRecorded;
     summary.connections++;
     this.order.finish(conn, explained ?? resets, keepConn, keepEntry);
+  }
+
+  /** True when a finished connection is read after `explain` returns (by onFinished, or for its ladder). */
+  private keepsConnections(): boolean {
+    return this.options.onFinished !== undefined || (this.options.ladders === true && this.sink.ladder !== undefined);
   }
 
   firstRecord(ts: number): void {

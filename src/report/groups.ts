@@ -114,7 +114,10 @@ export class ResetGroup {
       cs.push(r.conn);
       (this.css as number[]).push(seq);
     }
-    for (const e of r.evidence) this.countEvidence(e.code, 1);
+    // Indexed: a for-of here allocated an iterator result per evidence entry (~100 bytes per reset
+    // of a flood's text run): the lists come in several shapes (made to measure, a digest's frozen one).
+    const evidence = r.evidence;
+    for (let i = 0; i < evidence.length; i++) this.countEvidence((evidence[i] as { code: string }).code, 1);
     this.countClient(clientOf(r));
   }
 
@@ -327,6 +330,18 @@ export class ResetGroups {
   /** Resets that fell beyond MAX_GROUPS, by cause. */
   readonly overflow = new Map<string, number>();
   total = 0;
+  /**
+   * The group the last reset went to, and what found it: server address and port, cause, and the
+   * probing client (null for a reset that is not a probe's). A flood's or a scan's resets come
+   * one group at a time, and a reset with the same four finds the same group (groups are never
+   * dropped nor re-keyed, and a slot's shared group, once made, stays), so it is taken without
+   * the two Map lookups and the walk over the slot's probing clients (up to CLIENTS_COUNTED).
+   */
+  private lastGroup: ResetGroup | undefined = undefined;
+  private lastAddr = '';
+  private lastPort = -1;
+  private lastCause = '';
+  private lastClient: string | null = null;
 
   constructor(private readonly multiCapture: boolean) {}
 
@@ -343,14 +358,20 @@ export class ResetGroups {
     const fromResp = r.from === 'resp';
     const addr = fromResp ? r.src : r.dst;
     const port = fromResp ? r.sport : r.dport;
+    const probeClient = isProbeReset(r) ? clientOf(r) : null;
+    const last = this.lastGroup;
+    if (last !== undefined && addr === this.lastAddr && port === this.lastPort && cause === this.lastCause && probeClient === this.lastClient) {
+      last.add(r, seq);
+      this.groupOfReset.set(r.id, last);
+      return;
+    }
     let slot = slotOfCause(this.byServer.get(addr)?.get(port), cause);
     // A probe's reset stays in its client's own group until the scans are known (see the top of this file).
     let client: string | null = null;
     let g: ResetGroup | undefined;
-    if (isProbeReset(r)) {
-      const c = clientOf(r);
-      g = probeGroupOf(slot?.probes, c);
-      if (g !== undefined || (slot?.probes?.length ?? 0) < CLIENTS_COUNTED) client = c;
+    if (probeClient !== null) {
+      g = probeGroupOf(slot?.probes, probeClient);
+      if (g !== undefined || (slot?.probes?.length ?? 0) < CLIENTS_COUNTED) client = probeClient;
     }
     if (client === null) g = slot?.shared;
     if (g !== undefined) {
@@ -368,6 +389,11 @@ export class ResetGroups {
       else slot.probes.push(g);
     }
     this.groupOfReset.set(r.id, g);
+    this.lastGroup = g;
+    this.lastAddr = addr;
+    this.lastPort = port;
+    this.lastCause = cause;
+    this.lastClient = probeClient;
   }
 
   /** A new slot for `cause` at server endpoint addr:port. */

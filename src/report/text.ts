@@ -40,6 +40,9 @@ export class TextDigest {
   listed = 0;
   connectionsWithResets = 0;
   private lastConn: string | null = null;
+  /** The last reset's cause and its counts. */
+  private lastCause = '';
+  private lastVerdicts: Record<Verdict, number> | undefined = undefined;
 
   constructor(multiCapture: boolean) {
     this.groups = new ResetGroups(multiCapture);
@@ -52,12 +55,14 @@ export class TextDigest {
     if (r.conn !== null && r.conn !== this.lastConn) this.connectionsWithResets++;
     this.lastConn = r.conn;
     const cause = r.cause ?? 'unexplained';
-    // Set once per cause, not once per reset.
-    let v = this.causeVerdicts.get(cause);
+    // Set once per cause, not once per reset; the last cause's counts at hand (a flood's resets share one).
+    let v = cause === this.lastCause ? this.lastVerdicts : this.causeVerdicts.get(cause);
     if (v === undefined) {
       v = { genuine: 0, suspect: 0, forged: 0 };
       this.causeVerdicts.set(cause, v);
     }
+    this.lastCause = cause;
+    this.lastVerdicts = v;
     if (r.verdict !== null) v[r.verdict]++;
   }
 }

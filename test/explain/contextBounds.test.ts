@@ -187,3 +187,26 @@ function connection(i: number): FinishedConnection {
     packets: [],
   } as unknown as FinishedConnection;
 }
+
+describe('LastResets keeps ids as small integers', () => {
+  it('idWord turns "<letter><n>" into a number and back, and leaves every other id as it is', async () => {
+    const { idOfWord, idWord } = await import('../../src/explain/lastResets.js');
+    for (const id of ['P1', 'P9', 'P10', 'R123456', 'Z16777215', 'A7']) {
+      const word = idWord(id);
+      assert.equal(typeof word, 'number', id);
+      assert.equal(idOfWord(word), id);
+    }
+    // Kept as text: a leading zero, a lower-case or second letter, anything past 2^24 or not a decimal.
+    for (const id of ['P0', 'P01', 'p5', 'PP5', 'P', 'P16777216', 'P1.5', 'P-1', '7', '', 'P12a', 'C1-5']) assert.equal(idWord(id), id, id);
+  });
+
+  it('a reset remembered by provisional id is found again under the same id (and the same hint)', async () => {
+    const { LastResets } = await import('../../src/explain/lastResets.js');
+    const last = new LastResets(100);
+    const tuple = (port: number) => ({ origAddr: '10.0.0.1', origPort: port, respAddr: '10.0.0.2', respPort: 80 });
+    last.remember(tuple(1), 'P42', 0, 7, 1.5, 'hint a');
+    last.remember(tuple(2), 'odd-id', 1, 8, 2.5, null);
+    assert.deepEqual(last.get(tuple(1)), { id: 'P42', capture: 0, frame: 7, ts: 1.5, hint: 'hint a' });
+    assert.deepEqual(last.get({ origAddr: '10.0.0.2', origPort: 80, respAddr: '10.0.0.1', respPort: 2 }), { id: 'odd-id', capture: 1, frame: 8, ts: 2.5, hint: null });
+  });
+});

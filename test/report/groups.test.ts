@@ -130,3 +130,39 @@ test('probe resets kept apart per client merge back in report order: examples, h
   assert.equal(only[0]?.count, 12);
   assert.equal(only[0]?.clients.size, 3);
 });
+
+test('a run of resets with the same server, cause and probing client goes to the group the first found: the same groups as one lookup per reset', async () => {
+  const { xorshift32 } = await import('../helpers/random.js');
+  const next = xorshift32(29);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+  const fast = new ResetGroups(false);
+  const slow = new ResetGroups(false);
+  // Runs of equal resets (a flood), probe and non-probe stages, a slot past CLIENTS_COUNTED
+  // probing clients (its later clients share one group), groups past MAX_GROUPS (overflow), parents.
+  let prev: Reset | null = null;
+  // Most of MAX_GROUPS taken first, one group each, so that the random part overflows.
+  for (let i = 0; i < MAX_GROUPS - 8000; i++) {
+    const r = { ...reset(i, '10.3.0.1', 'scan_probe'), id: `Q${i}` };
+    fast.add(r);
+    slow.add(r);
+  }
+  for (let i = 1; i <= 60_000; i++) {
+    const port = next() < 0.3 ? 22 : next() < 0.5 ? pick([80, 443, 8080]) : 1024 + Math.floor(next() * 64_000);
+    const client = port === 22 ? `10.9.${Math.floor(next() * 3)}.${Math.floor(next() * 40)}` : pick(['10.1.0.1', '10.1.0.2']);
+    let r: Reset = { ...reset(port, client, pick(['port_closed', 'firewall_reject', 'middlebox_injected'] as const), pick(['genuine', 'forged'] as const)), id: `R${i}`, frame: i };
+    if (next() < 0.2) r.stage = 'data';
+    if (next() < 0.05 && i > 1) r = { ...r, cause: 'after_reset', parent: { id: `R${i - 1 - Math.floor(next() * 3)}`, capture: 0, frame: 1 } };
+    if (prev !== null && next() < 0.6) r = { ...prev, id: `R${i}`, frame: i, ts: prev.ts + 0.001 };
+    fast.add(r);
+    // Forgotten before each reset: every reset looked up.
+    (slow as unknown as { lastGroup: unknown }).lastGroup = undefined;
+    slow.add(r);
+    prev = r;
+  }
+  const view = (g: ResetGroups) =>
+    g.view(new Set(['10.9.0.1'])).groups.map((x) => [x.cause, x.server, x.client, x.count, x.consequences, x.verdicts, x.frames, x.conns, [...x.clients], x.clientsCapped, [...x.evidence]]);
+  assert.deepEqual(view(fast), view(slow));
+  assert.ok(fast.size === MAX_GROUPS && fast.overflow.size > 0, `groups overflowed (${fast.size}, ${fast.overflow.size})`);
+  assert.ok(fast.sorted().some((x) => x.clientsCapped), 'a group capped its clients');
+  assert.ok(fast.sorted().some((x) => x.consequences > 0), 'consequences folded');
+});
