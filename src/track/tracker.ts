@@ -285,14 +285,18 @@ export class Tracker {
     // or of an untyped field compiled to the generic ToBoolean, on every packet.
     if (s.fastPath === true && !newConnection && inWindowSegment(s, slot, side, rec, pkt) === true) {
       s.fastCount++;
-      // The common packet (fastPath.ts): counted and observed, no role change, and no deadline
-      // moved earlier unless the capture's time went back (then the inactivity one may have).
-      const lastTs = s.lastTs[slot] ?? 0;
+      // The common packet (fastPath.ts): counted and observed, no role change, and its timer
+      // entry left where it is. When the capture's time goes back, inWindowSegment has already
+      // moved lastTs earlier and the inactivity deadline with it, but the entry still waits for
+      // the later time; runTimers then finds the connection due and expires it. That is Zeek's
+      // own laziness: Connection::InactivityTimer (src/Conn.cc) is never moved earlier, and when
+      // it fires it expires the connection if last_time + inactivity_timeout <= t, else re-adds
+      // itself at that time. (A reschedule here, before session 10, compared lastTs after
+      // inWindowSegment had written it, so it never ran.)
       countAndObserve(s, slot, role, role, rec, pkt);
       v.tracked = true;
       v.connNumber = s.cNumber[slot] ?? 0;
       v.direction = side === ORIG ? 'orig' : 'resp';
-      if ((s.lastTs[slot] ?? 0) < lastTs) reschedule(s, slot);
       return v;
     }
 
