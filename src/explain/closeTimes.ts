@@ -9,7 +9,7 @@
  * text key. Both share one insertion order, so the oldest entry is evicted first whatever its
  * family, exactly as a bounded Map in insertion order would do.
  */
-import { dottedQuadNumber } from '../net/ipv4Text.js';
+import { ipv4Strict } from '../net/ipv4Text.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';
 
 /** A connection's 4-tuple (FinishedConnection has these fields). */
@@ -102,24 +102,3 @@ function textKey(t: Tuple, swapped = false): string {
   return swapped ? `${t.respAddr}|${t.respPort}|${t.origAddr}|${t.origPort}` : `${t.origAddr}|${t.origPort}|${t.respAddr}|${t.respPort}`;
 }
 
-/** The last two addresses ipv4Strict read, and their numbers (most calls ask for a connection's two ends again). */
-let lastText = '';
-let lastNumber = NONE;
-let otherText = '';
-let otherNumber = NONE;
-
-/**
- * A plain dotted quad ("10.0.0.1") as an unsigned number, or -1 for any other text. Explain reads
- * each connection's two addresses a dozen times (tuple tables, host tables, SYN-ACK TTLs): the last
- * two answers are kept, so a repeat costs a string comparison instead of a parse.
- */
-export function ipv4Strict(addr: string): number {
-  if (addr === lastText) return lastNumber;
-  if (addr === otherText) return otherNumber;
-  const n = dottedQuadNumber(addr);
-  otherText = lastText;
-  otherNumber = lastNumber;
-  lastText = addr;
-  lastNumber = n;
-  return n;
-}

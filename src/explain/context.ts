@@ -7,9 +7,10 @@
  */
 import { TCP_RST } from '../decode/packet.js';
 import type { Reset } from '../model/report.js';
+import { ipv4Strict } from '../net/ipv4Text.js';
 import type { FinishedConnection, PacketRecord } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
-import { CloseTimes, ipv4Strict } from './closeTimes.js';
+import { CloseTimes } from './closeTimes.js';
 import { type HopRange, HostHops } from './hostHops.js';
 import { LastResets } from './lastResets.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';

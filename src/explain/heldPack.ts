@@ -21,7 +21,7 @@
  * field, so nothing is allocated per released connection.
  */
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
-import { PACKET_NUMBERS, readPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
+import { PACKET_NUMBERS, readPacket, refillPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
 import { countPair, nullablePair } from '../track/rstLog.js';
 
 /** Recorded RSTs a row holds (a refused SYN has one). */
@@ -353,23 +353,6 @@ function refillReset(x: SpareReset, nums: Float64Array, at: number, refs: unknow
   c.consecutiveRetransmissions = spareCounts(p[4] as { orig: number; resp: number }, smiOrDouble(nums[k + 21]), smiOrDouble(nums[k + 22]));
   c.senderPrevIpId = smiOrDouble(nums[k + 12]);
   return r;
-}
-
-/** Rewrites packet record `p` with the packet written at `o` (readPacket's fields). */
-function refillPacket(p: PacketRecord, d: Float64Array, o: number): PacketRecord {
-  p.frame = smiOrDouble(d[o]);
-  p.ts = smiOrDouble(d[o + 1]);
-  p.direction = d[o + 2] === 1 ? 'resp' : 'orig';
-  p.flags = smiOrDouble(d[o + 3]);
-  p.seq = smiOrDouble(d[o + 4]);
-  p.ack = smiOrDouble(d[o + 5]);
-  p.win = smiOrDouble(d[o + 6]);
-  p.ttl = smiOrDouble(d[o + 7]);
-  p.ipId = smiOrDouble(d[o + 8]);
-  p.df = d[o + 9] === 1;
-  p.payloadLen = smiOrDouble(d[o + 10]);
-  p.options = smiOrDouble(d[o + 11]);
-  return p;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ipv4Strict } from '../net/ipv4Text.js';
 /**
  * The hop-distance range each host's own packets arrived with (context.ts HopRange), for the most
  * recently first-seen `limit` hosts, packed: a host is a slot of RecentKeys (its IPv4 address as
@@ -10,7 +11,6 @@
  */
 import type { TtlBaseline } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
-import { ipv4Strict } from './closeTimes.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';
 
 /**

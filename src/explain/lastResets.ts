@@ -9,7 +9,8 @@
  * Here the tuples live in CloseTimes' typed arrays and the other fields in arrays by slot; equal
  * hints (a flood's resets share a handful of texts) are kept as one string.
  */
-import { CloseTimes, type Tuple, ipv4Strict } from './closeTimes.js';
+import { ipv4Strict } from '../net/ipv4Text.js';
+import { CloseTimes, type Tuple } from './closeTimes.js';
 
 /** A reset remembered per 4-tuple, for a later connection that Zeek's rules split off the same tuple. */
 export interface RememberedReset {

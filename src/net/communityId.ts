@@ -9,7 +9,7 @@
  * "1:" + the digest in base64. Only port protocols (TCP, UDP, SCTP) and port-less IP are
  * implemented: ICMP's type/code mapping is not needed by a TCP tool.
  */
-import { dottedQuadNumber } from './ipv4Text.js';
+import { dottedQuadNumber, ipv4Strict } from './ipv4Text.js';
 import { sha1Of16, sha1Short } from './sha1.js';
 
 /** IP protocol numbers that carry ports (IANA). */
@@ -207,27 +207,6 @@ function encode3(out: Uint8Array, at: number, v: number): void {
   out[at + 3] = ALPHABET[v & 63] as number;
 }
 
-/**
- * The last two address texts read as numbers, and their numbers: a run's connections come
- * between few hosts (a flood's all between the same two), and reading a dotted quad again cost
- * ~490 instructions where comparing the text with the last one costs a few dozen.
- */
-let lastText1 = '';
-let lastNumber1 = -1;
-let lastText2 = '';
-let lastNumber2 = -1;
-
-/** dottedQuadNumber(text), from the last two texts read when it is one of them. */
-function ipv4Number(text: string): number {
-  if (text === lastText1) return lastNumber1;
-  if (text === lastText2) return lastNumber2;
-  const n = dottedQuadNumber(text);
-  lastText2 = lastText1;
-  lastNumber2 = lastNumber1;
-  lastText1 = text;
-  lastNumber1 = n;
-  return n;
-}
 
 /**
  * The Community ID of a TCP connection (seed 0, the default every tool uses). Plain dotted
@@ -235,8 +214,8 @@ function ipv4Number(text: string): number {
  * tuple object or view per connection (this runs once per finished connection).
  */
 export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
-  const a = ipv4Number(src);
-  const b = a < 0 ? -1 : ipv4Number(dst);
+  const a = ipv4Strict(src);
+  const b = a < 0 ? -1 : ipv4Strict(dst);
   if (b < 0) return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
   const swap = !(a < b || (a === b && sport < dport));

@@ -55,3 +55,20 @@ export function readPacket(d: Float64Array, o: number): PacketRecord {
     options: smiOrDouble(d[o + 11]),
   };
 }
+
+/** Rewrites packet record `p` in place with the packet written at `o` (readPacket's fields, no new object). */
+export function refillPacket(p: PacketRecord, d: Float64Array, o: number): PacketRecord {
+  p.frame = smiOrDouble(d[o]);
+  p.ts = smiOrDouble(d[o + 1]);
+  p.direction = d[o + 2] === 1 ? 'resp' : 'orig';
+  p.flags = smiOrDouble(d[o + 3]);
+  p.seq = smiOrDouble(d[o + 4]);
+  p.ack = smiOrDouble(d[o + 5]);
+  p.win = smiOrDouble(d[o + 6]);
+  p.ttl = smiOrDouble(d[o + 7]);
+  p.ipId = smiOrDouble(d[o + 8]);
+  p.df = d[o + 9] === 1;
+  p.payloadLen = smiOrDouble(d[o + 10]);
+  p.options = smiOrDouble(d[o + 11]);
+  return p;
+}

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CloseTimes, type Tuple, ipv4Strict } from '../../src/explain/closeTimes.js';
+import { CloseTimes, type Tuple } from '../../src/explain/closeTimes.js';
 import { ipv4Number, tupleKey } from '../../src/explain/context.js';
+import { ipv4Strict } from '../../src/net/ipv4Text.js';
 import { rememberInMap } from '../helpers/boundedMap.js';
 import { xorshift32 } from '../helpers/random.js';
 

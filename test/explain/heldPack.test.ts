@@ -4,28 +4,11 @@
  * or the findings of a held connection would differ from those of one explained at once.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MAX_HELD_PACKETS, ROW_NUMS, ROW_REFS, clearRefs, packConnection, packable, unpackConnection } from '../../src/explain/heldPack.js';
-import { runAnalysis } from '../../src/pipeline/run.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
 import { keyPaths } from '../helpers/keyPaths.js';
-import { REPO_ROOT } from '../helpers/run.js';
-
-const LAB = join(REPO_ROOT, 'test', 'fixtures', 'lab');
-
-/** The finished connections of the lab captures. */
-async function labConnections(): Promise<FinishedConnection[]> {
-  const conns: FinishedConnection[] = [];
-  const noop = (): void => {};
-  const inputs = readdirSync(LAB)
-    .filter((f) => f.endsWith('.pcap'))
-    .sort()
-    .map((c) => join(LAB, c));
-  await runAnalysis(inputs, { onFinished: (c) => conns.push(c) }, { reset: noop, connection: noop, pattern: noop });
-  return conns;
-}
+import { labConnections } from '../helpers/labConnections.js';
 
 /** Copies of a lab connection in shapes the lab's captures lack: wider TTL baselines, a second RST, large counts, every packet count. */
 function variantsOf(conn: FinishedConnection): FinishedConnection[] {

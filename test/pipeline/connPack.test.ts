@@ -7,17 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ConnPacker, ConnUnpacker, connectionNumbers } from '../../src/pipeline/connPack.js';
-import { runAnalysis } from '../../src/pipeline/run.js';
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
 import { keyPaths } from '../helpers/keyPaths.js';
+import { labConnections } from '../helpers/labConnections.js';
 import { REPO_ROOT } from '../helpers/run.js';
 
-const LAB = join(REPO_ROOT, 'test', 'fixtures', 'lab');
 
 /** The connections, packed into one batch and read back. */
 function roundTrip(conns: readonly FinishedConnection[]): FinishedConnection[] {
@@ -206,13 +204,7 @@ process.stdout.write(JSON.stringify({ small, boxed }));`;
   });
 
   it('the connections the tracker makes from the lab captures come back as it made them, field order included', async () => {
-    const conns: FinishedConnection[] = [];
-    const noop = (): void => {};
-    const inputs = readdirSync(LAB)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort()
-      .map((c) => join(LAB, c));
-    await runAnalysis(inputs, { onFinished: (c) => conns.push(c) }, { reset: noop, connection: noop, pattern: noop });
+    const conns = await labConnections();
     assert.ok(conns.some((c) => c.resets.length > 0 && c.packets.length > 0 && c.orig.ttl !== null));
     assert.ok(conns.some((c) => c.weirds.length > 0));
     const back = roundTrip(conns);
