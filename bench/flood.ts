@@ -29,7 +29,7 @@ export interface FloodStats {
 export interface FloodOptions {
   /** Distinct connections. Default 5,000,000. */
   readonly conns?: number;
-  /** New connections per second of capture time. Default 8000. */
+  /** New connections per second of capture time. Default DEFAULT_FLOOD_RATE (8000). */
   readonly rate?: number;
   readonly seed?: number;
   readonly startTs?: number;
@@ -39,11 +39,13 @@ export interface FloodOptions {
 const IP = 14;
 const TCP = 34;
 const PORTS_PER_CLIENT = 50_000;
+/** `generateFlood`'s rate when none is given (the bench's bar uses a scanner's rate instead: run.ts). */
+export const DEFAULT_FLOOD_RATE = 8000;
 
 /** Writes the flood capture to `path` (via a temporary file, renamed at the end). */
 export function generateFlood(path: string, opts: FloodOptions = {}): FloodStats {
   const n = opts.conns ?? 5_000_000;
-  const rate = opts.rate ?? 8000;
+  const rate = opts.rate ?? DEFAULT_FLOOD_RATE;
   const rng = new Rng(opts.seed ?? 7);
   const start = opts.startTs ?? 1_709_283_600;
   mkdirSync(dirname(path), { recursive: true });
