@@ -69,7 +69,7 @@ const W = 4294967296;
 
 /**
  * The distance of `v`'s bit pattern from `b`'s (both finite), NaN when it is too large to be an
- * exact double (the high words more than 2^20 apart). bitAdd(b, bitDiff(v, b)) is `v`, bit for bit.
+ * exact zig-zag varint (the high words 2^19 or more apart). bitAdd(b, bitDiff(v, b)) is `v`, bit for bit.
  */
 export function bitDiff(v: number, b: number): number {
   f64[0] = v;
@@ -77,11 +77,11 @@ export function bitDiff(v: number, b: number): number {
   const lv = u32[0] ?? 0;
   f64[0] = b;
   const dh = hv - (u32[1] ?? 0);
-  if (dh >= 0x100000 || dh <= -0x100000) return Number.NaN;
+  if (dh >= 0x80000 || dh <= -0x80000) return Number.NaN;
   return dh * W + (lv - (u32[0] ?? 0));
 }
 
-/** The double whose bit pattern is `b`'s plus `d` (an exact integer, |d| < 2^52). */
+/** The double whose bit pattern is `b`'s plus `d` (an exact integer, |d| < 2^51 + 2^32). */
 export function bitAdd(b: number, d: number): number {
   f64[0] = b;
   const lo = (u32[0] ?? 0) + d;
@@ -91,8 +91,9 @@ export function bitAdd(b: number, d: number): number {
   return f64[0] ?? 0;
 }
 
+/** An integer a zig-zag varint holds exactly (|v| < 2^52, not -0). */
 function isPlainInt(v: number): boolean {
-  return Number.isSafeInteger(v) && !(v === 0 && 1 / v < 0);
+  return Number.isInteger(v) && v < 4503599627370496 && v > -4503599627370496 && !(v === 0 && 1 / v < 0);
 }
 
 /**
@@ -114,7 +115,7 @@ export function forward(kind: number, raw: number, base: number, V: Float64Array
     case KIND_TIME:
     case KIND_LAST: {
       const d = Number.isFinite(raw) && Number.isFinite(base) ? bitDiff(raw, base) : Number.NaN;
-      if (d === d) v = d;
+      if (!Number.isNaN(d)) v = d;
       else k = K_F64;
       break;
     }
@@ -179,7 +180,7 @@ export class ByteOut {
     this.n = n;
   }
 
-  /** A signed integer (|v| < 2^52) as a zig-zag varint. */
+  /** A signed integer (|v| < 2^52) as a zig-zag varint (exact: 2|v| < 2^53). */
   zigzag(v: number): void {
     this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
@@ -233,10 +234,101 @@ export class ByteIn {
   }
 }
 
+// ---- the writer of one connection's entries
+
+/**
+ * Writes the entries of a vector that differ from a template (TV, TK) to `out`, in position
+ * order: a tag (gap since the last written position, times 4, plus the value code, plus 1; 0
+ * ends the list) and the value. Positions past the template's end differ unless (0, K_T); the
+ * reader fills them so.
+ */
+export class Emitter {
+  readonly out = new ByteOut();
+  last = -1;
+  count = 0;
+  TV: Float64Array = new Float64Array(0);
+  TK: Uint8Array = new Uint8Array(0);
+
+  /** Starts a vector of `length` positions against template (TV, TK). */
+  begin(length: number, TV: Float64Array, TK: Uint8Array): void {
+    this.out.n = 0;
+    this.last = -1;
+    this.count = 0;
+    this.TV = TV;
+    this.TK = TK;
+    this.out.zigzag(length - TV.length);
+  }
+
+  /** Ends the list. */
+  end(): void {
+    this.out.varint(0);
+  }
+
+  /** Writes entry p = (v, k). */
+  put(p: number, v: number, k: number): void {
+    const o = this.out;
+    o.varint((p - this.last - 1) * 4 + k + 1);
+    if (k === K_F64) o.f64(v);
+    else if (k === K_F32) o.f32(v);
+    else o.zigzag(v);
+    this.last = p;
+    this.count++;
+  }
+
+  /** Entry p = (v, k) unless the template has it. */
+  entry(p: number, v: number, k: number): void {
+    const TV = this.TV;
+    if (p < TV.length) {
+      const tv = TV[p] ?? 0;
+      if ((this.TK[p] ?? 0) === k && (v === tv || (Number.isNaN(v) && Number.isNaN(tv)))) return;
+    } else if (k === K_T && v === 0) return;
+    this.put(p, v, k);
+  }
+
+  /** A value of kind `kind` measured from `base` (forward's domain), unless the template has it. */
+  value(p: number, kind: number, raw: number, base: number): void {
+    forward(kind, raw, base, this.v1, this.k1, 0);
+    this.entry(p, this.v1[0] ?? 0, this.k1[0] ?? 0);
+  }
+
+  private readonly v1 = new Float64Array(1);
+  private readonly k1 = new Uint8Array(1);
+}
+
+/** Reads a written list into V/K (from the template, then the entries); returns the vector's length. */
+export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Float64Array, K: Uint8Array): number {
+  const L = TV.length + inp.zigzag();
+  const m = Math.min(L, TV.length);
+  V.set(m === TV.length ? TV : TV.subarray(0, m));
+  K.set(m === TK.length ? TK : TK.subarray(0, m));
+  if (L > m) {
+    V.fill(0, m, L);
+    K.fill(K_T, m, L);
+  }
+  let p = -1;
+  for (;;) {
+    const tag = inp.varint();
+    if (tag === 0) return L;
+    const k = (tag - 1) % 4;
+    p += (tag - 1 - k) / 4 + 1;
+    K[p] = k;
+    if (k === K_F64) V[p] = inp.f64();
+    else if (k === K_F32) V[p] = inp.f32();
+    else V[p] = inp.zigzag();
+  }
+}
+
+/** The vector length a written list says, without reading it (its first varint). */
+export function lengthOf(inp: ByteIn, templateLength: number): number {
+  return templateLength + inp.zigzag();
+}
+
 // ---- layouts: which column entries a vector holds, and their kinds
 
-/** Copies a row of a table's columns to or from a vector: `(table, row, R, p0)`. */
-type RowCopy = (t: object, row: number, R: Float64Array, p0: number) => void;
+/** Writes a row's entries: `(table, row, emitter, p0, del, last, s0, s1)`; the row's own bases when `last` is NaN. */
+type RowEncode = (t: object, row: number, e: Emitter, p0: number, del: number, last: number, s0: number, s1: number) => void;
+/** Writes a row from V/K: `(table, row, V, K, p0, del, last, s0, s1)`. */
+type RowDecode = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
 
 /** One table's row as vector positions; see the file comment. */
 export interface Layout {
@@ -245,24 +337,14 @@ export interface Layout {
   /** `column[entry]` of each position (for tests and messages). */
   readonly names: readonly string[];
   readonly kind: Uint8Array;
-  /** The row position a position's kind is measured from (-1: the delete deadline; -2: none). */
-  readonly base: Int32Array;
-  /** R[p0 + p] = the row's entry of position p. */
-  readonly gather: RowCopy;
-  /** The row's entry of position p = R[p0 + p]. */
-  readonly scatter: RowCopy;
+  /** Writes the row's entries that differ from the emitter's template. */
+  readonly encode: RowEncode;
+  /** Writes the row from a vector. */
+  readonly decode: RowDecode;
 }
 
-const compiled = new Map<string, RowCopy>();
-
-function compile(source: string): RowCopy {
-  let fn = compiled.get(source);
-  if (fn === undefined) {
-    fn = new Function('t', 'row', 'R', 'p0', source) as RowCopy;
-    compiled.set(source, fn);
-  }
-  return fn;
-}
+const compiledEnc = new Map<string, RowEncode>();
+const compiledDec = new Map<string, RowDecode>();
 
 /** The kind of a column of type `array` with no rule by name. */
 function kindOfType(array: ColumnArray): number {
@@ -271,48 +353,82 @@ function kindOfType(array: ColumnArray): number {
   return KIND_INT;
 }
 
+/** What a rule gives a column entry: its kind and the base it is measured from (a source expression). */
+type Rule = (name: string, entry: number) => [number, string] | null;
+
 /**
  * The layout of `table`'s rows: every column not `keep` and not in `exclude`, entry by entry,
- * in declaration order; `rule(name, entry)` names a kind and base, or null for the type's.
+ * in declaration order, with straight-line encode and decode functions compiled from it (one
+ * statement per entry, as RowClearer's clears; built only from declared names and kinds). In
+ * the generated code the bases are `del` (the delete deadline), `last` (the row's last time) and
+ * `s0`, `s1` (the two sides' initial sequence numbers), read from the row when it has them.
  */
-function layoutOf(
-  table: object,
-  exclude: ReadonlySet<string>,
-  rule: (name: string, entry: number, shape: ColumnShape, position: (name: string, entry: number) => number) => [number, number] | null,
-): Layout {
+function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBases: boolean): Layout {
   const cols = columnsOf(table).filter((c) => !c.shape.keep && !exclude.has(c.name));
   const names: string[] = [];
-  const at = new Map<string, number>();
-  const gather: string[] = [];
-  const scatter: string[] = [];
-  for (const { name, shape } of cols) {
-    const g: string[] = [];
-    const sc: string[] = [];
+  const kinds: number[] = [];
+  const enc: string[] = [];
+  const dec: string[] = [];
+  if (ownBases) {
+    enc.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
+  }
+  const decBody: string[] = [];
+  for (const { name, array, shape } of cols) {
+    const e: string[] = [];
+    const d: string[] = [];
     for (let i = 0; i < shape.per; i++) {
       const p = names.length;
-      at.set(`${name}[${i}]`, p);
       names.push(`${name}[${i}]`);
-      g.push(`R[p0 + ${p}] = a[o + ${i}];`);
-      sc.push(`a[o + ${i}] = R[p0 + ${p}];`);
-    }
-    gather.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${g.join(' ')} }`);
-    scatter.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${sc.join(' ')} }`);
-  }
-  const position = (name: string, entry: number): number => at.get(`${name}[${entry}]`) ?? -2;
-  const kind = new Uint8Array(names.length);
-  const base = new Int32Array(names.length).fill(-2);
-  let p = 0;
-  for (const { name, array, shape } of cols) {
-    for (let i = 0; i < shape.per; i++, p++) {
-      const r = rule(name, i, shape, position);
-      if (r === null) kind[p] = kindOfType(array);
-      else {
-        kind[p] = r[0];
-        base[p] = r[1];
+      const r = rule(name, i);
+      const kind = r === null ? kindOfType(array) : r[0];
+      const base = r === null ? '0' : r[1];
+      kinds.push(kind);
+      const at = `p0 + ${p}`;
+      const x = `a[o + ${i}]`;
+      switch (kind) {
+        case KIND_INT:
+          e.push(`x = ${x}; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
+          d.push(`${x} = V[${at}];`);
+          break;
+        case KIND_NUM:
+        case KIND_F32:
+          // Equal to an integer of the template: the same entry (but -0, which is raw).
+          e.push(`x = ${x}; if (x !== TV[${at}] || TK[${at}] !== 0 || (x === 0 && 1 / x < 0)) E.value(${at}, ${kind}, x, 0);`);
+          d.push(`${x} = V[${at}];`);
+          break;
+        case KIND_SEQ:
+          e.push(`x = (${x} - ${base}) | 0; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
+          d.push(`${x} = (${base} + V[${at}]) >>> 0;`);
+          break;
+        default: // TIME, LAST, SEQF: through forward and inverse
+          // A raw value equal to the template's raw one (an unset time: Infinity, NaN) is the same entry
+          // whatever the base: forward keeps a non-finite value raw.
+          e.push(`x = ${x}; if (!(TK[${at}] === 1 && !(x - x === 0) && (x === TV[${at}] || (x !== x && TV[${at}] !== TV[${at}])))) E.value(${at}, ${kind}, x, ${base});`);
+          d.push(`${x} = inverse(${kind}, V[${at}], K[${at}], ${base});`);
+          break;
       }
     }
+    enc.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
+    const block = `{ const a = t.${name}; const o = row * ${shape.per}; ${d.join(' ')} }`;
+    // The bases are written first when decoding: the other entries are measured from them.
+    if (ownBases && (name === 'lastTs' || name === 'eStart')) dec.push(block);
+    else decBody.push(block);
   }
-  return { n: names.length, names, kind, base, gather: compile(gather.join('\n')), scatter: compile(scatter.join('\n')) };
+  if (ownBases) dec.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
+  dec.push(...decBody);
+  const encSource = `const TV = E.TV; const TK = E.TK; let x = 0;\n${enc.join('\n')}`;
+  const decSource = dec.join('\n');
+  let encode = compiledEnc.get(encSource);
+  if (encode === undefined) {
+    encode = new Function(`return function (t, row, E, p0, del, last, s0, s1) {\n${encSource}\n};`)() as RowEncode;
+    compiledEnc.set(encSource, encode);
+  }
+  let decode = compiledDec.get(decSource);
+  if (decode === undefined) {
+    decode = new Function('inverse', `return function (t, row, V, K, p0, del, last, s0, s1) {\n${decSource}\n};`)(inverse) as RowDecode;
+    compiledDec.set(decSource, decode);
+  }
+  return { n: names.length, names, kind: Uint8Array.from(kinds), encode, decode };
 }
 
 /**
@@ -336,23 +452,29 @@ export const ROW_ELSEWHERE: ReadonlySet<string> = new Set([
 
 /** The layout of a TrackState row (the same for every tracker: built from the declarations). */
 export function rowLayout(state: object): Layout {
-  return layoutOf(state, ROW_ELSEWHERE, (name, entry, _shape, position) => {
-    if (name === 'lastTs') return [KIND_LAST, -1];
-    if (ROW_TIMES.has(name)) return [KIND_TIME, position('lastTs', 0)];
-    if (ROW_SEQS.has(name)) return [KIND_SEQ, position('eStart', entry)];
-    return null;
-  });
+  return layoutOf(
+    state,
+    ROW_ELSEWHERE,
+    (name, entry) => {
+      if (name === 'lastTs') return [KIND_LAST, 'del'];
+      if (ROW_TIMES.has(name)) return [KIND_TIME, 'last'];
+      if (ROW_SEQS.has(name)) return [KIND_SEQ, entry === 0 ? 's0' : 's1'];
+      return null;
+    },
+    true,
+  );
 }
 
-/**
- * The layout of a RST snapshot (RstSnapshots) row; bases are positions of the connection's row
- * layout `row`.
- */
-export function snapshotLayout(snapshots: object, row: Layout): Layout {
-  const rowPos = (name: string, entry: number): number => row.names.indexOf(`${name}[${entry}]`);
-  return layoutOf(snapshots, new Set(), (name, entry) => {
-    if (SNAP_TIMES.has(name)) return [KIND_TIME, rowPos('lastTs', 0)];
-    if (SNAP_SEQS.has(name)) return [KIND_SEQF, rowPos('eStart', entry)];
-    return null;
-  });
+/** The layout of a RST snapshot (RstSnapshots) row, measured from its connection's bases. */
+export function snapshotLayout(snapshots: object): Layout {
+  return layoutOf(
+    snapshots,
+    new Set(),
+    (name, entry) => {
+      if (SNAP_TIMES.has(name)) return [KIND_TIME, 'last'];
+      if (SNAP_SEQS.has(name)) return [KIND_SEQF, entry === 0 ? 's0' : 's1'];
+      return null;
+    },
+    false,
+  );
 }

@@ -21,20 +21,7 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { releaseSlotForHeld, tableInsert, takeSlotForHeld } from './connTable.js';
-import {
-  ByteIn,
-  ByteOut,
-  K_F32,
-  K_F64,
-  K_T,
-  KIND_TIME,
-  type Layout,
-  forward,
-  inverse,
-  inverseInt32,
-  rowLayout,
-  snapshotLayout,
-} from './heldCodec.js';
+import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
 import { type HeldStore, MAX_TEMPLATES } from './heldStore.js';
 import { REC_RESP, allocRecord, fitSnapshots, freeRecord, linkAfter, nextOf } from './recordPool.js';
 import { F_USED, F_V6, type TrackState } from './state.js';
@@ -52,16 +39,11 @@ const MAX_ID = 0x7ffffff0;
 
 let ROW: Layout | null = null;
 let SNAP: Layout | null = null;
-/** Row positions of lastTs and of the two eStart entries. */
-let P_LAST = 0;
-let P_START = 0;
 
 function layouts(s: TrackState): Layout {
   if (ROW === null) {
     ROW = rowLayout(s);
-    SNAP = snapshotLayout(s.rstCtx, ROW);
-    P_LAST = ROW.names.indexOf('lastTs[0]');
-    P_START = ROW.names.indexOf('eStart[0]');
+    SNAP = snapshotLayout(s.rstCtx);
   }
   return ROW;
 }
@@ -78,28 +60,17 @@ export function heldSnapshotLayout(s: TrackState): Layout {
 }
 
 // ---- scratch (reused: packing allocates nothing once grown)
-let R = new Float64Array(1024);
 let V = new Float64Array(1024);
 let K = new Uint8Array(1024);
-const out = new ByteOut();
+const E = new Emitter();
 const inp = new ByteIn();
 
 function fitScratch(n: number): void {
-  if (V.length >= n && R.length >= n) return;
+  if (V.length >= n) return;
   let m = V.length;
   while (m < n) m *= 2;
-  R = new Float64Array(m);
   V = new Float64Array(m);
   K = new Uint8Array(m);
-}
-
-/** True when vector entry p differs from template entry p (entries past the template's end are (0, K_T)). */
-function differs(p: number, TV: Float64Array, TK: Uint8Array): boolean {
-  const inT = p < TV.length;
-  const tv = inT ? (TV[p] ?? 0) : 0;
-  const tk = inT ? (TK[p] ?? 0) : K_T;
-  const v = V[p] ?? 0;
-  return (K[p] ?? 0) !== tk || (v !== tv && !(v !== v && tv !== tv));
 }
 
 // ---- which connections may be held
@@ -163,22 +134,21 @@ export function noteClosing(s: TrackState, slot: number): void {
 
 // ---- packing
 
-/** Writes record `i` of `pool` as REC_FIELDS vector entries at `p`; returns its frame (the next record's base). */
-function putRecord(s: TrackState, pool: TrackState['ring'], i: number, p: number, prevFrame: number): number {
+/** Writes record `i` of `pool` as REC_FIELDS entries at `p`; returns its frame (the next record's base). */
+function putRecord(pool: TrackState['ring'], i: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
   const d = pool.d;
   const o = i * 8;
-  forward(KIND_TIME, pool.ts[i] ?? 0, R[P_LAST] ?? 0, V, K, p);
+  E.value(p, KIND_TIME, pool.ts[i] ?? 0, last);
   const frame = d[o] ?? 0;
   const fw = d[o + 3] ?? 0;
-  const sender = (fw & REC_RESP) !== 0 ? 1 : 0;
-  V[p + 1] = (frame - prevFrame) | 0;
-  V[p + 2] = ((d[o + 1] ?? 0) - (R[P_START + sender] ?? 0)) | 0;
-  V[p + 3] = ((d[o + 2] ?? 0) - (R[P_START + 1 - sender] ?? 0)) | 0;
-  V[p + 4] = fw;
-  V[p + 5] = d[o + 4] ?? 0;
-  V[p + 6] = d[o + 5] ?? 0;
-  V[p + 7] = d[o + 6] ?? 0;
-  for (let k = 1; k < REC_FIELDS; k++) K[p + k] = K_T;
+  const resp = (fw & REC_RESP) !== 0;
+  E.entry(p + 1, (frame - prevFrame) | 0, K_T);
+  E.entry(p + 2, ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0, K_T);
+  E.entry(p + 3, ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0, K_T);
+  E.entry(p + 4, fw, K_T);
+  E.entry(p + 5, d[o + 4] ?? 0, K_T);
+  E.entry(p + 6, d[o + 5] ?? 0, K_T);
+  E.entry(p + 7, d[o + 6] ?? 0, K_T);
   return frame;
 }
 
@@ -188,60 +158,46 @@ function chainLength(pool: TrackState['ring'], head: number): number {
   return n;
 }
 
-/** Builds the connection's vector in V/K; returns its length. */
-function buildVector(s: TrackState, slot: number, del: number): number {
+/** Writes the connection's entries against template `t` into E.out. */
+function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
   const row = layouts(s);
   const snap = SNAP as Layout;
+  const h = s.held;
   const NR = row.n;
   const ring = s.ring;
-  const heads = [s.ringHead[slot] ?? -1, s.dirHead[slot * 2] ?? -1, s.dirHead[slot * 2 + 1] ?? -1, s.rstHead[slot] ?? -1];
-  let L = NR + CHAINS;
-  for (let c = 0; c < 3; c++) L += chainLength(ring, heads[c] ?? -1) * REC_FIELDS;
-  const rstN = chainLength(s.rst, heads[3] ?? -1);
-  L += rstN * (REC_FIELDS + snap.n);
-  fitScratch(Math.max(L, NR + snap.n));
-  row.gather(s, slot, R, 0);
-  const kind = row.kind;
-  const base = row.base;
-  for (let p = 0; p < NR; p++) {
-    const b = base[p] ?? -2;
-    forward(kind[p] ?? 0, R[p] ?? 0, b === -1 ? del : b >= 0 ? (R[b] ?? 0) : 0, V, K, p);
-  }
+  const h0 = s.ringHead[slot] ?? -1;
+  const h1 = s.dirHead[slot * 2] ?? -1;
+  const h2 = s.dirHead[slot * 2 + 1] ?? -1;
+  const h3 = s.rstHead[slot] ?? -1;
+  const n0 = chainLength(ring, h0);
+  const n1 = chainLength(ring, h1);
+  const n2 = chainLength(ring, h2);
+  const n3 = chainLength(s.rst, h3);
+  const L = NR + CHAINS + (n0 + n1 + n2) * REC_FIELDS + n3 * (REC_FIELDS + snap.n);
+  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
+  row.encode(s, slot, E, 0, del, 0, 0, 0);
+  E.entry(NR, n0, K_T);
+  E.entry(NR + 1, n1, K_T);
+  E.entry(NR + 2, n2, K_T);
+  E.entry(NR + 3, n3, K_T);
+  const last = s.lastTs[slot] ?? 0;
+  const s0 = s.eStart[slot * 2] ?? 0;
+  const s1 = s.eStart[slot * 2 + 1] ?? 0;
   let p = NR + CHAINS;
   let prevFrame = ((s.cNumber[slot] ?? 0) * 2) | 0;
   for (let c = 0; c < 3; c++) {
-    let n = 0;
-    for (let i = heads[c] ?? -1; i >= 0; i = nextOf(ring, i)) {
-      prevFrame = putRecord(s, ring, i, p, prevFrame);
+    for (let i = c === 0 ? h0 : c === 1 ? h1 : h2; i >= 0; i = nextOf(ring, i)) {
+      prevFrame = putRecord(ring, i, p, prevFrame, last, s0, s1);
       p += REC_FIELDS;
-      n++;
     }
-    V[NR + c] = n;
-    K[NR + c] = K_T;
   }
-  V[NR + 3] = rstN;
-  K[NR + 3] = K_T;
-  // RST snapshots are gathered after the row's raw values (R[0, NR) stays the row: their bases).
-  for (let i = heads[3] ?? -1; i >= 0; i = nextOf(s.rst, i)) {
-    prevFrame = putRecord(s, s.rst, i, p, prevFrame);
+  for (let i = h3; i >= 0; i = nextOf(s.rst, i)) {
+    prevFrame = putRecord(s.rst, i, p, prevFrame, last, s0, s1);
     p += REC_FIELDS;
-    snap.gather(s.rstCtx, i, R, NR);
-    for (let q = 0; q < snap.n; q++) {
-      const b = snap.base[q] ?? -2;
-      forward(snap.kind[q] ?? 0, R[NR + q] ?? 0, b >= 0 ? (R[b] ?? 0) : 0, V, K, p + q);
-    }
+    snap.encode(s.rstCtx, i, E, p, del, last, s0, s1);
     p += snap.n;
   }
-  return L;
-}
-
-function countDiffs(L: number, t: number, h: HeldStore): number {
-  const TV = h.tmplV[t] as Float64Array;
-  const TK = h.tmplK[t] as Uint8Array;
-  let n = 0;
-  for (let p = 0; p < L; p++) if (differs(p, TV, TK)) n++;
-  // Positions the template has past L are not written: L itself is.
-  return n;
+  E.end();
 }
 
 /** Makes the vector V/K[0, L) a template, the current one; returns its id, or -1 when all are in use. */
@@ -266,26 +222,6 @@ function freeTemplate(h: HeldStore, id: number): void {
   h.tmplV[id] = new Float64Array(0);
   h.tmplK[id] = new Uint8Array(0);
   h.tmplFree.push(id);
-}
-
-/** Writes V/K[0, L) against template `t` into `out`. */
-function encode(L: number, t: number, h: HeldStore, diffs: number): void {
-  const TV = h.tmplV[t] as Float64Array;
-  const TK = h.tmplK[t] as Uint8Array;
-  out.n = 0;
-  out.zigzag(L - TV.length);
-  out.varint(diffs);
-  let last = -1;
-  for (let p = 0; p < L; p++) {
-    if (!differs(p, TV, TK)) continue;
-    const k = K[p] ?? 0;
-    out.varint((p - last - 1) * 4 + k);
-    const v = V[p] ?? 0;
-    if (k === K_F64) out.f64(v);
-    else if (k === K_F32) out.f32(v);
-    else out.zigzag(v);
-    last = p;
-  }
 }
 
 /** Room for `n` more bytes in the arena. */
@@ -378,17 +314,23 @@ function heldRemove(h: HeldStore, id: number): void {
 export function hold(s: TrackState, slot: number): void {
   const h = s.held;
   const del = s.deleteAt[slot] ?? 0;
-  const L = buildVector(s, slot, del);
   let t = h.current;
-  let diffs = countDiffs(L, t, h);
-  if (diffs > TEMPLATE_REFRESH) {
+  encodeConn(s, slot, del, t);
+  if (E.count > TEMPLATE_REFRESH) {
+    // This connection becomes the template: its whole vector, read back from its list against
+    // the empty template 0.
+    encodeConn(s, slot, del, 0);
+    inp.bytes = E.out.buf;
+    inp.mask = -1;
+    inp.pos = 0;
+    fitScratch(inp.zigzag() + 64); // the empty template: the first varint is the length
+    inp.pos = 0;
+    const L = readEntries(inp, h.tmplV[0] as Float64Array, h.tmplK[0] as Uint8Array, V, K);
     const made = newTemplate(h, L);
-    if (made >= 0) {
-      t = made;
-      diffs = countDiffs(L, t, h);
-    }
+    t = made >= 0 ? made : h.current;
+    encodeConn(s, slot, del, t);
   }
-  encode(L, t, h, diffs);
+  const out = E.out;
   fitArena(h, out.n);
   fitEntries(h);
   const id = h.tail++;
@@ -415,8 +357,8 @@ export function hold(s: TrackState, slot: number): void {
   if (s.heldLive++ === 0) s.heldNext = del;
   // The records go back to their pools (the ring's stay counted against its limit).
   let ringN = 0;
-  for (const head of [s.ringHead[slot] ?? -1, s.dirHead[slot * 2] ?? -1, s.dirHead[slot * 2 + 1] ?? -1]) {
-    for (let i = head; i >= 0; ) {
+  for (let c = 0; c < 3; c++) {
+    for (let i = c === 0 ? (s.ringHead[slot] ?? -1) : (s.dirHead[slot * 2 + c - 1] ?? -1); i >= 0; ) {
       const nx = nextOf(s.ring, i);
       freeRecord(s.ring, i);
       ringN++;
@@ -436,11 +378,9 @@ export function hold(s: TrackState, slot: number): void {
 function relocate(h: HeldStore, n: number): void {
   const a = h.arena;
   const m = a.length - 1;
-  const b = out.buf;
-  const at = h.arenaTail;
-  const first = Math.min(n, a.length - (at & m));
-  a.set(b.subarray(0, first), at & m);
-  if (first < n) a.set(b.subarray(first, n), 0);
+  const b = E.out.buf;
+  // Byte by byte: a few dozen, where two subarray views per connection were garbage.
+  for (let i = 0, at = h.arenaTail; i < n; i++, at++) a[at & m] = b[i] ?? 0;
 }
 
 // ---- unpacking
@@ -452,41 +392,24 @@ function decode(h: HeldStore, x: number): number {
   inp.pos = h.eOff[x] ?? 0;
   const t = h.eTmpl[x] ?? 0;
   const TV = h.tmplV[t] as Float64Array;
-  const TK = h.tmplK[t] as Uint8Array;
-  const L = TV.length + inp.zigzag();
-  const n = inp.varint();
-  fitScratch(L + 64);
-  const m = Math.min(L, TV.length);
-  V.set(TV.subarray(0, m));
-  K.set(TK.subarray(0, m));
-  if (L > m) {
-    V.fill(0, m, L);
-    K.fill(K_T, m, L);
-  }
-  let p = -1;
-  for (let j = 0; j < n; j++) {
-    const tag = inp.varint();
-    const k = tag % 4;
-    p += (tag - k) / 4 + 1;
-    K[p] = k;
-    if (k === K_F64) V[p] = inp.f64();
-    else if (k === K_F32) V[p] = inp.f32();
-    else V[p] = inp.zigzag();
-  }
-  return L;
+  const at = inp.pos;
+  fitScratch(TV.length + inp.zigzag() + 64);
+  inp.pos = at;
+  return readEntries(inp, TV, h.tmplK[t] as Uint8Array, V, K);
 }
 
 /** Record fields of the vector at `p` into record `r` of `pool`; returns its frame. */
-function getRecord(pool: TrackState['ring'], r: number, p: number, prevFrame: number): number {
+function getRecord(pool: TrackState['ring'], r: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
   const d = pool.d;
   const o = r * 8;
-  pool.ts[r] = inverse(KIND_TIME, V[p] ?? 0, K[p] ?? 0, R[P_LAST] ?? 0);
-  const frame = inverseInt32(V[p + 1] ?? 0, K[p + 1] ?? 0, prevFrame);
+  pool.ts[r] = inverse(KIND_TIME, V[p] ?? 0, K[p] ?? 0, last);
+  // Every other field is an integer (K_T): the frame, seq and ack measured from their bases.
+  const frame = (prevFrame + (V[p + 1] ?? 0)) | 0;
   const fw = V[p + 4] ?? 0;
-  const sender = (fw & REC_RESP) !== 0 ? 1 : 0;
+  const resp = (fw & REC_RESP) !== 0;
   d[o] = frame;
-  d[o + 1] = inverseInt32(V[p + 2] ?? 0, K[p + 2] ?? 0, R[P_START + sender] ?? 0);
-  d[o + 2] = inverseInt32(V[p + 3] ?? 0, K[p + 3] ?? 0, R[P_START + 1 - sender] ?? 0);
+  d[o + 1] = ((resp ? s1 : s0) + (V[p + 2] ?? 0)) | 0;
+  d[o + 2] = ((resp ? s0 : s1) + (V[p + 3] ?? 0)) | 0;
   d[o + 3] = fw;
   d[o + 4] = V[p + 5] ?? 0;
   d[o + 5] = V[p + 6] ?? 0;
@@ -507,18 +430,8 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   const x = id & h.mask;
   const del = h.eDeadline[x] ?? 0;
   decode(h, x);
-  // The bases first (lastTs from the deadline, the two eStart as they are), then every position.
-  R[P_LAST] = inverse(row.kind[P_LAST] ?? 0, V[P_LAST] ?? 0, K[P_LAST] ?? 0, del);
-  R[P_START] = V[P_START] ?? 0;
-  R[P_START + 1] = V[P_START + 1] ?? 0;
-  const kind = row.kind;
-  const base = row.base;
-  for (let p = 0; p < NR; p++) {
-    const b = base[p] ?? -2;
-    R[p] = inverse(kind[p] ?? 0, V[p] ?? 0, K[p] ?? 0, b === -1 ? del : b >= 0 ? (R[b] ?? 0) : 0);
-  }
   const slot = takeSlotForHeld(s);
-  row.scatter(s, slot, R, 0);
+  row.decode(s, slot, V, K, 0, del, 0, 0, 0);
   s.kHash[slot] = h.eHash[x] ?? 0;
   s.kA[slot] = h.eA[x] ?? 0;
   s.kB[slot] = h.eB[x] ?? 0;
@@ -526,19 +439,20 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   const num = h.eNum[x] ?? 0;
   s.cNumber[slot] = num;
   s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
+  const last = s.lastTs[slot] ?? 0;
+  const s0 = s.eStart[slot * 2] ?? 0;
+  const s1 = s.eStart[slot * 2 + 1] ?? 0;
   // Records, relinked in their chains.
   let p = NR + CHAINS;
   let prevFrame = (num * 2) | 0;
-  let ringN = 0;
-  for (let c = 0; c < 3; c++) ringN += V[NR + c] ?? 0;
-  s.ring.held -= ringN;
+  s.ring.held -= (V[NR] ?? 0) + (V[NR + 1] ?? 0) + (V[NR + 2] ?? 0);
   for (let c = 0; c < 3; c++) {
     const n = V[NR + c] ?? 0;
     let head = -1;
     let tail = -1;
     for (let j = 0; j < n; j++) {
       const r = allocRecord(s.ring);
-      prevFrame = getRecord(s.ring, r, p, prevFrame);
+      prevFrame = getRecord(s.ring, r, p, prevFrame, last, s0, s1);
       p += REC_FIELDS;
       if (tail < 0) head = r;
       else linkAfter(s.ring, tail, r);
@@ -558,13 +472,9 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   for (let j = 0; j < rstN; j++) {
     const r = allocRecord(s.rst);
     fitSnapshots(s.rstCtx, s.rst);
-    prevFrame = getRecord(s.rst, r, p, prevFrame);
+    prevFrame = getRecord(s.rst, r, p, prevFrame, last, s0, s1);
     p += REC_FIELDS;
-    for (let q = 0; q < snap.n; q++) {
-      const b = snap.base[q] ?? -2;
-      R[NR + q] = inverse(snap.kind[q] ?? 0, V[p + q] ?? 0, K[p + q] ?? 0, b >= 0 ? (R[b] ?? 0) : 0);
-    }
-    snap.scatter(s.rstCtx, r, R, NR);
+    snap.decode(s.rstCtx, r, V, K, p, del, last, s0, s1);
     p += snap.n;
     if (tail < 0) head = r;
     else linkAfter(s.rst, tail, r);
