@@ -21,7 +21,7 @@ import { roundMicros } from '../explain/resetFields.js';
 import type { InputSummary } from '../model/report.js';
 import { ipv6ToString } from '../track/address.js';
 import type { FinishedConnection } from '../track/finished.js';
-import { Tracker } from '../track/tracker.js';
+import { Tracker, type TrackerOptions } from '../track/tracker.js';
 import { ChecksumGate, verifyRstChecksum } from './checksumGate.js';
 import type { InputPlan } from './inputOrder.js';
 import { StreamPieces, continuesStream } from './stream.js';
@@ -107,6 +107,30 @@ export interface TrackEvents {
 }
 
 /** Size of a plain (not gzip) capture file, for an ETA; null for stdin, gzip or an unreadable path. */
+/**
+ * Measurement knobs of the tracker's held connections (src/track/heldConns.ts), read from the
+ * environment for the benchmark and the identity checks, never needed in use (docs/scale.md):
+ * WHYRESET_HOLD_AT_LIVE (connections in slots from which delayed ones are packed; 0 packs every
+ * one, `off` none), WHYRESET_HOLD_QUIET, WHYRESET_MAX_LIVE (maxLiveConnections).
+ */
+function heldKnobs(): Partial<TrackerOptions> {
+  const knobs: Partial<TrackerOptions> = {};
+  const num = (name: string): number | undefined => {
+    const v = process.env[name];
+    if (v === undefined || v === '') return undefined;
+    if (v === 'off') return Number.POSITIVE_INFINITY;
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  const at = num('WHYRESET_HOLD_AT_LIVE');
+  if (at !== undefined) knobs.holdAtLive = at;
+  const quiet = num('WHYRESET_HOLD_QUIET');
+  if (quiet !== undefined && quiet < Number.POSITIVE_INFINITY) knobs.holdQuiet = quiet;
+  const max = num('WHYRESET_MAX_LIVE');
+  if (max !== undefined) knobs.maxLiveConnections = max;
+  return knobs;
+}
+
 function plainFileSize(path: string): number | null {
   if (path === '-') return null;
   try {
@@ -201,7 +225,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
   const openStream = (captureIndex: number): Stream => {
     events.openStream(captureIndex);
     const tracker = new Tracker(
-      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION, packetsFor: options.packetsFor },
+      { captureIndex, inactivityTimeout: options.inactivityTimeout, maxResetsPerConnection: MAX_RESETS_PER_CONNECTION, packetsFor: options.packetsFor, ...heldKnobs() },
       {
         onConnectionDone(conn: FinishedConnection): void {
           events.connectionDone(conn);

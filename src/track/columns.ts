@@ -19,7 +19,7 @@ export type ColumnArray =
   | Uint8Array<ArrayBuffer>;
 
 /** How a column maps onto the rows (slots, records) of its table. */
-interface ColumnShape {
+export interface ColumnShape {
   /** Entries per row. */
   readonly per: number;
   /** Value of a fresh row's entries (also the fill of grown space). */
@@ -54,7 +54,7 @@ export function sideColumn<A extends ColumnArray>(Type: ArrayCtor<A>, perSide = 
 }
 
 /** The columns of a table object, in declaration order, with their shapes. */
-function columnsOf(table: object): { name: string; array: ColumnArray; shape: ColumnShape }[] {
+export function columnsOf(table: object): { name: string; array: ColumnArray; shape: ColumnShape }[] {
   const out: { name: string; array: ColumnArray; shape: ColumnShape }[] = [];
   for (const [name, value] of Object.entries(table)) {
     if (!ArrayBuffer.isView(value)) continue;

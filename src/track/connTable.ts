@@ -111,8 +111,46 @@ function allocSlot(s: TrackState): number {
   }
   const live = ++s.liveCount;
   if (live > s.peakLive) s.peakLive = live;
-  if (live * 4 > (s.tableMask + 1) * 3) growTable(s);
+  // Sized by the connections in slots: held ones (heldConns.ts) have their own table.
+  if ((live - s.heldLive) * 4 > (s.tableMask + 1) * 3) growTable(s);
   return slot;
+}
+
+/**
+ * A free slot for a held connection coming back (heldConns.ts): as allocSlot, but the
+ * connection is counted live already.
+ */
+export function takeSlotForHeld(s: TrackState): number {
+  let slot: number;
+  if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
+  else {
+    if (s.highWater >= s.cap) growSlots(s);
+    slot = s.highWater++;
+  }
+  if ((s.liveCount - s.heldLive + 1) * 4 > (s.tableMask + 1) * 3) growTable(s);
+  return slot;
+}
+
+/**
+ * Frees the slot of a connection that is now held (packed, heldConns.ts), its records already
+ * given back: as freeSlot, but the connection stays live and keeps what its packed row refers to
+ * (its IPv6 pool entries and its tunnel entry).
+ */
+export function releaseSlotForHeld(s: TrackState, slot: number): void {
+  tableRemove(s, slot);
+  s.cFlags[slot] = 0;
+  s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
+  s.sched[slot] = Number.POSITIVE_INFINITY;
+  heapRemove(s.heap, s.heapPos, slot);
+  s.ringHead[slot] = -1;
+  s.ringTail[slot] = -1;
+  s.dirHead[slot * 2] = -1;
+  s.dirHead[slot * 2 + 1] = -1;
+  s.dirTail[slot * 2] = -1;
+  s.dirTail[slot * 2 + 1] = -1;
+  s.rstHead[slot] = -1;
+  s.rstTail[slot] = -1;
+  s.freeSlots[s.freeTop++] = slot;
 }
 
 /** Doubles the slot columns (apart from allocSlot, which then has no operation only a growth reaches). */
@@ -134,14 +172,16 @@ function rehash(s: TrackState, n: number): void {
   }
 }
 
-function tableInsert(s: TrackState, slot: number): void {
+/** Puts the slot in the hash table under its kHash. */
+export function tableInsert(s: TrackState, slot: number): void {
   const mask = s.tableMask;
   let i = (s.kHash[slot] ?? 0) & mask;
   while ((s.table[i] ?? 0) !== 0) i = (i + 1) & mask;
   s.table[i] = slot + 1;
 }
 
-function tableRemove(s: TrackState, slot: number): void {
+/** Takes the slot out of the hash table. */
+export function tableRemove(s: TrackState, slot: number): void {
   const mask = s.tableMask;
   let i = (s.kHash[slot] ?? 0) & mask;
   while ((s.table[i] ?? 0) !== slot + 1) {

@@ -7,6 +7,7 @@ import { ipIdBehaviour, ttlBaseline } from './baselines.js';
 import { addressOf, freeSlot } from './connTable.js';
 import { prev, size, st } from './endpoint.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage } from './finished.js';
+import { heldByNumber, unhold } from './heldConns.js';
 import { historyOf } from './history.js';
 import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
@@ -151,5 +152,14 @@ export function finishAll(s: TrackState): void {
   live.sort((a, b) => (s.cNumber[a] ?? 0) - (s.cNumber[b] ?? 0));
   // The heap emptied at once: no timer fires from here on, and no finish takes its entry out one by one.
   heapClear(s.heap, s.heapPos);
-  for (const slot of live) finishSlot(s, slot, 'end_of_capture');
+  // Held connections (heldConns.ts) in the same order, each unpacked into a slot as its turn comes.
+  const held = s.heldLive > 0 ? heldByNumber(s) : [];
+  const h = s.held;
+  let j = 0;
+  for (const slot of live) {
+    const n = s.cNumber[slot] ?? 0;
+    while (j < held.length && (h.eNum[(held[j] ?? 0) & h.mask] ?? 0) < n) finishSlot(s, unhold(s, held[j++] ?? 0, false), 'end_of_capture');
+    finishSlot(s, slot, 'end_of_capture');
+  }
+  while (j < held.length) finishSlot(s, unhold(s, held[j++] ?? 0, false), 'end_of_capture');
 }

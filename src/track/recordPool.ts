@@ -50,6 +50,8 @@ export class RecordPool {
   live = 0;
   /** Packets not recorded because the pool was at its limit. */
   dropped = 0;
+  /** Records of held connections (heldConns.ts), given back but still counted against the limit. */
+  held = 0;
 
   ts = column(Float64Array);
   /**
@@ -67,6 +69,8 @@ export class RecordPool {
 
 /** Takes a record from the pool, growing it; -1 when the pool is at its limit. */
 export function allocRecord(p: RecordPool): number {
+  // Held connections' records come back when they are unpacked: room is kept for them.
+  if (p.live + p.held >= p.limit) return -1;
   if (p.nextFree >= 0) {
     const i = p.nextFree;
     p.nextFree = p.d[i * 8 + 7] ?? -1; // R_NEXT (literal offsets here: see writeRecord)

@@ -11,6 +11,7 @@
  * tracker's options and its sink) comes from the fresh tracker instead of the snapshot.
  */
 import { RowClearer, isColumn, restoreColumn } from './columns.js';
+import { unholdAll } from './heldConns.js';
 import type { TrackState } from './state.js';
 import type { Tracker } from './tracker.js';
 
@@ -42,6 +43,8 @@ const CONFIGURATION = new Set([
   'clearer',
   'limit',
   'minCap',
+  // Emptied before every save (saveTracker unpacks the held connections): a fresh store is right.
+  'held',
 ]);
 
 /** True for an instance of a class (a nested table), false for plain objects, collections and arrays. */
@@ -92,8 +95,13 @@ export function restoreFields(table: object, saved: SavedFields, skip: ReadonlyS
   }
 }
 
-/** The tracker's state: every open connection, its kept packets and RSTs, timers and counters. */
+/**
+ * The tracker's state: every open connection, its kept packets and RSTs, timers and counters.
+ * Connections held packed in their close delay are unpacked into slots first (heldConns.ts), so
+ * the saved state has the format it had before they existed (CARRY_FORMAT unchanged).
+ */
 export function saveTracker(tracker: Tracker): SavedFields {
+  unholdAll(tracker.state);
   return saveFields(tracker.state);
 }
 

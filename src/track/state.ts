@@ -7,6 +7,7 @@
  */
 import { RowClearer, column, growColumns, sideColumn } from './columns.js';
 import type { FinishedConnection } from './finished.js';
+import { HeldStore } from './heldStore.js';
 import { RecordPool, RstSnapshots } from './recordPool.js';
 import { TimerHeap } from './timerHeap.js';
 import { TunnelTable } from './tunnelTable.js';
@@ -61,8 +62,21 @@ export interface TrackerOptions {
   rstPayloadBytes?: number;
   /** Total packet records in the shared ring pool, default 4M; when exhausted packets are counted, not kept. */
   maxRingRecords?: number;
-  /** Live connections allowed before the soonest-to-expire ones are finished early (default 1M, about 700 MB). */
+  /**
+   * Live connections allowed before the soonest-to-expire ones are finished early (default 1M,
+   * about 700 MB). A connection held packed in its close delay (heldConns.ts) counts as
+   * 1/HELD_PER_SLOT of one: what it costs.
+   */
   maxLiveConnections?: number;
+  /**
+   * Connections in slots from which a connection that only waits for its delete timer (Zeek's
+   * close or reset delay) is packed into a few dozen bytes until the timer fires or a late packet
+   * comes (heldConns.ts); default HOLD_AT_LIVE. 0 holds every such connection (tests);
+   * Infinity none.
+   */
+  holdAtLive?: number;
+  /** Connections that enter the close delay after one before it is packed (default HOLD_QUIET; 0: at once). */
+  holdQuiet?: number;
   /**
    * Take the per-packet fast path (fastPath.ts) for in-window segments of established
    * connections (default true); false sends every packet through the full state machine, which
@@ -106,6 +120,13 @@ export const HIST_INLINE = 15;
 
 const INF = Number.POSITIVE_INFINITY;
 
+/** Default TrackerOptions.holdAtLive (see there; docs/scale.md "Held connections" for the measurements). */
+export const HOLD_AT_LIVE = 32768;
+/** Default TrackerOptions.holdQuiet. */
+export const HOLD_QUIET = 4096;
+/** A held connection's share of maxLiveConnections: a slot and its records cost about this many held ones. */
+export const HELD_PER_SLOT = 8;
+
 /** Receives every finished connection, in the order Zeek would log them. */
 export interface TrackerSink {
   onConnectionDone(conn: FinishedConnection): void;
@@ -146,6 +167,10 @@ export class TrackState {
   fastCount = 0;
   /** Packets whose connection the last-tuple hint found (no hash, no table probe; tracker.ts). */
   hintCount = 0;
+  /** Connections held packed (heldConns.ts), counted in liveCount too. */
+  heldLive = 0;
+  /** The first held connection's deadline (Infinity when none): read per packet with the heap's top. */
+  heldNext = INF;
 
   // ---- the last-tuple hint (tracker.ts): the previous packet's tuple as sent and the slot it
   // belonged to, with that slot's generation then (hintSlot -1: none). IPv4 addresses are kept as
@@ -192,6 +217,8 @@ export class TrackState {
   readonly rstPayload = new Map<number, Uint8Array>();
   /** The distinct outer-layer descriptions of tunnelled connections (tunnelTable.ts), referenced by `cTunnel`. */
   readonly tunnels = new TunnelTable();
+  /** Connections held packed in their close delay (heldConns.ts). */
+  readonly held: HeldStore;
 
   // ---- per-packet scratch (no allocation)
   underflow = false;
@@ -302,6 +329,7 @@ export class TrackState {
     this.maxLive = Math.max(16, options.maxLiveConnections ?? 1_000_000);
     this.fastPath = options.fastPath ?? true;
     this.allPackets = (options.packetsFor ?? 'all') === 'all';
+    this.held = new HeldStore(options.holdAtLive ?? HOLD_AT_LIVE, options.holdQuiet ?? HOLD_QUIET);
     this.clearer = new RowClearer(this);
     this.tableMask = 2047;
     this.table = new Int32Array(this.tableMask + 1);

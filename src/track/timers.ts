@@ -7,6 +7,7 @@
  */
 import { didClose, st } from './endpoint.js';
 import { finishSlot } from './finish.js';
+import { heldFirst, unholdFirst } from './heldConns.js';
 import { connectionReset } from './sessionAdapter.js';
 import * as stateModule from './state.js';
 import type { TrackState } from './state.js';
@@ -54,7 +55,17 @@ export function reschedule(s: TrackState, slot: number): void {
  */
 export function advance(s: TrackState): void {
   const h = s.heap;
-  while (h.size > 0 && (h.time[0] ?? 0) <= s.networkTime) {
+  for (;;) {
+    // The held connections' head (heldConns.ts) takes its turn in the heap's order: unpacked, it
+    // runs its timers as a slot popped from the heap does.
+    if (s.heldNext <= s.networkTime && heldFirst(s)) {
+      const held = unholdFirst(s);
+      s.sched[held] = Number.POSITIVE_INFINITY;
+      runTimers(s, held);
+      reschedule(s, held);
+      continue;
+    }
+    if (!(h.size > 0 && (h.time[0] ?? 0) <= s.networkTime)) return;
     const slot = h.slot[0] ?? 0;
     heapPop(h, s.heapPos);
     s.sched[slot] = Number.POSITIVE_INFINITY;
@@ -147,10 +158,16 @@ function expireTimer(s: TrackState, slot: number): boolean {
   return false;
 }
 
-/** Finishes the connection whose timer is soonest, to stay under maxLiveConnections. */
-export function evictOne(s: TrackState): void {
+/** Finishes the connection whose timer is soonest, to stay under maxLiveConnections; false when none is live. */
+export function evictOne(s: TrackState): boolean {
   const h = s.heap;
-  if (h.size === 0) return;
+  if (heldFirst(s)) {
+    s.evictedCount++;
+    finishSlot(s, unholdFirst(s), 'evicted');
+    return true;
+  }
+  if (h.size === 0) return false;
   s.evictedCount++;
   finishSlot(s, h.slot[0] ?? 0, 'evicted');
+  return true;
 }

@@ -36,10 +36,11 @@ import { columnBytes } from './columns.js';
 import { lookup, newConn, senderSide } from './connTable.js';
 import { inWindowSegment } from './fastPath.js';
 import { connIdOf, finishAll, finishSlot } from './finish.js';
+import { lookupHeld, noteClosing } from './heldConns.js';
 import { H_BAD_CHECKSUM, scaled } from './history.js';
 import { recordRst } from './rstLog.js';
 import { isReuse, process } from './sessionAdapter.js';
-import { F_REUSED, ORIG, RESP, type Side, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
+import { F_REUSED, HELD_PER_SLOT, ORIG, RESP, type Side, TrackState, type TrackerOptions, type TrackerSink } from './state.js';
 import { advance, evictOne, reschedule } from './timers.js';
 import { W_BAD_CHECKSUM, setWeird } from './weirds.js';
 
@@ -81,6 +82,12 @@ export interface TrackerStats {
   fastPackets: number;
   /** Packets whose connection the last-tuple hint found without a table lookup. */
   hintPackets: number;
+  /** Connections held packed in their close delay now (heldConns.ts), counted in `live`. */
+  held: number;
+  /** Connections packed so far (a connection may be packed more than once). */
+  heldPacked: number;
+  /** Held connections unpacked by a late packet. */
+  heldUnpackedEarly: number;
 }
 
 /** Packets for which trackPacket calls the timers whether or not one is due (see there). */
@@ -197,7 +204,7 @@ export class Tracker {
     // ("Insufficient type feedback for call"). V8 allocates a function's feedback only after
     // its first calls, so a call on the first packet alone records nothing.
     const heap = s.heap;
-    if ((heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) || s.packetCount <= WARM_UP_PACKETS) advance(s);
+    if ((heap.size > 0 && (heap.time[0] ?? 0) <= s.networkTime) || s.heldNext <= s.networkTime || s.packetCount <= WARM_UP_PACKETS) advance(s);
 
     // The last-tuple hint: most packets (58-62 % of the IPv4 TCP packets of the bench's mix)
     // come in the same direction of the same connection as the one before, and then the slot is
@@ -232,6 +239,8 @@ export class Tracker {
         hash = tupleHashV4(pkt.src4 | 0, pkt.sport, pkt.dst4 | 0, pkt.dport);
       }
       found = lookup(s, hash, pkt);
+      // A connection held packed in its close delay (heldConns.ts) comes back into a slot.
+      if (found < 0 && s.heldLive > 0 && lookupHeld(s, hash, pkt)) found = lookup(s, hash, pkt);
     }
     let slot = found >> 1; // -1 stays -1
     let newConnection = false;
@@ -316,6 +325,8 @@ export class Tracker {
     v.isRst = isRst;
     v.rstIndex = rstIdx;
     reschedule(s, slot);
+    // Entered (or waits in) the close delay while the table is large: packed soon (heldConns.ts).
+    if ((s.deleteAt[slot] ?? 0) !== Number.POSITIVE_INFINITY && s.liveCount - s.heldLive >= s.held.minLive) noteClosing(s, slot);
     return v;
   }
 
@@ -334,7 +345,8 @@ export class Tracker {
       columnBytes(s.ring) +
       columnBytes(s.rst) +
       columnBytes(s.rstCtx) +
-      s.v6Pool.byteLength;
+      s.v6Pool.byteLength +
+      s.held.bytes();
     return {
       live: s.liveCount,
       peakLive: s.peakLive,
@@ -349,13 +361,21 @@ export class Tracker {
       packets: s.packetCount,
       fastPackets: s.fastCount,
       hintPackets: s.hintCount,
+      held: s.heldLive,
+      heldPacked: s.held.packed,
+      heldUnpackedEarly: s.held.unpackedEarly,
     };
   }
 
-  /** A new connection for `pkt`, first finishing the soonest-to-expire one if the table is full. */
+  /**
+   * A new connection for `pkt`, first finishing the soonest-to-expire ones while the table is
+   * full: a held connection counts as 1/HELD_PER_SLOT of one (what it costs).
+   */
   private open(hash: number, pkt: DecodedPacket, rec: CaptureRecord): number {
     const s = this.s;
-    if (s.liveCount >= s.maxLive) evictOne(s);
+    while (s.liveCount - s.heldLive + s.heldLive / HELD_PER_SLOT >= s.maxLive && evictOne(s)) {
+      // evictOne finished one
+    }
     return newConn(s, hash, pkt, rec);
   }
 }

@@ -1,0 +1,480 @@
+/**
+ * The exact, variable-length form of a connection held for Zeek's close delay (heldConns.ts):
+ * the values of its row of columns, its kept packet records and its RST records with their
+ * snapshots, as one vector of numbers, written as the differences from a template vector.
+ *
+ * Each entry of the vector is a value in a "kind"'s domain, chosen so that what is alike between
+ * connections is equal: a time is the difference of its IEEE-754 bit pattern from the
+ * connection's last time (exact by construction; a few bytes for milliseconds), a sequence
+ * number its distance from the side's initial one (mod 2^32), the last time its distance from
+ * the delete deadline. A value the kind cannot express exactly is kept raw (8 bytes, or 4 for a
+ * float32 column). Written entries are only those that differ from the template: a tag
+ * (position gap, value code) and the value as a zig-zag varint or raw bytes.
+ *
+ * Nothing here lists the tracker's columns: the row's positions are every declared column of
+ * TrackState (columns.ts) not marked `keep` and not held elsewhere (the tuple key, the
+ * connection number and the record chain heads, which the held entry or the record section
+ * carry), gathered and scattered by straight-line functions compiled from the declarations as
+ * RowClearer's are. A column added later is carried without an edit here (as a plain integer or
+ * a raw double unless named below for a shorter form).
+ */
+import { type ColumnArray, type ColumnShape, columnsOf } from './columns.js';
+
+/** Value kinds of a vector position (how its value is made alike across connections). */
+export const KIND_INT = 0; // an integer column: the value itself
+export const KIND_NUM = 1; // a double column: the value if a safe integer, else raw
+export const KIND_F32 = 2; // a float32 column: the value if an integer, else raw (4 bytes)
+export const KIND_TIME = 3; // a time: bit-pattern distance from the row's last time
+export const KIND_LAST = 4; // the row's last time: bit-pattern distance from the delete deadline
+export const KIND_SEQ = 5; // a uint32 (or int32) sequence number: distance (mod 2^32) from a base
+export const KIND_SEQF = 6; // a double holding a uint32 sequence number or another value (-1: none)
+
+/** Value codes of the stream (two bits of a tag). */
+export const K_T = 0; // an integer in the kind's domain (zig-zag varint)
+export const K_F64 = 1; // a raw double (8 bytes)
+export const K_F32 = 2; // a raw float32 (4 bytes)
+export const K_PLAIN = 3; // an integer taken as is (zig-zag varint), for a kind whose domain could not hold it
+
+/** Times of the connection row (bit-pattern distance from lastTs). */
+const ROW_TIMES = new Set([
+  'startTs',
+  'lastPktTs',
+  'expireAt',
+  'expire2At',
+  'deleteAt',
+  'attemptAt',
+  'resetAt',
+  'sched',
+  'synTs',
+  'synAckTs',
+  'hsAckTs',
+  'eLastTime',
+]);
+/** Sequence numbers of an endpoint, written as the distance from its eStart. */
+const ROW_SEQS = new Set(['eLast', 'eAck', 'eRxmtSeq']);
+/** Times of a RST snapshot (recordPool.ts RstSnapshots). */
+const SNAP_TIMES = new Set(['lastSelf', 'lastOther', 'lastAny']);
+/** Sequence numbers of a RST snapshot, per side (or -1). */
+const SNAP_SEQS = new Set(['nextSeq', 'acked']);
+
+// ---- exact bit-pattern arithmetic on doubles
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const b8 = new Uint8Array(f64.buffer);
+const f32 = new Float32Array(1);
+const b4 = new Uint8Array(f32.buffer);
+/** 2^32. */
+const W = 4294967296;
+
+/**
+ * The distance of `v`'s bit pattern from `b`'s (both finite), NaN when it is too large to be an
+ * exact zig-zag varint (the high words 2^19 or more apart). bitAdd(b, bitDiff(v, b)) is `v`, bit for bit.
+ */
+export function bitDiff(v: number, b: number): number {
+  f64[0] = v;
+  const hv = u32[1] ?? 0;
+  const lv = u32[0] ?? 0;
+  f64[0] = b;
+  const dh = hv - (u32[1] ?? 0);
+  if (dh >= 0x80000 || dh <= -0x80000) return Number.NaN;
+  return dh * W + (lv - (u32[0] ?? 0));
+}
+
+/** The double whose bit pattern is `b`'s plus `d` (an exact integer, |d| < 2^51 + 2^32). */
+export function bitAdd(b: number, d: number): number {
+  f64[0] = b;
+  const lo = (u32[0] ?? 0) + d;
+  const carry = Math.floor(lo / W);
+  u32[1] = (u32[1] ?? 0) + carry;
+  u32[0] = lo - carry * W;
+  return f64[0] ?? 0;
+}
+
+/** An integer a zig-zag varint holds exactly (|v| < 2^52, not -0). */
+function isPlainInt(v: number): boolean {
+  return Number.isInteger(v) && v < 4503599627370496 && v > -4503599627370496 && !(v === 0 && 1 / v < 0);
+}
+
+/**
+ * Puts `raw` (a value of kind `kind`, with `base` the value its kind is measured from) into the
+ * vector as (V[p], K[p]).
+ */
+export function forward(kind: number, raw: number, base: number, V: Float64Array, K: Uint8Array, p: number): void {
+  let v = raw;
+  let k = K_T;
+  switch (kind) {
+    case KIND_INT:
+      break;
+    case KIND_NUM:
+      if (!isPlainInt(raw)) k = K_F64;
+      break;
+    case KIND_F32:
+      if (!isPlainInt(raw)) k = K_F32;
+      break;
+    case KIND_TIME:
+    case KIND_LAST: {
+      const d = Number.isFinite(raw) && Number.isFinite(base) ? bitDiff(raw, base) : Number.NaN;
+      if (!Number.isNaN(d)) v = d;
+      else k = K_F64;
+      break;
+    }
+    case KIND_SEQ:
+      v = (raw - base) | 0;
+      break;
+    default: // KIND_SEQF
+      if (Number.isInteger(raw) && raw >= 0 && raw < W && !(raw === 0 && 1 / raw < 0)) v = (raw - base) | 0;
+      else k = isPlainInt(raw) ? K_PLAIN : K_F64;
+      break;
+  }
+  V[p] = v;
+  K[p] = k;
+}
+
+/** The raw value of vector entry (v, k) of kind `kind`, measured from `base` (forward's inverse). */
+export function inverse(kind: number, v: number, k: number, base: number): number {
+  if (k !== K_T) return v;
+  switch (kind) {
+    case KIND_TIME:
+    case KIND_LAST:
+      return bitAdd(base, v);
+    case KIND_SEQ:
+      return (base + v) >>> 0;
+    case KIND_SEQF:
+      return (base + v) >>> 0;
+    default:
+      return v;
+  }
+}
+
+/** The int32 a KIND_SEQ entry stands for when its column is an Int32Array (record words). */
+export function inverseInt32(v: number, k: number, base: number): number {
+  return k === K_T ? (base + v) | 0 : v;
+}
+
+// ---- the byte stream
+
+/** A growable byte buffer written front to back. */
+export class ByteOut {
+  buf = new Uint8Array(4096);
+  n = 0;
+
+  /** Room for `more` bytes. */
+  reserve(more: number): void {
+    if (this.n + more <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.n + more));
+    grown.set(this.buf.subarray(0, this.n));
+    this.buf = grown;
+  }
+
+  /** An unsigned integer (< 2^53) as a varint. */
+  varint(z: number): void {
+    this.reserve(8);
+    const b = this.buf;
+    let n = this.n;
+    while (z >= 128) {
+      b[n++] = (z % 128) + 128;
+      z = Math.floor(z / 128);
+    }
+    b[n++] = z;
+    this.n = n;
+  }
+
+  /** A signed integer (|v| < 2^52) as a zig-zag varint (exact: 2|v| < 2^53). */
+  zigzag(v: number): void {
+    this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  f64(v: number): void {
+    this.reserve(8);
+    f64[0] = v;
+    this.buf.set(b8, this.n);
+    this.n += 8;
+  }
+
+  f32(v: number): void {
+    this.reserve(4);
+    f32[0] = v;
+    this.buf.set(b4, this.n);
+    this.n += 4;
+  }
+}
+
+/** Reads a stream from a ring of bytes (`bytes[pos & mask]`). */
+export class ByteIn {
+  bytes = new Uint8Array(0);
+  mask = 0;
+  pos = 0;
+
+  varint(): number {
+    const b = this.bytes;
+    let z = 0;
+    let mul = 1;
+    for (;;) {
+      const c = b[this.pos++ & this.mask] ?? 0;
+      z += (c & 127) * mul;
+      if (c < 128) return z;
+      mul *= 128;
+    }
+  }
+
+  zigzag(): number {
+    const z = this.varint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  f64(): number {
+    for (let i = 0; i < 8; i++) b8[i] = this.bytes[this.pos++ & this.mask] ?? 0;
+    return f64[0] ?? 0;
+  }
+
+  f32(): number {
+    for (let i = 0; i < 4; i++) b4[i] = this.bytes[this.pos++ & this.mask] ?? 0;
+    return f32[0] ?? 0;
+  }
+}
+
+// ---- the writer of one connection's entries
+
+/**
+ * Writes the entries of a vector that differ from a template (TV, TK) to `out`, in position
+ * order: a tag (gap since the last written position, times 4, plus the value code, plus 1; 0
+ * ends the list) and the value. Positions past the template's end differ unless (0, K_T); the
+ * reader fills them so.
+ */
+export class Emitter {
+  readonly out = new ByteOut();
+  last = -1;
+  count = 0;
+  TV: Float64Array = new Float64Array(0);
+  TK: Uint8Array = new Uint8Array(0);
+
+  /** Starts a vector of `length` positions against template (TV, TK). */
+  begin(length: number, TV: Float64Array, TK: Uint8Array): void {
+    this.out.n = 0;
+    this.last = -1;
+    this.count = 0;
+    this.TV = TV;
+    this.TK = TK;
+    this.out.zigzag(length - TV.length);
+  }
+
+  /** Ends the list. */
+  end(): void {
+    this.out.varint(0);
+  }
+
+  /** Writes entry p = (v, k). */
+  put(p: number, v: number, k: number): void {
+    const o = this.out;
+    o.varint((p - this.last - 1) * 4 + k + 1);
+    if (k === K_F64) o.f64(v);
+    else if (k === K_F32) o.f32(v);
+    else o.zigzag(v);
+    this.last = p;
+    this.count++;
+  }
+
+  /** Entry p = (v, k) unless the template has it. */
+  entry(p: number, v: number, k: number): void {
+    const TV = this.TV;
+    if (p < TV.length) {
+      const tv = TV[p] ?? 0;
+      if ((this.TK[p] ?? 0) === k && (v === tv || (Number.isNaN(v) && Number.isNaN(tv)))) return;
+    } else if (k === K_T && v === 0) return;
+    this.put(p, v, k);
+  }
+
+  /** A value of kind `kind` measured from `base` (forward's domain), unless the template has it. */
+  value(p: number, kind: number, raw: number, base: number): void {
+    forward(kind, raw, base, this.v1, this.k1, 0);
+    this.entry(p, this.v1[0] ?? 0, this.k1[0] ?? 0);
+  }
+
+  private readonly v1 = new Float64Array(1);
+  private readonly k1 = new Uint8Array(1);
+}
+
+/** Reads a written list into V/K (from the template, then the entries); returns the vector's length. */
+export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Float64Array, K: Uint8Array): number {
+  const L = TV.length + inp.zigzag();
+  const m = Math.min(L, TV.length);
+  V.set(m === TV.length ? TV : TV.subarray(0, m));
+  K.set(m === TK.length ? TK : TK.subarray(0, m));
+  if (L > m) {
+    V.fill(0, m, L);
+    K.fill(K_T, m, L);
+  }
+  let p = -1;
+  for (;;) {
+    const tag = inp.varint();
+    if (tag === 0) return L;
+    const k = (tag - 1) % 4;
+    p += (tag - 1 - k) / 4 + 1;
+    K[p] = k;
+    if (k === K_F64) V[p] = inp.f64();
+    else if (k === K_F32) V[p] = inp.f32();
+    else V[p] = inp.zigzag();
+  }
+}
+
+/** The vector length a written list says, without reading it (its first varint). */
+export function lengthOf(inp: ByteIn, templateLength: number): number {
+  return templateLength + inp.zigzag();
+}
+
+// ---- layouts: which column entries a vector holds, and their kinds
+
+/** Writes a row's entries: `(table, row, emitter, p0, del, last, s0, s1)`; the row's own bases when `last` is NaN. */
+type RowEncode = (t: object, row: number, e: Emitter, p0: number, del: number, last: number, s0: number, s1: number) => void;
+/** Writes a row from V/K: `(table, row, V, K, p0, del, last, s0, s1)`. */
+type RowDecode = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
+
+/** One table's row as vector positions; see the file comment. */
+export interface Layout {
+  /** Positions. */
+  readonly n: number;
+  /** `column[entry]` of each position (for tests and messages). */
+  readonly names: readonly string[];
+  readonly kind: Uint8Array;
+  /** Writes the row's entries that differ from the emitter's template. */
+  readonly encode: RowEncode;
+  /** Writes the row from a vector. */
+  readonly decode: RowDecode;
+}
+
+const compiledEnc = new Map<string, RowEncode>();
+const compiledDec = new Map<string, RowDecode>();
+
+/** The kind of a column of type `array` with no rule by name. */
+function kindOfType(array: ColumnArray): number {
+  if (array instanceof Float64Array) return KIND_NUM;
+  if (array instanceof Float32Array) return KIND_F32;
+  return KIND_INT;
+}
+
+/** What a rule gives a column entry: its kind and the base it is measured from (a source expression). */
+type Rule = (name: string, entry: number) => [number, string] | null;
+
+/**
+ * The layout of `table`'s rows: every column not `keep` and not in `exclude`, entry by entry,
+ * in declaration order, with straight-line encode and decode functions compiled from it (one
+ * statement per entry, as RowClearer's clears; built only from declared names and kinds). In
+ * the generated code the bases are `del` (the delete deadline), `last` (the row's last time) and
+ * `s0`, `s1` (the two sides' initial sequence numbers), read from the row when it has them.
+ */
+function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBases: boolean): Layout {
+  const cols = columnsOf(table).filter((c) => !c.shape.keep && !exclude.has(c.name));
+  const names: string[] = [];
+  const kinds: number[] = [];
+  const enc: string[] = [];
+  const dec: string[] = [];
+  if (ownBases) {
+    enc.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
+  }
+  const decBody: string[] = [];
+  for (const { name, array, shape } of cols) {
+    const e: string[] = [];
+    const d: string[] = [];
+    for (let i = 0; i < shape.per; i++) {
+      const p = names.length;
+      names.push(`${name}[${i}]`);
+      const r = rule(name, i);
+      const kind = r === null ? kindOfType(array) : r[0];
+      const base = r === null ? '0' : r[1];
+      kinds.push(kind);
+      const at = `p0 + ${p}`;
+      const x = `a[o + ${i}]`;
+      switch (kind) {
+        case KIND_INT:
+          e.push(`x = ${x}; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
+          d.push(`${x} = V[${at}];`);
+          break;
+        case KIND_NUM:
+        case KIND_F32:
+          // Equal to an integer of the template: the same entry (but -0, which is raw).
+          e.push(`x = ${x}; if (x !== TV[${at}] || TK[${at}] !== 0 || (x === 0 && 1 / x < 0)) E.value(${at}, ${kind}, x, 0);`);
+          d.push(`${x} = V[${at}];`);
+          break;
+        case KIND_SEQ:
+          e.push(`x = (${x} - ${base}) | 0; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
+          d.push(`${x} = (${base} + V[${at}]) >>> 0;`);
+          break;
+        default: // TIME, LAST, SEQF: through forward and inverse
+          // A raw value equal to the template's raw one (an unset time: Infinity, NaN) is the same entry
+          // whatever the base: forward keeps a non-finite value raw.
+          e.push(`x = ${x}; if (!(TK[${at}] === 1 && !(x - x === 0) && (x === TV[${at}] || (x !== x && TV[${at}] !== TV[${at}])))) E.value(${at}, ${kind}, x, ${base});`);
+          d.push(`${x} = inverse(${kind}, V[${at}], K[${at}], ${base});`);
+          break;
+      }
+    }
+    enc.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
+    const block = `{ const a = t.${name}; const o = row * ${shape.per}; ${d.join(' ')} }`;
+    // The bases are written first when decoding: the other entries are measured from them.
+    if (ownBases && (name === 'lastTs' || name === 'eStart')) dec.push(block);
+    else decBody.push(block);
+  }
+  if (ownBases) dec.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
+  dec.push(...decBody);
+  const encSource = `const TV = E.TV; const TK = E.TK; let x = 0;\n${enc.join('\n')}`;
+  const decSource = dec.join('\n');
+  let encode = compiledEnc.get(encSource);
+  if (encode === undefined) {
+    encode = new Function(`return function (t, row, E, p0, del, last, s0, s1) {\n${encSource}\n};`)() as RowEncode;
+    compiledEnc.set(encSource, encode);
+  }
+  let decode = compiledDec.get(decSource);
+  if (decode === undefined) {
+    decode = new Function('inverse', `return function (t, row, V, K, p0, del, last, s0, s1) {\n${decSource}\n};`)(inverse) as RowDecode;
+    compiledDec.set(decSource, decode);
+  }
+  return { n: names.length, names, kind: Uint8Array.from(kinds), encode, decode };
+}
+
+/**
+ * TrackState columns a held connection keeps outside its row vector: the tuple key and its hash
+ * and the connection number (in the held entry), the heads and tails of its record chains (the
+ * records follow the row in the vector and are linked again when unpacked).
+ */
+export const ROW_ELSEWHERE: ReadonlySet<string> = new Set([
+  'kHash',
+  'kA',
+  'kB',
+  'kPorts',
+  'cNumber',
+  'ringHead',
+  'ringTail',
+  'dirHead',
+  'dirTail',
+  'rstHead',
+  'rstTail',
+]);
+
+/** The layout of a TrackState row (the same for every tracker: built from the declarations). */
+export function rowLayout(state: object): Layout {
+  return layoutOf(
+    state,
+    ROW_ELSEWHERE,
+    (name, entry) => {
+      if (name === 'lastTs') return [KIND_LAST, 'del'];
+      if (ROW_TIMES.has(name)) return [KIND_TIME, 'last'];
+      if (ROW_SEQS.has(name)) return [KIND_SEQ, entry === 0 ? 's0' : 's1'];
+      return null;
+    },
+    true,
+  );
+}
+
+/** The layout of a RST snapshot (RstSnapshots) row, measured from its connection's bases. */
+export function snapshotLayout(snapshots: object): Layout {
+  return layoutOf(
+    snapshots,
+    new Set(),
+    (name, entry) => {
+      if (SNAP_TIMES.has(name)) return [KIND_TIME, 'last'];
+      if (SNAP_SEQS.has(name)) return [KIND_SEQF, entry === 0 ? 's0' : 's1'];
+      return null;
+    },
+    false,
+  );
+}
