@@ -253,23 +253,41 @@ export class DuckStore {
    * already stored). The transaction opens as soon as the store knows it wants the rows, and the
    * rows go in while the analysis runs (duckFeed.ts): when a thread gives the sha256 before the
    * analysis ends, once it does (no row of an unchanged file goes in); when the file is hashed
-   * from the analysis's own reads, at once, under a pending key set at the end (DuckFeed.keyAs),
-   * rolled back if the bytes turn out to be stored already.
+   * from the analysis's own reads, with the first segment cut during the analysis, under a
+   * pending key set at the end (DuckFeed.keyAs), rolled back if the bytes turn out to be stored
+   * already; else (no segment before the end) after the analysis.
    */
   private async store(path: string, absolute: string, options: IngestOptions, run: RunningAnalysis): Promise<IngestResult> {
     const spool = run.spool;
     const feed = new DuckFeed(this.conn);
+    // Hashed inline, the transaction opens under the pending key with the first segment cut
+    // during the analysis. A file whose rows all come at its end (a small one: no segment before
+    // then) goes in after the analysis under its key, without the UPDATEs.
+    let inline = false;
+    const feedPending = () => {
+      if (!inline || feed.started || spool.finished || spool.segments.length === 0) return;
+      feed.start(null, false);
+      options.onPhase?.('feeding', path);
+    };
     for (const [table, file] of spool.segments) feed.add(table, file);
-    spool.onSegment = (table, file) => feed.add(table, file);
+    spool.onSegment = (table, file) => {
+      feed.add(table, file);
+      feedPending();
+    };
     let stored: string | undefined;
     try {
       const early = await run.earlySha;
       if (early !== null) {
         stored = await this.storedVersion(early);
         if (!options.force && stored === VERSION) feed.drop();
-        else feed.start(early, stored !== undefined);
-      } else feed.start(null, false);
-      if (feed.started) options.onPhase?.('feeding', path);
+        else {
+          feed.start(early, stored !== undefined);
+          options.onPhase?.('feeding', path);
+        }
+      } else {
+        inline = true;
+        feedPending();
+      }
       const analysis = await run.result;
       const analysedAt = performance.now();
       const analysedCpu = processCpuMs();
@@ -278,7 +296,7 @@ export class DuckStore {
         return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
       }
       let keying: string[] = [];
-      if (early === null) {
+      if (feed.pending) {
         // The rows went in under the pending key; the query waits for the feed (one connection).
         await feed.settled();
         stored = await this.storedVersion(analysis.sha256);
@@ -288,6 +306,10 @@ export class DuckStore {
           return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
         }
         keying = feed.keyAs(analysis.sha256, stored !== undefined);
+      } else if (early === null) {
+        stored = await this.storedVersion(analysis.sha256);
+        if (!options.force && stored === VERSION) feed.drop();
+        else feed.start(analysis.sha256, stored !== undefined);
       } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
       if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
       const rowsIn = await this.finishReplace(analysis, absolute, options, feed, keying);
