@@ -84,7 +84,7 @@ function ingestStatsLine(results: IngestResult[]): string {
       path: r.path,
       outcome: r.outcome,
       analysedAtMs: r.tail ? ms(r.tail.analysedAtMs) : null,
-      tail: r.tail ? { wallMs: ms(r.tail.wallMs), cpuMs: ms(r.tail.cpuMs) } : null,
+      tail: r.tail ? { wallMs: ms(r.tail.wallMs), cpuMs: ms(r.tail.cpuMs), rowsInMs: ms(r.tail.rowsInMs ?? null) } : null,
     })),
     endMs: ms(performance.now()),
   };

@@ -33,7 +33,7 @@ export interface StoreAnalysisOptions {
   resume?: CarriedStream;
   /** Keep the stream open at the end of the file (its open connections are returned in `carried`, not stored). */
   carry?: boolean;
-  /** Files at least this large are hashed on a worker thread (default THREAD_HASH_MIN_BYTES; tests lower it). */
+  /** Files at least this large are hashed on a worker thread (default hasher.ts threadHashMinBytesFor the machine's cores; tests lower it). */
   threadHashMinBytes?: number;
   /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;

@@ -140,7 +140,7 @@ export interface IngestResult {
    * series): wall-clock and process CPU ms, and when the analysis ended (ms since the process
    * started). Null when nothing was stored.
    */
-  tail?: { analysedAtMs: number; wallMs: number; cpuMs: number } | null;
+  tail?: { analysedAtMs: number; wallMs: number; cpuMs: number; rowsInMs?: number } | null;
 }
 
 /** Process CPU ms so far (every thread: user + system). */
@@ -250,14 +250,30 @@ export class DuckStore {
 
   /**
    * Waits for the file's analysis and stores its rows (or nothing: unreadable, or the same bytes
-   * already stored). When the sha256 comes before the analysis ends, the transaction opens then
-   * and the rows go in while the analysis runs (duckFeed.ts); else all of them after it.
+   * already stored). The transaction opens as soon as the store knows it wants the rows, and the
+   * rows go in while the analysis runs (duckFeed.ts): when a thread gives the sha256 before the
+   * analysis ends, once it does (no row of an unchanged file goes in); when the file is hashed
+   * from the analysis's own reads, with the first segment cut during the analysis, under a
+   * pending key set at the end (DuckFeed.keyAs), rolled back if the bytes turn out to be stored
+   * already; else (no segment before the end) after the analysis.
    */
   private async store(path: string, absolute: string, options: IngestOptions, run: RunningAnalysis): Promise<IngestResult> {
     const spool = run.spool;
     const feed = new DuckFeed(this.conn);
+    // Hashed inline, the transaction opens under the pending key with the first segment cut
+    // during the analysis. A file whose rows all come at its end (a small one: no segment before
+    // then) goes in after the analysis under its key, without the UPDATEs.
+    let inline = false;
+    const feedPending = () => {
+      if (!inline || feed.started || spool.finished || spool.segments.length === 0) return;
+      feed.start(null, false);
+      options.onPhase?.('feeding', path);
+    };
     for (const [table, file] of spool.segments) feed.add(table, file);
-    spool.onSegment = (table, file) => feed.add(table, file);
+    spool.onSegment = (table, file) => {
+      feed.add(table, file);
+      feedPending();
+    };
     let stored: string | undefined;
     try {
       const early = await run.earlySha;
@@ -268,6 +284,9 @@ export class DuckStore {
           feed.start(early, stored !== undefined);
           options.onPhase?.('feeding', path);
         }
+      } else {
+        inline = true;
+        feedPending();
       }
       const analysis = await run.result;
       const analysedAt = performance.now();
@@ -276,14 +295,25 @@ export class DuckStore {
         await this.rollBack(feed);
         return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
       }
-      if (early === null) {
+      let keying: string[] = [];
+      if (feed.pending) {
+        // The rows went in under the pending key; the query waits for the feed (one connection).
+        await feed.settled();
+        stored = await this.storedVersion(analysis.sha256);
+        if (!options.force && stored === VERSION) {
+          // The same bytes are stored already (under another path): the rows fed are not wanted.
+          await this.rollBack(feed);
+          return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
+        }
+        keying = feed.keyAs(analysis.sha256, stored !== undefined);
+      } else if (early === null) {
         stored = await this.storedVersion(analysis.sha256);
         if (!options.force && stored === VERSION) feed.drop();
         else feed.start(analysis.sha256, stored !== undefined);
       } else if (analysis.sha256 !== early) throw new Error(`${path}: the sha256 changed during the analysis`);
       if (!feed.started) return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
-      await this.finishReplace(analysis, absolute, options, feed);
-      const tail = { analysedAtMs: analysedAt, wallMs: performance.now() - analysedAt, cpuMs: processCpuMs() - analysedCpu };
+      const rowsIn = await this.finishReplace(analysis, absolute, options, feed, keying);
+      const tail = { analysedAtMs: analysedAt, wallMs: performance.now() - analysedAt, cpuMs: processCpuMs() - analysedCpu, rowsInMs: rowsIn - analysedAt };
       return { outcome: stored === undefined ? 'stored' : 'replaced', path, sha256: analysis.sha256, analysis, tail };
     } catch (err) {
       await this.rollBack(feed);
@@ -389,15 +419,17 @@ export class DuckStore {
    * The end of the file's transaction (opened by the feed, its old rows deleted): the last
    * segments in, its captures row and its sensor's stream, COMMIT. The caller rolls back on error.
    */
-  private async finishReplace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, feed: DuckFeed): Promise<void> {
+  private async finishReplace(analysis: StoreAnalysis, absolute: string, options: IngestOptions, feed: DuckFeed, keying: readonly string[]): Promise<number> {
     const sha = analysis.sha256;
     options.onPhase?.('transaction', analysis.path);
     await feed.done();
-    // The captures row and the sensor's stream (resumed or finished by this file) out, in one
-    // call (literals, not parameters: a call of several statements takes none); a stream that
-    // stays open is saved again (its state as a BLOB parameter), then COMMIT.
+    const rowsIn = performance.now();
+    // The rows fed under the pending key given theirs (DuckFeed.keyAs), the captures row and the
+    // sensor's stream (resumed or finished by this file) out, in one call (literals, not
+    // parameters: a call of several statements takes none); a stream that stays open is saved
+    // again (its state as a BLOB parameter), then COMMIT.
     const captureRow = duckInsertCapture(sqlString(JSON.stringify(captureDoc(analysis, absolute, options.sensor))));
-    const closing = [captureRow, `DELETE FROM sensor_streams WHERE sensor = ${sqlString(options.sensor)}`];
+    const closing = [...keying, captureRow, `DELETE FROM sensor_streams WHERE sensor = ${sqlString(options.sensor)}`];
     if (analysis.carried !== null) {
       await this.conn.run(closing.join(';\n'));
       await this.conn.run(duckInsertStream(), [...sensorStreamValues(options.sensor, sha, absolute, analysis.carried), analysis.carried.state]);
@@ -405,6 +437,7 @@ export class DuckStore {
     }
     await this.conn.run([...closing, ...(options.last ? LAST_COMMIT : ['COMMIT'])].join(';\n'));
     options.onPhase?.('committed', analysis.path);
+    return rowsIn;
   }
 
 

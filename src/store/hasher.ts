@@ -14,6 +14,7 @@
  */
 import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 import { type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
@@ -37,11 +38,30 @@ export interface ByteHasher {
 }
 
 /**
- * Regular files at least this large are hashed on a worker thread: a thread costs ~44 ms of CPU
- * to start (on the second core; measured here, session 8) against 0.35-0.7 ms per MB hashed
- * inline, so it saves wall-clock time only on a file of some 50 MB or more.
+ * Regular files at least this large are hashed on a worker thread (on a machine of at least
+ * THREAD_HASH_MIN_CORES cores): a thread costs ~44 ms of CPU to start (on the second core;
+ * measured here, session 8) against 0.35-0.7 ms per MB hashed inline, so it saves wall-clock time
+ * only on a file of some 50 MB or more.
  */
 export const THREAD_HASH_MIN_BYTES = 64 << 20;
+
+/**
+ * Cores from which a large file's hash goes to a thread. On two cores there is no core for it:
+ * the analysis keeps one busy and V8's compiler thread ~70 % of the other (TurboFan's concurrent
+ * compiles, 270-340 ms of the 128 MiB bench prefix's ~400 ms), and the thread costs ~50 ms more
+ * than the hash itself to start (a Node isolate whose built-ins compile from source under the
+ * bin's V8 flags) plus a second read of the file (~20 ms per 128 MiB from the page cache). Hashed
+ * from the analysis's reads instead, with the rows fed to DuckDB during the analysis under a
+ * pending key (duckFeed.ts), on this two-core machine (loaded; session 11, farm-bench pairs of
+ * ingest, inline against thread): 128 MiB prefix 0.90x CPU, 0.95x wall; 512 MiB mix 0.95x CPU,
+ * 0.95x wall. From three cores the thread hashes on a core of its own, beside the analysis.
+ */
+export const THREAD_HASH_MIN_CORES = 3;
+
+/** The size from which files are hashed on a thread, on a machine of `cores` cores: THREAD_HASH_MIN_BYTES, or never (Infinity) below THREAD_HASH_MIN_CORES. */
+export function threadHashMinBytesFor(cores: number): number {
+  return cores >= THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES : Number.POSITIVE_INFINITY;
+}
 
 /** Bytes per read when a file is hashed on its own. */
 const READ_CHUNK = 1 << 20;
@@ -165,11 +185,13 @@ class FileThreadHasher implements ByteHasher {
 
 /**
  * A hasher for the file at `path`: on a worker thread reading the file itself when it is a regular
- * file of at least `minThreadBytes` (node:worker_threads loaded only then), else inline.
+ * file of at least `minThreadBytes` (default: threadHashMinBytesFor this machine's cores;
+ * node:worker_threads loaded only then), else inline.
  */
-export async function hasherFor(path: string, minThreadBytes = THREAD_HASH_MIN_BYTES, library?: LibraryToLoad, early?: EarlyHashThread): Promise<ByteHasher> {
+export async function hasherFor(path: string, minThreadBytes?: number, library?: LibraryToLoad, early?: EarlyHashThread): Promise<ByteHasher> {
   const stats = statSync(path, { bigint: true });
-  if (!stats.isFile() || stats.size < BigInt(minThreadBytes)) return new InlineHasher(path);
+  const bound = minThreadBytes ?? threadHashMinBytesFor(availableParallelism());
+  if (!stats.isFile() || Number(stats.size) < bound) return new InlineHasher(path);
   if (early?.take()) return new FileThreadHasher(early, path, identityOf(stats), null);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');

@@ -47,6 +47,11 @@ export class RowSpool implements RowWriter {
   /** Called with each segment as it is complete (those before it was set are in `segments`). */
   onSegment: ((table: ResultTable['name'], file: string) => void) | null = null;
 
+  /** Whether finish() was called: the analysis has ended, segments handed on from now are its last. */
+  get finished(): boolean {
+    return this.closed;
+  }
+
   /** Without `segmentBytes`, one file per table, read back after finish() (pathOf, batches). */
   constructor(private readonly segmentBytes = Number.POSITIVE_INFINITY) {}
 

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { DuckStore } from '../../src/store/duckdb.js';
-import { THREAD_HASH_MIN_BYTES } from '../../src/store/hasher.js';
+import { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, threadHashMinBytesFor } from '../../src/store/hasher.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
 
@@ -112,26 +112,50 @@ test('ingest again: nothing changes; --force replaces, never duplicates', async 
   assert.deepEqual(await counts(db), before);
 });
 
-test('ingest with the sha256 known early (a thread reading the file) and rows fed in 2 KiB segments during the analysis: the same rows; a copy is unchanged, --force replaces, junk past the end is hashed', async () => {
-  const file = join(tmp.dir, 'overlap.duckdb');
+/**
+ * Rows fed in 2 KiB segments during the analysis, the sha256 known early (a thread reading the
+ * file: `threadHashMinBytes` 0) or only at the end (hashed from the analysis's reads: Infinity,
+ * the rows fed under a pending key until then).
+ */
+for (const [how, threadHashMinBytes] of [
+  ['known early (a thread reading the file)', 0],
+  ['known at the end (hashed inline, rows under a pending key)', Number.POSITIVE_INFINITY],
+] as const) {
+test(`ingest with the sha256 ${how} and rows fed in 2 KiB segments during the analysis: the same rows; a copy is unchanged, --force replaces, junk past the end is hashed`, async () => {
+  const file = join(tmp.dir, `overlap-${threadHashMinBytes}.duckdb`);
   const store = await DuckStore.open(file, { create: true, singleThreaded: true });
-  const overlapped = { sensor: 'lab', threadHashMinBytes: 0, segmentBytes: 2048 };
+  const phases: string[] = [];
+  const overlapped = { sensor: 'lab', threadHashMinBytes, segmentBytes: 2048, onPhase: (phase: string) => phases.push(phase) };
+  const fed: string[] = [];
   try {
     for (const capture of captures) {
+      phases.length = 0;
       const r = await store.ingest(capture, overlapped);
       assert.equal(r.outcome, 'stored', capture);
+      // The transaction opened before the analysis ended (inline: with the first segment cut
+      // during the analysis), the rows went in as the segments came; inline, a capture whose
+      // rows all come at its end goes in after the analysis.
+      if (threadHashMinBytes === 0 || phases.includes('feeding')) assert.deepEqual(phases, ['checking', 'analysing', 'feeding', 'transaction', 'committed'], capture);
+      else assert.deepEqual(phases, ['checking', 'analysing', 'transaction', 'committed'], capture);
+      if (phases.includes('feeding')) fed.push(capture);
       const expected = expectedRows(await analyze([capture]));
       const resets = (await store.query(`SELECT * FROM resets WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
       const connections = (await store.query(`SELECT * FROM connections WHERE capture_sha256 = '${r.sha256}'`)).rows.map(rowAsReported).sort();
       assert.deepEqual(resets, expected.resets, capture);
       assert.deepEqual(connections, expected.connections, capture);
     }
+    assert.ok(fed.length >= 2, `${fed.length} of ${captures.length} captures fed during their analysis`);
     const count = async () => (await store.query('SELECT (SELECT count(*) FROM resets) + (SELECT count(*) FROM connections) AS n')).rows[0]?.n;
     const before = await count();
+    // A copy and --force of captures whose rows went in during their analysis (inline: under the
+    // pending key; the copy's rows are rolled back once its sha256 is found stored).
     const copy = join(tmp.dir, 'overlap-copy.pcap');
-    copyFileSync(captures[1] as string, copy);
+    copyFileSync(fed[1] as string, copy);
+    phases.length = 0;
     assert.equal((await store.ingest(copy, overlapped)).outcome, 'unchanged');
-    assert.equal((await store.ingest(captures[0] as string, { ...overlapped, force: true })).outcome, 'replaced');
+    // A thread's early sha256 finds it stored before any row goes in; inline, the rows went in and were rolled back.
+    assert.equal(phases.includes('feeding'), threadHashMinBytes !== 0, phases.join());
+    assert.equal((await store.ingest(fed[0] as string, { ...overlapped, force: true })).outcome, 'replaced');
     assert.equal(await count(), before);
     const { createHash } = await import('node:crypto');
     const { readFileSync, writeFileSync } = await import('node:fs');
@@ -139,10 +163,16 @@ test('ingest with the sha256 known early (a thread reading the file) and rows fe
     writeFileSync(junk, Buffer.concat([readFileSync(captures[0] as string), Buffer.alloc(3000, 0xee)]));
     const r = await store.ingest(junk, overlapped);
     assert.equal(r.sha256, createHash('sha256').update(readFileSync(junk)).digest('hex'));
+    // Every row has its capture's key (none left under the pending one), each row once.
+    const keys = await store.query(
+      "SELECT (SELECT count(*) FROM resets WHERE capture_sha256 NOT IN (SELECT sha256 FROM captures)) + (SELECT count(*) FROM connections WHERE capture_sha256 NOT IN (SELECT sha256 FROM captures)) + (SELECT count(*) FROM patterns WHERE capture_sha256 NOT IN (SELECT sha256 FROM captures)) AS orphans, (SELECT count(*) - count(DISTINCT (capture_sha256, id)) FROM resets) AS dups",
+    );
+    assert.deepEqual(keys.rows[0], { orphans: 0, dups: 0 });
   } finally {
     store.close();
   }
 });
+}
 
 test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, the others, the hashing thread, and each file\'s tail after its analysis', async () => {
   const file = join(tmp.dir, 'stats.duckdb');
@@ -172,8 +202,16 @@ test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, 
 });
 
 test('the hashing thread started before the ingest script: taken by the first file when it is large enough, else ended unused; its bound is the store\'s', async () => {
-  const { THREAD_HASH_MIN_BYTES: early } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
+  const { THREAD_HASH_MIN_BYTES: early, THREAD_HASH_MIN_CORES: earlyCores, minBytesOf } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
   assert.equal(early, THREAD_HASH_MIN_BYTES);
+  assert.equal(earlyCores, THREAD_HASH_MIN_CORES);
+  // No thread on two cores (its start and second read cost more than the hash), from three the store's bound; the variable overrides both.
+  for (const cores of [1, 2, 3, 8]) {
+    assert.equal(minBytesOf({}, cores), threadHashMinBytesFor(cores), `${cores} cores`);
+    assert.equal(minBytesOf({ WHYRESET_HASH_THREAD_MIN_BYTES: '5' }, cores), 5);
+  }
+  assert.equal(threadHashMinBytesFor(2), Number.POSITIVE_INFINITY);
+  assert.equal(threadHashMinBytesFor(3), THREAD_HASH_MIN_BYTES);
   const small = join(LAB, 'accept-overflow.client.pcap');
   const large = join(LAB, 'middlebox-injection.router.pcap');
   const bound = String(statSync(large).size);
@@ -328,6 +366,10 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.equal(feeding.signal, 'SIGKILL', feeding.stderr);
   assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows: as before');
   // And the stored rows of the big file are each there once.
+  // The same, hashed from the analysis's reads: the rows go in under a pending key (DuckFeed.start(null)), never committed.
+  const pending = await killAt('feeding', { WHYRESET_HASH_THREAD_MIN_BYTES: String(Number.MAX_SAFE_INTEGER) });
+  assert.equal(pending.signal, 'SIGKILL', pending.stderr);
+  assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows under the pending key: as before');
   const [dups] = await sql(killDb, 'SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');
   assert.equal(dups?.d, 0);
 });
