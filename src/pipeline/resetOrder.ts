@@ -55,6 +55,107 @@ export interface OrderedSink {
   connection(held: HeldConnection): void;
 }
 
+/** `n` slots of `value` (a packed array of small integers). */
+function smis(n: number, value: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(value);
+  return a;
+}
+
+/** CountsByNumber's first and largest number of slots (powers of two). */
+const COUNTS_START = 1 << 12;
+const COUNTS_MOST = 1 << 20;
+
+/**
+ * A positive count per connection number: a direct-mapped table of small integers (slot
+ * `number & mask`) and, for a number whose slot another number holds, a Map. ResetOrder asks it six times per flood
+ * connection (noteRst, markFinished, pass); the numbers that have queued RSTs are nearly one
+ * ascending window (the connections opened in the last close delay), so once the table is as wide
+ * as the window each one has its own slot: one array read instead of a hash lookup, no insertion
+ * or deletion in a hash table, nothing allocated, and no hash table of ~40,000 entries grown and
+ * shrunk in old space (its rehashes' new tables were what set off mark-compacts). No probing: session 10's open addressing
+ * (linear probes, backward-shift deletion) cost ~14k instructions per flood connection more than
+ * the Map (pipeline/resetOrder.ts before 1f74da8).
+ */
+export class CountsByNumber {
+  /** The number in each slot, or -1 (no number: connection numbers are never negative). */
+  private keys: number[] = smis(COUNTS_START, -1);
+  private counts: number[] = smis(COUNTS_START, 0);
+  /** Numbers whose slot was taken when they came. */
+  private readonly overflow = new Map<number, number>();
+
+  /** The count of `n`, or 0. */
+  get(n: number): number {
+    const slot = n & (this.keys.length - 1);
+    if (this.keys[slot] === n) return this.counts[slot] as number;
+    return this.overflow.size === 0 ? 0 : (this.overflow.get(n) ?? 0);
+  }
+
+  /** Sets the count of `n` (`count` > 0). */
+  set(n: number, count: number): void {
+    const keys = this.keys;
+    const slot = n & (keys.length - 1);
+    const k = keys[slot] as number;
+    if (k === n) {
+      this.counts[slot] = count;
+      return;
+    }
+    const overflow = this.overflow;
+    if (overflow.size > 0 && overflow.has(n)) {
+      overflow.set(n, count);
+      return;
+    }
+    if (k === -1) {
+      keys[slot] = n;
+      this.counts[slot] = count;
+      return;
+    }
+    overflow.set(n, count);
+    if (overflow.size * 4 > keys.length && keys.length < COUNTS_MOST) this.widen();
+  }
+
+  /** Drops the count of `n`. */
+  delete(n: number): void {
+    const slot = n & (this.keys.length - 1);
+    if (this.keys[slot] === n) this.keys[slot] = -1;
+    else if (this.overflow.size > 0) this.overflow.delete(n);
+  }
+
+  /** Drops every count (a table a burst widened is made small again). */
+  clear(): void {
+    if (this.keys.length > COUNTS_START) {
+      this.keys = smis(COUNTS_START, -1);
+      this.counts = smis(COUNTS_START, 0);
+    } else this.keys.fill(-1);
+    this.overflow.clear();
+  }
+
+  /** Twice the slots: every count placed again (the overflow's too, where its slot is free now). */
+  private widen(): void {
+    const oldKeys = this.keys;
+    const oldCounts = this.counts;
+    const moved = [...this.overflow];
+    this.overflow.clear();
+    this.keys = smis(oldKeys.length * 2, -1);
+    this.counts = smis(oldKeys.length * 2, 0);
+    for (let i = 0; i < oldKeys.length; i++) {
+      const k = oldKeys[i] as number;
+      if (k !== -1) this.place(k, oldCounts[i] as number);
+    }
+    for (const [k, count] of moved) this.place(k, count);
+  }
+
+  /** Puts `n` (in neither place yet) in its slot, or in the overflow. */
+  private place(n: number, count: number): void {
+    const slot = n & (this.keys.length - 1);
+    const k = this.keys[slot] as number;
+    if (k === -1) {
+      this.keys[slot] = n;
+      this.counts[slot] = count;
+    } else this.overflow.set(n, count);
+  }
+}
+
 /** Reorders explained resets into RST frame order and numbers them. */
 export class ResetOrder {
   /**
@@ -80,9 +181,9 @@ export class ResetOrder {
    * Per connection number with queued RSTs not yet passed: twice their count, plus one once the
    * connection finished. One table, not a Map of counts and a Set of finished connections: on a
    * flood each held tens of thousands of entries, and every connection's insertions and deletions
-   * (and the rehashes they set off) went through both.
+   * (and the rehashes they set off) went through both. Direct-mapped where it can be (CountsByNumber).
    */
-  private readonly queued = new Map<number, number>();
+  private readonly queued = new CountsByNumber();
   /** Connections given up on (MAX_HELD_RESETS): their resets go out as they come. */
   private readonly unordered = new Set<number>();
   /** Explained resets whose RST was never queued (none is expected), by stream frame: they go out at the end of the stream. */
@@ -112,7 +213,7 @@ export class ResetOrder {
     this.tail++;
     this.resets.push(undefined);
     this.helds.push(undefined);
-    this.queued.set(connNumber, (this.queued.get(connNumber) ?? 0) + QUEUED_ONE);
+    this.queued.set(connNumber, this.queued.get(connNumber) + QUEUED_ONE);
   }
 
   /**
@@ -160,7 +261,7 @@ export class ResetOrder {
 
   /** Marks connection `number`'s queued RSTs as belonging to a finished connection, and releases what that frees. */
   private markFinished(number: number): void {
-    const queued = this.queued.get(number) ?? 0;
+    const queued = this.queued.get(number);
     if (queued >= QUEUED_ONE) this.queued.set(number, queued | FINISHED);
     this.drain();
   }
@@ -237,7 +338,7 @@ export class ResetOrder {
         this.helds[at] = undefined;
         this.waitingInQueue--;
         this.release(reset, held);
-      } else if (((this.queued.get(conn) ?? 0) & FINISHED) === 0) {
+      } else if ((this.queued.get(conn) & FINISHED) === 0) {
         this.compact();
         return;
       }
@@ -291,7 +392,7 @@ export class ResetOrder {
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
     this.head++;
-    const entry = this.queued.get(conn) ?? QUEUED_ONE;
+    const entry = this.queued.get(conn) || QUEUED_ONE;
     if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
     else this.queued.delete(conn);
   }
