@@ -6,8 +6,9 @@
  * Lines are grouped unparsed: only the few connections drawn need their resets parsed.
  */
 
-/** Groups kept while looking ahead for a ladder's resets. */
-export const JOIN_LOOKAHEAD = 4096;
+import { JOIN_LOOKAHEAD } from './limits.js';
+
+export { JOIN_LOOKAHEAD } from './limits.js';
 
 /** The reset lines (JSON) of one connection, consecutive in the spool. */
 export interface ResetGroup {

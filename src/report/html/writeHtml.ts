@@ -16,6 +16,7 @@ import type { Findings } from '../findings.js';
 import type { Output } from '../output.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
+import { isLeftOutLadder } from './ladderChoice.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from './limits.js';
 import { overviewHtml } from './overviewHtml.js';
 import { pageScript } from './pageScript.js';
@@ -135,7 +136,11 @@ function chooseLadders(findings: Findings, perCause: number, ttl: SpoofTtlChart)
     const cause = causeOfGroup(join.take(conn));
     const n = recorded.get(cause) ?? 0;
     recorded.set(cause, n + 1);
-    if (n < perCause) chosen.set(conn, cause);
+    if (n < perCause) {
+      // ladderChoice.ts leaves out at run time only ladders that cannot be chosen here.
+      if (isLeftOutLadder(line)) throw new Error(`the ladder of ${conn} was left out, yet it is among the first ${perCause} of ${cause}`);
+      chosen.set(conn, cause);
+    }
     if (SpoofTtlChart.mayConcern(line)) ttl.addLadder(JSON.parse(line) as Ladder);
   }
   return { chosen, recorded };
