@@ -21,7 +21,7 @@ export const MAX_PENDING = 100_000;
 
 /** The ladders spool's line for a connection whose ladder was left out. */
 export function leftOutLadderLine(conn: string): string {
-  return JSON.stringify({ conn, drawn: false });
+  return `{"conn":${JSON.stringify(conn)},"drawn":false}`;
 }
 
 /** Whether a ladders spool line is one of leftOutLadderLine's. */

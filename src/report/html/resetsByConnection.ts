@@ -6,6 +6,8 @@
  * Lines are grouped unparsed: only the few connections drawn need their resets parsed.
  */
 
+import type { Spool } from '../../pipeline/spool.js';
+import { fieldOfLine } from './resetBytes.js';
 import { JOIN_LOOKAHEAD } from './limits.js';
 
 export { JOIN_LOOKAHEAD } from './limits.js';
@@ -14,6 +16,8 @@ export { JOIN_LOOKAHEAD } from './limits.js';
 export interface ResetGroup {
   conn: string | null;
   lines: string[];
+  /** peekField of its first line's cause, when the group knows it without its lines (spoolGroups). */
+  readonly cause?: string | null;
 }
 
 /**
@@ -45,9 +49,94 @@ export function* resetGroups(lines: Iterable<string>): Generator<ResetGroup> {
   if (group !== null) yield group;
 }
 
+const CONN_KEY = Buffer.from('"conn":', 'latin1');
+const CAUSE_KEY = Buffer.from('"cause":', 'latin1');
+
+/**
+ * A group read from a spool's bytes: its lines are decoded only when asked for (most groups are
+ * passed over), from where they lie in the spool's current chunk — or, once that chunk is to be
+ * left (`settle`), from their decoded text.
+ */
+class SpoolGroup implements ResetGroup {
+  private bytes: Buffer | null = null;
+  /** [start, end) of its lines not yet decoded, in `bytes`. */
+  private readonly ranges: number[] = [];
+  private readonly decoded: string[] = [];
+
+  constructor(
+    readonly conn: string | null,
+    readonly cause: string | null,
+  ) {}
+
+  add(bytes: Buffer, start: number, end: number): void {
+    if (this.bytes !== bytes) this.settle();
+    this.bytes = bytes;
+    this.ranges.push(start, end);
+  }
+
+  /** Decodes the lines still in the chunk (before the chunk is reused). */
+  settle(): void {
+    const b = this.bytes;
+    if (b === null) return;
+    const ranges = this.ranges;
+    for (let i = 0; i < ranges.length; i += 2) this.decoded.push(b.toString('utf8', ranges[i], ranges[i + 1]));
+    ranges.length = 0;
+    this.bytes = null;
+  }
+
+  get lines(): string[] {
+    this.settle();
+    return this.decoded;
+  }
+}
+
+/**
+ * resetGroups over a spool of reset lines (each ending with ",\n"), read as bytes: a line's
+ * connection is found without decoding it, and a group's lines are decoded only if its lines are
+ * read while the spool is still on their chunk (or kept: ResetsByConnection's look-ahead).
+ * `each`, if given, is handed every line's bytes first (valid only during the call).
+ */
+export function* spoolGroups(spool: Spool, each?: (bytes: Buffer, start: number, end: number) => void): Generator<ResetGroup> {
+  let group: SpoolGroup | null = null;
+  for (const chunk of spool.chunks()) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let from = 0;
+    while (from < bytes.length) {
+      let nl = bytes.indexOf(0x0a, from);
+      if (nl < 0) nl = bytes.length;
+      let end = nl;
+      if (end > from && bytes[end - 1] === 0x2c) end--;
+      const start = from;
+      from = nl + 1;
+      if (end <= start) continue;
+      each?.(bytes, start, end);
+      const conn = fieldOfLine(bytes, start, end, 'conn', CONN_KEY);
+      if (group !== null && group.conn === conn) {
+        group.add(bytes, start, end);
+        continue;
+      }
+      const next: SpoolGroup = new SpoolGroup(conn, fieldOfLine(bytes, start, end, 'cause', CAUSE_KEY));
+      next.add(bytes, start, end);
+      if (group !== null) yield group;
+      group = next;
+    }
+    // The chunk is reused once the next one is read: the open group keeps its text.
+    group?.settle();
+  }
+  if (group !== null) yield group;
+}
+
+/** The cause a group's connection is filed under (that of its first reset); null: none found. */
+export function causeOfGroup(group: ResetGroup | null): string {
+  if (group === null) return 'unexplained';
+  if (group.cause !== undefined) return group.cause ?? 'unexplained';
+  const first = group.lines[0];
+  return first === undefined ? 'unexplained' : (peekField(first, 'cause') ?? 'unexplained');
+}
+
 /** Hands out each connection's reset lines as the ladders ask for them, in one forward pass. */
 export class ResetsByConnection {
-  private readonly waiting = new Map<string, string[]>();
+  private readonly waiting = new Map<string, ResetGroup>();
   private readonly groups: Iterator<ResetGroup>;
 
   constructor(
@@ -59,6 +148,14 @@ export class ResetsByConnection {
 
   /** The reset lines of `conn` (empty when none are found within the look-ahead). */
   take(conn: string): string[] {
+    return this.takeGroup(conn)?.lines ?? [];
+  }
+
+  /**
+   * The group of `conn` (null when none is found within the look-ahead): its lines are valid
+   * until the next call.
+   */
+  takeGroup(conn: string): ResetGroup | null {
     const waited = this.waiting.get(conn);
     if (waited) {
       this.waiting.delete(conn);
@@ -66,14 +163,14 @@ export class ResetsByConnection {
     }
     for (;;) {
       const next = this.groups.next();
-      if (next.done) return [];
+      if (next.done) return null;
       const g = next.value;
-      if (g.conn === conn) return g.lines;
+      if (g.conn === conn) return g;
       if (g.conn === null) continue;
       // The same connection can come back later (it never does from runAnalysis): append.
       const before = this.waiting.get(g.conn);
-      if (before) before.push(...g.lines);
-      else this.waiting.set(g.conn, g.lines);
+      if (before) before.lines.push(...g.lines);
+      else this.waiting.set(g.conn, { conn: g.conn, cause: causeOfGroup(g), lines: [...g.lines] });
       if (this.waiting.size > this.lookahead) {
         const oldest = this.waiting.keys().next().value as string;
         this.waiting.delete(oldest);
