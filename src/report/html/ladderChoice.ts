@@ -15,6 +15,7 @@
  */
 import type { Reset } from '../../model/report.js';
 import { JOIN_LOOKAHEAD } from './limits.js';
+import { peekField } from './resetsByConnection.js';
 
 /** Ladders whose join may wait for later resets before the replay gives up (and builds every ladder). */
 export const MAX_PENDING = 100_000;
@@ -24,9 +25,18 @@ export function leftOutLadderLine(conn: string): string {
   return `{"conn":${JSON.stringify(conn)},"drawn":false}`;
 }
 
+/** The end of leftOutLadderLine's lines. */
+const LEFT_OUT_END = ',"drawn":false}';
+
+/** The connection of a ladders spool line (peekField's `conn`, read straight from leftOutLadderLine's). */
+export function ladderConn(line: string): string {
+  if (line.startsWith('{"conn":"') && isLeftOutLadder(line)) return JSON.parse(line.slice(8, line.length - LEFT_OUT_END.length)) as string;
+  return peekField(line, 'conn') ?? '';
+}
+
 /** Whether a ladders spool line is one of leftOutLadderLine's. */
 export function isLeftOutLadder(line: string): boolean {
-  return line.endsWith(',"drawn":false}') && !line.includes('"packets":');
+  return line.endsWith(LEFT_OUT_END) && !line.includes('"packets":');
 }
 
 /** Whether the TTL chart reads a connection's ladder (SpoofTtlChart.addLadder counts only these). */

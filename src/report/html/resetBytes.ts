@@ -64,15 +64,28 @@ function keyAt(b: Buffer, start: number, end: number, pattern: Uint8Array): numb
   return -1;
 }
 
+/** Bytes of a string looked through one by one before the search goes native (Buffer#indexOf). */
+const SHORT_STRING = 32;
+
 /** The end (after the closing quote) of the JSON string opening at `at`, or -1. */
 function stringEnd(b: Buffer, at: number, end: number): number {
   if (b[at] !== QUOTE) return -1;
-  for (let i = at + 1; i < end; i++) {
+  const short = Math.min(end, at + 1 + SHORT_STRING);
+  let i = at + 1;
+  for (; i < short; i++) {
     const c = b[i] as number;
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) i++;
   }
-  return -1;
+  // A long string (a hint, an evidence detail): the next quote not escaped, i.e. after an even number of backslashes.
+  for (;;) {
+    const q = b.indexOf(QUOTE, i);
+    if (q < 0 || q >= end) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k > at && b[k] === BACKSLASH; k--) backslashes++;
+    if ((backslashes & 1) === 0) return q + 1;
+    i = q + 1;
+  }
 }
 
 /** The end of the JSON string opening at `at` when it holds printable ASCII only, no escape (so its bytes are its text); else -1. */

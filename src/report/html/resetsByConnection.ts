@@ -49,6 +49,16 @@ export function* resetGroups(lines: Iterable<string>): Generator<ResetGroup> {
   if (group !== null) yield group;
 }
 
+/**
+ * What spoolGroups hands each line to first (valid only during the call): `read` returns true when
+ * it found the line's `conn` and `cause` (as peekField gives them), false to leave them to spoolGroups.
+ */
+export interface LineReader {
+  read(bytes: Buffer, start: number, end: number): boolean;
+  conn: string | null;
+  cause: string | null;
+}
+
 const CONN_KEY = Buffer.from('"conn":', 'latin1');
 const CAUSE_KEY = Buffer.from('"cause":', 'latin1');
 
@@ -58,15 +68,22 @@ const CAUSE_KEY = Buffer.from('"cause":', 'latin1');
  * left (`settle`), from their decoded text.
  */
 class SpoolGroup implements ResetGroup {
+  conn: string | null = null;
+  cause: string | null = null;
   private bytes: Buffer | null = null;
   /** [start, end) of its lines not yet decoded, in `bytes`. */
   private readonly ranges: number[] = [];
-  private readonly decoded: string[] = [];
+  private decoded: string[] = [];
 
-  constructor(
-    readonly conn: string | null,
-    readonly cause: string | null,
-  ) {}
+  /** Starts the group afresh (spoolGroups uses two in turn: the one handed out, the one being read). */
+  start(conn: string | null, cause: string | null): this {
+    this.conn = conn;
+    this.cause = cause;
+    this.bytes = null;
+    this.ranges.length = 0;
+    if (this.decoded.length > 0) this.decoded = [];
+    return this;
+  }
 
   add(bytes: Buffer, start: number, end: number): void {
     if (this.bytes !== bytes) this.settle();
@@ -93,10 +110,12 @@ class SpoolGroup implements ResetGroup {
 /**
  * resetGroups over a spool of reset lines (each ending with ",\n"), read as bytes: a line's
  * connection is found without decoding it, and a group's lines are decoded only if its lines are
- * read while the spool is still on their chunk (or kept: ResetsByConnection's look-ahead).
- * `each`, if given, is handed every line's bytes first (valid only during the call).
+ * read while the spool is still on their chunk (or kept: ResetsByConnection's look-ahead). A
+ * group handed out is valid until the next is asked for. `reader`, if given, reads every line first.
  */
-export function* spoolGroups(spool: Spool, each?: (bytes: Buffer, start: number, end: number) => void): Generator<ResetGroup> {
+export function* spoolGroups(spool: Spool, reader?: LineReader): Generator<ResetGroup> {
+  const pair = [new SpoolGroup(), new SpoolGroup()];
+  let turn = 0;
   let group: SpoolGroup | null = null;
   for (const chunk of spool.chunks()) {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -109,13 +128,15 @@ export function* spoolGroups(spool: Spool, each?: (bytes: Buffer, start: number,
       const start = from;
       from = nl + 1;
       if (end <= start) continue;
-      each?.(bytes, start, end);
-      const conn = fieldOfLine(bytes, start, end, 'conn', CONN_KEY);
+      const known = reader?.read(bytes, start, end) === true;
+      const conn = known ? (reader as LineReader).conn : fieldOfLine(bytes, start, end, 'conn', CONN_KEY);
       if (group !== null && group.conn === conn) {
         group.add(bytes, start, end);
         continue;
       }
-      const next: SpoolGroup = new SpoolGroup(conn, fieldOfLine(bytes, start, end, 'cause', CAUSE_KEY));
+      const cause = known ? (reader as LineReader).cause : fieldOfLine(bytes, start, end, 'cause', CAUSE_KEY);
+      const next = (pair[turn] as SpoolGroup).start(conn, cause);
+      turn ^= 1;
       next.add(bytes, start, end);
       if (group !== null) yield group;
       group = next;

@@ -19,7 +19,7 @@ import type { Findings } from '../findings.js';
 import type { Output } from '../output.js';
 import { connectionAnchor, connectionSectionHtml } from './connectionSection.js';
 import { escapeHtml, jsonForScript } from './escape.js';
-import { isLeftOutLadder } from './ladderChoice.js';
+import { isLeftOutLadder, ladderConn } from './ladderChoice.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from './limits.js';
 import { overviewHtml } from './overviewHtml.js';
 import { pageScript } from './pageScript.js';
@@ -28,7 +28,7 @@ import { LastString, ResetRowBytes } from './resetBytes.js';
 import { type Kind, ResetTableEncoder, TABLE_CHUNK_ROWS, kindOf, reasonInTable } from './resetTableEncoder.js';
 import { STATIC_ROWS, resetRowHtml, resetTableEnd, resetTableStart } from './resetTableHtml.js';
 import { ResetTimeChart } from './resetTimeChart.js';
-import { ResetsByConnection, causeOfGroup, peekField, spoolGroups } from './resetsByConnection.js';
+import { type LineReader, ResetsByConnection, causeOfGroup, peekField, spoolGroups } from './resetsByConnection.js';
 import { SpoofTtlChart } from './spoofTtlChart.js';
 
 export { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from './limits.js';
@@ -105,7 +105,7 @@ const KNOWN_KINDS = 1 << 16;
  * short strings; the first rows, the first line of each kind and any line laid out otherwise are
  * parsed whole.
  */
-function resetScanner(findings: Findings, tableRows: number): { scan: ResetScan; line: (bytes: Buffer, start: number, end: number) => void; end: () => void } {
+function resetScanner(findings: Findings, tableRows: number): { scan: ResetScan; reader: LineReader; end: () => void } {
   const [first, last] = timeSpan(findings);
   const scan: ResetScan = {
     time: new ResetTimeChart(first, last),
@@ -146,28 +146,42 @@ function resetScanner(findings: Findings, tableRows: number): { scan: ResetScan;
     scan.rows++;
     if (encoder.pending >= TABLE_CHUNK_ROWS) spoolChunk();
   };
-  const line = (bytes: Buffer, start: number, end: number): void => {
-    if (scan.firstRows.length < STATIC_ROWS && scan.rows < tableRows) {
-      parsed(JSON.parse(bytes.toString('utf8', start, end)) as Reset);
-      return;
-    }
-    if (!row.parse(bytes, start, end)) {
-      parsed(JSON.parse(bytes.toString('utf8', start, end)) as Reset);
-      return;
-    }
-    const hash = row.kindHash();
-    let known = kinds.get(hash);
-    if (known === undefined || !row.kindIs(known.bytes)) {
-      const r = JSON.parse(bytes.toString('utf8', start, end)) as Reset;
-      if (kinds.size >= KNOWN_KINDS) kinds.clear();
-      known = { bytes: row.kindBytes(), kind: kindOf(r), cause: r.cause, verdict: r.verdict, code: -1 };
-      kinds.set(hash, known);
-    }
+  let lastKind: KnownKind | null = null;
+  const reader: LineReader = {
+    conn: null,
+    cause: null,
+    read(bytes: Buffer, start: number, end: number): boolean {
+      if ((scan.firstRows.length < STATIC_ROWS && scan.rows < tableRows) || !row.parse(bytes, start, end)) {
+        parsed(JSON.parse(bytes.toString('utf8', start, end)) as Reset);
+        return false;
+      }
+      // Most resets share their kind with the one before.
+      let known = lastKind;
+      if (known === null || !row.kindIs(known.bytes)) {
+        const hash = row.kindHash();
+        known = kinds.get(hash) ?? null;
+        if (known === null || !row.kindIs(known.bytes)) {
+          const r = JSON.parse(bytes.toString('utf8', start, end)) as Reset;
+          if (kinds.size >= KNOWN_KINDS) kinds.clear();
+          known = { bytes: row.kindBytes(), kind: kindOf(r), cause: r.cause, verdict: r.verdict, code: -1 };
+          kinds.set(hash, known);
+        }
+        lastKind = known;
+      }
+      // The line is laid out as resetBytes.ts expects: its first "conn": and "cause": are its own (peekField's values).
+      const conn = row.connStart < 0 ? null : conns.of(bytes, row.connStart, row.connEnd);
+      reader.conn = conn;
+      reader.cause = known.cause;
+      fromBytes(bytes, known, conn);
+      return true;
+    },
+  };
+  const fromBytes = (bytes: Buffer, known: KnownKind, conn: string | null): void => {
     const ts = row.ts();
     scan.time.add(ts, known.cause);
     const src = row.src();
     scan.ttl.addResetFields(known.verdict, src, row.ttl);
-    countConnection(row.connStart < 0 ? null : conns.of(bytes, row.connStart, row.connEnd), known.cause);
+    countConnection(conn, known.cause);
     if (scan.rows >= tableRows) {
       scan.notInTable++;
       return;
@@ -193,7 +207,7 @@ function resetScanner(findings: Findings, tableRows: number): { scan: ResetScan;
     scan.rows++;
     if (encoder.pending >= TABLE_CHUNK_ROWS) spoolChunk();
   };
-  return { scan, line, end: spoolChunk };
+  return { scan, reader, end: spoolChunk };
 }
 
 /** A drawn ladder's line and its connection's reset lines, kept from the one pass over the resets. */
@@ -217,17 +231,17 @@ interface LadderChoiceMade {
 
 /**
  * The one pass over the resets, led by the join with the ladders: which ladders to draw (the
- * first N per cause), each reset line also handed to `line` (resetScanner's) as it is read.
+ * first N per cause), each reset line also handed to `reader` (resetScanner's) as it is read.
  */
-function chooseLadders(findings: Findings, perCause: number, line: (bytes: Buffer, start: number, end: number) => void): LadderChoiceMade {
+function chooseLadders(findings: Findings, perCause: number, reader: LineReader): LadderChoiceMade {
   const chosen = new Map<string, string>();
   const recorded = new Map<string, number>();
   let drawn: DrawnLadder[] | null = [];
   let kept = 0;
-  const groups = spoolGroups(findings.resets, line);
+  const groups = spoolGroups(findings.resets, reader);
   const join = new ResetsByConnection(groups);
   for (const ladder of findings.ladders.lines()) {
-    const conn = peekField(ladder, 'conn') ?? '';
+    const conn = ladderConn(ladder);
     const group = join.takeGroup(conn);
     const cause = causeOfGroup(group);
     const n = recorded.get(cause) ?? 0;
@@ -288,7 +302,7 @@ export async function writeHtml(out: Output, findings: Findings, options: HtmlOp
   const title = options.title ?? 'whyreset report';
   const scanner = resetScanner(findings, Math.max(0, Math.floor(options.tableRows ?? DEFAULT_TABLE_ROWS)));
   try {
-    const choice = chooseLadders(findings, perCause, scanner.line);
+    const choice = chooseLadders(findings, perCause, scanner.reader);
     scanner.end();
     addLadderTtls(findings, scanner.scan.ttl);
     return await writePage(out, findings, scanner.scan, choice, perCause, title);
