@@ -202,6 +202,17 @@ export class ResetRowBytes {
   reasonStart = 0;
   reasonEnd = 0;
 
+  /** The number wholeNumberEnd read last. */
+  private whole = 0;
+
+  /** Reads a whole number (plain digits) at `at` into `whole`: the comma after it, or -1. */
+  private wholeNumberEnd(b: Buffer, at: number, end: number): number {
+    const q = scalarEnd(b, at, end);
+    if (q < 0) return -1;
+    this.whole = digits(b, at, q);
+    return this.whole < 0 ? -1 : q;
+  }
+
   private readonly strings = { idPrefix: new LastString(), connPrefix: new LastString(), src: new LastString(), dst: new LastString() };
 
   /**
@@ -228,13 +239,13 @@ export class ResetRowBytes {
     this.tsEnd = q;
     // capture, frame: whole numbers.
     if (!isAt(b, q, end, K_CAPTURE)) return false;
-    p = q + K_CAPTURE.length;
-    q = scalarEnd(b, p, end);
-    if (q < 0 || (this.capture = digits(b, p, q)) < 0) return false;
+    q = this.wholeNumberEnd(b, q + K_CAPTURE.length, end);
+    if (q < 0) return false;
+    this.capture = this.whole;
     if (!isAt(b, q, end, K_FRAME)) return false;
-    p = q + K_FRAME.length;
-    q = scalarEnd(b, p, end);
-    if (q < 0 || (this.frame = digits(b, p, q)) < 0) return false;
+    q = this.wholeNumberEnd(b, q + K_FRAME.length, end);
+    if (q < 0) return false;
+    this.frame = this.whole;
     // conn: plain or null.
     if (!isAt(b, q, end, K_CONN)) return false;
     p = q + K_CONN.length;
@@ -256,9 +267,9 @@ export class ResetRowBytes {
     this.srcStart = p + 1;
     this.srcEnd = q - 1;
     if (!isAt(b, q, end, K_SPORT)) return false;
-    p = q + K_SPORT.length;
-    q = scalarEnd(b, p, end);
-    if (q < 0 || (this.sport = digits(b, p, q)) < 0) return false;
+    q = this.wholeNumberEnd(b, q + K_SPORT.length, end);
+    if (q < 0) return false;
+    this.sport = this.whole;
     if (!isAt(b, q, end, K_DST)) return false;
     p = q + K_DST.length;
     q = plainStringEnd(b, p, end);
@@ -266,9 +277,9 @@ export class ResetRowBytes {
     this.dstStart = p + 1;
     this.dstEnd = q - 1;
     if (!isAt(b, q, end, K_DPORT)) return false;
-    p = q + K_DPORT.length;
-    q = scalarEnd(b, p, end);
-    if (q < 0 || (this.dport = digits(b, p, q)) < 0) return false;
+    q = this.wholeNumberEnd(b, q + K_DPORT.length, end);
+    if (q < 0) return false;
+    this.dport = this.whole;
     // from (skipped), flags (kept as bytes: an array of strings).
     if (!isAt(b, q, end, K_FROM)) return false;
     q = stringOrNullEnd(b, q + K_FROM.length, end);
@@ -290,9 +301,9 @@ export class ResetRowBytes {
     this.flagsEnd = q;
     // ttl, then ip_id, seq, ack, win, payload_len (skipped).
     if (!isAt(b, q, end, K_TTL)) return false;
-    p = q + K_TTL.length;
-    q = scalarEnd(b, p, end);
-    if (q < 0 || (this.ttl = digits(b, p, q)) < 0) return false;
+    q = this.wholeNumberEnd(b, q + K_TTL.length, end);
+    if (q < 0) return false;
+    this.ttl = this.whole;
     for (const k of SKIPPED_NUMBERS) {
       if (!isAt(b, q, end, k)) return false;
       q = scalarEnd(b, q + k.length, end);

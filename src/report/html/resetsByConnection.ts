@@ -7,8 +7,8 @@
  */
 
 import type { Spool } from '../../pipeline/spool.js';
-import { fieldOfLine } from './resetBytes.js';
 import { JOIN_LOOKAHEAD } from './limits.js';
+import { fieldOfLine } from './resetBytes.js';
 
 export { JOIN_LOOKAHEAD } from './limits.js';
 
