@@ -172,6 +172,10 @@ describe('the HTML report from the spools as bytes', () => {
     assert.deepEqual([row.idPrefix(), row.idNumber(), row.connPrefix(), row.connNumber(), row.conn()], ['R', 12, 'C3-', 4, 'C3-4']);
     assert.deepEqual([row.src(), row.sport, row.dst(), row.dport, row.ttl, row.frame], ['10.0.1.20', 80, '10.0.0.10', 40000, 127, 7]);
     assert.equal(row.reasonText(), 'a "b" →');
+    for (const conn of ['C12', 'C"x\\y', 'é\n', '']) {
+      assert.equal(ladderConn(leftOutLadderLine(conn)), conn);
+      assert.ok(isLeftOutLadder(leftOutLadderLine(conn)));
+    }
   });
 
   it('groups spooled lines as resetGroups does, decoding only the lines asked for', () => {

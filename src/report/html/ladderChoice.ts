@@ -25,12 +25,17 @@ export function leftOutLadderLine(conn: string): string {
   return `{"conn":${JSON.stringify(conn)},"drawn":false}`;
 }
 
-/** The end of leftOutLadderLine's lines. */
+/** The start and end of leftOutLadderLine's lines. */
+const LEFT_OUT_START = '{"conn":"';
 const LEFT_OUT_END = ',"drawn":false}';
 
 /** The connection of a ladders spool line (peekField's `conn`, read straight from leftOutLadderLine's). */
 export function ladderConn(line: string): string {
-  if (line.startsWith('{"conn":"') && isLeftOutLadder(line)) return JSON.parse(line.slice(8, line.length - LEFT_OUT_END.length)) as string;
+  if (line.startsWith(LEFT_OUT_START) && isLeftOutLadder(line)) {
+    const value = line.slice(LEFT_OUT_START.length - 1, line.length - LEFT_OUT_END.length);
+    // Without a backslash the string's text lies between its quotes.
+    return value.includes('\\') ? (JSON.parse(value) as string) : value.slice(1, -1);
+  }
   return peekField(line, 'conn') ?? '';
 }
 
@@ -158,15 +163,15 @@ export class LadderChoice {
         this.first++;
       }
     }
-    this.pending = [];
+    this.pending.length = 0;
     this.first = 0;
   }
 
   /** Drops the runs read (all of them, or once many are). */
   private compact(): void {
     if (this.head === this.runConns.length) {
-      this.runConns = [];
-      this.runCauses = [];
+      this.runConns.length = 0;
+      this.runCauses.length = 0;
       this.head = 0;
     } else if (this.head >= 4096) {
       this.runConns = this.runConns.slice(this.head);
