@@ -8,6 +8,7 @@ import { expandInputs } from '../pipeline/inputs.js';
 import { type AnalysisSink, type ConnectionSpan, runAnalysis } from '../pipeline/run.js';
 import { csvHeader } from '../report/csv.js';
 import { Findings, writeRows } from '../report/findings.js';
+import { LadderChoice, leftOutLadderLine } from '../report/html/ladderChoice.js';
 import { DEFAULT_LADDERS_PER_CAUSE, DEFAULT_TABLE_ROWS } from '../report/html/limits.js';
 import { writeJson } from '../report/json.js';
 import { NdjsonStream } from '../report/ndjsonStream.js';
@@ -164,19 +165,34 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const live = out === null ? null : new NdjsonStream(out);
   const spans: ConnectionSpan[] = [];
   // The plain text report needs only counts and groups: resets go straight into its digest
-  // rather than being serialised and parsed again (--verbose and --html need every reset).
-  const digest = format === 'text' && !values.verbose && html === null ? new TextDigest(inputs.length > 1) : undefined;
+  // rather than being serialised and parsed again (--verbose needs every reset; with --html the
+  // digest takes them as they come too, beside the spool the page is written from).
+  const digest = format === 'text' && !values.verbose ? new TextDigest(inputs.length > 1) : undefined;
   // csv and Zeek rows are rendered as the findings arrive, without a JSON line per finding to
   // parse back at the end; the resets' JSON is then kept only for --html.
   const rows = format === 'csv' || format === 'zeek' || format === 'zeek-json' ? findings.rows : null;
   const keepResets = html !== null || rows === null;
-  const keepReset = keepResets ? (r: Reset) => findings.resets.pushJson(r) : () => {};
+  // With --html, which connections' ladders the page can draw is told as their resets are spooled.
+  const ladderChoice = html === null ? null : new LadderChoice(html.ladders);
+  const keepReset = !keepResets
+    ? () => {}
+    : ladderChoice === null
+      ? (r: Reset) => findings.resets.pushJson(r)
+      : (r: Reset) => {
+          findings.resets.pushJson(r);
+          ladderChoice.reset(r.conn, r.cause);
+        };
   const sink: AnalysisSink = {
     reset:
       live !== null
         ? (r) => live.reset(r)
         : digest !== undefined
-          ? (r) => digest.add(r)
+          ? html === null
+            ? (r) => digest.add(r)
+            : (r) => {
+                digest.add(r);
+                keepReset(r);
+              }
           : format === 'csv' && rows !== null
             ? (r) => {
                 rows.pushCsv(r);
@@ -196,10 +212,19 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     // Text and CSV list no connection: the pipeline then holds none waiting for report order.
     connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,
     // The text report's digest reads a few fields of each reset: those that wait are held as that.
-    resetsDigestOnly: digest !== undefined && live === null,
+    resetsDigestOnly: digest !== undefined && live === null && html === null,
     pattern: live !== null ? (p) => live.pattern(p) : (p) => findings.patterns.push(p),
     resetConnection: writePcap === null ? undefined : (span) => spans.push(span),
     ladder: html === null ? undefined : (l) => findings.ladders.push(JSON.stringify(l)),
+    // A ladder the page cannot draw is not built: a line saying so keeps its place in the spool.
+    ladderLeftOut:
+      ladderChoice === null
+        ? undefined
+        : (conn, resets) => {
+            if (!ladderChoice.leftOut(conn, resets)) return false;
+            findings.ladders.push(leftOutLadderLine(conn));
+            return true;
+          },
   };
   const progress = new Progress();
   const interrupts = watchInterrupts();

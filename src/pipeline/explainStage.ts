@@ -37,6 +37,12 @@ export interface AnalysisSink {
   pattern(pattern: Pattern): void;
   /** The ladder of each connection that reset (only when `RunOptions.ladders` is set). */
   ladder?(ladder: Ladder): void;
+  /**
+   * Asked before a connection's ladder is built: true when the sink has noted the connection
+   * without needing its ladder (the HTML report past its ladders per cause), which is then not
+   * built. Its resets have all gone to `reset` already.
+   */
+  ladderLeftOut?(conn: string, resets: readonly Reset[]): boolean;
   /** Where each connection that reset lies in its capture (for `--write-pcap`). */
   resetConnection?(span: ConnectionSpan): void;
 }
@@ -197,7 +203,7 @@ export class ExplainStage implements TrackEvents {
           return;
         }
         options.onFinished?.(conn, explained);
-        if (explained.resets.length > 0 && options.ladders && sink.ladder) {
+        if (explained.resets.length > 0 && options.ladders && sink.ladder && sink.ladderLeftOut?.(conn.id, explained.resets) !== true) {
           const ladder = ladderOf(conn, explained.resets);
           if (this.releasing.spansFiles) mapLadderToFiles(this.releasing, ladder);
           sink.ladder(ladder);

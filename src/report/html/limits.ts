@@ -8,3 +8,6 @@
 export const DEFAULT_LADDERS_PER_CAUSE = 20;
 /** Resets embedded in the table by default: about 65 bytes each, so the page stays near 16 MB at most. */
 export const DEFAULT_TABLE_ROWS = 250_000;
+
+/** Groups of reset lines the HTML report's join of ladders and resets keeps while looking ahead (resetsByConnection.ts). */
+export const JOIN_LOOKAHEAD = 4096;

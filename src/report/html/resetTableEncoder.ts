@@ -91,6 +91,11 @@ export function splitId(id: string): [string, number | null] {
   return m ? [m[1] as string, Number(m[2])] : [id, null];
 }
 
+/** A reset's reason_text as the table holds it (non-empty): cut at REASON_TABLE_CHARS. */
+export function reasonInTable(text: string): string {
+  return text.length > REASON_TABLE_CHARS ? `${text.slice(0, REASON_TABLE_CHARS)}…` : text;
+}
+
 /** The kind tuple of a reset. */
 export function kindOf(r: Reset): Kind {
   return [
@@ -124,41 +129,68 @@ export class ResetTableEncoder {
 
   /** Adds one reset as a row. */
   add(r: Reset): void {
+    const [idPrefix, idNumber] = splitId(r.id);
+    const [connPrefix, connNumber] = r.conn === null ? [null, null] : splitId(r.conn);
+    const kind = kindOf(r);
+    const text = r.reason_text !== null && r.reason_text !== '' ? reasonInTable(r.reason_text) : null;
+    this.addRow(idPrefix, idNumber, r.ts, r.capture, r.frame, connPrefix, connNumber, r.src, r.sport, r.dst, r.dport, r.ttl, this.kindCode(kind), text);
+  }
+
+  /** The kind dictionary's code of `kind` (stable: the same kind always gets the same code). */
+  kindCode(kind: Kind): number {
+    return this.dicts.k.code(JSON.stringify(kind), kind);
+  }
+
+  /**
+   * Adds one row from a reset's fields, its ids split (splitId; a null connection prefix: no
+   * connection) and its kind coded (kindCode); `reason` as reasonInTable gives it, or null.
+   */
+  addRow(
+    idPrefix: string,
+    idNumber: number | null,
+    ts: number,
+    capture: number,
+    frame: number,
+    connPrefix: string | null,
+    connNumber: number | null,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    ttl: number,
+    kindCode: number,
+    reason: string | null,
+  ): void {
     const c = this.chunk.c;
-    this.pushId(r.id, c.ip, c.in, 'id');
-    const micros = Math.round(r.ts * 1e6);
+    this.pushId(idPrefix, idNumber, c.ip, c.in, 'id');
+    const micros = Math.round(ts * 1e6);
     c.t.push(micros - this.prev.ts);
     this.prev.ts = micros;
-    c.c.push(r.capture);
-    c.f.push(r.frame - this.prev.frame);
-    this.prev.frame = r.frame;
-    if (r.conn === null) {
+    c.c.push(capture);
+    c.f.push(frame - this.prev.frame);
+    this.prev.frame = frame;
+    if (connPrefix === null) {
       c.cp.push(null);
       c.cn.push(0);
-    } else this.pushId(r.conn, c.cp, c.cn, 'conn');
-    c.s.push(this.dicts.a.code(r.src));
-    c.sp.push(r.sport);
-    c.d.push(this.dicts.a.code(r.dst));
-    c.dp.push(r.dport);
-    c.l.push(r.ttl);
-    const kind = kindOf(r);
-    c.k.push(this.dicts.k.code(JSON.stringify(kind), kind));
-    if (r.reason_text !== null && r.reason_text !== '') {
-      const text = r.reason_text.length > REASON_TABLE_CHARS ? `${r.reason_text.slice(0, REASON_TABLE_CHARS)}…` : r.reason_text;
-      this.chunk.r.push([this.chunk.n, this.dicts.r.code(text)]);
-    }
+    } else this.pushId(connPrefix, connNumber, c.cp, c.cn, 'conn');
+    c.s.push(this.dicts.a.code(src));
+    c.sp.push(sport);
+    c.d.push(this.dicts.a.code(dst));
+    c.dp.push(dport);
+    c.l.push(ttl);
+    c.k.push(kindCode);
+    if (reason !== null) this.chunk.r.push([this.chunk.n, this.dicts.r.code(reason)]);
     this.chunk.n++;
     this.rows++;
   }
 
   /**
-   * An id as (prefix code, number difference); an id without a trailing number is coded whole,
-   * as -(code + 1), and leaves the running number alone.
+   * An id as (prefix code, number difference); an id without a trailing number (its prefix is
+   * then the whole id) is coded whole, as -(code + 1), and leaves the running number alone.
    */
-  private pushId(id: string, prefixes: (number | null)[], numbers: number[], which: 'id' | 'conn'): void {
-    const [prefix, n] = splitId(id);
+  private pushId(prefix: string, n: number | null, prefixes: (number | null)[], numbers: number[], which: 'id' | 'conn'): void {
     if (n === null) {
-      prefixes.push(-this.dicts.p.code(id) - 1);
+      prefixes.push(-this.dicts.p.code(prefix) - 1);
       numbers.push(0);
       return;
     }

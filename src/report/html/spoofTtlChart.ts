@@ -60,18 +60,23 @@ export class SpoofTtlChart {
 
   /** Counts a reset's TTL when it is forged or suspect. */
   addReset(r: Reset): void {
-    if (r.verdict !== 'forged' && r.verdict !== 'suspect') return;
-    let s = this.sources.get(r.src);
+    this.addResetFields(r.verdict, r.src, r.ttl);
+  }
+
+  /** addReset from the reset's verdict, source and TTL. */
+  addResetFields(verdict: string | null, src: string, ttl: number): void {
+    if (verdict !== 'forged' && verdict !== 'suspect') return;
+    let s = this.sources.get(src);
     if (!s) {
       if (this.sources.size >= MAX_SOURCES) {
         this.untracked++;
         return;
       }
       s = { forged: new Uint32Array(256), suspect: new Uint32Array(256), normal: new Uint32Array(256), flagged: 0 };
-      this.sources.set(r.src, s);
+      this.sources.set(src, s);
     }
-    const hist = r.verdict === 'forged' ? s.forged : s.suspect;
-    hist[r.ttl & 255] = (hist[r.ttl & 255] ?? 0) + 1;
+    const hist = verdict === 'forged' ? s.forged : s.suspect;
+    hist[ttl & 255] = (hist[ttl & 255] ?? 0) + 1;
     s.flagged++;
   }
 
