@@ -43,7 +43,8 @@ Options:
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
 WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
-libuv's pool where DuckDB runs, the hashing thread) and what storing took after each analysis.
+libuv's pool where DuckDB runs, the hashing thread on three cores or more) and what storing
+took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
