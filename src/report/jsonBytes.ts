@@ -554,12 +554,13 @@ export class JsonBytes extends ByteRows {
 
 /**
  * Strings this long or longer are written by Buffer's UTF-8 writer and their bytes checked
- * (plainUtf8): a call costs a few hundred instructions, the loop of `string` ~40 a character (a
- * call of the charCodeAt builtin each), so hints, details, signatures and Community IDs go
- * native. Until session 11 a regular expression (printable ASCII only) chose the strings that
- * went native, as latin1: the expression cost more than the check of the bytes, and every
- * signature (its `→`) took the loop (128 MiB prefix, --format json, the writer's instructions per
- * pass of its 9,359 lines: see bench/README.md).
+ * (plainUtf8): a call costs a few hundred instructions, more than the loop of `string` for a few
+ * characters but less for hints, details, signatures and Community IDs. Until session 11 a
+ * regular expression (printable ASCII only) chose the strings that went native, as latin1: the
+ * expression cost more than the check of the bytes, and every signature (its `→`) took the loop.
+ * The 128 MiB prefix's 9,359 JSON lines, written by JsonSpool as bundled in analyze.cjs, under
+ * callgrind: 298.8 M instructions a pass before, 269.3 M after (260.0 M with copyRun's check in
+ * place at its calls, ensure's in ByteRows).
  */
 const NATIVE_FROM = 12;
 /**
