@@ -142,7 +142,7 @@ class Site {
 const KEPT_SITES = 4;
 const SLOT_BYTES = 8 << 10;
 
-/** Runs up to this long are copied by flushRun's own loop, longer ones by copyWithin. */
+/** Runs up to this long are copied by copyRun's own loop, longer ones by copyWithin. */
 const SHORT_RUN = 48;
 
 /** Sites per writer (more: JSON.stringify). */
@@ -195,7 +195,7 @@ export class JsonBytes extends ByteRows {
           this.members(value, s.root, 0, false);
           this.punctuation(0x7d);
         }
-        this.flushRun();
+        if (this.runTo !== this.runFrom) this.copyRun();
         this.keep(s);
       } catch (err) {
         if (!(err instanceof NotPlain)) throw err;
@@ -266,7 +266,7 @@ export class JsonBytes extends ByteRows {
     const to = node.end;
     const at = this.position();
     if (this.runTo !== from) {
-      this.flushRun();
+      if (this.runTo !== this.runFrom) this.copyRun();
       this.runFrom = from;
     }
     this.runTo = to;
@@ -281,7 +281,7 @@ export class JsonBytes extends ByteRows {
    * and returns where the member starts in this line. Where `node` wrote in the previous line,
    * its span there opens with the same bytes: they join the run of bytes copied from that line
    * (one copy for the unchanged members before it and this key) rather than being written again;
-   * the caller flushes the run before writing a value.
+   * the caller copies the run (copyRun) before writing a value.
    */
   private keyed(node: ShapeNode): number {
     const previous = this.previousSeq;
@@ -289,13 +289,13 @@ export class JsonBytes extends ByteRows {
       const start = this.position();
       const from = node.start;
       if (this.runTo !== from) {
-        this.flushRun();
+        if (this.runTo !== this.runFrom) this.copyRun();
         this.runFrom = from;
       }
       this.runTo = from + node.keyBytes.length;
       return start;
     }
-    this.flushRun();
+    if (this.runTo !== this.runFrom) this.copyRun();
     const start = this.at - this.rowStart;
     const words = node.keyWords;
     if (words !== null) this.words(words, node.keyBytes.length);
@@ -319,15 +319,18 @@ export class JsonBytes extends ByteRows {
       this.runTo = to + 1;
       return;
     }
-    this.flushRun();
+    if (this.runTo !== this.runFrom) this.copyRun();
     this.byte(b);
   }
 
-  /** Copies the run of the previous line's bytes still to be copied. */
-  private flushRun(): void {
+  /**
+   * Copies the run of the previous line's bytes still to be copied, which must not be empty: each
+   * caller checks `runTo !== runFrom` first, in place (most find no run; a call that returned at
+   * once was ~30 instructions, ~10 M a pass of the 128 MiB prefix's 9,359 JSON lines).
+   */
+  private copyRun(): void {
     const from = this.runFrom;
     const n = this.runTo - from;
-    if (n === 0) return;
     this.runFrom = 0;
     this.runTo = 0;
     this.ensure(n);
@@ -362,7 +365,7 @@ export class JsonBytes extends ByteRows {
     }
     if (this.reused(node, v)) return;
     const start = this.keyed(node);
-    this.flushRun();
+    if (this.runTo !== this.runFrom) this.copyRun();
     // typeof compared in place (not switched on): TurboFan turns each into a type check.
     if (typeof v === 'string') this.keptString(v, node);
     else if (typeof v === 'number') this.number(v);
@@ -496,13 +499,18 @@ export class JsonBytes extends ByteRows {
     this.ensure(n * 6 + 2);
     const buf = this.buf;
     let at = this.at;
-    if (n >= NATIVE_FROM && PLAIN_JSON.test(s)) {
-      // Printable ASCII without a quote or backslash: its bytes are its characters.
-      buf[at++] = 0x22;
-      at += latin1Write(this.view, s, at, n);
-      buf[at++] = 0x22;
-      this.at = at;
-      return;
+    if (n >= NATIVE_FROM) {
+      // Buffer's UTF-8 writer, then a look at the bytes it wrote: none that JSON escapes (a
+      // control character, `"`, `\`) and no 0xef (the lead byte of U+FFFD, which it writes for a
+      // lone surrogate, where JSON.stringify writes \udxxx): they are the string's JSON. Else the
+      // loop below writes it again over them.
+      const written = utf8Write(this.view, s, at + 1, n * 3);
+      if (plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
+        buf[at] = 0x22;
+        buf[at + 1 + written] = 0x22;
+        this.at = at + 2 + written;
+        return;
+      }
     }
     buf[at++] = 0x22;
     for (let i = 0; i < n; i++) {
@@ -545,28 +553,61 @@ export class JsonBytes extends ByteRows {
 }
 
 /**
- * Strings this long or longer are checked by one regular expression and copied by Buffer#write
- * when they need no escape: a call costs ~300 instructions, the loop ~40 a character (the
- * charCodeAt call), so hints, details and signatures go native (64 MiB mix prefix, --format json:
- * string() was the costliest function JIT-compiled, 61 M instructions).
+ * Strings this long or longer are written by Buffer's UTF-8 writer and their bytes checked
+ * (plainUtf8): a call costs a few hundred instructions, more than the loop of `string` for a few
+ * characters but less for hints, details, signatures and Community IDs. Until session 11 a
+ * regular expression (printable ASCII only) chose the strings that went native, as latin1: the
+ * expression cost more than the check of the bytes, and every signature (its `→`) took the loop.
+ * The 128 MiB prefix's 9,359 JSON lines, written by JsonSpool as bundled in analyze.cjs, under
+ * callgrind: 298.8 M instructions a pass before, 269.3 M after (260.0 M with copyRun's check in
+ * place at its calls, ensure's in ByteRows).
  */
 const NATIVE_FROM = 12;
-/** A string JSON.stringify writes as it is, in quotes: printable ASCII but `"` and `\`. */
-const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /**
- * Buffer's own latin1 writer, which Buffer#write(s, at, n, 'latin1') ends in after checking its
+ * Buffer's own UTF-8 writer, which Buffer#write(s, at, n, 'utf8') ends in after checking its
  * arguments and looking the encoding up (node's lib/buffer.js: ~650 instructions a call, more than
- * the copy of a hint's bytes); ours are checked already (ensure, n = s.length). Not in Node's
- * documented API, so Buffer#write stands in where a node lacks it.
+ * the copy of a hint's bytes); ours are checked already (ensure: room for 3 bytes a UTF-16 unit).
+ * Not in Node's documented API, so Buffer#write stands in where a node lacks it.
  */
-interface Latin1Native {
-  latin1Write(s: string, offset: number, length: number): number;
+interface Utf8Native {
+  utf8Write(s: string, offset: number, length: number): number;
 }
-const NATIVE_LATIN1 = typeof (Buffer.prototype as Partial<Latin1Native>).latin1Write === 'function';
+const NATIVE_UTF8 = typeof (Buffer.prototype as Partial<Utf8Native>).utf8Write === 'function';
 
-/** Writes the latin1 string `s` (n characters) into `view` at `at`; the bytes written. */
-function latin1Write(view: Buffer, s: string, at: number, n: number): number {
-  return NATIVE_LATIN1 ? (view as unknown as Latin1Native).latin1Write(s, at, n) : view.write(s, at, n, 'latin1');
+/** Writes `s` as UTF-8 (a lone surrogate as U+FFFD) into `view` at `at`, at most `max` bytes; the bytes written. */
+function utf8Write(view: Buffer, s: string, at: number, max: number): number {
+  return NATIVE_UTF8 ? (view as unknown as Utf8Native).utf8Write(s, at, max) : view.write(s, at, max, 'utf8');
+}
+
+/** 0x80 in each byte of a 32-bit word, and each byte's 0x01, 0x20, `"`, `\` and 0xef. */
+const HIGH_BITS = 0x80808080 | 0;
+const ONES = 0x01010101;
+const SPACES = 0x20202020;
+const QUOTES = 0x22222222;
+const BACKSLASHES = 0x5c5c5c5c;
+const EFS = 0xefefefef | 0;
+
+/**
+ * True when bytes [from, to) of `buf` (UTF-8) hold no byte below 0x20, no `"` (0x22), no `\`
+ * (0x5c) and no 0xef: then they are, in quotes, what JSON.stringify writes for the string they
+ * encode. Four bytes at a time: a word has a byte below 0x20 when (x - 0x20202020) & ~x has a high
+ * bit set, and a byte equal to c when x ^ (c in every byte) has a zero byte (the tests of "Bit
+ * Twiddling Hacks", exact for whether any byte matches); the last bytes one by one.
+ */
+function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const x = data.getInt32(i, true);
+    const q = x ^ QUOTES;
+    const b = x ^ BACKSLASHES;
+    const e = x ^ EFS;
+    if ((((x - SPACES) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((e - ONES) & ~e)) & HIGH_BITS) return false;
+  }
+  for (; i < to; i++) {
+    const c = buf[i] as number;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0xef) return false;
+  }
+  return true;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -77,6 +77,23 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     assert.equal(written(values), expected(values));
   });
 
+  it('long strings (written natively, then their bytes checked four at a time): one character JSON escapes or U+FFFD may stand for, at every offset', () => {
+    // Each character at each place of a string long enough for the native path, so that it lands
+    // in every byte of a 4-byte word and in the bytes after the last word: a quote, a backslash,
+    // control characters, a lone surrogate (written as U+FFFD natively, \udxxx by JSON), U+FFFD
+    // itself and another character whose UTF-8 starts with 0xef, and characters that need no escape.
+    const odd = ['"', '\\', '\u0000', '\u0001', '\n', '\u001f', '\ud800', '\udfff', '\ufffd', '\uf000', '\u007f', 'é', '→', '😀', ' ', '~'];
+    const values: object[] = [];
+    for (const c of odd) {
+      for (let length = 12; length <= 21; length++) {
+        for (let at = 0; at < length; at++) values.push({ s: `${'a'.repeat(at)}${c}${'b'.repeat(length - at - 1)}` });
+      }
+    }
+    values.push({ s: `${'x'.repeat(13)}→${'"'.repeat(3)}` }, { s: '→'.repeat(12) }, { s: '\ud83d\ude00'.repeat(6) }, { s: `${'é'.repeat(11)}\ud800` });
+    assert.equal(written(values), expected(values));
+    assert.equal(written(values, { size: 1 << 12 }), expected(values));
+  });
+
   it('objects whose shapes change between lines, nested objects and arrays, undefined and functions left out', () => {
     const values: object[] = [
       {},
