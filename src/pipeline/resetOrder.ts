@@ -297,6 +297,9 @@ export class ResetOrder {
   /** The position of stream frame `frame` in the queue from the head, or -1 (frames are queued in ascending order; any other order is searched). */
   private queuePosition(frame: number): number {
     const { frames } = this;
+    // Connections mostly finish in the order their RSTs came (a flood's, by the close timer):
+    // the RST is then the head's.
+    if (this.head < this.tail && frames[this.head] === frame) return this.head;
     let lo = this.head;
     let hi = this.tail - 1;
     while (lo <= hi) {
