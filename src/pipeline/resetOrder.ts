@@ -73,9 +73,14 @@ const COUNTS_MOST = 1 << 20;
  * ascending window (the connections opened in the last close delay), so once the table is as wide
  * as the window each one has its own slot: one array read instead of a hash lookup, no insertion
  * or deletion in a hash table, nothing allocated, and no hash table of ~40,000 entries grown and
- * shrunk in old space (its rehashes' new tables were what set off mark-compacts). No probing: session 10's open addressing
- * (linear probes, backward-shift deletion) cost ~14k instructions per flood connection more than
- * the Map (pipeline/resetOrder.ts before 1f74da8).
+ * shrunk in old space (its rehashes' new tables were what set off mark-compacts). No probing.
+ * Measured (session 11, callgrind, --no-incremental-marking, flood-80000 minus flood-20000, text):
+ * ~2.7k instructions per connection fewer (with heldPack's spareCounts change), mark-compacts
+ * 5 -> 2 (--trace-gc). WITH incremental marking (V8's default, whose steps are paced partly
+ * by time) the same build ran 10 mark-compacts instead of 5 on that flood and callgrind counted
+ * ~15k instructions per connection MORE, as session 10 saw for its open-addressing table (reverted
+ * in 1f74da8, "not understood"); yet paired CPU time of the real command on the 200k flood was
+ * 0.97x. Compare such builds under callgrind with --no-incremental-marking, and time them.
  */
 export class CountsByNumber {
   /** The number in each slot, or -1 (no number: connection numbers are never negative). */
@@ -297,6 +302,9 @@ export class ResetOrder {
   /** The position of stream frame `frame` in the queue from the head, or -1 (frames are queued in ascending order; any other order is searched). */
   private queuePosition(frame: number): number {
     const { frames } = this;
+    // Connections mostly finish in the order their RSTs came (a flood's, by the close timer):
+    // the RST is then the head's.
+    if (this.head < this.tail && frames[this.head] === frame) return this.head;
     let lo = this.head;
     let hi = this.tail - 1;
     while (lo <= hi) {

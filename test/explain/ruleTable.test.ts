@@ -458,6 +458,19 @@ describe('the tables are covered', () => {
     assert.match(r?.evidence.find((e) => e.code === 'ttl_mismatch')?.detail ?? '', /hop distance 0 .* 1 hop/);
   });
 
+  it('hop distance from one later SYN-ACK of the server (not settled) still reaches the held reset: explaining it at once would miss it', async () => {
+    // explain/deferral.ts holds a SYN refused in the name of a server the capture has not shown;
+    // the server's one SYN-ACK 2 s later (hopPacketsOf 1, below HOP_SAMPLES: the wait goes on) is
+    // known when the wait ends with the capture. The hold cannot be skipped on what is known when
+    // the connection finishes: whether such a packet follows within the wait is not known then.
+    const blocked = new Conversation({ client: { port: 40002 }, server: { port: 8443, ttl: 61 } });
+    refuse(blocked.send('c', S), { ttl: 64 });
+    const later = new Conversation({ server: { ttl: 61 }, start: 1700000002 }).send('c', S).send('s', S | A);
+    const r = (await resetsOf([blocked, later])).find((x) => x.dport === 40002);
+    assert.equal(r?.verdict, 'forged', JSON.stringify(r?.evidence));
+    assert.match(r?.evidence.find((e) => e.code === 'ttl_mismatch')?.detail ?? '', /hop distance 0 .* 3 hops/);
+  });
+
   it('a capture duplicate is one reset, with the count and a note', async () => {
     const c = busy();
     const seq = c.server.seq;
