@@ -172,8 +172,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   // parse back at the end; the resets' JSON is then kept only for --html.
   const rows = format === 'csv' || format === 'zeek' || format === 'zeek-json' ? findings.rows : null;
   const keepResets = html !== null || rows === null;
-  // With --html, which connections' ladders the page can draw is told as their resets are spooled.
-  const ladderChoice = html === null ? null : new LadderChoice(html.ladders);
+  // With --html, which connections' ladders the page can draw is told as their resets are spooled
+  // (not through a filter, which hands ladders and resets on apart: every ladder is built then).
+  const ladderChoice = html === null || filter !== null ? null : new LadderChoice(html.ladders);
   const keepReset = !keepResets
     ? () => {}
     : ladderChoice === null

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Cause, Ladder, Reset, Verdict } from '../../src/model/report.js';
 import { Findings } from '../../src/report/findings.js';
-import { LadderChoice, isLeftOutLadder, ladderConn, leftOutLadderLine } from '../../src/report/html/ladderChoice.js';
+import { LadderChoice, MAX_PENDING, isLeftOutLadder, ladderConn, leftOutLadderLine } from '../../src/report/html/ladderChoice.js';
 import { ResetRowBytes, fieldOfLine, idNumberStart } from '../../src/report/html/resetBytes.js';
 import { splitId } from '../../src/report/html/resetTableEncoder.js';
 import { ResetsByConnection, causeOfGroup, peekField, resetGroups, spoolGroups } from '../../src/report/html/resetsByConnection.js';
@@ -273,6 +273,15 @@ describe('ladders left out as the run goes', () => {
       if (lookahead > 4 && !withoutResets) assert.ok(left > ladderLines.length / 2, `most ladders past the limit are left out (${left} of ${ladderLines.length}, ${drawn} drawn)`);
     });
   }
+
+  it('stops replaying, and builds every ladder, when no ladder reads the resets', () => {
+    const choice = new LadderChoice(0);
+    for (let i = 0; i <= MAX_PENDING + 1; i++) choice.reset(`C${i}`, 'port_closed');
+    assert.equal(choice.leftOut('C0', []), false);
+    const asked = new LadderChoice(0);
+    asked.reset('C0', 'port_closed');
+    assert.equal(asked.leftOut('C0', []), true);
+  });
 
   it('builds every ladder with a forged or suspect reset (the TTL chart reads them)', () => {
     const choice = new LadderChoice(0);

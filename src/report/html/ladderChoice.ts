@@ -17,7 +17,7 @@ import type { Reset } from '../../model/report.js';
 import { JOIN_LOOKAHEAD } from './limits.js';
 import { peekField } from './resetsByConnection.js';
 
-/** Ladders whose join may wait for later resets before the replay gives up (and builds every ladder). */
+/** Ladders whose join waits for later resets, or runs of resets no ladder has read, before the replay gives up (and builds every ladder). */
 export const MAX_PENDING = 100_000;
 
 /** The ladders spool's line for a connection whose ladder was left out. */
@@ -66,7 +66,7 @@ export class LadderChoice {
   /** Ladders whose join has not ended, in order from `first`; the first one's is under way. */
   private pending: string[] = [];
   private first = 0;
-  /** Set when more than MAX_PENDING joins waited: every later ladder is built, nothing more is replayed. */
+  /** Set once the replay gave up (giveUp): every later ladder is built, nothing more is replayed. */
   private lost = false;
   private readonly recorded = new Map<string, number>();
 
@@ -82,6 +82,8 @@ export class LadderChoice {
     this.runConns.push(conn);
     this.runCauses.push(cause ?? 'unexplained');
     if (this.first < this.pending.length) this.resolvePending();
+    // Runs no ladder reads (a sink that is never asked): stop replaying rather than keep them all.
+    else if (this.runConns.length - this.head > MAX_PENDING) this.giveUp();
   }
 
   /**
@@ -105,11 +107,16 @@ export class LadderChoice {
   /** Queues a ladder whose join has not ended; past MAX_PENDING of them, stops replaying. */
   private wait(conn: string): void {
     this.pending.push(conn);
-    if (this.pending.length - this.first <= MAX_PENDING) return;
+    if (this.pending.length - this.first > MAX_PENDING) this.giveUp();
+  }
+
+  /** Stops replaying: every later ladder is built. */
+  private giveUp(): void {
     this.lost = true;
     this.pending = [];
     this.runConns = [];
     this.runCauses = [];
+    this.head = 0;
     this.waiting.clear();
   }
 
