@@ -250,6 +250,9 @@ export class ByteIn {
 
 // ---- the writer of one connection's entries
 
+/** Entries a back reference reaches (a power of two). */
+const BACK_REFS = 8;
+
 /**
  * Writes the entries of a vector that differ from a template (TV, TK) to `out`, in position
  * order: a tag (gap since the last written position, times 4, plus the value code, plus 1; 0
@@ -339,8 +342,6 @@ export class Emitter {
   private readonly k1 = new Uint8Array(1);
 }
 
-/** Entries a back reference reaches (a power of two). */
-const BACK_REFS = 8;
 const backV = new Float64Array(BACK_REFS);
 const backK = new Uint8Array(BACK_REFS);
 
