@@ -553,10 +553,23 @@ function sameTuple(s: TrackState, h: HeldStore, x: number, pkt: DecodedPacket, v
   return (po === pkt.sport && pr === pkt.dport && eq(a * 4, pkt.src6) && eq(b * 4, pkt.dst6)) || (pr === pkt.sport && po === pkt.dport && eq(b * 4, pkt.src6) && eq(a * 4, pkt.dst6));
 }
 
-/** The live held ids in order of connection number (for the end of capture). */
+/**
+ * The live held ids in order of connection number (for the end of capture). Sorted as numbers
+ * (number * 2^22 + the id's place in the ring, exact below 2^53) by the typed array's own sort:
+ * a comparator called from the sort cost ~700 instructions per connection at a flood's end.
+ */
 export function heldByNumber(s: TrackState): number[] {
   const h = s.held;
+  const span = h.tail - h.head;
   const ids: number[] = [];
+  if (span < 4194304) {
+    const keys = new Float64Array(h.live);
+    let n = 0;
+    for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) keys[n++] = (h.eNum[id & h.mask] ?? 0) * 4194304 + (id - h.head);
+    keys.sort();
+    for (let i = 0; i < n; i++) ids.push(h.head + ((keys[i] ?? 0) % 4194304));
+    return ids;
+  }
   for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) ids.push(id);
   ids.sort((a, b) => (h.eNum[a & h.mask] ?? 0) - (h.eNum[b & h.mask] ?? 0));
   return ids;
