@@ -416,7 +416,8 @@ function getRecord(pool: TrackState['ring'], r: number, p: number, prevFrame: nu
 
 /**
  * Unpacks held entry `id` into a slot: its row, keys, records and snapshots as they were; with
- * its timer entry when `intoHeap`. Takes the entry out of the store; returns the slot.
+ * its timer entry and in the hash table when `intoHeap` (it goes on living), else only to be
+ * finished at once by the caller. Takes the entry out of the store; returns the slot.
  */
 export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   const h = s.held;
@@ -478,7 +479,10 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   }
   s.rstHead[slot] = head;
   s.rstTail[slot] = tail;
-  tableInsert(s, slot);
+  // Into the hash table only when it goes on living: one unpacked to be finished at once (its
+  // timer fired, an eviction, the end of capture) is never looked up, and freeSlot's
+  // tableRemove then finds nothing to take out.
+  if (intoHeap) tableInsert(s, slot);
   // The entry leaves the store.
   heldRemove(h, id);
   h.eFlags[x] = 0;
