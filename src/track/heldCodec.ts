@@ -28,12 +28,13 @@ export const KIND_TIME = 3; // a time: bit-pattern distance from the row's last 
 export const KIND_LAST = 4; // the row's last time: bit-pattern distance from the delete deadline
 export const KIND_SEQ = 5; // a uint32 (or int32) sequence number: distance (mod 2^32) from a base
 export const KIND_SEQF = 6; // a double holding a uint32 sequence number or another value (-1: none)
+export const KIND_F32D = 7; // a float32 column: bit-pattern distance from a float32 base
 
 /** Value codes of the stream (two bits of a tag). */
 export const K_T = 0; // an integer in the kind's domain (zig-zag varint)
 export const K_F64 = 1; // a raw double (8 bytes)
 export const K_F32 = 2; // a raw float32 (4 bytes)
-export const K_PLAIN = 3; // an integer taken as is (zig-zag varint), for a kind whose domain could not hold it
+export const K_BACK = 3; // in the stream only: the same (value, code) as the entry written `varint + 1` entries before
 
 /** Times of the connection row (bit-pattern distance from lastTs). */
 const ROW_TIMES = new Set([
@@ -50,8 +51,8 @@ const ROW_TIMES = new Set([
   'hsAckTs',
   'eLastTime',
 ]);
-/** Sequence numbers of an endpoint, written as the distance from its eStart. */
-const ROW_SEQS = new Set(['eLast', 'eAck', 'eRxmtSeq']);
+/** Sequence numbers of an endpoint, written as the distance from its eStart (not eRxmtSeq: mostly 0). */
+const ROW_SEQS = new Set(['eLast', 'eAck']);
 /** Times of a RST snapshot (recordPool.ts RstSnapshots). */
 const SNAP_TIMES = new Set(['lastSelf', 'lastOther', 'lastAny']);
 /** Sequence numbers of a RST snapshot, per side (or -1). */
@@ -64,6 +65,7 @@ const u32 = new Uint32Array(f64.buffer);
 const b8 = new Uint8Array(f64.buffer);
 const f32 = new Float32Array(1);
 const b4 = new Uint8Array(f32.buffer);
+const i32 = new Int32Array(f32.buffer);
 /** 2^32. */
 const W = 4294967296;
 
@@ -122,9 +124,17 @@ export function forward(kind: number, raw: number, base: number, V: Float64Array
     case KIND_SEQ:
       v = (raw - base) | 0;
       break;
-    default: // KIND_SEQF
+    case KIND_SEQF:
       if (Number.isInteger(raw) && raw >= 0 && raw < W && !(raw === 0 && 1 / raw < 0)) v = (raw - base) | 0;
-      else k = isPlainInt(raw) ? K_PLAIN : K_F64;
+      else k = K_F64;
+      break;
+    default: // KIND_F32D
+      if (Number.isFinite(raw) && Number.isFinite(base)) {
+        f32[0] = raw;
+        v = i32[0] ?? 0;
+        f32[0] = base;
+        v -= i32[0] ?? 0;
+      } else k = K_F32;
       break;
   }
   V[p] = v;
@@ -142,6 +152,10 @@ export function inverse(kind: number, v: number, k: number, base: number): numbe
       return (base + v) >>> 0;
     case KIND_SEQF:
       return (base + v) >>> 0;
+    case KIND_F32D:
+      f32[0] = base;
+      i32[0] = (i32[0] ?? 0) + v;
+      return f32[0] ?? 0;
     default:
       return v;
   }
@@ -202,7 +216,7 @@ export class ByteOut {
 
 /** Reads a stream from a ring of bytes (`bytes[pos & mask]`). */
 export class ByteIn {
-  bytes = new Uint8Array(0);
+  bytes: Uint8Array = new Uint8Array(0);
   mask = 0;
   pos = 0;
 
@@ -236,6 +250,9 @@ export class ByteIn {
 
 // ---- the writer of one connection's entries
 
+/** Entries a back reference reaches (a power of two). */
+const BACK_REFS = 8;
+
 /**
  * Writes the entries of a vector that differ from a template (TV, TK) to `out`, in position
  * order: a tag (gap since the last written position, times 4, plus the value code, plus 1; 0
@@ -248,6 +265,9 @@ export class Emitter {
   count = 0;
   TV: Float64Array = new Float64Array(0);
   TK: Uint8Array = new Uint8Array(0);
+  /** The last BACK_REFS entries written, (value, code), for back references. */
+  private readonly backV = new Float64Array(BACK_REFS);
+  private readonly backK = new Uint8Array(BACK_REFS);
 
   /** Starts a vector of `length` positions against template (TV, TK). */
   begin(length: number, TV: Float64Array, TK: Uint8Array): void {
@@ -264,13 +284,40 @@ export class Emitter {
     this.out.varint(0);
   }
 
-  /** Writes entry p = (v, k). */
+  /**
+   * Writes entry p = (v, k): as a back reference when one of the last BACK_REFS entries written
+   * was the same (a connection's first packet time is its start, its SYN's time, its
+   * originator's last time, its first record's and its RST's "last from the other side": one
+   * value, five times), else as its value.
+   */
   put(p: number, v: number, k: number): void {
     const o = this.out;
-    o.varint((p - this.last - 1) * 4 + k + 1);
+    const n = this.count;
+    const tag = (p - this.last - 1) * 4 + 1;
+    // A small integer is one byte either way.
+    if (!(k === K_T && v < 64 && v > -64)) {
+      for (let j = 1; j <= BACK_REFS && j <= n; j++) {
+        const i = (n - j) & (BACK_REFS - 1);
+        const bv = this.backV[i] ?? 0;
+        if ((this.backK[i] ?? 0) === k && (bv === v ? bv !== 0 || 1 / bv === 1 / v : Number.isNaN(bv) && Number.isNaN(v))) {
+          // The distance rides in the tag: (gap * BACK_REFS + j - 1) * 4 + K_BACK + 1, one byte for a gap under 4.
+          o.varint(((p - this.last - 1) * BACK_REFS + j - 1) * 4 + K_BACK + 1);
+          this.remember(p, v, k);
+          return;
+        }
+      }
+    }
+    o.varint(tag + k);
     if (k === K_F64) o.f64(v);
     else if (k === K_F32) o.f32(v);
     else o.zigzag(v);
+    this.remember(p, v, k);
+  }
+
+  private remember(p: number, v: number, k: number): void {
+    const i = this.count & (BACK_REFS - 1);
+    this.backV[i] = v;
+    this.backK[i] = k;
     this.last = p;
     this.count++;
   }
@@ -295,6 +342,9 @@ export class Emitter {
   private readonly k1 = new Uint8Array(1);
 }
 
+const backV = new Float64Array(BACK_REFS);
+const backK = new Uint8Array(BACK_REFS);
+
 /** Reads a written list into V/K (from the template, then the entries); returns the vector's length. */
 export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Float64Array, K: Uint8Array): number {
   const L = TV.length + inp.zigzag();
@@ -306,21 +356,30 @@ export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Fl
     K.fill(K_T, m, L);
   }
   let p = -1;
-  for (;;) {
+  for (let n = 0; ; n++) {
     const tag = inp.varint();
     if (tag === 0) return L;
-    const k = (tag - 1) % 4;
-    p += (tag - 1 - k) / 4 + 1;
+    const code = (tag - 1) % 4;
+    const q = (tag - 1 - code) / 4;
+    let v = 0;
+    let k = code;
+    if (code === K_BACK) {
+      const back = q % BACK_REFS;
+      p += (q - back) / BACK_REFS + 1;
+      const i = (n - 1 - back) & (BACK_REFS - 1);
+      v = backV[i] ?? 0;
+      k = backK[i] ?? 0;
+    } else {
+      p += q + 1;
+      if (code === K_F64) v = inp.f64();
+      else if (code === K_F32) v = inp.f32();
+      else v = inp.zigzag();
+    }
+    V[p] = v;
     K[p] = k;
-    if (k === K_F64) V[p] = inp.f64();
-    else if (k === K_F32) V[p] = inp.f32();
-    else V[p] = inp.zigzag();
+    backV[n & (BACK_REFS - 1)] = v;
+    backK[n & (BACK_REFS - 1)] = k;
   }
-}
-
-/** The vector length a written list says, without reading it (its first varint). */
-export function lengthOf(inp: ByteIn, templateLength: number): number {
-  return templateLength + inp.zigzag();
 }
 
 // ---- layouts: which column entries a vector holds, and their kinds
@@ -400,7 +459,7 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
           e.push(`x = (${x} - ${base}) | 0; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
           d.push(`${x} = (${base} + V[${at}]) >>> 0;`);
           break;
-        default: // TIME, LAST, SEQF: through forward and inverse
+        default: // TIME, LAST, SEQF, F32D: through forward and inverse
           // A raw value equal to the template's raw one (an unset time: Infinity, NaN) is the same entry
           // whatever the base: forward keeps a non-finite value raw.
           e.push(`x = ${x}; if (!(TK[${at}] === 1 && !(x - x === 0) && (x === TV[${at}] || (x !== x && TV[${at}] !== TV[${at}])))) E.value(${at}, ${kind}, x, ${base});`);
@@ -457,6 +516,8 @@ export function rowLayout(state: object): Layout {
     ROW_ELSEWHERE,
     (name, entry) => {
       if (name === 'lastTs') return [KIND_LAST, 'del'];
+      // The largest gap between two packets (baselines.ts observe): of a two-packet connection, its last minus its first packet time.
+      if (name === 'idleMax') return [KIND_F32D, 'Math.fround(t.lastPktTs[row] - t.startTs[row])'];
       if (ROW_TIMES.has(name)) return [KIND_TIME, 'last'];
       if (ROW_SEQS.has(name)) return [KIND_SEQ, entry === 0 ? 's0' : 's1'];
       return null;

@@ -22,7 +22,7 @@
 import type { DecodedPacket } from '../decode/packet.js';
 import { releaseSlotForHeld, tableInsert, takeSlotForHeld } from './connTable.js';
 import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
-import { type HeldStore, MAX_TEMPLATES } from './heldStore.js';
+import { ARENA_CHUNK, ARENA_CHUNKS, ARENA_CHUNK_BITS, type HeldStore, MAX_TEMPLATES } from './heldStore.js';
 import { REC_RESP, allocRecord, fitSnapshots, freeRecord, linkAfter, nextOf } from './recordPool.js';
 import { F_USED, F_V6, type TrackState } from './state.js';
 import { heapSet } from './timerHeap.js';
@@ -224,27 +224,28 @@ function freeTemplate(h: HeldStore, id: number): void {
   h.tmplFree.push(id);
 }
 
-/** Room for `n` more bytes in the arena. */
-function fitArena(h: HeldStore, n: number): void {
-  const used = h.arenaTail - h.arenaHead;
-  if (used + n <= h.arena.length) return;
-  let cap = h.arena.length;
-  while (used + n > cap) cap *= 2;
-  const grown = new Uint8Array(cap);
-  copyRing(h.arena, grown, h.arenaHead, h.arenaTail);
-  h.arena = grown;
+/** Where `n` bytes go in the arena: arenaTail, or the start of the next chunk when they do not fit in its chunk. */
+function arenaPlace(h: HeldStore, n: number): number {
+  let at = h.arenaTail;
+  const within = at & (ARENA_CHUNK - 1);
+  if (within + n > ARENA_CHUNK) at = (at + ARENA_CHUNK - within) >>> 0;
+  const c = at >>> ARENA_CHUNK_BITS;
+  if (h.chunks[c] === null) {
+    h.chunks[c] = h.spareChunks.pop() ?? new Uint8Array(ARENA_CHUNK);
+    h.chunkCount++;
+  }
+  return at;
 }
 
-/** Copies the absolute range [from, to) of ring `src` into ring `dst` at the same absolute offsets. */
-function copyRing(src: Uint8Array, dst: Uint8Array, from: number, to: number): void {
-  const sm = src.length - 1;
-  const dm = dst.length - 1;
-  for (let off = from; off < to; ) {
-    const si = off & sm;
-    const di = off & dm;
-    const n = Math.min(to - off, src.length - si, dst.length - di);
-    dst.set(src.subarray(si, si + n), di);
-    off += n;
+/** Gives back the chunks from `from`'s up to (not including) `to`'s: the head has passed them. */
+function releaseChunks(h: HeldStore, from: number, to: number): void {
+  const end = to >>> ARENA_CHUNK_BITS;
+  for (let c = from >>> ARENA_CHUNK_BITS; c !== end; c = (c + 1) % ARENA_CHUNKS) {
+    const chunk = h.chunks[c] ?? null;
+    if (chunk === null) continue;
+    h.chunks[c] = null;
+    h.chunkCount--;
+    if (h.spareChunks.length < 2) h.spareChunks.push(chunk);
   }
 }
 
@@ -264,7 +265,7 @@ function fitEntries(h: HeldStore): void {
   h.ePorts = move(h.ePorts, (n) => new Uint32Array(n));
   h.eNum = move(h.eNum, (n) => new Uint32Array(n));
   h.eDeadline = move(h.eDeadline, (n) => new Float64Array(n));
-  h.eOff = move(h.eOff, (n) => new Float64Array(n));
+  h.eOff = move(h.eOff, (n) => new Uint32Array(n));
   h.eFlags = move(h.eFlags, (n) => new Uint8Array(n));
   h.eTmpl = move(h.eTmpl, (n) => new Uint8Array(n));
   h.cap = cap;
@@ -331,7 +332,7 @@ export function hold(s: TrackState, slot: number): void {
     encodeConn(s, slot, del, t);
   }
   const out = E.out;
-  fitArena(h, out.n);
+  const at = arenaPlace(h, out.n);
   fitEntries(h);
   const id = h.tail++;
   const x = id & h.mask;
@@ -343,12 +344,15 @@ export function hold(s: TrackState, slot: number): void {
   const num = s.cNumber[slot] ?? 0;
   h.eNum[x] = num;
   h.eDeadline[x] = del;
-  h.eOff[x] = h.arenaTail;
+  h.eOff[x] = at;
   h.eFlags[x] = 1 | ((f & F_V6) !== 0 ? 2 : 0);
   h.eTmpl[x] = t;
   h.tmplRefs[t] = (h.tmplRefs[t] ?? 0) + 1;
-  relocate(h, out.n);
-  h.arenaTail += out.n;
+  // Byte by byte: a few dozen, where a subarray view per connection was garbage.
+  const chunk = h.chunks[at >>> ARENA_CHUNK_BITS] as Uint8Array;
+  const buf = out.buf;
+  for (let i = 0, o = at & (ARENA_CHUNK - 1); i < out.n; i++, o++) chunk[o] = buf[i] ?? 0;
+  h.arenaTail = (at + out.n) >>> 0;
   h.lastDeadline = del;
   h.lastNum = num;
   heldInsert(h, id);
@@ -374,22 +378,14 @@ export function hold(s: TrackState, slot: number): void {
   releaseSlotForHeld(s, slot);
 }
 
-/** Copies out.buf[0, n) to the arena at arenaTail (ring offsets). */
-function relocate(h: HeldStore, n: number): void {
-  const a = h.arena;
-  const m = a.length - 1;
-  const b = E.out.buf;
-  // Byte by byte: a few dozen, where two subarray views per connection were garbage.
-  for (let i = 0, at = h.arenaTail; i < n; i++, at++) a[at & m] = b[i] ?? 0;
-}
-
 // ---- unpacking
 
 /** Reads the held entry's bytes into V/K; returns the vector's length. */
 function decode(h: HeldStore, x: number): number {
-  inp.bytes = h.arena;
-  inp.mask = h.arena.length - 1;
-  inp.pos = h.eOff[x] ?? 0;
+  const off = h.eOff[x] ?? 0;
+  inp.bytes = h.chunks[off >>> ARENA_CHUNK_BITS] as Uint8Array;
+  inp.mask = ARENA_CHUNK - 1;
+  inp.pos = off & (ARENA_CHUNK - 1);
   const t = h.eTmpl[x] ?? 0;
   const TV = h.tmplV[t] as Float64Array;
   const at = inp.pos;
@@ -420,7 +416,8 @@ function getRecord(pool: TrackState['ring'], r: number, p: number, prevFrame: nu
 
 /**
  * Unpacks held entry `id` into a slot: its row, keys, records and snapshots as they were; with
- * its timer entry when `intoHeap`. Takes the entry out of the store; returns the slot.
+ * its timer entry and in the hash table when `intoHeap` (it goes on living), else only to be
+ * finished at once by the caller. Takes the entry out of the store; returns the slot.
  */
 export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   const h = s.held;
@@ -482,7 +479,10 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   }
   s.rstHead[slot] = head;
   s.rstTail[slot] = tail;
-  tableInsert(s, slot);
+  // Into the hash table only when it goes on living: one unpacked to be finished at once (its
+  // timer fired, an eviction, the end of capture) is never looked up, and freeSlot's
+  // tableRemove then finds nothing to take out.
+  if (intoHeap) tableInsert(s, slot);
   // The entry leaves the store.
   heldRemove(h, id);
   h.eFlags[x] = 0;
@@ -494,7 +494,9 @@ export function unhold(s: TrackState, id: number, intoHeap: boolean): number {
   if (refs === 0 && t !== 0 && t !== h.current) freeTemplate(h, t);
   if (id === h.head) {
     while (h.head < h.tail && (h.eFlags[h.head & h.mask] ?? 0) === 0) h.head++;
-    h.arenaHead = h.head < h.tail ? (h.eOff[h.head & h.mask] ?? 0) : h.arenaTail;
+    const next = h.head < h.tail ? (h.eOff[h.head & h.mask] ?? 0) : h.arenaTail;
+    releaseChunks(h, h.arenaHead, next);
+    h.arenaHead = next;
   }
   s.heldNext = h.live > 0 ? (h.eDeadline[h.head & h.mask] ?? INF) : INF;
   if (intoHeap) heapSet(s.heap, s.heapPos, s.sched, slot, num);
@@ -555,10 +557,23 @@ function sameTuple(s: TrackState, h: HeldStore, x: number, pkt: DecodedPacket, v
   return (po === pkt.sport && pr === pkt.dport && eq(a * 4, pkt.src6) && eq(b * 4, pkt.dst6)) || (pr === pkt.sport && po === pkt.dport && eq(b * 4, pkt.src6) && eq(a * 4, pkt.dst6));
 }
 
-/** The live held ids in order of connection number (for the end of capture). */
+/**
+ * The live held ids in order of connection number (for the end of capture). Sorted as numbers
+ * (number * 2^22 + the id's place in the ring, exact below 2^53) by the typed array's own sort:
+ * a comparator called from the sort cost ~700 instructions per connection at a flood's end.
+ */
 export function heldByNumber(s: TrackState): number[] {
   const h = s.held;
+  const span = h.tail - h.head;
   const ids: number[] = [];
+  if (span < 4194304) {
+    const keys = new Float64Array(h.live);
+    let n = 0;
+    for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) keys[n++] = (h.eNum[id & h.mask] ?? 0) * 4194304 + (id - h.head);
+    keys.sort();
+    for (let i = 0; i < n; i++) ids.push(h.head + ((keys[i] ?? 0) % 4194304));
+    return ids;
+  }
   for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) ids.push(id);
   ids.sort((a, b) => (h.eNum[a & h.mask] ?? 0) - (h.eNum[b & h.mask] ?? 0));
   return ids;

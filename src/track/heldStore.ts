@@ -11,6 +11,12 @@
  * No imports: state.ts holds one, and the logic modules import state.ts.
  */
 
+/** Bytes of an arena chunk (a power of two), and its log2. */
+export const ARENA_CHUNK_BITS = 20;
+export const ARENA_CHUNK = 1 << ARENA_CHUNK_BITS;
+/** Chunk numbers an offset can have (2^32 / ARENA_CHUNK). */
+export const ARENA_CHUNKS = 2 ** (32 - ARENA_CHUNK_BITS);
+
 /** Templates a packed connection may be written against (heldConns.ts). */
 export const MAX_TEMPLATES = 64;
 
@@ -36,8 +42,8 @@ export class HeldStore {
   ePorts = new Uint32Array(0);
   eNum = new Uint32Array(0);
   eDeadline = new Float64Array(0);
-  /** Absolute arena offset of the entry's bytes. */
-  eOff = new Float64Array(0);
+  /** Arena offset of the entry's bytes (uint32, mod 2^32: see arenaHead). */
+  eOff = new Uint32Array(0);
   /** 1 live | 2 IPv6; 0 dead. */
   eFlags = new Uint8Array(0);
   /** The template the bytes are written against. */
@@ -50,8 +56,14 @@ export class HeldStore {
   table = new Int32Array(1024);
   tableMask = 1023;
 
-  // ---- the byte arena (absolute offsets)
-  arena = new Uint8Array(1 << 16);
+  // ---- the byte arena: chunks of ARENA_CHUNK bytes, by offset (uint32, growing mod 2^32:
+  // chunk `offset >>> ARENA_CHUNK_BITS`, byte `offset & (ARENA_CHUNK - 1)`); a connection's bytes
+  // never straddle two chunks; a chunk goes back when the head has passed it (FIFO), so the
+  // arena holds what is in use plus at most a chunk or two, where a doubling ring held up to twice.
+  readonly chunks: (Uint8Array<ArrayBuffer> | null)[] = new Array<Uint8Array<ArrayBuffer> | null>(ARENA_CHUNKS).fill(null);
+
+  readonly spareChunks: Uint8Array<ArrayBuffer>[] = [];
+  chunkCount = 0;
   arenaHead = 0;
   arenaTail = 0;
 
@@ -83,7 +95,7 @@ export class HeldStore {
 
   /** Bytes held by the store's arrays. */
   bytes(): number {
-    let n = this.table.byteLength + this.arena.byteLength + this.candSlot.byteLength + this.candGen.byteLength;
+    let n = this.table.byteLength + (this.chunkCount + this.spareChunks.length) * ARENA_CHUNK + this.candSlot.byteLength + this.candGen.byteLength;
     for (const a of [this.eHash, this.eA, this.eB, this.ePorts, this.eNum, this.eDeadline, this.eOff, this.eFlags, this.eTmpl]) n += a.byteLength;
     for (let i = 0; i < this.tmplV.length; i++) n += (this.tmplV[i]?.byteLength ?? 0) + (this.tmplK[i]?.byteLength ?? 0);
     return n;

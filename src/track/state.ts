@@ -121,7 +121,7 @@ export const HIST_INLINE = 15;
 const INF = Number.POSITIVE_INFINITY;
 
 /** Default TrackerOptions.holdAtLive (see there; docs/scale.md "Held connections" for the measurements). */
-export const HOLD_AT_LIVE = 32768;
+export const HOLD_AT_LIVE = 60_000;
 /** Default TrackerOptions.holdQuiet. */
 export const HOLD_QUIET = 4096;
 /** A held connection's share of maxLiveConnections: a slot and its records cost about this many held ones. */

@@ -84,6 +84,10 @@ export interface TrackerStats {
   hintPackets: number;
   /** Connections held packed in their close delay now (heldConns.ts), counted in `live`. */
   held: number;
+  /** Bytes of the held connections' store (entries, hash table, arena, templates: heldStore.ts). */
+  heldBytes: number;
+  /** Bytes of packed connections in its arena. */
+  heldArenaBytes: number;
   /** Connections packed so far (a connection may be packed more than once). */
   heldPacked: number;
   /** Held connections unpacked by a late packet. */
@@ -362,6 +366,8 @@ export class Tracker {
       fastPackets: s.fastCount,
       hintPackets: s.hintCount,
       held: s.heldLive,
+      heldBytes: s.held.bytes(),
+      heldArenaBytes: (s.held.arenaTail - s.held.arenaHead) >>> 0,
       heldPacked: s.held.packed,
       heldUnpackedEarly: s.held.unpackedEarly,
     };

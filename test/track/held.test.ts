@@ -33,6 +33,8 @@ interface Run {
   conns: FinishedConnection[];
   held: number;
   early: number;
+  /** The arena's bytes in use at the end of the capture. */
+  arena: number;
 }
 
 function track(packets: TestPacket[], opts: Partial<TrackerOptions>, carryAt = -1): Run {
@@ -59,7 +61,7 @@ function track(packets: TestPacket[], opts: Partial<TrackerOptions>, carryAt = -
   }
   const st = t.stats();
   t.finish();
-  return { conns, held: held + st.heldPacked, early: early + st.heldUnpackedEarly };
+  return { conns, held: held + st.heldPacked, early: early + st.heldUnpackedEarly, arena: st.heldArenaBytes };
 }
 
 /** Small seeded PRNG (mulberry32). */
@@ -163,6 +165,31 @@ describe('held connections: the same connections as without', () => {
     });
   }
 
+  it('a refused-SYN flood held across arena chunks, with late RSTs, and with the default quiet', () => {
+    const packets: TestPacket[] = [];
+    const n = 36_000;
+    for (let i = 0; i < n; i++) {
+      const ts = 1000 + i / 20_000;
+      const src = `10.7.${(i >> 8) & 255}.${i & 255}`;
+      const sport = 1024 + (i % 60_000);
+      const isn = (i * 2654435761) >>> 0;
+      packets.push({ ts, src, sport, dst: '10.8.0.1', dport: 443, flags: 'S', seq: isn, ipId: i & 0xffff, ttl: 50 });
+      packets.push({ ts: ts + 0.0001 + (i % 7) * 0.00001, src: '10.8.0.1', sport: 443, dst: src, dport: sport, flags: 'RA', seq: 0, ack: isn + 1, ttl: 64 });
+      if (i % 97 === 0) packets.push({ ts: ts + 1 + (i % 5) * 0.1, src: '10.8.0.1', sport: 443, dst: src, dport: sport, flags: 'RA', seq: 0, ack: isn + 1, ttl: 64 });
+    }
+    packets.sort((x, y) => x.ts - y.ts);
+    const off = track(packets, OFF);
+    const forced = track(packets, FORCED_QUIET);
+    assert.ok(forced.held > n * 0.9 && forced.early > 300, `held ${forced.held}, unpacked early ${forced.early}`);
+    // More than one 1 MiB chunk of the arena in use (the first ones given back as the head passed them).
+    assert.ok(forced.arena > 2 ** 20, `arena ${forced.arena}`);
+    assert.deepEqual(forced.conns, off.conns);
+    // From 20,000 connections in slots, with the default quiet (4,096 closing after one before it is packed).
+    const dflt = track(packets, { holdAtLive: 20_000 });
+    assert.ok(dflt.held > 5000, `held ${dflt.held}`);
+    assert.deepEqual(dflt.conns, off.conns);
+  });
+
   it('a maxLiveConnections eviction takes a held connection in its timer order', () => {
     const packets = lateTraffic(9, 300);
     const a = track(packets, { ...OFF, maxLiveConnections: 16 });
@@ -197,7 +224,7 @@ async function trackFile(path: string, opts: Partial<TrackerOptions>): Promise<R
   });
   const st = t.stats();
   t.finish();
-  return { conns, held: st.heldPacked, early: st.heldUnpackedEarly };
+  return { conns, held: st.heldPacked, early: st.heldUnpackedEarly, arena: st.heldArenaBytes };
 }
 
 describe('held connections: the fixture captures', () => {
