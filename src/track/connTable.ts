@@ -138,6 +138,14 @@ export function takeSlotForHeld(s: TrackState): number {
  */
 export function releaseSlotForHeld(s: TrackState, slot: number): void {
   tableRemove(s, slot);
+  vacateSlot(s, slot);
+}
+
+/**
+ * What freeing a slot and handing it to a held connection share: the slot's flags cleared, its
+ * generation moved on, its timer entry and record chains dropped, and the slot on the free stack.
+ */
+function vacateSlot(s: TrackState, slot: number): void {
   s.cFlags[slot] = 0;
   s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
   s.sched[slot] = Number.POSITIVE_INFINITY;
@@ -259,19 +267,7 @@ export function freeSlot(s: TrackState, slot: number): void {
   forgetAboveHole(s, slot);
   s.tunnels.release(s.cTunnel[slot] ?? 0);
   s.cTunnel[slot] = 0;
-  s.cFlags[slot] = 0;
-  s.cGen[slot] = ((s.cGen[slot] ?? 0) + 1) >>> 0;
-  s.sched[slot] = Number.POSITIVE_INFINITY;
-  heapRemove(s.heap, s.heapPos, slot);
-  s.ringHead[slot] = -1;
-  s.ringTail[slot] = -1;
-  s.dirHead[slot * 2] = -1;
-  s.dirHead[slot * 2 + 1] = -1;
-  s.dirTail[slot * 2] = -1;
-  s.dirTail[slot * 2 + 1] = -1;
-  s.rstHead[slot] = -1;
-  s.rstTail[slot] = -1;
-  s.freeSlots[s.freeTop++] = slot;
+  vacateSlot(s, slot);
   s.liveCount--;
   s.finishedCount++;
 }
