@@ -382,9 +382,15 @@ export class ResetOrder {
     this.conns = conns;
   }
 
-  /** Drops the consumed part of the queue once it is most of it (a steady flood never empties it), in place. */
+  /**
+   * Drops the consumed part of the queue once it is a quarter of it (a steady flood never empties
+   * it), in place. A quarter, not a half: at a scanner's rate (300,000 connections a second) ~1.5M
+   * RSTs wait out the 5 s reset delay here, and the columns then grow to hold live + consumed —
+   * 2^22 entries with a half (64 MiB of frame and connection columns, 48 MiB of reset and held
+   * slots) against 2^21 with a quarter; each live entry is copied ~3 times instead of once.
+   */
   private compact(): void {
-    if (this.head < COMPACT_AFTER || this.head * 2 < this.tail) return;
+    if (this.head < COMPACT_AFTER || this.head * 4 < this.tail) return;
     const { head, tail } = this;
     this.frames.copyWithin(0, head, tail);
     this.conns.copyWithin(0, head, tail);

@@ -268,3 +268,39 @@ describe('digest-only sinks (the text report)', () => {
     assert.equal(viewOf(report.resets.map(digestOf)), viewOf(report.resets));
   });
 });
+
+describe('ResetOrder under a steady flood', () => {
+  it('keeps its queue columns at live + a third: 40,000 RSTs waiting in a row fit 65,536 entries', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    let released = 0;
+    let lastFrame = 0;
+    const order = new ResetOrder({
+      reset: (r) => {
+        assert.ok(r.frame > lastFrame, 'frame order');
+        lastFrame = r.frame;
+        released++;
+      },
+      connection: () => {},
+    });
+    // Each connection's RST is noted when it comes and the connection finishes 40,000 RSTs later
+    // (a scanner's flood: RSTs wait out the reset delay), for 10 × 40,000 connections.
+    const waiting = 40_000;
+    const total = 10 * waiting;
+    const columns = () => (order as unknown as { frames: Float64Array }).frames.length;
+    let most = 0;
+    for (let n = 1; n <= total + waiting; n++) {
+      if (n <= total) order.noteRst(n, n);
+      const done = n - waiting;
+      if (done >= 1) {
+        const reset = { id: `P${done}`, frame: done, conn: `C${done}` } as unknown as import('../../src/index.js').Reset;
+        order.finish({ number: done } as unknown as import('../../src/track/finished.js').FinishedConnection, [reset], false, false);
+      }
+      most = Math.max(most, columns());
+    }
+    // Compacted once the consumed part is a quarter: at most 53,334 entries, in 65,536 (with a
+    // half it needs 80,000, in 131,072).
+    assert.equal(most, 65_536);
+    order.flush();
+    assert.equal(released, total);
+  });
+});
