@@ -36,6 +36,7 @@ import { test } from 'node:test';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { gunzipSync, gzipSync, constants as zc } from 'node:zlib';
 import { type Report, type Reset, UnreadableInputError, analyze } from '../src/index.js';
+import { mulberry32 } from './helpers/random.js';
 import { runCli } from './helpers/run.js';
 import { type CorpusCapture, type Piece, captureLayout, corpusCaptures } from './helpers/tshark.js';
 
@@ -61,17 +62,6 @@ const BASES = [...BASES_PLAIN, ...BASES_GZIP];
 // ---------------------------------------------------------------------------------------------
 // Shared by the worker and the main thread
 
-/** mulberry32: a small seeded PRNG, so that every mutation can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The packet fields of a reset: what the damage after its record must not change. */
 function packetFields(r: Reset): string {
@@ -203,7 +193,7 @@ function mutateCapture(src: Uint8Array, rand: Rand, pieces: readonly Piece[], fo
 
 /** Makes the i-th mutant of a base capture (pure function of the seed). */
 function makeMutant(base: CorpusCapture, plain: Uint8Array, seed: number): Mutant {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const { pieces, format } = captureLayout(plain);
   if (base.gzip && rand() < 0.5) {
     // Damage the compressed bytes: the intact part is what the undamaged prefix decompresses to.
@@ -313,7 +303,7 @@ async function runWorker(job: Job): Promise<void> {
       // On disk first: if the run takes the thread down, the main thread saves this input.
       writeFileSync(join(dir, 'current'), mutant.bytes);
       port.postMessage({ kind: 'start', i, label } satisfies Message);
-      const rand = prng(seed ^ 0xabcdef);
+      const rand = mulberry32(seed ^ 0xabcdef);
       // Mostly small windows (records straddle refills); now and then the default 8 MiB.
       const chunkSize = [64, 1000, 4096, 1 << 16, 1 << 16, 1 << 16, 1 << 16, 8 << 20][int(rand, 8)];
       const viaStdin = rand() < 0.4;
@@ -518,7 +508,7 @@ if (!isMainThread) {
         const { recordEnd, pieces } = captureLayout(c.bytes);
         const records = pieces.filter((p) => p.type === 0);
         for (let i = 0; i < 150; i++) {
-          const rand = prng(0xaf7e0000 + i);
+          const rand = mulberry32(0xaf7e0000 + i);
           const piece = records[1 + int(rand, records.length - 2)];
           assert.ok(piece);
           const b = c.bytes.slice();
@@ -594,7 +584,7 @@ if (!isMainThread) {
         const blockStart = new Map<number, number>();
         for (const p of pieces) if (p.type === 2 || p.type === 3 || p.type === 6) blockStart.set(p.start + dvBase.getUint32(p.start + 4, p.le), p.start);
         for (let i = 0; i < 300; i++) {
-          const rand = prng(0x9c4e0000 + i);
+          const rand = mulberry32(0x9c4e0000 + i);
           const piece = packets[1 + int(rand, packets.length - 2)];
           assert.ok(piece);
           const b = c.bytes.slice();

@@ -7,17 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CountsByNumber } from '../../src/pipeline/resetOrder.js';
+import { mulberry32 } from '../helpers/random.js';
 
-/** A small deterministic generator (sfc32-like enough for a test). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function check(table: CountsByNumber, model: Map<number, number>, numbers: Iterable<number>): void {
   for (const n of numbers) assert.equal(table.get(n), model.get(n) ?? 0, `count of ${n}`);
@@ -25,7 +16,7 @@ function check(table: CountsByNumber, model: Map<number, number>, numbers: Itera
 
 describe('CountsByNumber', () => {
   it('answers as a Map under random sets and deletes, numbers sharing slots and past 2^32', () => {
-    const random = rng(7);
+    const random = mulberry32(7);
     const table = new CountsByNumber();
     const model = new Map<number, number>();
     // Numbers 4096 apart share a slot of the first table; some beyond 2^32 wrap in `n & mask`.

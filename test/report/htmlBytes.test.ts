@@ -11,8 +11,7 @@ import { LadderChoice, MAX_PENDING, isLeftOutLadder, ladderConn, leftOutLadderLi
 import { ResetRowBytes, fieldOfLine, idNumberStart } from '../../src/report/html/resetBytes.js';
 import { splitId } from '../../src/report/html/resetTableEncoder.js';
 import { ResetsByConnection, causeOfGroup, peekField, resetGroups, spoolGroups } from '../../src/report/html/resetsByConnection.js';
-import { writeHtml } from '../../src/report/html/writeHtml.js';
-import { Output } from '../../src/report/output.js';
+import { renderHtml } from '../helpers/renderHtml.js';
 import { resetOf } from '../helpers/syntheticFindings.js';
 
 /** A small deterministic generator (xorshift32). */
@@ -28,20 +27,6 @@ function random(seed: number): () => number {
   };
 }
 
-async function render(findings: Findings, tableRows?: number, laddersPerCause = 3): Promise<string> {
-  const { Writable } = await import('node:stream');
-  const parts: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      parts.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  const out = new Output(null, sink);
-  await writeHtml(out, findings, { laddersPerCause, tableRows });
-  await out.flush();
-  return Buffer.concat(parts).toString('utf8');
-}
 
 const CAUSES: (Cause | null)[] = ['port_closed', 'middlebox_injected', 'idle_timeout', null, 'firewall_reject'];
 const IDS = ['R7', 'R007', 'R0', 'X', 'R-12', 'C1-42', 'R1234567890123456', 'Ré9'];
@@ -138,11 +123,11 @@ describe('the HTML report from the spools as bytes', () => {
       }
       assert.ok(read > 300, `most lines are read as bytes (${read})`);
       for (const rows of [undefined, 120, 0]) {
-        const a = await render(fast, rows);
-        const b = await render(whole, rows);
+        const a = await renderHtml(fast, { tableRows: rows, laddersPerCause: 3 });
+        const b = await renderHtml(whole, { tableRows: rows, laddersPerCause: 3 });
         assert.equal(a, b, `table rows ${rows}`);
       }
-      assert.match(await render(fast), /drawn/);
+      assert.match(await renderHtml(fast, { laddersPerCause: 3 }), /drawn/);
     } finally {
       fast.dispose();
       whole.dispose();

@@ -25,8 +25,7 @@ import { DICTIONARY_BUDGET, NOT_EMBEDDED, ResetTableEncoder, type TableChunk, sp
 import { ResetTimeChart, barWidthFor } from '../../src/report/html/resetTimeChart.js';
 import { ResetsByConnection, peekField, resetGroups } from '../../src/report/html/resetsByConnection.js';
 import { SpoofTtlChart, hostOfEndpoint } from '../../src/report/html/spoofTtlChart.js';
-import { writeHtml } from '../../src/report/html/writeHtml.js';
-import { Output } from '../../src/report/output.js';
+import { renderHtml } from '../helpers/renderHtml.js';
 import { resetOf, syntheticFindings } from '../helpers/syntheticFindings.js';
 
 function packet(over: Partial<LadderPacket>): LadderPacket {
@@ -37,21 +36,6 @@ function ladderOf(packets: LadderPacket[], over: Partial<Ladder> = {}): Ladder {
   return { conn: 'C1', capture: 0, orig: '10.0.0.10:40000', resp: '10.0.1.20:80', isn: { orig: 1000, resp: 5000 }, packets, gap: null, ...over };
 }
 
-/** Renders findings to a string through a real Output over a collecting stream. */
-async function render(findings: Findings, laddersPerCause?: number): Promise<string> {
-  const { Writable } = await import('node:stream');
-  const parts: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      parts.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  const out = new Output(null, sink);
-  await writeHtml(out, findings, { laddersPerCause });
-  await out.flush();
-  return Buffer.concat(parts).toString('utf8');
-}
 
 type Decoded = {
   n: number;
@@ -402,7 +386,7 @@ describe('the page', () => {
     const evil = '</script><script>window.__xss=1</script><img src=x onerror="window.__xss=2"><!--';
     const findings = syntheticFindings({ connections: 3, reasonText: evil, evilPath: '/tmp/<svg onload=alert(1)>.pcap' });
     try {
-      const html = await render(findings);
+      const html = await renderHtml(findings);
       assert.ok(!html.includes('<img'), 'no image element from the reason text');
       assert.ok(!html.includes('<svg onload'), 'no element from a file name');
       assert.equal((html.match(/<script/g) ?? []).length, (html.match(/<\/script>/g) ?? []).length, 'every script element closes where it should');
@@ -419,7 +403,7 @@ describe('the page', () => {
   it('draws the first N ladders per cause and says how many were left out', async () => {
     const findings = syntheticFindings({ connections: 40, causes: ['port_closed', 'idle_timeout'] });
     try {
-      const html = await render(findings, 5);
+      const html = await renderHtml(findings, { laddersPerCause: 5 });
       assert.equal((html.match(/ data-conn="/g) ?? []).length, 10);
       assert.match(html, /30 connection\(s\) that reset are not drawn/);
       assert.match(html, /port_closed<\/strong>: 5 of 20 connection\(s\) drawn \(15 left out/);
@@ -433,7 +417,7 @@ describe('the page', () => {
     try {
       assert.equal(findings.resets.count, 100_000);
       const started = performance.now();
-      const html = await render(findings);
+      const html = await renderHtml(findings);
       const ms = performance.now() - started;
       const bytes = Buffer.byteLength(html);
       process.stdout.write(`# HTML for 100k resets (${findings.ladders.count} ladders recorded): ${(bytes / 1e6).toFixed(2)} MB in ${Math.round(ms)} ms\n`);

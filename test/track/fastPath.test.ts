@@ -16,6 +16,7 @@ import { decodeFrame } from '../../src/decode/frame.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
 import type { FinishedConnection } from '../../src/track/finished.js';
 import { Tracker } from '../../src/track/tracker.js';
+import { mulberry32 } from '../helpers/random.js';
 import { type TestPacket, fill } from './packets.js';
 
 /** Finished connections and the number of fast-path and last-tuple-hint packets, for a list of test packets. */
@@ -34,17 +35,6 @@ function track(packets: TestPacket[], fastPath: boolean): { conns: FinishedConne
   return { conns, fast, hint };
 }
 
-/** Small seeded PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One endpoint of a generated connection. */
 interface Side {
@@ -61,7 +51,7 @@ interface Side {
  * path's packets), with every event that must leave it.
  */
 function randomTraffic(seed: number, conns: number): TestPacket[] {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const pick = (n: number) => Math.floor(r() * n);
   const isn = () => (r() < 0.3 ? (0xffffffff - pick(20000)) >>> 0 : pick(0x100000000)) >>> 0;
   const out: TestPacket[] = [];

@@ -23,6 +23,7 @@ import { allocRecord, fitSnapshots, linkAfter } from '../../src/track/recordPool
 import { restoreTracker, saveTracker } from '../../src/track/snapshot.js';
 import { F_USED } from '../../src/track/state.js';
 import { Tracker, type TrackerOptions } from '../../src/track/tracker.js';
+import { mulberry32 } from '../helpers/random.js';
 import { type TestPacket, fill } from './packets.js';
 
 const OFF: Partial<TrackerOptions> = { holdAtLive: Number.POSITIVE_INFINITY };
@@ -64,17 +65,6 @@ function track(packets: TestPacket[], opts: Partial<TrackerOptions>, carryAt = -
   return { conns, held: held + st.heldPacked, early: early + st.heldUnpackedEarly, arena: st.heldArenaBytes };
 }
 
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `conns` connections, most closed or reset early, then late packets at random delays (some
@@ -82,7 +72,7 @@ function prng(seed: number): () => number {
  * RST, the SYN retransmitted, a new SYN on the same tuple (port reuse), a RST with payload.
  */
 function lateTraffic(seed: number, conns: number): TestPacket[] {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const pick = (n: number) => Math.floor(r() * n);
   const out: TestPacket[] = [];
   for (let c = 0; c < conns; c++) {
@@ -275,7 +265,7 @@ describe('held connections: the codec', () => {
 
   for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
     it(`random rows, records and snapshots come back exactly, seed ${seed}`, () => {
-      const r = prng(seed);
+      const r = mulberry32(seed);
       const t = new Tracker({ captureIndex: 0 }, { onConnectionDone: () => {} });
       const s = t.state;
       const slots = [3, 7, 1, 900];
