@@ -4,6 +4,7 @@
  * the returned state; only "this is not a capture at all" is thrown (NotACaptureError).
  */
 import type { Readable } from 'node:stream';
+import type { ByteSource } from './byteSource.js';
 import { GzipError } from './gzip.js';
 import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
@@ -21,6 +22,25 @@ export interface ReadCaptureOptions {
   onRawBytes?: (bytes: Uint8Array) => void;
   /** Awaited before each chunk is read (window.ts ReadPace). */
   pace?: ReadPace;
+  /** Reads only the first this many bytes of the (decompressed) stream: a sample of its start (pipeline/threadChoice.ts). */
+  limit?: number;
+}
+
+/** A source that ends after its first `left` bytes. */
+class LimitedSource implements ByteSource {
+  constructor(
+    private readonly inner: ByteSource,
+    private left: number,
+  ) {}
+  async readInto(buf: Uint8Array, offset: number, length: number): Promise<number> {
+    if (this.left <= 0) return 0;
+    const n = await this.inner.readInto(buf, offset, Math.min(length, this.left));
+    this.left -= n;
+    return n;
+  }
+  close(): void {
+    this.inner.close();
+  }
 }
 
 /** What the reader learned about an input, for the report's `inputs` block. */
@@ -41,7 +61,9 @@ function describeNonCapture(head: Uint8Array): string {
  * errors; rejects with NotACaptureError (or a filesystem error) when nothing could be read.
  */
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
-  const { source, compressed, gzip } = await openSource(path, options.stdin, options.onRawBytes);
+  const opened = await openSource(path, options.stdin, options.onRawBytes);
+  const { compressed, gzip } = opened;
+  const source = options.limit === undefined ? opened.source : new LimitedSource(opened.source, options.limit);
   const state = new ReadState();
   const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null);
   try {

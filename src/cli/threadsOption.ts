@@ -38,21 +38,40 @@ export function defaultThreads(cores: number): number {
   return cores >= MIN_CORES_FOR_TWO_THREADS ? 2 : 1;
 }
 
+/**
+ * Whether the default on `cores` cores decides from the capture (pipeline/threadChoice.ts): on 2
+ * cores, where two threads lose on ordinary traffic (the mix above) but gain on a SYN flood (since
+ * session 10: 1,000,000-connection flood 0.83× the wall time of one thread), the start of the
+ * first input picks one or two. One core has no second; from three the default is 2 anyway.
+ */
+export function defaultDecidesByCapture(cores: number): boolean {
+  return cores === 2;
+}
+
 /** Environment variable that lowers (or raises) the 64 MiB below which a run stays on one thread (tests use 0). */
 export const THREADS_MIN_BYTES_ENV = 'WHYRESET_THREADS_MIN_BYTES';
+
+/** Environment variable (any value but empty) that makes the default's choice of threads ignore the other work runnable on the machine (benchmarks in a high-share cgroup). */
+export const THREADS_IGNORE_LOAD_ENV = 'WHYRESET_THREADS_IGNORE_LOAD';
 
 /** What `--threads` (and the environment) ask of a run. */
 export interface ThreadOptions {
   threads: number;
   threadsMinBytes: number | undefined;
+  /** True for the default on 2 cores: two threads only where the capture's start says they gain (RunOptions.threadsByCapture). */
+  threadsByCapture: boolean;
+  /** THREADS_IGNORE_LOAD_ENV set: that choice does not look at the machine's other work (RunOptions.threadsIgnoreLoad). */
+  threadsIgnoreLoad: boolean;
 }
 
 /** `--threads N`: a whole number from 1, defaultThreads(the cores available) when not given, or an error message. */
-export function threadOptionsOf(value: string | undefined, env: NodeJS.ProcessEnv = process.env): ThreadOptions | string {
-  const threads = value === undefined ? defaultThreads(availableParallelism()) : Number(value);
+export function threadOptionsOf(value: string | undefined, env: NodeJS.ProcessEnv = process.env, cores: number = availableParallelism()): ThreadOptions | string {
+  const byCapture = value === undefined && defaultDecidesByCapture(cores);
+  const threads = value === undefined ? (byCapture ? 2 : defaultThreads(cores)) : Number(value);
   if (!Number.isInteger(threads) || threads < 1) return `--threads needs a whole number from 1, not "${value}"`;
   const minText = env[THREADS_MIN_BYTES_ENV];
   const threadsMinBytes = minText === undefined || minText === '' ? undefined : Number(minText);
   if (threadsMinBytes !== undefined && !(threadsMinBytes >= 0)) return `${THREADS_MIN_BYTES_ENV} needs a number of bytes from 0, not "${minText}"`;
-  return { threads, threadsMinBytes };
+  const ignoreLoad = env[THREADS_IGNORE_LOAD_ENV];
+  return { threads, threadsMinBytes, threadsByCapture: byCapture, threadsIgnoreLoad: ignoreLoad !== undefined && ignoreLoad !== '' };
 }

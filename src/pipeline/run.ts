@@ -5,6 +5,7 @@
  * stage runs on a worker thread (threads.ts) and the findings are the same. Nothing here
  * formats output.
  */
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ReadPace } from '../capture/window.js';
 import type { Summary } from '../model/report.js';
@@ -14,6 +15,7 @@ import type { ChecksumGate } from './checksumGate.js';
 import { type AnalysisSink, type ExplainOptions, ExplainStage, type RunResult } from './explainStage.js';
 import { planInputs } from './inputOrder.js';
 import type { StreamPieces } from './stream.js';
+import { chooseWorker, threadChoiceLine } from './threadChoice.js';
 import { DEFAULT_THREADS_MIN_BYTES, inputBytes, runOnTwoThreads } from './threads.js';
 import { type LocalTrackHooks, type TrackOptions, runTrackStage } from './trackStage.js';
 
@@ -47,6 +49,14 @@ export interface RunOptions extends ExplainOptions {
   threads?: number;
   /** Inputs smaller than this (bytes on disk) stay on one thread whatever `threads` says (default DEFAULT_THREADS_MIN_BYTES). */
   threadsMinBytes?: number;
+  /**
+   * With `threads` ≥ 2: use the worker only where the start of the first input says a second
+   * thread gains (threadChoice.ts: a SYN flood, not a mix of ordinary traffic). The CLI's default
+   * on 2 cores; `--threads N` given leaves it unset.
+   */
+  threadsByCapture?: boolean;
+  /** With `threadsByCapture`: decide from the capture alone, not from the other work runnable on the machine (a benchmark that gives the run its CPU by other means, a high-share cgroup). */
+  threadsIgnoreLoad?: boolean;
   /**
    * A stream an earlier run carried (`RunResult.carried`): restored before the first input, which
    * continues it when `stream` is true or continuesStream says so (else it is finished first);
@@ -94,6 +104,13 @@ export function usesWorker(paths: readonly string[], options: RunOptions): boole
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
 }
 
+/** Samples the start of `path` and the machine's load (threadChoice.ts) and says whether a worker gains; WHYRESET_THREAD_STATS prints what it saw. */
+async function captureGainsFromWorker(path: string, ignoreLoad: boolean): Promise<boolean> {
+  const choice = await chooseWorker(path, availableParallelism(), ignoreLoad);
+  if (process.env.WHYRESET_THREAD_STATS) process.stderr.write(threadChoiceLine(choice));
+  return choice.worker;
+}
+
 /** Analyses every input (in the time order of their first packets, inputOrder.ts), streaming resets, connections and patterns to `sink`. */
 export async function runAnalysis(paths: readonly string[], options: RunOptions, allFindings: AnalysisSink): Promise<RunResult> {
   const { filter } = options;
@@ -111,7 +128,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   };
   // Several inputs are read in time order, each keeping its capture index (inputOrder.ts).
   if (paths.length > 1) trackOptions.plan = await planInputs(paths);
-  if (usesWorker(paths, options)) {
+  if (usesWorker(paths, options) && (options.threadsByCapture !== true || (await captureGainsFromWorker(paths[0] as string, options.threadsIgnoreLoad === true)))) {
     await runOnTwoThreads(paths, trackOptions, stage);
     return filtered(stage.result(), filter);
   }
