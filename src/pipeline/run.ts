@@ -104,6 +104,12 @@ export function usesWorker(paths: readonly string[], options: RunOptions): boole
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
 }
 
+/** True when the run puts its track stage on a worker thread: usesWorker, and with `threadsByCapture` the start of the first input and the machine's load say it gains. */
+export async function runsOnTwoThreads(paths: readonly string[], options: RunOptions): Promise<boolean> {
+  if (!usesWorker(paths, options)) return false;
+  return options.threadsByCapture !== true || (await captureGainsFromWorker(paths[0] as string, options.threadsIgnoreLoad === true));
+}
+
 /** Samples the start of `path` and the machine's load (threadChoice.ts) and says whether a worker gains; WHYRESET_THREAD_STATS prints what it saw. */
 async function captureGainsFromWorker(path: string, ignoreLoad: boolean): Promise<boolean> {
   const choice = await chooseWorker(path, availableParallelism(), ignoreLoad);
@@ -128,7 +134,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
   };
   // Several inputs are read in time order, each keeping its capture index (inputOrder.ts).
   if (paths.length > 1) trackOptions.plan = await planInputs(paths);
-  if (usesWorker(paths, options) && (options.threadsByCapture !== true || (await captureGainsFromWorker(paths[0] as string, options.threadsIgnoreLoad === true)))) {
+  if (await runsOnTwoThreads(paths, options)) {
     await runOnTwoThreads(paths, trackOptions, stage);
     return filtered(stage.result(), filter);
   }

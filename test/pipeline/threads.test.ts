@@ -158,11 +158,12 @@ describe('when a run takes a second thread', () => {
     assert.equal(usesWorker([capture], { threads: 2 }), false, `a capture under ${DEFAULT_THREADS_MIN_BYTES} bytes`);
   });
 
-  it('--threads takes a whole number from 1; the default is 2 threads with 3 or more cores, else 1', async () => {
-    assert.deepEqual(threadOptionsOf(undefined, {}), { threads: defaultThreads(availableParallelism()), threadsMinBytes: undefined });
+  it('--threads takes a whole number from 1; the default is 2 threads with 3 or more cores, 1 on one, chosen by the capture on 2', async () => {
+    const cores = availableParallelism();
+    assert.deepEqual(threadOptionsOf(undefined, {}), { threads: cores === 2 ? 2 : defaultThreads(cores), threadsMinBytes: undefined, threadsByCapture: cores === 2, threadsIgnoreLoad: false });
     // On 2 cores V8's own compile and GC threads already take the second core of a one-thread run.
     assert.deepEqual([1, 2, 3, 4, 64].map(defaultThreads), [1, 1, 2, 2, 2]);
-    assert.deepEqual(threadOptionsOf('3', { WHYRESET_THREADS_MIN_BYTES: '0' }), { threads: 3, threadsMinBytes: 0 });
+    assert.deepEqual(threadOptionsOf('3', { WHYRESET_THREADS_MIN_BYTES: '0' }), { threads: 3, threadsMinBytes: 0, threadsByCapture: false, threadsIgnoreLoad: false });
     for (const bad of ['0', '-1', '1.5', 'two']) {
       const r = await runCli(['analyze', `--threads=${bad}`, capture]);
       assert.equal(r.code, 2, bad);
