@@ -6,10 +6,15 @@
 import { availableParallelism } from 'node:os';
 
 /** Help text shared by the commands that take the option. */
-export const THREADS_HELP = `      --threads N    threads to use (default: 2 with 3 or more cores, else 1): with 2 or
-                     more, one thread reads, decodes and tracks while another explains and
-                     reports (more than 2 gain nothing more); the output is the same for any N.
-                     Standard input, and inputs under 64 MiB in all, are read on one thread`;
+export const THREADS_HELP = `      --threads N    threads to use (default: 1 on one core, 2 with 3 or more; on 2 cores
+                     chosen per run: 2 where most packets of the first input's first 256 KiB
+                     open or reset a connection — a SYN flood, 0.83x the time of one thread —
+                     and no other process's thread is runnable, else 1, as on ordinary
+                     traffic, where two threads take 1.15-1.3x the time; WHYRESET_THREAD_STATS=1
+                     prints the choice): with 2 or more, one thread reads, decodes and tracks
+                     while another explains and reports (more than 2 gain nothing more); the
+                     output is the same for any N. Standard input, and inputs under 64 MiB in
+                     all, are read on one thread`;
 
 /**
  * Cores below which the default stays on one thread. A one-thread run already keeps about 1.5
@@ -30,6 +35,8 @@ export const THREADS_HELP = `      --threads N    threads to use (default: 2 wit
  * flood 1.05x, 1M-connection flood 1.19x (9.6 vs 8.1 s, CPU 1.26x) — there the main thread,
  * which explains every connection, is the bottleneck and unpacking each connection adds to it. So
  * the default stays one thread on 2 cores: a clear gain on the mix only for JSON, a loss on floods.
+ * Since session 10 the floods gain on two threads (0.83× on 1M connections): session 12's default
+ * on 2 cores chooses per run (defaultDecidesByCapture, pipeline/threadChoice.ts).
  */
 export const MIN_CORES_FOR_TWO_THREADS = 3;
 
