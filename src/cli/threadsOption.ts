@@ -7,8 +7,9 @@ import { availableParallelism } from 'node:os';
 
 /** Help text shared by the commands that take the option. */
 export const THREADS_HELP = `      --threads N    threads to use (default: 1 on one core, 2 with 3 or more; on 2 cores
-                     chosen per run: 2 where most packets of the first input's first 256 KiB
-                     open or reset a connection — a SYN flood, 0.83x the time of one thread —
+                     chosen per run: 2 where 55 % or more of the TCP packets in the first
+                     input's first 256 KiB open or reset a connection — a SYN flood, 0.83x
+                     the time of one thread —
                      and no other process's thread is runnable, else 1, as on ordinary
                      traffic, where two threads take 1.15-1.3x the time; WHYRESET_THREAD_STATS=1
                      prints the choice): with 2 or more, one thread reads, decodes and tracks

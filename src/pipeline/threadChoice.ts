@@ -8,7 +8,9 @@
  * packets in a hundred do, 1.15–1.29× (the second isolate's start, its JIT warm-up and V8's
  * compiler thread take more of the two cores than the explain side would have). So the start of
  * the first input is read once (SAMPLE_BYTES) and its packets that open or reset a connection are
- * counted; the worker is used where they are at least OPEN_OR_RESET_SHARE of its TCP packets.
+ * counted; the worker is used where they are at least OPEN_OR_RESET_SHARE of its TCP packets, and
+ * only while no other process's thread is runnable (secondCoreFree): with one busy thread beside
+ * it the same flood took 1.30× the time of one thread.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { readCapture } from '../capture/open.js';
@@ -33,9 +35,10 @@ const ENOUGH = new Error('sample complete');
  * threads gain: the main thread's work grows with the connections and resets, the worker's with
  * the packets. Measured on 2 cores (farm-bench, 3 pairs each, the runs in a high-share CPU cgroup
  * on a machine loaded by other work; `--threads 2` over `--threads 1`, median wall, text report):
- * 128 MiB of the mix (share 0.05) 1.29×; the mix with one flood packet after every fourth of its
- * own (share 0.24) 1.23×; one after each (0.52) 1.01×; two after each (0.68) 0.94×; the
- * 1,000,000-connection flood (1.0) 0.83×. Two threads break even at about half.
+ * 128 MiB of the mix (the sample's share 0.08) 1.29×; 160 MiB blends of the 512 MiB mix and the
+ * 1,000,000-connection flood (after each record of the mix, k of the flood's, stamped with the mix
+ * record's time): k = 1/4 (share 0.26) 1.23×, k = 1 (0.53) 1.01×, k = 2 (0.69) 0.94×; the flood
+ * itself (1.0) 0.83×. Two threads break even at about half.
  */
 export const OPEN_OR_RESET_SHARE = 0.55;
 
@@ -113,7 +116,10 @@ export function runnableElsewhere(): number | null {
 
 /**
  * True when `cores` cores leave one free for a second thread while `others` threads of other
- * processes are runnable (null: unknown, taken as free).
+ * processes are runnable (null: unknown, taken as free). Measured (2 cores, high-share cgroup,
+ * 3 pairs): the 1,000,000-connection flood on two threads 0.83× the time of one on an otherwise
+ * free machine, 1.30× beside one busy thread (the worker, which lowers its priority once the main
+ * thread falls behind, trackWorker.ts, then loses its core to it).
  */
 export function secondCoreFree(others: number | null, cores: number): boolean {
   return others === null || others <= cores - 2;
