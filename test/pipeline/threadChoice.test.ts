@@ -5,8 +5,8 @@
  * (src/pipeline/threadChoice.ts, run.ts runsOnTwoThreads, cli/threadsOption.ts).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -102,6 +102,21 @@ describe('the choice', () => {
     assert.equal(secondCoreFree(null, 2), true, 'unknown (no /proc): the capture decides');
     const others = runnableElsewhere();
     if (process.platform === 'linux') assert.ok(Number.isInteger(others) && (others as number) >= 0, String(others));
+  });
+
+  it('a busy process beside the run counts as runnable, and the flood then stays on one thread', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+    const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A spinning thread is always runnable (state R: running or waiting for a core).
+      assert.ok((runnableElsewhere() ?? 0) >= 1);
+      const choice = await chooseWorker(flood, 2);
+      assert.ok(choice.runnableElsewhere !== null && choice.runnableElsewhere >= 1, JSON.stringify(choice));
+      assert.equal(choice.worker, false);
+      assert.equal((await chooseWorker(flood, 2, true)).worker, true, 'the capture alone would take two');
+    } finally {
+      spinner.kill('SIGKILL');
+    }
   });
 
   it('chooseWorker: the flood on two threads, the mix on one; the load not looked at when told so', async () => {
