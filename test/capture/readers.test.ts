@@ -199,6 +199,17 @@ describe('compressed input and standard input', () => {
     const { seen } = await readAll(tempFile(joined));
     assert.deepEqual(seen, expected);
   });
+  it('with a limit reads only the first bytes of the (decompressed) stream, whole records only', async () => {
+    const bytes = writePcap(frames());
+    // The global header and the first three records, and half of the fourth.
+    const sizes = frames().map((f) => 16 + f.data.length);
+    const three = 24 + (sizes[0] ?? 0) + (sizes[1] ?? 0) + (sizes[2] ?? 0);
+    for (const path of [tempFile(bytes), tempFile(gzipSync(bytes))]) {
+      const frameNumbers: number[] = [];
+      await readCapture(path, (rec) => frameNumbers.push(rec.frame), { limit: three + 20 });
+      assert.deepEqual(frameNumbers, [1, 2, 3], path);
+    }
+  });
   it('reads "-" from a stream, plain and gzip', async () => {
     for (const bytes of [writePcap(frames()), gzipSync(writePcap(frames()))]) {
       const report = await analyze(['-'], { stdin: Readable.from([Buffer.from(bytes.subarray(0, 7)), Buffer.from(bytes.subarray(7))]) });
