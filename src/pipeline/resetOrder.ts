@@ -257,6 +257,17 @@ export class ResetOrder {
       pending: resets.length,
       ids: resets.length > 1 ? new Map() : null,
     };
+    if (held.pending === 1 && this.isHeadAlone(resets[0] as Reset, conn.number)) {
+      // Its one RST is the queue's head and nothing before it waits (a flood's every connection:
+      // they finish in the order their RSTs came): released at once, as the drain below would
+      // release it, without being put beside the queue and taken back (a young reset stored
+      // into the old-space slot column and cleared again) or its count marked finished first.
+      this.release(resets[0] as Reset, held);
+      this.pass(conn.number);
+      this.drain();
+      while (this.waiting > MAX_HELD_RESETS && this.count > 0) this.giveUpOnHead();
+      return;
+    }
     if (held.pending === 0) {
       this.out.connection(held);
     } else if (this.unordered.has(conn.number)) {
@@ -270,6 +281,21 @@ export class ResetOrder {
     // of a flood's connections, which finish in order) is not worth it.
     if (!keepConn && held.pending > 0) for (const r of resets) this.slimIfWaiting(r, held);
     while (this.waiting > MAX_HELD_RESETS && this.count > 0) this.giveUpOnHead();
+  }
+
+  /**
+   * True when `reset`'s RST is the queue's head and the only RST queued for its connection
+   * `number` (not given up on): releasing it is then all that `wait`, `markFinished` and the
+   * drain would do for it.
+   */
+  private isHeadAlone(reset: Reset, number: number): boolean {
+    return (
+      this.count > 0 &&
+      this.frames[this.head] === reset.frame &&
+      this.conns[this.head] === number &&
+      this.queued.get(number) === QUEUED_ONE &&
+      (this.unordered.size === 0 || !this.unordered.has(number))
+    );
   }
 
   /** Connection `number` finished with nothing to hand over: its queued RSTs are resolved. */

@@ -342,3 +342,26 @@ describe('ResetOrder ring', () => {
     assert.equal(ring.frames.length, 8192, 'a ring under QUEUE_KEPT is kept');
   });
 });
+
+describe('ResetOrder releasing at the head', () => {
+  it("releases a connection whose one RST is the queue's head at once, never putting it beside the queue; one behind an open connection still waits", async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const conns: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: (held) => conns.push(held.explained?.connection.id ?? '?') });
+    const reset = (i: number) => ({ id: `P${i}`, frame: i * 10, conn: `C${i}`, hint: null, reason_text: null, evidence: [], flags: ['RST'] }) as unknown as import('../../src/index.js').Reset;
+    const conn = (i: number) => ({ number: i }) as unknown as import('../../src/track/finished.js').FinishedConnection;
+    const entry = (i: number) => ({ resets: [reset(i)], connection: { id: `C${i}`, resets: [`P${i}`] } as unknown as import('../../src/index.js').Connection });
+    for (let i = 1; i <= 4; i++) order.noteRst(i * 10, i);
+    // The slot columns beside the queue made read-only: a release through them would throw.
+    const slots = order as unknown as { resets: unknown[]; helds: unknown[] };
+    Object.freeze(slots.resets);
+    Object.freeze(slots.helds);
+    order.finish(conn(1), entry(1));
+    order.finish(conn(2), entry(2));
+    assert.deepEqual(out, ['R1@10', 'R2@20']);
+    assert.deepEqual(conns, ['C1', 'C2']);
+    // Connection 4 finishes before 3: it must wait beside the queue (the frozen column refuses it).
+    assert.throws(() => order.finish(conn(4), entry(4)), TypeError);
+  });
+});
