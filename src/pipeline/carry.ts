@@ -24,8 +24,8 @@ function v8(): typeof import('node:v8') {
   return process.getBuiltinModule('node:v8');
 }
 
-/** Layout version of the saved state; a state of another layout is not restored (7: ResetOrder's queued counts in a CountsByNumber, not a Map). */
-export const CARRY_FORMAT = 7;
+/** Layout version of the saved state; a state of another layout is not restored (7: ResetOrder's queued counts in a CountsByNumber, not a Map; 8: its queue a ring). */
+export const CARRY_FORMAT = 8;
 
 /** A stream saved at the end of a run, for the next run to resume. */
 export interface CarriedStream {

@@ -60,3 +60,24 @@ test('ipv4Strict reads plain dotted quads only; ipv4Number keeps its rule for od
   assert.equal(ipv4Number('x.1'), 1);
   assert.equal(ipv4Number('2001:db8::1'), 0);
 });
+
+test("RecentKeys keeps a slot's key words and hash side by side, and its two links side by side (one cache line per slot)", async () => {
+  const { RecentKeys } = await import('../../src/explain/recentKeys.js');
+  const keys = new RecentKeys(3000);
+  const random = xorshift32(5);
+  const added: [number, number, number, number][] = [];
+  for (let i = 0; i < 2000; i++) {
+    const a = Math.floor(random() * 2 ** 32) >>> 0;
+    const c = i * 7919;
+    added.push([keys.add(a, i, c), a, i, c]);
+  }
+  const inner = keys as unknown as { keys: Uint32Array; links: Int32Array };
+  assert.equal(inner.keys.length, keys.capacity * 4);
+  assert.equal(inner.links.length, keys.capacity * 2);
+  for (const [slot, a, b, c] of added) {
+    assert.deepEqual([...inner.keys.subarray(slot * 4, slot * 4 + 3)], [a, b, c]);
+    assert.equal(keys.find(a, b, c), slot);
+  }
+  // The order list: each slot's next (link 1) is the slot added after it.
+  for (let i = 0; i + 1 < added.length; i++) assert.equal(inner.links[(added[i]?.[0] ?? 0) * 2 + 1], added[i + 1]?.[0]);
+});

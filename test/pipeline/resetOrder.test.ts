@@ -123,7 +123,7 @@ describe('ResetOrder holding less', () => {
 });
 
 describe('ResetOrder under a steady stream', () => {
-  it('releases every reset in order while later RSTs are always pending (the queue is compacted, not grown)', async () => {
+  it('releases every reset in order while later RSTs are always pending (the ring is reused, not grown)', async () => {
     const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
     const out: number[] = [];
     const order = new ResetOrder({ reset: (r) => out.push(r.frame), connection: () => {} });
@@ -143,12 +143,14 @@ describe('ResetOrder under a steady stream', () => {
     assert.equal(out.length, n - 3);
     assert.deepEqual(out.slice(0, 3), [1, 2, 3]);
     assert.ok(out.every((f, i) => f === i + 1));
-    const queue = order as unknown as { frames: Float64Array; tail: number };
-    assert.ok(queue.tail < 10_000, `queue kept ${queue.tail} entries`);
-    assert.ok(queue.frames.length < 10_000, `queue's columns hold ${queue.frames.length} entries`);
+    const queue = order as unknown as { frames: Float64Array; count: number };
+    assert.equal(queue.count, 3);
+    // Three live entries wrap round the first ring (1,024 entries) again and again: nothing grows
+    // (a queue consumed from the front grew to 8,192 entries before its first compaction).
+    assert.equal(queue.frames.length, 1024);
   });
 
-  it('a connection open across a compaction keeps its place: the resets waiting behind it move down with the queue', async () => {
+  it('a connection open while the ring wraps and grows keeps its place: the resets waiting behind it move with the ring', async () => {
     const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
     const out: string[] = [];
     const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
@@ -160,12 +162,11 @@ describe('ResetOrder under a steady stream', () => {
       order.finish({ number: i } as unknown as import('../../src/track/finished.js').FinishedConnection, resets, false, false);
     };
     for (let i = 1; i <= n; i++) if (i !== open) finish(i);
-    // Everything before the open connection is out; the queue was compacted on the way (fewer
-    // entries than were queued), the open connection's RST and those behind it still in it.
+    // Everything before the open connection is out; the open connection's RST and those behind it
+    // are still in the ring.
     assert.equal(out.length, open - 1);
-    const queue = order as unknown as { head: number; tail: number };
-    assert.ok(queue.tail < n, `queue kept ${queue.tail} entries`);
-    assert.equal(queue.tail - queue.head, n - open + 1);
+    const queue = order as unknown as { count: number };
+    assert.equal(queue.count, n - open + 1);
     finish(open);
     assert.equal(out.length, n);
     assert.ok(
@@ -297,10 +298,70 @@ describe('ResetOrder under a steady flood', () => {
       }
       most = Math.max(most, columns());
     }
-    // Compacted once the consumed part is a quarter: at most 53,334 entries, in 65,536 (with a
-    // half it needs 80,000, in 131,072).
+    // A ring holds the 40,001 live entries alone, in 65,536 (a queue compacted once its consumed
+    // part is a half needed 80,000, in 131,072).
     assert.equal(most, 65_536);
     order.flush();
     assert.equal(released, total);
+  });
+});
+
+describe('ResetOrder ring', () => {
+  it('grows while wrapped round (its head past its start) without losing the order, and empties to its first size', async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: () => {} });
+    const ring = order as unknown as { frames: Float64Array; head: number; count: number };
+    const finish = (i: number): void => {
+      const resets = [{ id: `P${i}`, frame: i * 10, conn: `C${i}`, hint: null, reason_text: null, evidence: [], flags: ['RST'] }] as unknown as import('../../src/index.js').Reset[];
+      order.finish({ number: i } as unknown as import('../../src/track/finished.js').FinishedConnection, resets, false, false);
+    };
+    // 700 RSTs in and out: the head is 700 entries into the first ring of 1,024.
+    for (let i = 1; i <= 700; i++) order.noteRst(i * 10, i);
+    for (let i = 1; i <= 700; i++) finish(i);
+    for (let i = 701; i <= 1000; i++) order.noteRst(i * 10, i);
+    assert.equal(ring.frames.length, 1024);
+    assert.equal(ring.head, 0, 'an emptied queue starts again at 0');
+    for (let i = 701; i <= 1000; i++) finish(i);
+    // Connection 1001 stays open while 5,000 RSTs queue behind it, wrapping round the ring and
+    // growing it several times from a head in its middle; the later connections finish first.
+    for (let i = 1001; i <= 1600; i++) order.noteRst(i * 10, i);
+    for (let i = 1002; i <= 1600; i++) finish(i);
+    assert.equal(ring.count, 600);
+    for (let i = 1601; i <= 6000; i++) order.noteRst(i * 10, i);
+    assert.equal(ring.frames.length, 8192);
+    for (let i = 1601; i <= 6000; i++) finish(i);
+    assert.equal(out.length, 1000);
+    finish(1001);
+    assert.equal(out.length, 6000);
+    assert.ok(
+      out.every((s, k) => s === `R${k + 1}@${(k + 1) * 10}`),
+      'ids and frames in order',
+    );
+    assert.equal(ring.count, 0);
+    assert.equal(ring.frames.length, 8192, 'a ring under QUEUE_KEPT is kept');
+  });
+});
+
+describe('ResetOrder releasing at the head', () => {
+  it("releases a connection whose one RST is the queue's head at once, never putting it beside the queue; one behind an open connection still waits", async () => {
+    const { ResetOrder } = await import('../../src/pipeline/resetOrder.js');
+    const out: string[] = [];
+    const conns: string[] = [];
+    const order = new ResetOrder({ reset: (r) => out.push(`${r.id}@${r.frame}`), connection: (held) => conns.push(held.explained?.connection.id ?? '?') });
+    const reset = (i: number) => ({ id: `P${i}`, frame: i * 10, conn: `C${i}`, hint: null, reason_text: null, evidence: [], flags: ['RST'] }) as unknown as import('../../src/index.js').Reset;
+    const conn = (i: number) => ({ number: i }) as unknown as import('../../src/track/finished.js').FinishedConnection;
+    const entry = (i: number) => ({ resets: [reset(i)], connection: { id: `C${i}`, resets: [`P${i}`] } as unknown as import('../../src/index.js').Connection });
+    for (let i = 1; i <= 4; i++) order.noteRst(i * 10, i);
+    // The slot columns beside the queue made read-only: a release through them would throw.
+    const slots = order as unknown as { resets: unknown[]; helds: unknown[] };
+    Object.freeze(slots.resets);
+    Object.freeze(slots.helds);
+    order.finish(conn(1), entry(1));
+    order.finish(conn(2), entry(2));
+    assert.deepEqual(out, ['R1@10', 'R2@20']);
+    assert.deepEqual(conns, ['C1', 'C2']);
+    // Connection 4 finishes before 3: it must wait beside the queue (the frozen column refuses it).
+    assert.throws(() => order.finish(conn(4), entry(4)), TypeError);
   });
 });

@@ -128,3 +128,35 @@ describe('timer heap', () => {
     );
   });
 });
+
+describe('timer heap arity', () => {
+  it("is a 4-ary heap: every entry comes no earlier than the one at (i - 1) >> 2, after sets, moves, removals and pops", () => {
+    const rnd = xorshift32(29);
+    const h = new TimerHeap();
+    const n = 500;
+    const pos = new Int32Array(n).fill(-1);
+    const times = new Float64Array(n);
+    const check = (): void => {
+      for (let i = 1; i < h.size; i++) {
+        const p = (i - 1) >> 2;
+        const [tp, np, ti, ni] = [h.time[p] ?? 0, h.num[p] ?? 0, h.time[i] ?? 0, h.num[i] ?? 0];
+        assert.ok(tp < ti || (tp === ti && np <= ni), `entry ${i} before its parent ${p}`);
+      }
+    };
+    for (let slot = 0; slot < n; slot++) {
+      times[slot] = Math.floor(rnd() * 1000);
+      heapSet(h, pos, times, slot, slot);
+    }
+    check();
+    for (let k = 0; k < 200; k++) {
+      const slot = Math.floor(rnd() * n);
+      if (rnd() < 0.3) heapRemove(h, pos, slot);
+      else {
+        times[slot] = Math.floor(rnd() * 1000);
+        heapSet(h, pos, times, slot, slot);
+      }
+      if (k % 3 === 0) heapPop(h, pos);
+      check();
+    }
+  });
+});
