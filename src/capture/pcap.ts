@@ -197,11 +197,6 @@ function handOnInBuffer(win: ByteWindow, state: ReadState, cur: PcapCursor, sec:
   onRecord(rec);
 }
 
-/** scanRecords calls so far (of the process), and how many first calls stop early, after how many bytes. */
-let scanCalls = 0;
-export const SCAN_WARM_CALLS = 16;
-const SCAN_WARM_BYTES = 4096;
-
 /**
  * Hands on, synchronously, every record from the window's position that is buffered whole and
  * needs no second look (lengths in range, a packet on the wire, no time jump, no container
@@ -224,14 +219,7 @@ function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecor
   const fracScale = cur.fracScale;
   // The window's buffer, view, base and end stay as they are until the next await (in readPcap).
   const view = win.view;
-  // The first calls stop early (the rest of their records go through readPcap's loop, then the
-  // next call): so that the statements after the loop have run, and have type feedback, before
-  // the loop is hot enough for TurboFan to compile it (on-stack replacement). Compiled before they
-  // had run, the first exit from the loop deoptimised this function ("Insufficient type feedback",
-  // at `win.pos = at`), which was then compiled again: 16 times on a 128 MiB mix under
-  // --single-threaded. No test in the loop: only its end is earlier.
-  const end = scanCalls < SCAN_WARM_CALLS ? Math.min(win.end, win.pos + SCAN_WARM_BYTES) : win.end;
-  scanCalls++;
+  const end = win.end;
   const base = win.base;
   const rec = cur.rec;
   rec.data = win.buf;

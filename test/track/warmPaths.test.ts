@@ -58,6 +58,34 @@ if (size(s, 0) !== 3999 || size(s, 2) !== 3998) throw new Error('size changed: '
     assert.deepEqual(results, { size: true });
   });
 
+  it('a packet record taken from the free list once a connection gave its records back (track/recordPool.ts allocRecord)', () => {
+    const results = stillOptimised(
+      `import { RecordPool, allocRecord, freeRecord } from ${moduleUrl('track/recordPool.js')};`,
+      `const p = new RecordPool(1 << 16, 1024);
+// Through a state object, as observe reads the pool (s.ring).
+const s = { ring: p };
+const take = (st) => allocRecord(st.ring);
+let last = -1;
+check('allocRecord', take, () => { last = take(s); }, () => { freeRecord(p, 3); last = take(s); });
+if (last !== 3 || p.nextFree !== -1) throw new Error('free list changed: ' + last + ' ' + p.nextFree);`,
+    );
+    assert.deepEqual(results, { allocRecord: true });
+  });
+
+  it('the timer heap on the first tie of two deadlines (track/timerHeap.ts heapPop)', () => {
+    const results = stillOptimised(
+      `import { TimerHeap, heapPop, heapSet } from ${moduleUrl('track/timerHeap.js')};`,
+      `const h = new TimerHeap();
+const pos = new Int32Array(64).fill(-1);
+const times = new Float64Array(64);
+// Distinct deadlines, then two equal ones: only a tie compares the connection numbers.
+const fill = (tie) => { for (let slot = 0; slot < 8; slot++) { times[slot] = tie ? 5 : slot + 0.5; heapSet(h, pos, times, slot, slot); } };
+const drain = () => { while (h.size > 0) heapPop(h, pos); };
+check('heapPop', heapPop, () => { fill(false); drain(); }, () => { fill(true); drain(); });`,
+    );
+    assert.deepEqual(results, { heapPop: true });
+  });
+
   it('what a connection closed by the responder alone teaches the explain context (explain/context.ts learnFrom)', () => {
     const results = stillOptimised(
       `import { ExplainContext } from ${moduleUrl('explain/context.js')};`,
