@@ -86,6 +86,36 @@ check('heapPop', heapPop, () => { fill(false); drain(); }, () => { fill(true); d
     assert.deepEqual(results, { heapPop: true });
   });
 
+  it('a sender whose packets show a segment twice (explain/senderPackets.ts distinctPacketsFrom)', () => {
+    const results = stillOptimised(
+      `import { distinctPacketsFrom } from ${moduleUrl('explain/senderPackets.js')};`,
+      `const packet = (seq, ack) => ({ direction: 'orig', seq, ack, flags: 0x10, ipId: 7, payloadLen: 100 });
+// Segments that differ in their sequence numbers, then one seen twice.
+const distinct = { packets: [packet(1, 1), packet(2, 1), packet(3, 1)], packetsNotKept: 0 };
+const twice = { packets: [packet(1, 1), packet(1, 1), packet(3, 1)], packetsNotKept: 0 };
+let counts = '';
+check('distinctPacketsFrom', distinctPacketsFrom, () => { distinctPacketsFrom(distinct, 'orig'); }, () => { counts = distinctPacketsFrom(distinct, 'orig') + ' ' + distinctPacketsFrom(twice, 'orig'); });
+if (counts !== '3 2') throw new Error('counts changed: ' + counts);`,
+    );
+    assert.deepEqual(results, { distinctPacketsFrom: true });
+  });
+
+  it('the report order once its queue of waiting RSTs grew (pipeline/resetOrder.ts queuePosition)', () => {
+    const results = stillOptimised(
+      `import { ResetOrder } from ${moduleUrl('pipeline/resetOrder.js')};`,
+      `const order = new ResetOrder({ reset() {}, connection() {} });
+for (let f = 1; f <= 100; f++) order.noteRst(f, f);
+const find = ResetOrder.prototype.queuePosition;
+let at = -1;
+// Past the queue's first 1,024 entries its columns are replaced by larger ones.
+// Frames below and above the middle: the binary search takes both ways.
+const look = () => order.queuePosition(37) * 10000 + order.queuePosition(80);
+check('queuePosition', find, () => { at = look(); }, () => { for (let f = 101; f <= 2000; f++) order.noteRst(f, f); at = look(); });
+if (at !== 360079 || order.queuePosition(1500) !== 1499) throw new Error('position changed: ' + at);`,
+    );
+    assert.deepEqual(results, { queuePosition: true });
+  });
+
   it('what a connection closed by the responder alone teaches the explain context (explain/context.ts learnFrom)', () => {
     const results = stillOptimised(
       `import { ExplainContext } from ${moduleUrl('explain/context.js')};`,
