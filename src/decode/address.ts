@@ -11,10 +11,14 @@ export function formatIpv4(addr: number): string {
  * and IPv4-mapped addresses written with a dotted tail (§5), as tshark prints them.
  */
 export function formatIpv6(words: ArrayLike<number>): string {
-  const groups: number[] = [];
+  // The eight groups in a reused scratch array, the text built by concatenation: the groups
+  // array, its pushes, two slices, three maps with a closure and their joins allocated a dozen
+  // objects per address (the tracker formats every IPv6 connection's two ends when it finishes).
+  const groups = GROUPS;
   for (let i = 0; i < 4; i++) {
     const w = (words[i] ?? 0) >>> 0;
-    groups.push(w >>> 16, w & 0xffff);
+    groups[i * 2] = w >>> 16;
+    groups[i * 2 + 1] = w & 0xffff;
   }
   if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
     return `::ffff:${formatIpv4((words[3] ?? 0) >>> 0)}`;
@@ -34,11 +38,18 @@ export function formatIpv6(words: ArrayLike<number>): string {
     }
     i = j;
   }
-  const hex = (g: number | undefined) => (g ?? 0).toString(16);
-  if (bestLength < 2) return groups.map(hex).join(':');
-  const head = groups.slice(0, bestStart).map(hex).join(':');
-  const tail = groups.slice(bestStart + bestLength).map(hex).join(':');
-  return `${head}::${tail}`;
+  if (bestLength < 2) return hexGroups(groups, 0, 8);
+  return `${hexGroups(groups, 0, bestStart)}::${hexGroups(groups, bestStart + bestLength, 8)}`;
+}
+
+/** formatIpv6's eight 16-bit groups (reused: formatting is synchronous). */
+const GROUPS = new Int32Array(8);
+
+/** Groups `from` … `to` - 1 in lower-case hex without leading zeros, joined by ':' ('' when none). */
+function hexGroups(groups: Int32Array, from: number, to: number): string {
+  let text = '';
+  for (let i = from; i < to; i++) text += i === from ? (groups[i] ?? 0).toString(16) : `:${(groups[i] ?? 0).toString(16)}`;
+  return text;
 }
 
 /** The source address of a decoded packet as text. */

@@ -167,7 +167,10 @@ export class ExplainContext {
     this.learnForwarding(conn, 'resp');
     if (conn.handshake.synAckTs !== null) this.learnOpenPort(conn.respAddr, conn.respPort, conn.handshake.synAckTs);
     const resets = conn.resets;
-    const closed = resets.length > 0 || conn.orig.finCount > 0 || conn.resp.finCount > 0;
+    // All three read for every connection (no short-circuit): a read first reached after TurboFan
+    // compiled this function (the first connection closed by the responder's FIN alone) had no
+    // type feedback and deoptimised it (--trace-deopt on the bench's mix: up to three times a run).
+    const closed = (resets.length > 0 ? 1 : 0) + (conn.orig.finCount > 0 ? 1 : 0) + (conn.resp.finCount > 0 ? 1 : 0) > 0;
     if (closed) this.lastClose.set(conn, conn.lastPacketTs);
     if (resets.length > 0) this.learnResets(conn);
     // A connection in which no data flowed either way counts as a probe by its originator.

@@ -81,7 +81,11 @@ export class HostHops {
    */
   learn(addr: string, baseline: TtlBaseline): void {
     let slot = NONE;
-    for (const v of baseline.values) {
+    // An index loop, not for…of: the array iterator was allocated on every call (3.8 of 154 MB
+    // sampled on the bench's 512 MiB mix, two per connection; TurboFan did not elide it).
+    const values = baseline.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as { ttl: number; count: number };
       const initial = initialTtlOf(v.ttl);
       const hops = initial - v.ttl;
       const code = codeOfInitial(initial);

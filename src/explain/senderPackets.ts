@@ -97,7 +97,10 @@ export function distinctPacketsFrom(conn: FinishedConnection, side: 'orig' | 're
 
 /** True when two packets are the same segment seen twice (the fields a forwarding hop keeps). */
 function sameSegment(p: PacketRecord, q: PacketRecord): boolean {
-  return p.seq === q.seq && p.ack === q.ack && p.flags === q.flags && p.ipId === q.ipId && p.payloadLen === q.payloadLen;
+  // Every field compared on every call (no short-circuit): the later ones, reached only for two
+  // packets alike so far, had no type feedback until then and deoptimised distinctPacketsFrom.
+  const same = (p.seq === q.seq ? 1 : 0) & (p.ack === q.ack ? 1 : 0) & (p.flags === q.flags ? 1 : 0) & (p.ipId === q.ipId ? 1 : 0) & (p.payloadLen === q.payloadLen ? 1 : 0);
+  return same === 1;
 }
 
 /** distinctPacketsFrom's count for long rings, through a Set of text keys. */

@@ -223,7 +223,14 @@ export class ResetOrder {
   constructor(
     private readonly out: OrderedSink,
     private readonly digestOnly = false,
-  ) {}
+  ) {
+    // The queue's columns stored a second time, so that V8 takes the fields as mutable from the
+    // start: stored once they counted as constant, and the first growth of the queue (past
+    // QUEUE_START waiting RSTs, mid-run on the bench's mix) deoptimised the code that had read
+    // them (queuePosition, "code dependencies").
+    this.frames = new Float64Array(QUEUE_START);
+    this.conns = new Float64Array(QUEUE_START);
+  }
 
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
   noteRst(frame: number, connNumber: number): void {

@@ -28,13 +28,17 @@ function nan(x: number): number | null {
 
 /** One side as the FinishedConnection reports it; `seqSize` is its TCP_Endpoint::Size (finishSlot has it already). */
 function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number): EndpointSummary {
-  const seen = st(s, e) !== TCP_INACTIVE || (s.ePkts[e] ?? 0) > 0;
+  // The packet count read and compared for every side (no short-circuit): read only for a side
+  // still inactive, it had no type feedback until the first such side and deoptimised this function.
+  const pkts = s.ePkts[e] ?? 0;
+  const sent = pkts > 0;
+  const seen = st(s, e) !== TCP_INACTIVE || sent;
   const w = s.eWin[e] ?? -1;
   return {
     state: endpointStateName(st(s, e)),
     prevState: endpointStateName(prev(s, e)),
     size: seqSize,
-    pkts: s.ePkts[e] ?? 0,
+    pkts,
     ipBytes: s.eIpBytes[e] ?? 0,
     ttl: ttlBaseline(s, e),
     ipId: ipIdBehaviour(s, slot, e),

@@ -542,7 +542,11 @@ export function isReuse(s: TrackState, slot: number, rec: CaptureRecord, pkt: De
     if (st(s, o) !== TCP_INACTIVE) return false;
     connOrig = r;
   }
-  const closed = didClose(s, o) || didClose(s, r);
+  // Both sides asked (no short-circuit): the second call, reached only when the first side had
+  // not closed, had no type feedback until then and deoptimised this function (--trace-deopt).
+  const origClosed = didClose(s, o);
+  const respClosed = didClose(s, r);
+  const closed = origClosed || respClosed;
   if (!closed) {
     const base = pkt.seq >>> 0;
     if (base === s.eStart[connOrig]) return false;

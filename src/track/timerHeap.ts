@@ -71,7 +71,10 @@ function earliestChild(h: TimerHeap, c: number, size: number): number {
 /** True when the entry (t, n) comes before entry `j` of the heap. */
 function before(h: TimerHeap, t: number, n: number, j: number): boolean {
   const tj = h.time[j] ?? 0;
-  return t < tj || (t === tj && n < (h.num[j] ?? 0));
+  // The numbers read and compared for every compare (not only on a tie of times): reached only on
+  // a tie, they had no type feedback until the first one, which deoptimised heapPop (--trace-deopt).
+  const earlierNumber = n < (h.num[j] ?? 0);
+  return t < tj || (t === tj && earlierNumber);
 }
 
 /** Writes entry (t, n, slot) at heap position `i` and records the position. */

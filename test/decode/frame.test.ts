@@ -41,6 +41,7 @@ import {
   tcp6Frame,
   tcpSegment,
 } from '../../testkit/frames.js';
+import { mulberry32 } from '../helpers/random.js';
 
 function decode(frame: Uint8Array, linkType = LINKTYPE_ETHERNET, origLen = frame.length, pkt = new DecodedPacket()): { pkt: DecodedPacket; issue: number } {
   // Place the frame at an offset inside a larger buffer, as the readers do.
@@ -198,6 +199,40 @@ describe('IPv6', () => {
     assert.equal(formatIpv6([0x20010db8, 0, 0x00010000, 0x00000001]), '2001:db8::1:0:0:1');
     assert.equal(formatIpv6([0, 0, 0xffff, 0xc0000201]), '::ffff:192.0.2.1');
     assert.equal(formatIpv6([0x20010db8, 0x00010001, 0x00010001, 0x00010001]), '2001:db8:1:1:1:1:1:1');
+  });
+
+  it('formats as the groups-and-join formatter it replaced did, on addresses with every pattern of zero groups', () => {
+    // The formatter before session 12 (arrays, slices, map and join), kept here as the reference.
+    const reference = (words: number[]): string => {
+      const groups: number[] = [];
+      for (const w of words) groups.push((w >>> 0) >>> 16, (w >>> 0) & 0xffff);
+      if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${words[3]! >>> 24}.${(words[3]! >>> 16) & 255}.${(words[3]! >>> 8) & 255}.${words[3]! & 255}`;
+      let bestStart = -1;
+      let bestLength = 0;
+      for (let i = 0; i < 8; ) {
+        if (groups[i] !== 0) {
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < 8 && groups[j] === 0) j++;
+        if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+        i = j;
+      }
+      const hex = (g: number) => g.toString(16);
+      if (bestLength < 2) return groups.map(hex).join(':');
+      return `${groups.slice(0, bestStart).map(hex).join(':')}::${groups.slice(bestStart + bestLength).map(hex).join(':')}`;
+    };
+    const random = mulberry32(5952);
+    for (let zeros = 0; zeros < 256; zeros++) {
+      for (let k = 0; k < 4; k++) {
+        // Bit g of `zeros` makes group g zero; the others are random, small or large.
+        const groups = Array.from({ length: 8 }, (_, g) => ((zeros >> g) & 1 ? 0 : Math.floor(random() * (k < 2 ? 16 : 0x10000)) || 1));
+        const words = [0, 1, 2, 3].map((w) => ((groups[w * 2]! << 16) | groups[w * 2 + 1]!) >>> 0);
+        assert.equal(formatIpv6(words), reference(words), groups.join(','));
+      }
+    }
+    for (const words of [[0, 0, 0xffff, 0x0a000001], [0, 0, 0xffff, 0], [0, 0, 0xfffe, 0x0a000001]]) assert.equal(formatIpv6(words), reference(words));
   });
 });
 
