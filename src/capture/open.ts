@@ -9,7 +9,7 @@ import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
 import { NotACaptureError, ReadState, type RecordHandler } from './reader.js';
 import { openSource } from './source.js';
-import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadPace } from './window.js';
+import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadLength, type ReadPace } from './window.js';
 
 /** Options for reading one capture. */
 export interface ReadCaptureOptions {
@@ -21,6 +21,8 @@ export interface ReadCaptureOptions {
   onRawBytes?: (bytes: Uint8Array) => void;
   /** Awaited before each chunk is read (window.ts ReadPace). */
   pace?: ReadPace;
+  /** Asked before each chunk is read: at most this many bytes (window.ts ReadLength). */
+  readLength?: ReadLength;
 }
 
 /** What the reader learned about an input, for the report's `inputs` block. */
@@ -43,7 +45,7 @@ function describeNonCapture(head: Uint8Array): string {
 export async function readCapture(path: string, onRecord: RecordHandler, options: ReadCaptureOptions = {}): Promise<CaptureFacts> {
   const { source, compressed, gzip } = await openSource(path, options.stdin, options.onRawBytes);
   const state = new ReadState();
-  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null);
+  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null, options.readLength ?? null);
   try {
     try {
       await win.ensure(4);

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
-import type { ReadPace } from '../capture/window.js';
+import type { ReadLength, ReadPace } from '../capture/window.js';
 import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
@@ -185,6 +185,8 @@ export interface LocalTrackHooks {
   keep?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
   /** Awaited before each chunk of input is read (capture/window.ts ReadPace). */
   pace?: ReadPace;
+  /** Asked before each chunk of input is read: at most this many bytes (capture/window.ts ReadLength). */
+  readLength?: ReadLength;
   /** Asked as each chunk of input is read: true ends the run there with AnalysisStopped (RunOptions.stopRequested). */
   stopRequested?: () => boolean;
 }
@@ -345,7 +347,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           };
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace });
+      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace, readLength: local.readLength });
     } catch (err) {
       // Stopped: nothing is finished (no tracker.finish, no closeStream event), so nothing is explained.
       if (err instanceof AnalysisStopped) throw err;

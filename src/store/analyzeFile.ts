@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import type { ReadLength } from '../capture/window.js';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
@@ -37,6 +38,8 @@ export interface StoreAnalysisOptions {
   threadHashMinBytes?: number;
   /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;
+  /** Asked before each chunk is read: at most this many bytes (capture/window.ts ReadLength). */
+  readLength?: ReadLength;
   /**
    * Called when the analysis is stopped (shouldStop) with the file's hash still going: `digest`
    * gives the whole file's sha256 all the same (a thread hashes the file itself; inline, the
@@ -85,6 +88,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         },
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
+        readLength: options.readLength,
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).
