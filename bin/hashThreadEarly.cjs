@@ -7,8 +7,8 @@
  * that core. The thread (dist/src/store/hashThreadMain.js) loads the library, then waits for the
  * first file that src/store/hasher.ts gives it; ingest ends it if no file is large enough.
  * Started only when an argument names a regular file at least as large as the store's bound for
- * hashing on a thread (src/store/hasher.ts THREAD_HASH_MIN_BYTES on three cores or more, never on
- * fewer; or WHYRESET_HASH_THREAD_MIN_BYTES).
+ * hashing on a thread (src/store/hasher.ts THREAD_HASH_MIN_BYTES on two cores or more, never on
+ * one; or WHYRESET_HASH_THREAD_MIN_BYTES).
  */
 const { statSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -16,13 +16,13 @@ const { join } = require('node:path');
 
 /** src/store/hasher.ts THREAD_HASH_MIN_BYTES and THREAD_HASH_MIN_CORES (test/store/duckdb.test.ts checks they agree). */
 const THREAD_HASH_MIN_BYTES = 64 << 20;
-const THREAD_HASH_MIN_CORES = 3;
+const THREAD_HASH_MIN_CORES = 2;
 /** The thread's module. */
 const ENTRY = join(__dirname, '..', 'dist', 'src', 'store', 'hashThreadMain.js');
 
 /**
  * The bound for hashing on a thread: WHYRESET_HASH_THREAD_MIN_BYTES as src/cli/ingest.ts reads it,
- * else src/store/hasher.ts threadHashMinBytesFor (no thread on fewer than three cores).
+ * else src/store/hasher.ts threadHashMinBytesFor (no thread on one core).
  */
 function minBytesOf(env, cores = require('node:os').availableParallelism()) {
   const n = Number(env.WHYRESET_HASH_THREAD_MIN_BYTES);
