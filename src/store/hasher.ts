@@ -65,13 +65,25 @@ export const THREAD_HASH_MIN_BYTES = 64 << 20;
  * ms over the analysis's; on the thread both cores carry about the same, ~100 ms over it. The
  * cost is CPU: the process ~+5 % (the isolate's start, the second read), which on a machine loaded
  * by other work is what the wall clock follows. Session 10's measurement on the idle machine
- * agrees (512 MiB mix: 1.350 s with the thread against 1.444 inline).
+ * agrees (512 MiB mix: 1.350 s with the thread against 1.444 inline). Only for large files
+ * (THREAD_HASH_MIN_BYTES_TWO_CORES): V8's compiler keeps the second core busy during the first
+ * few hundred ms of any run (its JIT warm-up), so there is room on it only later.
  */
 export const THREAD_HASH_MIN_CORES = 2;
 
-/** The size from which files are hashed on a thread, on a machine of `cores` cores: THREAD_HASH_MIN_BYTES, or never (Infinity) below THREAD_HASH_MIN_CORES. */
+/**
+ * On two cores, the size from which a file is hashed on a thread. The 128 MiB bench prefix (same
+ * runs as above): inline, the main thread 420-473 ms and the second core ~330 (V8's compiler
+ * ~290 of it); on the thread, the main thread 371-406 and the second core ~520 (V8 ~280, the
+ * hashing thread ~145, the pool ~90), the process 1.10x the CPU. There the busiest core carries
+ * no less with the thread, and the machine more: inline it stays.
+ */
+export const THREAD_HASH_MIN_BYTES_TWO_CORES = 256 << 20;
+
+/** The size from which files are hashed on a thread, on a machine of `cores` cores: THREAD_HASH_MIN_BYTES from three cores, THREAD_HASH_MIN_BYTES_TWO_CORES on two, never (Infinity) on one. */
 export function threadHashMinBytesFor(cores: number): number {
-  return cores >= THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES : Number.POSITIVE_INFINITY;
+  if (cores < THREAD_HASH_MIN_CORES) return Number.POSITIVE_INFINITY;
+  return cores === THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES_TWO_CORES : THREAD_HASH_MIN_BYTES;
 }
 
 /** Bytes per read when a file is hashed on its own. */
