@@ -68,6 +68,12 @@ export interface RunOptions extends ExplainOptions {
   /** Asked before each chunk of input is read: at most this many bytes (capture/window.ts ReadLength). Single-threaded. */
   readLength?: ReadLength;
   /**
+   * Called when an input has been read to its end and its records tracked, before its stream is
+   * finished (the connections still open ended and explained): the store hands the rows written
+   * so far to DuckDB then, to go in while this thread finishes the stream. Single-threaded.
+   */
+  onInputRead?: (index: number) => void;
+  /**
    * Asked as each chunk of input is read (before its records are tracked): true stops the run
    * at once, the rest unread and nothing more handed to the sink (connections still open are not
    * finished nor explained, as an unreadable input's would be); runAnalysis then rejects with
@@ -90,7 +96,7 @@ export interface ReportFilter {
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
   // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
-  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.readLength !== undefined || options.stopRequested !== undefined) return false;
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.readLength !== undefined || options.onInputRead !== undefined || options.stopRequested !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
@@ -118,7 +124,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     return filtered(stage.result(), filter);
   }
   let carried: CarriedStream | undefined;
-  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, readLength: options.readLength, stopRequested: options.stopRequested };
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, readLength: options.readLength, stopRequested: options.stopRequested, onInputRead: options.onInputRead };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
   if (options.carry === true) {

@@ -189,6 +189,8 @@ export interface LocalTrackHooks {
   readLength?: ReadLength;
   /** Asked as each chunk of input is read: true ends the run there with AnalysisStopped (RunOptions.stopRequested). */
   stopRequested?: () => boolean;
+  /** Called when input `index` has been read to its end and its records tracked, before its stream is finished (RunOptions.onInputRead). */
+  onInputRead?: (index: number) => void;
 }
 
 /** The stream being tracked: one tracker over one or more consecutive inputs. */
@@ -353,6 +355,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
       if (err instanceof AnalysisStopped) throw err;
       events.unreadable(path, describeOpenError(err));
     }
+    if (facts !== null) local.onInputRead?.(index);
     // The next piece of the stream numbers its frames after this one's.
     const mine = input.stream;
     if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += input.lastFrame;

@@ -22,6 +22,8 @@ export interface RowWriter {
    * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
    */
   row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
+  /** The file has been read to its end: what follows are the rows of the connections still open, ended at the end of the capture. */
+  inputRead?(): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -89,6 +91,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
         readLength: options.readLength,
+        onInputRead: () => writer.inputRead?.(),
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).
