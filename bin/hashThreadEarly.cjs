@@ -7,27 +7,29 @@
  * that core. The thread (dist/src/store/hashThreadMain.js) loads the library, then waits for the
  * first file that src/store/hasher.ts gives it; ingest ends it if no file is large enough.
  * Started only when an argument names a regular file at least as large as the store's bound for
- * hashing on a thread (src/store/hasher.ts THREAD_HASH_MIN_BYTES on three cores or more, never on
- * fewer; or WHYRESET_HASH_THREAD_MIN_BYTES).
+ * hashing on a thread (src/store/hasher.ts threadHashMinBytesFor: THREAD_HASH_MIN_BYTES from three
+ * cores, THREAD_HASH_MIN_BYTES_TWO_CORES on two, never on one; or WHYRESET_HASH_THREAD_MIN_BYTES).
  */
 const { statSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { join } = require('node:path');
 
-/** src/store/hasher.ts THREAD_HASH_MIN_BYTES and THREAD_HASH_MIN_CORES (test/store/duckdb.test.ts checks they agree). */
+/** src/store/hasher.ts THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES and THREAD_HASH_MIN_BYTES_TWO_CORES (test/store/duckdb.test.ts checks they agree). */
 const THREAD_HASH_MIN_BYTES = 64 << 20;
-const THREAD_HASH_MIN_CORES = 3;
+const THREAD_HASH_MIN_CORES = 2;
+const THREAD_HASH_MIN_BYTES_TWO_CORES = 256 << 20;
 /** The thread's module. */
 const ENTRY = join(__dirname, '..', 'dist', 'src', 'store', 'hashThreadMain.js');
 
 /**
  * The bound for hashing on a thread: WHYRESET_HASH_THREAD_MIN_BYTES as src/cli/ingest.ts reads it,
- * else src/store/hasher.ts threadHashMinBytesFor (no thread on fewer than three cores).
+ * else src/store/hasher.ts threadHashMinBytesFor (no thread on one core).
  */
 function minBytesOf(env, cores = require('node:os').availableParallelism()) {
   const n = Number(env.WHYRESET_HASH_THREAD_MIN_BYTES);
   if (env.WHYRESET_HASH_THREAD_MIN_BYTES !== undefined && Number.isSafeInteger(n) && n >= 0) return n;
-  return cores >= THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES : Number.POSITIVE_INFINITY;
+  if (cores < THREAD_HASH_MIN_CORES) return Number.POSITIVE_INFINITY;
+  return cores === THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES_TWO_CORES : THREAD_HASH_MIN_BYTES;
 }
 
 /** Whether an argument names a regular file of at least `minBytes` (options and what is not a file are skipped). */
@@ -92,4 +94,4 @@ function startHashThread(args, env = process.env) {
   return early;
 }
 
-module.exports = { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, minBytesOf, startHashThread };
+module.exports = { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, THREAD_HASH_MIN_BYTES_TWO_CORES, minBytesOf, startHashThread };

@@ -24,6 +24,13 @@ export const HEADROOM = 1 << 20;
  */
 export type ReadPace = () => Promise<void> | null;
 
+/**
+ * Asked before each chunk is read: read at most this many bytes (never more than the window's
+ * chunk size, which its buffers are sized for). `ingest` reads 1 MiB at a time while the store
+ * is still deciding whether it wants the file analysed at all, then whole chunks.
+ */
+export type ReadLength = () => number;
+
 /** Bytes buffered from a source, with their position in the (decompressed) stream. */
 export class ByteWindow {
   buf: Uint8Array;
@@ -44,6 +51,7 @@ export class ByteWindow {
     private readonly source: ByteSource,
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
     private readonly pace: ReadPace | null = null,
+    private readonly readLength: ReadLength | null = null,
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
@@ -72,7 +80,8 @@ export class ByteWindow {
     if (this.pending === null && !this.eof) {
       // At most one chunk per read, whatever the spare buffer grew to after a long record: reading
       // "the rest of the spare" would make every straddling record grow the buffers again.
-      const read = () => this.source.readInto(this.spare, this.headroom, this.chunkSize);
+      const length = this.readLength === null ? this.chunkSize : Math.max(1, Math.min(this.chunkSize, this.readLength()));
+      const read = () => this.source.readInto(this.spare, this.headroom, length);
       const wait = this.pace?.() ?? null;
       this.pending = wait === null ? read() : wait.then(read);
     }

@@ -43,7 +43,7 @@ Options:
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
 WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
-libuv's pool where DuckDB runs, the hashing thread on three cores or more) and what storing
+libuv's pool where DuckDB runs, the hashing thread on two cores or more) and what storing
 took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
@@ -56,6 +56,16 @@ Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable
 function threadHashMinBytesOf(env: NodeJS.ProcessEnv): number | undefined {
   const n = Number(env.WHYRESET_HASH_THREAD_MIN_BYTES);
   return env.WHYRESET_HASH_THREAD_MIN_BYTES !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * WHYRESET_SEGMENT_BYTES: bytes of row documents per segment handed to DuckDB during the analysis
+ * (default 2 MiB, src/store/duckdb.ts SEGMENT_BYTES). For tests, which need segments cut during
+ * the analysis of small captures.
+ */
+function segmentBytesOf(env: NodeJS.ProcessEnv): number | undefined {
+  const n = Number(env.WHYRESET_SEGMENT_BYTES);
+  return env.WHYRESET_SEGMENT_BYTES !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 /**
@@ -102,7 +112,10 @@ function ingestStatsLine(results: IngestResult[]): string {
  * what it tracked (RunOptions.stopRequested); session 9 ended it as an unreadable input, whose
  * tracked connections were then explained: a re-ingest of the prefix cost ~0.55 s of CPU, now
  * ~0.44 s on a loaded machine (the partial analysis while DuckDB opens, the hash thread's start
- * and the sha256 that proves the file unchanged).
+ * and the sha256 that proves the file unchanged). Only until the store has said it wants the
+ * analysis (RunningAnalysis.wholeChunks): then the reader's 8 MiB chunks, as analyze reads them.
+ * Read 1 MiB at a time to its end, the 512 MiB bench mix cost the main thread ~40 ms more CPU
+ * (1,401-1,471 against 1,348-1,426 ms, 3 alternating runs, session 12): 8x the refills.
  */
 const EARLY_CHUNK_BYTES = 1 << 20;
 
@@ -153,6 +166,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
   const fileOptions = (i: number): IngestOptions => ({
     sensor,
     threadHashMinBytes: threadHashMinBytesOf(process.env),
+    segmentBytes: segmentBytesOf(process.env),
     last: i === files.length - 1 && !values.finish,
     force: values.force,
     carry: values.carry,
@@ -173,7 +187,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
     libraryLoaded = loaded;
   };
   const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
-  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread, chunkSize: EARLY_CHUNK_BYTES });
+  const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread }, segmentBytesOf(process.env), EARLY_CHUNK_BYTES);
   const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
   opening.catch(() => {});
   let store: DuckStore;

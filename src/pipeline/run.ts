@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { ReadPace } from '../capture/window.js';
+import type { ReadLength, ReadPace } from '../capture/window.js';
 import type { Summary } from '../model/report.js';
 import type { Tracker } from '../track/tracker.js';
 import { type CarriedStream, restoreStream, saveStream } from './carry.js';
@@ -75,6 +75,14 @@ export interface RunOptions extends ExplainOptions {
    * streamed findings holds reading back. Single-threaded (the live ndjson stream's mode).
    */
   pace?: ReadPace;
+  /** Asked before each chunk of input is read: at most this many bytes (capture/window.ts ReadLength). Single-threaded. */
+  readLength?: ReadLength;
+  /**
+   * Called when an input has been read to its end and its records tracked, before its stream is
+   * finished (the connections still open ended and explained): the store hands the rows written
+   * so far to DuckDB then, to go in while this thread finishes the stream. Single-threaded.
+   */
+  onInputRead?: (index: number) => void;
   /**
    * Asked as each chunk of input is read (before its records are tracked): true stops the run
    * at once, the rest unread and nothing more handed to the sink (connections still open are not
@@ -98,7 +106,7 @@ export interface ReportFilter {
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
   // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
-  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.stopRequested !== undefined) return false;
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.readLength !== undefined || options.onInputRead !== undefined || options.stopRequested !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
@@ -139,7 +147,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     return filtered(stage.result(), filter);
   }
   let carried: CarriedStream | undefined;
-  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, stopRequested: options.stopRequested };
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, readLength: options.readLength, stopRequested: options.stopRequested, onInputRead: options.onInputRead };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
   if (options.carry === true) {

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
-import type { ReadPace } from '../capture/window.js';
+import type { ReadLength, ReadPace } from '../capture/window.js';
 import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
@@ -185,8 +185,12 @@ export interface LocalTrackHooks {
   keep?: (tracker: Tracker, pieces: StreamPieces, gate: ChecksumGate | null) => void;
   /** Awaited before each chunk of input is read (capture/window.ts ReadPace). */
   pace?: ReadPace;
+  /** Asked before each chunk of input is read: at most this many bytes (capture/window.ts ReadLength). */
+  readLength?: ReadLength;
   /** Asked as each chunk of input is read: true ends the run there with AnalysisStopped (RunOptions.stopRequested). */
   stopRequested?: () => boolean;
+  /** Called when input `index` has been read to its end and its records tracked, before its stream is finished (RunOptions.onInputRead). */
+  onInputRead?: (index: number) => void;
 }
 
 /** The stream being tracked: one tracker over one or more consecutive inputs. */
@@ -345,12 +349,13 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           };
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace });
+      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace, readLength: local.readLength });
     } catch (err) {
       // Stopped: nothing is finished (no tracker.finish, no closeStream event), so nothing is explained.
       if (err instanceof AnalysisStopped) throw err;
       events.unreadable(path, describeOpenError(err));
     }
+    if (facts !== null) local.onInputRead?.(index);
     // The next piece of the stream numbers its frames after this one's.
     const mine = input.stream;
     if (mine !== null && mine === (current as Stream | null)) mine.pieces.frames += input.lastFrame;

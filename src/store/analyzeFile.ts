@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import type { ReadLength } from '../capture/window.js';
 import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
@@ -21,6 +22,8 @@ export interface RowWriter {
    * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
    */
   row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
+  /** The file has been read to its end: what follows are the rows of the connections still open, ended at the end of the capture. */
+  inputRead?(): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -37,6 +40,8 @@ export interface StoreAnalysisOptions {
   threadHashMinBytes?: number;
   /** Asked as each chunk is read: true ends the analysis there with AnalysisStopped, writing no more rows (they are not wanted any more). */
   shouldStop?: () => boolean;
+  /** Asked before each chunk is read: at most this many bytes (capture/window.ts ReadLength). */
+  readLength?: ReadLength;
   /**
    * Called when the analysis is stopped (shouldStop) with the file's hash still going: `digest`
    * gives the whole file's sha256 all the same (a thread hashes the file itself; inline, the
@@ -85,6 +90,8 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         },
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
+        readLength: options.readLength,
+        onInputRead: () => writer.inputRead?.(),
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).

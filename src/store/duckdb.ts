@@ -62,6 +62,8 @@ export interface RunningAnalysis {
   earlySha: Promise<string | null>;
   /** Ends it (at its next chunk) unwanted, waits for it, removes its spool. */
   stop(): Promise<void>;
+  /** It is wanted: from its next chunk on it reads whole chunks (beginAnalysis's `firstReadBytes` no longer applies). */
+  wholeChunks(): void;
   /**
    * The same, but the file's sha256 is still wanted: it resolves with it (from the analysis if it
    * ended first, else from its hash, which goes on past the stop), or null if that failed.
@@ -71,10 +73,15 @@ export interface RunningAnalysis {
 
 /**
  * Bytes of a table's row documents per segment handed to DuckDB while the analysis runs
- * (duckFeed.ts): a few segments per table on the 128 MiB bench prefix (0.9 MB of connections,
- * 1.5 MB of resets), each one `read_ndjson` statement.
+ * (duckFeed.ts): each segment is one `read_ndjson` statement (or shares one with the segments
+ * waiting beside it), and a `read_ndjson` statement costs ~1.2 ms of CPU whatever it reads (its
+ * bind: the 30 columns' types, the reader's buffers; measured here on a one-line file, against
+ * 0.08 ms for `SELECT 1`). With 256 KiB segments the 512 MiB bench mix's 25 MB of documents went
+ * in as ~99 statements: 235 ms of DuckDB's CPU against 95 ms for three (session 12, the rows of
+ * that file inserted alone); in `ingest` libuv's pool (the reads and DuckDB) 340 -> 260 ms. The
+ * rows of a table's last segment go in after the analysis: at most 2 MiB (~10 ms) per table.
  */
-const SEGMENT_BYTES = 256 << 10;
+const SEGMENT_BYTES = 2 << 20;
 
 /**
  * Starts analysing `path` into a new spool cut into segments. `ingest` starts its first file so
@@ -82,9 +89,12 @@ const SEGMENT_BYTES = 256 << 10;
  * and the checks that decide how to analyse a file took ~50 ms of the main thread's wall-clock
  * time doing nothing else (the 128 MiB bench prefix, session 9).
  */
-export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES): RunningAnalysis {
+export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES, firstReadBytes?: number): RunningAnalysis {
   const spool = new RowSpool(segmentBytes);
   let stopped = false;
+  // Reads of at most firstReadBytes until the store wants the analysis (wholeChunks).
+  let readBytes = firstReadBytes ?? Number.POSITIVE_INFINITY;
+  const readLength = firstReadBytes === undefined ? options.readLength : () => readBytes;
   let giveSha: (sha: string | null) => void = () => {};
   const earlySha = new Promise<string | null>((resolve) => {
     giveSha = resolve;
@@ -98,7 +108,7 @@ export function beginAnalysis(path: string, options: StoreAnalysisOptions, segme
   const onStopped = (hash: { digest(): Promise<string>; abandon(): void }) => {
     stoppedHash = hash;
   };
-  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest, onStopped }, spool).finally(() => {
+  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest, onStopped, readLength }, spool).finally(() => {
     spool.finish();
     giveSha(null);
   });
@@ -126,6 +136,9 @@ export function beginAnalysis(path: string, options: StoreAnalysisOptions, segme
       spool.remove();
     },
     stopForSha,
+    wholeChunks() {
+      readBytes = Number.POSITIVE_INFINITY;
+    },
   };
 }
 
@@ -241,6 +254,7 @@ export class DuckStore {
         run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined }, options.segmentBytes);
       }
       early = undefined;
+      run.wholeChunks();
       options.onPhase?.('analysing', path);
       return await this.store(path, absolute, options, run);
     } finally {

@@ -46,7 +46,7 @@ export interface ByteHasher {
 export const THREAD_HASH_MIN_BYTES = 64 << 20;
 
 /**
- * Cores from which a large file's hash goes to a thread. On two cores there is no core for it:
+ * Cores from which a large file's hash goes to a thread. Session 11's reasoning for three: on two cores there is no core for it:
  * the analysis keeps one busy and V8's compiler thread ~70 % of the other (TurboFan's concurrent
  * compiles, 270-340 ms of the 128 MiB bench prefix's ~400 ms), and the thread costs ~50 ms more
  * than the hash itself to start (a Node isolate whose built-ins compile from source under the
@@ -55,12 +55,35 @@ export const THREAD_HASH_MIN_BYTES = 64 << 20;
  * pending key (duckFeed.ts), on this two-core machine (loaded; session 11, farm-bench pairs of
  * ingest, inline against thread): 128 MiB prefix 0.90x CPU, 0.95x wall; 512 MiB mix 0.95x CPU,
  * 0.95x wall. From three cores the thread hashes on a core of its own, beside the analysis.
+ *
+ * Session 12 moved it back to two cores. Per thread (perf, 512 MiB bench mix, loaded machine, 3
+ * alternating runs each, after the row segments grew to 2 MiB), ms of CPU: hashed inline, the
+ * main thread 1,283-1,468 and the second core's work (V8's compiler ~450, libuv's pool: reads and
+ * DuckDB ~270) ~720; on the thread, the main thread 965-1,198 and the second core ~1,100 (the
+ * hashing thread 388-425 of it). `analyze --format json`'s main thread is 880-1,090. On an idle
+ * two-core machine the run ends when its busiest core does: inline that is the main thread, ~300
+ * ms over the analysis's; on the thread both cores carry about the same, ~100 ms over it. The
+ * cost is CPU: the process ~+5 % (the isolate's start, the second read), which on a machine loaded
+ * by other work is what the wall clock follows. Session 10's measurement on the idle machine
+ * agrees (512 MiB mix: 1.350 s with the thread against 1.444 inline). Only for large files
+ * (THREAD_HASH_MIN_BYTES_TWO_CORES): V8's compiler keeps the second core busy during the first
+ * few hundred ms of any run (its JIT warm-up), so there is room on it only later.
  */
-export const THREAD_HASH_MIN_CORES = 3;
+export const THREAD_HASH_MIN_CORES = 2;
 
-/** The size from which files are hashed on a thread, on a machine of `cores` cores: THREAD_HASH_MIN_BYTES, or never (Infinity) below THREAD_HASH_MIN_CORES. */
+/**
+ * On two cores, the size from which a file is hashed on a thread. The 128 MiB bench prefix (same
+ * runs as above): inline, the main thread 420-473 ms and the second core ~330 (V8's compiler
+ * ~290 of it); on the thread, the main thread 371-406 and the second core ~520 (V8 ~280, the
+ * hashing thread ~145, the pool ~90), the process 1.10x the CPU. There the busiest core carries
+ * no less with the thread, and the machine more: inline it stays.
+ */
+export const THREAD_HASH_MIN_BYTES_TWO_CORES = 256 << 20;
+
+/** The size from which files are hashed on a thread, on a machine of `cores` cores: THREAD_HASH_MIN_BYTES from three cores, THREAD_HASH_MIN_BYTES_TWO_CORES on two, never (Infinity) on one. */
 export function threadHashMinBytesFor(cores: number): number {
-  return cores >= THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES : Number.POSITIVE_INFINITY;
+  if (cores < THREAD_HASH_MIN_CORES) return Number.POSITIVE_INFINITY;
+  return cores === THREAD_HASH_MIN_CORES ? THREAD_HASH_MIN_BYTES_TWO_CORES : THREAD_HASH_MIN_BYTES;
 }
 
 /** Bytes per read when a file is hashed on its own. */

@@ -115,6 +115,17 @@ export class RowSpool implements RowWriter {
     f.written = 0;
   }
 
+  /**
+   * The file has been read: every table's rows so far are handed on as a segment now, not when
+   * 2 MiB more have come, so that DuckDB inserts them while this thread ends the connections
+   * still open (at the end of a capture: ~half of the 128 MiB bench prefix's connections come
+   * in its last 13 %, session 9) instead of after the analysis, in series.
+   */
+  inputRead(): void {
+    if (this.closed || this.segmentBytes === Number.POSITIVE_INFINITY) return;
+    for (const [table, f] of this.files) if (f.written + f.used > 0) this.cut(table, f);
+  }
+
   /** Writes what is buffered and closes the files (before reading them back); once. Hands each table's last segment on when it holds rows. */
   finish(): void {
     if (this.closed) return;

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { DuckStore } from '../../src/store/duckdb.js';
-import { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, threadHashMinBytesFor } from '../../src/store/hasher.js';
+import { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_BYTES_TWO_CORES, THREAD_HASH_MIN_CORES, threadHashMinBytesFor } from '../../src/store/hasher.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
 
@@ -202,15 +202,22 @@ test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, 
 });
 
 test('the hashing thread started before the ingest script: taken by the first file when it is large enough, else ended unused; its bound is the store\'s', async () => {
-  const { THREAD_HASH_MIN_BYTES: early, THREAD_HASH_MIN_CORES: earlyCores, minBytesOf } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
+  const {
+    THREAD_HASH_MIN_BYTES: early,
+    THREAD_HASH_MIN_CORES: earlyCores,
+    THREAD_HASH_MIN_BYTES_TWO_CORES: earlyTwo,
+    minBytesOf,
+  } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
   assert.equal(early, THREAD_HASH_MIN_BYTES);
   assert.equal(earlyCores, THREAD_HASH_MIN_CORES);
-  // No thread on two cores (its start and second read cost more than the hash), from three the store's bound; the variable overrides both.
+  assert.equal(earlyTwo, THREAD_HASH_MIN_BYTES_TWO_CORES);
+  // No thread on one core, on two only for large files (session 12), from three the store's bound; the variable overrides all.
   for (const cores of [1, 2, 3, 8]) {
     assert.equal(minBytesOf({}, cores), threadHashMinBytesFor(cores), `${cores} cores`);
     assert.equal(minBytesOf({ WHYRESET_HASH_THREAD_MIN_BYTES: '5' }, cores), 5);
   }
-  assert.equal(threadHashMinBytesFor(2), Number.POSITIVE_INFINITY);
+  assert.equal(threadHashMinBytesFor(1), Number.POSITIVE_INFINITY);
+  assert.equal(threadHashMinBytesFor(2), THREAD_HASH_MIN_BYTES_TWO_CORES);
   assert.equal(threadHashMinBytesFor(3), THREAD_HASH_MIN_BYTES);
   const small = join(LAB, 'accept-overflow.client.pcap');
   const large = join(LAB, 'middlebox-injection.router.pcap');
@@ -367,7 +374,8 @@ test('ingest killed with SIGKILL: the store is as before, or complete', async ()
   assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows: as before');
   // And the stored rows of the big file are each there once.
   // The same, hashed from the analysis's reads: the rows go in under a pending key (DuckFeed.start(null)), never committed.
-  const pending = await killAt('feeding', { WHYRESET_HASH_THREAD_MIN_BYTES: String(Number.MAX_SAFE_INTEGER) });
+  // (Segments of 256 KiB: at the default 2 MiB this capture's rows are one segment per table, cut only at its end.)
+  const pending = await killAt('feeding', { WHYRESET_HASH_THREAD_MIN_BYTES: String(Number.MAX_SAFE_INTEGER), WHYRESET_SEGMENT_BYTES: String(256 << 10) });
   assert.equal(pending.signal, 'SIGKILL', pending.stderr);
   assert.deepEqual(await counts(killDb), complete, 'killed while feeding rows under the pending key: as before');
   const [dups] = await sql(killDb, 'SELECT count(*) - count(DISTINCT (capture_sha256, id)) AS d FROM resets');

@@ -8,11 +8,12 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { analyzeForStore } from '../../src/store/analyzeFile.js';
 import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
 import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
-import { tempDir } from '../helpers/run.js';
+import { REPO_ROOT, tempDir } from '../helpers/run.js';
 
 const tmp = tempDir('whyreset-rawspool-');
 after(() => tmp.remove());
@@ -47,6 +48,56 @@ test('row spool: an `extra` member is spliced in before the closing brace, as wi
   assert.deepEqual(lines, [...expected, '']);
   assert.deepEqual(JSON.parse(lines[1] as string).extra, { rule: 'rule 1 ✓' });
   spool.remove();
+});
+
+test('row spool: inputRead hands every table\'s rows so far on as a segment at once; the rest follow in order, and a table without new rows gives no empty segment', () => {
+  const spool = new RowSpool(1 << 20);
+  const handed: [string, string][] = [];
+  spool.onSegment = (table, file) => handed.push([table, file]);
+  spool.row('resets', '{"id":"R1"}', null);
+  spool.row('connections', '{"id":"C1"}', null);
+  assert.equal(handed.length, 0, 'nothing handed on before 1 MiB');
+  spool.inputRead();
+  assert.deepEqual(
+    handed.map(([t]) => t),
+    ['resets', 'connections'],
+  );
+  assert.deepEqual(
+    handed.map(([, f]) => readFileSync(f, 'utf8')),
+    ['{"id":"R1"}\n', '{"id":"C1"}\n'],
+  );
+  spool.row('connections', '{"id":"C2"}', null);
+  spool.finish();
+  assert.deepEqual(
+    handed.slice(2).map(([t, f]) => [t, readFileSync(f, 'utf8')]),
+    [['connections', '{"id":"C2"}\n']],
+  );
+  spool.remove();
+  // Without segments (PostgreSQL reads one file per table back) it does nothing.
+  const whole = new RowSpool();
+  whole.row('resets', '{"id":"R1"}', null);
+  whole.inputRead();
+  whole.row('resets', '{"id":"R2"}', null);
+  whole.finish();
+  assert.equal(readFileSync(whole.pathOf('resets') as string, 'utf8'), '{"id":"R1"}\n{"id":"R2"}\n');
+  whole.remove();
+});
+
+test('analyzeForStore: the writer hears inputRead once, after the file is read and before the rows of the connections the capture\'s end leaves open', async () => {
+  const events: string[] = [];
+  const writer = {
+    row(table: string) {
+      events.push(table);
+    },
+    inputRead() {
+      events.push('inputRead');
+    },
+  };
+  const r = await analyzeForStore(join(REPO_ROOT, 'test', 'fixtures', 'lab', 'nmap-syn-scan.client.pcap'), {}, writer);
+  assert.equal(events.filter((e) => e === 'inputRead').length, 1);
+  assert.equal(events.length - 1, r.rows.connections + r.rows.resets + r.rows.patterns);
+  // The scan's connections are still waiting out their close delay when the capture ends: their rows follow.
+  assert.ok(events.indexOf('inputRead') < events.lastIndexOf('connections'), events.join(','));
 });
 
 test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
