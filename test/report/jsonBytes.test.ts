@@ -186,6 +186,22 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
   });
 
+  it('lines whose own object only JSON.stringify writes exactly (checked apart from nested ones): a class instance, toJSON, a Date, a Map', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const bare = Object.create(null) as { a?: number; b?: string };
+    bare.a = 1;
+    bare.b = 'no prototype: plain';
+    const values: object[] = [{ x: 1, y: 2 }, new Point(1, 2), { x: 1, y: 2, toJSON: () => ({ replaced: true }) }, new Date(0), new Map([[1, 2]]), bare, { x: 1, y: 2 }];
+    for (let i = 0; i < 3; i++) values.push(...values.slice(0, 7));
+    assert.equal(written(values), expected(values));
+    assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
+  });
+
   it('a bigint throws as JSON.stringify does, and a cycle too', () => {
     const w = new JsonBytes(() => {});
     assert.throws(() => w.line('x', { n: 1n }, NEWLINE), TypeError);
