@@ -189,16 +189,12 @@ export class JsonBytes extends ByteRows {
       this.slot = s.slot;
       this.previousLength = s.length;
       try {
-        // The line's object is checked here, nested ones in `object`: each check's loads then see
-        // a few maps (a reset's or a connection's; an evidence's), not all of them, and stay
-        // inline (with every map at one place they went megamorphic: a stub-cache probe for
-        // toJSON and a runtime call for the prototype per object, ~25 M instructions of a mix's json run).
-        const proto = Object.getPrototypeOf(value);
-        if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') throw new NotPlain();
-        if (head === null) this.punctuation(0x7b);
-        else this.bytes(head);
-        this.members(value, s.root, 0, head === null);
-        this.punctuation(0x7d);
+        if (head === null) this.object(value, s.root, 0);
+        else {
+          this.bytes(head);
+          this.members(value, s.root, 0, false);
+          this.punctuation(0x7d);
+        }
         if (this.runTo !== this.runFrom) this.copyRun();
         this.keep(s);
       } catch (err) {
@@ -260,15 +256,7 @@ export class JsonBytes extends ByteRows {
    * and, for a primitive, the same value `v`): the run grows when the span follows it there.
    */
   private reused(node: ShapeNode, v: unknown): boolean {
-    if (node.seq !== this.previousSeq) return false;
-    // Compared by type first: `!==` of two values of any type was a call to V8's StrictEqual
-    // builtin (16 M instructions of a mix's json run); of two strings or two numbers it is not.
-    const w = node.written;
-    if (typeof v === 'string') {
-      if (typeof w !== 'string' || w !== v) return false;
-    } else if (typeof v === 'number') {
-      if (typeof w !== 'number' || w !== v) return false;
-    } else if (w !== v) return false;
+    if (node.seq !== this.previousSeq || node.written !== v) return false;
     const from = node.start;
     const to = node.end;
     // Where the span lands: after the bytes written and the run still to be copied (a method
@@ -406,10 +394,8 @@ export class JsonBytes extends ByteRows {
     return new ShapeNode(key, keyBytes);
   }
 
-  /** A plain object (anything else: NotPlain): `{`, its members, `}`. */
+  /** A plain object: `{`, its members, `}`. */
   private object(o: object, root: ShapeNode, depth: number): void {
-    const proto = Object.getPrototypeOf(o);
-    if ((proto !== Object.prototype && proto !== null) || typeof (o as { toJSON?: unknown }).toJSON === 'function') throw new NotPlain();
     this.punctuation(0x7b);
     this.members(o, root, depth, true);
     this.punctuation(0x7d);
@@ -418,11 +404,12 @@ export class JsonBytes extends ByteRows {
   /**
    * The members of a plain object as JSON.stringify writes them: own enumerable string keys in
    * property order (for-in gives that order for an ordinary object whose prototype adds no
-   * enumerable keys), undefined, function and symbol values left out. The caller (line, object)
-   * has checked that `o` is such an object.
+   * enumerable keys), undefined, function and symbol values left out.
    */
   private members(o: object, root: ShapeNode, depth: number, first: boolean): void {
     if (depth > MAX_DEPTH) throw new NotPlain();
+    const proto = Object.getPrototypeOf(o);
+    if ((proto !== Object.prototype && proto !== null) || typeof (o as { toJSON?: unknown }).toJSON === 'function') throw new NotPlain();
     let node = root;
     for (const key in o) {
       const v = (o as Record<string, unknown>)[key];
