@@ -59,38 +59,56 @@ function digestOfBlock(length: number): Int32Array {
   let c = 0x98badcfe | 0;
   let d = 0x10325476;
   let e = 0xc3d2e1f0 | 0;
-  // §4.1.1's functions and §4.2.1's constants, twenty rounds each.
-  for (let t = 0; t < 20; t++) {
-    const next = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + (w[t] as number)) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = next;
+  // §4.1.1's functions and §4.2.1's constants, twenty rounds each, five rounds a step: after
+  // five the variables are back in their places, so a round is its sum and a rotation, without
+  // the four moves of each round written one at a time (~4,400 -> ~3,600 instructions a digest).
+  for (let t = 0; t < 20; t += 5) {
+    e = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + (w[t] as number)) | 0;
+    b = (b << 30) | (b >>> 2);
+    d = (((e << 5) | (e >>> 27)) + ((a & b) | (~a & c)) + d + 0x5a827999 + (w[t + 1] as number)) | 0;
+    a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + ((e & a) | (~e & b)) + c + 0x5a827999 + (w[t + 2] as number)) | 0;
+    e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + ((d & e) | (~d & a)) + b + 0x5a827999 + (w[t + 3] as number)) | 0;
+    d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + ((c & d) | (~c & e)) + a + 0x5a827999 + (w[t + 4] as number)) | 0;
+    c = (c << 30) | (c >>> 2);
   }
-  for (let t = 20; t < 40; t++) {
-    const next = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + (w[t] as number)) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = next;
+  for (let t = 20; t < 40; t += 5) {
+    e = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + (w[t] as number)) | 0;
+    b = (b << 30) | (b >>> 2);
+    d = (((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + 0x6ed9eba1 + (w[t + 1] as number)) | 0;
+    a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + 0x6ed9eba1 + (w[t + 2] as number)) | 0;
+    e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + 0x6ed9eba1 + (w[t + 3] as number)) | 0;
+    d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + 0x6ed9eba1 + (w[t + 4] as number)) | 0;
+    c = (c << 30) | (c >>> 2);
   }
-  for (let t = 40; t < 60; t++) {
-    const next = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + (w[t] as number)) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = next;
+  for (let t = 40; t < 60; t += 5) {
+    e = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + (w[t] as number)) | 0;
+    b = (b << 30) | (b >>> 2);
+    d = (((e << 5) | (e >>> 27)) + ((a & b) | (a & c) | (b & c)) + d + (0x8f1bbcdc | 0) + (w[t + 1] as number)) | 0;
+    a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + ((e & a) | (e & b) | (a & b)) + c + (0x8f1bbcdc | 0) + (w[t + 2] as number)) | 0;
+    e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + ((d & e) | (d & a) | (e & a)) + b + (0x8f1bbcdc | 0) + (w[t + 3] as number)) | 0;
+    d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + ((c & d) | (c & e) | (d & e)) + a + (0x8f1bbcdc | 0) + (w[t + 4] as number)) | 0;
+    c = (c << 30) | (c >>> 2);
   }
-  for (let t = 60; t < 80; t++) {
-    const next = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + (w[t] as number)) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = next;
+  for (let t = 60; t < 80; t += 5) {
+    e = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + (w[t] as number)) | 0;
+    b = (b << 30) | (b >>> 2);
+    d = (((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + (0xca62c1d6 | 0) + (w[t + 1] as number)) | 0;
+    a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + (0xca62c1d6 | 0) + (w[t + 2] as number)) | 0;
+    e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + (0xca62c1d6 | 0) + (w[t + 3] as number)) | 0;
+    d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + (0xca62c1d6 | 0) + (w[t + 4] as number)) | 0;
+    c = (c << 30) | (c >>> 2);
   }
   const out = DIGEST;
   out[0] = a + 0x67452301;

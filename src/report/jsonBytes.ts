@@ -251,11 +251,6 @@ export class JsonBytes extends ByteRows {
     this.text(json === '{}' ? '}' : `,${json.slice(1)}`);
   }
 
-  /** Where the next byte of the line goes (after the run still to be copied), from the line's start. */
-  private position(): number {
-    return this.at - this.rowStart + (this.runTo - this.runFrom);
-  }
-
   /**
    * Copies `node`'s span of the previous line when it holds what `node` writes now (the same key
    * and, for a primitive, the same value `v`): the run grows when the span follows it there.
@@ -264,7 +259,9 @@ export class JsonBytes extends ByteRows {
     if (node.seq !== this.previousSeq || node.written !== v) return false;
     const from = node.start;
     const to = node.end;
-    const at = this.position();
+    // Where the span lands: after the bytes written and the run still to be copied (a method
+    // of its own was left a call by TurboFan, 33 M instructions of a mix's json run).
+    const at = this.at - this.rowStart + (this.runTo - this.runFrom);
     if (this.runTo !== from) {
       if (this.runTo !== this.runFrom) this.copyRun();
       this.runFrom = from;
@@ -278,24 +275,22 @@ export class JsonBytes extends ByteRows {
 
   /**
    * Begins `node`'s member with its key's bytes (`"key":`, with its comma; none for an element)
-   * and returns where the member starts in this line. Where `node` wrote in the previous line,
-   * its span there opens with the same bytes: they join the run of bytes copied from that line
-   * (one copy for the unchanged members before it and this key) rather than being written again;
-   * the caller copies the run (copyRun) before writing a value.
+   * and returns where the member starts in this line. Where `node` wrote in the previous line
+   * right after the run of bytes still to be copied from it, its span there opens with the same
+   * bytes: they join the run (one copy for the unchanged members before it and this key) rather
+   * than being written again; the caller copies the run (copyRun) before writing a value.
    */
   private keyed(node: ShapeNode): number {
     const previous = this.previousSeq;
-    if (previous >= 0 && node.seq === previous) {
-      const start = this.position();
-      const from = node.start;
-      if (this.runTo !== from) {
-        if (this.runTo !== this.runFrom) this.copyRun();
-        this.runFrom = from;
-      }
-      this.runTo = from + node.keyBytes.length;
-      return start;
+    const runTo = this.runTo;
+    if (previous >= 0 && node.seq === previous && runTo === node.start && runTo !== this.runFrom) {
+      // The key follows the run: one copy for both.
+      this.runTo = runTo + node.keyBytes.length;
+      return this.at - this.rowStart + (runTo - this.runFrom);
     }
-    if (this.runTo !== this.runFrom) this.copyRun();
+    // Otherwise its bytes are written (a run of the key alone cost a copyRun call, ~200
+    // instructions, where the key's words cost ~20: 142 M instructions of a mix's json run).
+    if (runTo !== this.runFrom) this.copyRun();
     const start = this.at - this.rowStart;
     const words = node.keyWords;
     if (words !== null) this.words(words, node.keyBytes.length);
@@ -308,7 +303,7 @@ export class JsonBytes extends ByteRows {
     node.seq = this.seq;
     node.start = start;
     // (A key copied from the previous line may still be in the run: position counts it.)
-    node.end = this.position();
+    node.end = this.at - this.rowStart + (this.runTo - this.runFrom);
     node.written = v;
   }
 
@@ -344,7 +339,14 @@ export class JsonBytes extends ByteRows {
     else {
       const data = this.data;
       let i = 0;
-      for (; i + 4 <= n; i += 4) data.setInt32(at + i, data.getInt32(base + i));
+      for (; i + 8 <= n; i += 8) {
+        data.setInt32(at + i, data.getInt32(base + i, true), true);
+        data.setInt32(at + i + 4, data.getInt32(base + i + 4, true), true);
+      }
+      if (i + 4 <= n) {
+        data.setInt32(at + i, data.getInt32(base + i, true), true);
+        i += 4;
+      }
       for (; i < n; i++) buf[at + i] = buf[base + i] as number;
     }
     this.at = at + n;
@@ -682,19 +684,23 @@ export function writeJsonNumber(buf: Uint8Array, at: number, x: number): number 
       const whole = Math.floor(v);
       at = writeDigits(buf, at, whole);
       let frac = (micros - whole * 1e6) | 0;
-      // frac > 0: v is not an integer. Six digits with leading zeros, trailing zeros dropped.
+      // frac > 0: v is not an integer. Six digits with leading zeros, trailing zeros dropped:
+      // two at a time while the last two are zeros, then one.
       let digits = 6;
-      while (frac % 10 === 0) {
-        frac = (frac / 10) | 0;
+      let q = (frac / 100) | 0;
+      while (frac === q * 100) {
+        frac = q;
+        digits -= 2;
+        q = (frac / 100) | 0;
+      }
+      q = (frac / 10) | 0;
+      if (frac === q * 10) {
+        frac = q;
         digits--;
       }
       buf[at++] = 0x2e;
       const end = at + digits;
-      for (let p = end - 1; p >= at; p--) {
-        const q = (frac / 10) | 0;
-        buf[p] = 0x30 + frac - q * 10;
-        frac = q;
-      }
+      writeFixed(buf, end, frac, digits);
       return end;
     }
   }
@@ -702,6 +708,42 @@ export function writeJsonNumber(buf: Uint8Array, at: number, x: number): number 
   for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
   return at;
 }
+
+/**
+ * "00" to "99": each pair of digits as two bytes, so a number is written two digits per division
+ * (the writers' numbers are mostly times, sequence numbers and ports of 5-10 digits).
+ */
+const PAIRS = (() => {
+  const pairs = new Uint8Array(200);
+  for (let i = 0; i < 100; i++) {
+    pairs[2 * i] = 0x30 + ((i / 10) | 0);
+    pairs[2 * i + 1] = 0x30 + (i % 10);
+  }
+  return pairs;
+})();
+
+/** The decimal digits of an int32 `x` >= 0, exactly `digits` of them (leading zeros), ending before `end`. */
+function writeFixed(buf: Uint8Array, end: number, x: number, digits: number): void {
+  let p = end;
+  let n = digits;
+  while (n >= 2) {
+    const q = (x / 100) | 0;
+    const r = (x - q * 100) << 1;
+    buf[--p] = PAIRS[r + 1] as number;
+    buf[--p] = PAIRS[r] as number;
+    x = q;
+    n -= 2;
+  }
+  if (n === 1) buf[--p] = 0x30 + x;
+}
+
+/** Decimal digits of an int32 `x` >= 0. */
+function digitCount(x: number): number {
+  return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+}
+
+/** 10^8: integers from 2^31 up split at it, into two int32 parts. */
+const E8 = 100000000;
 
 /** A non-negative integer below 2^53 in decimal. */
 function writeDigits(buf: Uint8Array, at: number, v: number): number {
@@ -711,25 +753,21 @@ function writeDigits(buf: Uint8Array, at: number, v: number): number {
   }
   if (v < 2147483648) {
     // Small integers in int32 arithmetic (most: ports, frames, counts, the seconds of a time).
-    let x = v | 0;
-    const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
-    let p = at + len - 1;
-    while (x >= 10) {
-      const q = (x / 10) | 0;
-      buf[p--] = 0x30 + x - q * 10;
-      x = q;
-    }
-    buf[p] = 0x30 + x;
+    const x = v | 0;
+    const len = digitCount(x);
+    writeFixed(buf, at + len, x, len);
     return at + len;
   }
-  let len = 1;
-  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
-  let p = at + len - 1;
-  while (v >= 10) {
-    const q = Math.floor(v / 10);
-    buf[p--] = 0x30 + (v - q * 10);
-    v = q;
-  }
-  buf[p] = 0x30 + v;
-  return at + len;
+  // 2^31 <= v < 2^53 (sequence numbers): the digits above the last eight (below 2^53 / 10^8 <
+  // 2^27) and the last eight, each in int32 arithmetic; both parts exact.
+  // floor(v / 10^8) is exact: the quotient is below 2^27, where a double's spacing is at most
+  // 2^-26 < 2e-8, and a remainder of at most 10^8 - 1 leaves it at least 1e-8 below the next
+  // integer, too far to round up to it. high * 10^8 is exact too (below 2^53).
+  const high = Math.floor(v / E8);
+  const low = (v - high * E8) | 0;
+  const hx = high | 0;
+  const len = digitCount(hx);
+  writeFixed(buf, at + len, hx, len);
+  writeFixed(buf, at + len + 8, low, 8);
+  return at + len + 8;
 }

@@ -52,6 +52,14 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
       numbers.push(Math.round(rnd() * 1e6) / 1e6, Math.round(rnd() * 100) / 100, rnd() * 1e10, -rnd() * 1000, rnd() * 2 ** 40);
       numbers.push(Math.round(rnd() * 2 ** 33 * 1e6) / 1e6, Math.floor(rnd() * 2 ** 53), rnd() ** 20, (rnd() - 0.5) * 1e-5);
     }
+    // Every length of integer and its edges (the digits go two at a time; from 2^31 on in two
+    // int32 parts split at 10^8, the low one with its leading zeros), and fractions of every
+    // number of decimals with zeros inside and at their end.
+    for (let p = 1; p <= 1e16; p *= 10) numbers.push(p - 1, p, p + 1, 2 * p + 1, 3 * p);
+    numbers.push(2 ** 31 - 1, 2 ** 31 + 1, 3000000001, 3000000010, 4294967295, 100000000 * 90071992 - 1, 2 ** 53 - 2);
+    for (const frac of [0.1, 0.01, 0.001, 0.0001, 0.00001, 0.000001, 0.12, 0.102, 0.1002, 0.10002, 0.100002, 0.123456, 0.120001, 0.9, 0.99, 0.999999]) {
+      for (const whole of [0, 1, 9, 10, 99, 1709283600, 2 ** 31, 8589934591]) numbers.push(Math.round((whole + frac) * 1e6) / 1e6);
+    }
     const buf = new Uint8Array(64);
     for (const x of numbers) {
       const end = writeJsonNumber(buf, 0, x);
@@ -174,6 +182,22 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
       { t: new Uint8Array([1, 2]) },
       { after: 'the fallback, a plain line again' },
     ];
+    assert.equal(written(values), expected(values));
+    assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
+  });
+
+  it('lines whose own object only JSON.stringify writes exactly (checked apart from nested ones): a class instance, toJSON, a Date, a Map', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const bare = Object.create(null) as { a?: number; b?: string };
+    bare.a = 1;
+    bare.b = 'no prototype: plain';
+    const values: object[] = [{ x: 1, y: 2 }, new Point(1, 2), { x: 1, y: 2, toJSON: () => ({ replaced: true }) }, new Date(0), new Map([[1, 2]]), bare, { x: 1, y: 2 }];
+    for (let i = 0; i < 3; i++) values.push(...values.slice(0, 7));
     assert.equal(written(values), expected(values));
     assert.equal(written(values, { head: '{"type":"x"' }), expected(values, '{"type":"x"'));
   });
