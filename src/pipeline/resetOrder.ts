@@ -230,6 +230,12 @@ export class ResetOrder {
     // them (queuePosition, "code dependencies").
     this.frames = new Float64Array(QUEUE_START);
     this.conns = new Float64Array(QUEUE_START);
+    // The ring's mask and head likewise: growQueue stores both (session 12's ring), and a head
+    // stored once (a queue not yet passed when it first grows) counted as constant too.
+    this.mask = QUEUE_START - 1;
+    this.head = 0;
+    this.resets = emptySlots(QUEUE_START);
+    this.helds = emptySlots(QUEUE_START);
   }
 
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */

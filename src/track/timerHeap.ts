@@ -59,7 +59,11 @@ function earliestChild(h: TimerHeap, c: number, size: number): number {
   const end = Math.min(c + ARITY, size);
   for (let k = c + 1; k < end; k++) {
     const tk = h.time[k] ?? 0;
-    if (tk < bt || (tk === bt && (h.num[k] ?? 0) < bn)) {
+    // The numbers compared for every child, not only on a tie of times: reached only on a tie,
+    // the comparison had no type feedback until the first one, which deoptimised heapPop
+    // (--trace-deopt; test/track/warmPaths.test.ts).
+    const earlierNumber = (h.num[k] ?? 0) < bn;
+    if (tk < bt || (tk === bt && earlierNumber)) {
       best = k;
       bt = tk;
       bn = h.num[k] ?? 0;
