@@ -224,18 +224,13 @@ export class ResetOrder {
     private readonly out: OrderedSink,
     private readonly digestOnly = false,
   ) {
-    // The queue's columns stored a second time, so that V8 takes the fields as mutable from the
-    // start: stored once they counted as constant, and the first growth of the queue (past
-    // QUEUE_START waiting RSTs, mid-run on the bench's mix) deoptimised the code that had read
-    // them (queuePosition, "code dependencies").
-    this.frames = new Float64Array(QUEUE_START);
-    this.conns = new Float64Array(QUEUE_START);
-    // The ring's mask and head likewise: growQueue stores both (session 12's ring), and a head
-    // stored once (a queue not yet passed when it first grows) counted as constant too.
-    this.mask = QUEUE_START - 1;
+    // The ring stored a second time (its columns, mask and head), so that V8 takes the fields as
+    // mutable from the start: stored once they counted as constant, and the first growth of the
+    // queue (past QUEUE_START waiting RSTs, mid-run on the bench's mix) deoptimised the code that
+    // had read them (queuePosition, "code dependencies"; a head not yet passed when the queue
+    // first grows too).
+    this.newRing();
     this.head = 0;
-    this.resets = emptySlots(QUEUE_START);
-    this.helds = emptySlots(QUEUE_START);
   }
 
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
@@ -416,16 +411,19 @@ export class ResetOrder {
 
   /** An empty queue (its ring kept, unless a burst grew it large; its reset and held slots are empty already). */
   private startQueueAfresh(): void {
-    if (this.frames.length > QUEUE_KEPT) {
-      this.frames = new Float64Array(QUEUE_START);
-      this.conns = new Float64Array(QUEUE_START);
-      this.resets = emptySlots(QUEUE_START);
-      this.helds = emptySlots(QUEUE_START);
-      this.mask = QUEUE_START - 1;
-    }
+    if (this.frames.length > QUEUE_KEPT) this.newRing();
     this.head = 0;
     this.count = 0;
     this.waitingInQueue = 0;
+  }
+
+  /** A ring of QUEUE_START empty entries in place of the queue's columns. */
+  private newRing(): void {
+    this.frames = new Float64Array(QUEUE_START);
+    this.conns = new Float64Array(QUEUE_START);
+    this.resets = emptySlots(QUEUE_START);
+    this.helds = emptySlots(QUEUE_START);
+    this.mask = QUEUE_START - 1;
   }
 
   /** Room for more queued RSTs: the ring doubled, its entries moved to its start in order. */

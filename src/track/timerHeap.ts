@@ -51,6 +51,17 @@ function parentOf(i: number): number {
   return (i - 1) >> 2;
 }
 
+/**
+ * True when entry (ta, na) comes before entry (tb, nb): the earlier deadline, then the lower
+ * connection number. The numbers are compared every time, not only on a tie of deadlines: reached
+ * only on a tie, that comparison had no type feedback until the first one, which deoptimised
+ * heapPop (--trace-deopt; test/track/warmPaths.test.ts).
+ */
+function earlier(ta: number, na: number, tb: number, nb: number): boolean {
+  const earlierNumber = na < nb;
+  return ta < tb || (ta === tb && earlierNumber);
+}
+
 /** The position among the children of `i` (the first at `c`, fewer than `size` in all) whose entry comes first. */
 function earliestChild(h: TimerHeap, c: number, size: number): number {
   let best = c;
@@ -59,14 +70,11 @@ function earliestChild(h: TimerHeap, c: number, size: number): number {
   const end = Math.min(c + ARITY, size);
   for (let k = c + 1; k < end; k++) {
     const tk = h.time[k] ?? 0;
-    // The numbers compared for every child, not only on a tie of times: reached only on a tie,
-    // the comparison had no type feedback until the first one, which deoptimised heapPop
-    // (--trace-deopt; test/track/warmPaths.test.ts).
-    const earlierNumber = (h.num[k] ?? 0) < bn;
-    if (tk < bt || (tk === bt && earlierNumber)) {
+    const nk = h.num[k] ?? 0;
+    if (earlier(tk, nk, bt, bn)) {
       best = k;
       bt = tk;
-      bn = h.num[k] ?? 0;
+      bn = nk;
     }
   }
   return best;
@@ -74,11 +82,7 @@ function earliestChild(h: TimerHeap, c: number, size: number): number {
 
 /** True when the entry (t, n) comes before entry `j` of the heap. */
 function before(h: TimerHeap, t: number, n: number, j: number): boolean {
-  const tj = h.time[j] ?? 0;
-  // The numbers read and compared for every compare (not only on a tie of times): reached only on
-  // a tie, they had no type feedback until the first one, which deoptimised heapPop (--trace-deopt).
-  const earlierNumber = n < (h.num[j] ?? 0);
-  return t < tj || (t === tj && earlierNumber);
+  return earlier(t, n, h.time[j] ?? 0, h.num[j] ?? 0);
 }
 
 /** Writes entry (t, n, slot) at heap position `i` and records the position. */
