@@ -32,6 +32,8 @@ export interface Measure {
   readonly stderrTail: string;
   /** Lines the tool wrote to stdout (for tshark: the RSTs it found). */
   readonly stdoutLines: number;
+  /** Every run's wall time, in run order, when the measure is the median of several (measureRepeated). */
+  readonly wallRuns?: readonly number[];
 }
 
 /** True when GNU time can report a child's peak RSS (`%M`). */
@@ -90,6 +92,26 @@ export async function measure(label: string, cmd: string, args: readonly string[
   // whyreset exits 1 for "analysed with input errors": still a full run.
   const ok = childExit === 0 || (label.startsWith('whyreset') && childExit === 1);
   return { label, ok, exitCode: childExit, wallS, rss, bytes: facts.bytes, packets: facts.packets, stderrTail: stderr.trim(), stdoutLines };
+}
+
+/**
+ * `measure` run `times` times in a row: the median wall time (one run on a 2-core machine is
+ * easily 5-10 % off either way), the highest peak RSS, ok only if every run was. A failed run
+ * ends the series (its Measure is returned: what failed is the figure).
+ */
+export async function measureRepeated(times: number, label: string, cmd: string, args: readonly string[], facts: FileFacts): Promise<Measure> {
+  const all: Measure[] = [];
+  for (let i = 0; i < Math.max(1, times); i++) {
+    const m = await measure(label, cmd, args, facts);
+    if (!m.ok) return m;
+    all.push(m);
+  }
+  const walls = all.map((m) => m.wallS);
+  const sorted = [...walls].sort((a, b) => a - b);
+  const median = sorted.length % 2 === 1 ? (sorted[(sorted.length - 1) / 2] as number) : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
+  const rss = all.every((m) => m.rss !== null) ? Math.max(...all.map((m) => m.rss as number)) : null;
+  const last = all[all.length - 1] as Measure;
+  return { ...last, wallS: median, rss, wallRuns: walls.length > 1 ? walls : undefined };
 }
 
 export function countLines(path: string): number {

@@ -26,7 +26,7 @@ import { DEFAULT_THREADS_MIN_BYTES } from '../src/pipeline/threads.js';
 import { type CompareOptions, parseCompareOptions, runComparison } from './compare.js';
 import { DEFAULT_FLOOD_RATE, generateFlood } from './flood.js';
 import { argValue, generate } from './gen.js';
-import { type FileFacts, type Measure, MiB, factsOf, hasGnuTime, measure, shebangNodeArgs, shebangUnsetEnv, warm, writePrefix } from './measure.js';
+import { type FileFacts, type Measure, MiB, factsOf, hasGnuTime, measure, measureRepeated, shebangNodeArgs, shebangUnsetEnv, warm, writePrefix } from './measure.js';
 
 const MB = 1e6;
 const DATA = 'bench/data';
@@ -46,7 +46,8 @@ function row(m: Measure): string {
   if (!m.ok) return `  ${m.label.padEnd(34)} FAILED (exit ${m.exitCode})${m.stderrTail ? `: ${m.stderrTail.split('\n').slice(-3).join(' | ')}` : ''}`;
   const mbs = m.bytes / MB / m.wallS;
   const pps = m.packets / m.wallS;
-  return `  ${m.label.padEnd(34)} ${fmt(m.wallS, 2).padStart(8)} s ${fmt(mbs).padStart(9)} MB/s ${fmt(pps / 1e3).padStart(9)} kpkt/s   peak RSS ${mib(m.rss).padStart(11)}`;
+  const spread = m.wallRuns === undefined ? '' : `   (median of ${m.wallRuns.length}: ${fmt(Math.min(...m.wallRuns), 2)}–${fmt(Math.max(...m.wallRuns), 2)} s)`;
+  return `  ${m.label.padEnd(34)} ${fmt(m.wallS, 2).padStart(8)} s ${fmt(mbs).padStart(9)} MB/s ${fmt(pps / 1e3).padStart(9)} kpkt/s   peak RSS ${mib(m.rss).padStart(11)}${spread}`;
 }
 
 /** The tracker figures whyreset printed on stderr (peak live connections, bytes per slot, pools), as one line. */
@@ -156,7 +157,7 @@ function barLine(pass: boolean | null, what: string, measured: string, note = ''
 }
 
 const USAGE =
-  'usage: node dist/bench/run.js [--size MiB] [--flood N] [--flood-rate N] [--threads N] [--formats text,json,…] [--sweep [MiB,MiB,…]] [--tshark-prefix MiB] [--skip-tshark] [--skip-tcptrace] [--skip-flood] [--only whyreset,tshark,tcptrace,tcpdump]\n' +
+  'usage: node dist/bench/run.js [--size MiB] [--repeat N] [--flood N] [--flood-rate N] [--threads N] [--formats text,json,…] [--sweep [MiB,MiB,…]] [--tshark-prefix MiB] [--skip-tshark] [--skip-tcptrace] [--skip-flood] [--only whyreset,tshark,tcptrace,tcpdump]\n' +
   '       node dist/bench/run.js --baseline DIR|COMMIT [--callgrind] [--runs N] [--warmup N] [--file PCAP] [--size MiB] [--flood N] [--flood-rate N] [--slice MiB] [--formats F] [--args "…"] [--this-args "…"] [--baseline-args "…"] [--own-shebang] [--json FILE]\n' +
   '       node dist/bench/run.js --help';
 
@@ -166,6 +167,8 @@ export const HELP = `${USAGE}
 Benchmark (default): whyreset against tshark, tcptrace -n and tcpdump on the same file in the same run.
   --size MiB            the generated mixed capture (default 512; bench/data/, reused)
   --seed N              its generator seed (default 1)
+  --repeat N            runs of each tool on the mix, the median wall time and the highest peak RSS
+                        reported (default 3; the flood and the size sweep run once)
   --flood N             connections of the flood (default 5000000)
   --flood-rate N        its new connections per second of capture time (default 300000, a
                         scanner's rate: ~1.5M connections held in the 5 s reset delay at once)
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
   const prefixMiB = prefixArg === undefined ? sizeMiB : Math.min(Number(prefixArg), sizeMiB);
   const wholeFile = prefixMiB >= sizeMiB;
   const seed = Number(argValue(argv, '--seed') ?? 1);
+  const repeat = Number(argValue(argv, '--repeat') ?? 3);
   const only = new Set((argValue(argv, '--only') ?? 'whyreset,tshark,tcptrace,tcpdump').split(','));
   const skipTshark = argv.includes('--skip-tshark') || !only.has('tshark');
   const skipTcptrace = argv.includes('--skip-tcptrace') || !only.has('tcptrace');
@@ -233,7 +237,7 @@ async function main(): Promise<void> {
   const sweepValue = sweepAt >= 0 && argv[sweepAt + 1] !== undefined && !argv[sweepAt + 1]?.startsWith('--') ? argv[sweepAt + 1] : undefined;
   const sweep = sweepAt < 0 ? [] : sweepValue === undefined ? DEFAULT_SWEEP_MIB : sizeList(sweepValue);
   const badFormat = mixFormats.find((f) => !(FORMATS as readonly string[]).includes(f));
-  if (!Number.isFinite(sizeMiB) || sizeMiB <= 0 || !Number.isFinite(floodN) || floodN <= 0 || !(floodRate > 0) || !Number.isInteger(threadsN) || threadsN < 1 || sweep === null || badFormat !== undefined) {
+  if (!Number.isFinite(sizeMiB) || sizeMiB <= 0 || !Number.isInteger(repeat) || repeat < 1 || !Number.isFinite(floodN) || floodN <= 0 || !(floodRate > 0) || !Number.isInteger(threadsN) || threadsN < 1 || sweep === null || badFormat !== undefined) {
     log(USAGE);
     process.exitCode = 2;
     return;
@@ -283,7 +287,7 @@ async function main(): Promise<void> {
       for (const threads of threadSettings) {
         for (const format of mixFormats) {
           const r = { format, threads };
-          const m = await measure(runLabel(r), process.execPath, whyresetArgs(...analyzeArgs(mix, r)), mixFacts);
+          const m = await measureRepeated(repeat, runLabel(r), process.execPath, whyresetArgs(...analyzeArgs(mix, r)), mixFacts);
           runs.set(runKey(r), m);
           log(row(m));
           const t = format === 'json' ? trackerLine(m) : null;
@@ -297,7 +301,7 @@ async function main(): Promise<void> {
     if (!haveTcptrace) log('  tcptrace                           not installed — skipped (apt-get install -y tcptrace)');
     else {
       // Ostermann's tcptrace, a C connection analyser: -n skips name lookups (it prints one line per connection).
-      const m = await measure('tcptrace -n', 'tcptrace', ['-n', mix], mixFacts);
+      const m = await measureRepeated(repeat, 'tcptrace -n', 'tcptrace', ['-n', mix], mixFacts);
       others.set('tcptrace', m);
       log(row(m));
     }
@@ -306,13 +310,13 @@ async function main(): Promise<void> {
     if (!haveTcpdump) log('  tcpdump                            not installed — skipped');
     else {
       // The bare filter: BPF tcp[] matches untagged IPv4 only, so it misses the IPv6 and VLAN resets.
-      const plain = await measure('tcpdump (bare IPv4 filter)', 'tcpdump', ['-r', mix, '-w', '/dev/null', 'tcp[tcpflags] & tcp-rst != 0'], mixFacts);
+      const plain = await measureRepeated(repeat, 'tcpdump (bare IPv4 filter)', 'tcpdump', ['-r', mix, '-w', '/dev/null', 'tcp[tcpflags] & tcp-rst != 0'], mixFacts);
       others.set('tcpdump', plain);
       log(row(plain));
       // The fair filter: the same RSTs whyreset sees — IPv4, IPv6 (no extension headers: TCP flags at 40 + 13) and both inside 802.1Q.
       const rst6 = 'ip6[6] = 6 and ip6[53] & 4 != 0';
       const fair = `(tcp[tcpflags] & tcp-rst != 0) or (${rst6}) or (vlan and ((tcp[tcpflags] & tcp-rst != 0) or (${rst6})))`;
-      const m = await measure('tcpdump (IPv4+IPv6+VLAN filter)', 'tcpdump', ['-r', mix, '-w', '/dev/null', fair], mixFacts);
+      const m = await measureRepeated(repeat, 'tcpdump (IPv4+IPv6+VLAN filter)', 'tcpdump', ['-r', mix, '-w', '/dev/null', fair], mixFacts);
       others.set('tcpdump-fair', m);
       log(row(m));
     }
@@ -321,7 +325,8 @@ async function main(): Promise<void> {
     if (!haveTshark) log('  tshark                             not installed — skipped');
     else if (prefixFacts) {
       warm(prefix);
-      const m = await measure(
+      const m = await measureRepeated(
+        repeat,
         wholeFile ? 'tshark (whole file)' : `tshark (first ${fmt(prefixFacts.bytes / MiB, 0)} MiB)`,
         'tshark',
         ['-r', prefix, '-Y', 'tcp.flags.reset==1', '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'tcp.srcport'],
@@ -438,6 +443,7 @@ async function main(): Promise<void> {
 async function compareBuilds(o: CompareOptions, argv: readonly string[]): Promise<void> {
   const sizeMiB = Number(argValue(argv, '--size') ?? 512);
   const seed = Number(argValue(argv, '--seed') ?? 1);
+  const repeat = Number(argValue(argv, '--repeat') ?? 3);
   const floodArg = argValue(argv, '--flood');
   const file = argValue(argv, '--file');
   if ((file === undefined && !(sizeMiB > 0)) || (floodArg !== undefined && !(Number(floodArg) > 0)) || (file !== undefined && !existsSync(file))) {
