@@ -88,6 +88,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         onRawBytes(bytes) {
           hash.update(bytes);
         },
+        sharedReads: hash.sharedReads ?? undefined,
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
         readLength: options.readLength,

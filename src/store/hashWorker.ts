@@ -22,7 +22,25 @@ import { schedstatMs } from './threadCpu.js';
 export interface HashThreadFile {
   path: string;
   identity: FileIdentity;
+  /**
+   * Hashed from the analysis's own reads: the thread does not read the file but hashes the bytes
+   * it is sent (HashThreadChunk) in the order sent, and stores in this Int32Array's slot 0 the
+   * `seq` of each chunk of shared memory once hashed (Atomics.notify), so that the reader does
+   * not overwrite bytes still to be hashed (hasher.ts ThreadHasher.beforeWrite).
+   */
+  progress?: SharedArrayBuffer;
+  /** The thread was started before the ingest knew its file (bin/hashThreadEarly.cjs), for HashThreadCpu.early. */
+  early?: boolean;
 }
+
+/**
+ * What a thread hashing from the analysis's reads is sent, in order: `memory`, the shared memory
+ * the next chunks lie in; a chunk of it (`seq`, `at`, `length`); `bytes` read outside shared
+ * memory (a copy); `end`, the bytes of the file the analysis read: the thread reads and hashes
+ * the rest of the file from there (a reader stopped by damage, or an analysis stopped), checking
+ * the file is still the one stat'ed, then posts its CPU and digest.
+ */
+export type HashThreadChunk = { memory: SharedArrayBuffer } | { seq: number; at: number; length: number } | { bytes: Uint8Array } | { end: number };
 
 /**
  * What the thread is given (`workerData`): the file, or nulls when it is started before the file
@@ -76,30 +94,53 @@ export function hashThread(
     }
   }
   const loaded = cpu();
-  const hashFile = (path: string, identity: FileIdentity): void => {
+  /** Feeds `hash` the file's bytes from `from` to its end, read through a descriptor that must keep `identity`; then posts the CPU and the digest. */
+  const hashFile = (path: string, identity: FileIdentity, hash = createHash('sha256'), from = 0n, early = path !== data.path): void => {
     const fd = openSync(path, 'r');
     try {
       const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);
       if (!same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('before it was hashed');
-      const hash = createHash('sha256');
       const buffer = Buffer.allocUnsafe(READ_BYTES);
-      let total = 0n;
-      for (let n = readSync(fd, buffer, 0, READ_BYTES, null); n > 0; n = readSync(fd, buffer, 0, READ_BYTES, null)) {
+      let total = from;
+      // Positioned reads from `from` (a bigint offset: files past 2^53 bytes are not a concern, Number is exact below).
+      for (let n = readSync(fd, buffer, 0, READ_BYTES, Number(total)); n > 0; n = readSync(fd, buffer, 0, READ_BYTES, Number(total))) {
         hash.update(buffer.subarray(0, n));
         total += BigInt(n);
       }
       if (total !== identity.size || !same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('while it was hashed');
       const digest = hash.digest('hex');
-      const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()), early: path !== data.path };
+      const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()), early };
       port.postMessage({ cpu: cpuStats });
       port.postMessage(digest);
     } finally {
       closeSync(fd);
     }
   };
+  /** Hashes the chunks the analysis's reads are sent as (HashThreadChunk), then the rest of the file. */
+  const hashChunks = (file: HashThreadFile, progress: Int32Array): void => {
+    const hash = createHash('sha256');
+    let memory: SharedArrayBuffer | null = null;
+    const onChunk = (chunk: HashThreadChunk): void => {
+      if ('seq' in chunk) {
+        hash.update(new Uint8Array(memory as SharedArrayBuffer, chunk.at, chunk.length));
+        Atomics.store(progress, 0, chunk.seq);
+        Atomics.notify(progress, 0);
+      } else if ('bytes' in chunk) hash.update(chunk.bytes);
+      else if ('memory' in chunk) memory = chunk.memory;
+      else {
+        port.off('message', onChunk);
+        hashFile(file.path, file.identity, hash, BigInt(chunk.end), file.early === true);
+      }
+    };
+    port.on('message', onChunk);
+  };
+  const start = (file: HashThreadFile): void => {
+    if (file.progress === undefined) hashFile(file.path, file.identity);
+    else hashChunks(file, new Int32Array(file.progress));
+  };
   // Started early (bin/hashThreadEarly.cjs), the thread learns its file once the ingest knows it.
   if (data.path !== null && data.identity !== null) hashFile(data.path, data.identity);
-  else port.once('message', (file: HashThreadFile) => hashFile(file.path, file.identity));
+  else port.once('message', start);
 }
 
 /** The thread's program, for `new Worker(program, { eval: true, workerData })`: hashThread called with the worker's require and the helpers. */

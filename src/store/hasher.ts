@@ -17,7 +17,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
-import { type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
+import type { SharedReads } from '../capture/window.js';
+import { type HashThreadChunk, type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -35,6 +36,8 @@ export interface ByteHasher {
   readonly early: Promise<string> | null;
   /** What a hashing thread's own CPU went to, once it has posted its digest; null when hashed inline. */
   readonly threadCpu: HashThreadCpu | null;
+  /** The reads' buffers in shared memory, for a thread to hash them in place (capture/window.ts SharedReads); null when hashed inline. */
+  readonly sharedReads: SharedReads | null;
 }
 
 /**
@@ -111,6 +114,7 @@ class InlineHasher implements ByteHasher {
   private hashed = 0;
   readonly early = null;
   readonly threadCpu = null;
+  readonly sharedReads = null;
   constructor(private readonly path: string) {}
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
@@ -124,18 +128,47 @@ class InlineHasher implements ByteHasher {
   abandon(): void {}
 }
 
-/** Hashes the file on a worker thread that reads it itself (hashWorker.ts); the analysis's reads are only counted. */
-class FileThreadHasher implements ByteHasher {
+/** Atomics.waitAsync (ES2024; Node 16 and later have it), which the ES2022 lib does not declare. */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+/** A chunk of shared memory posted to the thread and not known hashed yet. */
+interface PostedChunk {
+  memory: SharedArrayBuffer;
+  start: number;
+  end: number;
+  seq: number;
+}
+
+/**
+ * Hashes the analysis's own reads on a worker thread (hashWorker.ts hashChunks): the window reads
+ * into shared memory (capture/window.ts SharedReads) and each chunk read is posted as its place
+ * in that memory, hashed there by the thread while the main thread parses it; bytes read
+ * elsewhere (the first bytes sniffed, a gzip file's compressed reads) are posted as copies. The
+ * window awaits beforeWrite() before it reads into a buffer again, so no byte is overwritten
+ * before it is hashed (the thread hashes ~4x faster than the analysis parses: it almost never
+ * waits). The digest covers the rest of the file too when the analysis did not read it all (the
+ * thread reads it), and the file must keep the identity stat'ed before the analysis.
+ */
+class ThreadHasher implements ByteHasher {
   private readonly worker: Worker;
   private readonly result: Promise<string>;
   private analysed = 0;
   private digesting = false;
+  /** Slot 0: the seq of the last chunk of shared memory the thread has hashed. */
+  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  private seq = 0;
+  private memory: SharedArrayBuffer | null = null;
+  /** Chunks posted and not yet seen hashed, oldest first. */
+  private posted: PostedChunk[] = [];
   /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
   readonly libraryLoaded: Promise<void>;
   threadCpu: HashThreadCpu | null = null;
-  get early(): Promise<string> {
-    return this.result;
-  }
+  /** Known only once the analysis has read the file (digest()). */
+  readonly early = null;
+  /** For the window (capture/window.ts SharedReads). */
+  readonly sharedReads: SharedReads = { beforeWrite: (buf) => this.beforeWrite(buf) };
 
   /** A new thread for the file (`thread` the Worker class), or the early thread given the file. */
   constructor(
@@ -145,7 +178,7 @@ class FileThreadHasher implements ByteHasher {
     library: string | null,
   ) {
     if (typeof thread === 'function') {
-      const workerData: HashThreadData = { path, identity, library };
+      const workerData: HashThreadData = { path: null, identity: null, library };
       this.worker = new thread(hashThreadProgram(), { eval: true, workerData });
     } else this.worker = thread.worker;
     let libraryLoaded = () => {};
@@ -161,16 +194,17 @@ class FileThreadHasher implements ByteHasher {
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code}) before its digest`)));
     });
+    const file: HashThreadFile = { path, identity, progress: this.progress.buffer as SharedArrayBuffer, early: typeof thread !== 'function' };
     if (typeof thread !== 'function') {
       // Its library is loading or loaded (the early thread's own promise says when); a failure
       // before now (it ended, or threw) fails the digest, as a new thread's would.
       thread.libraryLoaded.then(libraryLoaded);
       if (thread.failure !== null) this.worker.emit('error', thread.failure);
-      else {
-        const file: HashThreadFile = { path, identity };
-        this.worker.postMessage(file);
-      }
-    } else if (library === null) libraryLoaded();
+      else this.worker.postMessage(file);
+    } else {
+      this.worker.postMessage(file);
+      if (library === null) libraryLoaded();
+    }
     this.result.then(libraryLoaded, libraryLoaded);
     // A failed analysis never asks for the digest: the rejection must not be reported as unhandled.
     this.result.catch(() => {});
@@ -183,14 +217,62 @@ class FileThreadHasher implements ByteHasher {
 
   update(bytes: Uint8Array): void {
     this.analysed += bytes.length;
+    const memory = bytes.buffer;
+    if (!(memory instanceof SharedArrayBuffer)) {
+      // Not the window's shared memory: a copy, handed over.
+      // (Uint8Array's constructor copies; a Buffer's slice() would not.)
+      const copy = new Uint8Array(bytes);
+      const chunk: HashThreadChunk = { bytes: copy };
+      this.worker.postMessage(chunk, [copy.buffer]);
+      return;
+    }
+    if (memory !== this.memory) {
+      this.memory = memory;
+      const announce: HashThreadChunk = { memory };
+      this.worker.postMessage(announce);
+    }
+    const chunk: HashThreadChunk = { seq: ++this.seq, at: bytes.byteOffset, length: bytes.length };
+    this.posted.push({ memory, start: bytes.byteOffset, end: bytes.byteOffset + bytes.length, seq: this.seq });
+    this.worker.postMessage(chunk);
+  }
+
+  /** Resolves once the thread has hashed every chunk posted from `buf`'s bytes; null when it has already. */
+  private beforeWrite(buf: Uint8Array): Promise<void> | null {
+    const done = Atomics.load(this.progress, 0);
+    let i = 0;
+    while (i < this.posted.length && (this.posted[i] as PostedChunk).seq <= done) i++;
+    if (i > 0) this.posted.splice(0, i);
+    let wait = 0;
+    const start = buf.byteOffset;
+    const end = start + buf.byteLength;
+    for (const c of this.posted) if (c.memory === buf.buffer && c.start < end && start < c.end) wait = c.seq;
+    return wait === 0 ? null : this.hashedUpTo(wait);
+  }
+
+  /** Resolves once the thread has hashed the chunk numbered `seq` (or ended). */
+  private async hashedUpTo(seq: number): Promise<void> {
+    // A wait on shared memory does not keep the event loop alive: the thread, ref'd meanwhile, does.
+    this.worker.ref();
+    try {
+      for (let done = Atomics.load(this.progress, 0); done < seq; done = Atomics.load(this.progress, 0)) {
+        const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.progress, 0, done, 1000);
+        // A thread that ended (an error) never stores its progress: the digest reports the failure.
+        const ended = await Promise.race([waited.async ? waited.value : Promise.resolve(waited.value), this.result.then(() => 'ended', () => 'ended')]);
+        if (ended === 'ended') return;
+      }
+    } finally {
+      if (!this.digesting) this.worker.unref();
+    }
   }
 
   async digest(): Promise<string> {
     this.digesting = true;
     this.worker.ref();
     try {
+      const end: HashThreadChunk = { end: this.analysed };
+      this.worker.postMessage(end);
       const hex = await this.result;
-      // The thread checked its own descriptor; the path must still name that file, and the analysis must not have read more than it holds.
+      // The thread checked its own descriptor for the rest; the path must still name that file, and the analysis must not have read more than it holds.
       const now = identityOf(statSync(this.path, { bigint: true }));
       if (!sameIdentity(now, this.identity) || BigInt(this.analysed) > this.identity.size) {
         throw new Error(`${this.path} changed while it was being read (after the analysis): not stored`);
@@ -215,10 +297,10 @@ export async function hasherFor(path: string, minThreadBytes?: number, library?:
   const stats = statSync(path, { bigint: true });
   const bound = minThreadBytes ?? threadHashMinBytesFor(availableParallelism());
   if (!stats.isFile() || Number(stats.size) < bound) return new InlineHasher(path);
-  if (early?.take()) return new FileThreadHasher(early, path, identityOf(stats), null);
+  if (early?.take()) return new ThreadHasher(early, path, identityOf(stats), null);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const hasher = new FileThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
+  const hasher = new ThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
   library?.onLoading(hasher.libraryLoaded);
   return hasher;
 }

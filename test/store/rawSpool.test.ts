@@ -100,16 +100,33 @@ test('analyzeForStore: the writer hears inputRead once, after the file is read a
   assert.ok(events.indexOf('inputRead') < events.lastIndexOf('connections'), events.join(','));
 });
 
-test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
+test('sha256 on a worker thread from the analysis\'s reads equals the inline one; the bytes the analysis left unread are hashed too (40 MiB)', async () => {
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const expected = createHash('sha256').update(data).digest('hex');
   const file = join(tmp.dir, 'hash.bin');
   writeFileSync(file, data);
   const threaded = await hasherFor(file, 0);
-  // The analysis's chunks are only counted by the threaded hasher: it reads the file on its own.
+  // Chunks outside shared memory go to the thread as copies: the caller's bytes stay usable.
   for (let at = 0; at < data.length; at += 3 << 20) threaded.update(data.subarray(at, Math.min(data.length, at + (3 << 20))));
+  assert.equal(data.length, 40 << 20);
   assert.equal(await threaded.digest(), expected);
+  // Chunks in shared memory are hashed in place: beforeWrite holds a writer back until the thread is done with them.
+  const shared = await hasherFor(file, 0);
+  const memory = new Uint8Array(new SharedArrayBuffer(2 << 20));
+  const writes = shared.sharedReads as NonNullable<typeof shared.sharedReads>;
+  for (let at = 0, turn = 0; at < data.length; at += 1 << 20, turn++) {
+    const buf = memory.subarray((turn & 1) << 20, ((turn & 1) + 1) << 20);
+    await writes.beforeWrite(buf);
+    const n = Math.min(1 << 20, data.length - at);
+    buf.set(data.subarray(at, at + n));
+    shared.update(buf.subarray(0, n));
+  }
+  assert.equal(await shared.digest(), expected);
+  // Stopped a third of the way in: the thread reads the rest from the file.
+  const stopped = await hasherFor(file, 0);
+  stopped.update(data.subarray(0, 13 << 20));
+  assert.equal(await stopped.digest(), expected);
   const inline = await hasherFor(file);
   // An analysis that stopped a third of the way in (damage): the rest is read from the file.
   inline.update(data.subarray(0, 13 << 20));
