@@ -34,6 +34,17 @@ export interface HashThreadFile {
 }
 
 /**
+ * The progress memory of a thread hashing from the analysis's reads (HashThreadFile.progress), as
+ * an Int32Array: slot 0 the seq of the last chunk hashed; slot DIGEST_STATE 0 until the digest is
+ * known, then DIGEST_READY (its 32 bytes at byte DIGEST_AT) or DIGEST_FAILED (Atomics.notify each).
+ */
+export const DIGEST_STATE = 1;
+export const DIGEST_READY = 1;
+export const DIGEST_FAILED = -1;
+export const DIGEST_AT = 8;
+export const PROGRESS_BYTES = DIGEST_AT + 32;
+
+/**
  * What a thread hashing from the analysis's reads is sent, in order: `memory`, the shared memory
  * the next chunks lie in; a chunk of it (`seq`, `at`, `length`); `bytes` read outside shared
  * memory (a copy); `end`, the bytes of the file the analysis read: the thread reads and hashes
@@ -95,7 +106,7 @@ export function hashThread(
   }
   const loaded = cpu();
   /** Feeds `hash` the file's bytes from `from` to its end, read through a descriptor that must keep `identity`; then posts the CPU and the digest. */
-  const hashFile = (path: string, identity: FileIdentity, hash = createHash('sha256'), from = 0n, early = path !== data.path): void => {
+  const hashFile = (path: string, identity: FileIdentity, hash = createHash('sha256'), from = 0n, early = path !== data.path, progress: Int32Array | null = null): void => {
     const fd = openSync(path, 'r');
     try {
       const changed = (when: string) => new Error(`${path} changed while it was being read (${when}): not stored`);
@@ -109,6 +120,12 @@ export function hashThread(
       }
       if (total !== identity.size || !same(identityFrom(fstatSync(fd, { bigint: true })), identity)) throw changed('while it was hashed');
       const digest = hash.digest('hex');
+      if (progress !== null) {
+        // For a main thread waiting on it (hasher.ts digestNow): the bytes, then the state (slots 1 and 2 of hashWorker.ts's layout).
+        Buffer.from(digest, 'hex').copy(new Uint8Array(progress.buffer, 8, 32));
+        Atomics.store(progress, 1, 1);
+        Atomics.notify(progress, 1);
+      }
       const cpuStats: HashThreadCpu = { startMs: started, libraryMs: since(started, loaded), hashMs: since(loaded, cpu()), early };
       port.postMessage({ cpu: cpuStats });
       port.postMessage(digest);
@@ -129,7 +146,14 @@ export function hashThread(
       else if ('memory' in chunk) memory = chunk.memory;
       else {
         port.off('message', onChunk);
-        hashFile(file.path, file.identity, hash, BigInt(chunk.end), file.early === true);
+        try {
+          hashFile(file.path, file.identity, hash, BigInt(chunk.end), file.early === true, progress);
+        } catch (err) {
+          // A main thread waiting on the digest stops waiting; the error is the worker's.
+          Atomics.store(progress, 1, -1);
+          Atomics.notify(progress, 1);
+          throw err;
+        }
       }
     };
     port.on('message', onChunk);

@@ -16,9 +16,9 @@ import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 import type { SharedReads } from '../capture/window.js';
-import { type HashThreadChunk, type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
+import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
+import { DIGEST_AT, DIGEST_READY, DIGEST_STATE, type HashThreadChunk, type HashThreadCpu, type HashThreadData, type HashThreadFile, PROGRESS_BYTES, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -26,6 +26,12 @@ export interface ByteHasher {
   update(bytes: Uint8Array): void;
   /** The digest of the whole file (the bytes after those the analysis read too). */
   digest(): Promise<string>;
+  /**
+   * The digest at once, when the analysis has read the whole file (the reader at its end: no
+   * byte left to read, nothing more to come through update), else null; digest() still decides
+   * (it also checks that the file did not change) and gives the same.
+   */
+  digestNow(): string | null;
   /** Drops the hash unfinished (the analysis failed); digest() must not be called after. */
   abandon(): void;
   /**
@@ -116,14 +122,21 @@ class InlineHasher implements ByteHasher {
   readonly threadCpu = null;
   readonly sharedReads = null;
   constructor(private readonly path: string) {}
+  private hex: string | null = null;
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
     this.hashed += bytes.length;
   }
+  digestNow(): string | null {
+    if (this.hex === null && statSync(this.path).size === this.hashed) this.hex = this.hash.digest('hex');
+    return this.hex;
+  }
   async digest(): Promise<string> {
+    if (this.hex !== null) return this.hex;
     // Usually nothing is left: a file's size says so without opening it again (a FIFO's is 0).
     if (statSync(this.path).size > this.hashed) hashFileFrom(this.hash, this.path, this.hashed);
-    return this.hash.digest('hex');
+    this.hex = this.hash.digest('hex');
+    return this.hex;
   }
   abandon(): void {}
 }
@@ -132,6 +145,12 @@ class InlineHasher implements ByteHasher {
 interface AtomicsWaitAsync {
   waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
+
+/**
+ * How long digestNow() waits for the thread: it is at most two chunks behind (16 MiB, ~8 ms of
+ * sha256); past this (a thread the scheduler left waiting) the digest comes from digest() later.
+ */
+const DIGEST_WAIT_MS = 250;
 
 /** A chunk of shared memory posted to the thread and not known hashed yet. */
 interface PostedChunk {
@@ -156,8 +175,10 @@ class ThreadHasher implements ByteHasher {
   private readonly result: Promise<string>;
   private analysed = 0;
   private digesting = false;
-  /** Slot 0: the seq of the last chunk of shared memory the thread has hashed. */
-  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  /** Slot 0: the seq of the last chunk of shared memory the thread has hashed; then the digest's slots (hashWorker.ts DIGEST_SLOTS). */
+  private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_BYTES));
+  /** The end was posted (the thread hashes the rest of the file, then gives the digest). */
+  private ended = false;
   private seq = 0;
   private memory: SharedArrayBuffer | null = null;
   /** Chunks posted and not yet seen hashed, oldest first. */
@@ -265,12 +286,28 @@ class ThreadHasher implements ByteHasher {
     }
   }
 
+  /** Tells the thread the analysis read its last byte: it hashes the rest of the file, if any, and gives the digest. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const end: HashThreadChunk = { end: this.analysed };
+    this.worker.postMessage(end);
+  }
+
+  digestNow(): string | null {
+    if (BigInt(this.analysed) !== this.identity.size) return null;
+    this.end();
+    // The thread is at most the window's two chunks behind (beforeWrite): a few ms of hashing.
+    Atomics.wait(this.progress, DIGEST_STATE, 0, DIGEST_WAIT_MS);
+    if (Atomics.load(this.progress, DIGEST_STATE) !== DIGEST_READY) return null;
+    return Buffer.from(new Uint8Array(this.progress.buffer, DIGEST_AT, 32)).toString('hex');
+  }
+
   async digest(): Promise<string> {
     this.digesting = true;
     this.worker.ref();
     try {
-      const end: HashThreadChunk = { end: this.analysed };
-      this.worker.postMessage(end);
+      this.end();
       const hex = await this.result;
       // The thread checked its own descriptor for the rest; the path must still name that file, and the analysis must not have read more than it holds.
       const now = identityOf(statSync(this.path, { bigint: true }));
