@@ -1,11 +1,13 @@
 /**
  * The thread that takes a large capture's sha256 while the main thread analyses it
- * (src/store/hasher.ts). It reads the file itself, through its own descriptor, from the page
- * cache the analysis's reads fill (or fill in turn): the main thread copies nothing and never
- * waits for it. The file must be the one the main thread stat'ed (device, inode, size, mtime and
- * ctime, `workerData`) before this thread's first read and after its last, with exactly `size`
- * bytes read; anything else is an error, never a digest. Before hashing it may load DuckDB's
- * native library (`library`), which the main thread would otherwise load while it analyses.
+ * (src/store/hasher.ts). Given a HashThreadFile with `progress`, it hashes the analysis's own
+ * chunks in the shared memory the window reads them into (HashThreadChunk), marking each done for
+ * the reader; at the end it reads whatever the analysis did not (usually nothing) through its own
+ * descriptor, which must be the file the main thread stat'ed (device, inode, size, mtime and
+ * ctime), with exactly `size` bytes hashed in all; anything else is an error, never a digest.
+ * Without `progress` it reads and hashes the whole file itself. Before hashing it may load
+ * DuckDB's native library (`library`), which the main thread would otherwise load while it
+ * analyses.
  *
  * The thread runs a CommonJS program made from the source text of the functions below
  * (hashThreadProgram, a Worker with `eval`), not an ES module file: a worker started from an ES

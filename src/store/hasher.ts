@@ -1,16 +1,19 @@
 /**
- * The sha256 of a capture's bytes, the store's key. A small file (or one that cannot be read twice,
- * a FIFO) is hashed from the very reads that analyse it (RunOptions.onRawBytes). A large regular
- * file is hashed by a worker thread that reads it on its own (hashWorker.ts) while the main thread
- * analyses it: on two cores the hash then costs the analysis no wall-clock time and the main
- * thread nothing per byte. Session 8 fed that thread copies of the analysis's chunks through a
- * ring of shared memory instead; on the 128 MiB bench prefix the main thread spent 43 ms copying
- * into it and 43 ms waiting for a free slot. Reading twice is safe because both reads are checked
- * against one identity (fileIdentity.ts): the file stat'ed before the analysis opens it, the
- * thread's descriptor before its first and after its last read, the path again after the
- * analysis, and the byte counts (the thread's equal to the size, the analysis's not above it).
- * A file that changed underneath fails the ingest with an error instead of storing a key that
- * does not match the rows.
+ * The sha256 of a capture's bytes, the store's key, always taken from the very reads that
+ * analyse it (RunOptions.onRawBytes). A small file is hashed on the main thread. A large regular
+ * file is hashed by a worker thread (hashWorker.ts) while the main thread analyses it: the
+ * window reads its chunks into shared memory (capture/window.ts SharedReads) and the thread
+ * hashes each chunk in place, so the main thread copies nothing and, the thread hashing ~4x
+ * faster than the analysis parses, almost never waits for it. Session 8 fed such a thread copies
+ * of the chunks through a ring (the main thread spent 43 ms copying per 128 MiB and 43 ms
+ * waiting for a slot); sessions 9-12 had the thread read the file a second time itself (~50 ms
+ * of kernel copies per 512 MiB, and a second identity to check); session 13 hashes the shared
+ * chunks (512 MiB bench mix: the thread's hashing 335 -> 285 ms of CPU, OpenSSL's SHA-NI rate).
+ * The file stat'ed before the analysis must keep its identity (fileIdentity.ts) until the
+ * digest, checked again after the analysis, and the analysis must not read more than its size;
+ * what the reader left unread (damage it could not read past, an analysis stopped) is read from
+ * the file and hashed too. The digest is known once the file is read (digestNow), before the
+ * analysis has ended the connections the capture leaves open.
  */
 import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
@@ -76,7 +79,9 @@ export const THREAD_HASH_MIN_BYTES = 64 << 20;
  * by other work is what the wall clock follows. Session 10's measurement on the idle machine
  * agrees (512 MiB mix: 1.350 s with the thread against 1.444 inline). Only for large files
  * (THREAD_HASH_MIN_BYTES_TWO_CORES): V8's compiler keeps the second core busy during the first
- * few hundred ms of any run (its JIT warm-up), so there is room on it only later.
+ * few hundred ms of any run (its JIT warm-up), so there is room on it only later. Session 13:
+ * the thread hashes the analysis's chunks in shared memory, so the second read is gone (~50 ms
+ * of the 512 MiB mix's ~335); what it costs over hashing inline is its start (~50 ms).
  */
 export const THREAD_HASH_MIN_CORES = 2;
 
