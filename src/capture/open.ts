@@ -10,7 +10,7 @@ import { pcapMagic, readPcap } from './pcap.js';
 import { BLOCK_SHB, readPcapng } from './pcapng.js';
 import { NotACaptureError, ReadState, type RecordHandler } from './reader.js';
 import { openSource } from './source.js';
-import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadLength, type ReadPace, type SharedReads } from './window.js';
+import { ByteWindow, DEFAULT_CHUNK_SIZE, type ReadLength, type ReadPace } from './window.js';
 
 /** Options for reading one capture. */
 export interface ReadCaptureOptions {
@@ -26,8 +26,6 @@ export interface ReadCaptureOptions {
   limit?: number;
   /** Asked before each chunk is read: at most this many bytes (window.ts ReadLength). */
   readLength?: ReadLength;
-  /** The window's buffers in shared memory, for `onRawBytes` to hand to another thread in place (window.ts SharedReads). */
-  sharedReads?: SharedReads;
 }
 
 /** A source that ends after its first `left` bytes. */
@@ -69,7 +67,7 @@ export async function readCapture(path: string, onRecord: RecordHandler, options
   const { compressed, gzip } = opened;
   const source = options.limit === undefined ? opened.source : new LimitedSource(opened.source, options.limit);
   const state = new ReadState();
-  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null, options.readLength ?? null, options.sharedReads ?? null);
+  const win = new ByteWindow(source, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.pace ?? null, options.readLength ?? null);
   try {
     try {
       await win.ensure(4);

@@ -31,16 +31,6 @@ export type ReadPace = () => Promise<void> | null;
  */
 export type ReadLength = () => number;
 
-/**
- * The window's buffers in shared memory, for a reader of the bytes on another thread (the
- * store's sha256 thread hashes each chunk in place, src/store/hasher.ts): `beforeWrite` is
- * awaited before the window overwrites a buffer's bytes (a read into it, or a long record merged
- * into it), so that thread is done with them first; null when it already is.
- */
-export interface SharedReads {
-  beforeWrite(buf: Uint8Array): Promise<void> | null;
-}
-
 /** Bytes buffered from a source, with their position in the (decompressed) stream. */
 export class ByteWindow {
   buf: Uint8Array;
@@ -62,12 +52,11 @@ export class ByteWindow {
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
     private readonly pace: ReadPace | null = null,
     private readonly readLength: ReadLength | null = null,
-    private readonly shared: SharedReads | null = null,
   ) {
     // Tests use tiny chunks to make every record straddle: scale the headroom down with them.
     this.headroom = Math.min(HEADROOM, chunkSize);
     // Both buffers inside one WebAssembly memory: checksums are summed there in place (net/onesSum.ts).
-    const [buf, spare] = summableBuffers(chunkSize + this.headroom, 2, shared !== null) as [Uint8Array, Uint8Array];
+    const [buf, spare] = summableBuffers(chunkSize + this.headroom, 2) as [Uint8Array, Uint8Array];
     this.buf = buf;
     this.spare = spare;
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -92,11 +81,8 @@ export class ByteWindow {
       // At most one chunk per read, whatever the spare buffer grew to after a long record: reading
       // "the rest of the spare" would make every straddling record grow the buffers again.
       const length = this.readLength === null ? this.chunkSize : Math.max(1, Math.min(this.chunkSize, this.readLength()));
-      const spare = this.spare;
-      const read = () => this.source.readInto(spare, this.headroom, length);
-      const pace = this.pace?.() ?? null;
-      const free = this.shared?.beforeWrite(spare) ?? null;
-      const wait = pace === null ? free : free === null ? pace : Promise.all([pace, free]);
+      const read = () => this.source.readInto(this.spare, this.headroom, length);
+      const wait = this.pace?.() ?? null;
       this.pending = wait === null ? read() : wait.then(read);
     }
   }
@@ -124,8 +110,6 @@ export class ByteWindow {
         this.eof = true;
         return false;
       }
-      // A record longer than the headroom is merged into the current buffer (adopt): its bytes must be free.
-      if (this.shared !== null && this.end - this.pos > this.headroom) await this.shared.beforeWrite(this.buf);
       this.adopt(got);
       this.prefetch();
     }

@@ -53,7 +53,7 @@
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
 }
 
 const PAGE = 65536;
@@ -195,27 +195,15 @@ function uleb(n: number): number[] {
   return out;
 }
 
-/** The module over a memory of these limits (§5.3.7: flag 0x00, min; shared: flag 0x03, min, max). */
-function moduleBytes(limits: readonly number[]): Uint8Array {
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, [1, 0x60, 2, I32, I32, 1, I32]), // type 0: (i32, i32) -> i32
-    ...section(2, [1, 1, 0x6d, 3, 0x6d, 0x65, 0x6d, 0x02, ...limits]), // import "m" "mem" memory
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(7, [1, 3, 0x73, 0x75, 0x6d, 0x00, 0]), // export "sum" = function 0
-    ...section(10, [1, ...uleb(BODY.length), ...BODY]),
-  ]);
-}
-
-/** The module: one type, the memory imported as m.mem (min 0), the function exported as `sum`. */
-export const ONES_SUM_WASM = moduleBytes([0x00, 0x00]);
-
-/**
- * The same over a shared memory (min 0, max 65,536 pages: any size; the threads proposal's
- * shared limits, flag 0x03), whose buffer is a SharedArrayBuffer another thread can read in place
- * (the store's hashing thread reads the window's chunks, src/store/hasher.ts).
- */
-export const ONES_SUM_SHARED_WASM = moduleBytes([0x03, 0x00, ...uleb(65536)]);
+/** The module: one type, the memory imported as m.mem, the function exported as `sum`. */
+export const ONES_SUM_WASM = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  ...section(1, [1, 0x60, 2, I32, I32, 1, I32]), // type 0: (i32, i32) -> i32
+  ...section(2, [1, 1, 0x6d, 3, 0x6d, 0x65, 0x6d, 0x02, 0x00, 0x00]), // import "m" "mem" memory, min 0
+  ...section(3, [1, 0]), // function 0 has type 0
+  ...section(7, [1, 3, 0x73, 0x75, 0x6d, 0x00, 0]), // export "sum" = function 0
+  ...section(10, [1, ...uleb(BODY.length), ...BODY]),
+]);
 
 /** The in-place sum over [at, end) of a kernel's memory, folded to 16 bits (see the file comment). */
 export type OnesSumKernel = (at: number, end: number) => number;
@@ -223,54 +211,39 @@ export type OnesSumKernel = (at: number, end: number) => number;
 const kernels = new WeakMap<ArrayBufferLike, OnesSumKernel>();
 /** The compiled module, null where WebAssembly or its SIMD is missing, undefined before the first try. */
 let compiled: object | null | undefined;
-/** The same for the shared-memory module. */
-let compiledShared: object | null | undefined;
 
 function wasmApi(): WasmApi | null {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
-function compile(bytes: Uint8Array): object | null {
-  const api = wasmApi();
-  try {
-    return api === null ? null : new api.Module(bytes);
-  } catch {
-    return null; // no SIMD (e.g. node --no-experimental-wasm-simd): the JavaScript sum
+function compiledModule(): object | null {
+  if (compiled === undefined) {
+    const api = wasmApi();
+    try {
+      compiled = api === null ? null : new api.Module(ONES_SUM_WASM);
+    } catch {
+      compiled = null; // no SIMD (e.g. node --no-experimental-wasm-simd): the JavaScript sum
+    }
   }
-}
-
-function compiledModule(shared: boolean): object | null {
-  if (shared) {
-    if (compiledShared === undefined) compiledShared = compile(ONES_SUM_SHARED_WASM);
-    return compiledShared;
-  }
-  if (compiled === undefined) compiled = compile(ONES_SUM_WASM);
   return compiled;
 }
 
 /**
  * `count` zero-filled buffers of `length` bytes, laid out one after another in one WebAssembly
- * memory that kernelFor() can sum in place; plain arrays where there is no kernel. `shared`: the
- * memory is shared (its buffer a SharedArrayBuffer, plain arrays over one where there is no kernel).
+ * memory that kernelFor() can sum in place; plain arrays where there is no kernel.
  */
-export function summableBuffers(length: number, count: number, shared = false): Uint8Array[] {
-  const module = compiledModule(shared);
+export function summableBuffers(length: number, count: number): Uint8Array[] {
+  const module = compiledModule();
   const api = wasmApi();
   const bytes = length * count;
-  if (module === null || api === null || bytes > MAX_MEMORY_BYTES) {
-    if (!shared) return Array.from({ length: count }, () => new Uint8Array(length));
-    const memory = new SharedArrayBuffer(bytes);
-    return Array.from({ length: count }, (_, i) => new Uint8Array(memory, i * length, length));
-  }
+  if (module === null || api === null || bytes > MAX_MEMORY_BYTES) return Array.from({ length: count }, () => new Uint8Array(length));
   // TAIL_READ bytes of room after the last buffer: the kernel's last load may read past its end.
   const pages = Math.ceil((bytes + TAIL_READ) / PAGE);
   // A fixed size (maximum = initial): the memory never grows, so its ArrayBuffer never detaches.
-  const memory = new api.Memory({ initial: pages, maximum: pages, shared });
+  const memory = new api.Memory({ initial: pages, maximum: pages });
   const instance = new api.Instance(module, { m: { mem: memory } });
-  // Read once: the buffers and the kernel's key must be the one object (a shared memory's getter need not return the same one).
-  const buffer = memory.buffer;
-  kernels.set(buffer, instance.exports.sum as OnesSumKernel);
-  return Array.from({ length: count }, (_, i) => new Uint8Array(buffer, i * length, length));
+  kernels.set(memory.buffer, instance.exports.sum as OnesSumKernel);
+  return Array.from({ length: count }, (_, i) => new Uint8Array(memory.buffer, i * length, length));
 }
 
 /** The sum kernel for bytes in `buffer` (offsets from the buffer's start), or null when it is not a kernel's memory. */

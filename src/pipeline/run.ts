@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { ReadLength, ReadPace, SharedReads } from '../capture/window.js';
+import type { ReadLength, ReadPace } from '../capture/window.js';
 import type { Summary } from '../model/report.js';
 import type { Tracker } from '../track/tracker.js';
 import { type CarriedStream, restoreStream, saveStream } from './carry.js';
@@ -70,8 +70,6 @@ export interface RunOptions extends ExplainOptions {
   carry?: boolean;
   /** Sees every byte of each input as it is read (compressed bytes for gzip), once, in order: the store's sha256. Single-threaded. */
   onRawBytes?: (bytes: Uint8Array, index: number) => void;
-  /** The read buffers in shared memory, for `onRawBytes` to hand to another thread in place (capture/window.ts SharedReads). Single-threaded. */
-  sharedReads?: SharedReads;
   /**
    * Awaited before each chunk of input is read (capture/window.ts ReadPace): a slow consumer of
    * streamed findings holds reading back. Single-threaded (the live ndjson stream's mode).
@@ -108,7 +106,7 @@ export interface ReportFilter {
 export function usesWorker(paths: readonly string[], options: RunOptions): boolean {
   if ((options.threads ?? 1) < 2) return false;
   // A carried stream and the raw-bytes tap need the tracker and the reader on this thread.
-  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.sharedReads !== undefined || options.pace !== undefined || options.readLength !== undefined || options.onInputRead !== undefined || options.stopRequested !== undefined) return false;
+  if (options.resume !== undefined || options.carry === true || options.onRawBytes !== undefined || options.pace !== undefined || options.readLength !== undefined || options.onInputRead !== undefined || options.stopRequested !== undefined) return false;
   // Standard input is read here: a worker cannot take the stream.
   const bytes = inputBytes(paths);
   return bytes !== null && bytes >= (options.threadsMinBytes ?? DEFAULT_THREADS_MIN_BYTES);
@@ -149,7 +147,7 @@ export async function runAnalysis(paths: readonly string[], options: RunOptions,
     return filtered(stage.result(), filter);
   }
   let carried: CarriedStream | undefined;
-  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, readLength: options.readLength, stopRequested: options.stopRequested, onInputRead: options.onInputRead, sharedReads: options.sharedReads };
+  const local: LocalTrackHooks = { stdin: options.stdin, onRawBytes: options.onRawBytes, pace: options.pace, readLength: options.readLength, stopRequested: options.stopRequested, onInputRead: options.onInputRead };
   const { resume } = options;
   if (resume !== undefined) local.resume = (tracker, pieces, gate) => resumeStream(stage, resume, tracker, pieces, gate);
   if (options.carry === true) {

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/open.js';
 import { NotACaptureError } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
-import type { ReadLength, ReadPace, SharedReads } from '../capture/window.js';
+import type { ReadLength, ReadPace } from '../capture/window.js';
 import { BAD_CHECKSUM_TCP } from '../decode/checksum.js';
 import { decodeFrame } from '../decode/frame.js';
 import { ISSUE_NAMES, ISSUE_UNKNOWN_LINKTYPE } from '../decode/issues.js';
@@ -191,8 +191,6 @@ export interface LocalTrackHooks {
   stopRequested?: () => boolean;
   /** Called when input `index` has been read to its end and its records tracked, before its stream is finished (RunOptions.onInputRead). */
   onInputRead?: (index: number) => void;
-  /** The read buffers in shared memory (RunOptions.sharedReads). */
-  sharedReads?: SharedReads;
 }
 
 /** The stream being tracked: one tracker over one or more consecutive inputs. */
@@ -351,7 +349,7 @@ export async function runTrackStage(paths: readonly string[], options: TrackOpti
           };
     let facts: Awaited<ReturnType<typeof readCapture>> | null = null;
     try {
-      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace, readLength: local.readLength, sharedReads: local.sharedReads });
+      facts = await readCapture(path, onRecord, { stdin, chunkSize: options.chunkSize, onRawBytes: tap, pace: local.pace, readLength: local.readLength });
     } catch (err) {
       // Stopped: nothing is finished (no tracker.finish, no closeStream event), so nothing is explained.
       if (err instanceof AnalysisStopped) throw err;

@@ -1,8 +1,8 @@
 /**
  * Analyses one capture file for the store: the pipeline of `analyze` (pipeline/run.ts) reading
  * the file as analyze does, with every byte read also fed to sha256 (RunOptions.onRawBytes), so
- * the key costs no second pass (a large file's chunks are hashed in place, in shared memory, by a
- * worker thread beside the analysis, hasher.ts); each finding is handed on at once as a row
+ * the key costs no second pass (a large file is hashed by a worker thread reading it beside the
+ * analysis, checked to be the same bytes, hasher.ts); each finding is handed on at once as a row
  * document (never collected here).
  */
 import { createHash } from 'node:crypto';
@@ -95,7 +95,6 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         onRawBytes(bytes) {
           hash.update(bytes);
         },
-        sharedReads: hash.sharedReads ?? undefined,
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
         readLength: options.readLength,

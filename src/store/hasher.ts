@@ -1,27 +1,23 @@
 /**
- * The sha256 of a capture's bytes, the store's key, always taken from the very reads that
- * analyse it (RunOptions.onRawBytes). A small file is hashed on the main thread. A large regular
- * file is hashed by a worker thread (hashWorker.ts) while the main thread analyses it: the
- * window reads its chunks into shared memory (capture/window.ts SharedReads) and the thread
- * hashes each chunk in place, so the main thread copies nothing and, the thread hashing ~4x
- * faster than the analysis parses, almost never waits for it. Session 8 fed such a thread copies
- * of the chunks through a ring (the main thread spent 43 ms copying per 128 MiB and 43 ms
- * waiting for a slot); sessions 9-12 had the thread read the file a second time itself (~50 ms
- * of kernel copies per 512 MiB, and a second identity to check); session 13 hashes the shared
- * chunks (512 MiB bench mix: the thread's hashing 335 -> 285 ms of CPU, OpenSSL's SHA-NI rate).
- * The file stat'ed before the analysis must keep its identity (fileIdentity.ts) until the
- * digest, checked again after the analysis, and the analysis must not read more than its size;
- * what the reader left unread (damage it could not read past, an analysis stopped) is read from
- * the file and hashed too. The digest is known once the file is read (digestNow), before the
- * analysis has ended the connections the capture leaves open.
+ * The sha256 of a capture's bytes, the store's key. A small file (or one that cannot be read twice,
+ * a FIFO) is hashed from the very reads that analyse it (RunOptions.onRawBytes). A large regular
+ * file is hashed by a worker thread that reads it on its own (hashWorker.ts) while the main thread
+ * analyses it: on two cores the hash then costs the analysis no wall-clock time and the main
+ * thread nothing per byte. Session 8 fed that thread copies of the analysis's chunks through a
+ * ring of shared memory instead; on the 128 MiB bench prefix the main thread spent 43 ms copying
+ * into it and 43 ms waiting for a free slot. Reading twice is safe because both reads are checked
+ * against one identity (fileIdentity.ts): the file stat'ed before the analysis opens it, the
+ * thread's descriptor before its first and after its last read, the path again after the
+ * analysis, and the byte counts (the thread's equal to the size, the analysis's not above it).
+ * A file that changed underneath fails the ingest with an error instead of storing a key that
+ * does not match the rows.
  */
 import { type Hash, createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { SharedReads } from '../capture/window.js';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
-import { DIGEST_AT, DIGEST_READY, DIGEST_STATE, type HashThreadChunk, type HashThreadCpu, type HashThreadData, type HashThreadFile, PROGRESS_BYTES, hashThreadProgram } from './hashWorker.js';
+import { type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -31,8 +27,8 @@ export interface ByteHasher {
   digest(): Promise<string>;
   /**
    * The digest at once, when the analysis has read the whole file (the reader at its end: no
-   * byte left to read, nothing more to come through update), else null; digest() still decides
-   * (it also checks that the file did not change) and gives the same.
+   * byte left to read, nothing more to come through update) and it is hashed here, else null
+   * (a thread gives it through `early`); digest() still decides and gives the same.
    */
   digestNow(): string | null;
   /** Drops the hash unfinished (the analysis failed); digest() must not be called after. */
@@ -45,8 +41,6 @@ export interface ByteHasher {
   readonly early: Promise<string> | null;
   /** What a hashing thread's own CPU went to, once it has posted its digest; null when hashed inline. */
   readonly threadCpu: HashThreadCpu | null;
-  /** The reads' buffers in shared memory, for a thread to hash them in place (capture/window.ts SharedReads); null when hashed inline. */
-  readonly sharedReads: SharedReads | null;
 }
 
 /**
@@ -79,9 +73,7 @@ export const THREAD_HASH_MIN_BYTES = 64 << 20;
  * by other work is what the wall clock follows. Session 10's measurement on the idle machine
  * agrees (512 MiB mix: 1.350 s with the thread against 1.444 inline). Only for large files
  * (THREAD_HASH_MIN_BYTES_TWO_CORES): V8's compiler keeps the second core busy during the first
- * few hundred ms of any run (its JIT warm-up), so there is room on it only later. Session 13:
- * the thread hashes the analysis's chunks in shared memory, so the second read is gone (~50 ms
- * of the 512 MiB mix's ~335); what it costs over hashing inline is its start (~50 ms).
+ * few hundred ms of any run (its JIT warm-up), so there is room on it only later.
  */
 export const THREAD_HASH_MIN_CORES = 2;
 
@@ -125,7 +117,6 @@ class InlineHasher implements ByteHasher {
   private hashed = 0;
   readonly early = null;
   readonly threadCpu = null;
-  readonly sharedReads = null;
   constructor(private readonly path: string) {}
   private hex: string | null = null;
   update(bytes: Uint8Array): void {
@@ -146,55 +137,18 @@ class InlineHasher implements ByteHasher {
   abandon(): void {}
 }
 
-/** Atomics.waitAsync (ES2024; Node 16 and later have it), which the ES2022 lib does not declare. */
-interface AtomicsWaitAsync {
-  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}
-
-/**
- * How long digestNow() waits for the thread: it is at most two chunks behind (16 MiB, ~8 ms of
- * sha256); past this (a thread the scheduler left waiting) the digest comes from digest() later.
- */
-const DIGEST_WAIT_MS = 250;
-
-/** A chunk of shared memory posted to the thread and not known hashed yet. */
-interface PostedChunk {
-  memory: SharedArrayBuffer;
-  start: number;
-  end: number;
-  seq: number;
-}
-
-/**
- * Hashes the analysis's own reads on a worker thread (hashWorker.ts hashChunks): the window reads
- * into shared memory (capture/window.ts SharedReads) and each chunk read is posted as its place
- * in that memory, hashed there by the thread while the main thread parses it; bytes read
- * elsewhere (the first bytes sniffed, a gzip file's compressed reads) are posted as copies. The
- * window awaits beforeWrite() before it reads into a buffer again, so no byte is overwritten
- * before it is hashed (the thread hashes ~4x faster than the analysis parses: it almost never
- * waits). The digest covers the rest of the file too when the analysis did not read it all (the
- * thread reads it), and the file must keep the identity stat'ed before the analysis.
- */
-class ThreadHasher implements ByteHasher {
+/** Hashes the file on a worker thread that reads it itself (hashWorker.ts); the analysis's reads are only counted. */
+class FileThreadHasher implements ByteHasher {
   private readonly worker: Worker;
   private readonly result: Promise<string>;
   private analysed = 0;
   private digesting = false;
-  /** Slot 0: the seq of the last chunk of shared memory the thread has hashed; then the digest's slots (hashWorker.ts DIGEST_SLOTS). */
-  private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_BYTES));
-  /** The end was posted (the thread hashes the rest of the file, then gives the digest). */
-  private ended = false;
-  private seq = 0;
-  private memory: SharedArrayBuffer | null = null;
-  /** Chunks posted and not yet seen hashed, oldest first. */
-  private posted: PostedChunk[] = [];
   /** Settles when the thread has loaded the library it was given (or failed to, or ended). */
   readonly libraryLoaded: Promise<void>;
   threadCpu: HashThreadCpu | null = null;
-  /** Known only once the analysis has read the file (digest()). */
-  readonly early = null;
-  /** For the window (capture/window.ts SharedReads). */
-  readonly sharedReads: SharedReads = { beforeWrite: (buf) => this.beforeWrite(buf) };
+  get early(): Promise<string> {
+    return this.result;
+  }
 
   /** A new thread for the file (`thread` the Worker class), or the early thread given the file. */
   constructor(
@@ -204,7 +158,7 @@ class ThreadHasher implements ByteHasher {
     library: string | null,
   ) {
     if (typeof thread === 'function') {
-      const workerData: HashThreadData = { path: null, identity: null, library };
+      const workerData: HashThreadData = { path, identity, library };
       this.worker = new thread(hashThreadProgram(), { eval: true, workerData });
     } else this.worker = thread.worker;
     let libraryLoaded = () => {};
@@ -220,17 +174,16 @@ class ThreadHasher implements ByteHasher {
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the hashing thread exited (${code}) before its digest`)));
     });
-    const file: HashThreadFile = { path, identity, progress: this.progress.buffer as SharedArrayBuffer, early: typeof thread !== 'function' };
     if (typeof thread !== 'function') {
       // Its library is loading or loaded (the early thread's own promise says when); a failure
       // before now (it ended, or threw) fails the digest, as a new thread's would.
       thread.libraryLoaded.then(libraryLoaded);
       if (thread.failure !== null) this.worker.emit('error', thread.failure);
-      else this.worker.postMessage(file);
-    } else {
-      this.worker.postMessage(file);
-      if (library === null) libraryLoaded();
-    }
+      else {
+        const file: HashThreadFile = { path, identity };
+        this.worker.postMessage(file);
+      }
+    } else if (library === null) libraryLoaded();
     this.result.then(libraryLoaded, libraryLoaded);
     // A failed analysis never asks for the digest: the rejection must not be reported as unhandled.
     this.result.catch(() => {});
@@ -243,78 +196,19 @@ class ThreadHasher implements ByteHasher {
 
   update(bytes: Uint8Array): void {
     this.analysed += bytes.length;
-    const memory = bytes.buffer;
-    if (!(memory instanceof SharedArrayBuffer)) {
-      // Not the window's shared memory: a copy, handed over.
-      // (Uint8Array's constructor copies; a Buffer's slice() would not.)
-      const copy = new Uint8Array(bytes);
-      const chunk: HashThreadChunk = { bytes: copy };
-      this.worker.postMessage(chunk, [copy.buffer]);
-      return;
-    }
-    if (memory !== this.memory) {
-      this.memory = memory;
-      const announce: HashThreadChunk = { memory };
-      this.worker.postMessage(announce);
-    }
-    const chunk: HashThreadChunk = { seq: ++this.seq, at: bytes.byteOffset, length: bytes.length };
-    this.posted.push({ memory, start: bytes.byteOffset, end: bytes.byteOffset + bytes.length, seq: this.seq });
-    this.worker.postMessage(chunk);
   }
 
-  /** Resolves once the thread has hashed every chunk posted from `buf`'s bytes; null when it has already. */
-  private beforeWrite(buf: Uint8Array): Promise<void> | null {
-    const done = Atomics.load(this.progress, 0);
-    let i = 0;
-    while (i < this.posted.length && (this.posted[i] as PostedChunk).seq <= done) i++;
-    if (i > 0) this.posted.splice(0, i);
-    let wait = 0;
-    const start = buf.byteOffset;
-    const end = start + buf.byteLength;
-    for (const c of this.posted) if (c.memory === buf.buffer && c.start < end && start < c.end) wait = c.seq;
-    return wait === 0 ? null : this.hashedUpTo(wait);
-  }
-
-  /** Resolves once the thread has hashed the chunk numbered `seq` (or ended). */
-  private async hashedUpTo(seq: number): Promise<void> {
-    // A wait on shared memory does not keep the event loop alive: the thread, ref'd meanwhile, does.
-    this.worker.ref();
-    try {
-      for (let done = Atomics.load(this.progress, 0); done < seq; done = Atomics.load(this.progress, 0)) {
-        const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.progress, 0, done, 1000);
-        // A thread that ended (an error) never stores its progress: the digest reports the failure.
-        const ended = await Promise.race([waited.async ? waited.value : Promise.resolve(waited.value), this.result.then(() => 'ended', () => 'ended')]);
-        if (ended === 'ended') return;
-      }
-    } finally {
-      if (!this.digesting) this.worker.unref();
-    }
-  }
-
-  /** Tells the thread the analysis read its last byte: it hashes the rest of the file, if any, and gives the digest. */
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    const end: HashThreadChunk = { end: this.analysed };
-    this.worker.postMessage(end);
-  }
-
-  digestNow(): string | null {
-    if (BigInt(this.analysed) !== this.identity.size) return null;
-    this.end();
-    // The thread is at most the window's two chunks behind (beforeWrite): a few ms of hashing.
-    Atomics.wait(this.progress, DIGEST_STATE, 0, DIGEST_WAIT_MS);
-    if (Atomics.load(this.progress, DIGEST_STATE) !== DIGEST_READY) return null;
-    return Buffer.from(new Uint8Array(this.progress.buffer, DIGEST_AT, 32)).toString('hex');
+  /** Its digest comes before the analysis ends anyway (`early`). */
+  digestNow(): null {
+    return null;
   }
 
   async digest(): Promise<string> {
     this.digesting = true;
     this.worker.ref();
     try {
-      this.end();
       const hex = await this.result;
-      // The thread checked its own descriptor for the rest; the path must still name that file, and the analysis must not have read more than it holds.
+      // The thread checked its own descriptor; the path must still name that file, and the analysis must not have read more than it holds.
       const now = identityOf(statSync(this.path, { bigint: true }));
       if (!sameIdentity(now, this.identity) || BigInt(this.analysed) > this.identity.size) {
         throw new Error(`${this.path} changed while it was being read (after the analysis): not stored`);
@@ -339,10 +233,10 @@ export async function hasherFor(path: string, minThreadBytes?: number, library?:
   const stats = statSync(path, { bigint: true });
   const bound = minThreadBytes ?? threadHashMinBytesFor(availableParallelism());
   if (!stats.isFile() || Number(stats.size) < bound) return new InlineHasher(path);
-  if (early?.take()) return new ThreadHasher(early, path, identityOf(stats), null);
+  if (early?.take()) return new FileThreadHasher(early, path, identityOf(stats), null);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const hasher = new ThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
+  const hasher = new FileThreadHasher(Worker, path, identityOf(stats), library?.file ?? null);
   library?.onLoading(hasher.libraryLoaded);
   return hasher;
 }

@@ -1,8 +1,7 @@
 /**
  * ByteWindow's readLength (capture/window.ts ReadLength): asked before each read, it bounds that
  * read's length below the chunk size, and the window reads whole chunks again once it allows
- * them (`ingest` reads 1 MiB at a time only until the store wants the file, then 8 MiB). And its
- * shared reads (SharedReads): the buffers in shared memory, each read awaiting beforeWrite.
+ * them (`ingest` reads 1 MiB at a time only until the store wants the file, then 8 MiB).
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -56,52 +55,4 @@ it('reads whole chunks without readLength, and never more than a chunk whatever 
   const big = new ByteWindow(recordingSource(bytes, capped), 1024, null, () => 1 << 30);
   assert.ok(await big.ensure(1));
   assert.equal(capped[0], 1024);
-});
-
-it('shared reads: both buffers in shared memory, and no read into a buffer (nor a long record merged into it) before beforeWrite has let it go', async () => {
-  const bytes = Uint8Array.from({ length: 8192 }, (_, i) => (i * 13) & 0xff);
-  const asked: number[] = [];
-  // Each buffer is held (as a hashing thread would hold it) until the window asks for it back; the read must wait.
-  const held = new Map<ArrayBufferLike | number, boolean>();
-  const freed: number[] = [];
-  const source = recordingSource(bytes, asked);
-  const reads: number[] = [];
-  const checking: ByteSource = {
-    readInto(buf, offset, length) {
-      assert.equal(held.get(buf.byteOffset), false, `a read into the buffer at ${buf.byteOffset} while it was held`);
-      reads.push(buf.byteOffset);
-      return source.readInto(buf, offset, length).then((n) => {
-        held.set(buf.byteOffset, true);
-        return n;
-      });
-    },
-    close() {},
-  };
-  const shared = {
-    beforeWrite(buf: Uint8Array): Promise<void> | null {
-      if (held.get(buf.byteOffset) !== true) {
-        held.set(buf.byteOffset, false);
-        return null;
-      }
-      return new Promise<void>((resolve) =>
-        setTimeout(() => {
-          held.set(buf.byteOffset, false);
-          freed.push(buf.byteOffset);
-          resolve();
-        }, 1),
-      );
-    },
-  };
-  const win = new ByteWindow(checking, 1024, null, null, shared);
-  assert.ok(win.buf.buffer instanceof SharedArrayBuffer, 'the window reads into shared memory');
-  const seen: number[] = [];
-  while (seen.length < bytes.length) {
-    // Now and then a record longer than the headroom (1,024 bytes here) straddles two chunks.
-    const n = Math.min(seen.length % 3 === 0 ? 1500 : 200, bytes.length - seen.length);
-    assert.ok(await win.ensure(n));
-    for (let i = 0; i < n; i++) seen.push(win.buf[win.pos + i] as number);
-    win.pos += n;
-  }
-  assert.deepEqual(seen, [...bytes]);
-  assert.ok(freed.length >= 4, `buffers given back before their reads: ${freed.length}`);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteWindow } from '../../src/capture/window.js';
 import { sumBytes } from '../../src/decode/checksum.js';
-import { ONES_SUM_SHARED_WASM, ONES_SUM_WASM, kernelFor, summableBuffers } from '../../src/net/onesSum.js';
+import { ONES_SUM_WASM, kernelFor, summableBuffers } from '../../src/net/onesSum.js';
 
 /** RFC 1071 by the book: big-endian 16-bit words from `at`, a last odd byte padded with zero, end-around carry. */
 function reference(bytes: Uint8Array, at: number, end: number): number {
@@ -15,21 +15,6 @@ function reference(bytes: Uint8Array, at: number, end: number): number {
 describe('the WebAssembly one\'s-complement sum kernel', () => {
   it('is a valid module with SIMD on this Node', () => {
     assert.equal((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(ONES_SUM_WASM), true);
-  });
-
-  it('over shared memory (the store\'s window, read by its hashing thread): a valid module, buffers in a SharedArrayBuffer, the same sums', () => {
-    assert.equal((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(ONES_SUM_SHARED_WASM), true);
-    const [bytes, other] = summableBuffers(70_000, 2, true) as [Uint8Array, Uint8Array];
-    assert.ok(bytes.buffer instanceof SharedArrayBuffer);
-    assert.equal(other.buffer, bytes.buffer);
-    assert.notEqual(kernelFor(bytes.buffer), null, 'summed in place there too');
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 9)) & 0xff;
-    const plain = new DataView(Uint8Array.from(bytes).buffer);
-    const inMemory = new DataView(bytes.buffer, 0, bytes.length);
-    for (const [at, length] of [[0, 0], [1, 1], [3, 64], [7, 1500], [0, 70_000], [17, 65_535]] as const) {
-      assert.equal(sumBytes(inMemory, at, at + length), sumBytes(plain, at, at + length), `at ${at}, length ${length}`);
-      assert.equal(sumBytes(inMemory, at, at + length) % 0xffff, reference(bytes, at, at + length) % 0xffff);
-    }
   });
 
   it('sums every alignment and length as RFC 1071 and the JavaScript sum do, bit for bit', () => {

@@ -101,36 +101,16 @@ test('analyzeForStore: the writer hears inputRead once, after the file is read a
   assert.ok(events.indexOf('inputRead') < events.lastIndexOf('connections'), events.join(','));
 });
 
-test('sha256 on a worker thread from the analysis\'s reads equals the inline one; the bytes the analysis left unread are hashed too (40 MiB)', async () => {
+test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const expected = createHash('sha256').update(data).digest('hex');
   const file = join(tmp.dir, 'hash.bin');
   writeFileSync(file, data);
   const threaded = await hasherFor(file, 0);
-  // Chunks outside shared memory go to the thread as copies: the caller's bytes stay usable.
+  // The analysis's chunks are only counted by the threaded hasher: it reads the file on its own.
   for (let at = 0; at < data.length; at += 3 << 20) threaded.update(data.subarray(at, Math.min(data.length, at + (3 << 20))));
-  assert.equal(data.length, 40 << 20);
   assert.equal(await threaded.digest(), expected);
-  // Chunks in shared memory are hashed in place: beforeWrite holds a writer back until the thread is done with them.
-  const shared = await hasherFor(file, 0);
-  const memory = new Uint8Array(new SharedArrayBuffer(2 << 20));
-  const writes = shared.sharedReads as NonNullable<typeof shared.sharedReads>;
-  for (let at = 0, turn = 0; at < data.length; at += 1 << 20, turn++) {
-    const buf = memory.subarray((turn & 1) << 20, ((turn & 1) + 1) << 20);
-    await writes.beforeWrite(buf);
-    const n = Math.min(1 << 20, data.length - at);
-    buf.set(data.subarray(at, at + n));
-    shared.update(buf.subarray(0, n));
-  }
-  // Read to its end: the digest at once (the main thread waits the few ms the thread is behind), the same at the end.
-  assert.equal(shared.digestNow(), expected);
-  assert.equal(await shared.digest(), expected);
-  // Stopped a third of the way in: the thread reads the rest from the file.
-  const stopped = await hasherFor(file, 0);
-  stopped.update(data.subarray(0, 13 << 20));
-  assert.equal(stopped.digestNow(), null, 'not read to its end: no digest at once');
-  assert.equal(await stopped.digest(), expected);
   const inline = await hasherFor(file);
   // An analysis that stopped a third of the way in (damage): the rest is read from the file.
   inline.update(data.subarray(0, 13 << 20));
@@ -139,23 +119,30 @@ test('sha256 on a worker thread from the analysis\'s reads equals the inline one
   (await hasherFor(file, 0)).update(data.subarray(0, 1000));
 });
 
-test('the sha256 once the file is read (onFileDigest): given before inputRead, inline and on a thread, equal to the end\'s, junk past the capture included (a hasher not at the end of its file gives none at once: the 40 MiB test)', async () => {
+test('the sha256 once the file is read (onFileDigest): given before inputRead when hashed inline, equal to the end\'s, junk past the capture included; a thread gives it early instead, a hasher not at the end of its file none at once', async () => {
   const capture = join(REPO_ROOT, 'test', 'fixtures', 'lab', 'nmap-syn-scan.client.pcap');
   const junk = join(tmp.dir, 'junk-tail.pcap');
   writeFileSync(junk, Buffer.concat([readFileSync(capture), Buffer.alloc(1 << 20, 0xee)]));
-  for (const threadHashMinBytes of [0, Number.POSITIVE_INFINITY]) {
-    const events: string[] = [];
-    const writer = { row: () => {}, inputRead: () => events.push('inputRead') };
-    const r = await analyzeForStore(capture, { threadHashMinBytes, onFileDigest: (sha) => events.push(sha) }, writer);
-    assert.deepEqual(events, [createHash('sha256').update(readFileSync(capture)).digest('hex'), 'inputRead'], String(threadHashMinBytes));
-    assert.equal(r.sha256, events[0]);
-    events.length = 0;
-    const damaged = await analyzeForStore(junk, { threadHashMinBytes, chunkSize: 64 << 10, onFileDigest: (sha) => events.push(sha) }, writer);
-    // The reader reads past the junk (skipping it): the digest covers it, at once as at the end.
-    const whole = createHash('sha256').update(readFileSync(junk)).digest('hex');
-    assert.deepEqual(events, [whole, 'inputRead']);
-    assert.equal(damaged.sha256, whole);
-  }
+  const events: string[] = [];
+  const writer = { row: () => {}, inputRead: () => events.push('inputRead') };
+  const r = await analyzeForStore(capture, { threadHashMinBytes: Number.POSITIVE_INFINITY, onFileDigest: (sha) => events.push(sha) }, writer);
+  assert.deepEqual(events, [createHash('sha256').update(readFileSync(capture)).digest('hex'), 'inputRead']);
+  assert.equal(r.sha256, events[0]);
+  events.length = 0;
+  const damaged = await analyzeForStore(junk, { threadHashMinBytes: Number.POSITIVE_INFINITY, chunkSize: 64 << 10, onFileDigest: (sha) => events.push(sha) }, writer);
+  // The reader reads past the junk (skipping it): the digest covers it, at once as at the end.
+  const whole = createHash('sha256').update(readFileSync(junk)).digest('hex');
+  assert.deepEqual(events, [whole, 'inputRead']);
+  assert.equal(damaged.sha256, whole);
+  // On a thread reading the file itself the digest comes early (ByteHasher.early), not at the read's end.
+  events.length = 0;
+  await analyzeForStore(capture, { threadHashMinBytes: 0, onFileDigest: (sha) => events.push(sha) }, writer);
+  assert.deepEqual(events, ['inputRead']);
+  // Inline, a hasher that has not seen the file to its end gives nothing at once; its digest() reads the rest.
+  const partial = await hasherFor(junk);
+  partial.update(readFileSync(junk).subarray(0, 1000));
+  assert.equal(partial.digestNow(), null);
+  assert.equal(await partial.digest(), whole);
 });
 
 test('DuckFeed.keyAtRead: the pending rows get the key and the result tables lose its old rows in the call ahead of the next segments, which go in under it', async () => {
