@@ -50,13 +50,6 @@ export interface StoreAnalysisOptions {
   onStopped?: (hash: { digest(): Promise<string>; abandon(): void }) => void;
   /** Given the sha256 before the analysis ends when a thread takes it (ByteHasher.early), else null. */
   onEarlyDigest?: (digest: Promise<string> | null) => void;
-  /**
-   * Given the file's sha256 as soon as the whole file has been read (ByteHasher.digestNow),
-   * before the rows of the connections its end leaves open (and before RowWriter.inputRead):
-   * their rows, and the segments cut then, can go in under it. Not called when it is not known
-   * then (a reader stopped by damage: the rest is hashed at the end).
-   */
-  onFileDigest?: (sha256: string) => void;
   /** A native library for the hashing thread, if there is one, to load first (hasher.ts LibraryToLoad). */
   library?: LibraryToLoad;
   /** A hashing thread started before the file was known (hasher.ts EarlyHashThread), taken if this file is hashed by a thread. */
@@ -98,11 +91,7 @@ export async function analyzeForStore(path: string, options: StoreAnalysisOption
         // Stopped, the run ends without finishing or explaining what it tracked (no row written after the stop).
         stopRequested: options.shouldStop,
         readLength: options.readLength,
-        onInputRead: () => {
-          const sha = options.onFileDigest === undefined ? null : hash.digestNow();
-          if (sha !== null) options.onFileDigest?.(sha);
-          writer.inputRead?.();
-        },
+        onInputRead: () => writer.inputRead?.(),
         inactivityTimeout: options.inactivityTimeout,
         onProgress: options.onProgress,
         // The store has checked that the file continues the carried stream (continuesStream).

@@ -29,10 +29,9 @@ function keyLiteral(sha: string): string {
   return sqlString(sha);
 }
 
-/** Deletes every row of the capture keyed `key` (a literal), children first; `results`: of the result tables only. */
-function deletesOf(key: string, results = false): string[] {
-  const tables = [...STORE_TABLES].reverse().filter((t) => !results || t !== 'captures');
-  return tables.map((t) => `DELETE FROM ${t} WHERE ${t === 'captures' ? 'sha256' : 'capture_sha256'} = ${key}`);
+/** Deletes every row of the capture keyed `key` (a literal), children first. */
+function deletesOf(key: string): string[] {
+  return [...STORE_TABLES].reverse().map((t) => `DELETE FROM ${t} WHERE ${t === 'captures' ? 'sha256' : 'capture_sha256'} = ${key}`);
 }
 
 /** Segments held until the transaction opens, then inserted as they come. */
@@ -101,34 +100,6 @@ export class DuckFeed {
     const key = keyLiteral(sha);
     const deletes = stored ? deletesOf(key) : [];
     return [...deletes, ...RESULT_TABLES.map((t) => `UPDATE ${t.name} SET capture_sha256 = ${key} WHERE capture_sha256 = ${PENDING_KEY}`)];
-  }
-
-  /**
-   * The file has been read and its sha256 is `sha`, known before the analysis ends (it still ends
-   * the connections the capture leaves open): the rows of `sha` the store may hold are deleted
-   * from the result tables (whether it holds them is asked at the end: if it holds the same
-   * bytes by this version the caller rolls everything back; if it holds them otherwise, it
-   * deletes the captures row too, captureDelete), the rows fed under PENDING_KEY get `sha`
-   * (keyAs's UPDATEs), and every segment from now on goes in under it. All of it in the next
-   * call, ahead of those segments: sent at once when no call is in flight, so that DuckDB does
-   * it while the main thread ends the stream (which does not yield to the event loop before the
-   * analysis ends). Not started yet, the transaction opens under `sha`.
-   */
-  keyAtRead(sha: string): void {
-    const key = keyLiteral(sha);
-    const deletes = deletesOf(key, true);
-    if (this.key === null) this.opening = ['BEGIN TRANSACTION', ...deletes].join(';\n');
-    else if (this.key === PENDING_KEY) {
-      const updates = RESULT_TABLES.map((t) => `UPDATE ${t.name} SET capture_sha256 = ${key} WHERE capture_sha256 = ${PENDING_KEY}`);
-      this.opening = [...(this.opening === null ? [] : [this.opening]), ...deletes, ...updates].join(';\n');
-    } else throw new Error('the feed is keyed already');
-    this.key = key;
-    this.pump();
-  }
-
-  /** The statement that deletes the captures row of `sha` (its result rows deleted by keyAtRead). */
-  static captureDelete(sha: string): string {
-    return `DELETE FROM captures WHERE sha256 = ${keyLiteral(sha)}`;
   }
 
   /** The rows are not wanted (the same bytes are stored already): nothing is inserted. */

@@ -60,8 +60,6 @@ export interface RunningAnalysis {
   result: Promise<StoreAnalysis>;
   /** The file's sha256 before the analysis ends (ByteHasher.early), or null when only the end gives it. */
   earlySha: Promise<string | null>;
-  /** `f` is called with the file's sha256 as soon as the file has been read, if it is known then (StoreAnalysisOptions.onFileDigest). */
-  whenFileRead(f: (sha256: string) => void): void;
   /** Ends it (at its next chunk) unwanted, waits for it, removes its spool. */
   stop(): Promise<void>;
   /** It is wanted: from its next chunk on it reads whole chunks (beginAnalysis's `firstReadBytes` no longer applies). */
@@ -105,14 +103,12 @@ export function beginAnalysis(path: string, options: StoreAnalysisOptions, segme
     if (digest === null) giveSha(null);
     else digest.then(giveSha, () => giveSha(null));
   };
-  let fileRead: ((sha256: string) => void) | null = null;
-  const onFileDigest = (sha: string) => fileRead?.(sha);
   // The hash of a stopped analysis, kept for stopForSha (dropped by stop).
   let stoppedHash: { digest(): Promise<string>; abandon(): void } | null = null;
   const onStopped = (hash: { digest(): Promise<string>; abandon(): void }) => {
     stoppedHash = hash;
   };
-  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest, onFileDigest, onStopped, readLength }, spool).finally(() => {
+  const result = analyzeForStore(path, { ...options, shouldStop: () => stopped, onEarlyDigest, onStopped, readLength }, spool).finally(() => {
     spool.finish();
     giveSha(null);
   });
@@ -133,9 +129,6 @@ export function beginAnalysis(path: string, options: StoreAnalysisOptions, segme
     spool,
     result,
     earlySha,
-    whenFileRead(f) {
-      fileRead = f;
-    },
     async stop() {
       stopped = true;
       await result.catch(() => {});
@@ -296,8 +289,6 @@ export class DuckStore {
       feedPending();
     };
     let stored: string | undefined;
-    // The sha256 the feed took when the file was read (keyAtRead), or null.
-    let keyedAtRead: string | null = null;
     try {
       const early = await run.earlySha;
       if (early !== null) {
@@ -310,15 +301,6 @@ export class DuckStore {
       } else {
         inline = true;
         feedPending();
-        // Once the file is read its sha256 is known: the rows fed so far get it and the segments
-        // cut from then on go in under it, on DuckDB's thread while this one still ends the
-        // connections the capture leaves open (DuckFeed.keyAtRead), not after the analysis.
-        run.whenFileRead((sha) => {
-          const starting = !feed.started;
-          feed.keyAtRead(sha);
-          keyedAtRead = sha;
-          if (starting) options.onPhase?.('feeding', path);
-        });
       }
       const analysis = await run.result;
       const analysedAt = performance.now();
@@ -328,19 +310,7 @@ export class DuckStore {
         return { outcome: 'unreadable', path, sha256: analysis.sha256, analysis };
       }
       let keying: string[] = [];
-      if (keyedAtRead !== null) {
-        if (keyedAtRead !== analysis.sha256) throw new Error(`${path}: the sha256 changed during the analysis`);
-        // The query waits for the feed (one connection).
-        await feed.settled();
-        stored = await this.storedVersion(analysis.sha256);
-        if (!options.force && stored === VERSION) {
-          // The same bytes are stored already (under another path): the rows fed (and the deletes) are undone.
-          await this.rollBack(feed);
-          return { outcome: 'unchanged', path, sha256: analysis.sha256, analysis };
-        }
-        // The result tables' old rows of it went with keyAtRead; its captures row goes now.
-        if (stored !== undefined) keying = [DuckFeed.captureDelete(analysis.sha256)];
-      } else if (feed.pending) {
+      if (feed.pending) {
         // The rows went in under the pending key; the query waits for the feed (one connection).
         await feed.settled();
         stored = await this.storedVersion(analysis.sha256);

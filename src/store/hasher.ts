@@ -25,12 +25,6 @@ export interface ByteHasher {
   update(bytes: Uint8Array): void;
   /** The digest of the whole file (the bytes after those the analysis read too). */
   digest(): Promise<string>;
-  /**
-   * The digest at once, when the analysis has read the whole file (the reader at its end: no
-   * byte left to read, nothing more to come through update) and it is hashed here, else null
-   * (a thread gives it through `early`); digest() still decides and gives the same.
-   */
-  digestNow(): string | null;
   /** Drops the hash unfinished (the analysis failed); digest() must not be called after. */
   abandon(): void;
   /**
@@ -118,21 +112,14 @@ class InlineHasher implements ByteHasher {
   readonly early = null;
   readonly threadCpu = null;
   constructor(private readonly path: string) {}
-  private hex: string | null = null;
   update(bytes: Uint8Array): void {
     this.hash.update(bytes);
     this.hashed += bytes.length;
   }
-  digestNow(): string | null {
-    if (this.hex === null && statSync(this.path).size === this.hashed) this.hex = this.hash.digest('hex');
-    return this.hex;
-  }
   async digest(): Promise<string> {
-    if (this.hex !== null) return this.hex;
     // Usually nothing is left: a file's size says so without opening it again (a FIFO's is 0).
     if (statSync(this.path).size > this.hashed) hashFileFrom(this.hash, this.path, this.hashed);
-    this.hex = this.hash.digest('hex');
-    return this.hex;
+    return this.hash.digest('hex');
   }
   abandon(): void {}
 }
@@ -196,11 +183,6 @@ class FileThreadHasher implements ByteHasher {
 
   update(bytes: Uint8Array): void {
     this.analysed += bytes.length;
-  }
-
-  /** Its digest comes before the analysis ends anyway (`early`). */
-  digestNow(): null {
-    return null;
   }
 
   async digest(): Promise<string> {

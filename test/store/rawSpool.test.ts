@@ -9,7 +9,6 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeForStore } from '../../src/store/analyzeFile.js';
-import { DuckFeed } from '../../src/store/duckFeed.js';
 import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
 import { withExtra } from '../../src/store/rows.js';
@@ -117,62 +116,6 @@ test('sha256 on a worker thread reading the file itself equals the inline one; i
   assert.equal(await inline.digest(), expected);
   // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
   (await hasherFor(file, 0)).update(data.subarray(0, 1000));
-});
-
-test('the sha256 once the file is read (onFileDigest): given before inputRead when hashed inline, equal to the end\'s, junk past the capture included; a thread gives it early instead, a hasher not at the end of its file none at once', async () => {
-  const capture = join(REPO_ROOT, 'test', 'fixtures', 'lab', 'nmap-syn-scan.client.pcap');
-  const junk = join(tmp.dir, 'junk-tail.pcap');
-  writeFileSync(junk, Buffer.concat([readFileSync(capture), Buffer.alloc(1 << 20, 0xee)]));
-  const events: string[] = [];
-  const writer = { row: () => {}, inputRead: () => events.push('inputRead') };
-  const r = await analyzeForStore(capture, { threadHashMinBytes: Number.POSITIVE_INFINITY, onFileDigest: (sha) => events.push(sha) }, writer);
-  assert.deepEqual(events, [createHash('sha256').update(readFileSync(capture)).digest('hex'), 'inputRead']);
-  assert.equal(r.sha256, events[0]);
-  events.length = 0;
-  const damaged = await analyzeForStore(junk, { threadHashMinBytes: Number.POSITIVE_INFINITY, chunkSize: 64 << 10, onFileDigest: (sha) => events.push(sha) }, writer);
-  // The reader reads past the junk (skipping it): the digest covers it, at once as at the end.
-  const whole = createHash('sha256').update(readFileSync(junk)).digest('hex');
-  assert.deepEqual(events, [whole, 'inputRead']);
-  assert.equal(damaged.sha256, whole);
-  // On a thread reading the file itself the digest comes early (ByteHasher.early), not at the read's end.
-  events.length = 0;
-  await analyzeForStore(capture, { threadHashMinBytes: 0, onFileDigest: (sha) => events.push(sha) }, writer);
-  assert.deepEqual(events, ['inputRead']);
-  // Inline, a hasher that has not seen the file to its end gives nothing at once; its digest() reads the rest.
-  const partial = await hasherFor(junk);
-  partial.update(readFileSync(junk).subarray(0, 1000));
-  assert.equal(partial.digestNow(), null);
-  assert.equal(await partial.digest(), whole);
-});
-
-test('DuckFeed.keyAtRead: the pending rows get the key and the result tables lose its old rows in the call ahead of the next segments, which go in under it', async () => {
-  const calls: string[] = [];
-  const conn = { run: async (sql: string) => void calls.push(sql) } as unknown as RawDuck;
-  const feed = new DuckFeed(conn);
-  const sha = 'ab'.repeat(32);
-  feed.add('resets', '/tmp/segment-1');
-  feed.start(null, false);
-  await feed.settled();
-  feed.keyAtRead(sha);
-  feed.add('connections', '/tmp/segment-2');
-  await feed.done();
-  assert.equal(calls.length, 3, calls.join('\n---\n'));
-  assert.match(calls[0] as string, /^BEGIN TRANSACTION;\nINSERT INTO resets .* SELECT 'pending'/s);
-  const keyed = (calls[1] as string).split(';\n');
-  assert.deepEqual(
-    keyed.map((q) => q.split(' ').slice(0, 3).join(' ')),
-    ['DELETE FROM patterns', 'DELETE FROM resets', 'DELETE FROM connections', 'UPDATE connections SET', 'UPDATE resets SET', 'UPDATE patterns SET'],
-  );
-  assert.ok(keyed.every((q) => q.includes(`'${sha}'`)));
-  assert.match(calls[2] as string, new RegExp(`^INSERT INTO connections .* SELECT '${sha}'`, 's'));
-  assert.equal(feed.pending, false);
-  assert.equal(DuckFeed.captureDelete(sha), `DELETE FROM captures WHERE sha256 = '${sha}'`);
-  // Not started yet: the transaction opens under the key, with the deletes.
-  const fresh: string[] = [];
-  const later = new DuckFeed({ run: async (sql: string) => void fresh.push(sql) } as unknown as RawDuck);
-  later.keyAtRead(sha);
-  await later.done();
-  assert.match(fresh[0] as string, /^BEGIN TRANSACTION;\nDELETE FROM patterns /);
 });
 
 test('sha256 on a worker thread: a file written to while it is analysed fails loudly instead of giving a key', async () => {
