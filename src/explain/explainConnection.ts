@@ -35,12 +35,16 @@ export interface ExplainedConnection {
   connection: Connection;
 }
 
-/** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty. */
-function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], score: number, ttlCompared: boolean): number {
-  let c = causeConfidence;
-  if (verdict === 'suspect') c *= 0.7;
-  else if (verdict === 'genuine' && !ttlCompared) c *= 0.9; // no baseline to confirm the sender
-  else if (verdict === 'forged') c = Math.max(c, Math.min(0.97, 0.55 + 0.1 * score));
+/** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty (exported for test/track/warmPaths.test.ts). */
+export function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], score: number, ttlCompared: boolean): number {
+  // Every operation made for every reset, the verdict choosing only the operands: a
+  // multiplication or a call read only for a rarer verdict (a genuine RST without a TTL baseline,
+  // a forged one) had no type feedback when TurboFan compiled explainReset, which inlines this,
+  // and deoptimised it on the first such reset (--trace-deopt on the bench's 128 MiB mix).
+  // `* 1` and the maximum with 0 leave the confidence as it is (it is never negative).
+  const factor = verdict === 'suspect' ? 0.7 : verdict === 'genuine' && !ttlCompared ? 0.9 : 1; // genuine without a baseline to confirm the sender
+  const forgedFloor = Math.min(0.97, 0.55 + 0.1 * score);
+  const c = Math.max(causeConfidence * factor, verdict === 'forged' ? forgedFloor : 0);
   return Math.max(0.05, Math.min(0.99, Math.round(c * 100) / 100));
 }
 
@@ -220,45 +224,16 @@ export function explainReset(
   facts.reasonText = text;
   const hint = hintFor(facts);
   facts.parent = null;
-  // One literal per shape (with or without a parent), its Community ID last: properties added
-  // afterwards migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
+  // One literal, one map for every reset (resetShape below): with or without a parent, a
+  // duplicate count or not, the same properties in the same order, absent ones undefined (no
+  // report writes an undefined member). Two literals (a parent's and the rest) gave resets two
+  // maps, and a reset with a parent or a duplicate count first seen after TurboFan compiled the
+  // code that reads resets deoptimised it ("wrong map": release, the text report's add, the
+  // explain stage's counts; --trace-deopt on the bench's mix); properties added afterwards also
+  // migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
   const ts = roundMicros(rst.ts);
   const confidence = combinedConfidence(finding.confidence, forgery.verdict, forgery.score, forgery.ttlCompared);
   const signature = signatureOf(conn, rst);
-  if (followed !== null) {
-    return {
-      id,
-      ts,
-      capture: conn.capture,
-      frame: rst.frame,
-      conn: conn.id,
-      src: fromOrig ? conn.origAddr : conn.respAddr,
-      sport: fromOrig ? conn.origPort : conn.respPort,
-      dst: fromOrig ? conn.respAddr : conn.origAddr,
-      dport: fromOrig ? conn.respPort : conn.origPort,
-      from: rst.direction,
-      flags: flagNames(rst.flags),
-      ttl: rst.ttl,
-      ip_id: conn.ipVersion === 4 ? rst.ipId : null,
-      seq: rst.seq,
-      ack: rst.ack,
-      win: rst.win,
-      payload_len: rst.payloadLen,
-      stage,
-      cause: finding.cause,
-      verdict: forgery.verdict,
-      origin: forgery.origin,
-      confidence,
-      evidence: ev,
-      signature,
-      hint,
-      reason_text: text,
-      mptcp_reason: mptcp,
-      rule: finding.rule,
-      parent: followed,
-      community_id: communityId,
-    };
-  }
   return {
     id,
     ts,
@@ -288,7 +263,59 @@ export function explainReset(
     reason_text: text,
     mptcp_reason: mptcp,
     rule: finding.rule,
+    parent: followed === null ? undefined : followed,
+    duplicates: undefined,
     community_id: communityId,
+  };
+}
+
+/**
+ * Two resets of the one map of resets (explainReset's literal, resetOrder.ts digestOf and resetShape
+ * list the same properties in the same order), made once when this module loads, before any reset:
+ * between them every field that some reset holds as null, undefined or a fraction and another
+ * as a small integer or an object already has its general representation. A field that first
+ * held only small integers (`duplicates`, `ip_id`, `confidence` of a digest) and then null, or a
+ * double and then null, changed its representation mid-run, deprecating the map of every reset
+ * and deoptimising the code that reads them.
+ */
+export const RESET_SHAPE_PRIMERS: readonly Reset[] = [resetShape(null), resetShape('')];
+
+/** A reset of the one map of resets, `text` in its texts and nullable fields (RESET_SHAPE_PRIMERS). */
+function resetShape(text: string | null): Reset {
+  // A frozen list and a fresh one: evidence and flags lists come in both kinds.
+  const empty: Evidence[] = text === null ? (Object.freeze([]) as unknown as Evidence[]) : [];
+  return {
+    id: '',
+    ts: 0.5,
+    capture: 0,
+    frame: 0,
+    conn: text,
+    src: '',
+    sport: 0,
+    dst: '',
+    dport: 0,
+    from: 'orig',
+    flags: empty as unknown as string[],
+    ttl: 0,
+    ip_id: text === null ? null : 0,
+    seq: 0.5,
+    ack: 0.5,
+    win: 0,
+    payload_len: 0,
+    stage: text as Reset['stage'],
+    cause: text as Reset['cause'],
+    verdict: text as Reset['verdict'],
+    origin: text as Reset['origin'],
+    confidence: text === null ? null : 0.5,
+    evidence: empty,
+    signature: text,
+    hint: text,
+    reason_text: text,
+    mptcp_reason: text === null ? null : { code: 0, name: '', flags: 0 },
+    rule: text === null ? undefined : text,
+    parent: text === null ? undefined : { id: '', capture: 0, frame: 0 },
+    duplicates: text === null ? undefined : 0,
+    community_id: text,
   };
 }
 
@@ -352,13 +379,7 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
       const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
       const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
       if (firstReset !== undefined) {
-        if (firstReset.duplicates === undefined) {
-          // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
-          const communityId = firstReset.community_id;
-          delete firstReset.community_id;
-          firstReset.duplicates = 0;
-          firstReset.community_id = communityId;
-        }
+        // `duplicates` has its place before the Community ID in every reset already (explainReset).
         firstReset.duplicates = (firstReset.duplicates ?? 0) + 1;
         if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
         continue;

@@ -101,7 +101,11 @@ export class CountsByNumber {
   get(n: number): number {
     const slot = n & (this.keys.length - 1);
     if (this.keys[slot] === n) return this.counts[slot] as number;
-    return this.overflow.size === 0 ? 0 : (this.overflow.get(n) ?? 0);
+    // Asked on every miss, empty or not (a new connection's first RST misses): asked only once
+    // the overflow held a number, the look-up had no type feedback when TurboFan compiled this
+    // and the code that inlines it, and the first collision deoptimised them (markFinished on
+    // the bench's mix).
+    return this.overflow.get(n) ?? 0;
   }
 
   /** Sets the count of `n` (`count` > 0). */
@@ -236,6 +240,13 @@ export class ResetOrder {
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
   noteRst(frame: number, connNumber: number): void {
     if (this.count > this.mask) this.growQueue();
+    // A ring a burst grew large and then emptied goes back to QUEUE_START entries here, at the
+    // next RST, not in drain when it empties (which left it the same: it holds nothing between
+    // the two). Its size compared first, for every RST: a test first reached once a drain emptied
+    // the queue (after TurboFan compiled drain and the ResetOrder methods that inline it) had no
+    // type feedback and deoptimised them (--trace-deopt on the bench's mix: drain, markFinished,
+    // finish).
+    else if (this.mask >= QUEUE_KEPT && this.count === 0) this.startQueueAfresh();
     const at = (this.head + this.count) & this.mask;
     this.frames[at] = frame;
     this.conns[at] = connNumber;
@@ -405,11 +416,11 @@ export class ResetOrder {
       } else if ((this.queued.get(conn) & FINISHED) === 0) return;
       this.pass(conn);
     }
-    // Everything queued is resolved: start the queue afresh rather than let it grow.
-    this.startQueueAfresh();
+    // Everything queued is resolved: pass set the head back to 0; a ring a burst grew large is
+    // made small again by noteRst.
   }
 
-  /** An empty queue (its ring kept, unless a burst grew it large; its reset and held slots are empty already). */
+  /** An empty queue (its ring kept, unless a burst grew it large; its reset and held slots are empty already: no reset waits in an empty queue). */
   private startQueueAfresh(): void {
     if (this.frames.length > QUEUE_KEPT) this.newRing();
     this.head = 0;
@@ -451,8 +462,10 @@ export class ResetOrder {
 
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
-    this.head = (this.head + 1) & this.mask;
-    this.count--;
+    // An emptied queue starts again at 0 (the same operations for every pass: see noteRst).
+    const count = this.count - 1;
+    this.count = count;
+    this.head = count === 0 ? 0 : (this.head + 1) & this.mask;
     const entry = this.queued.get(conn) || QUEUED_ONE;
     if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
     else this.queued.delete(conn);
@@ -596,8 +609,14 @@ export function digestOf(r: Reset): Reset {
     hint: r.hint,
     reason_text: null,
     mptcp_reason: null,
+    // The rest as explainReset's literal lists them, so that a digest has the map of every other
+    // reset (explain/explainConnection.ts RESET_SHAPE_PRIMERS): a map of its own first seen after
+    // TurboFan compiled the sink's code deoptimised it ("wrong map", the text report's add).
+    rule: undefined,
+    parent: r.parent,
+    duplicates: undefined,
+    community_id: undefined,
   };
-  if (r.parent !== undefined) d.parent = r.parent;
   if (r.kernel !== undefined) d.kernel = r.kernel;
   return d;
 }

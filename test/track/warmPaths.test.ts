@@ -136,3 +136,100 @@ check('learnFrom', learn, () => ctx.learnFrom(conn(i++, 1, 1)), () => ctx.learnF
     assert.deepEqual(results, { learnFrom: true });
   });
 });
+
+describe('session 13: more functions that stay compiled on their rarer cases', () => {
+  it('a connection number whose slot another holds (pipeline/resetOrder.ts CountsByNumber.get)', () => {
+    const results = stillOptimised(
+      `import { CountsByNumber } from ${moduleUrl('pipeline/resetOrder.js')};`,
+      `const c = new CountsByNumber();
+for (let n = 0; n < 100; n++) c.set(n, 2);
+let sum = 0;
+// Hits and misses while nothing overflowed (few: more calls had V8 compile it on its own first,
+// and the test's compile request was then not taken), then 4101, whose slot (4101 & 4095 = 5) 5 holds.
+check('get', CountsByNumber.prototype.get, () => { for (let n = 90; n < 110; n++) sum += c.get(n); }, () => { c.set(4101, 4); sum += c.get(4101); });
+if (c.get(4101) !== 4 || c.get(5) !== 2 || c.get(150) !== 0) throw new Error('counts changed');`,
+    );
+    assert.deepEqual(results, { get: true });
+  });
+
+  it('the reset order when its queue empties (pipeline/resetOrder.ts drain)', () => {
+    const results = stillOptimised(
+      `import { ResetOrder } from ${moduleUrl('pipeline/resetOrder.js')};`,
+      `const order = new ResetOrder({ reset() {}, connection() {} });
+let n = 1;
+order.noteRst(1, 1);
+// Connection n's RST is queued, then connection n - 1 finishes with nothing listed: the drain
+// passes its RST and stops at n, still open. The queue never empties, until n finishes too.
+const step = () => { n++; order.noteRst(n, n); order.finish({ number: n - 1 }, [], false, false); };
+check('drain', ResetOrder.prototype.drain, () => { for (let i = 0; i < 10; i++) step(); }, () => order.finish({ number: n }, [], false, false));
+if (order.count !== 0 || order.head !== 0) throw new Error('not emptied: ' + order.count + ' ' + order.head);`,
+    );
+    assert.deepEqual(results, { drain: true });
+  });
+
+  it('a side never seen, its first sequence number null (track/finish.ts endpointSummary)', () => {
+    const results = stillOptimised(
+      `import { endpointSummary } from ${moduleUrl('track/finish.js')};
+import { TrackState } from ${moduleUrl('track/state.js')};`,
+      `const s = new TrackState({ captureIndex: 0 }, { onConnectionDone() {} });
+// Slot 0's sides established, their ISNs past 2^31 (not small integers); slot 1's responder (side 3) never seen.
+for (const e of [0, 1, 2]) { s.eState[e] = 4; s.eStart[e] = 3000000000 + e; s.ePkts[e] = 3; }
+let last = null;
+check('endpointSummary', endpointSummary, () => { last = endpointSummary(s, 0, 0, 10); last = endpointSummary(s, 0, 1, 10); }, () => { last = endpointSummary(s, 1, 3, 0); });
+if (last.startSeq !== null || endpointSummary(s, 0, 1, 10).startSeq !== 3000000001) throw new Error('startSeq changed');`,
+    );
+    assert.deepEqual(results, { endpointSummary: true });
+  });
+
+  it('the confidence of a genuine RST without a TTL baseline and of a forged one (explain/explainConnection.ts combinedConfidence)', () => {
+    const results = stillOptimised(
+      `import { combinedConfidence } from ${moduleUrl('explain/explainConnection.js')};`,
+      `let got = [];
+check('combinedConfidence', combinedConfidence,
+  () => { got = [combinedConfidence(0.8, 'suspect', 2, true), combinedConfidence(0.8, 'genuine', 0, true)]; },
+  () => { got = [combinedConfidence(0.8, 'genuine', 0, false), combinedConfidence(0.3, 'forged', 5, true), combinedConfidence(0.9, 'forged', 1, true)]; });
+if (got.join(' ') !== '0.72 0.97 0.9') throw new Error('confidence changed: ' + got.join(' '));`,
+    );
+    assert.deepEqual(results, { combinedConfidence: true });
+  });
+
+  it('a silence long enough to judge against a fractional round trip (explain/cause.ts idleGapBefore)', () => {
+    const results = stillOptimised(
+      `import { idleGapBefore } from ${moduleUrl('explain/cause.js')};`,
+      `const at = (ts) => ({ ts });
+// Three packets, then the RST 0.25 s (short) or 17.5 s (long) after the last; the round trip
+// of a handshake, or none (0). As on the bench's mix: most RSTs follow a short gap in a connection
+// with a handshake, and the long silences first judged were in connections without one.
+const input = (long, rtt) => ({
+  conn: { packetsNotKept: 0, handshake: { synToSynAck: rtt } },
+  rst: { ts: long ? 20.5 : 3.25, context: { largestIdleGap: 0 } },
+  timeline: { upTo: [at(1), at(2.5), at(3)], beforeCount: 3 },
+});
+const short = input(false, 0.0123), longNoHandshake = input(true, null), long = input(true, 0.0123);
+let found = null;
+check('idleGapBefore', idleGapBefore, () => { found = idleGapBefore(short) ?? idleGapBefore(longNoHandshake); }, () => { found = idleGapBefore(long); });
+if (found === null || found.gap !== 17.5 || found.endedBy !== long.rst) throw new Error('gap changed');`,
+    );
+    assert.deepEqual(results, { idleGapBefore: true });
+  });
+
+  it('every reset has one map: with a parent or not, waiting as a digest or not; the text report takes a digest after full resets (report/text.ts TextDigest.add)', () => {
+    const example = JSON.stringify(join(REPO_ROOT, 'examples', 'middlebox-injection.pcap'));
+    const results = stillOptimised(
+      `import { analyze } from ${moduleUrl('index.js')};
+import { RESET_SHAPE_PRIMERS } from ${moduleUrl('explain/explainConnection.js')};
+import { digestOf } from ${moduleUrl('pipeline/resetOrder.js')};
+import { TextDigest } from ${moduleUrl('report/text.js')};`,
+      `const report = await analyze([${example}]);
+const resets = report.resets;
+if (resets.length < 2) throw new Error('too few resets: ' + resets.length);
+const primer = RESET_SHAPE_PRIMERS[0];
+const withParent = { ...resets[0] };
+results.sameMap = %HaveSameMap(primer, RESET_SHAPE_PRIMERS[1]) && resets.every((r) => %HaveSameMap(r, primer) && %HaveSameMap(digestOf(r), primer));
+const digest = new TextDigest(false);
+const add = TextDigest.prototype.add;
+check('add', add, () => { for (const r of resets) digest.add(r); }, () => digest.add(digestOf(resets[0])));`,
+    );
+    assert.deepEqual(results, { sameMap: true, add: true });
+  });
+});
