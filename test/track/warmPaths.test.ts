@@ -233,3 +233,22 @@ check('add', add, () => { for (const r of resets) digest.add(r); }, () => digest
     assert.deepEqual(results, { sameMap: true, add: true });
   });
 });
+
+describe('session 13: the text report', () => {
+  it("a group whose first reset had no evidence, spread after others (report/groups.ts ResetGroup.add's codes)", () => {
+    const results = stillOptimised(
+      `import { ResetGroup } from ${moduleUrl('report/groups.js')};`,
+      `const reset = (frame, codes) => ({ verdict: 'genuine', ts: frame, capture: 0, frame, conn: 'C' + frame, from: 'resp', src: '10.0.0.2', dst: '10.0.0.1',
+  sport: 80, dport: 40000, evidence: codes.map((code) => ({ code, detail: '' })) });
+const group = (first) => new ResetGroup('port_closed', '10.0.0.2', 80, null, first, null, 0, null, null, false);
+// Groups whose first reset carried evidence, then one whose first reset carried none.
+const groups = [];
+for (let i = 0; i < 40; i++) groups.push(group(reset(i, ['fin_before'])));
+const bare = group(reset(99, []));
+let g = 0;
+check('add', ResetGroup.prototype.add, () => { groups[g % 40].add(reset(100 + g, ['fin_before', 'rst_ack']), g); g++; }, () => bare.add(reset(200, ['rst_ack']), 1));
+if (bare.count !== 2) throw new Error('count changed');`,
+    );
+    assert.deepEqual(results, { add: true });
+  });
+});
