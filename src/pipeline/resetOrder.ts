@@ -554,17 +554,23 @@ function codeOnly(code: string): Evidence {
   return e;
 }
 
-/** Lists of code-only entries shared by digests (frozen), by their codes joined; bounded (sharing is only a saving). */
+/** Lists of code-only entries shared by digests, by their codes joined; bounded (sharing is only a saving). */
 const CODE_ONLY_LISTS = new Map<string, Evidence[]>();
 const CODE_ONLY_LISTS_KEPT = 4096;
 
-/** `evidence` as code-only entries: one frozen list shared by the digests whose resets carry the same codes. */
+/** `evidence` as code-only entries: one list shared by the digests whose resets carry the same codes. */
 function codeOnlyList(evidence: readonly Evidence[]): Evidence[] {
   let key = '';
   for (const e of evidence) key += `${e.code} `;
   const known = CODE_ONLY_LISTS.get(key);
   if (known !== undefined) return known;
-  const list = Object.freeze(evidence.map((e) => codeOnly(e.code))) as Evidence[];
+  // Sized and filled as explainConnection.ts evidenceList makes every reset's list, and not
+  // frozen (a frozen array has a map of its own): a digest's list then has the map of every
+  // other reset's, and the text report's group code meeting the first digest after TurboFan
+  // compiled it was not deoptimised ("wrong map", ResetGroup.add, --trace-deopt on the mix).
+  // Shared all the same: nothing writes a released or waiting reset's evidence.
+  const list = new Array<Evidence>(evidence.length);
+  for (let i = 0; i < evidence.length; i++) list[i] = codeOnly((evidence[i] as Evidence).code);
   if (CODE_ONLY_LISTS.size < CODE_ONLY_LISTS_KEPT) CODE_ONLY_LISTS.set(key, list);
   return list;
 }
