@@ -100,8 +100,14 @@ export function idleGapBefore(input: CauseInput): { gap: number; endedBy: Packet
     } else if (d > earlierMax) earlierMax = d;
   }
   if (conn.packetsNotKept > 0) earlierMax = Math.max(earlierMax, Math.min(rst.context.largestIdleGap, gap === rst.context.largestIdleGap ? 0 : rst.context.largestIdleGap));
+  // The three tests made for every RST (no short-circuit): the round-trip product, reached only
+  // after a long silence, had seen only the small-integer 0 of a connection without handshake
+  // when TurboFan compiled this, and a fractional round trip deoptimised it ("not a Smi").
   const rtt = conn.handshake.synToSynAck ?? 0;
-  if (gap >= IDLE_MIN_SECONDS && gap >= IDLE_FACTOR * earlierMax && gap >= IDLE_FACTOR * rtt) return { gap, endedBy };
+  const longEnough = gap >= IDLE_MIN_SECONDS;
+  const overEarlier = gap >= IDLE_FACTOR * earlierMax;
+  const overRtt = gap >= IDLE_FACTOR * rtt;
+  if (longEnough && overEarlier && overRtt) return { gap, endedBy };
   return null;
 }
 

@@ -36,7 +36,18 @@ export function hopsSettled(addr: string, ctx: ExplainContext): boolean {
 
 /** True when a connection's RST speaks for a server whose hop distance the capture has not settled yet. */
 export function needsHostHops(conn: FinishedConnection, ctx: ExplainContext): boolean {
-  return conn.resp.ttl === null && conn.resets.some((r) => r.direction === 'resp') && !hopsSettled(conn.respAddr, ctx);
+  // The resets looked at for every connection, not only for one whose server's TTL is unknown:
+  // their list comes in two shapes (an empty literal, a sized array), and the one first seen here
+  // after TurboFan compiled offer deoptimised it ("wrong map", --trace-deopt on the bench's mix).
+  const unknownTtl = conn.resp.ttl === null;
+  const fromResp = anyFromResp(conn.resets);
+  return unknownTtl && fromResp && !hopsSettled(conn.respAddr, ctx);
+}
+
+/** True when one of `resets` came from the responder. */
+function anyFromResp(resets: readonly { direction: 'orig' | 'resp' }[]): boolean {
+  for (let i = 0; i < resets.length; i++) if ((resets[i] as { direction: 'orig' | 'resp' }).direction === 'resp') return true;
+  return false;
 }
 
 /** Row kinds: a connection packed into numbers (heldPack.ts), or one held as its object. */

@@ -35,12 +35,16 @@ export interface ExplainedConnection {
   connection: Connection;
 }
 
-/** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty. */
-function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], score: number, ttlCompared: boolean): number {
-  let c = causeConfidence;
-  if (verdict === 'suspect') c *= 0.7;
-  else if (verdict === 'genuine' && !ttlCompared) c *= 0.9; // no baseline to confirm the sender
-  else if (verdict === 'forged') c = Math.max(c, Math.min(0.97, 0.55 + 0.1 * score));
+/** Confidence in [0.05, 0.99] from the cause rule's own and the verdict's certainty (exported for test/track/warmPaths.test.ts). */
+export function combinedConfidence(causeConfidence: number, verdict: Reset['verdict'], score: number, ttlCompared: boolean): number {
+  // Every operation made for every reset, the verdict choosing only the operands: a
+  // multiplication or a call read only for a rarer verdict (a genuine RST without a TTL baseline,
+  // a forged one) had no type feedback when TurboFan compiled explainReset, which inlines this,
+  // and deoptimised it on the first such reset (--trace-deopt on the bench's 128 MiB mix).
+  // `* 1` and the maximum with 0 leave the confidence as it is (it is never negative).
+  const factor = verdict === 'suspect' ? 0.7 : verdict === 'genuine' && !ttlCompared ? 0.9 : 1; // genuine without a baseline to confirm the sender
+  const forgedFloor = Math.min(0.97, 0.55 + 0.1 * score);
+  const c = Math.max(causeConfidence * factor, verdict === 'forged' ? forgedFloor : 0);
   return Math.max(0.05, Math.min(0.99, Math.round(c * 100) / 100));
 }
 
@@ -289,6 +293,54 @@ export function explainReset(
     mptcp_reason: mptcp,
     rule: finding.rule,
     community_id: communityId,
+  };
+}
+
+/**
+ * Two resets of the map of a reset without a parent (explainReset's second literal; resetOrder.ts
+ * digestOf and resetShape list the same properties in the same order), made once when this module
+ * loads, before any reset: between them every field that some reset holds as null or a fraction
+ * and another as a small integer or an object already has its general representation (a digest's
+ * `confidence` is null, a reset's a fraction; `ip_id` null for IPv6). A field that changed its
+ * representation mid-run deprecated the map of every reset and deoptimised the code reading
+ * them. A reset with a parent shares these fields (its map branches off at `parent`).
+ */
+export const RESET_SHAPE_PRIMERS: readonly Reset[] = [resetShape(null), resetShape('')];
+
+/** A reset of the map of one without a parent, `text` in its texts and nullable fields (RESET_SHAPE_PRIMERS). */
+function resetShape(text: string | null): Reset {
+  // A frozen list and a fresh one: evidence and flags lists come in both kinds.
+  const empty: Evidence[] = text === null ? (Object.freeze([]) as unknown as Evidence[]) : [];
+  return {
+    id: '',
+    ts: 0.5,
+    capture: 0,
+    frame: 0,
+    conn: text,
+    src: '',
+    sport: 0,
+    dst: '',
+    dport: 0,
+    from: 'orig',
+    flags: empty as unknown as string[],
+    ttl: 0,
+    ip_id: text === null ? null : 0,
+    seq: 0.5,
+    ack: 0.5,
+    win: 0,
+    payload_len: 0,
+    stage: text as Reset['stage'],
+    cause: text as Reset['cause'],
+    verdict: text as Reset['verdict'],
+    origin: text as Reset['origin'],
+    confidence: text === null ? null : 0.5,
+    evidence: empty,
+    signature: text,
+    hint: text,
+    reason_text: text,
+    mptcp_reason: text === null ? null : { code: 0, name: '', flags: 0 },
+    rule: text === null ? undefined : text,
+    community_id: text,
   };
 }
 

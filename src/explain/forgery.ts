@@ -78,8 +78,6 @@ export interface ForgeryAssessment {
   /** The TTL test compared against a baseline (and what it found). */
   ttlCompared: boolean;
   ttlMismatch: boolean;
-  /** Hops between the capture point and the claimed sender (its own packets), when known. */
-  senderHops: number | null;
 }
 
 /** What every signal may read about one RST. */
@@ -620,11 +618,10 @@ export function assessForgery(conn: FinishedConnection, rst: RstRecord, timeline
   }
   const verdict: Verdict = score >= FORGED_AT ? 'forged' : score >= SUSPECT_AT ? 'suspect' : 'genuine';
   const origin: Origin = verdict === 'forged' ? 'middlebox' : verdict === 'suspect' ? 'unknown' : sender;
-  const senderHopCount = hops === null ? null : hops.min;
   const found = FOUND.slice(0, hits) as Evidence[];
   for (let i = 0; i < hits; i++) FOUND[i] = null;
   facts.burst = null;
-  return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch, senderHops: senderHopCount };
+  return { verdict, origin, score, evidence: found, shape: facts.shape, ttlCompared: hops !== null, ttlMismatch };
 }
 
 /** Sequence numbers listed in rst_burst evidence: beyond this, first, last and a few examples (issue 16: every reset of a 1M-RST burst listed them all). */

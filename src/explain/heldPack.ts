@@ -22,7 +22,7 @@
  */
 import type { EndpointSummary, FinishedConnection, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import { PACKET_NUMBERS, readPacket, refillPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
-import { countPair, nullablePair } from '../track/rstLog.js';
+import { NO_RSTS, countPair, nullablePair } from '../track/rstLog.js';
 
 /** Recorded RSTs a row holds (a refused SYN has one). */
 export const MAX_HELD_RESETS = 2;
@@ -394,8 +394,8 @@ function spareGraph(nums: Float64Array, refs: unknown[], row: number): SpareGrap
     resets.push({ r, pairs });
   }
   for (let i = 0; i < MAX_HELD_PACKETS; i++) packets.push(readPacket(nums, at + PACKETS_AT));
-  // Made as the tracker makes its lists (track/rstLog.ts drainResets, packetRing.ts drainRing: sized, or an empty literal), so they share its lists' shape.
-  const resetLists: RstRecord[][] = [[]];
+  // Made as the tracker makes its lists (track/rstLog.ts drainResets: sized, or its shared NO_RSTS; packetRing.ts drainRing: sized, or an empty literal), so they share its lists' shape.
+  const resetLists: RstRecord[][] = [NO_RSTS];
   for (let n = 1; n <= MAX_HELD_RESETS; n++) {
     const list = new Array<RstRecord>(n);
     for (let i = 0; i < n; i++) list[i] = (resets[i] as SpareReset).r;
@@ -572,7 +572,7 @@ export function unpackConnection(nums: Float64Array, refs: unknown[], row: numbe
   const ref = row * ROW_REFS;
   const nResets = smiOrDouble(nums[at + 26]);
   const nPackets = smiOrDouble(nums[at + 27]);
-  const resets = new Array<RstRecord>(nResets);
+  const resets = nResets > 0 ? new Array<RstRecord>(nResets) : NO_RSTS;
   for (let i = 0; i < nResets; i++) resets[i] = unpackReset(nums, at + RESETS_AT + i * RST_NUMS, refs, ref + RESET_REFS_AT + i * RST_REFS);
   const packets: PacketRecord[] = nPackets > 0 ? new Array<PacketRecord>(nPackets) : [];
   for (let i = 0; i < nPackets; i++) packets[i] = readPacket(nums, at + PACKETS_AT + i * PACKET_NUMS);

@@ -58,11 +58,18 @@ export class RecentKeys {
     if (this.index.length === 0) return NONE;
     const mask = this.index.length - 1;
     const keys = this.keys;
+    // Compared as signed 32-bit words (the same test: `| 0` maps the unsigned words one to one):
+    // compared as they are, an address of 128.0.0.0 or above (past 2^31) first met after TurboFan
+    // compiled this on smaller ones had no small-integer form and deoptimised it ("lost
+    // precision", --trace-deopt on the bench's mix).
+    const a32 = a | 0;
+    const b32 = b | 0;
+    const c32 = c | 0;
     for (let i = hash3(a, b, c) & mask; ; i = (i + 1) & mask) {
       const slot = this.index[i] as number;
       if (slot === NONE) return NONE;
       const k = slot * KEY_WORDS;
-      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c) return slot;
+      if (((keys[k] as number) | 0) === a32 && ((keys[k + 1] as number) | 0) === b32 && ((keys[k + 2] as number) | 0) === c32) return slot;
     }
   }
 

@@ -21,7 +21,7 @@
 import type { TunnelLayer } from '../model/report.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage, PacketRecord, RstRecord, TtlBaseline } from '../track/finished.js';
 import { PACKET_NUMBERS, readPacket, smiOrDouble, writePacket } from '../track/packedPacket.js';
-import { boolPair, countPair, nullablePair } from '../track/rstLog.js';
+import { NO_RSTS, boolPair, countPair, nullablePair } from '../track/rstLog.js';
 import type { WeirdName } from '../track/weirds.js';
 import type { ConnState, EndpointStateName } from '../track/zeekState.js';
 
@@ -519,7 +519,8 @@ export class ConnUnpacker {
 
   private resets(): RstRecord[] {
     const count = this.num();
-    const resets: RstRecord[] = new Array(count);
+    // A connection without RSTs gets the tracker's shared empty list (track/rstLog.ts NO_RSTS: one map for every list).
+    const resets: RstRecord[] = count > 0 ? new Array(count) : NO_RSTS;
     const d = this.data;
     for (let k = 0; k < count; k++) {
       const o = this.n;

@@ -101,6 +101,10 @@ export class CountsByNumber {
   get(n: number): number {
     const slot = n & (this.keys.length - 1);
     if (this.keys[slot] === n) return this.counts[slot] as number;
+    // (Asked only once the overflow holds a number: the first collision after TurboFan compiled
+    // this deoptimises it and markFinished on the bench's mix, but asking the empty overflow on
+    // every miss, which every finished connection without a queued RST is, cost more: callgrind,
+    // mix JSON, ~+0.5 % of all instructions.)
     return this.overflow.size === 0 ? 0 : (this.overflow.get(n) ?? 0);
   }
 
@@ -236,6 +240,13 @@ export class ResetOrder {
   /** Notes a RST packet the tracker took into connection `connNumber`, at stream frame `frame`. */
   noteRst(frame: number, connNumber: number): void {
     if (this.count > this.mask) this.growQueue();
+    // A ring a burst grew large and then emptied goes back to QUEUE_START entries here, at the
+    // next RST, not in drain when it empties (which left it the same: it holds nothing between
+    // the two). Its size compared first, for every RST: a test first reached once a drain emptied
+    // the queue (after TurboFan compiled drain and the ResetOrder methods that inline it) had no
+    // type feedback and deoptimised them (--trace-deopt on the bench's mix: drain, markFinished,
+    // finish).
+    else if (this.mask >= QUEUE_KEPT && this.count === 0) this.startQueueAfresh();
     const at = (this.head + this.count) & this.mask;
     this.frames[at] = frame;
     this.conns[at] = connNumber;
@@ -405,11 +416,11 @@ export class ResetOrder {
       } else if ((this.queued.get(conn) & FINISHED) === 0) return;
       this.pass(conn);
     }
-    // Everything queued is resolved: start the queue afresh rather than let it grow.
-    this.startQueueAfresh();
+    // Everything queued is resolved: pass set the head back to 0; a ring a burst grew large is
+    // made small again by noteRst.
   }
 
-  /** An empty queue (its ring kept, unless a burst grew it large; its reset and held slots are empty already). */
+  /** An empty queue (its ring kept, unless a burst grew it large; its reset and held slots are empty already: no reset waits in an empty queue). */
   private startQueueAfresh(): void {
     if (this.frames.length > QUEUE_KEPT) this.newRing();
     this.head = 0;
@@ -451,8 +462,10 @@ export class ResetOrder {
 
   /** Moves the head past one queued RST of connection `conn`. */
   private pass(conn: number): void {
-    this.head = (this.head + 1) & this.mask;
-    this.count--;
+    // An emptied queue starts again at 0 (the same operations for every pass: see noteRst).
+    const count = this.count - 1;
+    this.count = count;
+    this.head = count === 0 ? 0 : (this.head + 1) & this.mask;
     const entry = this.queued.get(conn) || QUEUED_ONE;
     if (entry >= 2 * QUEUED_ONE) this.queued.set(conn, entry - QUEUED_ONE);
     else this.queued.delete(conn);
@@ -541,17 +554,23 @@ function codeOnly(code: string): Evidence {
   return e;
 }
 
-/** Lists of code-only entries shared by digests (frozen), by their codes joined; bounded (sharing is only a saving). */
+/** Lists of code-only entries shared by digests, by their codes joined; bounded (sharing is only a saving). */
 const CODE_ONLY_LISTS = new Map<string, Evidence[]>();
 const CODE_ONLY_LISTS_KEPT = 4096;
 
-/** `evidence` as code-only entries: one frozen list shared by the digests whose resets carry the same codes. */
+/** `evidence` as code-only entries: one list shared by the digests whose resets carry the same codes. */
 function codeOnlyList(evidence: readonly Evidence[]): Evidence[] {
   let key = '';
   for (const e of evidence) key += `${e.code} `;
   const known = CODE_ONLY_LISTS.get(key);
   if (known !== undefined) return known;
-  const list = Object.freeze(evidence.map((e) => codeOnly(e.code))) as Evidence[];
+  // Sized and filled as explainConnection.ts evidenceList makes every reset's list, and not
+  // frozen (a frozen array has a map of its own): a digest's list then has the map of every
+  // other reset's, and the text report's group code meeting the first digest after TurboFan
+  // compiled it was not deoptimised ("wrong map", ResetGroup.add, --trace-deopt on the mix).
+  // Shared all the same: nothing writes a released or waiting reset's evidence.
+  const list = new Array<Evidence>(evidence.length);
+  for (let i = 0; i < evidence.length; i++) list[i] = codeOnly((evidence[i] as Evidence).code);
   if (CODE_ONLY_LISTS.size < CODE_ONLY_LISTS_KEPT) CODE_ONLY_LISTS.set(key, list);
   return list;
 }
@@ -596,8 +615,21 @@ export function digestOf(r: Reset): Reset {
     hint: r.hint,
     reason_text: null,
     mptcp_reason: null,
+    // The rest as explainReset's literals list them (`rule`, then the parent's, then the Community
+    // ID), so that a digest has the map of a reset of the same shape (explain/explainConnection.ts
+    // RESET_SHAPE_PRIMERS): a map of its own, first seen when the first reset waited, after
+    // TurboFan compiled the sink's code, deoptimised it ("wrong map": the text report's add,
+    // release, the explain stage's counts; --trace-deopt on the bench's mix). Only the text report
+    // reads digests, and it reads none of these three.
+    rule: undefined,
+    community_id: undefined,
   };
-  if (r.parent !== undefined) d.parent = r.parent;
+  if (r.parent !== undefined) {
+    // A reset with a parent: its own literal's order (the Community ID after the parent).
+    delete d.community_id;
+    d.parent = r.parent;
+    d.community_id = undefined;
+  }
   if (r.kernel !== undefined) d.kernel = r.kernel;
   return d;
 }

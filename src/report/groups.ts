@@ -82,7 +82,7 @@ export class ResetGroup {
       this.frame0 = 0;
       this.conn0 = null;
       this.client0 = '';
-      this.codes = [];
+      this.codes = stringList([]);
       this.ex = [];
       this.cs = [];
       this.css = [];
@@ -126,7 +126,7 @@ export class ResetGroup {
     this.ex = [this.firstSeq, this.capture0, this.frame0];
     this.cs = this.conn0 === null ? [] : [this.conn0];
     this.css = this.conn0 === null ? [] : [this.firstSeq];
-    this.codes = this.codes.slice();
+    this.codes = stringList(this.codes);
     this.counts = new Array<number>(this.codes.length).fill(1);
     this.cl = [this.client0];
   }
@@ -243,6 +243,21 @@ export class ResetGroup {
 /** Evidence code lists shared by groups (frozen), by their codes joined; bounded (sharing is only a saving). */
 const CODE_LISTS = new Map<string, string[]>();
 const CODE_LISTS_KEPT = 4096;
+
+/**
+ * A copy of `codes` that is a list of strings even when empty (made from a one-string literal,
+ * emptied: an array never goes back to a narrower kind of elements). A slice of an empty list
+ * was a list of small integers until its first push: a second map for the code that reads a
+ * group's codes, and the first group whose first reset had no evidence, spread after TurboFan
+ * compiled ResetGroups.add (which inlines countEvidence), deoptimised it ("wrong map",
+ * --trace-deopt on the bench's mix, text).
+ */
+function stringList(codes: readonly string[]): string[] {
+  const list = [''];
+  list.length = 0;
+  for (let i = 0; i < codes.length; i++) list.push(codes[i] as string);
+  return list;
+}
 
 /** The distinct evidence codes of one reset, in its order: one frozen array shared by every group whose first reset carries the same. */
 function sharedCodes(evidence: readonly { code: string }[]): string[] {

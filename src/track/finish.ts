@@ -26,8 +26,11 @@ function nan(x: number): number | null {
   return Number.isNaN(x) ? null : x;
 }
 
-/** One side as the FinishedConnection reports it; `seqSize` is its TCP_Endpoint::Size (finishSlot has it already). */
-function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number): EndpointSummary {
+/**
+ * One side as the FinishedConnection reports it; `seqSize` is its TCP_Endpoint::Size (finishSlot
+ * has it already). Exported for test/track/warmPaths.test.ts.
+ */
+export function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number): EndpointSummary {
   // The packet count read and compared for every side (no short-circuit): read only for a side
   // still inactive, it had no type feedback until the first such side and deoptimised this function.
   const pkts = s.ePkts[e] ?? 0;
@@ -52,6 +55,41 @@ function endpointSummary(s: TrackState, slot: number, e: number, seqSize: number
     lastWindow: w < 0 ? null : w,
     windowScale: (s.eMisc[e] ?? 0) & 15,
     startSeq: seen ? (s.eStart[e] ?? 0) : null,
+  };
+}
+
+/**
+ * Two sides of the one map of endpoint summaries (endpointSummary's literal and heldPack.ts's and
+ * connPack.ts's unpackers list the same properties in the same order), made when this module
+ * loads: between them the fields a side holds as null or as a number (`ttl`, `lastWindow`,
+ * `startSeq`) have their general representation before any connection finishes. A side never
+ * seen (`startSeq` null, most often the responder of an unanswered SYN) first finished after
+ * TurboFan compiled endpointSummary found the field holding only numbers and deoptimised it
+ * ("not a heap number", --trace-deopt on the bench's 128 MiB mix), deprecating the map of every
+ * summary made before.
+ */
+export const ENDPOINT_SUMMARY_PRIMERS: readonly EndpointSummary[] = [summaryShape(false), summaryShape(true)];
+
+/** An endpoint summary of the one map, its nullable fields null or not (ENDPOINT_SUMMARY_PRIMERS). */
+function summaryShape(known: boolean): EndpointSummary {
+  return {
+    state: 'inactive',
+    prevState: 'inactive',
+    size: 0,
+    pkts: 0,
+    ipBytes: 0,
+    ttl: known ? { values: [], otherCount: 0, mostCommon: 0, initial: 0, hops: 0 } : null,
+    ipId: 'none',
+    retransmissions: 0,
+    zeroWindows: 0,
+    gaps: 0,
+    badChecksums: 0,
+    finCount: 0,
+    rstCount: 0,
+    payloadSeen: false,
+    lastWindow: known ? 0 : null,
+    windowScale: 0,
+    startSeq: known ? 0 : null,
   };
 }
 

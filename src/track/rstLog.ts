@@ -251,10 +251,30 @@ function rstOf(s: TrackState, i: number): RstRecord {
   };
 }
 
+/**
+ * The RST list of every connection without RSTs (most): one list, shared (nothing writes a
+ * finished connection's list), of the map of the sized lists drainResets fills (holey, of
+ * objects: made with one element, then emptied; an array never goes back to a narrower kind).
+ * An empty literal per connection was an array of another map, and whichever of the two kinds
+ * first reached code that reads the list after TurboFan compiled it deoptimised it ("wrong map":
+ * learnFrom at the first unanswered probe, which finishes after the attempt timer, later than
+ * the refused ones; --trace-deopt on the bench's mix). heldPack.ts and pipeline/connPack.ts
+ * hand it out too for connections that come back from their rows.
+ */
+export const NO_RSTS: RstRecord[] = emptyObjectList<RstRecord>();
+
+/** An empty array of the map of a sized array filled with objects (NO_RSTS). */
+function emptyObjectList<T>(): T[] {
+  const list = new Array<T>(1);
+  list[0] = {} as T;
+  list.length = 0;
+  return list;
+}
+
 /** The connection's recorded RSTs in order; their records go back to the pool. */
 export function drainResets(s: TrackState, slot: number): RstRecord[] {
   const head = s.rstHead[slot] ?? -1;
-  if (head < 0) return [];
+  if (head < 0) return NO_RSTS;
   // Sized once (a push onto an empty array reserves room for 17): the chain is counted first.
   let count = 0;
   for (let i = head; i >= 0; i = nextOf(s.rst, i)) count++;
