@@ -692,9 +692,12 @@ export class JsonBytes extends ByteRows {
  * expression cost more than the check of the bytes, and every signature (its `→`) took the loop.
  * The 128 MiB prefix's 9,359 JSON lines, written by JsonSpool as bundled in analyze.cjs, under
  * callgrind: 298.8 M instructions a pass before, 269.3 M after (260.0 M with copyRun's check in
- * place at its calls, ensure's in ByteRows).
+ * place at its calls, ensure's in ByteRows). From 12 to 40 characters (session 13: Community IDs,
+ * addresses, codes) the loop costs less than the call: the 128 MiB prefix's json run, callgrind
+ * one thread, 4,251 -> 4,213 M instructions (V8 and Node's C++ -33 M, JavaScript +20 M, the
+ * collector -22 M; 80 and no native call at all cost more than 40).
  */
-const NATIVE_FROM = 12;
+const NATIVE_FROM = 40;
 /**
  * Buffer's own UTF-8 writer, which Buffer#write(s, at, n, 'utf8') ends in after checking its
  * arguments and looking the encoding up (node's lib/buffer.js: ~650 instructions a call, more than
