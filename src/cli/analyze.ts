@@ -208,7 +208,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
             ? (c) => rows.pushZeekJson(c)
             : (c) => rows.pushZeek(c)
           : keepConnections
-            ? (c) => findings.connections.pushJson(c)
+            ? (c) => findings.connections.pushConnection(c)
             : () => {},
     // Text and CSV list no connection: the pipeline then holds none waiting for report order.
     connectionsUnread: live === null && !(rows !== null && format !== 'csv') && !keepConnections,

@@ -10,7 +10,7 @@
  * implemented: ICMP's type/code mapping is not needed by a TCP tool.
  */
 import { dottedQuadNumber, ipv4Strict } from './ipv4Text.js';
-import { sha1Of16, sha1Short } from './sha1.js';
+import { sha1Of16, sha1Of40, sha1Short } from './sha1.js';
 
 /** IP protocol numbers that carry ports (IANA). */
 export const PROTO_TCP = 6;
@@ -207,7 +207,6 @@ function encode3(out: Uint8Array, at: number, v: number): void {
   out[at + 3] = ALPHABET[v & 63] as number;
 }
 
-
 /**
  * The Community ID of a TCP connection (seed 0, the default every tool uses). Plain dotted
  * quads, the common case, are read as numbers and hashed as four 32-bit words: no byte arrays,
@@ -216,7 +215,10 @@ function encode3(out: Uint8Array, at: number, v: number): void {
 export function tcpCommunityId(src: string, sport: number, dst: string, dport: number): string | null {
   const a = ipv4Strict(src);
   const b = a < 0 ? -1 : ipv4Strict(dst);
-  if (b < 0) return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+  if (b < 0) {
+    if (a < 0 && hexGroups(src, FIRST_GROUPS) && hexGroups(dst, SECOND_GROUPS)) return tcp6CommunityId(FIRST_GROUPS, sport, SECOND_GROUPS, dport);
+    return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+  }
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
   const swap = !(a < b || (a === b && sport < dport));
   const first = swap ? b : a;
@@ -225,4 +227,85 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   const secondPort = (swap ? sport : dport) & 0xffff;
   // Seed 0 (2 bytes), the two addresses, protocol, a zero byte, the two ports: 16 bytes.
   return idOfDigest(sha1Of16(first >>> 16, (first << 16) | (second >>> 16), (second << 16) | (PROTO_TCP << 8), (firstPort << 16) | secondPort));
+}
+
+/** The two addresses of an IPv6 connection as eight 16-bit groups each (tcpCommunityId). */
+const FIRST_GROUPS = new Int32Array(8);
+const SECOND_GROUPS = new Int32Array(8);
+
+/**
+ * The Community ID of a TCP connection over IPv6, its addresses read by hexGroups: the 40 bytes
+ * hashed as ten 32-bit words, as tcpCommunityId hashes IPv4's (no byte arrays, no tuple object).
+ */
+function tcp6CommunityId(a: Int32Array, sport: number, b: Int32Array, dport: number): string {
+  // The spec's order: the smaller (address bytes, then port) endpoint first (endpointLess).
+  let d = 0;
+  for (let i = 0; i < 8 && d === 0; i++) d = (a[i] as number) - (b[i] as number);
+  const swap = !(d < 0 || (d === 0 && sport < dport));
+  const f = swap ? b : a;
+  const s = swap ? a : b;
+  const firstPort = (swap ? dport : sport) & 0xffff;
+  const secondPort = (swap ? sport : dport) & 0xffff;
+  // Seed 0 (2 bytes) and the first group, the rest of the addresses, protocol and a zero byte, the two ports.
+  return idOfDigest(
+    sha1Of40(
+      f[0] as number,
+      ((f[1] as number) << 16) | (f[2] as number),
+      ((f[3] as number) << 16) | (f[4] as number),
+      ((f[5] as number) << 16) | (f[6] as number),
+      ((f[7] as number) << 16) | (s[0] as number),
+      ((s[1] as number) << 16) | (s[2] as number),
+      ((s[3] as number) << 16) | (s[4] as number),
+      ((s[5] as number) << 16) | (s[6] as number),
+      ((s[7] as number) << 16) | (PROTO_TCP << 8),
+      (firstPort << 16) | secondPort,
+    ),
+  );
+}
+
+/**
+ * An IPv6 address written as RFC 4291 §2.2's hexadecimal groups (1-4 digits each) with at most
+ * one "::" standing for one or more zero groups, read into `out` (eight groups) in one pass; false
+ * for any other text, which ipv6Bytes then reads (an embedded dotted quad, a zone) or refuses. The
+ * tracker writes its addresses in RFC 5952's form, which this always reads: without it each IPv6
+ * connection's two addresses went through ipv6Bytes, two byte arrays and a search per group.
+ */
+export function hexGroups(text: string, out: Int32Array): boolean {
+  const n = text.length;
+  let i = 0;
+  let groups = 0;
+  /** Groups before the "::", or -1 when there is none. */
+  let gap = -1;
+  if (n >= 2 && text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return false;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let v = 0;
+    const start = i;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+      if (digit < 0) break;
+      v = v * 16 + digit;
+    }
+    if (i === start || i - start > 4 || groups === 8) return false;
+    out[groups++] = v;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    if (i < n && text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return false;
+      gap = groups;
+      i++;
+    } else if (i === n) return false;
+  }
+  if (gap < 0) return groups === 8;
+  if (groups > 7) return false;
+  // The groups after the gap move to the end; the gap's groups are zeros.
+  const after = groups - gap;
+  for (let k = 1; k <= after; k++) out[8 - k] = out[groups - k] as number;
+  for (let k = gap; k < 8 - after; k++) out[k] = 0;
+  return true;
 }

@@ -15,7 +15,7 @@
 export const charCodeAt = String.prototype.charCodeAt;
 
 /** Whether this platform stores numbers little-endian (a Float64Array's bytes are in its order). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * `src`'s bytes as 8-byte words (the last padded with zeros) for ByteRows#words, or null when a

@@ -28,7 +28,8 @@
  * Map, a bigint, too deep a nesting, too many shapes) is written by JSON.stringify instead (the
  * whole object), so the bytes never differ; JSON.stringify also throws on cycles as before.
  */
-import { ByteRows, asWords, charCodeAt } from './byteRows.js';
+import type { Connection } from '../model/report.js';
+import { ByteRows, LITTLE_ENDIAN, asWords, charCodeAt } from './byteRows.js';
 
 /** Bytes of the buffer's first size (it grows when one object needs more). */
 const DEFAULT_SIZE = 1 << 16;
@@ -207,6 +208,135 @@ export class JsonBytes extends ByteRows {
     }
     this.bytes(end);
     this.endRow();
+  }
+
+  /**
+   * One connection record's line (explain/connectionRecord.ts connectionRecordOf), `head` and
+   * `end` as `line` puts them: the same bytes as `line(site, c, end, head)`, written member by
+   * member from the record's fields. Its members are checked first to be exactly the record's
+   * keys in its order (a record with anything else, a tunnel, goes to `line`), and each value's
+   * type as it is written (a surprise: the whole line through JSON.stringify, as `line` does).
+   * A record's members mostly change from one line to the next (id, time, ports, counts,
+   * Community ID), so the shape walk's bookkeeping for copying unchanged ones cost more than it
+   * saved: the 512 MiB mix's json run (26,446 records; callgrind, one thread) spent 245 M
+   * instructions less in the walk (value, members, keyed, copyRun, …) and 130 M in this and its
+   * helpers, ~4,400 fewer a record.
+   */
+  connectionLine(site: string, c: Connection, end: Uint8Array, head: Uint8Array | null = null): void {
+    const radar = recordKeysOf(c);
+    const s = radar < 0 ? null : this.siteOf(site);
+    if (s === null) {
+      this.line(site, c, end, head);
+      return;
+    }
+    this.seq++;
+    this.runFrom = 0;
+    this.runTo = 0;
+    // The site's last line is no longer one the shape walk wrote: its next line copies nothing from it.
+    s.seq = -1;
+    try {
+      if (head === null) this.key(KEY_FIRST);
+      else {
+        this.bytes(head);
+        this.key(KEY_FIRST_AFTER_HEAD);
+      }
+      this.stringMember(c.id);
+      this.key(KEY_TS);
+      this.numberMember(c.ts);
+      this.key(KEY_ORIG_H);
+      this.stringMember(c.orig_h);
+      this.key(KEY_ORIG_P);
+      this.numberMember(c.orig_p);
+      this.key(KEY_RESP_H);
+      this.stringMember(c.resp_h);
+      this.key(KEY_RESP_P);
+      this.numberMember(c.resp_p);
+      this.key(KEY_DURATION);
+      this.numberMember(c.duration);
+      this.key(KEY_ORIG_BYTES);
+      this.numberMember(c.orig_bytes);
+      this.key(KEY_RESP_BYTES);
+      this.numberMember(c.resp_bytes);
+      this.key(KEY_ORIG_PKTS);
+      this.numberMember(c.orig_pkts);
+      this.key(KEY_RESP_PKTS);
+      this.numberMember(c.resp_pkts);
+      this.key(KEY_CONN_STATE);
+      this.stringMember(c.conn_state);
+      this.key(KEY_HISTORY);
+      this.stringMember(c.history);
+      this.key(KEY_RESETS);
+      this.stringList(c.resets);
+      this.key(KEY_CAPTURE);
+      this.numberMember(c.capture);
+      this.key(KEY_PROTO);
+      this.stringMember(c.proto);
+      this.key(KEY_MISSED_BYTES);
+      this.numberMember(c.missed_bytes);
+      this.key(KEY_ORIG_IP_BYTES);
+      this.numberMember(c.orig_ip_bytes);
+      this.key(KEY_RESP_IP_BYTES);
+      this.numberMember(c.resp_ip_bytes);
+      if (radar === 1) {
+        this.key(KEY_RADAR_CATEGORY);
+        this.nullableStringMember(c.radar_category);
+      }
+      this.key(KEY_COMMUNITY_ID);
+      this.nullableStringMember(c.community_id);
+      this.byte(0x7d);
+    } catch (err) {
+      if (!(err instanceof NotPlain)) throw err;
+      this.at = this.rowStart;
+      this.stringified(c, head);
+    }
+    this.bytes(end);
+    this.endRow();
+  }
+
+  /**
+   * A connection record's key (`,"key":`, one of KEY_*): an unaligned 8-byte store of each of
+   * its words, the bytes past its end written over by what follows (~15-20 instructions a word,
+   * where ByteRows#words' loop over a key's own array cost ~145 a key).
+   */
+  private key(k: number): void {
+    this.ensure(KEY_WORD_BYTES);
+    const data = this.data;
+    const at = this.at;
+    const o = k * KEY_WORDS;
+    const n = RECORD_KEY_LENGTHS[k] as number;
+    data.setFloat64(at, RECORD_KEY_WORDS[o] as number, LITTLE_ENDIAN);
+    if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, LITTLE_ENDIAN);
+    if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, LITTLE_ENDIAN);
+    this.at = at + n;
+  }
+
+  /** A string value; anything else is a value connectionLine does not write (NotPlain). */
+  private stringMember(v: unknown): void {
+    if (typeof v !== 'string') throw new NotPlain();
+    this.string(v);
+  }
+
+  /** A string value or null. */
+  private nullableStringMember(v: unknown): void {
+    if (v === null) this.bytes(NULL);
+    else this.stringMember(v);
+  }
+
+  /** A number value (JSON.stringify's: not finite as null). */
+  private numberMember(v: unknown): void {
+    if (typeof v !== 'number') throw new NotPlain();
+    this.number(v);
+  }
+
+  /** An array of strings (holes, or anything else: NotPlain). */
+  private stringList(v: unknown): void {
+    if (!Array.isArray(v)) throw new NotPlain();
+    this.byte(0x5b);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      this.stringMember(v[i]);
+    }
+    this.byte(0x5d);
   }
 
   /** The site named `name`, or null when the writer has too many. */
@@ -562,9 +692,12 @@ export class JsonBytes extends ByteRows {
  * expression cost more than the check of the bytes, and every signature (its `→`) took the loop.
  * The 128 MiB prefix's 9,359 JSON lines, written by JsonSpool as bundled in analyze.cjs, under
  * callgrind: 298.8 M instructions a pass before, 269.3 M after (260.0 M with copyRun's check in
- * place at its calls, ensure's in ByteRows).
+ * place at its calls, ensure's in ByteRows). From 12 to 40 characters (session 13: Community IDs,
+ * addresses, codes) the loop costs less than the call: the 128 MiB prefix's json run, callgrind
+ * one thread, 4,251 -> 4,213 M instructions (V8 and Node's C++ -33 M, JavaScript +20 M, the
+ * collector -22 M; 80 and no native call at all cost more than 40).
  */
-const NATIVE_FROM = 12;
+const NATIVE_FROM = 40;
 /**
  * Buffer's own UTF-8 writer, which Buffer#write(s, at, n, 'utf8') ends in after checking its
  * arguments and looking the encoding up (node's lib/buffer.js: ~650 instructions a call, more than
@@ -770,4 +903,72 @@ function writeDigits(buf: Uint8Array, at: number, v: number): number {
   writeFixed(buf, at + len, hx, len);
   writeFixed(buf, at + len + 8, low, 8);
   return at + len + 8;
+}
+
+/**
+ * The members of a connection record (explain/connectionRecord.ts connectionRecordOf), in its
+ * order; `radar_category` comes before the Community ID only in the records that have one.
+ */
+const CONNECTION_MEMBERS = ['id', 'ts', 'orig_h', 'orig_p', 'resp_h', 'resp_p', 'duration', 'orig_bytes', 'resp_bytes', 'orig_pkts', 'resp_pkts', 'conn_state', 'history', 'resets', 'capture', 'proto', 'missed_bytes', 'orig_ip_bytes', 'resp_ip_bytes', 'community_id'];
+const RADAR_AT = 19;
+
+/** The keys connectionLine writes, with their punctuation: `{"id":`, then `,"key":` for each member. */
+const RECORD_KEYS = ['{"id":', ...CONNECTION_MEMBERS.map((k) => `,"${k}":`), ',"radar_category":'];
+/** A key's words: three, 24 bytes, room for the longest key (`,"radar_category":`, 19 bytes). */
+const KEY_WORDS = 3;
+const KEY_WORD_BYTES = KEY_WORDS * 8;
+const RECORD_KEY_WORDS = new Float64Array(RECORD_KEYS.length * KEY_WORDS);
+const RECORD_KEY_LENGTHS = new Uint8Array(RECORD_KEYS.length);
+for (let k = 0; k < RECORD_KEYS.length; k++) {
+  const bytes = Buffer.from(RECORD_KEYS[k] as string, 'latin1');
+  const words = asWords(bytes);
+  // Printable ASCII never reads as a NaN (asWords).
+  if (words === null || words.length > KEY_WORDS) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
+  RECORD_KEY_WORDS.set(words, k * KEY_WORDS);
+  RECORD_KEY_LENGTHS[k] = bytes.length;
+}
+const KEY_FIRST = 0;
+const KEY_TS = 2;
+const KEY_ORIG_H = 3;
+const KEY_ORIG_P = 4;
+const KEY_RESP_H = 5;
+const KEY_RESP_P = 6;
+const KEY_DURATION = 7;
+const KEY_ORIG_BYTES = 8;
+const KEY_RESP_BYTES = 9;
+const KEY_ORIG_PKTS = 10;
+const KEY_RESP_PKTS = 11;
+const KEY_CONN_STATE = 12;
+const KEY_HISTORY = 13;
+const KEY_RESETS = 14;
+const KEY_CAPTURE = 15;
+const KEY_PROTO = 16;
+const KEY_MISSED_BYTES = 17;
+const KEY_ORIG_IP_BYTES = 18;
+const KEY_RESP_IP_BYTES = 19;
+const KEY_COMMUNITY_ID = 20;
+const KEY_RADAR_CATEGORY = 21;
+/** `,"id":`: the first key after an ndjson line's head. */
+const KEY_FIRST_AFTER_HEAD = 1;
+
+/**
+ * Whether `c`'s enumerable keys are exactly a connection record's, in its order: 0 without a
+ * Radar category, 1 with one, -1 for anything else (another shape, a toJSON).
+ */
+function recordKeysOf(c: object): number {
+  // No look at the prototype (Object.getPrototypeOf was a runtime call a record): one with
+  // enumerable keys shows them below, and JSON.stringify writes an object of any other
+  // prototype by its own keys too, but for a toJSON.
+  if (typeof (c as { toJSON?: unknown }).toJSON === 'function') return -1;
+  let i = 0;
+  let radar = 0;
+  for (const key in c) {
+    if (i === RADAR_AT && radar === 0 && key === 'radar_category') {
+      radar = 1;
+      continue;
+    }
+    if (i >= CONNECTION_MEMBERS.length || key !== CONNECTION_MEMBERS[i]) return -1;
+    i++;
+  }
+  return i === CONNECTION_MEMBERS.length ? radar : -1;
 }

@@ -9,6 +9,7 @@
  * comma) rather than copying line by line to insert it (400k Buffer#copy calls on a 200k-connection
  * flood). lines() gives the lines without it.
  */
+import type { Connection } from '../model/report.js';
 import { Spool } from '../pipeline/spool.js';
 import { JsonBytes } from './jsonBytes.js';
 
@@ -33,6 +34,12 @@ export class JsonSpool extends Spool {
   pushJson(value: object): void {
     this.count++;
     this.writer.line(this.site, value, LINE_END);
+  }
+
+  /** Appends a connection record as one line of JSON (JSON.stringify's bytes: JsonBytes#connectionLine). */
+  pushConnection(c: Connection): void {
+    this.count++;
+    this.writer.connectionLine(this.site, c, LINE_END);
   }
 
   /** Appends one line of JSON text (its comma added); lines written by pushJson before it stay before it. */

@@ -74,7 +74,8 @@ export class NdjsonStream {
   connection(conn: Connection): void {
     this.counts.connections++;
     this.advance(conn.ts + (conn.duration ?? 0));
-    this.pushTyped('connection', conn);
+    this.writer.connectionLine('connection', conn, NEWLINE, LINE_HEADS.connection);
+    this.schedule();
   }
 
   /** One input, when it has been read. */

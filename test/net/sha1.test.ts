@@ -1,13 +1,14 @@
 /**
  * net/sha1.ts, the one-block SHA-1 under the Community ID, against FIPS 180-4's examples and
  * node:crypto's SHA-1 for every message length it takes; and tcpCommunityId (its four-word path
- * and its memo of the last address texts) against the generic Community ID over random tuples.
+ * and its memo of the last address texts, its ten-word IPv6 path and hexGroups) against the
+ * generic Community ID over random tuples.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { PROTO_TCP, communityId, tcpCommunityId } from '../../src/net/communityId.js';
-import { SHA1_ONE_BLOCK_BYTES, sha1Of16, sha1Short } from '../../src/net/sha1.js';
+import { PROTO_TCP, addressBytes, communityId, hexGroups, tcpCommunityId } from '../../src/net/communityId.js';
+import { SHA1_ONE_BLOCK_BYTES, sha1Of16, sha1Of40, sha1Short } from '../../src/net/sha1.js';
 import { xorshift32 } from '../helpers/random.js';
 
 /** The digest words as hex, as FIPS 180-4's examples print them. */
@@ -48,6 +49,16 @@ test('sha1Of16: four big-endian words hash as their 16 bytes', () => {
   }
 });
 
+test('sha1Of40: ten big-endian words hash as their 40 bytes', () => {
+  const next = xorshift32(40);
+  for (let i = 0; i < 2000; i++) {
+    const bytes = Buffer.alloc(40);
+    for (let j = 0; j < 40; j++) bytes[j] = Math.floor(next() * 256);
+    const words = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36].map((o) => bytes.readInt32BE(o)) as [number, number, number, number, number, number, number, number, number, number];
+    assert.equal(hex(sha1Of40(...words)), createHash('sha1').update(bytes).digest('hex'));
+  }
+});
+
 /** The Community ID by the spec's steps with node:crypto (the implementation before net/sha1.ts). */
 function referenceId(src: string, sport: number, dst: string, dport: number): string {
   const a = src.split('.').map(Number);
@@ -84,4 +95,58 @@ test('tcpCommunityId: a text that is no dotted quad right after one that is (the
   assert.equal(tcpCommunityId('10.0.0.256', 1, '10.0.0.1', 2), null);
   assert.equal(tcpCommunityId('10.0.0.1', 1, '::1', 2), null, 'mixed families');
   assert.equal(tcpCommunityId('10.0.0.2', 2, '10.0.0.1', 1), referenceId('10.0.0.1', 1, '10.0.0.2', 2));
+});
+
+/** An IPv6 address of random groups in RFC 5952's form (the tracker's), some with a run of zeros. */
+function randomIpv6(next: () => number): string {
+  const groups = Array.from({ length: 8 }, () => (next() < 0.3 ? 0 : Math.floor(next() * 65536)));
+  if (next() < 0.1) groups.fill(0);
+  // The longest run of two or more zero groups becomes "::".
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hexOf = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hexOf(groups) : `${hexOf(groups.slice(0, best))}::${hexOf(groups.slice(best + bestLength))}`;
+}
+
+test('hexGroups: the groups addressBytes reads, for every text it reads; false (left to it) for the rest', () => {
+  const next = xorshift32(0x6e);
+  const texts = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', 'FFFF::a', '0:0:0:0:0:0:0:0', '2001:db8::1:0:0:1', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8'];
+  for (let i = 0; i < 3000; i++) texts.push(randomIpv6(next));
+  const out = new Int32Array(8);
+  for (const text of texts) {
+    assert.ok(hexGroups(text, out), text);
+    const bytes = addressBytes(text) as Uint8Array;
+    assert.deepEqual([...out], [0, 2, 4, 6, 8, 10, 12, 14].map((o) => ((bytes[o] as number) << 8) | (bytes[o + 1] as number)), text);
+  }
+  // Not read here: a second "::", a lone colon at either end, a group of five digits, nine groups,
+  // seven without a gap, "::" with eight groups, a zone, a dotted quad, no text.
+  for (const text of ['1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4::5:6:7:8', 'fe80::1%eth0', '::ffff:1.2.3.4', '', ':', ':::', 'g::1']) {
+    assert.equal(hexGroups(text, out), false, text);
+  }
+});
+
+test('tcpCommunityId: the generic Community ID over random IPv6 tuples (its ten-word path)', () => {
+  const next = xorshift32(0x1d6);
+  const hosts = [randomIpv6(next), randomIpv6(next), '::1', '::'];
+  for (let i = 0; i < 3000; i++) {
+    const src = next() < 0.5 ? (hosts[Math.floor(next() * hosts.length)] as string) : randomIpv6(next);
+    const dst = next() < 0.5 ? (hosts[Math.floor(next() * hosts.length)] as string) : randomIpv6(next);
+    const sport = Math.floor(next() * 65536);
+    const dport = next() < 0.05 ? sport : Math.floor(next() * 65536);
+    const generic = communityId({ proto: PROTO_TCP, src, dst, sport, dport });
+    assert.equal(tcpCommunityId(src, sport, dst, dport), generic, `${src}.${sport} ${dst}.${dport}`);
+  }
+  // Forms only the generic reader takes, and mixed families.
+  assert.equal(tcpCommunityId('::ffff:10.0.0.1', 1, '::1', 2), communityId({ proto: PROTO_TCP, src: '::ffff:10.0.0.1', dst: '::1', sport: 1, dport: 2 }));
+  assert.equal(tcpCommunityId('fe80::1%eth0', 1, 'fe80::2', 2), communityId({ proto: PROTO_TCP, src: 'fe80::1%eth0', dst: 'fe80::2', sport: 1, dport: 2 }));
+  assert.equal(tcpCommunityId('::1', 1, '10.0.0.1', 2), null);
 });

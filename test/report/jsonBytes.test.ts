@@ -7,7 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { connectionRecordOf } from '../../src/explain/connectionRecord.js';
+import type { Connection } from '../../src/model/report.js';
+import { tcpCommunityId } from '../../src/net/communityId.js';
 import { JsonBytes, writeJsonNumber } from '../../src/report/jsonBytes.js';
+import type { FinishedConnection } from '../../src/track/finished.js';
 import { xorshift32 } from '../helpers/random.js';
 
 const NEWLINE = new Uint8Array([0x0a]);
@@ -208,5 +212,105 @@ describe('JsonBytes writes what JSON.stringify writes', () => {
     const cycle: { self?: unknown } = {};
     cycle.self = cycle;
     assert.throws(() => w.line('x', cycle, NEWLINE), TypeError);
+  });
+});
+
+/** A connection record as explain/connectionRecord.ts builds it, its values drawn from `rnd`. */
+function record(rnd: () => number, i: number): Connection {
+  const v6 = rnd() < 0.2;
+  const addr = (): string => (v6 ? `2001:db8::${Math.floor(rnd() * 65536).toString(16)}` : `10.${i & 255}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}`);
+  const resets = rnd() < 0.6 ? [] : Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, k) => `R${i * 4 + k}`);
+  const radar = resets.length > 0 && rnd() < 0.5 ? 'service_unreachable' : null;
+  const conn = {
+    origAddr: addr(),
+    respAddr: addr(),
+    startTs: Math.round((1.7e9 + rnd() * 1e6) * 1e6) / 1e6,
+    lastTs: 0,
+    orig: { size: Math.floor(rnd() * 1e6), pkts: Math.floor(rnd() * 100), ipBytes: Math.floor(rnd() * 2e6) },
+    resp: { size: Math.floor(rnd() * 1e9), pkts: Math.floor(rnd() * 1000), ipBytes: Math.floor(rnd() * 2e9) },
+  };
+  conn.lastTs = conn.startTs + Math.round(rnd() * 100 * 1e6) / 1e6;
+  const finished = {
+    ...conn,
+    id: `C${i}`,
+    capture: i % 3 === 0 ? 1 : 0,
+    origPort: Math.floor(rnd() * 65536),
+    respPort: rnd() < 0.5 ? 443 : Math.floor(rnd() * 65536),
+    connState: rnd() < 0.5 ? 'SF' : 'RSTO',
+    history: rnd() < 0.5 ? 'ShADadFf' : 'Sr^',
+    missedBytes: rnd() < 0.9 ? 0 : Math.floor(rnd() * 1000),
+  } as unknown as FinishedConnection;
+  return connectionRecordOf(finished, resets, radar, rnd() < 0.9 ? tcpCommunityId(conn.origAddr, 1, conn.respAddr, 2) : null);
+}
+
+/** Lines written by connectionLine for each record (line for the rest), as text. */
+function writtenRecords(values: object[], head?: string): string {
+  const parts: Buffer[] = [];
+  const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+  const h = head === undefined ? null : new Uint8Array(Buffer.from(head));
+  for (const v of values) w.connectionLine('connection', v as Connection, NEWLINE, h);
+  w.flush();
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('JsonBytes#connectionLine writes what JSON.stringify writes', () => {
+  it('connection records with and without resets, a Radar category and a Community ID, with and without a head', () => {
+    const rnd = xorshift32(0xc0);
+    const values = Array.from({ length: 3000 }, (_, i) => record(rnd, i));
+    assert.equal(writtenRecords(values), expected(values));
+    assert.equal(writtenRecords(values, '{"type":"connection"'), expected(values, '{"type":"connection"'));
+  });
+
+  it('records it does not write member by member, among those it does: a tunnel, a key more, one less, another order, another prototype, odd values', () => {
+    const rnd = xorshift32(0xc1);
+    const base = (): Connection => record(rnd, Math.floor(rnd() * 1000));
+    const odd: object[] = [
+      { ...base(), tunnel: [{ type: 'gre', src: '192.0.2.1', dst: '192.0.2.2', key: 7 }] },
+      { ...base(), extra: 1 },
+      (() => {
+        const c = base() as Record<string, unknown>;
+        delete c.history;
+        return c;
+      })(),
+      (() => {
+        const c = base() as Record<string, unknown>;
+        const id = c.id;
+        delete c.id;
+        c.id = id;
+        return c;
+      })(),
+      Object.assign(Object.create({ inherited: true }) as object, base()),
+      Object.assign(Object.create(null) as object, base()),
+      { ...base(), toJSON: () => ({ replaced: true }) },
+      { ...base(), duration: Number.NaN, orig_bytes: Number.POSITIVE_INFINITY, resp_bytes: -0 },
+      { ...base(), community_id: undefined },
+      { ...base(), history: 'a"quoted\\\n→😀\ud800' },
+      { ...base(), orig_h: 'é'.repeat(20) },
+      { ...base(), resets: ['R1', 2, null] },
+      { ...base(), resets: 'R1' },
+      { ...base(), ts: '1709283600.5' },
+      { ...base(), radar_category: null, community_id: '1:x' },
+      { ...base(), proto: { name: 'tcp' } },
+    ];
+    const values: object[] = [];
+    for (const o of odd) values.push(base(), o, base());
+    assert.equal(writtenRecords(values), expected(values));
+    assert.equal(writtenRecords(values, '{"type":"connection"'), expected(values, '{"type":"connection"'));
+  });
+
+  it('lines of the shape walk on the same site before and after: nothing copied from a record line', () => {
+    const rnd = xorshift32(0xc2);
+    const parts: Buffer[] = [];
+    const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+    const values: object[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = record(rnd, i);
+      const c = rnd() < 0.5 ? { ...r, tunnel: [{ type: 'ip', src: '192.0.2.1', dst: '192.0.2.2' }] } : r;
+      values.push(c);
+      if (rnd() < 0.5) w.line('connection', c, NEWLINE);
+      else w.connectionLine('connection', c as Connection, NEWLINE);
+    }
+    w.flush();
+    assert.equal(Buffer.concat(parts).toString('utf8'), expected(values));
   });
 });
