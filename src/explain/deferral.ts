@@ -10,7 +10,7 @@
 import type { FinishedConnection } from '../track/finished.js';
 import type { ExplainContext } from './context.js';
 import { HOP_SAMPLES } from './forgery.js';
-import { ROW_NUMS, ROW_REFS, clearRefs, packConnection, packable, unpackConnection } from './heldPack.js';
+import { type HeldGraph, ROW_NUMS, ROW_REFS, clearRefs, copyConnection, newHeldGraph, packConnection, packable, unpackConnection } from './heldPack.js';
 
 /**
  * Connections held at most. What holding them costs (session 8, 80,000-connection SYN+RST flood,
@@ -39,9 +39,10 @@ export function needsHostHops(conn: FinishedConnection, ctx: ExplainContext): bo
   return conn.resp.ttl === null && conn.resets.some((r) => r.direction === 'resp') && !hopsSettled(conn.respAddr, ctx);
 }
 
-/** Row kinds: a connection packed into numbers (heldPack.ts), or one held as its object. */
+/** Row kinds: a connection packed into numbers (heldPack.ts), one held as its object, or one copied into the row's graph (heldPack.ts HeldGraph). */
 const PACKED = 1;
 const OBJECT = 2;
+const GRAPH = 3;
 
 /** The connections waiting for one host, oldest first, by queue number; released ones are skipped, then trimmed. */
 interface HostList {
@@ -67,6 +68,12 @@ export class HostHopsWait {
   /** Rows: packed numbers and references (heldPack.ts ROW_NUMS, ROW_REFS), kind, last packet time. */
   private nums = new Float64Array(0);
   private readonly refs: unknown[] = [];
+  /**
+   * Each row's graph (made when the row first holds a copy), where `reuseUnpacked` allows:
+   * a waiting connection is copied into it once and released as it is, instead of packed into
+   * `nums` and written into heldPack.ts's spare graph when released (two copies).
+   */
+  private readonly graphs: (HeldGraph | null)[] = [];
   private kind = new Uint8Array(0);
   private lastTs = new Float64Array(0);
   /** Free rows (a stack), and how many rows there are. */
@@ -135,7 +142,14 @@ export class HostHopsWait {
   private hold(conn: FinishedConnection): number {
     if (this.freeCount === 0) this.addRows();
     const row = this.free[--this.freeCount] ?? 0;
-    if (packable(conn)) {
+    if (packable(conn) && this.reuseUnpacked) {
+      const graph = this.graphs[row] ?? null;
+      if (graph === null) this.graphs[row] = newHeldGraph(conn);
+      else copyConnection(graph, conn);
+      this.kind[row] = GRAPH;
+    } else if (packable(conn)) {
+      // Numbers only for runs whose reader keeps released connections (or a carried state's rows).
+      if (this.nums.length < this.rows * ROW_NUMS) this.growNums();
       packConnection(conn, this.nums, this.refs, row);
       this.kind[row] = PACKED;
     } else {
@@ -153,9 +167,6 @@ export class HostHopsWait {
   private addRows(): void {
     const from = this.rows;
     const n = Math.max(16, from * 2);
-    const nums = new Float64Array(n * ROW_NUMS);
-    nums.set(this.nums);
-    this.nums = nums;
     const kind = new Uint8Array(n);
     kind.set(this.kind);
     this.kind = kind;
@@ -163,12 +174,20 @@ export class HostHopsWait {
     lastTs.set(this.lastTs);
     this.lastTs = lastTs;
     for (let i = this.refs.length; i < n * ROW_REFS; i++) this.refs.push(null);
+    for (let i = this.graphs.length; i < n; i++) this.graphs.push(null);
     const free = new Int32Array(n);
     free.set(this.free.subarray(0, this.freeCount));
     // Lowest rows on top of the stack.
     for (let row = n - 1; row >= from; row--) free[this.freeCount++] = row;
     this.free = free;
     this.rows = n;
+  }
+
+  /** Numbers for every row (packed rows only: made the first time a row is packed). */
+  private growNums(): void {
+    const nums = new Float64Array(this.rows * ROW_NUMS);
+    nums.set(this.nums);
+    this.nums = nums;
   }
 
   /** Doubles the queue's ring, keeping each waiting number at its place. */
@@ -200,7 +219,12 @@ export class HostHopsWait {
     // Still in the ring when a host released it: marked released there (the oldest was popped already).
     if (seq >= this.head) this.queue[seq & (this.queue.length - 1)] = -1;
     let conn: FinishedConnection;
-    if (this.kind[row] === PACKED) {
+    const kind = this.kind[row];
+    if (kind === GRAPH) {
+      conn = (this.graphs[row] as HeldGraph).conn;
+      // A graph restored from a carried state into a run whose reader keeps connections goes with its connection.
+      if (!this.reuseUnpacked) this.graphs[row] = null;
+    } else if (kind === PACKED) {
       conn = unpackConnection(this.nums, this.refs, row, this.reuseUnpacked);
       clearRefs(this.refs, row);
     } else {
@@ -208,11 +232,12 @@ export class HostHopsWait {
       this.refs[row * ROW_REFS] = null;
     }
     this.kind[row] = 0;
-    this.free[this.freeCount++] = row;
     this.size--;
     const list = this.byHost.get(conn.respAddr);
     // The host's list is dropped once its newest entry is released (its older ones were, first).
     if (list && list.items[list.items.length - 1] === seq) this.byHost.delete(conn.respAddr);
     this.explain(conn);
+    // Free once explained: a row's graph is the connection `explain` was reading.
+    this.free[this.freeCount++] = row;
   }
 }
