@@ -640,15 +640,175 @@ export function unpackConnection(nums: Float64Array, refs: unknown[], row: numbe
  */
 export type HeldGraph = SpareGraph;
 
-/** A new graph in the tracker's shapes, holding a copy of `conn` (packable). */
+/**
+ * A new graph in the tracker's shapes, holding a copy of `conn` (packable). Its objects are made
+ * by literals of their own, in the tracker's field order (track/finish.ts finishSlot and
+ * endpointSummary, rstLog.ts rstOf, recordPool.ts packetOf, baselines.ts ttlBaseline), never by
+ * the tracker's or the unpackers' functions: a graph lives as long as the run, and V8 decides per
+ * literal (its allocation site) whether to make its objects in the old generation once most of
+ * them outlive a scavenge (allocation-site pretenuring). Made by shared functions
+ * (unpackReset's pairs through rstLog.ts nullablePair, readPacket, which the track worker's
+ * unpacker uses), the graphs' thousand long-lived objects pretenured those literals for every
+ * connection of the run after them.
+ */
 export function newHeldGraph(conn: FinishedConnection): HeldGraph {
-  // Made as the spare graph is (from a packed row: unpackConnection's literals are the tracker's shapes).
-  const nums = new Float64Array(ROW_NUMS);
-  const refs: unknown[] = new Array<unknown>(ROW_REFS).fill(null);
-  packConnection(conn, nums, refs, 0);
-  const g = graphOfRow(nums, refs, 0);
+  const resets: SpareReset[] = [];
+  for (let i = 0; i < MAX_HELD_RESETS; i++) {
+    const pairs: { orig: number | null; resp: number | null }[] = [];
+    for (let j = 0; j < RESET_PAIRS; j++) pairs.push({ orig: 0, resp: 0 });
+    resets.push({ r: heldReset(conn.resets[i] ?? conn.resets[0] ?? null, pairs), pairs });
+  }
+  const packets: PacketRecord[] = [];
+  for (let i = 0; i < MAX_HELD_PACKETS; i++) packets.push(heldPacket(conn.packets[i] ?? conn.packets[0] ?? conn.resets[0] ?? null));
+  const resetLists: RstRecord[][] = [[]];
+  for (let n = 1; n <= MAX_HELD_RESETS; n++) {
+    const list = new Array<RstRecord>(n);
+    for (let i = 0; i < n; i++) list[i] = (resets[i] as SpareReset).r;
+    resetLists.push(list);
+  }
+  const packetLists: PacketRecord[][] = [[]];
+  for (let n = 1; n <= MAX_HELD_PACKETS; n++) {
+    const list = new Array<PacketRecord>(n);
+    for (let i = 0; i < n; i++) list[i] = packets[i] as PacketRecord;
+    packetLists.push(list);
+  }
+  const origTtl = conn.orig.ttl === null ? null : ttlCopy(conn.orig.ttl);
+  const respTtl = conn.resp.ttl === null ? null : ttlCopy(conn.resp.ttl);
+  const h = conn.handshake;
+  const g: HeldGraph = {
+    conn: {
+      id: conn.id,
+      number: conn.number,
+      capture: conn.capture,
+      ipVersion: conn.ipVersion,
+      origAddr: conn.origAddr,
+      origPort: conn.origPort,
+      respAddr: conn.respAddr,
+      respPort: conn.respPort,
+      startTs: conn.startTs,
+      lastTs: conn.lastTs,
+      lastPacketTs: conn.lastPacketTs,
+      connState: conn.connState,
+      history: conn.history,
+      orig: heldSide(conn.orig, origTtl),
+      resp: heldSide(conn.resp, respTtl),
+      flipped: conn.flipped,
+      reusedTuple: conn.reusedTuple,
+      handshake: { stage: h.stage, synTs: h.synTs, synAckTs: h.synAckTs, ackTs: h.ackTs, synToSynAck: h.synToSynAck, synAckToAck: h.synAckToAck },
+      largestIdleGap: conn.largestIdleGap,
+      missedBytes: conn.missedBytes,
+      weirds: conn.weirds,
+      resets: resetLists[conn.resets.length] as RstRecord[],
+      resetsNotRecorded: conn.resetsNotRecorded,
+      packets: packetLists[conn.packets.length] as PacketRecord[],
+      keptPackets: conn.keptPackets,
+      keptFirstFrame: conn.keptFirstFrame,
+      keptLastFrame: conn.keptLastFrame,
+      keptFirstFlags: conn.keptFirstFlags,
+      origPairs: conn.origPairs,
+      origSingles: conn.origSingles,
+      respPairs: conn.respPairs,
+      respSingles: conn.respSingles,
+      packetsNotKept: conn.packetsNotKept,
+      endReason: conn.endReason,
+      tunnel: conn.tunnel,
+    },
+    orig: { e: null as unknown as EndpointSummary, ttl: origTtl },
+    resp: { e: null as unknown as EndpointSummary, ttl: respTtl },
+    resets,
+    packets,
+    resetLists,
+    packetLists,
+  };
+  g.orig.e = g.conn.orig;
+  g.resp.e = g.conn.resp;
   copyConnection(g, conn);
   return g;
+}
+
+/** A held graph's side (endpointSummary's fields, in its order), with TTL baseline `ttl` (its own). */
+function heldSide(e: EndpointSummary, ttl: TtlBaseline | null): EndpointSummary {
+  return {
+    state: e.state,
+    prevState: e.prevState,
+    size: e.size,
+    pkts: e.pkts,
+    ipBytes: e.ipBytes,
+    ttl,
+    ipId: e.ipId,
+    retransmissions: e.retransmissions,
+    zeroWindows: e.zeroWindows,
+    gaps: e.gaps,
+    badChecksums: e.badChecksums,
+    finCount: e.finCount,
+    rstCount: e.rstCount,
+    payloadSeen: e.payloadSeen,
+    lastWindow: e.lastWindow,
+    windowScale: e.windowScale,
+    startSeq: e.startSeq,
+  };
+}
+
+/** A held graph's packet (packetOf's fields), from `p` or, for a connection without one, zeros. */
+function heldPacket(p: PacketRecord | null): PacketRecord {
+  return {
+    frame: p === null ? 0 : p.frame,
+    ts: p === null ? 0 : p.ts,
+    direction: p === null ? 'orig' : p.direction,
+    flags: p === null ? 0 : p.flags,
+    seq: p === null ? 0 : p.seq,
+    ack: p === null ? 0 : p.ack,
+    win: p === null ? 0 : p.win,
+    ttl: p === null ? 0 : p.ttl,
+    ipId: p === null ? 0 : p.ipId,
+    df: p === null ? false : p.df,
+    payloadLen: p === null ? 0 : p.payloadLen,
+    options: p === null ? 0 : p.options,
+  };
+}
+
+/** A held graph's RST (rstOf's fields, in its order), from `r` or, for a connection without one, zeros; its context's pairs the spare's own. */
+function heldReset(r: RstRecord | null, pairs: { orig: number | null; resp: number | null }[]): RstRecord {
+  const c = r === null ? null : r.context;
+  return {
+    frame: r === null ? 0 : r.frame,
+    ts: r === null ? 0 : r.ts,
+    direction: r === null ? 'orig' : r.direction,
+    flags: r === null ? 0 : r.flags,
+    seq: r === null ? 0 : r.seq,
+    ack: r === null ? 0 : r.ack,
+    win: r === null ? 0 : r.win,
+    ttl: r === null ? 0 : r.ttl,
+    ipId: r === null ? 0 : r.ipId,
+    df: r === null ? false : r.df,
+    payloadLen: r === null ? 0 : r.payloadLen,
+    options: r === null ? 0 : r.options,
+    index: r === null ? 0 : r.index,
+    payload: r === null ? null : r.payload,
+    mptcpReason: r === null ? -1 : r.mptcpReason,
+    mptcpFlags: r === null ? -1 : r.mptcpFlags,
+    reserved: r === null ? 0 : r.reserved,
+    badChecksum: r === null ? 0 : r.badChecksum,
+    checksum: r === null ? 0 : r.checksum,
+    sentByCapturePoint: r === null ? false : r.sentByCapturePoint,
+    context: {
+      pktsBefore: pairs[0] as { orig: number; resp: number },
+      states: c === null ? { orig: 'inactive', resp: 'inactive' } : c.states,
+      handshake: c === null ? 'none' : c.handshake,
+      payload: c === null ? { orig: false, resp: false } : c.payload,
+      fin: c === null ? { orig: false, resp: false } : c.fin,
+      lastFromSenderTs: c === null ? null : c.lastFromSenderTs,
+      lastFromOtherTs: c === null ? null : c.lastFromOtherTs,
+      sinceOther: c === null ? null : c.sinceOther,
+      sincePrevious: c === null ? null : c.sincePrevious,
+      largestIdleGap: c === null ? 0 : c.largestIdleGap,
+      nextSeq: pairs[1] as { orig: number | null; resp: number | null },
+      acked: pairs[2] as { orig: number | null; resp: number | null },
+      window: pairs[3] as { orig: number | null; resp: number | null },
+      consecutiveRetransmissions: pairs[4] as { orig: number; resp: number },
+      senderPrevIpId: c === null ? -1 : c.senderPrevIpId,
+    },
+  };
 }
 
 /** A TTL baseline of its own with `t`'s values (unpackTtl's shape). */
