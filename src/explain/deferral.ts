@@ -53,9 +53,12 @@ interface HostList {
 /**
  * Holds connections that need a host's hop distance; `explain` explains one (and teaches the context).
  *
- * A waiting connection is a row of numbers and references (heldPack.ts), not its objects, so that
- * a flood where every connection waits leaves nothing for the young generation to copy into old
- * space (DEFER_LIMIT's comment); the queue is a ring of queue numbers, each the row of its
+ * A waiting connection is a row: where `reuseUnpacked` allows (the explain stage without
+ * `onFinished` or ladders), the row's graph (heldPack.ts HeldGraph: objects in the tracker's shapes,
+ * made once per row and rewritten), a copy released as it is; otherwise numbers and references
+ * (heldPack.ts packConnection), built again when released. Either way not the tracker's own
+ * objects, so that a flood where every connection waits leaves nothing for the young generation
+ * to copy into old space (DEFER_LIMIT's comment); the queue is a ring of queue numbers, each the row of its
  * connection or -1 once released.
  */
 export class HostHopsWait {
@@ -86,8 +89,9 @@ export class HostHopsWait {
     private readonly explain: (conn: FinishedConnection) => void,
     /**
      * `explain` keeps no reference to the connection it is given, nor to any object in it, once it
-     * returns: a released connection is then written into heldPack.ts's spare graph, not built
-     * anew (~2.1 KB less per released connection).
+     * returns: a waiting connection is then copied into its row's graph and released as that
+     * (heldPack.ts HeldGraph; one copy, where packing it and writing it into heldPack.ts's spare
+     * graph when released were two), not built anew (~2.1 KB less per released connection).
      */
     private readonly reuseUnpacked = false,
   ) {}
