@@ -146,8 +146,15 @@ describe('held connections packed into rows', () => {
       order.forEach((conn, i) => {
         const row = i % rows;
         const g = graphs[row];
-        const copy = g === undefined ? (graphs[row] = newHeldGraph(conn)).conn : copyConnection(g, conn);
-        if (g !== undefined) assert.equal(copy, g.conn, 'the row graph, rewritten');
+        let copy: FinishedConnection;
+        if (g === undefined) {
+          const made = newHeldGraph(conn);
+          graphs[row] = made;
+          copy = made.conn;
+        } else {
+          copy = copyConnection(g, conn);
+          assert.equal(copy, g.conn, 'the row graph, rewritten');
+        }
         assert.notEqual(copy, conn);
         assert.deepStrictEqual(copy, conn, conn.id);
         assert.deepStrictEqual(keyPaths(copy), keyPaths(conn), conn.id);
