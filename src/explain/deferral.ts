@@ -10,20 +10,7 @@
 import type { FinishedConnection } from '../track/finished.js';
 import type { ExplainContext } from './context.js';
 import { HOP_SAMPLES } from './forgery.js';
-import {
-  HELD_VOLATILE,
-  type HeldGraph,
-  ROW_NUMS,
-  ROW_REFS,
-  clearRefs,
-  copyConnection,
-  dropVolatile,
-  newHeldGraph,
-  packConnection,
-  packable,
-  restoreVolatile,
-  unpackConnection,
-} from './heldPack.js';
+import { type HeldGraph, ROW_NUMS, ROW_REFS, clearRefs, copyConnection, newHeldGraph, packConnection, packable, unpackConnection } from './heldPack.js';
 
 /**
  * Connections held at most. What holding them costs (session 8, 80,000-connection SYN+RST flood,
@@ -50,13 +37,6 @@ export function hopsSettled(addr: string, ctx: ExplainContext): boolean {
 /** True when a connection's RST speaks for a server whose hop distance the capture has not settled yet. */
 export function needsHostHops(conn: FinishedConnection, ctx: ExplainContext): boolean {
   return conn.resp.ttl === null && conn.resets.some((r) => r.direction === 'resp') && !hopsSettled(conn.respAddr, ctx);
-}
-
-/** `a` copied into a Float64Array of `length` numbers (the rest zero). */
-function widenTo(a: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const out = new Float64Array(length);
-  out.set(a);
-  return out;
 }
 
 /** Row kinds: a connection packed into numbers (heldPack.ts), one held as its object, or one copied into the row's graph (heldPack.ts HeldGraph). */
@@ -97,8 +77,6 @@ export class HostHopsWait {
    * `nums` and written into heldPack.ts's spare graph when released (two copies).
    */
   private readonly graphs: (HeldGraph | null)[] = [];
-  /** Each graph row's numbers that wait beside its graph (heldPack.ts HELD_VOLATILE). */
-  private vol = new Float64Array(0);
   private kind = new Uint8Array(0);
   private lastTs = new Float64Array(0);
   /** Free rows (a stack), and how many rows there are. */
@@ -169,19 +147,13 @@ export class HostHopsWait {
     if (this.freeCount === 0) this.addRows();
     const row = this.free[--this.freeCount] ?? 0;
     if (packable(conn) && this.reuseUnpacked) {
-      let graph = this.graphs[row] ?? null;
-      if (graph === null) {
-        graph = newHeldGraph(conn);
-        dropVolatile(graph);
-        this.graphs[row] = graph;
-      }
-      // A carried state saved before graphs existed brings rows without their numbers.
-      if (this.vol.length < this.rows * HELD_VOLATILE) this.vol = widenTo(this.vol, this.rows * HELD_VOLATILE);
-      copyConnection(graph, conn, this.vol, row * HELD_VOLATILE);
+      const graph = this.graphs[row] ?? null;
+      if (graph === null) this.graphs[row] = newHeldGraph(conn);
+      else copyConnection(graph, conn);
       this.kind[row] = GRAPH;
     } else if (packable(conn)) {
       // Numbers only for runs whose reader keeps released connections (or a carried state's rows).
-      if (this.nums.length < this.rows * ROW_NUMS) this.nums = widenTo(this.nums, this.rows * ROW_NUMS);
+      if (this.nums.length < this.rows * ROW_NUMS) this.growNums();
       packConnection(conn, this.nums, this.refs, row);
       this.kind[row] = PACKED;
     } else {
@@ -199,9 +171,6 @@ export class HostHopsWait {
   private addRows(): void {
     const from = this.rows;
     const n = Math.max(16, from * 2);
-    const vol = new Float64Array(n * HELD_VOLATILE);
-    vol.set(this.vol);
-    this.vol = vol;
     const kind = new Uint8Array(n);
     kind.set(this.kind);
     this.kind = kind;
@@ -216,6 +185,13 @@ export class HostHopsWait {
     for (let row = n - 1; row >= from; row--) free[this.freeCount++] = row;
     this.free = free;
     this.rows = n;
+  }
+
+  /** Numbers for every row (packed rows only: made the first time a row is packed). */
+  private growNums(): void {
+    const nums = new Float64Array(this.rows * ROW_NUMS);
+    nums.set(this.nums);
+    this.nums = nums;
   }
 
   /** Doubles the queue's ring, keeping each waiting number at its place. */
@@ -248,10 +224,8 @@ export class HostHopsWait {
     if (seq >= this.head) this.queue[seq & (this.queue.length - 1)] = -1;
     let conn: FinishedConnection;
     const kind = this.kind[row];
-    const graph = kind === GRAPH ? (this.graphs[row] as HeldGraph) : null;
-    if (graph !== null) {
-      restoreVolatile(graph, this.vol, row * HELD_VOLATILE);
-      conn = graph.conn;
+    if (kind === GRAPH) {
+      conn = (this.graphs[row] as HeldGraph).conn;
       // A graph restored from a carried state into a run whose reader keeps connections goes with its connection.
       if (!this.reuseUnpacked) this.graphs[row] = null;
     } else if (kind === PACKED) {
@@ -268,7 +242,6 @@ export class HostHopsWait {
     if (list && list.items[list.items.length - 1] === seq) this.byHost.delete(conn.respAddr);
     this.explain(conn);
     // Free once explained: a row's graph is the connection `explain` was reading.
-    if (graph !== null && this.reuseUnpacked) dropVolatile(graph);
     this.free[this.freeCount++] = row;
   }
 }

@@ -843,8 +843,8 @@ function copyTtlInto(t: TtlBaseline, from: TtlBaseline): TtlBaseline {
   return t;
 }
 
-/** Rewrites side `x` with `from`'s fields (refillSide's, in its order); its start sequence number into `vol` at `at` instead where `vol` is given (HELD_VOLATILE). */
-function copySide(x: SpareSide, from: EndpointSummary, vol: Float64Array | null, at: number): EndpointSummary {
+/** Rewrites side `x` with `from`'s fields (refillSide's, in its order). */
+function copySide(x: SpareSide, from: EndpointSummary): EndpointSummary {
   const e = x.e;
   e.state = from.state;
   e.prevState = from.prevState;
@@ -867,8 +867,7 @@ function copySide(x: SpareSide, from: EndpointSummary, vol: Float64Array | null,
   e.payloadSeen = from.payloadSeen;
   e.lastWindow = from.lastWindow;
   e.windowScale = from.windowScale;
-  if (vol === null) e.startSeq = from.startSeq;
-  else vol[at] = num(from.startSeq);
+  e.startSeq = from.startSeq;
   return e;
 }
 
@@ -888,12 +887,8 @@ function copyPacket(p: PacketRecord, from: PacketRecord): void {
   p.options = from.options;
 }
 
-/**
- * Rewrites spare RST `x` with `from`'s fields (refillReset's); the pairs as refillReset makes them
- * (shared where the tracker's are, else the spare's own). Where `vol` is given, the context's
- * times and sequence pairs go there at `at` instead (HELD_VOLATILE).
- */
-function copyReset(x: SpareReset, from: RstRecord, vol: Float64Array | null, at: number): void {
+/** Rewrites spare RST `x` with `from`'s fields (refillReset's); the pairs as refillReset makes them (shared where the tracker's are, else the spare's own). */
+function copyReset(x: SpareReset, from: RstRecord): void {
   const r = x.r;
   r.frame = from.frame;
   r.ts = from.ts;
@@ -924,27 +919,13 @@ function copyReset(x: SpareReset, from: RstRecord, vol: Float64Array | null, at:
   c.handshake = f.handshake;
   c.payload = f.payload;
   c.fin = f.fin;
-  if (vol === null) {
-    c.lastFromSenderTs = f.lastFromSenderTs;
-    c.lastFromOtherTs = f.lastFromOtherTs;
-    c.sinceOther = f.sinceOther;
-    c.sincePrevious = f.sincePrevious;
-  } else {
-    vol[at] = num(f.lastFromSenderTs);
-    vol[at + 1] = num(f.lastFromOtherTs);
-    vol[at + 2] = num(f.sinceOther);
-    vol[at + 3] = num(f.sincePrevious);
-  }
+  c.lastFromSenderTs = f.lastFromSenderTs;
+  c.lastFromOtherTs = f.lastFromOtherTs;
+  c.sinceOther = f.sinceOther;
+  c.sincePrevious = f.sincePrevious;
   c.largestIdleGap = f.largestIdleGap;
-  if (vol === null) {
-    c.nextSeq = spareNullable(p[1] as { orig: number | null; resp: number | null }, neg(f.nextSeq.orig), neg(f.nextSeq.resp));
-    c.acked = spareNullable(p[2] as { orig: number | null; resp: number | null }, neg(f.acked.orig), neg(f.acked.resp));
-  } else {
-    vol[at + 4] = neg(f.nextSeq.orig);
-    vol[at + 5] = neg(f.nextSeq.resp);
-    vol[at + 6] = neg(f.acked.orig);
-    vol[at + 7] = neg(f.acked.resp);
-  }
+  c.nextSeq = spareNullable(p[1] as { orig: number | null; resp: number | null }, neg(f.nextSeq.orig), neg(f.nextSeq.resp));
+  c.acked = spareNullable(p[2] as { orig: number | null; resp: number | null }, neg(f.acked.orig), neg(f.acked.resp));
   c.window = spareNullable(p[3] as { orig: number | null; resp: number | null }, neg(f.window.orig), neg(f.window.resp));
   c.consecutiveRetransmissions = spareCounts(p[4] as { orig: number; resp: number }, f.consecutiveRetransmissions.orig, f.consecutiveRetransmissions.resp);
   c.senderPrevIpId = f.senderPrevIpId;
@@ -955,10 +936,10 @@ function copyReset(x: SpareReset, from: RstRecord, vol: Float64Array | null, at:
  * graph's connection, which reads as `from` does until the graph is written again: only for a
  * reader that keeps no reference to it, nor to any object in it, once done with it.
  */
-export function copyConnection(g: HeldGraph, from: FinishedConnection, vol: Float64Array | null = null, at = 0): FinishedConnection {
+export function copyConnection(g: HeldGraph, from: FinishedConnection): FinishedConnection {
   const nResets = from.resets.length;
   const nPackets = from.packets.length;
-  for (let i = 0; i < nResets; i++) copyReset(g.resets[i] as SpareReset, from.resets[i] as RstRecord, vol, at + VOL_RESETS + i * VOL_RESET);
+  for (let i = 0; i < nResets; i++) copyReset(g.resets[i] as SpareReset, from.resets[i] as RstRecord);
   for (let i = 0; i < nPackets; i++) copyPacket(g.packets[i] as PacketRecord, from.packets[i] as PacketRecord);
   const conn = g.conn as { -readonly [K in keyof FinishedConnection]: FinishedConnection[K] };
   conn.number = from.number;
@@ -974,26 +955,18 @@ export function copyConnection(g: HeldGraph, from: FinishedConnection, vol: Floa
   conn.lastPacketTs = from.lastPacketTs;
   conn.connState = from.connState;
   conn.history = from.history;
-  conn.orig = copySide(g.orig, from.orig, vol, at + VOL_START_SEQ);
-  conn.resp = copySide(g.resp, from.resp, vol, at + VOL_START_SEQ + 1);
+  conn.orig = copySide(g.orig, from.orig);
+  conn.resp = copySide(g.resp, from.resp);
   conn.flipped = from.flipped;
   conn.reusedTuple = from.reusedTuple;
   const h = conn.handshake as { -readonly [K in keyof FinishedConnection['handshake']]: FinishedConnection['handshake'][K] };
   const fh = from.handshake;
   h.stage = fh.stage;
-  if (vol === null) {
-    h.synTs = fh.synTs;
-    h.synAckTs = fh.synAckTs;
-    h.ackTs = fh.ackTs;
-    h.synToSynAck = fh.synToSynAck;
-    h.synAckToAck = fh.synAckToAck;
-  } else {
-    vol[at] = num(fh.synTs);
-    vol[at + 1] = num(fh.synAckTs);
-    vol[at + 2] = num(fh.ackTs);
-    vol[at + 3] = num(fh.synToSynAck);
-    vol[at + 4] = num(fh.synAckToAck);
-  }
+  h.synTs = fh.synTs;
+  h.synAckTs = fh.synAckTs;
+  h.ackTs = fh.ackTs;
+  h.synToSynAck = fh.synToSynAck;
+  h.synAckToAck = fh.synAckToAck;
   conn.largestIdleGap = from.largestIdleGap;
   conn.missedBytes = from.missedBytes;
   conn.weirds = from.weirds;
@@ -1012,71 +985,4 @@ export function copyConnection(g: HeldGraph, from: FinishedConnection, vol: Floa
   conn.endReason = from.endReason;
   conn.tunnel = from.tunnel;
   return conn;
-}
-
-/**
- * Numbers of a held graph kept beside it while its connection waits (`copyConnection` with `vol`):
- * the fields that may hold a number V8 boxes afresh for each connection (a nullable time, a
- * sequence number past 2^30 where null may stand too). Referenced from the graph, which lives in
- * the old generation, each of those boxes would outlive the young generation while its connection
- * waits and be copied into old space (a flood's every connection: the handshake's SYN time, three
- * times of the RST's context, often its sequence numbers); kept as numbers they are boxed when the
- * connection is released (`restoreVolatile`), and die young once it is explained (`dropVolatile`).
- */
-const VOL_HANDSHAKE = 0;
-const VOL_START_SEQ = 5;
-const VOL_RESETS = 7;
-/** Numbers per RST: the context's four times, then nextSeq's and acked's pairs (neg's -1 for null). */
-const VOL_RESET = 8;
-/** Numbers kept per held graph. */
-export const HELD_VOLATILE = VOL_RESETS + MAX_HELD_RESETS * VOL_RESET;
-
-/** Writes the numbers `copyConnection` put in `vol` at `at` back into graph `g` (its connection about to be read). */
-export function restoreVolatile(g: HeldGraph, vol: Float64Array, at: number): void {
-  const conn = g.conn;
-  const h = conn.handshake as { -readonly [K in keyof FinishedConnection['handshake']]: FinishedConnection['handshake'][K] };
-  h.synTs = orNull(vol[at + VOL_HANDSHAKE] ?? Number.NaN);
-  h.synAckTs = orNull(vol[at + VOL_HANDSHAKE + 1] ?? Number.NaN);
-  h.ackTs = orNull(vol[at + VOL_HANDSHAKE + 2] ?? Number.NaN);
-  h.synToSynAck = orNull(vol[at + VOL_HANDSHAKE + 3] ?? Number.NaN);
-  h.synAckToAck = orNull(vol[at + VOL_HANDSHAKE + 4] ?? Number.NaN);
-  g.orig.e.startSeq = intOrNull(vol[at + VOL_START_SEQ]);
-  g.resp.e.startSeq = intOrNull(vol[at + VOL_START_SEQ + 1]);
-  const n = conn.resets.length;
-  for (let i = 0; i < n; i++) {
-    const x = g.resets[i] as SpareReset;
-    const c = x.r.context as { -readonly [K in keyof RstRecord['context']]: RstRecord['context'][K] };
-    const k = at + VOL_RESETS + i * VOL_RESET;
-    c.lastFromSenderTs = orNull(vol[k] ?? Number.NaN);
-    c.lastFromOtherTs = orNull(vol[k + 1] ?? Number.NaN);
-    c.sinceOther = orNull(vol[k + 2] ?? Number.NaN);
-    c.sincePrevious = orNull(vol[k + 3] ?? Number.NaN);
-    c.nextSeq = spareNullable(x.pairs[1] as { orig: number | null; resp: number | null }, smiOrDouble(vol[k + 4]), smiOrDouble(vol[k + 5]));
-    c.acked = spareNullable(x.pairs[2] as { orig: number | null; resp: number | null }, smiOrDouble(vol[k + 6]), smiOrDouble(vol[k + 7]));
-  }
-}
-
-/** Lets go of the boxes `restoreVolatile` made (the graph's connection read and done with): those fields read null until restored again. */
-export function dropVolatile(g: HeldGraph): void {
-  const h = g.conn.handshake as { -readonly [K in keyof FinishedConnection['handshake']]: FinishedConnection['handshake'][K] };
-  h.synTs = null;
-  h.synAckTs = null;
-  h.ackTs = null;
-  h.synToSynAck = null;
-  h.synAckToAck = null;
-  g.orig.e.startSeq = null;
-  g.resp.e.startSeq = null;
-  for (let i = 0; i < MAX_HELD_RESETS; i++) {
-    const x = g.resets[i] as SpareReset;
-    const c = x.r.context as { -readonly [K in keyof RstRecord['context']]: RstRecord['context'][K] };
-    c.lastFromSenderTs = null;
-    c.lastFromOtherTs = null;
-    c.sinceOther = null;
-    c.sincePrevious = null;
-    for (let j = 1; j <= 2; j++) {
-      const pair = x.pairs[j] as { orig: number | null; resp: number | null };
-      pair.orig = null;
-      pair.resp = null;
-    }
-  }
 }
