@@ -10,7 +10,7 @@
 import type { FinishedConnection } from '../track/finished.js';
 import type { ExplainContext } from './context.js';
 import { HOP_SAMPLES } from './forgery.js';
-import { type HeldGraph, ROW_NUMS, ROW_REFS, clearRefs, copyConnection, newHeldGraph, packConnection, packable, unpackConnection } from './heldPack.js';
+import { ROW_NUMS, ROW_REFS, clearRefs, packConnection, packable, unpackConnection } from './heldPack.js';
 
 /**
  * Connections held at most. What holding them costs (session 8, 80,000-connection SYN+RST flood,
@@ -39,10 +39,9 @@ export function needsHostHops(conn: FinishedConnection, ctx: ExplainContext): bo
   return conn.resp.ttl === null && conn.resets.some((r) => r.direction === 'resp') && !hopsSettled(conn.respAddr, ctx);
 }
 
-/** Row kinds: a connection packed into numbers (heldPack.ts), one held as its object, or one copied into the row's graph (heldPack.ts HeldGraph). */
+/** Row kinds: a connection packed into numbers (heldPack.ts), or one held as its object. */
 const PACKED = 1;
 const OBJECT = 2;
-const GRAPH = 3;
 
 /** The connections waiting for one host, oldest first, by queue number; released ones are skipped, then trimmed. */
 interface HostList {
@@ -53,12 +52,9 @@ interface HostList {
 /**
  * Holds connections that need a host's hop distance; `explain` explains one (and teaches the context).
  *
- * A waiting connection is a row: where `reuseUnpacked` allows (the explain stage without
- * `onFinished` or ladders), the row's graph (heldPack.ts HeldGraph: objects in the tracker's shapes,
- * made once per row and rewritten), a copy released as it is; otherwise numbers and references
- * (heldPack.ts packConnection), built again when released. Either way not the tracker's own
- * objects, so that a flood where every connection waits leaves nothing for the young generation
- * to copy into old space (DEFER_LIMIT's comment); the queue is a ring of queue numbers, each the row of its
+ * A waiting connection is a row of numbers and references (heldPack.ts), not its objects, so that
+ * a flood where every connection waits leaves nothing for the young generation to copy into old
+ * space (DEFER_LIMIT's comment); the queue is a ring of queue numbers, each the row of its
  * connection or -1 once released.
  */
 export class HostHopsWait {
@@ -71,12 +67,6 @@ export class HostHopsWait {
   /** Rows: packed numbers and references (heldPack.ts ROW_NUMS, ROW_REFS), kind, last packet time. */
   private nums = new Float64Array(0);
   private readonly refs: unknown[] = [];
-  /**
-   * Each row's graph (made when the row first holds a copy), where `reuseUnpacked` allows:
-   * a waiting connection is copied into it once and released as it is, instead of packed into
-   * `nums` and written into heldPack.ts's spare graph when released (two copies).
-   */
-  private readonly graphs: (HeldGraph | null)[] = [];
   private kind = new Uint8Array(0);
   private lastTs = new Float64Array(0);
   /** Free rows (a stack), and how many rows there are. */
@@ -89,9 +79,8 @@ export class HostHopsWait {
     private readonly explain: (conn: FinishedConnection) => void,
     /**
      * `explain` keeps no reference to the connection it is given, nor to any object in it, once it
-     * returns: a waiting connection is then copied into its row's graph and released as that
-     * (heldPack.ts HeldGraph; one copy, where packing it and writing it into heldPack.ts's spare
-     * graph when released were two), not built anew (~2.1 KB less per released connection).
+     * returns: a released connection is then written into heldPack.ts's spare graph, not built
+     * anew (~2.1 KB less per released connection).
      */
     private readonly reuseUnpacked = false,
   ) {}
@@ -146,14 +135,7 @@ export class HostHopsWait {
   private hold(conn: FinishedConnection): number {
     if (this.freeCount === 0) this.addRows();
     const row = this.free[--this.freeCount] ?? 0;
-    if (packable(conn) && this.reuseUnpacked) {
-      const graph = this.graphs[row] ?? null;
-      if (graph === null) this.graphs[row] = newHeldGraph(conn);
-      else copyConnection(graph, conn);
-      this.kind[row] = GRAPH;
-    } else if (packable(conn)) {
-      // Numbers only for runs whose reader keeps released connections (or a carried state's rows).
-      if (this.nums.length < this.rows * ROW_NUMS) this.growNums();
+    if (packable(conn)) {
       packConnection(conn, this.nums, this.refs, row);
       this.kind[row] = PACKED;
     } else {
@@ -171,6 +153,9 @@ export class HostHopsWait {
   private addRows(): void {
     const from = this.rows;
     const n = Math.max(16, from * 2);
+    const nums = new Float64Array(n * ROW_NUMS);
+    nums.set(this.nums);
+    this.nums = nums;
     const kind = new Uint8Array(n);
     kind.set(this.kind);
     this.kind = kind;
@@ -178,20 +163,12 @@ export class HostHopsWait {
     lastTs.set(this.lastTs);
     this.lastTs = lastTs;
     for (let i = this.refs.length; i < n * ROW_REFS; i++) this.refs.push(null);
-    for (let i = this.graphs.length; i < n; i++) this.graphs.push(null);
     const free = new Int32Array(n);
     free.set(this.free.subarray(0, this.freeCount));
     // Lowest rows on top of the stack.
     for (let row = n - 1; row >= from; row--) free[this.freeCount++] = row;
     this.free = free;
     this.rows = n;
-  }
-
-  /** Numbers for every row (packed rows only: made the first time a row is packed). */
-  private growNums(): void {
-    const nums = new Float64Array(this.rows * ROW_NUMS);
-    nums.set(this.nums);
-    this.nums = nums;
   }
 
   /** Doubles the queue's ring, keeping each waiting number at its place. */
@@ -223,12 +200,7 @@ export class HostHopsWait {
     // Still in the ring when a host released it: marked released there (the oldest was popped already).
     if (seq >= this.head) this.queue[seq & (this.queue.length - 1)] = -1;
     let conn: FinishedConnection;
-    const kind = this.kind[row];
-    if (kind === GRAPH) {
-      conn = (this.graphs[row] as HeldGraph).conn;
-      // A graph restored from a carried state into a run whose reader keeps connections goes with its connection.
-      if (!this.reuseUnpacked) this.graphs[row] = null;
-    } else if (kind === PACKED) {
+    if (this.kind[row] === PACKED) {
       conn = unpackConnection(this.nums, this.refs, row, this.reuseUnpacked);
       clearRefs(this.refs, row);
     } else {
@@ -236,12 +208,11 @@ export class HostHopsWait {
       this.refs[row * ROW_REFS] = null;
     }
     this.kind[row] = 0;
+    this.free[this.freeCount++] = row;
     this.size--;
     const list = this.byHost.get(conn.respAddr);
     // The host's list is dropped once its newest entry is released (its older ones were, first).
     if (list && list.items[list.items.length - 1] === seq) this.byHost.delete(conn.respAddr);
     this.explain(conn);
-    // Free once explained: a row's graph is the connection `explain` was reading.
-    this.free[this.freeCount++] = row;
   }
 }

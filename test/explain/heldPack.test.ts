@@ -5,9 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExplainContext } from '../../src/explain/context.js';
-import { HostHopsWait, needsHostHops } from '../../src/explain/deferral.js';
-import { type HeldGraph, MAX_HELD_PACKETS, ROW_NUMS, ROW_REFS, clearRefs, copyConnection, newHeldGraph, packConnection, packable, unpackConnection } from '../../src/explain/heldPack.js';
+import { MAX_HELD_PACKETS, ROW_NUMS, ROW_REFS, clearRefs, packConnection, packable, unpackConnection } from '../../src/explain/heldPack.js';
 import type { FinishedConnection, PacketRecord, RstRecord } from '../../src/track/finished.js';
 import { keyPaths } from '../helpers/keyPaths.js';
 import { labConnections } from '../helpers/labConnections.js';
@@ -134,82 +132,6 @@ describe('held connections packed into rows', () => {
     assert.ok(!refs.includes(conn.id), 'the id is not referenced');
     assert.equal(unpackConnection(nums, refs, 0).id, conn.id);
     assert.equal(unpackConnection(nums, refs, 0, true).id, conn.id);
-  });
-
-  it('copied into held graphs, every packable lab connection and variant reads as the tracker made it, each graph rewritten in place', async () => {
-    const lab = (await labConnections()).filter(packable);
-    const held = lab.flatMap((c) => [c, ...variantsOf(c)]).filter(packable);
-    const graphs: HeldGraph[] = [];
-    const rows = 3;
-    // Forwards, then backwards: each connection is written over a different predecessor.
-    for (const order of [held, [...held].reverse()]) {
-      order.forEach((conn, i) => {
-        const row = i % rows;
-        const g = graphs[row];
-        let copy: FinishedConnection;
-        if (g === undefined) {
-          const made = newHeldGraph(conn);
-          graphs[row] = made;
-          copy = made.conn;
-        } else {
-          copy = copyConnection(g, conn);
-          assert.equal(copy, g.conn, 'the row graph, rewritten');
-        }
-        assert.notEqual(copy, conn);
-        assert.deepStrictEqual(copy, conn, conn.id);
-        assert.deepStrictEqual(keyPaths(copy), keyPaths(conn), conn.id);
-        // Nothing of the tracker's connection that it made for this connection alone is kept (it
-        // would outlive the young generation while the connection waits): only strings, shared
-        // frozen pairs and lists, the RST's payload, weirds and tunnel layers.
-        for (let k = 0; k < copy.resets.length; k++) {
-          const r = copy.resets[k] as RstRecord;
-          const from = conn.resets[k] as RstRecord;
-          assert.notEqual(r, from);
-          assert.notEqual(r.context, from.context);
-          for (const k of ['pktsBefore', 'nextSeq', 'acked', 'window', 'consecutiveRetransmissions'] as const) {
-            assert.ok(r.context[k] !== from.context[k] || Object.isFrozen(r.context[k]), k);
-          }
-        }
-        for (const side of ['orig', 'resp'] as const) {
-          assert.notEqual(copy[side], conn[side]);
-          if (copy[side].ttl !== null) assert.notEqual(copy[side].ttl, conn[side].ttl);
-        }
-        assert.notEqual(copy.handshake, conn.handshake);
-        copy.packets.forEach((p, k) => assert.notEqual(p, conn.packets[k]));
-      });
-    }
-  });
-
-  it('the hop-distance wait releases a copied connection as the packed one, in the same order (HostHopsWait with and without reuse)', async () => {
-    const lab = await labConnections();
-    // Every refused SYN waits (its server taught no hop distance in a fresh context): a flood's shape.
-    const released = (reuse: boolean): { order: string[]; seen: unknown[]; objects: Set<unknown> } => {
-      const ctx = new ExplainContext();
-      const order: string[] = [];
-      const seen: unknown[] = [];
-      const objects = new Set<unknown>();
-      const wait = new HostHopsWait(
-        ctx,
-        (c) => {
-          order.push(c.id);
-          seen.push({ copy: structuredClone(c), paths: keyPaths(c) });
-          objects.add(c);
-          ctx.learnFrom(c);
-        },
-        reuse,
-      );
-      for (let round = 0; round < 3; round++) for (const c of lab) wait.offer(c);
-      wait.flush();
-      return { order, seen, objects };
-    };
-    const waiting = lab.filter((c) => needsHostHops(c, new ExplainContext()) && packable(c));
-    assert.ok(waiting.length >= 3, 'not vacuous: lab connections wait for a hop distance');
-    const packed = released(false);
-    const copied = released(true);
-    assert.deepStrictEqual(copied.order, packed.order);
-    assert.deepStrictEqual(copied.seen, packed.seen);
-    // With reuse, the waiting connections are the rows' graphs, a few objects for every one released.
-    assert.ok(copied.objects.size < packed.objects.size, `${copied.objects.size} objects released with reuse, ${packed.objects.size} without`);
   });
 
   it('a connection with more packets than a row holds is not packable', async () => {
