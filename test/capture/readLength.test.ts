@@ -5,29 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { ByteSource } from '../../src/capture/source.js';
 import { ByteWindow } from '../../src/capture/window.js';
-
-/** A source over `bytes` that records the length of every read asked of it. */
-function recordingSource(bytes: Uint8Array, asked: number[]): ByteSource {
-  let at = 0;
-  return {
-    readInto(buf, offset, length) {
-      asked.push(length);
-      const n = Math.min(length, bytes.length - at);
-      buf.set(bytes.subarray(at, at + n), offset);
-      at += n;
-      return Promise.resolve(n);
-    },
-    close() {},
-  };
-}
+import { memorySource } from '../helpers/memorySource.js';
 
 it('reads at most readLength() bytes while it says so, then whole chunks, and the bytes stay in order', async () => {
   const bytes = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff);
   const asked: number[] = [];
   let limit = 64;
-  const win = new ByteWindow(recordingSource(bytes, asked), 1024, null, () => limit);
+  const win = new ByteWindow(memorySource(bytes, asked), 1024, null, () => limit);
   const seen: number[] = [];
   const take = async (n: number) => {
     assert.ok(await win.ensure(n));
@@ -48,11 +33,11 @@ it('reads at most readLength() bytes while it says so, then whole chunks, and th
 it('reads whole chunks without readLength, and never more than a chunk whatever it says', async () => {
   const bytes = new Uint8Array(3000);
   const asked: number[] = [];
-  const plain = new ByteWindow(recordingSource(bytes, asked), 1024);
+  const plain = new ByteWindow(memorySource(bytes, asked), 1024);
   assert.ok(await plain.ensure(1));
   assert.equal(asked[0], 1024);
   const capped: number[] = [];
-  const big = new ByteWindow(recordingSource(bytes, capped), 1024, null, () => 1 << 30);
+  const big = new ByteWindow(memorySource(bytes, capped), 1024, null, () => 1 << 30);
   assert.ok(await big.ensure(1));
   assert.equal(capped[0], 1024);
 });

@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { GZIP_OUTPUT_QUEUE, GzipSource } from '../../src/capture/gzip.js';
 import { readCapture } from '../../src/capture/open.js';
 import { MAX_INTERFACES_PER_SECTION } from '../../src/capture/pcapng.js';
-import type { ByteSource } from '../../src/capture/source.js';
 import { ByteWindow } from '../../src/capture/window.js';
+import { memorySource } from '../helpers/memorySource.js';
 import { tempDir } from '../helpers/run.js';
 
 let dir = '';
@@ -22,20 +22,6 @@ before(() => {
   ({ dir, remove } = tempDir('whyreset-bounds-'));
 });
 after(() => remove());
-
-/** A source of `total` bytes made by `fill`, handed out in reads of at most what is asked. */
-function memorySource(bytes: Uint8Array): ByteSource {
-  let at = 0;
-  return {
-    readInto(buf, offset, length) {
-      const n = Math.min(length, bytes.length - at);
-      buf.set(bytes.subarray(at, at + n), offset);
-      at += n;
-      return Promise.resolve(n);
-    },
-    close() {},
-  };
-}
 
 test('a run of records over the headroom does not grow the read window per record', async () => {
   const RECORD = 3 << 20;
