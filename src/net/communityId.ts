@@ -41,35 +41,50 @@ function ipv4Bytes(text: string): Uint8Array | null {
 const GROUPS = new Uint16Array(10);
 
 /**
- * RFC 4291 §2.2 text (with "::" and an optional dotted-quad part) to 16 bytes, or null. A
- * character loop: split/regex/spread versions of it were 2–3% of a run's profile (once per
- * IPv6 connection). Same grammar: an optional "%zone" dropped, at most one "::" (which stands
- * for at least one zero group), groups of 1–4 hex digits, or a dotted quad standing for two.
+ * RFC 4291 §2.2 text (with "::" and an optional dotted-quad part) to 16 bytes, or null
+ * (ipv6Groups' reading).
  */
 function ipv6Bytes(text: string): Uint8Array | null {
+  const groups = BYTES_GROUPS;
+  if (!ipv6Groups(text, groups)) return null;
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    const g = groups[i] as number;
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  }
+  return out;
+}
+
+/** ipv6Bytes' eight groups. */
+const BYTES_GROUPS = new Int32Array(8);
+
+/**
+ * RFC 4291 §2.2 text to its eight 16-bit groups in `out`; false when it is not one. A character
+ * loop, no allocation: split/regex/spread versions of it were 2–3% of a run's profile (once per
+ * IPv6 connection). The grammar: an optional "%zone" dropped, at most one "::" (which stands for
+ * at least one zero group), groups of 1–4 hex digits, or a dotted quad standing for two.
+ */
+export function ipv6Groups(text: string, out: Int32Array): boolean {
   const zone = text.indexOf('%');
   const end = zone >= 0 ? zone : text.length;
   const gap = text.indexOf('::');
   const hasGap = gap >= 0 && gap + 2 <= end;
   if (hasGap) {
     const again = text.indexOf('::', gap + 2);
-    if (again >= 0 && again + 2 <= end) return null;
+    if (again >= 0 && again + 2 <= end) return false;
   }
   const head = readGroups(text, 0, hasGap ? gap : end, 0);
-  if (head < 0) return null;
+  if (head < 0) return false;
   const all = hasGap ? readGroups(text, gap + 2, end, head) : head;
-  if (all < 0) return null;
+  if (all < 0) return false;
   const missing = 8 - all;
-  if (hasGap ? missing < 1 : missing !== 0) return null;
-  const out = new Uint8Array(16);
-  // Head groups first, then the gap's zeros (already in `out`), then the tail groups.
-  for (let i = 0; i < all; i++) {
-    const at = i < head ? i : i + missing;
-    const g = GROUPS[i] as number;
-    out[2 * at] = g >> 8;
-    out[2 * at + 1] = g & 0xff;
-  }
-  return out;
+  if (hasGap ? missing < 1 : missing !== 0) return false;
+  // Head groups first, then the gap's zeros, then the tail groups.
+  for (let i = 0; i < head; i++) out[i] = GROUPS[i] as number;
+  for (let i = head; i < head + missing; i++) out[i] = 0;
+  for (let i = head; i < all; i++) out[i + missing] = GROUPS[i] as number;
+  return true;
 }
 
 /** Reads the ":"-separated groups of text[from, to) into GROUPS from `at`; the new count, or -1. An empty range has none. */
@@ -86,26 +101,31 @@ function readGroups(text: string, from: number, to: number, at: number): number 
   return n;
 }
 
-/** One group text[a, b): 1–4 hex digits, or a dotted quad (two groups); the new count, or -1. */
+/**
+ * One group text[a, b): 1–4 hex digits, or a dotted quad (two groups); the new count, or -1. The
+ * digits are read first: a group is a dotted quad only where its first character that is not a
+ * hex digit is a dot (dottedQuadNumber refuses any other), so most groups need no search for one.
+ */
 function readGroup(text: string, a: number, b: number, n: number): number {
-  const dot = text.indexOf('.', a);
-  if (dot >= 0 && dot < b) {
-    const v4 = dottedQuadNumber(text.slice(a, b));
-    if (v4 < 0 || n + 2 > 8) return -1;
-    GROUPS[n] = v4 >>> 16;
-    GROUPS[n + 1] = v4 & 0xffff;
-    return n + 2;
-  }
-  if (b - a < 1 || b - a > 4 || n + 1 > 8) return -1;
   let v = 0;
   for (let i = a; i < b; i++) {
     const c = text.charCodeAt(i);
     const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-    if (d < 0) return -1;
+    if (d < 0) return c === 0x2e ? readDottedQuad(text, a, b, n) : -1;
     v = v * 16 + d;
   }
+  if (b - a < 1 || b - a > 4 || n + 1 > 8) return -1;
   GROUPS[n] = v;
   return n + 1;
+}
+
+/** A dotted quad text[a, b) as two groups; the new count, or -1. */
+function readDottedQuad(text: string, a: number, b: number, n: number): number {
+  const v4 = dottedQuadNumber(text.slice(a, b));
+  if (v4 < 0 || n + 2 > 8) return -1;
+  GROUPS[n] = v4 >>> 16;
+  GROUPS[n + 1] = v4 & 0xffff;
+  return n + 2;
 }
 
 /** Compares (address, port) endpoints as the spec orders them: address bytes first, then port. */
@@ -216,7 +236,7 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   const a = ipv4Strict(src);
   const b = a < 0 ? -1 : ipv4Strict(dst);
   if (b < 0) {
-    if (a < 0 && hexGroups(src, FIRST_GROUPS) && hexGroups(dst, SECOND_GROUPS)) return tcp6CommunityId(FIRST_GROUPS, sport, SECOND_GROUPS, dport);
+    if (a < 0 && ipv6Groups(src, FIRST_GROUPS) && ipv6Groups(dst, SECOND_GROUPS)) return tcp6CommunityId(FIRST_GROUPS, sport, SECOND_GROUPS, dport);
     return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
   }
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
@@ -229,12 +249,12 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   return idOfDigest(sha1Of16(first >>> 16, (first << 16) | (second >>> 16), (second << 16) | (PROTO_TCP << 8), (firstPort << 16) | secondPort));
 }
 
-/** The two addresses of an IPv6 connection as eight 16-bit groups each (tcpCommunityId). */
+/** The two addresses of an IPv6 connection as eight 16-bit groups each (tcpCommunityId, ipv6Groups). */
 const FIRST_GROUPS = new Int32Array(8);
 const SECOND_GROUPS = new Int32Array(8);
 
 /**
- * The Community ID of a TCP connection over IPv6, its addresses read by hexGroups: the 40 bytes
+ * The Community ID of a TCP connection over IPv6, its addresses read by ipv6Groups: the 40 bytes
  * hashed as ten 32-bit words, as tcpCommunityId hashes IPv4's (no byte arrays, no tuple object).
  */
 function tcp6CommunityId(a: Int32Array, sport: number, b: Int32Array, dport: number): string {
@@ -261,51 +281,4 @@ function tcp6CommunityId(a: Int32Array, sport: number, b: Int32Array, dport: num
       (firstPort << 16) | secondPort,
     ),
   );
-}
-
-/**
- * An IPv6 address written as RFC 4291 §2.2's hexadecimal groups (1-4 digits each) with at most
- * one "::" standing for one or more zero groups, read into `out` (eight groups) in one pass; false
- * for any other text, which ipv6Bytes then reads (an embedded dotted quad, a zone) or refuses. The
- * tracker writes its addresses in RFC 5952's form, which this always reads: without it each IPv6
- * connection's two addresses went through ipv6Bytes, two byte arrays and a search per group.
- */
-export function hexGroups(text: string, out: Int32Array): boolean {
-  const n = text.length;
-  let i = 0;
-  let groups = 0;
-  /** Groups before the "::", or -1 when there is none. */
-  let gap = -1;
-  if (n >= 2 && text.charCodeAt(0) === 0x3a) {
-    if (text.charCodeAt(1) !== 0x3a) return false;
-    gap = 0;
-    i = 2;
-  }
-  while (i < n) {
-    let v = 0;
-    const start = i;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-      if (digit < 0) break;
-      v = v * 16 + digit;
-    }
-    if (i === start || i - start > 4 || groups === 8) return false;
-    out[groups++] = v;
-    if (i === n) break;
-    if (text.charCodeAt(i) !== 0x3a) return false;
-    i++;
-    if (i < n && text.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return false;
-      gap = groups;
-      i++;
-    } else if (i === n) return false;
-  }
-  if (gap < 0) return groups === 8;
-  if (groups > 7) return false;
-  // The groups after the gap move to the end; the gap's groups are zeros.
-  const after = groups - gap;
-  for (let k = 1; k <= after; k++) out[8 - k] = out[groups - k] as number;
-  for (let k = gap; k < 8 - after; k++) out[k] = 0;
-  return true;
 }

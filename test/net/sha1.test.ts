@@ -1,13 +1,13 @@
 /**
  * net/sha1.ts, the one-block SHA-1 under the Community ID, against FIPS 180-4's examples and
  * node:crypto's SHA-1 for every message length it takes; and tcpCommunityId (its four-word path
- * and its memo of the last address texts, its ten-word IPv6 path and hexGroups) against the
+ * and its memo of the last address texts, its ten-word IPv6 path and ipv6Groups) against the
  * generic Community ID over random tuples.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { PROTO_TCP, addressBytes, communityId, hexGroups, tcpCommunityId } from '../../src/net/communityId.js';
+import { PROTO_TCP, addressBytes, communityId, ipv6Groups, tcpCommunityId } from '../../src/net/communityId.js';
 import { SHA1_ONE_BLOCK_BYTES, sha1Of16, sha1Of40, sha1Short } from '../../src/net/sha1.js';
 import { xorshift32 } from '../helpers/random.js';
 
@@ -117,20 +117,21 @@ function randomIpv6(next: () => number): string {
   return best < 0 ? hexOf(groups) : `${hexOf(groups.slice(0, best))}::${hexOf(groups.slice(best + bestLength))}`;
 }
 
-test('hexGroups: the groups addressBytes reads, for every text it reads; false (left to it) for the rest', () => {
+test('ipv6Groups: the groups addressBytes reads, for every text it reads; false where addressBytes reads none', () => {
   const next = xorshift32(0x6e);
-  const texts = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', 'FFFF::a', '0:0:0:0:0:0:0:0', '2001:db8::1:0:0:1', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8'];
+  const texts = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', 'FFFF::a', '0:0:0:0:0:0:0:0', '2001:db8::1:0:0:1', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', 'fe80::1%eth0', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4'];
   for (let i = 0; i < 3000; i++) texts.push(randomIpv6(next));
   const out = new Int32Array(8);
   for (const text of texts) {
-    assert.ok(hexGroups(text, out), text);
+    assert.ok(ipv6Groups(text, out), text);
     const bytes = addressBytes(text) as Uint8Array;
     assert.deepEqual([...out], [0, 2, 4, 6, 8, 10, 12, 14].map((o) => ((bytes[o] as number) << 8) | (bytes[o + 1] as number)), text);
   }
-  // Not read here: a second "::", a lone colon at either end, a group of five digits, nine groups,
-  // seven without a gap, "::" with eight groups, a zone, a dotted quad, no text.
-  for (const text of ['1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4::5:6:7:8', 'fe80::1%eth0', '::ffff:1.2.3.4', '', ':', ':::', 'g::1']) {
-    assert.equal(hexGroups(text, out), false, text);
+  // Not IPv6: a second "::", a lone colon at either end, a group of five digits, nine groups,
+  // seven without a gap, "::" with eight groups, a bad dotted quad, no text.
+  for (const text of ['1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4::5:6:7:8', '::ffff:1.2.3.256', '', ':', ':::', 'g::1']) {
+    assert.equal(ipv6Groups(text, out), false, text);
+    assert.equal(addressBytes(text), null, text);
   }
 });
 
@@ -145,7 +146,7 @@ test('tcpCommunityId: the generic Community ID over random IPv6 tuples (its ten-
     const generic = communityId({ proto: PROTO_TCP, src, dst, sport, dport });
     assert.equal(tcpCommunityId(src, sport, dst, dport), generic, `${src}.${sport} ${dst}.${dport}`);
   }
-  // Forms only the generic reader takes, and mixed families.
+  // A dotted quad, a zone, and mixed families.
   assert.equal(tcpCommunityId('::ffff:10.0.0.1', 1, '::1', 2), communityId({ proto: PROTO_TCP, src: '::ffff:10.0.0.1', dst: '::1', sport: 1, dport: 2 }));
   assert.equal(tcpCommunityId('fe80::1%eth0', 1, 'fe80::2', 2), communityId({ proto: PROTO_TCP, src: 'fe80::1%eth0', dst: 'fe80::2', sport: 1, dport: 2 }));
   assert.equal(tcpCommunityId('::1', 1, '10.0.0.1', 2), null);
