@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { PROTO_TCP, addressBytes, communityId, ipv6Groups, tcpCommunityId } from '../../src/net/communityId.js';
+import { PROTO_TCP, addressBytes, communityId, tcpCommunityId } from '../../src/net/communityId.js';
+import { ipv6Groups } from '../../src/net/ipv6Text.js';
 import { SHA1_ONE_BLOCK_BYTES, sha1Of16, sha1Of40, sha1Short } from '../../src/net/sha1.js';
 import { xorshift32 } from '../helpers/random.js';
 
