@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { ReadLength } from '../capture/window.js';
-import type { Connection, InputSummary, Reset } from '../model/report.js';
+import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
 import type { HashThreadCpu } from './hashWorker.js';
@@ -24,10 +24,6 @@ export interface RowWriter {
   row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
   /** The file has been read to its end: what follows are the rows of the connections still open, ended at the end of the capture. */
   inputRead?(): void;
-  /** A reset's row written from the object itself (the same document as `row` with JSON.stringify(r) and resetExtra(r)); writers without it get `row`. */
-  resetRow?(r: Reset): void;
-  /** A connection's row written from the record itself (as `row` with JSON.stringify(c) and connectionExtra(c)). */
-  connectionRow?(c: Connection): void;
 }
 
 /** Options of `analyzeForStore`. */
@@ -125,13 +121,11 @@ function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
   return {
     reset(r) {
       rows.resets++;
-      if (writer.resetRow !== undefined) writer.resetRow(r);
-      else writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
+      writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
     },
     connection(c) {
       rows.connections++;
-      if (writer.connectionRow !== undefined) writer.connectionRow(c);
-      else writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
+      writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
     },
     pattern(p) {
       rows.patterns++;

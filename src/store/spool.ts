@@ -9,44 +9,15 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connection, Reset } from '../model/report.js';
-import { JsonBytes } from '../report/jsonBytes.js';
 import type { RowWriter } from './analyzeFile.js';
-import { connectionExtra, resetExtra } from './rows.js';
+import { withExtra } from './rows.js';
 import type { ResultTable } from './schema.js';
 
 /** What goes over a document's closing brace when it has an `extra` member. */
 const EXTRA_NAME = ',"extra":';
 
-/** What ends each document. */
-const NEWLINE = new Uint8Array([0x0a]);
-
 /** Bytes buffered per table before a write (a few writes per MB of rows). */
 const WRITE_BUFFER_BYTES = 1 << 18;
-
-/**
- * A table's documents as UTF-8 in a reused buffer (report/jsonBytes.ts JsonBytes: byte for byte
- * JSON.stringify's), handed to the table's file by `drain` a buffer at a time.
- */
-class SpoolBytes extends JsonBytes {
-  /** Bytes in the buffer not yet written to the file (complete documents: each ends its row). */
-  get pending(): number {
-    return this.at;
-  }
-
-  /** A document given as text, with `extra` (JSON) spliced in over its closing brace as rows.ts withExtra does, then its newline. */
-  doc(doc: string, extra: string | null): void {
-    this.text(doc);
-    if (extra !== null) {
-      this.at--;
-      this.text(EXTRA_NAME);
-      this.text(extra);
-      this.byte(0x7d);
-    }
-    this.byte(0x0a);
-    this.endRow();
-  }
-}
 
 /** One table's spool file and its write buffer. */
 interface SpoolFile {
@@ -55,7 +26,9 @@ interface SpoolFile {
   fd: number;
   /** Bytes written to `path` so far. */
   written: number;
-  bytes: SpoolBytes;
+  buffer: Buffer;
+  /** Bytes of `buffer` filled. */
+  used: number;
   rows: number;
   days: Set<number>;
 }
@@ -87,29 +60,6 @@ export class RowSpool implements RowWriter {
     return openSync(path, 'w');
   }
 
-  /** The table's spool file, opened at its first row. */
-  private fileOf(table: ResultTable['name']): SpoolFile {
-    let f = this.files.get(table);
-    if (f === undefined) {
-      const path = join(this.dir, table);
-      const file: SpoolFile = {
-        path,
-        fd: this.open(path),
-        written: 0,
-        bytes: new SpoolBytes((bytes, start, end) => {
-          for (let done = start; done < end; ) done += writeSync(file.fd, bytes, done, end - done);
-          file.written += end - start;
-        }, WRITE_BUFFER_BYTES),
-        rows: 0,
-        days: new Set(),
-      };
-      f = file;
-      this.files.set(table, f);
-      this.days.set(table, f.days);
-    }
-    return f;
-  }
-
   /**
    * Encodes the document into the table's buffer at once, so that no row string outlives this
    * call: strings held until a batched write survived V8's young-generation collections (the bin
@@ -117,43 +67,37 @@ export class RowSpool implements RowWriter {
    * CPU in old-generation collections (80k resets of ~900 bytes and 80k connections).
    */
   row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
-    const f = this.fileOf(table);
-    f.bytes.doc(doc, extra);
-    this.written(table, f, ts);
-  }
-
-  /**
-   * A reset's document written from the object (JsonBytes#line, the bytes of JSON.stringify),
-   * not from a string: JSON.stringify built each reset as a two-byte string (its signature's
-   * "→") that was then encoded to UTF-8 again.
-   */
-  resetRow(r: Reset): void {
-    const f = this.fileOf('resets');
-    const extra = resetExtra(r);
-    if (extra === null) {
-      f.bytes.line('resets', r, NEWLINE);
-    } else f.bytes.doc(JSON.stringify(r), extra);
-    this.written('resets', f, r.ts);
-  }
-
-  /** A connection's document written from the record (JsonBytes#connectionLine, the bytes of JSON.stringify). */
-  connectionRow(c: Connection): void {
-    const f = this.fileOf('connections');
-    const extra = connectionExtra(c);
-    if (extra === null) f.bytes.connectionLine('connections', c, NEWLINE);
-    else f.bytes.doc(JSON.stringify(c), extra);
-    this.written('connections', f, c.ts);
-  }
-
-  /** Counts the row just written, its day, and cuts the table's segment once it is large enough. */
-  private written(table: ResultTable['name'], f: SpoolFile, ts: number | null): void {
+    let f = this.files.get(table);
+    if (f === undefined) {
+      const path = join(this.dir, table);
+      f = { path, fd: this.open(path), written: 0, buffer: Buffer.allocUnsafe(WRITE_BUFFER_BYTES), used: 0, rows: 0, days: new Set() };
+      this.files.set(table, f);
+      this.days.set(table, f.days);
+    }
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; the `extra` member adds its 9-byte name; one more for the newline.
+    const worst = (doc.length + (extra === null ? 0 : extra.length)) * 3 + EXTRA_NAME.length + 1;
+    if (f.used + worst > WRITE_BUFFER_BYTES) this.flush(f);
+    if (worst > WRITE_BUFFER_BYTES) f.written += writeSync(f.fd, `${withExtra(doc, extra)}\n`);
+    else {
+      f.used += f.buffer.write(doc, f.used);
+      // `extra` spliced in over the closing brace, as rows.ts withExtra does to a string.
+      if (extra !== null) {
+        f.used += f.buffer.write(EXTRA_NAME, f.used - 1, 'latin1') - 1;
+        f.used += f.buffer.write(extra, f.used);
+        f.buffer[f.used++] = 0x7d;
+      }
+      f.buffer[f.used++] = 0x0a;
+    }
     f.rows++;
     if (ts !== null) f.days.add(Math.floor(ts / 86400));
-    if (f.written + f.bytes.pending >= this.segmentBytes) this.cut(table, f);
+    if (f.written + f.used >= this.segmentBytes) this.cut(table, f);
   }
 
   private flush(f: SpoolFile): void {
-    f.bytes.flush();
+    let done = 0;
+    while (done < f.used) done += writeSync(f.fd, f.buffer, done, f.used - done);
+    f.written += f.used;
+    f.used = 0;
   }
 
   private handOn(table: ResultTable['name'], file: string): void {
@@ -179,7 +123,7 @@ export class RowSpool implements RowWriter {
    */
   inputRead(): void {
     if (this.closed || this.segmentBytes === Number.POSITIVE_INFINITY) return;
-    for (const [table, f] of this.files) if (f.written + f.bytes.pending > 0) this.cut(table, f);
+    for (const [table, f] of this.files) if (f.written + f.used > 0) this.cut(table, f);
   }
 
   /** Writes what is buffered and closes the files (before reading them back); once. Hands each table's last segment on when it holds rows. */
