@@ -89,7 +89,7 @@ function ingestStatsLine(results: IngestResult[]): string {
     threads: threads.filter((t) => t !== main).map((t) => ({ tid: t.tid, cpuMs: ms(t.cpuMs) })),
     hashThreads: results.flatMap((r) => {
       const cpu = r.analysis?.hashThread;
-      return cpu ? [{ path: r.path, early: cpu.early, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
+      return cpu ? [{ path: r.path, early: cpu.early, process: cpu.process === true, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
     }),
     files: results.map((r) => ({
       path: r.path,
