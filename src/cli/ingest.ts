@@ -159,7 +159,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
-  const { bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
+  const { INGEST_ROW_GROUP_SIZE, bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
   const dbPath = dbPathOf(values.db);
   const duck = await import('../store/duckdb.js');
   const progress = new Progress();
@@ -188,7 +188,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
   };
   const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
   const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread }, segmentBytesOf(process.env), EARLY_CHUNK_BYTES);
-  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded, rowGroupSize: INGEST_ROW_GROUP_SIZE });
   opening.catch(() => {});
   let store: DuckStore;
   try {

@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSy
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeForStore } from '../../src/store/analyzeFile.js';
-import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
+import { INGEST_ROW_GROUP_SIZE, RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
 import { ProcessHasher, opensslPath } from '../../src/store/processHasher.js';
 import { withExtra } from '../../src/store/rows.js';
@@ -221,5 +221,23 @@ test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strin
     await assert.rejects(db.run('SELECT * FROM no_such_table'), /no_such_table/);
   } finally {
     db.close();
+  }
+});
+
+test('openStoreFile with rowGroupSize: the store is attached with that ROW_GROUP_SIZE (ingest\'s, INGEST_ROW_GROUP_SIZE), its rows committed in groups of at most that many, and readable by a plain open', async () => {
+  const file = join(tmp.dir, 'groups.duckdb');
+  assert.ok(INGEST_ROW_GROUP_SIZE < 122_880 && INGEST_ROW_GROUP_SIZE % 2048 === 0);
+  const db = await openStoreFile(file, { create: true, singleThreaded: true, rowGroupSize: 2048 });
+  try {
+    await db.run('BEGIN TRANSACTION; CREATE TABLE t AS SELECT range AS i FROM range(5000); COMMIT');
+    assert.deepEqual(await db.texts('SELECT CAST(count(DISTINCT row_group_id) AS VARCHAR) FROM pragma_storage_info(\'t\')'), [['3']]);
+  } finally {
+    db.close();
+  }
+  const plain = await openStoreFile(file, { create: false });
+  try {
+    assert.deepEqual(await plain.texts('SELECT CAST(sum(i) AS VARCHAR) FROM t'), [[String((4999 * 5000) / 2)]]);
+  } finally {
+    plain.close();
   }
 });
