@@ -22,12 +22,12 @@
  * thread, with the same checks, and the store keys the rows by that.
  */
 import type { ChildProcess } from 'node:child_process';
+import type { Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Hash } from 'node:crypto';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
-import type { ByteHasher } from './hasher.js';
 import type { HashThreadCpu } from './hashWorker.js';
+import type { ByteHasher } from './hasher.js';
 import { schedstatMs } from './threadCpu.js';
 
 /** What `openssl dgst -sha256 -r` prints first: the digest in lower-case hex (then ` *stdin`). */
