@@ -42,9 +42,11 @@ Options:
   -h, --help         this help
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
+A large capture's sha256 is taken by \`openssl dgst -sha256\` when openssl is on PATH, else
+(or with WHYRESET_HASH_PROCESS=0) by a worker thread; both read the file beside the analysis.
 WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
-libuv's pool where DuckDB runs, the hashing thread on two cores or more) and what storing
-took after each analysis.
+libuv's pool where DuckDB runs, the hashing thread or process on two cores or more) and what
+storing took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
