@@ -27,7 +27,6 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from
 import { delimiter, join } from 'node:path';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 import type { HashThreadCpu } from './hashWorker.js';
-import type { ByteHasher } from './hasher.js';
 import { schedstatMs } from './threadCpu.js';
 
 /** What `openssl dgst -sha256 -r` prints first: the digest in lower-case hex (then ` *stdin`). */
@@ -59,8 +58,8 @@ function executable(file: string): boolean {
   }
 }
 
-/** Hashes the file by `openssl dgst -sha256` reading this process's checked descriptor; the analysis's reads are only counted. */
-export class ProcessHasher implements ByteHasher {
+/** Hashes the file by `openssl dgst -sha256` reading this process's checked descriptor; the analysis's reads are only counted (a hasher.ts ByteHasher, by its shape: hasher.ts imports this file). */
+export class ProcessHasher {
   private readonly fd: number;
   private readonly child: ChildProcess | null;
   private readonly result: Promise<string>;
@@ -86,7 +85,7 @@ export class ProcessHasher implements ByteHasher {
     try {
       if (!sameIdentity(identityOf(fstatSync(this.fd, { bigint: true })), identity)) throw this.changed('before it was hashed');
       const { spawn } = process.getBuiltinModule('node:child_process');
-      child = spawn(openssl, ['dgst', '-sha256', '-r'], { stdio: [this.fd, 'pipe', 'ignore'], env: {}, windowsHide: true });
+      child = spawn(openssl, ['dgst', '-sha256', '-r'], { stdio: [this.fd, 'pipe', 'ignore'], windowsHide: true });
     } catch (err) {
       this.close();
       throw err;
