@@ -44,6 +44,27 @@ function namesLargeFile(args, minBytes) {
   return false;
 }
 
+/**
+ * Whether src/store/processHasher.ts opensslPath finds an `openssl` executable on PATH (and
+ * WHYRESET_HASH_PROCESS is not 0): large files are then hashed by a child process, which needs
+ * no early thread (the store's opening loads DuckDB's library on the main thread).
+ */
+function opensslFound(env) {
+  if (env.WHYRESET_HASH_PROCESS === '0') return false;
+  const { accessSync, constants } = require('node:fs');
+  const { delimiter } = require('node:path');
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      const file = join(dir, 'openssl');
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {}
+  }
+  return false;
+}
+
 /** DuckDB's native library (the bindings' platform build), as src/store/duckdbRaw.ts bindingsFile finds it, or null. */
 function libraryFile() {
   try {
@@ -56,7 +77,7 @@ function libraryFile() {
 
 /** The early thread (src/store/hasher.ts EarlyHashThread) for `ingest`'s arguments, or null when none is worth starting. */
 function startHashThread(args, env = process.env) {
-  if (!namesLargeFile(args, minBytesOf(env))) return null;
+  if (!namesLargeFile(args, minBytesOf(env)) || opensslFound(env)) return null;
   const { Worker } = require('node:worker_threads');
   const worker = new Worker(ENTRY, { workerData: { path: null, identity: null, library: libraryFile() } });
   let taken = false;
@@ -94,4 +115,4 @@ function startHashThread(args, env = process.env) {
   return early;
 }
 
-module.exports = { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, THREAD_HASH_MIN_BYTES_TWO_CORES, minBytesOf, startHashThread };
+module.exports = { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_CORES, THREAD_HASH_MIN_BYTES_TWO_CORES, minBytesOf, opensslFound, startHashThread };

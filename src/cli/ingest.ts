@@ -42,9 +42,11 @@ Options:
   -h, --help         this help
 
 Prints one line per file: stored, replaced, unchanged or unreadable, its sha256 and row counts.
+A large capture's sha256 is taken by \`openssl dgst -sha256\` when openssl is on PATH, else
+(or with WHYRESET_HASH_PROCESS=0) by a worker thread; both read the file beside the analysis.
 WHYRESET_INGEST_STATS=1 adds one line on stderr: CPU per thread (this one, V8's compiler,
-libuv's pool where DuckDB runs, the hashing thread on two cores or more) and what storing
-took after each analysis.
+libuv's pool where DuckDB runs, the hashing thread or process on two cores or more) and what
+storing took after each analysis.
 Exit codes: 0 stored, 1 stored with input errors, 2 usage error or an unreadable input.
 `;
 
@@ -89,7 +91,7 @@ function ingestStatsLine(results: IngestResult[]): string {
     threads: threads.filter((t) => t !== main).map((t) => ({ tid: t.tid, cpuMs: ms(t.cpuMs) })),
     hashThreads: results.flatMap((r) => {
       const cpu = r.analysis?.hashThread;
-      return cpu ? [{ path: r.path, early: cpu.early, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
+      return cpu ? [{ path: r.path, early: cpu.early, process: cpu.process === true, startMs: ms(cpu.startMs), libraryMs: ms(cpu.libraryMs), hashMs: ms(cpu.hashMs) }] : [];
     }),
     files: results.map((r) => ({
       path: r.path,
@@ -159,7 +161,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
-  const { bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
+  const { INGEST_ROW_GROUP_SIZE, bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
   const dbPath = dbPathOf(values.db);
   const duck = await import('../store/duckdb.js');
   const progress = new Progress();
@@ -188,7 +190,7 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
   };
   const library = libraryFile === null ? undefined : { file: libraryFile, onLoading };
   const early = first === undefined ? undefined : duck.beginAnalysis(first, { ...fileOptions(0), library, earlyThread }, segmentBytesOf(process.env), EARLY_CHUNK_BYTES);
-  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded });
+  const opening = openStoreFile(dbPath, { create: true, singleThreaded: true, libraryLoaded, rowGroupSize: INGEST_ROW_GROUP_SIZE });
   opening.catch(() => {});
   let store: DuckStore;
   try {

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Connection, Database, PreparedStatement, Result } from '@duckdb/node-bindings';
+import { sqlString } from './duckdbSql.js';
 
 type Bindings = typeof import('@duckdb/node-bindings');
 
@@ -97,6 +98,13 @@ export interface StoreOpenOptions {
    * loads it before hashing, hashWorker.ts).
    */
   libraryLoaded?: Promise<void>;
+  /**
+   * Rows per row group written by this process (DuckDB's default 122,880; ingest's:
+   * INGEST_ROW_GROUP_SIZE): the store is then attached to an in-memory database with that
+   * ROW_GROUP_SIZE, and made the default one (USE), with write_buffer_row_group_count = 1 (a full
+   * group is written at once).
+   */
+  rowGroupSize?: number;
 }
 
 /**
@@ -110,6 +118,22 @@ export interface StoreOpenOptions {
 const STORAGE_VERSION = 'v1.3.0';
 
 /**
+ * Rows per row group that `ingest` writes (DuckDB's default: 122,880). DuckDB writes (compresses)
+ * a full row group to the file while the transaction's inserts go on ("optimistic writes"), and
+ * the rest at COMMIT's checkpoint, which runs after the analysis, in series: with groups of
+ * 8,192 most of that work moves into the inserts, beside the analysis. The 512 MiB bench mix
+ * (session 13, DuckDB's CPU for its rows inserted alone, insert + COMMIT): 122,880 rows 87 + 68
+ * ms, 16,384 103 + 50, 8,192 143 + 20. In `ingest` (session 14, loaded machine, 3 alternating
+ * runs each): the tail after the analysis 101-110 -> 63-68 ms of CPU (16,384: 85-90), the store
+ * 6.30 -> 7.09 MB (+12.5 %; 16,384: 6.57 MB). The size is an ATTACH option only (not a setting,
+ * not kept in the file): a store opened plainly later writes 122,880-row groups again.
+ */
+export const INGEST_ROW_GROUP_SIZE = 8192;
+
+/** The store's name when it is attached to an in-memory database (StoreOpenOptions.rowGroupSize). */
+const ATTACHED = 'whyreset_store';
+
+/**
  * Opens the store file with the store's settings (its tables are DuckStore's business). Apart from
  * loading the bindings (~8 ms), the work is on DuckDB's side of a promise, so `ingest` starts it
  * before it loads the analysis and both proceed at once (src/cli/ingest.ts).
@@ -118,12 +142,22 @@ export async function openStoreFile(path: string, options: StoreOpenOptions): Pr
   if (!options.create && !existsSync(path)) throw new Error(`no store at ${path} (create one with "whyreset ingest")`);
   // Loaded here if the other thread failed to.
   await options.libraryLoaded?.catch(() => {});
-  const conn = await RawDuck.open(path, {
+  const rowGroups = options.rowGroupSize;
+  const conn = await RawDuck.open(rowGroups === undefined ? path : ':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     storage_compatibility_version: STORAGE_VERSION,
     ...(options.singleThreaded ? { threads: '1' } : {}),
+    ...(rowGroups === undefined ? {} : { write_buffer_row_group_count: '1' }),
   });
+  if (rowGroups !== undefined) {
+    try {
+      await conn.run(`ATTACH ${sqlString(path)} AS ${ATTACHED} (ROW_GROUP_SIZE ${rowGroups}, STORAGE_VERSION '${STORAGE_VERSION}'); USE ${ATTACHED}`);
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
   // FSST string compression builds a symbol table for every string column of every row group it
   // writes (duckdb: FSSTStorage::StringFinalAnalyze, at each checkpoint), ~8M instructions each,
   // whatever the rows: 156M of a 4-row ingest, 280M of a 64 MiB one. The store's strings are

@@ -42,6 +42,8 @@ export interface HashThreadCpu {
   hashMs: number | null;
   /** Started before the ingest knew its file (bin/hashThreadEarly.cjs). */
   early: boolean;
+  /** Hashed by a child process (processHasher.ts), not a thread: `hashMs` is its CPU. */
+  process?: boolean;
 }
 
 /**

@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { type FileIdentity, identityOf, sameIdentity } from './fileIdentity.js';
 import { type HashThreadCpu, type HashThreadData, type HashThreadFile, hashThreadProgram } from './hashWorker.js';
+import { ProcessHasher, opensslPath } from './processHasher.js';
 
 /** Takes the bytes the analysis reads, in order, and gives the file's hex sha256 once. */
 export interface ByteHasher {
@@ -103,6 +104,13 @@ export function hashFileFrom(hash: Hash, path: string, start = 0): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The sha256 of the file at `path`, read on this thread (ProcessHasher's fallback). */
+function sha256From(path: string): Hash {
+  const hash = createHash('sha256');
+  hashFileFrom(hash, path);
+  return hash;
 }
 
 /** Hashes the analysis's bytes on this thread, then whatever it left unread (damage it could not read past). */
@@ -215,6 +223,8 @@ export async function hasherFor(path: string, minThreadBytes?: number, library?:
   const stats = statSync(path, { bigint: true });
   const bound = minThreadBytes ?? threadHashMinBytesFor(availableParallelism());
   if (!stats.isFile() || Number(stats.size) < bound) return new InlineHasher(path);
+  const openssl = early === undefined ? opensslPath() : null;
+  if (openssl !== null) return new ProcessHasher(openssl, path, identityOf(stats), sha256From);
   if (early?.take()) return new FileThreadHasher(early, path, identityOf(stats), null);
   // getBuiltinModule, not import(): the ingest script (dist/bundle/ingest.cjs) runs under node:vm, which has no dynamic import.
   const { Worker } = process.getBuiltinModule('node:worker_threads');

@@ -13,6 +13,7 @@ import { generate } from '../../bench/gen.js';
 import { analyze } from '../../src/index.js';
 import { DuckStore } from '../../src/store/duckdb.js';
 import { THREAD_HASH_MIN_BYTES, THREAD_HASH_MIN_BYTES_TWO_CORES, THREAD_HASH_MIN_CORES, threadHashMinBytesFor } from '../../src/store/hasher.js';
+import { opensslPath } from '../../src/store/processHasher.js';
 import { REPO_ROOT, finish, runCli, spawnCli, tempDir } from '../helpers/run.js';
 import { expectedRows, rowAsReported } from '../helpers/storeRows.js';
 
@@ -177,7 +178,7 @@ test(`ingest with the sha256 ${how} and rows fed in 2 KiB segments during the an
 test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, the others, the hashing thread, and each file\'s tail after its analysis', async () => {
   const file = join(tmp.dir, 'stats.duckdb');
   const capture = captures[0] as string;
-  const r = await runCli(['ingest', '--db', file, capture], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: '0' }, timeoutMs: 60_000 });
+  const r = await runCli(['ingest', '--db', file, capture], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: '0', WHYRESET_HASH_PROCESS: '0' }, timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('whyreset-ingest-stats '));
   assert.equal(lines.length, 1, r.stderr);
@@ -199,6 +200,16 @@ test('WHYRESET_INGEST_STATS: one line with the CPU of the process, this thread, 
   const quiet = await runCli(['ingest', '--db', file, '--force', capture], { timeoutMs: 60_000 });
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.doesNotMatch(quiet.stderr, /whyreset-ingest-stats/);
+  if (opensslPath() === null) return;
+  // With openssl on PATH the file is hashed by it (src/store/processHasher.ts), and no thread is started early.
+  const child = await runCli(['ingest', '--db', file, '--force', capture], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: '0' }, timeoutMs: 60_000 });
+  assert.equal(child.code, 0, child.stderr);
+  const byChild = JSON.parse((child.stderr.split('\n').find((l) => l.startsWith('whyreset-ingest-stats ')) as string).slice('whyreset-ingest-stats '.length));
+  assert.deepEqual(
+    byChild.hashThreads.map((h: { path: string; early: boolean; process: boolean }) => [h.path, h.early, h.process]),
+    [[capture, false, true]],
+  );
+  assert.ok(byChild.hashThreads[0].hashMs > 0, JSON.stringify(byChild.hashThreads));
 });
 
 test('the hashing thread started before the ingest script: taken by the first file when it is large enough, else ended unused; its bound is the store\'s', async () => {
@@ -207,7 +218,10 @@ test('the hashing thread started before the ingest script: taken by the first fi
     THREAD_HASH_MIN_CORES: earlyCores,
     THREAD_HASH_MIN_BYTES_TWO_CORES: earlyTwo,
     minBytesOf,
+    opensslFound,
   } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'hashThreadEarly.cjs'));
+  // The early thread is not started where openssl hashes (src/store/processHasher.ts opensslPath decides the same).
+  for (const env of [process.env, { PATH: '/nonexistent' }, { ...process.env, WHYRESET_HASH_PROCESS: '0' }]) assert.equal(opensslFound(env), opensslPath(env) !== null);
   assert.equal(early, THREAD_HASH_MIN_BYTES);
   assert.equal(earlyCores, THREAD_HASH_MIN_CORES);
   assert.equal(earlyTwo, THREAD_HASH_MIN_BYTES_TWO_CORES);
@@ -225,7 +239,7 @@ test('the hashing thread started before the ingest script: taken by the first fi
   assert.ok(statSync(small).size < Number(bound));
   for (const [order, earlyTaken] of [[[large, small], true], [[small, large], false]] as const) {
     const file = join(tmp.dir, `early-${earlyTaken}.duckdb`);
-    const r = await runCli(['ingest', '--db', file, ...order], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: bound }, timeoutMs: 60_000 });
+    const r = await runCli(['ingest', '--db', file, ...order], { env: { WHYRESET_INGEST_STATS: '1', WHYRESET_HASH_THREAD_MIN_BYTES: bound, WHYRESET_HASH_PROCESS: '0' }, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.match(/^stored /gm)?.length, 2, r.stdout);
     const stats = JSON.parse((r.stderr.split('\n').find((l) => l.startsWith('whyreset-ingest-stats ')) as string).slice('whyreset-ingest-stats '.length));
@@ -322,7 +336,7 @@ test('export --parquet: every table, read back the same', async () => {
 test('re-ingest as the first file: the early analysis stopped, its hash (inline or a thread\'s) proves the file unchanged; one byte changed at the same size is analysed again', async () => {
   const file = join(tmp.dir, 'again.pcap');
   generate(file, { sizeMiB: 32, seed: 5 });
-  for (const env of [{}, { WHYRESET_HASH_THREAD_MIN_BYTES: '0' }] as Record<string, string>[]) {
+  for (const env of [{}, { WHYRESET_HASH_THREAD_MIN_BYTES: '0' }, { WHYRESET_HASH_THREAD_MIN_BYTES: '0', WHYRESET_HASH_PROCESS: '0' }] as Record<string, string>[]) {
     const db = join(tmp.dir, `again-${Object.keys(env).length}.duckdb`);
     const run = async () => {
       const r = await runCli(['ingest', '--db', db, file], { env, timeoutMs: 120_000 });

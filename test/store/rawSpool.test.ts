@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeForStore } from '../../src/store/analyzeFile.js';
-import { RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
+import { INGEST_ROW_GROUP_SIZE, RawDuck, bindingsFile, openStoreFile } from '../../src/store/duckdbRaw.js';
 import { hasherFor } from '../../src/store/hasher.js';
+import { ProcessHasher, opensslPath } from '../../src/store/processHasher.js';
 import { withExtra } from '../../src/store/rows.js';
 import { RowSpool } from '../../src/store/spool.js';
 import { REPO_ROOT, tempDir } from '../helpers/run.js';
@@ -100,37 +101,82 @@ test('analyzeForStore: the writer hears inputRead once, after the file is read a
   assert.ok(events.indexOf('inputRead') < events.lastIndexOf('connections'), events.join(','));
 });
 
-test('sha256 on a worker thread reading the file itself equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
+/** Runs `f` with large files hashed by a worker thread (WHYRESET_HASH_PROCESS=0), or by openssl when `thread` is false and openssl is on PATH. */
+async function hashedBy<T>(thread: boolean, f: () => Promise<T>): Promise<T> {
+  const before = process.env.WHYRESET_HASH_PROCESS;
+  if (thread) process.env.WHYRESET_HASH_PROCESS = '0';
+  else delete process.env.WHYRESET_HASH_PROCESS;
+  try {
+    return await f();
+  } finally {
+    if (before === undefined) delete process.env.WHYRESET_HASH_PROCESS;
+    else process.env.WHYRESET_HASH_PROCESS = before;
+  }
+}
+
+const HAS_OPENSSL = opensslPath() !== null;
+
+test('sha256 on a worker thread or by openssl, reading the file itself, equals the inline one; inline, the bytes the analysis left unread are hashed too (40 MiB)', async () => {
   const data = Buffer.alloc(40 << 20);
   for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const expected = createHash('sha256').update(data).digest('hex');
   const file = join(tmp.dir, 'hash.bin');
   writeFileSync(file, data);
-  const threaded = await hasherFor(file, 0);
-  // The analysis's chunks are only counted by the threaded hasher: it reads the file on its own.
-  for (let at = 0; at < data.length; at += 3 << 20) threaded.update(data.subarray(at, Math.min(data.length, at + (3 << 20))));
-  assert.equal(await threaded.digest(), expected);
+  for (const thread of HAS_OPENSSL ? [true, false] : [true]) {
+    const threaded = await hashedBy(thread, () => hasherFor(file, 0));
+    assert.equal(threaded instanceof ProcessHasher, !thread);
+    // The analysis's chunks are only counted by the threaded hasher: it reads the file on its own.
+    for (let at = 0; at < data.length; at += 3 << 20) threaded.update(data.subarray(at, Math.min(data.length, at + (3 << 20))));
+    assert.equal(await threaded.digest(), expected);
+    assert.equal(await threaded.early, expected);
+  }
   const inline = await hasherFor(file);
   // An analysis that stopped a third of the way in (damage): the rest is read from the file.
   inline.update(data.subarray(0, 13 << 20));
   assert.equal(await inline.digest(), expected);
   // A hasher abandoned mid-file (the analysis failed) does not keep the process alive: this test file ends.
-  (await hasherFor(file, 0)).update(data.subarray(0, 1000));
+  (await hashedBy(true, () => hasherFor(file, 0))).update(data.subarray(0, 1000));
+  (await hashedBy(false, () => hasherFor(file, 0))).update(data.subarray(0, 1000));
 });
 
-test('sha256 on a worker thread: a file written to while it is analysed fails loudly instead of giving a key', async () => {
-  const file = join(tmp.dir, 'changing.bin');
-  writeFileSync(file, Buffer.alloc(4 << 20, 7));
-  const threaded = await hasherFor(file, 0);
-  threaded.update(Buffer.alloc(1 << 20, 7));
-  appendFileSync(file, 'more bytes');
-  await assert.rejects(threaded.digest(), /changed while it was being read/);
-  const replaced = await hasherFor(file, 0);
-  // Renamed over (another inode, same size and bytes): not the file that was stat'ed.
-  const twin = join(tmp.dir, 'twin.bin');
-  writeFileSync(twin, readFileSync(file));
-  renameSync(twin, file);
-  await assert.rejects(replaced.digest(), /changed while it was being read/);
+test('sha256 by openssl: found on PATH unless WHYRESET_HASH_PROCESS=0; a child that fails or prints no digest costs only time (hashed on this thread)', { skip: process.platform === 'win32' }, async () => {
+  const bin = join(tmp.dir, 'fake-bin');
+  mkdirSync(bin, { recursive: true });
+  const fake = join(bin, 'openssl');
+  assert.equal(opensslPath({ PATH: bin }), null, 'nothing there yet');
+  writeFileSync(fake, '#!/bin/sh\ncat >/dev/null\necho "not a digest"\n', { mode: 0o755 });
+  assert.equal(opensslPath({ PATH: `/nonexistent:${bin}` }), fake);
+  assert.equal(opensslPath({ PATH: bin, WHYRESET_HASH_PROCESS: '0' }), null);
+  const file = join(tmp.dir, 'fallback.bin');
+  writeFileSync(file, Buffer.alloc(3 << 20, 9));
+  const expected = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const stat = statSync(file, { bigint: true });
+  const { identityOf } = await import('../../src/store/fileIdentity.js');
+  const liar = new ProcessHasher(fake, file, identityOf(stat), (path) => createHash('sha256').update(readFileSync(path)));
+  assert.equal(await liar.digest(), expected);
+  await assert.rejects(liar.early, /without a digest/);
+  // A child that reads nothing: its digest is refused (the descriptor is not at the end of the file).
+  writeFileSync(fake, '#!/bin/sh\necho "0000000000000000000000000000000000000000000000000000000000000000 *stdin"\n', { mode: 0o755 });
+  const idle = new ProcessHasher(fake, file, identityOf(stat), (path) => createHash('sha256').update(readFileSync(path)));
+  await assert.rejects(idle.digest(), /changed while it was being read \(not hashed to its end\)/);
+  await assert.rejects(idle.early, /not hashed to its end/);
+});
+
+test('sha256 on a worker thread or by openssl: a file written to while it is analysed fails loudly instead of giving a key', async () => {
+  for (const thread of HAS_OPENSSL ? [true, false] : [true]) {
+    const file = join(tmp.dir, `changing-${thread}.bin`);
+    writeFileSync(file, Buffer.alloc(4 << 20, 7));
+    const threaded = await hashedBy(thread, () => hasherFor(file, 0));
+    threaded.update(Buffer.alloc(1 << 20, 7));
+    appendFileSync(file, 'more bytes');
+    await assert.rejects(threaded.digest(), /changed while it was being read/);
+    const replaced = await hashedBy(thread, () => hasherFor(file, 0));
+    // Renamed over (another inode, same size and bytes): not the file that was stat'ed.
+    const twin = join(tmp.dir, `twin-${thread}.bin`);
+    writeFileSync(twin, readFileSync(file));
+    renameSync(twin, file);
+    await assert.rejects(replaced.digest(), /changed while it was being read/);
+  }
 });
 
 test('sha256 thread: it loads DuckDB\'s native library first when given it (the store then opens on this thread), and the digest is unchanged', async () => {
@@ -139,10 +185,14 @@ test('sha256 thread: it loads DuckDB\'s native library first when given it (the 
   const library = bindingsFile();
   assert.ok(library !== null && existsSync(library), String(library));
   let loading: Promise<void> | null = null;
-  const hasher = await hasherFor(file, 0, { file: library, onLoading: (p) => {
-      loading = p;
-    },
-  });
+  const hasher = await hashedBy(true, () =>
+    hasherFor(file, 0, {
+      file: library,
+      onLoading: (p) => {
+        loading = p;
+      },
+    }),
+  );
   assert.ok(loading !== null, 'onLoading is called within hasherFor');
   const db = await openStoreFile(join(tmp.dir, 'lib.duckdb'), { create: true, singleThreaded: true, libraryLoaded: loading });
   try {
@@ -171,5 +221,23 @@ test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strin
     await assert.rejects(db.run('SELECT * FROM no_such_table'), /no_such_table/);
   } finally {
     db.close();
+  }
+});
+
+test('openStoreFile with rowGroupSize: the store is attached with that ROW_GROUP_SIZE (ingest\'s, INGEST_ROW_GROUP_SIZE), its rows committed in groups of at most that many, and readable by a plain open', async () => {
+  const file = join(tmp.dir, 'groups.duckdb');
+  assert.ok(INGEST_ROW_GROUP_SIZE < 122_880 && INGEST_ROW_GROUP_SIZE % 2048 === 0);
+  const db = await openStoreFile(file, { create: true, singleThreaded: true, rowGroupSize: 2048 });
+  try {
+    await db.run('BEGIN TRANSACTION; CREATE TABLE t AS SELECT range AS i FROM range(5000); COMMIT');
+    assert.deepEqual(await db.texts('SELECT CAST(count(DISTINCT row_group_id) AS VARCHAR) FROM pragma_storage_info(\'t\')'), [['3']]);
+  } finally {
+    db.close();
+  }
+  const plain = await openStoreFile(file, { create: false });
+  try {
+    assert.deepEqual(await plain.texts('SELECT CAST(sum(i) AS VARCHAR) FROM t'), [[String((4999 * 5000) / 2)]]);
+  } finally {
+    plain.close();
   }
 });
