@@ -195,7 +195,7 @@ export function finishAll(s: TrackState): void {
   // The heap emptied at once: no timer fires from here on, and no finish takes its entry out one by one.
   heapClear(s.heap, s.heapPos);
   // Held connections (heldConns.ts) in the same order, each unpacked into a slot as its turn comes.
-  const held = s.heldLive > 0 ? heldByNumber(s) : [];
+  const held = s.heldLive > 0 ? heldByNumber(s) : new Float64Array(0);
   const h = s.held;
   let j = 0;
   for (const slot of live) {
