@@ -582,6 +582,40 @@ export function heldByNumber(s: TrackState): Float64Array {
   return ids;
 }
 
+/**
+ * The end of capture (finish.ts finishAll), before heldByNumber: no packet comes any more, so no
+ * held connection is looked up again, and the hash table (8-16 MB of Int32Array at a scanner's
+ * flood's ~1.44 million held connections) goes before the sorted keys are made, at the run's
+ * memory peak. An empty table is a consistent one: unhold's heldRemove finds nothing to take
+ * out, and heldInsert grows it again from the live entries if any are ever held again.
+ */
+export function dropHeldTable(h: HeldStore): void {
+  h.table = new Int32Array(1024);
+  h.tableMask = 1023;
+}
+
+/**
+ * Once nothing is held (the end of capture), the entry columns (~34 bytes an entry, 71 MB at
+ * 2^21 entries) go back to empty: fitEntries grows them again from 1,024 if ever needed. The
+ * reports' ends (the HTML page, the Zeek logs' close) run after this on one thread, while the
+ * tracker's state is still referenced.
+ */
+export function releaseHeldEntries(h: HeldStore): void {
+  if (h.live !== 0 || h.head !== h.tail) return;
+  h.eHash = new Int32Array(0);
+  h.eA = new Uint32Array(0);
+  h.eB = new Uint32Array(0);
+  h.ePorts = new Uint32Array(0);
+  h.eNum = new Uint32Array(0);
+  h.eDeadline = new Float64Array(0);
+  h.eOff = new Uint32Array(0);
+  h.eFlags = new Uint8Array(0);
+  h.eTmpl = new Uint8Array(0);
+  h.cap = 0;
+  h.mask = 0;
+  dropHeldTable(h);
+}
+
 /** Unpacks every held connection into a slot with its timer entry (before a carry snapshot). */
 export function unholdAll(s: TrackState): void {
   const h = s.held;
