@@ -59,7 +59,7 @@ function emptySlots<T>(n: number): (T | undefined)[] {
 }
 
 /** `n` slots of `value` in a typed column of `Kind`. */
-function slotsOf<T extends Float64Array | Int32Array>(Kind: new (n: number) => T, n: number, value: number): T {
+function slotsOf<T extends Uint32Array | Int32Array>(Kind: new (n: number) => T, n: number, value: number): T {
   const a = new Kind(n);
   if (value !== 0) a.fill(value);
   return a;
@@ -68,6 +68,8 @@ function slotsOf<T extends Float64Array | Int32Array>(Kind: new (n: number) => T
 /** CountsByNumber's first and largest number of slots (powers of two). */
 const COUNTS_START = 1 << 12;
 const COUNTS_MOST = 1 << 21;
+/** The largest number a slot holds (its key column is 32-bit); a larger one lives in the overflow. */
+const MAX_KEY = 0xffffffff;
 
 /**
  * A positive count per connection number: a direct-mapped table of small integers (slot
@@ -87,12 +89,15 @@ const COUNTS_MOST = 1 << 21;
  */
 export class CountsByNumber {
   /**
-   * The number in each slot, or -1 (no number: connection numbers are never negative). Typed
-   * columns (8 + 4 bytes a slot, off the heap), up to 2^21 slots: at a scanner's rate ~1.5M
-   * connections have queued RSTs at once, which 2^20 slots of JS arrays plus a Map of the ~0.5M
-   * numbers past them held in ~45 MB of heap; 2^21 typed slots hold them in 24 MB, none in the Map.
+   * The number in each slot, and its count; a slot whose count is 0 holds no number (a count is
+   * positive). Typed columns (4 + 4 bytes a slot, off the heap), up to 2^21 slots: at a scanner's
+   * rate ~1.5M connections have queued RSTs at once, which 2^20 slots of JS arrays plus a Map of
+   * the ~0.5M numbers past them held in ~45 MB of heap; 2^21 typed slots hold them in 16 MB, none
+   * in the Map. (The tracker's numbers are 32-bit, state.ts cNumber, and any larger one is kept in
+   * the overflow; the keys were float64 with -1 for an empty slot, 8 MB more at a scanner's
+   * flood's peak of memory, issue 13.)
    */
-  private keys = slotsOf(Float64Array, COUNTS_START, -1);
+  private keys = slotsOf(Uint32Array, COUNTS_START, 0);
   private counts = slotsOf(Int32Array, COUNTS_START, 0);
   /** Numbers whose slot was taken when they came. */
   private readonly overflow = new Map<number, number>();
@@ -100,6 +105,8 @@ export class CountsByNumber {
   /** The count of `n`, or 0. */
   get(n: number): number {
     const slot = n & (this.keys.length - 1);
+    // A slot whose number was dropped keeps it with a count of 0: 0 is then its count (a number is
+    // put in the overflow only while another number holds its slot).
     if (this.keys[slot] === n) return this.counts[slot] as number;
     // (Asked only once the overflow holds a number: the first collision after TurboFan compiled
     // this deoptimises it and markFinished on the bench's mix, but asking the empty overflow on
@@ -111,10 +118,10 @@ export class CountsByNumber {
   /** Sets the count of `n` (`count` > 0). */
   set(n: number, count: number): void {
     const keys = this.keys;
+    const counts = this.counts;
     const slot = n & (keys.length - 1);
-    const k = keys[slot] as number;
-    if (k === n) {
-      this.counts[slot] = count;
+    if (keys[slot] === n) {
+      counts[slot] = count;
       return;
     }
     const overflow = this.overflow;
@@ -122,9 +129,9 @@ export class CountsByNumber {
       overflow.set(n, count);
       return;
     }
-    if (k === -1) {
+    if (counts[slot] === 0 && n <= MAX_KEY) {
       keys[slot] = n;
-      this.counts[slot] = count;
+      counts[slot] = count;
       return;
     }
     overflow.set(n, count);
@@ -134,16 +141,16 @@ export class CountsByNumber {
   /** Drops the count of `n`. */
   delete(n: number): void {
     const slot = n & (this.keys.length - 1);
-    if (this.keys[slot] === n) this.keys[slot] = -1;
+    if (this.keys[slot] === n) this.counts[slot] = 0;
     else if (this.overflow.size > 0) this.overflow.delete(n);
   }
 
   /** Drops every count (a table a burst widened is made small again). */
   clear(): void {
     if (this.keys.length > COUNTS_START) {
-      this.keys = slotsOf(Float64Array, COUNTS_START, -1);
+      this.keys = slotsOf(Uint32Array, COUNTS_START, 0);
       this.counts = slotsOf(Int32Array, COUNTS_START, 0);
-    } else this.keys.fill(-1);
+    } else this.counts.fill(0);
     this.overflow.clear();
   }
 
@@ -153,11 +160,11 @@ export class CountsByNumber {
     const oldCounts = this.counts;
     const moved = [...this.overflow];
     this.overflow.clear();
-    this.keys = slotsOf(Float64Array, oldKeys.length * 2, -1);
+    this.keys = slotsOf(Uint32Array, oldKeys.length * 2, 0);
     this.counts = slotsOf(Int32Array, oldKeys.length * 2, 0);
     for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i] as number;
-      if (k !== -1) this.place(k, oldCounts[i] as number);
+      const count = oldCounts[i] as number;
+      if (count !== 0) this.place(oldKeys[i] as number, count);
     }
     for (const [k, count] of moved) this.place(k, count);
   }
@@ -165,8 +172,7 @@ export class CountsByNumber {
   /** Puts `n` (in neither place yet) in its slot, or in the overflow. */
   private place(n: number, count: number): void {
     const slot = n & (this.keys.length - 1);
-    const k = this.keys[slot] as number;
-    if (k === -1) {
+    if (this.counts[slot] === 0 && n <= MAX_KEY) {
       this.keys[slot] = n;
       this.counts[slot] = count;
     } else this.overflow.set(n, count);
@@ -186,9 +192,14 @@ export class ResetOrder {
    * slots is V8's generic element-by-element path: 222-311 ms of self time in a CPU profile of the
    * 1M flood at 8,000/s (~0.3 µs per connection). A ring never moves an entry but to grow, and
    * holds live entries only (no consumed quarter): 1.5M waiting RSTs fit 2^21 entries as before.
+   *
+   * 32-bit columns: the tracker's connection numbers are 32-bit (state.ts cNumber) and so are the
+   * frames of its RST records that a queued frame is matched against (explained resets' `frame`);
+   * float64 columns held twice the bytes, 32 MB at 2^21 entries where 16 MB do, on the main thread
+   * at a scanner's flood's peak of memory (issue 13).
    */
-  private frames = new Float64Array(QUEUE_START);
-  private conns = new Float64Array(QUEUE_START);
+  private frames = new Uint32Array(QUEUE_START);
+  private conns = new Uint32Array(QUEUE_START);
   private mask = QUEUE_START - 1;
   private head = 0;
   private count = 0;
@@ -430,8 +441,8 @@ export class ResetOrder {
 
   /** A ring of QUEUE_START empty entries in place of the queue's columns. */
   private newRing(): void {
-    this.frames = new Float64Array(QUEUE_START);
-    this.conns = new Float64Array(QUEUE_START);
+    this.frames = new Uint32Array(QUEUE_START);
+    this.conns = new Uint32Array(QUEUE_START);
     this.resets = emptySlots(QUEUE_START);
     this.helds = emptySlots(QUEUE_START);
     this.mask = QUEUE_START - 1;
@@ -441,8 +452,8 @@ export class ResetOrder {
   private growQueue(): void {
     const { head, count, mask } = this;
     const size = (mask + 1) * 2;
-    const frames = new Float64Array(size);
-    const conns = new Float64Array(size);
+    const frames = new Uint32Array(size);
+    const conns = new Uint32Array(size);
     const resets = emptySlots<Reset>(size);
     const helds = emptySlots<HeldConnection>(size);
     for (let k = 0; k < count; k++) {

@@ -7,7 +7,7 @@ import { ipIdBehaviour, ttlBaseline } from './baselines.js';
 import { addressOf, freeSlot } from './connTable.js';
 import { prev, size, st } from './endpoint.js';
 import type { EndReason, EndpointSummary, FinishedConnection, HandshakeStage } from './finished.js';
-import { heldByNumber, unhold } from './heldConns.js';
+import { dropHeldTable, heldByNumber, releaseHeldEntries, unhold } from './heldConns.js';
 import { historyOf } from './history.js';
 import { KeptPackets, drainRing } from './packetRing.js';
 import { drainResets } from './rstLog.js';
@@ -195,8 +195,10 @@ export function finishAll(s: TrackState): void {
   // The heap emptied at once: no timer fires from here on, and no finish takes its entry out one by one.
   heapClear(s.heap, s.heapPos);
   // Held connections (heldConns.ts) in the same order, each unpacked into a slot as its turn comes.
-  const held = s.heldLive > 0 ? heldByNumber(s) : [];
   const h = s.held;
+  // No packet comes after this: the held table goes before the sorted ids are made (heldConns.ts dropHeldTable).
+  if (s.heldLive > 0) dropHeldTable(h);
+  const held = s.heldLive > 0 ? heldByNumber(s) : new Float64Array(0);
   let j = 0;
   for (const slot of live) {
     const n = s.cNumber[slot] ?? 0;
@@ -204,4 +206,5 @@ export function finishAll(s: TrackState): void {
     finishSlot(s, slot, 'end_of_capture');
   }
   while (j < held.length) finishSlot(s, unhold(s, held[j++] ?? 0, false), 'end_of_capture');
+  releaseHeldEntries(h);
 }

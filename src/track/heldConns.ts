@@ -560,23 +560,60 @@ function sameTuple(s: TrackState, h: HeldStore, x: number, pkt: DecodedPacket, v
 /**
  * The live held ids in order of connection number (for the end of capture). Sorted as numbers
  * (number * 2^22 + the id's place in the ring, exact below 2^53) by the typed array's own sort:
- * a comparator called from the sort cost ~700 instructions per connection at a flood's end.
+ * a comparator called from the sort cost ~700 instructions per connection at a flood's end. The
+ * sorted keys are turned into ids in place: a plain array of ids beside them (8 bytes an element
+ * in old space, grown by copies as it was pushed) lived through the whole end of capture, ~17 MB
+ * at 1.44 million held connections (flood-5M-r300k), at the run's peak of memory.
  */
-export function heldByNumber(s: TrackState): number[] {
+export function heldByNumber(s: TrackState): Float64Array {
   const h = s.held;
   const span = h.tail - h.head;
-  const ids: number[] = [];
+  const keys = new Float64Array(h.live);
+  let n = 0;
   if (span < 4194304) {
-    const keys = new Float64Array(h.live);
-    let n = 0;
     for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) keys[n++] = (h.eNum[id & h.mask] ?? 0) * 4194304 + (id - h.head);
     keys.sort();
-    for (let i = 0; i < n; i++) ids.push(h.head + ((keys[i] ?? 0) % 4194304));
-    return ids;
+    for (let i = 0; i < n; i++) keys[i] = h.head + ((keys[i] ?? 0) % 4194304);
+    return keys.subarray(0, n);
   }
-  for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) ids.push(id);
+  for (let id = h.head; id < h.tail; id++) if ((h.eFlags[id & h.mask] ?? 0) !== 0) keys[n++] = id;
+  const ids = keys.subarray(0, n);
   ids.sort((a, b) => (h.eNum[a & h.mask] ?? 0) - (h.eNum[b & h.mask] ?? 0));
   return ids;
+}
+
+/**
+ * The end of capture (finish.ts finishAll), before heldByNumber: no packet comes any more, so no
+ * held connection is looked up again, and the hash table (8-16 MB of Int32Array at a scanner's
+ * flood's ~1.44 million held connections) goes before the sorted keys are made, at the run's
+ * memory peak. An empty table is a consistent one: unhold's heldRemove finds nothing to take
+ * out, and heldInsert grows it again from the live entries if any are ever held again.
+ */
+export function dropHeldTable(h: HeldStore): void {
+  h.table = new Int32Array(1024);
+  h.tableMask = 1023;
+}
+
+/**
+ * Once nothing is held (the end of capture), the entry columns (~34 bytes an entry, 71 MB at
+ * 2^21 entries) go back to empty: fitEntries grows them again from 1,024 if ever needed. The
+ * reports' ends (the HTML page, the Zeek logs' close) run after this on one thread, while the
+ * tracker's state is still referenced.
+ */
+export function releaseHeldEntries(h: HeldStore): void {
+  if (h.live !== 0 || h.head !== h.tail) return;
+  h.eHash = new Int32Array(0);
+  h.eA = new Uint32Array(0);
+  h.eB = new Uint32Array(0);
+  h.ePorts = new Uint32Array(0);
+  h.eNum = new Uint32Array(0);
+  h.eDeadline = new Float64Array(0);
+  h.eOff = new Uint32Array(0);
+  h.eFlags = new Uint8Array(0);
+  h.eTmpl = new Uint8Array(0);
+  h.cap = 0;
+  h.mask = 0;
+  dropHeldTable(h);
 }
 
 /** Unpacks every held connection into a slot with its timer entry (before a carry snapshot). */

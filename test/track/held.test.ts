@@ -36,6 +36,10 @@ interface Run {
   early: number;
   /** The arena's bytes in use at the end of the capture. */
   arena: number;
+  /** Connections still held when the capture ended, and the store's entry ring and hash table sizes once finish() is done. */
+  heldAtEnd: number;
+  entriesAfter: number;
+  tableAfter: number;
 }
 
 function track(packets: TestPacket[], opts: Partial<TrackerOptions>, carryAt = -1): Run {
@@ -61,8 +65,15 @@ function track(packets: TestPacket[], opts: Partial<TrackerOptions>, carryAt = -
     t.trackPacket(rec, pkt);
   }
   const st = t.stats();
+  return { conns, held: held + st.heldPacked, early: early + st.heldUnpackedEarly, arena: st.heldArenaBytes, ...finish(t) };
+}
+
+/** Ends the capture (Tracker.finish): what was still held, and the held store's entry ring and table after. */
+function finish(t: Tracker): Pick<Run, 'heldAtEnd' | 'entriesAfter' | 'tableAfter'> {
+  const heldAtEnd = t.state.held.live;
   t.finish();
-  return { conns, held: held + st.heldPacked, early: early + st.heldUnpackedEarly, arena: st.heldArenaBytes };
+  const h = t.state.held;
+  return { heldAtEnd, entriesAfter: h.eHash.length, tableAfter: h.table.length };
 }
 
 
@@ -174,6 +185,11 @@ describe('held connections: the same connections as without', () => {
     // More than one 1 MiB chunk of the arena in use (the first ones given back as the head passed them).
     assert.ok(forced.arena > 2 ** 20, `arena ${forced.arena}`);
     assert.deepEqual(forced.conns, off.conns);
+    // Finished at the end of the capture in number order while still held (the hash table dropped
+    // first, the order from the sorted keys), and the entry ring and table given back after.
+    assert.ok(forced.heldAtEnd > n * 0.5, `held at the end ${forced.heldAtEnd}`);
+    assert.equal(forced.entriesAfter, 0);
+    assert.equal(forced.tableAfter, 1024);
     // From 20,000 connections in slots, with the default quiet (4,096 closing after one before it is packed).
     const dflt = track(packets, { holdAtLive: 20_000 });
     assert.ok(dflt.held > 5000, `held ${dflt.held}`);
@@ -213,8 +229,7 @@ async function trackFile(path: string, opts: Partial<TrackerOptions>): Promise<R
     t.trackPacket(rec, pkt);
   });
   const st = t.stats();
-  t.finish();
-  return { conns, held: st.heldPacked, early: st.heldUnpackedEarly, arena: st.heldArenaBytes };
+  return { conns, held: st.heldPacked, early: st.heldUnpackedEarly, arena: st.heldArenaBytes, ...finish(t) };
 }
 
 describe('held connections: the fixture captures', () => {
