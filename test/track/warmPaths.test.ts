@@ -225,7 +225,7 @@ if (found === null || found.gap !== 17.5 || found.endedBy !== long.rst) throw ne
     assert.deepEqual(results, { idleGapBefore: true });
   });
 
-  it('a reset without a parent has one map, waiting as a digest or not; the text report takes a digest after full resets (report/text.ts TextDigest.add)', () => {
+  it('every reset has one map: with a parent or not, waiting as a digest or not; the text report takes a digest after full resets (report/text.ts TextDigest.add)', () => {
     const example = JSON.stringify(join(REPO_ROOT, 'examples', 'middlebox-injection.pcap'));
     const results = stillOptimised(
       `import { analyze } from ${moduleUrl('index.js')};
