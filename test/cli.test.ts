@@ -93,9 +93,13 @@ const VERDICTS = ['genuine', 'forged', 'suspect'];
 const ORIGINS = ['orig', 'resp', 'middlebox', 'unknown'];
 
 /** A reset without what depends on where the capture came from (its path or position). */
+/**
+ * A reset as JSON writes it, without its capture index: a library reset always owns `parent` and
+ * `duplicates`, undefined when it has none (docs/contract.md), and JSON leaves undefined members out.
+ */
 function portable(r: Reset): Omit<Reset, 'capture'> {
   const { capture: _capture, ...rest } = r;
-  return rest;
+  return JSON.parse(JSON.stringify(rest)) as Omit<Reset, 'capture'>;
 }
 
 /** Resets in frame order (a reset is emitted when its connection's story ends, not in frame order). */
@@ -172,6 +176,14 @@ describe('whyreset analyze on the command line', { concurrency: 2 }, () => {
     const lib = library.get('ethernet-le-us.pcap');
     assert.ok(lib);
     assert.deepEqual(byFrame(report.resets).map(portable), byFrame(lib.resets).map(portable), 'the CLI reports what analyze() reports');
+    // The library's resets own `parent` and `duplicates` (one map for every reset), undefined when
+    // absent; the JSON report leaves those out.
+    for (const x of lib.resets) assert.ok(Object.hasOwn(x, 'parent') && Object.hasOwn(x, 'duplicates'), `reset ${x.id} owns parent and duplicates`);
+    const plain = lib.resets.find((x) => x.parent === undefined && x.duplicates === undefined);
+    assert.ok(plain, 'a reset with neither');
+    const written = report.resets.find((x) => x.frame === plain.frame);
+    assert.ok(written);
+    assert.ok(!('parent' in written) && !('duplicates' in written), 'the JSON report writes no undefined member');
   });
 
   test('--format ndjson: every line is an object with a "type"', async () => {

@@ -22,6 +22,12 @@ const MODIFIED_RECORD_HEADER_LENGTH = 24;
 const LINKTYPE_MASK = 0x03ffffff;
 /** Records that chain after damage lie this close in time to their neighbours (seconds). */
 const TIME_SLACK = 7 * 86400;
+/**
+ * Bytes of records readPcap's first scanRecords call hands on (see readPcap): enough records, of
+ * any size, for V8 to give the function its feedback vector before that call returns (4 KiB, two
+ * full-size packets, was not: the stores after the loop then still had no feedback).
+ */
+const PRIME_BYTES = 65536;
 export const RESYNC_TIME_SLACK = TIME_SLACK;
 
 /** Byte order and precision read from the global header. */
@@ -90,10 +96,18 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
     return (await resyncInside(win, state, cur, cur.previous, cur.previousLength)) || resync(win, state, cur);
   };
 
+  let primed = false;
   for (;;) {
     // Every record that needs no second look, synchronously; what is left is one record that
     // straddles the buffered bytes, is damaged, or is odd: the checks below, in their order.
-    scanRecords(win, state, cur, onRecord);
+    // The first call stops after PRIME_BYTES (the loop below hands on the record there, as it
+    // does any): scanRecords then has returned once before TurboFan compiles it on its stack
+    // (OSR, in its second call), and the stores after its loop have type feedback. Without
+    // that, the code compiled there deoptimised at its loop's exit, at the end of every chunk
+    // until a compile from its start replaced it ("Insufficient type feedback for generic named
+    // access", up to 18 times in a run of the bench's 512 MiB mix).
+    scanRecords(win, state, cur, onRecord, primed ? win.end : Math.min(win.end, win.pos + PRIME_BYTES));
+    primed = true;
     if (win.end - win.pos < recordHeaderLength && !(await win.ensure(recordHeaderLength))) {
       if (win.available > 0) {
         state.error(win.offset, `truncated record header: ${win.available} of ${recordHeaderLength} bytes at the end of the file`);
@@ -198,8 +212,8 @@ function handOnInBuffer(win: ByteWindow, state: ReadState, cur: PcapCursor, sec:
 }
 
 /**
- * Hands on, synchronously, every record from the window's position that is buffered whole and
- * needs no second look (lengths in range, a packet on the wire, no time jump, no container
+ * Hands on, synchronously, every record from the window's position that is buffered whole
+ * before `end` (the window's end, or less: readPcap's first call) and needs no second look (lengths in range, a packet on the wire, no time jump, no container
  * anomaly); returns at the first that does, leaving it to readPcap's loop. Apart from the async
  * loop so that TurboFan compiles this loop once: the loop's rare paths (a refill every chunk,
  * damage) reached after optimisation deoptimised it ("Insufficient type feedback") and it was
@@ -211,7 +225,7 @@ function handOnInBuffer(win: ByteWindow, state: ReadState, cur: PcapCursor, sec:
  * and a field written on every record was a load and a store each (the times boxed doubles).
  * If onRecord throws, the read fails as a whole and none of them is read again.
  */
-function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecord: RecordHandler): void {
+function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecord: RecordHandler, end: number): void {
   const le = cur.le;
   const headerLength = cur.recordHeaderLength;
   const capLimit = cur.capLimit;
@@ -219,7 +233,6 @@ function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecor
   const fracScale = cur.fracScale;
   // The window's buffer, view, base and end stay as they are until the next await (in readPcap).
   const view = win.view;
-  const end = win.end;
   const base = win.base;
   const rec = cur.rec;
   rec.data = win.buf;

@@ -224,45 +224,16 @@ export function explainReset(
   facts.reasonText = text;
   const hint = hintFor(facts);
   facts.parent = null;
-  // One literal per shape (with or without a parent), its Community ID last: properties added
-  // afterwards migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
+  // One literal, one map for every reset (resetShape below): with or without a parent, a
+  // duplicate count or not, the same properties in the same order, absent ones undefined (no
+  // report writes an undefined member). Two literals (a parent's and the rest) gave resets two
+  // maps, and a reset with a parent or a duplicate count first seen after TurboFan compiled the
+  // code that reads resets deoptimised it ("wrong map": release, the text report's add, the
+  // explain stage's counts; --trace-deopt on the bench's mix); properties added afterwards also
+  // migrated every reset's map (JSObject::MigrateToMap, 1.4% of a flood's instructions).
   const ts = roundMicros(rst.ts);
   const confidence = combinedConfidence(finding.confidence, forgery.verdict, forgery.score, forgery.ttlCompared);
   const signature = signatureOf(conn, rst);
-  if (followed !== null) {
-    return {
-      id,
-      ts,
-      capture: conn.capture,
-      frame: rst.frame,
-      conn: conn.id,
-      src: fromOrig ? conn.origAddr : conn.respAddr,
-      sport: fromOrig ? conn.origPort : conn.respPort,
-      dst: fromOrig ? conn.respAddr : conn.origAddr,
-      dport: fromOrig ? conn.respPort : conn.origPort,
-      from: rst.direction,
-      flags: flagNames(rst.flags),
-      ttl: rst.ttl,
-      ip_id: conn.ipVersion === 4 ? rst.ipId : null,
-      seq: rst.seq,
-      ack: rst.ack,
-      win: rst.win,
-      payload_len: rst.payloadLen,
-      stage,
-      cause: finding.cause,
-      verdict: forgery.verdict,
-      origin: forgery.origin,
-      confidence,
-      evidence: ev,
-      signature,
-      hint,
-      reason_text: text,
-      mptcp_reason: mptcp,
-      rule: finding.rule,
-      parent: followed,
-      community_id: communityId,
-    };
-  }
   return {
     id,
     ts,
@@ -292,22 +263,24 @@ export function explainReset(
     reason_text: text,
     mptcp_reason: mptcp,
     rule: finding.rule,
+    parent: followed === null ? undefined : followed,
+    duplicates: undefined,
     community_id: communityId,
   };
 }
 
 /**
- * Two resets of the map of a reset without a parent (explainReset's second literal; resetOrder.ts
- * digestOf and resetShape list the same properties in the same order), made once when this module
- * loads, before any reset: between them every field that some reset holds as null or a fraction
- * and another as a small integer or an object already has its general representation (a digest's
- * `confidence` is null, a reset's a fraction; `ip_id` null for IPv6). A field that changed its
- * representation mid-run deprecated the map of every reset and deoptimised the code reading
- * them. A reset with a parent shares these fields (its map branches off at `parent`).
+ * Two resets of the one map of resets (explainReset's literal, resetOrder.ts digestOf and resetShape
+ * list the same properties in the same order), made once when this module loads, before any reset:
+ * between them every field that some reset holds as null, undefined or a fraction and another
+ * as a small integer or an object already has its general representation. A field that first
+ * held only small integers (`duplicates`, `ip_id`, `confidence` of a digest) and then null, or a
+ * double and then null, changed its representation mid-run, deprecating the map of every reset
+ * and deoptimising the code that reads them.
  */
 export const RESET_SHAPE_PRIMERS: readonly Reset[] = [resetShape(null), resetShape('')];
 
-/** A reset of the map of one without a parent, `text` in its texts and nullable fields (RESET_SHAPE_PRIMERS). */
+/** A reset of the one map of resets, `text` in its texts and nullable fields (RESET_SHAPE_PRIMERS). */
 function resetShape(text: string | null): Reset {
   // A frozen list and a fresh one: evidence and flags lists come in both kinds.
   const empty: Evidence[] = text === null ? (Object.freeze([]) as unknown as Evidence[]) : [];
@@ -340,6 +313,8 @@ function resetShape(text: string | null): Reset {
     reason_text: text,
     mptcp_reason: text === null ? null : { code: 0, name: '', flags: 0 },
     rule: text === null ? undefined : text,
+    parent: text === null ? undefined : { id: '', capture: 0, frame: 0 },
+    duplicates: text === null ? undefined : 0,
     community_id: text,
   };
 }
@@ -404,13 +379,7 @@ function explainedResets(conn: FinishedConnection, ctx: ExplainContext, nextId: 
       const first = earlier.find((e) => e.rst !== null && isCaptureDuplicate(e.rst, rst));
       const firstReset = first === undefined ? undefined : resets.find((r, i) => i < explainedCount && r.id === first.ref.id);
       if (firstReset !== undefined) {
-        if (firstReset.duplicates === undefined) {
-          // `duplicates` goes before the Community ID in the entry (the ID used to be added last).
-          const communityId = firstReset.community_id;
-          delete firstReset.community_id;
-          firstReset.duplicates = 0;
-          firstReset.community_id = communityId;
-        }
+        // `duplicates` has its place before the Community ID in every reset already (explainReset).
         firstReset.duplicates = (firstReset.duplicates ?? 0) + 1;
         if (firstReset.duplicates === 1) firstReset.evidence.push(evidence(EV_CAPTURE_DUPLICATE, `the same packet appears again as frame ${rst.frame}, ${Math.round(Math.abs(rst.ts - firstReset.ts) * 1e6)} µs later (a port mirror or \`-i any\`): one reset, reported once`));
         continue;

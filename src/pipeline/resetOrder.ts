@@ -626,21 +626,14 @@ export function digestOf(r: Reset): Reset {
     hint: r.hint,
     reason_text: null,
     mptcp_reason: null,
-    // The rest as explainReset's literals list them (`rule`, then the parent's, then the Community
-    // ID), so that a digest has the map of a reset of the same shape (explain/explainConnection.ts
-    // RESET_SHAPE_PRIMERS): a map of its own, first seen when the first reset waited, after
-    // TurboFan compiled the sink's code, deoptimised it ("wrong map": the text report's add,
-    // release, the explain stage's counts; --trace-deopt on the bench's mix). Only the text report
-    // reads digests, and it reads none of these three.
+    // The rest as explainReset's literal lists them, so that a digest has the map of every other
+    // reset (explain/explainConnection.ts RESET_SHAPE_PRIMERS): a map of its own first seen after
+    // TurboFan compiled the sink's code deoptimised it ("wrong map", the text report's add).
     rule: undefined,
+    parent: r.parent,
+    duplicates: undefined,
     community_id: undefined,
   };
-  if (r.parent !== undefined) {
-    // A reset with a parent: its own literal's order (the Community ID after the parent).
-    delete d.community_id;
-    d.parent = r.parent;
-    d.community_id = undefined;
-  }
   if (r.kernel !== undefined) d.kernel = r.kernel;
   return d;
 }

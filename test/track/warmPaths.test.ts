@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from '../helpers/run.js';
+import { REPO_ROOT, tempDir } from '../helpers/run.js';
 
 /** The module of dist/src at `path`, as an import specifier for the child. */
 function moduleUrl(path: string): string {
@@ -225,7 +226,7 @@ if (found === null || found.gap !== 17.5 || found.endedBy !== long.rst) throw ne
     assert.deepEqual(results, { idleGapBefore: true });
   });
 
-  it('a reset without a parent has one map, waiting as a digest or not; the text report takes a digest after full resets (report/text.ts TextDigest.add)', () => {
+  it('every reset has one map: with a parent or not, waiting as a digest or not; the text report takes a digest after full resets (report/text.ts TextDigest.add)', () => {
     const example = JSON.stringify(join(REPO_ROOT, 'examples', 'middlebox-injection.pcap'));
     const results = stillOptimised(
       `import { analyze } from ${moduleUrl('index.js')};
@@ -282,5 +283,43 @@ check('find', RecentKeys.prototype.find, common, () => { found = keys.find(0xc0a
 if (found !== high || keys.find(0xc0a80001, 0xc0a80002, 444) !== -1) throw new Error('find changed');`,
     );
     assert.deepEqual(results, { find: true });
+  });
+});
+
+describe('session 14: the record loop', () => {
+  it("the stores after the record loop, compiled on the loop's stack in its first long call (capture/pcap.ts scanRecords)", () => {
+    // 40,000 records of 1,000 bytes read in one 64 MiB chunk: TurboFan compiles scanRecords while
+    // its loop runs (OSR). Unless an earlier call had returned with a feedback vector, the code
+    // after the loop had no type feedback and that code deoptimised there, once per chunk until a
+    // compile from the function's start replaced it (--trace-deopt on the bench's mix).
+    const { dir, remove } = tempDir('whyreset-warm-');
+    try {
+      const count = 40_000;
+      const length = 1000;
+      const bytes = Buffer.alloc(24 + count * (16 + length));
+      bytes.writeUInt32LE(0xa1b2c3d4, 0);
+      bytes.writeUInt16LE(2, 4);
+      bytes.writeUInt16LE(4, 6);
+      bytes.writeUInt32LE(65535, 16);
+      bytes.writeUInt32LE(1, 20);
+      for (let i = 0, at = 24; i < count; i++, at += 16 + length) {
+        bytes.writeUInt32LE(1_700_000_000 + (i >> 10), at);
+        bytes.writeUInt32LE(i % 1000, at + 4);
+        bytes.writeUInt32LE(length, at + 8);
+        bytes.writeUInt32LE(length, at + 12);
+      }
+      const path = join(dir, 'records.pcap');
+      writeFileSync(path, bytes);
+      const script = `import { readCapture } from ${moduleUrl('capture/open.js')};
+let frames = 0;
+await readCapture(${JSON.stringify(path)}, (r) => { frames = r.frame; }, { chunkSize: 64 << 20 });
+process.stdout.write('frames ' + frames + '\\n');`;
+      const out = execFileSync(process.execPath, ['--trace-deopt', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.match(out, new RegExp(`^frames ${count}$`, 'm'));
+      const deopts = out.split('\n').filter((l) => l.startsWith('[bailout') && l.includes('<JSFunction scanRecords '));
+      assert.deepEqual(deopts, []);
+    } finally {
+      remove();
+    }
   });
 });
