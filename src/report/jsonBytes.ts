@@ -146,6 +146,25 @@ const SLOT_BYTES = 8 << 10;
 /** Runs up to this long are copied by copyRun's own loop, longer ones by copyWithin. */
 const SHORT_RUN = 48;
 
+/** Members written by vocabString, each with VOCAB_WAYS strings kept (a power of two) of at most VOCAB_BYTES bytes. */
+const VOCAB_STAGE = 0;
+const VOCAB_CAUSE = 1;
+const VOCAB_VERDICT = 2;
+const VOCAB_ORIGIN = 3;
+const VOCAB_FROM = 4;
+const VOCAB_RULE = 5;
+const VOCAB_CODE = 6;
+const VOCAB_FLAG = 7;
+const VOCAB_SIGNATURE = 8;
+const VOCAB_NAME = 9;
+const VOCAB_CONN_STATE = 10;
+const VOCAB_HISTORY = 11;
+const VOCAB_PROTO = 12;
+const VOCAB_RADAR = 13;
+const VOCAB_MEMBERS = 14;
+const VOCAB_WAYS = 8;
+const VOCAB_BYTES = 96;
+
 /** Sites per writer (more: JSON.stringify). */
 const MAX_SITES = 64;
 
@@ -163,6 +182,15 @@ export class JsonBytes extends ByteRows {
   /** Bytes [runFrom, runTo) of the previous line, still to be copied: they come next in this line. */
   private runFrom = 0;
   private runTo = 0;
+  /**
+   * Strings of the members whose values come from a small vocabulary (VOCAB_*: a cause, a flag,
+   * an evidence code, a signature, a connection's state and history), the last VOCAB_WAYS of each
+   * written, and their bytes (quoted and escaped; VOCAB_BYTES kept for each): see vocabString.
+   */
+  private readonly vocab: (string | null)[] = new Array<string | null>(VOCAB_MEMBERS * VOCAB_WAYS).fill(null);
+  private readonly vocabLength = new Uint8Array(VOCAB_MEMBERS * VOCAB_WAYS);
+  private readonly vocabBytes = new Uint8Array(VOCAB_MEMBERS * VOCAB_WAYS * VOCAB_BYTES);
+  private readonly vocabNext = new Uint8Array(VOCAB_MEMBERS);
 
   /**
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
@@ -262,15 +290,15 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_RESP_PKTS);
       this.numberMember(c.resp_pkts);
       this.key(KEY_CONN_STATE);
-      this.stringMember(c.conn_state);
+      this.vocabString(c.conn_state, VOCAB_CONN_STATE);
       this.key(KEY_HISTORY);
-      this.stringMember(c.history);
+      this.vocabString(c.history, VOCAB_HISTORY);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
       this.key(KEY_CAPTURE);
       this.numberMember(c.capture);
       this.key(KEY_PROTO);
-      this.stringMember(c.proto);
+      this.vocabString(c.proto, VOCAB_PROTO);
       this.key(KEY_MISSED_BYTES);
       this.numberMember(c.missed_bytes);
       this.key(KEY_ORIG_IP_BYTES);
@@ -279,7 +307,7 @@ export class JsonBytes extends ByteRows {
       this.numberMember(c.resp_ip_bytes);
       if (radar === 1) {
         this.key(KEY_RADAR_CATEGORY);
-        this.nullableStringMember(c.radar_category);
+        this.nullableVocabString(c.radar_category, VOCAB_RADAR);
       }
       this.key(KEY_COMMUNITY_ID);
       this.nullableStringMember(c.community_id);
@@ -339,9 +367,9 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_DPORT);
       this.numberMember(r.dport);
       this.key(KEY_FROM);
-      this.nullableStringMember(r.from);
+      this.nullableVocabString(r.from, VOCAB_FROM);
       this.key(KEY_FLAGS);
-      this.stringList(r.flags);
+      this.vocabList(r.flags, VOCAB_FLAG);
       this.key(KEY_TTL);
       this.numberMember(r.ttl);
       this.key(KEY_IP_ID);
@@ -355,19 +383,19 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_PAYLOAD_LEN);
       this.numberMember(r.payload_len);
       this.key(KEY_STAGE);
-      this.nullableStringMember(r.stage);
+      this.nullableVocabString(r.stage, VOCAB_STAGE);
       this.key(KEY_CAUSE);
-      this.nullableStringMember(r.cause);
+      this.nullableVocabString(r.cause, VOCAB_CAUSE);
       this.key(KEY_VERDICT);
-      this.nullableStringMember(r.verdict);
+      this.nullableVocabString(r.verdict, VOCAB_VERDICT);
       this.key(KEY_ORIGIN);
-      this.nullableStringMember(r.origin);
+      this.nullableVocabString(r.origin, VOCAB_ORIGIN);
       this.key(KEY_CONFIDENCE);
       this.nullableNumberMember(r.confidence);
       this.key(KEY_EVIDENCE);
       this.evidenceList(r.evidence);
       this.key(KEY_SIGNATURE);
-      this.nullableStringMember(r.signature);
+      this.nullableVocabString(r.signature, VOCAB_SIGNATURE);
       this.key(KEY_HINT);
       this.nullableStringMember(r.hint);
       this.key(KEY_REASON_TEXT);
@@ -378,7 +406,7 @@ export class JsonBytes extends ByteRows {
       const rule: unknown = r.rule;
       if (rule !== undefined) {
         this.key(KEY_RULE);
-        this.stringMember(rule);
+        this.vocabString(rule, VOCAB_RULE);
       }
       if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
         this.key(KEY_PARENT);
@@ -402,6 +430,64 @@ export class JsonBytes extends ByteRows {
     this.endRow();
   }
 
+  /**
+   * A string of a member whose values come from a small vocabulary (VOCAB_*), anything else
+   * NotPlain: copied when it is one of the last VOCAB_WAYS strings written there (the same text,
+   * `===`: most are the same constant or the same cached string), else encoded and kept in place
+   * of the oldest. Encoding costs ~30-50 instructions a character (V8's charCodeAt dispatches on
+   * the string's representation at each), the copy a few a byte.
+   */
+  private vocabString(v: unknown, m: number): void {
+    if (typeof v !== 'string') throw new NotPlain();
+    const vocab = this.vocab;
+    const base = m * VOCAB_WAYS;
+    for (let j = base; j < base + VOCAB_WAYS; j++) {
+      if (vocab[j] === v) {
+        const n = this.vocabLength[j] as number;
+        this.ensure(n);
+        const buf = this.buf;
+        const src = this.vocabBytes;
+        const at = this.at;
+        const from = j * VOCAB_BYTES;
+        for (let i = 0; i < n; i++) buf[at + i] = src[from + i] as number;
+        this.at = at + n;
+        return;
+      }
+    }
+    // Room first: ensure may move the line, and `start` must be where the string lands.
+    this.ensure(v.length * 6 + 2);
+    const start = this.at;
+    this.string(v);
+    const n = this.at - start;
+    if (n > VOCAB_BYTES) return;
+    const way = this.vocabNext[m] as number;
+    this.vocabNext[m] = (way + 1) & (VOCAB_WAYS - 1);
+    const j = base + way;
+    vocab[j] = v;
+    this.vocabLength[j] = n;
+    const buf = this.buf;
+    const dst = this.vocabBytes;
+    const to = j * VOCAB_BYTES;
+    for (let i = 0; i < n; i++) dst[to + i] = buf[start + i] as number;
+  }
+
+  /** A vocabulary string (vocabString) or null. */
+  private nullableVocabString(v: unknown, m: number): void {
+    if (v === null) this.bytes(NULL);
+    else this.vocabString(v, m);
+  }
+
+  /** An array of vocabulary strings (vocabString; holes, or anything else: NotPlain). */
+  private vocabList(v: unknown, m: number): void {
+    if (!Array.isArray(v)) throw new NotPlain();
+    this.byte(0x5b);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      this.vocabString(v[i], m);
+    }
+    this.byte(0x5d);
+  }
+
   /** A number value or null. */
   private nullableNumberMember(v: unknown): void {
     if (v === null) this.bytes(NULL);
@@ -417,7 +503,7 @@ export class JsonBytes extends ByteRows {
       const e: unknown = v[i];
       if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
       this.key(KEY_CODE_FIRST);
-      this.stringMember((e as Evidence).code);
+      this.vocabString((e as Evidence).code, VOCAB_CODE);
       this.key(KEY_DETAIL);
       this.stringMember((e as Evidence).detail);
       this.byte(0x7d);
@@ -436,7 +522,7 @@ export class JsonBytes extends ByteRows {
     this.key(KEY_CODE_FIRST);
     this.numberMember(m.code);
     this.key(KEY_NAME);
-    this.stringMember(m.name);
+    this.vocabString(m.name, VOCAB_NAME);
     this.key(KEY_FLAGS);
     this.numberMember(m.flags);
     this.byte(0x7d);
@@ -799,7 +885,9 @@ export class JsonBytes extends ByteRows {
       // lone surrogate, where JSON.stringify writes \udxxx): they are the string's JSON. Else the
       // loop below writes it again over them.
       const written = utf8Write(this.view, s, at + 1, n * 3);
-      if (plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
+      // As many bytes as UTF-16 units: every character is ASCII (any other takes two bytes or
+      // more, a pair four for its two units), and only three kinds of byte need a look.
+      if (written === n ? plainAscii(buf, this.data, at + 1, at + 1 + n) : plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
         buf[at] = 0x22;
         buf[at + 1 + written] = 0x22;
         this.at = at + 2 + written;
@@ -903,6 +991,25 @@ function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): b
   for (; i < to; i++) {
     const c = buf[i] as number;
     if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0xef) return false;
+  }
+  return true;
+}
+
+/**
+ * plainUtf8 for ASCII bytes (each below 0x80): no byte below 0x20, no `"`, no `\`. With every
+ * high bit clear the tests need no `& ~x`: a byte below 0x20 borrows (x - 0x20202020), and so does
+ * a zero byte of x ^ (c in every byte) minus 0x01010101, setting the high bit of the lowest one;
+ * a word without either leaves every high bit clear.
+ */
+function plainAscii(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const x = data.getInt32(i, true);
+    if (((x - SPACES) | ((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES)) & HIGH_BITS) return false;
+  }
+  for (; i < to; i++) {
+    const c = buf[i] as number;
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
   }
   return true;
 }
