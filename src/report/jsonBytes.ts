@@ -146,25 +146,6 @@ const SLOT_BYTES = 8 << 10;
 /** Runs up to this long are copied by copyRun's own loop, longer ones by copyWithin. */
 const SHORT_RUN = 48;
 
-/** Members written by vocabString, each with VOCAB_WAYS strings kept (a power of two) of at most VOCAB_BYTES bytes. */
-const VOCAB_STAGE = 0;
-const VOCAB_CAUSE = 1;
-const VOCAB_VERDICT = 2;
-const VOCAB_ORIGIN = 3;
-const VOCAB_FROM = 4;
-const VOCAB_RULE = 5;
-const VOCAB_CODE = 6;
-const VOCAB_FLAG = 7;
-const VOCAB_SIGNATURE = 8;
-const VOCAB_NAME = 9;
-const VOCAB_CONN_STATE = 10;
-const VOCAB_HISTORY = 11;
-const VOCAB_PROTO = 12;
-const VOCAB_RADAR = 13;
-const VOCAB_MEMBERS = 14;
-const VOCAB_WAYS = 8;
-const VOCAB_BYTES = 96;
-
 /** Sites per writer (more: JSON.stringify). */
 const MAX_SITES = 64;
 
@@ -182,15 +163,6 @@ export class JsonBytes extends ByteRows {
   /** Bytes [runFrom, runTo) of the previous line, still to be copied: they come next in this line. */
   private runFrom = 0;
   private runTo = 0;
-  /**
-   * Strings of the members whose values come from a small vocabulary (VOCAB_*: a cause, a flag,
-   * an evidence code, a signature, a connection's state and history), the last VOCAB_WAYS of each
-   * written, and their bytes (quoted and escaped; VOCAB_BYTES kept for each): see vocabString.
-   */
-  private readonly vocab: (string | null)[] = new Array<string | null>(VOCAB_MEMBERS * VOCAB_WAYS).fill(null);
-  private readonly vocabLength = new Uint8Array(VOCAB_MEMBERS * VOCAB_WAYS);
-  private readonly vocabBytes = new Uint8Array(VOCAB_MEMBERS * VOCAB_WAYS * VOCAB_BYTES);
-  private readonly vocabNext = new Uint8Array(VOCAB_MEMBERS);
 
   /**
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
@@ -290,15 +262,15 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_RESP_PKTS);
       this.numberMember(c.resp_pkts);
       this.key(KEY_CONN_STATE);
-      this.vocabString(c.conn_state, VOCAB_CONN_STATE);
+      this.stringMember(c.conn_state);
       this.key(KEY_HISTORY);
-      this.vocabString(c.history, VOCAB_HISTORY);
+      this.stringMember(c.history);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
       this.key(KEY_CAPTURE);
       this.numberMember(c.capture);
       this.key(KEY_PROTO);
-      this.vocabString(c.proto, VOCAB_PROTO);
+      this.stringMember(c.proto);
       this.key(KEY_MISSED_BYTES);
       this.numberMember(c.missed_bytes);
       this.key(KEY_ORIG_IP_BYTES);
@@ -307,7 +279,7 @@ export class JsonBytes extends ByteRows {
       this.numberMember(c.resp_ip_bytes);
       if (radar === 1) {
         this.key(KEY_RADAR_CATEGORY);
-        this.nullableVocabString(c.radar_category, VOCAB_RADAR);
+        this.nullableStringMember(c.radar_category);
       }
       this.key(KEY_COMMUNITY_ID);
       this.nullableStringMember(c.community_id);
@@ -367,9 +339,9 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_DPORT);
       this.numberMember(r.dport);
       this.key(KEY_FROM);
-      this.nullableVocabString(r.from, VOCAB_FROM);
+      this.nullableStringMember(r.from);
       this.key(KEY_FLAGS);
-      this.vocabList(r.flags, VOCAB_FLAG);
+      this.stringList(r.flags);
       this.key(KEY_TTL);
       this.numberMember(r.ttl);
       this.key(KEY_IP_ID);
@@ -383,19 +355,19 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_PAYLOAD_LEN);
       this.numberMember(r.payload_len);
       this.key(KEY_STAGE);
-      this.nullableVocabString(r.stage, VOCAB_STAGE);
+      this.nullableStringMember(r.stage);
       this.key(KEY_CAUSE);
-      this.nullableVocabString(r.cause, VOCAB_CAUSE);
+      this.nullableStringMember(r.cause);
       this.key(KEY_VERDICT);
-      this.nullableVocabString(r.verdict, VOCAB_VERDICT);
+      this.nullableStringMember(r.verdict);
       this.key(KEY_ORIGIN);
-      this.nullableVocabString(r.origin, VOCAB_ORIGIN);
+      this.nullableStringMember(r.origin);
       this.key(KEY_CONFIDENCE);
       this.nullableNumberMember(r.confidence);
       this.key(KEY_EVIDENCE);
       this.evidenceList(r.evidence);
       this.key(KEY_SIGNATURE);
-      this.nullableVocabString(r.signature, VOCAB_SIGNATURE);
+      this.nullableStringMember(r.signature);
       this.key(KEY_HINT);
       this.nullableStringMember(r.hint);
       this.key(KEY_REASON_TEXT);
@@ -406,7 +378,7 @@ export class JsonBytes extends ByteRows {
       const rule: unknown = r.rule;
       if (rule !== undefined) {
         this.key(KEY_RULE);
-        this.vocabString(rule, VOCAB_RULE);
+        this.stringMember(rule);
       }
       if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
         this.key(KEY_PARENT);
@@ -430,64 +402,6 @@ export class JsonBytes extends ByteRows {
     this.endRow();
   }
 
-  /**
-   * A string of a member whose values come from a small vocabulary (VOCAB_*), anything else
-   * NotPlain: copied when it is one of the last VOCAB_WAYS strings written there (the same text,
-   * `===`: most are the same constant or the same cached string), else encoded and kept in place
-   * of the oldest. Encoding costs ~30-50 instructions a character (V8's charCodeAt dispatches on
-   * the string's representation at each), the copy a few a byte.
-   */
-  private vocabString(v: unknown, m: number): void {
-    if (typeof v !== 'string') throw new NotPlain();
-    const vocab = this.vocab;
-    const base = m * VOCAB_WAYS;
-    for (let j = base; j < base + VOCAB_WAYS; j++) {
-      if (vocab[j] === v) {
-        const n = this.vocabLength[j] as number;
-        this.ensure(n);
-        const buf = this.buf;
-        const src = this.vocabBytes;
-        const at = this.at;
-        const from = j * VOCAB_BYTES;
-        for (let i = 0; i < n; i++) buf[at + i] = src[from + i] as number;
-        this.at = at + n;
-        return;
-      }
-    }
-    // Room first: ensure may move the line, and `start` must be where the string lands.
-    this.ensure(v.length * 6 + 2);
-    const start = this.at;
-    this.string(v);
-    const n = this.at - start;
-    if (n > VOCAB_BYTES) return;
-    const way = this.vocabNext[m] as number;
-    this.vocabNext[m] = (way + 1) & (VOCAB_WAYS - 1);
-    const j = base + way;
-    vocab[j] = v;
-    this.vocabLength[j] = n;
-    const buf = this.buf;
-    const dst = this.vocabBytes;
-    const to = j * VOCAB_BYTES;
-    for (let i = 0; i < n; i++) dst[to + i] = buf[start + i] as number;
-  }
-
-  /** A vocabulary string (vocabString) or null. */
-  private nullableVocabString(v: unknown, m: number): void {
-    if (v === null) this.bytes(NULL);
-    else this.vocabString(v, m);
-  }
-
-  /** An array of vocabulary strings (vocabString; holes, or anything else: NotPlain). */
-  private vocabList(v: unknown, m: number): void {
-    if (!Array.isArray(v)) throw new NotPlain();
-    this.byte(0x5b);
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) this.byte(0x2c);
-      this.vocabString(v[i], m);
-    }
-    this.byte(0x5d);
-  }
-
   /** A number value or null. */
   private nullableNumberMember(v: unknown): void {
     if (v === null) this.bytes(NULL);
@@ -503,7 +417,7 @@ export class JsonBytes extends ByteRows {
       const e: unknown = v[i];
       if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
       this.key(KEY_CODE_FIRST);
-      this.vocabString((e as Evidence).code, VOCAB_CODE);
+      this.stringMember((e as Evidence).code);
       this.key(KEY_DETAIL);
       this.stringMember((e as Evidence).detail);
       this.byte(0x7d);
@@ -522,7 +436,7 @@ export class JsonBytes extends ByteRows {
     this.key(KEY_CODE_FIRST);
     this.numberMember(m.code);
     this.key(KEY_NAME);
-    this.vocabString(m.name, VOCAB_NAME);
+    this.stringMember(m.name);
     this.key(KEY_FLAGS);
     this.numberMember(m.flags);
     this.byte(0x7d);
@@ -999,9 +913,11 @@ function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): b
  * plainUtf8 for ASCII bytes (each below 0x80): no byte below 0x20, no `"`, no `\`. With every
  * high bit clear the tests need no `& ~x`: a byte below 0x20 borrows (x - 0x20202020), and so does
  * a zero byte of x ^ (c in every byte) minus 0x01010101, setting the high bit of the lowest one;
- * a word without either leaves every high bit clear.
+ * a word without either leaves every high bit clear. Half plainUtf8's instructions a word: the
+ * 128 MiB prefix's json run, callgrind one thread, plainUtf8 20.9 M -> ~0 (plainAscii inlined
+ * into string, whose own count fell 6 M with it).
  */
-function plainAscii(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
+export function plainAscii(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
   let i = from;
   for (; i + 4 <= to; i += 4) {
     const x = data.getInt32(i, true);

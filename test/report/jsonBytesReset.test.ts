@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RESET_SHAPE_PRIMERS } from '../../src/explain/explainConnection.js';
 import type { Reset } from '../../src/model/report.js';
-import { JsonBytes } from '../../src/report/jsonBytes.js';
+import { JsonBytes, plainAscii } from '../../src/report/jsonBytes.js';
 import { xorshift32 } from '../helpers/random.js';
 
 const NEWLINE = new Uint8Array([0x0a]);
@@ -180,5 +180,58 @@ describe('JsonBytes#resetLine writes what JSON.stringify writes', () => {
     }
     w.flush();
     assert.equal(Buffer.concat(parts).toString('utf8'), expected(values));
+  });
+
+  it('members of few values: more values than a cache would keep, cycling, values of one length that differ, equal texts of other strings, long ones', () => {
+    const rnd = xorshift32(0x7e5ea);
+    const words = Array.from({ length: 20 }, (_, k) => `cause_${String.fromCharCode(0x61 + k)}`);
+    words.push('x'.repeat(200), `${'é'.repeat(40)}→`, 'lone \ud800', 'q"\\', ['cause', 'b'].join('_'));
+    const values = Array.from({ length: 3000 }, (_, i) => {
+      const r = reset(rnd, i) as unknown as Record<string, unknown>;
+      const pick = (): string => (rnd() < 0.5 ? (words[i % 11] as string) : (words[Math.floor(rnd() * words.length)] as string));
+      for (const k of ['stage', 'cause', 'verdict', 'origin', 'from', 'rule', 'signature']) r[k] = pick();
+      r.flags = [pick(), pick()];
+      r.evidence = [{ code: pick(), detail: pick() }];
+      // The same text in a string of its own (not the one kept).
+      if (rnd() < 0.3) r.cause = `${(r.cause as string).slice(0, 3)}${(r.cause as string).slice(3)}`;
+      return r;
+    });
+    const { text: t, walked } = writtenResets(values);
+    assert.equal(t, expected(values));
+    assert.equal(walked, 0);
+  });
+
+  it('long ASCII strings (written natively, then three kinds of byte looked for): every ASCII character at every offset of a word', () => {
+    const values: object[] = [];
+    let i = 0;
+    for (let c = 0; c < 0x80; c++) {
+      for (let offset = 0; offset < 8; offset++) {
+        const r = reset(xorshift32(c * 8 + offset + 1), i++) as unknown as Record<string, unknown>;
+        r.hint = `${'a'.repeat(40 + offset)}${String.fromCharCode(c)}${'b'.repeat(c % 5)}`;
+        r.conn = `${'c'.repeat(offset)}${String.fromCharCode(c)}${'d'.repeat(40)}`;
+        values.push(r);
+      }
+    }
+    assert.equal(writtenResets(values).text, expected(values));
+  });
+
+  it('plainAscii: false exactly where an ASCII byte below 0x20, a quote or a backslash lies in the range, at every offset and length', () => {
+    const rnd = xorshift32(0x7e5eb);
+    const buf = new Uint8Array(64);
+    const data = new DataView(buf.buffer);
+    for (let t = 0; t < 20000; t++) {
+      // Mostly plain bytes, now and then one (or two) of every kind.
+      for (let i = 0; i < buf.length; i++) buf[i] = 0x20 + Math.floor(rnd() * 0x60);
+      const marks = Math.floor(rnd() * 3);
+      for (let k = 0; k < marks; k++) buf[Math.floor(rnd() * buf.length)] = Math.floor(rnd() * 0x80);
+      const from = Math.floor(rnd() * 16);
+      const to = from + Math.floor(rnd() * (buf.length - from + 1));
+      let plain = true;
+      for (let i = from; i < to; i++) {
+        const c = buf[i] as number;
+        if (c < 0x20 || c === 0x22 || c === 0x5c) plain = false;
+      }
+      assert.equal(plainAscii(buf, data, from, to), plain, `bytes ${from}-${to}: ${Array.from(buf.subarray(from, to)).join(',')}`);
+    }
   });
 });
