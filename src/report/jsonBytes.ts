@@ -799,9 +799,7 @@ export class JsonBytes extends ByteRows {
       // lone surrogate, where JSON.stringify writes \udxxx): they are the string's JSON. Else the
       // loop below writes it again over them.
       const written = utf8Write(this.view, s, at + 1, n * 3);
-      // As many bytes as UTF-16 units: every character is ASCII (any other takes two bytes or
-      // more, a pair four for its two units), and only three kinds of byte need a look.
-      if (written === n ? plainAscii(buf, this.data, at + 1, at + 1 + n) : plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
+      if (plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
         buf[at] = 0x22;
         buf[at + 1 + written] = 0x22;
         this.at = at + 2 + written;
@@ -905,27 +903,6 @@ function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): b
   for (; i < to; i++) {
     const c = buf[i] as number;
     if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0xef) return false;
-  }
-  return true;
-}
-
-/**
- * plainUtf8 for ASCII bytes (each below 0x80): no byte below 0x20, no `"`, no `\`. With every
- * high bit clear the tests need no `& ~x`: a byte below 0x20 borrows (x - 0x20202020), and so does
- * a zero byte of x ^ (c in every byte) minus 0x01010101, setting the high bit of the lowest one;
- * a word without either leaves every high bit clear. Half plainUtf8's instructions a word: the
- * 128 MiB prefix's json run, callgrind one thread, plainUtf8 20.9 M -> ~0 (plainAscii inlined
- * into string, whose own count fell 6 M with it).
- */
-export function plainAscii(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
-  let i = from;
-  for (; i + 4 <= to; i += 4) {
-    const x = data.getInt32(i, true);
-    if (((x - SPACES) | ((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES)) & HIGH_BITS) return false;
-  }
-  for (; i < to; i++) {
-    const c = buf[i] as number;
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
   }
   return true;
 }
