@@ -146,6 +146,16 @@ const SLOT_BYTES = 8 << 10;
 /** Runs up to this long are copied by copyRun's own loop, longer ones by copyWithin. */
 const SHORT_RUN = 48;
 
+/** A reset's long members (longString) and the bytes kept for each (longer strings are not kept). */
+const LONG_HINT = 0;
+const LONG_SIGNATURE = 1;
+const LONG_REASON_TEXT = 2;
+/** Evidence details: one member per place for the first LONG_DETAILS, the rest share the last. */
+const LONG_DETAIL = 3;
+const LONG_DETAILS = 8;
+const LONG_MEMBERS = LONG_DETAIL + LONG_DETAILS;
+const LONG_BYTES = 1024;
+
 /** Sites per writer (more: JSON.stringify). */
 const MAX_SITES = 64;
 
@@ -163,13 +173,20 @@ export class JsonBytes extends ByteRows {
   /** Bytes [runFrom, runTo) of the previous line, still to be copied: they come next in this line. */
   private runFrom = 0;
   private runTo = 0;
+  /**
+   * The last long string each of a reset's long members (LONG_*: hint, signature, reason text,
+   * evidence details by place) wrote, its bytes kept after the kept lines (LONG_BYTES each):
+   * see longString.
+   */
+  private readonly longText: (string | null)[] = new Array<string | null>(LONG_MEMBERS).fill(null);
+  private readonly longLength = new Uint16Array(LONG_MEMBERS);
 
   /**
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
    * must copy or write them before it returns: the buffer is written over afterwards.
    */
   constructor(drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void, size = DEFAULT_SIZE) {
-    super(drain, size, KEPT_SITES * SLOT_BYTES);
+    super(drain, size, KEPT_SITES * SLOT_BYTES + LONG_MEMBERS * LONG_BYTES);
   }
 
   /**
@@ -367,11 +384,11 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_EVIDENCE);
       this.evidenceList(r.evidence);
       this.key(KEY_SIGNATURE);
-      this.nullableStringMember(r.signature);
+      this.nullableLongString(r.signature, LONG_SIGNATURE);
       this.key(KEY_HINT);
-      this.nullableStringMember(r.hint);
+      this.nullableLongString(r.hint, LONG_HINT);
       this.key(KEY_REASON_TEXT);
-      this.nullableStringMember(r.reason_text);
+      this.nullableLongString(r.reason_text, LONG_REASON_TEXT);
       this.key(KEY_MPTCP_REASON);
       this.mptcpReason(r.mptcp_reason);
       // Members JSON.stringify leaves out when undefined; the rest must be there (NotPlain).
@@ -402,6 +419,49 @@ export class JsonBytes extends ByteRows {
     this.endRow();
   }
 
+  /**
+   * A string of a reset's long member `m` (LONG_*), anything else NotPlain: when it is the string
+   * this member wrote last (the same text, `===`), its bytes are copied from where they were kept
+   * (one copyWithin), else it is encoded and its bytes kept in place of the last. A flood's resets
+   * repeat their hints and evidence details from one reset to the next; each costs ~2,000-3,000
+   * instructions to encode and check (string, plainUtf8), a copy a few hundred.
+   */
+  private longString(v: unknown, m: number): void {
+    if (typeof v !== 'string') throw new NotPlain();
+    const n = v.length;
+    if (n < NATIVE_FROM) {
+      this.string(v);
+      return;
+    }
+    if (this.longText[m] === v) {
+      const length = this.longLength[m] as number;
+      this.ensure(length);
+      // After ensure: the kept bytes move with the limit when the buffer grows.
+      const from = this.limit + KEPT_SITES * SLOT_BYTES + m * LONG_BYTES;
+      this.buf.copyWithin(this.at, from, from + length);
+      this.at += length;
+      return;
+    }
+    // Room first: ensure may move the line, and `start` must be where the string lands.
+    this.ensure(n * 6 + 2);
+    const start = this.at;
+    this.string(v);
+    const length = this.at - start;
+    if (length > LONG_BYTES) {
+      this.longText[m] = null;
+      return;
+    }
+    this.buf.copyWithin(this.limit + KEPT_SITES * SLOT_BYTES + m * LONG_BYTES, start, this.at);
+    this.longText[m] = v;
+    this.longLength[m] = length;
+  }
+
+  /** A long member's string (longString) or null. */
+  private nullableLongString(v: unknown, m: number): void {
+    if (v === null) this.bytes(NULL);
+    else this.longString(v, m);
+  }
+
   /** A number value or null. */
   private nullableNumberMember(v: unknown): void {
     if (v === null) this.bytes(NULL);
@@ -419,7 +479,7 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_CODE_FIRST);
       this.stringMember((e as Evidence).code);
       this.key(KEY_DETAIL);
-      this.stringMember((e as Evidence).detail);
+      this.longString((e as Evidence).detail, i < LONG_DETAILS ? LONG_DETAIL + i : LONG_DETAIL + LONG_DETAILS - 1);
       this.byte(0x7d);
     }
     this.byte(0x5d);

@@ -184,14 +184,16 @@ describe('JsonBytes#resetLine writes what JSON.stringify writes', () => {
 
   it('members of few values: more values than a cache would keep, cycling, values of one length that differ, equal texts of other strings, long ones', () => {
     const rnd = xorshift32(0x7e5ea);
-    const words = Array.from({ length: 20 }, (_, k) => `cause_${String.fromCharCode(0x61 + k)}`);
+    const words: string[] = Array.from({ length: 20 }, (_, k) => `cause_${String.fromCharCode(0x61 + k)}`);
     words.push('x'.repeat(200), `${'é'.repeat(40)}→`, 'lone \ud800', 'q"\\', ['cause', 'b'].join('_'));
+    // Long ones: kept (longString), one longer than kept, escaped ones, and the same texts again in strings of their own.
+    words.push(`${'hint '.repeat(20)}"quoted"`, 'y'.repeat(1100), '€'.repeat(400), `${'d'.repeat(60)}\n\u0001`, `${'hint '.repeat(20)}"quoted"`.slice(0), 'z'.repeat(39), 'z'.repeat(40));
     const values = Array.from({ length: 3000 }, (_, i) => {
       const r = reset(rnd, i) as unknown as Record<string, unknown>;
       const pick = (): string => (rnd() < 0.5 ? (words[i % 11] as string) : (words[Math.floor(rnd() * words.length)] as string));
-      for (const k of ['stage', 'cause', 'verdict', 'origin', 'from', 'rule', 'signature']) r[k] = pick();
+      for (const k of ['stage', 'cause', 'verdict', 'origin', 'from', 'rule', 'signature', 'hint', 'reason_text']) r[k] = pick();
       r.flags = [pick(), pick()];
-      r.evidence = [{ code: pick(), detail: pick() }];
+      r.evidence = Array.from({ length: Math.floor(rnd() * 11) }, () => ({ code: pick(), detail: pick() }));
       // The same text in a string of its own (not the one kept).
       if (rnd() < 0.3) r.cause = `${(r.cause as string).slice(0, 3)}${(r.cause as string).slice(3)}`;
       return r;
