@@ -178,9 +178,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const keepReset = !keepResets
     ? () => {}
     : ladderChoice === null
-      ? (r: Reset) => findings.resets.pushJson(r)
+      ? (r: Reset) => findings.resets.pushReset(r)
       : (r: Reset) => {
-          findings.resets.pushJson(r);
+          findings.resets.pushReset(r);
           ladderChoice.reset(r.conn, r.cause);
         };
   const sink: AnalysisSink = {

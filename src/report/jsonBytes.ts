@@ -28,7 +28,7 @@
  * Map, a bigint, too deep a nesting, too many shapes) is written by JSON.stringify instead (the
  * whole object), so the bytes never differ; JSON.stringify also throws on cycles as before.
  */
-import type { Connection } from '../model/report.js';
+import type { Connection, Evidence, MptcpReason, Reset, ResetRef } from '../model/report.js';
 import { ByteRows, LITTLE_ENDIAN, asWords, charCodeAt } from './byteRows.js';
 
 /** Bytes of the buffer's first size (it grows when one object needs more). */
@@ -146,6 +146,16 @@ const SLOT_BYTES = 8 << 10;
 /** Runs up to this long are copied by copyRun's own loop, longer ones by copyWithin. */
 const SHORT_RUN = 48;
 
+/** A reset's long members (longString) and the bytes kept for each (longer strings are not kept). */
+const LONG_HINT = 0;
+const LONG_SIGNATURE = 1;
+const LONG_REASON_TEXT = 2;
+/** Evidence details: one member per place for the first LONG_DETAILS, the rest share the last. */
+const LONG_DETAIL = 3;
+const LONG_DETAILS = 8;
+const LONG_MEMBERS = LONG_DETAIL + LONG_DETAILS;
+const LONG_BYTES = 1024;
+
 /** Sites per writer (more: JSON.stringify). */
 const MAX_SITES = 64;
 
@@ -163,13 +173,20 @@ export class JsonBytes extends ByteRows {
   /** Bytes [runFrom, runTo) of the previous line, still to be copied: they come next in this line. */
   private runFrom = 0;
   private runTo = 0;
+  /**
+   * The last long string each of a reset's long members (LONG_*: hint, signature, reason text,
+   * evidence details by place) wrote, its bytes kept after the kept lines (LONG_BYTES each):
+   * see longString.
+   */
+  private readonly longText: (string | null)[] = new Array<string | null>(LONG_MEMBERS).fill(null);
+  private readonly longLength = new Uint16Array(LONG_MEMBERS);
 
   /**
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
    * must copy or write them before it returns: the buffer is written over afterwards.
    */
   constructor(drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void, size = DEFAULT_SIZE) {
-    super(drain, size, KEPT_SITES * SLOT_BYTES);
+    super(drain, size, KEPT_SITES * SLOT_BYTES + LONG_MEMBERS * LONG_BYTES);
   }
 
   /**
@@ -291,6 +308,211 @@ export class JsonBytes extends ByteRows {
     }
     this.bytes(end);
     this.endRow();
+  }
+
+  /**
+   * One reset's line (explain/explainConnection.ts explainReset), `head` and `end` as `line` puts
+   * them: the same bytes as `line(site, r, end, head)`, written member by member as connectionLine
+   * writes a connection record. Its members are checked first to be exactly a reset's keys in
+   * explainReset's order, with `parent`, `duplicates` and `community_id` after `rule` where it has
+   * them (anything else, correlation's or the kernel's members, goes to `line`); each evidence item
+   * must be exactly `{code, detail}`, the MP_TCPRST reason `{code, name, flags}`, the parent
+   * `{id, capture, frame}`; each value's type is checked as it is written (a surprise: the whole
+   * line through JSON.stringify, as `line` does).
+   */
+  resetLine(site: string, r: Reset, end: Uint8Array, head: Uint8Array | null = null): void {
+    const tail = resetKeysOf(r);
+    const s = tail < 0 ? null : this.siteOf(site);
+    if (s === null) {
+      this.line(site, r, end, head);
+      return;
+    }
+    this.seq++;
+    this.runFrom = 0;
+    this.runTo = 0;
+    // The site's last line is no longer one the shape walk wrote: its next line copies nothing from it.
+    s.seq = -1;
+    try {
+      if (head === null) this.key(KEY_FIRST);
+      else {
+        this.bytes(head);
+        this.key(KEY_FIRST_AFTER_HEAD);
+      }
+      this.stringMember(r.id);
+      this.key(KEY_TS);
+      this.numberMember(r.ts);
+      this.key(KEY_CAPTURE);
+      this.numberMember(r.capture);
+      this.key(KEY_FRAME);
+      this.numberMember(r.frame);
+      this.key(KEY_CONN);
+      this.nullableStringMember(r.conn);
+      this.key(KEY_SRC);
+      this.stringMember(r.src);
+      this.key(KEY_SPORT);
+      this.numberMember(r.sport);
+      this.key(KEY_DST);
+      this.stringMember(r.dst);
+      this.key(KEY_DPORT);
+      this.numberMember(r.dport);
+      this.key(KEY_FROM);
+      this.nullableStringMember(r.from);
+      this.key(KEY_FLAGS);
+      this.stringList(r.flags);
+      this.key(KEY_TTL);
+      this.numberMember(r.ttl);
+      this.key(KEY_IP_ID);
+      this.nullableNumberMember(r.ip_id);
+      this.key(KEY_SEQ);
+      this.numberMember(r.seq);
+      this.key(KEY_ACK);
+      this.numberMember(r.ack);
+      this.key(KEY_WIN);
+      this.numberMember(r.win);
+      this.key(KEY_PAYLOAD_LEN);
+      this.numberMember(r.payload_len);
+      this.key(KEY_STAGE);
+      this.nullableStringMember(r.stage);
+      this.key(KEY_CAUSE);
+      this.nullableStringMember(r.cause);
+      this.key(KEY_VERDICT);
+      this.nullableStringMember(r.verdict);
+      this.key(KEY_ORIGIN);
+      this.nullableStringMember(r.origin);
+      this.key(KEY_CONFIDENCE);
+      this.nullableNumberMember(r.confidence);
+      this.key(KEY_EVIDENCE);
+      this.evidenceList(r.evidence);
+      this.key(KEY_SIGNATURE);
+      this.nullableLongString(r.signature, LONG_SIGNATURE);
+      this.key(KEY_HINT);
+      this.nullableLongString(r.hint, LONG_HINT);
+      this.key(KEY_REASON_TEXT);
+      this.nullableLongString(r.reason_text, LONG_REASON_TEXT);
+      this.key(KEY_MPTCP_REASON);
+      this.mptcpReason(r.mptcp_reason);
+      // Members JSON.stringify leaves out when undefined; the rest must be there (NotPlain).
+      const rule: unknown = r.rule;
+      if (rule !== undefined) {
+        this.key(KEY_RULE);
+        this.stringMember(rule);
+      }
+      if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
+        this.key(KEY_PARENT);
+        this.parentRef(r.parent);
+      }
+      if ((tail & TAIL_DUPLICATES) !== 0 && r.duplicates !== undefined) {
+        this.key(KEY_DUPLICATES);
+        this.numberMember(r.duplicates);
+      }
+      if ((tail & TAIL_COMMUNITY_ID) !== 0 && r.community_id !== undefined) {
+        this.key(KEY_COMMUNITY_ID);
+        this.nullableStringMember(r.community_id);
+      }
+      this.byte(0x7d);
+    } catch (err) {
+      if (!(err instanceof NotPlain)) throw err;
+      this.at = this.rowStart;
+      this.stringified(r, head);
+    }
+    this.bytes(end);
+    this.endRow();
+  }
+
+  /**
+   * A string of a reset's long member `m` (LONG_*), anything else NotPlain: when it is the string
+   * this member wrote last (the same text, `===`), its bytes are copied from where they were kept
+   * (one copyWithin), else it is encoded and its bytes kept in place of the last. A flood's resets
+   * repeat their hints and evidence details from one reset to the next; each costs ~2,000-3,000
+   * instructions to encode and check (string, plainUtf8), a copy a few hundred.
+   */
+  private longString(v: unknown, m: number): void {
+    if (typeof v !== 'string') throw new NotPlain();
+    const n = v.length;
+    if (n < NATIVE_FROM) {
+      this.string(v);
+      return;
+    }
+    if (this.longText[m] === v) {
+      const length = this.longLength[m] as number;
+      this.ensure(length);
+      // After ensure: the kept bytes move with the limit when the buffer grows.
+      const from = this.limit + KEPT_SITES * SLOT_BYTES + m * LONG_BYTES;
+      this.buf.copyWithin(this.at, from, from + length);
+      this.at += length;
+      return;
+    }
+    // Room first: ensure may move the line, and `start` must be where the string lands.
+    this.ensure(n * 6 + 2);
+    const start = this.at;
+    this.string(v);
+    const length = this.at - start;
+    if (length > LONG_BYTES) {
+      this.longText[m] = null;
+      return;
+    }
+    this.buf.copyWithin(this.limit + KEPT_SITES * SLOT_BYTES + m * LONG_BYTES, start, this.at);
+    this.longText[m] = v;
+    this.longLength[m] = length;
+  }
+
+  /** A long member's string (longString) or null. */
+  private nullableLongString(v: unknown, m: number): void {
+    if (v === null) this.bytes(NULL);
+    else this.longString(v, m);
+  }
+
+  /** A number value or null. */
+  private nullableNumberMember(v: unknown): void {
+    if (v === null) this.bytes(NULL);
+    else this.numberMember(v);
+  }
+
+  /** A reset's evidence: an array of exactly `{code, detail}` strings (anything else: NotPlain). */
+  private evidenceList(v: unknown): void {
+    if (!Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') throw new NotPlain();
+    this.byte(0x5b);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      const e: unknown = v[i];
+      if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
+      this.key(KEY_CODE_FIRST);
+      this.stringMember((e as Evidence).code);
+      this.key(KEY_DETAIL);
+      this.longString((e as Evidence).detail, i < LONG_DETAILS ? LONG_DETAIL + i : LONG_DETAIL + LONG_DETAILS - 1);
+      this.byte(0x7d);
+    }
+    this.byte(0x5d);
+  }
+
+  /** A reset's MP_TCPRST reason: null, or exactly `{code, name, flags}`. */
+  private mptcpReason(v: unknown): void {
+    if (v === null) {
+      this.bytes(NULL);
+      return;
+    }
+    if (typeof v !== 'object' || !keysAre(v, MPTCP_KEYS)) throw new NotPlain();
+    const m = v as MptcpReason;
+    this.key(KEY_CODE_FIRST);
+    this.numberMember(m.code);
+    this.key(KEY_NAME);
+    this.stringMember(m.name);
+    this.key(KEY_FLAGS);
+    this.numberMember(m.flags);
+    this.byte(0x7d);
+  }
+
+  /** An `after_reset`'s parent: exactly `{id, capture, frame}`. */
+  private parentRef(v: unknown): void {
+    if (typeof v !== 'object' || v === null || !keysAre(v, PARENT_KEYS)) throw new NotPlain();
+    const p = v as ResetRef;
+    this.key(KEY_FIRST);
+    this.stringMember(p.id);
+    this.key(KEY_CAPTURE);
+    this.numberMember(p.capture);
+    this.key(KEY_FRAME);
+    this.numberMember(p.frame);
+    this.byte(0x7d);
   }
 
   /**
@@ -912,8 +1134,15 @@ function writeDigits(buf: Uint8Array, at: number, v: number): number {
 const CONNECTION_MEMBERS = ['id', 'ts', 'orig_h', 'orig_p', 'resp_h', 'resp_p', 'duration', 'orig_bytes', 'resp_bytes', 'orig_pkts', 'resp_pkts', 'conn_state', 'history', 'resets', 'capture', 'proto', 'missed_bytes', 'orig_ip_bytes', 'resp_ip_bytes', 'community_id'];
 const RADAR_AT = 19;
 
-/** The keys connectionLine writes, with their punctuation: `{"id":`, then `,"key":` for each member. */
+/**
+ * The keys connectionLine and resetLine write, with their punctuation: `{"id":`, then `,"key":`
+ * for each member of a connection record, then those of a reset and of the objects in it.
+ */
 const RECORD_KEYS = ['{"id":', ...CONNECTION_MEMBERS.map((k) => `,"${k}":`), ',"radar_category":'];
+for (const k of ['frame', 'conn', 'src', 'sport', 'dst', 'dport', 'from', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win', 'payload_len', 'stage', 'cause', 'verdict', 'origin', 'confidence', 'evidence', 'signature', 'hint', 'reason_text', 'mptcp_reason', 'rule', 'parent', 'duplicates', 'detail', 'name']) {
+  RECORD_KEYS.push(`,"${k}":`);
+}
+RECORD_KEYS.push('{"code":');
 /** A key's words: three, 24 bytes, room for the longest key (`,"radar_category":`, 19 bytes). */
 const KEY_WORDS = 3;
 const KEY_WORD_BYTES = KEY_WORDS * 8;
@@ -927,29 +1156,66 @@ for (let k = 0; k < RECORD_KEYS.length; k++) {
   RECORD_KEY_WORDS.set(words, k * KEY_WORDS);
   RECORD_KEY_LENGTHS[k] = bytes.length;
 }
+/** The index of `,"name":` in RECORD_KEYS. */
+function keyAt(name: string): number {
+  const k = RECORD_KEYS.indexOf(`,"${name}":`);
+  if (k < 0) throw new Error(`no key ${name}`);
+  return k;
+}
 const KEY_FIRST = 0;
-const KEY_TS = 2;
-const KEY_ORIG_H = 3;
-const KEY_ORIG_P = 4;
-const KEY_RESP_H = 5;
-const KEY_RESP_P = 6;
-const KEY_DURATION = 7;
-const KEY_ORIG_BYTES = 8;
-const KEY_RESP_BYTES = 9;
-const KEY_ORIG_PKTS = 10;
-const KEY_RESP_PKTS = 11;
-const KEY_CONN_STATE = 12;
-const KEY_HISTORY = 13;
-const KEY_RESETS = 14;
-const KEY_CAPTURE = 15;
-const KEY_PROTO = 16;
-const KEY_MISSED_BYTES = 17;
-const KEY_ORIG_IP_BYTES = 18;
-const KEY_RESP_IP_BYTES = 19;
-const KEY_COMMUNITY_ID = 20;
-const KEY_RADAR_CATEGORY = 21;
+const KEY_TS = keyAt('ts');
+const KEY_ORIG_H = keyAt('orig_h');
+const KEY_ORIG_P = keyAt('orig_p');
+const KEY_RESP_H = keyAt('resp_h');
+const KEY_RESP_P = keyAt('resp_p');
+const KEY_DURATION = keyAt('duration');
+const KEY_ORIG_BYTES = keyAt('orig_bytes');
+const KEY_RESP_BYTES = keyAt('resp_bytes');
+const KEY_ORIG_PKTS = keyAt('orig_pkts');
+const KEY_RESP_PKTS = keyAt('resp_pkts');
+const KEY_CONN_STATE = keyAt('conn_state');
+const KEY_HISTORY = keyAt('history');
+const KEY_RESETS = keyAt('resets');
+const KEY_CAPTURE = keyAt('capture');
+const KEY_PROTO = keyAt('proto');
+const KEY_MISSED_BYTES = keyAt('missed_bytes');
+const KEY_ORIG_IP_BYTES = keyAt('orig_ip_bytes');
+const KEY_RESP_IP_BYTES = keyAt('resp_ip_bytes');
+const KEY_COMMUNITY_ID = keyAt('community_id');
+const KEY_RADAR_CATEGORY = keyAt('radar_category');
 /** `,"id":`: the first key after an ndjson line's head. */
-const KEY_FIRST_AFTER_HEAD = 1;
+const KEY_FIRST_AFTER_HEAD = keyAt('id');
+const KEY_FRAME = keyAt('frame');
+const KEY_CONN = keyAt('conn');
+const KEY_SRC = keyAt('src');
+const KEY_SPORT = keyAt('sport');
+const KEY_DST = keyAt('dst');
+const KEY_DPORT = keyAt('dport');
+const KEY_FROM = keyAt('from');
+const KEY_FLAGS = keyAt('flags');
+const KEY_TTL = keyAt('ttl');
+const KEY_IP_ID = keyAt('ip_id');
+const KEY_SEQ = keyAt('seq');
+const KEY_ACK = keyAt('ack');
+const KEY_WIN = keyAt('win');
+const KEY_PAYLOAD_LEN = keyAt('payload_len');
+const KEY_STAGE = keyAt('stage');
+const KEY_CAUSE = keyAt('cause');
+const KEY_VERDICT = keyAt('verdict');
+const KEY_ORIGIN = keyAt('origin');
+const KEY_CONFIDENCE = keyAt('confidence');
+const KEY_EVIDENCE = keyAt('evidence');
+const KEY_SIGNATURE = keyAt('signature');
+const KEY_HINT = keyAt('hint');
+const KEY_REASON_TEXT = keyAt('reason_text');
+const KEY_MPTCP_REASON = keyAt('mptcp_reason');
+const KEY_RULE = keyAt('rule');
+const KEY_PARENT = keyAt('parent');
+const KEY_DUPLICATES = keyAt('duplicates');
+const KEY_DETAIL = keyAt('detail');
+const KEY_NAME = keyAt('name');
+/** `{"code":`: the first key of an evidence item and of an MP_TCPRST reason. */
+const KEY_CODE_FIRST = RECORD_KEYS.indexOf('{"code":');
 
 /**
  * Whether `c`'s enumerable keys are exactly a connection record's, in its order: 0 without a
@@ -971,4 +1237,44 @@ function recordKeysOf(c: object): number {
     i++;
   }
   return i === CONNECTION_MEMBERS.length ? radar : -1;
+}
+
+/** A reset's members, in explainReset's order, up to `rule`; `parent`, `duplicates` and `community_id` may follow, in that order. */
+const RESET_MEMBERS = ['id', 'ts', 'capture', 'frame', 'conn', 'src', 'sport', 'dst', 'dport', 'from', 'flags', 'ttl', 'ip_id', 'seq', 'ack', 'win', 'payload_len', 'stage', 'cause', 'verdict', 'origin', 'confidence', 'evidence', 'signature', 'hint', 'reason_text', 'mptcp_reason', 'rule'];
+const TAIL_PARENT = 1;
+const TAIL_DUPLICATES = 2;
+const TAIL_COMMUNITY_ID = 4;
+const EVIDENCE_KEYS = ['code', 'detail'];
+const MPTCP_KEYS = ['code', 'name', 'flags'];
+const PARENT_KEYS = ['id', 'capture', 'frame'];
+
+/**
+ * Whether `r`'s enumerable keys are exactly a reset's (RESET_MEMBERS, then any of `parent`,
+ * `duplicates`, `community_id` in that order): which of those three it has (TAIL_*), or -1.
+ */
+function resetKeysOf(r: object): number {
+  if (typeof (r as { toJSON?: unknown }).toJSON === 'function') return -1;
+  let i = 0;
+  let tail = 0;
+  for (const key in r) {
+    if (i < RESET_MEMBERS.length) {
+      if (key !== RESET_MEMBERS[i]) return -1;
+      i++;
+    } else if (key === 'parent' && tail === 0) tail = TAIL_PARENT;
+    else if (key === 'duplicates' && tail < TAIL_DUPLICATES) tail |= TAIL_DUPLICATES;
+    else if (key === 'community_id' && tail < TAIL_COMMUNITY_ID) tail |= TAIL_COMMUNITY_ID;
+    else return -1;
+  }
+  return i === RESET_MEMBERS.length ? tail : -1;
+}
+
+/** Whether `o`'s enumerable keys are exactly `keys`, in that order, and it has no toJSON. */
+function keysAre(o: object, keys: readonly string[]): boolean {
+  if (typeof (o as { toJSON?: unknown }).toJSON === 'function') return false;
+  let i = 0;
+  for (const key in o) {
+    if (i >= keys.length || key !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
 }

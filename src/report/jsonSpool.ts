@@ -9,7 +9,7 @@
  * comma) rather than copying line by line to insert it (400k Buffer#copy calls on a 200k-connection
  * flood). lines() gives the lines without it.
  */
-import type { Connection } from '../model/report.js';
+import type { Connection, Reset } from '../model/report.js';
 import { Spool } from '../pipeline/spool.js';
 import { JsonBytes } from './jsonBytes.js';
 
@@ -40,6 +40,12 @@ export class JsonSpool extends Spool {
   pushConnection(c: Connection): void {
     this.count++;
     this.writer.connectionLine(this.site, c, LINE_END);
+  }
+
+  /** Appends a reset as one line of JSON (JSON.stringify's bytes: JsonBytes#resetLine). */
+  pushReset(r: Reset): void {
+    this.count++;
+    this.writer.resetLine(this.site, r, LINE_END);
   }
 
   /** Appends one line of JSON text (its comma added); lines written by pushJson before it stay before it. */
