@@ -148,7 +148,9 @@ export async function openStoreFile(path: string, options: StoreOpenOptions): Pr
     autoload_known_extensions: 'false',
     storage_compatibility_version: STORAGE_VERSION,
     ...(options.singleThreaded ? { threads: '1' } : {}),
-    ...(rowGroups === undefined ? {} : { write_buffer_row_group_count: '1' }),
+    // An in-memory database spills to ".tmp" in the working directory; a store file's own
+    // default is "<file>.tmp" beside it (DuckDB's temp_directory setting), kept when attached.
+    ...(rowGroups === undefined ? {} : { write_buffer_row_group_count: '1', temp_directory: `${path}.tmp` }),
   });
   if (rowGroups !== undefined) {
     try {

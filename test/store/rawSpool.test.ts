@@ -224,12 +224,14 @@ test('RawDuck: parameters of every kind round-trip, NULLs, inline and long strin
   }
 });
 
-test('openStoreFile with rowGroupSize: the store is attached with that ROW_GROUP_SIZE (ingest\'s, INGEST_ROW_GROUP_SIZE), its rows committed in groups of at most that many, and readable by a plain open', async () => {
+test('openStoreFile with rowGroupSize: the store is attached with that ROW_GROUP_SIZE (ingest\'s, INGEST_ROW_GROUP_SIZE), its rows committed in groups of at most that many, its spill directory beside the store, and readable by a plain open', async () => {
   const file = join(tmp.dir, 'groups.duckdb');
   assert.ok(INGEST_ROW_GROUP_SIZE < 122_880 && INGEST_ROW_GROUP_SIZE % 2048 === 0);
   const db = await openStoreFile(file, { create: true, singleThreaded: true, rowGroupSize: 2048 });
   try {
     await db.run('BEGIN TRANSACTION; CREATE TABLE t AS SELECT range AS i FROM range(5000); COMMIT');
+    // Spilled data goes beside the store, as for a store opened plainly (an in-memory database's default is ./.tmp).
+    assert.deepEqual(await db.texts("SELECT current_setting('temp_directory')"), [[`${file}.tmp`]]);
     assert.deepEqual(await db.texts('SELECT CAST(count(DISTINCT row_group_id) AS VARCHAR) FROM pragma_storage_info(\'t\')'), [['3']]);
   } finally {
     db.close();
