@@ -246,17 +246,8 @@ export class JsonBytes extends ByteRows {
       this.line(site, c, end, head);
       return;
     }
-    this.seq++;
-    this.runFrom = 0;
-    this.runTo = 0;
-    // The site's last line is no longer one the shape walk wrote: its next line copies nothing from it.
-    s.seq = -1;
+    this.beginMemberLine(s, head);
     try {
-      if (head === null) this.key(KEY_FIRST);
-      else {
-        this.bytes(head);
-        this.key(KEY_FIRST_AFTER_HEAD);
-      }
       this.stringMember(c.id);
       this.key(KEY_TS);
       this.numberMember(c.ts);
@@ -302,9 +293,7 @@ export class JsonBytes extends ByteRows {
       this.nullableStringMember(c.community_id);
       this.byte(0x7d);
     } catch (err) {
-      if (!(err instanceof NotPlain)) throw err;
-      this.at = this.rowStart;
-      this.stringified(c, head);
+      this.stringifiedInstead(err, c, head);
     }
     this.bytes(end);
     this.endRow();
@@ -327,17 +316,8 @@ export class JsonBytes extends ByteRows {
       this.line(site, r, end, head);
       return;
     }
-    this.seq++;
-    this.runFrom = 0;
-    this.runTo = 0;
-    // The site's last line is no longer one the shape walk wrote: its next line copies nothing from it.
-    s.seq = -1;
+    this.beginMemberLine(s, head);
     try {
-      if (head === null) this.key(KEY_FIRST);
-      else {
-        this.bytes(head);
-        this.key(KEY_FIRST_AFTER_HEAD);
-      }
       this.stringMember(r.id);
       this.key(KEY_TS);
       this.numberMember(r.ts);
@@ -411,12 +391,34 @@ export class JsonBytes extends ByteRows {
       }
       this.byte(0x7d);
     } catch (err) {
-      if (!(err instanceof NotPlain)) throw err;
-      this.at = this.rowStart;
-      this.stringified(r, head);
+      this.stringifiedInstead(err, r, head);
     }
     this.bytes(end);
     this.endRow();
+  }
+
+  /**
+   * The start of a line connectionLine or resetLine writes member by member at site `s`: `head`
+   * as `line` puts it and the first key. No run of the previous line is copied into it, and the
+   * site's last line is no longer one the shape walk wrote, so its next line copies nothing from it.
+   */
+  private beginMemberLine(s: Site, head: Uint8Array | null): void {
+    this.seq++;
+    this.runFrom = 0;
+    this.runTo = 0;
+    s.seq = -1;
+    if (head === null) this.key(KEY_FIRST);
+    else {
+      this.bytes(head);
+      this.key(KEY_FIRST_AFTER_HEAD);
+    }
+  }
+
+  /** A member-by-member line met a value it does not write (NotPlain): the line again, whole, through JSON.stringify; any other error goes on. */
+  private stringifiedInstead(err: unknown, value: object, head: Uint8Array | null): void {
+    if (!(err instanceof NotPlain)) throw err;
+    this.at = this.rowStart;
+    this.stringified(value, head);
   }
 
   /**

@@ -12,36 +12,17 @@ import type { Connection } from '../../src/model/report.js';
 import { tcpCommunityId } from '../../src/net/communityId.js';
 import { JsonBytes, writeJsonNumber } from '../../src/report/jsonBytes.js';
 import type { FinishedConnection } from '../../src/track/finished.js';
+import { NEWLINE, collectingWriter, expectedLines as expected } from '../helpers/jsonLines.js';
 import { xorshift32 } from '../helpers/random.js';
-
-const NEWLINE = new Uint8Array([0x0a]);
 
 /** Lines written by a JsonBytes with a small buffer (so lines cross its edge and it grows), as text. */
 function written(values: object[], opts: { head?: string; size?: number; sites?: number } = {}): string {
-  const parts: Buffer[] = [];
-  let lines = 0;
-  const w = new JsonBytes(
-    (bytes, start, end, n) => {
-      parts.push(Buffer.from(bytes.slice(start, end)));
-      lines += n;
-    },
-    opts.size ?? 64,
-  );
+  const { w, text, lines } = collectingWriter(opts.size);
   const head = opts.head === undefined ? null : new Uint8Array(Buffer.from(opts.head));
   values.forEach((v, i) => w.line(`site${i % (opts.sites ?? 1)}`, v, NEWLINE, head));
   w.flush();
-  assert.equal(lines, values.length);
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function expected(values: object[], head?: string): string {
-  return values
-    .map((v) => {
-      const json = JSON.stringify(v);
-      if (head === undefined) return `${json}\n`;
-      return json === '{}' ? `${head}}\n` : `${head},${json.slice(1)}\n`;
-    })
-    .join('');
+  assert.equal(lines(), values.length);
+  return text();
 }
 
 describe('JsonBytes writes what JSON.stringify writes', () => {
@@ -245,12 +226,11 @@ function record(rnd: () => number, i: number): Connection {
 
 /** Lines written by connectionLine for each record (line for the rest), as text. */
 function writtenRecords(values: object[], head?: string): string {
-  const parts: Buffer[] = [];
-  const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+  const { w, text } = collectingWriter();
   const h = head === undefined ? null : new Uint8Array(Buffer.from(head));
   for (const v of values) w.connectionLine('connection', v as Connection, NEWLINE, h);
   w.flush();
-  return Buffer.concat(parts).toString('utf8');
+  return text();
 }
 
 describe('JsonBytes#connectionLine writes what JSON.stringify writes', () => {
@@ -300,8 +280,7 @@ describe('JsonBytes#connectionLine writes what JSON.stringify writes', () => {
 
   it('lines of the shape walk on the same site before and after: nothing copied from a record line', () => {
     const rnd = xorshift32(0xc2);
-    const parts: Buffer[] = [];
-    const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+    const { w, text } = collectingWriter();
     const values: object[] = [];
     for (let i = 0; i < 200; i++) {
       const r = record(rnd, i);
@@ -311,6 +290,6 @@ describe('JsonBytes#connectionLine writes what JSON.stringify writes', () => {
       else w.connectionLine('connection', c as Connection, NEWLINE);
     }
     w.flush();
-    assert.equal(Buffer.concat(parts).toString('utf8'), expected(values));
+    assert.equal(text(), expected(values));
   });
 });

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RESET_SHAPE_PRIMERS } from '../../src/explain/explainConnection.js';
 import type { Reset } from '../../src/model/report.js';
-import { JsonBytes } from '../../src/report/jsonBytes.js';
+import type { JsonBytes } from '../../src/report/jsonBytes.js';
+import { NEWLINE, collectingWriter, expectedLines as expected } from '../helpers/jsonLines.js';
 import { xorshift32 } from '../helpers/random.js';
-
-const NEWLINE = new Uint8Array([0x0a]);
 
 /** Strings of every kind: plain, long (written natively), escaped, non-ASCII, lone surrogates. */
 function text(rnd: () => number): string {
@@ -83,8 +82,7 @@ function reset(rnd: () => number, i: number): Reset {
 
 /** Lines written by resetLine for each reset, as text; `line` calls counted. */
 function writtenResets(values: object[], head?: string): { text: string; walked: number } {
-  const parts: Buffer[] = [];
-  const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+  const { w, text } = collectingWriter();
   let walked = 0;
   const line = w.line.bind(w);
   w.line = (...args: Parameters<JsonBytes['line']>) => {
@@ -94,17 +92,7 @@ function writtenResets(values: object[], head?: string): { text: string; walked:
   const h = head === undefined ? null : new Uint8Array(Buffer.from(head));
   for (const v of values) w.resetLine('reset', v as Reset, NEWLINE, h);
   w.flush();
-  return { text: Buffer.concat(parts).toString('utf8'), walked };
-}
-
-function expected(values: object[], head?: string): string {
-  return values
-    .map((v) => {
-      const json = JSON.stringify(v);
-      if (head === undefined) return `${json}\n`;
-      return json === '{}' ? `${head}}\n` : `${head},${json.slice(1)}\n`;
-    })
-    .join('');
+  return { text: text(), walked };
 }
 
 describe('JsonBytes#resetLine writes what JSON.stringify writes', () => {
@@ -169,8 +157,7 @@ describe('JsonBytes#resetLine writes what JSON.stringify writes', () => {
 
   it('lines of the shape walk on the same site before and after: nothing copied from a reset line', () => {
     const rnd = xorshift32(0x7e5e9);
-    const parts: Buffer[] = [];
-    const w = new JsonBytes((bytes, start, end) => parts.push(Buffer.from(bytes.slice(start, end))), 64);
+    const { w, text } = collectingWriter();
     const values: object[] = [];
     for (let i = 0; i < 300; i++) {
       const r = reset(rnd, i);
@@ -179,7 +166,7 @@ describe('JsonBytes#resetLine writes what JSON.stringify writes', () => {
       else w.resetLine('reset', r, NEWLINE);
     }
     w.flush();
-    assert.equal(Buffer.concat(parts).toString('utf8'), expected(values));
+    assert.equal(text(), expected(values));
   });
 
   it('members of few values: more values than a cache would keep, cycling, values of one length that differ, equal texts of other strings, long ones', () => {
