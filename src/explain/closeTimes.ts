@@ -5,12 +5,19 @@
  * Every finished connection writes one entry, so this is per-connection work on a flood of
  * millions: IPv4 tuples live in typed arrays (an open-addressing index over three 32-bit words),
  * not as a text key per connection in a Map (a string built, flattened and hashed, and kept alive
- * until evicted: old-space garbage that drove the flood's major GCs). IPv6 tuples, rarer, keep a
- * text key. Both share one insertion order, so the oldest entry is evicted first whatever its
- * family, exactly as a bounded Map in insertion order would do.
+ * until evicted: old-space garbage that drove the flood's major GCs). IPv6 tuples are wide keys
+ * of nine words (both addresses as four words each, the ports; explain/ipv6Words.ts), no longer a
+ * text key built, flattened and hashed per look-up (~1.5 % of the bench mix's main thread, whose
+ * connections are 14 % IPv6); only a tuple of other text keeps a text key. All share one insertion
+ * order, so the oldest entry is evicted first whatever its family, exactly as a bounded Map in
+ * insertion order would do.
  */
 import { ipv4Strict } from '../net/ipv4Text.js';
+import { ipv6WordsInto } from './ipv6Words.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';
+
+/** A wide key's words: two IPv6 addresses of four words each, then both ports in one (portsWord). */
+const TUPLE_WIDTH = 9;
 
 /** A connection's 4-tuple (FinishedConnection has these fields). */
 export interface Tuple {
@@ -27,7 +34,7 @@ export class CloseTimes {
   private time = new Float64Array(0);
 
   constructor(limit: number) {
-    this.keys = new RecentKeys(limit);
+    this.keys = new RecentKeys(limit, TUPLE_WIDTH);
   }
 
   /** Tuples held. */
@@ -45,7 +52,18 @@ export class CloseTimes {
     const c = key.indexOf('|', b + 1);
     const o = a < 0 || b < 0 || c < 0 ? NONE : ipv4Strict(key.slice(0, a));
     const r = o === NONE ? NONE : ipv4Strict(key.slice(b + 1, c));
-    const slot = r === NONE ? this.keys.findText(key) : this.keys.find(o, r, portsWord(Number(key.slice(a + 1, b)), Number(key.slice(c + 1))));
+    let slot: number;
+    if (r !== NONE) slot = this.keys.find(o, r, portsWord(Number(key.slice(a + 1, b)), Number(key.slice(c + 1))));
+    else {
+      // An IPv6 tuple is held by its words: read back from the text, both ports as `tupleKey` writes them.
+      const origPort = a < 0 || b < 0 || c < 0 ? -1 : portOf(key.slice(a + 1, b));
+      const respPort = origPort < 0 ? -1 : portOf(key.slice(c + 1));
+      const w = this.keys.wide;
+      if (respPort >= 0 && ipv6WordsInto(key.slice(0, a), w, 0) && ipv6WordsInto(key.slice(b + 1, c), w, 4)) {
+        w[8] = portsWord(origPort, respPort);
+        slot = this.keys.findWide();
+      } else slot = this.keys.findText(key);
+    }
     return slot === NONE ? undefined : this.time[slot];
   }
 
@@ -57,6 +75,7 @@ export class CloseTimes {
     const o = ipv4Strict(swapped ? t.respAddr : t.origAddr);
     const r = o === NONE ? NONE : ipv4Strict(swapped ? t.origAddr : t.respAddr);
     if (r !== NONE) return this.keys.find(o, r, swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort));
+    if (this.wideKey(t, swapped)) return this.keys.findWide();
     return this.keys.findText(textKey(t, swapped));
   }
 
@@ -80,6 +99,10 @@ export class CloseTimes {
       slot = this.keys.find(o, r, ports);
       if (slot === NONE) slot = this.keys.add(o, r, ports);
       else this.keys.renew(slot);
+    } else if (this.wideKey(t, swapped)) {
+      slot = this.keys.findWide();
+      if (slot === NONE) slot = this.keys.addWide();
+      else this.keys.renew(slot);
     } else {
       const key = textKey(t, swapped);
       slot = this.keys.findText(key);
@@ -90,6 +113,20 @@ export class CloseTimes {
     this.time[slot] = ts;
     return slot;
   }
+
+  /** Writes the tuple's wide key (turned round when `swapped`) to the keys' `wide`; false when an address is not IPv6 as the tracker writes it. */
+  private wideKey(t: Tuple, swapped: boolean): boolean {
+    const w = this.keys.wide;
+    if (!ipv6WordsInto(swapped ? t.respAddr : t.origAddr, w, 0) || !ipv6WordsInto(swapped ? t.origAddr : t.respAddr, w, 4)) return false;
+    w[8] = swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort);
+    return true;
+  }
+}
+
+/** A port as `tupleKey` writes it (decimal, no sign, no leading zero, at most 65535), or -1 for any other text. */
+function portOf(text: string): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 0xffff && String(n) === text ? n : -1;
 }
 
 /** Both ports in one 32-bit word (as an unsigned number: it is compared, never hashed as a sign). */

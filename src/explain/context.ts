@@ -12,6 +12,7 @@ import type { FinishedConnection, PacketRecord } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
 import { CloseTimes } from './closeTimes.js';
 import { type HopRange, HostHops } from './hostHops.js';
+import { ipv6WordsInto } from './ipv6Words.js';
 import { LastResets } from './lastResets.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';
 
@@ -76,7 +77,8 @@ export class ExplainContext {
   /** 4-tuple (either orientation) → the last root reset on it; bounded as the maps are. */
   readonly lastReset: LastResets;
   /**
-   * Responders that answered a SYN with a SYN-ACK (address and port; IPv6 by "addr|port" text),
+   * Responders that answered a SYN with a SYN-ACK (address and port; an IPv6 address as four
+   * words and the port, a wide key; other text by "addr|port"),
    * in the order last seen accepting, bounded as the maps are; `openPortTimes` by slot: when.
    */
   readonly openPorts: RecentKeys;
@@ -99,7 +101,7 @@ export class ExplainContext {
   constructor(private readonly limit = CONTEXT_LIMIT) {
     this.hostHops = new HostHops(limit);
     this.lastReset = new LastResets(limit);
-    this.openPorts = new RecentKeys(limit);
+    this.openPorts = new RecentKeys(limit, 5);
     this.lastClose = new CloseTimes(limit);
   }
 
@@ -143,7 +145,10 @@ export class ExplainContext {
   /** Time the server port was last seen accepting (SYN-ACK), or null. */
   openSince(addr: string, port: number): number | null {
     const n = ipv4Strict(addr);
-    const slot = n >= 0 ? this.openPorts.find(n, port, 0) : this.openPorts.findText(`${addr}|${port}`);
+    let slot: number;
+    if (n >= 0) slot = this.openPorts.find(n, port, 0);
+    else if (this.wideOpenPort(addr, port)) slot = this.openPorts.findWide();
+    else slot = this.openPorts.findText(`${addr}|${port}`);
     return slot === NONE ? null : (this.openPortTimes[slot] as number);
   }
 
@@ -188,6 +193,10 @@ export class ExplainContext {
       slot = this.openPorts.find(n, port, 0);
       if (slot === NONE) slot = this.openPorts.add(n, port, 0);
       else this.openPorts.renew(slot);
+    } else if (this.wideOpenPort(addr, port)) {
+      slot = this.openPorts.findWide();
+      if (slot === NONE) slot = this.openPorts.addWide();
+      else this.openPorts.renew(slot);
     } else {
       const key = `${addr}|${port}`;
       slot = this.openPorts.findText(key);
@@ -196,6 +205,14 @@ export class ExplainContext {
     }
     if (slot >= this.openPortTimes.length) this.openPortTimes = widen(this.openPortTimes, this.openPorts.capacity);
     this.openPortTimes[slot] = ts;
+  }
+
+  /** Writes an IPv6 server port's wide key (the address's four words, the port) to openPorts' `wide`; false when `addr` is not IPv6 as the tracker writes it. */
+  private wideOpenPort(addr: string, port: number): boolean {
+    const w = this.openPorts.wide;
+    if (!ipv6WordsInto(addr, w, 0)) return false;
+    w[4] = port;
+    return true;
   }
 
   /** Notes whether every packet of one side was seen twice here (a router's `any` capture); see `forwardedHere`. */

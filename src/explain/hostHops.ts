@@ -2,7 +2,8 @@ import { ipv4Strict } from '../net/ipv4Text.js';
 /**
  * The hop-distance range each host's own packets arrived with (context.ts HopRange), for the most
  * recently first-seen `limit` hosts, packed: a host is a slot of RecentKeys (its IPv4 address as
- * a number, anything else by text) and its range four numbers in typed arrays by slot.
+ * a number, its IPv6 address as four words, anything else by text) and its range four numbers in
+ * typed arrays by slot.
  *
  * Most connections of a mixed capture bring a host not seen before, so this was one Map entry, a
  * HopRange object and an initials array per connection, kept alive in old space until evicted
@@ -11,6 +12,7 @@ import { ipv4Strict } from '../net/ipv4Text.js';
  */
 import type { TtlBaseline } from '../track/finished.js';
 import { initialTtlOf } from '../track/tracker.js';
+import { ipv6WordsInto } from './ipv6Words.js';
 import { NONE, RecentKeys, widen } from './recentKeys.js';
 
 /**
@@ -48,7 +50,7 @@ export class HostHops {
   private packets = new Float64Array(0);
 
   constructor(limit: number) {
-    this.keys = new RecentKeys(limit);
+    this.keys = new RecentKeys(limit, 4);
   }
 
   /** Hosts held. */
@@ -109,13 +111,14 @@ export class HostHops {
 
   private slotOf(addr: string): number {
     const n = ipv4Strict(addr);
-    return n >= 0 ? this.keys.find(n, 0, 0) : this.keys.findText(addr);
+    if (n >= 0) return this.keys.find(n, 0, 0);
+    return ipv6WordsInto(addr, this.keys.wide, 0) ? this.keys.findWide() : this.keys.findText(addr);
   }
 
   /** A slot for a host not held, its value arrays long enough. */
   private add(addr: string): number {
     const n = ipv4Strict(addr);
-    const slot = n >= 0 ? this.keys.add(n, 0, 0) : this.keys.addText(addr);
+    const slot = n >= 0 ? this.keys.add(n, 0, 0) : ipv6WordsInto(addr, this.keys.wide, 0) ? this.keys.addWide() : this.keys.addText(addr);
     if (slot >= this.packets.length) {
       const length = this.keys.capacity;
       this.min = widen(this.min, length);

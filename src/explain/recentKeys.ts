@@ -7,7 +7,9 @@
  * Keys are handed out as slots (small integers, reused only after their key was evicted), and a
  * user keeps its values in arrays of its own indexed by slot: no object per entry. Keys of plain
  * IPv4 data (up to three 32-bit words: an address, an address and a port, a 4-tuple) live in typed
- * arrays under an open-addressing index; anything else (IPv6) has a text key in a Map. Both share
+ * arrays under an open-addressing index; keys of IPv6 data (up to `width` words: an address is
+ * four, a 4-tuple nine) are wide keys, in typed arrays of their own under a second index; anything
+ * else (text that is not an address as the tracker writes it) has a text key in a Map. All share
  * one order. A string key per connection in a Map (built, flattened, hashed, kept until evicted)
  * and a delete + set to move it to the end cost several hundred instructions and old-space
  * garbage per connection; a slot lookup here is a hash of three words and a probe or two.
@@ -18,6 +20,14 @@ const FIRST_SLOTS = 1024;
 /** Numbers per slot of RecentKeys' key column (three words and the hash) and link column (previous, next). */
 const KEY_WORDS = 4;
 const LINK_WORDS = 2;
+/** A slot's kind of key (RecentKeys' kinds column): three words, a wide key, a text. */
+const KIND_WORDS = 0;
+const KIND_WIDE = 1;
+const KIND_TEXT = 2;
+/** Wide entries allocated first (then doubled, up to the limit). */
+const FIRST_WIDE = 256;
+/** A free wide entry's slot word (no slot), and the end of the wide free list, as stored in a Uint32Array. */
+const NO_ENTRY = 0xffffffff;
 
 /** Bounded keys in insertion order, oldest evicted first; see the module comment. */
 export class RecentKeys {
@@ -34,7 +44,9 @@ export class RecentKeys {
   private keys = new Uint32Array(0);
   /** Insertion order, oldest first: a doubly linked list over slots, each slot's previous then next (LINK_WORDS a slot, side by side for the same reason). */
   private links = new Int32Array(0);
-  /** The text key of a text-keyed slot; undefined for word-keyed slots. */
+  /** Each slot's kind of key (KIND_WORDS, KIND_WIDE, KIND_TEXT); a wide slot's entry is the first word of its key column. */
+  private kinds = new Uint8Array(0);
+  /** The text key of a text-keyed slot; undefined for the others. */
   private textKey: (string | undefined)[] = [];
   /** Open addressing (linear probing) from a word key's hash to its slot, NONE when empty. */
   private index = new Int32Array(0);
@@ -43,10 +55,35 @@ export class RecentKeys {
   private tail = NONE;
   private freeList = NONE;
   private handedOut = 0;
+  /**
+   * The wide key being looked up or added: the caller writes its `width` words here, then calls
+   * `findWide` or `addWide` (a scratch array instead of nine arguments).
+   */
+  readonly wide: Uint32Array;
+  /** Numbers per wide entry: the key's words, its hash, its slot (NO_ENTRY when the entry is free). */
+  private readonly stride: number;
+  /**
+   * Wide entries, `stride` numbers each, in their own pool (allocated when the first wide key
+   * comes, grown by doubling): a table of IPv4 keys pays nothing for them.
+   */
+  private wideKeys = new Uint32Array(0);
+  /** Open addressing (linear probing) from a wide key's hash to its entry, NONE when empty. */
+  private wideIndex = new Int32Array(0);
+  private wideEntries = 0;
+  private wideHandedOut = 0;
+  /** Free wide entries, linked through their first word (NO_ENTRY ends it). */
+  private wideFree = NO_ENTRY;
   /** Keys held. */
   size = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `width`: the words of a wide key (0: the table takes none). */
+  constructor(
+    private readonly limit: number,
+    private readonly width = 0,
+  ) {
+    this.wide = new Uint32Array(width);
+    this.stride = width + 2;
+  }
 
   /** Slots handed out at most so far (+ growth): a user's value arrays must be at least this long. */
   get capacity(): number {
@@ -78,6 +115,26 @@ export class RecentKeys {
     return this.byText.get(key) ?? NONE;
   }
 
+  /** The slot of the wide key in `wide`, or NONE. */
+  findWide(): number {
+    const index = this.wideIndex;
+    if (index.length === 0) return NONE;
+    const mask = index.length - 1;
+    const w = this.wide;
+    const width = this.width;
+    const stride = this.stride;
+    const keys = this.wideKeys;
+    // Compared as signed 32-bit words, as in `find` (IPv6 words are mostly past 2^31).
+    for (let i = hashWide(w, width) & mask; ; i = (i + 1) & mask) {
+      const entry = index[i] as number;
+      if (entry === NONE) return NONE;
+      const k = entry * stride;
+      let j = 0;
+      while (j < width && ((keys[k + j] as number) | 0) === ((w[j] as number) | 0)) j++;
+      if (j === width) return keys[k + width + 1] as number;
+    }
+  }
+
   /** Adds a word key that `find` did not find, as the newest (evicting the oldest at the limit); returns its slot. */
   add(a: number, b: number, c: number): number {
     const slot = this.take();
@@ -87,7 +144,25 @@ export class RecentKeys {
     keys[k + 1] = b >>> 0;
     keys[k + 2] = c >>> 0;
     keys[k + 3] = hash3(a, b, c);
+    this.kinds[slot] = KIND_WORDS;
     this.insertIndex(slot);
+    return slot;
+  }
+
+  /** Adds the wide key in `wide` that `findWide` did not find, as `add` does. */
+  addWide(): number {
+    const slot = this.take();
+    const entry = this.allocateWide();
+    const keys = this.wideKeys;
+    const w = this.wide;
+    const width = this.width;
+    const k = entry * this.stride;
+    for (let j = 0; j < width; j++) keys[k + j] = w[j] as number;
+    keys[k + width] = hashWide(w, width);
+    keys[k + width + 1] = slot;
+    this.keys[slot * KEY_WORDS] = entry;
+    this.kinds[slot] = KIND_WIDE;
+    this.insertWideIndex(entry);
     return slot;
   }
 
@@ -95,6 +170,7 @@ export class RecentKeys {
   addText(key: string): number {
     const slot = this.take();
     this.textKey[slot] = key;
+    this.kinds[slot] = KIND_TEXT;
     this.byText.set(key, slot);
     return slot;
   }
@@ -118,11 +194,13 @@ export class RecentKeys {
 
   /** Drops a slot: out of its key structure and the order, onto the free list. */
   private remove(slot: number): void {
-    const key = this.textKey[slot];
-    if (key !== undefined) {
-      this.byText.delete(key);
+    const kind = this.kinds[slot] as number;
+    if (kind === KIND_WORDS) this.deleteIndex(slot);
+    else if (kind === KIND_WIDE) this.freeWide(this.keys[slot * KEY_WORDS] as number);
+    else {
+      this.byText.delete(this.textKey[slot] as string);
       this.textKey[slot] = undefined;
-    } else this.deleteIndex(slot);
+    }
     this.unlink(slot);
     this.links[slot * LINK_WORDS + 1] = this.freeList;
     this.freeList = slot;
@@ -144,14 +222,77 @@ export class RecentKeys {
     const slots = Math.min(Math.max(FIRST_SLOTS, this.slots * 2), Math.max(this.limit, 1));
     this.keys = widen(this.keys, slots * KEY_WORDS);
     this.links = widen(this.links, slots * LINK_WORDS);
+    this.kinds = widen(this.kinds, slots);
     this.slots = slots;
     // Load factor at most one half: linear probing stays short.
     let size = 1;
     while (size < slots * 2) size *= 2;
     this.index = new Int32Array(size).fill(NONE);
     for (let slot = 0; slot < this.handedOut; slot++) {
-      if (this.textKey[slot] === undefined && this.isLinked(slot)) this.insertIndex(slot);
+      if (this.kinds[slot] === KIND_WORDS && this.isLinked(slot)) this.insertIndex(slot);
     }
+  }
+
+  /** A free wide entry (the pool grows when none is). */
+  private allocateWide(): number {
+    if (this.wideFree !== NO_ENTRY) {
+      const entry = this.wideFree;
+      this.wideFree = this.wideKeys[entry * this.stride] as number;
+      return entry;
+    }
+    if (this.wideHandedOut === this.wideEntries) this.growWide();
+    return this.wideHandedOut++;
+  }
+
+  /** Takes a wide entry out of the index and onto the free list. */
+  private freeWide(entry: number): void {
+    this.deleteWideIndex(entry);
+    const k = entry * this.stride;
+    this.wideKeys[k + this.width + 1] = NO_ENTRY;
+    this.wideKeys[k] = this.wideFree;
+    this.wideFree = entry;
+  }
+
+  /** Doubles the wide pool (up to the limit) and rebuilds its index at twice its size. */
+  private growWide(): void {
+    const entries = Math.min(Math.max(FIRST_WIDE, this.wideEntries * 2), Math.max(this.limit, 1));
+    this.wideKeys = widen(this.wideKeys, entries * this.stride);
+    this.wideEntries = entries;
+    let size = 1;
+    while (size < entries * 2) size *= 2;
+    this.wideIndex = new Int32Array(size).fill(NONE);
+    for (let entry = 0; entry < this.wideHandedOut; entry++) {
+      if (this.wideKeys[entry * this.stride + this.width + 1] !== NO_ENTRY) this.insertWideIndex(entry);
+    }
+  }
+
+  private insertWideIndex(entry: number): void {
+    const index = this.wideIndex;
+    const mask = index.length - 1;
+    let i = (this.wideKeys[entry * this.stride + this.width] as number) & mask;
+    while (index[i] !== NONE) i = (i + 1) & mask;
+    index[i] = entry;
+  }
+
+  /** `deleteIndex` for the wide index. */
+  private deleteWideIndex(entry: number): void {
+    const index = this.wideIndex;
+    const keys = this.wideKeys;
+    const at = this.width;
+    const stride = this.stride;
+    const mask = index.length - 1;
+    let i = (keys[entry * stride + at] as number) & mask;
+    while (index[i] !== entry) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const e = index[j] as number;
+      if (e === NONE) break;
+      const home = (keys[e * stride + at] as number) & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        index[i] = e;
+        i = j;
+      }
+    }
+    index[i] = NONE;
   }
 
   /** True when the slot holds a key (it is in the order list). */
@@ -226,5 +367,13 @@ function hash3(a: number, b: number, c: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 15) ^ b, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 13) ^ c, 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The wide index's hash of a key's `n` words: each folded in as `hash3` folds its three. */
+function hashWide(w: Uint32Array, n: number): number {
+  let h = 0x9e3779b9;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ (h >>> 15) ^ (w[i] as number), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
