@@ -94,21 +94,9 @@ export class CloseTimes {
     const o = ipv4Strict(swapped ? t.respAddr : t.origAddr);
     const r = o === NONE ? NONE : ipv4Strict(swapped ? t.origAddr : t.respAddr);
     let slot: number;
-    if (r !== NONE) {
-      const ports = swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort);
-      slot = this.keys.find(o, r, ports);
-      if (slot === NONE) slot = this.keys.add(o, r, ports);
-      else this.keys.renew(slot);
-    } else if (this.wideKey(t, swapped)) {
-      slot = this.keys.findWide();
-      if (slot === NONE) slot = this.keys.addWide();
-      else this.keys.renew(slot);
-    } else {
-      const key = textKey(t, swapped);
-      slot = this.keys.findText(key);
-      if (slot === NONE) slot = this.keys.addText(key);
-      else this.keys.renew(slot);
-    }
+    if (r !== NONE) slot = this.keys.claim(o, r, swapped ? portsWord(t.respPort, t.origPort) : portsWord(t.origPort, t.respPort));
+    else if (this.wideKey(t, swapped)) slot = this.keys.claimWide();
+    else slot = this.keys.claimText(textKey(t, swapped));
     if (slot >= this.time.length) this.time = widen(this.time, this.keys.capacity);
     this.time[slot] = ts;
     return slot;

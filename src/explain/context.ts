@@ -189,20 +189,9 @@ export class ExplainContext {
   private learnOpenPort(addr: string, port: number, ts: number): void {
     const n = ipv4Strict(addr);
     let slot: number;
-    if (n >= 0) {
-      slot = this.openPorts.find(n, port, 0);
-      if (slot === NONE) slot = this.openPorts.add(n, port, 0);
-      else this.openPorts.renew(slot);
-    } else if (this.wideOpenPort(addr, port)) {
-      slot = this.openPorts.findWide();
-      if (slot === NONE) slot = this.openPorts.addWide();
-      else this.openPorts.renew(slot);
-    } else {
-      const key = `${addr}|${port}`;
-      slot = this.openPorts.findText(key);
-      if (slot === NONE) slot = this.openPorts.addText(key);
-      else this.openPorts.renew(slot);
-    }
+    if (n >= 0) slot = this.openPorts.claim(n, port, 0);
+    else if (this.wideOpenPort(addr, port)) slot = this.openPorts.claimWide();
+    else slot = this.openPorts.claimText(`${addr}|${port}`);
     if (slot >= this.openPortTimes.length) this.openPortTimes = widen(this.openPortTimes, this.openPorts.capacity);
     this.openPortTimes[slot] = ts;
   }

@@ -6,12 +6,15 @@
  * key, so two texts that a Map told apart are never one key here: a text is taken only when it is
  * exactly the canonical text of the words it reads as.
  *
- * The last two texts are kept with their words (a connection's two ends are asked for again and
- * again: the tuple tables, the host table, the open ports), so a repeat costs a string comparison;
- * a new text costs a parse (net/ipv6Text.ts) and the tracker's formatter's cached answer.
+ * A text the tracker's formatter handed out lately is read back from its cache (track/address.ts
+ * ipv6WordsOfText: a hash of three characters and one pointer comparison). Any other (a text
+ * copied from a worker thread's batch, a library caller's) is parsed (net/ipv6Text.ts) and checked
+ * against the formatter's text of the words it reads as; the last two such texts are kept with
+ * their words (a connection's two ends are asked for again and again: the tuple tables, the host
+ * table, the open ports), so a repeat costs a string comparison.
  */
 import { ipv6Groups } from '../net/ipv6Text.js';
-import { ipv6ToString } from '../track/address.js';
+import { ipv6ToString, ipv6WordsOfText } from '../track/address.js';
 
 /** The eight 16-bit groups being read. */
 const GROUPS = new Int32Array(8);
@@ -29,6 +32,7 @@ const otherWords = new Uint32Array(4);
  * false, `out` unchanged, for any other text.
  */
 export function ipv6WordsInto(addr: string, out: Uint32Array, at: number): boolean {
+  if (ipv6WordsOfText(addr, out, at)) return true;
   if (addr === lastText) return copyWords(lastOk, lastWords, out, at);
   if (addr === otherText) return copyWords(otherOk, otherWords, out, at);
   // The older entry makes room: the newer becomes the other one.

@@ -16,7 +16,13 @@
  */
 /** No slot (a miss, an empty index cell, the end of the order list). */
 export const NONE = -1;
-const FIRST_SLOTS = 1024;
+/**
+ * Slots allocated first (then doubled, up to the limit). Small, so that the first growths come
+ * within the first connections, while `allocate` and the users' `widen` branches still run
+ * unoptimised and collect feedback: with 1,024 the second growth came after TurboFan had compiled
+ * `allocate` and deoptimised it (its `grow` call had no feedback; --trace-deopt on the bench's mix).
+ */
+const FIRST_SLOTS = 64;
 /** Numbers per slot of RecentKeys' key column (three words and the hash) and link column (previous, next). */
 const KEY_WORDS = 4;
 const LINK_WORDS = 2;
@@ -24,8 +30,8 @@ const LINK_WORDS = 2;
 const KIND_WORDS = 0;
 const KIND_WIDE = 1;
 const KIND_TEXT = 2;
-/** Wide entries allocated first (then doubled, up to the limit). */
-const FIRST_WIDE = 256;
+/** Wide entries allocated first (then doubled, up to the limit): small, as FIRST_SLOTS. */
+const FIRST_WIDE = 16;
 /** A free wide entry's slot word (no slot), and the end of the wide free list, as stored in a Uint32Array. */
 const NO_ENTRY = 0xffffffff;
 
@@ -172,6 +178,36 @@ export class RecentKeys {
     this.textKey[slot] = key;
     this.kinds[slot] = KIND_TEXT;
     this.byText.set(key, slot);
+    return slot;
+  }
+
+  /**
+   * The slot of a word key made the newest: found and renewed, or added (what a Map's delete and
+   * set did). One method for every table that renews (the tuples, the open ports): a renewal branch
+   * in each caller was first reached after TurboFan had compiled that caller (the first reused
+   * tuple) and deoptimised it ("Insufficient type feedback", --trace-deopt on the bench's mix);
+   * here the open ports' frequent renewals give it feedback early.
+   */
+  claim(a: number, b: number, c: number): number {
+    const slot = this.find(a, b, c);
+    if (slot === NONE) return this.add(a, b, c);
+    this.renew(slot);
+    return slot;
+  }
+
+  /** `claim` for the wide key in `wide`. */
+  claimWide(): number {
+    const slot = this.findWide();
+    if (slot === NONE) return this.addWide();
+    this.renew(slot);
+    return slot;
+  }
+
+  /** `claim` for a text key. */
+  claimText(key: string): number {
+    const slot = this.findText(key);
+    if (slot === NONE) return this.addText(key);
+    this.renew(slot);
     return slot;
   }
 

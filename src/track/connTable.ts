@@ -97,23 +97,26 @@ export function senderSide(s: TrackState, slot: number, pkt: DecodedPacket): Sid
 }
 
 /**
- * Takes a free slot (the caller keeps the table under maxLive first). Growing is done in calls
- * that compute their sizes themselves: a property read or multiplication only a growth reached
- * had no type feedback, and the first growth after TurboFan compiled this function deoptimised
- * it ("Insufficient type feedback for generic named access" / "for binary operation").
+ * Takes a free slot (the caller keeps the table under maxLive first). Growing is done in one call
+ * that computes its sizes itself: a property read or multiplication only a growth reached had no
+ * type feedback, and the first growth after TurboFan compiled this function deoptimised it
+ * ("Insufficient type feedback for generic named access" / "for binary operation"). One call for
+ * both growths, so that the hash table's first growth (state.ts: within the first hundred
+ * connections) gives it feedback before the slot columns' first (past 1,024) needs it.
  */
 function allocSlot(s: TrackState): number {
-  let slot: number;
-  if (s.freeTop > 0) slot = s.freeSlots[--s.freeTop] ?? 0;
-  else {
-    if (s.highWater >= s.cap) growSlots(s);
-    slot = s.highWater++;
-  }
+  const slot = s.freeTop > 0 ? (s.freeSlots[--s.freeTop] ?? 0) : s.highWater++;
   const live = ++s.liveCount;
   if (live > s.peakLive) s.peakLive = live;
   // Sized by the connections in slots: held ones (heldConns.ts) have their own table.
-  if ((live - s.heldLive) * 4 > (s.tableMask + 1) * 3) growTable(s);
+  if (slot >= s.cap || (live - s.heldLive) * 4 > (s.tableMask + 1) * 3) growFor(s, slot, live);
   return slot;
+}
+
+/** allocSlot's growths: the slot columns when `slot` is past them, the hash table when `live` connections fill it past three quarters. */
+function growFor(s: TrackState, slot: number, live: number): void {
+  if (slot >= s.cap) growSlots(s);
+  if ((live - s.heldLive) * 4 > (s.tableMask + 1) * 3) growTable(s);
 }
 
 /**

@@ -331,7 +331,11 @@ export class TrackState {
     this.allPackets = (options.packetsFor ?? 'all') === 'all';
     this.held = new HeldStore(options.holdAtLive ?? HOLD_AT_LIVE, options.holdQuiet ?? HOLD_QUIET);
     this.clearer = new RowClearer(this);
-    this.tableMask = 2047;
+    // A small first hash table, so that its first growth (connTable.ts allocSlot's one growth
+    // call) comes within the first hundred connections, while allocSlot still runs unoptimised and
+    // the call collects feedback: from 2,048 cells the first growth came after TurboFan had compiled
+    // allocSlot and deoptimised it ("Insufficient type feedback for call", --trace-deopt on the mix).
+    this.tableMask = 127;
     this.table = new Int32Array(this.tableMask + 1);
     resizeTable(this, 1024);
   }

@@ -323,3 +323,39 @@ process.stdout.write('frames ' + frames + '\\n');`;
     }
   });
 });
+
+describe('session 15: explain memory and the slot table', () => {
+  it("a tuple closed again (explain/closeTimes.ts CloseTimes.set), its renewal shared with the open ports' (RecentKeys.claim)", () => {
+    const results = stillOptimised(
+      `import { CloseTimes } from ${moduleUrl('explain/closeTimes.js')};
+import { RecentKeys } from ${moduleUrl('explain/recentKeys.js')};`,
+      `// As in a run: the open ports renew early and often (a server port accepting again), IPv4 and IPv6.
+const ports = new RecentKeys(1000, 5);
+for (let i = 0; i < 40; i++) {
+  ports.claim(0x0a000002, 443, 0);
+  ports.wide.set([0x20010db8, 0, 0, 2, 443]);
+  ports.claimWide();
+}
+const times = new CloseTimes(100000);
+let i = 0;
+// Compiled on tuples closing for the first time, then a tuple closes again (port reuse), IPv4 and IPv6.
+check('set', CloseTimes.prototype.set, () => { i++; times.set({ origAddr: '10.0.0.1', origPort: 1000 + i, respAddr: '10.0.0.2', respPort: 80 }, i); times.set({ origAddr: '2001:db8::1', origPort: 1000 + i, respAddr: '2001:db8::2', respPort: 80 }, i); },
+  () => { times.set({ origAddr: '10.0.0.1', origPort: 1001, respAddr: '10.0.0.2', respPort: 80 }, 7); times.set({ origAddr: '2001:db8::1', origPort: 1001, respAddr: '2001:db8::2', respPort: 80 }, 8); });
+if (times.get('10.0.0.1|1001|10.0.0.2|80') !== 7 || times.get('2001:db8::1|1001|2001:db8::2|80') !== 8) throw new Error('set changed');`,
+    );
+    assert.deepEqual(results, { set: true });
+  });
+
+  it('a table of explain past its first thousand keys (explain/recentKeys.ts RecentKeys.add, its growth)', () => {
+    const results = stillOptimised(
+      `import { RecentKeys } from ${moduleUrl('explain/recentKeys.js')};`,
+      `const keys = new RecentKeys(100000);
+// The first keys of a run (the first growths come among them), then compiled, then a thousand more.
+let n = 0;
+for (; n < 100; n++) keys.add(0x0a000000 + n, 1, 2);
+check('add', RecentKeys.prototype.add, () => { keys.add(0x0a000000 + n++, 1, 2); }, () => { for (let k = 0; k < 1000; k++) keys.add(0x0a000000 + n++, 1, 2); });
+if (keys.size !== n || keys.find(0x0a000000 + n - 1, 1, 2) !== n - 1) throw new Error('add changed');`,
+    );
+    assert.deepEqual(results, { add: true });
+  });
+});
