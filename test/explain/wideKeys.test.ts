@@ -11,7 +11,7 @@ import { ExplainContext, tupleKey } from '../../src/explain/context.js';
 import { HostHops } from '../../src/explain/hostHops.js';
 import { ipv6WordsInto } from '../../src/explain/ipv6Words.js';
 import { LastResets } from '../../src/explain/lastResets.js';
-import { NONE, RecentKeys } from '../../src/explain/recentKeys.js';
+import { NONE, type RecentKeys } from '../../src/explain/recentKeys.js';
 import type { FinishedConnection, TtlBaseline } from '../../src/track/finished.js';
 import { rememberInMap } from '../helpers/boundedMap.js';
 import { xorshift32 } from '../helpers/random.js';
