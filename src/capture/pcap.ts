@@ -28,6 +28,14 @@ const TIME_SLACK = 7 * 86400;
  * full-size packets, was not: the stores after the loop then still had no feedback).
  */
 const PRIME_BYTES = 65536;
+/**
+ * Bytes of records each later scanRecords call hands on at most (scanChunk calls it again from
+ * where it stopped). A call that ran over a whole 8 MiB chunk was compiled twice: on its stack
+ * (OSR, in its second call) and again from its start (--trace-opt on the bench's mix: 10 and 24 ms
+ * of the compiler thread); calls of 128 KiB are short enough that it is compiled once, from its
+ * start, and OSR never comes.
+ */
+const SCAN_BYTES = 131072;
 export const RESYNC_TIME_SLACK = TIME_SLACK;
 
 /** Byte order and precision read from the global header. */
@@ -106,7 +114,8 @@ export async function readPcap(win: ByteWindow, state: ReadState, onRecord: Reco
     // that, the code compiled there deoptimised at its loop's exit, at the end of every chunk
     // until a compile from its start replaced it ("Insufficient type feedback for generic named
     // access", up to 18 times in a run of the bench's 512 MiB mix).
-    scanRecords(win, state, cur, onRecord, primed ? win.end : Math.min(win.end, win.pos + PRIME_BYTES));
+    if (primed) scanChunk(win, state, cur, onRecord);
+    else scanRecords(win, state, cur, onRecord, Math.min(win.end, win.pos + PRIME_BYTES));
     primed = true;
     if (win.end - win.pos < recordHeaderLength && !(await win.ensure(recordHeaderLength))) {
       if (win.available > 0) {
@@ -225,6 +234,22 @@ function handOnInBuffer(win: ByteWindow, state: ReadState, cur: PcapCursor, sec:
  * and a field written on every record was a load and a store each (the times boxed doubles).
  * If onRecord throws, the read fails as a whole and none of them is read again.
  */
+/**
+ * scanRecords over the buffered bytes, SCAN_BYTES at a time, each call from where the last one
+ * stopped (a record across the SCAN_BYTES mark is whole in the next call's range), until a call
+ * hands nothing on: what is left then is readPcap's (a record that straddles the buffered bytes,
+ * damage, or nothing). Its own small loop, not readPcap's: readPcap's loop, run once per 128 KiB,
+ * became hot, and TurboFan compiled the whole async function (32 ms) and deoptimised it at the
+ * end of the file.
+ */
+function scanChunk(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecord: RecordHandler): void {
+  for (;;) {
+    const from = win.pos;
+    scanRecords(win, state, cur, onRecord, Math.min(win.end, from + SCAN_BYTES));
+    if (win.pos === from) return;
+  }
+}
+
 function scanRecords(win: ByteWindow, state: ReadState, cur: PcapCursor, onRecord: RecordHandler, end: number): void {
   const le = cur.le;
   const headerLength = cur.recordHeaderLength;

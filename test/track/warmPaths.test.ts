@@ -324,6 +324,49 @@ process.stdout.write('frames ' + frames + '\\n');`;
   });
 });
 
+describe('session 15: the record loop compiled once', () => {
+  it('scanRecords in calls of 128 KiB (capture/pcap.ts scanChunk): compiled from its start, never on its stack (OSR), and readPcap never', () => {
+    // 40,000 records of 1,000 bytes in one 64 MiB chunk: a scanRecords call over the whole chunk
+    // was compiled on its stack (OSR) and then again from its start (--trace-opt on the bench's
+    // mix); a loop in readPcap itself made the async function hot and compiled (32 ms).
+    const { dir, remove } = tempDir('whyreset-warm-');
+    try {
+      const count = 40_000;
+      const length = 1000;
+      const bytes = Buffer.alloc(24 + count * (16 + length));
+      bytes.writeUInt32LE(0xa1b2c3d4, 0);
+      bytes.writeUInt16LE(2, 4);
+      bytes.writeUInt16LE(4, 6);
+      bytes.writeUInt32LE(65535, 16);
+      bytes.writeUInt32LE(1, 20);
+      for (let i = 0, at = 24; i < count; i++, at += 16 + length) {
+        bytes.writeUInt32LE(1_700_000_000 + (i >> 10), at);
+        bytes.writeUInt32LE(i % 1000, at + 4);
+        bytes.writeUInt32LE(length, at + 8);
+        bytes.writeUInt32LE(length, at + 12);
+      }
+      const path = join(dir, 'records.pcap');
+      writeFileSync(path, bytes);
+      const script = `import { readCapture } from ${moduleUrl('capture/open.js')};
+let frames = 0;
+let sum = 0;
+await readCapture(${JSON.stringify(path)}, (r) => { frames = r.frame; sum += r.caplen; }, { chunkSize: 64 << 20 });
+process.stdout.write('frames ' + frames + ' bytes ' + sum + '\\n');`;
+      const out = execFileSync(process.execPath, ['--trace-opt', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.match(out, new RegExp(`^frames ${count} bytes ${count * length}$`, 'm'));
+      const compiles = (name: string) => out.split('\n').filter((l) => l.startsWith('[compiling method') && l.includes(`<JSFunction ${name} `));
+      assert.deepEqual(
+        compiles('scanRecords').filter((l) => l.includes(' OSR')),
+        [],
+      );
+      assert.ok(compiles('scanRecords').length <= 1, compiles('scanRecords').join('\n'));
+      assert.deepEqual(compiles('readPcap'), []);
+    } finally {
+      remove();
+    }
+  });
+});
+
 describe('session 15: explain memory and the slot table', () => {
   it("a tuple closed again (explain/closeTimes.ts CloseTimes.set), its renewal shared with the open ports' (RecentKeys.claim)", () => {
     const results = stillOptimised(
