@@ -328,7 +328,9 @@ describe('session 15: the record loop compiled once', () => {
   it('scanRecords in calls of 128 KiB (capture/pcap.ts scanChunk): compiled from its start, never on its stack (OSR), and readPcap never', () => {
     // 40,000 records of 1,000 bytes in one 64 MiB chunk: a scanRecords call over the whole chunk
     // was compiled on its stack (OSR) and then again from its start (--trace-opt on the bench's
-    // mix); a loop in readPcap itself made the async function hot and compiled (32 ms).
+    // mix); a loop in readPcap itself made the async function hot and compiled (32 ms). The child
+    // compiles on its one thread (--single-threaded): with a compiler thread that lags (a loaded
+    // machine), a short call may still be compiled on its stack while its compile waits.
     const { dir, remove } = tempDir('whyreset-warm-');
     try {
       const count = 40_000;
@@ -352,7 +354,7 @@ let frames = 0;
 let sum = 0;
 await readCapture(${JSON.stringify(path)}, (r) => { frames = r.frame; sum += r.caplen; }, { chunkSize: 64 << 20 });
 process.stdout.write('frames ' + frames + ' bytes ' + sum + '\\n');`;
-      const out = execFileSync(process.execPath, ['--trace-opt', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['--trace-opt', '--single-threaded', '--input-type=module', '-e', script], { encoding: 'utf8' });
       assert.match(out, new RegExp(`^frames ${count} bytes ${count * length}$`, 'm'));
       const compiles = (name: string) => out.split('\n').filter((l) => l.startsWith('[compiling method') && l.includes(`<JSFunction ${name} `));
       assert.deepEqual(
