@@ -21,7 +21,7 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { releaseSlotForHeld, tableInsert, takeSlotForHeld } from './connTable.js';
-import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
+import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, forward, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
 import { ARENA_CHUNK, ARENA_CHUNKS, ARENA_CHUNK_BITS, type HeldStore, MAX_TEMPLATES } from './heldStore.js';
 import { REC_RESP, allocRecord, fitSnapshots, freeRecord, linkAfter, nextOf } from './recordPool.js';
 import { F_USED, F_V6, type TrackState } from './state.js';
@@ -134,21 +134,22 @@ export function noteClosing(s: TrackState, slot: number): void {
 
 // ---- packing
 
-/** Writes record `i` of `pool` as REC_FIELDS entries at `p`; returns its frame (the next record's base). */
+/** Writes record `i` of `pool` as REC_FIELDS positions of V/K at `p`; returns its frame (the next record's base). */
 function putRecord(pool: TrackState['ring'], i: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
   const d = pool.d;
   const o = i * 8;
-  E.value(p, KIND_TIME, pool.ts[i] ?? 0, last);
+  forward(KIND_TIME, pool.ts[i] ?? 0, last, V, K, p);
   const frame = d[o] ?? 0;
   const fw = d[o + 3] ?? 0;
   const resp = (fw & REC_RESP) !== 0;
-  E.entry(p + 1, (frame - prevFrame) | 0, K_T);
-  E.entry(p + 2, ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0, K_T);
-  E.entry(p + 3, ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0, K_T);
-  E.entry(p + 4, fw, K_T);
-  E.entry(p + 5, d[o + 4] ?? 0, K_T);
-  E.entry(p + 6, d[o + 5] ?? 0, K_T);
-  E.entry(p + 7, d[o + 6] ?? 0, K_T);
+  V[p + 1] = (frame - prevFrame) | 0;
+  V[p + 2] = ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0;
+  V[p + 3] = ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0;
+  V[p + 4] = fw;
+  V[p + 5] = d[o + 4] ?? 0;
+  V[p + 6] = d[o + 5] ?? 0;
+  V[p + 7] = d[o + 6] ?? 0;
+  K.fill(K_T, p + 1, p + REC_FIELDS);
   return frame;
 }
 
@@ -158,11 +159,13 @@ function chainLength(pool: TrackState['ring'], head: number): number {
   return n;
 }
 
-/** Writes the connection's entries against template `t` into E.out. */
-function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
+/**
+ * Writes the connection's whole vector into V/K (the row, the chain lengths, the records and
+ * their snapshots) by the layouts' straight-line fills; returns its length.
+ */
+function fillConn(s: TrackState, slot: number, del: number): number {
   const row = layouts(s);
   const snap = SNAP as Layout;
-  const h = s.held;
   const NR = row.n;
   const ring = s.ring;
   const h0 = s.ringHead[slot] ?? -1;
@@ -174,12 +177,13 @@ function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
   const n2 = chainLength(ring, h2);
   const n3 = chainLength(s.rst, h3);
   const L = NR + CHAINS + (n0 + n1 + n2) * REC_FIELDS + n3 * (REC_FIELDS + snap.n);
-  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
-  row.encode(s, slot, E, 0, del, 0, 0, 0);
-  E.entry(NR, n0, K_T);
-  E.entry(NR + 1, n1, K_T);
-  E.entry(NR + 2, n2, K_T);
-  E.entry(NR + 3, n3, K_T);
+  fitScratch(L);
+  row.fill(s, slot, V, K, 0, del, 0, 0, 0);
+  V[NR] = n0;
+  V[NR + 1] = n1;
+  V[NR + 2] = n2;
+  V[NR + 3] = n3;
+  K.fill(K_T, NR, NR + CHAINS);
   const last = s.lastTs[slot] ?? 0;
   const s0 = s.eStart[slot * 2] ?? 0;
   const s1 = s.eStart[slot * 2 + 1] ?? 0;
@@ -194,9 +198,16 @@ function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
   for (let i = h3; i >= 0; i = nextOf(s.rst, i)) {
     prevFrame = putRecord(s.rst, i, p, prevFrame, last, s0, s1);
     p += REC_FIELDS;
-    snap.encode(s.rstCtx, i, E, p, del, last, s0, s1);
+    snap.fill(s.rstCtx, i, V, K, p, del, last, s0, s1);
     p += snap.n;
   }
+  return L;
+}
+
+/** Writes the entries of vector V/K[0, L) against template `t` into E.out. */
+function encodeVector(h: HeldStore, L: number, t: number): void {
+  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
+  E.diff(V, K, L);
   E.end();
 }
 
@@ -316,20 +327,15 @@ export function hold(s: TrackState, slot: number): void {
   const h = s.held;
   const del = s.deleteAt[slot] ?? 0;
   let t = h.current;
-  encodeConn(s, slot, del, t);
+  const L = fillConn(s, slot, del);
+  encodeVector(h, L, t);
   if (E.count > TEMPLATE_REFRESH) {
-    // This connection becomes the template: its whole vector, read back from its list against
-    // the empty template 0.
-    encodeConn(s, slot, del, 0);
-    inp.bytes = E.out.buf;
-    inp.mask = -1;
-    inp.pos = 0;
-    fitScratch(inp.zigzag() + 64); // the empty template: the first varint is the length
-    inp.pos = 0;
-    const L = readEntries(inp, h.tmplV[0] as Float64Array, h.tmplK[0] as Uint8Array, V, K);
+    // This connection becomes the template: its whole vector, in V/K already.
     const made = newTemplate(h, L);
-    t = made >= 0 ? made : h.current;
-    encodeConn(s, slot, del, t);
+    if (made >= 0) {
+      t = made;
+      encodeVector(h, L, t);
+    }
   }
   const out = E.out;
   const at = arenaPlace(h, out.n);
