@@ -265,9 +265,19 @@ function fitEntries(h: HeldStore): void {
   if (h.tail - h.head < h.cap) return;
   const cap = Math.max(1024, h.cap * 2);
   const mask = cap - 1;
+  // Copied in runs (at most three: where the old ring or the new one wraps) by the typed arrays'
+  // own set: an element-by-element loop here read and wrote nine kinds of typed array through
+  // one generic function, a megamorphic access each (~900 instructions per held connection,
+  // amortised, on a 200k-connection flood at 300,000/s).
   const move = <A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
     const b = make(cap);
-    for (let id = h.head; id < h.tail; id++) b[id & mask] = a[id & h.mask] ?? 0;
+    for (let id = h.head; id < h.tail; ) {
+      const from = id & h.mask;
+      const to = id & mask;
+      const len = Math.min(h.tail - id, h.cap - from, cap - to);
+      b.set(a.subarray(from, from + len), to);
+      id += len;
+    }
     return b;
   };
   h.eHash = move(h.eHash, (n) => new Int32Array(n));
