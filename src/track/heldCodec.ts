@@ -334,6 +334,18 @@ export class Emitter {
     this.count++;
   }
 
+  /** Entry p = (v, k) unless the template has it (diff's test for one position). */
+  at(p: number, v: number, k: number): void {
+    const TV = this.TV;
+    let tv = 0;
+    let tk = 0;
+    if (p < TV.length) {
+      tv = TV[p] ?? 0;
+      tk = this.TK[p] ?? 0;
+    }
+    if (k !== tk || (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(v !== v && tv !== tv))) this.put(p, v, k);
+  }
+
   /**
    * Writes the entries of vector (V, K)[0, L) that differ from the template (begin's): a position
    * past the template's end differs unless (0, K_T). Equal means the same code and the same
@@ -407,6 +419,11 @@ export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Fl
  * `(table, row, V, K, p0, del, last, s0, s1)`; the row's own bases when the layout has them.
  */
 type RowFill = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
+/**
+ * Writes a row's entries that differ from the emitter's template (begin's) to the emitter, in
+ * position order: fill's values compared where they are made (`(table, row, E, p0, del, last, s0, s1)`).
+ */
+type RowEncode = (t: object, row: number, e: Emitter, p0: number, del: number, last: number, s0: number, s1: number) => void;
 /** Writes a row from V/K: `(table, row, V, K, p0, del, last, s0, s1)`. */
 type RowDecode = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
 
@@ -417,6 +434,8 @@ export interface Layout {
   /** `column[entry]` of each position (for tests and messages). */
   readonly names: readonly string[];
   readonly kind: Uint8Array;
+  /** Writes the row's entries that differ from the emitter's template (forward's values, inline). */
+  readonly encode: RowEncode;
   /** Writes the row's values into a vector (forward's, inline: no call per position). */
   readonly fill: RowFill;
   /** Writes the row from a vector (inverse's, inline). */
@@ -424,6 +443,7 @@ export interface Layout {
 }
 
 const compiledFill = new Map<string, RowFill>();
+const compiledEnc = new Map<string, RowEncode>();
 const compiledDec = new Map<string, RowDecode>();
 
 /** The kind of a column of type `array` with no rule by name. */
@@ -441,24 +461,24 @@ type Rule = (name: string, entry: number) => [number, string] | null;
  * (the bit-pattern distance through the shared views `f64`/`u32`, `f32`/`i32`). `x` and `b` are
  * local variables holding the raw value and the base.
  */
-function forwardSource(kind: number, at: string): string {
+function forwardSource(kind: number, vt: string, kt: string): string {
   switch (kind) {
     case KIND_INT:
-      return `V[${at}] = x; K[${at}] = 0;`;
+      return `${vt} = x; ${kt} = 0;`;
     case KIND_NUM:
     case KIND_F32:
       // isPlainInt: NaN fails the first test, the infinities the bounds, -0 the sign test.
-      return `V[${at}] = x; K[${at}] = x === Math.floor(x) && x < 4503599627370496 && x > -4503599627370496 && (x !== 0 || 1 / x > 0) ? 0 : ${kind === KIND_NUM ? K_F64 : K_F32};`;
+      return `${vt} = x; ${kt} = x === Math.floor(x) && x < 4503599627370496 && x > -4503599627370496 && (x !== 0 || 1 / x > 0) ? 0 : ${kind === KIND_NUM ? K_F64 : K_F32};`;
     case KIND_TIME:
     case KIND_LAST:
       // bitDiff, NaN (kept raw) when a side is not finite or the high words are 2^19 or more apart.
-      return `if (x - x === 0 && b - b === 0) { f64[0] = x; hv = u32[1]; lv = u32[0]; f64[0] = b; dh = hv - u32[1]; if (dh < 0x80000 && dh > -0x80000) { V[${at}] = dh * 4294967296 + (lv - u32[0]); K[${at}] = 0; } else { V[${at}] = x; K[${at}] = ${K_F64}; } } else { V[${at}] = x; K[${at}] = ${K_F64}; }`;
+      return `if (x - x === 0 && b - b === 0) { f64[0] = x; hv = u32[1]; lv = u32[0]; f64[0] = b; dh = hv - u32[1]; if (dh < 0x80000 && dh > -0x80000) { ${vt} = dh * 4294967296 + (lv - u32[0]); ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F64}; } } else { ${vt} = x; ${kt} = ${K_F64}; }`;
     case KIND_SEQ:
-      return `V[${at}] = (x - b) | 0; K[${at}] = 0;`;
+      return `${vt} = (x - b) | 0; ${kt} = 0;`;
     case KIND_SEQF:
-      return `if (x === Math.floor(x) && x >= 0 && x < 4294967296 && (x !== 0 || 1 / x > 0)) { V[${at}] = (x - b) | 0; K[${at}] = 0; } else { V[${at}] = x; K[${at}] = ${K_F64}; }`;
+      return `if (x === Math.floor(x) && x >= 0 && x < 4294967296 && (x !== 0 || 1 / x > 0)) { ${vt} = (x - b) | 0; ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F64}; }`;
     default: // KIND_F32D
-      return `if (x - x === 0 && b - b === 0) { f32[0] = x; hv = i32[0]; f32[0] = b; V[${at}] = hv - i32[0]; K[${at}] = 0; } else { V[${at}] = x; K[${at}] = ${K_F32}; }`;
+      return `if (x - x === 0 && b - b === 0) { f32[0] = x; hv = i32[0]; f32[0] = b; ${vt} = hv - i32[0]; ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F32}; }`;
   }
 }
 
@@ -497,13 +517,16 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
   const names: string[] = [];
   const kinds: number[] = [];
   const fill: string[] = [];
+  const enc: string[] = [];
   const dec: string[] = [];
   if (ownBases) {
     fill.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
+    enc.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
   }
   const decBody: string[] = [];
   for (const { name, array, shape } of cols) {
     const e: string[] = [];
+    const c: string[] = [];
     const d: string[] = [];
     for (let i = 0; i < shape.per; i++) {
       const p = names.length;
@@ -514,10 +537,13 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
       kinds.push(kind);
       const at = `p0 + ${p}`;
       const x = `a[o + ${i}]`;
-      e.push(`x = ${x}; b = ${base}; ${forwardSource(kind, at)}`);
+      e.push(`x = ${x}; b = ${base}; ${forwardSource(kind, `V[${at}]`, `K[${at}]`)}`);
+      // The same value into locals, compared with the template's at once (Emitter.diff's test), written only where it differs.
+      c.push(`x = ${x}; b = ${base}; p = ${at}; ${forwardSource(kind, 'v', 'k')} if (p < TL) { tv = TV[p]; tk = TK[p]; } else { tv = 0; tk = 0; } if (k !== tk || (v === tv ? k !== 0 && v === 0 && 1 / v !== 1 / tv : !(v !== v && tv !== tv))) E.put(p, v, k);`);
       d.push(`b = ${base}; ${inverseSource(kind, at)} ${x} = y;`);
     }
     fill.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
+    enc.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${c.join(' ')} }`);
     const block = `{ const a = t.${name}; const o = row * ${shape.per}; ${d.join(' ')} }`;
     // The bases are written first when decoding: the other entries are measured from them.
     if (ownBases && (name === 'lastTs' || name === 'eStart')) dec.push(block);
@@ -527,6 +553,12 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
   dec.push(...decBody);
   const fillSource = `let x = 0; let b = 0; let hv = 0; let lv = 0; let dh = 0;\n${fill.join('\n')}`;
   const decSource = `let y = 0; let b = 0; let v = 0; let lo = 0; let carry = 0;\n${dec.join('\n')}`;
+  const encSource = `const TV = E.TV; const TK = E.TK; const TL = TV.length; let x = 0; let b = 0; let hv = 0; let lv = 0; let dh = 0; let p = 0; let v = 0; let k = 0; let tv = 0; let tk = 0;\n${enc.join('\n')}`;
+  let encode = compiledEnc.get(encSource);
+  if (encode === undefined) {
+    encode = new Function(...VIEWS, `return function (t, row, E, p0, del, last, s0, s1) {\n${encSource}\n};`)(f64, u32, f32, i32) as RowEncode;
+    compiledEnc.set(encSource, encode);
+  }
   let fillFn = compiledFill.get(fillSource);
   if (fillFn === undefined) {
     fillFn = new Function(...VIEWS, `return function (t, row, V, K, p0, del, last, s0, s1) {\n${fillSource}\n};`)(f64, u32, f32, i32) as RowFill;
@@ -537,7 +569,7 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
     decode = new Function(...VIEWS, `return function (t, row, V, K, p0, del, last, s0, s1) {\n${decSource}\n};`)(f64, u32, f32, i32) as RowDecode;
     compiledDec.set(decSource, decode);
   }
-  return { n: names.length, names, kind: Uint8Array.from(kinds), fill: fillFn, decode };
+  return { n: names.length, names, kind: Uint8Array.from(kinds), encode, fill: fillFn, decode };
 }
 
 /**

@@ -204,6 +204,76 @@ function fillConn(s: TrackState, slot: number, del: number): number {
   return L;
 }
 
+/** One time's forward value and code (encodeRecord's scratch). */
+const V1 = new Float64Array(1);
+const K1 = new Uint8Array(1);
+
+/** Writes record `i` of `pool` at position `p` to E (its entries that differ from the template); returns its frame. */
+function encodeRecord(pool: TrackState['ring'], i: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
+  const d = pool.d;
+  const o = i * 8;
+  forward(KIND_TIME, pool.ts[i] ?? 0, last, V1, K1, 0);
+  E.at(p, V1[0] ?? 0, K1[0] ?? 0);
+  const frame = d[o] ?? 0;
+  const fw = d[o + 3] ?? 0;
+  const resp = (fw & REC_RESP) !== 0;
+  E.at(p + 1, (frame - prevFrame) | 0, K_T);
+  E.at(p + 2, ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0, K_T);
+  E.at(p + 3, ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0, K_T);
+  E.at(p + 4, fw, K_T);
+  E.at(p + 5, d[o + 4] ?? 0, K_T);
+  E.at(p + 6, d[o + 5] ?? 0, K_T);
+  E.at(p + 7, d[o + 6] ?? 0, K_T);
+  return frame;
+}
+
+/**
+ * Writes the connection's entries against template `t` into E.out, each position's value
+ * compared with the template's where it is made (fillConn's vector, never written out); returns
+ * the vector's length.
+ */
+function encodeConn(s: TrackState, slot: number, del: number, t: number): number {
+  const h = s.held;
+  const row = layouts(s);
+  const snap = SNAP as Layout;
+  const NR = row.n;
+  const ring = s.ring;
+  const h0 = s.ringHead[slot] ?? -1;
+  const h1 = s.dirHead[slot * 2] ?? -1;
+  const h2 = s.dirHead[slot * 2 + 1] ?? -1;
+  const h3 = s.rstHead[slot] ?? -1;
+  const n0 = chainLength(ring, h0);
+  const n1 = chainLength(ring, h1);
+  const n2 = chainLength(ring, h2);
+  const n3 = chainLength(s.rst, h3);
+  const L = NR + CHAINS + (n0 + n1 + n2) * REC_FIELDS + n3 * (REC_FIELDS + snap.n);
+  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
+  row.encode(s, slot, E, 0, del, 0, 0, 0);
+  E.at(NR, n0, K_T);
+  E.at(NR + 1, n1, K_T);
+  E.at(NR + 2, n2, K_T);
+  E.at(NR + 3, n3, K_T);
+  const last = s.lastTs[slot] ?? 0;
+  const s0 = s.eStart[slot * 2] ?? 0;
+  const s1 = s.eStart[slot * 2 + 1] ?? 0;
+  let p = NR + CHAINS;
+  let prevFrame = ((s.cNumber[slot] ?? 0) * 2) | 0;
+  for (let c = 0; c < 3; c++) {
+    for (let i = c === 0 ? h0 : c === 1 ? h1 : h2; i >= 0; i = nextOf(ring, i)) {
+      prevFrame = encodeRecord(ring, i, p, prevFrame, last, s0, s1);
+      p += REC_FIELDS;
+    }
+  }
+  for (let i = h3; i >= 0; i = nextOf(s.rst, i)) {
+    prevFrame = encodeRecord(s.rst, i, p, prevFrame, last, s0, s1);
+    p += REC_FIELDS;
+    snap.encode(s.rstCtx, i, E, p, del, last, s0, s1);
+    p += snap.n;
+  }
+  E.end();
+  return L;
+}
+
 /** Writes the entries of vector V/K[0, L) against template `t` into E.out. */
 function encodeVector(h: HeldStore, L: number, t: number): void {
   E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
@@ -337,10 +407,10 @@ export function hold(s: TrackState, slot: number): void {
   const h = s.held;
   const del = s.deleteAt[slot] ?? 0;
   let t = h.current;
-  const L = fillConn(s, slot, del);
-  encodeVector(h, L, t);
+  encodeConn(s, slot, del, t);
   if (E.count > TEMPLATE_REFRESH) {
-    // This connection becomes the template: its whole vector, in V/K already.
+    // This connection becomes the template: its whole vector.
+    const L = fillConn(s, slot, del);
     const made = newTemplate(h, L);
     if (made >= 0) {
       t = made;
