@@ -306,12 +306,12 @@ export class Emitter {
     const tag = (p - this.last - 1) * 4 + 1;
     // A small integer is one byte either way.
     if (!(k === K_T && v < 64 && v > -64)) {
-      const nan = v !== v;
+      const nan = Number.isNaN(v);
       for (let j = 1; j <= BACK_REFS && j <= n; j++) {
         const i = (n - j) & (BACK_REFS - 1);
         const bv = this.backV[i] ?? 0;
         // The value first (nearly always unequal), then the code; -0 and NaN told apart exactly.
-        if ((bv === v ? bv !== 0 || 1 / bv === 1 / v : nan && bv !== bv) && (this.backK[i] ?? 0) === k) {
+        if ((bv === v ? bv !== 0 || 1 / bv === 1 / v : nan && Number.isNaN(bv)) && (this.backK[i] ?? 0) === k) {
           // The distance rides in the tag: (gap * BACK_REFS + j - 1) * 4 + K_BACK + 1, one byte for a gap under 4.
           o.varint(((p - this.last - 1) * BACK_REFS + j - 1) * 4 + K_BACK + 1);
           this.remember(p, v, k);
@@ -343,7 +343,7 @@ export class Emitter {
       tv = TV[p] ?? 0;
       tk = this.TK[p] ?? 0;
     }
-    if (k !== tk || (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(v !== v && tv !== tv))) this.put(p, v, k);
+    if (k !== tk || (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv)))) this.put(p, v, k);
   }
 
   /**
@@ -361,7 +361,7 @@ export class Emitter {
       const tv = TV[p] ?? 0;
       if (k !== (TK[p] ?? 0)) this.put(p, v, k);
       // A K_T value is never -0 (an integer column, a `| 0`, an integer difference): no sign test then.
-      else if (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(v !== v && tv !== tv)) this.put(p, v, k);
+      else if (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv))) this.put(p, v, k);
     }
     for (let p = m; p < L; p++) {
       const v = V[p] ?? 0;
@@ -539,7 +539,7 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
       const x = `a[o + ${i}]`;
       e.push(`x = ${x}; b = ${base}; ${forwardSource(kind, `V[${at}]`, `K[${at}]`)}`);
       // The same value into locals, compared with the template's at once (Emitter.diff's test), written only where it differs.
-      c.push(`x = ${x}; b = ${base}; p = ${at}; ${forwardSource(kind, 'v', 'k')} if (p < TL) { tv = TV[p]; tk = TK[p]; } else { tv = 0; tk = 0; } if (k !== tk || (v === tv ? k !== 0 && v === 0 && 1 / v !== 1 / tv : !(v !== v && tv !== tv))) E.put(p, v, k);`);
+      c.push(`x = ${x}; b = ${base}; p = ${at}; ${forwardSource(kind, 'v', 'k')} if (p < TL) { tv = TV[p]; tk = TK[p]; } else { tv = 0; tk = 0; } if (k !== tk || (v === tv ? k !== 0 && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv)))) E.put(p, v, k);`);
       d.push(`b = ${base}; ${inverseSource(kind, at)} ${x} = y;`);
     }
     fill.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
