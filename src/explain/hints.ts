@@ -49,16 +49,22 @@ function sameAsLast(f: HintFacts): boolean {
     lastHint !== null &&
     (f.parent ?? null) === null &&
     f.cause === LAST.cause &&
-    f.verdict === LAST.verdict &&
-    f.origin === LAST.origin &&
-    f.client === LAST.client &&
     f.server === LAST.server &&
     f.serverPort === LAST.serverPort &&
-    f.claimedSender === LAST.claimedSender &&
-    f.hopsCloser === LAST.hopsCloser &&
     f.reasonText === LAST.reasonText &&
-    (f.parentHint ?? null) === LAST.parentHint
+    (f.parentHint ?? null) === LAST.parentHint &&
+    (serverOnly(f.cause) ||
+      (f.verdict === LAST.verdict && f.origin === LAST.origin && f.client === LAST.client && f.claimedSender === LAST.claimedSender && f.hopsCloser === LAST.hopsCloser))
   );
+}
+
+/**
+ * Causes whose hint (hintText) reads only the server, its port and the RST's text: the last hint
+ * serves every reset of the same server endpoint whatever its client (a flood's or a scan's refused
+ * SYNs, each from another client: one string, built once, not one per reset).
+ */
+function serverOnly(cause: Cause): boolean {
+  return cause === 'port_closed' || cause === 'accept_queue_overflow';
 }
 
 /** The hint for one reset. */

@@ -456,12 +456,21 @@ export class ResetOrder {
     const conns = new Uint32Array(size);
     const resets = emptySlots<Reset>(size);
     const helds = emptySlots<HeldConnection>(size);
-    for (let k = 0; k < count; k++) {
-      const at = (head + k) & mask;
-      frames[k] = this.frames[at] as number;
-      conns[k] = this.conns[at] as number;
-      resets[k] = this.resets[at];
-      helds[k] = this.helds[at];
+    // The typed columns in two runs (before and after the ring's end) by their own set.
+    const first = Math.min(count, mask + 1 - head);
+    frames.set(this.frames.subarray(head, head + first));
+    conns.set(this.conns.subarray(head, head + first));
+    frames.set(this.frames.subarray(0, count - first), first);
+    conns.set(this.conns.subarray(0, count - first), first);
+    // A reset and its held connection are set and cleared together (wait, drain, flush): with
+    // none waiting in the queue (a flood's RSTs queued long before their connections finish)
+    // every slot is empty, as the new columns are.
+    if (this.waitingInQueue > 0) {
+      for (let k = 0; k < count; k++) {
+        const at = (head + k) & mask;
+        resets[k] = this.resets[at];
+        helds[k] = this.helds[at];
+      }
     }
     this.frames = frames;
     this.conns = conns;

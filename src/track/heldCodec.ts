@@ -186,6 +186,16 @@ export class ByteOut {
     this.reserve(8);
     const b = this.buf;
     let n = this.n;
+    // Below 2^31 (nearly every tag and value) with int32 shifts, not a division per byte.
+    if (z < 2147483648) {
+      while (z >= 128) {
+        b[n++] = (z & 127) | 128;
+        z >>>= 7;
+      }
+      b[n++] = z;
+      this.n = n;
+      return;
+    }
     while (z >= 128) {
       b[n++] = (z % 128) + 128;
       z = Math.floor(z / 128);
@@ -296,10 +306,12 @@ export class Emitter {
     const tag = (p - this.last - 1) * 4 + 1;
     // A small integer is one byte either way.
     if (!(k === K_T && v < 64 && v > -64)) {
+      const nan = Number.isNaN(v);
       for (let j = 1; j <= BACK_REFS && j <= n; j++) {
         const i = (n - j) & (BACK_REFS - 1);
         const bv = this.backV[i] ?? 0;
-        if ((this.backK[i] ?? 0) === k && (bv === v ? bv !== 0 || 1 / bv === 1 / v : Number.isNaN(bv) && Number.isNaN(v))) {
+        // The value first (nearly always unequal), then the code; -0 and NaN told apart exactly.
+        if ((bv === v ? bv !== 0 || 1 / bv === 1 / v : nan && Number.isNaN(bv)) && (this.backK[i] ?? 0) === k) {
           // The distance rides in the tag: (gap * BACK_REFS + j - 1) * 4 + K_BACK + 1, one byte for a gap under 4.
           o.varint(((p - this.last - 1) * BACK_REFS + j - 1) * 4 + K_BACK + 1);
           this.remember(p, v, k);
@@ -322,24 +334,42 @@ export class Emitter {
     this.count++;
   }
 
-  /** Entry p = (v, k) unless the template has it. */
-  entry(p: number, v: number, k: number): void {
+  /** Entry p = (v, k) unless the template has it (diff's test for one position). */
+  at(p: number, v: number, k: number): void {
     const TV = this.TV;
+    let tv = 0;
+    let tk = 0;
     if (p < TV.length) {
+      tv = TV[p] ?? 0;
+      tk = this.TK[p] ?? 0;
+    }
+    if (k !== tk || (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv)))) this.put(p, v, k);
+  }
+
+  /**
+   * Writes the entries of vector (V, K)[0, L) that differ from the template (begin's): a position
+   * past the template's end differs unless (0, K_T). Equal means the same code and the same
+   * value, -0 apart from 0 and any NaN equal to a NaN.
+   */
+  diff(V: Float64Array, K: Uint8Array, L: number): void {
+    const TV = this.TV;
+    const TK = this.TK;
+    const m = Math.min(L, TV.length);
+    for (let p = 0; p < m; p++) {
+      const v = V[p] ?? 0;
+      const k = K[p] ?? 0;
       const tv = TV[p] ?? 0;
-      if ((this.TK[p] ?? 0) === k && (v === tv || (Number.isNaN(v) && Number.isNaN(tv)))) return;
-    } else if (k === K_T && v === 0) return;
-    this.put(p, v, k);
+      if (k !== (TK[p] ?? 0)) this.put(p, v, k);
+      // A K_T value is never -0 (an integer column, a `| 0`, an integer difference): no sign test then.
+      else if (v === tv ? k !== K_T && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv))) this.put(p, v, k);
+    }
+    for (let p = m; p < L; p++) {
+      const v = V[p] ?? 0;
+      const k = K[p] ?? 0;
+      if (k === K_T && v === 0) continue;
+      this.put(p, v, k);
+    }
   }
-
-  /** A value of kind `kind` measured from `base` (forward's domain), unless the template has it. */
-  value(p: number, kind: number, raw: number, base: number): void {
-    forward(kind, raw, base, this.v1, this.k1, 0);
-    this.entry(p, this.v1[0] ?? 0, this.k1[0] ?? 0);
-  }
-
-  private readonly v1 = new Float64Array(1);
-  private readonly k1 = new Uint8Array(1);
 }
 
 const backV = new Float64Array(BACK_REFS);
@@ -384,7 +414,15 @@ export function readEntries(inp: ByteIn, TV: Float64Array, TK: Uint8Array, V: Fl
 
 // ---- layouts: which column entries a vector holds, and their kinds
 
-/** Writes a row's entries: `(table, row, emitter, p0, del, last, s0, s1)`; the row's own bases when `last` is NaN. */
+/**
+ * Writes a row's values into the vector at `p0` (forward's (V, K) of every position):
+ * `(table, row, V, K, p0, del, last, s0, s1)`; the row's own bases when the layout has them.
+ */
+type RowFill = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
+/**
+ * Writes a row's entries that differ from the emitter's template (begin's) to the emitter, in
+ * position order: fill's values compared where they are made (`(table, row, E, p0, del, last, s0, s1)`).
+ */
 type RowEncode = (t: object, row: number, e: Emitter, p0: number, del: number, last: number, s0: number, s1: number) => void;
 /** Writes a row from V/K: `(table, row, V, K, p0, del, last, s0, s1)`. */
 type RowDecode = (t: object, row: number, V: Float64Array, K: Uint8Array, p0: number, del: number, last: number, s0: number, s1: number) => void;
@@ -396,12 +434,15 @@ export interface Layout {
   /** `column[entry]` of each position (for tests and messages). */
   readonly names: readonly string[];
   readonly kind: Uint8Array;
-  /** Writes the row's entries that differ from the emitter's template. */
+  /** Writes the row's entries that differ from the emitter's template (forward's values, inline). */
   readonly encode: RowEncode;
-  /** Writes the row from a vector. */
+  /** Writes the row's values into a vector (forward's, inline: no call per position). */
+  readonly fill: RowFill;
+  /** Writes the row from a vector (inverse's, inline). */
   readonly decode: RowDecode;
 }
 
+const compiledFill = new Map<string, RowFill>();
 const compiledEnc = new Map<string, RowEncode>();
 const compiledDec = new Map<string, RowDecode>();
 
@@ -416,24 +457,76 @@ function kindOfType(array: ColumnArray): number {
 type Rule = (name: string, entry: number) => [number, string] | null;
 
 /**
+ * Source of forward(kind, x, b) written into V[at], K[at], inline: the same values and codes
+ * (the bit-pattern distance through the shared views `f64`/`u32`, `f32`/`i32`). `x` and `b` are
+ * local variables holding the raw value and the base.
+ */
+function forwardSource(kind: number, vt: string, kt: string): string {
+  switch (kind) {
+    case KIND_INT:
+      return `${vt} = x; ${kt} = 0;`;
+    case KIND_NUM:
+    case KIND_F32:
+      // isPlainInt: NaN fails the first test, the infinities the bounds, -0 the sign test.
+      return `${vt} = x; ${kt} = x === Math.floor(x) && x < 4503599627370496 && x > -4503599627370496 && (x !== 0 || 1 / x > 0) ? 0 : ${kind === KIND_NUM ? K_F64 : K_F32};`;
+    case KIND_TIME:
+    case KIND_LAST:
+      // bitDiff, NaN (kept raw) when a side is not finite or the high words are 2^19 or more apart.
+      return `if (x - x === 0 && b - b === 0) { f64[0] = x; hv = u32[1]; lv = u32[0]; f64[0] = b; dh = hv - u32[1]; if (dh < 0x80000 && dh > -0x80000) { ${vt} = dh * 4294967296 + (lv - u32[0]); ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F64}; } } else { ${vt} = x; ${kt} = ${K_F64}; }`;
+    case KIND_SEQ:
+      return `${vt} = (x - b) | 0; ${kt} = 0;`;
+    case KIND_SEQF:
+      return `if (x === Math.floor(x) && x >= 0 && x < 4294967296 && (x !== 0 || 1 / x > 0)) { ${vt} = (x - b) | 0; ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F64}; }`;
+    default: // KIND_F32D
+      return `if (x - x === 0 && b - b === 0) { f32[0] = x; hv = i32[0]; f32[0] = b; ${vt} = hv - i32[0]; ${kt} = 0; } else { ${vt} = x; ${kt} = ${K_F32}; }`;
+  }
+}
+
+/** Source of inverse(kind, V[at], K[at], b), inline, as an expression statement assigning `y`. */
+function inverseSource(kind: number, at: string): string {
+  switch (kind) {
+    case KIND_TIME:
+    case KIND_LAST:
+      // bitAdd(b, v) where the code is K_T.
+      return `v = V[${at}]; if (K[${at}] !== 0) y = v; else { f64[0] = b; lo = u32[0] + v; carry = Math.floor(lo / 4294967296); u32[1] = u32[1] + carry; u32[0] = lo - carry * 4294967296; y = f64[0]; }`;
+    case KIND_SEQ:
+      return `y = (b + V[${at}]) >>> 0;`;
+    case KIND_SEQF:
+      return `v = V[${at}]; y = K[${at}] !== 0 ? v : (b + v) >>> 0;`;
+    case KIND_F32D:
+      return `v = V[${at}]; if (K[${at}] !== 0) y = v; else { f32[0] = b; i32[0] = i32[0] + v; y = f32[0]; }`;
+    default:
+      return `y = V[${at}];`;
+  }
+}
+
+/** The shared views the generated functions compute bit patterns with (passed in by name). */
+const VIEWS = ['f64', 'u32', 'f32', 'i32'] as const;
+
+/**
  * The layout of `table`'s rows: every column not `keep` and not in `exclude`, entry by entry,
- * in declaration order, with straight-line encode and decode functions compiled from it (one
- * statement per entry, as RowClearer's clears; built only from declared names and kinds). In
- * the generated code the bases are `del` (the delete deadline), `last` (the row's last time) and
+ * in declaration order, with straight-line fill and decode functions compiled from it (one
+ * statement per entry, as RowClearer's clears; built only from declared names and kinds, with
+ * forward's and inverse's arithmetic written inline: a call per position, into forward's switch,
+ * was most of a held connection's packing, the calls past TurboFan's inlining budget). In the
+ * generated code the bases are `del` (the delete deadline), `last` (the row's last time) and
  * `s0`, `s1` (the two sides' initial sequence numbers), read from the row when it has them.
  */
 function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBases: boolean): Layout {
   const cols = columnsOf(table).filter((c) => !c.shape.keep && !exclude.has(c.name));
   const names: string[] = [];
   const kinds: number[] = [];
+  const fill: string[] = [];
   const enc: string[] = [];
   const dec: string[] = [];
   if (ownBases) {
+    fill.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
     enc.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
   }
   const decBody: string[] = [];
   for (const { name, array, shape } of cols) {
     const e: string[] = [];
+    const c: string[] = [];
     const d: string[] = [];
     for (let i = 0; i < shape.per; i++) {
       const p = names.length;
@@ -444,30 +537,13 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
       kinds.push(kind);
       const at = `p0 + ${p}`;
       const x = `a[o + ${i}]`;
-      switch (kind) {
-        case KIND_INT:
-          e.push(`x = ${x}; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
-          d.push(`${x} = V[${at}];`);
-          break;
-        case KIND_NUM:
-        case KIND_F32:
-          // Equal to an integer of the template: the same entry (but -0, which is raw).
-          e.push(`x = ${x}; if (x !== TV[${at}] || TK[${at}] !== 0 || (x === 0 && 1 / x < 0)) E.value(${at}, ${kind}, x, 0);`);
-          d.push(`${x} = V[${at}];`);
-          break;
-        case KIND_SEQ:
-          e.push(`x = (${x} - ${base}) | 0; if (x !== TV[${at}]) E.put(${at}, x, 0);`);
-          d.push(`${x} = (${base} + V[${at}]) >>> 0;`);
-          break;
-        default: // TIME, LAST, SEQF, F32D: through forward and inverse
-          // A raw value equal to the template's raw one (an unset time: Infinity, NaN) is the same entry
-          // whatever the base: forward keeps a non-finite value raw.
-          e.push(`x = ${x}; if (!(TK[${at}] === 1 && !(x - x === 0) && (x === TV[${at}] || (x !== x && TV[${at}] !== TV[${at}])))) E.value(${at}, ${kind}, x, ${base});`);
-          d.push(`${x} = inverse(${kind}, V[${at}], K[${at}], ${base});`);
-          break;
-      }
+      e.push(`x = ${x}; b = ${base}; ${forwardSource(kind, `V[${at}]`, `K[${at}]`)}`);
+      // The same value into locals, compared with the template's at once (Emitter.diff's test), written only where it differs.
+      c.push(`x = ${x}; b = ${base}; p = ${at}; ${forwardSource(kind, 'v', 'k')} if (p < TL) { tv = TV[p]; tk = TK[p]; } else { tv = 0; tk = 0; } if (k !== tk || (v === tv ? k !== 0 && v === 0 && 1 / v !== 1 / tv : !(Number.isNaN(v) && Number.isNaN(tv)))) E.put(p, v, k);`);
+      d.push(`b = ${base}; ${inverseSource(kind, at)} ${x} = y;`);
     }
-    enc.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
+    fill.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${e.join(' ')} }`);
+    enc.push(`{ const a = t.${name}; const o = row * ${shape.per}; ${c.join(' ')} }`);
     const block = `{ const a = t.${name}; const o = row * ${shape.per}; ${d.join(' ')} }`;
     // The bases are written first when decoding: the other entries are measured from them.
     if (ownBases && (name === 'lastTs' || name === 'eStart')) dec.push(block);
@@ -475,19 +551,25 @@ function layoutOf(table: object, exclude: ReadonlySet<string>, rule: Rule, ownBa
   }
   if (ownBases) dec.push('last = t.lastTs[row]; s0 = t.eStart[row * 2]; s1 = t.eStart[row * 2 + 1];');
   dec.push(...decBody);
-  const encSource = `const TV = E.TV; const TK = E.TK; let x = 0;\n${enc.join('\n')}`;
-  const decSource = dec.join('\n');
+  const fillSource = `let x = 0; let b = 0; let hv = 0; let lv = 0; let dh = 0;\n${fill.join('\n')}`;
+  const decSource = `let y = 0; let b = 0; let v = 0; let lo = 0; let carry = 0;\n${dec.join('\n')}`;
+  const encSource = `const TV = E.TV; const TK = E.TK; const TL = TV.length; let x = 0; let b = 0; let hv = 0; let lv = 0; let dh = 0; let p = 0; let v = 0; let k = 0; let tv = 0; let tk = 0;\n${enc.join('\n')}`;
   let encode = compiledEnc.get(encSource);
   if (encode === undefined) {
-    encode = new Function(`return function (t, row, E, p0, del, last, s0, s1) {\n${encSource}\n};`)() as RowEncode;
+    encode = new Function(...VIEWS, `return function (t, row, E, p0, del, last, s0, s1) {\n${encSource}\n};`)(f64, u32, f32, i32) as RowEncode;
     compiledEnc.set(encSource, encode);
+  }
+  let fillFn = compiledFill.get(fillSource);
+  if (fillFn === undefined) {
+    fillFn = new Function(...VIEWS, `return function (t, row, V, K, p0, del, last, s0, s1) {\n${fillSource}\n};`)(f64, u32, f32, i32) as RowFill;
+    compiledFill.set(fillSource, fillFn);
   }
   let decode = compiledDec.get(decSource);
   if (decode === undefined) {
-    decode = new Function('inverse', `return function (t, row, V, K, p0, del, last, s0, s1) {\n${decSource}\n};`)(inverse) as RowDecode;
+    decode = new Function(...VIEWS, `return function (t, row, V, K, p0, del, last, s0, s1) {\n${decSource}\n};`)(f64, u32, f32, i32) as RowDecode;
     compiledDec.set(decSource, decode);
   }
-  return { n: names.length, names, kind: Uint8Array.from(kinds), encode, decode };
+  return { n: names.length, names, kind: Uint8Array.from(kinds), encode, fill: fillFn, decode };
 }
 
 /**

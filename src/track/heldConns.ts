@@ -21,7 +21,7 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { releaseSlotForHeld, tableInsert, takeSlotForHeld } from './connTable.js';
-import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
+import { ByteIn, Emitter, KIND_TIME, K_T, type Layout, forward, inverse, readEntries, rowLayout, snapshotLayout } from './heldCodec.js';
 import { ARENA_CHUNK, ARENA_CHUNKS, ARENA_CHUNK_BITS, type HeldStore, MAX_TEMPLATES } from './heldStore.js';
 import { REC_RESP, allocRecord, fitSnapshots, freeRecord, linkAfter, nextOf } from './recordPool.js';
 import { F_USED, F_V6, type TrackState } from './state.js';
@@ -134,21 +134,22 @@ export function noteClosing(s: TrackState, slot: number): void {
 
 // ---- packing
 
-/** Writes record `i` of `pool` as REC_FIELDS entries at `p`; returns its frame (the next record's base). */
+/** Writes record `i` of `pool` as REC_FIELDS positions of V/K at `p`; returns its frame (the next record's base). */
 function putRecord(pool: TrackState['ring'], i: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
   const d = pool.d;
   const o = i * 8;
-  E.value(p, KIND_TIME, pool.ts[i] ?? 0, last);
+  forward(KIND_TIME, pool.ts[i] ?? 0, last, V, K, p);
   const frame = d[o] ?? 0;
   const fw = d[o + 3] ?? 0;
   const resp = (fw & REC_RESP) !== 0;
-  E.entry(p + 1, (frame - prevFrame) | 0, K_T);
-  E.entry(p + 2, ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0, K_T);
-  E.entry(p + 3, ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0, K_T);
-  E.entry(p + 4, fw, K_T);
-  E.entry(p + 5, d[o + 4] ?? 0, K_T);
-  E.entry(p + 6, d[o + 5] ?? 0, K_T);
-  E.entry(p + 7, d[o + 6] ?? 0, K_T);
+  V[p + 1] = (frame - prevFrame) | 0;
+  V[p + 2] = ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0;
+  V[p + 3] = ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0;
+  V[p + 4] = fw;
+  V[p + 5] = d[o + 4] ?? 0;
+  V[p + 6] = d[o + 5] ?? 0;
+  V[p + 7] = d[o + 6] ?? 0;
+  K.fill(K_T, p + 1, p + REC_FIELDS);
   return frame;
 }
 
@@ -158,11 +159,13 @@ function chainLength(pool: TrackState['ring'], head: number): number {
   return n;
 }
 
-/** Writes the connection's entries against template `t` into E.out. */
-function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
+/**
+ * Writes the connection's whole vector into V/K (the row, the chain lengths, the records and
+ * their snapshots) by the layouts' straight-line fills; returns its length.
+ */
+function fillConn(s: TrackState, slot: number, del: number): number {
   const row = layouts(s);
   const snap = SNAP as Layout;
-  const h = s.held;
   const NR = row.n;
   const ring = s.ring;
   const h0 = s.ringHead[slot] ?? -1;
@@ -174,12 +177,13 @@ function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
   const n2 = chainLength(ring, h2);
   const n3 = chainLength(s.rst, h3);
   const L = NR + CHAINS + (n0 + n1 + n2) * REC_FIELDS + n3 * (REC_FIELDS + snap.n);
-  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
-  row.encode(s, slot, E, 0, del, 0, 0, 0);
-  E.entry(NR, n0, K_T);
-  E.entry(NR + 1, n1, K_T);
-  E.entry(NR + 2, n2, K_T);
-  E.entry(NR + 3, n3, K_T);
+  fitScratch(L);
+  row.fill(s, slot, V, K, 0, del, 0, 0, 0);
+  V[NR] = n0;
+  V[NR + 1] = n1;
+  V[NR + 2] = n2;
+  V[NR + 3] = n3;
+  K.fill(K_T, NR, NR + CHAINS);
   const last = s.lastTs[slot] ?? 0;
   const s0 = s.eStart[slot * 2] ?? 0;
   const s1 = s.eStart[slot * 2 + 1] ?? 0;
@@ -194,9 +198,86 @@ function encodeConn(s: TrackState, slot: number, del: number, t: number): void {
   for (let i = h3; i >= 0; i = nextOf(s.rst, i)) {
     prevFrame = putRecord(s.rst, i, p, prevFrame, last, s0, s1);
     p += REC_FIELDS;
+    snap.fill(s.rstCtx, i, V, K, p, del, last, s0, s1);
+    p += snap.n;
+  }
+  return L;
+}
+
+/** One time's forward value and code (encodeRecord's scratch). */
+const V1 = new Float64Array(1);
+const K1 = new Uint8Array(1);
+
+/** Writes record `i` of `pool` at position `p` to E (its entries that differ from the template); returns its frame. */
+function encodeRecord(pool: TrackState['ring'], i: number, p: number, prevFrame: number, last: number, s0: number, s1: number): number {
+  const d = pool.d;
+  const o = i * 8;
+  forward(KIND_TIME, pool.ts[i] ?? 0, last, V1, K1, 0);
+  E.at(p, V1[0] ?? 0, K1[0] ?? 0);
+  const frame = d[o] ?? 0;
+  const fw = d[o + 3] ?? 0;
+  const resp = (fw & REC_RESP) !== 0;
+  E.at(p + 1, (frame - prevFrame) | 0, K_T);
+  E.at(p + 2, ((d[o + 1] ?? 0) - (resp ? s1 : s0)) | 0, K_T);
+  E.at(p + 3, ((d[o + 2] ?? 0) - (resp ? s0 : s1)) | 0, K_T);
+  E.at(p + 4, fw, K_T);
+  E.at(p + 5, d[o + 4] ?? 0, K_T);
+  E.at(p + 6, d[o + 5] ?? 0, K_T);
+  E.at(p + 7, d[o + 6] ?? 0, K_T);
+  return frame;
+}
+
+/**
+ * Writes the connection's entries against template `t` into E.out, each position's value
+ * compared with the template's where it is made (fillConn's vector, never written out); returns
+ * the vector's length.
+ */
+function encodeConn(s: TrackState, slot: number, del: number, t: number): number {
+  const h = s.held;
+  const row = layouts(s);
+  const snap = SNAP as Layout;
+  const NR = row.n;
+  const ring = s.ring;
+  const h0 = s.ringHead[slot] ?? -1;
+  const h1 = s.dirHead[slot * 2] ?? -1;
+  const h2 = s.dirHead[slot * 2 + 1] ?? -1;
+  const h3 = s.rstHead[slot] ?? -1;
+  const n0 = chainLength(ring, h0);
+  const n1 = chainLength(ring, h1);
+  const n2 = chainLength(ring, h2);
+  const n3 = chainLength(s.rst, h3);
+  const L = NR + CHAINS + (n0 + n1 + n2) * REC_FIELDS + n3 * (REC_FIELDS + snap.n);
+  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
+  row.encode(s, slot, E, 0, del, 0, 0, 0);
+  E.at(NR, n0, K_T);
+  E.at(NR + 1, n1, K_T);
+  E.at(NR + 2, n2, K_T);
+  E.at(NR + 3, n3, K_T);
+  const last = s.lastTs[slot] ?? 0;
+  const s0 = s.eStart[slot * 2] ?? 0;
+  const s1 = s.eStart[slot * 2 + 1] ?? 0;
+  let p = NR + CHAINS;
+  let prevFrame = ((s.cNumber[slot] ?? 0) * 2) | 0;
+  for (let c = 0; c < 3; c++) {
+    for (let i = c === 0 ? h0 : c === 1 ? h1 : h2; i >= 0; i = nextOf(ring, i)) {
+      prevFrame = encodeRecord(ring, i, p, prevFrame, last, s0, s1);
+      p += REC_FIELDS;
+    }
+  }
+  for (let i = h3; i >= 0; i = nextOf(s.rst, i)) {
+    prevFrame = encodeRecord(s.rst, i, p, prevFrame, last, s0, s1);
+    p += REC_FIELDS;
     snap.encode(s.rstCtx, i, E, p, del, last, s0, s1);
     p += snap.n;
   }
+  E.end();
+  return L;
+}
+
+/** Writes the entries of vector V/K[0, L) against template `t` into E.out. */
+function encodeVector(h: HeldStore, L: number, t: number): void {
+  E.begin(L, h.tmplV[t] as Float64Array, h.tmplK[t] as Uint8Array);
+  E.diff(V, K, L);
   E.end();
 }
 
@@ -254,9 +335,19 @@ function fitEntries(h: HeldStore): void {
   if (h.tail - h.head < h.cap) return;
   const cap = Math.max(1024, h.cap * 2);
   const mask = cap - 1;
+  // Copied in runs (at most three: where the old ring or the new one wraps) by the typed arrays'
+  // own set: an element-by-element loop here read and wrote nine kinds of typed array through
+  // one generic function, a megamorphic access each (~900 instructions per held connection,
+  // amortised, on a 200k-connection flood at 300,000/s).
   const move = <A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
     const b = make(cap);
-    for (let id = h.head; id < h.tail; id++) b[id & mask] = a[id & h.mask] ?? 0;
+    for (let id = h.head; id < h.tail; ) {
+      const from = id & h.mask;
+      const to = id & mask;
+      const len = Math.min(h.tail - id, h.cap - from, cap - to);
+      b.set(a.subarray(from, from + len), to);
+      id += len;
+    }
     return b;
   };
   h.eHash = move(h.eHash, (n) => new Int32Array(n));
@@ -318,18 +409,13 @@ export function hold(s: TrackState, slot: number): void {
   let t = h.current;
   encodeConn(s, slot, del, t);
   if (E.count > TEMPLATE_REFRESH) {
-    // This connection becomes the template: its whole vector, read back from its list against
-    // the empty template 0.
-    encodeConn(s, slot, del, 0);
-    inp.bytes = E.out.buf;
-    inp.mask = -1;
-    inp.pos = 0;
-    fitScratch(inp.zigzag() + 64); // the empty template: the first varint is the length
-    inp.pos = 0;
-    const L = readEntries(inp, h.tmplV[0] as Float64Array, h.tmplK[0] as Uint8Array, V, K);
+    // This connection becomes the template: its whole vector.
+    const L = fillConn(s, slot, del);
     const made = newTemplate(h, L);
-    t = made >= 0 ? made : h.current;
-    encodeConn(s, slot, del, t);
+    if (made >= 0) {
+      t = made;
+      encodeVector(h, L, t);
+    }
   }
   const out = E.out;
   const at = arenaPlace(h, out.n);

@@ -88,3 +88,17 @@ test('timelineOf: the packets before a RST read in place, in or out of capture o
   assert.equal(u.trigger?.frame, 2);
   assert.deepEqual(u.after.map((p) => p.frame), [4]);
 });
+
+test('hintFor: a refused SYN of another client gets the server\'s hint again; a hint naming the client does not', () => {
+  // The last hint is a different cause's first, so that the port_closed one below is built anew;
+  // the next one (another client, verdict and hop count: facts port_closed's text never reads)
+  // is the last one served again, and must read the same.
+  hintFor(facts({ cause: 'scan_probe' }));
+  const first = hintFor(facts({ client: '10.0.0.7', claimedSender: '198.51.100.10' }));
+  assert.equal(hintFor(facts({ client: '10.0.0.8', verdict: 'suspect', hopsCloser: 3 })), first);
+  assert.equal(hintFor(facts({ cause: 'accept_queue_overflow', client: '10.0.0.9' })), hintFor(facts({ cause: 'accept_queue_overflow', client: '10.0.0.1', verdict: 'forged' })));
+  assert.equal(first, 'Nothing listens on 198.51.100.10:443: check the service and `ss -ltn` on 198.51.100.10.');
+  const scan = hintFor(facts({ cause: 'scan_probe', client: '10.0.0.7' }));
+  assert.match(hintFor(facts({ cause: 'scan_probe', client: '10.0.0.8' })), /^10\.0\.0\.8 probed/);
+  assert.match(scan, /^10\.0\.0\.7 probed/);
+});

@@ -278,6 +278,39 @@ describe('held connections: the codec', () => {
     for (const { name } of columnsOf(t.state.rstCtx)) assert.ok(snapNames.has(name), `snapshot column ${name}`);
   });
 
+  it('a raw -0 written against a template holding a raw 0 comes back as -0', () => {
+    // Times are kept raw (not as a distance) when the row's last time is not finite: the first
+    // connection, all of whose columns differ from the empty template, becomes the template with
+    // a raw 0 in synTs; the second differs from it only by a raw -0 there, which must be written.
+    const r = mulberry32(5);
+    const t = new Tracker({ captureIndex: 0 }, { onConnectionDone: () => {} });
+    const s = t.state;
+    for (const { name, array, shape } of columnsOf(s)) {
+      if (shape.keep || ROW_ELSEWHERE.has(name)) continue;
+      for (let i = 0; i < shape.per; i++) array[3 * shape.per + i] = Math.floor(r() * 200) + 1;
+    }
+    s.cFlags[3] = ((s.cFlags[3] ?? 0) | F_USED) >>> 0;
+    s.lastTs[3] = Number.NaN;
+    s.deleteAt[3] = 1.7e9;
+    s.sched[3] = 1.7e9;
+    s.ringHead[3] = s.ringTail[3] = s.dirHead[6] = s.dirTail[6] = s.dirHead[7] = s.dirTail[7] = s.rstHead[3] = s.rstTail[3] = -1;
+    for (const { name, array, shape } of columnsOf(s)) {
+      if (shape.keep || name === 'cNumber') continue;
+      for (let i = 0; i < shape.per; i++) array[4 * shape.per + i] = array[3 * shape.per + i] ?? 0;
+    }
+    s.cNumber[3] = 1;
+    s.cNumber[4] = 2;
+    s.synTs[3] = 0;
+    s.synTs[4] = -0;
+    const first = s.held.tail;
+    hold(s, 3);
+    hold(s, 4);
+    unhold(s, first, false);
+    const slot = unhold(s, first + 1, false);
+    assert.ok(Object.is(s.synTs[slot], -0), `synTs ${s.synTs[slot]}`);
+    assert.ok(Number.isNaN(s.lastTs[slot] ?? 0));
+  });
+
   for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
     it(`random rows, records and snapshots come back exactly, seed ${seed}`, () => {
       const r = mulberry32(seed);
