@@ -51,8 +51,6 @@ export interface IngestOptions extends StoreAnalysisOptions {
   early?: RunningAnalysis;
   /** Bytes per segment of row documents handed to DuckDB during the analysis (default SEGMENT_BYTES; tests shrink it). */
   segmentBytes?: number;
-  /** A table's rows written through JSON.stringify before JsonBytes takes over (spool.ts STRINGIFIED_ROWS; tests lower it). */
-  stringifiedRows?: number;
 }
 
 /** An analysis under way, its rows going to its own spool. */
@@ -91,8 +89,8 @@ const SEGMENT_BYTES = 2 << 20;
  * and the checks that decide how to analyse a file took ~50 ms of the main thread's wall-clock
  * time doing nothing else (the 128 MiB bench prefix, session 9).
  */
-export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES, firstReadBytes?: number, stringifiedRows?: number): RunningAnalysis {
-  const spool = new RowSpool(segmentBytes, stringifiedRows);
+export function beginAnalysis(path: string, options: StoreAnalysisOptions, segmentBytes = SEGMENT_BYTES, firstReadBytes?: number): RunningAnalysis {
+  const spool = new RowSpool(segmentBytes);
   let stopped = false;
   // Reads of at most firstReadBytes until the store wants the analysis (wholeChunks).
   let readBytes = firstReadBytes ?? Number.POSITIVE_INFINITY;
@@ -253,7 +251,7 @@ export class DuckStore {
       if (run === undefined) {
         await early?.stop();
         if ('finishFirst' in decision) await this.finishStream(options.sensor, options);
-        run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined }, options.segmentBytes, undefined, options.stringifiedRows);
+        run = beginAnalysis(path, { ...options, resume: 'resume' in decision ? decision.resume : undefined }, options.segmentBytes);
       }
       early = undefined;
       run.wholeChunks();

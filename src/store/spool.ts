@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Connection, Reset } from '../model/report.js';
 import { JsonBytes } from '../report/jsonBytes.js';
 import type { RowWriter } from './analyzeFile.js';
+import { withExtra } from './rows.js';
 import type { ResultTable } from './schema.js';
 
 /** Bytes buffered per table before a write (a few writes per MB of rows). */
@@ -25,41 +26,10 @@ const MAX_HEADS = 256;
 
 const NEWLINE = new Uint8Array([0x0a]);
 
-/**
- * A table's first rows are written through JSON.stringify, the rest by JsonBytes (reset(),
- * connection()): the writer's own cost is its warm-up (its code interpreted, then TurboFan's
- * compiles of resetLine and connectionLine), which a small capture's rows do not pay back.
- * Callgrind, all threads, ingest of the 32 MiB bench prefix (2,051 rows): JsonBytes from the
- * first row 3,522 M instructions against 3,334 M through JSON.stringify.
- */
-const STRINGIFIED_ROWS = 4096;
-
-/** What goes over a document's closing brace when it has an `extra` member (a string document: SpoolBytes.document). */
-const EXTRA_NAME = ',"extra":';
-
-/** JsonBytes that also writes documents given as strings, and tells how many bytes it holds not drained yet (rows are cut into segments by size). */
+/** JsonBytes telling how many bytes it holds that are not drained yet (its rows are cut into segments by size). */
 class SpoolBytes extends JsonBytes {
   get pending(): number {
     return this.at;
-  }
-
-  /**
-   * One document given as a string (JSON.stringify's), with `extra` (JSON) spliced in over its
-   * closing brace as rows.ts withExtra does to a string (a string sliced and concatenated must
-   * be flattened again to be encoded: session 6), and a newline; one row.
-   */
-  document(doc: string, extra: string | null): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit; the `extra` member adds its 9-byte name; one more for the newline.
-    this.ensure((doc.length + (extra === null ? 0 : extra.length)) * 3 + EXTRA_NAME.length + 1);
-    const view = this.view;
-    this.at += view.write(doc, this.at);
-    if (extra !== null) {
-      this.at += view.write(EXTRA_NAME, this.at - 1, 'latin1') - 1;
-      this.at += view.write(extra, this.at);
-      this.buf[this.at++] = 0x7d;
-    }
-    this.buf[this.at++] = 0x0a;
-    this.endRow();
   }
 }
 
@@ -97,14 +67,8 @@ export class RowSpool implements RowWriter {
     return this.closed;
   }
 
-  /**
-   * Without `segmentBytes`, one file per table, read back after finish() (pathOf, batches).
-   * `stringifiedRows`: a table's first rows written through JSON.stringify (STRINGIFIED_ROWS).
-   */
-  constructor(
-    private readonly segmentBytes = Number.POSITIVE_INFINITY,
-    private readonly stringifiedRows = STRINGIFIED_ROWS,
-  ) {}
+  /** Without `segmentBytes`, one file per table, read back after finish() (pathOf, batches). */
+  constructor(private readonly segmentBytes = Number.POSITIVE_INFINITY) {}
 
   private open(path: string): number {
     this.made.push(path);
@@ -142,7 +106,9 @@ export class RowSpool implements RowWriter {
    */
   row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
     const f = this.fileOf(table);
-    f.json.document(doc, extra);
+    f.json.text(withExtra(doc, extra));
+    f.json.bytes(NEWLINE);
+    f.json.endRow();
     this.counted(table, f, ts);
   }
 
@@ -156,16 +122,14 @@ export class RowSpool implements RowWriter {
    */
   reset(r: Reset, extra: string | null): void {
     const f = this.fileOf('resets');
-    if (f.rows < this.stringifiedRows) f.json.document(JSON.stringify(r), extra);
-    else f.json.resetLine('resets', r, NEWLINE, extra === null ? null : extraHead(f, extra));
+    f.json.resetLine('resets', r, NEWLINE, extra === null ? null : extraHead(f, extra));
     this.counted('resets', f, r.ts);
   }
 
   /** One connection as its document, as reset() writes a reset (report/jsonBytes.ts connectionLine). */
   connection(c: Connection, extra: string | null): void {
     const f = this.fileOf('connections');
-    if (f.rows < this.stringifiedRows) f.json.document(JSON.stringify(c), extra);
-    else f.json.connectionLine('connections', c, NEWLINE, extra === null ? null : extraHead(f, extra));
+    f.json.connectionLine('connections', c, NEWLINE, extra === null ? null : extraHead(f, extra));
     this.counted('connections', f, c.ts);
   }
 

@@ -126,8 +126,7 @@ test(`ingest with the sha256 ${how} and rows fed in 2 KiB segments during the an
   const file = join(tmp.dir, `overlap-${threadHashMinBytes}.duckdb`);
   const store = await DuckStore.open(file, { create: true, singleThreaded: true });
   const phases: string[] = [];
-  // stringifiedRows 1: each table's first row through JSON.stringify, the rest written by JsonBytes (spool.ts).
-  const overlapped = { sensor: 'lab', threadHashMinBytes, segmentBytes: 2048, stringifiedRows: 1, onPhase: (phase: string) => phases.push(phase) };
+  const overlapped = { sensor: 'lab', threadHashMinBytes, segmentBytes: 2048, onPhase: (phase: string) => phases.push(phase) };
   const fed: string[] = [];
   try {
     for (const capture of captures) {

@@ -51,31 +51,6 @@ test('row spool: an `extra` member is spliced in before the closing brace, as wi
   spool.remove();
 });
 
-test('row spool: resets and connections written by JsonBytes after the first stringifiedRows hold the same members as JSON.stringify with `extra`, extra first', async () => {
-  // A capture with resets that have a `rule` (their `extra`) and connections with and without resets.
-  const capture = join(REPO_ROOT, 'test', 'fixtures', 'lab', 'nmap-syn-scan-20ports.client.pcap');
-  const files = async (stringifiedRows: number) => {
-    const spool = new RowSpool(Number.POSITIVE_INFINITY, stringifiedRows);
-    const r = await analyzeForStore(capture, {}, spool);
-    spool.finish();
-    const lines = (t: 'resets' | 'connections') => readFileSync(spool.pathOf(t) as string, 'utf8').split('\n').slice(0, -1);
-    const out = { resets: lines('resets'), connections: lines('connections'), rows: r.rows };
-    spool.remove();
-    return out;
-  };
-  const stringified = await files(Number.POSITIVE_INFINITY);
-  const written = await files(1);
-  assert.ok(stringified.rows.resets > 2 && stringified.rows.connections > 2, JSON.stringify(stringified.rows));
-  for (const t of ['resets', 'connections'] as const) {
-    assert.equal(written[t].length, stringified[t].length);
-    assert.equal(written[t][0], stringified[t][0], `${t}: the first row through JSON.stringify`);
-    assert.deepEqual(written[t].map((l) => JSON.parse(l)), stringified[t].map((l) => JSON.parse(l)), t);
-  }
-  // Every reset has an `extra` (its rule): JsonBytes writes it as the document's first member.
-  assert.match(written.resets[1] as string, /^\{"extra":\{"rule":/);
-  assert.match(stringified.resets[1] as string, /,"extra":\{"rule":"[^"]*"\}\}$/);
-});
-
 test('row spool: inputRead hands every table\'s rows so far on as a segment at once; the rest follow in order, and a table without new rows gives no empty segment', () => {
   const spool = new RowSpool(1 << 20);
   const handed: [string, string][] = [];
