@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { ReadLength } from '../capture/window.js';
-import type { Connection, InputSummary, Reset } from '../model/report.js';
+import type { InputSummary } from '../model/report.js';
 import type { CarriedStream } from '../pipeline/carry.js';
 import { type AnalysisSink, AnalysisStopped, type ReadProgress, type RunResult, runAnalysis } from '../pipeline/run.js';
 import type { HashThreadCpu } from './hashWorker.js';
@@ -22,10 +22,6 @@ export interface RowWriter {
    * null, is JSON to add to the document as its `extra` member (rows.ts withExtra).
    */
   row(table: 'connections' | 'resets' | 'patterns', doc: string, ts: number | null, extra?: string | null): void;
-  /** A reset as its row document (the members of JSON.stringify(r), and `extra` when not null), at its time `r.ts`. */
-  reset(r: Reset, extra: string | null): void;
-  /** A connection as its row document, as reset(). */
-  connection(c: Connection, extra: string | null): void;
   /** The file has been read to its end: what follows are the rows of the connections still open, ended at the end of the capture. */
   inputRead?(): void;
 }
@@ -125,11 +121,11 @@ function rowSink(writer: RowWriter, rows: StoreAnalysis['rows']): AnalysisSink {
   return {
     reset(r) {
       rows.resets++;
-      writer.reset(r, resetExtra(r));
+      writer.row('resets', JSON.stringify(r), r.ts, resetExtra(r));
     },
     connection(c) {
       rows.connections++;
-      writer.connection(c, connectionExtra(c));
+      writer.row('connections', JSON.stringify(c), c.ts, connectionExtra(c));
     },
     pattern(p) {
       rows.patterns++;

@@ -9,41 +9,26 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connection, Reset } from '../model/report.js';
-import { JsonBytes } from '../report/jsonBytes.js';
 import type { RowWriter } from './analyzeFile.js';
 import { withExtra } from './rows.js';
 import type { ResultTable } from './schema.js';
 
+/** What goes over a document's closing brace when it has an `extra` member. */
+const EXTRA_NAME = ',"extra":';
+
 /** Bytes buffered per table before a write (a few writes per MB of rows). */
 const WRITE_BUFFER_BYTES = 1 << 18;
 
-/** The bytes of `{"extra":` that open a document with an `extra` member (see SpoolFile.extraHead). */
-const EXTRA_HEAD = '{"extra":';
-
-/** Heads kept per table (the `extra` members of a capture's resets are a few `rule`s: see extraHead). */
-const MAX_HEADS = 256;
-
-const NEWLINE = new Uint8Array([0x0a]);
-
-/** JsonBytes telling how many bytes it holds that are not drained yet (its rows are cut into segments by size). */
-class SpoolBytes extends JsonBytes {
-  get pending(): number {
-    return this.at;
-  }
-}
-
-/** One table's spool file and its writer. */
+/** One table's spool file and its write buffer. */
 interface SpoolFile {
   /** The file being written (the table's current segment). */
   path: string;
   fd: number;
   /** Bytes written to `path` so far. */
   written: number;
-  /** Encodes the table's documents (drained into `fd`). */
-  json: SpoolBytes;
-  /** `{"extra":<extra>` as UTF-8, by `extra` (extraHead). */
-  heads: Map<string, Uint8Array>;
+  buffer: Buffer;
+  /** Bytes of `buffer` filled. */
+  used: number;
   rows: number;
   days: Set<number>;
 }
@@ -75,68 +60,44 @@ export class RowSpool implements RowWriter {
     return openSync(path, 'w');
   }
 
-  private fileOf(table: ResultTable['name']): SpoolFile {
+  /**
+   * Encodes the document into the table's buffer at once, so that no row string outlives this
+   * call: strings held until a batched write survived V8's young-generation collections (the bin
+   * caps a semi-space at 2 MiB) and were promoted, which cost a reset flood's ingest ~0.5 s of
+   * CPU in old-generation collections (80k resets of ~900 bytes and 80k connections).
+   */
+  row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
     let f = this.files.get(table);
     if (f === undefined) {
       const path = join(this.dir, table);
-      const file: SpoolFile = {
-        path,
-        fd: this.open(path),
-        written: 0,
-        json: new SpoolBytes((bytes, start, end) => {
-          let done = start;
-          while (done < end) done += writeSync(file.fd, bytes, done, end - done);
-          file.written += end - start;
-        }, WRITE_BUFFER_BYTES),
-        heads: new Map(),
-        rows: 0,
-        days: new Set(),
-      };
-      f = file;
+      f = { path, fd: this.open(path), written: 0, buffer: Buffer.allocUnsafe(WRITE_BUFFER_BYTES), used: 0, rows: 0, days: new Set() };
       this.files.set(table, f);
       this.days.set(table, f.days);
     }
-    return f;
-  }
-
-  /**
-   * One document given as a string (a pattern's; tests), with `extra` (JSON) spliced in as its
-   * `extra` member (rows.ts withExtra). The string is encoded into the table's buffer at once, so
-   * that no row string outlives this call.
-   */
-  row(table: ResultTable['name'], doc: string, ts: number | null, extra: string | null = null): void {
-    const f = this.fileOf(table);
-    f.json.text(withExtra(doc, extra));
-    f.json.bytes(NEWLINE);
-    f.json.endRow();
-    this.counted(table, f, ts);
-  }
-
-  /**
-   * One reset as its document: the members of JSON.stringify(r), preceded by its `extra` member
-   * when it has one (`extra`, JSON), written as UTF-8 straight into the table's buffer by the
-   * JSON report's own writer (report/jsonBytes.ts resetLine) rather than through JSON.stringify:
-   * a string per row, built in parts and flattened again to be encoded, allocated ~3x the
-   * document's bytes in V8's young generation (the 512 MiB bench mix: ~54 more scavenges than
-   * `analyze --format json`, whose writer this is).
-   */
-  reset(r: Reset, extra: string | null): void {
-    const f = this.fileOf('resets');
-    f.json.resetLine('resets', r, NEWLINE, extra === null ? null : extraHead(f, extra));
-    this.counted('resets', f, r.ts);
-  }
-
-  /** One connection as its document, as reset() writes a reset (report/jsonBytes.ts connectionLine). */
-  connection(c: Connection, extra: string | null): void {
-    const f = this.fileOf('connections');
-    f.json.connectionLine('connections', c, NEWLINE, extra === null ? null : extraHead(f, extra));
-    this.counted('connections', f, c.ts);
-  }
-
-  private counted(table: ResultTable['name'], f: SpoolFile, ts: number | null): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; the `extra` member adds its 9-byte name; one more for the newline.
+    const worst = (doc.length + (extra === null ? 0 : extra.length)) * 3 + EXTRA_NAME.length + 1;
+    if (f.used + worst > WRITE_BUFFER_BYTES) this.flush(f);
+    if (worst > WRITE_BUFFER_BYTES) f.written += writeSync(f.fd, `${withExtra(doc, extra)}\n`);
+    else {
+      f.used += f.buffer.write(doc, f.used);
+      // `extra` spliced in over the closing brace, as rows.ts withExtra does to a string.
+      if (extra !== null) {
+        f.used += f.buffer.write(EXTRA_NAME, f.used - 1, 'latin1') - 1;
+        f.used += f.buffer.write(extra, f.used);
+        f.buffer[f.used++] = 0x7d;
+      }
+      f.buffer[f.used++] = 0x0a;
+    }
     f.rows++;
     if (ts !== null) f.days.add(Math.floor(ts / 86400));
-    if (f.written + f.json.pending >= this.segmentBytes) this.cut(table, f);
+    if (f.written + f.used >= this.segmentBytes) this.cut(table, f);
+  }
+
+  private flush(f: SpoolFile): void {
+    let done = 0;
+    while (done < f.used) done += writeSync(f.fd, f.buffer, done, f.used - done);
+    f.written += f.used;
+    f.used = 0;
   }
 
   private handOn(table: ResultTable['name'], file: string): void {
@@ -146,7 +107,7 @@ export class RowSpool implements RowWriter {
 
   /** Hands the table's segment on (flushed, closed) and starts its next one in a new file. */
   private cut(table: ResultTable['name'], f: SpoolFile): void {
-    f.json.flush();
+    this.flush(f);
     closeSync(f.fd);
     this.handOn(table, f.path);
     f.path = join(this.dir, `${table}.${this.made.length}`);
@@ -162,7 +123,7 @@ export class RowSpool implements RowWriter {
    */
   inputRead(): void {
     if (this.closed || this.segmentBytes === Number.POSITIVE_INFINITY) return;
-    for (const [table, f] of this.files) if (f.written + f.json.pending > 0) this.cut(table, f);
+    for (const [table, f] of this.files) if (f.written + f.used > 0) this.cut(table, f);
   }
 
   /** Writes what is buffered and closes the files (before reading them back); once. Hands each table's last segment on when it holds rows. */
@@ -170,7 +131,7 @@ export class RowSpool implements RowWriter {
     if (this.closed) return;
     this.closed = true;
     for (const [table, f] of this.files) {
-      f.json.flush();
+      this.flush(f);
       closeSync(f.fd);
       if (f.written > 0 && this.segmentBytes !== Number.POSITIVE_INFINITY) this.handOn(table, f.path);
     }
@@ -212,19 +173,4 @@ export class RowSpool implements RowWriter {
     for (const file of this.made) unlinkSync(file);
     rmdirSync(this.dir);
   }
-}
-
-/**
- * `{"extra":<extra>` as UTF-8: the head of a document with an `extra` member (JsonBytes writes the
- * row's members after it). The documents' members are the row's own in any order: both engines
- * read them by name (DuckDB's read_ndjson, PostgreSQL's json_populate_recordset).
- */
-function extraHead(f: SpoolFile, extra: string): Uint8Array {
-  let head = f.heads.get(extra);
-  if (head === undefined) {
-    if (f.heads.size >= MAX_HEADS) f.heads.clear();
-    head = Buffer.from(`${EXTRA_HEAD}${extra}`);
-    f.heads.set(extra, head);
-  }
-  return head;
 }

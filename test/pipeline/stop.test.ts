@@ -79,12 +79,6 @@ test('the store analysis stopped mid-file writes no row and rejects with Analysi
     row() {
       rows++;
     },
-    reset() {
-      rows++;
-    },
-    connection() {
-      rows++;
-    },
   };
   await assert.rejects(analyzeForStore(CAPTURE, { chunkSize: CHUNK, shouldStop: afterCalls(CHUNKS_BEFORE_STOP) }, writer), AnalysisStopped);
   assert.equal(rows, 0);

@@ -90,12 +90,6 @@ test('analyzeForStore: the writer hears inputRead once, after the file is read a
     row(table: string) {
       events.push(table);
     },
-    reset() {
-      events.push('resets');
-    },
-    connection() {
-      events.push('connections');
-    },
     inputRead() {
       events.push('inputRead');
     },
