@@ -2,8 +2,11 @@
  * `whyreset ingest`: analyses captures into the embedded DuckDB store (src/store/duckdb.ts).
  */
 import { hostname } from 'node:os';
+import * as duck from '../store/duckdb.js';
 import type { DuckStore, IngestOptions, IngestResult } from '../store/duckdb.js';
+import { INGEST_ROW_GROUP_SIZE, bindingsFile, dbPathOf, openStoreFile } from '../store/duckdbRaw.js';
 import type { EarlyHashThread } from '../store/hasher.js';
+import { expandInputs } from '../store/inputFiles.js';
 import { processThreadsCpuMs } from '../store/threadCpu.js';
 import { EXIT_INPUT_ERRORS, EXIT_OK, EXIT_USAGE, inactivityTimeoutOf, reportInputErrors, warn } from './common.js';
 import { Progress } from './progress.js';
@@ -155,15 +158,12 @@ async function ingestFiles(argv: string[], earlyThread: EarlyHashThread | undefi
     warn(`ingest needs at least one capture, directory or glob\n${INGEST_HELP}`);
     return EXIT_USAGE;
   }
-  const { expandInputs } = await import('../store/inputFiles.js');
   const { files, missing } = expandInputs(positionals);
   for (const m of missing) warn(`${m}: no such file, or nothing matches`);
   if (files.length === 0 && !values.finish) return EXIT_USAGE;
   const sensor = values.sensor ?? hostname();
 
-  const { INGEST_ROW_GROUP_SIZE, bindingsFile, dbPathOf, openStoreFile } = await import('../store/duckdbRaw.js');
   const dbPath = dbPathOf(values.db);
-  const duck = await import('../store/duckdb.js');
   const progress = new Progress();
   const fileOptions = (i: number): IngestOptions => ({
     sensor,
