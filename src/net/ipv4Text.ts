@@ -51,14 +51,3 @@ export function ipv4Strict(addr: string): number {
   return n;
 }
 
-/**
- * The number of `addr` when it is one of the last two texts ipv4Strict read (-1: not a plain
- * dotted quad), else -2: no parse, and what ipv4Strict keeps is left as it is. For the JSON writer
- * (report/jsonBytes.ts), which writes a connection's addresses right after its Community ID read
- * them, digit by digit from the number rather than character by character from the text.
- */
-export function ipv4Recent(addr: string): number {
-  if (addr === lastText) return lastNumber;
-  if (addr === otherText) return otherNumber;
-  return -2;
-}

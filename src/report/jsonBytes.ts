@@ -30,8 +30,7 @@
  */
 import type { Connection, Evidence, MptcpReason, Reset, ResetRef } from '../model/report.js';
 import { lastIdChars } from '../net/communityId.js';
-import { ipv4Recent } from '../net/ipv4Text.js';
-import { ByteRows, LITTLE_ENDIAN, asWords, charCodeAt } from './byteRows.js';
+import { ByteRows, asWords, charCodeAt } from './byteRows.js';
 
 /** Bytes of the buffer's first size (it grows when one object needs more). */
 const DEFAULT_SIZE = 1 << 16;
@@ -158,10 +157,14 @@ const LONG_DETAILS = 8;
 const LONG_MEMBERS = LONG_DETAIL + LONG_DETAILS;
 const LONG_BYTES = 1024;
 
-/** The vocabulary's bytes (vocabString): where in the reserved bytes, how many, of how many texts, each of at most VOCAB_LONGEST characters. */
+/**
+ * The vocabulary's bytes (vocabString): where in the reserved bytes, how many, of how many texts,
+ * each of at most VOCAB_LONGEST characters (an IPv6 address's 39; at most 6 bytes a character,
+ * so the length fits the 8 bits vocabString keeps it in).
+ */
 const VOCAB_AT = KEPT_SITES * SLOT_BYTES + LONG_MEMBERS * LONG_BYTES;
-const VOCAB_BYTES = 8 << 10;
-const VOCAB_TEXTS = 512;
+const VOCAB_BYTES = 128 << 10;
+const VOCAB_TEXTS = 4096;
 const VOCAB_LONGEST = 39;
 
 /** Sites per writer (more: JSON.stringify). */
@@ -266,11 +269,11 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_TS);
       this.numberMember(c.ts);
       this.key(KEY_ORIG_H);
-      this.addressMember(c.orig_h);
+      this.vocabString(c.orig_h);
       this.key(KEY_ORIG_P);
       this.numberMember(c.orig_p);
       this.key(KEY_RESP_H);
-      this.addressMember(c.resp_h);
+      this.vocabString(c.resp_h);
       this.key(KEY_RESP_P);
       this.numberMember(c.resp_p);
       this.key(KEY_DURATION);
@@ -284,15 +287,15 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_RESP_PKTS);
       this.numberMember(c.resp_pkts);
       this.key(KEY_CONN_STATE);
-      this.vocabMember(c.conn_state);
+      this.vocabString(c.conn_state);
       this.key(KEY_HISTORY);
-      this.vocabMember(c.history);
+      this.vocabString(c.history);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
       this.key(KEY_CAPTURE);
       this.numberMember(c.capture);
       this.key(KEY_PROTO);
-      this.vocabMember(c.proto);
+      this.vocabString(c.proto);
       this.key(KEY_MISSED_BYTES);
       this.numberMember(c.missed_bytes);
       this.key(KEY_ORIG_IP_BYTES);
@@ -342,11 +345,11 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_CONN);
       this.nullableStringMember(r.conn);
       this.key(KEY_SRC);
-      this.addressMember(r.src);
+      this.vocabString(r.src);
       this.key(KEY_SPORT);
       this.numberMember(r.sport);
       this.key(KEY_DST);
-      this.addressMember(r.dst);
+      this.vocabString(r.dst);
       this.key(KEY_DPORT);
       this.numberMember(r.dport);
       this.key(KEY_FROM);
@@ -389,7 +392,7 @@ export class JsonBytes extends ByteRows {
       const rule: unknown = r.rule;
       if (rule !== undefined) {
         this.key(KEY_RULE);
-        this.vocabMember(rule);
+        this.vocabString(rule);
       }
       if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
         this.key(KEY_PARENT);
@@ -494,7 +497,7 @@ export class JsonBytes extends ByteRows {
       const e: unknown = v[i];
       if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
       this.key(KEY_CODE_FIRST);
-      this.vocabMember((e as Evidence).code);
+      this.vocabString((e as Evidence).code);
       this.key(KEY_DETAIL);
       this.longString((e as Evidence).detail, i < LONG_DETAILS ? LONG_DETAIL + i : LONG_DETAIL + LONG_DETAILS - 1);
       this.byte(0x7d);
@@ -513,7 +516,7 @@ export class JsonBytes extends ByteRows {
     this.key(KEY_CODE_FIRST);
     this.numberMember(m.code);
     this.key(KEY_NAME);
-    this.vocabMember(m.name);
+    this.vocabString(m.name);
     this.key(KEY_FLAGS);
     this.numberMember(m.flags);
     this.byte(0x7d);
@@ -543,9 +546,11 @@ export class JsonBytes extends ByteRows {
     const at = this.at;
     const o = k * KEY_WORDS;
     const n = RECORD_KEY_LENGTHS[k] as number;
-    data.setFloat64(at, RECORD_KEY_WORDS[o] as number, LITTLE_ENDIAN);
-    if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, LITTLE_ENDIAN);
-    if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, LITTLE_ENDIAN);
+    // Little-endian, as the words were read: the byte order a constant (LITTLE_ENDIAN is a
+    // variable in the bundle, and TurboFan wrote both orders' stores and a branch at each).
+    data.setFloat64(at, RECORD_KEY_WORDS[o] as number, true);
+    if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, true);
+    if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, true);
     this.at = at + n;
   }
 
@@ -576,37 +581,6 @@ export class JsonBytes extends ByteRows {
   }
 
   /**
-   * An address string (a connection's or a reset's ends). When it is one of the two texts
-   * explain's Community ID just read as an IPv4 number (net/ipv4Text.ts ipv4Recent: the
-   * connection's own two ends, for every record written as its connection finishes), its dotted
-   * quad is written from the number, ~150 instructions where the string's character loop cost
-   * ~700; the written length tells whether the text was that canonical form (a part with a
-   * leading zero reads as the same number but is longer): if not, the string is written instead.
-   */
-  private addressMember(v: unknown): void {
-    if (typeof v !== 'string') throw new NotPlain();
-    const n = ipv4Recent(v);
-    if (n < 0) {
-      this.string(v);
-      return;
-    }
-    this.ensure(17);
-    const buf = this.buf;
-    const start = this.at;
-    buf[start] = 0x22;
-    let at = writeOctet(buf, start + 1, n >>> 24);
-    buf[at++] = 0x2e;
-    at = writeOctet(buf, at, (n >>> 16) & 0xff);
-    buf[at++] = 0x2e;
-    at = writeOctet(buf, at, (n >>> 8) & 0xff);
-    buf[at++] = 0x2e;
-    at = writeOctet(buf, at, n & 0xff);
-    buf[at++] = 0x22;
-    if (at - start === v.length + 2) this.at = at;
-    else this.string(v);
-  }
-
-  /**
    * A Community ID (string or null). When it is the last one net/communityId.ts made (a record
    * written as its connection finishes, a reset released at once), its 30 characters are copied
    * from there (lastIdChars; plain base64, nothing to escape): ~1,600 instructions of character
@@ -630,16 +604,10 @@ export class JsonBytes extends ByteRows {
     this.nullableStringMember(v);
   }
 
-  /** A string of a vocabulary member (vocabString); anything else NotPlain. */
-  private vocabMember(v: unknown): void {
-    if (typeof v !== 'string') throw new NotPlain();
-    this.vocabString(v);
-  }
-
   /** A vocabulary member's string (vocabString) or null. */
   private nullableVocabMember(v: unknown): void {
     if (v === null) this.bytes(NULL);
-    else this.vocabMember(v);
+    else this.vocabString(v);
   }
 
   /** An array of vocabulary strings (a reset's flags). */
@@ -648,21 +616,27 @@ export class JsonBytes extends ByteRows {
     this.byte(0x5b);
     for (let i = 0; i < v.length; i++) {
       if (i > 0) this.byte(0x2c);
-      this.vocabMember(v[i]);
+      this.vocabString(v[i]);
     }
     this.byte(0x5d);
   }
 
   /**
-   * A string of the members whose values come from a small set of texts (a reset's cause, rule,
-   * stage, verdict, origin, flags, evidence codes, signature; a record's state, history, proto):
-   * copied from the bytes kept for the same text (VOCAB_*), else written and kept while there is
-   * room. Four bytes at a time: the copy and its lookup cost ~150 instructions where the
-   * character loop of `string` costs ~57 a character (V8's charCodeAt dispatches on the string's
-   * representation at each; these members were ~40 % of the characters the loop wrote on the
-   * 512 MiB mix's json run, ~1.85 M of 4.5 M).
+   * A string (else NotPlain) of the members whose values come again and again: from a small set of texts (a
+   * reset's cause, rule, stage, verdict, origin, flags, evidence codes, signature; a record's
+   * state, history, proto) or the same hosts (addresses: a server's in every connection to it).
+   * Copied from the bytes kept for the same text (VOCAB_*), else written and kept; when the
+   * texts kept reach VOCAB_TEXTS or their bytes VOCAB_BYTES, all are let go and kept anew. Four
+   * bytes at a time: the copy and its lookup cost ~150 instructions where the character loop of
+   * `string` costs ~57 a character (V8's charCodeAt dispatches on the string's representation at
+   * each; these members were ~65 % of the characters the loop wrote on the 512 MiB mix's json
+   * run, ~2.9 M of 4.5 M; the vocabulary's 18 evidence codes, 11 rules, 69 histories…, 400
+   * servers, 14,733 clients in 26,446 connections).
    */
-  private vocabString(v: string): void {
+  private vocabString(v: unknown): void {
+    // Checked here, not by the callers: TurboFan then knows `v` a string and reads its length
+    // directly (the texts come in many string maps: a load of `length` went megamorphic).
+    if (typeof v !== 'string') throw new NotPlain();
     const kept = this.vocab.get(v);
     if (kept !== undefined) {
       const n = kept & 0xff;
@@ -675,7 +649,7 @@ export class JsonBytes extends ByteRows {
       this.at = at + n;
       return;
     }
-    if (v.length > VOCAB_LONGEST || this.vocab.size >= VOCAB_TEXTS) {
+    if (v.length > VOCAB_LONGEST) {
       this.string(v);
       return;
     }
@@ -684,8 +658,11 @@ export class JsonBytes extends ByteRows {
     const start = this.at;
     this.string(v);
     const n = this.at - start;
-    const used = this.vocabUsed;
-    if (n > 0xff || used + n > VOCAB_BYTES) return;
+    let used = this.vocabUsed;
+    if (used + n > VOCAB_BYTES || this.vocab.size >= VOCAB_TEXTS) {
+      this.vocab.clear();
+      used = 0;
+    }
     this.buf.copyWithin(this.limit + VOCAB_AT + used, start, this.at);
     this.vocab.set(v, (used << 8) | n);
     this.vocabUsed = used + n;
@@ -1000,7 +977,7 @@ export class JsonBytes extends ByteRows {
       // lone surrogate, where JSON.stringify writes \udxxx): they are the string's JSON. Else the
       // loop below writes it again over them.
       const written = utf8Write(this.view, s, at + 1, n * 3);
-      if (plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
+      if (plainUtf8(buf, this.ints, at + 1, at + 1 + written)) {
         buf[at] = 0x22;
         buf[at + 1 + written] = 0x22;
         this.at = at + 2 + written;
@@ -1077,29 +1054,41 @@ function utf8Write(view: Buffer, s: string, at: number, max: number): number {
   return NATIVE_UTF8 ? (view as unknown as Utf8Native).utf8Write(s, at, max) : view.write(s, at, max, 'utf8');
 }
 
-/** 0x80 in each byte of a 32-bit word, and each byte's 0x01, 0x20, `"`, `\` and 0xef. */
-const HIGH_BITS = 0x80808080 | 0;
-const ONES = 0x01010101;
-const SPACES = 0x20202020;
-const QUOTES = 0x22222222;
-const BACKSLASHES = 0x5c5c5c5c;
-const EFS = 0xefefefef | 0;
-
 /**
  * True when bytes [from, to) of `buf` (UTF-8) hold no byte below 0x20, no `"` (0x22), no `\`
  * (0x5c) and no 0xef: then they are, in quotes, what JSON.stringify writes for the string they
- * encode. Four bytes at a time: a word has a byte below 0x20 when (x - 0x20202020) & ~x has a high
- * bit set, and a byte equal to c when x ^ (c in every byte) has a zero byte (the tests of "Bit
- * Twiddling Hacks", exact for whether any byte matches); the last bytes one by one.
+ * encode. Eight bytes at a time, as two aligned words of `ints` (buf's Int32Array): a word has a
+ * byte below 0x20 when (x - 0x20202020) & ~x has a high bit set, and a byte equal to c when
+ * x ^ (c in every byte) has a zero byte (the tests of "Bit Twiddling Hacks", exact for whether
+ * any byte matches; the same in every byte, so whatever the byte order); the bytes before the
+ * first word boundary and after the last whole pair one by one. A word at a time through a
+ * DataView's getInt32 cost ~14 instructions a byte checked (69 M of the 512 MiB mix's json run:
+ * hints and evidence details).
  */
-function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
+function plainUtf8(buf: Uint8Array, ints: Int32Array, from: number, to: number): boolean {
   let i = from;
-  for (; i + 4 <= to; i += 4) {
-    const x = data.getInt32(i, true);
-    const q = x ^ QUOTES;
-    const b = x ^ BACKSLASHES;
-    const e = x ^ EFS;
-    if ((((x - SPACES) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((e - ONES) & ~e)) & HIGH_BITS) return false;
+  for (; i < to && (i & 3) !== 0; i++) {
+    const c = buf[i] as number;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0xef) return false;
+  }
+  // Two words an iteration: V8 re-checks the array's map, reloads its length and data and
+  // retags the index at every iteration (~30 instructions), the test of a word is ~22. The test
+  // written out twice (a function for it stayed a call: the bin's inlining budget) and its
+  // constants in place: the bundle makes module constants `var`s, which TurboFan reads from the
+  // context (two of these would be heap numbers there).
+  for (; i + 8 <= to; i += 8) {
+    const w = i >> 2;
+    const x = ints[w] as number;
+    const y = ints[w + 1] as number;
+    const xq = x ^ 0x22222222;
+    const xb = x ^ 0x5c5c5c5c;
+    const xe = x ^ (0xefefefef | 0);
+    const yq = y ^ 0x22222222;
+    const yb = y ^ 0x5c5c5c5c;
+    const ye = y ^ (0xefefefef | 0);
+    const xs = ((x - 0x20202020) & ~x) | ((xq - 0x01010101) & ~xq) | ((xb - 0x01010101) & ~xb) | ((xe - 0x01010101) & ~xe);
+    const ys = ((y - 0x20202020) & ~y) | ((yq - 0x01010101) & ~yq) | ((yb - 0x01010101) & ~yb) | ((ye - 0x01010101) & ~ye);
+    if ((xs | ys) & (0x80808080 | 0)) return false;
   }
   for (; i < to; i++) {
     const c = buf[i] as number;
@@ -1260,26 +1249,6 @@ function writeInt31(buf: Uint8Array, at: number, x: number): number {
   return end;
 }
 
-/** An IPv4 address's part (0-255) in decimal at `at`; returns the end. */
-function writeOctet(buf: Uint8Array, at: number, v: number): number {
-  if (v >= 100) {
-    const h = (v / 100) | 0;
-    const r = (v - h * 100) << 1;
-    buf[at] = 0x30 + h;
-    buf[at + 1] = PAIRS[r] as number;
-    buf[at + 2] = PAIRS[r + 1] as number;
-    return at + 3;
-  }
-  if (v >= 10) {
-    const r = v << 1;
-    buf[at] = PAIRS[r] as number;
-    buf[at + 1] = PAIRS[r + 1] as number;
-    return at + 2;
-  }
-  buf[at] = 0x30 + v;
-  return at + 1;
-}
-
 /** Decimal digits of an int32 `x` >= 0. */
 function digitCount(x: number): number {
   return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
@@ -1338,10 +1307,17 @@ const RECORD_KEY_WORDS = new Float64Array(RECORD_KEYS.length * KEY_WORDS);
 const RECORD_KEY_LENGTHS = new Uint8Array(RECORD_KEYS.length);
 for (let k = 0; k < RECORD_KEYS.length; k++) {
   const bytes = Buffer.from(RECORD_KEYS[k] as string, 'latin1');
-  const words = asWords(bytes);
-  // Printable ASCII never reads as a NaN (asWords).
-  if (words === null || words.length > KEY_WORDS) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
-  RECORD_KEY_WORDS.set(words, k * KEY_WORDS);
+  if (bytes.length > KEY_WORD_BYTES) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
+  // Read little-endian whatever the platform, as key() stores them (a constant byte order: no
+  // branch on it in key's code). Printable ASCII never reads as a NaN (asWords).
+  const padded = new Uint8Array(KEY_WORD_BYTES);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  for (let w = 0; w < KEY_WORDS; w++) {
+    const x = view.getFloat64(8 * w, true);
+    if (Number.isNaN(x)) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
+    RECORD_KEY_WORDS[k * KEY_WORDS + w] = x;
+  }
   RECORD_KEY_LENGTHS[k] = bytes.length;
 }
 /** The index of `,"name":` in RECORD_KEYS. */

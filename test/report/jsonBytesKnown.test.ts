@@ -1,17 +1,15 @@
 /**
  * What JsonBytes writes from bytes it already knows rather than from the string's characters
- * (report/jsonBytes.ts): the Community ID net/communityId.ts just made (lastIdChars), an IPv4
- * address explain just read as a number (net/ipv4Text.ts ipv4Recent), the vocabulary members'
- * texts kept as bytes (vocabString), small integers in one call (writeInt31). Each must give
- * JSON.stringify's bytes whatever the values: the text the bytes stand for, or its own when
- * they do not stand for it.
+ * (report/jsonBytes.ts): the Community ID net/communityId.ts just made (lastIdChars), the texts
+ * of the members that repeat (vocabulary and addresses) kept as bytes (vocabString), small
+ * integers in one call (writeInt31). Each must give JSON.stringify's bytes whatever the values:
+ * the text the bytes stand for, or its own when they do not stand for it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connectionRecordOf } from '../../src/explain/connectionRecord.js';
 import type { Connection, Reset } from '../../src/model/report.js';
 import { lastIdChars, tcpCommunityId } from '../../src/net/communityId.js';
-import { ipv4Recent, ipv4Strict } from '../../src/net/ipv4Text.js';
 import type { FinishedConnection } from '../../src/track/finished.js';
 import { NEWLINE, collectingWriter, expectedLines as expected } from '../helpers/jsonLines.js';
 import { xorshift32 } from '../helpers/random.js';
@@ -61,24 +59,10 @@ describe('net: the bytes of what was just made or read', () => {
     assert.equal(lastIdChars(`${second.slice(0, 29)}x`), null);
     assert.equal(lastIdChars(''), null);
   });
-
-  it('ipv4Recent answers from the last two texts ipv4Strict read, and changes nothing it keeps', () => {
-    ipv4Strict('10.0.0.1');
-    ipv4Strict('not an address');
-    assert.equal(ipv4Recent('10.0.0.1'), 0x0a000001);
-    assert.equal(ipv4Recent('not an address'), -1);
-    assert.equal(ipv4Recent('10.0.0.2'), -2);
-    // The miss above kept nothing: both texts are still there.
-    assert.equal(ipv4Recent('10.0.0.1'), 0x0a000001);
-    ipv4Strict('192.0.2.255');
-    assert.equal(ipv4Recent('192.0.2.255'), 0xc00002ff);
-    assert.equal(ipv4Recent('not an address'), -1);
-    assert.equal(ipv4Recent('10.0.0.1'), -2);
-  });
 });
 
 describe('JsonBytes writes known bytes as JSON.stringify writes the text', () => {
-  it('records written as their Community ID is made, the ends just read as numbers (leading zeros written as they are)', () => {
+  it('records written as their Community ID is made, addresses of every form, again and again', () => {
     const values: object[] = [];
     const ends: [string, string][] = [
       ['10.81.125.184', '198.51.100.32'],
@@ -91,12 +75,17 @@ describe('JsonBytes writes known bytes as JSON.stringify writes the text', () =>
     let i = 0;
     for (const [a, b] of ends) {
       const c = record(i++, a, b);
-      // As explain leaves them: both ends the last two texts ipv4Strict read.
-      if (!a.includes(':')) assert.equal(ipv4Recent(a) >= 0 && ipv4Recent(b) >= 0, true);
       values.push(c);
       assert.equal(written([c]), expected([c]));
     }
     assert.equal(written(values), expected(values));
+    // More addresses than the writer keeps (it lets them all go and keeps anew), each seen a few times.
+    const many: object[] = [];
+    for (let k = 0; k < 12000; k++) {
+      const n = (k * 7919) % 5000;
+      many.push(record(k, `10.${n >> 8}.${n & 255}.${k % 3}`, n % 2 === 0 ? `2001:db8:${n.toString(16)}::${k % 5}` : '198.51.100.32'));
+    }
+    assert.equal(written(many), expected(many));
   });
 
   it('a Community ID that is not the last made, or is not a string, and one made after the record', () => {
@@ -108,7 +97,7 @@ describe('JsonBytes writes known bytes as JSON.stringify writes the text', () =>
 
   it('vocabulary members: repeated texts, texts that need escapes or are not ASCII, more texts than are kept, long ones', () => {
     const rnd = xorshift32(0x70);
-    const kinds = ['SF', 'ShADadFf', 'a"quoted\\', 'tab\there\u0001', 'µs → é', '😀', 'lone \ud800', '\udc00', '', 'x'.repeat(39), 'y'.repeat(40), 'z'.repeat(300)];
+    const kinds = ['SF', 'ShADadFf', 'a"quoted\\', 'tab\there\u0001', 'µs → é', '😀', 'lone \ud800', '\udc00', '', 'x'.repeat(39), '→'.repeat(39), 'y'.repeat(40), 'z'.repeat(300)];
     const values: object[] = [];
     for (let i = 0; i < 2000; i++) {
       // Half from a few texts (copied once kept), half new ones (past what the writer keeps).
