@@ -50,4 +50,3 @@ export function ipv4Strict(addr: string): number {
   lastNumber = n;
   return n;
 }
-
