@@ -266,45 +266,27 @@ export class JsonBytes extends ByteRows {
     this.beginMemberLine(s, head);
     try {
       this.stringMember(c.id);
-      this.key(KEY_TS);
-      this.numberMember(c.ts);
-      this.key(KEY_ORIG_H);
-      this.vocabString(c.orig_h);
-      this.key(KEY_ORIG_P);
-      this.numberMember(c.orig_p);
-      this.key(KEY_RESP_H);
-      this.vocabString(c.resp_h);
-      this.key(KEY_RESP_P);
-      this.numberMember(c.resp_p);
-      this.key(KEY_DURATION);
-      this.numberMember(c.duration);
-      this.key(KEY_ORIG_BYTES);
-      this.numberMember(c.orig_bytes);
-      this.key(KEY_RESP_BYTES);
-      this.numberMember(c.resp_bytes);
-      this.key(KEY_ORIG_PKTS);
-      this.numberMember(c.orig_pkts);
-      this.key(KEY_RESP_PKTS);
-      this.numberMember(c.resp_pkts);
-      this.key(KEY_CONN_STATE);
-      this.vocabString(c.conn_state);
-      this.key(KEY_HISTORY);
-      this.vocabString(c.history);
+      this.keyedNumber(KEY_TS, c.ts);
+      this.vocabString(c.orig_h, KEY_ORIG_H);
+      this.keyedNumber(KEY_ORIG_P, c.orig_p);
+      this.vocabString(c.resp_h, KEY_RESP_H);
+      this.keyedNumber(KEY_RESP_P, c.resp_p);
+      this.keyedNumber(KEY_DURATION, c.duration);
+      this.keyedNumber(KEY_ORIG_BYTES, c.orig_bytes);
+      this.keyedNumber(KEY_RESP_BYTES, c.resp_bytes);
+      this.keyedNumber(KEY_ORIG_PKTS, c.orig_pkts);
+      this.keyedNumber(KEY_RESP_PKTS, c.resp_pkts);
+      this.vocabString(c.conn_state, KEY_CONN_STATE);
+      this.vocabString(c.history, KEY_HISTORY);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
-      this.key(KEY_CAPTURE);
-      this.numberMember(c.capture);
-      this.key(KEY_PROTO);
-      this.vocabString(c.proto);
-      this.key(KEY_MISSED_BYTES);
-      this.numberMember(c.missed_bytes);
-      this.key(KEY_ORIG_IP_BYTES);
-      this.numberMember(c.orig_ip_bytes);
-      this.key(KEY_RESP_IP_BYTES);
-      this.numberMember(c.resp_ip_bytes);
+      this.keyedNumber(KEY_CAPTURE, c.capture);
+      this.vocabString(c.proto, KEY_PROTO);
+      this.keyedNumber(KEY_MISSED_BYTES, c.missed_bytes);
+      this.keyedNumber(KEY_ORIG_IP_BYTES, c.orig_ip_bytes);
+      this.keyedNumber(KEY_RESP_IP_BYTES, c.resp_ip_bytes);
       if (radar === 1) {
-        this.key(KEY_RADAR_CATEGORY);
-        this.nullableVocabMember(c.radar_category);
+        this.nullableVocabMember(KEY_RADAR_CATEGORY, c.radar_category);
       }
       this.key(KEY_COMMUNITY_ID);
       this.communityIdMember(c.community_id);
@@ -336,46 +318,29 @@ export class JsonBytes extends ByteRows {
     this.beginMemberLine(s, head);
     try {
       this.stringMember(r.id);
-      this.key(KEY_TS);
-      this.numberMember(r.ts);
-      this.key(KEY_CAPTURE);
-      this.numberMember(r.capture);
-      this.key(KEY_FRAME);
-      this.numberMember(r.frame);
+      this.keyedNumber(KEY_TS, r.ts);
+      this.keyedNumber(KEY_CAPTURE, r.capture);
+      this.keyedNumber(KEY_FRAME, r.frame);
       this.key(KEY_CONN);
       this.nullableStringMember(r.conn);
-      this.key(KEY_SRC);
-      this.vocabString(r.src);
-      this.key(KEY_SPORT);
-      this.numberMember(r.sport);
-      this.key(KEY_DST);
-      this.vocabString(r.dst);
-      this.key(KEY_DPORT);
-      this.numberMember(r.dport);
-      this.key(KEY_FROM);
-      this.nullableVocabMember(r.from);
+      this.vocabString(r.src, KEY_SRC);
+      this.keyedNumber(KEY_SPORT, r.sport);
+      this.vocabString(r.dst, KEY_DST);
+      this.keyedNumber(KEY_DPORT, r.dport);
+      this.nullableVocabMember(KEY_FROM, r.from);
       this.key(KEY_FLAGS);
       this.vocabList(r.flags);
-      this.key(KEY_TTL);
-      this.numberMember(r.ttl);
+      this.keyedNumber(KEY_TTL, r.ttl);
       this.key(KEY_IP_ID);
       this.nullableNumberMember(r.ip_id);
-      this.key(KEY_SEQ);
-      this.numberMember(r.seq);
-      this.key(KEY_ACK);
-      this.numberMember(r.ack);
-      this.key(KEY_WIN);
-      this.numberMember(r.win);
-      this.key(KEY_PAYLOAD_LEN);
-      this.numberMember(r.payload_len);
-      this.key(KEY_STAGE);
-      this.nullableVocabMember(r.stage);
-      this.key(KEY_CAUSE);
-      this.nullableVocabMember(r.cause);
-      this.key(KEY_VERDICT);
-      this.nullableVocabMember(r.verdict);
-      this.key(KEY_ORIGIN);
-      this.nullableVocabMember(r.origin);
+      this.keyedNumber(KEY_SEQ, r.seq);
+      this.keyedNumber(KEY_ACK, r.ack);
+      this.keyedNumber(KEY_WIN, r.win);
+      this.keyedNumber(KEY_PAYLOAD_LEN, r.payload_len);
+      this.nullableVocabMember(KEY_STAGE, r.stage);
+      this.nullableVocabMember(KEY_CAUSE, r.cause);
+      this.nullableVocabMember(KEY_VERDICT, r.verdict);
+      this.nullableVocabMember(KEY_ORIGIN, r.origin);
       this.key(KEY_CONFIDENCE);
       this.nullableNumberMember(r.confidence);
       this.key(KEY_EVIDENCE);
@@ -391,16 +356,14 @@ export class JsonBytes extends ByteRows {
       // Members JSON.stringify leaves out when undefined; the rest must be there (NotPlain).
       const rule: unknown = r.rule;
       if (rule !== undefined) {
-        this.key(KEY_RULE);
-        this.vocabString(rule);
+        this.vocabString(rule, KEY_RULE);
       }
       if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
         this.key(KEY_PARENT);
         this.parentRef(r.parent);
       }
       if ((tail & TAIL_DUPLICATES) !== 0 && r.duplicates !== undefined) {
-        this.key(KEY_DUPLICATES);
-        this.numberMember(r.duplicates);
+        this.keyedNumber(KEY_DUPLICATES, r.duplicates);
       }
       if ((tail & TAIL_COMMUNITY_ID) !== 0 && r.community_id !== undefined) {
         this.key(KEY_COMMUNITY_ID);
@@ -450,7 +413,7 @@ export class JsonBytes extends ByteRows {
     const n = v.length;
     if (n < NATIVE_FROM) {
       // A short one (a signature) comes from a small set of texts too.
-      this.vocabString(v);
+      this.vocabString(v, -1);
       return;
     }
     if (this.longText[m] === v) {
@@ -496,8 +459,7 @@ export class JsonBytes extends ByteRows {
       if (i > 0) this.byte(0x2c);
       const e: unknown = v[i];
       if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
-      this.key(KEY_CODE_FIRST);
-      this.vocabString((e as Evidence).code);
+      this.vocabString((e as Evidence).code, KEY_CODE_FIRST);
       this.key(KEY_DETAIL);
       this.longString((e as Evidence).detail, i < LONG_DETAILS ? LONG_DETAIL + i : LONG_DETAIL + LONG_DETAILS - 1);
       this.byte(0x7d);
@@ -513,12 +475,9 @@ export class JsonBytes extends ByteRows {
     }
     if (typeof v !== 'object' || !keysAre(v, MPTCP_KEYS)) throw new NotPlain();
     const m = v as MptcpReason;
-    this.key(KEY_CODE_FIRST);
-    this.numberMember(m.code);
-    this.key(KEY_NAME);
-    this.vocabString(m.name);
-    this.key(KEY_FLAGS);
-    this.numberMember(m.flags);
+    this.keyedNumber(KEY_CODE_FIRST, m.code);
+    this.vocabString(m.name, KEY_NAME);
+    this.keyedNumber(KEY_FLAGS, m.flags);
     this.byte(0x7d);
   }
 
@@ -528,10 +487,8 @@ export class JsonBytes extends ByteRows {
     const p = v as ResetRef;
     this.key(KEY_FIRST);
     this.stringMember(p.id);
-    this.key(KEY_CAPTURE);
-    this.numberMember(p.capture);
-    this.key(KEY_FRAME);
-    this.numberMember(p.frame);
+    this.keyedNumber(KEY_CAPTURE, p.capture);
+    this.keyedNumber(KEY_FRAME, p.frame);
     this.byte(0x7d);
   }
 
@@ -542,16 +499,7 @@ export class JsonBytes extends ByteRows {
    */
   private key(k: number): void {
     this.ensure(KEY_WORD_BYTES);
-    const data = this.data;
-    const at = this.at;
-    const o = k * KEY_WORDS;
-    const n = RECORD_KEY_LENGTHS[k] as number;
-    // Little-endian, as the words were read: the byte order a constant (LITTLE_ENDIAN is a
-    // variable in the bundle, and TurboFan wrote both orders' stores and a branch at each).
-    data.setFloat64(at, RECORD_KEY_WORDS[o] as number, true);
-    if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, true);
-    if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, true);
-    this.at = at + n;
+    this.at = writeKey(this.data, this.at, k);
   }
 
   /** A string value; anything else is a value connectionLine does not write (NotPlain). */
@@ -564,6 +512,18 @@ export class JsonBytes extends ByteRows {
   private nullableStringMember(v: unknown): void {
     if (v === null) this.bytes(NULL);
     else this.stringMember(v);
+  }
+
+  /**
+   * Key `k` (as key() writes it) and a number value (numberMember): one call for the two, the
+   * members most lines have most of (a record's 12, a reset's 13): a call is ~20 instructions.
+   */
+  private keyedNumber(k: number, v: unknown): void {
+    if (typeof v !== 'number') throw new NotPlain();
+    this.ensure(KEY_WORD_BYTES + 32);
+    const at = writeKey(this.data, this.at, k);
+    const x = v | 0;
+    this.at = x === v && x >= 0 ? writeInt31(this.buf, at, x) : writeJsonNumber(this.buf, at, v);
   }
 
   /**
@@ -604,10 +564,14 @@ export class JsonBytes extends ByteRows {
     this.nullableStringMember(v);
   }
 
-  /** A vocabulary member's string (vocabString) or null. */
-  private nullableVocabMember(v: unknown): void {
-    if (v === null) this.bytes(NULL);
-    else this.vocabString(v);
+  /** Key `k` and a vocabulary member's string (vocabString) or null. */
+  private nullableVocabMember(k: number, v: unknown): void {
+    if (v !== null) {
+      this.vocabString(v, k);
+      return;
+    }
+    this.key(k);
+    this.bytes(NULL);
   }
 
   /** An array of vocabulary strings (a reset's flags). */
@@ -616,13 +580,13 @@ export class JsonBytes extends ByteRows {
     this.byte(0x5b);
     for (let i = 0; i < v.length; i++) {
       if (i > 0) this.byte(0x2c);
-      this.vocabString(v[i]);
+      this.vocabString(v[i], -1);
     }
     this.byte(0x5d);
   }
 
   /**
-   * A string (else NotPlain) of the members whose values come again and again: from a small set of texts (a
+   * Key `k` (none when -1) and a string (else NotPlain) of the members whose values come again and again: from a small set of texts (a
    * reset's cause, rule, stage, verdict, origin, flags, evidence codes, signature; a record's
    * state, history, proto) or the same hosts (addresses: a server's in every connection to it).
    * Copied from the bytes kept for the same text (VOCAB_*), else written and kept; when the
@@ -633,10 +597,13 @@ export class JsonBytes extends ByteRows {
    * run, ~2.9 M of 4.5 M; the vocabulary's 18 evidence codes, 11 rules, 69 histories…, 400
    * servers, 14,733 clients in 26,446 connections).
    */
-  private vocabString(v: unknown): void {
-    // Checked here, not by the callers: TurboFan then knows `v` a string and reads its length
-    // directly (the texts come in many string maps: a load of `length` went megamorphic).
+  private vocabString(v: unknown, k: number): void {
     if (typeof v !== 'string') throw new NotPlain();
+    if (k >= 0) {
+      // The member's key first (key()), in this call rather than one of its own.
+      this.ensure(KEY_WORD_BYTES);
+      this.at = writeKey(this.data, this.at, k);
+    }
     const kept = this.vocab.get(v);
     if (kept !== undefined) {
       const n = kept & 0xff;
@@ -1320,6 +1287,20 @@ for (let k = 0; k < RECORD_KEYS.length; k++) {
   }
   RECORD_KEY_LENGTHS[k] = bytes.length;
 }
+/**
+ * Writes key `k` (RECORD_KEYS) at `at` of `data` (room for KEY_WORD_BYTES is the caller's);
+ * returns its end. Little-endian, as the words were read: a constant byte order (LITTLE_ENDIAN is
+ * a variable in the bundle: TurboFan wrote both orders' stores and a branch at each).
+ */
+function writeKey(data: DataView, at: number, k: number): number {
+  const o = k * KEY_WORDS;
+  const n = RECORD_KEY_LENGTHS[k] as number;
+  data.setFloat64(at, RECORD_KEY_WORDS[o] as number, true);
+  if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, true);
+  if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, true);
+  return at + n;
+}
+
 /** The index of `,"name":` in RECORD_KEYS. */
 function keyAt(name: string): number {
   const k = RECORD_KEYS.indexOf(`,"${name}":`);
