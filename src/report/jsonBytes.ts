@@ -154,7 +154,9 @@ const LONG_REASON_TEXT = 2;
 /** Evidence details: one member per place for the first LONG_DETAILS, the rest share the last. */
 const LONG_DETAIL = 3;
 const LONG_DETAILS = 8;
-const LONG_MEMBERS = LONG_DETAIL + LONG_DETAILS;
+/** The Community ID (communityIdMember): a connection's record comes right after its resets' lines, with their ID. */
+const LONG_COMMUNITY_ID = LONG_DETAIL + LONG_DETAILS;
+const LONG_MEMBERS = LONG_COMMUNITY_ID + 1;
 const LONG_BYTES = 1024;
 
 /**
@@ -276,12 +278,14 @@ export class JsonBytes extends ByteRows {
       this.keyedNumber(KEY_RESP_BYTES, c.resp_bytes);
       this.keyedNumber(KEY_ORIG_PKTS, c.orig_pkts);
       this.keyedNumber(KEY_RESP_PKTS, c.resp_pkts);
-      this.vocabString(c.conn_state, KEY_CONN_STATE);
+      this.key(KEY_CONN_STATE);
+      this.stringMember(c.conn_state);
       this.vocabString(c.history, KEY_HISTORY);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
       this.keyedNumber(KEY_CAPTURE, c.capture);
-      this.vocabString(c.proto, KEY_PROTO);
+      this.key(KEY_PROTO);
+      this.stringMember(c.proto);
       this.keyedNumber(KEY_MISSED_BYTES, c.missed_bytes);
       this.keyedNumber(KEY_ORIG_IP_BYTES, c.orig_ip_bytes);
       this.keyedNumber(KEY_RESP_IP_BYTES, c.resp_ip_bytes);
@@ -327,9 +331,10 @@ export class JsonBytes extends ByteRows {
       this.keyedNumber(KEY_SPORT, r.sport);
       this.vocabString(r.dst, KEY_DST);
       this.keyedNumber(KEY_DPORT, r.dport);
-      this.nullableVocabMember(KEY_FROM, r.from);
+      this.key(KEY_FROM);
+      this.nullableStringMember(r.from);
       this.key(KEY_FLAGS);
-      this.vocabList(r.flags);
+      this.stringList(r.flags);
       this.keyedNumber(KEY_TTL, r.ttl);
       this.key(KEY_IP_ID);
       this.nullableNumberMember(r.ip_id);
@@ -340,7 +345,8 @@ export class JsonBytes extends ByteRows {
       this.nullableVocabMember(KEY_STAGE, r.stage);
       this.nullableVocabMember(KEY_CAUSE, r.cause);
       this.nullableVocabMember(KEY_VERDICT, r.verdict);
-      this.nullableVocabMember(KEY_ORIGIN, r.origin);
+      this.key(KEY_ORIGIN);
+      this.nullableStringMember(r.origin);
       this.key(KEY_CONFIDENCE);
       this.nullableNumberMember(r.confidence);
       this.key(KEY_EVIDENCE);
@@ -416,6 +422,12 @@ export class JsonBytes extends ByteRows {
       this.vocabString(v, -1);
       return;
     }
+    this.lastString(v, m);
+  }
+
+  /** String `v` of long member `m` (longString): copied when it is the one `m` wrote last, else written and kept. */
+  private lastString(v: string, m: number): void {
+    const n = v.length;
     if (this.longText[m] === v) {
       const length = this.longLength[m] as number;
       this.ensure(length);
@@ -560,6 +572,9 @@ export class JsonBytes extends ByteRows {
         this.at = at + n + 2;
         return;
       }
+      // Else as the last ID written, when it is (a record after its resets' lines), kept as a long member's string.
+      this.lastString(v, LONG_COMMUNITY_ID);
+      return;
     }
     this.nullableStringMember(v);
   }
@@ -574,28 +589,19 @@ export class JsonBytes extends ByteRows {
     this.bytes(NULL);
   }
 
-  /** An array of vocabulary strings (a reset's flags). */
-  private vocabList(v: unknown): void {
-    if (!Array.isArray(v)) throw new NotPlain();
-    this.byte(0x5b);
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) this.byte(0x2c);
-      this.vocabString(v[i], -1);
-    }
-    this.byte(0x5d);
-  }
-
   /**
-   * Key `k` (none when -1) and a string (else NotPlain) of the members whose values come again and again: from a small set of texts (a
-   * reset's cause, rule, stage, verdict, origin, flags, evidence codes, signature; a record's
-   * state, history, proto) or the same hosts (addresses: a server's in every connection to it).
+   * Key `k` (none when -1) and a string (else NotPlain) of the members whose values come again
+   * and again: from a small set of texts (a reset's cause, rule, stage, verdict, evidence codes,
+   * signature; a record's history) or the same hosts (addresses: a server's in every connection
+   * to it). Not for the shortest (proto, conn_state, from, origin, flags: 2-5 characters), whose
+   * character loop costs less than the lookup (~350 instructions with its Map probe).
    * Copied from the bytes kept for the same text (VOCAB_*), else written and kept; when the
    * texts kept reach VOCAB_TEXTS or their bytes VOCAB_BYTES, all are let go and kept anew. Four
-   * bytes at a time: the copy and its lookup cost ~150 instructions where the character loop of
-   * `string` costs ~57 a character (V8's charCodeAt dispatches on the string's representation at
-   * each; these members were ~65 % of the characters the loop wrote on the 512 MiB mix's json
-   * run, ~2.9 M of 4.5 M; the vocabulary's 18 evidence codes, 11 rules, 69 histories…, 400
-   * servers, 14,733 clients in 26,446 connections).
+   * bytes at a time: the lookup and the copy cost ~350 instructions (the Map probe ~110) where
+   * the character loop of `string` costs ~57 a character (V8's charCodeAt dispatches on the
+   * string's representation at each; these members were ~58 % of the characters the loop wrote
+   * on the 512 MiB mix's json run, ~2.6 M of 4.5 M: 18 evidence codes, 11 rules, 69 histories…,
+   * 400 servers and 14,733 clients in 26,446 connections).
    */
   private vocabString(v: unknown, k: number): void {
     if (typeof v !== 'string') throw new NotPlain();
