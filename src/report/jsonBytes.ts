@@ -336,8 +336,7 @@ export class JsonBytes extends ByteRows {
       this.key(KEY_FLAGS);
       this.stringList(r.flags);
       this.keyedNumber(KEY_TTL, r.ttl);
-      this.key(KEY_IP_ID);
-      this.nullableNumberMember(r.ip_id);
+      this.nullableKeyedNumber(KEY_IP_ID, r.ip_id);
       this.keyedNumber(KEY_SEQ, r.seq);
       this.keyedNumber(KEY_ACK, r.ack);
       this.keyedNumber(KEY_WIN, r.win);
@@ -347,8 +346,7 @@ export class JsonBytes extends ByteRows {
       this.nullableVocabMember(KEY_VERDICT, r.verdict);
       this.key(KEY_ORIGIN);
       this.nullableStringMember(r.origin);
-      this.key(KEY_CONFIDENCE);
-      this.nullableNumberMember(r.confidence);
+      this.nullableKeyedNumber(KEY_CONFIDENCE, r.confidence);
       this.key(KEY_EVIDENCE);
       this.evidenceList(r.evidence);
       this.key(KEY_SIGNATURE);
@@ -457,10 +455,14 @@ export class JsonBytes extends ByteRows {
     else this.longString(v, m);
   }
 
-  /** A number value or null. */
-  private nullableNumberMember(v: unknown): void {
-    if (v === null) this.bytes(NULL);
-    else this.numberMember(v);
+  /** Key `k` and a number value (keyedNumber) or null. */
+  private nullableKeyedNumber(k: number, v: unknown): void {
+    if (v !== null) {
+      this.keyedNumber(k, v);
+      return;
+    }
+    this.key(k);
+    this.bytes(NULL);
   }
 
   /** A reset's evidence: an array of exactly `{code, detail}` strings (anything else: NotPlain). */
@@ -527,29 +529,20 @@ export class JsonBytes extends ByteRows {
   }
 
   /**
-   * Key `k` (as key() writes it) and a number value (numberMember): one call for the two, the
-   * members most lines have most of (a record's 12, a reset's 13): a call is ~20 instructions.
+   * Key `k` (as key() writes it) and a number value (JSON.stringify's: not finite as null), in one
+   * call: the members most lines have most of (a record's 12, a reset's 15), a call is ~20
+   * instructions. Most are ports, counts, frames and TTLs: an integer in [0, 2^31) goes to
+   * writeInt31 in one call, where writeJsonNumber's checks and calls (writeDigits, digitCount,
+   * writeFixed) cost ~300 instructions a number (callgrind, the 512 MiB mix's json run: ~490k
+   * numbers, 150 M).
    */
   private keyedNumber(k: number, v: unknown): void {
     if (typeof v !== 'number') throw new NotPlain();
     this.ensure(KEY_WORD_BYTES + 32);
     const at = writeKey(this.data, this.at, k);
-    const x = v | 0;
-    this.at = x === v && x >= 0 ? writeInt31(this.buf, at, x) : writeJsonNumber(this.buf, at, v);
-  }
-
-  /**
-   * A number value (JSON.stringify's: not finite as null). Most of a record's numbers are ports,
-   * counts, frames and TTLs: an integer in [0, 2^31) goes to writeInt31 in one call, where
-   * writeJsonNumber's checks and calls (writeDigits, digitCount, writeFixed) cost ~300
-   * instructions a number (callgrind, the 512 MiB mix's json run: ~490k numbers, 150 M).
-   */
-  private numberMember(v: unknown): void {
-    if (typeof v !== 'number') throw new NotPlain();
-    this.ensure(32);
     // -0 too: its int32 is 0, and JSON.stringify(-0) is "0".
     const x = v | 0;
-    this.at = x === v && x >= 0 ? writeInt31(this.buf, this.at, x) : writeJsonNumber(this.buf, this.at, v);
+    this.at = x === v && x >= 0 ? writeInt31(this.buf, at, x) : writeJsonNumber(this.buf, at, v);
   }
 
   /**
@@ -1196,7 +1189,7 @@ function writeFixed(buf: Uint8Array, end: number, x: number, digits: number): vo
 }
 
 /**
- * The digits of an int32 `x` >= 0 at `at` (numberMember's integers): the count and the pairs of
+ * The digits of an int32 `x` >= 0 at `at` (keyedNumber's integers): the count and the pairs of
  * writeFixed in one function, no calls; returns the end.
  */
 function writeInt31(buf: Uint8Array, at: number, x: number): number {
