@@ -115,6 +115,19 @@ const ID_CHARS = new Uint8Array(30);
 ID_CHARS[0] = 0x31;
 ID_CHARS[1] = 0x3a;
 ID_CHARS[29] = 0x3d;
+/** The last ID idOfDigest made: ID_CHARS holds its characters until the next. */
+let lastId: string | null = null;
+
+/**
+ * The characters of `id` (as bytes, 30 of them, valid until the next ID is made) when it is the
+ * last Community ID made here, else null. For the JSON writer (report/jsonBytes.ts): a
+ * connection's record is written right after its ID is made (most connections never reset), and
+ * copying the 30 bytes costs a few dozen instructions where encoding the string again cost ~1,600
+ * (a character loop over charCodeAt).
+ */
+export function lastIdChars(id: string): Uint8Array | null {
+  return id === lastId ? ID_CHARS : null;
+}
 
 /**
  * "1:" and the base64 (RFC 4648 §4, "=" padded) of a SHA-1 digest's five big-endian words: six
@@ -139,13 +152,14 @@ function idOfDigest(h: Int32Array): string {
   out[26] = ALPHABET[last >>> 12] as number;
   out[27] = ALPHABET[(last >>> 6) & 63] as number;
   out[28] = ALPHABET[last & 63] as number;
-  return String.fromCharCode(
+  lastId = String.fromCharCode(
     out[0] as number, out[1] as number, out[2] as number, out[3] as number, out[4] as number, out[5] as number,
     out[6] as number, out[7] as number, out[8] as number, out[9] as number, out[10] as number, out[11] as number,
     out[12] as number, out[13] as number, out[14] as number, out[15] as number, out[16] as number, out[17] as number,
     out[18] as number, out[19] as number, out[20] as number, out[21] as number, out[22] as number, out[23] as number,
     out[24] as number, out[25] as number, out[26] as number, out[27] as number, out[28] as number, out[29] as number,
   );
+  return lastId;
 }
 
 /** The four base64 characters of a 24-bit group, at out[at]. */
@@ -165,7 +179,13 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   const a = ipv4Strict(src);
   const b = a < 0 ? -1 : ipv4Strict(dst);
   if (b < 0) {
-    if (a < 0 && ipv6Groups(src, FIRST_GROUPS) && ipv6Groups(dst, SECOND_GROUPS)) return tcp6CommunityId(FIRST_GROUPS, sport, SECOND_GROUPS, dport);
+    if (a < 0) {
+      // Room for both ends first: v6At's places stay valid until the next clear.
+      if (V6_SEEN.size > V6_KEPT - 2) V6_SEEN.clear();
+      const at = v6At(src);
+      const bt = at < 0 ? -1 : v6At(dst);
+      if (bt >= 0) return tcp6CommunityId(V6_GROUPS, at, sport, bt, dport);
+    }
     return communityId({ proto: PROTO_TCP, src, dst, sport, dport });
   }
   // The spec's order: the smaller (address, then port) endpoint first (endpointLess).
@@ -178,35 +198,57 @@ export function tcpCommunityId(src: string, sport: number, dst: string, dport: n
   return idOfDigest(sha1Of16(first >>> 16, (first << 16) | (second >>> 16), (second << 16) | (PROTO_TCP << 8), (firstPort << 16) | secondPort));
 }
 
-/** The two addresses of an IPv6 connection as eight 16-bit groups each (tcpCommunityId, ipv6Groups). */
-const FIRST_GROUPS = new Int32Array(8);
-const SECOND_GROUPS = new Int32Array(8);
+/**
+ * IPv6 texts read lately (tcpCommunityId) and where their eight 16-bit groups are in V6_GROUPS:
+ * a connection's server comes again in the next connections to it, and the tracker hands the
+ * same string for the same address (track/address.ts), so a lookup costs a Map probe (its hash
+ * kept in the string) where ipv6Groups cost ~3,000 instructions an address (25 M of the 512 MiB
+ * mix's json run: 4,220 IPv6 connections, one server in 726 of them). Let go all at once when
+ * V6_KEPT are kept.
+ */
+const V6_KEPT = 1024;
+const V6_SEEN = new Map<string, number>();
+const V6_GROUPS = new Int32Array(V6_KEPT * 8);
+/** ipv6Groups' scratch for a text not seen lately. */
+const V6_SCRATCH = new Int32Array(8);
+
+/** Where `text`'s groups are in V6_GROUPS (read and kept if not lately), or -1 when it is no IPv6 text (ipv6Groups); the caller leaves room. */
+function v6At(text: string): number {
+  const known = V6_SEEN.get(text);
+  if (known !== undefined) return known;
+  if (!ipv6Groups(text, V6_SCRATCH)) return -1;
+  const at = V6_SEEN.size * 8;
+  V6_GROUPS.set(V6_SCRATCH, at);
+  V6_SEEN.set(text, at);
+  return at;
+}
 
 /**
- * The Community ID of a TCP connection over IPv6, its addresses read by ipv6Groups: the 40 bytes
- * hashed as ten 32-bit words, as tcpCommunityId hashes IPv4's (no byte arrays, no tuple object).
+ * The Community ID of a TCP connection over IPv6, its addresses' groups at `ai` and `bi` of `g`
+ * (v6At): the 40 bytes hashed as ten 32-bit words, as tcpCommunityId hashes IPv4's (no byte
+ * arrays, no tuple object).
  */
-function tcp6CommunityId(a: Int32Array, sport: number, b: Int32Array, dport: number): string {
+function tcp6CommunityId(g: Int32Array, ai: number, sport: number, bi: number, dport: number): string {
   // The spec's order: the smaller (address bytes, then port) endpoint first (endpointLess).
   let d = 0;
-  for (let i = 0; i < 8 && d === 0; i++) d = (a[i] as number) - (b[i] as number);
+  for (let i = 0; i < 8 && d === 0; i++) d = (g[ai + i] as number) - (g[bi + i] as number);
   const swap = !(d < 0 || (d === 0 && sport < dport));
-  const f = swap ? b : a;
-  const s = swap ? a : b;
+  const fi = swap ? bi : ai;
+  const si = swap ? ai : bi;
   const firstPort = (swap ? dport : sport) & 0xffff;
   const secondPort = (swap ? sport : dport) & 0xffff;
   // Seed 0 (2 bytes) and the first group, the rest of the addresses, protocol and a zero byte, the two ports.
   return idOfDigest(
     sha1Of40(
-      f[0] as number,
-      ((f[1] as number) << 16) | (f[2] as number),
-      ((f[3] as number) << 16) | (f[4] as number),
-      ((f[5] as number) << 16) | (f[6] as number),
-      ((f[7] as number) << 16) | (s[0] as number),
-      ((s[1] as number) << 16) | (s[2] as number),
-      ((s[3] as number) << 16) | (s[4] as number),
-      ((s[5] as number) << 16) | (s[6] as number),
-      ((s[7] as number) << 16) | (PROTO_TCP << 8),
+      g[fi] as number,
+      ((g[fi + 1] as number) << 16) | (g[fi + 2] as number),
+      ((g[fi + 3] as number) << 16) | (g[fi + 4] as number),
+      ((g[fi + 5] as number) << 16) | (g[fi + 6] as number),
+      ((g[fi + 7] as number) << 16) | (g[si] as number),
+      ((g[si + 1] as number) << 16) | (g[si + 2] as number),
+      ((g[si + 3] as number) << 16) | (g[si + 4] as number),
+      ((g[si + 5] as number) << 16) | (g[si + 6] as number),
+      ((g[si + 7] as number) << 16) | (PROTO_TCP << 8),
       (firstPort << 16) | secondPort,
     ),
   );

@@ -39,6 +39,8 @@ export class ByteRows {
   protected view: Buffer;
   /** `buf` as a DataView, for words' unaligned 8-byte stores. */
   protected data: DataView;
+  /** `buf`'s aligned 4-byte words (its whole words), for checks that read four bytes at a time (jsonBytes.ts plainUtf8). */
+  protected ints: Int32Array;
   protected at = 0;
   /** Where the current row started (bytes before it are complete rows). */
   protected rowStart = 0;
@@ -59,6 +61,7 @@ export class ByteRows {
     this.buf = new Uint8Array(size + reserved);
     this.view = Buffer.from(this.buf.buffer, 0, size + reserved);
     this.data = new DataView(this.buf.buffer, 0, size + reserved);
+    this.ints = new Int32Array(this.buf.buffer, 0, (size + reserved) >> 2);
   }
 
   /** Ends the current row (its bytes are complete and may be drained). */
@@ -151,5 +154,6 @@ export class ByteRows {
     this.limit = size;
     this.view = Buffer.from(bigger.buffer, 0, size + this.reserved);
     this.data = new DataView(bigger.buffer, 0, size + this.reserved);
+    this.ints = new Int32Array(bigger.buffer, 0, (size + this.reserved) >> 2);
   }
 }

@@ -29,7 +29,8 @@
  * whole object), so the bytes never differ; JSON.stringify also throws on cycles as before.
  */
 import type { Connection, Evidence, MptcpReason, Reset, ResetRef } from '../model/report.js';
-import { ByteRows, LITTLE_ENDIAN, asWords, charCodeAt } from './byteRows.js';
+import { lastIdChars } from '../net/communityId.js';
+import { ByteRows, asWords, charCodeAt } from './byteRows.js';
 
 /** Bytes of the buffer's first size (it grows when one object needs more). */
 const DEFAULT_SIZE = 1 << 16;
@@ -153,8 +154,20 @@ const LONG_REASON_TEXT = 2;
 /** Evidence details: one member per place for the first LONG_DETAILS, the rest share the last. */
 const LONG_DETAIL = 3;
 const LONG_DETAILS = 8;
-const LONG_MEMBERS = LONG_DETAIL + LONG_DETAILS;
+/** The Community ID (communityIdMember): a connection's record comes right after its resets' lines, with their ID. */
+const LONG_COMMUNITY_ID = LONG_DETAIL + LONG_DETAILS;
+const LONG_MEMBERS = LONG_COMMUNITY_ID + 1;
 const LONG_BYTES = 1024;
+
+/**
+ * The vocabulary's bytes (vocabString): where in the reserved bytes, how many, of how many texts,
+ * each of at most VOCAB_LONGEST characters (an IPv6 address's 39; at most 6 bytes a character,
+ * so the length fits the 8 bits vocabString keeps it in).
+ */
+const VOCAB_AT = KEPT_SITES * SLOT_BYTES + LONG_MEMBERS * LONG_BYTES;
+const VOCAB_BYTES = 128 << 10;
+const VOCAB_TEXTS = 4096;
+const VOCAB_LONGEST = 39;
 
 /** Sites per writer (more: JSON.stringify). */
 const MAX_SITES = 64;
@@ -180,13 +193,19 @@ export class JsonBytes extends ByteRows {
    */
   private readonly longText: (string | null)[] = new Array<string | null>(LONG_MEMBERS).fill(null);
   private readonly longLength = new Uint16Array(LONG_MEMBERS);
+  /**
+   * The vocabulary members' texts (vocabString) and where their bytes are kept, after the long
+   * members' (VOCAB_AT): offset << 8 | length. Bounded: VOCAB_TEXTS texts, VOCAB_BYTES bytes.
+   */
+  private readonly vocab = new Map<string, number>();
+  private vocabUsed = 0;
 
   /**
    * @param drain takes complete lines, bytes [start, end) of `bytes` (holding `lines` lines), and
    * must copy or write them before it returns: the buffer is written over afterwards.
    */
   constructor(drain: (bytes: Uint8Array, start: number, end: number, lines: number) => void, size = DEFAULT_SIZE) {
-    super(drain, size, KEPT_SITES * SLOT_BYTES + LONG_MEMBERS * LONG_BYTES);
+    super(drain, size, VOCAB_AT + VOCAB_BYTES + 4);
   }
 
   /**
@@ -249,48 +268,32 @@ export class JsonBytes extends ByteRows {
     this.beginMemberLine(s, head);
     try {
       this.stringMember(c.id);
-      this.key(KEY_TS);
-      this.numberMember(c.ts);
-      this.key(KEY_ORIG_H);
-      this.stringMember(c.orig_h);
-      this.key(KEY_ORIG_P);
-      this.numberMember(c.orig_p);
-      this.key(KEY_RESP_H);
-      this.stringMember(c.resp_h);
-      this.key(KEY_RESP_P);
-      this.numberMember(c.resp_p);
-      this.key(KEY_DURATION);
-      this.numberMember(c.duration);
-      this.key(KEY_ORIG_BYTES);
-      this.numberMember(c.orig_bytes);
-      this.key(KEY_RESP_BYTES);
-      this.numberMember(c.resp_bytes);
-      this.key(KEY_ORIG_PKTS);
-      this.numberMember(c.orig_pkts);
-      this.key(KEY_RESP_PKTS);
-      this.numberMember(c.resp_pkts);
+      this.keyedNumber(KEY_TS, c.ts);
+      this.vocabString(c.orig_h, KEY_ORIG_H);
+      this.keyedNumber(KEY_ORIG_P, c.orig_p);
+      this.vocabString(c.resp_h, KEY_RESP_H);
+      this.keyedNumber(KEY_RESP_P, c.resp_p);
+      this.keyedNumber(KEY_DURATION, c.duration);
+      this.keyedNumber(KEY_ORIG_BYTES, c.orig_bytes);
+      this.keyedNumber(KEY_RESP_BYTES, c.resp_bytes);
+      this.keyedNumber(KEY_ORIG_PKTS, c.orig_pkts);
+      this.keyedNumber(KEY_RESP_PKTS, c.resp_pkts);
       this.key(KEY_CONN_STATE);
       this.stringMember(c.conn_state);
-      this.key(KEY_HISTORY);
-      this.stringMember(c.history);
+      this.vocabString(c.history, KEY_HISTORY);
       this.key(KEY_RESETS);
       this.stringList(c.resets);
-      this.key(KEY_CAPTURE);
-      this.numberMember(c.capture);
+      this.keyedNumber(KEY_CAPTURE, c.capture);
       this.key(KEY_PROTO);
       this.stringMember(c.proto);
-      this.key(KEY_MISSED_BYTES);
-      this.numberMember(c.missed_bytes);
-      this.key(KEY_ORIG_IP_BYTES);
-      this.numberMember(c.orig_ip_bytes);
-      this.key(KEY_RESP_IP_BYTES);
-      this.numberMember(c.resp_ip_bytes);
+      this.keyedNumber(KEY_MISSED_BYTES, c.missed_bytes);
+      this.keyedNumber(KEY_ORIG_IP_BYTES, c.orig_ip_bytes);
+      this.keyedNumber(KEY_RESP_IP_BYTES, c.resp_ip_bytes);
       if (radar === 1) {
-        this.key(KEY_RADAR_CATEGORY);
-        this.nullableStringMember(c.radar_category);
+        this.nullableVocabMember(KEY_RADAR_CATEGORY, c.radar_category);
       }
       this.key(KEY_COMMUNITY_ID);
-      this.nullableStringMember(c.community_id);
+      this.communityIdMember(c.community_id);
       this.byte(0x7d);
     } catch (err) {
       this.stringifiedInstead(err, c, head);
@@ -319,48 +322,31 @@ export class JsonBytes extends ByteRows {
     this.beginMemberLine(s, head);
     try {
       this.stringMember(r.id);
-      this.key(KEY_TS);
-      this.numberMember(r.ts);
-      this.key(KEY_CAPTURE);
-      this.numberMember(r.capture);
-      this.key(KEY_FRAME);
-      this.numberMember(r.frame);
+      this.keyedNumber(KEY_TS, r.ts);
+      this.keyedNumber(KEY_CAPTURE, r.capture);
+      this.keyedNumber(KEY_FRAME, r.frame);
       this.key(KEY_CONN);
       this.nullableStringMember(r.conn);
-      this.key(KEY_SRC);
-      this.stringMember(r.src);
-      this.key(KEY_SPORT);
-      this.numberMember(r.sport);
-      this.key(KEY_DST);
-      this.stringMember(r.dst);
-      this.key(KEY_DPORT);
-      this.numberMember(r.dport);
+      this.vocabString(r.src, KEY_SRC);
+      this.keyedNumber(KEY_SPORT, r.sport);
+      this.vocabString(r.dst, KEY_DST);
+      this.keyedNumber(KEY_DPORT, r.dport);
       this.key(KEY_FROM);
       this.nullableStringMember(r.from);
       this.key(KEY_FLAGS);
       this.stringList(r.flags);
-      this.key(KEY_TTL);
-      this.numberMember(r.ttl);
-      this.key(KEY_IP_ID);
-      this.nullableNumberMember(r.ip_id);
-      this.key(KEY_SEQ);
-      this.numberMember(r.seq);
-      this.key(KEY_ACK);
-      this.numberMember(r.ack);
-      this.key(KEY_WIN);
-      this.numberMember(r.win);
-      this.key(KEY_PAYLOAD_LEN);
-      this.numberMember(r.payload_len);
-      this.key(KEY_STAGE);
-      this.nullableStringMember(r.stage);
-      this.key(KEY_CAUSE);
-      this.nullableStringMember(r.cause);
-      this.key(KEY_VERDICT);
-      this.nullableStringMember(r.verdict);
+      this.keyedNumber(KEY_TTL, r.ttl);
+      this.nullableKeyedNumber(KEY_IP_ID, r.ip_id);
+      this.keyedNumber(KEY_SEQ, r.seq);
+      this.keyedNumber(KEY_ACK, r.ack);
+      this.keyedNumber(KEY_WIN, r.win);
+      this.keyedNumber(KEY_PAYLOAD_LEN, r.payload_len);
+      this.nullableVocabMember(KEY_STAGE, r.stage);
+      this.nullableVocabMember(KEY_CAUSE, r.cause);
+      this.nullableVocabMember(KEY_VERDICT, r.verdict);
       this.key(KEY_ORIGIN);
       this.nullableStringMember(r.origin);
-      this.key(KEY_CONFIDENCE);
-      this.nullableNumberMember(r.confidence);
+      this.nullableKeyedNumber(KEY_CONFIDENCE, r.confidence);
       this.key(KEY_EVIDENCE);
       this.evidenceList(r.evidence);
       this.key(KEY_SIGNATURE);
@@ -374,20 +360,18 @@ export class JsonBytes extends ByteRows {
       // Members JSON.stringify leaves out when undefined; the rest must be there (NotPlain).
       const rule: unknown = r.rule;
       if (rule !== undefined) {
-        this.key(KEY_RULE);
-        this.stringMember(rule);
+        this.vocabString(rule, KEY_RULE);
       }
       if ((tail & TAIL_PARENT) !== 0 && r.parent !== undefined) {
         this.key(KEY_PARENT);
         this.parentRef(r.parent);
       }
       if ((tail & TAIL_DUPLICATES) !== 0 && r.duplicates !== undefined) {
-        this.key(KEY_DUPLICATES);
-        this.numberMember(r.duplicates);
+        this.keyedNumber(KEY_DUPLICATES, r.duplicates);
       }
       if ((tail & TAIL_COMMUNITY_ID) !== 0 && r.community_id !== undefined) {
         this.key(KEY_COMMUNITY_ID);
-        this.nullableStringMember(r.community_id);
+        this.communityIdMember(r.community_id);
       }
       this.byte(0x7d);
     } catch (err) {
@@ -432,9 +416,16 @@ export class JsonBytes extends ByteRows {
     if (typeof v !== 'string') throw new NotPlain();
     const n = v.length;
     if (n < NATIVE_FROM) {
-      this.string(v);
+      // A short one (a signature) comes from a small set of texts too.
+      this.vocabString(v, -1);
       return;
     }
+    this.lastString(v, m);
+  }
+
+  /** String `v` of long member `m` (longString): copied when it is the one `m` wrote last, else written and kept. */
+  private lastString(v: string, m: number): void {
+    const n = v.length;
     if (this.longText[m] === v) {
       const length = this.longLength[m] as number;
       this.ensure(length);
@@ -464,10 +455,14 @@ export class JsonBytes extends ByteRows {
     else this.longString(v, m);
   }
 
-  /** A number value or null. */
-  private nullableNumberMember(v: unknown): void {
-    if (v === null) this.bytes(NULL);
-    else this.numberMember(v);
+  /** Key `k` and a number value (keyedNumber) or null. */
+  private nullableKeyedNumber(k: number, v: unknown): void {
+    if (v !== null) {
+      this.keyedNumber(k, v);
+      return;
+    }
+    this.key(k);
+    this.bytes(NULL);
   }
 
   /** A reset's evidence: an array of exactly `{code, detail}` strings (anything else: NotPlain). */
@@ -478,8 +473,7 @@ export class JsonBytes extends ByteRows {
       if (i > 0) this.byte(0x2c);
       const e: unknown = v[i];
       if (typeof e !== 'object' || e === null || !keysAre(e, EVIDENCE_KEYS)) throw new NotPlain();
-      this.key(KEY_CODE_FIRST);
-      this.stringMember((e as Evidence).code);
+      this.vocabString((e as Evidence).code, KEY_CODE_FIRST);
       this.key(KEY_DETAIL);
       this.longString((e as Evidence).detail, i < LONG_DETAILS ? LONG_DETAIL + i : LONG_DETAIL + LONG_DETAILS - 1);
       this.byte(0x7d);
@@ -495,12 +489,9 @@ export class JsonBytes extends ByteRows {
     }
     if (typeof v !== 'object' || !keysAre(v, MPTCP_KEYS)) throw new NotPlain();
     const m = v as MptcpReason;
-    this.key(KEY_CODE_FIRST);
-    this.numberMember(m.code);
-    this.key(KEY_NAME);
-    this.stringMember(m.name);
-    this.key(KEY_FLAGS);
-    this.numberMember(m.flags);
+    this.keyedNumber(KEY_CODE_FIRST, m.code);
+    this.vocabString(m.name, KEY_NAME);
+    this.keyedNumber(KEY_FLAGS, m.flags);
     this.byte(0x7d);
   }
 
@@ -510,10 +501,8 @@ export class JsonBytes extends ByteRows {
     const p = v as ResetRef;
     this.key(KEY_FIRST);
     this.stringMember(p.id);
-    this.key(KEY_CAPTURE);
-    this.numberMember(p.capture);
-    this.key(KEY_FRAME);
-    this.numberMember(p.frame);
+    this.keyedNumber(KEY_CAPTURE, p.capture);
+    this.keyedNumber(KEY_FRAME, p.frame);
     this.byte(0x7d);
   }
 
@@ -524,14 +513,7 @@ export class JsonBytes extends ByteRows {
    */
   private key(k: number): void {
     this.ensure(KEY_WORD_BYTES);
-    const data = this.data;
-    const at = this.at;
-    const o = k * KEY_WORDS;
-    const n = RECORD_KEY_LENGTHS[k] as number;
-    data.setFloat64(at, RECORD_KEY_WORDS[o] as number, LITTLE_ENDIAN);
-    if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, LITTLE_ENDIAN);
-    if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, LITTLE_ENDIAN);
-    this.at = at + n;
+    this.at = writeKey(this.data, this.at, k);
   }
 
   /** A string value; anything else is a value connectionLine does not write (NotPlain). */
@@ -546,10 +528,110 @@ export class JsonBytes extends ByteRows {
     else this.stringMember(v);
   }
 
-  /** A number value (JSON.stringify's: not finite as null). */
-  private numberMember(v: unknown): void {
+  /**
+   * Key `k` (as key() writes it) and a number value (JSON.stringify's: not finite as null), in one
+   * call: the members most lines have most of (a record's 12, a reset's 15), a call is ~20
+   * instructions. Most are ports, counts, frames and TTLs: an integer in [0, 2^31) goes to
+   * writeInt31 in one call, where writeJsonNumber's checks and calls (writeDigits, digitCount,
+   * writeFixed) cost ~300 instructions a number (callgrind, the 512 MiB mix's json run: ~490k
+   * numbers, 150 M).
+   */
+  private keyedNumber(k: number, v: unknown): void {
     if (typeof v !== 'number') throw new NotPlain();
-    this.number(v);
+    this.ensure(KEY_WORD_BYTES + 32);
+    const at = writeKey(this.data, this.at, k);
+    // -0 too: its int32 is 0, and JSON.stringify(-0) is "0".
+    const x = v | 0;
+    this.at = x === v && x >= 0 ? writeInt31(this.buf, at, x) : writeJsonNumber(this.buf, at, v);
+  }
+
+  /**
+   * A Community ID (string or null). When it is the last one net/communityId.ts made (a record
+   * written as its connection finishes, a reset released at once), its 30 characters are copied
+   * from there (lastIdChars; plain base64, nothing to escape): ~1,600 instructions of character
+   * loop saved a line.
+   */
+  private communityIdMember(v: unknown): void {
+    if (typeof v === 'string') {
+      const chars = lastIdChars(v);
+      if (chars !== null) {
+        const n = chars.length;
+        this.ensure(n + 2);
+        const buf = this.buf;
+        const at = this.at;
+        buf[at] = 0x22;
+        buf.set(chars, at + 1);
+        buf[at + 1 + n] = 0x22;
+        this.at = at + n + 2;
+        return;
+      }
+      // Else as the last ID written, when it is (a record after its resets' lines), kept as a long member's string.
+      this.lastString(v, LONG_COMMUNITY_ID);
+      return;
+    }
+    this.nullableStringMember(v);
+  }
+
+  /** Key `k` and a vocabulary member's string (vocabString) or null. */
+  private nullableVocabMember(k: number, v: unknown): void {
+    if (v !== null) {
+      this.vocabString(v, k);
+      return;
+    }
+    this.key(k);
+    this.bytes(NULL);
+  }
+
+  /**
+   * Key `k` (none when -1) and a string (else NotPlain) of the members whose values come again
+   * and again: from a small set of texts (a reset's cause, rule, stage, verdict, evidence codes,
+   * signature; a record's history) or the same hosts (addresses: a server's in every connection
+   * to it). Not for the shortest (proto, conn_state, from, origin, flags: 2-5 characters), whose
+   * character loop costs less than the lookup (~350 instructions with its Map probe).
+   * Copied from the bytes kept for the same text (VOCAB_*), else written and kept; when the
+   * texts kept reach VOCAB_TEXTS or their bytes VOCAB_BYTES, all are let go and kept anew. Four
+   * bytes at a time: the lookup and the copy cost ~350 instructions (the Map probe ~110) where
+   * the character loop of `string` costs ~57 a character (V8's charCodeAt dispatches on the
+   * string's representation at each; these members were ~58 % of the characters the loop wrote
+   * on the 512 MiB mix's json run, ~2.6 M of 4.5 M: 18 evidence codes, 11 rules, 69 histories…,
+   * 400 servers and 14,733 clients in 26,446 connections).
+   */
+  private vocabString(v: unknown, k: number): void {
+    if (typeof v !== 'string') throw new NotPlain();
+    if (k >= 0) {
+      // The member's key first (key()), in this call rather than one of its own.
+      this.ensure(KEY_WORD_BYTES);
+      this.at = writeKey(this.data, this.at, k);
+    }
+    const kept = this.vocab.get(v);
+    if (kept !== undefined) {
+      const n = kept & 0xff;
+      // Whole words: up to three bytes past the text, written over by what follows.
+      this.ensure(n + 4);
+      const data = this.data;
+      const at = this.at;
+      const from = this.limit + VOCAB_AT + (kept >>> 8);
+      for (let i = 0; i < n; i += 4) data.setInt32(at + i, data.getInt32(from + i, true), true);
+      this.at = at + n;
+      return;
+    }
+    if (v.length > VOCAB_LONGEST) {
+      this.string(v);
+      return;
+    }
+    // Room first: ensure may move the line, and `start` must be where the string lands.
+    this.ensure(v.length * 6 + 2);
+    const start = this.at;
+    this.string(v);
+    const n = this.at - start;
+    let used = this.vocabUsed;
+    if (used + n > VOCAB_BYTES || this.vocab.size >= VOCAB_TEXTS) {
+      this.vocab.clear();
+      used = 0;
+    }
+    this.buf.copyWithin(this.limit + VOCAB_AT + used, start, this.at);
+    this.vocab.set(v, (used << 8) | n);
+    this.vocabUsed = used + n;
   }
 
   /** An array of strings (holes, or anything else: NotPlain). */
@@ -861,7 +943,7 @@ export class JsonBytes extends ByteRows {
       // lone surrogate, where JSON.stringify writes \udxxx): they are the string's JSON. Else the
       // loop below writes it again over them.
       const written = utf8Write(this.view, s, at + 1, n * 3);
-      if (plainUtf8(buf, this.data, at + 1, at + 1 + written)) {
+      if (plainUtf8(buf, this.ints, at + 1, at + 1 + written)) {
         buf[at] = 0x22;
         buf[at + 1 + written] = 0x22;
         this.at = at + 2 + written;
@@ -938,29 +1020,41 @@ function utf8Write(view: Buffer, s: string, at: number, max: number): number {
   return NATIVE_UTF8 ? (view as unknown as Utf8Native).utf8Write(s, at, max) : view.write(s, at, max, 'utf8');
 }
 
-/** 0x80 in each byte of a 32-bit word, and each byte's 0x01, 0x20, `"`, `\` and 0xef. */
-const HIGH_BITS = 0x80808080 | 0;
-const ONES = 0x01010101;
-const SPACES = 0x20202020;
-const QUOTES = 0x22222222;
-const BACKSLASHES = 0x5c5c5c5c;
-const EFS = 0xefefefef | 0;
-
 /**
  * True when bytes [from, to) of `buf` (UTF-8) hold no byte below 0x20, no `"` (0x22), no `\`
  * (0x5c) and no 0xef: then they are, in quotes, what JSON.stringify writes for the string they
- * encode. Four bytes at a time: a word has a byte below 0x20 when (x - 0x20202020) & ~x has a high
- * bit set, and a byte equal to c when x ^ (c in every byte) has a zero byte (the tests of "Bit
- * Twiddling Hacks", exact for whether any byte matches); the last bytes one by one.
+ * encode. Eight bytes at a time, as two aligned words of `ints` (buf's Int32Array): a word has a
+ * byte below 0x20 when (x - 0x20202020) & ~x has a high bit set, and a byte equal to c when
+ * x ^ (c in every byte) has a zero byte (the tests of "Bit Twiddling Hacks", exact for whether
+ * any byte matches; the same in every byte, so whatever the byte order); the bytes before the
+ * first word boundary and after the last whole pair one by one. A word at a time through a
+ * DataView's getInt32 cost ~14 instructions a byte checked (69 M of the 512 MiB mix's json run:
+ * hints and evidence details).
  */
-function plainUtf8(buf: Uint8Array, data: DataView, from: number, to: number): boolean {
+function plainUtf8(buf: Uint8Array, ints: Int32Array, from: number, to: number): boolean {
   let i = from;
-  for (; i + 4 <= to; i += 4) {
-    const x = data.getInt32(i, true);
-    const q = x ^ QUOTES;
-    const b = x ^ BACKSLASHES;
-    const e = x ^ EFS;
-    if ((((x - SPACES) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((e - ONES) & ~e)) & HIGH_BITS) return false;
+  for (; i < to && (i & 3) !== 0; i++) {
+    const c = buf[i] as number;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0xef) return false;
+  }
+  // Two words an iteration: V8 re-checks the array's map, reloads its length and data and
+  // retags the index at every iteration (~30 instructions), the test of a word is ~22. The test
+  // written out twice (a function for it stayed a call: the bin's inlining budget) and its
+  // constants in place: the bundle makes module constants `var`s, which TurboFan reads from the
+  // context (two of these would be heap numbers there).
+  for (; i + 8 <= to; i += 8) {
+    const w = i >> 2;
+    const x = ints[w] as number;
+    const y = ints[w + 1] as number;
+    const xq = x ^ 0x22222222;
+    const xb = x ^ 0x5c5c5c5c;
+    const xe = x ^ (0xefefefef | 0);
+    const yq = y ^ 0x22222222;
+    const yb = y ^ 0x5c5c5c5c;
+    const ye = y ^ (0xefefefef | 0);
+    const xs = ((x - 0x20202020) & ~x) | ((xq - 0x01010101) & ~xq) | ((xb - 0x01010101) & ~xb) | ((xe - 0x01010101) & ~xe);
+    const ys = ((y - 0x20202020) & ~y) | ((yq - 0x01010101) & ~yq) | ((yb - 0x01010101) & ~yb) | ((ye - 0x01010101) & ~ye);
+    if ((xs | ys) & (0x80808080 | 0)) return false;
   }
   for (; i < to; i++) {
     const c = buf[i] as number;
@@ -1094,6 +1188,33 @@ function writeFixed(buf: Uint8Array, end: number, x: number, digits: number): vo
   if (n === 1) buf[--p] = 0x30 + x;
 }
 
+/**
+ * The digits of an int32 `x` >= 0 at `at` (keyedNumber's integers): the count and the pairs of
+ * writeFixed in one function, no calls; returns the end.
+ */
+function writeInt31(buf: Uint8Array, at: number, x: number): number {
+  if (x < 10) {
+    buf[at] = 0x30 + x;
+    return at + 1;
+  }
+  const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+  const end = at + len;
+  let p = end;
+  while (x >= 100) {
+    const q = (x / 100) | 0;
+    const r = (x - q * 100) << 1;
+    buf[--p] = PAIRS[r + 1] as number;
+    buf[--p] = PAIRS[r] as number;
+    x = q;
+  }
+  if (x >= 10) {
+    const r = x << 1;
+    buf[--p] = PAIRS[r + 1] as number;
+    buf[--p] = PAIRS[r] as number;
+  } else buf[--p] = 0x30 + x;
+  return end;
+}
+
 /** Decimal digits of an int32 `x` >= 0. */
 function digitCount(x: number): number {
   return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
@@ -1152,12 +1273,33 @@ const RECORD_KEY_WORDS = new Float64Array(RECORD_KEYS.length * KEY_WORDS);
 const RECORD_KEY_LENGTHS = new Uint8Array(RECORD_KEYS.length);
 for (let k = 0; k < RECORD_KEYS.length; k++) {
   const bytes = Buffer.from(RECORD_KEYS[k] as string, 'latin1');
-  const words = asWords(bytes);
-  // Printable ASCII never reads as a NaN (asWords).
-  if (words === null || words.length > KEY_WORDS) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
-  RECORD_KEY_WORDS.set(words, k * KEY_WORDS);
+  if (bytes.length > KEY_WORD_BYTES) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
+  // Read little-endian whatever the platform, as key() stores them (a constant byte order: no
+  // branch on it in key's code). Printable ASCII never reads as a NaN (asWords).
+  const padded = new Uint8Array(KEY_WORD_BYTES);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  for (let w = 0; w < KEY_WORDS; w++) {
+    const x = view.getFloat64(8 * w, true);
+    if (Number.isNaN(x)) throw new Error(`key ${RECORD_KEYS[k]} cannot be written as ${KEY_WORDS} words`);
+    RECORD_KEY_WORDS[k * KEY_WORDS + w] = x;
+  }
   RECORD_KEY_LENGTHS[k] = bytes.length;
 }
+/**
+ * Writes key `k` (RECORD_KEYS) at `at` of `data` (room for KEY_WORD_BYTES is the caller's);
+ * returns its end. Little-endian, as the words were read: a constant byte order (LITTLE_ENDIAN is
+ * a variable in the bundle: TurboFan wrote both orders' stores and a branch at each).
+ */
+function writeKey(data: DataView, at: number, k: number): number {
+  const o = k * KEY_WORDS;
+  const n = RECORD_KEY_LENGTHS[k] as number;
+  data.setFloat64(at, RECORD_KEY_WORDS[o] as number, true);
+  if (n > 8) data.setFloat64(at + 8, RECORD_KEY_WORDS[o + 1] as number, true);
+  if (n > 16) data.setFloat64(at + 16, RECORD_KEY_WORDS[o + 2] as number, true);
+  return at + n;
+}
+
 /** The index of `,"name":` in RECORD_KEYS. */
 function keyAt(name: string): number {
   const k = RECORD_KEYS.indexOf(`,"${name}":`);

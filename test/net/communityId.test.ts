@@ -147,3 +147,15 @@ test('addressBytes: the IPv6 character loop reads what the split/regex version r
   }
   assert.ok(parsed > 20, `some random texts parse (${parsed})`);
 });
+
+test('community ID: IPv6 ends read again from the texts kept (a server in many connections, more texts than kept) give the generic path IDs', () => {
+  const server = '2001:db8:5::52';
+  for (let i = 0; i < 3000; i++) {
+    // Clients new and seen again, servers the same and others, the same address at both ends, texts that are no IPv6.
+    const client = i % 7 === 0 ? server : `2001:db8:c006:${(i % 1500).toString(16)}::${(i % 3).toString(16)}`;
+    const resp = i % 5 === 0 ? `2001:db8:5::${(i % 97).toString(16)}` : i % 11 === 0 ? '192.0.2.1' : i % 13 === 0 ? 'not::an::address' : server;
+    const [sport, dport] = [1024 + i, i % 2 === 0 ? 443 : 1024 + i];
+    assert.equal(tcpCommunityId(client, sport, resp, dport), communityId({ proto: 6, src: client, dst: resp, sport, dport }), `${client} ${resp}`);
+    assert.equal(tcpCommunityId(resp, dport, client, sport), communityId({ proto: 6, src: client, dst: resp, sport, dport }), `${resp} ${client}`);
+  }
+});
