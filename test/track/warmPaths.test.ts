@@ -286,6 +286,29 @@ if (found !== high || keys.find(0xc0a80001, 0xc0a80002, 444) !== -1) throw new E
   });
 });
 
+/** The record loops' capture: 40,000 records of 1,000 bytes, all read in one 64 MiB chunk. */
+const count = 40_000;
+const length = 1000;
+
+/** Writes a pcap of `records` records of `bytes` zero bytes each (timestamps rising) to dir/records.pcap; returns its path. */
+function writeRecordsCapture(dir: string, records: number, bytes: number): string {
+  const file = Buffer.alloc(24 + records * (16 + bytes));
+  file.writeUInt32LE(0xa1b2c3d4, 0);
+  file.writeUInt16LE(2, 4);
+  file.writeUInt16LE(4, 6);
+  file.writeUInt32LE(65535, 16);
+  file.writeUInt32LE(1, 20);
+  for (let i = 0, at = 24; i < records; i++, at += 16 + bytes) {
+    file.writeUInt32LE(1_700_000_000 + (i >> 10), at);
+    file.writeUInt32LE(i % 1000, at + 4);
+    file.writeUInt32LE(bytes, at + 8);
+    file.writeUInt32LE(bytes, at + 12);
+  }
+  const path = join(dir, 'records.pcap');
+  writeFileSync(path, file);
+  return path;
+}
+
 describe('session 14: the record loop', () => {
   it("the stores after the record loop, compiled on the loop's stack in its first long call (capture/pcap.ts scanRecords)", () => {
     // 40,000 records of 1,000 bytes read in one 64 MiB chunk: TurboFan compiles scanRecords while
@@ -294,22 +317,7 @@ describe('session 14: the record loop', () => {
     // compile from the function's start replaced it (--trace-deopt on the bench's mix).
     const { dir, remove } = tempDir('whyreset-warm-');
     try {
-      const count = 40_000;
-      const length = 1000;
-      const bytes = Buffer.alloc(24 + count * (16 + length));
-      bytes.writeUInt32LE(0xa1b2c3d4, 0);
-      bytes.writeUInt16LE(2, 4);
-      bytes.writeUInt16LE(4, 6);
-      bytes.writeUInt32LE(65535, 16);
-      bytes.writeUInt32LE(1, 20);
-      for (let i = 0, at = 24; i < count; i++, at += 16 + length) {
-        bytes.writeUInt32LE(1_700_000_000 + (i >> 10), at);
-        bytes.writeUInt32LE(i % 1000, at + 4);
-        bytes.writeUInt32LE(length, at + 8);
-        bytes.writeUInt32LE(length, at + 12);
-      }
-      const path = join(dir, 'records.pcap');
-      writeFileSync(path, bytes);
+      const path = writeRecordsCapture(dir, count, length);
       const script = `import { readCapture } from ${moduleUrl('capture/open.js')};
 let frames = 0;
 await readCapture(${JSON.stringify(path)}, (r) => { frames = r.frame; }, { chunkSize: 64 << 20 });
@@ -333,22 +341,7 @@ describe('session 15: the record loop compiled once', () => {
     // machine), a short call may still be compiled on its stack while its compile waits.
     const { dir, remove } = tempDir('whyreset-warm-');
     try {
-      const count = 40_000;
-      const length = 1000;
-      const bytes = Buffer.alloc(24 + count * (16 + length));
-      bytes.writeUInt32LE(0xa1b2c3d4, 0);
-      bytes.writeUInt16LE(2, 4);
-      bytes.writeUInt16LE(4, 6);
-      bytes.writeUInt32LE(65535, 16);
-      bytes.writeUInt32LE(1, 20);
-      for (let i = 0, at = 24; i < count; i++, at += 16 + length) {
-        bytes.writeUInt32LE(1_700_000_000 + (i >> 10), at);
-        bytes.writeUInt32LE(i % 1000, at + 4);
-        bytes.writeUInt32LE(length, at + 8);
-        bytes.writeUInt32LE(length, at + 12);
-      }
-      const path = join(dir, 'records.pcap');
-      writeFileSync(path, bytes);
+      const path = writeRecordsCapture(dir, count, length);
       const script = `import { readCapture } from ${moduleUrl('capture/open.js')};
 let frames = 0;
 let sum = 0;
